@@ -1,0 +1,122 @@
+"""Activations as SymPy functions that know their own derivative.
+
+Each activation is a pair of unevaluated ``Function`` classes, σ and σ′, where ``σ.fdiff`` returns
+σ′.  Keeping both unevaluated is deliberate: ``sympy.diff`` then yields ``σ′(z)`` directly (no
+``Subs(Derivative(…))``), the printers show the article's σ′(z_ij^(L)), and the closed forms
+(σ′ = σ(1−σ) for the sigmoid, …) are applied only where a proof or a number needs them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+import mpmath
+import sympy as sp
+
+
+class ActivationFunction(sp.Function):
+    """σ of some activation.  Subclasses set ``activation`` (the registry key)."""
+
+    activation: str = ""
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return ACTIVATIONS[self.activation].prime(self.args[0])
+
+
+class ActivationPrime(sp.Function):
+    """σ′ of some activation.  A second derivative is never needed, so none is defined."""
+
+    activation: str = ""
+    nargs = 1
+
+
+def _pair(name: str) -> tuple[type[ActivationFunction], type[ActivationPrime]]:
+    title = name.capitalize()
+    f = type(title, (ActivationFunction,), {"activation": name})
+    p = type(title + "Prime", (ActivationPrime,), {"activation": name})
+    return f, p
+
+
+Numeric = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: its SymPy pair, its σ′ in terms of a = σ(z) when that is a polynomial, and
+    numeric implementations for the prover (mpmath), floats and exact rationals where they exist."""
+
+    name: str
+    sigma: type[ActivationFunction]
+    prime: type[ActivationPrime]
+    #: σ′ written in a = σ(z), e.g. a(1−a); None when σ′ is not a polynomial in a
+    prime_in_a: Callable[[sp.Expr], sp.Expr] | None
+    #: (σ, σ′) on mpmath numbers
+    mp: tuple[Numeric, Numeric]
+    #: (σ, σ′) on Fractions, only for piecewise-rational activations
+    exact: tuple[Numeric, Numeric] | None
+    description: str
+
+
+def _mp_sigmoid(x: Any) -> Any:
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _relu_exact() -> tuple[Numeric, Numeric]:
+    return (lambda x: x if x > 0 else Fraction(0) * x, lambda x: Fraction(1) if x > 0 else Fraction(0))
+
+
+def _generic_mp() -> tuple[Numeric, Numeric]:
+    # An arbitrary smooth function with its true derivative: if a relation fails for this σ it is
+    # refuted for "σ unknown"; agreement is never taken as a proof for the generic activation.
+    return (lambda x: mpmath.sin(x) + x * x / 5, lambda x: mpmath.cos(x) + 2 * x / 5)
+
+
+def _make() -> dict[str, Activation]:
+    table = {}
+    specs: list[tuple[str, Any, Any, Any, str]] = [
+        ("sigmoid", lambda a: a * (1 - a), (_mp_sigmoid, lambda x: _mp_sigmoid(x) * (1 - _mp_sigmoid(x))), None,
+         "σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ)"),
+        ("tanh", lambda a: 1 - a**2, (mpmath.tanh, lambda x: 1 - mpmath.tanh(x) ** 2), None,
+         "σ(x) = tanh x, σ′ = 1−σ²"),
+        ("relu", None, (lambda x: x if x > 0 else 0 * x, lambda x: mpmath.mpf(1) if x > 0 else mpmath.mpf(0)),
+         _relu_exact(), "σ(x) = max(0, x), σ′ = [x > 0]"),
+        ("softplus", None, (lambda x: mpmath.log1p(mpmath.exp(x)), _mp_sigmoid), None,
+         "σ(x) = ln(1+e^x), σ′ = 1/(1+e^(−x))"),
+        ("identity", lambda a: sp.Integer(1), (lambda x: x, lambda x: mpmath.mpf(1)),
+         (lambda x: x, lambda x: Fraction(1)), "σ(x) = x, σ′ = 1"),
+        ("generic", None, _generic_mp(), None, "σ unknown: σ′ stays a symbol"),
+    ]
+    for name, prime_in_a, mp, exact, desc in specs:
+        f, p = _pair(name)
+        table[name] = Activation(name, f, p, prime_in_a, mp, exact, desc)
+    return table
+
+
+ACTIVATIONS: dict[str, Activation] = _make()
+
+
+def get(name: str) -> Activation:
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}") from None
+
+
+def float_pair(name: str) -> tuple[Numeric, Numeric]:
+    """σ and σ′ on Python floats (finite differences in tests, quick checks)."""
+
+    def sig(x: float) -> float:
+        return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+    return {
+        "sigmoid": (sig, lambda x: sig(x) * (1 - sig(x))),
+        "tanh": (math.tanh, lambda x: 1 - math.tanh(x) ** 2),
+        "relu": (lambda x: max(0.0, x), lambda x: 1.0 if x > 0 else 0.0),
+        "softplus": (lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0), sig),
+        "identity": (lambda x: x, lambda x: 1.0),
+        "generic": (lambda x: math.sin(x) + x * x / 5, lambda x: math.cos(x) + 2 * x / 5),
+    }[name]

@@ -1,0 +1,254 @@
+"""A normal form for sums of products over index ranges.
+
+``sympy.simplify`` cannot see that Σ_k f(k) and Σ_m f(m) are equal, and ``Sum.doit`` contracts
+Kronecker deltas slowly and leaves range guards.  Index calculus only needs a little algebra, so
+we do it ourselves: an expression becomes a list of :class:`Term` (one multi-sum of one monomial);
+Kronecker deltas on a bound index are contracted by substitution; bound indices are renamed
+canonically (within groups of equal range), which makes equality of expressions a comparison of
+dictionaries.  The same terms, grouped and factored, give the tidy form that people read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import permutations, product
+from typing import Callable, Iterable
+
+import sympy as sp
+
+Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
+
+
+@dataclass(frozen=True)
+class Term:
+    """Σ over ``limits`` of ``body``; ``body`` is a monomial (a product of atoms and a number)."""
+
+    limits: tuple[Limit, ...]
+    body: sp.Expr
+
+    @property
+    def dummies(self) -> tuple[sp.Symbol, ...]:
+        return tuple(lim[0] for lim in self.limits)
+
+    def expr(self) -> sp.Expr:
+        return sp.Sum(self.body, *self.limits) if self.limits else self.body
+
+
+class Unsupported(ValueError):
+    """An expression outside the algebra of this module (e.g. a sum inside a non-integer power
+    with bound indices shared outside); callers fall back to other proof stages."""
+
+
+# ---------------------------------------------------------------------------------------------
+# flattening
+
+
+def _fresh(term: Term, taken: set[sp.Symbol]) -> Term:
+    """Rename the term's bound indices that are in ``taken`` to fresh dummies."""
+    clash = {d: sp.Dummy(d.name, integer=True) for d in term.dummies if d in taken}
+    if not clash:
+        return term
+    limits = tuple((clash.get(d, d), lo, hi) for d, lo, hi in term.limits)
+    return Term(limits, term.body.xreplace(clash))
+
+
+def _mul(t1: Term, t2: Term) -> Term:
+    t2 = _fresh(t2, set(t1.dummies) | t1.body.free_symbols)
+    t1 = _fresh(t1, t2.body.free_symbols - set(t2.dummies))
+    return Term(t1.limits + t2.limits, t1.body * t2.body)
+
+
+def _sum_over(term: Term, limits: Iterable[Limit]) -> Term:
+    """Σ over ``limits`` of a term; limits whose index the body does not use become a factor."""
+    body = term.body
+    kept = list(term.limits)
+    for d, lo, hi in limits:
+        if lo == hi:
+            body = body.xreplace({d: lo})
+        elif d in body.free_symbols:
+            kept.append((d, lo, hi))
+        else:
+            body = body * (hi - lo + 1)
+    return Term(tuple(kept), body)
+
+
+def flatten(expr: sp.Expr, depth: int = 0) -> list[Term]:
+    """Expand ``expr`` into a list of terms (products distributed, sums pulled outward)."""
+    if isinstance(expr, sp.Add):
+        return [t for arg in expr.args for t in flatten(arg, depth)]
+    if isinstance(expr, sp.Mul):
+        out = [Term((), sp.Integer(1))]
+        for arg in expr.args:
+            parts = flatten(arg, depth)
+            out = [_mul(a, b) for a, b in product(out, parts)]
+        return out
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp > 1 and expr.base.has(sp.Add, sp.Sum):
+        out = [Term((), sp.Integer(1))]
+        for _ in range(int(expr.exp)):
+            out = [_mul(a, b) for a, b in product(out, flatten(expr.base, depth))]
+        return out
+    if isinstance(expr, sp.Sum):
+        inner = flatten(expr.function, depth)
+        limits = [(lim[0], lim[1], lim[2]) for lim in expr.limits]
+        return [_sum_over(t, limits) for t in inner]
+    return [Term((), _atom(expr, depth))]
+
+
+def _atom(expr: sp.Expr, depth: int) -> sp.Expr:
+    """An atom, with the arguments of functions and powers put in normal form themselves."""
+    if expr.is_Atom or isinstance(expr, (sp.Indexed, sp.KroneckerDelta)):
+        return expr
+    if isinstance(expr, sp.Pow):
+        return sp.Pow(normal_expr(expr.base, depth + 1), normal_expr(expr.exp, depth + 1))
+    if isinstance(expr, (sp.Function, sp.Max, sp.Min)):
+        return expr.func(*[normal_expr(a, depth + 1) for a in expr.args])
+    return expr
+
+
+# ---------------------------------------------------------------------------------------------
+# Kronecker deltas
+
+
+def contract(term: Term) -> Term:
+    """Contract every Kronecker delta that involves a bound index: Σ_d δ_{dk} f(d) = f(k).
+
+    The other index is assumed to lie in the bound index's range, which holds whenever the
+    expression is well typed (the index check of the prover runs before this)."""
+    while True:
+        dummies = set(term.dummies)
+        for f in sp.Mul.make_args(term.body):
+            base = f.base if isinstance(f, sp.Pow) else f
+            if not isinstance(base, sp.KroneckerDelta):
+                continue
+            x, y = base.args
+            if x in dummies:
+                d, other = x, y
+            elif y in dummies:
+                d, other = y, x
+            else:
+                continue
+            rest = sp.Mul(*[g for g in sp.Mul.make_args(term.body) if g is not f])
+            limits = tuple(lim for lim in term.limits if lim[0] != d)
+            term = Term(limits, rest.xreplace({d: other}))
+            break
+        else:
+            return term
+
+
+# ---------------------------------------------------------------------------------------------
+# canonical names
+
+
+def _range_key(lim: Limit) -> str:
+    return f"{lim[1]}:{lim[2]}"
+
+
+def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
+    """Rename bound indices to ``_<depth>_<n>`` so that equal terms print equal.
+
+    Indices are ordered by range first; within a group of equal range every permutation is tried
+    and the smallest printout wins (groups are small: a few indices)."""
+    limits = sorted(term.limits, key=_range_key)
+    groups: dict[str, list[Limit]] = defaultdict(list)
+    for lim in limits:
+        groups[_range_key(lim)].append(lim)
+    ordered = [groups[k] for k in sorted(groups)]
+    best: tuple[str, Term] | None = None
+    choices = [permutations(g) if len(g) <= 5 else [tuple(g)] for g in ordered]
+    # canonical names must not capture a free index that happens to carry one (an index bound
+    # in an enclosing expression that was normalised before)
+    free = {s.name for s in term.body.free_symbols} - {d.name for d in term.dummies}
+    pool = [f"_{depth}_{n}" for n in range(len(limits) + len(free) + 1) if f"_{depth}_{n}" not in free]
+    for combo in product(*choices):
+        flat = [lim for g in combo for lim in g]
+        names = {lim[0]: sp.Symbol(pool[n], integer=True) for n, lim in enumerate(flat)}
+        body = term.body.xreplace(names)
+        new_limits = tuple((names[d], lo, hi) for d, lo, hi in flat)
+        key = f"{new_limits}|{body}"
+        if best is None or key < best[0]:
+            best = (key, Term(new_limits, body))
+    assert best is not None
+    return best
+
+
+def normal(expr: sp.Expr, depth: int = 0) -> dict[str, tuple[Term, sp.Expr]]:
+    """The normal form: canonical term (without its number) → (term, rational coefficient)."""
+    out: dict[str, tuple[Term, sp.Expr]] = {}
+    for t in flatten(expr, depth):
+        t = contract(t)
+        coeff, rest = t.body.as_coeff_Mul()
+        if coeff == 0:
+            continue
+        key, ct = canonical(Term(t.limits, rest), depth)
+        if key in out:
+            old = out[key][1]
+            out[key] = (ct, old + coeff)
+        else:
+            out[key] = (ct, coeff)
+    return {k: v for k, v in sorted(out.items()) if v[1] != 0}
+
+
+def normal_expr(expr: sp.Expr, depth: int = 0) -> sp.Expr:
+    """``expr`` rebuilt from its normal form (deterministic)."""
+    if expr.is_Atom:
+        return expr
+    return sp.Add(*[c * t.expr() for t, c in normal(expr, depth).values()])
+
+
+def freshen(expr: sp.Expr) -> sp.Expr:
+    """The same expression with every bound index renamed to a fresh dummy, so that it can be
+    substituted into another expression without capturing that expression's indices."""
+    if isinstance(expr, sp.Sum):
+        names = {lim[0]: sp.Dummy(lim[0].name, integer=True) for lim in expr.limits}
+        body = freshen(expr.function).xreplace(names)
+        return sp.Sum(body, *[(names[lim[0]], lim[1], lim[2]) for lim in expr.limits])
+    if expr.is_Atom or not expr.args:
+        return expr
+    return expr.func(*[freshen(a) for a in expr.args])
+
+
+def equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """True when the normal forms agree: a proof for all sizes (sums stay symbolic)."""
+    return not normal(a - b)
+
+
+# ---------------------------------------------------------------------------------------------
+# the form people read
+
+
+def tidy(expr: sp.Expr, namer: Callable[[Limit, set[sp.Symbol]], sp.Symbol],
+         order: Callable[[Limit], object] | None = None) -> sp.Expr:
+    """Contract, group the terms that sum over the same ranges, factor each group, pull out
+    what does not depend on the bound indices, and name bound indices with ``namer``
+    (given the limit and the names already taken), outermost (by ``order``) first."""
+    groups: dict[tuple, list[sp.Expr]] = defaultdict(list)
+    limits_of: dict[tuple, tuple[Limit, ...]] = {}
+    for key, (t, c) in normal(expr).items():
+        gkey = tuple(sorted((str(lim[0]), _range_key(lim)) for lim in t.limits))
+        groups[gkey].append(c * t.body)
+        limits_of[gkey] = t.limits
+    taken = set(expr.free_symbols)
+    out = []
+    for gkey in sorted(groups, key=lambda g: (len(g), g)):
+        limits = list(limits_of[gkey])
+        summand = sp.factor_terms(sp.Add(*groups[gkey]))
+        if order is not None:
+            limits.sort(key=order)
+        rename: dict[sp.Symbol, sp.Symbol] = {}
+        local = set(taken)
+        for lim in limits:
+            name = namer(lim, local)
+            rename[lim[0]] = name
+            local.add(name)
+        summand = summand.xreplace(rename)
+        limits = [(rename[d], lo, hi) for d, lo, hi in limits]
+        bound = {lim[0] for lim in limits}
+        inside, outside = [], []
+        for f in sp.Mul.make_args(summand):
+            (inside if f.free_symbols & bound else outside).append(f)
+        body = sp.Mul(*inside)
+        if limits:
+            body = sp.Sum(body, *reversed(limits))
+        out.append(sp.Mul(*outside) * body if outside else body)
+    return sp.Add(*out)

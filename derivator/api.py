@@ -1,0 +1,45 @@
+"""The Python API for notebooks and scripts: ``Network`` with its gradients, formulas and proofs.
+
+``network.Network`` only builds expressions (it sits at the start of the data flow); this
+subclass adds the verbs that use the rest of the package, so that a notebook user needs one import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from . import derive
+from . import formulas as _formulas
+from . import proof as _prove
+from .network import Network as _Network
+
+
+class Network(_Network):
+    """A fully connected network in the article's notation.
+
+    >>> net = Network(activation="tanh")          # depth 3, symbolic widths, MSE loss
+    >>> net.gradient("w", layer="L-1")             # ∂L/∂w_km^(L-1) as a SymPy expression
+    """
+
+    def gradient(self, quantity: str, layer: str | int = "L", *, closed: bool = True) -> sp.Expr:
+        """∂L/∂w (``"w"``), ∂L/∂b (``"b"``), ∂L_i/∂a (``"a"``) or δ (``"delta"``) of a layer, in the
+        article's form.  ``closed=False`` gives the backpropagation rule (in terms of δ)."""
+        net, p, _ = _formulas.resolve(self, layer)
+        return _formulas.display(net, derive.gradient(net, quantity, p, closed=closed))
+
+    def formulas(self, layer: str | int = "L", *, form: str = "index", timeout: float = 10.0) -> list[_formulas.Formula]:
+        """Every gradient of a layer as chain rule, δ-form, closed form and/or matrix form, proved."""
+        if form not in ("index", "matrix", "both"):
+            raise ValueError(f"unknown form {form!r}: choose index, matrix or both")
+        return _formulas.formulas(self, layer, index_form=form in ("index", "both"),
+                                  matrix_form=form in ("matrix", "both"), timeout=timeout)
+
+    def _repr_latex_(self) -> str:
+        return rf"$\text{{{self.describe()}}}$"
+
+
+def prove(lhs: sp.Expr, rhs: sp.Expr, net: _Network | None = None, **kw: Any) -> _prove.Verdict:
+    """Decide ``lhs = rhs`` in ``net`` (default: the article's network, symbolic sizes)."""
+    return _prove.prove(lhs, rhs, net if net is not None else Network(), **kw)

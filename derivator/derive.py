@@ -1,0 +1,382 @@
+"""Gradients by ``sympy.diff``, cleaned to the article's form, and the per-layer rules.
+
+Two routes, one truth:
+
+* :func:`truth` differentiates the loss (expanded down to the layer in question, at symbolic or
+  concrete sizes) with ``sympy.diff``, contracts the Kronecker deltas and folds the forward
+  expressions back into a, z, σ′(z).  This is what every hand-written formula is proved against.
+* :func:`rules` derives, also with ``sympy.diff``, the four per-layer rules once, on the generic
+  fragment (see ``Network.generic``), and :func:`gradients` applies them layer by layer.  Cost is
+  linear in depth, where differentiating a concrete deep network element by element explodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from . import algebra
+from .activations import ActivationFunction
+from .losses import UpstreamPrime
+from .network import Network, Stop
+from .notation import split_name
+
+QUANTITIES = ("w", "b", "a", "delta")
+
+
+class Partial(sp.Expr):
+    """∂num/∂den, unevaluated: it stands for its true value (see :func:`substitute_partials`)."""
+
+    is_commutative = True
+
+    def __new__(cls, num: sp.Expr, den: sp.Expr) -> "Partial":
+        return sp.Expr.__new__(cls, num, den)
+
+    @property
+    def num(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def den(self) -> sp.Expr:
+        return self.args[1]
+
+    def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
+        return f"∂({printer.doprint(self.num)})/∂({printer.doprint(self.den)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# naming what an expression is
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What an Indexed (or L) stands for: quantity, absolute layer, indices."""
+
+    quantity: str
+    layer: int | None
+    indices: tuple[sp.Expr, ...]
+
+
+def classify(net: Network, e: sp.Expr) -> Ref | None:
+    if e == net.L:
+        return Ref("L", None, ())
+    if not isinstance(e, sp.Indexed):
+        return None
+    name = str(e.base.label)
+    if name == "L":
+        return Ref("Li", None, e.indices)
+    if name == "y":
+        return Ref("y", None, e.indices)
+    parts = split_name(name)
+    if parts is None:
+        return None
+    q, tag = parts
+    return Ref(q, net.layer(tag), e.indices)
+
+
+# ---------------------------------------------------------------------------------------------
+# folding expanded forward expressions back into a and z
+
+
+def _fold_add(net: Network, e: sp.Add) -> sp.Expr:
+    """b_X + Σ_d w_Xd a_Id → z_IX, also when negated (−b − Σ … from e^(−z))."""
+    folded = _fold_add_once(net, e)
+    if folded is e:
+        neg = -e
+        if isinstance(neg, sp.Add):
+            again = _fold_add_once(net, neg)
+            if again is not neg:
+                return -again
+    return folded
+
+
+def _fold_add_once(net: Network, e: sp.Add) -> sp.Expr:
+    args = list(e.args)
+    for bterm in e.args:
+        ref = classify(net, bterm) if isinstance(bterm, sp.Indexed) else None
+        if ref is None or ref.quantity != "b":
+            continue
+        p, (X,) = ref.layer, ref.indices
+        for s in args:
+            if not (isinstance(s, sp.Sum) and len(s.limits) == 1):
+                continue
+            d, lo, hi = s.limits[0]
+            if lo != 0 or hi != net.width(p - 1) - 1:
+                continue
+            factors = sp.Mul.make_args(s.function)
+            if len(factors) != 2 or net.w(p)[X, d] not in factors:
+                continue
+            other = factors[0] if factors[1] == net.w(p)[X, d] else factors[1]
+            if isinstance(other, sp.Indexed) and other.base == net.a(p - 1) and other.indices[1] == d \
+                    and d not in other.indices[0].free_symbols:
+                rest = [x for x in args if x is not s and x is not bterm]
+                return sp.Add(net.z(p)[other.indices[0], X], *rest)
+    return e
+
+
+def _softmax_denominator(net: Network, e: sp.Expr) -> sp.Expr | None:
+    """The sample index I when e is Σ_d exp(z_Id^(L)) over the output layer."""
+    if not (isinstance(e, sp.Sum) and len(e.limits) == 1):
+        return None
+    d, lo, hi = e.limits[0]
+    f = e.function
+    if lo == 0 and hi == net.width(net.D) - 1 and isinstance(f, sp.exp):
+        arg = f.args[0]
+        if isinstance(arg, sp.Indexed) and arg.base == net.z(net.D) and arg.indices[1] == d:
+            return arg.indices[0]
+    return None
+
+
+def _fold_mul(net: Network, e: sp.Mul) -> sp.Expr:
+    """e^{c z_IX} · (Σ_d e^{z_Id})^{-s} with Σc = s  →  Π a_IX^c (the softmax output)."""
+    dens: dict[sp.Expr, tuple[sp.Expr, sp.Expr]] = {}
+    exps: dict[sp.Expr, list[tuple[sp.Expr, sp.Expr, sp.Expr]]] = {}
+    for f in e.args:
+        base, ex = (f.base, f.exp) if isinstance(f, sp.Pow) else (f, sp.Integer(1))
+        I = _softmax_denominator(net, base)
+        if I is not None:
+            dens[I] = (f, ex)
+            continue
+        if isinstance(f, sp.exp):
+            c, arg = f.args[0].as_coeff_Mul()
+            if isinstance(arg, sp.Indexed) and arg.base == net.z(net.D):
+                exps.setdefault(arg.indices[0], []).append((f, c, arg.indices[1]))
+    out = list(e.args)
+    for I, (df, s) in dens.items():
+        items = exps.get(I, [])
+        if items and sum(c for _, c, _ in items) == -s:
+            drop = {id(df)} | {id(f) for f, _, _ in items}
+            out = [f for f in out if id(f) not in drop] + [net.a(net.D)[I, X] ** c for _, c, X in items]
+    return sp.Mul(*out) if len(out) != len(e.args) else e
+
+
+def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
+    if isinstance(e, sp.Add):
+        return _fold_add(net, e)
+    if isinstance(e, sp.Mul):
+        return _fold_mul(net, e)
+    if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
+        ref = classify(net, e.args[0])
+        if ref is not None and ref.quantity == "z" and not (net.softmax_output and ref.layer == net.D):
+            return net.a(ref.layer)[ref.indices]  # type: ignore[index]
+    return e
+
+
+def fold(net: Network, e: sp.Expr) -> sp.Expr:
+    """Rewrite expanded forward subexpressions as a^(p) and z^(p), bottom up."""
+    if e.is_Atom or isinstance(e, sp.Indexed):
+        return e
+    if isinstance(e, sp.Sum):
+        new = sp.Sum(fold(net, e.function), *e.limits)
+    else:
+        new = e.func(*[fold(net, x) for x in e.args])
+    return _fold_node(net, new)
+
+
+def clean(net: Network, raw: sp.Expr) -> sp.Expr:
+    """A raw ``sympy.diff`` result in normal form, in terms of a, z, σ′(z)."""
+    once = algebra.normal_expr(fold(net, raw))
+    return algebra.normal_expr(fold(net, once))
+
+
+# ---------------------------------------------------------------------------------------------
+# the truth
+
+
+def _stop_for(ref: Ref) -> Stop:
+    if ref.quantity == "a":
+        return Stop("a", ref.layer)  # type: ignore[arg-type]
+    if ref.quantity == "z":
+        return Stop("z", ref.layer)  # type: ignore[arg-type]
+    if ref.quantity in ("w", "b"):
+        return Stop("a", ref.layer - 1)  # type: ignore[operator]
+    raise ValueError(f"cannot differentiate with respect to {ref.quantity}")
+
+
+def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
+    """The numerator of a partial, written out in the forward definitions down to ``stop``."""
+    ref = classify(net, num)
+    if ref is None:
+        return num
+    if ref.quantity == "L":
+        return net.loss_mean(stop)
+    if ref.quantity == "Li":
+        return net.loss_i(ref.indices[0], stop)
+    if ref.quantity == "a":
+        return net.expand_a(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
+    if ref.quantity == "z":
+        return net.expand_z(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
+    if ref.quantity == "delta":
+        return truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
+    return num
+
+
+def truth(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    """∂num/∂den by ``sympy.diff`` of the expanded numerator, cleaned (normal form)."""
+    return _truth_cached(net, num, den)
+
+
+@lru_cache(maxsize=4096)
+def _truth_cached(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    dref = classify(net, den)
+    if dref is None or dref.quantity not in ("a", "z", "w", "b"):
+        raise ValueError(f"cannot differentiate with respect to {den}")
+    expanded = expand_for(net, num, _stop_for(dref))
+    return clean(net, sp.diff(expanded, den))
+
+
+# ---------------------------------------------------------------------------------------------
+# per-layer rules
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules of one activation, in the generic fragment's tags (l-2 … l+1), plus the output
+    layer's δ and ∂L_i/∂a of one loss in the network's own tags.
+
+    ``w``, ``b``: ∂L/∂w_jk^(l+1), ∂L/∂b_j^(l+1) in terms of δ^(l+1);
+    ``a``, ``delta``: ∂L_i/∂a_ik^(l), δ_ik^(l) in terms of δ^(l+1)."""
+
+    fragment: Network
+    w: sp.Expr
+    b: sp.Expr
+    a: sp.Expr
+    delta: sp.Expr
+    out_delta: sp.Expr
+    out_a: sp.Expr
+
+
+def _upstream_to_delta(g: Network, e: sp.Expr) -> sp.Expr:
+    """Ψ′(z_IX^(l+1), X) is δ_IX^(l+1) by definition."""
+    top = g.D
+
+    def swap(f: sp.Expr) -> sp.Expr:
+        z = f.args[0]
+        return g.delta(top)[z.indices] if isinstance(z, sp.Indexed) and z.base == g.z(top) else f
+
+    return e.replace(lambda f: isinstance(f, UpstreamPrime), swap)
+
+
+@lru_cache(maxsize=None)
+def rules(activation: str, loss: str, network: str = "general") -> Rules:
+    """Derive the per-layer rules with ``sympy.diff`` (cached: once per activation and loss)."""
+    g = Network.generic(activation)
+    top, mid = g.D, g.D - 1
+    i, j, k = g.i, g.letter(top), g.letter(mid)
+    w = _upstream_to_delta(g, truth(g, g.L, g.w(top)[j, k]))
+    b = _upstream_to_delta(g, truth(g, g.L, g.b(top)[j]))
+    a = _upstream_to_delta(g, truth(g, g.Li[i], g.a(mid)[i, k]))
+    d = _upstream_to_delta(g, truth(g, g.Li[i], g.z(mid)[i, k]))
+    net = Network(activation=activation, loss=loss, network=network, depth=1)
+    L = net.D
+    out_delta = truth(net, net.Li[i], net.z(L)[i, net.letter(L)])
+    out_a = truth(net, net.Li[i], net.a(L)[i, net.letter(L)])
+    return Rules(g, w, b, a, d, out_delta, out_a)
+
+
+def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:
+    """Move an expression from ``src``'s layers to ``dst``'s: src layer q becomes dst layer q+shift.
+
+    Bases, widths and free index letters all move; bound indices are untouched (they are dummies)."""
+    mapping: dict[sp.Expr, sp.Expr] = {}
+    for q in range(0, src.D + 1):
+        p = q + shift
+        if not 0 <= p <= dst.D:
+            continue
+        for qty in ("a", "z", "w", "b", "delta"):
+            mapping[src.base(qty, q)] = dst.base(qty, p)
+        mapping[src.width(q)] = dst.width(p)
+        mapping[src.letter(q)] = dst.letter(p)
+    mapping[src.n] = dst.n
+    return e.xreplace(mapping)
+
+
+def local_gradient(net: Network, quantity: str, p: int) -> sp.Expr:
+    """The rule at layer p of ``net``, in terms of the δ of the layer it needs (δ-form)."""
+    r = rules(net.activation, net.loss, net.network)
+    g = r.fragment
+    if quantity in ("w", "b"):
+        return retag(g, net, p - g.D, getattr(r, quantity))
+    if p == net.D:
+        out = Network(activation=net.activation, loss=net.loss, network=net.network, depth=1)
+        return retag(out, net, net.D - out.D, r.out_delta if quantity == "delta" else r.out_a)
+    return retag(g, net, p - (g.D - 1), getattr(r, quantity))
+
+
+def closed_delta(net: Network, p: int) -> sp.Expr:
+    """δ^(p) with every δ above it substituted: a closed form in a, z, w, y, σ′."""
+    expr = local_gradient(net, "delta", net.D)
+    for q in range(net.D - 1, p - 1, -1):
+        expr = substitute_delta(net, local_gradient(net, "delta", q), q + 1, expr)
+    return expr
+
+
+def substitute_delta(net: Network, e: sp.Expr, p: int, value: sp.Expr) -> sp.Expr:
+    """Replace δ_IX^(p) in ``e`` by ``value`` (written for I = i and X = the letter of layer p)."""
+    base, i, X = net.delta(p), net.i, net.letter(p)
+
+    def put(f: sp.Indexed) -> sp.Expr:
+        return algebra.freshen(value).xreplace({i: f.indices[0], X: f.indices[1]})
+
+    return e.replace(lambda f: isinstance(f, sp.Indexed) and f.base == base, put)
+
+
+def gradient(net: Network, quantity: str, p: int, *, closed: bool = True) -> sp.Expr:
+    """∂L/∂w^(p) (``"w"``), ∂L/∂b^(p), ∂L_i/∂a^(p) or δ^(p), built from the rules.
+
+    ``closed=False`` leaves the δ of the layer the rule needs (δ^(p) for w and b, δ^(p+1) for a
+    and δ), which is how backpropagation computes them; ``closed=True`` substitutes all of them."""
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}: choose one of {', '.join(QUANTITIES)}")
+    e = local_gradient(net, quantity, p)
+    if not closed:
+        return e
+    need = p if quantity in ("w", "b") else p + 1
+    if need <= net.D and e.has(net.delta(need)):
+        e = substitute_delta(net, e, need, closed_delta(net, need))
+    return algebra.normal_expr(e)
+
+
+def gradients(net: Network) -> dict[tuple[str, int], sp.Expr]:
+    """Every gradient of every layer in δ-form: the backpropagation algorithm, derived."""
+    out = {}
+    for p in range(net.D, 0, -1):
+        for q in QUANTITIES:
+            out[(q, p)] = local_gradient(net, q, p)
+    return out
+
+
+def substitute_partials(net: Network, e: sp.Expr) -> sp.Expr:
+    """Put the true value in place of every ∂X/∂Y and every δ (innermost first)."""
+
+    def value(f: Partial) -> sp.Expr:
+        return truth(net, f.num, f.den)
+
+    e = e.replace(lambda f: isinstance(f, Partial), value)
+
+    def delta_value(f: sp.Indexed) -> sp.Expr:
+        ref = classify(net, f)
+        assert ref is not None
+        return truth(net, net.Li[f.indices[0]], net.z(ref.layer)[f.indices])  # type: ignore[index]
+
+    e = e.replace(lambda f: isinstance(f, sp.Indexed) and _is_delta(f), delta_value)
+    return substitute_losses(net, e)
+
+
+def substitute_losses(net: Network, e: sp.Expr) -> sp.Expr:
+    """Put the definitions of L and L_i (in terms of a^(L) and y) in place of the symbols."""
+    top = Stop("a", net.D)
+    if e.has(net.Li):
+        e = e.replace(lambda f: isinstance(f, sp.Indexed) and f.base == net.Li,
+                      lambda f: net.loss_i(f.indices[0], top))
+    if net.L in e.free_symbols:
+        e = e.xreplace({net.L: net.loss_mean(top)})
+    return e
+
+
+def _is_delta(f: sp.Indexed) -> bool:
+    parts = split_name(str(f.base.label))
+    return parts is not None and parts[0] == "delta"
+

@@ -1,0 +1,148 @@
+"""The gradients of one layer, in every form, each proved before it is shown.
+
+This is what ``derivator formulas`` prints and what ``Network.formulas`` returns: for ∂L/∂w,
+∂L/∂b, ∂L_i/∂a and δ of a layer, the textbook's chain of partials, the backpropagation rule
+(δ-form) and the closed form from the engine, and the matrix form derived from the index form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from . import algebra, derive, matrix, proof, render, textbook
+from .network import Network
+from .notation import index, parse_tag
+
+QUANTITY_ORDER = ("w", "b", "a", "delta")
+FORM_ORDER = ("chain", "delta", "closed", "matrix")
+FORM_TITLES = {"chain": "chain rule", "delta": "δ-form", "closed": "closed form", "matrix": "matrix form"}
+FORM_TITLES_LATEX = {**FORM_TITLES, "delta": r"$\delta$-form"}
+
+
+@dataclass
+class Formula:
+    """One proved line: ``lhs = rhs`` (``rhs`` is a matrix expression for the matrix form)."""
+
+    quantity: str
+    layer: str
+    form: str
+    lhs: Any
+    rhs: Any
+    verdict: proof.Verdict
+    single: bool = False
+
+    def latex(self) -> str:
+        if self.form == "matrix":
+            return f"{_matrix_lhs(self.quantity, self.layer, True)} = {matrix.to_latex(self.rhs)}"
+        return f"{render.to_latex(self.lhs, single=self.single)} = {render.to_latex(self.rhs, single=self.single)}"
+
+    def unicode(self) -> str:
+        if self.form == "matrix":
+            return f"{_matrix_lhs(self.quantity, self.layer, False)} = {matrix.to_unicode(self.rhs)}"
+        return f"{render.to_unicode(self.lhs, single=self.single)} = {render.to_unicode(self.rhs, single=self.single)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"quantity": self.quantity, "layer": self.layer, "form": self.form,
+                "latex": self.latex(), "text": self.unicode(), **self.verdict.as_dict()}
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex()}$"
+
+
+def _matrix_lhs(quantity: str, tag: str, latex: bool) -> str:
+    """∇W^(l), ∇B^(l), Δ^(l) and the matrix of ∂L_i/∂a_ik^(l) (rows are samples)."""
+    if latex:
+        return {"w": rf"\nabla W^{{({tag})}}", "b": rf"\nabla B^{{({tag})}}", "delta": rf"\Delta^{{({tag})}}",
+                "a": rf"\frac{{\partial L_i}}{{\partial A^{{({tag})}}}}"}[quantity]
+    return {"w": f"∇W^({tag})", "b": f"∇B^({tag})", "delta": f"Δ^({tag})", "a": f"∂Lᵢ/∂A^({tag})"}[quantity]
+
+
+def display(net: Network, e: sp.Expr) -> sp.Expr:
+    """An engine expression in the article's form: factored, 1/n outside, bound indices named
+    i for samples and by the layer's own letter (j for L, k for L-1, …)."""
+    by_width: dict[sp.Expr, list[int]] = {}
+    for p in range(net.D + 1):
+        by_width.setdefault(net.width(p), []).append(p)
+    layer_of = {w: ps[0] for w, ps in by_width.items() if len(ps) == 1}  # concrete widths may repeat
+
+    def layer(lim: algebra.Limit) -> int | None:
+        return layer_of.get(lim[2] + 1)
+
+    def namer(lim: algebra.Limit, taken: set[sp.Symbol]) -> sp.Symbol:
+        p = layer(lim)
+        base = "i" if lim[2] == net.n - 1 else (net.letter(p).name if p is not None else "u")
+        name = base
+        while index(name) in taken:
+            name += "'"
+        return index(name)
+
+    def order(lim: algebra.Limit) -> tuple[int, int]:
+        if lim[2] == net.n - 1:
+            return (0, 0)
+        p = layer(lim)
+        return (1, -(p if p is not None else -1))
+
+    return algebra.tidy(e, namer, order)
+
+
+def resolve(net: Network, layer: str | int) -> tuple[Network, int, str]:
+    """The network a layer tag refers to (the generic fragment for ``l``), the layer's number,
+    and its tag as printed.  Raises NotationError for layers the network does not have."""
+    tag = parse_tag(layer)
+    if tag.generic:
+        if tag.offset != 0:
+            raise ValueError("for the generic recurrence ask for layer l")
+        g = Network.generic(net.activation)
+        return g, g.D - 1, "l"
+    p = net.layer(tag, weights=True)
+    return net, p, str(net.tag(p))
+
+
+def _lhs(net: Network, quantity: str, p: int) -> sp.Expr:
+    i, X, Y = net.i, net.letter(p), net.letter(p - 1)
+    return {"w": derive.Partial(net.L, net.w(p)[X, Y]), "b": derive.Partial(net.L, net.b(p)[X]),
+            "a": derive.Partial(net.Li[i], net.a(p)[i, X]), "delta": net.delta(p)[i, X]}[quantity]
+
+
+def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | None]:
+    X, Y = net.letter(p), net.letter(p - 1)
+    return {"w": (X, Y), "b": (X, None), "a": (net.i, X), "delta": (net.i, X)}[quantity]
+
+
+def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_form: bool = False,
+             closed: bool = True, timeout: float = 10.0) -> list[Formula]:
+    """Every gradient of ``layer`` of ``net``, each form proved against ``sympy.diff``."""
+    net, p, tag = resolve(net, layer)
+    single = net.network == "single"
+    out: list[Formula] = []
+    chains = {e.quantity: e for e in textbook._Writer(net).entries(p, tag, closed=False) if e.form == "chain"}
+    for q in QUANTITY_ORDER:
+        if q == "a" and net.loss == "upstream" and p == net.D:
+            continue
+        lhs = _lhs(net, q, p)
+        if index_form:
+            if q in chains:
+                e = chains[q]
+                out.append(Formula(q, tag, "chain", e.lhs, e.rhs, proof.prove(e.lhs, e.rhs, net, timeout=timeout),
+                                   single))
+            rule = derive.local_gradient(net, q, p)
+            out.append(Formula(q, tag, "delta", lhs, display(net, rule), proof.prove(lhs, rule, net, timeout=timeout),
+                               single))
+            if closed and net.loss != "upstream":
+                full = derive.gradient(net, q, p, closed=True)
+                if not algebra.equal(full, rule):
+                    out.append(Formula(q, tag, "closed", lhs, display(net, full),
+                                       proof.prove(lhs, full, net, timeout=timeout), single))
+        if matrix_form:
+            # one neuron per layer makes every index 0; the matrix form is the general network's,
+            # proved there (it covers the single-neuron case)
+            mnet = net if not single else Network(depth=net.D, activation=net.activation, loss=net.loss)
+            rows, cols = _free(mnet, q, p)
+            m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
+            back = matrix.to_index(mnet, m, rows, cols)
+            out.append(Formula(q, tag, "matrix", _lhs(mnet, q, p), m,
+                               proof.prove(_lhs(mnet, q, p), back, mnet, timeout=timeout)))
+    return out

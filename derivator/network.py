@@ -1,0 +1,213 @@
+"""A fully connected network in the article's index notation, as SymPy objects.
+
+Layers are numbered 0 (input) … D (output) inside, and tagged for people: L, L-1, … counting back
+from the top, or l-2 … l+1 for the generic fragment.  Sizes are symbols (n, n_(L-1), …) unless the
+caller gives concrete widths.  The network only *builds* expressions: the forward definitions, the
+loss, and the loss expanded down to any layer so that ``sympy.diff`` can differentiate it.  Bound
+indices are always fresh ``Dummy`` symbols so that they never capture a free index (see design.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import sympy as sp
+
+from . import activations as acts
+from . import losses
+from .notation import DEFAULT_LETTERS, NotationError, Tag, base_name, index, layer_letter, parse_tag
+
+NETWORK_KINDS = ("general", "single")
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Where the expansion of the forward pass stops: ``Stop("a", p)`` keeps a^(p) atomic,
+    ``Stop("z", p)`` keeps z^(p) atomic (so a^(p) = σ(z^(p)) is still written out)."""
+
+    kind: str
+    layer: int
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """The network.  Construct it with keywords; ``widths`` fixes every width (and the depth)."""
+
+    depth: int = 3
+    widths: tuple[int, ...] | None = None
+    activation: str = "sigmoid"
+    loss: str = "mse"
+    network: str = "general"
+    samples: int | None = None
+    letters: tuple[str, ...] = DEFAULT_LETTERS
+    top: Tag = field(default_factory=lambda: Tag("L", 0))
+
+    def __post_init__(self) -> None:
+        acts.get(self.activation)
+        if self.loss != "upstream":
+            losses.get(self.loss)
+        if self.network not in NETWORK_KINDS:
+            raise ValueError(f"unknown network {self.network!r}: choose general or single")
+        if self.widths is not None:
+            ws = tuple(int(w) for w in self.widths)
+            if len(ws) < 2 or min(ws) < 1:
+                raise ValueError(f"widths {list(self.widths)}: give at least two layers, each at least 1 wide")
+            object.__setattr__(self, "widths", ws)
+            object.__setattr__(self, "depth", len(ws) - 1)
+        if self.network == "single":
+            object.__setattr__(self, "widths", (1,) * (self.depth + 1))
+        if self.depth < 1:
+            raise ValueError(f"depth {self.depth}: a network needs at least one layer of weights")
+        if self.samples is not None and self.samples < 1:
+            raise ValueError("samples must be at least 1")
+
+    # ---- construction helpers -------------------------------------------------------------
+    @classmethod
+    def generic(cls, activation: str = "sigmoid", **kw: object) -> "Network":
+        """The fragment l-2 … l+1 whose top feeds an arbitrary upstream Ψ (see losses.Upstream):
+        what is proved here holds at every layer of every network."""
+        return cls(depth=3, activation=activation, loss="upstream", top=Tag("l", 1), **kw)  # type: ignore[arg-type]
+
+    def with_sizes(self, widths: Sequence[int], samples: int) -> "Network":
+        """The same network at concrete sizes (for exact checks and numbers)."""
+        return Network(widths=tuple(widths), activation=self.activation, loss=self.loss, network="general",
+                       samples=samples, letters=self.letters, top=self.top)
+
+    # ---- layers and tags ------------------------------------------------------------------
+    @property
+    def D(self) -> int:
+        return self.depth
+
+    @property
+    def symbolic(self) -> bool:
+        return self.widths is None
+
+    @property
+    def act(self) -> acts.Activation:
+        return acts.get(self.activation)
+
+    @property
+    def loss_spec(self) -> losses.Loss:
+        return losses.LOSSES[self.loss]
+
+    def tag(self, p: int) -> Tag:
+        return self.top.shift(p - self.D)
+
+    def layer(self, tag: str | int | Tag, *, weights: bool = False) -> int:
+        """Absolute layer number of a tag; NotationError when this network has no such layer."""
+        t = parse_tag(tag)
+        if t.base == "":
+            p = t.offset
+        elif t.base == self.top.base:
+            p = self.D + t.offset - self.top.offset
+        else:
+            kind = "generic layer" if t.base == "l" else "layer"
+            raise NotationError(f"{kind} {t} does not belong to this network (its top layer is {self.top})")
+        lowest = 1 if weights else 0
+        if weights and p == 0:
+            raise NotationError(f"layer {t} is the input layer of this network: it has no weights or biases "
+                                f"(a network with {self.D + 1} layers of weights has them)")
+        if not lowest <= p <= self.D:
+            have = ", ".join(str(self.tag(q)) for q in range(self.D, lowest - 1, -1))
+            raise NotationError(f"no layer {t} in this network: it has {have}")
+        return p
+
+    # ---- sizes and indices ----------------------------------------------------------------
+    @property
+    def n(self) -> sp.Expr:
+        return sp.Integer(self.samples) if self.samples is not None else sp.Symbol("n", integer=True, positive=True)
+
+    def width(self, p: int) -> sp.Expr:
+        if self.widths is not None:
+            return sp.Integer(self.widths[p])
+        return sp.Symbol(f"n_({self.tag(p)})", integer=True, positive=True)
+
+    def letter(self, p: int) -> sp.Expr:
+        """The free index of layer p's neurons (j for L, k for L-1, …); 0 when every layer has
+        one neuron, so that single-neuron formulas carry no index that could only be 0."""
+        if self.network == "single":
+            return sp.Integer(0)
+        return index(layer_letter(self.D - p, self.letters))
+
+    @property
+    def i(self) -> sp.Symbol:
+        return index("i")
+
+    # ---- quantities -----------------------------------------------------------------------
+    def base(self, quantity: str, p: int) -> sp.IndexedBase:
+        return sp.IndexedBase(base_name(quantity, self.tag(p)))
+
+    def a(self, p: int) -> sp.IndexedBase:
+        return self.base("a", p)
+
+    def z(self, p: int) -> sp.IndexedBase:
+        return self.base("z", p)
+
+    def w(self, p: int) -> sp.IndexedBase:
+        return self.base("w", p)
+
+    def b(self, p: int) -> sp.IndexedBase:
+        return self.base("b", p)
+
+    def delta(self, p: int) -> sp.IndexedBase:
+        return self.base("delta", p)
+
+    y = sp.IndexedBase("y")
+    #: L_i, the loss of one sample
+    Li = sp.IndexedBase("L")
+    #: L, the mean loss
+    L = sp.Symbol("L")
+
+    def sigma(self, x: sp.Expr) -> sp.Expr:
+        return self.act.sigma(x)
+
+    def sigma_prime(self, x: sp.Expr) -> sp.Expr:
+        return self.act.prime(x)
+
+    @property
+    def softmax_output(self) -> bool:
+        return self.loss_spec.softmax
+
+    # ---- forward definitions --------------------------------------------------------------
+    def z_definition(self, p: int, I: sp.Expr, X: sp.Expr) -> sp.Expr:
+        """z_IX^(p) = Σ_d w_Xd^(p) a_Id^(p-1) + b_X^(p), one level, with a fresh bound index."""
+        return self.expand_z(p, I, X, Stop("a", p - 1))
+
+    def a_definition(self, p: int, I: sp.Expr, X: sp.Expr) -> sp.Expr:
+        """a_IX^(p) in terms of z^(p): σ(z_IX) or the softmax of the output layer."""
+        return self.expand_a(p, I, X, Stop("z", p))
+
+    def expand_a(self, p: int, I: sp.Expr, X: sp.Expr, stop: Stop) -> sp.Expr:
+        if p == 0 or (stop.kind == "a" and p <= stop.layer):
+            return self.a(p)[I, X]
+        if self.softmax_output and p == self.D:
+            d = sp.Dummy("d", integer=True)
+            return sp.exp(self.expand_z(p, I, X, stop)) / sp.Sum(
+                sp.exp(self.expand_z(p, I, d, stop)), (d, 0, self.width(p) - 1))
+        return self.sigma(self.expand_z(p, I, X, stop))
+
+    def expand_z(self, p: int, I: sp.Expr, X: sp.Expr, stop: Stop) -> sp.Expr:
+        if stop.kind == "z" and p <= stop.layer:
+            return self.z(p)[I, X]
+        d = sp.Dummy("d", integer=True)
+        return sp.Sum(self.w(p)[X, d] * self.expand_a(p - 1, I, d, stop), (d, 0, self.width(p - 1) - 1)) + self.b(p)[X]
+
+    def loss_i(self, I: sp.Expr, stop: Stop) -> sp.Expr:
+        """L_I expanded down to ``stop``."""
+        d = sp.Dummy("d", integer=True)
+        top = self.width(self.D) - 1
+        if self.loss == "upstream":
+            return sp.Sum(losses.Upstream(self.expand_z(self.D, I, d, stop), d), (d, 0, top))
+        term = self.loss_spec.term
+        assert term is not None
+        return sp.Sum(term(self.expand_a(self.D, I, d, stop), self.y[I, d]), (d, 0, top))
+
+    def loss_mean(self, stop: Stop) -> sp.Expr:
+        I = sp.Dummy("i", integer=True)
+        return sp.Sum(self.loss_i(I, stop), (I, 0, self.n - 1)) / self.n
+
+    def describe(self) -> str:
+        sizes = "symbolic widths" if self.symbolic else "widths " + "-".join(map(str, self.widths or ()))
+        return (f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}, "
+                f"loss {self.loss}")
