@@ -208,6 +208,72 @@ def verify(
         raise typer.Exit(1)
 
 
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+
+
+@app.command()
+def check(
+    files: list[str] = typer.Argument(..., help="Markdown or LaTeX files, directories (searched for *.md and "
+                                      "*.tex), or - for standard input."),
+    format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text, json, github "
+                                       "(workflow annotations) or junit (XML)."),
+    strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
+    activation: Activation = typer.Option(Activation.sigmoid, help="Default activation (a directive may change it)."),
+    loss: Loss = typer.Option(Loss.mse, help="Default loss (a directive may change it)."),
+    network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
+    timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to decide each relation."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
+                                         "(default: on a terminal, unless NO_COLOR is set)."),
+) -> None:
+    """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
+    unknown, skipped or error.  Exit status 1 when something is refuted or unreadable."""
+    import os
+
+    from .document import check as C
+    from .document import interpret as I
+    from .document import report as R
+
+    run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout)
+    results: list = []
+    unreadable = False
+    t0 = time.perf_counter()
+    for name in C.expand_paths(files):
+        try:
+            if name == "-":
+                text = C.decode("<stdin>", sys.stdin.buffer.read())
+                label = "<stdin>"
+            else:
+                from pathlib import Path
+
+                text = C.read(Path(name))
+                label = name
+        except C.FileError as e:
+            typer.echo(f"Error: {e}", err=True)
+            unreadable = True
+            continue
+        results += C.check_text(label, text, run)
+    elapsed = time.perf_counter() - t0
+    if format is CheckFormat.json:
+        typer.echo(R.as_json(results))
+    elif format is CheckFormat.github:
+        typer.echo(R.github(results, strict=strict))
+    elif format is CheckFormat.junit:
+        typer.echo(R.junit(results, strict=strict, seconds=elapsed))
+    else:
+        use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        typer.echo(R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings))
+    if unreadable:
+        raise typer.Exit(2)
+    bad = {"refuted", "error"} | ({"unknown"} if strict else set())
+    if any(r.verdict in bad for r in results):
+        raise typer.Exit(1)
+
+
 def run() -> None:
     """Console entry point: usage errors exit 2, and no traceback reaches the user."""
     try:

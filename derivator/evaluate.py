@@ -167,7 +167,7 @@ def forward(inst: Instance) -> None:
     v["__mean__"] = {(): sum(Li.values(), zero) / n}
 
 
-def evaluate(expr: sp.Expr, inst: Instance, env: dict[sp.Symbol, int] | None = None) -> Any:
+def evaluate(expr: sp.Expr, inst: Instance, env: dict[sp.Symbol, Any] | None = None) -> Any:
     """The value of ``expr`` in ``inst`` with free indices bound by ``env``."""
     return _Evaluator(inst).ev(expr, dict(env or {}))
 
@@ -195,7 +195,10 @@ class _Evaluator:
             return f.num(e)
         if isinstance(e, sp.Symbol):
             if e in env:
-                return env[e] if index else f.num(env[e])
+                v = env[e]
+                if isinstance(v, int):  # an index
+                    return v if index else f.num(v)
+                return v  # a plain variable's value
             if e == self.inst.net.L:
                 return self.inst.values["__mean__"][()]
             raise EvaluationError(f"no value for {e}")

@@ -30,7 +30,7 @@ import sympy as sp
 
 from . import algebra, derive, evaluate
 from .activations import ActivationFunction, ActivationPrime
-from .network import Network
+from .network import Network, Stop
 from .notation import NotationError
 
 VERDICTS = ("proved", "refuted", "unknown", "skipped", "error")
@@ -97,7 +97,10 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def _is_index(s: sp.Symbol) -> bool:
-    return bool(s.is_integer) and not s.is_positive
+    """Indices are the integer symbols that are not sizes.  Read the declared assumptions only:
+    asking SymPy to infer them costs more than everything else in a proof."""
+    a = s.assumptions0
+    return bool(a.get("integer")) and not a.get("positive")
 
 
 def free_indices(e: sp.Expr) -> set[sp.Symbol]:
@@ -181,29 +184,101 @@ def _expand_z(net: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(lambda f: isinstance(f, sp.Indexed), define)
 
 
-def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
-    """Stage 2: equal normal forms, first with z atomic, then with z written out."""
+def _expand_all(net: Network, e: sp.Expr) -> sp.Expr:
+    """Every a^(p) and z^(p) written out down to the inputs a^(0): the independent variables."""
+    bottom = Stop("a", 0)
+
+    def define(f: sp.Indexed) -> sp.Expr:
+        ref = derive.classify(net, f)
+        if ref is not None and ref.quantity in ("a", "z") and ref.layer >= 1 and len(ref.indices) == 2:  # type: ignore[operator]
+            build = net.expand_a if ref.quantity == "a" else net.expand_z
+            return build(ref.layer, *ref.indices, bottom)  # type: ignore[arg-type, misc]
+        return f
+
+    return e.replace(lambda f: isinstance(f, sp.Indexed), define)
+
+
+def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
+    """σ and σ′ replaced by the activation's own formulas (sigmoid: 1/(1+e^(−x)), …)."""
+    defs = {"sigmoid": (lambda x: 1 / (1 + sp.exp(-x)), lambda x: sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+            "tanh": (sp.tanh, lambda x: 1 - sp.tanh(x) ** 2),
+            "softplus": (lambda x: sp.log(1 + sp.exp(x)), lambda x: 1 / (1 + sp.exp(-x))),
+            "identity": (lambda x: x, lambda x: sp.Integer(1)),
+            "relu": (lambda x: sp.Max(0, x), lambda x: sp.Heaviside(x, 0))}
+    if net.activation not in defs:
+        return e
+    f, fp = defs[net.activation]
+    e = e.replace(lambda g: isinstance(g, ActivationPrime), lambda g: fp(g.args[0]))
+    return e.replace(lambda g: isinstance(g, ActivationFunction), lambda g: f(g.args[0]))
+
+
+def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True) -> bool:
+    """Stage 2: equal normal forms, first with z atomic; with ``deep``, then with z written out
+    one level, then with every activation written out down to the inputs."""
     diff = _closed_forms(net, lhs - rhs)
     if algebra.equal(diff, sp.Integer(0)):
         return True
-    return algebra.equal(_closed_forms(net, _expand_z(net, diff)), sp.Integer(0))
+    if not deep:
+        return False
+    if algebra.equal(_closed_forms(net, _expand_z(net, diff)), sp.Integer(0)):
+        return True
+    expanded = _expand_all(net, lhs - rhs)
+    prime_in_a = net.act.prime_in_a
+    if prime_in_a is not None:  # σ′(x) as a polynomial in σ(x), without folding anything back
+        expanded = expanded.replace(lambda f: isinstance(f, ActivationPrime),
+                                    lambda f: prime_in_a(net.sigma(f.args[0])))
+    return algebra.equal(expanded, sp.Integer(0))
+
+
+def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """For relations without sums (σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ) on a plain x): simplify the
+    difference with the activation written out.  Only small expressions: simplify can be slow."""
+    diff = lhs - rhs
+    if diff.has(sp.Sum) or sp.count_ops(diff) > 60:
+        return False
+    return sp.simplify(_explicit(net, diff)) == 0
 
 
 # ---------------------------------------------------------------------------------------------
 # concrete sizes
 
 
-def size_sets(net: Network, single: bool = False) -> list[tuple[tuple[int, ...], int]]:
+def constant_indices(net: Network, *exprs: sp.Expr) -> dict[int, int]:
+    """The largest number written as an index, per range (layer, or SAMPLES): a relation that
+    names w_03 needs layers at least 4 wide to mean anything."""
+    out: dict[int, int] = {}
+    for e in exprs:
+        for f in sp.preorder_traversal(e):
+            if not isinstance(f, sp.Indexed):
+                continue
+            ref = derive.classify(net, f)
+            if ref is None:
+                continue
+            slots = {"a": (SAMPLES, ref.layer), "z": (SAMPLES, ref.layer), "delta": (SAMPLES, ref.layer),
+                     "w": (ref.layer, (ref.layer or 0) - 1), "b": (ref.layer,), "y": (SAMPLES, net.D),
+                     "Li": (SAMPLES,)}.get(ref.quantity, ())
+            for r, x in zip(slots, ref.indices):
+                if x.is_Integer and r is not None:
+                    out[r] = max(out.get(r, 0), int(x))  # type: ignore[index]
+    return out
+
+
+def size_sets(net: Network, single: bool = False, least: dict[int, int] | None = None
+              ) -> list[tuple[tuple[int, ...], int]]:
     """Widths (input first) and sample counts for the exact stage: every width ≥ 2, all widths
-    different, so that a missing Σ or a transposed index cannot hide (design.md)."""
+    different, so that a missing Σ or a transposed index cannot hide (design.md); wide enough
+    for every index written as a number (``least``)."""
     if not net.symbolic:
         return [(net.widths, s) for s in ([net.samples] if net.samples else [2, 3])]  # type: ignore[list-item]
-    top_down = [2 + k for k in range(net.D + 1)]
+    least = least or {}
+    base = 2 + max([c for c in least.values()] + [0])
+    top_down = [base + k for k in range(net.D + 1)]
     swapped = list(top_down)
     for k in range(0, net.D, 2):
         swapped[k], swapped[k + 1] = swapped[k + 1], swapped[k]
     first, second = tuple(reversed(top_down)), tuple(reversed(swapped))
-    sets = [(first, 2), (second, 3)]
+    n0 = max(2, least.get(SAMPLES, 0) + 1)
+    sets = [(first, n0), (second, n0 + 1)]
     if single:
         sets.append(((1,) * (net.D + 1), 2))
     return sets
@@ -269,14 +344,20 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
     rng = random.Random(seed)
     inst = evaluate.random_instance(concrete, rng)
     L, R = _at_sizes(net, concrete, lhs), _at_sizes(net, concrete, rhs)
+    plain = sorted((s for s in (L - R).free_symbols if isinstance(s, sp.Symbol)
+                    and s.assumptions0.get("real") and not s.assumptions0.get("integer")), key=lambda s: s.name)
+    values: dict[sp.Symbol, Any] = {s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain}
     for env in _assignments(ranges, concrete):
+        env = {**env, **values}
         lv, rv = evaluate.evaluate(L, inst, env), evaluate.evaluate(R, inst, env)
         res.checked += 1
         if not _close(lv, rv):
             res.refuted = {
                 "sizes": {"n": concrete.samples,
-                          **{str(concrete.tag(p)): concrete.widths[p] for p in range(concrete.D + 1)}},  # type: ignore[index]
-                "indices": {s.name: v for s, v in sorted(env.items(), key=lambda kv: kv[0].name)},
+                          **{str(concrete.tag(p)): concrete.widths[p] for p in range(concrete.D, -1, -1)}},  # type: ignore[index]
+                "indices": {s.name: v for s, v in sorted(env.items(), key=lambda kv: kv[0].name)
+                            if s not in values},
+                **({"variables": {s.name: _fmt(v) for s, v in values.items()}} if values else {}),
                 "left": _fmt(lv), "right": _fmt(rv),
                 "inputs": _inputs(inst),
             }
@@ -298,11 +379,11 @@ def _hints(net: Network, lhs: sp.Expr, rhs: sp.Expr, fl: set[sp.Symbol], fr: set
     if only_r or only_l:
         return hints
     try:
-        if normal_form_equal(net, lhs, -rhs):
+        if normal_form_equal(net, lhs, -rhs, deep=False):
             hints.append("the sides differ only in sign")
-        elif normal_form_equal(net, lhs, rhs / net.n):
+        elif normal_form_equal(net, lhs, rhs / net.n, deep=False):
             hints.append("a factor 1/n is missing on the right")
-        elif normal_form_equal(net, lhs, rhs * net.n):
+        elif normal_form_equal(net, lhs, rhs * net.n, deep=False):
             hints.append("the right side has an extra factor 1/n")
     except (algebra.Unsupported, NotationError, TypeError, ValueError):
         pass
@@ -337,25 +418,32 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: boo
     fl, fr = free_indices(L), free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, lhs, rhs, L, R)[0].items() if s in fl | fr}
     hints: list[str] = []
-    if fl != fr:
-        hints = _hints(net, L, R, fl, fr)
-    elif normal_form_equal(net, L, R):
-        if net.symbolic:
-            return Verdict("proved", "all sizes (normal form)")
-        return Verdict("proved", f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
-    else:
-        hints = _hints(net, L, R, fl, fr)
+    constants = constant_indices(net, L, R)
+    sets = size_sets(net, least=constants)
+    proved = Verdict("proved", "all sizes (normal form)" if net.symbolic else
+                     f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
+    if fl == fr and normal_form_equal(net, L, R, deep=False):
+        return proved
+    # a counterexample is decisive and usually quick: look for one before the costlier proofs
+    first = net.with_sizes(*sets[0])
+    quick = _search(net, L, R, first, ranges, seed)
+    if quick.refuted is None and fl == fr and (normal_form_equal(net, L, R) or explicit_equal(net, L, R)):
+        return proved
+    hints = _hints(net, L, R, fl, fr) if quick.refuted is not None or fl != fr else []
     unknown = 0
     proved_at: list[str] = []
-    for k, (widths, samples) in enumerate(size_sets(net)):
+    for k, (widths, samples) in enumerate(sets):
         concrete = net.with_sizes(widths, samples)
-        if fl == fr and _exact_zero(net, _at_sizes(net, concrete, L - R)):
+        if quick.refuted is None and fl == fr and _exact_zero(net, _at_sizes(net, concrete, L - R)):
             proved_at.append(_describe(net, widths, samples))
             continue
-        s = _search(net, L, R, concrete, ranges, seed + k)
+        s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
             if single_hint and net.network != "single" and _holds_single(net, L, R, seed):
                 hints.append("holds only when every layer has one neuron")
+            only = _holds_only_at(net, L, R, ranges, constants, seed)
+            if only:
+                hints.append(only)
             return Verdict("refuted", f"counterexample at sizes {_describe(net, widths, samples)}",
                            "; ".join(hints), s.refuted, hints=hints)
         unknown += 1
@@ -382,6 +470,27 @@ def _conflict(net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbo
         return Verdict("refuted", f"counterexample at sizes {_describe(square, square.widths, 2)}",
                        message, s.refuted, hints=[message])
     return Verdict("error", "", "one letter used for two different ranges: " + "; ".join(words))
+
+
+def _holds_only_at(net: Network, L: sp.Expr, R: sp.Expr, ranges: dict[sp.Symbol, int],
+                   constants: dict[int, int], seed: int) -> str | None:
+    """When indices are written as numbers (w_{03}), try the sizes those numbers suggest: a
+    relation that lists every term of a sum holds at exactly that width."""
+    layers = {r: c for r, c in constants.items() if r != SAMPLES and c > 0}  # width 1: the single hint
+    if not net.symbolic or not layers:
+        return None
+    top = max(layers.values()) + 3
+    pinned = []
+    for r, c in sorted(layers.items()):
+        widths = [top + p for p in range(net.D + 1)]
+        widths[r] = c + 1
+        concrete = net.with_sizes(tuple(widths), max(2, constants.get(SAMPLES, 0) + 1))
+        try:
+            if _search(net, L, R, concrete, ranges, seed).refuted is None:
+                pinned.append(f"n_({net.tag(r)}) = {c + 1}")
+        except evaluate.EvaluationError:
+            continue
+    return "holds only when " + " or ".join(pinned) if pinned else None
 
 
 def _holds_single(net: Network, L: sp.Expr, R: sp.Expr, seed: int) -> bool:

@@ -1,0 +1,274 @@
+"""Check every relation of a Markdown or LaTeX file: blocks → relations → verdicts.
+
+One Result per relation step, in reading order, with the line of its block and its step number
+(notation.md).  A file that cannot be read at one place still has all its other relations checked;
+proofs of relations that repeat are reused within a run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import sympy as sp
+
+from .. import proof, render
+from ..activations import ACTIVATIONS
+from ..losses import LOSSES
+from ..notation import NotationError
+from . import blocks as B
+from . import interpret as I
+from . import parse as P
+
+DIRECTIVE_KEYS = {
+    "activation": tuple(ACTIVATIONS),
+    "loss": tuple(k for k in LOSSES if k != "upstream"),
+    "network": ("general", "single"),
+    "skip": ("next", "on", "off"),
+}
+SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
+
+
+@dataclass
+class Result:
+    """One relation (or one problem) of a file, as notation.md's JSON shows it."""
+
+    file: str
+    line: int
+    step: int
+    relation: str
+    verdict: str
+    method: str = ""
+    reason: str = ""
+    counterexample: dict[str, Any] | None = None
+    column: int | None = None
+    seconds: float = 0.0
+    hints: list[str] = field(default_factory=list)
+    #: the relation as derivator read it, in the notation's Unicode (empty when it was not read)
+    display: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "step": self.step, "relation": self.relation,
+                "verdict": self.verdict, "method": self.method, "reason": self.reason,
+                "counterexample": self.counterexample}
+
+
+@dataclass
+class Run:
+    """Options and caches shared by every file of one ``derivator check``."""
+
+    defaults: I.Settings = field(default_factory=I.Settings)
+    timeout: float = 10.0
+    cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class FileError(Exception):
+    """A file that cannot be read at all (missing, not UTF-8): exit status 2."""
+
+
+def kind_of(name: str, text: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    return "tex" if re.search(r"\\begin\{document\}|\\documentclass", text) else "md"
+
+
+def read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FileError(f"{path}: is a directory") from None
+    except OSError as e:
+        raise FileError(f"{path}: cannot be read ({e.strerror})") from None
+    return decode(str(path), data)
+
+
+def decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise FileError(f"{name}:{line}: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                        "save the file as UTF-8") from None
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_directive(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in text.split():
+        if "=" not in part:
+            raise ValueError(f"directive {part!r}: write key=value")
+        key, value = part.split("=", 1)
+        if key not in DIRECTIVE_KEYS:
+            raise ValueError(f"unknown directive key {key!r} (known: {', '.join(DIRECTIVE_KEYS)})")
+        if value not in DIRECTIVE_KEYS[key]:
+            raise ValueError(f"unknown value {value!r} for {key} (choose {', '.join(DIRECTIVE_KEYS[key])})")
+        out[key] = value
+    if not out:
+        raise ValueError("an empty directive")
+    return out
+
+
+_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|←")
+
+
+def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
+    """All results of one file's text."""
+    src = B.Source(name, text)
+    items = B.scan(src, kind or kind_of(name, text))
+    settings = run.defaults
+    skip_on, skip_next = False, False
+    conventions: set[str] = set()
+    out: list[Result] = []
+    for item in items:
+        if isinstance(item, B.Problem):
+            out.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column))
+            continue
+        if isinstance(item, B.Directive):
+            try:
+                d = parse_directive(item.text)
+            except ValueError as e:
+                out.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
+                                  column=item.column))
+                continue
+            settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
+                                  d.get("network", settings.network))
+            skip = d.get("skip")
+            if skip == "next":
+                skip_next = True
+            elif skip is not None:
+                skip_on = skip == "on"
+            continue
+        if not _RELATION_HINT.search(item.text):
+            continue
+        skipping = skip_on or skip_next
+        skip_next = False
+        out += check_block(name, src, item, settings, run, skipping, conventions)
+    if len(conventions) > 1:
+        run.warnings.append(f"{name}: sums use both 0-based and 1-based bounds (both are read as over all "
+                            "of the range)")
+    return out
+
+
+def _position(src: B.Source, block: B.Block, pos: int) -> tuple[int, int]:
+    return src.position(block.offset + pos)
+
+
+def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, run: Run, skipping: bool,
+                conventions: set[str]) -> list[Result]:
+    if not block.text.strip():
+        return []
+    try:
+        chains = P.parse(block.text)
+    except P.ReadError as e:
+        ln, col = _position(src, block, e.pos)
+        return [Result(name, block.line, 0, _short(block.text), "error", reason=f"line {ln}, column {col}: {e}",
+                       column=col)]
+    except RecursionError:
+        return [Result(name, block.line, 0, _short(block.text), "error", reason="nested too deeply to read",
+                       column=block.column)]
+    out: list[Result] = []
+    step = 0
+    for chain in chains:
+        for k, op in enumerate(chain.ops):
+            if op not in P.CHECKED_OPS:
+                continue
+            lhs_node, rhs_node = chain.exprs[k], chain.exprs[k + 1]
+            text = (block.text[chain.starts[k]:chain.ends[k]].strip() + f" {'=' if op == '=' else op} "
+                    + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip())
+            r = Result(name, block.line, step, _short(text), "unknown")
+            step += 1
+            out.append(r)
+            if skipping:
+                r.verdict, r.reason = "skipped", "skip directive"
+                continue
+            t0 = time.perf_counter()
+            decide(r, chain, k, op, settings, run, conventions, src, block)
+            r.seconds = time.perf_counter() - t0
+    return out
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run: Run,
+           conventions: set[str], src: B.Source, block: B.Block) -> None:
+    lhs_node, rhs_node = chain.exprs[k], chain.exprs[k + 1]
+    if I.is_update_rule(op, lhs_node, rhs_node):
+        r.verdict, r.reason = "skipped", "update rule"
+        return
+    try:
+        I.uncheckable(lhs_node)
+        I.uncheckable(rhs_node)
+        net = I.choose_network(settings, [lhs_node, rhs_node, chain.exprs[0]])
+        conv = I.Converter(net, settings)
+        conv.implicit = I.implicit_sample([lhs_node, rhs_node])
+        first = chain.exprs[0]
+        if isinstance(first, P.Partial):
+            try:
+                v = conv.convert(first)
+                if isinstance(v, sp.Expr) and hasattr(v, "den"):
+                    conv.chain_variable = v.den  # type: ignore[attr-defined]
+            except (I.Unreadable, I.NeedsMatrix):
+                pass
+        try:
+            lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
+            r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
+        except I.NeedsMatrix as e:
+            if not (I.has_matrix(lhs_node) and I.has_matrix(rhs_node)):
+                raise I.Unreadable("a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
+                                   "that is only true with one neuron per layer (directive network=single)",
+                                   e.pos) from None
+            mc = I.MatrixConverter(net)
+            rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
+            lhs, rhs = mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
+        conventions |= conv.conventions
+    except I.Uncheckable as e:
+        r.verdict, r.reason = e.verdict, str(e)
+        return
+    except (I.Unreadable, P.ReadError) as e:
+        ln, col = _position(src, block, e.pos)
+        r.verdict, r.reason, r.column = "error", f"line {ln}, column {col}: {e}", col
+        return
+    except (NotationError, ValueError, TypeError) as e:
+        r.verdict, r.reason = "error", str(e)
+        return
+    # the same text in the same context means the same relation: reuse its proof
+    key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
+    v = run.cache.get(key)
+    if v is None:
+        v = proof.prove(lhs, rhs, net, timeout=run.timeout)
+        run.cache[key] = v
+    r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
+    notes = list(dict.fromkeys(conv.notes))
+    r.hints = notes + v.hints
+    r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """Files as given; directories recursively (``*.md`` and ``*.tex``), in sorted order."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if p != "-" and path.is_dir():
+            out += sorted(str(f) for f in path.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+def summary(results: list[Result]) -> dict[str, int]:
+    s = {v: 0 for v in proof.VERDICTS}
+    for r in results:
+        s[r.verdict] += 1
+    return s

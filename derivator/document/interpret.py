@@ -1,0 +1,557 @@
+"""The syntax tree of a relation → SymPy objects in the network the text describes.
+
+What a symbol means depends on where it stands (notation.md): a^{(L-1)}_{ik} is an activation,
+one subscript leaves the sample implicit, ``Σ_{i=1}^{n}`` and ``Σ_{i=0}^{n-1}`` both run over all
+samples, a partial stands for its true value.  Bound indices become fresh dummies, so a letter
+bound by a Σ can never capture the same letter used free elsewhere in the relation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy as sp
+
+from .. import matrix as M
+from ..derive import Partial
+from ..losses import Upstream
+from ..network import Network
+from ..notation import NotationError, Tag, index, parse_tag
+from ..proof import SAMPLES, index_ranges
+from . import parse as P
+
+LAYERED = {"a", "z", "w", "b", "delta"}
+MATRICES = {"W": "W", "A": "A", "Z": "Z", "B": "B", "Delta": "Delta", "nabla W": "nabla W", "nabla B": "nabla B"}
+MAX_EXPONENT = 64
+
+
+class Unreadable(ValueError):
+    """A relation that is well formed LaTeX but not a statement in the notation."""
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+class Uncheckable(ValueError):
+    """A relation that cannot be checked (an ellipsis, a matrix of names): verdict unknown/skipped."""
+
+    def __init__(self, verdict: str, reason: str) -> None:
+        super().__init__(reason)
+        self.verdict = verdict
+
+
+@dataclass(frozen=True)
+class Settings:
+    activation: str = "sigmoid"
+    loss: str = "mse"
+    network: str = "general"
+
+
+@lru_cache(maxsize=None)
+def network(settings: Settings, family: str, depth: int, top: int) -> Network:
+    """One Network object per setting, so that proofs cached per network are reused."""
+    if family == "l":
+        return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top))
+    return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network)
+
+
+# ---------------------------------------------------------------------------------------------
+# looking at the tree before converting it
+
+
+def walk(node: object):  # type: ignore[no-untyped-def]
+    """Every node of a subtree (tuples and lists included), depth first."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+            continue
+        yield n
+        if hasattr(n, "__dataclass_fields__"):
+            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+                v = getattr(n, f)
+                if isinstance(v, (list, P.Num, P.Var, P.Group, P.Pow, P.Neg, P.Add, P.Mul, P.Div, P.Call,
+                                  P.SumNode, P.Partial, P.PrimeOf, P.Ellipsis_, P.Matrix, P.Transpose, P.Index)):
+                    stack.append(v)
+
+
+def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
+    out = []
+    for root in nodes:
+        for n in walk(root):
+            if isinstance(n, P.Var) and n.tag is not None:
+                try:
+                    out.append((parse_tag(n.tag), n.pos))
+                except NotationError as e:
+                    raise Unreadable(str(e), n.pos) from None
+            if isinstance(n, P.Var) and n.name == "n" and n.sub_raw:
+                raw = n.sub_raw.strip("()")
+                try:
+                    out.append((parse_tag(raw), n.pos))
+                except NotationError:
+                    pass
+    return out
+
+
+def choose_network(settings: Settings, nodes: list[object]) -> Network:
+    """The network a relation lives in: deep enough for every layer it names, with the generic
+    fragment for l-tags.  Mixing L-tags and l-tags in one relation is an error."""
+    tags = tags_of(nodes)
+    bases = {t.base for t, _ in tags}
+    if len(bases) > 1:
+        raise Unreadable("this relation mixes layer tags of different kinds (L…, l…, absolute)", tags[0][1])
+    if not tags:
+        return network(settings, "L", 1, 0)
+    base = bases.pop()
+    offsets = [t.offset for t, _ in tags]
+    if base == "l":
+        top = max(1, max(offsets))
+        bottom = min(offsets) - 1
+        return network(settings, "l", top - bottom, top)
+    if base == "L":
+        if max(offsets) > 0:
+            raise Unreadable("layers above L do not exist (L is the output layer)", tags[0][1])
+        return network(settings, "L", max(1, -min(offsets) + 1), 0)
+    return network(settings, "L", max(1, max(offsets)), 0)
+
+
+def is_update_rule(op: str, lhs: P.Node, rhs: P.Node) -> bool:
+    """``w = w - η ∇W``, ``w ← …``, ``w := …``: an assignment, not an identity."""
+    if op in ("<-", ":="):
+        return True
+    if not isinstance(lhs, P.Var) or lhs.name not in ("w", "b", "W", "B"):
+        return False
+    names = [n for n in walk(rhs) if isinstance(n, P.Var)]
+    same = any(v.name == lhs.name and v.tag == lhs.tag for v in names)
+    step = any(v.name in ("eta", "nabla W", "nabla B", "alpha") for v in names)
+    return same and step
+
+
+def has_matrix(node: object) -> bool:
+    """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y) or use ⊙ or ᵀ?"""
+    for n in walk(node):
+        if isinstance(n, P.Var) and (n.name in MATRICES or n.name == "Y") and not n.sub:
+            return True
+        if isinstance(n, P.Transpose) or (isinstance(n, P.Mul) and n.hadamard):
+            return True
+    return False
+
+
+def uncheckable(node: object) -> None:
+    for n in walk(node):
+        if isinstance(n, P.Matrix):
+            has_dots = any(isinstance(x, P.Ellipsis_) for x in walk(n))
+            raise Uncheckable("skipped" if has_dots else "unknown",
+                              "a matrix shown to name its entries" if has_dots else "matrix literals are not checked")
+    for n in walk(node):
+        if isinstance(n, P.Ellipsis_):
+            raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
+
+
+# ---------------------------------------------------------------------------------------------
+# converting
+
+
+@dataclass
+class Converter:
+    net: Network
+    settings: Settings
+    notes: list[str] = field(default_factory=list)
+    chain_variable: sp.Expr | None = None
+    bound: list[dict[str, sp.Symbol]] = field(default_factory=list)
+    implicit: sp.Expr | None = None
+    conventions: set[str] = field(default_factory=set)
+
+    # ---- indices --------------------------------------------------------------------------
+    def letter(self, name: str) -> sp.Symbol:
+        for scope in reversed(self.bound):
+            if name in scope:
+                return scope[name]
+        return index(name)
+
+    def index(self, ix: P.Node) -> sp.Expr:
+        assert isinstance(ix, P.Index)
+        if ix.expr is not None:
+            return self.convert(ix.expr)
+        assert ix.name is not None
+        if ix.name.isdigit():
+            return sp.Integer(int(ix.name))
+        return self.letter(ix.name)
+
+    def indices(self, v: P.Var) -> list[sp.Expr]:
+        return [self.index(x) for x in (v.sub or [])]
+
+    def sample(self) -> sp.Expr:
+        return self.implicit if self.implicit is not None else index("i")
+
+    # ---- quantities -----------------------------------------------------------------------
+    def layer(self, v: P.Var) -> int:
+        try:
+            return self.net.layer(v.tag)  # type: ignore[arg-type]
+        except NotationError as e:
+            raise Unreadable(str(e), v.pos) from None
+
+    def quantity(self, v: P.Var) -> sp.Expr:
+        net, name = self.net, v.name
+        single = net.network == "single"
+        ix = self.indices(v)
+        if name in LAYERED and v.tag is None:
+            if name == "delta" and len(ix) == 2:
+                return sp.KroneckerDelta(*ix)
+            return self.plain(v)
+        if name in LAYERED:
+            p = self.layer(v)
+            if name in ("w",):
+                if len(ix) == 0 and single:
+                    ix = [sp.Integer(0), sp.Integer(0)]
+                if len(ix) != 2:
+                    raise Unreadable(f"w^{{({v.tag})}} needs two indices (w_{{jk}}: neuron j of this layer, "
+                                     "k of the layer below)", v.pos)
+                return net.w(p)[ix[0], ix[1]]
+            if name == "b":
+                if len(ix) == 0 and single:
+                    ix = [sp.Integer(0)]
+                if len(ix) != 1:
+                    raise Unreadable(f"b^{{({v.tag})}} takes one index", v.pos)
+                return net.b(p)[ix[0]]
+            return net.base(name, p)[self.sample_and_neuron(ix, v)]
+        if name == "y":
+            return net.y[self.sample_and_neuron(ix, v)]
+        if name == "L":
+            if v.primes:
+                raise Unreadable("L′ has no meaning here", v.pos)
+            if not ix:
+                return net.L
+            if len(ix) == 1:
+                return net.Li[ix[0]]
+            if len(ix) == 2:
+                spec = net.loss_spec
+                if spec.term is None:
+                    raise Unreadable("L_{ij} needs a loss", v.pos)
+                return spec.term(net.a(net.D)[ix[0], ix[1]], net.y[ix[0], ix[1]])
+            raise Unreadable("L takes at most two indices (sample, output neuron)", v.pos)
+        if name == "n":
+            if v.sub_raw is None:
+                return net.n
+            raw = v.sub_raw.strip()
+            raw = raw[1:-1] if raw.startswith("(") and raw.endswith(")") else raw
+            try:
+                return net.width(net.layer(raw))
+            except NotationError as e:
+                raise Unreadable(str(e), v.pos) from None
+        if name in MATRICES:
+            return self.matrix_name(v)
+        if name == "e" and not v.sub:
+            return sp.E
+        if name == "eta":
+            return sp.Symbol("eta")
+        return self.plain(v)
+
+    def sample_and_neuron(self, ix: list[sp.Expr], v: P.Var) -> tuple[sp.Expr, sp.Expr]:
+        if len(ix) == 2:
+            return ix[0], ix[1]
+        if len(ix) == 1:
+            return self.sample(), ix[0]
+        if len(ix) == 0 and self.net.network == "single":
+            return self.sample(), sp.Integer(0)
+        raise Unreadable(f"{v.name}{'^{(' + v.tag + ')}' if v.tag else ''} needs a neuron index "
+                         "(or a directive network=single)", v.pos)
+
+    def plain(self, v: P.Var) -> sp.Expr:
+        """A letter that is not a quantity of the notation: an ordinary real variable."""
+        if v.sub:
+            raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
+        return sp.Symbol(v.name, real=True)
+
+    def matrix_name(self, v: P.Var) -> sp.Expr:
+        """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
+        net = self.net
+        if net.network == "single" and v.tag is not None:
+            p = self.layer(v)
+            s = self.sample()
+            table = {"nabla W": Partial(net.L, net.w(p)[0, 0]), "nabla B": Partial(net.L, net.b(p)[0]),
+                     "W": net.w(p)[0, 0], "B": net.b(p)[0], "A": net.a(p)[s, 0], "Z": net.z(p)[s, 0],
+                     "Delta": net.delta(p)[s, 0]}
+            return table[v.name]
+        raise NeedsMatrix(v.pos)
+
+    # ---- the tree -------------------------------------------------------------------------
+    def convert(self, node: P.Node) -> sp.Expr:
+        if isinstance(node, P.Num):
+            return sp.Rational(Fraction(node.text).limit_denominator(10**12))
+        if isinstance(node, P.Var):
+            q = self.quantity(node)
+            if node.primes and node.name not in ("L",):
+                raise Unreadable(f"{node.name}′ has no meaning here (did you mean σ′(…)?)", node.pos)
+            return q
+        if isinstance(node, P.Group):
+            return self.convert(node.body)
+        if isinstance(node, P.Neg):
+            return -self.convert(node.arg)
+        if isinstance(node, P.Add):
+            return sp.Add(*[self.convert(t) for t in node.terms])
+        if isinstance(node, P.Mul):
+            return self.product(node)
+        if isinstance(node, P.Div):
+            den = self.convert(node.den)
+            if den == 0:
+                raise Unreadable("division by zero", node.pos)
+            return self.convert(node.num) / den
+        if isinstance(node, P.Pow):
+            return self.power(node)
+        if isinstance(node, P.Call):
+            return self.call(node)
+        if isinstance(node, P.SumNode):
+            return self.sum(node)
+        if isinstance(node, P.Partial):
+            return self.partial(node)
+        if isinstance(node, P.PrimeOf):
+            if self.chain_variable is None:
+                raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v",
+                                 node.pos)
+            return sp.diff(self.convert(node.body), self.chain_variable)
+        if isinstance(node, P.Transpose):
+            raise NeedsMatrix(node.pos)
+        if isinstance(node, (P.Ellipsis_, P.Matrix)):
+            raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
+        raise Unreadable(f"cannot read {type(node).__name__}", getattr(node, "pos", 0))
+
+    def product(self, node: P.Mul) -> sp.Expr:
+        if node.hadamard:
+            raise NeedsMatrix(node.pos)
+        out: list[sp.Expr] = []
+        fs = node.factors
+        k = 0
+        while k < len(fs):
+            f = fs[k]
+            # n(l): the width of layer l (notation.md), not n times l
+            if isinstance(f, P.Var) and f.name == "n" and not f.sub and k + 1 < len(fs) \
+                    and isinstance(fs[k + 1], P.Group) and fs[k + 1].bracket == "(":
+                tag = _tag_text(fs[k + 1].body)
+                if tag is not None:
+                    try:
+                        out.append(self.net.width(self.net.layer(tag)))
+                        k += 2
+                        continue
+                    except NotationError:
+                        pass
+            out.append(self.convert(f))
+            k += 1
+        return sp.Mul(*out)
+
+    def power(self, node: P.Pow) -> sp.Expr:
+        base = self.convert(node.base)
+        exp = self.convert(node.exp)
+        if exp.is_Integer and abs(int(exp)) > MAX_EXPONENT:
+            raise Unreadable(f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos)
+        if exp.is_Number and not exp.is_Integer and exp.is_Rational and exp.q > MAX_EXPONENT:
+            raise Unreadable(f"an exponent of {exp}", node.pos)
+        if base == sp.E:
+            return sp.exp(exp)
+        return base**exp
+
+    def call(self, node: P.Call) -> sp.Expr:
+        args = [self.convert(a) for a in node.args]
+        f = node.func
+        if node.primes > 1:
+            raise Unreadable("second derivatives σ″ are not part of the notation", node.pos)
+        if f == "sigma":
+            if len(args) != 1:
+                raise Unreadable("σ takes one argument", node.pos)
+            return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
+        if node.primes:
+            raise Unreadable(f"{f}′ is not part of the notation: write σ′ for the activation's derivative", node.pos)
+        if f == "Psi":
+            return Upstream(args[0], args[1] if len(args) > 1 else sp.Integer(0))
+        if f in ("max", "min"):
+            return (sp.Max if f == "max" else sp.Min)(*args)
+        if len(args) != 1:
+            raise Unreadable(f"{f} takes one argument", node.pos)
+        return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](args[0])
+
+    def sum(self, node: P.SumNode) -> sp.Expr:
+        d = sp.Dummy(node.index, integer=True)
+        self.bound.append({node.index: d})
+        try:
+            body = self.convert(node.body)
+        finally:
+            self.bound.pop()
+        ranges, _ = index_ranges(self.net, body)
+        if d not in ranges:
+            if d not in body.free_symbols:
+                raise Unreadable(f"the sum over {node.index} has a body without {node.index}", node.pos)
+            raise Unreadable(f"cannot tell which range {node.index} runs over", node.pos)
+        r = ranges[d]
+        size = self.net.n if r == SAMPLES else self.net.width(r)
+        lo = self.convert(node.lower) if node.lower is not None else None
+        hi = self.convert(node.upper) if node.upper is not None else None
+        if lo is None and hi is None:
+            return sp.Sum(body, (d, 0, size - 1))
+        if lo == 0 and hi == size - 1:
+            self.conventions.add("0-based")
+            return sp.Sum(body, (d, 0, size - 1))
+        if lo == 1 and hi == size:
+            self.conventions.add("1-based")
+            return sp.Sum(body, (d, 0, size - 1))
+        if lo is None or hi is None:
+            raise Unreadable(f"give both bounds of the sum over {node.index}, or none", node.pos)
+        self.notes.append(f"the sum over {node.index} runs from {lo} to {hi}, not over all of its range")
+        return sp.Sum(body, (d, lo, hi))
+
+    def partial(self, node: P.Partial) -> sp.Expr:
+        num = self.convert(node.num)
+        den = self.convert(node.den)
+        if not node.den_marked:
+            self.notes.append("the denominator of a partial lacks ∂ (read ∂X/Y as ∂X/∂Y)")
+        if not (isinstance(den, sp.Indexed) and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")):
+            raise Unreadable("a partial derivative must be taken with respect to one a, z, w or b", node.pos)
+        if num == self.net.L or isinstance(num, sp.Indexed):
+            return Partial(num, den)
+        # the derivative of an expression written out: its own derivative
+        return sp.diff(num, den)
+
+
+class NeedsMatrix(ValueError):
+    def __init__(self, pos: int) -> None:
+        super().__init__("matrix")
+        self.pos = pos
+
+
+def _tag_text(node: P.Node) -> str | None:
+    """``L``, ``l``, ``L-1``, ``l+1`` written as an expression, as a tag string."""
+    if isinstance(node, P.Var) and node.name in ("L", "l") and not node.sub:
+        return node.name
+    if isinstance(node, P.Add) and len(node.terms) == 2 and isinstance(node.terms[0], P.Var) \
+            and node.terms[0].name in ("L", "l"):
+        t = node.terms[1]
+        if isinstance(t, P.Neg) and isinstance(t.arg, P.Num):
+            return f"{node.terms[0].name}-{t.arg.text}"
+        if isinstance(t, P.Num):
+            return f"{node.terms[0].name}+{t.text}"
+    return None
+
+
+def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
+    """The sample that one-subscript quantities (a_j, y_j) refer to: the one named elsewhere in
+    the relation when that is a single letter or number (L_{0j} = (a_j − y_j)²/2 is about
+    sample 0), else the free index i."""
+    seen: set[str] = set()
+
+    def visit(n: object, bound: frozenset[str]) -> None:
+        if isinstance(n, P.SumNode):
+            visit(n.body, bound | {n.index})
+            return
+        if isinstance(n, P.Var) and n.sub:
+            first = n.sub[0]
+            takes_sample = (n.name in ("a", "z", "y", "delta") and len(n.sub) == 2) or \
+                           (n.name == "L" and len(n.sub) >= 1)
+            if takes_sample and isinstance(first, P.Index) and first.name and first.name not in bound:
+                seen.add(first.name)
+        if hasattr(n, "__dataclass_fields__"):
+            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+                v = getattr(n, f)
+                for x in (v if isinstance(v, list) else [v]):
+                    if hasattr(x, "__dataclass_fields__"):
+                        visit(x, bound)
+
+    for root in nodes:
+        visit(root, frozenset())
+    if len(seen) == 1:
+        (s,) = seen
+        return sp.Integer(int(s)) if s.isdigit() else index(s)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# matrix relations
+
+
+class MatrixConverter:
+    """Both sides of a relation between matrices → index form with shared free indices (r, c)."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+
+    def tree(self, node: P.Node) -> M.MatrixExpr | sp.Expr:
+        """A matrix expression, or a SymPy scalar for scalar parts (1/n)."""
+        net = self.net
+        if isinstance(node, P.Var) and node.name in MATRICES and node.tag is not None:
+            try:
+                tag = str(net.tag(net.layer(node.tag)))
+            except NotationError as e:
+                raise Unreadable(str(e), node.pos) from None
+            name = MATRICES[node.name]
+            if name.startswith("nabla"):
+                return ("nabla", name[-1], tag)  # type: ignore[return-value]
+            return M.Named(name, tag)
+        if isinstance(node, P.Var) and node.name == "Y" and not node.sub:
+            return M.Named("Y")
+        if isinstance(node, P.Var) and node.name == "n" and not node.sub:
+            return net.n
+        if isinstance(node, P.Num):
+            return sp.Rational(Fraction(node.text))
+        if isinstance(node, P.Group):
+            return self.tree(node.body)
+        if isinstance(node, P.Transpose):
+            inner = self.tree(node.arg)
+            return M.Transpose(inner) if not isinstance(inner, sp.Expr) else inner
+        if isinstance(node, P.Neg):
+            inner = self.tree(node.arg)
+            return -inner if isinstance(inner, sp.Expr) else M.Scale(sp.Integer(-1), inner)
+        if isinstance(node, P.Div):
+            num, den = self.tree(node.num), self.tree(node.den)
+            if not isinstance(den, sp.Expr):
+                raise Unreadable("division by a matrix", node.pos)
+            return num / den if isinstance(num, sp.Expr) else M.Scale(1 / den, num)
+        if isinstance(node, P.Add):
+            parts = [self.tree(t) for t in node.terms]
+            acc = parts[0]
+            for x in parts[1:]:
+                if isinstance(x, M.Scale) and x.factor == -1:
+                    acc = M.Sub(acc, x.arg)  # type: ignore[arg-type]
+                else:
+                    acc = M.Add(acc, x)  # type: ignore[arg-type]
+            return acc
+        if isinstance(node, P.Mul):
+            scalar: sp.Expr = sp.Integer(1)
+            mats: list[M.MatrixExpr] = []
+            for f in node.factors:
+                t = self.tree(f)
+                if isinstance(t, sp.Expr):
+                    scalar *= t
+                else:
+                    mats.append(t)
+            if not mats:
+                return scalar
+            acc = mats[0]
+            for x in mats[1:]:
+                acc = M.Hadamard(acc, x) if node.hadamard else M.MatMul(acc, x)
+            return acc if scalar == 1 else M.Scale(scalar, acc)
+        if isinstance(node, P.Call) and node.func == "sigma":
+            inner = self.tree(node.args[0])
+            if isinstance(inner, sp.Expr):
+                raise Unreadable("σ of a number in a matrix relation", node.pos)
+            f = net.act.prime if node.primes else net.act.sigma
+            return M.ElementwiseFunction(f, inner)
+        if isinstance(node, P.SumNode) and isinstance(node.body, P.Var) and node.body.name == "Delta":
+            return M.ColumnSum(self.tree(P.Var("Delta", None, node.body.tag, 0, node.pos)))  # type: ignore[arg-type]
+        raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
+
+    def side(self, node: P.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
+        t = self.tree(node)
+        net = self.net
+        if isinstance(t, tuple):
+            _, which, tag = t
+            p = net.layer(tag)
+            return Partial(net.L, net.w(p)[r, c]) if which == "W" else Partial(net.L, net.b(p)[r])
+        if isinstance(t, sp.Expr):
+            raise Unreadable("a matrix equated with a number", getattr(node, "pos", 0))
+        try:
+            shape = M.shape(net, t)
+        except ValueError as e:
+            raise Unreadable(f"matrix shapes do not fit: {e}", getattr(node, "pos", 0)) from None
+        return M.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)

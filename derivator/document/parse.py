@@ -1,0 +1,981 @@
+"""Read the notation of notation.md: LaTeX text → a small syntax tree (no SymPy yet).
+
+A hand-written recursive-descent parser, because the notation is context-sensitive in ways a
+generic LaTeX parser gets wrong: ``a_{ij}`` is two indices, ``^{(L-1)}`` on a quantity is a layer
+tag (never a power), a Σ's body runs over the product that follows it, ``\\frac{\\partial a}{z}``
+must be read (and flagged), and ``(…)\\prime`` differentiates a bracket.  Every error carries the
+offset where reading stopped; depth, length and sizes are bounded so that no input can make the
+reader hang or exhaust the stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+MAX_LENGTH = 20_000
+MAX_DEPTH = 120
+MAX_DIGITS = 30
+
+
+class ReadError(ValueError):
+    """The text cannot be read; ``pos`` is the offset (in the block's text) where reading stopped."""
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+# ---------------------------------------------------------------------------------------------
+# tokens
+
+@dataclass
+class Tok:
+    kind: str  # cmd, ch, num, letter, text, end
+    text: str
+    pos: int
+
+
+SPACING = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle", "scriptstyle", "nonumber",
+           "notag", "limits", "nolimits", "enspace", "thinspace", "medspace", "thickspace", "negthinspace",
+           "mathstrut", "strut"}
+WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter"}
+TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "mathrm", "operatorname", "tag", "label", "hbox"}
+UNICODE = {
+    "–": ("ch", "-"), "—": ("ch", "-"), "−": ("ch", "-"), "·": ("cmd", "cdot"), "×": ("cmd", "times"),
+    "′": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
+    "∂": ("cmd", "partial"), "∇": ("cmd", "nabla"), "Σ": ("cmd", "sum"), "∑": ("cmd", "sum"),
+    "⊙": ("cmd", "odot"), "…": ("cmd", "ldots"), "⋯": ("cmd", "cdots"), "≈": ("cmd", "approx"),
+    "≠": ("cmd", "neq"), "∈": ("cmd", "in"), "≤": ("cmd", "le"), "≥": ("cmd", "ge"), "←": ("cmd", "leftarrow"),
+    "ψ": ("cmd", "psi"), "Ψ": ("cmd", "Psi"), "\u00a0": ("space", ""), "\u3000": ("space", ""),
+}
+PUNCT = set("{}^_()[]+-*/=,;&'|<>:!.~")
+
+
+def tokenize(text: str) -> list[Tok]:
+    if len(text) > MAX_LENGTH:
+        raise ReadError(f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0)
+    toks: list[Tok] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c == "\\":
+            if i + 1 >= n:
+                raise ReadError("a lone backslash ends the formula", i)
+            d = text[i + 1]
+            if d.isalpha():
+                j = i + 1
+                while j < n and text[j].isalpha():
+                    j += 1
+                name = text[i + 1:j]
+                if name in TEXT_CMDS:
+                    body, j = _braced(text, j, i)
+                    toks.append(Tok("text", f"{name}:{body}", i))
+                elif name not in SPACING:
+                    toks.append(Tok("cmd", name, i))
+                i = j
+                continue
+            if d in ",;!: ":
+                i += 2
+                continue
+            if d in "{}|\\":
+                toks.append(Tok("cmd", d, i))
+                i += 2
+                continue
+            raise ReadError(f"unknown macro \\{d}", i)
+        if c.isdigit():
+            j = i
+            while j < n and text[j].isdigit():
+                j += 1
+            if j + 1 < n and text[j] == "." and text[j + 1].isdigit():
+                j += 1
+                while j < n and text[j].isdigit():
+                    j += 1
+            if j - i > MAX_DIGITS:
+                raise ReadError(f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i)
+            toks.append(Tok("num", text[i:j], i))
+            i = j
+            continue
+        if c.isascii() and c.isalpha():
+            toks.append(Tok("letter", c, i))
+            i += 1
+            continue
+        if c in PUNCT:
+            if c != "~":
+                toks.append(Tok("ch", c, i))
+            i += 1
+            continue
+        if c in UNICODE:
+            kind, t = UNICODE[c]
+            if kind != "space":
+                toks.append(Tok(kind, t, i))
+            i += 1
+            continue
+        raise ReadError(f"unexpected character {c!r} in a formula", i)
+    toks.append(Tok("end", "", n))
+    return toks
+
+
+def _braced(text: str, j: int, start: int) -> tuple[str, int]:
+    """The content of ``{…}`` at ``j`` (after optional spaces), with nesting."""
+    while j < len(text) and text[j].isspace():
+        j += 1
+    if j >= len(text) or text[j] != "{":
+        raise ReadError("expected { after a text macro", start)
+    depth, k = 0, j
+    while k < len(text):
+        if text[k] == "\\":
+            k += 2
+            continue
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[j + 1:k], k + 1
+        k += 1
+    raise ReadError("unbalanced braces: { is never closed", j)
+
+
+# ---------------------------------------------------------------------------------------------
+# the tree
+
+@dataclass
+class Num:
+    text: str
+    pos: int
+
+
+@dataclass
+class Var:
+    """A letter or named symbol with scripts: ``a_{ij}^{(L)}`` is Var("a", [i, j], "L")."""
+
+    name: str
+    sub: list["Node"] | None
+    tag: str | None
+    primes: int
+    pos: int
+    sub_raw: str | None = None
+
+
+@dataclass
+class Index:
+    """One index in a subscript: a letter (maybe primed), a digit, or an expression."""
+
+    name: str | None
+    expr: "Node | None"
+    pos: int
+
+
+@dataclass
+class Group:
+    body: "Node"
+    bracket: str
+    pos: int
+
+
+@dataclass
+class Pow:
+    base: "Node"
+    exp: "Node"
+    pos: int
+
+
+@dataclass
+class Neg:
+    arg: "Node"
+    pos: int
+
+
+@dataclass
+class Add:
+    terms: list["Node"]
+    pos: int
+
+
+@dataclass
+class Mul:
+    factors: list["Node"]
+    pos: int
+    hadamard: bool = False
+
+
+@dataclass
+class Div:
+    num: "Node"
+    den: "Node"
+    pos: int
+
+
+@dataclass
+class Call:
+    func: str  # sigma, tanh, exp, log, max, min, Psi
+    args: list["Node"]
+    primes: int
+    pos: int
+
+
+@dataclass
+class SumNode:
+    index: str
+    lower: "Node | None"
+    upper: "Node | None"
+    body: "Node"
+    pos: int
+
+
+@dataclass
+class Partial:
+    num: "Node"
+    den: "Node"
+    den_marked: bool  # False for \frac{\partial a}{z}: no ∂ below
+    pos: int
+
+
+@dataclass
+class PrimeOf:
+    """``(…)'``: the derivative of the bracket with respect to the chain's variable."""
+
+    body: "Node"
+    pos: int
+
+
+@dataclass
+class Ellipsis_:
+    pos: int
+
+
+@dataclass
+class Matrix:
+    rows: list[list["Node"]]
+    pos: int
+
+
+@dataclass
+class Transpose:
+    arg: "Node"
+    pos: int
+
+
+Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose]
+
+CHECKED_OPS = ("=", "<-", ":=")
+RELATION_CMDS = {"approx": "≈", "neq": "≠", "ne": "≠", "in": "∈", "notin": "∉", "le": "≤", "leq": "≤",
+                 "ge": "≥", "geq": "≥", "leftarrow": "<-", "gets": "<-", "equiv": "≡", "sim": "~", "simeq": "≃",
+                 "coloneqq": ":=", "propto": "∝", "subset": "⊂", "subseteq": "⊆", "lt": "<", "gt": ">",
+                 "Leftarrow": "⇐", "Rightarrow": "⇒", "to": "→", "rightarrow": "→", "mapsto": "↦"}
+
+
+@dataclass
+class Chain:
+    """``e0 op0 e1 op1 e2 …`` as written; positions of each expression and operator."""
+
+    exprs: list[Node] = field(default_factory=list)
+    ops: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+
+FUNCTIONS = {"sigma": "sigma", "tanh": "tanh", "exp": "exp", "log": "log", "ln": "log", "max": "max",
+             "min": "min", "Psi": "Psi", "psi": "Psi", "sinh": "sinh", "cosh": "cosh"}
+GREEK_NAMES = {"delta", "Delta", "eta", "nabla", "alpha", "beta", "gamma", "epsilon", "lambda", "mu", "theta",
+               "xi", "zeta", "omega", "phi", "varphi", "rho", "tau", "ell", "pi", "iota", "kappa", "nu"}
+ELLIPSES = {"cdots", "ldots", "dots", "vdots", "ddots", "dotsb", "dotsc", "dotsm"}
+MATRIX_ENVS = {"pmatrix", "bmatrix", "matrix", "vmatrix", "Bmatrix", "Vmatrix", "smallmatrix", "array"}
+TRANSPARENT_ENVS = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "equation",
+                    "equation*", "alignedat", "multline", "multline*", "eqnarray", "eqnarray*"}
+LEFT_RIGHT = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
+              "Biggl", "Biggr", "middle"}
+OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+class Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = tokenize(text)
+        self.k = 0
+        self.depth = 0
+        self.nesting = 0  # bracket nesting (separators count only at 0)
+
+    # ---- token helpers --------------------------------------------------------------------
+    @property
+    def tok(self) -> Tok:
+        return self.toks[self.k]
+
+    def peek(self, off: int = 1) -> Tok:
+        return self.toks[min(self.k + off, len(self.toks) - 1)]
+
+    def at(self, kind: str, text: str | None = None) -> bool:
+        t = self.tok
+        return t.kind == kind and (text is None or t.text == text)
+
+    def eat(self, kind: str, text: str | None = None) -> Tok:
+        t = self.tok
+        if not self.at(kind, text):
+            want = text if text is not None else kind
+            got = t.text or "the end of the formula"
+            raise ReadError(f"expected {want!r} but found {got!r}", t.pos)
+        self.k += 1
+        return t
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ReadError(f"nested more than {MAX_DEPTH} levels deep", self.tok.pos)
+
+    # ---- relations ------------------------------------------------------------------------
+    def relation_op(self) -> str | None:
+        t = self.tok
+        if t.kind == "ch" and t.text == "=":
+            return "="
+        if t.kind == "ch" and t.text in "<>" and not (t.text == "<" and self.peek().text == "-"):
+            return t.text
+        if t.kind == "ch" and t.text == ":" and self.peek().kind == "ch" and self.peek().text == "=":
+            return ":="
+        if t.kind == "cmd" and t.text in RELATION_CMDS:
+            return RELATION_CMDS[t.text]
+        return None
+
+    def eat_relation(self) -> str:
+        op = self.relation_op()
+        assert op is not None
+        self.k += 2 if op == ":=" and self.at("ch", ":") else 1
+        return op
+
+    def separator(self) -> str | None:
+        """Top-level separators between relations (notation.md)."""
+        t = self.tok
+        if self.nesting:
+            return None
+        if t.kind == "ch" and t.text in ",;.":
+            return t.text
+        if t.kind == "cmd" and t.text in ("quad", "qquad"):
+            return t.text
+        if t.kind == "text":
+            return "text"
+        if t.kind == "cmd" and t.text == "\\":
+            return "newline"
+        if t.kind == "ch" and t.text == "&":
+            return "&"
+        if t.kind == "cmd" and t.text in ("begin", "end") and self._env_ahead() in TRANSPARENT_ENVS:
+            return "env"
+        return None
+
+    def _env_ahead(self) -> str:
+        """The name in ``\\begin{name}`` at the current token, read without consuming it."""
+        k, word = self.k + 1, ""
+        if self.toks[k].text != "{":
+            return ""
+        k += 1
+        while self.toks[k].kind in ("letter", "ch") and self.toks[k].text not in "}{":
+            word += self.toks[k].text
+            k += 1
+        return word
+
+    def skip_env(self) -> None:
+        """``\\begin{aligned}`` and friends are transparent at the top level."""
+        cmd = self.eat("cmd").text
+        name = self.group_word()
+        if name not in TRANSPARENT_ENVS:
+            raise ReadError(f"\\{cmd}{{{name}}} cannot stand here", self.tok.pos)
+        if name == "alignedat" and cmd == "begin" and self.at("ch", "{"):
+            self.group_word()
+
+    def group_word(self) -> str:
+        self.eat("ch", "{")
+        word = ""
+        while not self.at("ch", "}"):
+            t = self.tok
+            if t.kind == "end":
+                raise ReadError("unbalanced braces: { is never closed", t.pos)
+            word += t.text
+            self.k += 1
+        self.eat("ch", "}")
+        return word
+
+    def chains(self) -> list[Chain]:
+        """The relations of a block in reading order; ``\\\\`` followed by an operator continues."""
+        out: list[Chain] = []
+        current: Chain | None = None
+        fresh_line = False
+        while not self.at("end"):
+            sep = self.separator()
+            if sep is not None:
+                if sep == "env":
+                    self.skip_env()
+                    continue
+                if sep == "newline":
+                    fresh_line = True
+                elif sep != "&":
+                    current, fresh_line = None, False
+                self.k += 1
+                continue
+            if self.relation_op() is not None:
+                if current is None and out and fresh_line:
+                    current = out[-1]
+                if current is None:
+                    raise ReadError("a relation needs something on its left", self.tok.pos)
+                fresh_line = False
+                current.ops.append(self.eat_relation())
+                start = self.tok.pos
+                current.exprs.append(self.expr())
+                current.starts.append(start)
+                current.ends.append(self.tok.pos)
+                continue
+            if self.at("ch", ")") or self.at("ch", "]") or self.at("ch", "}"):
+                raise ReadError(f"unbalanced brackets: {self.tok.text!r} closes nothing", self.tok.pos)
+            start = self.tok.pos
+            e = self.expr()
+            current = Chain([e], [], [start], [self.tok.pos])
+            out.append(current)
+            fresh_line = False
+        return out
+
+    # ---- expressions ----------------------------------------------------------------------
+    def at_terminator(self) -> bool:
+        t = self.tok
+        if t.kind == "end" or self.relation_op() is not None or self.separator() is not None:
+            return True
+        if t.kind == "ch" and t.text in ")]}|&":
+            return True
+        if t.kind == "cmd" and t.text in ("}", "\\", "over", "right", "end", "cap", "cup", "setminus"):
+            return True
+        return t.kind == "cmd" and t.text in LEFT_RIGHT and t.text.endswith("r")
+
+    def expr(self) -> Node:
+        self.deeper()
+        pos = self.tok.pos
+        terms: list[Node] = []
+        sign = 1
+        if self.at("ch", "+"):
+            self.k += 1
+        elif self.at("ch", "-"):
+            self.k += 1
+            sign = -1
+        first = self.term()
+        terms.append(Neg(first, pos) if sign < 0 else first)
+        while self.at("ch", "+") or self.at("ch", "-"):
+            neg = self.tok.text == "-"
+            p = self.tok.pos
+            self.k += 1
+            t = self.term()
+            terms.append(Neg(t, p) if neg else t)
+        # set operations (∩, ∪) only appear in relations that are not checked: keep the left side
+        while self.at("cmd") and self.tok.text in ("cap", "cup", "setminus"):
+            self.k += 1
+            self.term()
+        self.depth -= 1
+        return terms[0] if len(terms) == 1 else Add(terms, pos)
+
+    def term(self) -> Node:
+        self.deeper()
+        pos = self.tok.pos
+        factors: list[Node] = []
+        hadamard = False
+        while True:
+            if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
+                break
+            if self.at("cmd", "cdot") or self.at("cmd", "times") or self.at("ch", "*"):
+                self.k += 1
+                continue
+            if self.at("cmd", "odot") or self.at("cmd", "circ"):
+                self.k += 1
+                hadamard = True
+                continue
+            if self.at("ch", "/"):
+                p = self.tok.pos
+                self.k += 1
+                if not factors:
+                    raise ReadError("nothing to divide before /", p)
+                den = self.factor()
+                left = factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
+                factors = [Div(left, den, p)]
+                continue
+            if self.at("cmd", "sum"):
+                factors.append(self.sum())
+                break  # a sum's body runs over the rest of the product
+            if self.at("cmd", "partial"):
+                factors.append(self.partial_slash())
+                continue
+            factors.append(self.factor())
+        self.depth -= 1
+        if not factors:
+            t = self.tok
+            raise ReadError(f"expected a term but found {t.text or 'the end of the formula'!r}", t.pos)
+        return factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
+
+    def sum(self) -> Node:
+        pos = self.eat("cmd", "sum").pos
+        index, lower, upper = None, None, None
+        for _ in range(2):
+            if self.at("ch", "_"):
+                self.k += 1
+                index, lower = self.sum_lower()
+            elif self.at("ch", "^"):
+                self.k += 1
+                upper = self.script()
+        if index is None:
+            raise ReadError("a sum needs its index: \\sum_{k} or \\sum_{k=0}^{n-1}", pos)
+        self.deeper()
+        body = self.term()
+        self.depth -= 1
+        return SumNode(index, lower, upper, body, pos)
+
+    def sum_lower(self) -> tuple[str, Node | None]:
+        if self.at("letter"):
+            return self.eat("letter").text + self.primes_text(), None
+        self.eat("ch", "{")
+        self.nesting += 1
+        if not self.at("letter"):
+            raise ReadError("a sum's index must be a letter", self.tok.pos)
+        name = self.eat("letter").text + self.primes_text()
+        lower = None
+        if self.at("ch", "="):
+            self.k += 1
+            lower = self.expr()
+        self.nesting -= 1
+        self.eat("ch", "}")
+        return name, lower
+
+    def primes_text(self) -> str:
+        s = ""
+        while self.at("ch", "'") or self.at("cmd", "prime"):
+            self.k += 1
+            s += "'"
+        return s
+
+    def partial_slash(self) -> Node:
+        """``\\partial X / \\partial Y`` (notation.md)."""
+        pos = self.eat("cmd", "partial").pos
+        num = self.factor()
+        if not self.at("ch", "/"):
+            raise ReadError("write ∂X/∂Y as \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", pos)
+        self.k += 1
+        marked = self.at("cmd", "partial")
+        if marked:
+            self.k += 1
+        den = self.factor()
+        return Partial(num, den, marked, pos)
+
+    def factor(self) -> Node:
+        self.deeper()
+        node = self.primary()
+        while True:
+            if self.at("ch", "'") or self.at("cmd", "prime"):
+                p = self.tok.pos
+                self.k += 1
+                if isinstance(node, Group):
+                    node = PrimeOf(node.body, p)
+                elif isinstance(node, Var):
+                    node.primes += 1
+                else:
+                    raise ReadError("a prime here has no meaning: write σ'(x) or (…)'", p)
+                continue
+            if self.at("ch", "^"):
+                p = self.tok.pos
+                self.k += 1
+                if self.at("letter", "T") or self.at("cmd", "top") or self.at("cmd", "intercal"):
+                    self.k += 1
+                    node = Transpose(node, p)
+                    continue
+                exp = self.script()
+                if isinstance(exp, Var) and exp.name in ("top", "T") and not exp.sub:
+                    node = Transpose(node, p)
+                elif isinstance(exp, Var) and exp.name == "prime":
+                    node = PrimeOf(node.body, p) if isinstance(node, Group) else node
+                else:
+                    node = Pow(node, exp, p)
+                continue
+            if self.at("ch", "_") and isinstance(node, Group):
+                raise ReadError("a subscript on a bracket has no meaning here", self.tok.pos)
+            break
+        self.depth -= 1
+        return node
+
+    def script(self) -> Node:
+        """The argument of ^ or _: a braced group or a single token."""
+        if self.at("ch", "{"):
+            p = self.eat("ch", "{").pos
+            self.nesting += 1
+            if self.at("cmd", "prime"):
+                self.k += 1
+                self.nesting -= 1
+                self.eat("ch", "}")
+                return Var("prime", None, None, 0, p)
+            if self.at("cmd", "top") or self.at("letter", "T") and self.peek().text == "}":
+                self.k += 1
+                self.nesting -= 1
+                self.eat("ch", "}")
+                return Var("top", None, None, 0, p)
+            body = self.expr()
+            self.nesting -= 1
+            self.eat("ch", "}")
+            return body
+        t = self.tok
+        if t.kind == "num":
+            self.k += 1
+            if len(t.text) > 1 and "." not in t.text:  # x^23 means x^2·3 in TeX: be strict
+                self.k -= 1
+                self.toks[self.k] = Tok("num", t.text[0], t.pos)
+                self.toks.insert(self.k + 1, Tok("num", t.text[1:], t.pos + 1))
+                self.k += 1
+            return Num(self.toks[self.k - 1].text, t.pos)
+        if t.kind == "letter":
+            self.k += 1
+            return Var(t.text, None, None, 0, t.pos)
+        if t.kind == "cmd" and t.text in ("prime", "top"):
+            self.k += 1
+            return Var(t.text, None, None, 0, t.pos)
+        if t.kind == "cmd":
+            return self.primary()
+        raise ReadError(f"expected a superscript or subscript but found {t.text or 'the end'!r}", t.pos)
+
+    # ---- primaries ------------------------------------------------------------------------
+    def primary(self) -> Node:
+        t = self.tok
+        if t.kind == "num":
+            self.k += 1
+            return Num(t.text, t.pos)
+        if t.kind == "letter":
+            return self.var(t.text)
+        if t.kind == "ch" and t.text in "([":
+            return self.bracket(t.text, OPEN[t.text])
+        if t.kind == "ch" and t.text == "{":
+            return self.brace_group()
+        if t.kind == "ch" and t.text == "|":
+            raise ReadError("absolute values |…| are not part of the notation", t.pos)
+        if t.kind == "cmd":
+            return self.command()
+        if t.kind == "text":
+            raise ReadError("\\text{…} inside a formula term", t.pos)
+        if t.kind == "end":
+            raise ReadError("the formula ends too early", t.pos)
+        raise ReadError(f"unexpected {t.text!r}", t.pos)
+
+    def bracket(self, open_: str, close: str, pos: int | None = None) -> Node:
+        p = self.tok.pos if pos is None else pos
+        self.k += 1
+        self.nesting += 1
+        self.deeper()
+        body = self.expr()
+        self.depth -= 1
+        self.nesting -= 1
+        if self.at("cmd") and self.tok.text in LEFT_RIGHT:
+            self.k += 1
+        t = self.tok
+        if not ((t.kind == "ch" and t.text == close) or (t.kind == "cmd" and t.text == close)):
+            raise ReadError(f"unbalanced brackets: expected {close!r} but found {t.text or 'the end'!r}", t.pos)
+        self.k += 1
+        return Group(body, open_, p)
+
+    def brace_group(self) -> Node:
+        p = self.eat("ch", "{").pos
+        self.nesting += 1
+        self.deeper()
+        if self.at("ch", "}"):
+            raise ReadError("an empty group {}", p)
+        first = self.expr()
+        if self.at("cmd", "over"):
+            self.k += 1
+            den = self.expr()
+            node: Node = Div(first, den, p)
+        else:
+            node = Group(first, "{", p)
+        self.depth -= 1
+        self.nesting -= 1
+        if not self.at("ch", "}"):
+            raise ReadError(f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}", self.tok.pos)
+        self.k += 1
+        return node
+
+    def var(self, name: str, pos: int | None = None) -> Var:
+        p = self.tok.pos if pos is None else pos
+        self.k += 1
+        v = Var(name, None, None, 0, p)
+        for _ in range(4):
+            if self.at("ch", "_") and v.sub is None:
+                self.k += 1
+                v.sub, v.sub_raw = self.subscript()
+            elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
+                self.k += 1
+                v.tag = self.tag_script()
+            elif self.at("ch", "'") or self.at("cmd", "prime"):
+                self.k += 1
+                v.primes += 1
+            elif self.at("ch", "^") and self.peek().kind == "ch" and self.peek().text == "{" \
+                    and self.peek(2).kind == "cmd" and self.peek(2).text == "prime":
+                self.k += 2
+                self.k += 1
+                self.eat("ch", "}")
+                v.primes += 1
+            else:
+                break
+        return v
+
+    def _tag_ahead(self) -> bool:
+        """``^{(…)}`` whose content reads as a layer tag: L, L-1, l+1, 3."""
+        if not (self.peek().kind == "ch" and self.peek().text == "{" and self.peek(2).text == "("):
+            return False
+        k = self.k + 3
+        toks = self.toks
+        if toks[k].kind == "letter" and toks[k].text in "Ll":
+            k += 1
+            if toks[k].kind == "ch" and toks[k].text in "+-":
+                k += 1
+                if toks[k].kind != "num":
+                    return False
+                k += 1
+        elif toks[k].kind == "num":
+            k += 1
+        else:
+            return False
+        return toks[k].text == ")" and toks[k + 1].text == "}"
+
+    def tag_script(self) -> str:
+        self.eat("ch", "{")
+        self.eat("ch", "(")
+        s = ""
+        while not self.at("ch", ")"):
+            s += self.tok.text
+            self.k += 1
+        self.eat("ch", ")")
+        self.eat("ch", "}")
+        return s
+
+    def subscript(self) -> tuple[list[Node], str]:
+        """Indices: each character one index; commas separate multi-character ones; ``(k-1)``
+        is an expression index; ``{(L-1)}`` is a layer tag (kept raw for the width n_{(L-1)})."""
+        start = self.tok.pos
+        if not self.at("ch", "{"):
+            t = self.tok
+            if t.kind == "num":
+                self.k += 1
+                if len(t.text) > 1:
+                    return [Index(d, None, t.pos + m) for m, d in enumerate(t.text)], t.text
+                return [Index(t.text, None, t.pos)], t.text
+            if t.kind == "letter":
+                self.k += 1
+                return [Index(t.text + self.primes_text(), None, t.pos)], t.text
+            raise ReadError(f"expected an index after _ but found {t.text or 'the end'!r}", t.pos)
+        self.eat("ch", "{")
+        self.nesting += 1
+        raw_start = self.tok.pos
+        items: list[Node] = []
+        has_comma = any(t.kind == "ch" and t.text == "," for t in self._group_tokens())
+        if has_comma:
+            while True:
+                p = self.tok.pos
+                e = self.expr()
+                items.append(Index(e.name if isinstance(e, Var) and e.sub is None and e.tag is None else None,
+                                   None if isinstance(e, Var) and e.sub is None and e.tag is None else e, p))
+                if self.at("ch", ","):
+                    self.k += 1
+                    continue
+                break
+        else:
+            while not self.at("ch", "}"):
+                t = self.tok
+                if t.kind == "num":
+                    self.k += 1
+                    items += [Index(d, None, t.pos + m) for m, d in enumerate(t.text) if d != "."]
+                elif t.kind == "letter":
+                    self.k += 1
+                    items.append(Index(t.text + self.primes_text(), None, t.pos))
+                elif t.kind == "ch" and t.text == "(":
+                    g = self.bracket("(", ")")
+                    items.append(Index(None, g, t.pos))  # type: ignore[arg-type]
+                elif t.kind == "cmd" and t.text in GREEK_NAMES:
+                    self.k += 1
+                    items.append(Index(t.text, None, t.pos))
+                elif t.kind == "end":
+                    raise ReadError("unbalanced braces: { is never closed", start)
+                else:
+                    raise ReadError(f"{t.text!r} cannot stand in a subscript", t.pos)
+        raw = self.text[raw_start:self.tok.pos]
+        self.nesting -= 1
+        self.eat("ch", "}")
+        return items, raw.strip()
+
+    def _group_tokens(self) -> list[Tok]:
+        """The tokens up to the ``}`` that closes the current group (top level of the group)."""
+        out, depth, k = [], 0, self.k
+        while k < len(self.toks):
+            t = self.toks[k]
+            if t.kind == "end":
+                break
+            if t.kind == "ch" and t.text in "{([":
+                depth += 1
+            elif t.kind == "ch" and t.text in "})]":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0:
+                out.append(t)
+            k += 1
+        return out
+
+    def command(self) -> Node:
+        t = self.tok
+        name = t.text
+        if name in ("frac", "dfrac", "tfrac", "cfrac"):
+            return self.frac()
+        if name in LEFT_RIGHT:
+            self.k += 1
+            d = self.tok
+            if d.kind == "ch" and d.text in "([":
+                return self.bracket(d.text, OPEN[d.text], t.pos)
+            if d.kind == "cmd" and d.text == "{":
+                return self.bracket("{", "}", t.pos)
+            if d.kind == "ch" and d.text == ".":
+                self.k += 1
+                return self.primary()
+            raise ReadError(f"\\{name} must be followed by a bracket", d.pos)
+        if name == "{":
+            return self.bracket("{", "}")
+        if name in ELLIPSES:
+            self.k += 1
+            return Ellipsis_(t.pos)
+        if name in FUNCTIONS:
+            return self.call(FUNCTIONS[name])
+        if name == "nabla":
+            self.k += 1
+            if not self.at("letter") or self.tok.text not in "WBwb":
+                raise ReadError("\\nabla must be followed by W or B", self.tok.pos)
+            letter = self.tok.text.upper()
+            return self.var("nabla " + letter, t.pos)
+        if name in GREEK_NAMES:
+            return self.var(name)
+        if name in WRAPPERS:
+            self.k += 1
+            self.eat("ch", "{")
+            if not self.at("letter"):
+                raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
+            v = self.var(self.tok.text)
+            self.eat("ch", "}")
+            return v
+        if name == "begin":
+            return self.environment()
+        if name == "partial":
+            raise ReadError("a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", t.pos)
+        if name == "sum":
+            raise ReadError("a sum cannot stand here", t.pos)
+        raise ReadError(f"unknown macro \\{name}", t.pos)
+
+    def environment(self) -> Node:
+        p = self.eat("cmd", "begin").pos
+        env = self.group_word()
+        if env not in MATRIX_ENVS:
+            raise ReadError(f"environment {env} is not part of the notation", p)
+        if env == "array" and self.at("ch", "{"):
+            self.group_word()
+        rows: list[list[Node]] = [[]]
+        self.nesting += 1
+        while True:
+            if self.at("cmd", "end"):
+                self.k += 1
+                if self.group_word() != env:
+                    raise ReadError(f"\\begin{{{env}}} closed by another \\end", self.tok.pos)
+                break
+            if self.at("end"):
+                raise ReadError(f"\\begin{{{env}}} is never closed", p)
+            if self.at("ch", "&"):
+                self.k += 1
+                continue
+            if self.at("cmd", "\\"):
+                self.k += 1
+                rows.append([])
+                continue
+            rows[-1].append(self.expr())
+        self.nesting -= 1
+        return Matrix([r for r in rows if r], p)
+
+    def call(self, func: str) -> Node:
+        pos = self.tok.pos
+        self.k += 1
+        primes = 0
+        while True:
+            if self.at("ch", "'") or self.at("cmd", "prime"):
+                self.k += 1
+                primes += 1
+            elif self.at("ch", "^") and self.peek().text == "{" and self.peek(2).text == "prime":
+                self.k += 3
+                self.eat("ch", "}")
+                primes += 1
+            elif self.at("ch", "^") and self.peek().kind == "cmd" and self.peek().text == "prime":
+                self.k += 2
+                primes += 1
+            else:
+                break
+        if self.at("cmd") and self.tok.text in LEFT_RIGHT:
+            self.k += 1
+        if self.at("ch", "(") or self.at("ch", "["):
+            close = OPEN[self.tok.text]
+            self.k += 1
+            self.nesting += 1
+            args = [self.expr()]
+            while self.at("ch", ","):
+                self.k += 1
+                args.append(self.expr())
+            self.nesting -= 1
+            if self.at("cmd") and self.tok.text in LEFT_RIGHT:
+                self.k += 1
+            self.eat("ch", close)
+        elif self.at("ch", "{"):
+            args = [self.brace_group()]
+        else:
+            args = [self.factor()]
+        return Call(func, args, primes, pos)
+
+    def frac(self) -> Node:
+        pos = self.tok.pos
+        self.k += 1
+        num_partial, num = self.frac_part()
+        den_partial, den = self.frac_part()
+        if num_partial:
+            if num is None:
+                raise ReadError("write ∂X/∂Y with X in the numerator: \\frac{\\partial X}{\\partial Y}", pos)
+            if den is None:
+                raise ReadError("the denominator of a partial derivative is empty", pos)
+            return Partial(num, den, den_partial, pos)
+        if den_partial:
+            raise ReadError("∂ in the denominator but not in the numerator", pos)
+        assert num is not None and den is not None
+        return Div(num, den, pos)
+
+    def frac_part(self) -> tuple[bool, Node | None]:
+        """One argument of \\frac: (starts with ∂, the rest)."""
+        if not self.at("ch", "{"):
+            t = self.tok
+            if t.kind == "num" and len(t.text) > 1:  # \frac12
+                self.toks[self.k] = Tok("num", t.text[0], t.pos)
+                self.toks.insert(self.k + 1, Tok("num", t.text[1:], t.pos + 1))
+            return False, self.script()
+        p = self.eat("ch", "{").pos
+        self.nesting += 1
+        self.deeper()
+        partial = False
+        if self.at("cmd", "partial"):
+            self.k += 1
+            partial = True
+            if self.at("ch", "^"):
+                raise ReadError("higher derivatives ∂² are not part of the notation", self.tok.pos)
+        if self.at("ch", "}"):
+            if not partial:
+                raise ReadError("an empty group {}", p)
+            node = None
+        else:
+            node = self.expr()
+        self.depth -= 1
+        self.nesting -= 1
+        if not self.at("ch", "}"):
+            raise ReadError(f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}", self.tok.pos)
+        self.k += 1
+        return partial, node
+
+
+def parse(text: str) -> list[Chain]:
+    """The chains of relations in a block's text."""
+    return Parser(text).chains()
