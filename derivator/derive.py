@@ -21,7 +21,7 @@ from . import algebra
 from .activations import ActivationFunction
 from .losses import UpstreamPrime
 from .network import Network, Stop
-from .notation import split_name
+from .notation import NotationError, split_name
 
 QUANTITIES = ("w", "b", "a", "delta")
 
@@ -295,6 +295,9 @@ def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:
 
 def local_gradient(net: Network, quantity: str, p: int) -> sp.Expr:
     """The rule at layer p of ``net``, in terms of the δ of the layer it needs (δ-form)."""
+    lowest = 0 if quantity == "a" else 1  # the input layer has activations but no z, w, b
+    if not lowest <= p <= net.D:
+        raise NotationError(f"layer {p} of a network with layers 0…{net.D} has no {quantity} gradient")
     r = rules(net.activation, net.loss, net.network)
     g = r.fragment
     if quantity in ("w", "b"):

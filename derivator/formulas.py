@@ -18,7 +18,8 @@ from .notation import index, parse_tag
 
 QUANTITY_ORDER = ("w", "b", "a", "delta")
 FORM_ORDER = ("chain", "delta", "closed", "matrix")
-FORM_TITLES = {"chain": "chain rule", "delta": "δ-form", "closed": "closed form", "matrix": "matrix form"}
+FORM_TITLES = {"chain": "chain rule", "delta": "δ-form", "closed": "closed form", "matrix": "matrix form",
+               "assumption": "when each sample's targets sum to 1"}
 FORM_TITLES_LATEX = {**FORM_TITLES, "delta": r"$\delta$-form"}
 
 
@@ -131,6 +132,14 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
             rule = derive.local_gradient(net, q, p)
             out.append(Formula(q, tag, "delta", lhs, display(net, rule), proof.prove(lhs, rule, net, timeout=timeout),
                                single))
+            if q == "delta" and p == net.D and net.softmax_output:
+                # δ = a − y needs Σ_j y_ij = 1: prove δ = a − y + a(Σ_j y_ij − 1), which holds always
+                e = textbook.one_hot_entry(net)
+                assert e.assumption is not None
+                v = proof.prove(e.lhs, e.rhs + e.assumption[2] * e.assumption[1], net, timeout=timeout)
+                if v.proved:
+                    v.method += f", given {e.assumption[0]}"
+                out.append(Formula(q, tag, "assumption", e.lhs, e.rhs, v, single))
             if closed and net.loss != "upstream":
                 full = derive.gradient(net, q, p, closed=True)
                 if not algebra.equal(full, rule):

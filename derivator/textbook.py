@@ -191,11 +191,11 @@ def entries(activation: str = "sigmoid", loss: str = "mse", network: str = "gene
             continue
         out += w.entries(net.layer(layer, weights=True), layer)
     if loss == "cross-entropy" and "L" in layers:
-        out.append(_one_hot_entry(net))
+        out.append(one_hot_entry(net))
     return out
 
 
-def _one_hot_entry(net: Network) -> Entry:
+def one_hot_entry(net: Network) -> Entry:
     """δ_ij^(L) = a_ij − y_ij for softmax + cross-entropy, when each sample's targets sum to 1."""
     i, D = net.i, net.D
     j = net.letter(D)
