@@ -104,8 +104,10 @@ def random_instance(net: Network, rng: random.Random, field: Field = MP, denomin
     widths, n = net.widths, net.samples
     assert widths is not None
 
-    def r() -> Any:
-        return field.num(sp.Rational(rng.randint(-denominator, denominator), denominator))
+    nonzero = [k for k in range(-denominator, denominator + 1) if k]
+
+    def r() -> Any:  # never 0, so that a quantity in a denominator has a value
+        return field.num(sp.Rational(rng.choice(nonzero), denominator))
 
     v: dict[str, Array] = {}
     v[str(net.a(0).label)] = {(s, x): r() for s in range(n) for x in range(widths[0])}
@@ -239,6 +241,17 @@ class _Evaluator:
             return _psi(self.inst, self.ev(e.args[0], env), self._index(e.args[1], env), isinstance(e, UpstreamPrime))
         if isinstance(e, sp.exp):
             return f.exp(self.ev(e.args[0], env))
+        if isinstance(e, (sp.tanh, sp.sinh, sp.cosh)):
+            if f is EXACT:
+                raise EvaluationError(f"{type(e).__name__} has no exact rational value")
+            lib = mpmath if f is MP else math
+            return getattr(lib, type(e).__name__)(self.ev(e.args[0], env))
+        if isinstance(e, (sp.Max, sp.Min)):
+            vals = [self.ev(a, env) for a in e.args]
+            return max(vals) if isinstance(e, sp.Max) else min(vals)
+        if isinstance(e, sp.Heaviside):
+            x = self.ev(e.args[0], env)
+            return f.num(1 if x > 0 else 0)
         if isinstance(e, sp.log):
             return f.log(self.ev(e.args[0], env))
         if isinstance(e, sp.KroneckerDelta):

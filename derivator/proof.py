@@ -75,7 +75,11 @@ class Timeout(Exception):
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """Raise :class:`Timeout` inside the block after ``seconds`` (main thread only: SIGALRM).
-    Elsewhere the block runs unbounded; callers there must bound their inputs."""
+
+    The alarm repeats every 50 ms after the deadline: Python may run a signal handler inside
+    code that swallows exceptions (a garbage-collector callback), and one lost Timeout must not
+    let a proof run on unbounded.  Elsewhere than the main thread the block runs unbounded;
+    callers there must bound their inputs."""
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -84,10 +88,11 @@ def deadline(seconds: float) -> Iterator[None]:
         raise Timeout()
 
     old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     finally:
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
 
@@ -123,8 +128,11 @@ def index_ranges(net: Network, *exprs: sp.Expr) -> tuple[dict[sp.Symbol, int], d
                 conflicts.setdefault(x, {found[x]}).add(r)
             found.setdefault(x, r)
 
+    deltas: list[sp.KroneckerDelta] = []
     for e in exprs:
         for f in sp.preorder_traversal(e):
+            if isinstance(f, sp.KroneckerDelta):
+                deltas.append(f)
             if not isinstance(f, sp.Indexed):
                 continue
             ref = derive.classify(net, f)
@@ -146,6 +154,13 @@ def index_ranges(net: Network, *exprs: sp.Expr) -> tuple[dict[sp.Symbol, int], d
                 put(idx[0], SAMPLES)
             else:
                 raise NotationError(f"{f}: wrong number of indices")
+    for _ in range(2):  # [j = k]: both indices run over the same range
+        for d in deltas:
+            x, y = d.args
+            if x in found:
+                put(y, found[x])
+            elif y in found:
+                put(x, found[y])
     return found, conflicts
 
 
@@ -160,6 +175,17 @@ def _range_name(net: Network, r: int) -> str:
 def _closed_forms(net: Network, e: sp.Expr) -> sp.Expr:
     """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p) where the activation has one."""
     e = derive.fold(net, e)
+    if net.activation == "identity":  # a = z: one variable, not two
+        e = e.replace(lambda f: isinstance(f, ActivationFunction), lambda f: f.args[0])
+
+        def as_z(f: sp.Indexed) -> sp.Expr:
+            ref = derive.classify(net, f)
+            if ref is not None and ref.quantity == "a" and (ref.layer or 0) >= 1 \
+                    and not (net.softmax_output and ref.layer == net.D):
+                return net.z(ref.layer)[ref.indices]  # type: ignore[arg-type, index]
+            return f
+
+        e = e.replace(lambda f: isinstance(f, sp.Indexed), as_z)
     prime_in_a = net.act.prime_in_a
     if prime_in_a is None:
         return e
@@ -349,7 +375,12 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
     values: dict[sp.Symbol, Any] = {s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain}
     for env in _assignments(ranges, concrete):
         env = {**env, **values}
-        lv, rv = evaluate.evaluate(L, inst, env), evaluate.evaluate(R, inst, env)
+        try:
+            lv, rv = evaluate.evaluate(L, inst, env), evaluate.evaluate(R, inst, env)
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError) as e:
+            if isinstance(e, evaluate.EvaluationError):
+                raise
+            continue  # a pole or an undefined value at this point: not evidence either way
         res.checked += 1
         if not _close(lv, rv):
             res.refuted = {
@@ -405,6 +436,8 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, *, timeout: float = 10.0, se
         v = Verdict("unknown", "timeout", f"not decided within {timeout:g} s")
     except (NotationError, evaluate.EvaluationError) as e:
         v = Verdict("error", "", str(e))
+    except (ArithmeticError, RecursionError) as e:
+        v = Verdict("unknown", "", f"could not be decided ({type(e).__name__}: {e})")
     v.seconds = time.perf_counter() - t0
     return v
 
@@ -457,7 +490,7 @@ def _conflict(net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbo
               seed: int) -> Verdict:
     """A letter in two ranges: look for a counterexample where those ranges are equally wide
     (the only place the relation means anything), else report the misuse as an error."""
-    words = [f"{s} stands for {' and for '.join(_range_name(net, r) for r in sorted(rs))}"
+    words = [f"{s.name} stands for {' and for '.join(_range_name(net, r) for r in sorted(rs))}"
              for s, rs in sorted(conflicts.items(), key=lambda kv: kv[0].name)]
     message = "; ".join(words) + ": a transposed index?"
     square = net.with_sizes((3,) * (net.D + 1), 2)
@@ -497,8 +530,8 @@ def _holds_single(net: Network, L: sp.Expr, R: sp.Expr, seed: int) -> bool:
     concrete = net.with_sizes((1,) * (net.D + 1), 2)
     free = free_indices(L) | free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, L, R)[0].items() if s in free}
-    try:
-        return _search(net, L, R, concrete, ranges, seed).refuted is None
+    try:  # several random points: one can agree by accident (a ReLU that is off, say)
+        return all(_search(net, L, R, concrete, ranges, seed + k).refuted is None for k in range(3))
     except evaluate.EvaluationError:
         return False
 

@@ -66,6 +66,7 @@ Item = Block | Directive | Problem
 _MD_DIRECTIVE = re.compile(r"<!--\s*derivator:(?P<body>.*?)-->", re.S)
 _TEX_DIRECTIVE = re.compile(r"^[ \t]*%[ \t]*derivator:(?P<body>.*)$", re.M)
 _FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _INCLUDE = re.compile(r"\\(input|include|includeonly|InputIfFileExists)\b")
 
 
@@ -132,8 +133,10 @@ def markdown(src: Source) -> list[Item]:
                 while end >= 0 and _escaped(text, end):
                     end = text.find("$$", end + 1)
                 ln, col = src.position(i)
-                if end < 0:
-                    out.append(Problem(ln, col, "$$ is never closed (no matching $$ before the end of the file)"))
+                blank = _BLANK_LINE.search(text, i + 2, end if end >= 0 else n)
+                if end < 0 or blank is not None:  # display math cannot run over a blank line
+                    where = "before the end of the file" if end < 0 else "before the paragraph ends"
+                    out.append(Problem(ln, col, f"$$ is never closed (no matching $$ {where})"))
                     i = text.find("\n", i)
                     i = n if i < 0 else i + 1
                     continue
@@ -161,6 +164,8 @@ def _inline_end(text: str, i: int) -> int | None:
             j += 2
             continue
         if text[j] == "\n" and text.startswith("\n", j + 1):
+            return None
+        if text[j] == "`":  # a code span starts before the formula would end
             return None
         if text[j] == "$":
             if text[j - 1].isspace() or (j + 1 < len(text) and text[j + 1].isdigit()):

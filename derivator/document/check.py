@@ -18,6 +18,7 @@ import sympy as sp
 from .. import proof, render
 from ..activations import ACTIVATIONS
 from ..losses import LOSSES
+from ..derive import Partial
 from ..notation import NotationError
 from . import blocks as B
 from . import interpret as I
@@ -49,6 +50,8 @@ class Result:
     hints: list[str] = field(default_factory=list)
     #: the relation as derivator read it, in the notation's Unicode (empty when it was not read)
     display: str = ""
+    #: where a reading error is (line, column), which may be below the block's first line
+    at: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "step": self.step, "relation": self.relation,
@@ -130,14 +133,15 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
     out: list[Result] = []
     for item in items:
         if isinstance(item, B.Problem):
-            out.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column))
+            out.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column,
+                              at=(item.line, item.column)))
             continue
         if isinstance(item, B.Directive):
             try:
                 d = parse_directive(item.text)
             except ValueError as e:
                 out.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
-                                  column=item.column))
+                                  column=item.column, at=(item.line, item.column)))
                 continue
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
                                   d.get("network", settings.network))
@@ -146,6 +150,9 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
                 skip_next = True
             elif skip is not None:
                 skip_on = skip == "on"
+            continue
+        if not item.text.strip():
+            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
             continue
         if not _RELATION_HINT.search(item.text):
             continue
@@ -170,8 +177,10 @@ def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, 
         chains = P.parse(block.text)
     except P.ReadError as e:
         ln, col = _position(src, block, e.pos)
+        if skipping:
+            return [Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive")]
         return [Result(name, block.line, 0, _short(block.text), "error", reason=f"line {ln}, column {col}: {e}",
-                       column=col)]
+                       column=col, at=(ln, col))]
     except RecursionError:
         return [Result(name, block.line, 0, _short(block.text), "error", reason="nested too deeply to read",
                        column=block.column)]
@@ -191,7 +200,11 @@ def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, 
                 r.verdict, r.reason = "skipped", "skip directive"
                 continue
             t0 = time.perf_counter()
-            decide(r, chain, k, op, settings, run, conventions, src, block)
+            try:
+                decide(r, chain, k, op, settings, run, conventions, src, block)
+            except Exception as e:  # noqa: BLE001 — one relation must never stop the run
+                r.verdict, r.method = "error", ""
+                r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
     return out
 
@@ -238,12 +251,15 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
         return
     except (I.Unreadable, P.ReadError) as e:
         ln, col = _position(src, block, e.pos)
-        r.verdict, r.reason, r.column = "error", f"line {ln}, column {col}: {e}", col
+        r.verdict, r.reason, r.column, r.at = "error", f"line {ln}, column {col}: {e}", col, (ln, col)
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = "error", str(e)
         return
     # the same text in the same context means the same relation: reuse its proof
+    if not (_is_claim(lhs) or _is_claim(rhs)):
+        r.verdict, r.reason = "skipped", "a statement about indices or sizes, not an identity between quantities"
+        return
     key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
     v = run.cache.get(key)
     if v is None:
@@ -253,6 +269,16 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
     notes = list(dict.fromkeys(conv.notes))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _is_claim(e: sp.Expr) -> bool:
+    """Does a side mention a quantity of the network (or a function)?  ``j' = j`` and
+    ``n_{(L-1)} = 4`` only name indices and sizes."""
+    if e.atoms(sp.Indexed) or e.has(sp.Function) or e.has(sp.Sum):
+        return True
+    return bool(e.atoms(Partial)) or any(
+        isinstance(s, sp.Symbol) and s.assumptions0.get("real") and not s.assumptions0.get("integer")
+        for s in e.free_symbols)
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:

@@ -25,6 +25,8 @@ from . import parse as P
 LAYERED = {"a", "z", "w", "b", "delta"}
 MATRICES = {"W": "W", "A": "A", "Z": "Z", "B": "B", "Delta": "Delta", "nabla W": "nabla W", "nabla B": "nabla B"}
 MAX_EXPONENT = 64
+#: bare letters that name indices (notation.md's habit), not real variables
+INDEX_LETTERS = set("ijkmtpqrsuv")
 
 
 class Unreadable(ValueError):
@@ -134,7 +136,8 @@ def is_update_rule(op: str, lhs: P.Node, rhs: P.Node) -> bool:
 def has_matrix(node: object) -> bool:
     """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y) or use ⊙ or ᵀ?"""
     for n in walk(node):
-        if isinstance(n, P.Var) and (n.name in MATRICES or n.name == "Y") and not n.sub:
+        if isinstance(n, P.Var) and (n.name in MATRICES or n.name == "Y") and (
+                not n.sub or any(isinstance(x, P.Index) and x.name == "·" for x in n.sub)):
             return True
         if isinstance(n, P.Transpose) or (isinstance(n, P.Mul) and n.hadamard):
             return True
@@ -144,9 +147,9 @@ def has_matrix(node: object) -> bool:
 def uncheckable(node: object) -> None:
     for n in walk(node):
         if isinstance(n, P.Matrix):
-            has_dots = any(isinstance(x, P.Ellipsis_) for x in walk(n))
-            raise Uncheckable("skipped" if has_dots else "unknown",
-                              "a matrix shown to name its entries" if has_dots else "matrix literals are not checked")
+            names = all(isinstance(c, (P.Var, P.Partial, P.Ellipsis_, P.Num)) for row in n.rows for c in row)
+            raise Uncheckable("skipped" if names else "unknown",
+                              "a matrix shown to name its entries" if names else "matrix literals are not checked")
     for n in walk(node):
         if isinstance(n, P.Ellipsis_):
             raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
@@ -254,6 +257,9 @@ class Converter:
     def sample_and_neuron(self, ix: list[sp.Expr], v: P.Var) -> tuple[sp.Expr, sp.Expr]:
         if len(ix) == 2:
             return ix[0], ix[1]
+        if len(ix) == 1 and self.net.network == "single" and not ix[0].is_Integer:
+            # one neuron per layer: the only index a letter can stand for is the sample's (a_i^(L))
+            return ix[0], sp.Integer(0)
         if len(ix) == 1:
             return self.sample(), ix[0]
         if len(ix) == 0 and self.net.network == "single":
@@ -265,6 +271,8 @@ class Converter:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
             raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
+        if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
+            return index(v.name)
         return sp.Symbol(v.name, real=True)
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
@@ -284,6 +292,8 @@ class Converter:
         if isinstance(node, P.Num):
             return sp.Rational(Fraction(node.text).limit_denominator(10**12))
         if isinstance(node, P.Var):
+            if node.primes and len(node.name) == 1 and node.name.islower() and not node.sub and not node.tag:
+                return index(node.name + "'" * node.primes)  # j′: another index letter
             q = self.quantity(node)
             if node.primes and node.name not in ("L",):
                 raise Unreadable(f"{node.name}′ has no meaning here (did you mean σ′(…)?)", node.pos)
@@ -352,7 +362,10 @@ class Converter:
             raise Unreadable(f"an exponent of {exp}", node.pos)
         if base == sp.E:
             return sp.exp(exp)
-        return base**exp
+        out = base**exp
+        if isinstance(out, sp.Pow) and out.exp.is_Integer and abs(int(out.exp)) > MAX_EXPONENT:
+            raise Unreadable(f"a power of {out.exp} (the limit is {MAX_EXPONENT})", node.pos)
+        return out
 
     def call(self, node: P.Call) -> sp.Expr:
         args = [self.convert(a) for a in node.args]
@@ -476,17 +489,23 @@ class MatrixConverter:
     def __init__(self, net: Network) -> None:
         self.net = net
 
+    def _layer(self, v: P.Var) -> int:
+        try:
+            return self.net.layer(v.tag)  # type: ignore[arg-type]
+        except NotationError as e:
+            raise Unreadable(str(e), v.pos) from None
+
     def tree(self, node: P.Node) -> M.MatrixExpr | sp.Expr:
         """A matrix expression, or a SymPy scalar for scalar parts (1/n)."""
         net = self.net
-        if isinstance(node, P.Var) and node.name in MATRICES and node.tag is not None:
+        if isinstance(node, P.Var) and node.name in MATRICES and node.tag is not None and not node.sub:
             try:
                 tag = str(net.tag(net.layer(node.tag)))
             except NotationError as e:
                 raise Unreadable(str(e), node.pos) from None
             name = MATRICES[node.name]
             if name.startswith("nabla"):
-                return ("nabla", name[-1], tag)  # type: ignore[return-value]
+                raise Unreadable(f"∇{name[-1]} can only stand alone on one side of a relation", node.pos)
             return M.Named(name, tag)
         if isinstance(node, P.Var) and node.name == "Y" and not node.sub:
             return M.Named("Y")
@@ -537,17 +556,30 @@ class MatrixConverter:
                 raise Unreadable("σ of a number in a matrix relation", node.pos)
             f = net.act.prime if node.primes else net.act.sigma
             return M.ElementwiseFunction(f, inner)
-        if isinstance(node, P.SumNode) and isinstance(node.body, P.Var) and node.body.name == "Delta":
-            return M.ColumnSum(self.tree(P.Var("Delta", None, node.body.tag, 0, node.pos)))  # type: ignore[arg-type]
+        if isinstance(node, P.SumNode) and isinstance(node.body, P.Var) and node.body.name in MATRICES \
+                and not node.body.sub and node.body.tag is not None:
+            return M.ColumnSum(self.tree(node.body))  # type: ignore[arg-type]  # Σ_i Δ: over the rows
+        if isinstance(node, P.SumNode) and isinstance(node.body, P.Var) and node.body.name in MATRICES \
+                and node.body.sub and len(node.body.sub) == 2:
+            # Σ_i Δ_{i·}: the sum of the rows
+            row, col = node.body.sub
+            if isinstance(row, P.Index) and row.name == node.index and isinstance(col, P.Index) and col.name == "·":
+                inner = P.Var(node.body.name, None, node.body.tag, 0, node.pos)
+                return M.ColumnSum(self.tree(inner))  # type: ignore[arg-type]
         raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
 
     def side(self, node: P.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
-        t = self.tree(node)
         net = self.net
-        if isinstance(t, tuple):
-            _, which, tag = t
-            p = net.layer(tag)
-            return Partial(net.L, net.w(p)[r, c]) if which == "W" else Partial(net.L, net.b(p)[r])
+        while isinstance(node, P.Group):
+            node = node.body
+        if isinstance(node, P.Var) and node.name in ("nabla W", "nabla B") and node.tag is not None and not node.sub:
+            p = self._layer(node)
+            return Partial(net.L, net.w(p)[r, c]) if node.name == "nabla W" else Partial(net.L, net.b(p)[r])
+        if isinstance(node, P.Partial) and isinstance(node.den, P.Var) and node.den.name == "A" \
+                and node.den.tag is not None and isinstance(node.num, P.Var) and node.num.name == "L":
+            # ∂L_i/∂A^(l): the matrix of ∂L_i/∂a_ik^(l), rows are samples
+            return Partial(net.Li[r], net.a(self._layer(node.den))[r, c])
+        t = self.tree(node)
         if isinstance(t, sp.Expr):
             raise Unreadable("a matrix equated with a number", getattr(node, "pos", 0))
         try:

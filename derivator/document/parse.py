@@ -36,7 +36,7 @@ class Tok:
     pos: int
 
 
-SPACING = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle", "scriptstyle", "nonumber",
+SPACING = {",", ";", "!", ":", " ", "displaystyle", "textstyle", "scriptstyle", "nonumber",
            "notag", "limits", "nolimits", "enspace", "thinspace", "medspace", "thickspace", "negthinspace",
            "mathstrut", "strut"}
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter"}
@@ -159,6 +159,7 @@ class Var:
     primes: int
     pos: int
     sub_raw: str | None = None
+    transposed: bool = False
 
 
 @dataclass
@@ -441,6 +442,8 @@ class Parser:
             return True
         if t.kind == "ch" and t.text in ")]}|&":
             return True
+        if t.kind == "ch" and t.text == "," and self.nesting:
+            return True  # arguments of \max(0, x), indices of a_{i,12}
         if t.kind == "cmd" and t.text in ("}", "\\", "over", "right", "end", "cap", "cup", "setminus"):
             return True
         return t.kind == "cmd" and t.text in LEFT_RIGHT and t.text.endswith("r")
@@ -475,14 +478,26 @@ class Parser:
         pos = self.tok.pos
         factors: list[Node] = []
         hadamard = False
+        groups: list[Node] = []  # factors before a ⊙, each a product of its own
         while True:
+            if self.at("cmd", "quad") or self.at("cmd", "qquad"):
+                if not self.nesting:
+                    break  # a separator between relations
+                self.k += 1  # inside brackets: only space
+                continue
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
             if self.at("cmd", "cdot") or self.at("cmd", "times") or self.at("ch", "*"):
                 self.k += 1
                 continue
             if self.at("cmd", "odot") or self.at("cmd", "circ"):
+                # ⊙ binds looser than juxtaposition: Δ W ⊙ σ′(Z) is (Δ W) ⊙ σ′(Z)
+                p = self.tok.pos
                 self.k += 1
+                if not factors:
+                    raise ReadError("nothing on the left of ⊙", p)
+                groups.append(factors[0] if len(factors) == 1 else Mul(factors, pos))
+                factors = []
                 hadamard = True
                 continue
             if self.at("ch", "/"):
@@ -505,7 +520,10 @@ class Parser:
         if not factors:
             t = self.tok
             raise ReadError(f"expected a term but found {t.text or 'the end of the formula'!r}", t.pos)
-        return factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
+        last = factors[0] if len(factors) == 1 else Mul(factors, pos)
+        if hadamard:
+            return Mul(groups + [last], pos, True)
+        return last
 
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
@@ -563,6 +581,9 @@ class Parser:
     def factor(self) -> Node:
         self.deeper()
         node = self.primary()
+        if isinstance(node, Var) and node.transposed:  # A^{(l)\top}
+            node.transposed = False
+            node = Transpose(node, node.pos)
         while True:
             if self.at("ch", "'") or self.at("cmd", "prime"):
                 p = self.tok.pos
@@ -677,6 +698,19 @@ class Parser:
         self.deeper()
         if self.at("ch", "}"):
             raise ReadError("an empty group {}", p)
+        if self.at("cmd", "partial") and self._over_ahead():
+            # {\partial X \over \partial Y}
+            self.k += 1
+            num = self.expr()
+            self.eat("cmd", "over")
+            marked = self.at("cmd", "partial")
+            if marked:
+                self.k += 1
+            den = self.expr()
+            self.depth -= 1
+            self.nesting -= 1
+            self.eat("ch", "}")
+            return Partial(num, den, marked, p)
         first = self.expr()
         if self.at("cmd", "over"):
             self.k += 1
@@ -691,6 +725,22 @@ class Parser:
         self.k += 1
         return node
 
+    def _over_ahead(self) -> bool:
+        """Is there an ``\\over`` at the top level of the current brace group?"""
+        depth = 0
+        for t in self.toks[self.k:]:
+            if t.kind == "end":
+                return False
+            if t.kind == "ch" and t.text in "{([":
+                depth += 1
+            elif t.kind == "ch" and t.text in "})]":
+                if depth == 0:
+                    return False
+                depth -= 1
+            elif depth == 0 and t.kind == "cmd" and t.text == "over":
+                return True
+        return False
+
     def var(self, name: str, pos: int | None = None) -> Var:
         p = self.tok.pos if pos is None else pos
         self.k += 1
@@ -701,7 +751,7 @@ class Parser:
                 v.sub, v.sub_raw = self.subscript()
             elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
                 self.k += 1
-                v.tag = self.tag_script()
+                v.tag, v.transposed = self.tag_script()
             elif self.at("ch", "'") or self.at("cmd", "prime"):
                 self.k += 1
                 v.primes += 1
@@ -732,9 +782,13 @@ class Parser:
             k += 1
         else:
             return False
-        return toks[k].text == ")" and toks[k + 1].text == "}"
+        if toks[k].text != ")":
+            return False
+        nxt = toks[k + 1]
+        return nxt.text == "}" or (nxt.kind == "cmd" and nxt.text in ("top", "intercal") and toks[k + 2].text == "}")
 
-    def tag_script(self) -> str:
+    def tag_script(self) -> tuple[str, bool]:
+        """The tag of ``^{(L-1)}``, and whether a transpose follows inside: ``^{(L-1)\top}``."""
         self.eat("ch", "{")
         self.eat("ch", "(")
         s = ""
@@ -742,8 +796,12 @@ class Parser:
             s += self.tok.text
             self.k += 1
         self.eat("ch", ")")
+        transposed = False
+        if self.at("cmd", "top") or self.at("cmd", "intercal"):
+            self.k += 1
+            transposed = True
         self.eat("ch", "}")
-        return s
+        return s, transposed
 
     def subscript(self) -> tuple[list[Node], str]:
         """Indices: each character one index; commas separate multi-character ones; ``(k-1)``
@@ -790,6 +848,9 @@ class Parser:
                 elif t.kind == "cmd" and t.text in GREEK_NAMES:
                     self.k += 1
                     items.append(Index(t.text, None, t.pos))
+                elif t.kind == "cmd" and t.text in ("cdot", "bullet", "ast"):
+                    self.k += 1
+                    items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
                 elif t.kind == "end":
                     raise ReadError("unbalanced braces: { is never closed", start)
                 else:

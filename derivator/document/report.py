@@ -35,7 +35,8 @@ def text(results: list[Result], *, color: bool = False, quiet: bool = False, sec
     for r in results:
         if quiet and r.verdict in ("proved", "skipped"):
             continue
-        where = f"{r.file}:{r.line}" + (f":{r.column}" if r.verdict == "error" and r.column else "")
+        at = r.at if r.verdict == "error" and r.at else None
+        where = f"{r.file}:{at[0]}:{at[1]}" if at else f"{r.file}:{r.line}"
         where += f" #{r.step}" if r.step else ""
         head = f"{where:<18} {paint(r.verdict, MARKS[r.verdict] + ' ' + r.verdict):<10}  {r.display or r.relation}"
         lines.append(head)
