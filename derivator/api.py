@@ -39,6 +39,28 @@ class Network(_Network):
     def _repr_latex_(self) -> str:
         return rf"$\text{{{self.describe()}}}$"
 
+    # ---- numbers (issue 5): NumPy code generated from the proved rules, see codegen.py ----
+    def numpy_gradients(self, dtype: Any = "float64", *, proof: str = "rules") -> Any:
+        """``grad(params, X, Y)`` → [(∂L/∂W^(1), ∂L/∂b^(1)), …] for a batch (X: samples × inputs),
+        with ``grad.forward`` and ``grad.loss``; params is [(W1, b1), …], W^(p) n_p × n_(p-1).
+        Needs concrete widths.  ``proof``: "rules" (the generic rules, once), "network" (every
+        emitted rule in this network) or "none"; the verdicts are in ``grad.proofs``."""
+        from . import codegen
+
+        return codegen.numpy_gradients(self, dtype=dtype, proof_mode=proof)
+
+    def forward(self, params: Any, X: Any, dtype: Any = "float64") -> Any:
+        """The output activations A^(L) for the samples in the rows of X (generated code; the
+        forward pass is the network's definition, so there is nothing to prove for it)."""
+        return self.numpy_gradients(dtype, proof="none").forward(params, X)
+
+    def init_params(self, seed: int = 0, dtype: Any = "float64") -> Any:
+        """Random [(W1, b1), …] for this network's widths, deterministic in ``seed``."""
+        from . import codegen
+
+        codegen.check_network(self)
+        return codegen.init_params(self.widths or (), seed, dtype)
+
 
 def prove(lhs: sp.Expr, rhs: sp.Expr, net: _Network | None = None, **kw: Any) -> _prove.Verdict:
     """Decide ``lhs = rhs`` in ``net`` (default: the article's network, symbolic sizes)."""

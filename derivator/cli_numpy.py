@@ -1,0 +1,135 @@
+"""The NumPy commands, ``derivator codegen`` and ``derivator train``, as plain typer functions.
+
+cli.py registers them (``app.command()(codegen)``, ``app.command()(train)``); this module imports
+nothing from cli.py so that either can change without the other.  Usage errors print
+``Error: …`` to stderr and exit 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from .cli_options import Activation, Loss, parse_widths, usage_error
+
+
+class ProofMode(str, Enum):
+    network = "network"
+    rules = "rules"
+    none = "none"
+
+
+class DatasetName(str, Enum):
+    xor = "xor"
+    moons = "moons"
+    digits = "digits"
+
+
+class DType(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+def codegen(
+    widths: str = typer.Option(..., help="Widths, input layer first, e.g. 784,128,10."),
+    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of every layer."),
+    loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over the samples; "
+                                 "cross-entropy: with a softmax output layer."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the module to this file "
+                                          "(default: print it)."),
+    proof: ProofMode = typer.Option(ProofMode.network, help="network: prove every emitted rule in this "
+                                    "network; rules: prove the generic per-layer rules once; none: skip."),
+) -> None:
+    """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
+    from . import codegen as cg
+    from .network import Network
+
+    ws = parse_widths(widths)
+    try:
+        net = Network(widths=ws, activation=activation.value, loss=loss.value)
+        source = cg.module_source(net, proof.value)
+    except ValueError as e:
+        raise usage_error(str(e))
+    if output is None:
+        typer.echo(source, nl=False)
+    else:
+        try:
+            if output.parent and not output.parent.exists():
+                output.parent.mkdir(parents=True)
+            output.write_text(source, encoding="utf-8", newline="\n")
+        except OSError as e:
+            raise usage_error(f"cannot write {output}: {e.strerror or e}")
+    pl = cg.plan(net.D, net.activation, net.loss, proof.value)
+    verdicts = [r.verdict for r in pl.rules if r.verdict is not None] if proof.value == "network" \
+        else [v for _, v in pl.generic_proofs]
+    proved = sum(v.proved for v in verdicts)
+    where = f"wrote {output}" if output is not None else "printed the module"
+    typer.echo(f"{where}: {net.D} layer functions, {proved} of {len(verdicts)} rules proved"
+               + ("" if verdicts else " (proofs skipped)"), err=True)
+    if proved != len(verdicts):
+        raise typer.Exit(1)
+
+
+def train(
+    dataset: DatasetName = typer.Option(..., help="xor, moons (generated) or digits (scikit-learn's 8x8 "
+                                        "digits, bundled)."),
+    widths: Optional[str] = typer.Option(None, help="Widths, input first (default: xor 2,4,1; moons 2,16,2; "
+                                         "digits 64,32,10)."),
+    activation: Optional[Activation] = typer.Option(None, help="σ of every layer (default per data set)."),
+    loss: Optional[Loss] = typer.Option(None, help="mse or cross-entropy (softmax output)."),
+    lr: Optional[float] = typer.Option(None, help="The learning rate η of W ← W − η∇W."),
+    epochs: Optional[int] = typer.Option(None, help="Passes over the training set."),
+    batch_size: Optional[int] = typer.Option(None, help="Samples per step; 0 uses the whole training set."),
+    seed: int = typer.Option(0, help="Seed of the initial weights, the shuffles and the data split."),
+    dtype: DType = typer.Option(DType.float64, help="float64 or float32."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="The loss-curve SVG (default "
+                                          "output/loss-<dataset>.svg); a PNG goes next to it when a renderer "
+                                          "is installed."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Train with the generated gradients and W ← W − η∇W; print accuracy and write the loss curve."""
+    from . import train as tr
+
+    overrides = {
+        "widths": parse_widths(widths) if widths is not None else None,
+        "activation": activation.value if activation is not None else None,
+        "loss": loss.value if loss is not None else None,
+        "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed, "dtype": dtype.value,
+    }
+    path = output if output is not None else Path("output") / f"loss-{dataset.value}.svg"
+    total = overrides["epochs"] or tr.DEFAULTS[dataset.value].epochs
+    try:
+        if progress:
+            result = _with_progress(tr, dataset.value, overrides, int(total))
+        else:
+            result = tr.run(dataset.value, overrides)
+    except tr.TrainError as e:
+        raise usage_error(str(e))
+    try:
+        svg, png = tr.save_curve(result, path)
+    except OSError as e:
+        raise usage_error(f"cannot write {path}: {e.strerror or e}")
+    typer.echo(tr.describe(result))
+    typer.echo(f"final loss {result.losses[-1]:.6g} after {len(result.losses)} epochs in {result.seconds:.2f} s; "
+               f"accuracy {100 * result.train_accuracy:.1f} % (training), {100 * result.test_accuracy:.1f} % (test)")
+    typer.echo(f"loss curve: {svg}" + (f" and {png}" if png else " (no PNG: no SVG renderer installed)"))
+
+
+def _with_progress(tr: Any, dataset: str, overrides: dict[str, Any], total: int) -> Any:
+    """Run training under a rich progress bar (on stderr) that shows the loss."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), console=console,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task(f"training on {dataset}", total=total, loss="…")
+
+        def on_epoch(epoch: int, value: float) -> None:
+            bar.update(task, completed=epoch, loss=f"{value:.4g}")
+
+        return tr.run(dataset, overrides, on_epoch)
