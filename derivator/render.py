@@ -810,3 +810,10 @@ def to_unicode(expr: Any, *, single: bool = False) -> str:
     """Plain Unicode in the article's notation (``(1/n)·Σᵢ aᵢₖ⁽ᴸ⁻¹⁾·δᵢⱼ⁽ᴸ⁾``); ``single`` as for
     :func:`to_latex`."""
     return UnicodeRenderer(single=single).doprint(expr)
+
+
+def unicode_parts(expr: sp.Indexed, *, single: bool = False) -> tuple[str, str | None, str | None]:
+    """(stem, subscript, superscript) of an indexed quantity in Unicode: ``a^(L-1)[k]`` gives
+    ``("a", "k", "(L−1)")``.  For drawings (SVG) that set the scripts themselves, so that a
+    diagram's labels come from the same printer as the formulas."""
+    return UnicodeRenderer(single=single)._indexed_parts(expr)

@@ -1,0 +1,72 @@
+"""``derivator article``: the command-line shell over :mod:`derivator.article`.
+
+Kept apart from cli.py (and importing nothing from it) so that the article can grow without
+touching the other commands; cli.py registers it with ``app.command()(article)``.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli_options import Activation, Kind, Loss, usage_error
+from .notation import DEFAULT_LETTERS, NotationError, parse_letters
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+    all = "all"
+
+
+class ArticleFormat(str, Enum):
+    md = "md"
+    tex = "tex"
+    html = "html"
+    all = "all"
+
+
+def article(
+    lang: Lang = typer.Option(Lang.en, "--lang", help="Language of the article: zh, en, or all (both)."),
+    format: ArticleFormat = typer.Option(ArticleFormat.all, "--format", "-f",
+                                         help="md (Markdown with $$ math), tex (standalone LaTeX), html "
+                                              "(MathJax 3), or all."),
+    output: Path = typer.Option(Path("output"), "--output", "-o", help="Directory to write into (created if "
+                                "missing); files are named backprop-calculus.<lang>.<format>."),
+    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ."),
+    loss: Loss = typer.Option(Loss.mse, help="The loss (the article is written for mse)."),
+    layers: str = typer.Option("L-2", help="How far back the propagation goes: L-1, L-2, L-3, …"),
+    network: Kind = typer.Option(Kind.general, help="general: one neuron per layer, then "
+                                           "many (the full article); single: only the single-neuron chain."),
+    notation_letters: str = typer.Option(",".join(DEFAULT_LETTERS[:4]), "--notation-letters",
+                                         help="Neuron index letters of layers L, L-1, L-2, … (i is the sample)."),
+    title: Optional[str] = typer.Option(None, help="Title (default: per language)."),
+    author: str = typer.Option("", help="Author line (default: none)."),
+    mathjax_url: str = typer.Option("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js", "--mathjax-url",
+                                    help="MathJax 3 script for the .html (a local copy for offline use)."),
+    proof_marks: bool = typer.Option(False, "--proof-marks", help="Mark every formula with how it was proved."),
+) -> None:
+    """Write the article on the calculus of backpropagation: every formula derived and proved."""
+    from . import article as A
+
+    try:
+        letters = parse_letters(notation_letters)
+        opts = A.Options(activation=activation.value, loss=loss.value, layers=layers, network=network.value,
+                         letters=letters, title=title, author=author, mathjax_url=mathjax_url,
+                         proof_marks=proof_marks)
+        langs = list(A.LANGS) if lang is Lang.all else [lang.value]
+        formats = list(A.FORMATS) if format is ArticleFormat.all else [format.value]
+        t0 = time.perf_counter()
+        paths = A.generate(opts, langs, formats, output)
+    except (A.ArticleError, NotationError, ValueError) as e:
+        raise usage_error(str(e))
+    except OSError as e:
+        raise usage_error(f"cannot write to {output}: {e.strerror or e}")
+    elapsed = time.perf_counter() - t0
+    for p in paths:
+        typer.echo(str(p))
+    typer.echo(f"{len(paths)} files written in {elapsed:.1f} s; every formula proved.", err=True)

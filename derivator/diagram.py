@@ -1,0 +1,227 @@
+"""Pictures for the article, drawn from the same ``Network`` object as the formulas.
+
+Two figures, each in two targets that share one layout (coordinates in SVG pixels):
+
+* the network: neurons as circles labelled a_k^(l), edges labelled w_jk^(l) (the article's shape
+  is four neurons in L-1 and two in L: ``Network(widths=(4, 2))``);
+* the computational graph of the single-neuron chain, w, a^(L-1), b → z → a → L_0, each edge
+  carrying the local derivative that the chain rule multiplies (from ``derive.truth``).
+
+SVG goes inline into HTML and Markdown; TikZ into the .tex.  Labels come from our printer
+(``render.unicode_parts`` / ``to_unicode`` for SVG, ``to_latex`` for TikZ), so a picture can never
+disagree with the notation of the text.  Output is deterministic: fixed coordinates, fixed order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import sympy as sp
+
+from . import derive, render
+from .network import Network
+
+#: pixels per TikZ centimetre: the SVG layout, scaled to fit an A4 text block
+_PX_PER_CM = 40.0
+#: the widest a figure may be in the .tex (A4 with 2.2 cm margins leaves 16.6 cm)
+_MAX_WIDTH_CM = 14.0
+_FONT = "DejaVu Serif, Georgia, 'Times New Roman', serif"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    x: float
+    y: float
+    expr: sp.Expr  # an Indexed (or the symbol L_0) printed as the label
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+    label: sp.Expr | None
+    pos: float = 0.5  # where on the edge the label sits (0 = source)
+    lift: float = 0.0  # label raised above the edge by this many pixels (0: on the edge)
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str  # "circle" (neurons) or "box" (graph nodes)
+    width: float
+    height: float
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    headers: tuple[tuple[float, str, str], ...] = ()  # (x, unicode text, latex text)
+    single: bool = False
+    radius: float = 27.0
+
+
+# ---------------------------------------------------------------------------------------------
+# layouts
+
+
+def network_figure(net: Network, layers: int = 2) -> Figure:
+    """The top ``layers`` layers of a network with concrete widths: every neuron, every weight."""
+    if net.widths is None:
+        raise ValueError("a network diagram needs concrete widths, e.g. Network(widths=(4, 2))")
+    top = net.D
+    shown = list(range(max(0, top - layers + 1), top + 1))
+    tallest = max(net.widths[p] for p in shown)
+    gap_y, gap_x, margin_y = 78.0, 300.0, 62.0
+    height = margin_y + gap_y * (tallest - 1) + 40.0
+    width = 90.0 + gap_x * (len(shown) - 1) + 70.0
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    headers = []
+    for col, p in enumerate(shown):
+        x = 60.0 + gap_x * col
+        count = net.widths[p]
+        y0 = margin_y + gap_y * (tallest - count) / 2
+        tag = str(net.tag(p))
+        headers.append((x, tag.replace("-", "−"), tag))
+        for q in range(count):
+            nodes.append(Node(f"a{p}_{q}", x, y0 + gap_y * q, net.a(p)[q]))
+    for p in shown[1:]:
+        for j in range(net.widths[p]):
+            for k in range(net.widths[p - 1]):
+                # labels of the edges into neuron j sit at different distances from the source,
+                # so that the fan of edges leaving one neuron keeps its labels apart
+                edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k], pos=0.28 + 0.36 * (j % 2)))
+    return Figure("circle", width, height, tuple(nodes), tuple(edges), tuple(headers))
+
+
+def graph_figure(net: Network) -> Figure:
+    """The computational graph of sample 0 in a single-neuron network's top layer."""
+    D, s = net.D, sp.Integer(0)
+    w, b, a_below = net.w(D)[0, 0], net.b(D)[0], net.a(D - 1)[s, 0]
+    z, a, y, L0 = net.z(D)[s, 0], net.a(D)[s, 0], net.y[s, 0], net.Li[s]
+    nodes = (
+        Node("w", 60, 40, w), Node("a_below", 60, 130, a_below), Node("b", 60, 220, b),
+        Node("z", 270, 130, z), Node("a", 460, 130, a), Node("y", 460, 230, y), Node("L0", 640, 180, L0),
+    )
+
+    def local(num: sp.Expr, den: sp.Expr) -> sp.Expr:
+        return derive.truth(net, num, den)
+
+    edges = (
+        Edge("w", "z", local(z, w), lift=12), Edge("a_below", "z", local(z, a_below), lift=8),
+        Edge("b", "z", local(z, b), lift=12), Edge("z", "a", local(a, z), lift=9),
+        Edge("a", "L0", local(L0, a), pos=0.45, lift=14), Edge("y", "L0", None),
+    )
+    return Figure("box", 690, 262, nodes, edges, single=True, radius=24)
+
+
+# ---------------------------------------------------------------------------------------------
+# SVG
+
+
+def _svg_label(e: sp.Expr, x: float, y: float, size: float, single: bool, anchor: str = "middle") -> str:
+    """A label with real sub- and superscripts (tspans), stacked as in print: a_k^(L-1)."""
+    if isinstance(e, sp.Indexed):
+        stem, sub, sup = render.unicode_parts(e, single=single)
+    else:
+        stem, sub, sup = render.to_unicode(e, single=single), None, None
+    small = round(size * 0.68, 1)
+    parts = [f'<tspan font-style="italic">{escape(stem)}</tspan>']
+    if sub:
+        parts.append(f'<tspan font-size="{small}" dy="{round(size * 0.3, 1)}">{escape(sub)}</tspan>')
+    if sup:
+        back = round(-small * 0.55 * len(sub), 1) if sub else 0
+        dy = round(-size * 0.75, 1) if sub else round(-size * 0.42, 1)
+        dx = f' dx="{back}"' if back else ""
+        parts.append(f'<tspan font-size="{small}"{dx} dy="{dy}">{escape(sup)}</tspan>')
+    return (f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" font-size="{size:g}">' + "".join(parts)
+            + "</text>")
+
+
+def _ends(fig: Figure, s: Node, d: Node) -> tuple[float, float, float, float]:
+    """Edge end points on the boundary of the source and target shapes."""
+    dx, dy = d.x - s.x, d.y - s.y
+    length = (dx * dx + dy * dy) ** 0.5
+    if fig.kind == "circle":
+        r1 = r2 = fig.radius
+    else:
+        r1, r2 = _box_reach(fig, dx, dy, length), _box_reach(fig, dx, dy, length)
+    return (s.x + dx * r1 / length, s.y + dy * r1 / length, d.x - dx * (r2 + 4) / length, d.y - dy * (r2 + 4) / length)
+
+
+def _box_reach(fig: Figure, dx: float, dy: float, length: float) -> float:
+    """Distance from a box's centre to its border along the direction (dx, dy)."""
+    hw, hh = 44.0, 20.0
+    ux, uy = abs(dx) / length, abs(dy) / length
+    tx = hw / ux if ux > 1e-9 else float("inf")
+    ty = hh / uy if uy > 1e-9 else float("inf")
+    return min(tx, ty)
+
+
+def to_svg(fig: Figure, title: str) -> str:
+    """A standalone SVG element (no XML declaration: it is also inlined into HTML/Markdown)."""
+    by_name = {n.name: n for n in fig.nodes}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {fig.width:g} {fig.height:g}" '
+           f'width="{fig.width:g}" height="{fig.height:g}" role="img" aria-label="{escape(title)}" '
+           f'font-family="{_FONT}">',
+           f"<title>{escape(title)}</title>",
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+           'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>']
+    for x, text, _ in fig.headers:
+        out.append(f'<text x="{x:g}" y="20" text-anchor="middle" font-size="15" font-style="italic" '
+                   f'fill="#333">{escape(text)}</text>')
+    for e in fig.edges:
+        s, d = by_name[e.src], by_name[e.dst]
+        x1, y1, x2, y2 = _ends(fig, s, d)
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#777" '
+                   f'stroke-width="1.3" marker-end="url(#arrow)"/>')
+    for e in fig.edges:
+        if e.label is None:
+            continue
+        s, d = by_name[e.src], by_name[e.dst]
+        x1, y1, x2, y2 = _ends(fig, s, d)
+        lx, ly = x1 + (x2 - x1) * e.pos, y1 + (y2 - y1) * e.pos - e.lift
+        label = _svg_label(e.label, lx, ly + 4, 13.5 if e.lift else 12.5, fig.single)
+        out.append(label.replace("<text ", '<text fill="#1a4f8b" stroke="white" stroke-width="4" '
+                                 'paint-order="stroke" ', 1))
+    for n in fig.nodes:
+        if fig.kind == "circle":
+            out.append(f'<circle cx="{n.x:g}" cy="{n.y:g}" r="{fig.radius:g}" fill="#f4f8fc" stroke="#333" '
+                       f'stroke-width="1.5"/>')
+        else:
+            out.append(f'<rect x="{n.x - 44:g}" y="{n.y - 20:g}" width="88" height="40" rx="9" fill="#f4f8fc" '
+                       f'stroke="#333" stroke-width="1.5"/>')
+        out.append(_svg_label(n.expr, n.x - 2, n.y + 5, 16, fig.single))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# TikZ
+
+
+def to_tikz(fig: Figure) -> str:
+    """A tikzpicture with the same layout as :func:`to_svg` (y grows downwards there)."""
+    px = max(_PX_PER_CM, fig.width / _MAX_WIDTH_CM)
+
+    def at(x: float, y: float) -> str:
+        return f"({x / px:.3f},{-y / px:.3f})"
+
+    if fig.kind == "circle":
+        style = (f"neuron/.style={{circle, draw, fill=blue!4, minimum size={2 * fig.radius / px:.2f}cm, "
+                 "inner sep=0pt}")
+    else:
+        style = (f"neuron/.style={{rectangle, rounded corners=3pt, draw, fill=blue!4, minimum width={88 / px:.2f}cm, "
+                 f"minimum height={40 / px:.2f}cm}}")
+    lines = [r"\begin{tikzpicture}[" + style + ", >=stealth]"]
+    for x, _, latex in fig.headers:
+        lines.append(rf"\node at {at(x, 20)} {{${latex}$}};")
+    for n in fig.nodes:
+        lines.append(rf"\node[neuron] ({n.name}) at {at(n.x, n.y)} {{${render.to_latex(n.expr, single=fig.single)}$}};")
+    for e in fig.edges:
+        label = ""
+        if e.label is not None:
+            where = r"above, sloped, font=\small" if e.lift else r"fill=white, font=\scriptsize"
+            label = (rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
+                     rf"{{${render.to_latex(e.label, single=fig.single)}$}}")
+        lines.append(rf"\draw[->, gray!80!black] ({e.src}) --{label} ({e.dst});")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines)

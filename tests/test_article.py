@@ -1,0 +1,326 @@
+"""The article, checked with the real tools a reader's toolchain uses.
+
+* the committed ``output/`` is what the generator writes now (byte for byte), and a second run in
+  another process (other hash seed) writes the same bytes;
+* .tex compiles (pdflatex for English, xelatex + ctex for Chinese; a missing glyph is an error) and
+  page 1 becomes a PNG under ``build/test-artifacts``;
+* .html renders in Debian's headless Chromium with MathJax 3 from the npm package, served on
+  127.0.0.1: no MathJax error, no raw TeX, no request to another host, no console error, as many
+  typeset formulas as were emitted (a screenshot goes to the artifacts);
+* every formula of the .md passes MathJax's TeX parser with undefined macros as errors;
+* a formula that is not proved stops the generation, and nothing is written;
+* the templates are found by the installed package, from outside the repository.
+
+A test that needs a system tool (or the npm packages of tests/js) skips when it is missing, unless
+CI is set: then a missing tool is a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from derivator import article as A
+from derivator import proof
+from derivator.cli_article import article as article_command
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "output"
+JS = ROOT / "tests" / "js"
+ARTIFACTS = Path(os.environ.get("DERIVATOR_ARTIFACTS", ROOT / "build" / "test-artifacts"))
+
+
+def need(tool: str) -> str:
+    """The path of a system tool; skip without it locally, fail without it under CI."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed (Debian: see .ci/run)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def need_npm(package: str) -> None:
+    if not (JS / "node_modules" / package / "package.json").exists():
+        message = f"npm package {package} missing: run npm ci --prefix tests/js"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer(pretty_exceptions_enable=False)
+    app.command()(article_command)
+
+    @app.command()
+    def version() -> None:  # a second command, so that "article" is a subcommand as in cli.py
+        pass
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default article in both languages and all formats, as ``derivator article`` writes it."""
+    out = tmp_path_factory.mktemp("article")
+    t0 = time.perf_counter()
+    result = CliRunner().invoke(_app(), ["article", "--lang", "all", "--format", "all", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "timing-generate.txt").write_text(f"generate zh+en md,tex,html: {time.perf_counter() - t0:.2f} s\n")
+    return out
+
+
+def _files(d: Path) -> dict[str, bytes]:
+    """The article generator's files (output/ also holds other generators' files: gradients.py,
+    loss curves)."""
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*"))
+            if p.is_file() and p.suffix in (".md", ".tex", ".html", ".svg")
+            and (p.name.startswith("backprop-calculus") or p.parent.name == "figures")}
+
+
+# ---------------------------------------------------------------------------------------------
+# output/ and determinism
+
+
+def test_committed_output_is_current(generated: Path) -> None:
+    fresh, committed = _files(generated), _files(OUTPUT)
+    assert sorted(fresh) == sorted(committed), "output/ has other files than the generator writes"
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"output/ is stale: {stale}; regenerate with: derivator article --lang all -o output"
+
+
+def test_byte_identical_in_another_process(generated: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
+    code = ("import sys; from pathlib import Path; from derivator import article as A; "
+            "A.generate(A.Options(), ['en'], ['md', 'tex', 'html'], Path(sys.argv[1]))")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=120)
+    again, first = _files(tmp_path), _files(generated)
+    for name, data in again.items():
+        assert data == first[name], f"{name} differs between runs"
+
+
+def test_article_follows_the_journey(generated: Path) -> None:
+    en = (generated / "backprop-calculus.en.md").read_text(encoding="utf-8")
+    zh = (generated / "backprop-calculus.zh.md").read_text(encoding="utf-8")
+    # the chain of single neurons, the loss of sample 0, the averaged gradient, the update rule
+    for needle in (r"\frac{\partial L_0}{\partial w^{(L)}}", r"L_0 = \frac{1}{2} (a_{0}^{(L)} - y_{0})^{2}",
+                   r"\frac{\partial L}{\partial w^{(L)}} &= \frac{1}{n} \sum_{i=0}^{n-1}", r"\leftarrow",
+                   # the general network: the Σ over j that a hand derivation tends to drop
+                   r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} &= \sum_{j=0}^{n_{(L)}-1}",
+                   r"\frac{\partial L}{\partial w_{mt}^{(L-2)}}", r"\nabla W^{(L)}", r"\Delta^{(L-1)}",
+                   "<svg"):
+        assert needle in en and needle in zh, needle
+    assert "Many neurons per layer" in en and "每层有许多神经元" in zh
+    assert zh.count("$$") == en.count("$$")
+
+
+def test_network_option_letters_and_layers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--network", "single",
+                                         "--layers", "L-1", "--activation", "tanh", "--proof-marks",
+                                         "--title", "Notes & 100% #1", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "backprop-calculus.en.md").read_text(encoding="utf-8")
+    assert md.startswith("# Notes & 100% #1\n")
+    assert r"\checkmark" in md and r"\tanh" in md
+    assert "Many neurons" not in md and "Back to layer $L-1$" in md and "Back to layer $L-2$" not in md
+
+
+# ---------------------------------------------------------------------------------------------
+# failures
+
+
+def test_an_unproved_formula_stops_generation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    real = A._prove.__wrapped__
+
+    def refute_bias(lhs, rhs, net):  # type: ignore[no-untyped-def]
+        if "b^(L-1)" in str(lhs) and net.network == "single":
+            return proof.Verdict("refuted", "counterexample at sizes n=2", "the test said so")
+        return real(lhs, rhs, net)
+
+    monkeypatch.setattr(A, "_prove", refute_bias)
+    with pytest.raises(A.ArticleError, match=r"not proved, so not printed: .*b\^\{\(L-1\)\}.*refuted"):
+        A.generate(A.Options(network="single"), ["en"], ["md"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--layers", "L"], "--layers"),
+    (["--layers", "banana"], "--layers"),
+    (["--loss", "cross-entropy"], "mse"),
+    (["--notation-letters", "j,j"], "distinct letters"),
+    (["--notation-letters", "i,k"], "distinct letters"),
+])
+def test_bad_options_exit_2_without_traceback(args: list[str], message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["article", *args, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "Error:" in result.output and message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# real tools
+
+
+def _compile(tex: Path, engine: str) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tex.parent,
+                         capture_output=True, text=True, timeout=180)
+    elapsed = time.perf_counter() - t0
+    log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+    assert run.returncode == 0, log[-3000:]
+    return elapsed, log
+
+
+@pytest.mark.parametrize("lang, engine", [("en", "pdflatex"), ("zh", "xelatex")])
+def test_tex_compiles(generated: Path, tmp_path: Path, lang: str, engine: str) -> None:
+    need(engine)
+    pdftoppm = need("pdftoppm")
+    tex = tmp_path / f"backprop-calculus.{lang}.tex"
+    shutil.copy(generated / tex.name, tex)
+    assert r"\tracinglostchars=3" in tex.read_text(encoding="utf-8")
+    elapsed, log = _compile(tex, engine)
+    assert "Missing character" not in log
+    assert "Overfull \\hbox" not in log, "a formula or figure is wider than the page"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run([pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(tex.with_suffix(".pdf")),
+                    str(ARTIFACTS / f"tex-{lang}-page1")], check=True, timeout=60)
+    assert (ARTIFACTS / f"tex-{lang}-page1.png").stat().st_size > 10_000
+    (ARTIFACTS / f"timing-{engine}-{lang}.txt").write_text(f"{engine} {lang}: {elapsed:.2f} s\n")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def site(generated: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The HTML pages with MathJax from tests/js/node_modules, served on 127.0.0.1."""
+    need_npm("mathjax")
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copytree(JS / "node_modules" / "mathjax" / "es5", root / "mathjax")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    for lang in A.LANGS:
+        html = (generated / f"backprop-calculus.{lang}.html").read_text(encoding="utf-8")
+        assert A.DEFAULT_MATHJAX_URL in html
+        (root / f"backprop-calculus.{lang}.html").write_text(
+            html.replace(A.DEFAULT_MATHJAX_URL, f"{origin}/mathjax/tex-chtml.js"), encoding="utf-8")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield origin, root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
+    node, chromium = need("node"), need("chromium")
+    need_npm("playwright-core")
+    origin, _ = site
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pages = [f"backprop-calculus.{lang}.html" for lang in A.LANGS]
+    run = subprocess.run([node, str(JS / "render_html.mjs"), chromium, origin, str(ARTIFACTS), *pages],
+                         capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout)
+    for page in pages:
+        r = report[page]
+        assert r["foreign"] == [], f"{page}: requests to other hosts {r['foreign']}"
+        assert r["failed"] == [] and r["console"] == [], (r["failed"], r["console"])
+        assert r["merror"] == 0, f"{page}: MathJax errors"
+        assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
+        assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
+        assert r["svgs"] == 2
+        assert Path(r["screenshot"]).stat().st_size > 10_000
+
+
+def test_markdown_formulas_pass_mathjax(generated: Path) -> None:
+    node = need("node")
+    need_npm("mathjax-full")
+    files = [str(generated / f"backprop-calculus.{lang}.md") for lang in A.LANGS]
+    run = subprocess.run([node, str(JS / "validate_tex_math.mjs"), *files], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout)
+    html_counts = {}
+    for lang in A.LANGS:
+        html = (generated / f"backprop-calculus.{lang}.html").read_text(encoding="utf-8")
+        html_counts[lang] = int(html.split('data-formulas="', 1)[1].split('"', 1)[0])
+    for f, lang in zip(files, A.LANGS):
+        assert report[f]["errors"] == [], report[f]["errors"][:3]
+        assert report[f]["count"] == html_counts[lang]
+
+
+def test_validator_rejects_undefined_macros(tmp_path: Path) -> None:
+    """The MathJax check above is only worth something if it can fail."""
+    node = need("node")
+    need_npm("mathjax-full")
+    bad = tmp_path / "bad.md"
+    bad.write_text("x $\\nosuchmacro{a}$ and\n$$\n\\frac{1}{2}\n$$\n", encoding="utf-8")
+    run = subprocess.run([node, str(JS / "validate_tex_math.mjs"), str(bad)], capture_output=True, text=True,
+                         timeout=60)
+    report = json.loads(run.stdout)[str(bad)]
+    assert report["count"] == 2 and len(report["errors"]) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# packaging
+
+
+def test_templates_ship_with_the_package(tmp_path: Path) -> None:
+    """Build the wheel from the project's own files, install it elsewhere, and write an article
+    from a directory that is not the repository."""
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(wheels), str(ROOT)], check=True, capture_output=True, timeout=300, cwd=tmp_path)
+    wheel = next(wheels.glob("derivator-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "derivator/templates/article.html.j2" in names, "templates missing from the wheel (package-data)"
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(site)
+    code = ("import sys; from pathlib import Path; import derivator.article as A; "
+            "assert 'site' in A.__file__, A.__file__; "
+            "A.generate(A.Options(network='single', layers='L-1'), ['zh'], ['html'], Path('out'))")
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp_path, timeout=120)
+    assert "<!DOCTYPE html>" in (tmp_path / "out" / "backprop-calculus.zh.html").read_text(encoding="utf-8")
+
+
+def test_derivator_check_proves_every_relation_of_the_generated_markdown() -> None:
+    """The article and the checker speak the same notation: every relation of the committed
+    Markdown is proved, except what is not an identity (update rules, definitions the article
+    marks with a skip directive)."""
+    from derivator.document import check as C
+
+    for lang in ("en", "zh"):
+        path = OUTPUT / f"backprop-calculus.{lang}.md"
+        results = C.check_text(str(path), path.read_text(encoding="utf-8"), C.Run())
+        assert len(results) > 100
+        bad = [(r.line, r.step, r.verdict, r.reason) for r in results
+               if r.verdict != "proved" and (r.verdict, r.reason) not in
+               {("skipped", "update rule"), ("skipped", "skip directive"),
+                ("skipped", "a statement about indices or sizes, not an identity between quantities")}]
+        assert not bad, bad
+        assert sum(r.verdict == "proved" for r in results) > 0.8 * len(results)
