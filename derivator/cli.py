@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from . import __version__
+from .cli_options import Activation, Kind, Loss, parse_widths, usage_error
 from .notation import NotationError
 
 app = typer.Typer(
@@ -19,25 +20,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-
-class Activation(str, Enum):
-    sigmoid = "sigmoid"
-    tanh = "tanh"
-    relu = "relu"
-    softplus = "softplus"
-    identity = "identity"
-    generic = "generic"
-
-
-class Loss(str, Enum):
-    mse = "mse"
-    cross_entropy = "cross-entropy"
-
-
-class Kind(str, Enum):
-    general = "general"
-    single = "single"
 
 
 class Form(str, Enum):
@@ -66,21 +48,6 @@ def main(
     """Derive, prove and publish the calculus of backpropagation."""
 
 
-def _usage_error(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(2)
-
-
-def _widths(text: Optional[str]) -> Optional[tuple[int, ...]]:
-    if text is None:
-        return None
-    try:
-        ws = tuple(int(x) for x in text.split(","))
-    except ValueError:
-        raise _usage_error(f"--widths {text!r}: give comma-separated integers, input layer first, e.g. 4,3,2")
-    return ws
-
-
 @app.command()
 def formulas(
     layer: str = typer.Option("L-1", "--layer", "-l", help="L, L-1, L-2, … (from the output), l (the generic "
@@ -100,12 +67,12 @@ def formulas(
     from .api import Network
 
     try:
-        net = Network(depth=depth, widths=_widths(widths), activation=activation.value, loss=loss.value,
+        net = Network(depth=depth, widths=parse_widths(widths) if widths is not None else None, activation=activation.value, loss=loss.value,
                       network=network.value)
         t0 = time.perf_counter()
         rows = net.formulas(layer, form=form.value, timeout=timeout)
     except (NotationError, ValueError) as e:
-        raise _usage_error(str(e))
+        raise usage_error(str(e))
     elapsed = time.perf_counter() - t0
     if format is Format.json:
         typer.echo(json.dumps({"network": net.describe(), "layer": rows[0].layer if rows else layer,
@@ -180,7 +147,7 @@ def verify(
     from . import verify as v
 
     if format is Format.latex:
-        raise _usage_error("verify prints text or json")
+        raise usage_error("verify prints text or json")
     acts = [a.value for a in activation] if activation else list(v.ALL_ACTIVATIONS)
     losses = [x.value for x in loss] if loss else list(v.ALL_LOSSES)
     t0 = time.perf_counter()
@@ -266,12 +233,21 @@ def check(
         typer.echo(R.junit(results, strict=strict, seconds=elapsed))
     else:
         use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-        typer.echo(R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings))
+        typer.echo(R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
+                   color=use_color)
     if unreadable:
         raise typer.Exit(2)
     bad = {"refuted", "error"} | ({"unknown"} if strict else set())
     if any(r.verdict in bad for r in results):
         raise typer.Exit(1)
+
+
+from .cli_article import article  # noqa: E402
+from .cli_numpy import codegen as _codegen, train as _train  # noqa: E402
+
+app.command()(article)
+app.command(name="codegen")(_codegen)
+app.command(name="train")(_train)
 
 
 def run() -> None:
