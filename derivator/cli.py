@@ -194,6 +194,7 @@ def check(
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to decide each relation."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
+    jobs: int = typer.Option(0, min=0, help="Processes deciding relations in parallel (0: one per core)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
                                          "(default: on a terminal, unless NO_COLOR is set)."),
 ) -> None:
@@ -205,7 +206,8 @@ def check(
     from .document import interpret as I
     from .document import report as R
 
-    run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout)
+    run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout,
+                jobs=jobs or min(os.cpu_count() or 1, 8))
     results: list = []
     unreadable = False
     t0 = time.perf_counter()

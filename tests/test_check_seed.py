@@ -102,3 +102,8 @@ def test_with_directives_the_multi_neuron_section_is_unchanged(plain: list[C.Res
     before = {(r.line, r.step): r.verdict for r in plain if r.line >= MULTI_FROM}
     after = {(line, r.step): r.verdict for line, r in directed if line >= MULTI_FROM}
     assert before == after
+
+
+def test_deciding_on_two_processes_gives_the_same_results(plain: list[C.Result]) -> None:
+    parallel = C.check_text(str(SEED), SEED.read_text(encoding="utf-8"), C.Run(jobs=2))
+    assert [r.as_dict() for r in parallel] == [r.as_dict() for r in plain]

@@ -7,6 +7,7 @@ proofs of relations that repeat are reused within a run.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import time
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ class Run:
 
     defaults: I.Settings = field(default_factory=I.Settings)
     timeout: float = 10.0
+    #: processes that decide blocks in parallel (1: in this process)
+    jobs: int = 1
     cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -130,7 +133,8 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
     settings = run.defaults
     skip_on, skip_next = False, False
     conventions: set[str] = set()
-    out: list[Result] = []
+    # results in reading order; a block's slot is filled when it has been decided (maybe elsewhere)
+    out: list[Result | tuple[B.Block, I.Settings, bool]] = []
     for item in items:
         if isinstance(item, B.Problem):
             out.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column,
@@ -156,13 +160,52 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
             continue
         if not _RELATION_HINT.search(item.text):
             continue
-        skipping = skip_on or skip_next
+        out.append((item, settings, skip_on or skip_next))
         skip_next = False
-        out += check_block(name, src, item, settings, run, skipping, conventions)
+    tasks = [x for x in out if isinstance(x, tuple)]
+    decided = iter(_decide_blocks(name, src, tasks, run))
+    results: list[Result] = []
+    for x in out:
+        if isinstance(x, Result):
+            results.append(x)
+        else:
+            block_results, used = next(decided)
+            results += block_results
+            conventions |= used
     if len(conventions) > 1:
         run.warnings.append(f"{name}: sums use both 0-based and 1-based bounds (both are read as over all "
                             "of the range)")
-    return out
+    return results
+
+
+#: state a forked worker reads (set just before the pool starts, inherited by fork)
+_WORK: tuple[str, B.Source, Run] | None = None
+
+
+def _work(task: tuple[B.Block, I.Settings, bool]) -> tuple[list[Result], set[str]]:
+    assert _WORK is not None
+    name, src, run = _WORK
+    used: set[str] = set()
+    block, settings, skipping = task
+    return check_block(name, src, block, settings, run, skipping, used), used
+
+
+def _decide_blocks(name: str, src: B.Source, tasks: list[tuple[B.Block, I.Settings, bool]],
+                   run: Run) -> list[tuple[list[Result], set[str]]]:
+    """Decide every block, on ``run.jobs`` processes when there is enough work to share.
+
+    Proofs are independent and the machine has several cores; forked workers inherit the
+    imported modules, so starting them costs milliseconds."""
+    global _WORK
+    _WORK = (name, src, run)
+    jobs = min(run.jobs, len(tasks) // 8)
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                return pool.map(_work, tasks, chunksize=1)
+        except (OSError, multiprocessing.ProcessError):
+            pass  # no processes to be had: decide here
+    return [_work(t) for t in tasks]
 
 
 def _position(src: B.Source, block: B.Block, pos: int) -> tuple[int, int]:
