@@ -450,7 +450,6 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: boo
     R = derive.substitute_partials(net, rhs)
     fl, fr = free_indices(L), free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, lhs, rhs, L, R)[0].items() if s in fl | fr}
-    hints: list[str] = []
     constants = constant_indices(net, L, R)
     sets = size_sets(net, least=constants)
     proved = Verdict("proved", "all sizes (normal form)" if net.symbolic else
