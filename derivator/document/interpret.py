@@ -77,7 +77,8 @@ def walk(node: object):  # type: ignore[no-untyped-def]
             for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
                 v = getattr(n, f)
                 if isinstance(v, (list, P.Num, P.Var, P.Group, P.Pow, P.Neg, P.Add, P.Mul, P.Div, P.Call,
-                                  P.SumNode, P.Partial, P.PrimeOf, P.Ellipsis_, P.Matrix, P.Transpose, P.Index)):
+                                  P.SumNode, P.Partial, P.PrimeOf, P.Ellipsis_, P.Matrix, P.Transpose, P.Index,
+                                  P.Iverson)):
                     stack.append(v)
 
 
@@ -139,7 +140,8 @@ def has_matrix(node: object) -> bool:
         if isinstance(n, P.Var) and (n.name in MATRICES or n.name == "Y") and (
                 not n.sub or any(isinstance(x, P.Index) and x.name == "·" for x in n.sub)):
             return True
-        if isinstance(n, P.Transpose) or (isinstance(n, P.Mul) and n.hadamard):
+        if isinstance(n, P.Transpose) or (isinstance(n, P.Mul) and n.hadamard) or \
+                (isinstance(n, P.Var) and n.name == "ones"):
             return True
     return False
 
@@ -324,6 +326,8 @@ class Converter:
                 raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v",
                                  node.pos)
             return sp.diff(self.convert(node.body), self.chain_variable)
+        if isinstance(node, P.Iverson):
+            return sp.KroneckerDelta(self.convert(node.left), self.convert(node.right))
         if isinstance(node, P.Transpose):
             raise NeedsMatrix(node.pos)
         if isinstance(node, (P.Ellipsis_, P.Matrix)):
@@ -524,7 +528,9 @@ class MatrixConverter:
         if isinstance(node, P.Div):
             num, den = self.tree(node.num), self.tree(node.den)
             if not isinstance(den, sp.Expr):
-                raise Unreadable("division by a matrix", node.pos)
+                if isinstance(num, sp.Expr):
+                    raise Unreadable("a number divided by a matrix", node.pos)
+                return M.Divide(num, den)  # Y ⊘ A: entry by entry
             return num / den if isinstance(num, sp.Expr) else M.Scale(1 / den, num)
         if isinstance(node, P.Add):
             parts = [self.tree(t) for t in node.terms]
@@ -539,6 +545,11 @@ class MatrixConverter:
             scalar: sp.Expr = sp.Integer(1)
             mats: list[M.MatrixExpr] = []
             for f in node.factors:
+                if isinstance(f, P.Var) and f.name == "ones" and not node.hadamard:
+                    if not mats:
+                        raise Unreadable("𝟏 (the vector of ones) must follow a matrix: Y𝟏", f.pos)
+                    mats[-1] = M.RowSum(mats[-1])  # M𝟏: the sums of the rows
+                    continue
                 t = self.tree(f)
                 if isinstance(t, sp.Expr):
                     scalar *= t

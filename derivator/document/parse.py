@@ -45,7 +45,7 @@ UNICODE = {
     "–": ("ch", "-"), "—": ("ch", "-"), "−": ("ch", "-"), "·": ("cmd", "cdot"), "×": ("cmd", "times"),
     "′": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
     "∂": ("cmd", "partial"), "∇": ("cmd", "nabla"), "Σ": ("cmd", "sum"), "∑": ("cmd", "sum"),
-    "⊙": ("cmd", "odot"), "…": ("cmd", "ldots"), "⋯": ("cmd", "cdots"), "≈": ("cmd", "approx"),
+    "⊙": ("cmd", "odot"), "⊘": ("cmd", "oslash"), "…": ("cmd", "ldots"), "⋯": ("cmd", "cdots"), "≈": ("cmd", "approx"),
     "≠": ("cmd", "neq"), "∈": ("cmd", "in"), "≤": ("cmd", "le"), "≥": ("cmd", "ge"), "←": ("cmd", "leftarrow"),
     "ψ": ("cmd", "psi"), "Ψ": ("cmd", "Psi"), "\u00a0": ("space", ""), "\u3000": ("space", ""),
 }
@@ -245,6 +245,15 @@ class PrimeOf:
 
 
 @dataclass
+class Iverson:
+    """``[x = y]``: 1 when x equals y, else 0 (the Kronecker delta as our printer writes it)."""
+
+    left: "Node"
+    right: "Node"
+    pos: int
+
+
+@dataclass
 class Ellipsis_:
     pos: int
 
@@ -261,7 +270,8 @@ class Transpose:
     pos: int
 
 
-Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose]
+Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose,
+             Iverson]
 
 CHECKED_OPS = ("=", "<-", ":=")
 RELATION_CMDS = {"approx": "≈", "neq": "≠", "ne": "≠", "in": "∈", "notin": "∉", "le": "≤", "leq": "≤",
@@ -500,7 +510,7 @@ class Parser:
                 factors = []
                 hadamard = True
                 continue
-            if self.at("ch", "/"):
+            if self.at("ch", "/") or self.at("cmd", "oslash"):  # ⊘: entrywise division of matrices
                 p = self.tok.pos
                 self.k += 1
                 if not factors:
@@ -682,6 +692,10 @@ class Parser:
         self.nesting += 1
         self.deeper()
         body = self.expr()
+        iverson = None
+        if open_ == "[" and self.at("ch", "="):  # [j = k]: 1 when the indices agree (our printer's δ_jk)
+            self.k += 1
+            iverson = self.expr()
         self.depth -= 1
         self.nesting -= 1
         if self.at("cmd") and self.tok.text in LEFT_RIGHT:
@@ -690,6 +704,8 @@ class Parser:
         if not ((t.kind == "ch" and t.text == close) or (t.kind == "cmd" and t.text == close)):
             raise ReadError(f"unbalanced brackets: expected {close!r} but found {t.text or 'the end'!r}", t.pos)
         self.k += 1
+        if iverson is not None:
+            return Iverson(body, iverson, p)
         return Group(body, open_, p)
 
     def brace_group(self) -> Node:
@@ -912,6 +928,10 @@ class Parser:
         if name in WRAPPERS:
             self.k += 1
             self.eat("ch", "{")
+            if name == "mathbf" and self.at("num", "1"):  # 𝟏, the vector of ones (Y𝟏: row sums)
+                p = self.eat("num").pos
+                self.eat("ch", "}")
+                return Var("ones", None, None, 0, p)
             if not self.at("letter"):
                 raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
             v = self.var(self.tok.text)
