@@ -33,7 +33,7 @@ from . import derive, diagram, formulas, matrix, proof, render, textbook
 from .activations import ACTIVATIONS
 from .derive import Partial as P
 from .network import NETWORK_KINDS, Network
-from .notation import DEFAULT_LETTERS, NotationError, index, parse_tag
+from .notation import DEFAULT_LETTERS, NotationError, parse_tag
 
 LANGS = ("zh", "en")
 FORMATS = ("md", "tex", "html")
@@ -488,7 +488,7 @@ def _single(w: _Writer) -> None:
     a, z = (lambda p, s=s0: net.a(p)[s, 0]), (lambda p, s=s0: net.z(p)[s, 0])
     W, B = (lambda p: net.w(p)[0, 0]), (lambda p: net.b(p)[0])
     y0, L0 = net.y[s0, 0], net.Li[s0]
-    sig, sigp = net.sigma, net.sigma_prime
+    sig = net.sigma
     S = dict(single=True)
     w.network_directive(net)
 

@@ -490,7 +490,7 @@ def _matmul(left: Operand, right: Operand, d: sp.Symbol,
             want: tuple[sp.Symbol, ...]) -> tuple[int, MatrixExpr, tuple[sp.Symbol, ...]] | None:
     """left·right contracting d, with its cost (transposes needed now and later), or None when
     left is a vector (vectors are columns: only matrix·vector exists)."""
-    (ml, il), (mr, ir) = left, right
+    (_, il), (mr, ir) = left, right
     if len(il) != 2:
         return None
     lo = il[0] if il[1] == d else il[1]

@@ -233,7 +233,6 @@ def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, 
         for k, op in enumerate(chain.ops):
             if op not in P.CHECKED_OPS:
                 continue
-            lhs_node, rhs_node = chain.exprs[k], chain.exprs[k + 1]
             text = (block.text[chain.starts[k]:chain.ends[k]].strip() + f" {'=' if op == '=' else op} "
                     + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip())
             r = Result(name, block.line, step, _short(text), "unknown")
