@@ -67,7 +67,7 @@ def codegen(
         else [v for _, v in pl.generic_proofs]
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
-    typer.echo(f"{where}: {net.D} layer functions, {proved} of {len(verdicts)} rules proved"
+    typer.echo(f"{where}: {net.D} layer function{'s' if net.D != 1 else ''}, {proved} of {len(verdicts)} rules proved"
                + ("" if verdicts else " (proofs skipped)"), err=True)
     if proved != len(verdicts):
         raise typer.Exit(1)
