@@ -79,6 +79,25 @@ def _escaped(text: str, i: int) -> bool:
     return n % 2 == 1
 
 
+def _take(src: Source, text: str, out: list["Item"], start: int, body: int, closer: str, display: bool,
+          env: str | None = None, paragraph: bool = False) -> int | None:
+    """The block opened at ``start`` whose text begins at ``body`` and ends at ``closer``: append it
+    and return where scanning goes on; or append a Problem (never closed; in Markdown also when a
+    blank line, the end of a paragraph, comes first) and return None."""
+    end = text.find(closer, body)
+    while end >= 0 and _escaped(text, end):
+        end = text.find(closer, end + 1)
+    ln, col = src.position(start)
+    blank = _BLANK_LINE.search(text, body, end if end >= 0 else len(text)) if paragraph else None
+    if end < 0 or blank is not None:
+        opener = f"\\begin{{{env}}}" if env else text[start:body]
+        where = "before the end of the file" if end < 0 else "before the paragraph ends"
+        out.append(Problem(ln, col, f"{opener} is never closed: no {closer} {where}"))
+        return None
+    out.append(Block(text[body:end], body, ln, col, display, env))
+    return end + len(closer)
+
+
 def markdown(src: Source) -> list[Item]:
     """Blocks of a Markdown file: ``$$…$$``, ``\\[…\\]``, ``$…$``, fenced ``math`` blocks, and
     ``<!-- derivator: … -->`` directives.  Code spans and other fenced blocks are skipped."""
@@ -115,33 +134,19 @@ def markdown(src: Source) -> list[Item]:
             i = close + run if close >= 0 else i + run
             continue
         if c == "\\" and text.startswith("\\[", i) and not _escaped(text, i):
-            end = text.find("\\]", i + 2)
-            ln, col = src.position(i)
-            if end < 0:
-                out.append(Problem(ln, col, "\\[ is never closed by \\]"))
-                i += 2
-                continue
-            out.append(Block(text[i + 2:end], i + 2, ln, col, True))
-            i = end + 2
+            nxt = _take(src, text, out, i, i + 2, "\\]", True)
+            i = i + 2 if nxt is None else nxt
             continue
         if c == "\\" and i + 1 < n:
             i += 2  # an escaped character (\$ among them)
             continue
         if c == "$":
             if text.startswith("$$", i):
-                end = text.find("$$", i + 2)
-                while end >= 0 and _escaped(text, end):
-                    end = text.find("$$", end + 1)
-                ln, col = src.position(i)
-                blank = _BLANK_LINE.search(text, i + 2, end if end >= 0 else n)
-                if end < 0 or blank is not None:  # display math cannot run over a blank line
-                    where = "before the end of the file" if end < 0 else "before the paragraph ends"
-                    out.append(Problem(ln, col, f"$$ is never closed (no matching $$ {where})"))
-                    i = text.find("\n", i)
-                    i = n if i < 0 else i + 1
-                    continue
-                out.append(Block(text[i + 2:end], i + 2, ln, col, True))
-                i = end + 2
+                nxt = _take(src, text, out, i, i + 2, "$$", True, paragraph=True)
+                if nxt is None:  # go on with the next line: the rest of the file is still read
+                    nxt = text.find("\n", i)
+                    nxt = n if nxt < 0 else nxt + 1
+                i = nxt
                 continue
             end = _inline_end(text, i)
             if end is not None:
@@ -210,40 +215,21 @@ def latex(src: Source) -> list[Item]:
             m = begin.match(text, i)
             if m and m.group("env") in DISPLAY_ENVS:
                 env = m.group("env")
-                end_tag = f"\\end{{{env}}}"
-                end = text.find(end_tag, m.end())
-                ln, col = src.position(i)
-                if end < 0:
-                    out.append(Problem(ln, col, f"\\begin{{{env}}} is never closed by {end_tag}"))
-                    i = m.end()
-                    continue
-                out.append(Block(text[m.end():end], m.end(), ln, col, True, env))
-                i = end + len(end_tag)
+                nxt = _take(src, text, out, i, m.end(), f"\\end{{{env}}}", True, env)
+                i = m.end() if nxt is None else nxt
                 continue
             for opener, closer in (("\\[", "\\]"), ("\\(", "\\)")):
                 if text.startswith(opener, i):
-                    end = text.find(closer, i + 2)
-                    ln, col = src.position(i)
-                    if end < 0:
-                        out.append(Problem(ln, col, f"{opener} is never closed by {closer}"))
-                        i += 2
-                    else:
-                        out.append(Block(text[i + 2:end], i + 2, ln, col, opener == "\\["))
-                        i = end + 2
+                    nxt = _take(src, text, out, i, i + 2, closer, opener == "\\[")
+                    i = i + 2 if nxt is None else nxt
                     break
             else:
                 i += 2
             continue
         if c == "$":
             if text.startswith("$$", i):
-                end = text.find("$$", i + 2)
-                ln, col = src.position(i)
-                if end < 0:
-                    out.append(Problem(ln, col, "$$ is never closed (no matching $$ before the end of the file)"))
-                    i += 2
-                    continue
-                out.append(Block(text[i + 2:end], i + 2, ln, col, True))
-                i = end + 2
+                nxt = _take(src, text, out, i, i + 2, "$$", True)
+                i = i + 2 if nxt is None else nxt
                 continue
             end = text.find("$", i + 1)
             while end >= 0 and _escaped(text, end):
