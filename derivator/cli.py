@@ -6,13 +6,16 @@ import json
 import sys
 import time
 from enum import Enum
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from . import __version__
 from .cli_options import Activation, Kind, Loss, parse_widths, usage_error
 from .notation import NotationError
+
+if TYPE_CHECKING:
+    from .proof import Verdict
 
 app = typer.Typer(
     help="Derive, prove and publish the calculus of backpropagation.",
@@ -85,9 +88,8 @@ def formulas(
         raise typer.Exit(1)
 
 
-def _mark(v: "object") -> str:
-    verdict = getattr(v, "verdict")
-    return ("✓ " if verdict == "proved" else "✗ ") + f"{verdict}: {getattr(v, 'method')}"
+def _mark(v: "Verdict") -> str:
+    return ("✓ " if v.proved else "✗ ") + f"{v.verdict}: {v.method}"
 
 
 def _text(rows: list, title: str, elapsed: float) -> str:

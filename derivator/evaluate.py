@@ -71,9 +71,6 @@ class Instance:
     field: Field
     values: dict[str, Array] = field(default_factory=dict)
 
-    def copy(self) -> "Instance":
-        return Instance(self.net, self.field, {k: dict(v) for k, v in self.values.items()})
-
 
 def _act(inst: Instance, prime: bool) -> Callable[[Any], Any]:
     act = inst.net.act
