@@ -31,8 +31,9 @@ except ImportError:
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derivator import activations, derive  # noqa: E402
-from derivator.network import Network  # noqa: E402
+from derivator.engine import activations
+from derivator.engine import derive  # noqa: E402
+from derivator.engine.network import Network  # noqa: E402
 
 DEPTHS = (2, 4, 8, 16, 32, 64)
 

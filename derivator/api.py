@@ -10,10 +10,10 @@ from typing import Any
 
 import sympy as sp
 
-from . import derive
-from . import formulas as _formulas
-from . import proof as _prove
-from .network import Network as _Network
+from .engine import derive
+from .publish import formulas as _formulas
+from .engine import proof as _prove
+from .engine.network import Network as _Network
 
 
 class Network(_Network):
@@ -45,7 +45,7 @@ class Network(_Network):
         with ``grad.forward`` and ``grad.loss``; params is [(W1, b1), …], W^(p) n_p × n_(p-1).
         Needs concrete widths.  ``proof``: "rules" (the generic rules, once), "network" (every
         emitted rule in this network) or "none"; the verdicts are in ``grad.proofs``."""
-        from . import codegen
+        from .codegen import numpy_code as codegen
 
         return codegen.numpy_gradients(self, dtype=dtype, proof_mode=proof)
 
@@ -56,7 +56,7 @@ class Network(_Network):
 
     def init_params(self, seed: int = 0, dtype: Any = "float64") -> Any:
         """Random [(W1, b1), …] for this network's widths, deterministic in ``seed``."""
-        from . import codegen
+        from .codegen import numpy_code as codegen
 
         codegen.check_network(self)
         return codegen.init_params(self.widths or (), seed, dtype)

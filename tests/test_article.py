@@ -33,9 +33,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from derivator import article as A
-from derivator import proof
-from derivator.cli_article import article as article_command
+from derivator.publish import article as A
+from derivator.engine import proof
+from derivator.cli.article import article as article_command
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output"

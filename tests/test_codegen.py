@@ -22,9 +22,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from derivator import Network, codegen, derive
-from derivator.cli_numpy import codegen as codegen_command
-from derivator.cli_numpy import train as train_command
+from derivator import Network
+from derivator.codegen import numpy_code as codegen
+from derivator.engine import derive
+from derivator.cli.numbers import codegen as codegen_command
+from derivator.cli.numbers import train as train_command
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVATIONS = codegen.NUMERIC_ACTIVATIONS

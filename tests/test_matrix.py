@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivator import algebra, derive, evaluate
-from derivator import matrix as M
-from derivator.activations import ACTIVATIONS
-from derivator.losses import UpstreamPrime
-from derivator.network import Network
+from derivator.engine import algebra
+from derivator.engine import derive
+from derivator.engine import evaluate
+from derivator.engine import matrix as M
+from derivator.engine.activations import ACTIVATIONS
+from derivator.engine.losses import UpstreamPrime
+from derivator.engine.network import Network
 
 NETWORKS = {
     "sigmoid-mse": lambda: Network(),

@@ -27,7 +27,7 @@ def test_the_wheel_holds_every_module_and_the_installed_commands_run(tmp_path: P
     names = set(zipfile.ZipFile(wheel).namelist())
     sources = {str(p.relative_to(ROOT)) for p in (ROOT / "derivator").rglob("*.py")}
     assert sources <= names, f"missing from the wheel: {sorted(sources - names)}"
-    assert "derivator/templates/article.html.j2" in names, "templates missing from the wheel (package-data)"
+    assert "derivator/publish/templates/article.html.j2" in names, "templates missing from the wheel (package-data)"
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
                    check=True, capture_output=True, timeout=300)
@@ -42,7 +42,7 @@ def test_the_wheel_holds_every_module_and_the_installed_commands_run(tmp_path: P
                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 0 and '"verdict": "proved"' in r.stdout, r.stderr
     # the installed copy finds its own templates
-    code = ("import sys; from pathlib import Path; import derivator.article as A; "
+    code = ("import sys; from pathlib import Path; import derivator.publish.article as A; "
             "assert 'site' in A.__file__, A.__file__; "
             "A.generate(A.Options(network='single', layers='L-1'), ['zh'], ['html'], Path('out'))")
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp_path, timeout=120)

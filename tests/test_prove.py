@@ -13,7 +13,9 @@ import pytest
 import sympy as sp
 
 from derivator import Network, Partial as P, prove
-from derivator import activations, textbook, verify
+from derivator.engine import activations
+from derivator.publish import textbook
+from derivator.publish import verify
 
 NET = Network()  # the article's network: depth 3, symbolic widths, sigmoid, MSE
 D = NET.D

@@ -6,12 +6,12 @@ from __future__ import annotations
 import sympy as sp
 import pytest
 
-from derivator import derive
-from derivator.activations import ACTIVATIONS
-from derivator.losses import Upstream, UpstreamPrime
-from derivator.network import Network, Stop
-from derivator.notation import index
-from derivator.render import to_latex, to_unicode
+from derivator.engine import derive
+from derivator.engine.activations import ACTIVATIONS
+from derivator.engine.losses import Upstream, UpstreamPrime
+from derivator.engine.network import Network, Stop
+from derivator.engine.notation import index
+from derivator.engine.render import to_latex, to_unicode
 
 NET = Network()
 D = NET.D

@@ -16,11 +16,11 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-from .. import proof, render
-from ..activations import ACTIVATIONS
-from ..losses import LOSSES
-from ..derive import Partial
-from ..notation import NotationError
+from ..engine import proof, render
+from ..engine.activations import ACTIVATIONS
+from ..engine.losses import LOSSES
+from ..engine.derive import Partial
+from ..engine.notation import NotationError
 from . import blocks as B
 from . import interpret as I
 from . import parse as P

@@ -14,12 +14,12 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .. import matrix as M
-from ..derive import Partial
-from ..losses import Upstream
-from ..network import Network
-from ..notation import NotationError, Tag, index, parse_tag
-from ..proof import SAMPLES, index_ranges
+from ..engine import matrix as M
+from ..engine.derive import Partial
+from ..engine.losses import Upstream
+from ..engine.network import Network
+from ..engine.notation import NotationError, Tag, index, parse_tag
+from ..engine.proof import SAMPLES, index_ranges
 from . import parse as P
 
 LAYERED = {"a", "z", "w", "b", "delta"}

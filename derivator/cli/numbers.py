@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from .cli_options import Activation, Loss, parse_widths, usage_error
+from .options import Activation, Loss, parse_widths, usage_error
 
 
 class ProofMode(str, Enum):
@@ -44,8 +44,8 @@ def codegen(
                                     "network; rules: prove the generic per-layer rules once; none: skip."),
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
-    from . import codegen as cg
-    from .network import Network
+    from ..codegen import numpy_code as cg
+    from ..engine.network import Network
 
     ws = parse_widths(widths)
     try:
@@ -91,7 +91,7 @@ def train(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Train with the generated gradients and W ← W − η∇W; print accuracy and write the loss curve."""
-    from . import train as tr
+    from ..codegen import train as tr
 
     overrides = {
         "widths": parse_widths(widths) if widths is not None else None,

@@ -12,9 +12,10 @@ from typing import Any
 
 import sympy as sp
 
-from . import algebra, derive, matrix, proof, render, textbook
-from .network import Network
-from .notation import index, parse_tag
+from ..engine import algebra, derive, matrix, proof, render
+from . import textbook
+from ..engine.network import Network
+from ..engine.notation import index, parse_tag
 
 QUANTITY_ORDER = ("w", "b", "a", "delta")
 FORM_ORDER = ("chain", "delta", "closed", "matrix")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import matrix as M
-from .derive import Partial as P
-from .network import Network
-from .notation import index
+from ..engine import matrix as M
+from ..engine.derive import Partial as P
+from ..engine.network import Network
+from ..engine.notation import index
 
 LAYERS = ("L", "L-1", "L-2", "L-3", "l")
 FORMS = ("chain", "delta", "closed", "matrix")

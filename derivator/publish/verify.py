@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from . import proof, textbook
-from .activations import ACTIVATIONS
-from .losses import LOSSES
+from ..engine import proof
+from . import textbook
+from ..engine.activations import ACTIVATIONS
+from ..engine.losses import LOSSES
 
 ALL_ACTIVATIONS = tuple(ACTIVATIONS)
 ALL_LOSSES = tuple(k for k in LOSSES if k != "upstream")

@@ -35,9 +35,10 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from . import __version__, derive, losses, matrix, proof
-from .activations import ACTIVATIONS, ActivationFunction, ActivationPrime
-from .network import Network
+from .. import __version__
+from ..engine import derive, losses, matrix, proof
+from ..engine.activations import ACTIVATIONS, ActivationFunction, ActivationPrime
+from ..engine.network import Network
 
 #: the quantities the backward pass computes per layer, in the order they are computed
 EMITTED = ("delta", "w", "b")

@@ -19,8 +19,8 @@ from html import escape
 
 import sympy as sp
 
-from . import derive, render
-from .network import Network
+from ..engine import derive, render
+from ..engine.network import Network
 
 #: pixels per TikZ centimetre: the SVG layout, scaled to fit an A4 text block
 _PX_PER_CM = 40.0

@@ -13,8 +13,8 @@ from typing import Optional
 
 import typer
 
-from .cli_options import Activation, Kind, Loss, usage_error
-from .notation import DEFAULT_LETTERS, NotationError, parse_letters
+from .options import Activation, Kind, Loss, usage_error
+from ..engine.notation import DEFAULT_LETTERS, NotationError, parse_letters
 
 
 class Lang(str, Enum):
@@ -52,7 +52,7 @@ def article(
     proof_marks: bool = typer.Option(False, "--proof-marks", help="Mark every formula with how it was proved."),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
-    from . import article as A
+    from ..publish import article as A
 
     try:
         letters = parse_letters(notation_letters)

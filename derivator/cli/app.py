@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from . import __version__
-from .cli_options import Activation, Kind, Loss, parse_widths, usage_error
-from .notation import NotationError
+from .. import __version__
+from .options import Activation, Kind, Loss, parse_widths, usage_error
+from ..engine.notation import NotationError
 
 if TYPE_CHECKING:
-    from .proof import Verdict
+    from ..engine.proof import Verdict
 
 app = typer.Typer(
     help="Derive, prove and publish the calculus of backpropagation.",
@@ -67,7 +67,7 @@ def formulas(
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Print every gradient of a layer, as the chain rule and in closed form, each one proved."""
-    from .api import Network
+    from ..api import Network
 
     try:
         net = Network(depth=depth, widths=parse_widths(widths) if widths is not None else None, activation=activation.value, loss=loss.value,
@@ -93,7 +93,7 @@ def _mark(v: "Verdict") -> str:
 
 
 def _text(rows: list, title: str, elapsed: float) -> str:
-    from .formulas import FORM_TITLES
+    from ..publish.formulas import FORM_TITLES
 
     lines = [f"Layer {rows[0].layer} of a {title}" if rows else title, ""]
     last = None
@@ -113,7 +113,7 @@ def _text(rows: list, title: str, elapsed: float) -> str:
 
 
 def _latex(rows: list, title: str) -> str:
-    from .formulas import FORM_TITLES_LATEX as FORM_TITLES
+    from ..publish.formulas import FORM_TITLES_LATEX as FORM_TITLES
 
     out = [f"% {title}", "% each line proved against sympy.diff of the loss"]
     last = None
@@ -146,7 +146,7 @@ def verify(
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
-    from . import verify as v
+    from ..publish import verify as v
 
     if format is Format.latex:
         raise usage_error("verify prints text or json")
@@ -204,9 +204,9 @@ def check(
     unknown, skipped or error.  Exit status 1 when something is refuted or unreadable."""
     import os
 
-    from .document import check as C
-    from .document import interpret as I
-    from .document import report as R
+    from ..document import check as C
+    from ..document import interpret as I
+    from ..document import report as R
 
     run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout,
                 jobs=jobs or min(os.cpu_count() or 1, 8))
@@ -246,8 +246,8 @@ def check(
         raise typer.Exit(1)
 
 
-from .cli_article import article  # noqa: E402
-from .cli_numpy import codegen as _codegen, train as _train  # noqa: E402
+from .article import article  # noqa: E402
+from .numbers import codegen as _codegen, train as _train  # noqa: E402
 
 app.command()(article)
 app.command(name="codegen")(_codegen)

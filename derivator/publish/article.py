@@ -29,11 +29,12 @@ from typing import Any, Iterable, Sequence
 import jinja2
 import sympy as sp
 
-from . import derive, diagram, formulas, matrix, proof, render, textbook
-from .activations import ACTIVATIONS
-from .derive import Partial as P
-from .network import NETWORK_KINDS, Network
-from .notation import DEFAULT_LETTERS, NotationError, parse_tag
+from ..engine import derive, matrix, proof, render
+from . import diagram, formulas, textbook
+from ..engine.activations import ACTIVATIONS
+from ..engine.derive import Partial as P
+from ..engine.network import NETWORK_KINDS, Network
+from ..engine.notation import DEFAULT_LETTERS, NotationError, parse_tag
 
 LANGS = ("zh", "en")
 FORMATS = ("md", "tex", "html")
