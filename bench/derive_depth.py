@@ -31,9 +31,11 @@ except ImportError:
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derivator.engine import activations
-from derivator.engine import derive  # noqa: E402
-from derivator.engine.network import Network  # noqa: E402
+from derivator.engine import (
+    Network,  # noqa: E402
+    activations,
+    derive,  # noqa: E402
+)
 
 DEPTHS = (2, 4, 8, 16, 32, 64)
 

@@ -44,8 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from derivator.codegen.numpy_code import init_params, numpy_gradients  # noqa: E402
-from derivator.engine.network import Network  # noqa: E402
+from derivator.codegen import init_params, numpy_gradients  # noqa: E402
+from derivator.engine import Network  # noqa: E402
 
 CASES = [((4, 2), 32), ((784, 128, 10), 256), ((784, 256, 256, 10), 256)]
 

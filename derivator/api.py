@@ -10,10 +10,10 @@ from typing import Any
 
 import sympy as sp
 
+from .engine import Network as _Network
 from .engine import derive
-from .publish import formulas as _formulas
 from .engine import proof as _prove
-from .engine.network import Network as _Network
+from .publish import formulas as _formulas
 
 
 class Network(_Network):

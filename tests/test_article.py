@@ -33,9 +33,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from derivator.publish import article as A
-from derivator.engine import proof
 from derivator.cli.article import article as article_command
+from derivator.engine import proof
+from derivator.publish import article as A
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output"
@@ -106,7 +106,7 @@ def test_committed_output_is_current(generated: Path) -> None:
 
 def test_byte_identical_in_another_process(generated: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
-    code = ("import sys; from pathlib import Path; from derivator import article as A; "
+    code = ("import sys; from pathlib import Path; from derivator.publish import article as A; "
             "A.generate(A.Options(), ['en'], ['md', 'tex', 'html'], Path(sys.argv[1]))")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=120)
     again, first = _files(tmp_path), _files(generated)
@@ -359,7 +359,7 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
 
 def test_cross_entropy_article_is_byte_identical_in_another_process(cross_entropy: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "4242", "PYTHONPATH": str(ROOT)}
-    code = ("import sys; from pathlib import Path; from derivator import article as A; "
+    code = ("import sys; from pathlib import Path; from derivator.publish import article as A; "
             "A.generate(A.Options(loss='cross-entropy'), ['zh', 'en'], ['md', 'tex', 'html'], Path(sys.argv[1]))")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=180)
     again, first = _files(tmp_path), _files(cross_entropy)

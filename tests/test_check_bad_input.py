@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from derivator.document.check import Run, check_text
+from derivator.document import Run, check_text
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$"

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from derivator import Network
-from derivator.codegen import numpy_code as codegen
-from derivator.engine import derive
 from derivator.cli.numbers import codegen as codegen_command
 from derivator.cli.numbers import train as train_command
+from derivator.codegen import numpy_code as codegen
+from derivator.engine import derive
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVATIONS = codegen.NUMERIC_ACTIVATIONS

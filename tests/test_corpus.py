@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from derivator.document.check import Result, Run, check_text
+from derivator.document import Result, Run, check_text
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

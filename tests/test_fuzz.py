@@ -13,11 +13,10 @@ import re
 import time
 
 import pytest
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivator.document.check import Result, Run, check_text
+from derivator.document import Result, Run, check_text
 
 VERDICTS = {"proved", "refuted", "unknown", "skipped", "error"}
 TIMEOUT = 0.5  # seconds per relation

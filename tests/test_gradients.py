@@ -27,10 +27,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derivator.engine import algebra
-from derivator.engine import derive
-from derivator.engine import evaluate
-from derivator.engine.network import Network
+from derivator.engine import Network, algebra, derive, evaluate
 
 FLOAT_ACTIVATIONS = ("sigmoid", "tanh", "softplus", "identity", "relu")
 LOSSES = ("mse", "cross-entropy")

@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivator.engine import algebra
-from derivator.engine import derive
-from derivator.engine import evaluate
+from derivator.engine import ACTIVATIONS, Network, UpstreamPrime, algebra, derive, evaluate
 from derivator.engine import matrix as M
-from derivator.engine.activations import ACTIVATIONS
-from derivator.engine.losses import UpstreamPrime
-from derivator.engine.network import Network
 
 NETWORKS = {
     "sigmoid-mse": lambda: Network(),

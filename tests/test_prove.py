@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivator import Network, Partial as P, prove
+from derivator import Network, prove
+from derivator import Partial as P
 from derivator.engine import activations
-from derivator.publish import textbook
-from derivator.publish import verify
+from derivator.publish import textbook, verify
 
 NET = Network()  # the article's network: depth 3, symbolic widths, sigmoid, MSE
 D = NET.D

@@ -3,15 +3,10 @@ well-formed LaTeX for every formula the engine derives."""
 
 from __future__ import annotations
 
-import sympy as sp
 import pytest
+import sympy as sp
 
-from derivator.engine import derive
-from derivator.engine.activations import ACTIVATIONS
-from derivator.engine.losses import Upstream, UpstreamPrime
-from derivator.engine.network import Network, Stop
-from derivator.engine.notation import index
-from derivator.engine.render import to_latex, to_unicode
+from derivator.engine import ACTIVATIONS, Network, Stop, Upstream, UpstreamPrime, derive, index, to_latex, to_unicode
 
 NET = Network()
 D = NET.D

@@ -13,8 +13,8 @@ import typer
 from typer.testing import CliRunner
 
 from derivator import Network
-from derivator.codegen import train
 from derivator.cli.numbers import train as train_command
+from derivator.codegen import train
 
 
 def test_one_full_batch_epoch_is_the_articles_update_rule() -> None:

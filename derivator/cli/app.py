@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from .. import __version__
+from ..engine import NotationError
 from .options import Activation, Kind, Loss, parse_widths, usage_error
-from ..engine.notation import NotationError
 
 if TYPE_CHECKING:
-    from ..engine.proof import Verdict
+    from ..engine import Verdict
 
 app = typer.Typer(
     help="Derive, prove and publish the calculus of backpropagation.",
@@ -93,7 +93,7 @@ def _mark(v: "Verdict") -> str:
 
 
 def _text(rows: list, title: str, elapsed: float) -> str:
-    from ..publish.formulas import FORM_TITLES
+    from ..publish import FORM_TITLES
 
     lines = [f"Layer {rows[0].layer} of a {title}" if rows else title, ""]
     last = None
@@ -113,7 +113,7 @@ def _text(rows: list, title: str, elapsed: float) -> str:
 
 
 def _latex(rows: list, title: str) -> str:
-    from ..publish.formulas import FORM_TITLES_LATEX as FORM_TITLES
+    from ..publish import FORM_TITLES_LATEX as FORM_TITLES
 
     out = [f"% {title}", "% each line proved against sympy.diff of the loss"]
     last = None
@@ -247,7 +247,8 @@ def check(
 
 
 from .article import article  # noqa: E402
-from .numbers import codegen as _codegen, train as _train  # noqa: E402
+from .numbers import codegen as _codegen  # noqa: E402
+from .numbers import train as _train
 
 app.command()(article)
 app.command(name="codegen")(_codegen)

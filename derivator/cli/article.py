@@ -13,8 +13,8 @@ from typing import Optional
 
 import typer
 
+from ..engine import DEFAULT_LETTERS, NotationError, parse_letters
 from .options import Activation, Kind, Loss, usage_error
-from ..engine.notation import DEFAULT_LETTERS, NotationError, parse_letters
 
 
 class Lang(str, Enum):

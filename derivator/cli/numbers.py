@@ -45,7 +45,7 @@ def codegen(
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
     from ..codegen import numpy_code as cg
-    from ..engine.network import Network
+    from ..engine import Network
 
     ws = parse_widths(widths)
     try:

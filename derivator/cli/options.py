@@ -11,9 +11,7 @@ from enum import Enum
 
 import typer
 
-from ..engine.activations import ACTIVATIONS
-from ..engine.losses import LOSSES
-from ..engine.network import NETWORK_KINDS
+from ..engine import ACTIVATIONS, LOSSES, NETWORK_KINDS
 
 Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
 Loss = Enum("Loss", {name.replace("-", "_"): name for name in LOSSES if name != "upstream"},  # type: ignore[misc]

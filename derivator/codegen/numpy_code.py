@@ -36,9 +36,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from .. import __version__
-from ..engine import derive, losses, matrix, proof
-from ..engine.activations import ACTIVATIONS, ActivationFunction, ActivationPrime
-from ..engine.network import Network
+from ..engine import ACTIVATIONS, ActivationFunction, ActivationPrime, Network, derive, losses, matrix, proof
 
 #: the quantities the backward pass computes per layer, in the order they are computed
 EMITTED = ("delta", "w", "b")

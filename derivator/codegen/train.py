@@ -21,8 +21,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from ..engine import Network
 from . import numpy_code as codegen
-from ..engine.network import Network
 
 DATASETS = ("xor", "moons", "digits")
 

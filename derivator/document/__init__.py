@@ -1,0 +1,15 @@
+"""Reading and checking a user's derivations: Markdown / LaTeX → blocks → relations → verdicts.
+
+``blocks`` finds math blocks and directives with their line and column, ``parse`` reads the
+notation into a syntax tree (our own recursive-descent reader: no eval, no sympify), ``interpret``
+turns the tree into SymPy in the network the directives describe, ``check`` decides every relation
+with the engine, and ``report`` prints the results as text, JSON, GitHub annotations or JUnit.
+
+May import: ``derivator.engine`` and the standard library; never ``publish``, ``codegen`` or ``cli``.
+"""
+
+from . import blocks, check, interpret, parse, report
+from .check import FileError, Result, Run, check_text, summary
+
+__all__ = ["FileError", "Result", "Run", "blocks", "check", "check_text", "interpret", "parse", "report",
+           "summary"]

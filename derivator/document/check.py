@@ -16,11 +16,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-from ..engine import proof, render
-from ..engine.activations import ACTIVATIONS
-from ..engine.losses import LOSSES
-from ..engine.derive import Partial
-from ..engine.notation import NotationError
+from ..engine import ACTIVATIONS, LOSSES, NotationError, Partial, proof, render
 from . import blocks as B
 from . import interpret as I
 from . import parse as P

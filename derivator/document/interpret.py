@@ -14,12 +14,8 @@ from functools import lru_cache
 
 import sympy as sp
 
+from ..engine import SAMPLES, Network, NotationError, Partial, Tag, Upstream, index, index_ranges, parse_tag
 from ..engine import matrix as M
-from ..engine.derive import Partial
-from ..engine.losses import Upstream
-from ..engine.network import Network
-from ..engine.notation import NotationError, Tag, index, parse_tag
-from ..engine.proof import SAMPLES, index_ranges
 from . import parse as P
 
 LAYERED = {"a", "z", "w", "b", "delta"}

@@ -17,12 +17,12 @@ Every stage runs under one deadline; nothing hangs.
 from __future__ import annotations
 
 import random
-from itertools import product
 import signal
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any, Iterator
 
 import mpmath

@@ -1,0 +1,17 @@
+"""What derivator publishes: the textbook it ships, a layer's formulas, articles and figures.
+
+``textbook`` holds the hand-written chain-rule formulas (the article's, corrected) as data,
+``verify`` proves all of them, ``formulas`` gives every gradient of one layer in chain, δ, closed
+and matrix form with its verdict, ``diagram`` draws the network and the computational graph, and
+``article`` renders the whole exposition from the jinja2 templates in ``templates/``.
+
+May import: ``derivator.engine``, ``derivator.codegen`` (an article shows the generated code),
+jinja2 and the standard library; never ``document`` or ``cli``.
+"""
+
+from . import diagram, formulas, textbook, verify
+from .formulas import FORM_TITLES, FORM_TITLES_LATEX, Formula, display, matrix_lhs, resolve
+from .textbook import ChainWriter, Entry, prime_index
+
+__all__ = ["ChainWriter", "Entry", "FORM_TITLES", "FORM_TITLES_LATEX", "Formula", "diagram", "display",
+           "formulas", "matrix_lhs", "prime_index", "resolve", "textbook", "verify"]

@@ -29,12 +29,20 @@ from typing import Any, Iterable, Sequence
 import jinja2
 import sympy as sp
 
-from ..engine import derive, matrix, proof, render
+from ..engine import (
+    ACTIVATIONS,
+    DEFAULT_LETTERS,
+    NETWORK_KINDS,
+    Network,
+    NotationError,
+    derive,
+    matrix,
+    parse_tag,
+    proof,
+    render,
+)
+from ..engine import Partial as P
 from . import diagram, formulas, textbook
-from ..engine.activations import ACTIVATIONS
-from ..engine.derive import Partial as P
-from ..engine.network import NETWORK_KINDS, Network
-from ..engine.notation import DEFAULT_LETTERS, NotationError, parse_tag
 
 LANGS = ("zh", "en")
 FORMATS = ("md", "tex", "html")
@@ -564,7 +572,7 @@ def _single(w: _Writer) -> None:
     w.h(3, "Averaging over {n} samples", "对 {n} 个样本求平均", n=net.n)
     i = net.i
     ai, yi, Li = (lambda p: net.a(p)[i, 0]), net.y[i, 0], net.Li[i]
-    mean = textbook._Writer(net).mean
+    mean = textbook.ChainWriter(net).mean
     w.p("Training uses many samples at once. With {n} samples the loss is the mean of the per-sample "
         "losses, and sample {i} is written with the subscript {i}:",
         "训练时一次使用许多样本。有 {n} 个样本时，损失是各样本损失的平均值，第 {i} 个样本用下标 {i} 表示：",
@@ -581,9 +589,9 @@ def _single(w: _Writer) -> None:
     w.p("The gradient collects the derivatives of {L} with respect to all parameters of a layer. With one "
         "neuron per layer the matrices {nW} and {nB} have a single entry each:",
         "梯度把 {L} 对某一层全部参数的导数收集在一起。每层只有一个神经元时，矩阵 {nW} 和 {nB} 都只有一个元素：",
-        L=net.L, nW=formulas._matrix_lhs("w", "L", True), nB=formulas._matrix_lhs("b", "L", True))
-    w.define([(formulas._matrix_lhs("w", "L", True), w.latex(P(net.L, W(D)), net)),
-              (formulas._matrix_lhs("b", "L", True), w.latex(P(net.L, B(D)), net))])
+        L=net.L, nW=formulas.matrix_lhs("w", "L", True), nB=formulas.matrix_lhs("b", "L", True))
+    w.define([(formulas.matrix_lhs("w", "L", True), w.latex(P(net.L, W(D)), net)),
+              (formulas.matrix_lhs("b", "L", True), w.latex(P(net.L, B(D)), net))])
     w.p("Gradient descent moves every parameter a small step against its derivative; the step size {eta} "
         "is the learning rate, a small positive number. The arrow means \"is replaced by\": these are "
         "assignments, not equations.",
@@ -658,7 +666,7 @@ def _closed(g: Network, q: str, p: int) -> sp.Expr:
     before it is printed (``_Writer.eq``)."""
     if not g.softmax_output:
         return _show(g, derive.gradient(g, q, p))
-    i, tw = g.i, textbook._Writer(g)
+    i, tw = g.i, textbook.ChainWriter(g)
 
     def delta(r: int, X: sp.Expr) -> sp.Expr:
         if r == g.D:
@@ -673,20 +681,43 @@ def _closed(g: Network, q: str, p: int) -> sp.Expr:
     return tw.mean(delta(p, X) * (g.a(p - 1)[i, Y] if q == "w" else sp.Integer(1)))
 
 
+@dataclass
+class _General:
+    """The names every section of the many-neuron chapter shares (one network, its letters)."""
+
+    w: "_Writer"
+
+    def __post_init__(self) -> None:
+        w = self.w
+        self.g, self.ex = w.nets.general, w.nets.example
+        self.D, self.back, self.i = self.g.D, w.nets.back, self.g.i
+        self.j, self.k = self.g.letter(self.D), self.g.letter(self.D - 1)
+        self.jp = textbook.prime_index(self.j)
+        self.ce = self.g.softmax_output
+        assert self.g.loss_spec.term is not None
+        self.term = self.g.loss_spec.term
+        self.mean = textbook.ChainWriter(self.g).mean
+
+    def a(self, p: int, X: sp.Expr) -> sp.Expr:
+        return self.g.a(p)[self.i, X]
+
+    def z(self, p: int, X: sp.Expr) -> sp.Expr:
+        return self.g.z(p)[self.i, X]
+
+    def closed(self, q: str, p: int) -> sp.Expr:
+        return _closed(self.g, q, p)
+
+
 def _general(w: _Writer) -> None:
-    g, ex = w.nets.general, w.nets.example
-    D, back, i = g.D, w.nets.back, g.i
-    j, k = g.letter(D), g.letter(D - 1)
-    jp = textbook._prime(j)
-    ce = g.softmax_output
-    term = g.loss_spec.term
-    assert term is not None
-    mean = textbook._Writer(g).mean
-    a, z = (lambda p, X: g.a(p)[i, X]), (lambda p, X: g.z(p)[i, X])
+    """The many-neuron chapter: forward pass, loss, output layer, its matrices, then each layer below."""
+    c = _General(w)
+    for section in (_general_forward, _general_loss, _general_output_layer, _general_matrices,
+                    _general_propagate):
+        section(c)
 
-    def closed(q: str, p: int) -> sp.Expr:
-        return _closed(g, q, p)
 
+def _general_forward(c: _General) -> None:
+    w, g, ex, D, i, j, k, jp, ce, a, z = c.w, c.g, c.ex, c.D, c.i, c.j, c.k, c.jp, c.ce, c.a, c.z
     w.h(2, "Many neurons per layer", "每层有许多神经元")
     w.network_directive(g)
     w.p("Real layers have many neurons, and every neuron of one layer is connected to every neuron of the "
@@ -723,6 +754,9 @@ def _general(w: _Writer) -> None:
         softmax = sp.exp(z(D, j)) / sp.Sum(sp.exp(z(D, jp)), (jp, 0, g.width(D) - 1))
         w.eq(g, [a(D, j), softmax], [a(D - 1, k), g.sigma(z(D - 1, k))])
 
+
+def _general_loss(c: _General) -> None:
+    w, g, D, i, j, _jp, ce, term, mean = c.w, c.g, c.D, c.i, c.j, c.jp, c.ce, c.term, c.mean
     w.h(3, "The loss", "损失")
     if not ce:
         w.p("Each output neuron contributes its own squared error; the loss of sample {i} is their sum, and "
@@ -735,12 +769,16 @@ def _general(w: _Writer) -> None:
             "损失取交叉熵：输出神经元 {j} 贡献 {t}，其中目标值 {y} 通常是 one-hot 的（正确的类为 1，其余为 0）；"
             "第 {i} 个样本的损失是对全部输出神经元的和，而损失 {L} 是所有样本的平均：",
             j=j, t=term(g.a(D)[i, j], g.y[i, j]), y=g.y[i, j], i=i, L=g.L)
-    per_sample = sp.Sum(term(g.a(D)[i, jp], g.y[i, jp]), (jp, 0, g.width(D) - 1))
     as_j = sp.Sum(term(g.a(D)[i, j], g.y[i, j]), (j, 0, g.width(D) - 1))  # j is bound here: L_i has no j
     w.eq(g, [g.Li[i], as_j], [g.L, mean(g.Li[i]), mean(as_j)])
 
+
+def _general_output_layer(c: _General) -> None:
+    w, g, D, i, j, k = c.w, c.g, c.D, c.i, c.j, c.k
+    jp, ce, term, mean, a, z, closed = c.jp, c.ce, c.term, c.mean, c.a, c.z, c.closed
+    per_sample = sp.Sum(term(g.a(D)[i, jp], g.y[i, jp]), (jp, 0, g.width(D) - 1))
     w.h(3, "The output layer", "输出层")
-    dz = textbook._Writer(g).dz_chain(D, j)  # ∂L_i/∂z_ij^(L) as a chain: Σ over j′ for a softmax
+    dz = textbook.ChainWriter(g).dz_chain(D, j)  # ∂L_i/∂z_ij^(L) as a chain: Σ over j′ for a softmax
     chain_w = mean(dz * P(z(D, j), g.w(D)[j, k]))
     chain_b = mean(dz * P(z(D, j), g.b(D)[j]))
     if not ce:
@@ -759,7 +797,7 @@ def _general(w: _Writer) -> None:
     w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w], [P(g.L, g.b(D)[j]), chain_b])
     if ce:
         # j′ is taken by the chain's sum: L_i's own summation index becomes j″
-        jpp = textbook._prime(jp)
+        jpp = textbook.prime_index(jp)
         per_sample = sp.Sum(term(g.a(D)[i, jpp], g.y[i, jpp]), (jpp, 0, g.width(D) - 1))
         w.p("The first factor needs a moment's care. Take it for output neuron {j} (it is the same for any "
             "other, such as {jp}): the loss {Li} is a sum over all output neurons, here with the summation "
@@ -813,24 +851,31 @@ def _general(w: _Writer) -> None:
         w.p("Together:", "合起来：")
         w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w, closed("w", D)], [P(g.L, g.b(D)[j]), chain_b, closed("b", D)])
 
+
+def _general_matrices(c: _General) -> None:
+    w, g, ex, D = c.w, c.g, c.ex, c.D
     w.h(3, "Gradient matrices of the output layer", "输出层的梯度矩阵")
     w.p("The derivatives are arranged like the parameters themselves: {nW} has one entry per weight, "
         "{rows} rows and {cols} columns, and {nB} one entry per bias. For the network of the figure:",
         "把这些导数按参数本身的形状排列：{nW} 每个权重对应一个元素，共 {rows} 行 {cols} 列；{nB} 每个偏置对应一个元素。"
         "对图中的网络：",
-        nW=formulas._matrix_lhs("w", "L", True), nB=formulas._matrix_lhs("b", "L", True),
+        nW=formulas.matrix_lhs("w", "L", True), nB=formulas.matrix_lhs("b", "L", True),
         rows=g.width(D), cols=g.width(D - 1))
-    gradW = sp.ImmutableMatrix(2, 4, lambda r, c: P(ex.L, ex.w(top)[r, c]))
-    gradB = sp.ImmutableMatrix(2, 1, lambda r, c: P(ex.L, ex.b(top)[r]))
-    w.define([(formulas._matrix_lhs("w", "L", True), render.to_latex(gradW)),
-              (formulas._matrix_lhs("b", "L", True), render.to_latex(gradB))])
+    gradW = sp.ImmutableMatrix(2, 4, lambda r, col: P(ex.L, ex.w(ex.D)[r, col]))
+    gradB = sp.ImmutableMatrix(2, 1, lambda r, col: P(ex.L, ex.b(ex.D)[r]))
+    w.define([(formulas.matrix_lhs("w", "L", True), render.to_latex(gradW)),
+              (formulas.matrix_lhs("b", "L", True), render.to_latex(gradB))])
     w.p("The update is the same as before, for all entries at once:", "更新规则与之前相同，只是一次作用于所有元素：")
     eta = sp.Symbol("eta")
     Wm, Bm = matrix.to_latex(matrix.Named("W", "L")), matrix.to_latex(matrix.Named("B", "L"))
-    w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas._matrix_lhs('w', 'L', True)}"),
-              (Bm, f"{Bm} - {render.to_latex(eta)} {formulas._matrix_lhs('b', 'L', True)}")],
+    w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas.matrix_lhs('w', 'L', True)}"),
+              (Bm, f"{Bm} - {render.to_latex(eta)} {formulas.matrix_lhs('b', 'L', True)}")],
              kind="update", op=r"\leftarrow")
 
+
+def _general_propagate(c: _General) -> None:
+    w, g, D, back, i = c.w, c.g, c.D, c.back, c.i
+    ce, mean, a, z, closed = c.ce, c.mean, c.a, c.z, c.closed
     for p in range(D - 1, D - back - 1, -1):
         X, U, Y = g.letter(p), g.letter(p + 1), g.letter(p - 1)
         tag, up = str(g.tag(p)), str(g.tag(p + 1))
@@ -849,7 +894,7 @@ def _general(w: _Writer) -> None:
             w.p("One layer further down the pattern repeats: {a} feeds every neuron of layer {up}, and the "
                 "sum runs over {U}:",
                 "再往下一层，模式重复：{a} 连到第 {up} 层的每个神经元，求和遍历 {U}：", a=a(p, X), up=up, U=U)
-        sum_u = textbook._Writer(g).sum_over
+        sum_u = textbook.ChainWriter(g).sum_over
         if ce and p == D - 1:
             # the softmax: ∂L_i/∂z_ij^(L) as a whole, found above (a_ij^(L) depends on every z_ij′^(L))
             w.p("The derivative {dz} of the loss with respect to each weighted input of layer {up} is known "
@@ -888,7 +933,7 @@ def _deltas(w: _Writer) -> None:
             "factors). It gets a name, the error term {delta}:",
             "损失对加权输入的导数出现在上面的每一个公式里（在输出层它是那里求出的对 {jp} 的和，其他层则是前两个因子的乘积）。"
             "给它起个名字，叫误差项 {delta}：",
-            jp=textbook._prime(X), delta=g.delta(D)[i, X])
+            jp=textbook.prime_index(X), delta=g.delta(D)[i, X])
     else:
         w.p("The product of the first two factors, the loss differentiated with respect to a weighted input, "
             "occurs in every formula above. It gets a name, the error term {delta}:",
@@ -912,7 +957,7 @@ def _deltas(w: _Writer) -> None:
             w.p("When the sum {sum} of every sample's targets is 1, as for one-hot targets, the error of the "
                 "output layer is the prediction minus the target:",
                 "当每个样本的目标值之和 {sum} 为 1 时（one-hot 目标正是如此），输出层的误差就是预测值减去目标值：",
-                sum=sp.Sum(g.y[i, textbook._prime(X)], (textbook._prime(X), 0, g.width(D) - 1)))
+                sum=sp.Sum(g.y[i, textbook.prime_index(X)], (textbook.prime_index(X), 0, g.width(D) - 1)))
             w.eq_rows(given, mark="given", skip=True)
 
 
@@ -949,8 +994,8 @@ def _matrices(w: _Writer) -> None:
     w.p("and every layer {l} is updated with the same two assignments:", "每一层 {l} 都用同样两条赋值更新：", l="l")
     eta = sp.Symbol("eta")
     Wm, Bm = matrix.to_latex(matrix.Named("W", "l")), matrix.to_latex(matrix.Named("B", "l"))
-    w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas._matrix_lhs('w', 'l', True)}"),
-              (Bm, f"{Bm} - {render.to_latex(eta)} {formulas._matrix_lhs('b', 'l', True)}")],
+    w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas.matrix_lhs('w', 'l', True)}"),
+              (Bm, f"{Bm} - {render.to_latex(eta)} {formulas.matrix_lhs('b', 'l', True)}")],
              kind="update", op=r"\leftarrow")
 
 

@@ -19,8 +19,7 @@ from html import escape
 
 import sympy as sp
 
-from ..engine import derive, render
-from ..engine.network import Network
+from ..engine import Network, derive, render
 
 #: pixels per TikZ centimetre: the SVG layout, scaled to fit an A4 text block
 _PX_PER_CM = 40.0

@@ -12,10 +12,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..engine import algebra, derive, matrix, proof, render
+from ..engine import Network, algebra, derive, index, matrix, parse_tag, proof, render
 from . import textbook
-from ..engine.network import Network
-from ..engine.notation import index, parse_tag
 
 QUANTITY_ORDER = ("w", "b", "a", "delta")
 FORM_ORDER = ("chain", "delta", "closed", "matrix")
@@ -38,12 +36,12 @@ class Formula:
 
     def latex(self) -> str:
         if self.form == "matrix":
-            return f"{_matrix_lhs(self.quantity, self.layer, True)} = {matrix.to_latex(self.rhs)}"
+            return f"{matrix_lhs(self.quantity, self.layer, True)} = {matrix.to_latex(self.rhs)}"
         return f"{render.to_latex(self.lhs, single=self.single)} = {render.to_latex(self.rhs, single=self.single)}"
 
     def unicode(self) -> str:
         if self.form == "matrix":
-            return f"{_matrix_lhs(self.quantity, self.layer, False)} = {matrix.to_unicode(self.rhs)}"
+            return f"{matrix_lhs(self.quantity, self.layer, False)} = {matrix.to_unicode(self.rhs)}"
         return f"{render.to_unicode(self.lhs, single=self.single)} = {render.to_unicode(self.rhs, single=self.single)}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -54,7 +52,7 @@ class Formula:
         return f"$\\displaystyle {self.latex()}$"
 
 
-def _matrix_lhs(quantity: str, tag: str, latex: bool) -> str:
+def matrix_lhs(quantity: str, tag: str, latex: bool) -> str:
     """∇W^(l), ∇B^(l), Δ^(l) and the matrix of ∂L_i/∂a_ik^(l) (rows are samples)."""
     if latex:
         return {"w": rf"\nabla W^{{({tag})}}", "b": rf"\nabla B^{{({tag})}}", "delta": rf"\Delta^{{({tag})}}",
@@ -120,7 +118,7 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
     net, p, tag = resolve(net, layer)
     single = net.network == "single"
     out: list[Formula] = []
-    chains = {e.quantity: e for e in textbook._Writer(net).entries(p, tag, closed=False) if e.form == "chain"}
+    chains = {e.quantity: e for e in textbook.ChainWriter(net).entries(p, tag, closed=False) if e.form == "chain"}
     for q in QUANTITY_ORDER:
         if q == "a" and net.loss == "upstream" and p == net.D:
             continue

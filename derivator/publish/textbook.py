@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..engine import Network, index
+from ..engine import Partial as P
 from ..engine import matrix as M
-from ..engine.derive import Partial as P
-from ..engine.network import Network
-from ..engine.notation import index
 
 LAYERS = ("L", "L-1", "L-2", "L-3", "l")
 FORMS = ("chain", "delta", "closed", "matrix")
@@ -43,13 +42,13 @@ class Entry:
     matrix: M.MatrixExpr | None = None
 
 
-def _prime(letter: sp.Expr) -> sp.Symbol:
+def prime_index(letter: sp.Expr) -> sp.Symbol:
     """A second index over the same layer (j′ beside j); a plain letter when the layer's own index
     is the constant 0 of a single-neuron network."""
     return index(letter.name + "'") if isinstance(letter, sp.Symbol) else index("u")
 
 
-class _Writer:
+class ChainWriter:
     """Writes the formulas of one network, the way a person would, layer by layer."""
 
     def __init__(self, net: Network) -> None:
@@ -70,7 +69,7 @@ class _Writer:
         if net.loss == "upstream" and p == net.D:
             return P(net.Li[i], net.z(p)[i, X])
         if net.softmax_output and p == net.D:
-            Xp = _prime(X)
+            Xp = prime_index(X)
             return self.sum_over(P(net.Li[i], net.a(p)[i, Xp]) * P(net.a(p)[i, Xp], net.z(p)[i, X]), Xp, p)
         return P(net.Li[i], net.a(p)[i, X]) * P(net.a(p)[i, X], net.z(p)[i, X])
 
@@ -84,7 +83,7 @@ class _Writer:
     def out_delta(self, X: sp.Symbol) -> sp.Expr:
         net, i, D = self.net, self.i, self.net.D
         if net.softmax_output:
-            Xp = _prime(X)
+            Xp = prime_index(X)
             return net.a(D)[i, X] * self.sum_over(net.y[i, Xp], Xp, D) - net.y[i, X]
         return (net.a(D)[i, X] - net.y[i, X]) * net.sigma_prime(net.z(D)[i, X])
 
@@ -183,11 +182,11 @@ def entries(activation: str = "sigmoid", loss: str = "mse", network: str = "gene
     """The textbook for one activation and loss."""
     out: list[Entry] = []
     net = network_for(activation, loss, network)
-    w = _Writer(net)
+    w = ChainWriter(net)
     for layer in layers:
         if layer == "l":
             g = Network.generic(activation)
-            out += _Writer(g).entries(g.D - 1, "l", closed=False)
+            out += ChainWriter(g).entries(g.D - 1, "l", closed=False)
             continue
         out += w.entries(net.layer(layer, weights=True), layer)
     if loss == "cross-entropy" and "L" in layers:
@@ -199,7 +198,7 @@ def one_hot_entry(net: Network) -> Entry:
     """δ_ij^(L) = a_ij − y_ij for softmax + cross-entropy, when each sample's targets sum to 1."""
     i, D = net.i, net.D
     j = net.letter(D)
-    jp = _prime(j)
+    jp = prime_index(j)
     total = sp.Sum(net.y[i, jp], (jp, 0, net.width(D) - 1))
     return Entry("delta", "L", "delta", net.delta(D)[i, j], net.a(D)[i, j] - net.y[i, j], net,
                  (f"Σ_{jp} y_i{jp} = 1 for every sample", total - 1, net.a(D)[i, j]))

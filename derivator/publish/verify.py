@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..engine import proof
+from ..engine import ACTIVATIONS, LOSSES, proof
 from . import textbook
-from ..engine.activations import ACTIVATIONS
-from ..engine.losses import LOSSES
 
 ALL_ACTIVATIONS = tuple(ACTIVATIONS)
 ALL_LOSSES = tuple(k for k in LOSSES if k != "upstream")
