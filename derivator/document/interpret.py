@@ -46,6 +46,8 @@ class Settings:
     activation: str = "sigmoid"
     loss: str = "mse"
     network: str = "general"
+    #: what the targets satisfy (any, distribution, one-hot): an assumption the document states
+    targets: str = "any"
 
 
 @lru_cache(maxsize=None)
@@ -53,7 +55,13 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     """One Network object per setting, so that proofs cached per network are reused."""
     if family == "l":
         return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top))
-    return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network)
+    if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
+        return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("", depth))
+    if family == "output":  # absolute tags, the highest of them the output layer
+        return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
+                       targets=settings.targets, top=Tag("", depth))
+    return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
+                   targets=settings.targets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +123,13 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
         if max(offsets) > 0:
             raise Unreadable("layers above L do not exist (L is the output layer)", tags[0][1])
         return network(settings, "L", max(1, -min(offsets) + 1), 0)
-    return network(settings, "L", max(1, max(offsets)), 0)
+    # absolute tags: the network's depth is not written.  Targets y live at the output layer, so a
+    # relation with y makes its highest layer the output; without y, the layers named may sit
+    # anywhere below the output, and the loss above them is an arbitrary function Ψ of the next
+    # layer: what is proved there holds for every deeper network and every loss (soundness.md)
+    if any(isinstance(n, P.Var) and n.name == "y" for root in nodes for n in walk(root)):
+        return network(settings, "output", max(1, max(offsets)), 0)
+    return network(settings, "absolute", max(1, max(offsets)) + 1, 0)
 
 
 def is_update_rule(op: str, lhs: P.Node, rhs: P.Node) -> bool:
@@ -166,6 +180,8 @@ class Converter:
     bound: list[dict[str, sp.Symbol]] = field(default_factory=list)
     implicit: sp.Expr | None = None
     conventions: set[str] = field(default_factory=set)
+    #: letters that are not quantities of the notation, with where they stand (see free_letters)
+    letters: dict[sp.Symbol, int] = field(default_factory=dict)
 
     # ---- indices --------------------------------------------------------------------------
     def letter(self, name: str) -> sp.Symbol:
@@ -271,7 +287,25 @@ class Converter:
             raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return index(v.name)
-        return sp.Symbol(v.name, real=True)
+        x = sp.Symbol(v.name, real=True)
+        self.letters.setdefault(x, v.pos)
+        return x
+
+    def check_letters(self, *sides: sp.Expr) -> None:
+        """A letter that is no quantity of the notation may only be the variable of an identity
+        between functions (σ′(x) = σ(x)(1 − σ(x)), for every real x).  Anywhere else it would be
+        an undeclared name taken silently as a constant, whose derivative is 0: that is how
+        ``∂C/∂b`` used to vanish from a chain.  So it is an error (notation.md)."""
+        if not self.letters:
+            return
+        network = any(_names_network(e, self.net) for e in sides)
+        used = set().union(*(e.free_symbols for e in sides))
+        for x, pos in sorted(self.letters.items(), key=lambda kv: kv[1]):
+            if x not in used:  # read on the way, then not used (the layer letter in n_{(l+1)})
+                continue
+            if network or not all(_only_in_arguments(e, x) for e in sides):
+                raise Unreadable(f"unknown quantity {x.name}: it is neither a quantity of the network "
+                                 "(a, z, w, b, y, δ, L, n, η) nor declared", pos)
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
         """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
@@ -422,10 +456,9 @@ class Converter:
             self.notes.append("the denominator of a partial lacks ∂ (read ∂X/Y as ∂X/∂Y)")
         if not (isinstance(den, sp.Indexed) and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")):
             raise Unreadable("a partial derivative must be taken with respect to one a, z, w or b", node.pos)
-        if num == self.net.L or isinstance(num, sp.Indexed):
-            return Partial(num, den)
-        # the derivative of an expression written out: its own derivative
-        return sp.diff(num, den)
+        # a quantity or an expression written out: either way it stands for its true value,
+        # differentiated through the network (an expression that does not name den is not 0)
+        return Partial(num, den)
 
 
 class NeedsMatrix(ValueError):
@@ -594,3 +627,17 @@ class MatrixConverter:
         except ValueError as e:
             raise Unreadable(f"matrix shapes do not fit: {e}", getattr(node, "pos", 0)) from None
         return M.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)
+
+
+def _names_network(e: sp.Expr, net: Network) -> bool:
+    """Does e mention a quantity of the network, the loss or a derivative?"""
+    return bool(e.atoms(sp.Indexed)) or net.L in e.free_symbols or bool(e.atoms(Partial))
+
+
+def _only_in_arguments(e: sp.Expr, x: sp.Symbol) -> bool:
+    """Is every occurrence of x inside the argument of a function (σ(x), e^{-x}, ln x)?"""
+    if e == x:
+        return False
+    if isinstance(e, (sp.Function, sp.exp, sp.log, sp.Max, sp.Min)) or (isinstance(e, sp.Pow) and e.base == sp.E):
+        return True
+    return all(_only_in_arguments(a, x) for a in e.args)

@@ -199,7 +199,7 @@ def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
     """The numerator of a partial, written out in the forward definitions down to ``stop``."""
     ref = classify(net, num)
     if ref is None:
-        return num
+        return _expand_inside(net, num, stop)
     if ref.quantity == "L":
         return net.loss_mean(stop)
     if ref.quantity == "Li":
@@ -208,9 +208,26 @@ def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
         return net.expand_a(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
     if ref.quantity == "z":
         return net.expand_z(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
-    if ref.quantity == "delta":
-        return truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
-    return num
+    if ref.quantity == "delta":  # by definition ∂L_i/∂z^(p), itself written out down to the stop
+        value = truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
+        return _expand_inside(net, value, stop)
+    return num  # w, b, y and the inputs a^(0) are independent variables
+
+
+def _expand_inside(net: Network, e: sp.Expr, stop: Stop) -> sp.Expr:
+    """An expression written out by hand (½Σ_j (y_ij − a_ij)², an L_ij, a δ's value): every
+    quantity in it written out down to ``stop``, so that it is differentiated through the network
+    and never as a constant.  Its bound indices are renamed first: ½Σ_j (…)² differentiated by
+    z_ij must not confuse the bound j with the free one (design.md)."""
+    e = algebra.freshen(e)
+
+    def is_quantity(f: sp.Basic) -> bool:
+        if f == net.L:
+            return True
+        ref = classify(net, f) if isinstance(f, sp.Indexed) else None
+        return ref is not None and ref.quantity in ("Li", "a", "z", "delta")
+
+    return e.replace(is_quantity, lambda f: expand_for(net, f, stop))
 
 
 def truth(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
