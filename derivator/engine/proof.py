@@ -36,6 +36,8 @@ from .network import Network, Stop
 from .notation import NotationError
 
 VERDICTS = ("proved", "refuted", "unknown", "skipped", "error")
+#: from this depth on, partials of the loss are taken through the layer above their variable
+DEEP = 5
 #: how the numeric stages evaluate σ when it is unknown (activations._generic_mp)
 GENERIC_SIGMA = "σ(x) = sin x + x²/5, σ′(x) = cos x + 2x/5"
 #: working precision of the numeric stages; sides closer than 10^-30 count as equal
@@ -176,7 +178,7 @@ def _range_name(net: Network, r: int) -> str:
 # canonical rewriting
 
 
-def _closed_forms(net: Network, e: sp.Expr) -> sp.Expr:
+def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
     """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p) where the activation has one."""
     e = derive.fold(net, e)
     if net.activation == "identity":  # a = z: one variable, not two
@@ -190,7 +192,7 @@ def _closed_forms(net: Network, e: sp.Expr) -> sp.Expr:
 
         e = e.replace(lambda f: isinstance(f, sp.Indexed), as_z)
     prime_in_a = net.act.prime_in_a
-    if prime_in_a is None:
+    if prime_in_a is None or not primes:
         return e
 
     def closed(f: sp.Expr) -> sp.Expr:
@@ -250,11 +252,11 @@ def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(lambda g: isinstance(g, ActivationFunction), lambda g: f(g.args[0]))
 
 
-def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True) -> bool:
+def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True, primes: bool = True) -> bool:
     """Stage 2: equal normal forms, first with z atomic; with ``deep``, then with z written out
     one level, then with every activation written out down to the inputs, then with σ and σ′
     replaced by the activation's own formulas (a = tanh(z) under activation=tanh)."""
-    diff = _closed_forms(net, lhs - rhs)
+    diff = _closed_forms(net, lhs - rhs, primes)
     if _zero(net, diff):
         return True
     if not deep:
@@ -343,7 +345,7 @@ def constant_indices(net: Network, *exprs: sp.Expr) -> dict[int, int]:
 
 
 def size_sets(net: Network, single: bool = False, least: dict[int, int] | None = None, *, count: int = 3,
-              seed: int = 0) -> list[tuple[tuple[int, ...], int]]:
+              seed: int = 0, layers: set[int] | None = None) -> list[tuple[tuple[int, ...], int]]:
     """Widths (input first) and sample counts at which to look for a counterexample.
 
     The sample count and every width are pairwise different and at least 2 (design.md): with
@@ -362,14 +364,34 @@ def size_sets(net: Network, single: bool = False, least: dict[int, int] | None =
         return [(widths, k) for k in sorted(rng.sample(free, min(count, len(free))))]
     least = least or {}
     base = 2 + max([c for c in least.values()] + [0])
-    pool = range(base, base + net.D + 4)
+    # the layers whose width can matter: those the relation names, with their neighbours (all of
+    # them in a shallow network); the others stay 2 wide, so that a deep network stays cheap
+    touched = sorted(set(range(net.D + 1)) if layers is None or net.D < DEEP else
+                     {q for p in layers for q in (p - 1, p, p + 1) if 0 <= q <= net.D})
+    pool = range(base, base + len(touched) + 4)
     sets = []
     for _ in range(count):
-        sizes = rng.sample(pool, net.D + 2)  # n, then the widths from the input up: all different
-        sets.append((tuple(sizes[1:]), sizes[0]))
+        sizes = rng.sample(pool, len(touched) + 1)  # n, then the touched widths: all different
+        widths = [2] * (net.D + 1)
+        for q, w in zip(touched, sizes[1:]):
+            widths[q] = w
+        sets.append((tuple(widths), sizes[0]))
     if single:
         sets.append(((1,) * (net.D + 1), 2))
     return sets
+
+
+def _layers(net: Network, *exprs: sp.Expr) -> set[int]:
+    """The layers a relation touches: of its quantities, and of its width symbols."""
+    out: set[int] = set()
+    widths = {net.width(p): p for p in range(net.D + 1)}
+    for e in exprs:
+        for f in e.atoms(sp.Indexed):
+            ref = derive.classify(net, f)
+            if ref is not None and ref.layer is not None:
+                out.add(ref.layer)
+        out |= {widths[x] for x in e.free_symbols if x in widths}
+    return out or {net.D}
 
 
 def _assignments(ranges: dict[sp.Symbol, int], concrete: Network, limit: int = 64,
@@ -412,6 +434,19 @@ def _fmt(x: Any) -> str:
     return mpmath.nstr(x, 6) if isinstance(x, mpmath.mpf) else str(x)
 
 
+def _backward(inst: evaluate.Instance, lowest: int) -> None:
+    """δ^(p) for every layer from the output down to ``lowest``, by the proved rules (in place):
+    the values that the deep stage's δ atoms stand for."""
+    net = inst.net
+    assert net.widths is not None and net.samples is not None
+    for p in range(net.D, lowest - 1, -1):
+        rule = derive.local_gradient(net, "delta", p)
+        i, X = net.i, net.letter(p)
+        inst.values[str(net.delta(p).label)] = {
+            (s, x): evaluate.evaluate(rule, inst, {i: s, X: x})
+            for s in range(net.samples) for x in range(net.widths[p])}
+
+
 def _table(values: dict[tuple[int, ...], Any]) -> dict[str, str]:
     return {",".join(map(str, k)): _fmt(v) for k, v in sorted(values.items())}
 
@@ -436,6 +471,10 @@ def _forward(inst: evaluate.Instance) -> dict[str, Any]:
     if net.loss == "upstream":
         out[f"Psi(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=False))
         out[f"Psi'(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=True))
+    for p in range(net.D, 0, -1):
+        name = str(net.delta(p).label)
+        if name in inst.values:
+            out[name] = _table(inst.values[name])
     out["L_i"] = _table(inst.values["L"])
     return out
 
@@ -464,6 +503,9 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
     rng = random.Random(seed)
     inst = evaluate.random_instance(concrete, rng)
     L, R = _at_sizes(net, concrete, lhs), _at_sizes(net, concrete, rhs)
+    layers = derive.delta_layers(net, L - R)
+    if layers:
+        _backward(inst, layers[0])
     plain = sorted((s for s in (L - R).free_symbols if isinstance(s, sp.Symbol)
                     and s.assumptions0.get("real") and not s.assumptions0.get("integer")), key=lambda s: s.name)
     values: dict[sp.Symbol, Any] = {s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain}
@@ -574,12 +616,50 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: boo
     _, conflicts = index_ranges(net, lhs, rhs)
     if conflicts:
         return _conflict(net, lhs, rhs, conflicts, seed)
+    if net.D >= DEEP:
+        return _prove_deep(lhs, rhs, net, seed, single_hint)
     L = derive.substitute_partials(net, lhs)
     R = derive.substitute_partials(net, rhs)
+    return _decide(net, lhs, rhs, L, R, seed, single_hint)
+
+
+def _values(net: Network, e: sp.Expr) -> sp.Expr:
+    """e with its partials replaced for the numeric stages: true values, or in a deep network
+    cut at the layer above their variable (δ then gets its values by backpropagation)."""
+    return derive.cut_partials(net, e) if net.D >= DEEP else derive.substitute_partials(net, e)
+
+
+def _prove_deep(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: bool) -> Verdict:
+    """A relation that reaches far below the output: partials of the loss go through the layer
+    just above their variable (``derive.cut_partials``), and every δ is raised by the proved rules
+    to the highest δ that stands (``derive.raise_deltas``), which stays an atom.  Equal normal
+    forms with that atom are a proof; the numeric search gets δ's values by backpropagation with
+    the same rules.  Nothing here grows faster than linearly with the depth."""
+    L, R = derive.cut_partials(net, lhs), derive.cut_partials(net, rhs)
+    layers = derive.delta_layers(net, L) + derive.delta_layers(net, R)
+    if layers and free_indices(L) == free_indices(R):
+        proved = Verdict("proved", "all sizes (normal form, by the proved rules above the deepest layer)"
+                         if net.symbolic else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
+        # δ of the highest layer standing as an atom; then every δ written out up to the loss.
+        # σ′ stays an atom at first: written as a(1 − a) in every layer it doubles the terms per layer
+        few = len((L - R).atoms(ActivationPrime)) <= 8
+        for top, primes in ((max(layers), False), (net.D, False), (max(layers), True)):
+            if primes and not few:
+                continue
+            if normal_form_equal(net, derive.raise_deltas(net, L, top), derive.raise_deltas(net, R, top),
+                                 deep=False, primes=primes):
+                return proved
+        L, R = derive.raise_deltas(net, L, max(layers)), derive.raise_deltas(net, R, max(layers))
+    return _decide(net, lhs, rhs, L, R, seed, single_hint)
+
+
+def _decide(net: Network, lhs: sp.Expr, rhs: sp.Expr, L: sp.Expr, R: sp.Expr, seed: int,
+            single_hint: bool) -> Verdict:
+    """Stages 2–4 on both sides with their partials replaced."""
     fl, fr = free_indices(L), free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, lhs, rhs, L, R)[0].items() if s in fl | fr}
     constants = constant_indices(net, L, R)
-    sets = size_sets(net, least=constants, seed=seed)
+    sets = size_sets(net, least=constants, seed=seed, layers=_layers(net, lhs, rhs, L, R))
     stated = not net.symbolic and net.samples is not None  # every size given by the document
     proved = Verdict("proved", "all sizes (normal form)" if net.symbolic else
                      f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
@@ -619,8 +699,7 @@ def _conflict(net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbo
     transposed = any(_transposed(net, s, rs, (lhs, rhs)) for s, rs in conflicts.items())
     message = "; ".join(words) + (": a transposed index?" if transposed else ": a wrong layer tag or index?")
     square = net.with_sizes((3,) * (net.D + 1), 3)
-    L = derive.substitute_partials(square, _at_sizes(net, square, lhs))
-    R = derive.substitute_partials(square, _at_sizes(net, square, rhs))
+    L, R = _values(square, _at_sizes(net, square, lhs)), _values(square, _at_sizes(net, square, rhs))
     ranges = {s: (0 if r != SAMPLES else SAMPLES) for s, r in index_ranges(square, L, R)[0].items()
               if s in free_indices(L) | free_indices(R)}
     s = _search(square, L, R, square, ranges, seed)
