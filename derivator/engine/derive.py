@@ -155,7 +155,7 @@ def _fold_mul(net: Network, e: sp.Mul) -> sp.Expr:
 def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
     if isinstance(e, sp.Add):
         return _fold_add(net, e)
-    if isinstance(e, sp.Mul):
+    if isinstance(e, sp.Mul) and net.softmax_output:  # a^(L) is the softmax only where it is defined so
         return _fold_mul(net, e)
     if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
         ref = classify(net, e.args[0])

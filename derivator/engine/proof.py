@@ -685,8 +685,10 @@ def _decide(net: Network, lhs: sp.Expr, rhs: sp.Expr, L: sp.Expr, R: sp.Expr, se
                 hints.append(only)
             return Verdict("refuted", f"counterexample at sizes {_describe(net, widths, samples)}",
                            "; ".join(hints), s.refuted, hints=hints)
-        agreed.append(_describe(net, widths, samples))
-    reason = f"holds at sizes {'; '.join(agreed)} at random inputs: evidence, not a proof"
+        if s.checked:
+            agreed.append(_describe(net, widths, samples))
+    reason = (f"holds at sizes {'; '.join(agreed)} at random inputs: evidence, not a proof" if agreed else
+              "no point where both sides have a value was found (poles or undefined values)")
     return Verdict("unknown", "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints)
 
 
