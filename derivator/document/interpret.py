@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..engine import SAMPLES, Network, NotationError, Partial, Tag, Upstream, index, index_ranges, parse_tag
+from ..engine import (SAMPLES, Network, NotationError, Partial, Tag, Upstream, index, index_ranges, parse_tag,
+                      unknown_name_message, unknown_names)
 from ..engine import matrix as M
 from . import parse as P
 
@@ -291,21 +292,14 @@ class Converter:
         self.letters.setdefault(x, v.pos)
         return x
 
-    def check_letters(self, *sides: sp.Expr) -> None:
+    def check_letters(self, lhs: sp.Expr, rhs: sp.Expr) -> None:
         """A letter that is no quantity of the notation may only be the variable of an identity
         between functions (σ′(x) = σ(x)(1 − σ(x)), for every real x).  Anywhere else it would be
         an undeclared name taken silently as a constant, whose derivative is 0: that is how
-        ``∂C/∂b`` used to vanish from a chain.  So it is an error (notation.md)."""
-        if not self.letters:
-            return
-        network = any(_names_network(e, self.net) for e in sides)
-        used = set().union(*(e.free_symbols for e in sides))
-        for x, pos in sorted(self.letters.items(), key=lambda kv: kv[1]):
-            if x not in used:  # read on the way, then not used (the layer letter in n_{(l+1)})
-                continue
-            if network or not all(_only_in_arguments(e, x) for e in sides):
-                raise Unreadable(f"unknown quantity {x.name}: it is neither a quantity of the network "
-                                 "(a, z, w, b, y, δ, L, n, η) nor declared", pos)
+        ``∂C/∂b`` used to vanish from a chain.  The rule is the prover's (``unknown_names``);
+        this only says where the letter stands."""
+        for x in unknown_names(self.net, lhs, rhs):
+            raise Unreadable(unknown_name_message(x), self.letters.get(x, 0))
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
         """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
@@ -628,16 +622,3 @@ class MatrixConverter:
             raise Unreadable(f"matrix shapes do not fit: {e}", getattr(node, "pos", 0)) from None
         return M.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)
 
-
-def _names_network(e: sp.Expr, net: Network) -> bool:
-    """Does e mention a quantity of the network, the loss or a derivative?"""
-    return bool(e.atoms(sp.Indexed)) or net.L in e.free_symbols or bool(e.atoms(Partial))
-
-
-def _only_in_arguments(e: sp.Expr, x: sp.Symbol) -> bool:
-    """Is every occurrence of x inside the argument of a function (σ(x), e^{-x}, ln x)?"""
-    if e == x:
-        return False
-    if isinstance(e, (sp.Function, sp.exp, sp.log, sp.Max, sp.Min)) or (isinstance(e, sp.Pow) and e.base == sp.E):
-        return True
-    return all(_only_in_arguments(a, x) for a in e.args)

@@ -612,7 +612,43 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, *, timeout: float = 10.0, se
     return v
 
 
+def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
+    """Symbols that are nothing.  Every symbol must be an index, a size, the loss L, the learning
+    rate η, or the variable of an identity between functions (standing only inside function
+    arguments, in a relation that names no quantity of the network).  Anything else would be
+    taken silently as a constant whose derivative is 0 (docs/soundness.md, "Names")."""
+    sizes = {net.n} | {net.width(p) for p in range(net.D + 1)}
+    both = lhs - rhs
+    quantities = bool(both.atoms(sp.Indexed)) or net.L in both.free_symbols or bool(both.atoms(derive.Partial))
+    labels = {f.base.label for f in both.atoms(sp.Indexed)}  # w^(L-1) in w^(L-1)[k, m] is no name of its own
+    out = []
+    for x in sorted(both.free_symbols - labels, key=str):
+        if not isinstance(x, sp.Symbol) or isinstance(x, sp.Dummy) or _is_index(x) or x in sizes \
+                or x == net.L or x.name == "eta":
+            continue
+        if quantities or not all(_inside_functions(e, x) for e in (lhs, rhs)):
+            out.append(x)
+    return out
+
+
+def unknown_name_message(x: sp.Symbol) -> str:
+    return (f"unknown quantity {x.name}: it is neither a quantity of the network (a, z, w, b, y, δ, L, n, η) "
+            "nor declared")
+
+
+def _inside_functions(e: sp.Expr, x: sp.Symbol) -> bool:
+    """Does x stand only inside the arguments of functions (σ(x), e^{-x}, ln x, max(0, x))?"""
+    if e == x:
+        return False
+    if isinstance(e, (sp.Function, sp.exp, sp.log, sp.Max, sp.Min)) or (isinstance(e, sp.Pow) and e.base == sp.E):
+        return True
+    return all(_inside_functions(a, x) for a in e.args)
+
+
 def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: bool) -> Verdict:
+    unknown = unknown_names(net, lhs, rhs)
+    if unknown:
+        raise NotationError(unknown_name_message(unknown[0]))
     _, conflicts = index_ranges(net, lhs, rhs)
     if conflicts:
         return _conflict(net, lhs, rhs, conflicts, seed)
