@@ -117,7 +117,9 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
     base = bases.pop()
     offsets = [t.offset for t, _ in tags]
     if base == "l":
-        top = max(1, max(offsets))
+        # the fragment's top feeds the arbitrary upstream Ψ through its z, so its a feeds nothing:
+        # every layer the relation names must sit below the top (∂L_i/∂a^(l+1) is not 0)
+        top = max(offsets) + 1
         bottom = min(offsets) - 1
         return network(settings, "l", top - bottom, top)
     if base == "L":
