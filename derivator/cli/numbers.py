@@ -13,7 +13,31 @@ from typing import Any, Optional
 
 import typer
 
-from .options import Activation, Loss, parse_widths, usage_error
+from ..engine import losses as _losses
+from .options import Activation, parse_widths, usage_error
+
+#: the losses with NumPy code: the shared ones and the binary cross-entropy (one sigmoid output)
+Loss = Enum("Loss", {k.replace("-", "_"): k for k in (*_losses.LOSSES, *_losses.EXTRA_LOSSES)  # type: ignore[misc]
+                     if k != "upstream"}, type=str)
+
+#: bounds on what a command line may ask for, checked before any work starts (brief: "any work whose
+#: size depends on the input is bounded before it starts")
+MAX_DEPTH = 256
+MAX_WIDTH = 100_000
+MAX_PARAMETERS = 50_000_000  # 400 MB of float64 weights
+
+
+def bounded_widths(text: str) -> tuple[int, ...]:
+    """``parse_widths`` plus bounds on the depth, each width and the number of weights."""
+    ws = parse_widths(text)
+    if len(ws) - 1 > MAX_DEPTH:
+        raise usage_error(f"--widths: {len(ws) - 1} layers of weights; at most {MAX_DEPTH}")
+    if max(ws) > MAX_WIDTH:
+        raise usage_error(f"--widths: a layer of {max(ws)} neurons; at most {MAX_WIDTH:,} per layer")
+    weights = sum(ws[p] * (ws[p - 1] + 1) for p in range(1, len(ws)))
+    if weights > MAX_PARAMETERS:
+        raise usage_error(f"--widths: {weights:,} parameters; at most {MAX_PARAMETERS:,}")
+    return ws
 
 
 class ProofMode(str, Enum):
@@ -36,21 +60,23 @@ class DType(str, Enum):
 def codegen(
     widths: str = typer.Option(..., help="Widths, input layer first, e.g. 784,128,10."),
     activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of every layer."),
-    loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over the samples; "
-                                 "cross-entropy: with a softmax output layer."),
+    loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over the samples; "  # type: ignore[attr-defined]
+                                 "cross-entropy: with a softmax output layer; binary-cross-entropy: one sigmoid "
+                                 "output per yes/no target."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the module to this file "
                                           "(default: print it)."),
-    proof: ProofMode = typer.Option(ProofMode.network, help="network: prove every emitted rule in this "
-                                    "network; rules: prove the generic per-layer rules once; none: skip."),
+    proof: ProofMode = typer.Option(ProofMode.rules, help="rules: prove the per-layer rules once, at the generic "
+                                    "layer and the output layer (any depth, about a second); network: prove every "
+                                    "emitted rule in this network (at most 6 layers); none: skip."),
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
     from ..codegen import numpy_code as cg
     from ..engine import Network
 
-    ws = parse_widths(widths)
+    ws = bounded_widths(widths)
     try:
         net = Network(widths=ws, activation=activation.value, loss=loss.value)
-        source = cg.module_source(net, proof.value)
+        source = cg.module_source(net, proof.value, None if output is None else output.as_posix())
     except ValueError as e:
         raise usage_error(str(e))
     if output is None:
@@ -62,9 +88,7 @@ def codegen(
             output.write_text(source, encoding="utf-8", newline="\n")
         except OSError as e:
             raise usage_error(f"cannot write {output}: {e.strerror or e}")
-    pl = cg.plan(net.D, net.activation, net.loss, proof.value)
-    verdicts = [r.verdict for r in pl.rules if r.verdict is not None] if proof.value == "network" \
-        else [v for _, v in pl.generic_proofs]
+    verdicts = cg.plan(net.D, net.activation, net.loss, proof.value).verdicts
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
     typer.echo(f"{where}: {net.D} layer function{'s' if net.D != 1 else ''}, {proved} of {len(verdicts)} rules proved"
