@@ -38,7 +38,8 @@ SOFTMAX_STATEMENTS = ("A{p} = Z{p} - Z{p}.max(axis=1, keepdims=True)", "np.exp(A
 
 #: D ← D ⊙ σ′(Z^(p)) in place, per activation ({D}: the array, a new one)
 PRIME_STATEMENTS: dict[str, tuple[str, ...]] = {
-    "sigmoid": ("{D} *= E{p}", "{D} *= A{p}", "{D} *= A{p}"),
+    # a first, then E: |D·a| ≤ |D| and |D·a·E| = |D|·σ(−z) ≤ |D|, so nothing overflows
+    "sigmoid": ("{D} *= A{p}", "{D} *= E{p}", "{D} *= A{p}"),
     "tanh": ("C{p} = np.cosh(Z{p})", "{D} /= C{p}", "{D} /= C{p}"),
     "relu": ("{D} *= Z{p} > 0",),
     "softplus": ("{D} /= 1 + np.exp(-Z{p})",),
