@@ -657,7 +657,8 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     ]))
     for p in range(D, 0, -1):
         parts.append(_layer_function(pl, net, p))
-    back = ["def _backward(params, " + ", ".join(fwd) + ", Y):",
+    bwd = [v for v in fwd if v in {u for r in pl.rules for u in r.uses}]
+    back = ["def _backward(params, " + ", ".join(bwd) + ", Y):",
             '    """Every layer\'s G, ∇W, ∇B, from the output layer down."""']
     weights = sorted({u for r in pl.rules for u in r.uses if u[0] == "W"}, key=lambda v: int(v[1:]))
     back += [f"    {w} = params[{int(w[1:]) - 1}][0]" for w in weights]
@@ -673,14 +674,15 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
         "def gradients(params, X, Y):",
         f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
         "    _check(params, X, Y)",
-        *_errstate([f"return _backward(params, *_forward(params, X), Y)"]),
+        *_errstate([f"return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
+                   [f"{', '.join(fwd)} = _forward(params, X)", f"return _backward(params, {', '.join(bwd)}, Y)"]),
     ]))
     parts.append("\n".join([
         "def loss_and_gradients(params, X, Y):",
         f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
         "    _check(params, X, Y)",
         *_errstate([f"{', '.join(fwd)} = _forward(params, X)", loss_line,
-                    f"return L, _backward(params, {', '.join(fwd)}, Y)"]),
+                    f"return L, _backward(params, {', '.join(bwd)}, Y)"]),
     ]))
     source = head + "\n\n\n" + "\n\n\n".join(parts) + "\n"
     validate(source)
