@@ -631,7 +631,7 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     parts += [_check_source(D, widths), templates.EXPLAIN, templates.INIT_PARAMS, templates.SAVE_LOAD]
     fwd_lines = ["    " + _unpack(D), "    A0 = X"]
     if net.activation == "sigmoid":
-        fwd_lines.append("    lim = 88.0 if X.dtype == np.float32 else 709.0  # e^lim is finite in the dtype")
+        fwd_lines.append("    lim = 709.0 if X.itemsize == 8 else 88.0  # e^lim is finite in float64, float32")
     fwd_lines += ["    " + line for f in pl.forward for line in f.code]
     parts.append("\n".join([
         "def _forward(params, X):",
@@ -697,7 +697,7 @@ _BUILTINS = {"len", "enumerate", "zip", "any", "isinstance", "type", "tuple", "l
              "ValueError", "TypeError", "AttributeError"}
 _NP_ATTRS = {"exp", "abs", "tanh", "cosh", "maximum", "minimum", "negative", "reciprocal", "logaddexp", "log", "sum",
              "ndarray", "errstate", "float32", "float64", "dtype", "zeros", "sqrt", "random", "savez", "load"}
-_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "max", "copy", "astype", "startswith", "append", "join",
+_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "itemsize", "max", "copy", "astype", "startswith", "append", "join",
                 "__name__", "default_rng", "normal", "files"}
 _NAMES = {"_explain", "np", "params", "pair", "p", "a", "k", "f", "name", "want", "arrays", "shown", "missing", "s",
           "w", "S", "Z", "L", "lim", "seed", "dtype", "rng", "path", "WIDTHS", "WIDTHS_TEXT", "ACTIVATION", "LOSS",
