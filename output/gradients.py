@@ -160,7 +160,7 @@ def layer_2(A2, A1, Z2, Y, n):
     """
     D2 = A2 - Y
     C2 = np.cosh(Z2)
-    D2 /= C2
+    C2 *= C2
     D2 /= C2
     D2 *= 1 / n
     dW2 = D2.T @ A1
@@ -182,7 +182,7 @@ def layer_1(D2, W2, A0, Z1):
     """
     D1 = D2 @ W2
     C1 = np.cosh(Z1)
-    D1 /= C1
+    C1 *= C1
     D1 /= C1
     dW1 = D1.T @ A0
     dB1 = D1.sum(axis=0)

@@ -241,8 +241,8 @@ def test_pre_activations_of_plus_minus_1000_stay_finite_and_warning_free(activat
 def test_the_code_is_the_matrix_form_printed_as_matmul_shaped_numpy() -> None:
     src = codegen.module_source(Network(widths=(784, 128, 10), activation="tanh"), proof_mode="none")
     # G^(L) = (1/n) (A − Y) ⊙ σ′(Z), σ′ = 1/cosh² in place; G^(l) = (G W) ⊙ σ′(Z); ∇W = Gᵀ A
-    assert "D2 = A2 - Y\n    C2 = np.cosh(Z2)\n    D2 /= C2\n    D2 /= C2\n    D2 *= 1 / n\n" in src
-    assert "D1 = D2 @ W2\n    C1 = np.cosh(Z1)\n    D1 /= C1\n    D1 /= C1\n" in src
+    assert "D2 = A2 - Y\n    C2 = np.cosh(Z2)\n    C2 *= C2\n    D2 /= C2\n    D2 *= 1 / n\n" in src
+    assert "D1 = D2 @ W2\n    C1 = np.cosh(Z1)\n    C1 *= C1\n    D1 /= C1\n" in src
     assert "dW1 = D1.T @ A0" in src and "dB1 = D1.sum(axis=0)" in src
     assert src.count("*= 1 / n") == 1 and "(1 / n)" not in src  # the mean's 1/n once, not twice per layer
     tree = ast.parse(src)

@@ -3,13 +3,16 @@
 Nothing here knows backpropagation.  For every layer p the per-layer rules come from
 ``derive.local_gradient`` (δ-form, derived once with ``sympy.diff``), ``matrix.from_index`` reads
 their matrix form off the index form (Δ^(l) = (Δ^(l+1) W^(l+1)) ⊙ σ′(Z^(l)), ∇W = (1/n) Δᵀ A, …),
-and :class:`_TreePrinter` prints each matrix tree as NumPy: a matrix product becomes ``@``, a
-Hadamard product ``*``, a sum over samples ``.sum(axis=0)``.  Scalars and the loss are printed by
-:class:`_ScalarPrinter`, a SymPy ``NumPyPrinter``.  If the derivation changes, the code changes.
+and the code carries G^(p) = ∂L/∂Z^(p) = Δ^(p)/n instead of Δ (``tree``), so that the mean's 1/n
+is multiplied in once.  :class:`_TreePrinter` prints each matrix tree as NumPy: a matrix product
+becomes ``@``, a Hadamard product ``*``, a sum over samples ``.sum(axis=0)``; ``statements`` turns
+a product with σ′(Z) and the factor 1/n into in-place statements.  Scalars and the loss are printed
+by :class:`_ScalarPrinter`, a SymPy ``NumPyPrinter``.  If the derivation changes, the code changes.
 
-Proofs: every emitted matrix rule is translated back to index form (``matrix.to_index``) and proved
-equal to ``sympy.diff`` of the loss by ``proof.prove``, either in this very network ("network") or
-once in the generic fragment, whose rules hold at every layer of every network ("rules").  The
+Proofs: every emitted matrix rule is translated back to index form (``matrix.to_index``, G^(q) read
+as ∂L/∂z^(q)) and proved equal to ``sympy.diff`` of the mean loss by ``proof.prove``, either once in
+the generic fragment, whose rules hold at every layer of every network ("rules", the default,
+linear in depth), or in this very network ("network", up to NETWORK_PROOF_MAX_DEPTH layers).  The
 verdicts go into the module's header.
 
 Safety: every identifier that reaches generated code is built here from fixed tables (quantity
@@ -17,10 +20,9 @@ letters, layer numbers, activation and loss names checked against the registries
 source is parsed with ``ast`` and checked against a whitelist before it is compiled.  Nothing a
 user typed is ever executed; the only ``exec`` runs source that this module generated and checked.
 
-Numerics (pre-activations of ±1000, float32 and float64): σ(z) = (1 or e^(−|z|)) / (1 + e^(−|z|)),
-softplus through ``np.logaddexp``, softmax and log-softmax after subtracting the row maximum, the
-cross-entropy through log-softmax.  None of these overflows, divides by zero or makes a NaN;
-underflow to 0 (e^(−1000)) is the correctly rounded value and NumPy ignores it by default.
+Numerics: the statements for σ, σ′ and the softmax are fixed templates (``templates``, where their
+accuracy is argued); the losses' ln a is printed in terms of Z (log-softmax, −ln(1 + e^(∓z))), so
+it stays finite where a underflows or rounds to 1.
 """
 
 from __future__ import annotations
@@ -140,14 +142,10 @@ _ATOM, _POW, _UNARY, _MUL, _ADD = 100, 90, 80, 70, 60
 
 @dataclass
 class _TreePrinter:
-    """A matrix tree → one NumPy expression.  Records the variables and helpers it used."""
+    """A matrix tree → one NumPy expression.  Records the variables it used."""
 
     net: Network
-    activation: str
-    #: layers whose A is σ(Z) (so that σ′(Z) may be written in A)
-    sigma_layers: frozenset[int]
     used: set[str] = field(default_factory=set)
-    helpers: set[str] = field(default_factory=set)
 
     def code(self, m: matrix.MatrixExpr) -> str:
         return self._code(m)[0]
@@ -358,7 +356,7 @@ def _forward(net: Network, p: int) -> Forward:
     rest = sp.Add(*[t for t in sp.Add.make_args(zdef) if t != bias])
     if rest == zdef:
         raise CodegenError(f"z^({net.tag(p)}) has no bias term: the forward pass no longer matches")
-    pr = _TreePrinter(net, net.activation, frozenset())
+    pr = _TreePrinter(net)
     Z = variable("Z", p)
     code = [f"{Z} = {pr.code(matrix.from_index(net, rest, i, X))}", f"{Z} += {variable('B', p)}"]
     if net.softmax_output and p == net.D:
@@ -418,7 +416,7 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> P
     for p in range(depth, 0, -1):
         for q in EMITTED:
             m = tree(net, q, p)
-            pr = _TreePrinter(net, activation, frozenset())
+            pr = _TreePrinter(net)
             target = {"delta": variable("Delta", p), "w": f"dW{p}", "b": f"dB{p}"}[q]
             code = statements(pr, target, m)
             verdict = prove_tree(net, q, p, m) if proof_mode == "network" else None

@@ -11,8 +11,9 @@ Numerics of the per-activation statements (float64 and float32, every input fini
 * sigmoid: E = e^(−z) with −z clipped at ``lim`` (709 in float64, 88 in float32, so e^(−z) never
   overflows); a = 1/(1 + E) and σ′(z) = σ(z)σ(−z) = E·a², both to a few ulps at every z, where the
   textbook a(1 − a) has relative error 1 once z ≳ 37 (1 − a rounds to 0).
-* tanh: σ′(z) = 1/cosh²(z), two in-place divisions, to a few ulps at every z (1 − a² has relative
-  error 1 once |z| ≳ 19); cosh overflows to inf above |z| ≈ 710, and D/inf = 0 is the right value.
+* tanh: σ′(z) = 1/cosh²(z), one in-place division, to a few ulps at every z (1 − a² has relative
+  error 1 once |z| ≳ 19); cosh² overflows to inf above |z| ≈ 355, and D/inf = 0 is the right value
+  (the overflow is silent: see below).
 * softplus: σ′(z) = 1/(1 + e^(−z)); e^(−z) = inf for z < −709 gives 0, the right value.
 * relu: σ′(z) = [z > 0]; identity: σ′ = 1 (nothing to multiply).
 
@@ -40,7 +41,7 @@ SOFTMAX_STATEMENTS = ("A{p} = Z{p} - Z{p}.max(axis=1, keepdims=True)", "np.exp(A
 PRIME_STATEMENTS: dict[str, tuple[str, ...]] = {
     # a first, then E: |D·a| ≤ |D| and |D·a·E| = |D|·σ(−z) ≤ |D|, so nothing overflows
     "sigmoid": ("{D} *= A{p}", "{D} *= E{p}", "{D} *= A{p}"),
-    "tanh": ("C{p} = np.cosh(Z{p})", "{D} /= C{p}", "{D} /= C{p}"),
+    "tanh": ("C{p} = np.cosh(Z{p})", "C{p} *= C{p}", "{D} /= C{p}"),
     "relu": ("{D} *= Z{p} > 0",),
     "softplus": ("{D} /= 1 + np.exp(-Z{p})",),
     "identity": (),
