@@ -9,14 +9,15 @@ How this code was derived:
   (derivator.engine.matrix.from_index) and printed as NumPy: a matrix product is @, a Hadamard
   product *, a sum over the samples .sum(axis=0).  The code carries G^(p) = ∂L/∂Z^(p) = Δ^(p)/n
   (D<p>), so that the mean's 1/n is multiplied in once, at the output layer.
-What is a fixed template, written by hand and the same for every network
-(derivator/codegen/templates.py): how σ(Z), the softmax and σ′(Z) are computed (in place, and
-accurately where they saturate: σ′ from z, not from a), the shape and dtype checks, the loss's
-ln a in terms of Z, init_params, save_params and load_params.
   Conventions: rows are samples; A^(p), Z^(p), G^(p) are n × n_p; W^(p) is n_p × n_(p-1)
   (row j holds the weights of neuron j); B^(p) has n_p entries; layer 0 is the input X.
   Loss: L_i = Σ_j (a_ij − y_ij)²/2, L = (1/n) Σ_i L_i.
   Activation: σ(x) = tanh x, σ′ = 1−σ².
+
+What is a fixed template, written by hand and the same for every network
+(derivator/codegen/templates.py): how σ(Z), the softmax and σ′(Z) are computed (in place, and
+accurately where they saturate: σ′ from z, not from a), the shape and dtype checks, the loss's
+ln a in terms of Z, init_params, save_params and load_params.
 
 How it was proved: the rules the code is printed from, translated back entry by entry
 (matrix.to_index, G^(p) read as ∂L/∂z^(p)), against sympy.diff of the loss
