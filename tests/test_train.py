@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import xml.dom.minidom
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from derivator import Network
@@ -303,3 +306,51 @@ def test_absurd_options_exit_2_quickly_without_a_traceback(args: list[str], tmp_
     assert len(r.stderr.strip().splitlines()) <= 8
     assert elapsed < 20, elapsed
     assert not (tmp_path / "o.svg").exists()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400) | st.text(alphabet="0123456789.,-e\nabxyz\"' nainf", max_size=300),
+       st.sampled_from([".csv", ".npz"]), st.sampled_from([None, "y", "0", "2", "x"]))
+def test_any_file_gives_a_table_or_a_data_error(content: bytes | str, suffix: str, target: str | None) -> None:
+    """Whatever bytes a user's file holds, reading it ends in a Table or a DataError, nothing else."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"f{suffix}"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        try:
+            t = data.read(path, target)
+        except data.DataError as e:
+            assert str(e)
+        else:
+            assert t.X.ndim == 2 and t.X.shape[0] == t.labels.shape[0] >= 2 and np.all(np.isfinite(t.X))
+            assert len(t.classes) >= 2 and set(np.unique(t.labels)) == set(range(len(t.classes)))
+
+
+def test_odd_npz_files_give_a_data_error(tmp_path: Path) -> None:
+    def save(name: str, **arrays: object) -> Path:
+        path = tmp_path / name
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
+        return path
+
+    npy = tmp_path / "single.npz"
+    with open(npy, "wb") as fh:
+        np.save(fh, np.zeros((3, 2)))
+    zipped = tmp_path / "other.npz"
+    import zipfile
+
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("X.npy", b"not an array")
+        z.writestr("y.npy", b"nor this")
+    cases = [
+        (npy, "a single array"),
+        (zipped, "not a NumPy .npz file"),
+        (save("flat.npz", X=np.zeros(4), y=np.array([0, 1, 0, 1])), "X must be a table"),
+        (save("short.npz", X=np.zeros((4, 2)), y=np.array([0, 1])), "expected one label per sample"),
+        (save("text.npz", X=np.array([["a", "b"], ["c", "d"]]), y=np.array([0, 1])), "X has dtype <U1"),
+        (save("inf.npz", X=np.array([[1.0, np.inf], [0.0, 1.0]]), y=np.array([0, 1])), "not a finite number"),
+    ]
+    for path, message in cases:
+        with pytest.raises(data.DataError, match=message):
+            data.read(path)
+    ok = data.read(save("names.npz", X=np.eye(3), y=np.array(["cat", "dog", "cat"])))
+    assert ok.classes == ("cat", "dog") and list(ok.labels) == [0, 1, 0]

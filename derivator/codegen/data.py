@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,13 @@ def read_npz(path: Path, target: str | None) -> Table:
     _check_size(path)
     key = target or "y"
     try:
-        with np.load(path, allow_pickle=False) as f:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # not an npz; object arrays need pickle
+        raise DataError(f"{path}: not a NumPy .npz file of plain arrays ({e})") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise DataError(f"{path}: a single array (.npy), not an .npz with arrays X and {key}")
+    try:
+        with loaded as f:
             names = list(f.files)
             if "X" not in names or key not in names:
                 raise DataError(f"{path}: needs arrays X (samples × features) and {key} (the labels); it has "
@@ -100,8 +107,10 @@ def read_npz(path: Path, target: str | None) -> Table:
             X, y = f["X"], f[key]
     except DataError:
         raise
-    except (OSError, ValueError) as e:  # not an npz, or object arrays (which would need unpickling)
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:  # a damaged member
         raise DataError(f"{path}: not a NumPy .npz file of plain arrays ({e})") from None
+    if not (isinstance(X, np.ndarray) and isinstance(y, np.ndarray)):  # members that are not .npy arrays
+        raise DataError(f"{path}: not a NumPy .npz file of plain arrays (X or {key} is no array)")
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: X has dtype {X.dtype}; it must hold numbers")
     X = _bounded(np.asarray(X, dtype=np.float64), str(path))
