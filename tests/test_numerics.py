@@ -1,7 +1,7 @@
 """The generated gradients where the activations saturate, on inf and NaN, and on bad arrays.
 
-Truth at saturated inputs comes from mpmath: the loss written from its definitions at 1,200 digits
-and differentiated numerically (``mpmath.diff``), parameter by parameter, so that even e^(−1000)
+Truth at saturated inputs comes from mpmath: the loss written from its definitions at high precision
+and differentiated numerically (``mpmath.diff``, 600 digits), parameter by parameter, so that even e^(−1000)
 is resolved.  PyTorch autograd (float64) is measured against the same truth: the generated code
 must be at least as accurate, entry by entry.
 """
@@ -52,7 +52,7 @@ def mp_loss(activation: str, loss: str, params: list[list[list[Any]]], X: np.nda
 def mp_gradients(activation: str, loss: str, params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray,
                  Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     out = []
-    with mpmath.workdps(1200):
+    with mpmath.workdps(600):
         mp = [[[[mpmath.mpf(float(v)) for v in row] for row in W], [mpmath.mpf(float(v)) for v in b]]
               for W, b in params]
         for p, (W, b) in enumerate(params):
