@@ -20,23 +20,17 @@ from .options import Activation, parse_widths, usage_error
 Loss = Enum("Loss", {k.replace("-", "_"): k for k in (*_losses.LOSSES, *_losses.EXTRA_LOSSES)  # type: ignore[misc]
                      if k != "upstream"}, type=str)
 
-#: bounds on what a command line may ask for, checked before any work starts (brief: "any work whose
-#: size depends on the input is bounded before it starts")
-MAX_DEPTH = 256
-MAX_WIDTH = 100_000
-MAX_PARAMETERS = 50_000_000  # 400 MB of float64 weights
-
 
 def bounded_widths(text: str) -> tuple[int, ...]:
-    """``parse_widths`` plus bounds on the depth, each width and the number of weights."""
+    """``parse_widths`` plus the bounds of ``codegen.check_size`` (depth, each width, the number of
+    parameters), checked before any work starts."""
+    from ..codegen import numpy_code as cg
+
     ws = parse_widths(text)
-    if len(ws) - 1 > MAX_DEPTH:
-        raise usage_error(f"--widths: {len(ws) - 1} layers of weights; at most {MAX_DEPTH}")
-    if max(ws) > MAX_WIDTH:
-        raise usage_error(f"--widths: a layer of {max(ws)} neurons; at most {MAX_WIDTH:,} per layer")
-    weights = sum(ws[p] * (ws[p - 1] + 1) for p in range(1, len(ws)))
-    if weights > MAX_PARAMETERS:
-        raise usage_error(f"--widths: {weights:,} parameters; at most {MAX_PARAMETERS:,}")
+    try:
+        cg.check_size(ws)
+    except cg.CodegenError as e:
+        raise usage_error(f"--{e}")
     return ws
 
 

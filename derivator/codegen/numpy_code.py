@@ -77,11 +77,29 @@ def check_kind(activation: str, loss: str) -> None:
         raise CodegenError(f"the {loss} loss needs the {needs} activation (a^(L) in (0, 1)), not {activation}")
 
 
+#: bounds on a network that gets code (and is trained), checked before any work starts
+MAX_DEPTH = 256
+MAX_WIDTH = 100_000
+MAX_PARAMETERS = 50_000_000  # 400 MB of float64 weights
+
+
+def check_size(widths: Sequence[int]) -> None:
+    """Raise CodegenError when the depth, a width or the number of parameters is out of bounds."""
+    if len(widths) - 1 > MAX_DEPTH:
+        raise CodegenError(f"widths: {len(widths) - 1} layers of weights; at most {MAX_DEPTH}")
+    if max(widths) > MAX_WIDTH:
+        raise CodegenError(f"widths: a layer of {max(widths)} neurons; at most {MAX_WIDTH:,} per layer")
+    parameters = sum(widths[p] * (widths[p - 1] + 1) for p in range(1, len(widths)))
+    if parameters > MAX_PARAMETERS:
+        raise CodegenError(f"widths {'-'.join(map(str, widths))}: {parameters:,} parameters; at most {MAX_PARAMETERS:,}")
+
+
 def check_network(net: Network) -> None:
     """Raise CodegenError unless ``net`` has numbers: concrete widths, a numeric σ, a real loss."""
     check_kind(net.activation, net.loss)
     if net.widths is None:
         raise CodegenError("give concrete widths (input first, e.g. 784,128,10): the code checks shapes")
+    check_size(net.widths)
     if net.network != "general":
         raise CodegenError("generate code for the general network (a single-neuron network is widths 1,1,…)")
     if net.softmax_output and net.widths[-1] == 1:

@@ -42,11 +42,8 @@ class Diverged(Exception):
         self.result = result
 
 
-#: bounds checked before training starts
+#: bounds checked before training starts (and those of codegen.check_size on the widths)
 MAX_EPOCHS = 100_000
-MAX_WIDTH = 100_000
-MAX_DEPTH = 256
-MAX_PARAMETERS = 50_000_000
 #: epochs × samples × parameters: about 6 flops each, so this is hours at most on one core
 MAX_WORK = 5e12
 #: a training loss this many times its start (or not finite) is divergence
@@ -217,11 +214,11 @@ def check_settings(s: Settings, data: Dataset) -> None:
     """Every setting in range, and the total work bounded, before anything runs."""
     if len(s.widths) < 2 or min(s.widths) < 1:
         raise TrainError(f"widths {list(s.widths)}: give at least two layers, each at least 1 wide")
-    if len(s.widths) - 1 > MAX_DEPTH or max(s.widths) > MAX_WIDTH:
-        raise TrainError(f"widths: at most {MAX_DEPTH} layers of weights, each at most {MAX_WIDTH:,} wide")
+    try:
+        codegen.check_size(s.widths)
+    except codegen.CodegenError as e:
+        raise TrainError(str(e)) from None
     parameters = sum(s.widths[p] * (s.widths[p - 1] + 1) for p in range(1, len(s.widths)))
-    if parameters > MAX_PARAMETERS:
-        raise TrainError(f"widths {'-'.join(map(str, s.widths))}: {parameters:,} parameters; at most {MAX_PARAMETERS:,}")
     if s.widths[0] != data.inputs:
         raise TrainError(f"{data.name} has {data.inputs} inputs: the first width must be {data.inputs}")
     data.targets(data.y_train[:1], s.widths[-1])
