@@ -3,13 +3,16 @@
 Nothing here knows backpropagation.  For every layer p the per-layer rules come from
 ``derive.local_gradient`` (δ-form, derived once with ``sympy.diff``), ``matrix.from_index`` reads
 their matrix form off the index form (Δ^(l) = (Δ^(l+1) W^(l+1)) ⊙ σ′(Z^(l)), ∇W = (1/n) Δᵀ A, …),
-and :class:`_TreePrinter` prints each matrix tree as NumPy: a matrix product becomes ``@``, a
-Hadamard product ``*``, a sum over samples ``.sum(axis=0)``.  Scalars and the loss are printed by
-:class:`_ScalarPrinter`, a SymPy ``NumPyPrinter``.  If the derivation changes, the code changes.
+and the code carries G^(p) = ∂L/∂Z^(p) = Δ^(p)/n instead of Δ (``tree``), so that the mean's 1/n
+is multiplied in once.  :class:`_TreePrinter` prints each matrix tree as NumPy: a matrix product
+becomes ``@``, a Hadamard product ``*``, a sum over samples ``.sum(axis=0)``; ``statements`` turns
+a product with σ′(Z) and the factor 1/n into in-place statements.  Scalars and the loss are printed
+by :class:`_ScalarPrinter`, a SymPy ``NumPyPrinter``.  If the derivation changes, the code changes.
 
-Proofs: every emitted matrix rule is translated back to index form (``matrix.to_index``) and proved
-equal to ``sympy.diff`` of the loss by ``proof.prove``, either in this very network ("network") or
-once in the generic fragment, whose rules hold at every layer of every network ("rules").  The
+Proofs: every emitted matrix rule is translated back to index form (``matrix.to_index``, G^(q) read
+as ∂L/∂z^(q)) and proved equal to ``sympy.diff`` of the mean loss by ``proof.prove``, either once in
+the generic fragment, whose rules hold at every layer of every network ("rules", the default,
+linear in depth), or in this very network ("network", up to NETWORK_PROOF_MAX_DEPTH layers).  The
 verdicts go into the module's header.
 
 Safety: every identifier that reaches generated code is built here from fixed tables (quantity
@@ -17,10 +20,9 @@ letters, layer numbers, activation and loss names checked against the registries
 source is parsed with ``ast`` and checked against a whitelist before it is compiled.  Nothing a
 user typed is ever executed; the only ``exec`` runs source that this module generated and checked.
 
-Numerics (pre-activations of ±1000, float32 and float64): σ(z) = (1 or e^(−|z|)) / (1 + e^(−|z|)),
-softplus through ``np.logaddexp``, softmax and log-softmax after subtracting the row maximum, the
-cross-entropy through log-softmax.  None of these overflows, divides by zero or makes a NaN;
-underflow to 0 (e^(−1000)) is the correctly rounded value and NumPy ignores it by default.
+Numerics: the statements for σ, σ′ and the softmax are fixed templates (``templates``, where their
+accuracy is argued); the losses' ln a is printed in terms of Z (log-softmax, −ln(1 + e^(∓z))), so
+it stays finite where a underflows or rounds to 1.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from .. import __version__
+from . import templates
 from ..engine import ACTIVATIONS, ActivationFunction, ActivationPrime, Network, derive, losses, matrix, proof
 
 #: the quantities the backward pass computes per layer, in the order they are computed
@@ -43,53 +46,14 @@ EMITTED = ("delta", "w", "b")
 PROOF_MODES = ("network", "rules", "none")
 #: activations with numbers (the generic σ is a symbol only)
 NUMERIC_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "generic")
-NUMERIC_LOSSES = tuple(k for k in losses.LOSSES if k != "upstream")
+NUMERIC_LOSSES = tuple(k for k in (*losses.LOSSES, *losses.EXTRA_LOSSES) if k != "upstream")
 
 
 class CodegenError(ValueError):
     """A network that has no NumPy code (symbolic widths, the generic σ) or bad inputs."""
 
 
-# ---------------------------------------------------------------------------------------------
-# what each symbol of the derivation becomes in NumPy (the whitelist of functions)
-
-#: helper functions a module may need, by name; fixed source, never built from input
-HELPERS: dict[str, str] = {
-    "_sigmoid": '''def _sigmoid(Z):
-    """σ(z) = 1/(1 + e^(−z)) without overflow: with E = e^(−|z|) ≤ 1 it is 1/(1 + E) for z ≥ 0
-    and E/(1 + E) for z < 0."""
-    E = np.exp(-np.abs(Z))
-    return np.where(Z >= 0, 1, E) / (1 + E)''',
-    "_softmax": '''def _softmax(Z):
-    """Softmax of each row, after subtracting the row maximum (no overflow; the sum is ≥ 1)."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)''',
-    "_log_softmax": '''def _log_softmax(Z):
-    """ln softmax of each row, without forming the softmax (finite even where it underflows)."""
-    S = Z - Z.max(axis=1, keepdims=True)
-    return S - np.log(np.exp(S).sum(axis=1, keepdims=True))''',
-}
-
-#: σ(Z) for each activation ({Z} is a variable name)
-SIGMA_CODE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sigmoid": ("_sigmoid({Z})", ("_sigmoid",)),
-    "tanh": ("np.tanh({Z})", ()),
-    "relu": ("np.maximum({Z}, 0)", ()),
-    "softplus": ("np.logaddexp(0, {Z})", ()),
-    "identity": ("{Z}", ()),
-}
-
-#: σ′(Z) from Z, for activations whose σ′ is not a polynomial in a = σ(z) (the others are
-#: printed from ``Activation.prime_in_a``, the identity the prover also uses)
-PRIME_FROM_Z: dict[str, tuple[str, tuple[str, ...], int]] = {
-    "sigmoid": ("_sigmoid({Z}) * _sigmoid(-{Z})", ("_sigmoid",), 70),
-    "tanh": ("1 - np.tanh({Z}) ** 2", (), 60),
-    "relu": ("({Z} > 0)", (), 100),
-    "softplus": ("_sigmoid({Z})", ("_sigmoid",), 100),
-    "identity": ("1", (), 100),
-}
-
-_VARIABLE = re.compile(r"^(?:A|Z|W|B|D|dW|dB)(?:0|[1-9][0-9]{0,3})$|^(?:Y|X|n)$")
+_VARIABLE = re.compile(r"^(?:A|Z|W|B|D|dW|dB|E|C)(?:0|[1-9][0-9]{0,3})$|^(?:Y|X|n|lim)$")
 _QUANTITY_PREFIX = {"A": "A", "Z": "Z", "W": "W", "B": "B", "Delta": "D"}
 
 
@@ -108,6 +72,26 @@ def check_kind(activation: str, loss: str) -> None:
                            f"generated for {', '.join(NUMERIC_ACTIVATIONS)}")
     if loss not in NUMERIC_LOSSES:
         raise CodegenError(f"loss {loss!r}: code can only be generated for {', '.join(NUMERIC_LOSSES)}")
+    needs = losses.get(loss).activation
+    if needs is not None and activation != needs:
+        raise CodegenError(f"the {loss} loss needs the {needs} activation (a^(L) in (0, 1)), not {activation}")
+
+
+#: bounds on a network that gets code (and is trained), checked before any work starts
+MAX_DEPTH = 256
+MAX_WIDTH = 100_000
+MAX_PARAMETERS = 50_000_000  # 400 MB of float64 weights
+
+
+def check_size(widths: Sequence[int]) -> None:
+    """Raise CodegenError when the depth, a width or the number of parameters is out of bounds."""
+    if len(widths) - 1 > MAX_DEPTH:
+        raise CodegenError(f"widths: {len(widths) - 1} layers of weights; at most {MAX_DEPTH}")
+    if max(widths) > MAX_WIDTH:
+        raise CodegenError(f"widths: a layer of {max(widths)} neurons; at most {MAX_WIDTH:,} per layer")
+    parameters = sum(widths[p] * (widths[p - 1] + 1) for p in range(1, len(widths)))
+    if parameters > MAX_PARAMETERS:
+        raise CodegenError(f"widths {'-'.join(map(str, widths))}: {parameters:,} parameters; at most {MAX_PARAMETERS:,}")
 
 
 def check_network(net: Network) -> None:
@@ -115,8 +99,13 @@ def check_network(net: Network) -> None:
     check_kind(net.activation, net.loss)
     if net.widths is None:
         raise CodegenError("give concrete widths (input first, e.g. 784,128,10): the code checks shapes")
+    check_size(net.widths)
     if net.network != "general":
         raise CodegenError("generate code for the general network (a single-neuron network is widths 1,1,…)")
+    if net.softmax_output and net.widths[-1] == 1:
+        raise CodegenError(f"a softmax over ONE output neuron is the constant 1: the {net.loss} loss is then 0 "
+                           "and teaches nothing; for two classes with one output use the sigmoid activation and "
+                           "--loss binary-cross-entropy (or give the last layer one neuron per class)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,7 +116,7 @@ class _ScalarPrinter(NumPyPrinter):
     """SymPy's NumPy printer with ``np.`` for ``numpy.`` and 1/n written as a quotient; symbols
     must be whitelisted variable names, and ``log`` of the softmax output becomes log-softmax."""
 
-    def __init__(self, log_of: dict[str, str] | None = None) -> None:
+    def __init__(self, log_of: dict[sp.Expr, str] | None = None) -> None:
         super().__init__({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
         self.log_of = log_of or {}
         self.helpers: set[str] = set()
@@ -144,9 +133,10 @@ class _ScalarPrinter(NumPyPrinter):
 
     def _print_log(self, expr: sp.Expr) -> str:
         arg = expr.args[0]
-        if isinstance(arg, sp.Symbol) and arg.name in self.log_of:
-            self.helpers.add("_log_softmax")
-            return f"_log_softmax({self.log_of[arg.name]})"
+        if arg in self.log_of:
+            code = self.log_of[arg]
+            self.helpers.update(h for h in templates.HELPERS if code.startswith(h + "("))
+            return code
         return f"np.log({self._print(arg)})"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
@@ -170,14 +160,10 @@ _ATOM, _POW, _UNARY, _MUL, _ADD = 100, 90, 80, 70, 60
 
 @dataclass
 class _TreePrinter:
-    """A matrix tree → one NumPy expression.  Records the variables and helpers it used."""
+    """A matrix tree → one NumPy expression.  Records the variables it used."""
 
     net: Network
-    activation: str
-    #: layers whose A is σ(Z) (so that σ′(Z) may be written in A)
-    sigma_layers: frozenset[int]
     used: set[str] = field(default_factory=set)
-    helpers: set[str] = field(default_factory=set)
 
     def code(self, m: matrix.MatrixExpr) -> str:
         return self._code(m)[0]
@@ -241,27 +227,38 @@ class _TreePrinter:
         return f"{self._wrap(v, _ATOM)}[:, None]", _ATOM
 
     def _function(self, m: matrix.ElementwiseFunction) -> tuple[str, int]:
-        f = m.func
-        if m.column_arg or not issubclass(f, (ActivationFunction, ActivationPrime)):
-            raise CodegenError(f"no NumPy form for {f.__name__}: the generic fragment's Ψ has no numbers")
-        if f.activation != self.activation:
-            raise CodegenError(f"σ of {f.activation} in a {self.activation} network")
-        if issubclass(f, ActivationFunction):
-            code, helpers = SIGMA_CODE[f.activation]
-            self.helpers.update(helpers)
-            return code.format(Z=self._wrap(m.arg, _ATOM)), _ATOM
-        prime_in_a = ACTIVATIONS[f.activation].prime_in_a
-        if prime_in_a is not None and isinstance(m.arg, matrix.Named) and m.arg.quantity == "Z":
-            p = self.net.layer(m.arg.tag or "")
-            if p in self.sigma_layers:
-                # σ′(z) written in a = σ(z): the identity the prover uses (Activation.prime_in_a)
-                a = variable("A", p)
-                self.used.add(a)
-                expr = sp.sympify(prime_in_a(sp.Symbol(a)))
-                return _ScalarPrinter().doprint(expr), (_ATOM if expr.is_Atom else _ADD)
-        code, helpers, prec = PRIME_FROM_Z[f.activation]
-        self.helpers.update(helpers)
-        return code.format(Z=self._wrap(m.arg, _ATOM)), prec
+        """σ and σ′ are printed as statements (``statements``), where they can work in place."""
+        raise CodegenError(f"no NumPy expression for {m.func.__name__} in {matrix.to_unicode(m)}: σ and σ′ "
+                           "are computed by statements")
+
+
+def _prime_factor(net: Network, m: matrix.MatrixExpr) -> int | None:
+    """Layer p when ``m`` is σ′(Z^(p)) of the network's activation, else None."""
+    if isinstance(m, matrix.ElementwiseFunction) and issubclass(m.func, ActivationPrime) and not m.column_arg \
+            and m.func.activation == net.activation and isinstance(m.arg, matrix.Named) and m.arg.quantity == "Z":
+        return net.layer(m.arg.tag or "")
+    return None
+
+
+def statements(pr: _TreePrinter, target: str, m: matrix.MatrixExpr) -> list[str]:
+    """``target`` = the matrix tree ``m``, as statements that allocate ``target`` once and then
+    work on it in place: a Hadamard product with σ′(Z^(p)) becomes the activation's in-place
+    statements (templates.PRIME_STATEMENTS), the mean's factor 1/n a final ``*=``."""
+    net = pr.net
+    if isinstance(m, matrix.Scale) and m.factor != -1 and net.n in m.factor.free_symbols:
+        if m.factor.free_symbols - {net.n} or m.factor.has(sp.Indexed):
+            raise CodegenError(f"cannot print the factor {m.factor}")
+        pr.used.add("n")
+        return statements(pr, target, m.arg) + [f"{target} *= {scalar_code(m.factor)}"]
+    if isinstance(m, matrix.Hadamard):
+        p = _prime_factor(net, m.right)
+        if p is not None:
+            fill = {"D": target, "p": p}
+            pr.used.update(x.format(**fill) for x in templates.PRIME_NEEDS[net.activation])
+            return statements(pr, target, m.left) + [x.format(**fill) for x in templates.PRIME_STATEMENTS[net.activation]]
+    code = pr.code(m)
+    # a bare name would make the in-place statements above write into another array: copy it
+    return [f"{target} = {code}.copy()" if _VARIABLE.match(code) else f"{target} = {code}"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,15 +267,15 @@ class _TreePrinter:
 
 @dataclass(frozen=True)
 class Rule:
-    """One emitted rule: layer p's Δ, ∇W or ∇B as a matrix tree, the code that computes it, and
-    the proof of its index translation against ``sympy.diff``."""
+    """One emitted rule: layer p's G, ∇W or ∇B as a matrix tree, the statements that compute it,
+    and the proof of its index translation against ``sympy.diff``."""
 
     quantity: str
     layer: int
     tag: str
     tree: matrix.MatrixExpr
     target: str
-    code: str
+    code: tuple[str, ...]
     uses: tuple[str, ...]
     verdict: proof.Verdict | None = None
     #: in the "rules" proof mode: the rule that was proved (at layer l or L) and prints as this one
@@ -286,8 +283,14 @@ class Rule:
 
     @property
     def formula(self) -> str:
-        lhs = {"delta": f"Δ^({self.tag})", "w": f"∇W^({self.tag})", "b": f"∇B^({self.tag})"}[self.quantity]
-        return f"{lhs} = {matrix.to_unicode(self.tree)}"
+        return formula(self.quantity, self.tag, self.tree)
+
+
+def formula(quantity: str, tag: object, m: matrix.MatrixExpr) -> str:
+    """``G^(L) = (1/n) (A^(L) − Y) ⊙ σ′(Z^(L))``: the rule as the header and the docstrings show it
+    (the matrix printer names the error term Δ; the code's D<p> is G^(p) = Δ^(p)/n)."""
+    lhs = {"delta": f"G^({tag})", "w": f"∇W^({tag})", "b": f"∇B^({tag})"}[quantity]
+    return f"{lhs} = {matrix.to_unicode(m).replace('Δ^(', 'G^(')}"
 
 
 def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | None]:
@@ -296,21 +299,61 @@ def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | N
 
 
 def _lhs(net: Network, quantity: str, p: int) -> sp.Expr:
+    """∂L/∂z^(p)_iX (G), ∂L/∂w^(p)_XY or ∂L/∂b^(p)_X: the mean loss's gradients."""
     rows, cols = _free(net, quantity, p)
-    return {"w": derive.Partial(net.L, net.w(p)[rows, cols]), "b": derive.Partial(net.L, net.b(p)[rows]),
-            "delta": net.delta(p)[rows, cols]}[quantity]
+    den = {"w": net.w(p)[rows, cols], "b": net.b(p)[rows], "delta": net.z(p)[rows, cols]}[quantity]
+    return derive.Partial(net.L, den)
+
+
+def _delta_tree(net: Network, p: int) -> matrix.MatrixExpr:
+    """Δ^(p) as derived, except at the output of the binary cross-entropy, whose derived form
+    (−y/a + (1−y)/(1−a)) σ′(z) is 0·∞ where a rounds to 0 or 1: there A^(L) − Y, the same value
+    (σ′ = a(1−a)), which ``prove_tree`` proves equal to ``sympy.diff`` like every other rule."""
+    if p == net.D and net.loss == "binary-cross-entropy":
+        return matrix.Sub(matrix.Named("A", str(net.tag(p))), matrix.Named("Y"))
+    rows, cols = _free(net, "delta", p)
+    return matrix.from_index(net, derive.local_gradient(net, "delta", p), rows, cols)
 
 
 def tree(net: Network, quantity: str, p: int) -> matrix.MatrixExpr:
-    """The matrix form of layer p's rule, read off the derived index form."""
+    """The matrix form of layer p's rule in terms of G^(p) = ∂L/∂Z^(p) = Δ^(p)/n, read off the
+    derived index form: G^(L) = (1/n) Δ^(L), G^(l) = (G^(l+1) W^(l+1)) ⊙ σ′(Z^(l)) (the Δ
+    recurrence is linear, so it carries the 1/n along), ∇W^(p) = G^(p)ᵀ A^(p-1) and ∇B^(p) = Σᵢ G^(p)
+    (the derived (1/n) Δᵀ A, …, with 1/n taken out).  So the mean's 1/n is multiplied in once,
+    at the output layer, not twice per layer."""
+    if quantity == "delta":
+        m = _delta_tree(net, p)
+        return matrix.Scale(1 / net.n, m) if p == net.D else m
     rows, cols = _free(net, quantity, p)
-    return matrix.from_index(net, derive.local_gradient(net, quantity, p), rows, cols)
+    m = matrix.from_index(net, derive.local_gradient(net, quantity, p), rows, cols)
+    if not (isinstance(m, matrix.Scale) and net.n in m.factor.free_symbols):
+        raise CodegenError(f"∇{quantity.upper()}^({net.tag(p)}) = {matrix.to_unicode(m)} is not a mean over the samples")
+    rest = sp.simplify(m.factor * net.n)
+    return m.arg if rest == 1 else matrix.Scale(rest, m.arg)
+
+
+def _as_partials(net: Network, e: sp.Expr) -> sp.Expr:
+    """δ^(q)_IX in a translated tree (the G^(q) of the code) → ∂L/∂z^(q)_IX, what G^(q) stands for."""
+    def swap(f: sp.Indexed) -> sp.Expr:
+        ref = derive.classify(net, f)
+        assert ref is not None and ref.layer is not None
+        return derive.Partial(net.L, net.z(ref.layer)[f.indices])
+
+    def is_delta(f: sp.Expr) -> bool:
+        if not isinstance(f, sp.Indexed):
+            return False
+        ref = derive.classify(net, f)
+        return ref is not None and ref.quantity == "delta"
+
+    return e.replace(is_delta, swap)
 
 
 def prove_tree(net: Network, quantity: str, p: int, m: matrix.MatrixExpr, timeout: float = 30.0) -> proof.Verdict:
-    """Prove the matrix rule, entry by entry (``matrix.to_index``), equal to ``sympy.diff``."""
+    """Prove the matrix rule, entry by entry (``matrix.to_index``, G^(q) read as ∂L/∂z^(q)),
+    equal to ``sympy.diff`` of the mean loss."""
     rows, cols = _free(net, quantity, p)
-    return proof.prove(_lhs(net, quantity, p), matrix.to_index(net, m, rows, cols), net, timeout=timeout)
+    rhs = _as_partials(net, matrix.to_index(net, m, rows, cols))
+    return proof.prove(_lhs(net, quantity, p), rhs, net, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -318,31 +361,31 @@ class Forward:
     """Layer p of the forward pass, printed from the network's own definitions."""
 
     layer: int
-    z_code: str
-    a_code: str
-    helpers: tuple[str, ...]
+    code: tuple[str, ...]
 
 
 def _forward(net: Network, p: int) -> Forward:
     """Z^(p) = A^(p-1) W^(p)ᵀ + B^(p) from ``Network.z_definition`` (the Σ part through
-    ``matrix.from_index``, the bias broadcast over the rows), A^(p) from ``a_definition``."""
+    ``matrix.from_index``, then the bias added in place), A^(p) from ``a_definition``: σ(Z^(p))
+    or the softmax, by the fixed statements of ``templates``."""
     i, X = net.i, net.letter(p)
     zdef = net.z_definition(p, i, X)
     bias = net.b(p)[X]
     rest = sp.Add(*[t for t in sp.Add.make_args(zdef) if t != bias])
     if rest == zdef:
         raise CodegenError(f"z^({net.tag(p)}) has no bias term: the forward pass no longer matches")
-    pr = _TreePrinter(net, net.activation, frozenset())
-    z = f"{pr.code(matrix.from_index(net, rest, i, X))} + {variable('B', p)}"
-    helpers = set(pr.helpers)
+    pr = _TreePrinter(net)
+    Z = variable("Z", p)
+    code = [f"{Z} = {pr.code(matrix.from_index(net, rest, i, X))}", f"{Z} += {variable('B', p)}"]
     if net.softmax_output and p == net.D:
-        a = f"_softmax({variable('Z', p)})"
-        helpers.add("_softmax")
+        code += [x.format(p=p) for x in templates.SOFTMAX_STATEMENTS]
     else:
         am = matrix.from_index(net, net.a_definition(p, i, X), i, X)
-        a = pr.code(am)
-        helpers |= pr.helpers
-    return Forward(p, z, a, tuple(sorted(helpers)))
+        if not (isinstance(am, matrix.ElementwiseFunction) and issubclass(am.func, ActivationFunction)
+                and am.arg == matrix.Named("Z", str(net.tag(p)))):
+            raise CodegenError(f"a^({net.tag(p)}) = {matrix.to_unicode(am)} is not σ(Z^({net.tag(p)}))")
+        code += [x.format(p=p) for x in templates.SIGMA_STATEMENTS[net.activation]]
+    return Forward(p, tuple(code))
 
 
 @dataclass(frozen=True)
@@ -363,26 +406,39 @@ class Plan:
     def layer_rules(self, p: int) -> list[Rule]:
         return [r for r in self.rules if r.layer == p]
 
+    @property
+    def verdicts(self) -> list[proof.Verdict]:
+        """What was proved for this code: one verdict per rule, or per generic rule."""
+        if self.proof_mode == "network":
+            return [r.verdict for r in self.rules if r.verdict is not None]
+        return [v for _, v in self.generic_proofs]
+
+
+#: deepest network whose every rule ``--proof network`` proves one by one (the cost roughly doubles per
+#: layer: about 26 s at depth 8 on a 2-core machine); the default "rules" mode is linear in depth
+NETWORK_PROOF_MAX_DEPTH = 6
+
 
 @lru_cache(maxsize=128)
 def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> Plan:
     """Derive, translate, (prove) and print the rules of a network of this depth (cached)."""
     if proof_mode not in PROOF_MODES:
         raise CodegenError(f"unknown proof mode {proof_mode!r}: choose {', '.join(PROOF_MODES)}")
+    if proof_mode == "network" and depth > NETWORK_PROOF_MAX_DEPTH:
+        raise CodegenError(f"--proof network proves every rule of this network one by one, at a cost that doubles "
+                           f"per layer: at most {NETWORK_PROOF_MAX_DEPTH} layers of weights (this one has {depth}); "
+                           f"--proof rules proves the per-layer rules once, for any depth")
     check_kind(activation, loss)
     net = Network(depth=depth, activation=activation, loss=loss)
-    sigma_layers = frozenset(p for p in range(1, depth + 1) if not (net.softmax_output and p == depth))
     rules: list[Rule] = []
-    helpers: set[str] = set()
     for p in range(depth, 0, -1):
         for q in EMITTED:
             m = tree(net, q, p)
-            pr = _TreePrinter(net, activation, sigma_layers)
-            code = pr.code(m)
-            helpers |= pr.helpers
+            pr = _TreePrinter(net)
             target = {"delta": variable("Delta", p), "w": f"dW{p}", "b": f"dB{p}"}[q]
+            code = statements(pr, target, m)
             verdict = prove_tree(net, q, p, m) if proof_mode == "network" else None
-            rules.append(Rule(q, p, str(net.tag(p)), m, target, code, tuple(sorted(pr.used)), verdict))
+            rules.append(Rule(q, p, str(net.tag(p)), m, target, tuple(code), tuple(sorted(pr.used)), verdict))
     generic = generic_proofs(activation, loss) if proof_mode == "rules" else ()
     if generic:
         hidden, output = generic[:len(EMITTED)], generic[len(EMITTED):]
@@ -390,20 +446,23 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> P
                          proved_as=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][0])
                  for r in rules]
     forward = tuple(_forward(net, p) for p in range(1, depth + 1))
-    for f in forward:
-        helpers |= set(f.helpers)
-    out = variable("A", depth)
-    lp = _ScalarPrinter({out: variable("Z", depth)} if net.softmax_output else None)
-    term = losses.LOSSES[loss].term
+    out, zout = variable("A", depth), variable("Z", depth)
+    log_of: dict[sp.Expr, str] = {}
+    if net.softmax_output:
+        log_of[sp.Symbol(out)] = f"_log_softmax({zout})"
+    elif loss == "binary-cross-entropy":
+        log_of[sp.Symbol(out)] = templates.LOG_SIGMOID.format(p=depth)
+        log_of[1 - sp.Symbol(out)] = templates.LOG_ONE_MINUS_SIGMOID.format(p=depth)
+    lp = _ScalarPrinter(log_of)
+    term = net.loss_spec.term
     assert term is not None
     loss_code = lp.doprint(term(sp.Symbol(out), sp.Symbol("Y")))
-    helpers |= lp.helpers
-    return Plan(depth, activation, loss, tuple(rules), forward, loss_code, tuple(sorted(helpers)), proof_mode,
+    return Plan(depth, activation, loss, tuple(rules), forward, loss_code, tuple(sorted(lp.helpers)), proof_mode,
                 generic)
 
 
 def generic_proofs(activation: str, loss: str) -> tuple[tuple[str, proof.Verdict], ...]:
-    """The rules that every layer's code is printed from, proved once: Δ, ∇W, ∇B at the generic
+    """The rules that every layer's code is printed from, proved once: G, ∇W, ∇B at the generic
     layer l (below an arbitrary upstream Ψ, so they hold at every hidden layer of every network)
     and at the output layer L of this loss.  The code of layer p prints the same trees with the
     layer tags moved (``derive.retag``), which renames and proves nothing new."""
@@ -414,8 +473,7 @@ def _proofs(net: Network, p: int) -> tuple[tuple[str, proof.Verdict], ...]:
     out = []
     for q in EMITTED:
         m = tree(net, q, p)
-        lhs = {"delta": f"Δ^({net.tag(p)})", "w": f"∇W^({net.tag(p)})", "b": f"∇B^({net.tag(p)})"}[q]
-        out.append((f"{lhs} = {matrix.to_unicode(m)}", prove_tree(net, q, p, m)))
+        out.append((formula(q, net.tag(p), m), prove_tree(net, q, p, m)))
     return tuple(out)
 
 
@@ -440,9 +498,9 @@ def _indent(text: str, n: int = 4) -> str:
 
 
 def _args(names: set[str] | Sequence[str]) -> list[str]:
-    """Arguments in a fixed, readable order: Δ above, W above, A, Z of this layer down, Y, n."""
+    """Arguments in a fixed, readable order: G above, W above, A, E, Z of this layer down, Y, n."""
     def key(s: str) -> tuple[int, int, str]:
-        order = {"D": 0, "W": 1, "A": 2, "Z": 3, "Y": 4, "n": 5}
+        order = {"D": 0, "W": 1, "A": 2, "E": 3, "Z": 4, "Y": 5, "n": 6}
         head = s.rstrip("0123456789")
         num = int(s[len(head):]) if s[len(head):] else 0
         return order.get(head, 9), -num, s
@@ -455,114 +513,91 @@ def _verdict_text(v: proof.Verdict | None) -> str:
     return f"{v.verdict} ({v.method})" if v.method else v.verdict
 
 
-def _layer_function(pl: Plan, net: Network, p: int) -> str:
-    rules = pl.layer_rules(p)
-    delta = variable("Delta", p)
-    args = _args({u for r in rules for u in r.uses} - {delta})
+def _shape(net: Network, name: str) -> str:
+    """The shape of a variable of the generated code, for docstrings: ``n × 128``."""
     widths = net.widths
     assert widths is not None
-    doc = [f"Layer {net.tag(p)} (p = {p}, {widths[p - 1]} → {widths[p]} neurons): Δ, ∇W, ∇B.", ""]
+    head = name.rstrip("0123456789")
+    p = int(name[len(head):]) if name[len(head):] else net.D
+    return {"W": f"{widths[p]} × {widths[p - 1] if p else '?'}", "B": f"({widths[p]},)", "dW": f"{widths[p]} × "
+            f"{widths[p - 1] if p else '?'}", "dB": f"({widths[p]},)", "n": "the number of samples"}.get(
+        head, f"n × {widths[p]}")
+
+
+def _layer_function(pl: Plan, net: Network, p: int) -> str:
+    rules = pl.layer_rules(p)
+    args = _args({u for r in rules for u in r.uses} - {r.target for r in rules})
+    widths = net.widths
+    assert widths is not None
+    doc = [f"Layer {net.tag(p)} (p = {p}, {widths[p - 1]} → {widths[p]} neurons): G, ∇W, ∇B.", ""]
     for r in rules:
         doc.append(f"{r.formula}")
         same = r.proved_as.split(" = ")[0] == r.formula.split(" = ")[0]
         doc.append(f"    {_verdict_text(r.verdict)}" + (f", as {r.proved_as.split(' = ')[0]}"
                                                          if r.proved_as and not same else ""))
+    doc.append("")
+    doc.append("Shapes: " + ", ".join(f"{a} {_shape(net, a)}" for a in args if a != "n")
+               + "; returns " + ", ".join(f"{r.target} {_shape(net, r.target)}" for r in rules) + ".")
     body = [f"def layer_{p}({', '.join(args)}):", _indent('"""' + "\n".join(doc) + '\n"""')]
     for r in rules:
-        body.append(f"    {r.target} = {r.code}")
+        body += [f"    {line}" for line in r.code]
     body.append(f"    return {', '.join(r.target for r in rules)}")
     return "\n".join(body)
 
 
-def _header(pl: Plan, net: Network) -> str:
+def command(net: Network, proof_mode: str, output: str | None) -> str:
+    """The command line that writes this module (it goes into the header)."""
+    widths = ",".join(map(str, net.widths or ()))
+    out = "" if output is None else f" -o {output}"
+    return f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss} --proof {proof_mode}{out}"
+
+
+def _header(pl: Plan, net: Network, output: str | None) -> str:
     widths = "-".join(map(str, net.widths or ()))
     lines = [
-        f"Gradients of a {widths} network ({pl.activation}, {pl.loss} loss), generated by derivator {__version__}.",
+        f"Gradients of a {widths} network ({pl.activation}, {pl.loss} loss).",
+        "",
+        f"Generated by derivator {__version__} with SymPy {sp.__version__}; regenerate with",
+        f"  {command(net, pl.proof_mode, output)}",
         "",
         "How this code was derived:",
-        "  The four per-layer rules of backpropagation were derived with sympy.diff of the loss on a",
-        "  generic layer (derivator.derive.rules); their matrix form was read off the index form",
-        "  (derivator.matrix.from_index) and printed as NumPy: a matrix product is @, a Hadamard",
-        "  product *, a sum over the samples .sum(axis=0).  Nothing in it was written by hand.",
-        "  Conventions: rows are samples; A^(p), Z^(p), Δ^(p) (D<p>) are n × n_p; W^(p) is n_p × n_(p-1)",
+        "  The per-layer rules of backpropagation were derived with sympy.diff of the loss on a generic",
+        "  layer (derivator.engine.derive.rules); their matrix form was read off the index form",
+        "  (derivator.engine.matrix.from_index) and printed as NumPy: a matrix product is @, a Hadamard",
+        "  product *, a sum over the samples .sum(axis=0).  The code carries G^(p) = ∂L/∂Z^(p) = Δ^(p)/n",
+        "  (D<p>), so that the mean's 1/n is multiplied in once, at the output layer.",
+        "  Conventions: rows are samples; A^(p), Z^(p), G^(p) are n × n_p; W^(p) is n_p × n_(p-1)",
         "  (row j holds the weights of neuron j); B^(p) has n_p entries; layer 0 is the input X.",
-        f"  Loss: {losses.LOSSES[pl.loss].description}.",
+        f"  Loss: {net.loss_spec.description}.",
         f"  Activation: {ACTIVATIONS[pl.activation].description}.",
+        "",
+        "What is a fixed template, written by hand and the same for every network",
+        "(derivator/codegen/templates.py): how σ(Z), the softmax and σ′(Z) are computed (in place, and",
+        "accurately where they saturate: σ′ from z, not from a), the shape and dtype checks, the loss's",
+        "ln a in terms of Z, init_params, save_params and load_params.",
         "",
     ]
     if pl.proof_mode == "network":
-        lines.append("How it was proved: each rule below, translated back entry by entry (matrix.to_index), against")
-        lines.append("sympy.diff of this network's loss (derivator.proof.prove):")
+        lines.append("How it was proved: each rule below, translated back entry by entry (matrix.to_index, G^(p) read")
+        lines.append("as ∂L/∂z^(p)), against sympy.diff of this network's loss (derivator.engine.proof.prove):")
         for r in pl.rules:
-            lines.append(f"  {r.formula:<44} {_verdict_text(r.verdict)}")
+            lines.append(f"  {r.formula:<50} {_verdict_text(r.verdict)}")
     elif pl.proof_mode == "rules":
         lines.append("How it was proved: the rules the code is printed from, translated back entry by entry")
-        lines.append("(matrix.to_index), against sympy.diff of the loss (derivator.proof.prove), at the generic")
-        lines.append("layer l (below any layers, so at every hidden layer) and at the output layer L:")
+        lines.append("(matrix.to_index, G^(p) read as ∂L/∂z^(p)), against sympy.diff of the loss")
+        lines.append("(derivator.engine.proof.prove), at the generic layer l (below any layers, so at every hidden")
+        lines.append("layer) and at the output layer L:")
         for text, v in pl.generic_proofs:
-            lines.append(f"  {text:<44} {_verdict_text(v)}")
+            lines.append(f"  {text:<50} {_verdict_text(v)}")
         lines.append("Layer p's code prints the same trees with the layer tags moved.")
     else:
         lines.append("Not proved (generated with proofs switched off).")
-    lines += ["", "Use: gradients(params, X, Y) -> [(dW1, dB1), …]; forward(params, X); loss(params, X, Y).",
-              "params is [(W1, B1), (W2, B2), …], layer 1 first; float32 arrays give float32 gradients."]
+    lines += ["", "Use: gradients(params, X, Y) -> [(dW1, dB1), …]; loss_and_gradients(params, X, Y) -> (L, [...]);",
+              "forward(params, X); loss(params, X, Y); init_params(seed); save_params / load_params (.npz).",
+              "params is [(W1, B1), (W2, B2), …], layer 1 first.  Every array is float32 or float64, all of one",
+              "dtype, and the results keep it; X has n ≥ 1 rows.  Like PyTorch, nothing here warns: an inf or",
+              "NaN input propagates to the results it reaches."]
     return '"""' + "\n".join(lines) + '\n"""'
-
-
-_EXPLAIN = '''def _explain(params, X, Y):
-    """Raise ValueError naming the first array whose shape does not fit WIDTHS."""
-    if not isinstance(params, (list, tuple)) or len(params) != len(WIDTHS) - 1:
-        raise ValueError(f"params: expected a list of {len(WIDTHS) - 1} (W, B) pairs, layer 1 first, "
-                         f"for this {WIDTHS_TEXT} network")
-    arrays = [("X", X, (None, WIDTHS[0]))]
-    for p, pair in enumerate(params, 1):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ValueError(f"params[{p - 1}]: expected a pair (W{p}, B{p})")
-        arrays.append((f"W{p}", pair[0], (WIDTHS[p], WIDTHS[p - 1])))
-        arrays.append((f"B{p}", pair[1], (WIDTHS[p],)))
-    if Y is not None:
-        arrays.append(("Y", Y, (X.shape[0], WIDTHS[-1])))
-    for name, a, want in arrays:
-        if not isinstance(a, np.ndarray):
-            raise ValueError(f"{name} is a {type(a).__name__}: expected a numpy array")
-        if a.ndim != len(want) or any(w is not None and s != w for s, w in zip(a.shape, want)):
-            shown = "(" + ", ".join("n" if w is None else str(w) for w in want) + ("," if len(want) == 1 else "") + ")"
-            raise ValueError(f"{name} has shape {a.shape}; this {WIDTHS_TEXT} network needs {shown}"
-                             + (" (W^(p) is n_p x n_(p-1))" if name.startswith("W") else "")
-                             + (" (one row per sample of X)" if name == "Y" else ""))
-    raise ValueError("params: the arrays do not fit WIDTHS")'''
-
-
-def _check_source(depth: int, widths: Sequence[int]) -> str:
-    """``_check``: one tuple comparison of every shape (it runs on every call, so it is cheap);
-    only when it fails does ``_explain`` find the array to blame.  Dtypes are NumPy's business:
-    the gradients come out in the dtype the inputs promote to (float32 in, float32 out)."""
-    names = [n for p in range(1, depth + 1) for n in (variable("W", p), variable("B", p))]
-    want = [(widths[p], widths[p - 1]) if k == 0 else (widths[p],)
-            for p in range(1, depth + 1) for k in (0, 1)]
-    got = ", ".join(f"{n}.shape" for n in names)
-    expect = ", ".join(repr(w) for w in want)
-    return "\n".join([
-        "def _check(params, X, Y=None):",
-        '    """Return quietly when every array has the shape WIDTHS asks for, else explain which does not."""',
-        "    try:",
-        "        " + _unpack(depth),
-        f"        if ({got}, X.shape[1:]) == ({expect}, ({widths[0]},)) and (",
-        f"                Y is None or Y.shape == (X.shape[0], {widths[-1]})):",
-        "            return",
-        "    except (TypeError, ValueError, AttributeError):",
-        "        pass",
-        "    _explain(params, X, Y)",
-    ])
-
-
-def _forward_lines(pl: Plan) -> list[str]:
-    lines = ["    A0 = X"]
-    for f in pl.forward:
-        p = f.layer
-        lines.append(f"    {variable('Z', p)} = {f.z_code}")
-        lines.append(f"    {variable('A', p)} = {f.a_code}")
-    return lines
 
 
 def _unpack(depth: int) -> str:
@@ -570,16 +605,36 @@ def _unpack(depth: int) -> str:
         ("," if depth == 1 else "") + " = params"
 
 
-def module_source(net: Network, proof_mode: str = "network") -> str:
-    """The standalone module for ``net``: readable, NumPy only, deterministic."""
+def _check_source(depth: int, widths: Sequence[int]) -> str:
+    """``_check``: one comparison of every shape and dtype (it runs on every call, so it is cheap);
+    only when it fails does ``_explain`` find the array to blame."""
+    names = [n for p in range(1, depth + 1) for n in (variable("W", p), variable("B", p))]
+    want = [(widths[p], widths[p - 1]) if k == 0 else (widths[p],) for p in range(1, depth + 1) for k in (0, 1)]
+    return templates.CHECK.format(unpack=_unpack(depth), shapes=", ".join(f"{n}.shape" for n in names),
+                                  want=", ".join(repr(w) for w in want), inputs=widths[0], outputs=widths[-1],
+                                  same=" ".join(f"is {n}.dtype" for n in names))
+
+
+def _errstate(body: list[str]) -> list[str]:
+    """The body of a public function under np.errstate(all="ignore"): like PyTorch, never a warning."""
+    return ['    with np.errstate(all="ignore"):'] + ["        " + line for line in body]
+
+
+def module_source(net: Network, proof_mode: str = "rules", output: str | None = None) -> str:
+    """The standalone module for ``net``: readable, NumPy only, deterministic.  ``output`` is the
+    path the module is written to, for the regeneration command in its header."""
     check_network(net)
     pl = plan(net.D, net.activation, net.loss, proof_mode)
     D = net.D
     widths = net.widths
     assert widths is not None
-    all_vars = ["A0"] + [v for p in range(1, D + 1) for v in (variable("Z", p), variable("A", p))]
+    # what _forward returns: the arrays the backward pass reads, and what the loss reads, in the order computed
+    needed = {u for r in pl.rules for u in r.uses if u[0] in "AEZ"} | {variable("A", D)}
+    if re.search(rf"\bZ{D}\b", pl.loss_code):
+        needed.add(variable("Z", D))
+    fwd = sorted(needed, key=lambda v: (int(v[1:]), "ZEA".index(v[0])))
     head = "\n".join([
-        _header(pl, net),
+        _header(pl, net, output),
         "",
         "import numpy as np",
         "",
@@ -587,48 +642,65 @@ def module_source(net: Network, proof_mode: str = "network") -> str:
         f"WIDTHS_TEXT = {'-'.join(map(str, widths))!r}",
         f"ACTIVATION = {pl.activation!r}",
         f"LOSS = {pl.loss!r}",
+        "_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))",
     ])
-    parts = [HELPERS[h] for h in pl.helpers]
-    parts.append(_check_source(D, widths))
-    parts.append(_EXPLAIN)
-    fwd_doc = ["Every Z^(p) = A^(p-1) W^(p)ᵀ + B^(p) and A^(p) of the network (A0 is X), from its definitions."]
+    parts = [templates.HELPERS[h] for h in pl.helpers]
+    parts += [_check_source(D, widths), templates.EXPLAIN, templates.INIT_PARAMS, templates.SAVE_LOAD]
+    fwd_lines = ["    " + _unpack(D), "    A0 = X"]
+    if net.activation == "sigmoid":
+        fwd_lines.append("    lim = 709.0 if X.itemsize == 8 else 88.0  # e^lim is finite in float64, float32")
+    fwd_lines += ["    " + line for f in pl.forward for line in f.code]
     parts.append("\n".join([
         "def _forward(params, X):",
-        _indent('"""' + "\n".join(fwd_doc) + '"""'),
-        "    " + _unpack(D),
-        *_forward_lines(pl),
-        f"    return {', '.join(all_vars)}",
+        f'    """{", ".join(fwd)}: the forward pass, from the definitions Z^(p) = A^(p-1) W^(p)ᵀ + B^(p), A^(p) = σ(Z^(p))'
+        + (' (the softmax at the output)' if net.softmax_output else '') + '."""',
+        *fwd_lines,
+        f"    return {', '.join(fwd)}",
     ]))
+    out = variable("A", D)
     parts.append("\n".join([
         "def forward(params, X):",
-        '    """The output activations A^(L) of the network for the samples in the rows of X."""',
+        f'    """The output activations A^(L) (n × {widths[-1]}) for the samples in the rows of X (n × {widths[0]})."""',
         "    _check(params, X)",
-        "    return _forward(params, X)[-1]",
+        *_errstate([f"return _forward(params, X)[{fwd.index(out)}]"]),
     ]))
-    loss_desc = losses.LOSSES[pl.loss].description
+    loss_desc = net.loss_spec.description
+    loss_line = f"L = float(np.sum({pl.loss_code})) / X.shape[0]"
     parts.append("\n".join([
         "def loss(params, X, Y):",
-        f'    """{loss_desc}."""',
+        f'    """The mean loss L: {loss_desc}."""',
         "    _check(params, X, Y)",
-        f"    {', '.join(all_vars)} = _forward(params, X)",
-        f"    return float(np.sum({pl.loss_code})) / X.shape[0]",
+        *_errstate([f"{', '.join(fwd)} = _forward(params, X)", loss_line, "return L"]),
     ]))
     for p in range(D, 0, -1):
         parts.append(_layer_function(pl, net, p))
-    grad = [
-        "def gradients(params, X, Y):",
-        '    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …], for the batch X (samples × inputs)."""',
-        "    _check(params, X, Y)",
-        "    " + _unpack(D),
-        "    n = X.shape[0]",
-        f"    {', '.join(all_vars)} = _forward(params, X)",
-    ]
+    bwd = [v for v in fwd if v in {u for r in pl.rules for u in r.uses}]
+    back = ["def _backward(params, " + ", ".join(bwd) + ", Y):",
+            '    """Every layer\'s G, ∇W, ∇B, from the output layer down."""']
+    weights = sorted({u for r in pl.rules for u in r.uses if u[0] == "W"}, key=lambda v: int(v[1:]))
+    back += [f"    {w} = params[{int(w[1:]) - 1}][0]" for w in weights]
+    back.append("    n = Y.shape[0]")
     for p in range(D, 0, -1):
         rules = pl.layer_rules(p)
-        args = _args({u for r in rules for u in r.uses} - {variable("Delta", p)})
-        grad.append(f"    {', '.join(r.target for r in rules)} = layer_{p}({', '.join(args)})")
-    grad.append(f"    return [{', '.join(f'(dW{p}, dB{p})' for p in range(1, D + 1))}]")
-    parts.append("\n".join(grad))
+        args = _args({u for r in rules for u in r.uses} - {r.target for r in rules})
+        back.append(f"    {', '.join(r.target for r in rules)} = layer_{p}({', '.join(args)})")
+    back.append(f"    return [{', '.join(f'(dW{p}, dB{p})' for p in range(1, D + 1))}]")
+    parts.append("\n".join(back))
+    shapes = f"X is n × {widths[0]}, Y is n × {widths[-1]}; dW<p> has the shape of W<p>, dB<p> of B<p>"
+    parts.append("\n".join([
+        "def gradients(params, X, Y):",
+        f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
+        "    _check(params, X, Y)",
+        *_errstate([f"return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
+                   [f"{', '.join(fwd)} = _forward(params, X)", f"return _backward(params, {', '.join(bwd)}, Y)"]),
+    ]))
+    parts.append("\n".join([
+        "def loss_and_gradients(params, X, Y):",
+        f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
+        "    _check(params, X, Y)",
+        *_errstate([f"{', '.join(fwd)} = _forward(params, X)", loss_line,
+                    f"return L, _backward(params, {', '.join(bwd)}, Y)"]),
+    ]))
     source = head + "\n\n\n" + "\n\n\n".join(parts) + "\n"
     validate(source)
     return source
@@ -638,29 +710,47 @@ def module_source(net: Network, proof_mode: str = "network") -> str:
 # the whitelist
 
 
-_BUILTINS = {"len", "enumerate", "zip", "any", "isinstance", "type", "tuple", "list", "float", "str", "ValueError",
-             "TypeError", "AttributeError"}
-_NP_ATTRS = {"exp", "abs", "where", "tanh", "maximum", "logaddexp", "log", "sum", "ndarray"}
-_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "max", "startswith", "append", "join", "__name__"}
-_NAMES = {"_explain", "np", "params", "pair", "p", "a", "name", "want", "arrays", "shown", "s", "w", "E", "S", "Z",
-          "WIDTHS", "WIDTHS_TEXT", "ACTIVATION", "LOSS", "forward", "loss", "gradients", "_forward", "_check"}
+_BUILTINS = {"len", "enumerate", "zip", "any", "isinstance", "type", "tuple", "list", "float", "str", "range",
+             "ValueError", "TypeError", "AttributeError"}
+_NP_ATTRS = {"exp", "abs", "tanh", "cosh", "maximum", "minimum", "negative", "reciprocal", "logaddexp", "log", "sum",
+             "ndarray", "errstate", "float32", "float64", "dtype", "zeros", "sqrt", "random", "savez", "load"}
+_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "itemsize", "max", "copy", "astype", "startswith", "append", "join",
+                "__name__", "default_rng", "normal", "files"}
+_NAMES = {"_explain", "np", "params", "pair", "p", "a", "k", "f", "name", "want", "arrays", "shown", "missing", "s",
+          "w", "S", "Z", "L", "lim", "seed", "dtype", "rng", "path", "WIDTHS", "WIDTHS_TEXT", "ACTIVATION", "LOSS",
+          "_FLOATS", "forward", "loss", "gradients", "loss_and_gradients", "init_params", "save_params",
+          "load_params", "_forward", "_backward", "_check"}
 _LOCAL = re.compile(r"^layer_[1-9][0-9]{0,3}$")
 
 
+def _is_np(node: ast.expr, attr: str) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) \
+        and node.value.id == "np"
+
+
 def validate(source: str) -> None:
-    """Refuse generated source with any name, attribute, import or statement outside the whitelist."""
+    """Refuse generated source with any name, attribute, import or statement outside the whitelist;
+    ``np.load`` only with ``allow_pickle=False``, ``with`` only for ``np.errstate`` and ``np.load``."""
     tree_ = ast.parse(source)
-    allowed_stmt = (ast.FunctionDef, ast.Return, ast.Assign, ast.If, ast.For, ast.Raise, ast.Expr, ast.Import,
-                    ast.Try, ast.Pass)
+    allowed_stmt = (ast.FunctionDef, ast.Return, ast.Assign, ast.AugAssign, ast.If, ast.For, ast.Raise, ast.Expr,
+                    ast.Import, ast.Try, ast.Pass, ast.With)
     for node in ast.walk(tree_):
         if isinstance(node, ast.stmt) and not isinstance(node, allowed_stmt):
             raise CodegenError(f"generated code contains a {type(node).__name__} statement")
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.With):
+            if not all(isinstance(i.context_expr, ast.Call) and (_is_np(i.context_expr.func, "errstate")
+                       or _is_np(i.context_expr.func, "load")) for i in node.items):
+                raise CodegenError("generated code may use `with` for np.errstate and np.load only")
+        elif isinstance(node, ast.Call) and _is_np(node.func, "load"):
+            if not any(k.arg == "allow_pickle" and isinstance(k.value, ast.Constant) and k.value.value is False
+                       for k in node.keywords):
+                raise CodegenError("generated code may call np.load with allow_pickle=False only")
+        elif isinstance(node, ast.Import):
             if [(a.name, a.asname) for a in node.names] != [("numpy", "np")]:
                 raise CodegenError("generated code may import numpy as np only")
         elif isinstance(node, ast.Name):
-            ok = node.id in _BUILTINS or node.id in _NAMES or node.id in HELPERS or _VARIABLE.match(node.id) \
-                or _LOCAL.match(node.id)
+            ok = node.id in _BUILTINS or node.id in _NAMES or node.id in templates.HELPERS \
+                or _VARIABLE.match(node.id) or _LOCAL.match(node.id)
             if not ok:
                 raise CodegenError(f"refusing the name {node.id!r} in generated code")
         elif isinstance(node, ast.Attribute):
@@ -671,7 +761,7 @@ def validate(source: str) -> None:
             elif node.attr not in _ARRAY_ATTRS:
                 raise CodegenError(f"refusing the attribute .{node.attr} in generated code")
         elif isinstance(node, ast.FunctionDef):
-            if not (node.name in _NAMES or node.name in HELPERS or _LOCAL.match(node.name)):
+            if not (node.name in _NAMES or node.name in templates.HELPERS or _LOCAL.match(node.name)):
                 raise CodegenError(f"refusing the function name {node.name!r} in generated code")
             for a in node.args.args:
                 if not (_VARIABLE.match(a.arg) or a.arg in _NAMES):
@@ -699,8 +789,11 @@ class NumpyGradients:
         namespace: dict[str, Any] = {"__name__": "derivator_generated"}
         exec(compile(self.source, f"<derivator: {'-'.join(map(str, net.widths or ()))} {net.activation}>", "exec"),
              namespace)  # our own source, checked by validate()
-        #: the generated functions themselves (no conversion: NumPy's dtype promotion applies)
+        #: the generated module's namespace (load_params, save_params, …)
+        self.module = namespace
+        #: the generated functions themselves (no conversion: arrays must share one float dtype)
         self.gradients: Callable[..., Any] = namespace["gradients"]
+        self.loss_and_gradients_raw: Callable[..., Any] = namespace["loss_and_gradients"]
         self._forward: Callable[..., Any] = namespace["forward"]
         self._loss: Callable[..., Any] = namespace["loss"]
 
@@ -725,6 +818,10 @@ class NumpyGradients:
 
     def loss(self, params: Sequence[Sequence[Any]], X: Any, Y: Any) -> float:
         return self._loss(self._params(params), self._array(X), self._array(Y))
+
+    def loss_and_gradients(self, params: Sequence[Sequence[Any]], X: Any,
+                           Y: Any) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
+        return self.loss_and_gradients_raw(self._params(params), self._array(X), self._array(Y))
 
     def init_params(self, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
         """Weights ~ N(0, 1/n_(p-1)) (a unit-variance Z for unit-variance inputs), biases 0."""
@@ -759,9 +856,9 @@ def _cached(widths: tuple[int, ...], activation: str, loss: str, dtype: str, pro
     return NumpyGradients(Network(widths=widths, activation=activation, loss=loss), np.dtype(dtype), proof_mode)
 
 
-def write_module(net: Network, path: str, proof_mode: str = "network") -> str:
+def write_module(net: Network, path: str, proof_mode: str = "rules") -> str:
     """Write the standalone module to ``path`` (byte-identical for the same network); returns it."""
-    source = module_source(net, proof_mode)
+    source = module_source(net, proof_mode, path)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(source)
     return source

@@ -51,7 +51,10 @@ class Network:
             raise ValueError(f"unknown targets {self.targets!r}: choose {', '.join(TARGETS)}")
         acts.get(self.activation)
         if self.loss != "upstream":
-            losses.get(self.loss)
+            needs = losses.get(self.loss).activation
+            if needs is not None and self.activation != needs:
+                raise ValueError(f"the {self.loss} loss needs σ = {needs} (its a^(L) must lie in (0, 1)), "
+                                 f"not {self.activation}")
         if self.network not in NETWORK_KINDS:
             raise ValueError(f"unknown network {self.network!r}: choose general or single")
         if self.widths is not None:
@@ -94,7 +97,7 @@ class Network:
 
     @property
     def loss_spec(self) -> losses.Loss:
-        return losses.LOSSES[self.loss]
+        return losses.LOSSES.get(self.loss) or losses.EXTRA_LOSSES[self.loss]
 
     def tag(self, p: int) -> Tag:
         return self.top.shift(p - self.D)
