@@ -242,7 +242,10 @@ def test_unreadable_files_exit_2_with_a_message_and_the_others_are_checked(tmp_p
     (tmp_path / "utf16.md").write_bytes((GOOD + "\n").encode("utf-16"))
     r = check("latin1.md", "good.md", "utf16.md", "missing.md", "--format", "json", cwd=tmp_path)
     assert r.returncode == 2
-    assert [(x["file"], x["verdict"]) for x in json.loads(r.stdout)["results"]] == [("good.md", "proved")]
+    results = json.loads(r.stdout)["results"]
+    assert [(x["file"], x["verdict"]) for x in results] == [("latin1.md", "error"), ("good.md", "proved"),
+                                                            ("utf16.md", "error"), ("missing.md", "error")]
+    assert "UTF-8" in results[0]["reason"] and "no such file" in results[3]["reason"]
     err = r.stderr
     assert re.search(r"latin1\.md:1\b.*UTF-8", err), err
     assert re.search(r"utf16\.md:\d+\b.*UTF-8", err), err

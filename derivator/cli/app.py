@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from enum import Enum
@@ -187,63 +188,106 @@ class CheckFormat(str, Enum):
 @app.command()
 def check(
     files: list[str] = typer.Argument(..., help="Markdown or LaTeX files, directories (searched for *.md and "
-                                      "*.tex), or - for standard input."),
+                                      "*.tex), or - for standard input.  Names that start with - work as "
+                                      "they are, or after --."),
     format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text, json, github "
                                        "(workflow annotations) or junit (XML)."),
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
     activation: Activation = typer.Option(Activation.sigmoid, help="Default activation (a directive may change it)."),
     loss: Loss = typer.Option(Loss.mse, help="Default loss (a directive may change it)."),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
-    timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to decide each relation."),
+    timeout: float = typer.Option(10.0, help="Seconds allowed to decide each relation (a worker still busy "
+                                  "a second later is killed; the relation is unknown)."),
+    memory: int = typer.Option(2048, min=256, max=1 << 20, help="Megabytes of address space each worker may "
+                               "use; a relation that needs more is unknown."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
-    jobs: int = typer.Option(0, min=0, help="Processes deciding relations in parallel (0: one per core)."),
+    jobs: int = typer.Option(0, min=0, help="Worker processes deciding relations in parallel (0: one per "
+                             "core; never more than the cores)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
                                          "(default: on a terminal, unless NO_COLOR is set)."),
 ) -> None:
     """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
-    unknown, skipped or error.  Exit status 1 when something is refuted or unreadable."""
+    unknown, skipped or error.  Exit status 1 when something is refuted or unreadable, 2 for a
+    usage error or a file that cannot be read, 130/143 when interrupted (SIGINT/SIGTERM)."""
     import os
+    import signal
 
     from ..document import check as C
     from ..document import interpret as I
     from ..document import report as R
+    from ..document.workers import cores
 
+    try:
+        C.check_timeout(timeout)
+    except ValueError as e:
+        raise usage_error(str(e))
+    names = [_DASHED.get(f, f) for f in files]
     run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout,
-                jobs=jobs or min(os.cpu_count() or 1, 8))
-    results: list = []
-    unreadable = False
-    t0 = time.perf_counter()
-    for name in C.expand_paths(files):
-        try:
-            if name == "-":
-                text = C.decode("<stdin>", sys.stdin.buffer.read())
-                label = "<stdin>"
-            else:
-                from pathlib import Path
+                jobs=jobs or cores(), memory=memory << 20)
 
-                text = C.read(Path(name))
-                label = name
-        except C.FileError as e:
-            typer.echo(f"Error: {e}", err=True)
-            unreadable = True
-            continue
-        results += C.check_text(label, text, run)
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise C.Stop(signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    t0 = time.perf_counter()
+    try:
+        checked = C.check_files(C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None)
+    finally:
+        run.close()
     elapsed = time.perf_counter() - t0
+    results = checked.results
+    for r in results:
+        if r.unreadable:
+            where = f"{r.file}:{r.line}" if r.at else r.file
+            typer.echo(R.visible(f"Error: {where}: {r.reason}"), err=True)
+    if format is not CheckFormat.text:
+        for w in run.warnings:
+            typer.echo(R.visible(f"warning: {w}"), err=True)
     if format is CheckFormat.json:
         typer.echo(R.as_json(results))
     elif format is CheckFormat.github:
-        typer.echo(R.github(results, strict=strict))
+        typer.echo(R.github(results, strict=strict, warnings=run.warnings))
     elif format is CheckFormat.junit:
         typer.echo(R.junit(results, strict=strict, seconds=elapsed))
     else:
         use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         typer.echo(R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
                    color=use_color)
-    if unreadable:
+    if checked.stopped is not None:
+        name = signal.Signals(checked.stopped).name
+        typer.echo(f"interrupted by {name}: printed the {len(results)} results decided before it", err=True)
+        raise typer.Exit(128 + checked.stopped)
+    if checked.unreadable:
         raise typer.Exit(2)
     bad = {"refuted", "error"} | ({"unknown"} if strict else set())
     if any(r.verdict in bad for r in results):
         raise typer.Exit(1)
+
+
+#: file names that start with "-" given to ``check`` without "--", as rewritten by :func:`run`
+_DASHED: dict[str, str] = {}
+
+
+def _dash_names(argv: list[str]) -> list[str]:
+    """``check -dash.md`` (what pre-commit passes for such a file) reads the file instead of
+    failing on an unknown option: an argument that starts with "-", is no option of ``check``
+    and names an existing path is passed as ``./-dash.md`` (and reported under its own name)."""
+    if not argv or argv[0] != "check":
+        return argv
+    command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
+    opts = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+    out = []
+    for k, a in enumerate(argv):
+        if a == "--":
+            return out + argv[k:]
+        if a.startswith("-") and a != "-" and a.split("=", 1)[0] not in opts and os.path.lexists(a):
+            _DASHED["./" + a] = a
+            a = "./" + a
+        out.append(a)
+    return out
 
 
 from .article import article  # noqa: E402
@@ -256,9 +300,30 @@ app.command(name="train")(_train)
 
 
 def run() -> None:
-    """Console entry point: usage errors exit 2, and no traceback reaches the user."""
+    """Console entry point: usage errors exit 2, and no traceback reaches the user (not for a
+    closed or full standard output either)."""
     try:
-        app()
+        app(args=_dash_names(sys.argv[1:]), prog_name="derivator")
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as e:  # stdout closed or full: say so once, and do not fail again at exit
+        _silence_stdout()
+        sys.stderr.write(f"Error: cannot write the output ({e.strerror or e})\n")
+        sys.exit(2)
+    except SystemExit as e:
+        try:
+            sys.stdout.flush()
+        except OSError as err:
+            _silence_stdout()
+            sys.stderr.write(f"Error: cannot write the output ({err.strerror or err})\n")
+            sys.exit(2)
+        raise e
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -31,7 +31,7 @@ class ReadError(ValueError):
 
 @dataclass
 class Tok:
-    kind: str  # cmd, ch, num, letter, text, end
+    kind: str  # cmd, ch, num, letter, text, end; bad (unreadable: ``text`` says why)
     text: str
     pos: int
 
@@ -85,7 +85,9 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok("cmd", d, i))
                 i += 2
                 continue
-            raise ReadError(f"unknown macro \\{d}", i)
+            toks.append(Tok("bad", f"unknown macro \\{d}", i))
+            i += 2
+            continue
         if c.isdigit():
             j = i
             while j < n and text[j].isdigit():
@@ -95,8 +97,9 @@ def tokenize(text: str) -> list[Tok]:
                 while j < n and text[j].isdigit():
                     j += 1
             if j - i > MAX_DIGITS:
-                raise ReadError(f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i)
-            toks.append(Tok("num", text[i:j], i))
+                toks.append(Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i))
+            else:
+                toks.append(Tok("num", text[i:j], i))
             i = j
             continue
         if c.isascii() and c.isalpha():
@@ -114,7 +117,8 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok(kind, t, i))
             i += 1
             continue
-        raise ReadError(f"unexpected character {c!r} in a formula", i)
+        toks.append(Tok("bad", f"unexpected character {c!r} in a formula", i))
+        i += 1
     toks.append(Tok("end", "", n))
     return toks
 
@@ -270,8 +274,17 @@ class Transpose:
     pos: int
 
 
+@dataclass
+class Unread:
+    """An expression that could not be read, kept in its chain so that the chain's other steps
+    are still checked (one bad row of an ``align`` is one error, not the whole block)."""
+
+    message: str
+    pos: int
+
+
 Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose,
-             Iverson]
+             Iverson, Unread]
 
 CHECKED_OPS = ("=", "<-", ":=")
 RELATION_CMDS = {"approx": "≈", "neq": "≠", "ne": "≠", "in": "∈", "notin": "∉", "le": "≤", "leq": "≤",
@@ -432,18 +445,44 @@ class Parser:
                 fresh_line = False
                 current.ops.append(self.eat_relation())
                 start = self.tok.pos
-                current.exprs.append(self.expr())
+                current.exprs.append(self.readable_expr())
                 current.starts.append(start)
                 current.ends.append(self.tok.pos)
                 continue
             if self.at("ch", ")") or self.at("ch", "]") or self.at("ch", "}"):
                 raise ReadError(f"unbalanced brackets: {self.tok.text!r} closes nothing", self.tok.pos)
             start = self.tok.pos
-            e = self.expr()
+            e = self.readable_expr()
             current = Chain([e], [], [start], [self.tok.pos])
             out.append(current)
             fresh_line = False
         return out
+
+    def readable_expr(self) -> Node:
+        """An expression of a chain, or :class:`Unread` with the reason, having skipped to where
+        the next relation or row begins (a relation sign, ``\\\\`` or ``&`` outside brackets)."""
+        k = self.k
+        try:
+            return self.expr()
+        except ReadError as e:
+            self.depth = self.nesting = 0
+            self.k = max(k, min(self.k, len(self.toks) - 1))
+            if self.k == k and not self.at("end"):
+                self.k += 1  # the expression failed on its first token: never stay in place
+            level = 0
+            while not self.at("end"):
+                t = self.tok
+                if t.kind == "ch" and t.text in "([{":
+                    level += 1
+                elif t.kind == "ch" and t.text in ")]}":
+                    level = max(0, level - 1)
+                elif level == 0 and (self.relation_op() is not None or (t.kind == "ch" and t.text == "&")
+                                     or (t.kind == "cmd" and t.text == "\\")
+                                     or (t.kind == "cmd" and t.text in ("begin", "end")
+                                         and self._env_ahead() in TRANSPARENT_ENVS)):
+                    break
+                self.k += 1
+            return Unread(str(e), e.pos)
 
     # ---- expressions ----------------------------------------------------------------------
     def at_terminator(self) -> bool:
@@ -684,6 +723,8 @@ class Parser:
             raise ReadError("\\text{…} inside a formula term", t.pos)
         if t.kind == "end":
             raise ReadError("the formula ends too early", t.pos)
+        if t.kind == "bad":
+            raise ReadError(t.text, t.pos)
         raise ReadError(f"unexpected {t.text!r}", t.pos)
 
     def bracket(self, open_: str, close: str, pos: int | None = None) -> Node:
