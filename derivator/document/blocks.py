@@ -101,11 +101,28 @@ _TEX_DIRECTIVE = re.compile(r"^[ \t]*%[ \t]*derivator:(?P<body>.*)$", re.M)
 _FENCE = re.compile(r"(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BACKTICKS = re.compile(r"`+")
+#: where the scanners stop to look: anything else is skipped by the regular-expression engine
+_MD_NEXT = re.compile(r"(?m)^[ \t]{0,3}(?=```|~~~)|[\\$`<]")
+_BACKSLASHES = re.compile(r"\\{2,}")
+_TEX_NEXT = re.compile(r"[\\$]")
+#: from an opening $ (not followed by a space) up to the first $, `, blank line or the end
+_INLINE = re.compile(r"\$(?!\s)(?:[^$\\`\n]|\\[\s\S]|\n(?!\n))*[$`]?")
+#: the most blocks, directives and problems read from one file (a file of a million ``$x$`` is
+#: refused with a Problem rather than decided)
+MAX_ITEMS = 20_000
 _INCLUDE = re.compile(r"\\(input|include|includeonly|InputIfFileExists)\b")
 #: LaTeX environments whose content is not typeset as math (or at all)
 SKIPPED_ENVS = ("verbatim", "verbatim*", "Verbatim", "comment", "lstlisting", "minted", "alltt")
 _SKIPPED_BEGIN = re.compile(r"\\begin\{(?P<env>" + "|".join(re.escape(e) for e in SKIPPED_ENVS) + r")\}")
 _IF = re.compile(r"\\(?:(?P<false>iffalse)|(?P<fi>fi)|if[a-zA-Z@]*)(?![a-zA-Z@])")
+
+
+def _run_of_backslashes(text: str, i: int) -> int:
+    """How many backslashes from ``i`` to skip so that one (escaping what follows) is left, or
+    none: 0 for a lone one.  A run of a million is then one step, not half a million."""
+    m = _BACKSLASHES.match(text, i)
+    k = m.end() - i if m else 0
+    return k - 1 if k % 2 else k
 
 
 def _escaped(text: str, i: int) -> bool:
@@ -180,7 +197,8 @@ def markdown(src: Source) -> list[Item]:
     finder, paragraphs = _Finder(text), _Paragraphs(text)
     no_close_run: dict[int, int] = {}
     i, n = 0, len(text)
-    while i < n:
+    while (nxt := _MD_NEXT.search(text, i)) is not None and len(out) <= MAX_ITEMS:
+        i = nxt.start()
         c = text[i]
         if (i == 0 or text[i - 1] == "\n") and c in " \t`~":
             m = _FENCE.match(text, i)
@@ -199,7 +217,7 @@ def markdown(src: Source) -> list[Item]:
                 i = (e.end() if e else n)
                 continue
         if c == "<" and text.startswith("<!--", i):
-            end = finder.unescaped("-->", i + 4, n) if "-->" not in finder.failed else -1
+            end = text.find("-->", i + 2)
             if end < 0:
                 ln, col = src.position(i)
                 out.append(Note(ln, col, "the comment <!-- opened here is never closed: the rest of the file "
@@ -218,6 +236,9 @@ def markdown(src: Source) -> list[Item]:
             if close < 0:
                 no_close_run[run] = i
             i = close + run if close >= 0 else i + run
+            continue
+        if c == "\\" and (run := _run_of_backslashes(text, i)):
+            i += run  # pairs of backslashes are line breaks: on to the last, odd one
             continue
         if c == "\\" and text.startswith("\\[", i) and not _escaped(text, i):
             nxt = _take(src, finder, out, i, i + 2, "\\]", True)
@@ -241,29 +262,31 @@ def markdown(src: Source) -> list[Item]:
                 i = end + 1
                 continue
         i += 1
+    return _capped(src, out)
+
+
+def _capped(src: Source, out: list[Item]) -> list[Item]:
+    """``out``, cut at MAX_ITEMS with a Problem that says where reading stopped."""
+    if len(out) <= MAX_ITEMS:
+        return out
+    last = out[MAX_ITEMS]
+    out = out[:MAX_ITEMS]
+    out.append(Problem(last.line, last.column, f"more than {MAX_ITEMS:,} math blocks, directives and problems "
+                                               "in one file: the rest of the file is not read"))
     return out
 
 
 def _inline_end(text: str, i: int) -> int | None:
     """The closing ``$`` of an inline formula opened at ``i`` (pandoc's rule: no space just inside
-    the dollars, no digit just after the closing one, no blank line in between)."""
-    if i + 1 >= len(text) or text[i + 1].isspace():
+    the dollars, no digit just after the closing one, no blank line in between; a code span
+    starting first means there is none)."""
+    m = _INLINE.match(text, i)
+    if m is None or m.end() - 1 == i or text[m.end() - 1] != "$":
         return None
-    j = i + 1
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == "\n" and text.startswith("\n", j + 1):
-            return None
-        if text[j] == "`":  # a code span starts before the formula would end
-            return None
-        if text[j] == "$":
-            if text[j - 1].isspace() or (j + 1 < len(text) and text[j + 1].isdigit()):
-                return None
-            return j
-        j += 1
-    return None
+    j = m.end() - 1
+    if text[j - 1].isspace() or text[j + 1:j + 2].isdigit():
+        return None
+    return j
 
 
 def _strip_tex_comments(text: str) -> str:
@@ -344,8 +367,12 @@ def latex(src: Source) -> list[Item]:
             out.append(Problem(ln, col, f"\\{m.group(1)} is not followed: derivator reads only the files it is given"))
     i, n = 0, len(text)
     begin = re.compile(r"\\begin\{(?P<env>[a-zA-Z*]+)\}")
-    while i < n:
+    while (nxt := _TEX_NEXT.search(text, i)) is not None and len(out) <= MAX_ITEMS:
+        i = nxt.start()
         c = text[i]
+        if c == "\\" and (run := _run_of_backslashes(text, i)):
+            i += run
+            continue
         if c == "\\":
             m = begin.match(text, i)
             if m and m.group("env") in DISPLAY_ENVS:
@@ -377,7 +404,7 @@ def latex(src: Source) -> list[Item]:
             continue
         i += 1
     out.sort(key=lambda x: (x.line, x.column))
-    return out
+    return _capped(src, out)
 
 
 def scan(src: Source, kind: str) -> list[Item]:

@@ -105,7 +105,9 @@ class Run:
 
     def workers(self) -> W.Pool:
         if self.pool is None:
-            self.pool = W.Pool(partial(_work, self), self.jobs, self.timeout + GRACE, self.memory)
+            late = (f"not decided within --timeout {self.timeout:g} s, and still busy {GRACE:g} s later: its worker "
+                    "was killed")
+            self.pool = W.Pool(partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late)
             weakref.finalize(self, self.pool.close)
         return self.pool
 

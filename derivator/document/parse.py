@@ -10,12 +10,17 @@ reader hang or exhaust the stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Union
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 120
 MAX_DIGITS = 30
+#: the most digits a constant may have once its powers are worked out (SymPy works them out
+#: exactly and at once: 30 digits to the 64th power four times over is 500 million digits)
+MAX_VALUE_DIGITS = 1_000
+#: the largest constant exponent of a quantity: (a - y)^{10^{6}} expands beyond any memory
+MAX_EXPONENT = 100
 
 
 class ReadError(ValueError):
@@ -463,7 +468,9 @@ class Parser:
         the next relation or row begins (a relation sign, ``\\\\`` or ``&`` outside brackets)."""
         k = self.k
         try:
-            return self.expr()
+            node = self.expr()
+            bounded(node)
+            return node
         except ReadError as e:
             self.depth = self.nesting = 0
             self.k = max(k, min(self.k, len(self.toks) - 1))
@@ -1096,6 +1103,56 @@ class Parser:
             raise ReadError(f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}", self.tok.pos)
         self.k += 1
         return partial, node
+
+
+def _digits(node: Node) -> float | None:
+    """An upper bound on the number of digits of a constant's value; None when it is not a
+    constant.  Raises ReadError for a power beyond the limits."""
+    if isinstance(node, Num):
+        return float(len(node.text.split(".")[0]))
+    if isinstance(node, (Neg, Group)):
+        return _digits(node.arg if isinstance(node, Neg) else node.body)
+    if isinstance(node, (Add, Mul)):
+        parts = [_digits(x) for x in (node.terms if isinstance(node, Add) else node.factors)]
+        if any(d is None for d in parts):
+            return None
+        return (max(parts) + 1) if isinstance(node, Add) else sum(parts)  # type: ignore[arg-type, type-var]
+    if isinstance(node, Div):
+        num, den = _digits(node.num), _digits(node.den)
+        return None if num is None or den is None else num + den
+    if isinstance(node, Pow):
+        base, exp = _digits(node.base), _digits(node.exp)
+        if exp is None:
+            bounded(node.exp)
+            return None
+        exponent = float(node.exp.text) if isinstance(node.exp, Num) else 10 ** min(exp, 400.0)
+        if base is None:
+            bounded(node.base)
+            if exponent > MAX_EXPONENT:
+                raise ReadError(f"an exponent above {MAX_EXPONENT} (the limit for a power of a quantity)",
+                                node.pos)
+            return None
+        if base * exponent > MAX_VALUE_DIGITS:
+            raise ReadError(f"a power with more than {MAX_VALUE_DIGITS:,} digits (the limit on a number's "
+                            "digits)", node.pos)
+        return base * exponent
+    bounded_children(node)
+    return None
+
+
+def bounded_children(node: object) -> None:
+    for f in fields(node):  # type: ignore[arg-type]
+        value = getattr(node, f.name)
+        for x in value if isinstance(value, list) else [value]:
+            for y in x if isinstance(x, list) else [x]:
+                if is_dataclass(y):
+                    _digits(y)  # type: ignore[arg-type]
+
+
+def bounded(node: Node) -> None:
+    """ReadError when a constant or a power in ``node`` is too big to work out (see
+    MAX_VALUE_DIGITS and MAX_EXPONENT): decided before any algebra starts."""
+    _digits(node)
 
 
 def parse(text: str) -> list[Chain]:

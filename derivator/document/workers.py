@@ -119,13 +119,16 @@ class Worker:
 
 class Pool:
     """``jobs`` workers running ``work``; every silence longer than ``timeout`` seconds kills
-    the worker, and ``memory`` bytes (0: no limit) bound each worker's address space."""
+    the worker (``late`` says so in the lost event), and ``memory`` bytes (0: no limit) bound
+    each worker's address space."""
 
-    def __init__(self, work: Work, jobs: int, timeout: float, memory: int = 0) -> None:
+    def __init__(self, work: Work, jobs: int, timeout: float, memory: int = 0, late: str = "") -> None:
         if "fork" not in multiprocessing.get_all_start_methods():
             raise OSError("derivator check needs fork() to run proofs in worker processes")
         self.ctx = multiprocessing.get_context("fork")
         self.work, self.jobs, self.timeout, self.memory = work, max(1, jobs), timeout, memory
+        #: why a task is lost when its worker is killed for silence
+        self.late = late or f"no answer within {timeout:g} s (its worker was killed)"
         self.workers: list[Worker] = []
         self.queue: deque[tuple[Hashable, Any]] = deque()
 
@@ -169,7 +172,7 @@ class Pool:
                 elif time.monotonic() >= w.until:
                     key = w.key
                     self._retire(w)
-                    yield Event(key, "lost", f"not decided within {self.timeout:g} s (its worker was stopped)")
+                    yield Event(key, "lost", self.late)
 
     def _receive(self, w: Worker) -> Iterator[Event]:
         key = w.key
