@@ -114,7 +114,7 @@ _INCLUDE = re.compile(r"\\(input|include|includeonly|InputIfFileExists)\b")
 #: LaTeX environments whose content is not typeset as math (or at all)
 SKIPPED_ENVS = ("verbatim", "verbatim*", "Verbatim", "comment", "lstlisting", "minted", "alltt")
 _SKIPPED_BEGIN = re.compile(r"\\begin\{(?P<env>" + "|".join(re.escape(e) for e in SKIPPED_ENVS) + r")\}")
-_IF = re.compile(r"\\(?:(?P<false>iffalse)|(?P<fi>fi)|if[a-zA-Z@]*)(?![a-zA-Z@])")
+_IF = re.compile(r"\\(?:(?P<false>iffalse)|(?P<fi>fi)|(?P<else>else)|(?P<iff>iff)|if[a-zA-Z@]*)(?![a-zA-Z@])")
 
 
 def _run_of_backslashes(text: str, i: int) -> int:
@@ -338,12 +338,15 @@ def _skipped_tex(src: Source, raw: str, out: list[Item]) -> tuple[str, str]:
     text = _strip_tex_comments(visible)
     spans, depth, start = [], 0, 0
     for m in _IF.finditer(text):
-        if depth:
-            depth += -1 if m.group("fi") else 1
-            if not depth:
+        if not depth:
+            if m.group("false"):
+                depth, start = 1, m.start()
+        elif m.group("else") or m.group("fi"):
+            depth -= depth == 1 or bool(m.group("fi"))
+            if not depth:  # the end of the false branch: an \else branch is typeset
                 spans.append((start, m.end()))
-        elif m.group("false"):
-            depth, start = 1, m.start()
+        elif not m.group("iff"):  # \iff is the symbol ⟺, not a conditional
+            depth += 1
     if depth:
         ln, col = src.position(start)
         out.append(Note(ln, col, "\\iffalse is never closed by \\fi: the rest of the file is not checked"))
