@@ -347,3 +347,37 @@ def test_no_traceback_for_closed_stdin_full_stdout_or_a_long_name(tmp_path: Path
     assert r2.returncode == 2 and "cannot write the output" in r2.stderr
     r3 = check("--format", "json", str(tmp_path / ("x" * 256 + ".md")))
     assert r3.returncode == 2 and "name too long" in json.loads(r3.stdout)["results"][0]["reason"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. absurd options: a one-line usage error, at once
+
+
+ABSURD = [
+    ["formulas", "--depth", "1000000000"],
+    ["formulas", "--layer", "L-1000000000"],
+    ["formulas", "--layer", "9" * 5000],
+    ["formulas", "--widths", "2,100000000,1", "--form", "both", "--layer", "L"],
+    ["formulas", "--widths", ",".join(["2"] * 10_000)],
+    ["formulas", "--widths", "2," + "9" * 5000 + ",1"],
+    ["formulas", "--widths", "2,-3,1"],
+    ["formulas", "--timeout", "inf"],
+    ["formulas", "--timeout", "nan"],
+    ["formulas", "--timeout", "1e300"],
+    ["verify", "--timeout", "inf"],
+    ["verify", "--timeout", "0"],
+    ["check", "--timeout", "inf", "tests/corpus"],
+    ["check", "--jobs", "-1", "tests/corpus"],
+    ["check", "--memory", "1", "tests/corpus"],
+]
+
+
+@pytest.mark.parametrize("args", ABSURD, ids=[" ".join(a)[:40] for a in ABSURD])
+def test_absurd_options_are_usage_errors_without_a_traceback(args: list[str]) -> None:
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "derivator", *args], cwd=ROOT, env=_env(), capture_output=True,
+                       text=True, timeout=60, preexec_fn=_safety_net)
+    assert r.returncode == 2, (r.stdout[-500:], r.stderr[-500:])
+    assert "Traceback" not in r.stderr and r.stderr.strip(), r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 6  # a short message, not a dump
+    assert time.monotonic() - t0 < 20
