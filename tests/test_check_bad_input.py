@@ -192,7 +192,7 @@ def test_empty_blocks_are_mentioned_and_do_not_stop_the_file(tmp_path: Path) -> 
     """Issue 3 lists "an empty block" among the inputs that get a clear message with file:line.
 
     BUG (or spec conflict): empty blocks ($$$$, $$ $$, \\[ \\], an empty equation) are silently
-    dropped (check.py check_block returns [] for an empty text; check_text skips blocks without
+    dropped (check.py block_results yields nothing for an empty text; check_text skips blocks without
     "="); notation.md only says blocks without = are not claims, so a warning would satisfy both."""
     md = "\n".join([GOOD, "", "$$$$", "", "$$ $$", "", r"\[ \]", "", GOOD, ""])
     tex = "\n".join([r"\documentclass{article}", r"\begin{document}", GOOD_TEX,
@@ -213,7 +213,7 @@ def test_skip_next_also_covers_an_unreadable_block(tmp_path: Path) -> None:
     """notation.md: skip=next means "do not check the next block".
 
     BUG: a block that cannot be read still yields an error under skip=next (and skip=on), so the
-    file fails: check.py check_block parses before it looks at `skipping`."""
+    file fails: check.py block_results parses before it looks at `skipping`."""
     doc = "\n".join([GOOD, "", "<!-- derivator: skip=next -->", r"$$\text{cost} = \text{anything} = 42$$", "",
                      "<!-- derivator: skip=on -->", r"$$a = \foo$$", "<!-- derivator: skip=off -->", GOOD, ""])
     (tmp_path / "s.md").write_text(doc, encoding="utf-8")

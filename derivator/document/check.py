@@ -323,7 +323,7 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
                 text = read_stream(stdin, run.max_bytes) if name == "-" else read(Path(name), run.max_bytes)
             except FileError as e:
                 f = _File(label, [Result(label, e.line or 1, 0, "", "error", reason=e.reason, unreadable=True,
-                                         at=(e.line, 1) if e.line else None)])
+                                         at=(e.line, 1) if e.line else None, display="(the file was not read)")])
             else:
                 f = _plan(label, text, run, None)
             files.append(f)
@@ -481,14 +481,6 @@ def _unread(r: Result, sides: tuple[P.Node, P.Node], first: bool, src: B.Source 
     r.verdict, r.column, r.at = "error", col, (ln, col)
     r.reason = "; ".join(f"line {a}, column {b}: {x.message}"
                          for x, (a, b) in ((x, _position(src, block, x.pos)) for x in new))
-
-
-def check_block(name: str, src: B.Source | B.Excerpt, block: B.Block, settings: I.Settings, run: Run,
-                skipping: bool, conventions: set[str]) -> list[Result]:
-    """The results of one block, decided in this process (no time or memory bound beyond the
-    proof's own deadline: the CLI and :func:`check_text` use the workers)."""
-    return [r for what, r in block_results(name, src, block, settings, run, skipping, conventions)
-            if what == "result"]
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -114,7 +114,7 @@ def github(results: list[Result], *, strict: bool = False, warnings: list[str] |
             level = "error" if strict else "warning"
         else:
             continue
-        msg = f"{r.verdict}: {r.relation}"
+        msg = r.verdict + (f": {r.relation}" if r.relation else "")
         if r.reason:
             msg += f"\n{r.reason}"
         if r.counterexample:
