@@ -206,7 +206,7 @@ def check(
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
     timeout: float = typer.Option(10.0, help="Seconds allowed to decide each relation (a worker still busy "
                                   "a second later is killed; the relation is unknown)."),
-    memory: int = typer.Option(2048, min=256, max=1 << 20, help="Megabytes of address space each worker may "
+    memory: int = typer.Option(1024, min=256, max=1 << 20, help="Megabytes of address space each worker may "
                                "use; a relation that needs more is unknown."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
     jobs: int = typer.Option(0, min=0, help="Worker processes deciding relations in parallel (0: one per "

@@ -37,8 +37,9 @@ DIRECTIVE_KEYS = {
 SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
 #: the largest file read (bytes): bigger ones are refused before reading, not truncated
 MAX_BYTES = 16 * 1024 * 1024
-#: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``
-MEMORY = 2 * 1024 ** 3
+#: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
+#: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
+MEMORY = 1024 * 1024 ** 2
 #: seconds a worker may run past the proof's own deadline before it is killed (the deadline
 #: is a Python signal, which code inside C, e.g. a big integer power, does not see)
 GRACE = 1.0
