@@ -13,7 +13,7 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import Activation, Kind, Loss, parse_widths, usage_error, valid_timeout
+from .options import Activation, Kind, Loss, Targets, parse_widths, usage_error, valid_timeout
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -204,6 +204,8 @@ def check(
     activation: Activation = typer.Option(Activation.sigmoid, help="Default activation (a directive may change it)."),
     loss: Loss = typer.Option(Loss.mse, help="Default loss (a directive may change it)."),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
+    targets: Targets = typer.Option(Targets.any, help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
+                                    "y ≥ 0); one-hot. A directive may change it."),
     timeout: float = typer.Option(10.0, help="Seconds allowed to decide each relation (a worker still busy "
                                   "a second later is killed; the relation is unknown)."),
     memory: int = typer.Option(1024, min=256, max=1 << 20, help="Megabytes of address space each worker may "
@@ -227,7 +229,7 @@ def check(
 
     valid_timeout(timeout)
     names = [_DASHED.get(f, f) for f in files]
-    run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout,
+    run = C.Run(I.Settings(activation.value, loss.value, network.value, targets.value), timeout,
                 jobs=jobs or cores(), memory=memory << 20)
 
     def stop(signum: int, frame: object) -> None:
