@@ -244,13 +244,15 @@ def check(
         checked = C.check_files(C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None)
     finally:
         run.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # printing is run()'s to interrupt
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     elapsed = time.perf_counter() - t0
     results = checked.results
     for r in results:
         if r.unreadable:
             where = f"{r.file}:{r.line}" if r.at else r.file
             typer.echo(R.visible(f"Error: {where}: {r.reason}"), err=True)
-    if format is not CheckFormat.text:
+    if format in (CheckFormat.json, CheckFormat.junit):  # text and github print them in their output
         for w in run.warnings:
             typer.echo(R.visible(f"warning: {w}"), err=True)
     if format is CheckFormat.json:
@@ -314,18 +316,29 @@ def run() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except OSError as e:  # stdout closed or full: say so once, and do not fail again at exit
-        _silence_stdout()
-        sys.stderr.write(f"Error: cannot write the output ({e.strerror or e})\n")
+    except MemoryError:
+        sys.stderr.write("Error: derivator ran out of memory (try smaller sizes or a shallower layer)\n")
         sys.exit(2)
-    except SystemExit as e:
+    except OSError as e:  # stdout closed or full: say so once, and do not fail again at exit
+        _failed(e)
+    except SystemExit:
         try:
             sys.stdout.flush()
-        except OSError as err:
-            _silence_stdout()
-            sys.stderr.write(f"Error: cannot write the output ({err.strerror or err})\n")
-            sys.exit(2)
-        raise e
+        except OSError as e:
+            _failed(e)
+        raise
+
+
+def _failed(e: OSError) -> None:
+    """End with status 2 and one line for an OSError that reached the top (usually the output)."""
+    import errno
+
+    _silence_stdout()
+    if e.errno in (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO):
+        sys.stderr.write(f"Error: cannot write the output ({e.strerror or e})\n")
+    else:
+        sys.stderr.write(f"Error: {e.strerror or e}\n")
+    sys.exit(2)
 
 
 def _silence_stdout() -> None:

@@ -333,20 +333,20 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
     except (Stop, KeyboardInterrupt) as e:
         run.close()
         signum = e.signum if isinstance(e, Stop) else 2
-        return Checked([r for f in files for r in _assemble(f, run, partial=True)], signum)
+        return Checked([r for f in files for r in _assemble(f, run, so_far=True)], signum)
     return Checked([r for f in files for r in _assemble(f, run)])
 
 
-def _assemble(f: _File, run: Run, partial: bool = False) -> list[Result]:
-    """The results of a decided file in reading order (``partial``: blocks not finished are
+def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
+    """The results of a decided file in reading order (``so_far``: blocks not finished are
     left out), and its warning about mixed sum conventions."""
     out: list[Result] = []
     for k, slot in enumerate(f.slots):
         if isinstance(slot, Result):
             out.append(slot)
-        elif not (partial and k in f.tasks):
+        elif not (so_far and k in f.tasks):
             out += slot
-    if len(f.conventions) > 1 and not partial:
+    if len(f.conventions) > 1 and not so_far:
         run.warnings.append(f"{f.name}: sums use both 0-based and 1-based bounds (both are read as over all "
                             "of the range)")
     return out
@@ -363,6 +363,15 @@ def _decide(files: list[_File], run: Run) -> None:
     for n, f in enumerate(files):
         for k, task in f.tasks.items():
             pool.submit((n, k), task)
+    try:
+        _collect(files, pool, current)
+    except BaseException:
+        run.close()  # workers busy with this run's blocks must not answer the next one
+        raise
+
+
+def _collect(files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None]) -> None:
+    """Put every event of the pool in its file's slot (see :func:`_decide`)."""
     for ev in pool.events():
         n, k = ev.key
         f = files[n]
@@ -481,8 +490,7 @@ def _unread(r: Result, sides: tuple[P.Node, P.Node], first: bool, src: B.Source 
         return
     ln, col = _position(src, block, new[0].pos)
     r.verdict, r.column, r.at = "error", col, (ln, col)
-    r.reason = "; ".join(f"line {a}, column {b}: {x.message}"
-                         for x, (a, b) in ((x, _position(src, block, x.pos)) for x in new))
+    r.reason = "; ".join("line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new)
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -111,7 +111,10 @@ class Worker:
         if code is None:
             return "the worker stopped answering"
         if code < 0:
-            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
             hint = " (the system may have run out of memory)" if -code == signal.SIGKILL else ""
             return f"the worker deciding it was killed by {name}{hint}"
         return f"the worker deciding it {_EXIT_REASONS.get(code, f'exited with status {code}')}"
