@@ -101,8 +101,9 @@ _TEX_DIRECTIVE = re.compile(r"^[ \t]*%[ \t]*derivator:(?P<body>.*)$", re.M)
 _FENCE = re.compile(r"(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BACKTICKS = re.compile(r"`+")
-#: where the scanners stop to look: anything else is skipped by the regular-expression engine
-_MD_NEXT = re.compile(r"(?m)^[ \t]{0,3}(?=```|~~~)|[\\$`<]")
+#: where the scanners stop to look: anything else is skipped by the regular-expression engine (in
+#: Markdown a $ before a space opens nothing, and < only matters as <!--)
+_MD_NEXT = re.compile(r"(?m)^[ \t]{0,3}(?=```|~~~)|[\\`]|<(?=!--)|\$(?=\$|\S)")
 _BACKSLASHES = re.compile(r"\\{2,}")
 _TEX_NEXT = re.compile(r"[\\$]")
 #: from an opening $ (not followed by a space) up to the first $, `, blank line or the end
