@@ -192,7 +192,7 @@ def test_empty_blocks_are_mentioned_and_do_not_stop_the_file(tmp_path: Path) -> 
     """Issue 3 lists "an empty block" among the inputs that get a clear message with file:line.
 
     BUG (or spec conflict): empty blocks ($$$$, $$ $$, \\[ \\], an empty equation) are silently
-    dropped (check.py check_block returns [] for an empty text; check_text skips blocks without
+    dropped (check.py block_results yields nothing for an empty text; check_text skips blocks without
     "="); notation.md only says blocks without = are not claims, so a warning would satisfy both."""
     md = "\n".join([GOOD, "", "$$$$", "", "$$ $$", "", r"\[ \]", "", GOOD, ""])
     tex = "\n".join([r"\documentclass{article}", r"\begin{document}", GOOD_TEX,
@@ -213,7 +213,7 @@ def test_skip_next_also_covers_an_unreadable_block(tmp_path: Path) -> None:
     """notation.md: skip=next means "do not check the next block".
 
     BUG: a block that cannot be read still yields an error under skip=next (and skip=on), so the
-    file fails: check.py check_block parses before it looks at `skipping`."""
+    file fails: check.py block_results parses before it looks at `skipping`."""
     doc = "\n".join([GOOD, "", "<!-- derivator: skip=next -->", r"$$\text{cost} = \text{anything} = 42$$", "",
                      "<!-- derivator: skip=on -->", r"$$a = \foo$$", "<!-- derivator: skip=off -->", GOOD, ""])
     (tmp_path / "s.md").write_text(doc, encoding="utf-8")
@@ -242,7 +242,10 @@ def test_unreadable_files_exit_2_with_a_message_and_the_others_are_checked(tmp_p
     (tmp_path / "utf16.md").write_bytes((GOOD + "\n").encode("utf-16"))
     r = check("latin1.md", "good.md", "utf16.md", "missing.md", "--format", "json", cwd=tmp_path)
     assert r.returncode == 2
-    assert [(x["file"], x["verdict"]) for x in json.loads(r.stdout)["results"]] == [("good.md", "proved")]
+    results = json.loads(r.stdout)["results"]
+    assert [(x["file"], x["verdict"]) for x in results] == [("latin1.md", "error"), ("good.md", "proved"),
+                                                            ("utf16.md", "error"), ("missing.md", "error")]
+    assert "UTF-8" in results[0]["reason"] and "no such file" in results[3]["reason"]
     err = r.stderr
     assert re.search(r"latin1\.md:1\b.*UTF-8", err), err
     assert re.search(r"utf16\.md:\d+\b.*UTF-8", err), err

@@ -211,8 +211,10 @@ def test_usage_errors_and_unreadable_files_exit_2(tmp_path: Path) -> None:
     r = check(str(good), str(tmp_path / "missing.md"), "--format", "json")
     assert r.returncode == 2
     assert "missing.md" in r.stderr
-    # the readable file is still checked and reported
-    assert [x["verdict"] for x in json.loads(r.stdout)["results"]] == ["proved"]
+    # the readable file is still checked and reported; the unreadable one is an error in the JSON too
+    results = json.loads(r.stdout)["results"]
+    assert [x["verdict"] for x in results] == ["proved", "error"]
+    assert results[1]["file"].endswith("missing.md") and "no such file" in results[1]["reason"]
     latin = tmp_path / "latin.md"
     latin.write_bytes(b"caf\xe9\n" + GOOD.encode() + b"\n")
     r = check(str(latin))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from enum import Enum
@@ -12,7 +13,7 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import Activation, Kind, Loss, Targets, parse_widths, usage_error
+from .options import Activation, Kind, Loss, Targets, parse_widths, usage_error, valid_timeout
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -23,6 +24,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+#: the widest layer ``formulas --widths`` takes, checked before any work: the concrete matrix forms
+#: grow with the width (a layer of 10,000 neurons took 23 s, of 10^8 more than a minute)
+MAX_WIDTH = 1000
 
 
 class Form(str, Enum):
@@ -63,15 +69,17 @@ def formulas(
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."),
     depth: int = typer.Option(3, min=1, help="Layers of weights (the article's network has 3: L, L-1, L-2; "
                               "its input layer is L-3)."),
-    widths: Optional[str] = typer.Option(None, help="Concrete widths, input first (e.g. 4,3,2); default symbolic."),
-    timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to prove each formula."),
+    widths: Optional[str] = typer.Option(None, help=f"Concrete widths, input first (e.g. 4,3,2), each at most "
+                                         f"{MAX_WIDTH}; default symbolic."),
+    timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Print every gradient of a layer, as the chain rule and in closed form, each one proved."""
     from ..api import Network
 
+    valid_timeout(timeout)
+    ws = parse_widths(widths, most=MAX_WIDTH) if widths is not None else None
     try:
-        net = Network(depth=depth, widths=parse_widths(widths) if widths is not None else None, activation=activation.value, loss=loss.value,
-                      network=network.value)
+        net = Network(depth=depth, widths=ws, activation=activation.value, loss=loss.value, network=network.value)
         t0 = time.perf_counter()
         rows = net.formulas(layer, form=form.value, timeout=timeout)
     except (NotationError, ValueError) as e:
@@ -143,11 +151,12 @@ def verify(
     loss: Optional[list[Loss]] = typer.Option(None, help="Only these losses (repeatable)."),
     network: Kind = typer.Option(Kind.general, help="general or single."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text or json (latex is not offered)."),
-    timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to prove each formula."),
+    timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
     from ..publish import verify as v
 
+    valid_timeout(timeout)
     if format is Format.latex:
         raise usage_error("verify prints text or json")
     acts = [a.value for a in activation] if activation else list(v.ALL_ACTIVATIONS)
@@ -187,7 +196,8 @@ class CheckFormat(str, Enum):
 @app.command()
 def check(
     files: list[str] = typer.Argument(..., help="Markdown or LaTeX files, directories (searched for *.md and "
-                                      "*.tex), or - for standard input."),
+                                      "*.tex), or - for standard input.  Names that start with - work as "
+                                      "they are, or after --."),
     format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text, json, github "
                                        "(workflow annotations) or junit (XML)."),
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
@@ -196,56 +206,97 @@ def check(
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
     targets: Targets = typer.Option(Targets.any, help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
                                     "y ≥ 0); one-hot. A directive may change it."),
-    timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to decide each relation."),
+    timeout: float = typer.Option(10.0, help="Seconds allowed to decide each relation (a worker still busy "
+                                  "a second later is killed; the relation is unknown)."),
+    memory: int = typer.Option(1024, min=256, max=1 << 20, help="Megabytes of address space each worker may "
+                               "use; a relation that needs more is unknown."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
-    jobs: int = typer.Option(0, min=0, help="Processes deciding relations in parallel (0: one per core)."),
+    jobs: int = typer.Option(0, min=0, help="Worker processes deciding relations in parallel (0: one per "
+                             "core; never more than the cores)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
                                          "(default: on a terminal, unless NO_COLOR is set)."),
 ) -> None:
     """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
-    unknown, skipped or error.  Exit status 1 when something is refuted or unreadable."""
+    unknown, skipped or error.  Exit status 1 when something is refuted or unreadable, 2 for a
+    usage error or a file that cannot be read, 130/143 when interrupted (SIGINT/SIGTERM)."""
     import os
+    import signal
 
     from ..document import check as C
     from ..document import interpret as I
     from ..document import report as R
+    from ..document.workers import cores
 
+    valid_timeout(timeout)
+    names = [_DASHED.get(f, f) for f in files]
     run = C.Run(I.Settings(activation.value, loss.value, network.value, targets.value), timeout,
-                jobs=jobs or min(os.cpu_count() or 1, 8))
-    results: list = []
-    unreadable = False
-    t0 = time.perf_counter()
-    for name in C.expand_paths(files):
-        try:
-            if name == "-":
-                text = C.decode("<stdin>", sys.stdin.buffer.read())
-                label = "<stdin>"
-            else:
-                from pathlib import Path
+                jobs=jobs or cores(), memory=memory << 20)
 
-                text = C.read(Path(name))
-                label = name
-        except C.FileError as e:
-            typer.echo(f"Error: {e}", err=True)
-            unreadable = True
-            continue
-        results += C.check_text(label, text, run)
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise C.Stop(signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    t0 = time.perf_counter()
+    try:
+        checked = C.check_files(C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None)
+    finally:
+        run.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # printing is run()'s to interrupt
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     elapsed = time.perf_counter() - t0
+    results = checked.results
+    for r in results:
+        if r.unreadable:
+            where = f"{r.file}:{r.line}" if r.at else r.file
+            typer.echo(R.visible(f"Error: {where}: {r.reason}"), err=True)
+    if format in (CheckFormat.json, CheckFormat.junit):  # text and github print them in their output
+        for w in run.warnings:
+            typer.echo(R.visible(f"warning: {w}"), err=True)
     if format is CheckFormat.json:
         typer.echo(R.as_json(results))
     elif format is CheckFormat.github:
-        typer.echo(R.github(results, strict=strict))
+        typer.echo(R.github(results, strict=strict, warnings=run.warnings))
     elif format is CheckFormat.junit:
         typer.echo(R.junit(results, strict=strict, seconds=elapsed))
     else:
         use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         typer.echo(R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
                    color=use_color)
-    if unreadable:
+    if checked.stopped is not None:
+        name = signal.Signals(checked.stopped).name
+        typer.echo(f"interrupted by {name}: printed the {len(results)} results decided before it", err=True)
+        raise typer.Exit(128 + checked.stopped)
+    if checked.unreadable:
         raise typer.Exit(2)
     bad = {"refuted", "error"} | ({"unknown"} if strict else set())
     if any(r.verdict in bad for r in results):
         raise typer.Exit(1)
+
+
+#: file names that start with "-" given to ``check`` without "--", as rewritten by :func:`run`
+_DASHED: dict[str, str] = {}
+
+
+def _dash_names(argv: list[str]) -> list[str]:
+    """``check -dash.md`` (what pre-commit passes for such a file) reads the file instead of
+    failing on an unknown option: an argument that starts with "-", is no option of ``check``
+    and names an existing path is passed as ``./-dash.md`` (and reported under its own name)."""
+    if not argv or argv[0] != "check":
+        return argv
+    command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
+    opts = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+    out = []
+    for k, a in enumerate(argv):
+        if a == "--":
+            return out + argv[k:]
+        if a.startswith("-") and a != "-" and a.split("=", 1)[0] not in opts and os.path.lexists(a):
+            _DASHED["./" + a] = a
+            a = "./" + a
+        out.append(a)
+    return out
 
 
 from .article import article  # noqa: E402
@@ -258,9 +309,41 @@ app.command(name="train")(_train)
 
 
 def run() -> None:
-    """Console entry point: usage errors exit 2, and no traceback reaches the user."""
+    """Console entry point: usage errors exit 2, and no traceback reaches the user (not for a
+    closed or full standard output either)."""
     try:
-        app()
+        app(args=_dash_names(sys.argv[1:]), prog_name="derivator")
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except MemoryError:
+        sys.stderr.write("Error: derivator ran out of memory (try smaller sizes or a shallower layer)\n")
+        sys.exit(2)
+    except OSError as e:  # stdout closed or full: say so once, and do not fail again at exit
+        _failed(e)
+    except SystemExit:
+        try:
+            sys.stdout.flush()
+        except OSError as e:
+            _failed(e)
+        raise
+
+
+def _failed(e: OSError) -> None:
+    """End with status 2 and one line for an OSError that reached the top (usually the output)."""
+    import errno
+
+    _silence_stdout()
+    if e.errno in (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO):
+        sys.stderr.write(f"Error: cannot write the output ({e.strerror or e})\n")
+    else:
+        sys.stderr.write(f"Error: {e.strerror or e}\n")
+    sys.exit(2)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

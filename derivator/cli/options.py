@@ -26,12 +26,33 @@ def usage_error(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def parse_widths(text: str) -> tuple[int, ...]:
-    """``"784,128,10"`` → (784, 128, 10), input layer first; a usage error otherwise."""
+def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:
+    """``"784,128,10"`` → (784, 128, 10), input layer first; a usage error otherwise (also for a
+    width above ``most`` or more layers than the engine handles, checked before any work)."""
+    from ..engine import MAX_LAYERS
+
+    parts = text.split(",")
+    if len(parts) > MAX_LAYERS + 1:
+        raise usage_error(f"--widths: {len(parts)} layers; derivator handles at most {MAX_LAYERS} layers of weights")
     try:
-        widths = tuple(int(x) for x in text.split(","))
+        widths = tuple(int(x) for x in parts if len(x.strip()) <= 12)
     except ValueError:
-        raise usage_error(f"--widths {text!r}: give comma-separated integers, input layer first, e.g. 4,3,2") from None
+        widths = ()
+    if len(widths) != len(parts):
+        raise usage_error(f"--widths {text[:80]!r}: give comma-separated integers, input layer first, e.g. 4,3,2")
     if len(widths) < 2 or min(widths) < 1:
-        raise usage_error(f"--widths {text!r}: give at least two layers, each at least 1 wide")
+        raise usage_error(f"--widths {text[:80]!r}: give at least two layers, each at least 1 wide")
+    if most is not None and max(widths) > most:
+        raise usage_error(f"--widths: a layer of {max(widths):,} neurons; the limit is {most:,}")
     return widths
+
+
+def valid_timeout(seconds: float) -> float:
+    """``--timeout`` as given, or a usage error unless it is finite, above 0 and at most a day
+    (the rule of :func:`derivator.document.check.check_timeout`)."""
+    from ..document.check import check_timeout
+
+    try:
+        return check_timeout(seconds)
+    except ValueError as e:
+        raise usage_error(str(e)) from None

@@ -3,13 +3,14 @@
 ``blocks`` finds math blocks and directives with their line and column, ``parse`` reads the
 notation into a syntax tree (our own recursive-descent reader: no eval, no sympify), ``interpret``
 turns the tree into SymPy in the network the directives describe, ``check`` decides every relation
-with the engine, and ``report`` prints the results as text, JSON, GitHub annotations or JUnit.
+with the engine on the supervised worker processes of ``workers``, and ``report`` prints the
+results as text, JSON, GitHub annotations or JUnit.
 
 May import: ``derivator.engine`` and the standard library; never ``publish``, ``codegen`` or ``cli``.
 """
 
-from . import blocks, check, interpret, parse, report
-from .check import FileError, Result, Run, check_text, summary
+from . import blocks, check, interpret, parse, report, workers
+from .check import Checked, FileError, Result, Run, Stop, check_files, check_text, summary
 
-__all__ = ["FileError", "Result", "Run", "blocks", "check", "check_text", "interpret", "parse", "report",
-           "summary"]
+__all__ = ["Checked", "FileError", "Result", "Run", "Stop", "blocks", "check", "check_files", "check_text",
+           "interpret", "parse", "report", "summary", "workers"]

@@ -31,6 +31,29 @@ class Source:
         k = bisect.bisect_right(self.starts, offset) - 1
         return k + 1, offset - self.starts[k] + 1
 
+    def excerpt(self, block: "Block") -> "Excerpt":
+        """What a worker needs to place a block's errors: the block, not the whole file."""
+        line, column = self.position(block.offset)
+        return Excerpt(block.offset, line, column, block.text)
+
+
+@dataclass
+class Excerpt:
+    """A block's text that knows where it stands in its file: ``position`` takes the same
+    file offsets as :meth:`Source.position` (for offsets inside the block)."""
+
+    offset: int
+    line: int
+    column: int
+    text: str
+
+    def position(self, offset: int) -> tuple[int, int]:
+        rel = offset - self.offset
+        before = self.text.count("\n", 0, rel)
+        if not before:
+            return self.line, self.column + rel
+        return self.line + before, rel - self.text.rfind("\n", 0, rel)
+
 
 @dataclass
 class Block:
@@ -61,13 +84,46 @@ class Problem:
     message: str
 
 
-Item = Block | Directive | Problem
+@dataclass
+class Note:
+    """Something worth a warning: the file is read on, but part of it may not be what its author
+    meant (an unclosed comment or code fence hides the rest of the file)."""
+
+    line: int
+    column: int
+    message: str
+
+
+Item = Block | Directive | Problem | Note
 
 _MD_DIRECTIVE = re.compile(r"<!--\s*derivator:(?P<body>.*?)-->", re.S)
 _TEX_DIRECTIVE = re.compile(r"^[ \t]*%[ \t]*derivator:(?P<body>.*)$", re.M)
-_FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
+_FENCE = re.compile(r"(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BACKTICKS = re.compile(r"`+")
+#: where the scanners stop to look: anything else is skipped by the regular-expression engine (in
+#: Markdown a $ before a space opens nothing, and < only matters as <!--)
+_MD_NEXT = re.compile(r"(?m)^[ \t]{0,3}(?=```|~~~)|[\\`]|<(?=!--)|\$(?=\$|\S)")
+_BACKSLASHES = re.compile(r"\\{2,}")
+_TEX_NEXT = re.compile(r"[\\$]")
+#: from an opening $ (not followed by a space) up to the first $, `, blank line or the end
+_INLINE = re.compile(r"\$(?!\s)(?:[^$\\`\n]|\\[\s\S]|\n(?!\n))*[$`]?")
+#: the most blocks, directives and problems read from one file (a file of a million ``$x$`` is
+#: refused with a Problem rather than decided)
+MAX_ITEMS = 20_000
 _INCLUDE = re.compile(r"\\(input|include|includeonly|InputIfFileExists)\b")
+#: LaTeX environments whose content is not typeset as math (or at all)
+SKIPPED_ENVS = ("verbatim", "verbatim*", "Verbatim", "comment", "lstlisting", "minted", "alltt")
+_SKIPPED_BEGIN = re.compile(r"\\begin\{(?P<env>" + "|".join(re.escape(e) for e in SKIPPED_ENVS) + r")\}")
+_IF = re.compile(r"\\(?:(?P<false>iffalse)|(?P<fi>fi)|(?P<else>else)|(?P<iff>iff)|if[a-zA-Z@]*)(?![a-zA-Z@])")
+
+
+def _run_of_backslashes(text: str, i: int) -> int:
+    """How many backslashes from ``i`` to skip so that one (escaping what follows) is left, or
+    none: 0 for a lone one.  A run of a million is then one step, not half a million."""
+    m = _BACKSLASHES.match(text, i)
+    k = m.end() - i if m else 0
+    return k - 1 if k % 2 else k
 
 
 def _escaped(text: str, i: int) -> bool:
@@ -79,34 +135,73 @@ def _escaped(text: str, i: int) -> bool:
     return n % 2 == 1
 
 
-def _take(src: Source, text: str, out: list["Item"], start: int, body: int, closer: str, display: bool,
-          env: str | None = None, paragraph: bool = False) -> int | None:
-    """The block opened at ``start`` whose text begins at ``body`` and ends at ``closer``: append it
-    and return where scanning goes on; or append a Problem (never closed; in Markdown also when a
-    blank line, the end of a paragraph, comes first) and return None."""
-    end = text.find(closer, body)
-    while end >= 0 and _escaped(text, end):
-        end = text.find(closer, end + 1)
+class _Finder:
+    """``str.find`` that remembers where a search failed, so that scanning stays linear: when
+    ``closer`` is absent from ``[start, limit)``, a later search inside that range fails at once
+    (a file of 100 000 unclosed ``\\[`` is read in one pass, not 100 000)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.failed: dict[str, tuple[int, int]] = {}
+
+    def unescaped(self, closer: str, start: int, limit: int) -> int:
+        lo, hi = self.failed.get(closer, (1, 0))
+        if lo <= start and limit <= hi:
+            return -1
+        end = self.text.find(closer, start, limit)
+        while end >= 0 and _escaped(self.text, end):
+            end = self.text.find(closer, end + 1, limit)
+        if end < 0:
+            self.failed[closer] = (start, limit)
+        return end
+
+
+def _take(src: Source, finder: _Finder, out: list["Item"], start: int, body: int, closer: str, display: bool,
+          env: str | None = None, limit: int | None = None) -> int | None:
+    """The block opened at ``start`` whose text begins at ``body`` and ends at ``closer`` before
+    ``limit`` (in Markdown the end of the paragraph): append it and return where scanning goes
+    on; or append a Problem (never closed) and return None."""
+    text = src.text
+    stop = len(text) if limit is None else limit
+    end = finder.unescaped(closer, body, stop)
     ln, col = src.position(start)
-    blank = _BLANK_LINE.search(text, body, end if end >= 0 else len(text)) if paragraph else None
-    if end < 0 or blank is not None:
+    if end < 0:
         opener = f"\\begin{{{env}}}" if env else text[start:body]
-        where = "before the end of the file" if end < 0 else "before the paragraph ends"
+        where = "before the end of the file" if stop >= len(text) else "before the paragraph ends"
         out.append(Problem(ln, col, f"{opener} is never closed: no {closer} {where}"))
         return None
     out.append(Block(text[body:end], body, ln, col, display, env))
     return end + len(closer)
 
 
+class _Paragraphs:
+    """Where the paragraph holding an offset ends (the next blank line), remembered so that many
+    openers in one long paragraph cost one search."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.lo, self.hi = text, 1, 0
+
+    def end(self, i: int) -> int:
+        if not (self.lo <= i < self.hi):
+            m = _BLANK_LINE.search(self.text, i)
+            self.lo, self.hi = i, (m.start() + 1 if m else len(self.text))
+        return self.hi
+
+
 def markdown(src: Source) -> list[Item]:
     """Blocks of a Markdown file: ``$$…$$``, ``\\[…\\]``, ``$…$``, fenced ``math`` blocks, and
-    ``<!-- derivator: … -->`` directives.  Code spans and other fenced blocks are skipped."""
+    ``<!-- derivator: … -->`` directives.  Code spans and other fenced blocks are skipped; a
+    comment or fence that is never closed hides the rest of the file (as in CommonMark) and
+    says so in a Note.  One pass: every search starts where the last one ended or is cut short
+    by what an earlier one found."""
     text, out = src.text, []
+    finder, paragraphs = _Finder(text), _Paragraphs(text)
+    no_close_run: dict[int, int] = {}
     i, n = 0, len(text)
-    while i < n:
+    while (nxt := _MD_NEXT.search(text, i)) is not None and len(out) <= MAX_ITEMS:
+        i = nxt.start()
         c = text[i]
-        line_start = text.rfind("\n", 0, i) + 1
-        if i == line_start:
+        if (i == 0 or text[i - 1] == "\n") and c in " \t`~":
             m = _FENCE.match(text, i)
             if m:
                 fence = m.group("fence")
@@ -114,27 +209,40 @@ def markdown(src: Source) -> list[Item]:
                 body_start = m.end() + 1
                 e = close.search(text, body_start)
                 body_end = e.start() if e else n
+                ln, col = src.position(i)
+                if e is None:
+                    out.append(Note(ln, col, f"the code fence {fence} opened here is never closed: the rest of "
+                                             "the file is read as code, not checked"))
                 if m.group("info").strip().lower() == "math":
-                    ln, col = src.position(i)
                     out.append(Block(text[body_start:body_end], body_start, ln, col, True, "math"))
                 i = (e.end() if e else n)
                 continue
-        if text.startswith("<!--", i):
-            end = text.find("-->", i)
-            end = n if end < 0 else end + 3
-            m = _MD_DIRECTIVE.match(text, i)
-            if m and m.end() <= end:
+        if c == "<" and text.startswith("<!--", i):
+            end = text.find("-->", i + 2)
+            if end < 0:
+                ln, col = src.position(i)
+                out.append(Note(ln, col, "the comment <!-- opened here is never closed: the rest of the file "
+                                         "is a comment, not checked"))
+                break
+            end += 3
+            m = _MD_DIRECTIVE.match(text, i, end)
+            if m:
                 ln, col = src.position(i)
                 out.append(Directive(ln, col, m.group("body").strip()))
             i = end
             continue
         if c == "`":
-            run = len(text[i:]) - len(text[i:].lstrip("`"))
-            close = text.find("`" * run, i + run)
+            run = _BACKTICKS.match(text, i).end() - i  # type: ignore[union-attr]
+            close = -1 if no_close_run.get(run, n) <= i else text.find("`" * run, i + run)
+            if close < 0:
+                no_close_run[run] = i
             i = close + run if close >= 0 else i + run
             continue
+        if c == "\\" and (run := _run_of_backslashes(text, i)):
+            i += run  # pairs of backslashes are line breaks: on to the last, odd one
+            continue
         if c == "\\" and text.startswith("\\[", i) and not _escaped(text, i):
-            nxt = _take(src, text, out, i, i + 2, "\\]", True)
+            nxt = _take(src, finder, out, i, i + 2, "\\]", True)
             i = i + 2 if nxt is None else nxt
             continue
         if c == "\\" and i + 1 < n:
@@ -142,7 +250,7 @@ def markdown(src: Source) -> list[Item]:
             continue
         if c == "$":
             if text.startswith("$$", i):
-                nxt = _take(src, text, out, i, i + 2, "$$", True, paragraph=True)
+                nxt = _take(src, finder, out, i, i + 2, "$$", True, limit=paragraphs.end(i + 2))
                 if nxt is None:  # go on with the next line: the rest of the file is still read
                     nxt = text.find("\n", i)
                     nxt = n if nxt < 0 else nxt + 1
@@ -155,29 +263,31 @@ def markdown(src: Source) -> list[Item]:
                 i = end + 1
                 continue
         i += 1
+    return _capped(src, out)
+
+
+def _capped(src: Source, out: list[Item]) -> list[Item]:
+    """``out``, cut at MAX_ITEMS with a Problem that says where reading stopped."""
+    if len(out) <= MAX_ITEMS:
+        return out
+    last = out[MAX_ITEMS]
+    out = out[:MAX_ITEMS]
+    out.append(Problem(last.line, last.column, f"more than {MAX_ITEMS:,} math blocks, directives and problems "
+                                               "in one file: the rest of the file is not read"))
     return out
 
 
 def _inline_end(text: str, i: int) -> int | None:
     """The closing ``$`` of an inline formula opened at ``i`` (pandoc's rule: no space just inside
-    the dollars, no digit just after the closing one, no blank line in between)."""
-    if i + 1 >= len(text) or text[i + 1].isspace():
+    the dollars, no digit just after the closing one, no blank line in between; a code span
+    starting first means there is none)."""
+    m = _INLINE.match(text, i)
+    if m is None or m.end() - 1 == i or text[m.end() - 1] != "$":
         return None
-    j = i + 1
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == "\n" and text.startswith("\n", j + 1):
-            return None
-        if text[j] == "`":  # a code span starts before the formula would end
-            return None
-        if text[j] == "$":
-            if text[j - 1].isspace() or (j + 1 < len(text) and text[j + 1].isdigit()):
-                return None
-            return j
-        j += 1
-    return None
+    j = m.end() - 1
+    if text[j - 1].isspace() or text[j + 1:j + 2].isdigit():
+        return None
+    return j
 
 
 def _strip_tex_comments(text: str) -> str:
@@ -194,13 +304,65 @@ def _strip_tex_comments(text: str) -> str:
     return "\n".join(out)
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by spaces (line breaks kept, so every offset and line
+    number stays what it was)."""
+    if not spans:
+        return text
+    parts, last = [], 0
+    for a, b in spans:
+        parts += [text[last:a], re.sub(r"[^\n]", " ", text[a:b])]
+        last = b
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _skipped_tex(src: Source, raw: str, out: list[Item]) -> tuple[str, str]:
+    """``raw`` without what LaTeX does not typeset as math: ``verbatim``-like and ``comment``
+    environments, ``%`` comments and ``\\iffalse … \\fi``; returned twice, with and without the
+    ``%`` comments (directives live in comments).  Unclosed regions run to the end of the file,
+    with a Note."""
+    spans = []
+    i = 0
+    while (m := _SKIPPED_BEGIN.search(raw, i)) is not None:
+        closer = f"\\end{{{m.group('env')}}}"
+        end = raw.find(closer, m.end())
+        if end < 0:
+            ln, col = src.position(m.start())
+            out.append(Note(ln, col, f"\\begin{{{m.group('env')}}} is never closed: the rest of the file is "
+                                     "not checked"))
+            spans.append((m.start(), len(raw)))
+            break
+        spans.append((m.start(), end + len(closer)))
+        i = end + len(closer)
+    visible = _blank(raw, spans)
+    text = _strip_tex_comments(visible)
+    spans, depth, start = [], 0, 0
+    for m in _IF.finditer(text):
+        if not depth:
+            if m.group("false"):
+                depth, start = 1, m.start()
+        elif m.group("else") or m.group("fi"):
+            depth -= depth == 1 or bool(m.group("fi"))
+            if not depth:  # the end of the false branch: an \else branch is typeset
+                spans.append((start, m.end()))
+        elif not m.group("iff"):  # \iff is the symbol ⟺, not a conditional
+            depth += 1
+    if depth:
+        ln, col = src.position(start)
+        out.append(Note(ln, col, "\\iffalse is never closed by \\fi: the rest of the file is not checked"))
+        spans.append((start, len(raw)))
+    return _blank(visible, spans), _blank(text, spans)
+
+
 def latex(src: Source) -> list[Item]:
     """Blocks of a LaTeX file: the display environments, ``\\[…\\]``, ``$$…$$``, ``$…$``, ``\\(…\\)``
-    and ``% derivator: …`` directives.  ``\\input`` and ``\\include`` are reported, never followed."""
-    raw = src.text
-    text = _strip_tex_comments(raw)
+    and ``% derivator: …`` directives.  ``\\input`` and ``\\include`` are reported, never followed;
+    ``verbatim``, ``comment`` and ``\\iffalse`` regions are skipped."""
     out: list[Item] = []
-    for m in _TEX_DIRECTIVE.finditer(raw):
+    visible, text = _skipped_tex(src, src.text, out)
+    finder = _Finder(text)
+    for m in _TEX_DIRECTIVE.finditer(visible):
         ln, col = src.position(m.start())
         out.append(Directive(ln, col, m.group("body").strip()))
     for m in _INCLUDE.finditer(text):
@@ -209,18 +371,22 @@ def latex(src: Source) -> list[Item]:
             out.append(Problem(ln, col, f"\\{m.group(1)} is not followed: derivator reads only the files it is given"))
     i, n = 0, len(text)
     begin = re.compile(r"\\begin\{(?P<env>[a-zA-Z*]+)\}")
-    while i < n:
+    while (nxt := _TEX_NEXT.search(text, i)) is not None and len(out) <= MAX_ITEMS:
+        i = nxt.start()
         c = text[i]
+        if c == "\\" and (run := _run_of_backslashes(text, i)):
+            i += run
+            continue
         if c == "\\":
             m = begin.match(text, i)
             if m and m.group("env") in DISPLAY_ENVS:
                 env = m.group("env")
-                nxt = _take(src, text, out, i, m.end(), f"\\end{{{env}}}", True, env)
+                nxt = _take(src, finder, out, i, m.end(), f"\\end{{{env}}}", True, env)
                 i = m.end() if nxt is None else nxt
                 continue
             for opener, closer in (("\\[", "\\]"), ("\\(", "\\)")):
                 if text.startswith(opener, i):
-                    nxt = _take(src, text, out, i, i + 2, closer, opener == "\\[")
+                    nxt = _take(src, finder, out, i, i + 2, closer, opener == "\\[")
                     i = i + 2 if nxt is None else nxt
                     break
             else:
@@ -228,12 +394,10 @@ def latex(src: Source) -> list[Item]:
             continue
         if c == "$":
             if text.startswith("$$", i):
-                nxt = _take(src, text, out, i, i + 2, "$$", True)
+                nxt = _take(src, finder, out, i, i + 2, "$$", True)
                 i = i + 2 if nxt is None else nxt
                 continue
-            end = text.find("$", i + 1)
-            while end >= 0 and _escaped(text, end):
-                end = text.find("$", end + 1)
+            end = finder.unescaped("$", i + 1, n)
             ln, col = src.position(i)
             if end < 0:
                 out.append(Problem(ln, col, "$ is never closed"))
@@ -244,7 +408,7 @@ def latex(src: Source) -> list[Item]:
             continue
         i += 1
     out.sort(key=lambda x: (x.line, x.column))
-    return out
+    return _capped(src, out)
 
 
 def scan(src: Source, kind: str) -> list[Item]:

@@ -1,18 +1,24 @@
-"""Check every relation of a Markdown or LaTeX file: blocks → relations → verdicts.
+"""Check every relation of Markdown or LaTeX files: read → blocks → relations → verdicts.
 
 One Result per relation step, in reading order, with the line of its block and its step number
-(notation.md).  A file that cannot be read at one place still has all its other relations checked;
-proofs of relations that repeat are reused within a run.
+(notation.md).  A file that cannot be read at one place still has all its other relations checked.
+Every block is decided in a worker process of one pool per run (``workers``), which bounds each
+relation's time and memory for real and keeps the workers' proof caches warm across files; this
+process only reads, schedules and assembles.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import math
+import os
 import re
+import stat
 import time
+import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sympy as sp
 
@@ -20,6 +26,7 @@ from ..engine import ACTIVATIONS, LOSSES, TARGETS, NotationError, Partial, proof
 from . import blocks as B
 from . import interpret as I
 from . import parse as P
+from . import workers as W
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
@@ -29,6 +36,16 @@ DIRECTIVE_KEYS = {
     "skip": ("next", "on", "off"),
 }
 SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
+#: the largest file read (bytes): bigger ones are refused before reading, not truncated
+MAX_BYTES = 16 * 1024 * 1024
+#: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
+#: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
+MEMORY = 1024 * 1024 ** 2
+#: seconds a worker may run past the proof's own deadline before it is killed (the deadline
+#: is a Python signal, which code inside C, e.g. a big integer power, does not see)
+GRACE = 1.0
+#: the longest --timeout (seconds); beyond it "bounded" means nothing to a CI job
+MAX_TIMEOUT = 24 * 3600.0
 
 
 @dataclass
@@ -50,6 +67,8 @@ class Result:
     display: str = ""
     #: where a reading error is (line, column), which may be below the block's first line
     at: tuple[int, int] | None = None
+    #: the whole file could not be read (exit status 2, not 1)
+    unreadable: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "step": self.step, "relation": self.relation,
@@ -57,20 +76,84 @@ class Result:
                 "counterexample": self.counterexample}
 
 
-@dataclass
+def check_timeout(seconds: float) -> float:
+    """A usable per-relation time limit, or ValueError naming the allowed range."""
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
+        raise ValueError(f"--timeout {seconds:g}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+    return seconds
+
+
+@dataclass(eq=False)
 class Run:
-    """Options and caches shared by every file of one ``derivator check``."""
+    """Options, caches and the worker pool shared by every file of one ``derivator check``.
+
+    The pool starts at the first block to decide and lives until :meth:`close` (or until the run
+    is garbage-collected); its workers keep their proof caches for the whole run."""
 
     defaults: I.Settings = field(default_factory=I.Settings)
     timeout: float = 10.0
-    #: processes that decide blocks in parallel (1: in this process)
+    #: worker processes deciding blocks in parallel (capped at the cores this process may use)
     jobs: int = 1
+    #: address-space limit of each worker in bytes (0: none)
+    memory: int = MEMORY
+    max_bytes: int = MAX_BYTES
     cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    pool: W.Pool | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        check_timeout(self.timeout)
+        self.jobs = max(1, min(self.jobs, W.cores()))
+
+    def workers(self) -> W.Pool:
+        if self.pool is None:
+            late = (f"not decided within --timeout {self.timeout:g} s, and still busy {GRACE:g} s later: its worker "
+                    "was killed")
+            self.pool = W.Pool(partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late)
+            weakref.finalize(self, self.pool.close)
+        return self.pool
+
+    def close(self) -> None:
+        """Stop the workers (their caches go with them)."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class FileError(Exception):
-    """A file that cannot be read at all (missing, not UTF-8): exit status 2."""
+    """A file that cannot be read at all (missing, not UTF-8, not a regular file, too big);
+    ``line`` is where, when one line is to blame."""
+
+    def __init__(self, name: str, reason: str, line: int | None = None) -> None:
+        super().__init__(f"{name}:{line}: {reason}" if line else f"{name}: {reason}")
+        self.reason, self.line = reason, line
+
+
+class Stop(BaseException):
+    """Raised (by a signal handler) to end a run early; ``signum`` is the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@dataclass
+class Checked:
+    """The outcome of :func:`check_files`: results in the order of the files and of their text;
+    ``stopped`` is the signal that ended the run early (then only what was decided is there)."""
+
+    results: list[Result]
+    stopped: int | None = None
+
+    @property
+    def unreadable(self) -> bool:
+        return any(r.unreadable for r in self.results)
 
 
 def kind_of(name: str, text: str) -> str:
@@ -80,25 +163,60 @@ def kind_of(name: str, text: str) -> str:
     return "tex" if re.search(r"\\begin\{document\}|\\documentclass", text) else "md"
 
 
-def read(path: Path) -> str:
+_KINDS = {stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+          stat.S_ISSOCK: "a socket", stat.S_ISDIR: "a directory"}
+
+
+def read(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The text of a regular file of at most ``max_bytes`` bytes.  Opened without blocking and
+    checked before reading, so that a FIFO or /dev/zero is refused instead of hanging."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise FileError(f"{path}: no such file") from None
+        raise FileError(str(path), "no such file") from None
     except IsADirectoryError:
-        raise FileError(f"{path}: is a directory") from None
+        raise FileError(str(path), "is a directory") from None
     except OSError as e:
-        raise FileError(f"{path}: cannot be read ({e.strerror})") from None
-    return decode(str(path), data)
-
-
-def decode(name: str, data: bytes) -> str:
+        raise FileError(str(path), f"cannot be read ({e.strerror})") from None
     try:
-        return data.decode("utf-8-sig")
+        st = os.fstat(fd)
+        for test, what in _KINDS.items():
+            if test(st.st_mode):
+                raise FileError(str(path), f"is {what}, not a regular file")
+        if st.st_size > max_bytes:
+            raise FileError(str(path), f"{st.st_size:,} bytes, more than the limit of {max_bytes:,} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise FileError(str(path), f"cannot be read ({e.strerror})") from None
+    finally:
+        os.close(fd)
+    return decode(str(path), data, max_bytes)
+
+
+def read_stream(stream: Any, max_bytes: int = MAX_BYTES) -> str:
+    """Standard input (a binary stream, or None when it is closed), with the same limits."""
+    if stream is None:
+        raise FileError("<stdin>", "standard input is closed")
+    try:
+        data = stream.read(max_bytes + 1)
+    except (OSError, ValueError) as e:
+        raise FileError("<stdin>", f"cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    return decode("<stdin>", data, max_bytes)
+
+
+def decode(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
+    """UTF-8 text with every line break made ``\\n`` (CRLF and a lone CR included: a reader
+    counts lines the same way, and every scanner then sees one kind of line end)."""
+    if len(data) > max_bytes:
+        raise FileError(name, f"more than the limit of {max_bytes:,} bytes")
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise FileError(f"{name}:{line}: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-                        "save the file as UTF-8") from None
+        raise FileError(name, f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as "
+                        "UTF-8", line) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,26 +241,51 @@ def parse_directive(text: str) -> dict[str, str]:
 _RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|←")
 
 
-def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
-    """All results of one file's text."""
+@dataclass
+class Task:
+    """One block to decide in a worker: all it needs, and nothing of the rest of its file."""
+
+    name: str
+    source: B.Excerpt
+    block: B.Block
+    settings: I.Settings
+    skipping: bool
+    #: the first step to decide (after a worker was lost, the block resumes past the lost step)
+    first: int = 0
+
+
+@dataclass
+class _File:
+    """A file being checked: its slots in reading order (a Result, or the results of a block
+    still being decided) and the sum conventions its blocks used."""
+
+    name: str
+    slots: list[Result | list[Result]] = field(default_factory=list)
+    tasks: dict[int, Task] = field(default_factory=dict)
+    conventions: set[str] = field(default_factory=set)
+
+
+def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
+    """Read the directives and cut the blocks of one file; every block becomes a Task."""
     src = B.Source(name, text)
     items = B.scan(src, kind or kind_of(name, text))
     settings = run.defaults
     skip_on, skip_next = False, False
-    conventions: set[str] = set()
-    # results in reading order; a block's slot is filled when it has been decided (maybe elsewhere)
-    out: list[Result | tuple[B.Block, I.Settings, bool]] = []
+    f = _File(name)
     for item in items:
+        if isinstance(item, B.Note):
+            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
+            continue
         if isinstance(item, B.Problem):
-            out.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column,
-                              at=(item.line, item.column)))
+            f.slots.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column,
+                                  at=(item.line, item.column)))
             continue
         if isinstance(item, B.Directive):
             try:
                 d = parse_directive(item.text)
             except ValueError as e:
-                out.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
-                                  column=item.column, at=(item.line, item.column)))
+                f.slots.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
+                                      column=item.column, at=(item.line, item.column)))
                 continue
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
                                   d.get("network", settings.network), d.get("targets", settings.targets))
@@ -157,76 +300,153 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
             continue
         if not _RELATION_HINT.search(item.text):
             continue
-        out.append((item, settings, skip_on or skip_next))
+        f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, settings, skip_on or skip_next)
+        f.slots.append([])
         skip_next = False
-    tasks = [x for x in out if isinstance(x, tuple)]
-    decided = iter(_decide_blocks(name, src, tasks, run))
-    results: list[Result] = []
-    for x in out:
-        if isinstance(x, Result):
-            results.append(x)
-        else:
-            block_results, used = next(decided)
-            results += block_results
-            conventions |= used
-    if len(conventions) > 1:
-        run.warnings.append(f"{name}: sums use both 0-based and 1-based bounds (both are read as over all "
+    return f
+
+
+def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
+    """All results of one file's text (decided by the run's workers)."""
+    f = _plan(name, text, run, kind)
+    _decide([f], run)
+    return _assemble(f, run)
+
+
+def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
+    """Check files (``-`` is ``stdin``, a binary stream) in one run.  A file that cannot be read
+    becomes one ``error`` result marked ``unreadable``.  A :class:`Stop` or KeyboardInterrupt
+    (Ctrl-C) ends the run at once: the workers are killed and what was decided is returned."""
+    files: list[_File] = []
+    try:
+        for name in names:
+            label = "<stdin>" if name == "-" else name
+            try:
+                text = read_stream(stdin, run.max_bytes) if name == "-" else read(Path(name), run.max_bytes)
+            except FileError as e:
+                f = _File(label, [Result(label, e.line or 1, 0, "", "error", reason=e.reason, unreadable=True,
+                                         at=(e.line, 1) if e.line else None, display="(the file was not read)")])
+            else:
+                f = _plan(label, text, run, None)
+            files.append(f)
+        _decide(files, run)
+    except (Stop, KeyboardInterrupt) as e:
+        run.close()
+        signum = e.signum if isinstance(e, Stop) else 2
+        return Checked([r for f in files for r in _assemble(f, run, so_far=True)], signum)
+    return Checked([r for f in files for r in _assemble(f, run)])
+
+
+def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
+    """The results of a decided file in reading order (``so_far``: blocks not finished are
+    left out), and its warning about mixed sum conventions."""
+    out: list[Result] = []
+    for k, slot in enumerate(f.slots):
+        if isinstance(slot, Result):
+            out.append(slot)
+        elif not (so_far and k in f.tasks):
+            out += slot
+    if len(f.conventions) > 1 and not so_far:
+        run.warnings.append(f"{f.name}: sums use both 0-based and 1-based bounds (both are read as over all "
                             "of the range)")
-    return results
+    return out
 
 
-#: state a forked worker reads (set just before the pool starts, inherited by fork)
-_WORK: tuple[str, B.Source, Run] | None = None
+def _decide(files: list[_File], run: Run) -> None:
+    """Decide every block of every file on the run's workers and put the results in their slots.
+
+    A worker announces each relation before deciding it; when the worker is lost (killed on
+    time, out of memory, died), that relation becomes ``unknown`` with the reason and the rest of
+    its block is decided by a fresh worker."""
+    pool = run.workers()
+    current: dict[tuple[int, int], Result | None] = {}
+    for n, f in enumerate(files):
+        for k, task in f.tasks.items():
+            pool.submit((n, k), task)
+    try:
+        _collect(files, pool, current)
+    except BaseException:
+        run.close()  # workers busy with this run's blocks must not answer the next one
+        raise
 
 
-def _work(task: tuple[B.Block, I.Settings, bool]) -> tuple[list[Result], set[str]]:
-    assert _WORK is not None
-    name, src, run = _WORK
+def _collect(files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None]) -> None:
+    """Put every event of the pool in its file's slot (see :func:`_decide`)."""
+    for ev in pool.events():
+        n, k = ev.key
+        f = files[n]
+        slot = f.slots[k]
+        assert isinstance(slot, list)
+        if ev.kind == "message":
+            what, payload = ev.payload
+            if what == "begin":
+                current[n, k] = payload
+            elif what == "result":
+                slot.append(payload)
+                current[n, k] = None
+            else:
+                f.conventions |= payload
+        elif ev.kind == "done":
+            del f.tasks[k]
+        else:
+            task = f.tasks[k]
+            lost = current.pop((n, k), None)
+            if lost is None:  # lost while reading the block: the whole block is unknown
+                lost = Result(f.name, task.block.line, task.first, _short(task.block.text), "unknown",
+                              column=task.block.column)
+                slot.append(lost)
+                del f.tasks[k]
+            else:
+                slot.append(lost)
+                task.first = lost.step + 1
+                pool.submit((n, k), task)
+            lost.verdict, lost.method, lost.reason = "unknown", "stopped", ev.payload
+
+
+def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
+    """In a worker: decide one block, announcing each relation before deciding it."""
     used: set[str] = set()
-    block, settings, skipping = task
-    return check_block(name, src, block, settings, run, skipping, used), used
+    yield from block_results(task.name, task.source, task.block, task.settings, run, task.skipping, used,
+                             task.first)
+    yield "used", used
 
 
-def _decide_blocks(name: str, src: B.Source, tasks: list[tuple[B.Block, I.Settings, bool]],
-                   run: Run) -> list[tuple[list[Result], set[str]]]:
-    """Decide every block, on ``run.jobs`` processes when there is enough work to share.
-
-    Proofs are independent and the machine has several cores; forked workers inherit the
-    imported modules, so starting them costs milliseconds."""
-    global _WORK
-    _WORK = (name, src, run)
-    jobs = min(run.jobs, len(tasks) // 8)
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
-        try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                return pool.map(_work, tasks, chunksize=1)
-        except (OSError, multiprocessing.ProcessError):
-            pass  # no processes to be had: decide here
-    return [_work(t) for t in tasks]
-
-
-def _position(src: B.Source, block: B.Block, pos: int) -> tuple[int, int]:
+def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int, int]:
     return src.position(block.offset + pos)
 
 
-def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, run: Run, skipping: bool,
-                conventions: set[str]) -> list[Result]:
+def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings: I.Settings, run: Run,
+                  skipping: bool, conventions: set[str], first: int = 0) -> Iterator[tuple[str, Result]]:
+    """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
+    ``first`` on.  A step whose expression could not be read is one error (a step that starts
+    from it is ``unknown``); the block's other steps are still decided."""
     if not block.text.strip():
-        return []
+        return
     try:
         chains = P.parse(block.text)
     except P.ReadError as e:
         ln, col = _position(src, block, e.pos)
         if skipping:
-            return [Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive")]
-        return [Result(name, block.line, 0, _short(block.text), "error", reason=f"line {ln}, column {col}: {e}",
-                       column=col, at=(ln, col))]
+            yield "result", Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive")
+            return
+        yield "result", Result(name, block.line, 0, _short(block.text), "error",
+                               reason=f"line {ln}, column {col}: {e}", column=col, at=(ln, col))
+        return
     except RecursionError:
-        return [Result(name, block.line, 0, _short(block.text), "error", reason="nested too deeply to read",
-                       column=block.column)]
-    out: list[Result] = []
+        yield "result", Result(name, block.line, 0, _short(block.text), "error", reason="nested too deeply to read",
+                               column=block.column)
+        return
     step = 0
     for chain in chains:
+        if not chain.ops and isinstance(chain.exprs[0], P.Unread):  # unreadable, and no relation after it
+            r = Result(name, block.line, step, _short(block.text[chain.starts[0]:chain.ends[0]]), "unknown")
+            step += 1
+            if r.step >= first:
+                _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
+                if skipping:
+                    r.verdict, r.reason, r.column, r.at = "skipped", "skip directive", None, None
+                yield "result", r
+            continue
         for k, op in enumerate(chain.ops):
             if op not in P.CHECKED_OPS:
                 continue
@@ -234,18 +454,43 @@ def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, 
                     + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip())
             r = Result(name, block.line, step, _short(text), "unknown")
             step += 1
-            out.append(r)
+            if r.step < first:
+                continue
             if skipping:
                 r.verdict, r.reason = "skipped", "skip directive"
+                yield "result", r
                 continue
+            yield "begin", r
             t0 = time.perf_counter()
-            try:
-                decide(r, chain, k, op, settings, run, conventions, src, block)
-            except Exception as e:  # noqa: BLE001 — one relation must never stop the run
-                r.verdict, r.method = "error", ""
-                r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
+            sides = (chain.exprs[k], chain.exprs[k + 1])
+            if any(isinstance(x, P.Unread) for x in sides):
+                _unread(r, sides, k == 0, src, block)
+            else:
+                try:
+                    decide(r, chain, k, op, settings, run, conventions, src, block)
+                except MemoryError:
+                    r.verdict, r.method = "unknown", "stopped"
+                    r.reason = f"needed more than the memory limit of {run.memory // 2 ** 20:,} MB"
+                except Exception as e:  # noqa: BLE001 — one relation must never stop the run
+                    r.verdict, r.method = "error", ""
+                    r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
-    return out
+            yield "result", r
+
+
+def _unread(r: Result, sides: tuple[P.Node, P.Node], first: bool, src: B.Source | B.Excerpt,
+            block: B.Block) -> None:
+    """A step with an unreadable side.  Each unreadable expression is one error, at the first
+    step that holds it (its chain's first step, or the step it ends); a step that only starts
+    from an expression already reported is ``unknown``."""
+    new = [x for x in (sides[0] if first else None, sides[1]) if isinstance(x, P.Unread)]
+    if not new:
+        ln, col = _position(src, block, sides[0].pos)
+        r.verdict, r.reason = "unknown", f"its left side could not be read (line {ln}, column {col})"
+        return
+    ln, col = _position(src, block, new[0].pos)
+    r.verdict, r.column, r.at = "error", col, (ln, col)
+    r.reason = "; ".join("line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new)
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -325,12 +570,16 @@ def _about_indices(lhs: sp.Expr, rhs: sp.Expr) -> bool:
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; directories recursively (``*.md`` and ``*.tex``), in sorted order."""
+    """Files as given; directories recursively (``*.md`` and ``*.tex``), in sorted order.  A name
+    the system refuses (too long, a loop) is kept, so that reading it reports why."""
     out: list[str] = []
     for p in paths:
-        path = Path(p)
-        if p != "-" and path.is_dir():
-            out += sorted(str(f) for f in path.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
+        try:
+            is_dir = p != "-" and Path(p).is_dir()
+        except (OSError, ValueError):
+            is_dir = False
+        if is_dir:
+            out += sorted(str(f) for f in Path(p).rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
         else:
             out.append(p)
     return out

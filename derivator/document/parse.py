@@ -10,12 +10,15 @@ reader hang or exhaust the stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Union
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 120
 MAX_DIGITS = 30
+#: the most digits a constant may have once its powers are worked out (SymPy works them out
+#: exactly and at once: 30 digits to the 64th power four times over is 500 million digits)
+MAX_VALUE_DIGITS = 1_000
 
 
 class ReadError(ValueError):
@@ -31,7 +34,7 @@ class ReadError(ValueError):
 
 @dataclass
 class Tok:
-    kind: str  # cmd, ch, num, letter, text, end
+    kind: str  # cmd, ch, num, letter, text, end; bad (unreadable: ``text`` says why)
     text: str
     pos: int
 
@@ -85,7 +88,9 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok("cmd", d, i))
                 i += 2
                 continue
-            raise ReadError(f"unknown macro \\{d}", i)
+            toks.append(Tok("bad", f"unknown macro \\{d}", i))
+            i += 2
+            continue
         if c.isdigit():
             j = i
             while j < n and text[j].isdigit():
@@ -95,8 +100,9 @@ def tokenize(text: str) -> list[Tok]:
                 while j < n and text[j].isdigit():
                     j += 1
             if j - i > MAX_DIGITS:
-                raise ReadError(f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i)
-            toks.append(Tok("num", text[i:j], i))
+                toks.append(Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i))
+            else:
+                toks.append(Tok("num", text[i:j], i))
             i = j
             continue
         if c.isascii() and c.isalpha():
@@ -114,7 +120,8 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok(kind, t, i))
             i += 1
             continue
-        raise ReadError(f"unexpected character {c!r} in a formula", i)
+        toks.append(Tok("bad", f"unexpected character {c!r} in a formula", i))
+        i += 1
     toks.append(Tok("end", "", n))
     return toks
 
@@ -270,8 +277,17 @@ class Transpose:
     pos: int
 
 
+@dataclass
+class Unread:
+    """An expression that could not be read, kept in its chain so that the chain's other steps
+    are still checked (one bad row of an ``align`` is one error, not the whole block)."""
+
+    message: str
+    pos: int
+
+
 Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose,
-             Iverson]
+             Iverson, Unread]
 
 CHECKED_OPS = ("=", "<-", ":=")
 RELATION_CMDS = {"approx": "≈", "neq": "≠", "ne": "≠", "in": "∈", "notin": "∉", "le": "≤", "leq": "≤",
@@ -432,18 +448,46 @@ class Parser:
                 fresh_line = False
                 current.ops.append(self.eat_relation())
                 start = self.tok.pos
-                current.exprs.append(self.expr())
+                current.exprs.append(self.readable_expr())
                 current.starts.append(start)
                 current.ends.append(self.tok.pos)
                 continue
             if self.at("ch", ")") or self.at("ch", "]") or self.at("ch", "}"):
                 raise ReadError(f"unbalanced brackets: {self.tok.text!r} closes nothing", self.tok.pos)
             start = self.tok.pos
-            e = self.expr()
+            e = self.readable_expr()
             current = Chain([e], [], [start], [self.tok.pos])
             out.append(current)
             fresh_line = False
         return out
+
+    def readable_expr(self) -> Node:
+        """An expression of a chain, or :class:`Unread` with the reason, having skipped to where
+        the next relation or row begins (a relation sign, ``\\\\`` or ``&`` outside brackets)."""
+        k = self.k
+        try:
+            node = self.expr()
+            _digits(node)  # a constant too big to work out is refused before any algebra
+            return node
+        except ReadError as e:
+            self.depth = self.nesting = 0
+            self.k = max(k, min(self.k, len(self.toks) - 1))
+            if self.k == k and not self.at("end"):
+                self.k += 1  # the expression failed on its first token: never stay in place
+            level = 0
+            while not self.at("end"):
+                t = self.tok
+                if t.kind == "ch" and t.text in "([{":
+                    level += 1
+                elif t.kind == "ch" and t.text in ")]}":
+                    level = max(0, level - 1)
+                elif level == 0 and (self.relation_op() is not None or (t.kind == "ch" and t.text == "&")
+                                     or (t.kind == "cmd" and t.text == "\\")
+                                     or (t.kind == "cmd" and t.text in ("begin", "end")
+                                         and self._env_ahead() in TRANSPARENT_ENVS)):
+                    break
+                self.k += 1
+            return Unread(str(e), e.pos)
 
     # ---- expressions ----------------------------------------------------------------------
     def at_terminator(self) -> bool:
@@ -684,6 +728,8 @@ class Parser:
             raise ReadError("\\text{…} inside a formula term", t.pos)
         if t.kind == "end":
             raise ReadError("the formula ends too early", t.pos)
+        if t.kind == "bad":
+            raise ReadError(t.text, t.pos)
         raise ReadError(f"unexpected {t.text!r}", t.pos)
 
     def bracket(self, open_: str, close: str, pos: int | None = None) -> Node:
@@ -1060,6 +1106,42 @@ class Parser:
             raise ReadError(f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}", self.tok.pos)
         self.k += 1
         return partial, node
+
+
+def _digits(node: Node) -> float | None:
+    """An upper bound on the number of digits of a constant's value; None when it is not a
+    constant.  Raises ReadError for a constant beyond MAX_VALUE_DIGITS: SymPy would work it out
+    in one call to C that no deadline interrupts."""
+    if isinstance(node, Num):
+        return float(len(node.text.split(".")[0]))
+    if isinstance(node, (Neg, Group)):
+        return _digits(node.arg if isinstance(node, Neg) else node.body)
+    if isinstance(node, (Add, Mul)):
+        parts = [_digits(x) for x in (node.terms if isinstance(node, Add) else node.factors)]
+        if any(d is None for d in parts):
+            return None
+        return (max(parts) + 1) if isinstance(node, Add) else sum(parts)  # type: ignore[arg-type, type-var]
+    if isinstance(node, Div):
+        num, den = _digits(node.num), _digits(node.den)
+        return None if num is None or den is None else num + den
+    if isinstance(node, Pow):
+        base, exp = _digits(node.base), _digits(node.exp)
+        if exp is None:
+            return None
+        exponent = float(node.exp.text) if isinstance(node.exp, Num) else 10 ** min(exp, 400.0)
+        if base is None:  # a power of a quantity: interpret bounds its exponent
+            return None
+        if base * exponent > MAX_VALUE_DIGITS:
+            raise ReadError(f"a power with more than {MAX_VALUE_DIGITS:,} digits (the limit on a number's "
+                            "digits)", node.pos)
+        return base * exponent
+    for f in fields(node):  # type: ignore[arg-type]  # any other node: look inside it
+        value = getattr(node, f.name)
+        for x in value if isinstance(value, list) else [value]:
+            for y in x if isinstance(x, list) else [x]:
+                if is_dataclass(y):
+                    _digits(y)  # type: ignore[arg-type]
+    return None
 
 
 def parse(text: str) -> list[Chain]:

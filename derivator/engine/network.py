@@ -16,7 +16,7 @@ import sympy as sp
 
 from . import activations as acts
 from . import losses
-from .notation import DEFAULT_LETTERS, NotationError, Tag, base_name, index, layer_letter, parse_tag
+from .notation import DEFAULT_LETTERS, MAX_LAYERS, NotationError, Tag, base_name, index, layer_letter, parse_tag
 
 NETWORK_KINDS = ("general", "single")
 #: what the targets satisfy (notation.md): nothing; Σ_j y_ij = 1 with y_ij ≥ 0; one-hot
@@ -58,11 +58,17 @@ class Network:
         if self.network not in NETWORK_KINDS:
             raise ValueError(f"unknown network {self.network!r}: choose general or single")
         if self.widths is not None:
+            if len(self.widths) > MAX_LAYERS + 1:
+                raise ValueError(f"{len(self.widths)} widths: derivator handles networks of at most {MAX_LAYERS} "
+                                 "layers of weights")
             ws = tuple(int(w) for w in self.widths)
             if len(ws) < 2 or min(ws) < 1:
                 raise ValueError(f"widths {list(self.widths)}: give at least two layers, each at least 1 wide")
             object.__setattr__(self, "widths", ws)
             object.__setattr__(self, "depth", len(ws) - 1)
+        if self.depth > MAX_LAYERS:
+            raise ValueError(f"depth {self.depth}: derivator handles networks of at most {MAX_LAYERS} layers of "
+                             "weights")
         if self.network == "single":
             object.__setattr__(self, "widths", (1,) * (self.depth + 1))
         if self.depth < 1:

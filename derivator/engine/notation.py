@@ -19,6 +19,9 @@ LAYERED = ("a", "z", "w", "b", "delta")
 #: index letters of layers L, L-1, L-2, L-3 (the article's habit) and further back
 DEFAULT_LETTERS = ("j", "k", "m", "t", "p", "q", "r", "s", "u", "v", "g", "h")
 SAMPLE = "i"
+#: the deepest layer a tag may name and the most layers of weights a network may have: work
+#: grows with depth, so a tag like L-1000000000 is refused before any is done
+MAX_LAYERS = 256
 
 
 class NotationError(ValueError):
@@ -61,6 +64,8 @@ def parse_tag(text: str | int | Tag) -> Tag:
     if isinstance(text, int):
         if text < 0:
             raise NotationError(f"layer {text}: absolute layers count from 0 (the input layer)")
+        if text > MAX_LAYERS:
+            raise NotationError(f"layer {text}: derivator handles networks of at most {MAX_LAYERS} layers")
         return Tag("", text)
     m = _TAG_RE.match(str(text))
     if not m:
@@ -68,6 +73,9 @@ def parse_tag(text: str | int | Tag) -> Tag:
             f"unknown layer {text!r}: write L, L-1, L-2, … (from the output), l, l-1, l+1 "
             "(a generic layer) or an integer (0 is the input layer)"
         )
+    digits = m.group("abs") or m.group("k") or "0"
+    if len(digits) > 6 or int(digits) > MAX_LAYERS:
+        raise NotationError(f"layer {text}: derivator handles networks of at most {MAX_LAYERS} layers")
     if m.group("abs") is not None:
         return Tag("", int(m.group("abs")))
     k = int(m.group("k") or 0)

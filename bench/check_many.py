@@ -1,0 +1,85 @@
+"""`derivator check` over many files: one worker pool per run against one worker.
+
+500 Markdown files of 20 relations each (proved, refuted and unknown ones, as in a course's
+notes), checked by the CLI in one run with the default jobs (one worker per core) and with
+``--jobs 1``.  Workers live for the whole run and keep their proof caches across files, so the
+parallel run must not lose to the serial one.  Prints both times and their ratio.
+Usage: python bench/check_many.py [files] [relations per file]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: relations a reader writes about the output and the last hidden layer (some right, some not)
+RELATIONS = [
+    r"\frac{\partial L_i}{\partial a_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}",
+    r"\frac{\partial a_{ij}^{(L)}}{\partial z_{ij}^{(L)}} = \sigma'(z_{ij}^{(L)})",
+    r"\frac{\partial z_{ij}^{(L)}}{\partial w_{jk}^{(L)}} = a_{ik}^{(L-1)}",
+    r"\frac{\partial z_{ij}^{(L)}}{\partial b_j^{(L)}} = 1",
+    r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)})",
+    r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} = \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)}",
+    r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)}",
+    r"\frac{\partial L}{\partial b_j^{(L)}} = \frac{1}{n}\sum_i (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)})",
+    r"\frac{\partial L}{\partial w_{jk}^{(L)}} = \frac{1}{n}\sum_i (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) a_{ik}^{(L-1)}",
+    r"\frac{\partial L}{\partial w_{jk}^{(L)}} = \frac{1}{n}\sum_i (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) a_{ij}^{(L-1)}",
+    r"\frac{\partial z_{ik}^{(L-1)}}{\partial w_{km}^{(L-1)}} = a_{im}^{(L-2)}",
+    r"\frac{\partial L_i}{\partial z_{ik}^{(L-1)}} = \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \sigma'(z_{ik}^{(L-1)})",
+    r"\frac{\partial L_i}{\partial b_k^{(L-1)}} = \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \sigma'(z_{ik}^{(L-1)})",
+    r"\frac{\partial L_i}{\partial w_{km}^{(L-1)}} = \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \sigma'(z_{ik}^{(L-1)}) a_{im}^{(L-2)}",
+    r"\frac{\partial L_i}{\partial w_{km}^{(L-1)}} = \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \sigma'(z_{ik}^{(L-1)}) a_{ik}^{(L-2)}",
+    r"z_{ij}^{(L)} = \sum_k w_{jk}^{(L)} a_{ik}^{(L-1)} + b_j^{(L)}",
+    r"a_{ij}^{(L)} = \sigma(z_{ij}^{(L)})",
+    r"L_i = \frac{1}{2}\sum_j (a_{ij}^{(L)} - y_{ij})^2",
+    r"L = \frac{1}{n}\sum_i L_i",
+    r"\frac{\partial L}{\partial a_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}",
+]
+
+
+def write_files(folder: Path, files: int, per_file: int) -> list[Path]:
+    out = []
+    for f in range(files):
+        lines = [f"# Notes, part {f}", ""]
+        for r in range(per_file):
+            lines += [f"Step {r}:", "", f"$${RELATIONS[(f + r) % len(RELATIONS)]}$$", ""]
+        path = folder / f"part{f:04d}.md"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+def timed(folder: Path, *options: str) -> tuple[float, dict[str, int]]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "derivator", "check", str(folder), "--format", "json", *options],
+                       capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - t0
+    if r.returncode not in (0, 1):
+        raise SystemExit(f"check failed ({r.returncode}): {r.stderr[-2000:]}")
+    return seconds, json.loads(r.stdout)["summary"]
+
+
+def main() -> None:
+    files = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    per_file = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    with tempfile.TemporaryDirectory() as tmp:
+        write_files(Path(tmp), files, per_file)
+        parallel, s1 = timed(Path(tmp))
+        serial, s2 = timed(Path(tmp), "--jobs", "1")
+    assert s1 == s2, (s1, s2)
+    print(f"{files} files x {per_file} relations ({os.cpu_count()} cores): {s1}")
+    print(f"default jobs {parallel:7.2f} s")
+    print(f"--jobs 1     {serial:7.2f} s")
+    print(f"serial / parallel = {serial / parallel:.2f} (above 1: parallel wins)")
+
+
+if __name__ == "__main__":
+    main()
