@@ -21,7 +21,7 @@ templates walk.  Output is deterministic: no dates, no timings, no set iteration
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -42,7 +42,8 @@ from ..engine import (
     render,
 )
 from ..engine import Partial as P
-from . import diagram, formulas, textbook
+from . import diagram, fit, formulas, mathfmt, textbook
+from .mathfmt import inline
 
 LANGS = ("zh", "en")
 FORMATS = ("md", "tex", "html")
@@ -51,6 +52,8 @@ DEFAULT_MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 TEMPLATES = Path(__file__).parent / "templates"
 #: seconds allowed to prove one step (the slowest step of the default article takes ~0.3 s)
 PROOF_TIMEOUT = 20.0
+#: the deepest layer the article propagates to (--layers L-4)
+MAX_BACK = 4
 
 
 class ArticleError(Exception):
@@ -79,13 +82,22 @@ class Options:
             raise ArticleError(f"--layers: {e}") from None
         if tag.base != "L" or tag.offset > -1:
             raise ArticleError(f"--layers {self.layers!r}: give L-1, L-2, L-3, … (how far back the propagation goes)")
-        if tag.offset < -8:
-            raise ArticleError(f"--layers {self.layers!r}: at most L-8")
+        if tag.offset < -MAX_BACK:
+            # deeper layers repeat the step of L-2 → L-3, and proving their chains against
+            # sympy.diff takes minutes (L-8 did not finish within the proof timeout)
+            raise ArticleError(f"--layers {self.layers!r}: at most L-{MAX_BACK}")
         return -tag.offset
 
 
 # ---------------------------------------------------------------------------------------------
 # the document model
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a numbered display, placed in prose like a formula: ``ref=Ref(3)``."""
+
+    number: int
 
 
 @dataclass(frozen=True)
@@ -133,19 +145,23 @@ class Step:
 class Display:
     rows: tuple[Step, ...]
     marks: bool
+    number: int
+    punct: str = "."  # the display ends a sentence, or "," when the sentence goes on after it
     kind: str = "display"
 
     @property
     def latex(self) -> str:
-        """The math of the display, without delimiters; one relation inline, a chain aligned."""
-        if len(self.rows) == 1:
+        """The math of the display, without delimiters; one relation inline, a chain aligned; the
+        punctuation after the last relation, before its proof mark."""
+        last = len(self.rows) - 1
+        if last == 0:
             r = self.rows[0]
             tail = rf" \qquad {r.mark}" if self.marks and r.mark else ""
-            return f"{r.lhs} {r.op} {r.rhs}{tail}"
+            return f"{r.lhs} {r.op} {r.rhs}{self.punct}{tail}"
         lines = []
-        for r in self.rows:
+        for n, r in enumerate(self.rows):
             tail = f" && {r.mark}" if self.marks and r.mark else ""
-            lines.append(f"{r.lhs} &{r.op} {r.rhs}{tail}")
+            lines.append(f"{r.lhs} &{r.op} {r.rhs}{self.punct if n == last else ''}{tail}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
@@ -161,10 +177,18 @@ class Directive:
 @dataclass(frozen=True)
 class Figure:
     name: str
+    title: str
     svg: str
     tikz: str
     caption: Text
+    number: int
     kind: str = "figure"
+
+    @property
+    def src(self) -> str:
+        """Where the Markdown finds the picture (GitHub strips inline SVG): one file per language,
+        since the picture's title is in the article's language."""
+        return f"figures/{self.name}.svg"
 
 
 Block = Heading | Para | Items | Display | Figure | Directive
@@ -279,6 +303,8 @@ class _Writer:
     def __init__(self, opts: Options, lang: str, nets: Nets) -> None:
         self.o, self.lang, self.nets = opts, lang, nets
         self.blocks: list[Block] = []
+        self.figures = 0
+        self.equations = 0
 
     # ---- prose --------------------------------------------------------------------------------
     def _text(self, en: str, zh: str, math: dict[str, Any], single: bool) -> Text:
@@ -289,7 +315,11 @@ class _Writer:
             if m.start() > pos:
                 segments.append(("text", src[pos:m.start()]))
             value = math[m.group(1)]
-            segments.append(("math", value if isinstance(value, str) else render.to_latex(value, single=single)))
+            if isinstance(value, Ref):
+                segments.append(("ref", str(value.number)))
+            else:
+                tex = value if isinstance(value, str) else render.to_latex(value, single=single)
+                segments.append(("math", inline(tex)))
             pos = m.end()
         if pos < len(src):
             segments.append(("text", src[pos:]))
@@ -299,7 +329,15 @@ class _Writer:
         self.blocks.append(Heading(level, self._text(en, zh, math, single)))
 
     def p(self, en: str, zh: str, single: bool = False, **math: Any) -> None:
+        if en[:1].islower() and self.blocks and isinstance(self.blocks[-1], Display):
+            self.blocks[-1] = replace(self.blocks[-1], punct=",")  # "… = x, and they are …"
         self.blocks.append(Para(self._text(en, zh, math, single)))
+
+    def display(self, rows: Sequence[Step]) -> Ref:
+        """Append a numbered display; its reference for the prose that follows."""
+        self.equations += 1
+        self.blocks.append(Display(tuple(rows), self.o.proof_marks, self.equations))
+        return Ref(self.equations)
 
     def note(self, en: str, zh: str, single: bool = False, **math: Any) -> None:
         self.blocks.append(Para(self._text(en, zh, math, single), style="note"))
@@ -307,9 +345,11 @@ class _Writer:
     def items(self, rows: Sequence[tuple[str, str, dict[str, Any]]], single: bool = False) -> None:
         self.blocks.append(Items(tuple(self._text(en, zh, m, single) for en, zh, m in rows)))
 
-    def figure(self, name: str, fig: diagram.Figure, title: str, en: str, zh: str, **math: Any) -> None:
-        self.blocks.append(Figure(name, diagram.to_svg(fig, title), diagram.to_tikz(fig),
-                                  self._text(en, zh, math, fig.single)))
+    def figure(self, name: str, fig: diagram.Figure, title: tuple[str, str], en: str, zh: str, **math: Any) -> None:
+        text = title[1] if self.lang == "zh" else title[0]
+        self.figures += 1
+        self.blocks.append(Figure(f"{name}.{self.lang}", text, diagram.to_svg(fig, text, name), diagram.to_tikz(fig),
+                                  self._text(en, zh, math, fig.single), self.figures))
 
     def directive(self, text: str) -> None:
         self.blocks.append(Directive(text))
@@ -319,11 +359,12 @@ class _Writer:
         self.directive(f"network={net.network} activation={net.activation} loss={net.loss}")
 
     # ---- formulas -----------------------------------------------------------------------------
-    def eq(self, net: Network, *chains: Sequence[sp.Expr]) -> None:
+    def eq(self, net: Network, *chains: Sequence[sp.Expr]) -> Ref:
         """Display chains ``e0 = e1 = …``; every step is proved, or the article is not written."""
         single = net.network == "single"
         rows: list[Step] = []
         for chain in chains:
+            chain = self._fitted(list(chain), single)
             for n, (a, b) in enumerate(zip(chain, chain[1:])):
                 v = _prove(a, b, net)
                 lhs, rhs = render.to_latex(a, single=single), render.to_latex(b, single=single)
@@ -331,9 +372,19 @@ class _Writer:
                     raise ArticleError(f"not proved, so not printed: {lhs} = {rhs}  [{v}]  "
                                        f"({net.describe()})")
                 rows.append(Step(lhs if n == 0 else "", rhs, _mark(_mark_key(v, net), self.lang)))
-        self.blocks.append(Display(tuple(rows), self.o.proof_marks))
+        return self.display(rows)
 
-    def eq_rows(self, rows: Iterable[formulas.Formula], mark: str | None = None, skip: bool = False) -> None:
+    def _fitted(self, chain: list[sp.Expr], single: bool) -> list[sp.Expr]:
+        """The chain without its written-out end while that end would run off the page: the step
+        before it (a product of the layer's factors and the derivative found one layer up) is the
+        same result, shorter, and deep layers are read that way."""
+        lhs = render.to_latex(chain[0], single=single)
+        mark = 12.0 if self.o.proof_marks else 0.0  # the widest proof mark, in em
+        while len(chain) > 2 and not fit.fits(lhs, render.to_latex(chain[-1], single=single), extra=mark):
+            chain.pop()
+        return chain
+
+    def eq_rows(self, rows: Iterable[formulas.Formula], mark: str | None = None, skip: bool = False) -> Ref:
         """Display ``formulas.formulas`` rows (proved there), one per line.  ``mark`` overrides the
         proof mark; ``skip`` tells ``derivator check`` to pass over the display (a relation proved
         only under an assumption that the checker cannot know)."""
@@ -346,15 +397,14 @@ class _Writer:
             steps.append(Step(lhs, rhs, _mark(key, self.lang)))
         if skip:
             self.directive("skip=next")
-        self.blocks.append(Display(tuple(steps), self.o.proof_marks))
+        return self.display(steps)
 
-    def define(self, rows: Sequence[tuple[str, str]], kind: str = "definition", op: str = "=") -> None:
+    def define(self, rows: Sequence[tuple[str, str]], kind: str = "definition", op: str = "=") -> Ref:
         """Relations that are not identities to prove: names (∇W = the matrix of ∂L/∂w), updates.
         ``derivator check`` is told to skip definitions (update rules it recognises itself)."""
         if kind == "definition":
             self.directive("skip=next")
-        self.blocks.append(Display(tuple(Step(l, r, _mark(kind, self.lang), op) for l, r in rows),
-                                   self.o.proof_marks))
+        return self.display([Step(l, r, _mark(kind, self.lang), op) for l, r in rows])
 
     def latex(self, e: Any, net: Network) -> str:
         return render.to_latex(e, single=net.network == "single")
@@ -518,7 +568,7 @@ def _single(w: _Writer) -> None:
             "in terms of {s} itself:",
             "后面要用到激活函数的导数；对这里选的 {s}，导数可以用 {s} 自己表示：", s=r"\sigma")
         w.define([(render.to_latex(l), render.to_latex(r)) for l, r in rels], kind=key)
-    w.figure("graph", diagram.graph_figure(net), "computational graph",
+    w.figure("graph", diagram.graph_figure(net), ("Computational graph of sample 0", "第 0 个样本的计算图"),
              "The computational graph of sample 0. Each arrow carries the local derivative of its head "
              "with respect to its tail; the chain rule multiplies these along the path from a parameter "
              "to the loss {L0}.",
@@ -725,7 +775,7 @@ def _general_forward(c: _General) -> None:
         "layer {L}.",
         "真实网络的每层都有许多神经元，并且一层的每个神经元都与下一层的每个神经元相连。"
         "下图画出这样一个网络的顶端：第 {L1} 层四个神经元，第 {L} 层两个。", L1="L-1", L="L")
-    w.figure("network", diagram.network_figure(ex), "network",
+    w.figure("network", diagram.network_figure(ex), ("Layers L-1 and L of a network", "网络的第 L-1 层与第 L 层"),
              "Layers {L1} and {L}: {nL1} and {nL}. The weight {w} sits on the edge from neuron {k} of "
              "layer {L1} to neuron {j} of layer {L}.",
              "第 {L1} 层与第 {L} 层：{nL1}，{nL}。权重 {w} 位于从第 {L1} 层第 {k} 个神经元到第 {L} 层第 {j} 个神经元的边上。",
@@ -1032,7 +1082,7 @@ def _closing(w: _Writer) -> None:
 def _tex_escape(s: str) -> str:
     table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
              "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", '"': "''"}
-    out = "".join(table.get(c, c) for c in s)
+    out = "".join(table.get(c, c) for c in s).replace("--", "-{}-")  # --proof-marks, not an en dash
     # opening quotes in English: ``…''
     return re.sub(r"(^|[\s(])''", r"\1``", out)
 
@@ -1048,6 +1098,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tex"] = _tex_escape
+    env.globals["display_math"] = mathfmt.display
+    env.globals["eqref"] = mathfmt.reference
     return env
 
 
@@ -1075,9 +1127,9 @@ def generate(opts: Options, langs: Sequence[str], formats: Sequence[str], outdir
         written.append(path)
     figdir = outdir / "figures"
     figdir.mkdir(exist_ok=True)
-    for b in articles[0].blocks if articles else []:
+    for b in (b for a in articles for b in a.blocks):
         if isinstance(b, Figure):
-            path = figdir / f"{b.name}.svg"
+            path = outdir / b.src
             path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + b.svg, encoding="utf-8")
             written.append(path)
     return written

@@ -128,17 +128,17 @@ class _Calls:
             raise self.fail(f"not proved, so not printed: {r.unicode()}  [{r.verdict}]")
         return r
 
-    def _display(self, latex: str, label: str, punct: str) -> Markup:
+    def _display(self, latex: str, label: str) -> Markup:
         self.number += 1
         if label:
             self.labels[label] = self.number
         body = escape(latex, quote=False) if self.fmt == "html" else latex
-        return Markup(mathfmt.display(body, self.fmt, self.number, label, punct))
+        return Markup(mathfmt.display(body, self.fmt, self.number, label))
 
     def gradient(self, quantity: str, layer: str = "L", form: str = "closed", label: str = "",
                  punct: str = "") -> Markup:
         lhs, rhs = self._pick(quantity, layer, form).latex().split(" = ", 1)
-        return self._display(mathfmt.aligned([(lhs, "=", rhs)]), label, punct)
+        return self._display(mathfmt.aligned([(lhs, "=", rhs)], punct), label)
 
     def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = "") -> Markup:
         """The chain of partials, then the closed form: two proved steps of one display."""
@@ -146,11 +146,11 @@ class _Calls:
         closed = self._pick(quantity, layer, "closed")
         lhs, mid = c.latex().split(" = ", 1)
         rhs = closed.latex().split(" = ", 1)[1]
-        return self._display(mathfmt.aligned([(lhs, "=", mid), ("", "=", rhs)]), label, punct)
+        return self._display(mathfmt.aligned([(lhs, "=", mid), ("", "=", rhs)], punct), label)
 
     def matrix_form(self, layer: str = "l", label: str = "", punct: str = "") -> Markup:
         rows = [self._pick(q, layer, "matrix").latex().split(" = ", 1) for q in ("delta", "w", "b")]
-        return self._display(mathfmt.aligned([(lhs, "=", rhs) for lhs, rhs in rows]), label, punct)
+        return self._display(mathfmt.aligned([(lhs, "=", rhs) for lhs, rhs in rows], punct), label)
 
     def ref(self, label: str) -> Markup:
         if label not in self.labels:
