@@ -42,7 +42,7 @@ from ..engine import (
     render,
 )
 from ..engine import Partial as P
-from . import diagram, fit, formulas, mathfmt, textbook
+from . import diagram, fit, formulas, listing, mathfmt, textbook, worked
 from .mathfmt import inline
 
 LANGS = ("zh", "en")
@@ -191,7 +191,34 @@ class Figure:
         return f"figures/{self.name}.svg"
 
 
-Block = Heading | Para | Items | Display | Figure | Directive
+@dataclass(frozen=True)
+class Table:
+    """A table of (quantity, value) rows under a header row: the worked example's numbers."""
+
+    header: tuple[Text, ...]
+    rows: tuple[tuple[Text, ...], ...]
+    kind: str = "table"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A program listing (verbatim in every format)."""
+
+    language: str
+    text: str
+    kind: str = "code"
+
+
+@dataclass(frozen=True)
+class Box:
+    """Start (``open``) or end of a framed box: the summary of the four equations."""
+
+    open: bool
+    title: Text | None = None
+    kind: str = "box"
+
+
+Block = Heading | Para | Items | Display | Figure | Directive | Table | Code | Box
 
 
 @dataclass
@@ -214,6 +241,10 @@ class Article:
                 n += sum(t.math_count for t in b.items)
             elif isinstance(b, Figure):
                 n += b.caption.math_count
+            elif isinstance(b, Table):
+                n += sum(t.math_count for row in (b.header, *b.rows) for t in row)
+            elif isinstance(b, Box) and b.title is not None:
+                n += b.title.math_count
         return n
 
 
@@ -350,6 +381,20 @@ class _Writer:
         self.figures += 1
         self.blocks.append(Figure(f"{name}.{self.lang}", text, diagram.to_svg(fig, text, name), diagram.to_tikz(fig),
                                   self._text(en, zh, math, fig.single), self.figures))
+
+    def table(self, header: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], single: bool = False) -> None:
+        """A table: header cells as (en, zh) prose, body cells as formulas or plain strings."""
+        def cell(x: Any) -> Text:  # a formula, or a number (LaTeX) such as "-0.25"
+            return self._text("{x}", "{x}", {"x": x}, single)
+        self.blocks.append(Table(tuple(self._text(en, zh, {}, single) for en, zh in header),
+                                 tuple(tuple(cell(x) for x in row) for row in rows)))
+
+    def code(self, language: str, text: str) -> None:
+        self.blocks.append(Code(language, text))
+
+    def box(self, en: str = "", zh: str = "", **math: Any) -> None:
+        """Open a box titled ``en``/``zh``, or (no title) close the open one."""
+        self.blocks.append(Box(True, self._text(en, zh, math, False)) if en else Box(False))
 
     def directive(self, text: str) -> None:
         self.blocks.append(Directive(text))
@@ -631,6 +676,8 @@ def _single(w: _Writer) -> None:
         "derivative first and reuse it:",
         "两者只差最后一个因子，所以常见的做法是先算出偏置的导数，再拿来复用：")
     w.eq(net, [P(L0, W(D)), a(D - 1) * P(L0, B(D))])
+    _meaning(w, net)
+    _worked(w)
 
     w.h(3, "Averaging over {n} samples", "对 {n} 个样本求平均", n=net.n)
     i = net.i
@@ -697,6 +744,46 @@ def _single(w: _Writer) -> None:
             mid = mean(P(Li, ai(p)) * sig_prime_z(net, p) * last)
             w.eq(net, [P(net.L, param), chain_q, mid, _show(net, derive.gradient(net, q, p))])
         w.p("and they are updated like those of layer {top}.", "它们的更新方式与第 {top} 层相同。", top=str(above))
+
+
+def _meaning(w: _Writer, net: Network) -> None:
+    """What each factor of the output layer's gradient says (Nielsen's reading of the equations)."""
+    D, s0 = net.D, sp.Integer(0)
+    a, z = net.a(D)[s0, 0], net.z(D)[s0, 0]
+    w.p("Each factor says something about learning. {err} is the error: a neuron that is already right "
+        "does not move. {sp} is the slope of the activation: where the neuron saturates (for the sigmoid, "
+        "{z} far from 0) it is close to 0, and the weight learns slowly however wrong the output is. "
+        "{ain} is the input: a weight whose input neuron is nearly silent hardly changes.",
+        "每个因子都说明了学习的一个方面。{err} 是误差：已经答对的神经元不会再动。{sp} 是激活函数的斜率："
+        "神经元饱和时（对 sigmoid 来说就是 {z} 远离 0 时）它接近 0，无论输出错得多厉害，权重都学得很慢。"
+        "{ain} 是输入：如果输入神经元几乎不激活，对应的权重几乎不变。",
+        err=_d(net, net.Li[s0], a), sp=net.sigma_prime(z), z=z, ain=net.a(D - 1)[s0, 0], single=True)
+
+
+def _worked(w: _Writer) -> None:
+    """The single-neuron chain with numbers (worked.py computes them), checked by a difference quotient."""
+    ex = worked.example(w.o.activation)
+    if ex is None:
+        return
+    n = worked.number
+    w.h(3, "A worked example", "算一个例子")
+    w.p("Numbers make the chain concrete. Take one sample with these inputs and run the network forwards:",
+        "用数字把链条落到实处。取一个样本，输入如下，先把网络正向算一遍：")
+    w.table([("quantity", "量"), ("value", "值")], [(r.quantity, n(r.value)) for r in ex.forward], single=True)
+    w.p("Backwards, each arrow of the computational graph contributes its local derivative, evaluated at "
+        "these values:",
+        "再反向：计算图上的每条箭头贡献它的局部导数，在这些值处求值：")
+    w.table([("local derivative", "局部导数"), ("value", "值")],
+            [(r.quantity, n(r.value)) for r in ex.local], single=True)
+    w.p("Their products are the two gradients: {dw} is {vw} and {db} is {vb}. A check that needs no calculus: "
+        "move {w} by {h} up and down, run the network forwards each time, and divide the change of the loss "
+        "by {h2}. That difference quotient gives {fw}, and the same for the bias {fb}: the chain rule agrees "
+        "with the network to every digit shown.",
+        "它们的乘积就是两个梯度：{dw} 为 {vw}，{db} 为 {vb}。还有一个不用微积分的检验：把 {w} 分别加上和减去 {h}，"
+        "各正向算一遍，用损失的变化除以 {h2}。这个差商给出 {fw}，偏置的差商给出 {fb}：链式法则与网络本身的结果在显示的每一位上都一致。",
+        dw=ex.product_w.quantity, vw=n(ex.product_w.value), db=ex.product_b.quantity, vb=n(ex.product_b.value),
+        w=ex.net.w(1)[0, 0], h=worked.latex_number(worked.STEP), h2=worked.latex_number(2 * worked.STEP),
+        fw=n(ex.difference_w), fb=n(ex.difference_b), single=True)
 
 
 def sig_prime_z(net: Network, p: int, I: sp.Expr | None = None, X: sp.Expr | None = None) -> sp.Expr:
@@ -1074,12 +1161,98 @@ def _matrices(w: _Writer) -> None:
     w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas.matrix_lhs('w', 'l', True)}"),
               (Bm, f"{Bm} - {render.to_latex(eta)} {formulas.matrix_lhs('b', 'l', True)}")],
              kind="update", op=r"\leftarrow")
+    _listing(w)
+
+
+def _listing(w: _Writer) -> None:
+    """The NumPy code of the article's network, as ``derivator codegen`` writes it."""
+    code = listing.listing(w.o.activation, w.o.loss, w.nets.back)
+    if code is None:
+        return
+    widths = ",".join(map(str, listing.widths_for(w.nets.back)))
+    w.h(3, "The algorithm as code", "算法的代码")
+    w.p("These lines are NumPy code that derivator codegen writes for a network of this depth with widths "
+        "{widths} (input first); only the shape checks and docstrings are left out. Each line is one of "
+        "the matrix formulas above: {at} is the matrix product, {star} the entry-wise product, and the "
+        "backward pass calls one function per layer, from the output down.",
+        "下面是 derivator codegen 为同样深度、宽度为 {widths}（从输入层算起）的网络生成的 NumPy 代码，只省略了形状检查和文档字符串。"
+        "每一行都是上面的一个矩阵公式：{at} 是矩阵乘法，{star} 是逐元素乘法；反向计算从输出层往下，每层调用一个函数。",
+        widths=rf"\text{{{widths}}}", at=r"\texttt{@}", star=r"\texttt{*}")
+    w.code("python", code.rstrip("\n"))
+
+
+
+def _summary_box(w: _Writer) -> None:
+    """The four equations of layer l, in index and in matrix form (Nielsen's BP1–BP4), each proved."""
+    g = w.nets.general
+    top = formulas.formulas(g, "L", index_form=True, matrix_form=True)
+    any_l = formulas.formulas(g, "l", index_form=True, matrix_form=True)
+
+    def pick(rows: list[formulas.Formula], q: str, form: str) -> formulas.Formula:
+        return next(r for r in rows if r.quantity == q and r.form == form)
+
+    four = [(top, "delta"), (any_l, "delta"), (any_l, "b"), (any_l, "w")]
+    w.box("The four equations of backpropagation, for every layer {l}", "反向传播的四个方程，对每一层 {l} 成立",
+          l="l")
+    w.p("Index form:", "下标形式：")
+    w.eq_rows([pick(rows, q, "delta") for rows, q in four])
+    w.p("Matrix form, samples in rows:", "矩阵形式（样本按行排列）：")
+    w.eq_rows([pick(rows, q, "matrix") for rows, q in four])
+    w.box()
+
+
+def _exercises(w: _Writer) -> None:
+    """Three or four exercises whose answers are printed proved, so that a reader can check theirs
+    with ``derivator check`` and compare."""
+    g = w.nets.general if w.o.network == "general" else w.nets.single
+    single = g.network == "single"
+    D, i, back = g.D, g.i, w.nets.back
+    low = D - back
+    X, Y = g.letter(low), g.letter(low - 1)
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    answers: list[list[sp.Expr]] = []
+    chain = textbook.ChainWriter(g)
+    items.append(("Write {q} as a chain of partial derivatives, then in terms of the error {d}.",
+                  "把 {q} 写成偏导数的链，再用误差 {d} 表示。",
+                  dict(q=P(g.L, g.b(low)[X]), d=g.delta(low)[i, X])))
+    answers.append([P(g.L, g.b(low)[X]), chain.mean(P(g.Li[i], g.a(low)[i, X]) * P(g.a(low)[i, X], g.z(low)[i, X])
+                                                   * P(g.z(low)[i, X], g.b(low)[X])),
+                    chain.mean(g.delta(low)[i, X])])
+    J, K = g.letter(D), g.letter(D - 1)
+    items.append(("Show that {q} is the mean over the samples of {prod}.", "证明 {q} 等于 {prod} 对样本的平均。",
+                  dict(q=P(g.L, g.w(D)[J, K]), prod=g.delta(D)[i, J] * g.a(D - 1)[i, K])))
+    answers.append([P(g.L, g.w(D)[J, K]), chain.mean(g.delta(D)[i, J] * g.a(D - 1)[i, K])])
+    in_a = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a ** 2, "identity": lambda a: sp.Integer(1)}
+    if g.loss == "mse" and g.activation in in_a:
+        a = g.a(D)[i, J]
+        items.append(("For this activation {sp} can be written with {s} itself. Write {d} with the output "
+                      "{a} and the target only, without {z}.",
+                      "对这个激活函数，{sp} 可以用 {s} 本身表示。只用输出 {a} 和目标值写出 {d}，不出现 {z}。",
+                      dict(sp=r"\sigma'", s=r"\sigma", d=g.delta(D)[i, J], a=a, z=g.z(D)[i, J])))
+        answers.append([g.delta(D)[i, J], (a - g.y[i, J]) * in_a[g.activation](a)])
+    if not single and low < D:
+        items.append(("Why does the sum over {U} appear in {q}, and what goes wrong if it is left out when "
+                      "layer {up} has two neurons? Write the correct formula with {dU}.",
+                      "为什么 {q} 里会出现对 {U} 的求和？如果第 {up} 层有两个神经元而漏掉这个求和，会出什么错？用 {dU} 写出正确的公式。",
+                      dict(U=g.letter(D), q=P(g.Li[i], g.a(D - 1)[i, K]), up="L", dU=g.delta(D)[i, J])))
+        answers.append([P(g.Li[i], g.a(D - 1)[i, K]),
+                        chain.sum_over(g.delta(D)[i, J] * g.w(D)[J, K], J, D)])
+    w.h(2, "Exercises", "练习")
+    w.p("Answers follow; yours can be checked the same way, by writing them in Markdown or LaTeX and running "
+        "derivator check on the file.",
+        "答案附在后面；你自己的答案也可以这样检验：把它写进 Markdown 或 LaTeX 文件，再对这个文件运行 derivator check。")
+    w.items([(en, zh, m) for en, zh, m in items], single=single)
+    w.h(3, "Answers", "答案")
+    for n, chain_ in enumerate(answers, 1):
+        w.p(f"Exercise {n}:", f"练习 {n}：")
+        w.eq(g, chain_)
 
 
 def _closing(w: _Writer) -> None:
     g = w.nets.general
     w.h(2, "Summary", "小结")
     if w.o.network == "general":
+        _summary_box(w)
         w.p("The whole algorithm in one breath: run the network forwards and keep every {z} and {a}; "
             "start the backward pass with {dL} at the output; at each layer turn the incoming error into "
             "the gradients of that layer's weights and biases, then pass it down through the weights; "
@@ -1094,6 +1267,7 @@ def _closing(w: _Writer) -> None:
             "single path, computed from the output downwards so that each layer reuses the factor found "
             "for the layer above.",
             "每层一个神经元时，整个算法就是沿着唯一一条路径的局部导数之积，从输出端往下计算，每一层都复用上一层求出的因子。")
+    _exercises(w)
     w.p("The order of the derivation follows the lecture on backpropagation calculus by 3Blue1Brown. "
         "The formulas were derived and checked with derivator (\"derivator article\", which also writes this "
         "text for another activation, loss or depth).",
