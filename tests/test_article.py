@@ -130,7 +130,7 @@ def test_article_follows_the_journey(generated: Path) -> None:
     # GitHub strips inline SVG: the Markdown links the figure files that generate() writes
     for lang, md in (("en", en), ("zh", zh)):
         assert "<svg" not in md
-        for name in ("graph", "network"):
+        for name in ("graph", "network", "paths"):
             assert f"](figures/{name}.{lang}.svg)" in md and (generated / "figures" / f"{name}.{lang}.svg").exists()
 
 
@@ -165,7 +165,7 @@ def test_figures_are_told_apart_and_speak_the_article_language(generated: Path) 
     ids = re.findall(r'id="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "two elements share an id"
     titles = re.findall(r"<title>(.*?)</title>", html)[1:]  # the page's own title first
-    assert len(titles) == 2 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
+    assert len(titles) == 3 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
     network = (generated / "figures" / "network.en.svg").read_text(encoding="utf-8")
     # every activation carries the sample index i, as in the text; no Unicode script characters
     assert len(re.findall(r'italic">i</tspan><tspan>[0-3]</tspan>', network)) == 6
@@ -347,7 +347,7 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         assert r["merror"] == 0, f"{page}: MathJax errors"
         assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
         assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
-        assert r["svgs"] == 2
+        assert r["svgs"] == 3
         assert r["ids_repeated"] == [], r["ids_repeated"]
         # at 420 px only a display's own box may scroll sideways, never the page
         assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (r["phone_overflow"], r["phone_wide"])

@@ -1058,6 +1058,14 @@ def _general_propagate(c: _General) -> None:
             w.p("One layer further down the pattern repeats: {a} feeds every neuron of layer {up}, and the "
                 "sum runs over {U}:",
                 "再往下一层，模式重复：{a} 连到第 {up} 层的每个神经元，求和遍历 {U}：", a=a(p, X), up=up, U=U)
+        if p == D - 1:
+            ex = w.nets.example
+            w.figure("paths", diagram.network_figure(ex, paths_from=1),
+                     ("The paths from one neuron of layer L-1 to the loss", "从第 L-1 层的一个神经元到损失的路径"),
+                     "The paths behind the sum: {a} feeds both neurons of layer {up} (strong), so a change of it "
+                     "reaches the loss along two paths, one through each weight {w}; the chain rule adds them.",
+                     "求和背后的路径：{a} 连到第 {up} 层的两个神经元（粗线），所以它的变化沿两条路径到达损失，每条经过一个权重 {w}；"
+                     "链式法则把它们相加。", a=ex.a(ex.D - 1)[i, 1], up=up, w=ex.w(ex.D)[U, 1])
         sum_u = textbook.ChainWriter(g).sum_over
         if ce and p == D - 1:
             # the softmax: ∂L_i/∂z_ij^(L) as a whole, found above (a_ij^(L) depends on every z_ij′^(L))

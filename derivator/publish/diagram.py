@@ -44,6 +44,7 @@ class Edge:
     label: sp.Expr | None
     pos: float = 0.5  # where on the edge the label sits (0 = source)
     lift: float = 0.0  # label raised above the edge by this many pixels (0: on the edge)
+    style: str = ""  # "" plain, "strong" a path the text follows, "faint" the rest of the network
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,10 @@ class Figure:
 # layouts
 
 
-def network_figure(net: Network, layers: int = 2) -> Figure:
-    """The top ``layers`` layers of a network with concrete widths: every neuron, every weight."""
+def network_figure(net: Network, layers: int = 2, paths_from: int | None = None) -> Figure:
+    """The top ``layers`` layers of a network with concrete widths: every neuron, every weight.
+    ``paths_from=k``: only the edges leaving neuron k of the layer below the top are drawn strong
+    and labelled (the paths that the chain rule's sum over j adds up), the rest faint."""
     if net.widths is None:
         raise ValueError("a network diagram needs concrete widths, e.g. Network(widths=(4, 2))")
     top = net.D
@@ -88,7 +91,12 @@ def network_figure(net: Network, layers: int = 2) -> Figure:
             for k in range(net.widths[p - 1]):
                 # edges of a full layer cross only past their middle (t ≥ 0.5 for equal spacing):
                 # at 0.27 of the way every label sits on its own edge, clear of the others
-                edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k], pos=0.27))
+                if paths_from is None:
+                    edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k], pos=0.27))
+                else:
+                    strong = k == paths_from and p == top
+                    edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k] if strong else None,
+                                      pos=0.6, style="strong" if strong else "faint"))
     return Figure("circle", width, height, tuple(nodes), tuple(edges), tuple(headers))
 
 
@@ -221,8 +229,9 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
     for e in fig.edges:
         s, d = by_name[e.src], by_name[e.dst]
         x1, y1, x2, y2 = _ends(fig, s, d)
-        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#777" '
-                   f'stroke-width="1.3" marker-end="url(#arrow-{ident})"/>')
+        stroke, width = {"strong": ("#1a4f8b", 2.4), "faint": ("#c8c8c8", 1.0)}.get(e.style, ("#777", 1.3))
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
+                   f'stroke-width="{width:g}" marker-end="url(#arrow-{ident})"/>')
     for e in fig.edges:
         if e.label is None:
             continue
@@ -272,6 +281,7 @@ def to_tikz(fig: Figure) -> str:
             where = r"above, sloped, font=\small" if e.lift else r"fill=white, font=\scriptsize"
             label = (rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
                      rf"{{${render.to_latex(e.label, single=fig.single)}$}}")
-        lines.append(rf"\draw[->, gray!80!black] ({e.src}) --{label} ({e.dst});")
+        colour = {"strong": "blue!60!black, very thick", "faint": "gray!40"}.get(e.style, "gray!80!black")
+        lines.append(rf"\draw[->, {colour}] ({e.src}) --{label} ({e.dst});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
