@@ -21,15 +21,17 @@ every page of two documents becomes a PNG there.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from derivator.publish import article as A
-from test_article import ARTIFACTS, need
+from test_article import ARTIFACTS, ROOT, need
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus", "identity", "generic")
 
@@ -45,16 +47,33 @@ COMBOS.append((f"single-L-{A.MAX_BACK}", dict(network="single", layers=f"L-{A.MA
 ENGINE = {"en": "pdflatex", "zh": "xelatex"}
 
 
+GENERATE = """
+import json, sys
+from pathlib import Path
+from derivator.publish import article as A
+for name, kw in json.loads(sys.argv[2]):
+    langs = ["en"] if kw.get("network") == "single" else ["en", "zh"]
+    A.generate(A.Options(**kw), langs, ["tex"], Path(sys.argv[1]) / name)
+"""
+
+
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, Path]]:
-    """(combination, language, .tex path) of every combination, in both languages (single: en)."""
+    """(combination, language, .tex path) of every combination, in both languages (single: en).
+    Two processes, one per loss (each shares its proofs between its combinations), on two cores."""
     root = tmp_path_factory.mktemp("layout")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    groups = [[c for c in COMBOS if c[1].get("loss") == "cross-entropy"],
+              [c for c in COMBOS if c[1].get("loss") != "cross-entropy"]]
+    runs = [subprocess.Popen([sys.executable, "-c", GENERATE, str(root), json.dumps(g)], env=env, cwd=root,
+                             stderr=subprocess.PIPE, text=True) for g in groups]
+    for run in runs:
+        _, err = run.communicate(timeout=900)
+        assert run.returncode == 0, err[-3000:]
     docs = []
     for name, kw in COMBOS:
         langs = ["en"] if kw.get("network") == "single" else ["en", "zh"]
-        out = root / name
-        A.generate(A.Options(**kw), langs, ["tex"], out)  # type: ignore[arg-type]
-        docs += [(name, lang, out / f"{A.STEM}.{lang}.tex") for lang in langs]
+        docs += [(name, lang, root / name / f"{A.STEM}.{lang}.tex") for lang in langs]
     return docs
 
 

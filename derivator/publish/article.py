@@ -297,11 +297,24 @@ class Nets:
 
     @classmethod
     def build(cls, opts: Options) -> "Nets":
+        """The networks for ``opts``; the same objects for options that differ only in presentation
+        (title, author, proof marks), so that their proofs are found in the cache of :func:`_prove`."""
+        if opts.network not in NETWORK_KINDS:
+            raise ArticleError(f"--network {opts.network!r}: choose general or single")
+        nets = cls._build(replace(opts, title=None, author="", mathjax_url=DEFAULT_MATHJAX_URL, proof_marks=False,
+                                  network="general"))
+        if nets.general.softmax_output and opts.network == "single":
+            raise ArticleError(f"--loss {opts.loss} needs --network general: its softmax output over a single "
+                               "neuron is constant (always 1), so a chain of single neurons has no "
+                               f"{opts.loss} to derive")
+        return nets
+
+    @classmethod
+    @lru_cache(maxsize=16)
+    def _build(cls, opts: Options) -> "Nets":
         back = opts.back()
         try:
             ACTIVATIONS[opts.activation]
-            if opts.network not in NETWORK_KINDS:
-                raise ArticleError(f"--network {opts.network!r}: choose general or single")
             # fewer letters than layers: the rest continue with the default letters not yet taken
             letters = tuple(opts.letters) + tuple(x for x in DEFAULT_LETTERS if x not in opts.letters)
             kw: dict[str, Any] = dict(activation=opts.activation, loss=opts.loss, letters=letters)
@@ -314,10 +327,6 @@ class Nets:
             raise ArticleError(f"--activation {opts.activation!r}: choose one of {', '.join(ACTIVATIONS)}") from None
         except (ValueError, NotationError) as e:
             raise ArticleError(str(e)) from None
-        if general.softmax_output and opts.network == "single":
-            raise ArticleError(f"--loss {opts.loss} needs --network general: its softmax output over a single "
-                               "neuron is constant (always 1), so a chain of single neurons has no "
-                               f"{opts.loss} to derive")
         return cls(single, general, example, back)
 
 
