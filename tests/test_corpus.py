@@ -25,6 +25,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 
 MISSING_SUM = "is free on the right only: a sum over {} is missing?"
 TRANSPOSED = "a transposed index?"
+WRONG_TAG = "a wrong layer tag or index?"  # the clash is not one a transposed w makes
 NO_MEAN = "a factor 1/n is missing on the right"
 EXTRA_MEAN = "the right side has an extra factor 1/n"
 SIGN = "the sides differ only in sign"
@@ -202,11 +203,11 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("training_loop.md", 58, 0): (R, NO_MEAN),  # L = Σ L_i
     ("training_loop.md", 64, 0): (P,),  # one subscript: a_j, y_j
     ("training_loop.md", 66, 0): (P,),
-    ("training_loop.md", 66, 1): (R, "j stands for layer L-1 and for layer L", TRANSPOSED),  # z_j^(L-1)
+    ("training_loop.md", 66, 1): (R, "j stands for layer L-1 and for layer L", WRONG_TAG),  # z_j^(L-1)
     ("training_loop.md", 70, 0): (P,),  # concrete indices
     ("training_loop.md", 72, 0): (R,),  # the wrong neuron
     # ---- common_mistakes.md: a gallery of slips (default network)
-    ("common_mistakes.md", 7, 0): (R, "j stands for layer L-1 and for layer L", TRANSPOSED),  # ∂L/∂b with a
+    ("common_mistakes.md", 7, 0): (R, "j stands for layer L-1 and for layer L", WRONG_TAG),  # ∂L/∂b with a
     ("common_mistakes.md", 9, 0): (R,),  # σ' forgotten
     ("common_mistakes.md", 11, 0): (R,),  # tanh's σ' in a sigmoid network
     ("common_mistakes.md", 13, 0): (R, "m stands for layer L-2 and for layer L-1", TRANSPOSED),  # a^(L-1) for a^(L-2)

@@ -12,7 +12,7 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import Activation, Kind, Loss, parse_widths, usage_error
+from .options import Activation, Kind, Loss, Targets, parse_widths, usage_error
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -194,6 +194,8 @@ def check(
     activation: Activation = typer.Option(Activation.sigmoid, help="Default activation (a directive may change it)."),
     loss: Loss = typer.Option(Loss.mse, help="Default loss (a directive may change it)."),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
+    targets: Targets = typer.Option(Targets.any, help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
+                                    "y ≥ 0); one-hot. A directive may change it."),
     timeout: float = typer.Option(10.0, min=0.1, help="Seconds allowed to decide each relation."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
     jobs: int = typer.Option(0, min=0, help="Processes deciding relations in parallel (0: one per core)."),
@@ -208,7 +210,7 @@ def check(
     from ..document import interpret as I
     from ..document import report as R
 
-    run = C.Run(I.Settings(activation.value, loss.value, network.value), timeout,
+    run = C.Run(I.Settings(activation.value, loss.value, network.value, targets.value), timeout,
                 jobs=jobs or min(os.cpu_count() or 1, 8))
     results: list = []
     unreadable = False

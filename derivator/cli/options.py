@@ -11,12 +11,13 @@ from enum import Enum
 
 import typer
 
-from ..engine import ACTIVATIONS, LOSSES, NETWORK_KINDS
+from ..engine import ACTIVATIONS, LOSSES, NETWORK_KINDS, TARGETS
 
 Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
 Loss = Enum("Loss", {name.replace("-", "_"): name for name in LOSSES if name != "upstream"},  # type: ignore[misc]
             type=str)
 Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
+Targets = Enum("Targets", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
 
 
 def usage_error(message: str, code: int = 2) -> typer.Exit:

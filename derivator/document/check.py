@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-from ..engine import ACTIVATIONS, LOSSES, NotationError, Partial, proof, render
+from ..engine import ACTIVATIONS, LOSSES, TARGETS, NotationError, Partial, proof, render
 from . import blocks as B
 from . import interpret as I
 from . import parse as P
@@ -25,6 +25,7 @@ DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
     "loss": tuple(k for k in LOSSES if k != "upstream"),
     "network": ("general", "single"),
+    "targets": TARGETS,
     "skip": ("next", "on", "off"),
 }
 SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
@@ -144,7 +145,7 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
                                   column=item.column, at=(item.line, item.column)))
                 continue
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
-                                  d.get("network", settings.network))
+                                  d.get("network", settings.network), d.get("targets", settings.targets))
             skip = d.get("skip")
             if skip == "next":
                 skip_next = True
@@ -274,6 +275,7 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
                 pass
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
+            conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except I.NeedsMatrix as e:
             if not (I.has_matrix(lhs_node) and I.has_matrix(rhs_node)):
@@ -295,7 +297,7 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
         r.verdict, r.reason = "error", str(e)
         return
     # the same text in the same context means the same relation: reuse its proof
-    if not (_is_claim(lhs) or _is_claim(rhs)):
+    if _about_indices(lhs, rhs):
         r.verdict, r.reason = "skipped", "a statement about indices or sizes, not an identity between quantities"
         return
     key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
@@ -309,14 +311,17 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
 
 
-def _is_claim(e: sp.Expr) -> bool:
-    """Does a side mention a quantity of the network (or a function)?  ``j' = j`` and
-    ``n_{(L-1)} = 4`` only name indices and sizes."""
-    if e.atoms(sp.Indexed) or e.has(sp.Function) or e.has(sp.Sum):
-        return True
-    return bool(e.atoms(Partial)) or any(
-        isinstance(s, sp.Symbol) and s.assumptions0.get("real") and not s.assumptions0.get("integer")
-        for s in e.free_symbols)
+def _about_indices(lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """``j' = j``, ``k = 0`` and ``n_{(L-1)} = 4`` only name indices and sizes (integer symbols):
+    they state where a formula applies, not an identity.  Everything else is a claim: a quantity,
+    a function, a sum, a partial, the loss L, η, or plain numbers (1 = 2 is false, not skipped)."""
+    symbols = lhs.free_symbols | rhs.free_symbols
+    if not symbols:
+        return False
+    for e in (lhs, rhs):
+        if e.atoms(sp.Indexed) or e.has(sp.Function) or e.has(sp.Sum) or e.atoms(Partial):
+            return False
+    return all(s.assumptions0.get("integer") for s in symbols)
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..engine import SAMPLES, Network, NotationError, Partial, Tag, Upstream, index, index_ranges, parse_tag
+from ..engine import (SAMPLES, Network, NotationError, Partial, Tag, Upstream, index, index_ranges, parse_tag,
+                      unknown_name_message, unknown_names)
 from ..engine import matrix as M
 from . import parse as P
 
@@ -46,6 +47,8 @@ class Settings:
     activation: str = "sigmoid"
     loss: str = "mse"
     network: str = "general"
+    #: what the targets satisfy (any, distribution, one-hot): an assumption the document states
+    targets: str = "any"
 
 
 @lru_cache(maxsize=None)
@@ -53,7 +56,13 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     """One Network object per setting, so that proofs cached per network are reused."""
     if family == "l":
         return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top))
-    return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network)
+    if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
+        return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("", depth))
+    if family == "output":  # absolute tags, the highest of them the output layer
+        return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
+                       targets=settings.targets, top=Tag("", depth))
+    return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
+                   targets=settings.targets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +124,13 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
         if max(offsets) > 0:
             raise Unreadable("layers above L do not exist (L is the output layer)", tags[0][1])
         return network(settings, "L", max(1, -min(offsets) + 1), 0)
-    return network(settings, "L", max(1, max(offsets)), 0)
+    # absolute tags: the network's depth is not written.  Targets y live at the output layer, so a
+    # relation with y makes its highest layer the output; without y, the layers named may sit
+    # anywhere below the output, and the loss above them is an arbitrary function Ψ of the next
+    # layer: what is proved there holds for every deeper network and every loss (soundness.md)
+    if any(isinstance(n, P.Var) and n.name == "y" for root in nodes for n in walk(root)):
+        return network(settings, "output", max(1, max(offsets)), 0)
+    return network(settings, "absolute", max(1, max(offsets)) + 1, 0)
 
 
 def is_update_rule(op: str, lhs: P.Node, rhs: P.Node) -> bool:
@@ -166,6 +181,8 @@ class Converter:
     bound: list[dict[str, sp.Symbol]] = field(default_factory=list)
     implicit: sp.Expr | None = None
     conventions: set[str] = field(default_factory=set)
+    #: letters that are not quantities of the notation, with where they stand (see free_letters)
+    letters: dict[sp.Symbol, int] = field(default_factory=dict)
 
     # ---- indices --------------------------------------------------------------------------
     def letter(self, name: str) -> sp.Symbol:
@@ -271,7 +288,18 @@ class Converter:
             raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return index(v.name)
-        return sp.Symbol(v.name, real=True)
+        x = sp.Symbol(v.name, real=True)
+        self.letters.setdefault(x, v.pos)
+        return x
+
+    def check_letters(self, lhs: sp.Expr, rhs: sp.Expr) -> None:
+        """A letter that is no quantity of the notation may only be the variable of an identity
+        between functions (σ′(x) = σ(x)(1 − σ(x)), for every real x).  Anywhere else it would be
+        an undeclared name taken silently as a constant, whose derivative is 0: that is how
+        ``∂C/∂b`` used to vanish from a chain.  The rule is the prover's (``unknown_names``);
+        this only says where the letter stands."""
+        for x in unknown_names(self.net, lhs, rhs):
+            raise Unreadable(unknown_name_message(x), self.letters.get(x, 0))
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
         """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
@@ -422,10 +450,9 @@ class Converter:
             self.notes.append("the denominator of a partial lacks ∂ (read ∂X/Y as ∂X/∂Y)")
         if not (isinstance(den, sp.Indexed) and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")):
             raise Unreadable("a partial derivative must be taken with respect to one a, z, w or b", node.pos)
-        if num == self.net.L or isinstance(num, sp.Indexed):
-            return Partial(num, den)
-        # the derivative of an expression written out: its own derivative
-        return sp.diff(num, den)
+        # a quantity or an expression written out: either way it stands for its true value,
+        # differentiated through the network (an expression that does not name den is not 0)
+        return Partial(num, den)
 
 
 class NeedsMatrix(ValueError):
@@ -594,3 +621,4 @@ class MatrixConverter:
         except ValueError as e:
             raise Unreadable(f"matrix shapes do not fit: {e}", getattr(node, "pos", 0)) from None
         return M.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)
+

@@ -1016,10 +1016,15 @@ class Parser:
         num_partial, num = self.frac_part()
         den_partial, den = self.frac_part()
         if num_partial:
-            if num is None:
-                raise ReadError("write ∂X/∂Y with X in the numerator: \\frac{\\partial X}{\\partial Y}", pos)
             if den is None:
                 raise ReadError("the denominator of a partial derivative is empty", pos)
+            if num is None:  # the operator ∂/∂v: it applies to the rest of the product, like a Σ
+                if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
+                    raise ReadError("∂/∂v applies to nothing: write \\frac{\\partial}{\\partial v}(…) or "
+                                    "\\frac{\\partial X}{\\partial v}", pos)
+                self.deeper()
+                num = self.term()
+                self.depth -= 1
             return Partial(num, den, den_partial, pos)
         if den_partial:
             raise ReadError("∂ in the denominator but not in the numerator", pos)

@@ -155,7 +155,7 @@ def _fold_mul(net: Network, e: sp.Mul) -> sp.Expr:
 def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
     if isinstance(e, sp.Add):
         return _fold_add(net, e)
-    if isinstance(e, sp.Mul):
+    if isinstance(e, sp.Mul) and net.softmax_output:  # a^(L) is the softmax only where it is defined so
         return _fold_mul(net, e)
     if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
         ref = classify(net, e.args[0])
@@ -199,7 +199,7 @@ def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
     """The numerator of a partial, written out in the forward definitions down to ``stop``."""
     ref = classify(net, num)
     if ref is None:
-        return num
+        return _expand_inside(net, num, stop)
     if ref.quantity == "L":
         return net.loss_mean(stop)
     if ref.quantity == "Li":
@@ -208,9 +208,26 @@ def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
         return net.expand_a(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
     if ref.quantity == "z":
         return net.expand_z(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
-    if ref.quantity == "delta":
-        return truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
-    return num
+    if ref.quantity == "delta":  # by definition ∂L_i/∂z^(p), itself written out down to the stop
+        value = truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
+        return _expand_inside(net, value, stop)
+    return num  # w, b, y and the inputs a^(0) are independent variables
+
+
+def _expand_inside(net: Network, e: sp.Expr, stop: Stop) -> sp.Expr:
+    """An expression written out by hand (½Σ_j (y_ij − a_ij)², an L_ij, a δ's value): every
+    quantity in it written out down to ``stop``, so that it is differentiated through the network
+    and never as a constant.  Its bound indices are renamed first: ½Σ_j (…)² differentiated by
+    z_ij must not confuse the bound j with the free one (design.md)."""
+    e = algebra.freshen(e)
+
+    def is_quantity(f: sp.Basic) -> bool:
+        if f == net.L:
+            return True
+        ref = classify(net, f) if isinstance(f, sp.Indexed) else None
+        return ref is not None and ref.quantity in ("Li", "a", "z", "delta")
+
+    return e.replace(is_quantity, lambda f: expand_for(net, f, stop))
 
 
 def truth(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
@@ -366,6 +383,55 @@ def substitute_partials(net: Network, e: sp.Expr) -> sp.Expr:
 
     e = e.replace(lambda f: isinstance(f, sp.Indexed) and _is_delta(f), delta_value)
     return substitute_losses(net, e)
+
+
+def cut_partials(net: Network, e: sp.Expr) -> sp.Expr:
+    """Every ∂L_I/∂v and ∂L/∂v through the layer q just above v, the rest by their true values.
+
+    v = w^(p), b^(p) or z^(p) reaches the loss only through z^(p), and v = a^(p) (p < L) only
+    through z^(p+1) (definition of z), so by the chain rule ∂L_I/∂v = Σ_d δ_Id^(q) ∂z_Id^(q)/∂v
+    and ∂L/∂v = (1/n) Σ_s Σ_d δ_sd^(q) ∂z_sd^(q)/∂v, with δ^(q) = ∂L_I/∂z^(q) left standing and
+    only the local ∂z/∂v differentiated.  The work no longer grows with the number of layers
+    between v and the loss (deep layers, issue 10); δ^(q) is decided by the proved rules above it."""
+
+    def value(f: Partial) -> sp.Expr:
+        nref, dref = classify(net, f.num), classify(net, f.den)
+        if nref is None or nref.quantity not in ("L", "Li") or dref is None or dref.layer is None:
+            return truth(net, f.num, f.den)
+        q = dref.layer + (1 if dref.quantity == "a" else 0)
+        if q >= net.D or dref.quantity not in ("a", "z", "w", "b"):
+            return truth(net, f.num, f.den)  # at the top the true value is cheap
+        d = sp.Dummy("d", integer=True)
+        if nref.quantity == "Li":
+            I = nref.indices[0]
+            return sp.Sum(net.delta(q)[I, d] * truth(net, net.z(q)[I, d], f.den), (d, 0, net.width(q) - 1))
+        s = sp.Dummy("i", integer=True)
+        return sp.Sum(net.delta(q)[s, d] * truth(net, net.z(q)[s, d], f.den),
+                      (d, 0, net.width(q) - 1), (s, 0, net.n - 1)) / net.n
+
+    return substitute_losses(net, e.replace(lambda f: isinstance(f, Partial), value))
+
+
+def delta_layers(net: Network, e: sp.Expr) -> list[int]:
+    """The layers whose δ stands in e, lowest first."""
+    out = set()
+    for f in e.atoms(sp.Indexed):
+        ref = classify(net, f)
+        if ref is not None and ref.quantity == "delta":
+            out.add(ref.layer)
+    return sorted(out)  # type: ignore[arg-type]
+
+
+def raise_deltas(net: Network, e: sp.Expr, top: int) -> sp.Expr:
+    """Every δ^(p) below layer ``top`` written by the proved rule in terms of δ^(p+1), up to
+    δ^(top); with top = L, δ^(L) by its true value as well (a closed form, linear in depth)."""
+    layers = delta_layers(net, e)
+    for p in range(layers[0] if layers else top, min(top, net.D + 1)):
+        if e.has(net.delta(p)):
+            e = substitute_delta(net, e, p, local_gradient(net, "delta", p))
+    if top >= net.D and e.has(net.delta(net.D)):
+        e = substitute_delta(net, e, net.D, local_gradient(net, "delta", net.D))
+    return e
 
 
 def substitute_losses(net: Network, e: sp.Expr) -> sp.Expr:

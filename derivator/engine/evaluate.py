@@ -85,6 +85,22 @@ def _act(inst: Instance, prime: bool) -> Callable[[Any], Any]:
     return act.mp[1 if prime else 0]
 
 
+#: how the upstream Ψ of a generic layer is evaluated (printed with counterexamples)
+UPSTREAM = "z³/(3(j+2)) + sin z (exact fields: (j+2)z²/2)"
+
+
+def activation_values(inst: Instance, p: int, prime: bool = False) -> Array:
+    """σ(z^(p)) or σ′(z^(p)) entry by entry, in the instance's number field."""
+    f = _act(inst, prime)
+    return {k: f(z) for k, z in inst.values[str(inst.net.z(p).label)].items()}
+
+
+def upstream_values(inst: Instance, prime: bool = False) -> Array:
+    """Ψ(z_ij^(top), j) or Ψ′ entry by entry (the generic fragment's top layer)."""
+    Z = inst.values[str(inst.net.z(inst.net.D).label)]
+    return {(s, x): _psi(inst, z, x, prime) for (s, x), z in Z.items()}
+
+
 def _psi(inst: Instance, z: Any, j: int, prime: bool) -> Any:
     """The upstream Ψ(z, j) of the generic fragment: any fixed smooth function will do."""
     f = inst.field
@@ -111,7 +127,14 @@ def random_instance(net: Network, rng: random.Random, field: Field = MP, denomin
     for p in range(1, net.D + 1):
         v[str(net.w(p).label)] = {(x, u): r() for x in range(widths[p]) for u in range(widths[p - 1])}
         v[str(net.b(p).label)] = {(x,): r() for x in range(widths[p])}
-    if net.loss == "cross-entropy":
+    if net.targets == "one-hot":
+        hot = [rng.randrange(widths[-1]) for _ in range(n)]
+        v["y"] = {(s, x): field.num(int(x == hot[s])) for s in range(n) for x in range(widths[-1])}
+    elif net.targets == "distribution":  # non-negative, each sample's summing to 1 (exactly)
+        weights = [[rng.randint(1, denominator) for _ in range(widths[-1])] for _ in range(n)]
+        v["y"] = {(s, x): field.num(sp.Rational(weights[s][x], sum(weights[s])))
+                  for s in range(n) for x in range(widths[-1])}
+    elif net.loss == "cross-entropy":
         # targets of a classifier: non-negative, each sample's summing to 1 is *not* assumed
         v["y"] = {(s, x): field.num(sp.Rational(rng.randint(0, denominator), denominator))
                   for s in range(n) for x in range(widths[-1])}

@@ -19,6 +19,8 @@ from . import losses
 from .notation import DEFAULT_LETTERS, NotationError, Tag, base_name, index, layer_letter, parse_tag
 
 NETWORK_KINDS = ("general", "single")
+#: what the targets satisfy (notation.md): nothing; Σ_j y_ij = 1 with y_ij ≥ 0; one-hot
+TARGETS = ("any", "distribution", "one-hot")
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,11 @@ class Network:
     samples: int | None = None
     letters: tuple[str, ...] = DEFAULT_LETTERS
     top: Tag = field(default_factory=lambda: Tag("L", 0))
+    targets: str = "any"
 
     def __post_init__(self) -> None:
+        if self.targets not in TARGETS:
+            raise ValueError(f"unknown targets {self.targets!r}: choose {', '.join(TARGETS)}")
         acts.get(self.activation)
         if self.loss != "upstream":
             losses.get(self.loss)
@@ -72,7 +77,7 @@ class Network:
     def with_sizes(self, widths: Sequence[int], samples: int) -> "Network":
         """The same network at concrete sizes (for exact checks and numbers)."""
         return Network(widths=tuple(widths), activation=self.activation, loss=self.loss, network="general",
-                       samples=samples, letters=self.letters, top=self.top)
+                       samples=samples, letters=self.letters, top=self.top, targets=self.targets)
 
     # ---- layers and tags ------------------------------------------------------------------
     @property

@@ -1,15 +1,17 @@
 """The decision procedure: is a hand-written relation true in a network?
 
-Stages, first decisive one wins (design.md):
+Stages, first decisive one wins (design.md; the argument for each is in docs/soundness.md):
 
 1. **Index check**: the free indices of both sides must agree; a mismatch is the usual sign of a
    missing Σ and is reported as a hint, then decided numerically.
 2. **Normal form** at the network's sizes (symbolic: a proof for all sizes).  Partials and δ are
    replaced by their true values first, so a chain of steps is checked step by step.
-3. **Exact at concrete sizes**: sums unrolled at small sizes (every width ≥ 2, all different),
-   compared as polynomials; a difference is evaluated with mpmath to give a counterexample.
-4. **Numeric**: agreement of high-precision random evaluations, which alone proves nothing
-   (verdict ``unknown``).
+3. **Counterexample search** at several size sets where the sample count and every width are
+   pairwise different, at random high-precision inputs: a difference refutes.
+4. **Exact at concrete sizes** only where the document or the command line states every size
+   (widths and sample count): sums unrolled and compared as polynomials, a proof at those sizes.
+   Where the checker chose the sizes itself, agreement is evidence, never a proof: ``unknown``
+   with the sizes in the reason.
 
 Every stage runs under one deadline; nothing hangs.
 """
@@ -34,6 +36,10 @@ from .network import Network, Stop
 from .notation import NotationError
 
 VERDICTS = ("proved", "refuted", "unknown", "skipped", "error")
+#: from this depth on, partials of the loss are taken through the layer above their variable
+DEEP = 5
+#: how the numeric stages evaluate σ when it is unknown (activations._generic_mp)
+GENERIC_SIGMA = "σ(x) = sin x + x²/5, σ′(x) = cos x + 2x/5"
 #: working precision of the numeric stages; sides closer than 10^-30 count as equal
 DIGITS = 50
 
@@ -172,7 +178,7 @@ def _range_name(net: Network, r: int) -> str:
 # canonical rewriting
 
 
-def _closed_forms(net: Network, e: sp.Expr) -> sp.Expr:
+def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
     """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p) where the activation has one."""
     e = derive.fold(net, e)
     if net.activation == "identity":  # a = z: one variable, not two
@@ -180,24 +186,29 @@ def _closed_forms(net: Network, e: sp.Expr) -> sp.Expr:
 
         def as_z(f: sp.Indexed) -> sp.Expr:
             ref = derive.classify(net, f)
-            if ref is not None and ref.quantity == "a" and (ref.layer or 0) >= 1 \
-                    and not (net.softmax_output and ref.layer == net.D):
+            if ref is not None and ref.quantity == "a" and _is_sigma_of_z(net, ref.layer or 0):
                 return net.z(ref.layer)[ref.indices]  # type: ignore[arg-type, index]
             return f
 
         e = e.replace(lambda f: isinstance(f, sp.Indexed), as_z)
     prime_in_a = net.act.prime_in_a
-    if prime_in_a is None:
+    if prime_in_a is None or not primes:
         return e
 
     def closed(f: sp.Expr) -> sp.Expr:
         z = f.args[0]
         ref = derive.classify(net, z) if isinstance(z, sp.Indexed) else None
-        if ref is not None and ref.quantity == "z":
+        if ref is not None and ref.quantity == "z" and _is_sigma_of_z(net, ref.layer):  # type: ignore[arg-type]
             return prime_in_a(net.a(ref.layer)[ref.indices])  # type: ignore[arg-type, index]
         return f
 
     return e.replace(lambda f: isinstance(f, ActivationPrime), closed)
+
+
+def _is_sigma_of_z(net: Network, p: int) -> bool:
+    """Is a^(p) = σ(z^(p)) by definition?  Not at the input layer, and not at a softmax output:
+    there σ′(z^(L)) = a^(L)(1 − a^(L)) is false although the letters look alike."""
+    return p >= 1 and not (net.softmax_output and p == net.D)
 
 
 def _expand_z(net: Network, e: sp.Expr) -> sp.Expr:
@@ -224,36 +235,80 @@ def _expand_all(net: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(lambda f: isinstance(f, sp.Indexed), define)
 
 
-def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
-    """σ and σ′ replaced by the activation's own formulas (sigmoid: 1/(1+e^(−x)), …)."""
-    defs = {"sigmoid": (lambda x: 1 / (1 + sp.exp(-x)), lambda x: sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+#: each activation's definition and its derivative (activations.py states the same)
+EXPLICIT = {"sigmoid": (lambda x: 1 / (1 + sp.exp(-x)), lambda x: sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
             "tanh": (sp.tanh, lambda x: 1 - sp.tanh(x) ** 2),
             "softplus": (lambda x: sp.log(1 + sp.exp(x)), lambda x: 1 / (1 + sp.exp(-x))),
             "identity": (lambda x: x, lambda x: sp.Integer(1)),
             "relu": (lambda x: sp.Max(0, x), lambda x: sp.Heaviside(x, 0))}
-    if net.activation not in defs:
+
+
+def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
+    """σ and σ′ replaced by the activation's own formulas (sigmoid: 1/(1+e^(−x)), …)."""
+    if net.activation not in EXPLICIT:
         return e
-    f, fp = defs[net.activation]
+    f, fp = EXPLICIT[net.activation]
     e = e.replace(lambda g: isinstance(g, ActivationPrime), lambda g: fp(g.args[0]))
     return e.replace(lambda g: isinstance(g, ActivationFunction), lambda g: f(g.args[0]))
 
 
-def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True) -> bool:
+def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True, primes: bool = True) -> bool:
     """Stage 2: equal normal forms, first with z atomic; with ``deep``, then with z written out
-    one level, then with every activation written out down to the inputs."""
-    diff = _closed_forms(net, lhs - rhs)
-    if algebra.equal(diff, sp.Integer(0)):
+    one level, then with every activation written out down to the inputs, then with σ and σ′
+    replaced by the activation's own formulas (a = tanh(z) under activation=tanh)."""
+    diff = _closed_forms(net, lhs - rhs, primes)
+    if _zero(net, diff):
         return True
     if not deep:
         return False
-    if algebra.equal(_closed_forms(net, _expand_z(net, diff)), sp.Integer(0)):
+    if _zero(net, _closed_forms(net, _expand_z(net, diff))):
         return True
     expanded = _expand_all(net, lhs - rhs)
     prime_in_a = net.act.prime_in_a
     if prime_in_a is not None:  # σ′(x) as a polynomial in σ(x), without folding anything back
         expanded = expanded.replace(lambda f: isinstance(f, ActivationPrime),
                                     lambda f: prime_in_a(net.sigma(f.args[0])))
-    return algebra.equal(expanded, sp.Integer(0))
+    if _zero(net, expanded):
+        return True
+    return net.activation in EXPLICIT and expanded.has(*_ELEMENTARY) and _zero(net, _explicit(net, expanded))
+
+
+_ELEMENTARY = (sp.tanh, sp.exp, sp.log, sp.Max, sp.Heaviside)
+
+
+def _zero(net: Network, e: sp.Expr) -> bool:
+    """Is e zero in the normal form, using what the targets satisfy where the document says so?"""
+    return algebra.equal(_assume_targets(net, e), sp.Integer(0))
+
+
+def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
+    """Σ_d y_Id over the whole output layer is 1 when the targets are distributions (or one-hot):
+    a definition that the document or the command line states (``targets=distribution``), used
+    only then, and only on a sum whose index stands in that one factor y_Id and nowhere else."""
+    if net.targets == "any" or not e.has(net.y):
+        return e
+    top = net.width(net.D) - 1
+    out = []
+    for t in algebra.flatten(e):
+        t = algebra.contract(t)
+        reduced = True
+        while reduced:
+            reduced = False
+            factors = sp.Mul.make_args(t.body)
+            for d, lo, hi in t.limits:
+                uses = [f for f in factors if d in f.free_symbols]
+                if lo != 0 or hi != top or len(uses) != 1:
+                    continue
+                y = uses[0]
+                if isinstance(y, sp.Indexed) and y.base == net.y and y.indices[1] == d \
+                        and d not in y.indices[0].free_symbols \
+                        and not any(d in lim[1].free_symbols | lim[2].free_symbols for lim in t.limits):
+                    t = algebra.Term(tuple(lim for lim in t.limits if lim[0] != d),
+                                     sp.Mul(*[f for f in factors if f is not y]))
+                    reduced = True
+                    break
+        out.append(t.expr())
+    return sp.Add(*out)
 
 
 def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
@@ -289,37 +344,76 @@ def constant_indices(net: Network, *exprs: sp.Expr) -> dict[int, int]:
     return out
 
 
-def size_sets(net: Network, single: bool = False, least: dict[int, int] | None = None
-              ) -> list[tuple[tuple[int, ...], int]]:
-    """Widths (input first) and sample counts for the exact stage: every width ≥ 2, all widths
-    different, so that a missing Σ or a transposed index cannot hide (design.md); wide enough
-    for every index written as a number (``least``)."""
+def size_sets(net: Network, single: bool = False, least: dict[int, int] | None = None, *, count: int = 3,
+              seed: int = 0, layers: set[int] | None = None) -> list[tuple[tuple[int, ...], int]]:
+    """Widths (input first) and sample counts at which to look for a counterexample.
+
+    The sample count and every width are pairwise different and at least 2 (design.md): with
+    n = n_(L) a confusion of the two goes unseen, with one output neuron a missing Σ_j, with square
+    weight matrices a transposed index.  Several sets, drawn at random (deterministically from
+    ``seed``), wide enough for every index written as a number (``least``).  Where the network
+    states its widths, only the sample count is chosen, different from every width if it can be."""
+    rng = random.Random(f"sizes:{seed}")
     if not net.symbolic:
-        return [(net.widths, s) for s in ([net.samples] if net.samples else [2, 3])]  # type: ignore[list-item]
+        widths = net.widths
+        assert widths is not None
+        if net.samples:
+            return [(widths, net.samples)]
+        floor = max(2, (least or {}).get(SAMPLES, 0) + 1)
+        free = [k for k in range(floor, floor + len(widths) + count + 1) if k not in widths]
+        return [(widths, k) for k in sorted(rng.sample(free, min(count, len(free))))]
     least = least or {}
     base = 2 + max([c for c in least.values()] + [0])
-    top_down = [base + k for k in range(net.D + 1)]
-    swapped = list(top_down)
-    for k in range(0, net.D, 2):
-        swapped[k], swapped[k + 1] = swapped[k + 1], swapped[k]
-    first, second = tuple(reversed(top_down)), tuple(reversed(swapped))
-    n0 = max(2, least.get(SAMPLES, 0) + 1)
-    sets = [(first, n0), (second, n0 + 1)]
+    # the layers whose width can matter: those the relation names, with their neighbours (all of
+    # them in a shallow network); the others stay 2 wide, so that a deep network stays cheap
+    touched = sorted(set(range(net.D + 1)) if layers is None or net.D < DEEP else
+                     {q for p in layers for q in (p - 1, p, p + 1) if 0 <= q <= net.D})
+    pool = range(base, base + len(touched) + 4)
+    sets = []
+    for _ in range(count):
+        sizes = rng.sample(pool, len(touched) + 1)  # n, then the touched widths: all different
+        widths = [2] * (net.D + 1)
+        for q, w in zip(touched, sizes[1:]):
+            widths[q] = w
+        sets.append((tuple(widths), sizes[0]))
     if single:
         sets.append(((1,) * (net.D + 1), 2))
     return sets
 
 
-def _assignments(ranges: dict[sp.Symbol, int], concrete: Network, limit: int = 64) -> list[dict[sp.Symbol, int]]:
-    """Every assignment of the free indices at these sizes (a deterministic sample if many)."""
+def _layers(net: Network, *exprs: sp.Expr) -> set[int]:
+    """The layers a relation touches: of its quantities, and of its width symbols."""
+    out: set[int] = set()
+    widths = {net.width(p): p for p in range(net.D + 1)}
+    for e in exprs:
+        for f in e.atoms(sp.Indexed):
+            ref = derive.classify(net, f)
+            if ref is not None and ref.layer is not None:
+                out.add(ref.layer)
+        out |= {widths[x] for x in e.free_symbols if x in widths}
+    return out or {net.D}
+
+
+def _assignments(ranges: dict[sp.Symbol, int], concrete: Network, limit: int = 64,
+                 seed: int = 0) -> list[dict[sp.Symbol, int]]:
+    """Every assignment of the free indices at these sizes, or a deterministic sample of at most
+    ``limit`` of them (never the whole product: its size grows exponentially with the indices)."""
     syms = sorted(ranges, key=lambda s: s.name)
     widths = concrete.widths
     assert widths is not None and concrete.samples is not None
     sizes = [concrete.samples if ranges[s] == SAMPLES else widths[ranges[s]] for s in syms]
-    combos = list(product(*[range(k) for k in sizes]))
-    if len(combos) > limit:
-        combos = [combos[0], combos[-1]] + random.Random(len(combos)).sample(combos[1:-1], limit - 2)
-    return [dict(zip(syms, c)) for c in combos]
+    total = 1
+    for k in sizes:
+        total *= k
+        if total > limit:
+            break
+    if total <= limit:
+        return [dict(zip(syms, c)) for c in product(*[range(k) for k in sizes])]
+    rng = random.Random(f"indices:{seed}:{sizes}")
+    picks = {tuple(0 for _ in sizes), tuple(k - 1 for k in sizes)}
+    while len(picks) < limit:
+        picks.add(tuple(rng.randrange(k) for k in sizes))
+    return [dict(zip(syms, c)) for c in sorted(picks)]
 
 
 def _at_sizes(net: Network, concrete: Network, e: sp.Expr) -> sp.Expr:
@@ -340,10 +434,49 @@ def _fmt(x: Any) -> str:
     return mpmath.nstr(x, 6) if isinstance(x, mpmath.mpf) else str(x)
 
 
+def _backward(inst: evaluate.Instance, lowest: int) -> None:
+    """δ^(p) for every layer from the output down to ``lowest``, by the proved rules (in place):
+    the values that the deep stage's δ atoms stand for."""
+    net = inst.net
+    assert net.widths is not None and net.samples is not None
+    for p in range(net.D, lowest - 1, -1):
+        rule = derive.local_gradient(net, "delta", p)
+        i, X = net.i, net.letter(p)
+        inst.values[str(net.delta(p).label)] = {
+            (s, x): evaluate.evaluate(rule, inst, {i: s, X: x})
+            for s in range(net.samples) for x in range(net.widths[p])}
+
+
+def _table(values: dict[tuple[int, ...], Any]) -> dict[str, str]:
+    return {",".join(map(str, k)): _fmt(v) for k, v in sorted(values.items())}
+
+
 def _inputs(inst: evaluate.Instance) -> dict[str, Any]:
     net = inst.net
     keep = [str(net.a(0).label), "y"] + [str(net.base(q, p).label) for p in range(1, net.D + 1) for q in ("w", "b")]
-    return {name: {",".join(map(str, k)): _fmt(v) for k, v in sorted(inst.values[name].items())} for name in keep}
+    return {name: _table(inst.values[name]) for name in keep}
+
+
+def _forward(inst: evaluate.Instance) -> dict[str, Any]:
+    """The values a reader needs besides the inputs to check a counterexample by hand: every z
+    and a, σ′(z) where σ is not a known function (activation=generic), the upstream Ψ and Ψ′ of
+    a generic layer l, and each sample's loss."""
+    net = inst.net
+    out: dict[str, Any] = {}
+    for p in range(1, net.D + 1):
+        for q in ("z", "a"):
+            out[str(net.base(q, p).label)] = _table(inst.values[str(net.base(q, p).label)])
+        if net.activation == "generic" and _is_sigma_of_z(net, p):
+            out[f"sigma'(z^({net.tag(p)}))"] = _table(evaluate.activation_values(inst, p, prime=True))
+    if net.loss == "upstream":
+        out[f"Psi(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=False))
+        out[f"Psi'(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=True))
+    for p in range(net.D, 0, -1):
+        name = str(net.delta(p).label)
+        if name in inst.values:
+            out[name] = _table(inst.values[name])
+    out["L_i"] = _table(inst.values["L"])
+    return out
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -370,10 +503,13 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
     rng = random.Random(seed)
     inst = evaluate.random_instance(concrete, rng)
     L, R = _at_sizes(net, concrete, lhs), _at_sizes(net, concrete, rhs)
+    layers = derive.delta_layers(net, L - R)
+    if layers:
+        _backward(inst, layers[0])
     plain = sorted((s for s in (L - R).free_symbols if isinstance(s, sp.Symbol)
                     and s.assumptions0.get("real") and not s.assumptions0.get("integer")), key=lambda s: s.name)
     values: dict[sp.Symbol, Any] = {s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain}
-    for env in _assignments(ranges, concrete):
+    for env in _assignments(ranges, concrete, seed=seed):
         env = {**env, **values}
         try:
             lv, rv = evaluate.evaluate(L, inst, env), evaluate.evaluate(R, inst, env)
@@ -391,7 +527,12 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
                 **({"variables": {s.name: _fmt(v) for s, v in values.items()}} if values else {}),
                 "left": _fmt(lv), "right": _fmt(rv),
                 "inputs": _inputs(inst),
+                "values": _forward(inst),
             }
+            if net.activation == "generic":
+                res.refuted["sigma"] = f"generic σ evaluated as {GENERIC_SIGMA}"
+            if net.loss == "upstream":
+                res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"
             return res
     return res
 
@@ -409,16 +550,45 @@ def _hints(net: Network, lhs: sp.Expr, rhs: sp.Expr, fl: set[sp.Symbol], fr: set
         hints.append(f"{s} is free on the left only: the right side sums over it, or misses it")
     if only_r or only_l:
         return hints
+    half = sp.Rational(1, 2)
+    factors = [(-1, "the sides differ only in sign"),
+               (1 / net.n, "a factor 1/n is missing on the right"),
+               (net.n, "the right side has an extra factor 1/n"),
+               (2, "the right side is half the left: a factor 2 (or ½ too many) on the right?"),
+               (half, "the right side is twice the left: a factor ½ missing (or 2 too many) on the right?")]
     try:
-        if normal_form_equal(net, lhs, -rhs, deep=False):
-            hints.append("the sides differ only in sign")
-        elif normal_form_equal(net, lhs, rhs / net.n, deep=False):
-            hints.append("a factor 1/n is missing on the right")
-        elif normal_form_equal(net, lhs, rhs * net.n, deep=False):
-            hints.append("the right side has an extra factor 1/n")
+        for c, text in factors:
+            if normal_form_equal(net, lhs, c * rhs, deep=False):
+                hints.append(text)
+                break
+        else:
+            hints += _size_hints(net, lhs, rhs)
+        if net.softmax_output and net.targets == "any" and \
+                normal_form_equal(_with_targets(net, "distribution"), lhs, rhs, deep=False):
+            hints.append("holds when Σ_j y_ij = 1 (say so with the directive targets=distribution or one-hot)")
     except (algebra.Unsupported, NotationError, TypeError, ValueError):
         pass
     return hints
+
+
+def _size_hints(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[str]:
+    """A sample count written where a width belongs, or a width where the sample count belongs."""
+    if not net.symbolic:
+        return []
+    sizes = [net.n] + [net.width(p) for p in range(net.D + 1)]
+    names = {net.n: "n"} | {net.width(p): f"n_({net.tag(p)})" for p in range(net.D + 1)}
+    for wrong in sizes:
+        if wrong not in rhs.free_symbols:
+            continue
+        for right in sizes:
+            if right != wrong and normal_form_equal(net, lhs, rhs.xreplace({wrong: right}), deep=False):
+                return [f"{names[wrong]} stands where {names[right]} belongs?"]
+    return []
+
+
+def _with_targets(net: Network, targets: str) -> Network:
+    return Network(depth=net.depth, widths=net.widths, activation=net.activation, loss=net.loss,
+                   network=net.network, samples=net.samples, letters=net.letters, top=net.top, targets=targets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,16 +612,91 @@ def prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, *, timeout: float = 10.0, se
     return v
 
 
+def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
+    """Symbols that are nothing.  Every symbol must be an index, a size, the loss L, the learning
+    rate η, or the variable of an identity between functions (standing only inside function
+    arguments, in a relation that names no quantity of the network).  Anything else would be
+    taken silently as a constant whose derivative is 0 (docs/soundness.md, "Names")."""
+    sizes = {net.n} | {net.width(p) for p in range(net.D + 1)}
+    both = lhs - rhs
+    quantities = bool(both.atoms(sp.Indexed)) or net.L in both.free_symbols or bool(both.atoms(derive.Partial))
+    labels = {f.base.label for f in both.atoms(sp.Indexed)}  # w^(L-1) in w^(L-1)[k, m] is no name of its own
+    out = []
+    for x in sorted(both.free_symbols - labels, key=str):
+        if not isinstance(x, sp.Symbol) or isinstance(x, sp.Dummy) or _is_index(x) or x in sizes \
+                or x == net.L or x.name == "eta":
+            continue
+        if quantities or not all(_inside_functions(e, x) for e in (lhs, rhs)):
+            out.append(x)
+    return out
+
+
+def unknown_name_message(x: sp.Symbol) -> str:
+    return (f"unknown quantity {x.name}: it is neither a quantity of the network (a, z, w, b, y, δ, L, n, η) "
+            "nor declared")
+
+
+def _inside_functions(e: sp.Expr, x: sp.Symbol) -> bool:
+    """Does x stand only inside the arguments of functions (σ(x), e^{-x}, ln x, max(0, x))?"""
+    if e == x:
+        return False
+    if isinstance(e, (sp.Function, sp.exp, sp.log, sp.Max, sp.Min)) or (isinstance(e, sp.Pow) and e.base == sp.E):
+        return True
+    return all(_inside_functions(a, x) for a in e.args)
+
+
 def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: bool) -> Verdict:
+    unknown = unknown_names(net, lhs, rhs)
+    if unknown:
+        raise NotationError(unknown_name_message(unknown[0]))
     _, conflicts = index_ranges(net, lhs, rhs)
     if conflicts:
         return _conflict(net, lhs, rhs, conflicts, seed)
+    if net.D >= DEEP:
+        return _prove_deep(lhs, rhs, net, seed, single_hint)
     L = derive.substitute_partials(net, lhs)
     R = derive.substitute_partials(net, rhs)
+    return _decide(net, lhs, rhs, L, R, seed, single_hint)
+
+
+def _values(net: Network, e: sp.Expr) -> sp.Expr:
+    """e with its partials replaced for the numeric stages: true values, or in a deep network
+    cut at the layer above their variable (δ then gets its values by backpropagation)."""
+    return derive.cut_partials(net, e) if net.D >= DEEP else derive.substitute_partials(net, e)
+
+
+def _prove_deep(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: bool) -> Verdict:
+    """A relation that reaches far below the output: partials of the loss go through the layer
+    just above their variable (``derive.cut_partials``), and every δ is raised by the proved rules
+    to the highest δ that stands (``derive.raise_deltas``), which stays an atom.  Equal normal
+    forms with that atom are a proof; the numeric search gets δ's values by backpropagation with
+    the same rules.  Nothing here grows faster than linearly with the depth."""
+    L, R = derive.cut_partials(net, lhs), derive.cut_partials(net, rhs)
+    layers = derive.delta_layers(net, L) + derive.delta_layers(net, R)
+    if layers and free_indices(L) == free_indices(R):
+        proved = Verdict("proved", "all sizes (normal form, by the proved rules above the deepest layer)"
+                         if net.symbolic else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
+        # δ of the highest layer standing as an atom; then every δ written out up to the loss.
+        # σ′ stays an atom at first: written as a(1 − a) in every layer it doubles the terms per layer
+        few = len((L - R).atoms(ActivationPrime)) <= 8
+        for top, primes in ((max(layers), False), (net.D, False), (max(layers), True)):
+            if primes and not few:
+                continue
+            if normal_form_equal(net, derive.raise_deltas(net, L, top), derive.raise_deltas(net, R, top),
+                                 deep=False, primes=primes):
+                return proved
+        L, R = derive.raise_deltas(net, L, max(layers)), derive.raise_deltas(net, R, max(layers))
+    return _decide(net, lhs, rhs, L, R, seed, single_hint)
+
+
+def _decide(net: Network, lhs: sp.Expr, rhs: sp.Expr, L: sp.Expr, R: sp.Expr, seed: int,
+            single_hint: bool) -> Verdict:
+    """Stages 2–4 on both sides with their partials replaced."""
     fl, fr = free_indices(L), free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, lhs, rhs, L, R)[0].items() if s in fl | fr}
     constants = constant_indices(net, L, R)
-    sets = size_sets(net, least=constants)
+    sets = size_sets(net, least=constants, seed=seed, layers=_layers(net, lhs, rhs, L, R))
+    stated = not net.symbolic and net.samples is not None  # every size given by the document
     proved = Verdict("proved", "all sizes (normal form)" if net.symbolic else
                      f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
     if fl == fr and normal_form_equal(net, L, R, deep=False):
@@ -462,13 +707,11 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: boo
     if quick.refuted is None and fl == fr and (normal_form_equal(net, L, R) or explicit_equal(net, L, R)):
         return proved
     hints = _hints(net, L, R, fl, fr) if quick.refuted is not None or fl != fr else []
-    unknown = 0
-    proved_at: list[str] = []
+    agreed: list[str] = []
     for k, (widths, samples) in enumerate(sets):
         concrete = net.with_sizes(widths, samples)
-        if quick.refuted is None and fl == fr and _exact_zero(net, _at_sizes(net, concrete, L - R)):
-            proved_at.append(_describe(net, widths, samples))
-            continue
+        if stated and quick.refuted is None and fl == fr and _exact_zero(net, _at_sizes(net, concrete, L - R)):
+            return Verdict("proved", f"exact at the stated sizes {_describe(net, widths, samples)}")
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
             if single_hint and net.network != "single" and _holds_single(net, L, R, seed):
@@ -478,11 +721,11 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint: boo
                 hints.append(only)
             return Verdict("refuted", f"counterexample at sizes {_describe(net, widths, samples)}",
                            "; ".join(hints), s.refuted, hints=hints)
-        unknown += 1
-    if proved_at and not unknown:
-        return Verdict("proved", "exact at sizes " + "; ".join(proved_at), "; ".join(hints), hints=hints)
-    return Verdict("unknown", "numeric", "both sides agree at random inputs (not a proof)"
-                   + (": " + "; ".join(hints) if hints else ""), hints=hints)
+        if s.checked:
+            agreed.append(_describe(net, widths, samples))
+    reason = (f"holds at sizes {'; '.join(agreed)} at random inputs: evidence, not a proof" if agreed else
+              "no point where both sides have a value was found (poles or undefined values)")
+    return Verdict("unknown", "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints)
 
 
 def _conflict(net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbol, set[int]],
@@ -491,17 +734,29 @@ def _conflict(net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbo
     (the only place the relation means anything), else report the misuse as an error."""
     words = [f"{s.name} stands for {' and for '.join(_range_name(net, r) for r in sorted(rs))}"
              for s, rs in sorted(conflicts.items(), key=lambda kv: kv[0].name)]
-    message = "; ".join(words) + ": a transposed index?"
-    square = net.with_sizes((3,) * (net.D + 1), 2)
-    L = derive.substitute_partials(square, _at_sizes(net, square, lhs))
-    R = derive.substitute_partials(square, _at_sizes(net, square, rhs))
+    transposed = any(_transposed(net, s, rs, (lhs, rhs)) for s, rs in conflicts.items())
+    message = "; ".join(words) + (": a transposed index?" if transposed else ": a wrong layer tag or index?")
+    square = net.with_sizes((3,) * (net.D + 1), 3)
+    L, R = _values(square, _at_sizes(net, square, lhs)), _values(square, _at_sizes(net, square, rhs))
     ranges = {s: (0 if r != SAMPLES else SAMPLES) for s, r in index_ranges(square, L, R)[0].items()
               if s in free_indices(L) | free_indices(R)}
     s = _search(square, L, R, square, ranges, seed)
     if s.refuted is not None:
-        return Verdict("refuted", f"counterexample at sizes {_describe(square, square.widths, 2)}",
+        return Verdict("refuted", f"counterexample at sizes {_describe(square, square.widths, 3)}",
                        message, s.refuted, hints=[message])
     return Verdict("error", "", "one letter used for two different ranges: " + "; ".join(words))
+
+
+def _transposed(net: Network, s: sp.Symbol, ranges: set[int], exprs: tuple[sp.Expr, ...]) -> bool:
+    """Is the clash of s the one a transposed weight makes (w_kj for w_jk: s in both layers of
+    one w^(p))?  When a layer tag differs instead, guessing "transposed" would mislead."""
+    for e in exprs:
+        for f in e.atoms(sp.Indexed):
+            ref = derive.classify(net, f)
+            if ref is not None and ref.quantity == "w" and s in ref.indices \
+                    and ranges == {ref.layer, (ref.layer or 0) - 1}:
+                return True
+    return False
 
 
 def _holds_only_at(net: Network, L: sp.Expr, R: sp.Expr, ranges: dict[sp.Symbol, int],
@@ -526,11 +781,11 @@ def _holds_only_at(net: Network, L: sp.Expr, R: sp.Expr, ranges: dict[sp.Symbol,
 
 
 def _holds_single(net: Network, L: sp.Expr, R: sp.Expr, seed: int) -> bool:
-    concrete = net.with_sizes((1,) * (net.D + 1), 2)
     free = free_indices(L) | free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, L, R)[0].items() if s in free}
-    try:  # several random points: one can agree by accident (a ReLU that is off, say)
-        return all(_search(net, L, R, concrete, ranges, seed + k).refuted is None for k in range(3))
+    try:  # several random points and sample counts: one can agree by accident (a ReLU that is off)
+        return all(_search(net, L, R, net.with_sizes((1,) * (net.D + 1), n), ranges, seed + k).refuted is None
+                   for k, n in enumerate((2, 3, 5)))
     except evaluate.EvaluationError:
         return False
 
