@@ -901,9 +901,11 @@ def _general_forward(c: _General) -> None:
         "现在需要两个下标：{j} 给第 {L} 层的神经元编号，{k} 给第 {L1} 层的编号；每个激活值还带着样本下标 {i}。"
         "第一个输出神经元的加权输入收集了下面全部四个激活值：", j=j, k=k, i=i, L="L", L1="L-1")
     top = ex.D
-    w.directive("skip=next")  # true for the figure's four neurons only: proved at those sizes here
-    w.eq(ex, [ex.z(top)[i, 0], sum((ex.w(top)[0, q] * ex.a(top - 1)[i, q] for q in range(4)), sp.Integer(0))
-              + ex.b(top)[0]])
+    # the definition of z written out for the figure's four neurons (true for those only, so
+    # `derivator check` is told to skip it; the general definition follows and is proved)
+    w.define([(w.latex(ex.z(top)[i, 0], ex),
+               w.latex(sum((ex.w(top)[0, q] * ex.a(top - 1)[i, q] for q in range(4)), sp.Integer(0)) + ex.b(top)[0],
+                       ex))])
     w.p("For any neuron {j} and any width of layer {L1} the same is a sum over {k}:",
         "对任意神经元 {j}、任意宽度的第 {L1} 层，同样的式子写成对 {k} 的求和：", j=j, k=k, L1="L-1")
     if not ce:
