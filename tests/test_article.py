@@ -258,7 +258,7 @@ def test_an_unproved_formula_stops_generation(monkeypatch: pytest.MonkeyPatch, t
 @pytest.mark.parametrize("args, message", [
     (["--layers", "L"], "--layers"),
     (["--layers", "banana"], "--layers"),
-    (["--layers", "L-5"], "at most L-4"),
+    (["--layers", "L-4"], "at most L-3"),
     (["--loss", "cross-entropy", "--network", "single"], "--network general"),
     (["--notation-letters", "j,j"], "distinct letters"),
     (["--notation-letters", "i,k"], "distinct letters"),

@@ -4,14 +4,14 @@ in real TeX, with no line wider than the page (``Overfull \\hbox`` over 1 pt) an
 Which combinations, and why not all 2 × 4 × 6 × 2 × 2 (language, --layers, activation, loss,
 --proof-marks): the layout of a display depends on the formulas in it, and
 
-* ``--layers L-4`` prints every display of L-1 … L-3 too (a layer's formulas involve only the
+* ``--layers L-3`` prints every display of L-1 … L-2 too (a layer's formulas involve only the
   layers above it, and the fallback to the shorter form decides per display), plus the deepest
   ones; L-1 is the other extreme (fewest sections, the closed forms kept at full length);
 * the activation changes only the σ lines of the first chapter and the σ′ factors (every σ′ prints
   the same width: ``\\sigma'(z…)``), so each activation is compiled once, at L-1;
 * the loss changes the output layer (softmax, Jacobian): both losses at both depths;
-* ``--proof-marks`` widens every row: both losses at L-4 with marks;
-* ``--network single`` prints a prefix of the general article's chapters (checked at L-4, en).
+* ``--proof-marks`` widens every row: both losses at L-3 with marks;
+* ``--network single`` prints a prefix of the general article's chapters (checked at L-3, en).
 
 That is 22 documents in both languages, generated in one process (the proofs are shared) and
 compiled two at a time.  Page and overfull counts go to ``build/test-artifacts/layout.json``, and
@@ -60,11 +60,14 @@ for name, kw in json.loads(sys.argv[2]):
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, Path]]:
     """(combination, language, .tex path) of every combination, in both languages (single: en).
-    Two processes, one per loss (each shares its proofs between its combinations), on two cores."""
+    Two processes on two cores: one per loss (each shares its proofs between its combinations), the
+    activations, which share nothing, dealt out between them."""
     root = tmp_path_factory.mktemp("layout")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    groups = [[c for c in COMBOS if c[1].get("loss") == "cross-entropy"],
-              [c for c in COMBOS if c[1].get("loss") != "cross-entropy"]]
+    others = [c for c in COMBOS if "activation" in c[1]]
+    groups = [[c for c in COMBOS if c[1].get("loss") == "cross-entropy"] + others[0::2],
+              [c for c in COMBOS if c[1].get("loss") == "mse" or "network" in c[1]] + others[1::2]]
+    assert sorted(map(str, groups[0] + groups[1])) == sorted(map(str, COMBOS))
     runs = [subprocess.Popen([sys.executable, "-c", GENERATE, str(root), json.dumps(g)], env=env, cwd=root,
                              stderr=subprocess.PIPE, text=True) for g in groups]
     for run in runs:

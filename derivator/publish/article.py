@@ -52,8 +52,9 @@ DEFAULT_MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 TEMPLATES = Path(__file__).parent / "templates"
 #: seconds allowed to prove one step (the slowest step of the default article takes ~0.3 s)
 PROOF_TIMEOUT = 20.0
-#: the deepest layer the article propagates to (--layers L-4)
-MAX_BACK = 4
+#: the deepest layer the article propagates to (--layers L-3): deeper layers add nothing new to read,
+#: and their proofs would make every layout test (and the suite) minutes longer
+MAX_BACK = 3
 
 
 class ArticleError(Exception):
@@ -83,8 +84,8 @@ class Options:
         if tag.base != "L" or tag.offset > -1:
             raise ArticleError(f"--layers {self.layers!r}: give L-1, L-2, L-3, … (how far back the propagation goes)")
         if tag.offset < -MAX_BACK:
-            # deeper layers repeat the step of L-2 → L-3, and proving their chains against
-            # sympy.diff takes minutes (L-8 did not finish within the proof timeout)
+            # deeper layers repeat the step of L-1 → L-2 → L-3; proving their chains costs minutes
+            # (L-8 did not finish within the proof timeout), and each would be one more layout to test
             raise ArticleError(f"--layers {self.layers!r}: at most L-{MAX_BACK}")
         return -tag.offset
 
