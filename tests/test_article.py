@@ -21,6 +21,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -122,11 +123,107 @@ def test_article_follows_the_journey(generated: Path) -> None:
                    r"\frac{\partial L}{\partial w^{(L)}} &= \frac{1}{n} \sum_{i=0}^{n-1}", r"\leftarrow",
                    # the general network: the Σ over j that a hand derivation tends to drop
                    r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} &= \sum_{j=0}^{n_{(L)}-1}",
-                   r"\frac{\partial L}{\partial w_{mt}^{(L-2)}}", r"\nabla W^{(L)}", r"\Delta^{(L-1)}",
-                   "<svg"):
+                   r"\frac{\partial L}{\partial w_{mt}^{(L-2)}}", r"\nabla W^{(L)}", r"\Delta^{(L-1)}"):
         assert needle in en and needle in zh, needle
     assert "Many neurons per layer" in en and "每层有许多神经元" in zh
     assert zh.count("$$") == en.count("$$")
+    # GitHub strips inline SVG: the Markdown links the figure files that generate() writes
+    for lang, md in (("en", en), ("zh", zh)):
+        assert "<svg" not in md
+        for name in ("graph", "network", "paths"):
+            assert f"](figures/{name}.{lang}.svg)" in md and (generated / "figures" / f"{name}.{lang}.svg").exists()
+
+
+def _numbers(md: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\\tag\{(\d+)\}", md)]
+
+
+def test_every_display_is_numbered_and_references_point_at_one(generated: Path) -> None:
+    for lang in A.LANGS:
+        md = (generated / f"backprop-calculus.{lang}.md").read_text(encoding="utf-8")
+        tex = (generated / f"backprop-calculus.{lang}.tex").read_text(encoding="utf-8")
+        html = (generated / f"backprop-calculus.{lang}.html").read_text(encoding="utf-8")
+        displays = md.count("$$") // 2
+        assert _numbers(md) == list(range(1, displays + 1))
+        labels = set(re.findall(r"\\label\{(eq:\d+)\}", tex))
+        refs = re.findall(r"\\eqref\{(eq:\d+)\}", tex)
+        assert len(labels) == displays and refs and set(refs) <= labels
+        ids = set(re.findall(r'<div class="display" id="(eq-\d+)">', html))
+        links = re.findall(r'<a href="#(eq-\d+)">', html)
+        assert len(ids) == displays and links and set(links) <= ids
+        # every display ends with punctuation, inside the math, before the number
+        bodies = re.findall(r"\$\$\n(.*?)\n\$\$", md, re.S)
+        assert all(re.search(r"[.,](\n\\end\{aligned\})? \\tag\{\d+\}$", b) for b in bodies), \
+            [b[-60:] for b in bodies if not re.search(r"[.,](\n\\end\{aligned\})? \\tag", b)][:3]
+        # running text has no stacked fractions
+        prose = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
+        assert r"\frac" not in "".join(re.findall(r"\$[^$\n]+\$", prose))
+
+
+def test_figures_are_told_apart_and_speak_the_article_language(generated: Path) -> None:
+    html = (generated / "backprop-calculus.zh.html").read_text(encoding="utf-8")
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "two elements share an id"
+    titles = re.findall(r"<title>(.*?)</title>", html)[1:]  # the page's own title first
+    assert len(titles) == 3 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
+    network = (generated / "figures" / "network.en.svg").read_text(encoding="utf-8")
+    # every activation carries the sample index i, as in the text; no Unicode script characters
+    assert len(re.findall(r'italic">i</tspan><tspan>[0-3]</tspan>', network)) == 6
+    graph = (generated / "figures" / "graph.en.svg").read_text(encoding="utf-8")
+    assert not re.search("[\u2080-\u209c\u1d2c-\u1d6a\u2070-\u207f]", graph + network)
+
+
+def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
+    """The numbers of the worked example, against PyTorch autograd on the same chain."""
+    import torch
+
+    from derivator.publish import worked
+
+    md = (generated / "backprop-calculus.en.md").read_text(encoding="utf-8")
+    section = md.split("### A worked example", 1)[1].split("###", 1)[0]
+    values = [float(v) for v in re.findall(r"\| \$(-?[\d.]+)\$ \|", section)]
+    a_in, w, b, y = (torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in worked.INPUTS)
+    z = w * a_in + b
+    a = torch.sigmoid(z)
+    loss = (a - y) ** 2 / 2
+    loss.backward()
+    expected = [a_in.item(), w.item(), b.item(), z.item(), a.item(), y.item(), loss.item(),
+                (a - y).item(), (a * (1 - a)).item(), a_in.item(), 1.0]
+    assert len(values) == len(expected)
+    for got, want in zip(values, expected):
+        assert got == pytest.approx(want, rel=1e-3, abs=1e-9)
+    products = re.findall(r"is \$(-?[\d.]+)\$", section)
+    assert [float(x) for x in products[:2]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
+    differences = re.findall(r"gives \$(-?[\d.]+)\$.*?bias \$(-?[\d.]+)\$", section)
+    assert [float(x) for x in differences[0]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
+
+
+def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(generated: Path, tmp_path: Path) -> None:
+    """The listing runs (it is the generated module's code) and agrees with autograd at sizes that
+    all differ."""
+    import numpy as np
+    import torch
+
+    md = (generated / "backprop-calculus.en.md").read_text(encoding="utf-8")
+    code = md.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "listing.py").write_text("import numpy as np\n\n" + code, encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import listing  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(tmp_path))
+    widths, n = (3, 5, 4, 2), 7
+    rng = np.random.default_rng(1)
+    params = [(rng.normal(size=(widths[p], widths[p - 1])), rng.normal(size=widths[p])) for p in range(1, 4)]
+    X, Y = rng.normal(size=(n, widths[0])), rng.normal(size=(n, widths[-1]))
+    got = listing.gradients(params, X, Y)
+    tp = [(torch.tensor(W, requires_grad=True), torch.tensor(B, requires_grad=True)) for W, B in params]
+    A_ = torch.tensor(X)
+    for W, B in tp:
+        A_ = torch.sigmoid(A_ @ W.T + B)
+    (((A_ - torch.tensor(Y)) ** 2).sum() / 2 / n).backward()
+    for (dW, dB), (W, B) in zip(got, tp):
+        assert np.allclose(dW, W.grad.numpy()) and np.allclose(dB, B.grad.numpy())
 
 
 def test_network_option_letters_and_layers(tmp_path: Path) -> None:
@@ -161,6 +258,7 @@ def test_an_unproved_formula_stops_generation(monkeypatch: pytest.MonkeyPatch, t
 @pytest.mark.parametrize("args, message", [
     (["--layers", "L"], "--layers"),
     (["--layers", "banana"], "--layers"),
+    (["--layers", "L-4"], "at most L-3"),
     (["--loss", "cross-entropy", "--network", "single"], "--network general"),
     (["--notation-letters", "j,j"], "distinct letters"),
     (["--notation-letters", "i,k"], "distinct letters"),
@@ -249,8 +347,14 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         assert r["merror"] == 0, f"{page}: MathJax errors"
         assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
         assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
-        assert r["svgs"] == 2
-        assert Path(r["screenshot"]).stat().st_size > 10_000
+        assert r["svgs"] == 3
+        assert r["ids_repeated"] == [], r["ids_repeated"]
+        # at 420 px only a display's own box may scroll sideways, never the page
+        assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (r["phone_overflow"], r["phone_wide"])
+        for shot in (r["screenshot"], r["phone_screenshot"]):
+            assert Path(shot).stat().st_size > 10_000
+        (ARTIFACTS / f"phone-{page}.txt").write_text(
+            f"{r['displays_scrolling']} of {r['displays']} displays scroll inside their box at 420 px\n")
 
 
 def _assert_markdown_passes_mathjax(folder: Path) -> None:
@@ -339,7 +443,8 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
             r"L_0 = \frac{1}{2} (a_{0}^{(L)} - y_{0})^{2}",  # the single neuron keeps the squared error
             r"a_{ij}^{(L)} &= \frac{e^{z_{ij}^{(L)}}}{\sum_{j'=0}^{n_{(L)}-1} e^{z_{ij'}^{(L)}}}",  # softmax
             r"L_i &= -\sum_{j=0}^{n_{(L)}-1} \ln(a_{ij}^{(L)}) y_{ij}",
-            r" &= -\frac{y_{ij}}{a_{ij}^{(L)}}",
+            r" &= -\frac{y_{ij'}}{a_{ij'}^{(L)}}",
+            r"\frac{\partial a_{ij'}^{(L)}}{\partial z_{ij}^{(L)}} = ([j = j'] - a_{ij}^{(L)}) a_{ij'}^{(L)}",  # Jacobian
             r"\delta_{ij}^{(L)} &= a_{ij}^{(L)} \sum_{j'=0}^{n_{(L)}-1} y_{ij'} - y_{ij}",
             # the hidden recurrence is the same as for the squared error
             r"\delta_{ik}^{(L-1)} &= \sigma'(z_{ik}^{(L-1)}) \sum_{j=0}^{n_{(L)}-1} \delta_{ij}^{(L)} w_{jk}^{(L)}",
@@ -347,7 +452,10 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
         ):
             assert needle in md, needle
         # δ = a − y only when the targets sum to 1: shown, and kept from the checker as an identity
-        assert "<!-- derivator: skip=next -->\n\n$$\n\\delta_{ij}^{(L)} = a_{ij}^{(L)} - y_{ij}\n$$" in md
+        assert re.search(r"<!-- derivator: skip=next -->\n\n\$\$\n\\delta_\{ij\}\^\{\(L\)\} = a_\{ij\}\^\{\(L\)\} - "
+                         r"y_\{ij\}[.,] \\tag\{\d+\}\n\$\$", md)
+        # the left side ∂L_i/∂z_ij^(L) is derived once, not restated by a second chain
+        assert md.count(r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} &=") == 1
         # nothing of the squared error's output layer leaks into the many-neuron chapters
         general = md.split("<!-- derivator: network=general", 1)[1]
         assert r"(a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)})" not in general

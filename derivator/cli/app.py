@@ -302,10 +302,12 @@ def _dash_names(argv: list[str]) -> list[str]:
 from .article import article  # noqa: E402
 from .numbers import codegen as _codegen  # noqa: E402
 from .numbers import train as _train
+from .render import render as _render  # noqa: E402
 
 app.command()(article)
 app.command(name="codegen")(_codegen)
 app.command(name="train")(_train)
+app.command(name="render")(_render)
 
 
 def run() -> None:

@@ -21,7 +21,7 @@ templates walk.  Output is deterministic: no dates, no timings, no set iteration
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -42,7 +42,8 @@ from ..engine import (
     render,
 )
 from ..engine import Partial as P
-from . import diagram, formulas, textbook
+from . import diagram, fit, formulas, listing, mathfmt, textbook, worked
+from .mathfmt import inline
 
 LANGS = ("zh", "en")
 FORMATS = ("md", "tex", "html")
@@ -51,6 +52,9 @@ DEFAULT_MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 TEMPLATES = Path(__file__).parent / "templates"
 #: seconds allowed to prove one step (the slowest step of the default article takes ~0.3 s)
 PROOF_TIMEOUT = 20.0
+#: the deepest layer the article propagates to (--layers L-3): deeper layers add nothing new to read,
+#: and their proofs would make every layout test (and the suite) minutes longer
+MAX_BACK = 3
 
 
 class ArticleError(Exception):
@@ -79,13 +83,22 @@ class Options:
             raise ArticleError(f"--layers: {e}") from None
         if tag.base != "L" or tag.offset > -1:
             raise ArticleError(f"--layers {self.layers!r}: give L-1, L-2, L-3, … (how far back the propagation goes)")
-        if tag.offset < -8:
-            raise ArticleError(f"--layers {self.layers!r}: at most L-8")
+        if tag.offset < -MAX_BACK:
+            # deeper layers repeat the step of L-1 → L-2 → L-3; proving their chains costs minutes
+            # (L-8 did not finish within the proof timeout), and each would be one more layout to test
+            raise ArticleError(f"--layers {self.layers!r}: at most L-{MAX_BACK}")
         return -tag.offset
 
 
 # ---------------------------------------------------------------------------------------------
 # the document model
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a numbered display, placed in prose like a formula: ``ref=Ref(3)``."""
+
+    number: int
 
 
 @dataclass(frozen=True)
@@ -133,19 +146,23 @@ class Step:
 class Display:
     rows: tuple[Step, ...]
     marks: bool
+    number: int
+    punct: str = "."  # the display ends a sentence, or "," when the sentence goes on after it
     kind: str = "display"
 
     @property
     def latex(self) -> str:
-        """The math of the display, without delimiters; one relation inline, a chain aligned."""
-        if len(self.rows) == 1:
+        """The math of the display, without delimiters; one relation inline, a chain aligned; the
+        punctuation after the last relation, before its proof mark."""
+        last = len(self.rows) - 1
+        if last == 0:
             r = self.rows[0]
             tail = rf" \qquad {r.mark}" if self.marks and r.mark else ""
-            return f"{r.lhs} {r.op} {r.rhs}{tail}"
+            return f"{r.lhs} {r.op} {r.rhs}{self.punct}{tail}"
         lines = []
-        for r in self.rows:
+        for n, r in enumerate(self.rows):
             tail = f" && {r.mark}" if self.marks and r.mark else ""
-            lines.append(f"{r.lhs} &{r.op} {r.rhs}{tail}")
+            lines.append(f"{r.lhs} &{r.op} {r.rhs}{self.punct if n == last else ''}{tail}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
@@ -161,13 +178,48 @@ class Directive:
 @dataclass(frozen=True)
 class Figure:
     name: str
+    title: str
     svg: str
     tikz: str
     caption: Text
+    number: int
     kind: str = "figure"
 
+    @property
+    def src(self) -> str:
+        """Where the Markdown finds the picture (GitHub strips inline SVG): one file per language,
+        since the picture's title is in the article's language."""
+        return f"figures/{self.name}.svg"
 
-Block = Heading | Para | Items | Display | Figure | Directive
+
+@dataclass(frozen=True)
+class Table:
+    """A table of (quantity, value) rows under a header row: the worked example's numbers."""
+
+    header: tuple[Text, ...]
+    rows: tuple[tuple[Text, ...], ...]
+    kind: str = "table"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A program listing (verbatim in every format)."""
+
+    language: str
+    text: str
+    kind: str = "code"
+
+
+@dataclass(frozen=True)
+class Box:
+    """Start (``open``) or end of a framed box: the summary of the four equations."""
+
+    open: bool
+    title: Text | None = None
+    kind: str = "box"
+
+
+Block = Heading | Para | Items | Display | Figure | Directive | Table | Code | Box
 
 
 @dataclass
@@ -190,6 +242,10 @@ class Article:
                 n += sum(t.math_count for t in b.items)
             elif isinstance(b, Figure):
                 n += b.caption.math_count
+            elif isinstance(b, Table):
+                n += sum(t.math_count for row in (b.header, *b.rows) for t in row)
+            elif isinstance(b, Box) and b.title is not None:
+                n += b.title.math_count
         return n
 
 
@@ -242,11 +298,24 @@ class Nets:
 
     @classmethod
     def build(cls, opts: Options) -> "Nets":
+        """The networks for ``opts``; the same objects for options that differ only in presentation
+        (title, author, proof marks), so that their proofs are found in the cache of :func:`_prove`."""
+        if opts.network not in NETWORK_KINDS:
+            raise ArticleError(f"--network {opts.network!r}: choose general or single")
+        nets = cls._build(replace(opts, title=None, author="", mathjax_url=DEFAULT_MATHJAX_URL, proof_marks=False,
+                                  network="general"))
+        if nets.general.softmax_output and opts.network == "single":
+            raise ArticleError(f"--loss {opts.loss} needs --network general: its softmax output over a single "
+                               "neuron is constant (always 1), so a chain of single neurons has no "
+                               f"{opts.loss} to derive")
+        return nets
+
+    @classmethod
+    @lru_cache(maxsize=16)
+    def _build(cls, opts: Options) -> "Nets":
         back = opts.back()
         try:
             ACTIVATIONS[opts.activation]
-            if opts.network not in NETWORK_KINDS:
-                raise ArticleError(f"--network {opts.network!r}: choose general or single")
             # fewer letters than layers: the rest continue with the default letters not yet taken
             letters = tuple(opts.letters) + tuple(x for x in DEFAULT_LETTERS if x not in opts.letters)
             kw: dict[str, Any] = dict(activation=opts.activation, loss=opts.loss, letters=letters)
@@ -259,10 +328,6 @@ class Nets:
             raise ArticleError(f"--activation {opts.activation!r}: choose one of {', '.join(ACTIVATIONS)}") from None
         except (ValueError, NotationError) as e:
             raise ArticleError(str(e)) from None
-        if general.softmax_output and opts.network == "single":
-            raise ArticleError(f"--loss {opts.loss} needs --network general: its softmax output over a single "
-                               "neuron is constant (always 1), so a chain of single neurons has no "
-                               f"{opts.loss} to derive")
         return cls(single, general, example, back)
 
 
@@ -279,6 +344,8 @@ class _Writer:
     def __init__(self, opts: Options, lang: str, nets: Nets) -> None:
         self.o, self.lang, self.nets = opts, lang, nets
         self.blocks: list[Block] = []
+        self.figures = 0
+        self.equations = 0
 
     # ---- prose --------------------------------------------------------------------------------
     def _text(self, en: str, zh: str, math: dict[str, Any], single: bool) -> Text:
@@ -289,7 +356,11 @@ class _Writer:
             if m.start() > pos:
                 segments.append(("text", src[pos:m.start()]))
             value = math[m.group(1)]
-            segments.append(("math", value if isinstance(value, str) else render.to_latex(value, single=single)))
+            if isinstance(value, Ref):
+                segments.append(("ref", str(value.number)))
+            else:
+                tex = value if isinstance(value, str) else render.to_latex(value, single=single)
+                segments.append(("math", inline(tex)))
             pos = m.end()
         if pos < len(src):
             segments.append(("text", src[pos:]))
@@ -299,7 +370,15 @@ class _Writer:
         self.blocks.append(Heading(level, self._text(en, zh, math, single)))
 
     def p(self, en: str, zh: str, single: bool = False, **math: Any) -> None:
+        if en[:1].islower() and self.blocks and isinstance(self.blocks[-1], Display):
+            self.blocks[-1] = replace(self.blocks[-1], punct=",")  # "… = x, and they are …"
         self.blocks.append(Para(self._text(en, zh, math, single)))
+
+    def display(self, rows: Sequence[Step]) -> Ref:
+        """Append a numbered display; its reference for the prose that follows."""
+        self.equations += 1
+        self.blocks.append(Display(tuple(rows), self.o.proof_marks, self.equations))
+        return Ref(self.equations)
 
     def note(self, en: str, zh: str, single: bool = False, **math: Any) -> None:
         self.blocks.append(Para(self._text(en, zh, math, single), style="note"))
@@ -307,9 +386,25 @@ class _Writer:
     def items(self, rows: Sequence[tuple[str, str, dict[str, Any]]], single: bool = False) -> None:
         self.blocks.append(Items(tuple(self._text(en, zh, m, single) for en, zh, m in rows)))
 
-    def figure(self, name: str, fig: diagram.Figure, title: str, en: str, zh: str, **math: Any) -> None:
-        self.blocks.append(Figure(name, diagram.to_svg(fig, title), diagram.to_tikz(fig),
-                                  self._text(en, zh, math, fig.single)))
+    def figure(self, name: str, fig: diagram.Figure, title: tuple[str, str], en: str, zh: str, **math: Any) -> None:
+        text = title[1] if self.lang == "zh" else title[0]
+        self.figures += 1
+        self.blocks.append(Figure(f"{name}.{self.lang}", text, diagram.to_svg(fig, text, name), diagram.to_tikz(fig),
+                                  self._text(en, zh, math, fig.single), self.figures))
+
+    def table(self, header: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]], single: bool = False) -> None:
+        """A table: header cells as (en, zh) prose, body cells as formulas or plain strings."""
+        def cell(x: Any) -> Text:  # a formula, or a number (LaTeX) such as "-0.25"
+            return self._text("{x}", "{x}", {"x": x}, single)
+        self.blocks.append(Table(tuple(self._text(en, zh, {}, single) for en, zh in header),
+                                 tuple(tuple(cell(x) for x in row) for row in rows)))
+
+    def code(self, language: str, text: str) -> None:
+        self.blocks.append(Code(language, text))
+
+    def box(self, en: str = "", zh: str = "", **math: Any) -> None:
+        """Open a box titled ``en``/``zh``, or (no title) close the open one."""
+        self.blocks.append(Box(True, self._text(en, zh, math, False)) if en else Box(False))
 
     def directive(self, text: str) -> None:
         self.blocks.append(Directive(text))
@@ -319,11 +414,12 @@ class _Writer:
         self.directive(f"network={net.network} activation={net.activation} loss={net.loss}")
 
     # ---- formulas -----------------------------------------------------------------------------
-    def eq(self, net: Network, *chains: Sequence[sp.Expr]) -> None:
+    def eq(self, net: Network, *chains: Sequence[sp.Expr]) -> Ref:
         """Display chains ``e0 = e1 = …``; every step is proved, or the article is not written."""
         single = net.network == "single"
         rows: list[Step] = []
         for chain in chains:
+            chain = self._fitted(list(chain), single)
             for n, (a, b) in enumerate(zip(chain, chain[1:])):
                 v = _prove(a, b, net)
                 lhs, rhs = render.to_latex(a, single=single), render.to_latex(b, single=single)
@@ -331,9 +427,19 @@ class _Writer:
                     raise ArticleError(f"not proved, so not printed: {lhs} = {rhs}  [{v}]  "
                                        f"({net.describe()})")
                 rows.append(Step(lhs if n == 0 else "", rhs, _mark(_mark_key(v, net), self.lang)))
-        self.blocks.append(Display(tuple(rows), self.o.proof_marks))
+        return self.display(rows)
 
-    def eq_rows(self, rows: Iterable[formulas.Formula], mark: str | None = None, skip: bool = False) -> None:
+    def _fitted(self, chain: list[sp.Expr], single: bool) -> list[sp.Expr]:
+        """The chain without its written-out end while that end would run off the page: the step
+        before it (a product of the layer's factors and the derivative found one layer up) is the
+        same result, shorter, and deep layers are read that way."""
+        lhs = render.to_latex(chain[0], single=single)
+        mark = 12.0 if self.o.proof_marks else 0.0  # the widest proof mark, in em
+        while len(chain) > 2 and not fit.fits(lhs, render.to_latex(chain[-1], single=single), extra=mark):
+            chain.pop()
+        return chain
+
+    def eq_rows(self, rows: Iterable[formulas.Formula], mark: str | None = None, skip: bool = False) -> Ref:
         """Display ``formulas.formulas`` rows (proved there), one per line.  ``mark`` overrides the
         proof mark; ``skip`` tells ``derivator check`` to pass over the display (a relation proved
         only under an assumption that the checker cannot know)."""
@@ -346,18 +452,29 @@ class _Writer:
             steps.append(Step(lhs, rhs, _mark(key, self.lang)))
         if skip:
             self.directive("skip=next")
-        self.blocks.append(Display(tuple(steps), self.o.proof_marks))
+        return self.display(steps)
 
-    def define(self, rows: Sequence[tuple[str, str]], kind: str = "definition", op: str = "=") -> None:
+    def define(self, rows: Sequence[tuple[str, str]], kind: str = "definition", op: str = "=") -> Ref:
         """Relations that are not identities to prove: names (∇W = the matrix of ∂L/∂w), updates.
         ``derivator check`` is told to skip definitions (update rules it recognises itself)."""
         if kind == "definition":
             self.directive("skip=next")
-        self.blocks.append(Display(tuple(Step(l, r, _mark(kind, self.lang), op) for l, r in rows),
-                                   self.o.proof_marks))
+        return self.display([Step(l, r, _mark(kind, self.lang), op) for l, r in rows])
 
     def latex(self, e: Any, net: Network) -> str:
         return render.to_latex(e, single=net.network == "single")
+
+
+def _function_latex(e: sp.Expr) -> str:
+    """σ and its explicit form as a textbook writes them: SymPy's printer, which prints these few
+    functions, writes ``\\tanh{\\left(x \\right)}``, ``\\max\\left(0, x\\right)`` and, for the identity
+    σ(x) = x, ``\\mathbb{I}``."""
+    if isinstance(e, sp.Symbol):
+        return e.name
+    tex = render.to_latex(e)
+    tex = re.sub(r"\{\\left\((.*?) \\right\)\}", r"(\1)", tex)
+    tex = re.sub(r"\\left\((.*?)\\right\)", r"(\1)", tex)
+    return tex.replace(r"\mathbb{I}", r"\sigma(x)").replace(r"\text{for}\: ", r"\text{if } ")
 
 
 def _sigma_facts(net: Network) -> tuple[list[tuple[sp.Expr, sp.Expr]], str] | None:
@@ -433,11 +550,10 @@ def _intro(w: _Writer) -> None:
         "下面的推导沿用最常见的讲法：先看每层只有一个神经元的链条，这样链式法则不被下标遮住；"
         "再把同样的步骤搬到每层有许多神经元的网络上，一直推到第 {low} 层；最后引出误差项 {delta} 和程序里使用的矩阵形式。",
         low=str(g.tag(D - back)), delta=g.delta(D - 1)[g.i, g.letter(D - 1)])
-    proved = ("Every formula in this article was generated by derivator and, before it was printed, proved "
-              "equal to SymPy's own derivative of the loss: unless a mark says otherwise, for every number of "
-              "samples and every width of every layer.",
-              "本文的每一个公式都由 derivator 生成，并且在印出之前已经证明它与 SymPy 对损失函数"
-              "直接求出的导数相等：除非另有标注，对任意样本数、任意各层宽度都成立。")
+    proved = ("Each formula below was checked against SymPy's own derivative of the loss before it was "
+              "written down: unless a mark says otherwise, for any number of samples and any width of any layer.",
+              "下面每个公式在写进本文之前，都已验证与 SymPy 对损失直接求出的导数相等；"
+              "除非另有标注，对任意样本数、任意各层宽度都成立。")
     if g.softmax_output:
         w.p("The loss is the cross-entropy of a softmax output layer (the chain of single neurons at the "
             "start keeps the squared error, for a reason given there). " + proved[0],
@@ -451,7 +567,7 @@ def _intro(w: _Writer) -> None:
         w.p("The activation function is {def}; any other differentiable function would do, and only "
             "its derivative enters the results.",
             "激活函数取 {def}；换成其他可导函数也可以，结果里只会出现它的导数。",
-            **{"def": render.to_latex(sp.Eq(s, explicit, evaluate=False))})
+            **{"def": f"{_function_latex(s)} = {_function_latex(explicit)}"})
     else:
         x = sp.Symbol("x")
         w.p("The activation function {s} is left unspecified: any differentiable function will do, and "
@@ -465,8 +581,10 @@ def _intro(w: _Writer) -> None:
     letters = ", ".join(str(g.letter(D - q)) for q in range(back + 2))
     tags = ", ".join(str(g.tag(D - q)) for q in range(back + 2))
     w.items([
-        ("{L}, {L1}, {L2}, …: layers, counted back from the output layer {L}; {inp} is the input layer here.",
-         "{L}、{L1}、{L2}……：层，从输出层 {L} 往回数；这里 {inp} 是输入层。",
+        ("{L}, {L1}, {L2}, …: layers, counted back from the output layer {L}; {inp} is the input layer here. "
+         "Below means towards the input: layer {L1} lies below layer {L}.",
+         "{L}、{L1}、{L2}……：层，从输出层 {L} 往回数；这里 {inp} 是输入层。"
+         "“下一层”总是指靠近输入的一层（第 {L1} 层在第 {L} 层之下），“上一层”指靠近输出的一层。",
          dict(L="L", L1="L-1", L2="L-2", inp=str(g.tag(0)))),
         ("{n}: the number of samples, counted by {i}; {nl}: the number of neurons in layer {L}.",
          "{n}：样本数，用 {i} 计数；{nl}：第 {L} 层的神经元个数。",
@@ -517,8 +635,8 @@ def _single(w: _Writer) -> None:
         w.p("For the activation we will need its derivative, which for this choice of {s} can be written "
             "in terms of {s} itself:",
             "后面要用到激活函数的导数；对这里选的 {s}，导数可以用 {s} 自己表示：", s=r"\sigma")
-        w.define([(render.to_latex(l), render.to_latex(r)) for l, r in rels], kind=key)
-    w.figure("graph", diagram.graph_figure(net), "computational graph",
+        w.define([(_function_latex(l), _function_latex(r)) for l, r in rels], kind=key)
+    w.figure("graph", diagram.graph_figure(net), ("Computational graph of sample 0", "第 0 个样本的计算图"),
              "The computational graph of sample 0. Each arrow carries the local derivative of its head "
              "with respect to its tail; the chain rule multiplies these along the path from a parameter "
              "to the loss {L0}.",
@@ -552,7 +670,7 @@ def _single(w: _Writer) -> None:
     w.eq(net, [P(L0, W(D)), chain_w], [P(L0, B(D)), chain_b])
     w.p("The first factor is the derivative of the loss with respect to the prediction:",
         "第一个因子是损失对预测值的导数：")
-    w.eq(net, [P(L0, a(D)), P(term(a(D), y0), a(D)), _d(net, L0, a(D))])
+    found = {D: w.eq(net, [P(L0, a(D)), P(term(a(D), y0), a(D)), _d(net, L0, a(D))])}  # ∂L/∂a^(p): where
     w.note("Keep an eye on {dLda}: it is where every backward pass starts, and the same kind of "
            "quantity, the loss differentiated with respect to one layer's activation, will carry the "
            "error from each layer to the one below.",
@@ -568,6 +686,8 @@ def _single(w: _Writer) -> None:
         "derivative first and reuse it:",
         "两者只差最后一个因子，所以常见的做法是先算出偏置的导数，再拿来复用：")
     w.eq(net, [P(L0, W(D)), a(D - 1) * P(L0, B(D))])
+    _meaning(w, net)
+    _worked(w)
 
     w.h(3, "Averaging over {n} samples", "对 {n} 个样本求平均", n=net.n)
     i = net.i
@@ -615,11 +735,16 @@ def _single(w: _Writer) -> None:
         local = P(Li, ai(p + 1)) * sig_prime_z(net, p + 1) * W(p + 1)
         closed_a = _show(net, derive.gradient(net, "a", p))
         chain = [P(Li, ai(p)), chain_a, local, closed_a] if p + 1 < D else [P(Li, ai(p)), chain_a, closed_a]
-        w.eq(net, chain)
-        w.note("The first factor {prev} is the result of the previous step: the error travels backwards, "
-               "one layer at a time, and nothing computed above has to be computed again.",
-               "第一个因子 {prev} 正是上一步的结果：误差一层一层往回传，上面已经算过的东西不必再算。",
-               prev=P(Li, ai(p + 1)), **S)
+        found[p] = w.eq(net, chain)
+        if p == D - 1:
+            w.note("The first factor {prev} was found in {ref} (for sample 0; any sample {i} is the same): the "
+                   "error travels backwards, one layer at a time, and nothing computed above has to be computed "
+                   "again.",
+                   "第一个因子 {prev} 已在 {ref} 中求出（那里是第 0 个样本，任意样本 {i} 都一样）：误差一层一层往回传，"
+                   "上面已经算过的东西不必再算。", prev=P(Li, ai(p + 1)), ref=found[p + 1], i=i, **S)
+        else:
+            w.p("Its first factor is {ref}, from the layer above.", "其中第一个因子就是上一层的 {ref}。",
+                ref=found[p + 1])
         w.p("With it, the weight and the bias of layer {tag} follow exactly as for the output layer:",
             "有了它，第 {tag} 层的权重和偏置就和输出层完全一样地得出：", tag=tag)
         for q, param in (("w", W(p)), ("b", B(p))):
@@ -629,6 +754,46 @@ def _single(w: _Writer) -> None:
             mid = mean(P(Li, ai(p)) * sig_prime_z(net, p) * last)
             w.eq(net, [P(net.L, param), chain_q, mid, _show(net, derive.gradient(net, q, p))])
         w.p("and they are updated like those of layer {top}.", "它们的更新方式与第 {top} 层相同。", top=str(above))
+
+
+def _meaning(w: _Writer, net: Network) -> None:
+    """What each factor of the output layer's gradient says (Nielsen's reading of the equations)."""
+    D, s0 = net.D, sp.Integer(0)
+    a, z = net.a(D)[s0, 0], net.z(D)[s0, 0]
+    w.p("Each factor says something about learning. {err} is the error: a neuron that is already right "
+        "does not move. {sp} is the slope of the activation: where the neuron saturates (for the sigmoid, "
+        "{z} far from 0) it is close to 0, and the weight learns slowly however wrong the output is. "
+        "{ain} is the input: a weight whose input neuron is nearly silent hardly changes.",
+        "每个因子都说明了学习的一个方面。{err} 是误差：已经答对的神经元不会再动。{sp} 是激活函数的斜率："
+        "神经元饱和时（对 sigmoid 来说就是 {z} 远离 0 时）它接近 0，无论输出错得多厉害，权重都学得很慢。"
+        "{ain} 是输入：如果输入神经元几乎不激活，对应的权重几乎不变。",
+        err=_d(net, net.Li[s0], a), sp=net.sigma_prime(z), z=z, ain=net.a(D - 1)[s0, 0], single=True)
+
+
+def _worked(w: _Writer) -> None:
+    """The single-neuron chain with numbers (worked.py computes them), checked by a difference quotient."""
+    ex = worked.example(w.o.activation)
+    if ex is None:
+        return
+    n = worked.number
+    w.h(3, "A worked example", "算一个例子")
+    w.p("Numbers make the chain concrete. Take one sample with these inputs and run the network forwards:",
+        "用数字把链条落到实处。取一个样本，输入如下，先把网络正向算一遍：")
+    w.table([("quantity", "量"), ("value", "值")], [(r.quantity, n(r.value)) for r in ex.forward], single=True)
+    w.p("Backwards, each arrow of the computational graph contributes its local derivative, evaluated at "
+        "these values:",
+        "再反向：计算图上的每条箭头贡献它的局部导数，在这些值处求值：")
+    w.table([("local derivative", "局部导数"), ("value", "值")],
+            [(r.quantity, n(r.value)) for r in ex.local], single=True)
+    w.p("Their products are the two gradients: {dw} is {vw} and {db} is {vb}. A check that needs no calculus: "
+        "move {w} by {h} up and down, run the network forwards each time, and divide the change of the loss "
+        "by {h2}. That difference quotient gives {fw}, and the same for the bias {fb}: the chain rule agrees "
+        "with the network to every digit shown.",
+        "它们的乘积就是两个梯度：{dw} 为 {vw}，{db} 为 {vb}。还有一个不用微积分的检验：把 {w} 分别加上和减去 {h}，"
+        "各正向算一遍，用损失的变化除以 {h2}。这个差商给出 {fw}，偏置的差商给出 {fb}：链式法则与网络本身的结果在显示的每一位上都一致。",
+        dw=ex.product_w.quantity, vw=n(ex.product_w.value), db=ex.product_b.quantity, vb=n(ex.product_b.value),
+        w=ex.net.w(1)[0, 0], h=worked.latex_number(worked.STEP), h2=worked.latex_number(2 * worked.STEP),
+        fw=n(ex.difference_w), fb=n(ex.difference_b), single=True)
 
 
 def sig_prime_z(net: Network, p: int, I: sp.Expr | None = None, X: sp.Expr | None = None) -> sp.Expr:
@@ -723,9 +888,9 @@ def _general_forward(c: _General) -> None:
     w.p("Real layers have many neurons, and every neuron of one layer is connected to every neuron of the "
         "next. The figure shows the top of such a network with four neurons in layer {L1} and two in "
         "layer {L}.",
-        "真实网络的每层都有许多神经元，并且一层的每个神经元都与下一层的每个神经元相连。"
+        "真实网络的每层都有许多神经元，相邻两层的神经元两两相连。"
         "下图画出这样一个网络的顶端：第 {L1} 层四个神经元，第 {L} 层两个。", L1="L-1", L="L")
-    w.figure("network", diagram.network_figure(ex), "network",
+    w.figure("network", diagram.network_figure(ex), ("Layers L-1 and L of a network", "网络的第 L-1 层与第 L 层"),
              "Layers {L1} and {L}: {nL1} and {nL}. The weight {w} sits on the edge from neuron {k} of "
              "layer {L1} to neuron {j} of layer {L}.",
              "第 {L1} 层与第 {L} 层：{nL1}，{nL}。权重 {w} 位于从第 {L1} 层第 {k} 个神经元到第 {L} 层第 {j} 个神经元的边上。",
@@ -737,9 +902,11 @@ def _general_forward(c: _General) -> None:
         "现在需要两个下标：{j} 给第 {L} 层的神经元编号，{k} 给第 {L1} 层的编号；每个激活值还带着样本下标 {i}。"
         "第一个输出神经元的加权输入收集了下面全部四个激活值：", j=j, k=k, i=i, L="L", L1="L-1")
     top = ex.D
-    w.directive("skip=next")  # true for the figure's four neurons only: proved at those sizes here
-    w.eq(ex, [ex.z(top)[i, 0], sum((ex.w(top)[0, q] * ex.a(top - 1)[i, q] for q in range(4)), sp.Integer(0))
-              + ex.b(top)[0]])
+    # the definition of z written out for the figure's four neurons (true for those only, so
+    # `derivator check` is told to skip it; the general definition follows and is proved)
+    w.define([(w.latex(ex.z(top)[i, 0], ex),
+               w.latex(sum((ex.w(top)[0, q] * ex.a(top - 1)[i, q] for q in range(4)), sp.Integer(0)) + ex.b(top)[0],
+                       ex))])
     w.p("For any neuron {j} and any width of layer {L1} the same is a sum over {k}:",
         "对任意神经元 {j}、任意宽度的第 {L1} 层，同样的式子写成对 {k} 的求和：", j=j, k=k, L1="L-1")
     if not ce:
@@ -783,28 +950,35 @@ def _general_output_layer(c: _General) -> None:
     chain_b = mean(dz * P(z(D, j), g.b(D)[j]))
     if not ce:
         w.p("For one sample, {w} reaches the loss only through {z}: of all the weighted inputs it enters just "
-            "that one. So the chain is as short as before, and averaging over the samples adds the mean:",
-            "对一个样本来说，{w} 只通过 {z} 影响损失：在所有加权输入中它只出现在这一个里。所以链条和之前一样短，对样本平均再加上求平均：",
-            w=g.w(D)[j, k], z=z(D, j))
+            "that one. So the chain is as short as before; since {L} is the mean of the samples' losses, the "
+            "mean over the samples goes around it:",
+            "对一个样本来说，{w} 只通过 {z} 影响损失：在所有加权输入中它只出现在这一个里。所以链条和之前一样短；"
+            "由于 {L} 是各样本损失的平均，外面再套上对样本的平均：",
+            w=g.w(D)[j, k], z=z(D, j), L=g.L)
     else:
         w.p("For one sample, {w} reaches the loss only through {z}: of all the weighted inputs it enters "
             "just that one. But {z} reaches the loss through every output {ap}, because the softmax's "
-            "denominator contains all the weighted inputs; so the chain rule sums over {jp}, and averaging "
-            "over the samples adds the mean:",
+            "denominator contains all the weighted inputs; so the chain rule sums over {jp}, and since {L} is "
+            "the mean of the samples' losses, the mean over the samples goes around it:",
             "对一个样本来说，{w} 只通过 {z} 影响损失：在所有加权输入中它只出现在这一个里。但 {z} 会通过每一个输出 {ap} "
-            "影响损失，因为 softmax 的分母里含有全部加权输入；所以链式法则要对 {jp} 求和，对样本平均再加上求平均：",
-            w=g.w(D)[j, k], z=z(D, j), ap=a(D, jp), jp=jp)
+            "影响损失，因为 softmax 的分母里含有全部加权输入；所以链式法则要对 {jp} 求和；"
+            "由于 {L} 是各样本损失的平均，外面再套上对样本的平均：",
+            w=g.w(D)[j, k], z=z(D, j), ap=a(D, jp), jp=jp, L=g.L)
     w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w], [P(g.L, g.b(D)[j]), chain_b])
     if ce:
         # j′ is taken by the chain's sum: L_i's own summation index becomes j″
         jpp = textbook.prime_index(jp)
         per_sample = sp.Sum(term(g.a(D)[i, jpp], g.y[i, jpp]), (jpp, 0, g.width(D) - 1))
-        w.p("The first factor needs a moment's care. Take it for output neuron {j} (it is the same for any "
-            "other, such as {jp}): the loss {Li} is a sum over all output neurons, here with the summation "
-            "index {jpp}, and only the term with {same} contains {a}; every other term is a constant here:",
-            "第一个因子需要稍加小心。以输出神经元 {j} 为例（对其他神经元如 {jp} 也一样）：损失 {Li} 是对全部输出神经元的求和，"
-            "这里求和下标记作 {jpp}，其中只有 {same} 那一项含有 {a}，其余各项在这里都是常数：",
-            j=j, jp=jp, jpp=jpp, Li=g.Li[i], same=sp.Eq(jpp, j, evaluate=False), a=a(D, j))
+        w.p("Three factors appear: {dzw} in front of the sum, and under it {dLa} and the softmax's {dadz}. "
+            "The loss factor {dLa} needs a moment's care: the loss {Li} is a sum over all output neurons, here "
+            "with the summation index {jpp}, and only the term with {same} contains {a}; every other term is a "
+            "constant here:",
+            "式中有三个因子：求和号前面的 {dzw}，求和号里面的 {dLa} 和 softmax 的 {dadz}。"
+            "损失的因子 {dLa} 需要稍加小心：损失 {Li} 是对全部输出神经元的求和，这里求和下标记作 {jpp}，"
+            "其中只有 {same} 那一项含有 {a}，其余各项在这里都是常数：",
+            dzw=P(z(D, j), g.w(D)[j, k]), dadz=P(a(D, jp), z(D, j)),
+            dLa=P(g.Li[i], a(D, jp)), jpp=jpp, Li=g.Li[i], same=sp.Eq(jpp, jp, evaluate=False), a=a(D, jp))
+        w.eq(g, [P(g.Li[i], a(D, jp)), P(per_sample, a(D, jp)), _d(g, g.Li[i], a(D, jp))])
     else:
         w.p("The first factor needs a moment's care. The loss {Li} is a sum over all output neurons (the "
             "summation index is renamed {jp} so that it does not clash with the fixed {j}), and only the "
@@ -812,8 +986,8 @@ def _general_output_layer(c: _General) -> None:
             "第一个因子需要稍加小心。损失 {Li} 是对全部输出神经元的求和（求和下标改名为 {jp}，以免和固定的 {j} 混淆），"
             "其中只有 {same} 那一项含有 {a}，其余各项在这里都是常数：",
             Li=g.Li[i], jp=jp, j=j, same=sp.Eq(jp, j, evaluate=False), a=a(D, j))
-    w.eq(g, [P(g.Li[i], a(D, j)), P(per_sample, a(D, j)), _d(g, g.Li[i], a(D, j))])
     if not ce:
+        w.eq(g, [P(g.Li[i], a(D, j)), P(per_sample, a(D, j)), _d(g, g.Li[i], a(D, j))])
         w.p("The remaining factors come from the definitions of {a} and {z}:", "其余因子来自 {a} 和 {z} 的定义：",
             a=a(D, j), z=z(D, j))
         w.eq(g, [P(a(D, j), z(D, j)), _d(g, a(D, j), z(D, j))],
@@ -823,26 +997,28 @@ def _general_output_layer(c: _General) -> None:
         w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w, _show(g, derive.gradient(g, "w", D))],
              [P(g.L, g.b(D)[j]), chain_b, _show(g, derive.gradient(g, "b", D))])
     else:
-        w.p("The last factors come from the definition of {z}:", "最后的因子来自 {z} 的定义：", z=z(D, j))
+        jac = _d(g, a(D, jp), z(D, j))
+        w.p("The softmax's factor {dadz} is its own derivative. Every output depends on every "
+            "weighted input, so there are two cases, {jp} equal to {j} or not; the bracket {br}, which is 1 "
+            "when the two indices are equal and 0 otherwise, writes both as one formula:",
+            "softmax 的因子 {dadz} 就是 softmax 本身的导数。每个输出都依赖每一个加权输入，所以分两种情况：{jp} 等于 {j} 或不等于 {j}；"
+            "方括号 {br} 在两个下标相等时为 1、否则为 0，用它可以把两种情况写成一个公式：",
+            dadz=P(a(D, jp), z(D, j)), jp=jp, j=j, br=r"[j = j']".replace("j", str(j)))
+        w.eq(g, [P(a(D, jp), z(D, j)), jac])
+        w.p("The factor in front of the sum comes from the definition of {z}:", "求和号前面的因子来自 {z} 的定义：",
+            z=z(D, j))
         w.eq(g, [P(z(D, j), g.w(D)[j, k]), _d(g, z(D, j), g.w(D)[j, k])],
              [P(z(D, j), g.b(D)[j]), _d(g, z(D, j), g.b(D)[j])])
-        # ln of the softmax: the loss as a function of the weighted inputs (no Jacobian to print)
-        lse = sp.log(sp.Sum(sp.exp(z(D, jpp)), (jpp, 0, g.width(D) - 1)))
-        in_z = sp.Sum((lse - z(D, jp)) * g.y[i, jp], (jp, 0, g.width(D) - 1))
-        w.p("That leaves the factor of the softmax, {dadz}. It has two cases, {jp} equal to {j} or not, because "
-            "every output depends on every weighted input. Rather than multiply the cases out, let the chain "
-            "rule work inside the loss: the logarithm of the softmax is a difference, {lna} is {zp} minus {lse}, "
-            "so the loss of a sample, written in terms of the weighted inputs, can be differentiated directly:",
-            "剩下的是 softmax 的因子 {dadz}。它分两种情况：{jp} 等于 {j} 或不等于 {j}，因为每个输出都依赖每一个加权输入。"
-            "与其把两种情况逐一乘出来，不如让链式法则在损失内部完成：softmax 的对数是一个差，{lna} 等于 {zp} 减去 {lse}，"
-            "所以把一个样本的损失写成加权输入的函数，就可以直接求导：",
-            dadz=P(a(D, jp), z(D, j)), jp=jp, j=j, lna=sp.log(a(D, jp)), zp=z(D, jp), lse=lse)
         delta_out = _d(g, g.Li[i], z(D, j))
-        explicit = (sp.exp(z(D, j)) * sp.Sum(g.y[i, jp], (jp, 0, g.width(D) - 1))
-                    / sp.Sum(sp.exp(z(D, jpp)), (jpp, 0, g.width(D) - 1)) - g.y[i, j])
-        # two chains from the same left side: `derivator check` proves the second step of one long
-        # chain (through a, then through the logarithm) only numerically, each chain on its own exactly
-        w.eq(g, [P(g.Li[i], z(D, j)), dz], [P(g.Li[i], z(D, j)), P(in_z, z(D, j)), explicit, delta_out])
+        w.p("The two factors under the sum, multiplied and summed over {jp}, are the derivative of the loss with "
+            "respect to the weighted input {z}. In each product {ap} cancels, leaving {term}; the bracket keeps "
+            "only the term {same}, which gives {yj}, and the rest sums to {rest}:",
+            "求和号里的两个因子相乘并对 {jp} 求和，就是损失对加权输入 {z} 的导数。每个乘积里 {ap} 都约掉了，剩下 {term}；"
+            "方括号只保留 {same} 那一项，给出 {yj}，其余部分加起来是 {rest}：",
+            jp=jp, z=z(D, j), ap=a(D, jp), term=-g.y[i, jp] * (sp.KroneckerDelta(j, jp) - a(D, j)),
+            same=sp.Eq(jp, j, evaluate=False), yj=-g.y[i, j],
+            rest=a(D, j) * sp.Sum(g.y[i, jp], (jp, 0, g.width(D) - 1)))
+        w.eq(g, [P(g.Li[i], z(D, j)), dz, delta_out])
         w.p("When the targets of each sample add up to 1, as one-hot targets do, the sum is 1 and this is "
             "simply {diff}, the prediction minus the target, without the factor {sp} that the squared error "
             "brings along.",
@@ -862,7 +1038,7 @@ def _general_matrices(c: _General) -> None:
         nW=formulas.matrix_lhs("w", "L", True), nB=formulas.matrix_lhs("b", "L", True),
         rows=g.width(D), cols=g.width(D - 1))
     gradW = sp.ImmutableMatrix(2, 4, lambda r, col: P(ex.L, ex.w(ex.D)[r, col]))
-    gradB = sp.ImmutableMatrix(2, 1, lambda r, col: P(ex.L, ex.b(ex.D)[r]))
+    gradB = sp.ImmutableMatrix(1, 2, lambda r, col: P(ex.L, ex.b(ex.D)[col]))  # a row, as in the matrix form
     w.define([(formulas.matrix_lhs("w", "L", True), render.to_latex(gradW)),
               (formulas.matrix_lhs("b", "L", True), render.to_latex(gradB))])
     w.p("The update is the same as before, for all entries at once:", "更新规则与之前相同，只是一次作用于所有元素：")
@@ -894,6 +1070,14 @@ def _general_propagate(c: _General) -> None:
             w.p("One layer further down the pattern repeats: {a} feeds every neuron of layer {up}, and the "
                 "sum runs over {U}:",
                 "再往下一层，模式重复：{a} 连到第 {up} 层的每个神经元，求和遍历 {U}：", a=a(p, X), up=up, U=U)
+        if p == D - 1:
+            ex = w.nets.example
+            w.figure("paths", diagram.network_figure(ex, paths_from=1),
+                     ("The paths from one neuron of layer L-1 to the loss", "从第 L-1 层的一个神经元到损失的路径"),
+                     "The paths behind the sum: {a} feeds both neurons of layer {up} (strong), so a change of it "
+                     "reaches the loss along two paths, one through each weight {w}; the chain rule adds them.",
+                     "求和背后的路径：{a} 连到第 {up} 层的两个神经元（粗线），所以它的变化沿两条路径到达损失，每条经过一个权重 {w}；"
+                     "链式法则把它们相加。", a=ex.a(ex.D - 1)[i, 1], up=up, w=ex.w(ex.D)[U, 1])
         sum_u = textbook.ChainWriter(g).sum_over
         if ce and p == D - 1:
             # the softmax: ∂L_i/∂z_ij^(L) as a whole, found above (a_ij^(L) depends on every z_ij′^(L))
@@ -910,7 +1094,7 @@ def _general_propagate(c: _General) -> None:
             mid = sum_u(P(g.Li[i], a(p + 1, U)) * sig_prime_z(g, p + 1, i, U) * g.w(p + 1)[U, X], U, p + 1)
             w.eq(g, [P(g.Li[i], a(p, X)), chain_a, mid, closed("a", p)])
         w.p("The factor {dz} is read off the definition of {z}: only the term with weight {w} contains {a}.",
-            "因子 {dz} 可以直接从 {z} 的定义读出：只有含权重 {w} 的那一项包含 {a}。",
+            "因子 {dz} 直接由 {z} 的定义得到：只有含权重 {w} 的那一项包含 {a}。",
             dz=P(z(p + 1, U), a(p, X)), z=z(p + 1, U), w=g.w(p + 1)[U, X], a=a(p, X))
         w.eq(g, [P(z(p + 1, U), a(p, X)), _d(g, z(p + 1, U), a(p, X))])
         w.p("With {dLda} known, the parameters of layer {tag} follow as before:",
@@ -971,7 +1155,7 @@ def _matrices(w: _Writer) -> None:
         "Each line below was read off the index form above and proved equal to it:",
         "程序不会逐个下标地循环，而是做矩阵乘法。把样本放在行上：{A} 是 {n} 行 {nl} 列的矩阵，第 {i} 行是第 {i} 个样本在第 {l} 层的激活值；"
         "{Z}、{Delta}、{Y} 同理；{W} 是 {nl} 行 {nl1} 列。{odot} 表示逐元素相乘，{top} 表示转置。"
-        "下面每一行都由上面的下标形式读出，并证明与之相等：",
+        "下面每一行都由上面的下标形式改写而来，并已证明与之相等：",
         A=matrix.to_latex(matrix.Named("A", "l")), Z=matrix.to_latex(matrix.Named("Z", "l")),
         Delta=matrix.to_latex(matrix.Named("Delta", "l")), Y=matrix.to_latex(matrix.Named("Y")),
         W=matrix.to_latex(matrix.Named("W", "l")), n=g.n, nl=sp.Symbol("n_(l)", integer=True, positive=True),
@@ -997,12 +1181,98 @@ def _matrices(w: _Writer) -> None:
     w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas.matrix_lhs('w', 'l', True)}"),
               (Bm, f"{Bm} - {render.to_latex(eta)} {formulas.matrix_lhs('b', 'l', True)}")],
              kind="update", op=r"\leftarrow")
+    _listing(w)
+
+
+def _listing(w: _Writer) -> None:
+    """The NumPy code of the article's network, as ``derivator codegen`` writes it."""
+    code = listing.listing(w.o.activation, w.o.loss, w.nets.back)
+    if code is None:
+        return
+    widths = ",".join(map(str, listing.widths_for(w.nets.back)))
+    w.h(3, "The algorithm as code", "算法的代码")
+    w.p("These lines are NumPy code that derivator codegen writes for a network of this depth with widths "
+        "{widths} (input first); only the shape checks and docstrings are left out. Each line is one of "
+        "the matrix formulas above: {at} is the matrix product, {star} the entry-wise product, and the "
+        "backward pass calls one function per layer, from the output down.",
+        "下面是 derivator codegen 为同样深度、宽度为 {widths}（从输入层算起）的网络生成的 NumPy 代码，只省略了形状检查和文档字符串。"
+        "每一行都是上面的一个矩阵公式：{at} 是矩阵乘法，{star} 是逐元素乘法；反向计算从输出层往下，每层调用一个函数。",
+        widths=rf"\text{{{widths}}}", at=r"\texttt{@}", star=r"\texttt{*}")
+    w.code("python", code.rstrip("\n"))
+
+
+
+def _summary_box(w: _Writer) -> None:
+    """The four equations of layer l, in index and in matrix form (Nielsen's BP1–BP4), each proved."""
+    g = w.nets.general
+    top = formulas.formulas(g, "L", index_form=True, matrix_form=True)
+    any_l = formulas.formulas(g, "l", index_form=True, matrix_form=True)
+
+    def pick(rows: list[formulas.Formula], q: str, form: str) -> formulas.Formula:
+        return next(r for r in rows if r.quantity == q and r.form == form)
+
+    four = [(top, "delta"), (any_l, "delta"), (any_l, "b"), (any_l, "w")]
+    w.box("The four equations of backpropagation, for every layer {l}", "反向传播的四个方程，对每一层 {l} 成立",
+          l="l")
+    w.p("Index form:", "下标形式：")
+    w.eq_rows([pick(rows, q, "delta") for rows, q in four])
+    w.p("Matrix form, samples in rows:", "矩阵形式（样本按行排列）：")
+    w.eq_rows([pick(rows, q, "matrix") for rows, q in four])
+    w.box()
+
+
+def _exercises(w: _Writer) -> None:
+    """Three or four exercises whose answers are printed proved, so that a reader can check theirs
+    with ``derivator check`` and compare."""
+    g = w.nets.general if w.o.network == "general" else w.nets.single
+    single = g.network == "single"
+    D, i, back = g.D, g.i, w.nets.back
+    low = D - back
+    X, Y = g.letter(low), g.letter(low - 1)
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    answers: list[list[sp.Expr]] = []
+    chain = textbook.ChainWriter(g)
+    items.append(("Write {q} as a chain of partial derivatives, then in terms of the error {d}.",
+                  "把 {q} 写成偏导数的链，再用误差 {d} 表示。",
+                  dict(q=P(g.L, g.b(low)[X]), d=g.delta(low)[i, X])))
+    answers.append([P(g.L, g.b(low)[X]), chain.mean(P(g.Li[i], g.a(low)[i, X]) * P(g.a(low)[i, X], g.z(low)[i, X])
+                                                   * P(g.z(low)[i, X], g.b(low)[X])),
+                    chain.mean(g.delta(low)[i, X])])
+    J, K = g.letter(D), g.letter(D - 1)
+    items.append(("Show that {q} is the mean over the samples of {prod}.", "证明 {q} 等于 {prod} 对样本的平均。",
+                  dict(q=P(g.L, g.w(D)[J, K]), prod=g.delta(D)[i, J] * g.a(D - 1)[i, K])))
+    answers.append([P(g.L, g.w(D)[J, K]), chain.mean(g.delta(D)[i, J] * g.a(D - 1)[i, K])])
+    in_a = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a ** 2, "identity": lambda a: sp.Integer(1)}
+    if g.loss == "mse" and g.activation in in_a:
+        a = g.a(D)[i, J]
+        items.append(("For this activation {sp} can be written with {s} itself. Write {d} with the output "
+                      "{a} and the target only, without {z}.",
+                      "对这个激活函数，{sp} 可以用 {s} 本身表示。只用输出 {a} 和目标值写出 {d}，不出现 {z}。",
+                      dict(sp=r"\sigma'", s=r"\sigma", d=g.delta(D)[i, J], a=a, z=g.z(D)[i, J])))
+        answers.append([g.delta(D)[i, J], (a - g.y[i, J]) * in_a[g.activation](a)])
+    if not single and low < D:
+        items.append(("Why does the sum over {U} appear in {q}, and what goes wrong if it is left out when "
+                      "layer {up} has two neurons? Write the correct formula with {dU}.",
+                      "为什么 {q} 里会出现对 {U} 的求和？如果第 {up} 层有两个神经元而漏掉这个求和，会出什么错？用 {dU} 写出正确的公式。",
+                      dict(U=g.letter(D), q=P(g.Li[i], g.a(D - 1)[i, K]), up="L", dU=g.delta(D)[i, J])))
+        answers.append([P(g.Li[i], g.a(D - 1)[i, K]),
+                        chain.sum_over(g.delta(D)[i, J] * g.w(D)[J, K], J, D)])
+    w.h(2, "Exercises", "练习")
+    w.p("Answers follow; yours can be checked the same way, by writing them in Markdown or LaTeX and running "
+        "derivator check on the file.",
+        "答案附在后面；你自己的答案也可以这样检验：把它写进 Markdown 或 LaTeX 文件，再对这个文件运行 derivator check。")
+    w.items([(en, zh, m) for en, zh, m in items], single=single)
+    w.h(3, "Answers", "答案")
+    for n, chain_ in enumerate(answers, 1):
+        w.p(f"Exercise {n}:", f"练习 {n}：")
+        w.eq(g, chain_)
 
 
 def _closing(w: _Writer) -> None:
     g = w.nets.general
     w.h(2, "Summary", "小结")
     if w.o.network == "general":
+        _summary_box(w)
         w.p("The whole algorithm in one breath: run the network forwards and keep every {z} and {a}; "
             "start the backward pass with {dL} at the output; at each layer turn the incoming error into "
             "the gradients of that layer's weights and biases, then pass it down through the weights; "
@@ -1017,12 +1287,12 @@ def _closing(w: _Writer) -> None:
             "single path, computed from the output downwards so that each layer reuses the factor found "
             "for the layer above.",
             "每层一个神经元时，整个算法就是沿着唯一一条路径的局部导数之积，从输出端往下计算，每一层都复用上一层求出的因子。")
+    _exercises(w)
     w.p("The order of the derivation follows the lecture on backpropagation calculus by 3Blue1Brown. "
-        "This text was generated by derivator; the command \"derivator article\" writes it again in "
-        "Chinese or English, for another activation function or loss, or deeper into the network, and with "
-        "\"--proof-marks\" every formula carries a mark saying how it was proved.",
-        "推导的顺序参照了 3Blue1Brown 关于反向传播微积分的讲解。本文由 derivator 生成；命令 “derivator article” "
-        "可以重新生成它，可选中文或英文、换一个激活函数或损失函数、或者推到更深的层；加上 “--proof-marks” 时，每个公式旁都会标出它是如何被证明的。")
+        "The formulas were derived and checked with derivator (\"derivator article\", which also writes this "
+        "text for another activation, loss or depth).",
+        "推导的顺序参照了 3Blue1Brown 关于反向传播微积分的讲解。文中公式由 derivator 推导并验证"
+        "（命令 “derivator article” 也可以换一个激活函数、损失函数或层数重新写出本文）。")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1032,7 +1302,7 @@ def _closing(w: _Writer) -> None:
 def _tex_escape(s: str) -> str:
     table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
              "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", '"': "''"}
-    out = "".join(table.get(c, c) for c in s)
+    out = "".join(table.get(c, c) for c in s).replace("--", "-{}-")  # --proof-marks, not an en dash
     # opening quotes in English: ``…''
     return re.sub(r"(^|[\s(])''", r"\1``", out)
 
@@ -1048,6 +1318,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tex"] = _tex_escape
+    env.globals["display_math"] = mathfmt.display
+    env.globals["eqref"] = mathfmt.reference
     return env
 
 
@@ -1075,9 +1347,9 @@ def generate(opts: Options, langs: Sequence[str], formats: Sequence[str], outdir
         written.append(path)
     figdir = outdir / "figures"
     figdir.mkdir(exist_ok=True)
-    for b in articles[0].blocks if articles else []:
+    for b in (b for a in articles for b in a.blocks):
         if isinstance(b, Figure):
-            path = figdir / f"{b.name}.svg"
+            path = outdir / b.src
             path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + b.svg, encoding="utf-8")
             written.append(path)
     return written

@@ -15,6 +15,7 @@ disagree with the notation of the text.  Output is deterministic: fixed coordina
 from __future__ import annotations
 
 from dataclasses import dataclass
+import unicodedata
 from html import escape
 
 import sympy as sp
@@ -43,6 +44,7 @@ class Edge:
     label: sp.Expr | None
     pos: float = 0.5  # where on the edge the label sits (0 = source)
     lift: float = 0.0  # label raised above the edge by this many pixels (0: on the edge)
+    style: str = ""  # "" plain, "strong" a path the text follows, "faint" the rest of the network
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,10 @@ class Figure:
 # layouts
 
 
-def network_figure(net: Network, layers: int = 2) -> Figure:
-    """The top ``layers`` layers of a network with concrete widths: every neuron, every weight."""
+def network_figure(net: Network, layers: int = 2, paths_from: int | None = None) -> Figure:
+    """The top ``layers`` layers of a network with concrete widths: every neuron, every weight.
+    ``paths_from=k``: only the edges leaving neuron k of the layer below the top are drawn strong
+    and labelled (the paths that the chain rule's sum over j adds up), the rest faint."""
     if net.widths is None:
         raise ValueError("a network diagram needs concrete widths, e.g. Network(widths=(4, 2))")
     top = net.D
@@ -81,13 +85,18 @@ def network_figure(net: Network, layers: int = 2) -> Figure:
         tag = str(net.tag(p))
         headers.append((x, tag.replace("-", "−"), tag))
         for q in range(count):
-            nodes.append(Node(f"a{p}_{q}", x, y0 + gap_y * q, net.a(p)[q]))
+            nodes.append(Node(f"a{p}_{q}", x, y0 + gap_y * q, net.a(p)[net.i, q]))
     for p in shown[1:]:
         for j in range(net.widths[p]):
             for k in range(net.widths[p - 1]):
-                # labels of the edges into neuron j sit at different distances from the source,
-                # so that the fan of edges leaving one neuron keeps its labels apart
-                edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k], pos=0.28 + 0.36 * (j % 2)))
+                # edges of a full layer cross only past their middle (t ≥ 0.5 for equal spacing):
+                # at 0.27 of the way every label sits on its own edge, clear of the others
+                if paths_from is None:
+                    edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k], pos=0.27))
+                else:
+                    strong = k == paths_from and p == top
+                    edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k] if strong else None,
+                                      pos=0.6, style="strong" if strong else "faint"))
     return Figure("circle", width, height, tuple(nodes), tuple(edges), tuple(headers))
 
 
@@ -116,23 +125,73 @@ def graph_figure(net: Network) -> Figure:
 # SVG
 
 
-def _svg_label(e: sp.Expr, x: float, y: float, size: float, single: bool, anchor: str = "middle") -> str:
-    """A label with real sub- and superscripts (tspans), stacked as in print: a_k^(L-1)."""
-    if isinstance(e, sp.Indexed):
-        stem, sub, sup = render.unicode_parts(e, single=single)
-    else:
-        stem, sub, sup = render.to_unicode(e, single=single), None, None
+def _runs_of(text: str) -> list[tuple[str, str]]:
+    """Unicode sub- and superscript characters (as the printer writes σ′(z₀⁽ᴸ⁾)) back into runs of
+    (level, plain text), level "base", "sub" or "sup": SVG then sets real, smaller, shifted scripts,
+    the same for every label of a figure."""
+    runs: list[tuple[str, str]] = []
+    for c in text:
+        d = unicodedata.decomposition(c)
+        level, plain = "base", c
+        if d.startswith("<sub>") or d.startswith("<super>"):
+            level, plain = ("sub" if d.startswith("<sub>") else "sup"), chr(int(d.split()[1], 16))
+        if runs and runs[-1][0] == level:
+            runs[-1] = (level, runs[-1][1] + plain)
+        else:
+            runs.append((level, plain))
+    return runs
+
+
+def _italic_spans(text: str, attrs: str) -> list[str]:
+    """Letters italic, digits, brackets and signs upright, as TeX sets math."""
+    out: list[str] = []
+    for italic, chunk in _chunks(text):
+        style = ' font-style="italic"' if italic else ""
+        out.append(f"<tspan{attrs if not out else ''}{style}>{escape(chunk)}</tspan>")
+    return out
+
+
+def _chunks(text: str) -> list[tuple[bool, str]]:
+    chunks: list[tuple[bool, str]] = []
+    for c in text:
+        italic = unicodedata.category(c).startswith("L")
+        if chunks and chunks[-1][0] == italic:
+            chunks[-1] = (italic, chunks[-1][1] + c)
+        else:
+            chunks.append((italic, c))
+    return chunks
+
+
+def _svg_runs(runs: list[tuple[str, str]], x: float, y: float, size: float, anchor: str = "middle") -> str:
+    """A ``<text>`` of runs: scripts at 68 %, a superscript right after a subscript stacked above it."""
     small = round(size * 0.68, 1)
-    parts = [f'<tspan font-style="italic">{escape(stem)}</tspan>']
-    if sub:
-        parts.append(f'<tspan font-size="{small}" dy="{round(size * 0.3, 1)}">{escape(sub)}</tspan>')
-    if sup:
-        back = round(-small * 0.55 * len(sub), 1) if sub else 0
-        dy = round(-size * 0.75, 1) if sub else round(-size * 0.42, 1)
-        dx = f' dx="{back}"' if back else ""
-        parts.append(f'<tspan font-size="{small}"{dx} dy="{dy}">{escape(sup)}</tspan>')
+    shift = {"base": 0.0, "sub": round(size * 0.3, 1), "sup": round(-size * 0.42, 1)}
+    parts: list[str] = []
+    here, before = 0.0, ("base", "")
+    for level, text in runs:
+        attrs = ""
+        if level == "sup" and before[0] == "sub":  # stack: a_k^(L) rather than a_k then ^(L)
+            attrs += f' dx="{round(-small * 0.55 * len(before[1]), 1)}"'
+        if shift[level] != here:
+            attrs += f' dy="{round(shift[level] - here, 1)}"'
+            here = shift[level]
+        if level != "base":
+            attrs += f' font-size="{small}"'
+        parts += _italic_spans(text, attrs) if level == "base" else [
+            f"<tspan{attrs}>" + "".join(_italic_spans(text, "")) + "</tspan>"]
+        before = (level, text)
     return (f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" font-size="{size:g}">' + "".join(parts)
             + "</text>")
+
+
+def _svg_label(e: sp.Expr, x: float, y: float, size: float, single: bool, anchor: str = "middle") -> str:
+    """A label with real sub- and superscripts, stacked as in print: a_ik^(L-1)."""
+    if isinstance(e, sp.Indexed):
+        stem, sub, sup = render.unicode_parts(e, single=single)
+        runs = [("base", stem)] + ([("sub", sub)] if sub else []) + ([("sup", sup)] if sup else [])
+    else:
+        runs = _runs_of(render.to_unicode(e, single=single))
+    return _svg_runs(runs, x, y, size, anchor)
 
 
 def _ends(fig: Figure, s: Node, d: Node) -> tuple[float, float, float, float]:
@@ -155,23 +214,24 @@ def _box_reach(fig: Figure, dx: float, dy: float, length: float) -> float:
     return min(tx, ty)
 
 
-def to_svg(fig: Figure, title: str) -> str:
-    """A standalone SVG element (no XML declaration: it is also inlined into HTML/Markdown)."""
+def to_svg(fig: Figure, title: str, ident: str) -> str:
+    """A standalone SVG element (no XML declaration: it is also inlined into HTML).  ``ident``
+    names its arrow marker: two figures inlined in one page must not share an ``id``."""
     by_name = {n.name: n for n in fig.nodes}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {fig.width:g} {fig.height:g}" '
            f'width="{fig.width:g}" height="{fig.height:g}" role="img" aria-label="{escape(title)}" '
            f'font-family="{_FONT}">',
            f"<title>{escape(title)}</title>",
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+           f'<defs><marker id="arrow-{ident}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>']
     for x, text, _ in fig.headers:
-        out.append(f'<text x="{x:g}" y="20" text-anchor="middle" font-size="15" font-style="italic" '
-                   f'fill="#333">{escape(text)}</text>')
+        out.append(_svg_runs([("base", text)], x, 20, 15).replace("<text ", '<text fill="#333" ', 1))
     for e in fig.edges:
         s, d = by_name[e.src], by_name[e.dst]
         x1, y1, x2, y2 = _ends(fig, s, d)
-        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#777" '
-                   f'stroke-width="1.3" marker-end="url(#arrow)"/>')
+        stroke, width = {"strong": ("#1a4f8b", 2.4), "faint": ("#c8c8c8", 1.0)}.get(e.style, ("#777", 1.3))
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
+                   f'stroke-width="{width:g}" marker-end="url(#arrow-{ident})"/>')
     for e in fig.edges:
         if e.label is None:
             continue
@@ -221,6 +281,7 @@ def to_tikz(fig: Figure) -> str:
             where = r"above, sloped, font=\small" if e.lift else r"fill=white, font=\scriptsize"
             label = (rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
                      rf"{{${render.to_latex(e.label, single=fig.single)}$}}")
-        lines.append(rf"\draw[->, gray!80!black] ({e.src}) --{label} ({e.dst});")
+        colour = {"strong": "blue!60!black, very thick", "faint": "gray!40"}.get(e.style, "gray!80!black")
+        lines.append(rf"\draw[->, {colour}] ({e.src}) --{label} ({e.dst});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 // Render HTML articles in Debian's headless Chromium (playwright-core, no downloaded browser) and
 // report what a reader would see: MathJax errors, raw TeX left over, requests to other hosts,
-// console errors, and how many formulas were typeset.  A full-page screenshot goes next to OUT.
+// console errors, how many formulas were typeset, and at phone width (420 px) whether anything
+// but a display's own box is wider than the page.  Full-page screenshots (desktop, phone) go to OUT.
 // Usage: node render_html.mjs CHROMIUM ORIGIN OUTDIR PAGE…   (PAGE: a path under ORIGIN)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,8 +44,31 @@ try {
       };
     }));
     const shot = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.png'));
-    await page.screenshot({ path: shot, fullPage: false });
+    await page.screenshot({ path: shot, fullPage: true });
     r.screenshot = shot;
+    // a phone: the page itself must not scroll sideways; a wide display may scroll inside its box
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.waitForTimeout(300);
+    Object.assign(r, await page.evaluate(() => {
+      const doc = document.documentElement;
+      const inside = (el) => el.closest('.display, pre, mjx-container[display="true"]') !== null;
+      const wide = [];
+      for (const el of document.querySelectorAll('main *')) {
+        const box = el.getBoundingClientRect();
+        if (box.right > doc.clientWidth + 0.5 && !inside(el)) wide.push(el.tagName.toLowerCase() + ': ' + (el.textContent || '').slice(0, 60));
+      }
+      const displays = [...document.querySelectorAll('.display')];
+      return {
+        phone_overflow: doc.scrollWidth - doc.clientWidth,
+        phone_wide: wide.slice(0, 10),
+        displays: displays.length,
+        displays_scrolling: displays.filter((d) => d.scrollWidth > d.clientWidth + 1).length,
+        ids_repeated: (() => { const seen = {}; for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1; return Object.keys(seen).filter((k) => seen[k] > 1); })(),
+      };
+    }));
+    const phone = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.phone.png'));
+    await page.screenshot({ path: phone, fullPage: true });
+    r.phone_screenshot = phone;
     report[page_path] = r;
     await page.close();
   }

@@ -1,0 +1,45 @@
+"""``derivator render``: the command-line shell over :mod:`derivator.publish.post`.
+
+A writer's jinja2 template (``post.md.j2``, ``post.tex.j2``, ``post.html.j2``) becomes the post
+with every ``gradient()``, ``chain()``, ``matrix_form()`` call replaced by proved formulas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .options import Activation, Kind, Loss, usage_error
+
+
+def render(
+    template: Path = typer.Argument(..., help="A jinja2 template named <name>.md.j2, <name>.tex.j2 or "
+                                    "<name>.html.j2."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: the template's "
+                                          "name without .j2, next to it; - for standard output)."),
+    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of the post's network."),
+    loss: Loss = typer.Option(Loss.mse, help="The loss: mse, or cross-entropy (softmax output)."),
+    network: Kind = typer.Option(Kind.general, help="general: many neurons per layer; single: one per layer."),
+    depth: int = typer.Option(3, min=1, max=12, help="Layers of weights (3: L, L-1, L-2)."),
+    timeout: float = typer.Option(10.0, min=0.001, help="Seconds allowed to prove each formula."),
+) -> None:
+    """Render a writer's template: its gradient(), chain() and matrix_form() calls become proved
+    formulas; a formula that cannot be proved fails with the template's file:line."""
+    from ..publish import post
+
+    opts = post.PostOptions(activation.value, loss.value, network.value, depth, timeout)
+    try:
+        text = post.render_post(template, opts)
+    except post.PostError as e:
+        raise usage_error(str(e), code=1)
+    if output is not None and str(output) == "-":
+        typer.echo(text, nl=False)
+        return
+    target = output or template.with_name(template.name[: -len(".j2")])
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise usage_error(f"cannot write {target}: {e.strerror or e}")
+    typer.echo(str(target))

@@ -1,0 +1,84 @@
+"""How a display of proved relations is written in each output format, numbered.
+
+One place for the delimiters, so that the shipped article (through its format templates) and a
+writer's own post (``derivator render``) number and reference equations the same way:
+
+* LaTeX: ``equation`` with ``\\tag{n}`` and ``\\label{eq:…}``; a reference is ``\\eqref{…}``.
+* Markdown and HTML (MathJax): ``\\tag{n}`` inside the display; a reference is the plain ``(n)``
+  (HTML: a link to the display's ``id``).  GitHub's Markdown math and MathJax both read ``\\tag``,
+  and ``derivator check`` ignores it.
+
+Why explicit ``\\tag`` everywhere rather than LaTeX's own counter: the number has to be known when
+the text that refers to it is written, in Markdown as much as in LaTeX.
+"""
+
+from __future__ import annotations
+
+import re
+
+FORMATS = ("md", "tex", "html")
+
+
+def aligned(rows: list[tuple[str, str, str]], punct: str = "") -> str:
+    """``lhs op rhs`` rows as one relation, or an ``aligned`` block (an empty lhs continues);
+    ``punct`` ends the last relation, where a reader expects it (not after the whole block)."""
+    rows = rows[:-1] + [(rows[-1][0], rows[-1][1], rows[-1][2] + punct)]
+    if len(rows) == 1:
+        lhs, op, rhs = rows[0]
+        return f"{lhs} {op} {rhs}"
+    return "\\begin{aligned}\n" + " \\\\\n".join(f"{lhs} &{op} {rhs}" for lhs, op, rhs in rows) + "\n\\end{aligned}"
+
+
+def display(latex: str, fmt: str, number: int | None = None, label: str = "") -> str:
+    """A display of ``latex`` in ``fmt`` with its equation number (HTML: ``latex`` escaped already)."""
+    body = latex
+    tag = f" \\tag{{{number}}}" if number is not None else ""
+    if fmt == "tex":
+        if number is None:
+            return f"\\[\n{body}\n\\]"
+        return f"\\begin{{equation}}\\label{{eq:{label or number}}}\n{body}{tag}\n\\end{{equation}}"
+    if fmt == "html":
+        ident = f' id="eq-{label or number}"' if number is not None else ""
+        return f'<div class="display"{ident}>\\[\n{body}{tag}\n\\]</div>'
+    return f"$$\n{body}{tag}\n$$"
+
+
+def reference(fmt: str, number: int, label: str = "") -> str:
+    """A reference to equation ``number`` in running text."""
+    if fmt == "tex":
+        return f"\\eqref{{eq:{label or number}}}"
+    if fmt == "html":
+        return f'<a href="#eq-{label or number}">({number})</a>'
+    return f"({number})"
+
+
+
+def _braced(s: str, i: int) -> int:
+    """Index after the braced group that opens at ``s[i]``."""
+    depth = 0
+    for k in range(i, len(s)):
+        depth += {"{": 1, "}": -1}.get(s[k], 0)
+        if depth == 0:
+            return k + 1
+    return len(s)
+
+
+def _operand(t: str) -> str:
+    """One side of an inline slash: bracketed when it is more than one quantity."""
+    bare = t.replace("\\partial ", "\\partial", 1)
+    return f"\\left({t}\\right)" if " " in bare or "+" in bare or "-" in bare.split("^")[0] else t
+
+
+def inline(latex: str) -> str:
+    """Math for running text: a stacked ``\\frac`` squeezes the lines around it, so inline it is
+    a slash (``\\partial L/\\partial a``, ``1/n``, ``1/\\left(1 + e^{-x}\\right)``)."""
+    out, i = [], 0
+    while True:
+        k = latex.find("\\frac{", i)
+        if k < 0:
+            return "".join(out) + latex[i:]
+        a_end = _braced(latex, k + 5)
+        b_end = _braced(latex, a_end) if a_end < len(latex) and latex[a_end] == "{" else a_end
+        num, den = inline(latex[k + 6:a_end - 1]), inline(latex[a_end + 1:b_end - 1])
+        out += [latex[i:k], f"{_operand(num)}/{_operand(den)}"]
+        i = b_end

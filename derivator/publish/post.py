@@ -1,0 +1,203 @@
+"""A writer's own post: a jinja2 template whose formulas are derived and proved when it renders.
+
+``derivator render post.md.j2`` (or ``.tex.j2``, ``.html.j2``) renders the template with these
+calls, each of which inserts a numbered display of proved relations in the template's format::
+
+    {{ gradient("w", layer="L-1", form="closed") }}   ∂L/∂w of layer L-1: chain | delta | closed | matrix
+    {{ chain("b", layer="L") }}                       the chain of partials of ∂L/∂b of layer L
+    {{ matrix_form("l") }}                            Δ, ∇W, ∇B of a layer in matrix form
+    {{ ref("dw") }}                                   "(3)" / \\eqref{eq:dw} for gradient(..., label="dw")
+
+A formula that is not proved, a layer the network does not have, an unknown name: the render
+fails with ``template:line: why`` (:class:`PostError`), and nothing is written.
+
+Why a sandbox: the template is a user's file, and a plain jinja2 environment lets ``{{ … }}`` reach
+Python internals (``''.__class__.__mro__``), which would execute code from that file.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from ..engine import Network, NotationError
+from . import formulas, mathfmt
+
+#: the forms a template may ask for, as ``formulas.formulas`` names them
+FORMS = ("chain", "delta", "closed", "matrix")
+QUANTITIES = {"w": "w", "b": "b", "a": "a", "delta": "delta", "δ": "delta"}
+
+
+class PostError(Exception):
+    """Why a post could not be rendered, as ``file:line: message``."""
+
+
+@dataclass(frozen=True)
+class PostOptions:
+    """The network the post's formulas live in (the command line's options)."""
+
+    activation: str = "sigmoid"
+    loss: str = "mse"
+    network: str = "general"
+    depth: int = 3
+    timeout: float = 10.0
+
+
+def template_format(path: Path) -> str:
+    """``post.md.j2`` → ``md``; the template's format decides how math is delimited."""
+    parts = path.name.split(".")
+    if len(parts) < 3 or parts[-1] != "j2" or parts[-2] not in mathfmt.FORMATS:
+        raise PostError(f"{path}: name the template <name>.md.j2, <name>.tex.j2 or <name>.html.j2")
+    return parts[-2]
+
+
+def _template_line(frames: list[FrameType], names: dict[str, str]) -> str | None:
+    """``file:line`` of the innermost template frame (jinja2 maps its compiled code back to lines)."""
+    for frame in reversed(frames):
+        t = frame.f_globals.get("__jinja_template__")
+        if t is not None:
+            return f"{names.get(t.name, t.name)}:{t.get_corresponding_lineno(frame.f_lineno)}"
+    return None
+
+
+def _stack() -> list[FrameType]:
+    frames, f = [], sys._getframe(1)
+    while f is not None:
+        frames.append(f)
+        f = f.f_back  # type: ignore[assignment]
+    return list(reversed(frames))
+
+
+def _tb_line(tb: TracebackType | None, files: dict[str, str]) -> str | None:
+    """``file:line`` of the innermost traceback entry in a template: jinja2 rewrites the traceback
+    of an error raised while rendering so that its entries carry the template's file and line."""
+    where = None
+    for entry in traceback.extract_tb(tb):
+        if entry.filename in files:
+            where = f"{files[entry.filename]}:{entry.lineno}"
+    return where
+
+
+class _Calls:
+    """The functions a template calls; one instance per render pass (equation numbers restart)."""
+
+    def __init__(self, net: Network, fmt: str, opts: PostOptions, names: dict[str, str],
+                 labels: dict[str, int], final: bool) -> None:
+        self.net, self.fmt, self.opts, self.names = net, fmt, opts, names
+        self.labels = labels  # from the previous pass, so that a reference may come first
+        self.final = final
+        self.number = 0
+        self.cache: dict[tuple[str, bool], list[formulas.Formula]] = {}
+
+    def fail(self, message: str) -> PostError:
+        return PostError(f"{_template_line(_stack(), self.names) or '?'}: {message}")
+
+    def _rows(self, layer: str, matrix: bool) -> list[formulas.Formula]:
+        key = (layer, matrix)
+        if key not in self.cache:
+            try:
+                self.cache[key] = formulas.formulas(self.net, layer, index_form=not matrix, matrix_form=matrix,
+                                                    timeout=self.opts.timeout)
+            except (NotationError, ValueError) as e:
+                raise self.fail(f"layer {layer!r}: {e}") from None
+        return self.cache[key]
+
+    def _pick(self, quantity: str, layer: str, form: str) -> formulas.Formula:
+        q = QUANTITIES.get(quantity)
+        if q is None:
+            raise self.fail(f"quantity {quantity!r}: choose w, b, a or delta")
+        if form not in FORMS:
+            raise self.fail(f"form {form!r}: choose {', '.join(FORMS)}")
+        rows = [r for r in self._rows(str(layer), form == "matrix") if r.quantity == q]
+        pick = [r for r in rows if r.form == form]
+        if not pick and form == "closed":  # at the output layer the δ-form is already closed
+            pick = [r for r in rows if r.form == "delta"]
+        if not pick:
+            raise self.fail(f"no {form} form of {quantity} at layer {layer} in this network")
+        r = pick[0]
+        if not r.verdict.proved:
+            raise self.fail(f"not proved, so not printed: {r.unicode()}  [{r.verdict}]")
+        return r
+
+    def _display(self, latex: str, label: str) -> Markup:
+        self.number += 1
+        if label:
+            self.labels[label] = self.number
+        body = escape(latex, quote=False) if self.fmt == "html" else latex
+        return Markup(mathfmt.display(body, self.fmt, self.number, label))
+
+    def gradient(self, quantity: str, layer: str = "L", form: str = "closed", label: str = "",
+                 punct: str = "") -> Markup:
+        lhs, rhs = self._pick(quantity, layer, form).latex().split(" = ", 1)
+        return self._display(mathfmt.aligned([(lhs, "=", rhs)], punct), label)
+
+    def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = "") -> Markup:
+        """The chain of partials, then the closed form: two proved steps of one display."""
+        c = self._pick(quantity, layer, "chain")
+        closed = self._pick(quantity, layer, "closed")
+        lhs, mid = c.latex().split(" = ", 1)
+        rhs = closed.latex().split(" = ", 1)[1]
+        return self._display(mathfmt.aligned([(lhs, "=", mid), ("", "=", rhs)], punct), label)
+
+    def matrix_form(self, layer: str = "l", label: str = "", punct: str = "") -> Markup:
+        rows = [self._pick(q, layer, "matrix").latex().split(" = ", 1) for q in ("delta", "w", "b")]
+        return self._display(mathfmt.aligned([(lhs, "=", rhs) for lhs, rhs in rows], punct), label)
+
+    def ref(self, label: str) -> Markup:
+        if label not in self.labels:
+            if not self.final:  # the first pass: the label may be defined further down
+                return Markup(mathfmt.reference(self.fmt, 0, label))
+            raise self.fail(f"ref({label!r}): no formula has label={label!r}")
+        return Markup(mathfmt.reference(self.fmt, self.labels[label], label))
+
+
+def environment(folder: Path, fmt: str) -> SandboxedEnvironment:
+    """A sandboxed environment over the template's folder; undefined names are errors."""
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
+                                autoescape=fmt == "html", keep_trailing_newline=True)
+
+
+def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
+    """The rendered post; :class:`PostError` (with ``file:line``) when it cannot be rendered."""
+    fmt = template_format(path)
+    try:
+        net = Network(depth=opts.depth, activation=opts.activation, loss=opts.loss, network=opts.network)
+    except (ValueError, NotationError) as e:
+        raise PostError(str(e)) from None
+    env = environment(path.parent, fmt)
+    names = {path.name: str(path)}
+    try:
+        template = env.get_template(path.name)
+    except jinja2.TemplateNotFound:
+        raise PostError(f"{path}: no such file") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise PostError(f"{names.get(e.name or '', e.filename)}:{e.lineno}: {e.message}") from None
+    except UnicodeDecodeError as e:
+        raise PostError(f"{path}: not UTF-8 ({e.reason})") from None
+    labels: dict[str, int] = {}
+    text = ""
+    for final in (False, True):  # the first pass learns the labels' numbers, for references that come first
+        calls = _Calls(net, fmt, opts, names, dict(labels), final)
+        ctx: dict[str, Any] = {"gradient": calls.gradient, "chain": calls.chain, "matrix_form": calls.matrix_form,
+                               "ref": calls.ref, "network": net.describe()}
+        try:
+            text = template.render(**ctx)
+        except PostError:
+            raise
+        except jinja2.TemplateSyntaxError as e:
+            raise PostError(f"{names.get(e.name or '', e.filename)}:{e.lineno}: {e.message}") from None
+        except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as e:
+            where = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
+            raise PostError(f"{where}: {type(e).__name__}: {e}") from None
+        labels = calls.labels
+    return text
+
