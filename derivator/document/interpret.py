@@ -289,7 +289,7 @@ class Converter:
         if v.sub:
             raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
-            return index(v.name)
+            return self.letter(v.name)
         x = sp.Symbol(v.name, real=True)
         self.letters.setdefault(x, v.pos)
         return x
@@ -321,7 +321,7 @@ class Converter:
             return sp.Rational(Fraction(node.text).limit_denominator(10**12))
         if isinstance(node, P.Var):
             if node.primes and len(node.name) == 1 and node.name.islower() and not node.sub and not node.tag:
-                return index(node.name + "'" * node.primes)  # j′: another index letter
+                return self.letter(node.name + "'" * node.primes)  # j′: another index letter (maybe bound)
             q = self.quantity(node)
             if node.primes and node.name not in ("L",):
                 raise Unreadable(f"{node.name}′ has no meaning here (did you mean σ′(…)?)", node.pos)
