@@ -471,4 +471,5 @@ def test_work_that_grows_without_end_in_c_stops_at_the_memory_limit() -> None:
     finally:
         pool.close()
     assert events[-1].kind == "lost" and "memory" in events[-1].payload
-    assert peak < 600 << 20
+    # the budget comes on top of what the worker inherited from this (pytest) process at the fork
+    assert peak < rss(os.getpid()) + (600 << 20)

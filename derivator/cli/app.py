@@ -208,8 +208,8 @@ def check(
                                     "y ≥ 0); one-hot. A directive may change it."),
     timeout: float = typer.Option(10.0, help="Seconds allowed to decide each relation (a worker still busy "
                                   "a second later is killed; the relation is unknown)."),
-    memory: int = typer.Option(1024, min=256, max=1 << 20, help="Megabytes of address space each worker may "
-                               "use; a relation that needs more is unknown."),
+    memory: int = typer.Option(768, min=256, max=1 << 20, help="Megabytes of address space each worker may "
+                               "add to what it starts with; a relation that needs more is unknown."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
     jobs: int = typer.Option(0, min=0, help="Worker processes deciding relations in parallel (0: one per "
                              "core; never more than the cores)."),

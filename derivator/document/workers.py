@@ -55,14 +55,26 @@ def _die_with_parent() -> None:
         pass
 
 
+def _address_space() -> int:
+    """Bytes of address space this process has mapped now (0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _serve(conn: Connection, work: Work, memory: int) -> None:
     """A worker's life: take a task, send what the work yields, say done; exit when told."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's business
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     if memory:
+        # the budget is for the work, on top of what the worker inherited at the fork: a parent
+        # that has mapped large libraries (PyTorch in a test run) must not leave it no room at all
+        limit = _address_space() + memory
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ValueError, OSError):
             pass
     code = 0
