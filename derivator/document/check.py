@@ -18,8 +18,10 @@ import sympy as sp
 
 from ..engine import ACTIVATIONS, LOSSES, TARGETS, NotationError, Partial, proof, render
 from . import blocks as B
+from . import conventions as CV
 from . import interpret as I
 from . import parse as P
+from .inference import infer
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
@@ -67,6 +69,8 @@ class Run:
     jobs: int = 1
     cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: what was inferred about each file's notation, and from which line (``check --explain``)
+    explanations: list[str] = field(default_factory=list)
 
 
 class FileError(Exception):
@@ -110,8 +114,12 @@ def parse_directive(text: str) -> dict[str, str]:
         if "=" not in part:
             raise ValueError(f"directive {part!r}: write key=value")
         key, value = part.split("=", 1)
+        if key in CV.KEYS:
+            CV.update(CV.Conventions(), {key: value})  # raises on a value it cannot read
+            out[key] = value
+            continue
         if key not in DIRECTIVE_KEYS:
-            raise ValueError(f"unknown directive key {key!r} (known: {', '.join(DIRECTIVE_KEYS)})")
+            raise ValueError(f"unknown directive key {key!r} (known: {', '.join((*DIRECTIVE_KEYS, *CV.KEYS))})")
         if value not in DIRECTIVE_KEYS[key]:
             raise ValueError(f"unknown value {value!r} for {key} (choose {', '.join(DIRECTIVE_KEYS[key])})")
         out[key] = value
@@ -127,11 +135,16 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
     """All results of one file's text."""
     src = B.Source(name, text)
     items = B.scan(src, kind or kind_of(name, text))
-    settings = run.defaults
+    inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
+    run.explanations += [f.text(name) for f in findings]
+    stated = CV.Conventions()
+    settings = I.replace(run.defaults, conventions=inferred)
+    previous: B.Block | None = None
+    lead: P.Lead | None = None
     skip_on, skip_next = False, False
     conventions: set[str] = set()
     # results in reading order; a block's slot is filled when it has been decided (maybe elsewhere)
-    out: list[Result | tuple[B.Block, I.Settings, bool]] = []
+    out: list[Result | tuple[B.Block, I.Settings, bool, P.Lead | None]] = []
     for item in items:
         if isinstance(item, B.Problem):
             out.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column,
@@ -144,8 +157,10 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
                 out.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
                                   column=item.column, at=(item.line, item.column)))
                 continue
+            stated = CV.update(stated, d)
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
-                                  d.get("network", settings.network), d.get("targets", settings.targets))
+                                  d.get("network", settings.network), d.get("targets", settings.targets),
+                                  CV.merge(inferred, stated))
             skip = d.get("skip")
             if skip == "next":
                 skip_next = True
@@ -157,8 +172,10 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
             continue
         if not _RELATION_HINT.search(item.text):
             continue
-        out.append((item, settings, skip_on or skip_next))
+        lead = P.lead(previous.text, item.text, settings.conventions.reading, lead) if previous else None
+        out.append((item, settings, skip_on or skip_next, lead))
         skip_next = False
+        previous = item
     tasks = [x for x in out if isinstance(x, tuple)]
     decided = iter(_decide_blocks(name, src, tasks, run))
     results: list[Result] = []
@@ -179,15 +196,15 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
 _WORK: tuple[str, B.Source, Run] | None = None
 
 
-def _work(task: tuple[B.Block, I.Settings, bool]) -> tuple[list[Result], set[str]]:
+def _work(task: tuple[B.Block, I.Settings, bool, P.Lead | None]) -> tuple[list[Result], set[str]]:
     assert _WORK is not None
     name, src, run = _WORK
     used: set[str] = set()
-    block, settings, skipping = task
-    return check_block(name, src, block, settings, run, skipping, used), used
+    block, settings, skipping, lead = task
+    return check_block(name, src, block, settings, run, skipping, used, lead), used
 
 
-def _decide_blocks(name: str, src: B.Source, tasks: list[tuple[B.Block, I.Settings, bool]],
+def _decide_blocks(name: str, src: B.Source, tasks: list[tuple[B.Block, I.Settings, bool, P.Lead | None]],
                    run: Run) -> list[tuple[list[Result], set[str]]]:
     """Decide every block, on ``run.jobs`` processes when there is enough work to share.
 
@@ -210,11 +227,11 @@ def _position(src: B.Source, block: B.Block, pos: int) -> tuple[int, int]:
 
 
 def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, run: Run, skipping: bool,
-                conventions: set[str]) -> list[Result]:
+                conventions: set[str], lead: P.Lead | None = None) -> list[Result]:
     if not block.text.strip():
         return []
     try:
-        chains = P.parse(block.text)
+        chains = P.parse(block.text, settings.conventions.reading, lead.node if lead else None)
     except P.ReadError as e:
         ln, col = _position(src, block, e.pos)
         if skipping:
@@ -230,8 +247,8 @@ def check_block(name: str, src: B.Source, block: B.Block, settings: I.Settings, 
         for k, op in enumerate(chain.ops):
             if op not in P.CHECKED_OPS:
                 continue
-            text = (block.text[chain.starts[k]:chain.ends[k]].strip() + f" {'=' if op == '=' else op} "
-                    + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip())
+            left = lead.text if chain.starts[k] < 0 and lead else block.text[chain.starts[k]:chain.ends[k]].strip()
+            text = left + f" {'=' if op == '=' else op} " + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip()
             r = Result(name, block.line, step, _short(text), "unknown")
             step += 1
             out.append(r)
@@ -255,17 +272,17 @@ def _short(text: str, limit: int = 300) -> str:
 
 def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run: Run,
            conventions: set[str], src: B.Source, block: B.Block) -> None:
-    lhs_node, rhs_node = chain.exprs[k], chain.exprs[k + 1]
-    if I.is_update_rule(op, lhs_node, rhs_node):
-        r.verdict, r.reason = "skipped", "update rule"
-        return
     try:
+        lhs_node, rhs_node, first = CV.read_relation(chain.exprs[k], chain.exprs[k + 1], chain.exprs[0],
+                                                     settings.conventions, settings.network)
+        if I.is_update_rule(op, lhs_node, rhs_node):
+            r.verdict, r.reason = "skipped", "update rule"
+            return
         I.uncheckable(lhs_node)
         I.uncheckable(rhs_node)
-        net = I.choose_network(settings, [lhs_node, rhs_node, chain.exprs[0]])
+        net = I.choose_network(settings, [lhs_node, rhs_node, first])
         conv = I.Converter(net, settings)
         conv.implicit = I.implicit_sample([lhs_node, rhs_node])
-        first = chain.exprs[0]
         if isinstance(first, P.Partial):
             try:
                 v = conv.convert(first)

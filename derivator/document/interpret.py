@@ -8,7 +8,7 @@ bound by a Σ can never capture the same letter used free elsewhere in the relat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 
@@ -18,6 +18,8 @@ from ..engine import (SAMPLES, Network, NotationError, Partial, Tag, Upstream, i
                       unknown_name_message, unknown_names)
 from ..engine import matrix as M
 from . import parse as P
+from .conventions import Conventions
+from .parse import walk
 
 LAYERED = {"a", "z", "w", "b", "delta"}
 MATRICES = {"W": "W", "A": "A", "Z": "Z", "B": "B", "Delta": "Delta", "nabla W": "nabla W", "nabla B": "nabla B"}
@@ -49,11 +51,18 @@ class Settings:
     network: str = "general"
     #: what the targets satisfy (any, distribution, one-hot): an assumption the document states
     targets: str = "any"
+    #: the document's letters and layouts (other authors' conventions): read before interpreting
+    conventions: Conventions = Conventions()
+
+
+def network(settings: Settings, family: str, depth: int, top: int) -> Network:
+    """One Network object per setting, so that proofs cached per network are reused (the
+    document's letters do not change the network)."""
+    return _network(replace(settings, conventions=Conventions()), family, depth, top)
 
 
 @lru_cache(maxsize=None)
-def network(settings: Settings, family: str, depth: int, top: int) -> Network:
-    """One Network object per setting, so that proofs cached per network are reused."""
+def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
     if family == "l":
         return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top))
     if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
@@ -67,24 +76,6 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
 
 # ---------------------------------------------------------------------------------------------
 # looking at the tree before converting it
-
-
-def walk(node: object):  # type: ignore[no-untyped-def]
-    """Every node of a subtree (tuples and lists included), depth first."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, list):
-            stack.extend(n)
-            continue
-        yield n
-        if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
-                v = getattr(n, f)
-                if isinstance(v, (list, P.Num, P.Var, P.Group, P.Pow, P.Neg, P.Add, P.Mul, P.Div, P.Call,
-                                  P.SumNode, P.Partial, P.PrimeOf, P.Ellipsis_, P.Matrix, P.Transpose, P.Index,
-                                  P.Iverson)):
-                    stack.append(v)
 
 
 def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
