@@ -201,6 +201,8 @@ def check(
     jobs: int = typer.Option(0, min=0, help="Processes deciding relations in parallel (0: one per core)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
                                          "(default: on a terminal, unless NO_COLOR is set)."),
+    explain: bool = typer.Option(False, "--explain", help="Print (on standard error) what was inferred about "
+                                 "each file's letters, layer tags, weights and cost, and from which line."),
 ) -> None:
     """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
     unknown, skipped or error.  Exit status 1 when something is refuted or unreadable."""
@@ -231,6 +233,8 @@ def check(
             continue
         results += C.check_text(label, text, run)
     elapsed = time.perf_counter() - t0
+    if explain:
+        typer.echo("\n".join(run.explanations), err=True)
     if format is CheckFormat.json:
         typer.echo(R.as_json(results))
     elif format is CheckFormat.github:

@@ -136,7 +136,7 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
     src = B.Source(name, text)
     items = B.scan(src, kind or kind_of(name, text))
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
-    run.explanations += [f.text(name) for f in findings]
+    run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
     stated = CV.Conventions()
     settings = I.replace(run.defaults, conventions=inferred)
     previous: B.Block | None = None
@@ -158,6 +158,7 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
                                   column=item.column, at=(item.line, item.column)))
                 continue
             stated = CV.update(stated, d)
+            run.explanations += [f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS]
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
                                   d.get("network", settings.network), d.get("targets", settings.targets),
                                   CV.merge(inferred, stated))

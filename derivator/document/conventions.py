@@ -23,7 +23,7 @@ from .parse import walk
 
 #: roles of ``letters=role:letter,…`` and the notation's letter for each
 ROLES = {"activation": "a", "preactivation": "z", "weight": "w", "bias": "b", "target": "y", "error": "delta",
-         "input": "a", "output": "a", "function": "sigma"}
+         "input": "a", "output": "a", "function": "sigma", "width": "n"}
 COST_MEANINGS = ("mean", "sample", "sum")
 VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by its own reader
     "cost": None, "cost-is": COST_MEANINGS, "mse-half": ("yes", "no"), "letters": None,
@@ -176,11 +176,17 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
         return _var(node, ctx)
     if isinstance(node, P.Mul):
         return replace(node, factors=_functions([_tr(f, ctx) for f in node.factors], ctx))
+    if isinstance(node, P.Div):
+        derivative = _d_dx(node)
+        if derivative is not None:
+            return _tr(derivative, ctx)
     if isinstance(node, P.Nabla):
         wrt = _tr(node.wrt, ctx)
         if isinstance(wrt, P.Var) and wrt.name == "a" and wrt.tag is None:
             wrt = replace(wrt, tag="L")  # Nielsen's ∇_a C: the output activations
-        return P.Partial(_tr(node.of, ctx), wrt, True, node.pos)
+        return _partial(_tr(node.of, ctx), wrt, node.pos)
+    if isinstance(node, P.Partial):
+        return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos, node.den_marked)
     if isinstance(node, P.Index):
         return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
     if hasattr(node, "__dataclass_fields__"):
@@ -195,13 +201,58 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
     return node
 
 
+def _partial(num: P.Node, den: P.Node, pos: int, marked: bool = True) -> P.Node:
+    """∂(c·X)/∂v = c·∂X/∂v for the constant a cost letter brings (2 under mse-half=no, n for a sum):
+    linearity of the derivative, so that the partial is again one of a quantity."""
+    inner = num.body if isinstance(num, P.Group) else num
+    if isinstance(inner, P.Mul) and len(inner.factors) == 2 and isinstance(inner.factors[1], P.Var) \
+            and inner.factors[1].name == "L" and (isinstance(inner.factors[0], P.Num) or (
+                isinstance(inner.factors[0], P.Var) and inner.factors[0].name == "n")):
+        return P.Mul([inner.factors[0], P.Partial(inner.factors[1], den, marked, pos)], pos)
+    return P.Partial(num, den, marked, pos)
+
+
+def _d_dx(node: P.Div) -> P.Node | None:
+    """``\\frac{d\\sigma(x)}{dx}``: the derivative of a function of one variable x is σ′(x)."""
+    num, den = node.num, node.den
+    if not (isinstance(num, P.Mul) and isinstance(den, P.Mul) and len(num.factors) == 2 and len(den.factors) == 2):
+        return None
+    (d1, f), (d2, x) = num.factors, den.factors
+    if not all(isinstance(d, P.Var) and d.name == "d" and not d.sub for d in (d1, d2)):
+        return None
+    if isinstance(f, P.Call) and len(f.args) == 1 and f.args[0] == x and isinstance(x, P.Var):
+        return replace(f, primes=f.primes + 1)
+    return None
+
+
 def _functions(factors: list[P.Node], ctx: _Context) -> list[P.Node]:
     """``f(z)``, ``h'(a_j)``, ``g'^{[l]}(z)``: a declared function letter applied to a bracket is
-    the activation σ (or σ′)."""
+    the activation σ (or σ′).  ``a^L(x)``: a quantity of the sample x.  Ng's ``dz^{[l]}``: the
+    partial of one example's loss with respect to z^{[l]} (a lower-case quantity after d)."""
     out: list[P.Node] = []
     k = 0
     while k < len(factors):
         f = factors[k]
+        nxt = factors[k + 1] if k + 1 < len(factors) else None
+        if isinstance(f, P.Var) and f.name in ("a", "z", "y", "delta", "b") and f.sample is None \
+                and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var) \
+                and len(nxt.body.name) == 1 and nxt.body.name.islower() and not nxt.body.sub:
+            out.append(replace(f, sample=nxt.body.name) if not f.sub else
+                       replace(f, sub=[P.Index(nxt.body.name, None, nxt.pos)] + list(f.sub)))
+            k += 2
+            continue
+        if isinstance(f, P.Var) and f.sub and {getattr(x, "name", None) for x in f.sub} == {"W", "b"} \
+                and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var):
+            out.append(P.Var("a", None, "L", 0, f.pos))  # the hypothesis h_{W,b}(x): the network's output for x
+            k += 2
+            continue
+        if isinstance(f, P.Var) and f.name == "d" and not f.sub and not f.tag and isinstance(nxt, P.Var) \
+                and nxt.name in ("a", "z", "w", "b", "W") and nxt.tag is not None and ctx.conv.role("d") is None:
+            loss = P.Var("L", [P.Index(ctx.sample, None, f.pos)], None, 0, f.pos, ctx.sample)
+            target = replace(nxt, name="w") if nxt.name == "W" else nxt
+            out.append(P.Partial(loss, target, True, f.pos))
+            k += 2
+            continue
         if isinstance(f, P.Var) and ctx.conv.role(f.name) == "function" and not f.sub and k + 1 < len(factors) \
                 and isinstance(factors[k + 1], P.Group) and factors[k + 1].bracket == "(":  # type: ignore[union-attr]
             out.append(P.Call("sigma", [factors[k + 1].body], f.primes, f.pos))  # type: ignore[union-attr]
@@ -231,6 +282,8 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
     tag = v.tag
     if role == "output" and tag is None:
         tag = "L"
+    if role == "input" and tag is None:
+        tag = "0"  # Ng's x = a^{[0]}
     if name == "w" and conv.weights == "from-to" and len(sub) == 2:
         sub = [sub[1], sub[0]]
     if tag is None and conv.index_layers and name in ("a", "z", "w", "b", "delta") and sub:
@@ -241,11 +294,18 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
         elif name in ("a", "z", "delta") or role is not None:
             raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: its index names no layer; state it with a directive "
                              "index-layers=letter:layer,…", v.pos)
-    elif tag is not None and name in ("w", "b") and conv.weight_layer == "out-of":
+    elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
         tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
-    if v.sample is not None:
-        sub = [P.Index(v.sample, None, v.pos)] + sub
-    return replace(v, name=name, sub=sub or None, tag=tag, sample=None)
+    if name == "n" and role == "width" and v.sub_raw is not None:
+        return replace(v, name="n", sub_raw=_shifted(_output_tag(v.sub_raw), 0, v.pos) if v.sub_raw else None)
+    if v.sample is not None and sub:
+        return replace(v, name=name, sub=[P.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None)
+    return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
+
+
+def _output_tag(raw: str) -> str:
+    raw = raw.strip().strip("{}")
+    return "L" + raw[3:] if raw.startswith("n_l") else raw
 
 
 def _cost(v: P.Var, ctx: _Context) -> P.Node:
@@ -256,10 +316,14 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     if v.sub:
         if len(v.sub) != 1:
             raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos)
-        node: P.Node = P.Var("L", list(v.sub), None, v.primes, v.pos, v.sub_raw)
+        sub = list(v.sub)
+        if isinstance(sub[0], P.Index) and sub[0].name in ("n", "N", "m"):
+            # Bishop's E_n: n is the pattern here, but in the notation n is the number of samples
+            sub = [P.Index(ctx.sample, None, sub[0].pos)]
+        node: P.Node = P.Var("L", sub, None, v.primes, v.pos, ctx.sample)
     else:
-        if v.args is not None:
-            meaning = "sample" if ";" in v.args else meaning  # J(W,b;x,y): one example (x, y)
+        if v.args is not None and ";" in v.args:
+            meaning = "sample"  # J(W,b;x,y): one example (x, y)
         if meaning == "sample":
             node = P.Var("L", [P.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample)
         elif meaning == "sum":

@@ -13,6 +13,7 @@ all of it (:func:`conventions.merge`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from . import parse as P
@@ -72,6 +73,9 @@ def _sums_samples(node: P.Node, letter: str) -> bool:
     return False
 
 
+_WIDTH = re.compile(r"\(?(?:[Ll](?:[-+]\d+)?|n_l)\)?")
+
+
 class _Collector:
     def __init__(self) -> None:
         self.found: dict[str, Finding] = {}
@@ -110,6 +114,17 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 if v.sample is not None:
                     col.add(line, "samples", "superscript", f"{_show(v)}")
             names = {v.name for e in chain.exprs for v in _vars(e)}
+            for n in (x for e in chain.exprs for x in walk(e)):
+                bound = n.upper if isinstance(n, P.SumNode) else None
+                if isinstance(bound, P.Var) and bound.name not in ("n", "N") and len(bound.name) == 1 \
+                        and bound.sub_raw and _WIDTH.fullmatch(bound.sub_raw) and bound.name not in letters:
+                    letters[bound.name] = "width"  # Σ_{j=1}^{s_{l+1}}: s_l is the width of layer l
+                    col.add(line, f"width {bound.name}", "the number of units of a layer",
+                            f"the upper bound {_show(bound)} of a sum")
+                num = n.num if isinstance(n, P.Partial) else n.of if isinstance(n, P.Nabla) else None
+                if isinstance(num, P.Var) and num.name in COST_CANDIDATES and num.name not in costs:
+                    costs[num.name] = (0, "mean")  # a cost letter, its bare meaning not defined
+                    col.add(line, f"cost {num.name}", "the loss", f"∂{_show(num)}/∂…")
             for v in (x for e in chain.exprs for x in _vars(e)):
                 if v.name in ("w", "W") and v.sub and len(v.sub) == 2 and v.tag is None:
                     p, q = (getattr(x, "name", None) for x in v.sub)

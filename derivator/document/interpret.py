@@ -419,6 +419,11 @@ class Converter:
             raise Unreadable(f"cannot tell which range {node.index} runs over", node.pos)
         r = ranges[d]
         size = self.net.n if r == SAMPLES else self.net.width(r)
+        if node.excluded is not None:
+            if node.lower is not None or node.upper is not None:
+                raise Unreadable(f"a sum over {node.index} ≠ … takes no bounds", node.pos)
+            # Σ_{k≠j} f(k) = Σ_k f(k) − f(j): the definition of leaving one term out
+            return sp.Sum(body, (d, 0, size - 1)) - body.subs(d, self.convert(node.excluded))
         lo = self.convert(node.lower) if node.lower is not None else None
         hi = self.convert(node.upper) if node.upper is not None else None
         if lo is None and hi is None:
@@ -494,6 +499,10 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
     if len(seen) == 1:
         (s,) = seen
         return sp.Integer(int(s)) if s.isdigit() else index(s)
+    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index)} | \
+        {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
+    if "i" in used:  # Bishop's z_i, UFLDL's δ_i: i indexes neurons, so the implicit sample is another letter
+        return index(next((c for c in "snqxu" if c not in used), "i"))
     return None
 
 

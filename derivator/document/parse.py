@@ -244,6 +244,8 @@ class SumNode:
     upper: "Node | None"
     body: "Node"
     pos: int
+    #: ``\\sum_{k \\neq j}``: the one value of the index the sum leaves out
+    excluded: "Node | None" = None
 
 
 @dataclass
@@ -363,6 +365,7 @@ class Parser:
         self.depth = 0
         self.nesting = 0  # bracket nesting (separators count only at 0)
         self.norms = 0  # open ‖…‖
+        self.excluded: Node | None = None  # the k ≠ j of the sum being read
 
     # ---- token helpers --------------------------------------------------------------------
     @property
@@ -600,11 +603,13 @@ class Parser:
 
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
-        index, lower, upper = None, None, None
+        index, lower, upper, excluded = None, None, None, None
         for _ in range(2):
             if self.at("ch", "_"):
                 self.k += 1
+                self.excluded = None
                 index, lower = self.sum_lower()
+                excluded = self.excluded
             elif self.at("ch", "^"):
                 self.k += 1
                 upper = self.script()
@@ -613,7 +618,7 @@ class Parser:
         self.deeper()
         body = self.term()
         self.depth -= 1
-        return SumNode(index, lower, upper, body, pos)
+        return SumNode(index, lower, upper, body, pos, excluded)
 
     def sum_lower(self) -> tuple[str, Node | None]:
         if self.at("letter"):
@@ -625,9 +630,9 @@ class Parser:
         name = self.eat("letter").text + self.primes_text()
         lower = None
         if self.at("cmd", "neq") or self.at("cmd", "ne"):
-            raise ReadError(f"a sum that leaves out one term (\\sum_{{{name} \\neq …}}) cannot be read: write the "
-                            "sum over the whole range minus that term", self.tok.pos)
-        if self.at("ch", "="):
+            self.k += 1
+            self.excluded = self.expr()
+        elif self.at("ch", "="):
             self.k += 1
             lower = self.expr()
         self.nesting -= 1
@@ -905,6 +910,10 @@ class Parser:
         if tag is not None:
             v.tag = _output_tag(tag)
         v.sample = m.group("sample")
+        if m.group("after") in ("T", "top"):
+            v.transposed = True  # W^{[l]T}
+        elif m.group("after"):
+            v.primes += 1  # g^{[l]\prime}
         self.k = end + 1
         return True
 
@@ -965,8 +974,14 @@ class Parser:
         self.nesting += 1
         raw_start = self.tok.pos
         items: list[Node] = []
-        has_comma = any(t.kind == "ch" and t.text == "," for t in self._group_tokens())
-        if has_comma:
+        inside = self._group_tokens()
+        has_comma = any(t.kind == "ch" and t.text == "," for t in inside)
+        if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
+            # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
+            self.k += 3
+            items.append(Index(None, Var(inside[0].text + inside[1].text + inside[2].text, None, None, 0,
+                                         inside[0].pos), inside[0].pos))
+        elif has_comma:
             while True:
                 p = self.tok.pos
                 e = self.expr()
@@ -1221,9 +1236,10 @@ class Parser:
         return partial, node
 
 
+_LAYER_SUBSCRIPT = re.compile(r"[Ll][-+]\d+")
 _TAG = r"(?:[Ll](?:[-+]\d+)?|\d+|n_l(?:[-+]\d+)?|n_\{l\}(?:[-+]\d+)?)"
-_AUTHOR_TAG = re.compile(rf"(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
-                         rf"|\((?P<paren>n_l(?:[-+]\d+)?)\)")
+_AUTHOR_TAG = re.compile(rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
+                         rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?")
 
 
 def _output_tag(tag: str) -> str:

@@ -27,12 +27,13 @@ Unreadable = P.ReadError  # a construct that cannot be read, with where it stand
 
 def _is_vector(n: object) -> bool:
     return isinstance(n, P.Var) and not n.sub and (
-        (n.name in VECTORS and (n.tag is not None or n.name == "y")) or (n.name == "w" and n.tag is not None))
+        (n.name in VECTORS and (n.tag is not None or n.name == "y")) or (n.name in ("w", "W") and n.tag is not None))
 
 
 def is_vector_relation(lhs: P.Node, rhs: P.Node) -> bool:
-    """Does the relation name a vector or matrix of one example (or a norm)?"""
-    return any(_is_vector(n) or isinstance(n, P.Norm) for side in (lhs, rhs) for n in walk(side))
+    """Does the relation name a vector of one example (a^l, δ^l, y; not only the matrix W, which
+    with A, Z, Δ is a matrix form of a batch), a weight matrix w^l, or a norm?"""
+    return any((_is_vector(n) and n.name != "W") or isinstance(n, P.Norm) for side in (lhs, rhs) for n in walk(side))
 
 
 def index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
@@ -50,10 +51,26 @@ def lhs_pos(n: P.Node) -> int:
     return getattr(n, "pos", 0)
 
 
+def elementwise(n: P.Mul) -> P.Mul:
+    """Juxtaposed column vectors, ``dz * g'(z)`` (Ng writes * for the entrywise product): a
+    column vector times a column vector has no matrix meaning, so the product splits there into
+    entrywise factors, each a matrix product of its own."""
+    if n.hadamard:
+        return n
+    groups: list[list[P.Node]] = [[]]
+    for f in n.factors:
+        if groups[-1] and shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR:
+            groups.append([])
+        groups[-1].append(f)
+    if len(groups) == 1:
+        return n
+    return P.Mul([g[0] if len(g) == 1 else P.Mul(g, n.pos) for g in groups], n.pos, True)
+
+
 def shape(n: P.Node) -> int:
     if isinstance(n, P.Var):
         if _is_vector(n):
-            return MATRIX if n.name == "w" else VECTOR
+            return MATRIX if n.name in ("w", "W") else VECTOR
         return SCALAR
     if isinstance(n, (P.Group,)):
         return shape(n.body)
@@ -61,6 +78,8 @@ def shape(n: P.Node) -> int:
         return shape(n.arg)
     if isinstance(n, P.Transpose):
         return {VECTOR: ROW, ROW: VECTOR}.get(shape(n.arg), shape(n.arg))
+    if isinstance(n, P.Mul) and not n.hadamard and elementwise(n).hadamard:
+        return shape(elementwise(n))
     if isinstance(n, P.Add) or (isinstance(n, P.Mul) and n.hadamard):
         parts = n.terms if isinstance(n, P.Add) else n.factors
         found = {shape(t) for t in parts}
@@ -108,7 +127,9 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
     if isinstance(n, P.Var):
         if not _is_vector(n):
             return n
-        return replace(n, sub=[P.Index(x, None, n.pos) for x in idx], sub_raw=",".join(idx))
+        sample = [P.Index(n.sample, None, n.pos)] if n.sample else []
+        return replace(n, name="w" if n.name == "W" else n.name, sample=None,
+                       sub=sample + [P.Index(x, None, n.pos) for x in idx], sub_raw=",".join(idx))
     if isinstance(n, P.Group):
         return replace(n, body=_ix(n.body, idx, fresh))
     if isinstance(n, P.Neg):
@@ -118,6 +139,8 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
         return _ix(n.arg, idx[::-1] if inner == MATRIX else idx, fresh)
     if isinstance(n, P.Add):
         return replace(n, terms=[_ix(t, idx, fresh) for t in n.terms])
+    if isinstance(n, P.Mul):
+        n = elementwise(n)
     if isinstance(n, P.Mul) and n.hadamard:
         return P.Mul([_ix(f, idx if shape(f) != SCALAR else (), fresh) for f in n.factors], n.pos)
     if isinstance(n, P.Mul):
