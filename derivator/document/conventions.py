@@ -161,8 +161,6 @@ class _Context:
 
 def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
     """The nodes of one relation in the notation's own letters."""
-    if conv.is_default:
-        return nodes
     used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index) and n.name}
     used |= {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
     candidates = ([conv.samples] if len(conv.samples) == 1 else []) + list("isnqxu")
@@ -220,7 +218,9 @@ def _d_dx(node: P.Div) -> P.Node | None:
     (d1, f), (d2, x) = num.factors, den.factors
     if not all(isinstance(d, P.Var) and d.name == "d" and not d.sub for d in (d1, d2)):
         return None
-    if isinstance(f, P.Call) and len(f.args) == 1 and f.args[0] == x and isinstance(x, P.Var):
+    arg = f.args[0] if isinstance(f, P.Call) and len(f.args) == 1 else None
+    if isinstance(arg, P.Var) and isinstance(x, P.Var) and arg.name == x.name and not arg.sub and not x.sub \
+            and arg.tag is None and x.tag is None:
         return replace(f, primes=f.primes + 1)
     return None
 
@@ -291,7 +291,7 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
         layers = dict(conv.index_layers)
         if isinstance(letter, P.Index) and letter.name in layers:
             tag = layers[letter.name]
-        elif name in ("a", "z", "delta") or role is not None:
+        elif (name in ("a", "z", "delta") or role is not None) and getattr(letter, "expr", None) is None:
             raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: its index names no layer; state it with a directive "
                              "index-layers=letter:layer,…", v.pos)
     elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":

@@ -135,6 +135,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 if lhs.name in COST_CANDIDATES and lhs.name not in seen:
                     _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
+                _input(line, lhs, rhs, col, letters)
             seen |= names
     conv = Conventions()
     findings = list(col.found.values())
@@ -246,6 +247,15 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second == j and first != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:
+    """``x = a^{[0]}`` (or the other way round): x is the input layer's activation."""
+    for x, a in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(x, P.Var) and isinstance(a, P.Var) and a.name == "a" and a.tag == "0" and len(x.name) == 1 \
+                and x.name not in ("a", "z", "w", "b", "y") and not x.sub and x.tag is None and x.name not in letters:
+            letters[x.name] = "input"
+            col.add(line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}")
 
 
 def _is_weighted_sum(lhs: P.Var, body: P.Node) -> bool:

@@ -185,7 +185,11 @@ class Converter:
     def index(self, ix: P.Node) -> sp.Expr:
         assert isinstance(ix, P.Index)
         if ix.expr is not None:
-            return self.convert(ix.expr)
+            value = self.convert(ix.expr)
+            if value.atoms(sp.Indexed) or value.atoms(sp.Function):
+                raise Unreadable("an index that is a quantity (p_{y_i}: a class label used as an index) cannot be "
+                                 "read; with one-hot targets (targets=one-hot) write Σ_k y_ik p_k", ix.pos)
+            return value
         assert ix.name is not None
         if ix.name.isdigit():
             return sp.Integer(int(ix.name))

@@ -86,6 +86,8 @@ def tokenize(text: str) -> list[Tok]:
                     toks.append(Tok("text", f"{name}:{body}", i))
                 elif name in SKIPPED_WITH_ARGUMENT:
                     _, j = _braced(text, j, i)
+                    if name == "hspace":
+                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, like \quad, separates relations
                 elif name in ALIASES:
                     toks.append(Tok("cmd", ALIASES[name], i))
                 elif name not in SPACING:
@@ -981,6 +983,9 @@ class Parser:
             self.k += 3
             items.append(Index(None, Var(inside[0].text + inside[1].text + inside[2].text, None, None, 0,
                                          inside[0].pos), inside[0].pos))
+        elif any(t.kind == "ch" and t.text == "_" for t in inside):
+            p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
+            items.append(Index(None, self.expr(), p))
         elif has_comma:
             while True:
                 p = self.tok.pos
@@ -1011,6 +1016,7 @@ class Parser:
                     items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
                 elif t.kind == "end":
                     raise ReadError("unbalanced braces: { is never closed", start)
+
                 else:
                     raise ReadError(f"{t.text!r} cannot stand in a subscript", t.pos)
         raw = self.text[raw_start:self.tok.pos]
@@ -1113,6 +1119,9 @@ class Parser:
             return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
         if name == "begin":
             return self.environment()
+        if name == "mathbb":
+            raise ReadError("\\mathbb{…} (an indicator 𝟙(…) or a number set) is not part of the notation; with "
+                            "one-hot targets (targets=one-hot) the indicator 𝟙(y_i = k) is y_{ik}", t.pos)
         if name == "partial":
             raise ReadError("a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", t.pos)
         if name == "sum":
@@ -1123,7 +1132,8 @@ class Parser:
         p = self.eat("cmd", "begin").pos
         env = self.group_word()
         if env not in MATRIX_ENVS:
-            raise ReadError(f"environment {env} is not part of the notation", p)
+            raise ReadError(f"environment {env} is not part of the notation" +
+                            (": write each case as a relation of its own" if env == "cases" else ""), p)
         if env == "array" and self.at("ch", "{"):
             self.group_word()
         rows: list[list[Node]] = [[]]
