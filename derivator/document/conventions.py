@@ -45,6 +45,8 @@ class Conventions:
     cost_is: str | None = None
     #: cost letters whose meaning the document's own definitions fix: (letter, meaning)
     costs: tuple[tuple[str, str], ...] = ()
+    #: cost letters that the document defines twice with different meanings: (letter, explanation)
+    ambiguous: tuple[tuple[str, str], ...] = ()
     mse_half: str = "yes"
     #: (author's letter, role)
     letters: tuple[tuple[str, str], ...] = ()
@@ -324,6 +326,10 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     else:
         if v.args is not None and ";" in v.args:
             meaning = "sample"  # J(W,b;x,y): one example (x, y)
+        elif conv.cost_is is None or conv.cost not in (None, v.name):
+            why = dict(conv.ambiguous).get(v.name)
+            if why is not None:  # reported, not guessed
+                raise Unreadable(f"what the bare {v.name} means is ambiguous: {why}", v.pos)
         if meaning == "sample":
             node = P.Var("L", [P.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample)
         elif meaning == "sum":

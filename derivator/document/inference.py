@@ -132,7 +132,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
-                if lhs.name in COST_CANDIDATES and lhs.name not in seen:
+                if lhs.name in COST_CANDIDATES and (lhs.name not in seen or not lhs.sub):
                     _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
                 _input(line, lhs, rhs, col, letters)
@@ -141,6 +141,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     findings = list(col.found.values())
     if costs:
         conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(costs.items())))
+    if cost_conflicts:
+        conv = replace(conv, ambiguous=tuple((c.evidence.split(" ", 1)[0], c.evidence) for c in cost_conflicts))
     if "mse-half" in col.found:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
     for key, value in (("weights", "weights"), ("weight-layer", "weight_layer")):
@@ -195,8 +197,8 @@ def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs:
         meaning = "sample"
     old = costs.get(letter)
     if old is not None and old[1] != meaning and old[0] != 0:
-        conflicts.append(Finding(line, "cost-is", "", f"{letter} is defined as {old[1]} (line {old[0]}) and as "
-                                 f"{meaning} (line {line}); state cost-is=…"))
+        conflicts.append(Finding(line, "cost-is", "", f"{letter} is defined as the {old[1]} (line {old[0]}) and as "
+                                 f"{meaning} (line {line}); state which with a directive cost-is=mean|sample|sum"))
         return
     costs[letter] = (line, meaning)
     col.add(line, f"cost {letter}", meaning, f"the definition of {letter}")

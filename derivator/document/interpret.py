@@ -280,7 +280,13 @@ class Converter:
     def plain(self, v: P.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
-            raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
+            if v.name in LAYERED:
+                raise Unreadable(f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
+                                 "or state which layer each index letter runs over (directive layer-tags=none "
+                                 "index-layers=letter:layer,…)", v.pos)
+            raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation: if it is the "
+                             f"activation, the pre-activation, the target … state it (directive "
+                             f"letters=activation:{v.name},…)", v.pos)
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return index(v.name)
         x = sp.Symbol(v.name, real=True)

@@ -1018,7 +1018,9 @@ class Parser:
                     raise ReadError("unbalanced braces: { is never closed", start)
 
                 else:
-                    raise ReadError(f"{t.text!r} cannot stand in a subscript", t.pos)
+                    what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
+                    raise ReadError(f"{what} cannot stand in a subscript: a subscript holds index letters "
+                                    "(a_{\\rm in} is a name, not an index)", t.pos)
         raw = self.text[raw_start:self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")

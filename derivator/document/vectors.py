@@ -20,6 +20,8 @@ from .parse import walk
 VECTORS = {"a", "z", "b", "delta", "y"}
 ROW, SCALAR, VECTOR, MATRIX = -1, 0, 1, 2
 FREE = ("ρ", "κ")
+#: what a reader who meant numbers, not vectors, needs to know
+SINGLE = " (with one neuron per layer, state network=single)"
 
 
 Unreadable = P.ReadError  # a construct that cannot be read, with where it stands
@@ -40,7 +42,7 @@ def index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
     """Both sides entry by entry, with the same free indices."""
     shapes = {shape(lhs), shape(rhs)}
     if len(shapes - {SCALAR}) > 1 or (len(shapes) > 1 and SCALAR in shapes and shapes != {SCALAR}):
-        raise Unreadable("the two sides have different shapes (a vector, a matrix or a number)", lhs_pos(lhs))
+        raise Unreadable("the two sides have different shapes (a vector, a matrix or a number)" + SINGLE, lhs_pos(lhs))
     s = shapes.pop()
     idx = {SCALAR: (), VECTOR: FREE[:1], ROW: FREE[:1], MATRIX: FREE}[s]
     fresh = iter(f"ν{k}" for k in range(1, 1000))
@@ -86,7 +88,7 @@ def shape(n: P.Node) -> int:
         if isinstance(n, P.Mul):
             found -= {SCALAR} if len(found) > 1 else set()
         if len(found) > 1:
-            raise Unreadable("terms of different shapes (vectors, matrices, numbers) are combined", n.pos)
+            raise Unreadable("terms of different shapes (vectors, matrices, numbers) are combined" + SINGLE, n.pos)
         return found.pop()
     if isinstance(n, P.Mul):
         return _product(n)[0]
@@ -102,7 +104,7 @@ def shape(n: P.Node) -> int:
         return shape(n.body)
     if isinstance(n, P.Pow):
         if shape(n.base) != SCALAR and not isinstance(n.base, P.Norm):
-            raise Unreadable("a power of a vector: write ‖v‖² or an entry v_j", n.pos)
+            raise Unreadable("a power of a vector: write ‖v‖² or an entry v_j" + SINGLE, n.pos)
         return SCALAR
     return SCALAR
 
