@@ -406,3 +406,35 @@ def test_most_relations_are_judged_with_at_most_one_directive_line(results, trut
     for name in FILES:
         assert len(DIRECTIVE.findall((REAL / name).read_text(encoding="utf-8"))) <= 1, name
     assert right >= 0.8 * total, (right, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# mutations of the authors' vector forms: never proved when false, never refuted when true
+
+NIELSEN_HEAD = "<!-- derivator: cost-is=sample -->\n\n"
+MUTANTS = [
+    (r"\delta^L = (a^L-y) \odot \sigma'(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
+    (r"\delta^L = (y-a^L) \odot \sigma'(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.y - N.a[Lo]) * sig_p(N, Lo))),
+    (r"\delta^L = (a^L-y) \odot \sigma(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * torch.sigmoid(N.z[Lo]))),
+    (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^{l+1})", None),  # shapes: widths of l and l+1
+    (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+     lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (r"\delta^l = (w^{l} \delta^{l-1}) \odot \sigma'(z^l)", None),  # w^l is n_l × n_{l-1}, δ^{l-1} has n_{l-1}
+    (r"\nabla_a C = (y - a^L)", lambda N: (N.dLi(N.a[Lo]), N.y - N.a[Lo])),
+    (r"C = \frac{1}{2} \|y-a^L\|^2", lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    # (a lone C = ‖y - a^L‖² would be the document's definition of its cost, without ½: not a mutant)
+    (r"\nabla_a C = 2 (a^L - y)", lambda N: (N.dLi(N.a[Lo]), 2 * (N.a[Lo] - N.y))),
+    (r"\frac{\partial C}{\partial b^l_j} = \delta^{l+1}_j", None),  # j in two layers of different widths
+    (r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j \delta^l_k", None),
+]
+
+
+@pytest.mark.parametrize("k", range(len(MUTANTS)))
+def test_vector_forms_and_their_mutants(k: int) -> None:
+    formula, sides = MUTANTS[k]
+    (r,) = _check("mutant.md", NIELSEN_HEAD + f"$${formula}$$\n")
+    if sides is None:  # not a relation of one meaning at sizes where the widths differ
+        assert r.verdict in ("error", "refuted"), (formula, r.verdict, r.reason)
+        return
+    true = holds(sides, GENERIC)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)

@@ -115,7 +115,10 @@ def parse_directive(text: str) -> dict[str, str]:
             raise ValueError(f"directive {part!r}: write key=value")
         key, value = part.split("=", 1)
         if key in CV.KEYS:
-            CV.update(CV.Conventions(), {key: value})  # raises on a value it cannot read
+            try:
+                CV.update(CV.Conventions(), {key: value})
+            except ValueError as e:
+                raise ValueError(f"directive {key}={value}: {e}") from None
             out[key] = value
             continue
         if key not in DIRECTIVE_KEYS:
