@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -141,7 +141,7 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
     run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
     stated = CV.Conventions()
-    settings = I.replace(run.defaults, conventions=inferred)
+    settings = replace(run.defaults, conventions=inferred)
     previous: B.Block | None = None
     lead: P.Lead | None = None
     skip_on, skip_next = False, False
