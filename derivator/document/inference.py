@@ -98,6 +98,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     weight_pairs: list[tuple[str, str]] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
+    used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
     seen: set[str] = set()  # letters named by earlier relations: a definition comes before its use
     for line, text in blocks:
         try:
@@ -122,9 +123,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     col.add(line, f"width {bound.name}", "the number of units of a layer",
                             f"the upper bound {_show(bound)} of a sum")
                 num = n.num if isinstance(n, P.Partial) else n.of if isinstance(n, P.Nabla) else None
-                if isinstance(num, P.Var) and num.name in COST_CANDIDATES and num.name not in costs:
-                    costs[num.name] = (0, "mean")  # a cost letter, its bare meaning not defined
-                    col.add(line, f"cost {num.name}", "the loss", f"∂{_show(num)}/∂…")
+                if isinstance(num, P.Var) and num.name in COST_CANDIDATES and num.name not in used:
+                    used[num.name] = line  # a cost letter by its use: ∂E_n/∂w
             for v in (x for e in chain.exprs for x in _vars(e)):
                 if v.name in ("w", "W") and v.sub and len(v.sub) == 2 and v.tag is None:
                     p, q = (getattr(x, "name", None) for x in v.sub)
@@ -137,6 +137,14 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
                 _input(line, lhs, rhs, col, letters)
             seen |= names
+    undefined = {k: v for k, v in used.items() if k not in costs}
+    if len(undefined) == 1:
+        (letter, line), = undefined.items()
+        costs[letter] = (0, "mean")  # a cost letter, its bare meaning not defined
+        col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
+    elif len(undefined) > 1:
+        col.conflicts.append(Finding(min(undefined.values()), "cost", "", "several letters are differentiated like a "
+                                     f"cost ({', '.join(sorted(undefined))}): state which with cost=…"))
     conv = Conventions()
     findings = list(col.found.values())
     if costs:

@@ -298,9 +298,11 @@ class Converter:
         between functions (σ′(x) = σ(x)(1 − σ(x)), for every real x).  Anywhere else it would be
         an undeclared name taken silently as a constant, whose derivative is 0: that is how
         ``∂C/∂b`` used to vanish from a chain.  The rule is the prover's (``unknown_names``);
-        this only says where the letter stands."""
+        this only says where the letter stands, and which directive would map a capital (a cost?)."""
         for x in unknown_names(self.net, lhs, rhs):
-            raise Unreadable(unknown_name_message(x), self.letters.get(x, 0))
+            hint = f" (if {x.name} is the loss, state cost={x.name})" if x.name[:1].isupper() or \
+                x.name.startswith("\\mathcal") else ""
+            raise Unreadable(unknown_name_message(x) + hint, self.letters.get(x, 0))
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
         """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
