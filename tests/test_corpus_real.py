@@ -438,3 +438,42 @@ def test_vector_forms_and_their_mutants(k: int) -> None:
         return
     true = holds(sides, GENERIC)
     assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# any letters, any tag style, either weight order: the reading only renames (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TWO = Setup(depth=2)
+RENAMED = [
+    (r"\frac{\partial L_i}{\partial {z}_j^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0})",
+     lambda N: (N.dLi(N.z[2]), (N.a[2] - N.y) * sig_p(N, 2))),
+    (r"\frac{\partial L_i}{\partial {a}_k^{T1}} = \sum_j ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {w}_{jk}^{T0}",
+     lambda N: (N.dLi(N.a[1]), ((N.a[2] - N.y) * sig_p(N, 2)) @ N.W[2])),
+    (r"{a}_j^{T0} = \sigma({z}_j^{T0})", lambda N: (N.a[2], torch.sigmoid(N.z[2]))),
+    (r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) {a}_k^{T1}",
+     lambda N: (N.dLi_param(N.W[2]), outer(N.a[2] - N.y, N.a[1]))),
+    (r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {a}_k^{T1}",
+     lambda N: (N.dLi_param(N.W[2]), outer((N.a[2] - N.y) * sig_p(N, 2), N.a[1]))),
+]
+TAGS = {"parenthesised": ("(L)", "(L-1)"), "superscript": ("L", "L-1")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(k=st.integers(0, len(RENAMED) - 1), letters=st.permutations("ghopqruvx"),
+       tags=st.sampled_from(sorted(TAGS)), from_to=st.booleans())
+def test_renamed_letters_tags_and_weight_order_keep_the_verdict(k: int, letters: list[str], tags: str,
+                                                               from_to: bool) -> None:
+    formula, sides = RENAMED[k]
+    A, Z, Y, W = letters[:4]
+    t0, t1 = TAGS[tags]
+    text = formula.replace("{a}", A).replace("{z}", Z).replace("{y}", Y).replace("{w}", W)
+    text = text.replace("T0", t0).replace("T1", t1)
+    if from_to:
+        text = text.replace(f"{W}_{{jk}}", f"{W}_{{kj}}")
+    directive = (f"<!-- derivator: letters=activation:{A},preactivation:{Z},target:{Y},weight:{W} "
+                 f"weights={'from-to' if from_to else 'to-from'} -->\n\n")
+    (r,) = _check("renamed.md", directive + f"$${text}$$\n")
+    assert r.verdict == ("proved" if holds(sides, TWO) else "refuted"), (text, r.verdict, r.reason)
