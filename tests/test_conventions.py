@@ -110,3 +110,21 @@ def test_eqnarray_and_tags_are_read(tmp_path: Path) -> None:
             "\\nonumber \\\\\n & = & (a^L_j - y_j) \\sigma'(z^L_j). \\tag{BP1}\n\\end{eqnarray}\n")
     rs = results(text, "bp.tex")
     assert [r.verdict for r in rs] == ["proved", "proved"], [(r.verdict, r.reason) for r in rs]
+
+
+def test_a_directive_stating_the_default_overrides_an_inference() -> None:
+    """3Blue1Brown's C_0 = (a - y)² fixes 'no ½'; a directive mse-half=yes (the default) overrides it."""
+    body = "$$C_0 = (a^{(L)} - y)^2$$\n\n$$\\frac{\\partial C_0}{\\partial a^{(L)}} = 2(a^{(L)} - y)$$\n"
+    as_defined = results("<!-- derivator: network=single -->\n\n" + body)
+    assert [r.verdict for r in as_defined] == ["proved", "proved"], [(r.verdict, r.reason) for r in as_defined]
+    overridden = results("<!-- derivator: network=single mse-half=yes -->\n\n" + body)
+    assert [r.verdict for r in overridden] == ["refuted", "refuted"], [(r.verdict, r.reason) for r in overridden]
+
+
+def test_a_half_in_one_definition_and_not_in_another_is_ambiguous() -> None:
+    body = ("$$C_0 = (a^{(L)} - y)^2$$\n\n$$C_1 = \\frac{1}{2}(a^{(L)} - y)^2$$\n\n"
+            "$$\\frac{\\partial C_0}{\\partial a^{(L)}} = a^{(L)} - y$$\n")
+    rs = results("<!-- derivator: network=single -->\n\n" + body)
+    assert all(r.verdict == "error" and "mse-half" in r.reason for r in rs), [(r.verdict, r.reason) for r in rs]
+    settled = results("<!-- derivator: network=single mse-half=yes -->\n\n" + body)
+    assert [r.verdict for r in settled] == ["refuted", "proved", "proved"], [(r.verdict, r.reason) for r in settled]

@@ -140,7 +140,7 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
     items = B.scan(src, kind or kind_of(name, text))
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
     run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
-    stated = CV.Conventions()
+    stated, stated_keys = CV.Conventions(), set[str]()
     settings = replace(run.defaults, conventions=inferred)
     previous: B.Block | None = None
     lead: P.Lead | None = None
@@ -160,11 +160,11 @@ def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[
                 out.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
                                   column=item.column, at=(item.line, item.column)))
                 continue
-            stated = CV.update(stated, d)
+            stated, stated_keys = CV.update(stated, d), stated_keys | (set(d) & set(CV.KEYS))
             run.explanations += [f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS]
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
                                   d.get("network", settings.network), d.get("targets", settings.targets),
-                                  CV.merge(inferred, stated))
+                                  CV.merge(inferred, stated, stated_keys))
             skip = d.get("skip")
             if skip == "next":
                 skip_next = True

@@ -14,7 +14,7 @@ as it is, and the interpreter reports it as an unknown quantity, never as a cons
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 from ..engine import NotationError, parse_tag
 from . import parse as P
@@ -45,8 +45,9 @@ class Conventions:
     cost_is: str | None = None
     #: cost letters whose meaning the document's own definitions fix: (letter, meaning)
     costs: tuple[tuple[str, str], ...] = ()
-    #: cost letters that the document defines twice with different meanings: (letter, explanation)
-    ambiguous: tuple[tuple[str, str], ...] = ()
+    #: cost letters the document defines twice in different ways: (letter, directive key, explanation);
+    #: a directive with that key settles it
+    ambiguous: tuple[tuple[str, str, str], ...] = ()
     mse_half: str = "yes"
     #: (author's letter, role)
     letters: tuple[tuple[str, str], ...] = ()
@@ -141,11 +142,13 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
     return replace(conv, **changes)  # type: ignore[arg-type]
 
 
-def merge(inferred: Conventions, stated: Conventions) -> Conventions:
-    """Directives override inference, key by key (a key a directive left at its default is inferred)."""
-    default = Conventions()
-    return replace(inferred, **{f.name: getattr(stated, f.name) for f in fields(Conventions)
-                                if getattr(stated, f.name) != getattr(default, f.name)})
+def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Conventions:
+    """Directives override inference, key by key: ``keys`` are the directive keys stated so far
+    (a directive that states the default value overrides an inferred one too), and an ambiguity
+    is settled by a directive of its key."""
+    names = {k.replace("-", "_") for k in keys}
+    out = replace(inferred, **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names})
+    return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,8 +160,6 @@ class _Context:
     conv: Conventions
     #: the sample index a per-sample cost takes (a letter the relation does not use otherwise)
     sample: str
-    #: the error of a cost read the notation's way (e.g. a function letter without argument)
-    notes: list[str] = field(default_factory=list)
 
 
 def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
@@ -238,7 +239,8 @@ def _functions(factors: list[P.Node], ctx: _Context) -> list[P.Node]:
         nxt = factors[k + 1] if k + 1 < len(factors) else None
         if isinstance(f, P.Var) and f.name in ("a", "z", "y", "delta", "b") and f.sample is None \
                 and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var) \
-                and len(nxt.body.name) == 1 and nxt.body.name.islower() and not nxt.body.sub:
+                and len(nxt.body.name) == 1 and nxt.body.name.islower() and not nxt.body.sub \
+                and nxt.body.name not in ("a", "z", "w", "b", "y", "e", "n"):
             out.append(replace(f, sample=nxt.body.name) if not f.sub else
                        replace(f, sub=[P.Index(nxt.body.name, None, nxt.pos)] + list(f.sub)))
             k += 2
@@ -298,16 +300,11 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
                              "index-layers=letter:layer,…", v.pos)
     elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
         tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
-    if name == "n" and role == "width" and v.sub_raw is not None:
-        return replace(v, name="n", sub_raw=_shifted(_output_tag(v.sub_raw), 0, v.pos) if v.sub_raw else None)
+    if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
+        return replace(v, name="n", sub_raw=_shifted(P.output_tag(v.sub_raw), 0, v.pos))
     if v.sample is not None and sub:
         return replace(v, name=name, sub=[P.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None)
     return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
-
-
-def _output_tag(raw: str) -> str:
-    raw = raw.strip().strip("{}")
-    return "L" + raw[3:] if raw.startswith("n_l") else raw
 
 
 def _cost(v: P.Var, ctx: _Context) -> P.Node:
@@ -315,6 +312,10 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     (a squared error without ½ is twice the notation's L_i)."""
     conv = ctx.conv
     meaning = conv.meaning(v.name)
+    for letter, key, why in conv.ambiguous:  # reported, not guessed
+        if letter == v.name and (key == "mse-half" or (key == "cost-is" and not v.sub and not (
+                v.args is not None and ";" in v.args))):
+            raise Unreadable(f"what {v.name} means is ambiguous: {why}", v.pos)
     if v.sub:
         if len(v.sub) != 1:
             raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos)
@@ -322,14 +323,10 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
         if isinstance(sub[0], P.Index) and sub[0].name in ("n", "N", "m"):
             # Bishop's E_n: n is the pattern here, but in the notation n is the number of samples
             sub = [P.Index(ctx.sample, None, sub[0].pos)]
-        node: P.Node = P.Var("L", sub, None, v.primes, v.pos, ctx.sample)
+        node: P.Node = P.Var("L", sub, None, v.primes, v.pos, getattr(sub[0], "name", None) or v.sub_raw)
     else:
         if v.args is not None and ";" in v.args:
             meaning = "sample"  # J(W,b;x,y): one example (x, y)
-        elif conv.cost_is is None or conv.cost not in (None, v.name):
-            why = dict(conv.ambiguous).get(v.name)
-            if why is not None:  # reported, not guessed
-                raise Unreadable(f"what the bare {v.name} means is ambiguous: {why}", v.pos)
         if meaning == "sample":
             node = P.Var("L", [P.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample)
         elif meaning == "sum":

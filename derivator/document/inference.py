@@ -132,7 +132,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
-                if lhs.name in COST_CANDIDATES and (lhs.name not in seen or not lhs.sub):
+                if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
                     _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
                 _input(line, lhs, rhs, col, letters)
@@ -150,8 +150,14 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     if costs:
         conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(costs.items())))
     if cost_conflicts:
-        conv = replace(conv, ambiguous=tuple((c.evidence.split(" ", 1)[0], c.evidence) for c in cost_conflicts))
-    if "mse-half" in col.found:
+        conv = replace(conv, ambiguous=tuple((c.evidence.split(" ", 1)[0], "cost-is", c.evidence)
+                                             for c in cost_conflicts))
+    half_conflict = next((c for c in col.conflicts if c.key == "mse-half"), None)
+    if half_conflict is not None:  # with or without ½: reported, not guessed
+        conv = replace(conv, ambiguous=conv.ambiguous + tuple(
+            (k, "mse-half", f"its squared error has ½ in one definition and not in another "
+                f"({half_conflict.evidence}); state mse-half=yes|no") for k in costs))
+    elif "mse-half" in col.found:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
     for key, value in (("weights", "weights"), ("weight-layer", "weight_layer")):
         if key in col.found and not any(c.key == key for c in col.conflicts):

@@ -910,7 +910,7 @@ class Parser:
             return False
         tag = m.group("bare") or m.group("ng") or m.group("paren")
         if tag is not None:
-            v.tag = _output_tag(tag)
+            v.tag = output_tag(tag)
         v.sample = m.group("sample")
         if m.group("after") in ("T", "top"):
             v.transposed = True  # W^{[l]T}
@@ -1254,8 +1254,10 @@ _AUTHOR_TAG = re.compile(rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<
                          rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?")
 
 
-def _output_tag(tag: str) -> str:
+def output_tag(tag: str) -> str:
     """UFLDL counts layers 1 … n_l, so ``n_l`` is the output layer L and ``n_l-1`` is L-1."""
+    tag = tag.strip()
+    tag = tag[1:-1] if tag.startswith("{") and tag.endswith("}") else tag
     for name in ("n_{l}", "n_l"):
         if tag.startswith(name):
             return "L" + tag[len(name):]
