@@ -128,3 +128,12 @@ def test_a_half_in_one_definition_and_not_in_another_is_ambiguous() -> None:
     assert all(r.verdict == "error" and "mse-half" in r.reason for r in rs), [(r.verdict, r.reason) for r in rs]
     settled = results("<!-- derivator: network=single mse-half=yes -->\n\n" + body)
     assert [r.verdict for r in settled] == ["refuted", "proved", "proved"], [(r.verdict, r.reason) for r in settled]
+
+
+def test_nested_vector_products_are_read_in_bounded_work(tmp_path: Path) -> None:
+    """Shapes of nested products are measured once each: 30 levels would take 3^30 steps otherwise."""
+    nested = "(a^l " * 30 + "a^l" + ")" * 30
+    (tmp_path / "deep.md").write_text(f"$$\\delta^l = {nested}$$\n", encoding="utf-8")
+    r = cli("deep.md", "--format", "json", cwd=tmp_path)
+    (res,) = json.loads(r.stdout)["results"]
+    assert res["verdict"] in ("refuted", "error"), res

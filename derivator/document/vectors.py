@@ -40,13 +40,17 @@ def is_vector_relation(lhs: P.Node, rhs: P.Node) -> bool:
 
 def index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
     """Both sides entry by entry, with the same free indices."""
+    _SHAPES.clear()
     shapes = {shape(lhs), shape(rhs)}
     if len(shapes - {SCALAR}) > 1 or (len(shapes) > 1 and SCALAR in shapes and shapes != {SCALAR}):
         raise Unreadable("the two sides have different shapes (a vector, a matrix or a number)" + SINGLE, lhs_pos(lhs))
     s = shapes.pop()
     idx = {SCALAR: (), VECTOR: FREE[:1], ROW: FREE[:1], MATRIX: FREE}[s]
     fresh = iter(f"ν{k}" for k in range(1, 1000))
-    return _ix(lhs, idx, fresh), _ix(rhs, idx, fresh)
+    try:
+        return _ix(lhs, idx, fresh), _ix(rhs, idx, fresh)
+    finally:
+        _SHAPES.clear()
 
 
 def lhs_pos(n: P.Node) -> int:
@@ -69,7 +73,21 @@ def elementwise(n: P.Mul) -> P.Mul:
     return P.Mul([g[0] if len(g) == 1 else P.Mul(g, n.pos) for g in groups], n.pos, True)
 
 
+#: shapes already found, by node (the node is kept, so that its id cannot be reused meanwhile):
+#: without it, nested products would be measured again at every level, exponentially in depth
+_SHAPES: dict[int, tuple[P.Node, int]] = {}
+
+
 def shape(n: P.Node) -> int:
+    hit = _SHAPES.get(id(n))
+    if hit is not None and hit[0] is n:
+        return hit[1]
+    s = _shape(n)
+    _SHAPES[id(n)] = (n, s)
+    return s
+
+
+def _shape(n: P.Node) -> int:
     if isinstance(n, P.Var):
         if _is_vector(n):
             return MATRIX if n.name in ("w", "W") else VECTOR
