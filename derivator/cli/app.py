@@ -215,6 +215,8 @@ def check(
                              "core; never more than the cores)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
                                          "(default: on a terminal, unless NO_COLOR is set)."),
+    explain: bool = typer.Option(False, "--explain", help="Print (on standard error) what was inferred about "
+                                 "each file's letters, layer tags, weights and cost, and from which line."),
 ) -> None:
     """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
     unknown, skipped or error.  Exit status 1 when something is refuted or unreadable, 2 for a
@@ -255,6 +257,8 @@ def check(
     if format in (CheckFormat.json, CheckFormat.junit):  # text and github print them in their output
         for w in run.warnings:
             typer.echo(R.visible(f"warning: {w}"), err=True)
+    if explain:
+        typer.echo(R.visible("\n".join(run.explanations)), err=True)
     if format is CheckFormat.json:
         typer.echo(R.as_json(results))
     elif format is CheckFormat.github:

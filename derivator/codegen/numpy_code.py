@@ -691,7 +691,7 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
         "def gradients(params, X, Y):",
         f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
         "    _check(params, X, Y)",
-        *_errstate([f"return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
+        *_errstate(["return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
                    [f"{', '.join(fwd)} = _forward(params, X)", f"return _backward(params, {', '.join(bwd)}, Y)"]),
     ]))
     parts.append("\n".join([

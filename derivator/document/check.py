@@ -15,7 +15,7 @@ import re
 import stat
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -24,9 +24,11 @@ import sympy as sp
 
 from ..engine import ACTIVATIONS, LOSSES, TARGETS, NotationError, Partial, proof, render
 from . import blocks as B
+from . import conventions as CV
 from . import interpret as I
 from . import parse as P
 from . import workers as W
+from .inference import infer
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
@@ -100,6 +102,8 @@ class Run:
     cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pool: W.Pool | None = field(default=None, repr=False)
+    #: what was inferred about each file's notation, and from which line (``check --explain``)
+    explanations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
@@ -228,8 +232,15 @@ def parse_directive(text: str) -> dict[str, str]:
         if "=" not in part:
             raise ValueError(f"directive {part!r}: write key=value")
         key, value = part.split("=", 1)
+        if key in CV.KEYS:
+            try:
+                CV.update(CV.Conventions(), {key: value})
+            except ValueError as e:
+                raise ValueError(f"directive {key}={value}: {e}") from None
+            out[key] = value
+            continue
         if key not in DIRECTIVE_KEYS:
-            raise ValueError(f"unknown directive key {key!r} (known: {', '.join(DIRECTIVE_KEYS)})")
+            raise ValueError(f"unknown directive key {key!r} (known: {', '.join((*DIRECTIVE_KEYS, *CV.KEYS))})")
         if value not in DIRECTIVE_KEYS[key]:
             raise ValueError(f"unknown value {value!r} for {key} (choose {', '.join(DIRECTIVE_KEYS[key])})")
         out[key] = value
@@ -252,6 +263,8 @@ class Task:
     skipping: bool
     #: the first step to decide (after a worker was lost, the block resumes past the lost step)
     first: int = 0
+    #: the expression a block that starts with = continues (the previous block's last one)
+    lead: P.Lead | None = None
 
 
 @dataclass
@@ -269,7 +282,12 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     """Read the directives and cut the blocks of one file; every block becomes a Task."""
     src = B.Source(name, text)
     items = B.scan(src, kind or kind_of(name, text))
-    settings = run.defaults
+    inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
+    run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
+    stated, stated_keys = CV.Conventions(), set[str]()
+    settings = replace(run.defaults, conventions=inferred)
+    previous: B.Block | None = None
+    lead: P.Lead | None = None
     skip_on, skip_next = False, False
     f = _File(name)
     for item in items:
@@ -287,8 +305,11 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 f.slots.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
                                       column=item.column, at=(item.line, item.column)))
                 continue
+            stated, stated_keys = CV.update(stated, d), stated_keys | (set(d) & set(CV.KEYS))
+            run.explanations += [f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS]
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
-                                  d.get("network", settings.network), d.get("targets", settings.targets))
+                                  d.get("network", settings.network), d.get("targets", settings.targets),
+                                  CV.merge(inferred, stated, stated_keys))
             skip = d.get("skip")
             if skip == "next":
                 skip_next = True
@@ -300,9 +321,11 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             continue
         if not _RELATION_HINT.search(item.text):
             continue
-        f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, settings, skip_on or skip_next)
+        lead = P.lead(previous.text, item.text, settings.conventions.reading, lead) if previous else None
+        f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, settings, skip_on or skip_next, lead=lead)
         f.slots.append([])
         skip_next = False
+        previous = item
     return f
 
 
@@ -407,7 +430,7 @@ def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
     """In a worker: decide one block, announcing each relation before deciding it."""
     used: set[str] = set()
     yield from block_results(task.name, task.source, task.block, task.settings, run, task.skipping, used,
-                             task.first)
+                             task.first, task.lead)
     yield "used", used
 
 
@@ -416,14 +439,15 @@ def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int,
 
 
 def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings: I.Settings, run: Run,
-                  skipping: bool, conventions: set[str], first: int = 0) -> Iterator[tuple[str, Result]]:
+                  skipping: bool, conventions: set[str], first: int = 0,
+                  lead: P.Lead | None = None) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
     from it is ``unknown``); the block's other steps are still decided."""
     if not block.text.strip():
         return
     try:
-        chains = P.parse(block.text)
+        chains = P.parse(block.text, settings.conventions.reading, lead.node if lead else None)
     except P.ReadError as e:
         ln, col = _position(src, block, e.pos)
         if skipping:
@@ -450,8 +474,8 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
         for k, op in enumerate(chain.ops):
             if op not in P.CHECKED_OPS:
                 continue
-            text = (block.text[chain.starts[k]:chain.ends[k]].strip() + f" {'=' if op == '=' else op} "
-                    + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip())
+            left = lead.text if chain.starts[k] < 0 and lead else block.text[chain.starts[k]:chain.ends[k]].strip()
+            text = left + f" {'=' if op == '=' else op} " + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip()
             r = Result(name, block.line, step, _short(text), "unknown")
             step += 1
             if r.step < first:
@@ -500,17 +524,17 @@ def _short(text: str, limit: int = 300) -> str:
 
 def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run: Run,
            conventions: set[str], src: B.Source, block: B.Block) -> None:
-    lhs_node, rhs_node = chain.exprs[k], chain.exprs[k + 1]
-    if I.is_update_rule(op, lhs_node, rhs_node):
-        r.verdict, r.reason = "skipped", "update rule"
-        return
     try:
+        lhs_node, rhs_node, first = CV.read_relation(chain.exprs[k], chain.exprs[k + 1], chain.exprs[0],
+                                                     settings.conventions, settings.network)
+        if I.is_update_rule(op, lhs_node, rhs_node):
+            r.verdict, r.reason = "skipped", "update rule"
+            return
         I.uncheckable(lhs_node)
         I.uncheckable(rhs_node)
-        net = I.choose_network(settings, [lhs_node, rhs_node, chain.exprs[0]])
+        net = I.choose_network(settings, [lhs_node, rhs_node, first])
         conv = I.Converter(net, settings)
         conv.implicit = I.implicit_sample([lhs_node, rhs_node])
-        first = chain.exprs[0]
         if isinstance(first, P.Partial):
             try:
                 v = conv.convert(first)

@@ -8,7 +8,7 @@ bound by a Σ can never capture the same letter used free elsewhere in the relat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 
@@ -18,6 +18,8 @@ from ..engine import (SAMPLES, Network, NotationError, Partial, Tag, Upstream, i
                       unknown_name_message, unknown_names)
 from ..engine import matrix as M
 from . import parse as P
+from .conventions import Conventions
+from .parse import walk
 
 LAYERED = {"a", "z", "w", "b", "delta"}
 MATRICES = {"W": "W", "A": "A", "Z": "Z", "B": "B", "Delta": "Delta", "nabla W": "nabla W", "nabla B": "nabla B"}
@@ -49,11 +51,18 @@ class Settings:
     network: str = "general"
     #: what the targets satisfy (any, distribution, one-hot): an assumption the document states
     targets: str = "any"
+    #: the document's letters and layouts (other authors' conventions): read before interpreting
+    conventions: Conventions = Conventions()
+
+
+def network(settings: Settings, family: str, depth: int, top: int) -> Network:
+    """One Network object per setting, so that proofs cached per network are reused (the
+    document's letters do not change the network)."""
+    return _network(replace(settings, conventions=Conventions()), family, depth, top)
 
 
 @lru_cache(maxsize=None)
-def network(settings: Settings, family: str, depth: int, top: int) -> Network:
-    """One Network object per setting, so that proofs cached per network are reused."""
+def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
     if family == "l":
         return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top))
     if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
@@ -67,24 +76,6 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
 
 # ---------------------------------------------------------------------------------------------
 # looking at the tree before converting it
-
-
-def walk(node: object):  # type: ignore[no-untyped-def]
-    """Every node of a subtree (tuples and lists included), depth first."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, list):
-            stack.extend(n)
-            continue
-        yield n
-        if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
-                v = getattr(n, f)
-                if isinstance(v, (list, P.Num, P.Var, P.Group, P.Pow, P.Neg, P.Add, P.Mul, P.Div, P.Call,
-                                  P.SumNode, P.Partial, P.PrimeOf, P.Ellipsis_, P.Matrix, P.Transpose, P.Index,
-                                  P.Iverson)):
-                    stack.append(v)
 
 
 def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
@@ -196,7 +187,11 @@ class Converter:
     def index(self, ix: P.Node) -> sp.Expr:
         assert isinstance(ix, P.Index)
         if ix.expr is not None:
-            return self.convert(ix.expr)
+            value = self.convert(ix.expr)
+            if value.atoms(sp.Indexed) or value.atoms(sp.Function):
+                raise Unreadable("an index that is a quantity (p_{y_i}: a class label used as an index) cannot be "
+                                 "read; with one-hot targets (targets=one-hot) write Σ_k y_ik p_k", ix.pos)
+            return value
         assert ix.name is not None
         if ix.name.isdigit():
             return sp.Integer(int(ix.name))
@@ -287,7 +282,13 @@ class Converter:
     def plain(self, v: P.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
-            raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation", v.pos)
+            if v.name in LAYERED:
+                raise Unreadable(f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
+                                 "or state which layer each index letter runs over (directive layer-tags=none "
+                                 "index-layers=letter:layer,…)", v.pos)
+            raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation: if it is the "
+                             f"activation, the pre-activation, the target … state it (directive "
+                             f"letters=activation:{v.name},…)", v.pos)
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return self.letter(v.name)
         x = sp.Symbol(v.name, real=True)
@@ -299,9 +300,11 @@ class Converter:
         between functions (σ′(x) = σ(x)(1 − σ(x)), for every real x).  Anywhere else it would be
         an undeclared name taken silently as a constant, whose derivative is 0: that is how
         ``∂C/∂b`` used to vanish from a chain.  The rule is the prover's (``unknown_names``);
-        this only says where the letter stands."""
+        this only says where the letter stands, and which directive would map a capital (a cost?)."""
         for x in unknown_names(self.net, lhs, rhs):
-            raise Unreadable(unknown_name_message(x), self.letters.get(x, 0))
+            hint = f" (if {x.name} is the loss, state cost={x.name})" if x.name[:1].isupper() or \
+                x.name.startswith("\\mathcal") else ""
+            raise Unreadable(unknown_name_message(x) + hint, self.letters.get(x, 0))
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
         """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
@@ -430,6 +433,11 @@ class Converter:
             raise Unreadable(f"cannot tell which range {node.index} runs over", node.pos)
         r = ranges[d]
         size = self.net.n if r == SAMPLES else self.net.width(r)
+        if node.excluded is not None:
+            if node.lower is not None or node.upper is not None:
+                raise Unreadable(f"a sum over {node.index} ≠ … takes no bounds", node.pos)
+            # Σ_{k≠j} f(k) = Σ_k f(k) − f(j): the definition of leaving one term out
+            return sp.Sum(body, (d, 0, size - 1)) - body.subs(d, self.convert(node.excluded))
         lo = self.convert(node.lower) if node.lower is not None else None
         hi = self.convert(node.upper) if node.upper is not None else None
         if lo is None and hi is None:
@@ -505,6 +513,10 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
     if len(seen) == 1:
         (s,) = seen
         return sp.Integer(int(s)) if s.isdigit() else index(s)
+    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index)} | \
+        {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
+    if "i" in used:  # Bishop's z_i, UFLDL's δ_i: i indexes neurons, so the implicit sample is another letter
+        return index(next((c for c in "snqxu" if c not in used), "i"))
     return None
 
 

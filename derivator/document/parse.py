@@ -10,6 +10,7 @@ reader hang or exhaust the stack.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Union
 
@@ -42,7 +43,14 @@ class Tok:
 SPACING = {",", ";", "!", ":", " ", "displaystyle", "textstyle", "scriptstyle", "nonumber",
            "notag", "limits", "nolimits", "enspace", "thinspace", "medspace", "thickspace", "negthinspace",
            "mathstrut", "strut"}
-WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter"}
+WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
+#: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
+STYLED = {"mathcal", "mathscr", "cal"}
+#: spacing with an argument, read and dropped
+SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom"}
+#: other spellings of one command
+ALIASES = {"bigtriangledown": "nabla", "triangledown": "nabla", "implies": "Rightarrow", "therefore": "Rightarrow",
+           "Longrightarrow": "Rightarrow", "bullet": "odot", "circledcirc": "odot"}
 TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "mathrm", "operatorname", "tag", "label", "hbox"}
 UNICODE = {
     "–": ("ch", "-"), "—": ("ch", "-"), "−": ("ch", "-"), "·": ("cmd", "cdot"), "×": ("cmd", "times"),
@@ -74,9 +82,17 @@ def tokenize(text: str) -> list[Tok]:
                 while j < n and text[j].isalpha():
                     j += 1
                 name = text[i + 1:j]
+                if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
+                    j += 1
                 if name in TEXT_CMDS:
                     body, j = _braced(text, j, i)
                     toks.append(Tok("text", f"{name}:{body}", i))
+                elif name in SKIPPED_WITH_ARGUMENT:
+                    _, j = _braced(text, j, i)
+                    if name == "hspace":
+                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, like \quad, separates relations
+                elif name in ALIASES:
+                    toks.append(Tok("cmd", ALIASES[name], i))
                 elif name not in SPACING:
                     toks.append(Tok("cmd", name, i))
                 i = j
@@ -167,6 +183,10 @@ class Var:
     pos: int
     sub_raw: str | None = None
     transposed: bool = False
+    #: the sample in Ng's ``a^{[l](i)}`` or ``x^{(i)}`` (a superscript, not a subscript)
+    sample: str | None = None
+    #: the raw arguments of a cost written as a function, ``J(W,b;x,y)``
+    args: str | None = None
 
 
 @dataclass
@@ -233,6 +253,8 @@ class SumNode:
     upper: "Node | None"
     body: "Node"
     pos: int
+    #: ``\\sum_{k \\neq j}``: the one value of the index the sum leaves out
+    excluded: "Node | None" = None
 
 
 @dataclass
@@ -266,6 +288,23 @@ class Ellipsis_:
 
 
 @dataclass
+class Norm:
+    """``\\|v\\|``: the Euclidean norm of a vector (squared, it is the sum of squared entries)."""
+
+    arg: "Node"
+    pos: int
+
+
+@dataclass
+class Nabla:
+    """``\\nabla_v X``: the gradient of X with respect to the vector or matrix v."""
+
+    of: "Node"
+    wrt: "Node"
+    pos: int
+
+
+@dataclass
 class Matrix:
     rows: list[list["Node"]]
     pos: int
@@ -287,7 +326,21 @@ class Unread:
 
 
 Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose,
-             Iverson, Unread]
+             Iverson, Unread, Norm, Nabla]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a document writes what the notation cannot tell from the letters alone
+    (the conventions of other authors, notation.md): set by directives and inference."""
+
+    #: ``layer-tags=superscript``: a digit superscript on a letter is a layer tag (``w^3_{24}``)
+    digit_tags: bool = False
+    #: letters written as functions of their arguments, ``J(W,b;x,y)``: the arguments are kept raw
+    call_letters: frozenset[str] = frozenset()
+
+
+DEFAULT_READING = Reading()
 
 CHECKED_OPS = ("=", "<-", ":=")
 RELATION_CMDS = {"approx": "≈", "neq": "≠", "ne": "≠", "in": "∈", "notin": "∉", "le": "≤", "leq": "≤",
@@ -320,12 +373,17 @@ OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
 class Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, reading: Reading = DEFAULT_READING, lead: Node | None = None) -> None:
+        self.reading = reading
+        #: the last expression of the previous block, which a block starting with = continues
+        self.lead = lead
         self.text = text
         self.toks = tokenize(text)
         self.k = 0
         self.depth = 0
         self.nesting = 0  # bracket nesting (separators count only at 0)
+        self.norms = 0  # open ‖…‖
+        self.excluded: Node | None = None  # the k ≠ j of the sum being read
 
     # ---- token helpers --------------------------------------------------------------------
     @property
@@ -443,10 +501,18 @@ class Parser:
             if self.relation_op() is not None:
                 if current is None and out and fresh_line:
                     current = out[-1]
+                if current is None and self.relation_op() == "⇒":
+                    self.k += 1  # "⇒ A = B" starts a new relation
+                    continue
+                if current is None and not out and self.lead is not None:
+                    current = Chain([self.lead], [], [-1], [-1])  # continues the previous block
+                    out.append(current)
                 if current is None:
                     raise ReadError("a relation needs something on its left", self.tok.pos)
                 fresh_line = False
                 current.ops.append(self.eat_relation())
+                while self.at("ch", "&"):  # eqnarray: a & = & b
+                    self.k += 1
                 start = self.tok.pos
                 current.exprs.append(self.readable_expr())
                 current.starts.append(start)
@@ -500,6 +566,8 @@ class Parser:
             return True  # arguments of \max(0, x), indices of a_{i,12}
         if t.kind == "cmd" and t.text in ("}", "\\", "over", "right", "end", "cap", "cup", "setminus"):
             return True
+        if t.kind == "cmd" and t.text == "|" and self.norms:
+            return True  # the closing ‖ of a norm
         return t.kind == "cmd" and t.text in LEFT_RIGHT and t.text.endswith("r")
 
     def expr(self) -> Node:
@@ -581,11 +649,13 @@ class Parser:
 
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
-        index, lower, upper = None, None, None
+        index, lower, upper, excluded = None, None, None, None
         for _ in range(2):
             if self.at("ch", "_"):
                 self.k += 1
+                self.excluded = None
                 index, lower = self.sum_lower()
+                excluded = self.excluded
             elif self.at("ch", "^"):
                 self.k += 1
                 upper = self.script()
@@ -594,7 +664,7 @@ class Parser:
         self.deeper()
         body = self.term()
         self.depth -= 1
-        return SumNode(index, lower, upper, body, pos)
+        return SumNode(index, lower, upper, body, pos, excluded)
 
     def sum_lower(self) -> tuple[str, Node | None]:
         if self.at("letter"):
@@ -605,7 +675,10 @@ class Parser:
             raise ReadError("a sum's index must be a letter", self.tok.pos)
         name = self.eat("letter").text + self.primes_text()
         lower = None
-        if self.at("ch", "="):
+        if self.at("cmd", "neq") or self.at("cmd", "ne"):
+            self.k += 1
+            self.excluded = self.expr()
+        elif self.at("ch", "="):
             self.k += 1
             lower = self.expr()
         self.nesting -= 1
@@ -806,14 +879,23 @@ class Parser:
     def var(self, name: str, pos: int | None = None) -> Var:
         p = self.tok.pos if pos is None else pos
         self.k += 1
-        v = Var(name, None, None, 0, p)
-        for _ in range(4):
+        return self.scripts(Var(name, None, None, 0, p))
+
+    def scripts(self, v: Var) -> Var:
+        """Subscripts, layer tags and primes of a letter, in any order."""
+        for _ in range(5):
             if self.at("ch", "_") and v.sub is None:
                 self.k += 1
                 v.sub, v.sub_raw = self.subscript()
             elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
                 self.k += 1
                 v.tag, v.transposed = self.tag_script()
+            elif self.at("ch", "^") and v.tag is None and v.sample is None and self._author_tag(v):
+                continue
+            elif self.at("ch", "(") and v.name in self.reading.call_letters and v.args is None:
+                start = self.tok.pos
+                self._skip_bracket()
+                v.args = self.text[start + 1:self.toks[self.k - 1].pos]
             elif self.at("ch", "'") or self.at("cmd", "prime"):
                 self.k += 1
                 v.primes += 1
@@ -826,6 +908,62 @@ class Parser:
             else:
                 break
         return v
+
+    def _skip_bracket(self) -> None:
+        """Step over a balanced ``( … )`` (the arguments of ``J(W,b;x,y)``, kept as text only)."""
+        depth = 0
+        while True:
+            t = self.tok
+            if t.kind == "end":
+                raise ReadError("unbalanced brackets: ( is never closed", t.pos)
+            self.k += 1
+            if t.kind == "ch" and t.text in "([{":
+                depth += 1
+            elif t.kind == "ch" and t.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return
+
+    def _author_tag(self, v: Var) -> bool:
+        """Layer tags as other authors write them, read at a ``^``: ``a^l``, ``\\delta^L``, ``a^{L-1}``,
+        ``w^{l+1}``, ``a^{[l]}``, ``a^{[l](i)}`` (Ng), ``x^{(i)}`` (a sample), ``z^{(n_l)}`` (UFLDL's
+        output layer), and digits under ``layer-tags=superscript``.  A letter raised to the power
+        L or l, or to (i), means nothing in a derivation, so reading these as tags takes no power
+        away; ``e`` is never tagged.  Consumes the superscript and returns True when it is a tag."""
+        if v.name == "e":
+            return False
+        toks, k = self.toks, self.k + 1
+        if toks[k].kind == "letter" and toks[k].text in "Ll":
+            v.tag = toks[k].text
+            self.k = k + 1
+            return True
+        if toks[k].kind == "num" and self.reading.digit_tags:
+            v.tag = toks[k].text
+            self.k = k + 1
+            return True
+        if not (toks[k].kind == "ch" and toks[k].text == "{"):
+            return False
+        end = k + 1
+        while toks[end].kind != "end" and not (toks[end].kind == "ch" and toks[end].text in "{}"):
+            end += 1
+        if toks[end].text != "}":
+            return False
+        inner = "".join(t.text for t in toks[k + 1:end])
+        m = _AUTHOR_TAG.fullmatch(inner)
+        if m is None or not (m.group("bare") or m.group("ng") or m.group("sample") or m.group("paren")):
+            return False
+        if m.group("bare") and m.group("bare").isdigit() and not self.reading.digit_tags:
+            return False
+        tag = m.group("bare") or m.group("ng") or m.group("paren")
+        if tag is not None:
+            v.tag = output_tag(tag)
+        v.sample = m.group("sample")
+        if m.group("after") in ("T", "top"):
+            v.transposed = True  # W^{[l]T}
+        elif m.group("after"):
+            v.primes += 1  # g^{[l]\prime}
+        self.k = end + 1
+        return True
 
     def _tag_ahead(self) -> bool:
         """``^{(…)}`` whose content reads as a layer tag: L, L-1, l+1, 3."""
@@ -884,8 +1022,17 @@ class Parser:
         self.nesting += 1
         raw_start = self.tok.pos
         items: list[Node] = []
-        has_comma = any(t.kind == "ch" and t.text == "," for t in self._group_tokens())
-        if has_comma:
+        inside = self._group_tokens()
+        has_comma = any(t.kind == "ch" and t.text == "," for t in inside)
+        if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
+            # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
+            self.k += 3
+            items.append(Index(None, Var(inside[0].text + inside[1].text + inside[2].text, None, None, 0,
+                                         inside[0].pos), inside[0].pos))
+        elif any(t.kind == "ch" and t.text == "_" for t in inside):
+            p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
+            items.append(Index(None, self.expr(), p))
+        elif has_comma:
             while True:
                 p = self.tok.pos
                 e = self.expr()
@@ -910,13 +1057,16 @@ class Parser:
                 elif t.kind == "cmd" and t.text in GREEK_NAMES:
                     self.k += 1
                     items.append(Index(t.text, None, t.pos))
-                elif t.kind == "cmd" and t.text in ("cdot", "bullet", "ast"):
+                elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
                     self.k += 1
                     items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
                 elif t.kind == "end":
                     raise ReadError("unbalanced braces: { is never closed", start)
+
                 else:
-                    raise ReadError(f"{t.text!r} cannot stand in a subscript", t.pos)
+                    what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
+                    raise ReadError(f"{what} cannot stand in a subscript: a subscript holds index letters "
+                                    "(a_{\\rm in} is a name, not an index)", t.pos)
         raw = self.text[raw_start:self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")
@@ -952,6 +1102,8 @@ class Parser:
                 return self.bracket(d.text, OPEN[d.text], t.pos)
             if d.kind == "cmd" and d.text == "{":
                 return self.bracket("{", "}", t.pos)
+            if d.kind == "cmd" and d.text == "|":
+                return self.command()
             if d.kind == "ch" and d.text == ".":
                 self.k += 1
                 return self.primary()
@@ -963,6 +1115,36 @@ class Parser:
             return Ellipsis_(t.pos)
         if name in FUNCTIONS:
             return self.call(FUNCTIONS[name])
+        if name == "nabla" and self.peek().kind == "ch" and self.peek().text == "_":
+            # ∇_a C, ∇_{W^{(l)}} J: the gradient of what follows with respect to the subscript
+            self.k += 2
+            wrt = self.script()
+            self.deeper()
+            of = self.factor()
+            self.depth -= 1
+            return Nabla(of, wrt, t.pos)
+        if name == "|":
+            self.k += 1
+            self.nesting += 1
+            self.norms += 1
+            body = self.expr()
+            self.norms -= 1
+            self.nesting -= 1
+            if self.at("cmd", "right"):
+                self.k += 1
+            self.eat("cmd", "|")
+            return Norm(body, t.pos)
+        if name in STYLED:
+            self.k += 1
+            braced = self.at("ch", "{")
+            if braced:
+                self.k += 1
+            if not self.at("letter"):
+                raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
+            letter = self.eat("letter").text
+            if braced:
+                self.eat("ch", "}")
+            return self.scripts(Var(f"\\mathcal{{{letter}}}", None, None, 0, t.pos))
         if name == "nabla":
             self.k += 1
             if not self.at("letter") or self.tok.text not in "WBwb":
@@ -978,13 +1160,16 @@ class Parser:
                 p = self.eat("num").pos
                 self.eat("ch", "}")
                 return Var("ones", None, None, 0, p)
-            if not self.at("letter"):
+            if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
                 raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
             v = self.var(self.tok.text)
             self.eat("ch", "}")
-            return v
+            return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
         if name == "begin":
             return self.environment()
+        if name == "mathbb":
+            raise ReadError("\\mathbb{…} (an indicator 𝟙(…) or a number set) is not part of the notation; with "
+                            "one-hot targets (targets=one-hot) the indicator 𝟙(y_i = k) is y_{ik}", t.pos)
         if name == "partial":
             raise ReadError("a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", t.pos)
         if name == "sum":
@@ -995,7 +1180,8 @@ class Parser:
         p = self.eat("cmd", "begin").pos
         env = self.group_word()
         if env not in MATRIX_ENVS:
-            raise ReadError(f"environment {env} is not part of the notation", p)
+            raise ReadError(f"environment {env} is not part of the notation" +
+                            (": write each case as a relation of its own" if env == "cases" else ""), p)
         if env == "array" and self.at("ch", "{"):
             self.group_word()
         rows: list[list[Node]] = [[]]
@@ -1144,6 +1330,65 @@ def _digits(node: Node) -> float | None:
     return None
 
 
-def parse(text: str) -> list[Chain]:
-    """The chains of relations in a block's text."""
-    return Parser(text).chains()
+_LAYER_SUBSCRIPT = re.compile(r"[Ll][-+]\d+")
+_TAG = r"(?:[Ll](?:[-+]\d+)?|\d+|n_l(?:[-+]\d+)?|n_\{l\}(?:[-+]\d+)?)"
+_AUTHOR_TAG = re.compile(rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
+                         rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?")
+
+
+def output_tag(tag: str) -> str:
+    """UFLDL counts layers 1 … n_l, so ``n_l`` is the output layer L and ``n_l-1`` is L-1."""
+    tag = tag.strip()
+    tag = tag[1:-1] if tag.startswith("{") and tag.endswith("}") else tag
+    for name in ("n_{l}", "n_l"):
+        if tag.startswith(name):
+            return "L" + tag[len(name):]
+    return tag
+
+
+def walk(node: object):  # type: ignore[no-untyped-def]
+    """Every node of a subtree (tuples and lists included), depth first."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+            continue
+        yield n
+        if hasattr(n, "__dataclass_fields__"):
+            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+                v = getattr(n, f)
+                if isinstance(v, list) or hasattr(v, "__dataclass_fields__"):
+                    stack.append(v)
+
+
+def parse(text: str, reading: Reading = DEFAULT_READING, lead: Node | None = None) -> list[Chain]:
+    """The chains of relations in a block's text; ``lead`` is the expression a block that starts
+    with ``=`` continues (the last one of the previous block)."""
+    return Parser(text, reading, lead).chains()
+
+
+@dataclass
+class Lead:
+    """The expression a continuation block starts from, and its text (for the report)."""
+
+    node: Node
+    text: str
+
+
+_CONTINUES = re.compile(r"^\s*(?:\\begin\{[a-z]+\*?\}\s*)?&?\s*=")
+
+
+def lead(previous: str, text: str, reading: Reading = DEFAULT_READING, before: Lead | None = None) -> Lead | None:
+    """A block that starts with ``=`` continues the previous block's chain: its last expression
+    (``before``: the lead of the previous block, itself maybe a continuation)."""
+    if not _CONTINUES.match(text):
+        return None
+    try:
+        chains = parse(previous, reading, before.node if before else None)
+    except (ReadError, RecursionError):
+        return None
+    if not chains:
+        return None
+    last = chains[-1]
+    return Lead(last.exprs[-1], previous[last.starts[-1]:last.ends[-1]].strip()) if last.starts[-1] >= 0 else None

@@ -1228,7 +1228,7 @@ def _exercises(w: _Writer) -> None:
     single = g.network == "single"
     D, i, back = g.D, g.i, w.nets.back
     low = D - back
-    X, Y = g.letter(low), g.letter(low - 1)
+    X = g.letter(low)
     items: list[tuple[str, str, dict[str, Any]]] = []
     answers: list[list[sp.Expr]] = []
     chain = textbook.ChainWriter(g)

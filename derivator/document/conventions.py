@@ -1,0 +1,348 @@
+"""Other authors' letters and layouts → the notation's quantities (notation.md, "Conventions of
+other authors").
+
+Nielsen writes ``a^l_j`` and a per-example cost ``C``, Bishop ``a_j = Σ_i w_ji z_i`` with
+``z_j = h(a_j)``, ``E_n`` and targets ``t_k``, UFLDL ``W^{(l)}`` from layer l to l+1.  A
+:class:`Conventions` value says what such a document means by its letters (set by directives,
+filled in by :mod:`inference`), and :func:`translate` rewrites a relation's syntax tree into the
+notation's own letters before it is interpreted.  Why a tree rewrite: the interpreter and the
+prover then stay exactly as they are, so every guarantee of soundness.md holds unchanged.  A
+translation only *maps* a letter onto a quantity of the network; a letter it does not know is left
+as it is, and the interpreter reports it as an unknown quantity, never as a constant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+
+from ..engine import NotationError, parse_tag
+from . import parse as P
+from . import vectors
+from .parse import walk
+
+#: roles of ``letters=role:letter,…`` and the notation's letter for each
+ROLES = {"activation": "a", "preactivation": "z", "weight": "w", "bias": "b", "target": "y", "error": "delta",
+         "input": "a", "output": "a", "function": "sigma", "width": "n"}
+COST_MEANINGS = ("mean", "sample", "sum")
+VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by its own reader
+    "cost": None, "cost-is": COST_MEANINGS, "mse-half": ("yes", "no"), "letters": None,
+    "layer-tags": ("parenthesised", "superscript", "none"), "index-layers": None,
+    "weights": ("to-from", "from-to"), "weight-layer": ("into", "out-of"), "samples": None,
+}
+KEYS = tuple(VALUES)
+_LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|[A-Za-z][A-Za-z]+")
+
+
+Unreadable = P.ReadError  # a construct that cannot be read, with where it stands
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What a document means by its letters.  ``None`` is "not stated": the notation's default."""
+
+    cost: str | None = None
+    cost_is: str | None = None
+    #: cost letters whose meaning the document's own definitions fix: (letter, meaning)
+    costs: tuple[tuple[str, str], ...] = ()
+    #: cost letters the document defines twice in different ways: (letter, directive key, explanation);
+    #: a directive with that key settles it
+    ambiguous: tuple[tuple[str, str, str], ...] = ()
+    mse_half: str = "yes"
+    #: (author's letter, role)
+    letters: tuple[tuple[str, str], ...] = ()
+    layer_tags: str = "parenthesised"
+    #: (index letter, layer tag) for ``layer-tags=none``
+    index_layers: tuple[tuple[str, str], ...] = ()
+    weights: str = "to-from"
+    weight_layer: str = "into"
+    samples: str = "i"
+
+    @property
+    def reading(self) -> P.Reading:
+        """What the parser must know: digit tags, and letters written as functions (J(W,b;x,y))."""
+        return P.Reading(digit_tags=self.layer_tags == "superscript", call_letters=frozenset(self.cost_letters()))
+
+    def cost_letters(self) -> list[str]:
+        out = [letter for letter, _ in self.costs]
+        if self.cost is not None and self.cost not in out:
+            out.append(self.cost)
+        return out
+
+    def meaning(self, letter: str) -> str:
+        if self.cost_is is not None and self.cost in (None, letter):
+            return self.cost_is  # a directive beats the document's definitions
+        for name, meaning in self.costs:
+            if name == letter:
+                return meaning
+        return self.cost_is or "mean"
+
+    def role(self, letter: str) -> str | None:
+        for name, role in self.letters:
+            if name == letter:
+                return role
+        return None
+
+    @property
+    def is_default(self) -> bool:
+        return self == Conventions()
+
+
+def _pairs(key: str, value: str, roles: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
+    out = []
+    for part in value.split(","):
+        left, colon, right = part.partition(":")
+        if not colon or not left or not right:
+            raise ValueError(f"{key}={value}: write {key}=" + ("role:letter,…" if roles else "letter:layer,…"))
+        out.append((left, right))
+    return tuple(out)
+
+
+def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
+    """The conventions after a directive line (only the keys of this module); ValueError names the
+    key and value that cannot be read."""
+    changes: dict[str, object] = {}
+    for key, value in directive.items():
+        if key not in VALUES:
+            continue
+        allowed = VALUES[key]
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"unknown value {value!r} for {key} (choose {', '.join(allowed)})")
+        name = key.replace("-", "_")
+        if key == "cost":
+            if not _LETTER.fullmatch(value):
+                raise ValueError(f"cost={value}: give the cost's letter or command (C, E, J, \\mathcal{{C}}, Cost)")
+            changes[name] = value
+        elif key == "letters":
+            pairs = []
+            for role, letter in _pairs(key, value, tuple(ROLES)):
+                if role not in ROLES:
+                    raise ValueError(f"unknown role {role!r} in letters (roles: {', '.join(ROLES)})")
+                if not _LETTER.fullmatch(letter):
+                    raise ValueError(f"letters: {letter!r} is not a letter")
+                pairs.append((letter, role))
+            changes[name] = tuple(pairs)
+        elif key == "index-layers":
+            pairs = []
+            for letter, tag in _pairs(key, value):
+                try:
+                    parse_tag(tag)
+                except NotationError as e:
+                    raise ValueError(f"index-layers: {e}") from None
+                if not re.fullmatch(r"[a-zA-Z]", letter):
+                    raise ValueError(f"index-layers: {letter!r} is not an index letter")
+                pairs.append((letter, tag))
+            changes[name] = tuple(pairs)
+        elif key == "samples":
+            if value not in ("superscript", "none") and not re.fullmatch(r"[a-zA-Z]", value):
+                raise ValueError(f"unknown value {value!r} for samples (choose i, another letter, superscript, none)")
+            changes[name] = value
+        else:
+            changes[name] = value
+    return replace(conv, **changes)  # type: ignore[arg-type]
+
+
+def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Conventions:
+    """Directives override inference, key by key: ``keys`` are the directive keys stated so far
+    (a directive that states the default value overrides an inferred one too), and an ambiguity
+    is settled by a directive of its key."""
+    names = {k.replace("-", "_") for k in keys}
+    out = replace(inferred, **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names})
+    return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
+
+
+# ---------------------------------------------------------------------------------------------
+# the tree rewrite
+
+
+@dataclass
+class _Context:
+    conv: Conventions
+    #: the sample index a per-sample cost takes (a letter the relation does not use otherwise)
+    sample: str
+
+
+def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
+    """The nodes of one relation in the notation's own letters."""
+    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index) and n.name}
+    used |= {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
+    candidates = ([conv.samples] if len(conv.samples) == 1 else []) + list("isnqxu")
+    sample = next(c for c in candidates if c not in used) if any(c not in used for c in candidates) else "i"
+    ctx = _Context(conv, sample)
+    return [_tr(n, ctx) for n in nodes]
+
+
+def _tr(node: P.Node, ctx: _Context) -> P.Node:
+    if isinstance(node, P.Var):
+        return _var(node, ctx)
+    if isinstance(node, P.Mul):
+        return replace(node, factors=_functions([_tr(f, ctx) for f in node.factors], ctx))
+    if isinstance(node, P.Div):
+        derivative = _d_dx(node)
+        if derivative is not None:
+            return _tr(derivative, ctx)
+    if isinstance(node, P.Nabla):
+        wrt = _tr(node.wrt, ctx)
+        if isinstance(wrt, P.Var) and wrt.name == "a" and wrt.tag is None:
+            wrt = replace(wrt, tag="L")  # Nielsen's ∇_a C: the output activations
+        return _partial(_tr(node.of, ctx), wrt, node.pos)
+    if isinstance(node, P.Partial):
+        return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos, node.den_marked)
+    if isinstance(node, P.Index):
+        return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
+    if hasattr(node, "__dataclass_fields__"):
+        changes = {}
+        for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            v = getattr(node, f)
+            if isinstance(v, list):
+                changes[f] = [[_tr(x, ctx) for x in r] if isinstance(r, list) else _tr(r, ctx) for r in v]
+            elif hasattr(v, "__dataclass_fields__"):
+                changes[f] = _tr(v, ctx)
+        return replace(node, **changes)  # type: ignore[arg-type]
+    return node
+
+
+def _partial(num: P.Node, den: P.Node, pos: int, marked: bool = True) -> P.Node:
+    """∂(c·X)/∂v = c·∂X/∂v for the constant a cost letter brings (2 under mse-half=no, n for a sum):
+    linearity of the derivative, so that the partial is again one of a quantity."""
+    inner = num.body if isinstance(num, P.Group) else num
+    if isinstance(inner, P.Mul) and len(inner.factors) == 2 and isinstance(inner.factors[1], P.Var) \
+            and inner.factors[1].name == "L" and (isinstance(inner.factors[0], P.Num) or (
+                isinstance(inner.factors[0], P.Var) and inner.factors[0].name == "n")):
+        return P.Mul([inner.factors[0], P.Partial(inner.factors[1], den, marked, pos)], pos)
+    return P.Partial(num, den, marked, pos)
+
+
+def _d_dx(node: P.Div) -> P.Node | None:
+    """``\\frac{d\\sigma(x)}{dx}``: the derivative of a function of one variable x is σ′(x)."""
+    num, den = node.num, node.den
+    if not (isinstance(num, P.Mul) and isinstance(den, P.Mul) and len(num.factors) == 2 and len(den.factors) == 2):
+        return None
+    (d1, f), (d2, x) = num.factors, den.factors
+    if not all(isinstance(d, P.Var) and d.name == "d" and not d.sub for d in (d1, d2)):
+        return None
+    arg = f.args[0] if isinstance(f, P.Call) and len(f.args) == 1 else None
+    if isinstance(arg, P.Var) and isinstance(x, P.Var) and arg.name == x.name and not arg.sub and not x.sub \
+            and arg.tag is None and x.tag is None:
+        return replace(f, primes=f.primes + 1)
+    return None
+
+
+def _functions(factors: list[P.Node], ctx: _Context) -> list[P.Node]:
+    """``f(z)``, ``h'(a_j)``, ``g'^{[l]}(z)``: a declared function letter applied to a bracket is
+    the activation σ (or σ′).  ``a^L(x)``: a quantity of the sample x.  Ng's ``dz^{[l]}``: the
+    partial of one example's loss with respect to z^{[l]} (a lower-case quantity after d)."""
+    out: list[P.Node] = []
+    k = 0
+    while k < len(factors):
+        f = factors[k]
+        nxt = factors[k + 1] if k + 1 < len(factors) else None
+        if isinstance(f, P.Var) and f.name in ("a", "z", "y", "delta", "b") and f.sample is None \
+                and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var) \
+                and len(nxt.body.name) == 1 and nxt.body.name.islower() and not nxt.body.sub \
+                and nxt.body.name not in ("a", "z", "w", "b", "y", "e", "n"):
+            out.append(replace(f, sample=nxt.body.name) if not f.sub else
+                       replace(f, sub=[P.Index(nxt.body.name, None, nxt.pos)] + list(f.sub)))
+            k += 2
+            continue
+        if isinstance(f, P.Var) and f.sub and {getattr(x, "name", None) for x in f.sub} == {"W", "b"} \
+                and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var):
+            out.append(P.Var("a", None, "L", 0, f.pos))  # the hypothesis h_{W,b}(x): the network's output for x
+            k += 2
+            continue
+        if isinstance(f, P.Var) and f.name == "d" and not f.sub and not f.tag and isinstance(nxt, P.Var) \
+                and nxt.name in ("a", "z", "w", "b", "W") and nxt.tag is not None and ctx.conv.role("d") is None:
+            loss = P.Var("L", [P.Index(ctx.sample, None, f.pos)], None, 0, f.pos, ctx.sample)
+            target = replace(nxt, name="w") if nxt.name == "W" else nxt
+            out.append(P.Partial(loss, target, True, f.pos))
+            k += 2
+            continue
+        if isinstance(f, P.Var) and ctx.conv.role(f.name) == "function" and not f.sub and k + 1 < len(factors) \
+                and isinstance(factors[k + 1], P.Group) and factors[k + 1].bracket == "(":  # type: ignore[union-attr]
+            out.append(P.Call("sigma", [factors[k + 1].body], f.primes, f.pos))  # type: ignore[union-attr]
+            k += 2
+            continue
+        out.append(f)
+        k += 1
+    return out
+
+
+def _shifted(tag: str, k: int, pos: int) -> str:
+    try:
+        return str(parse_tag(tag).shift(k))
+    except NotationError as e:
+        raise Unreadable(str(e), pos) from None
+
+
+def _var(v: P.Var, ctx: _Context) -> P.Node:
+    conv = ctx.conv
+    if v.name in conv.cost_letters():
+        return _cost(v, ctx)
+    role = conv.role(v.name)
+    name = ROLES[role] if role is not None and role != "function" else v.name
+    if role is None and v.name == "W" and v.sub and len(v.sub) == 2:
+        name = "w"  # W^{(l)}_{ij}: an entry of the weight matrix
+    sub = list(v.sub) if v.sub else []
+    tag = v.tag
+    if role == "output" and tag is None:
+        tag = "L"
+    if role == "input" and tag is None:
+        tag = "0"  # Ng's x = a^{[0]}
+    if name == "w" and conv.weights == "from-to" and len(sub) == 2:
+        sub = [sub[1], sub[0]]
+    if tag is None and conv.index_layers and name in ("a", "z", "w", "b", "delta") and sub:
+        letter = sub[0] if name == "w" else sub[-1]
+        layers = dict(conv.index_layers)
+        if isinstance(letter, P.Index) and letter.name in layers:
+            tag = layers[letter.name]
+        elif (name in ("a", "z", "delta") or role is not None) and getattr(letter, "expr", None) is None:
+            raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: its index names no layer; state it with a directive "
+                             "index-layers=letter:layer,…", v.pos)
+    elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
+        tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
+    if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
+        return replace(v, name="n", sub_raw=_shifted(P.output_tag(v.sub_raw), 0, v.pos))
+    if v.sample is not None and sub:
+        return replace(v, name=name, sub=[P.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None)
+    return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
+
+
+def _cost(v: P.Var, ctx: _Context) -> P.Node:
+    """A cost letter → L (mean), L_i (one sample) or n·L (the sum), times 2 under ``mse-half=no``
+    (a squared error without ½ is twice the notation's L_i)."""
+    conv = ctx.conv
+    meaning = conv.meaning(v.name)
+    for letter, key, why in conv.ambiguous:  # reported, not guessed
+        if letter == v.name and (key == "mse-half" or (key == "cost-is" and not v.sub and not (
+                v.args is not None and ";" in v.args))):
+            raise Unreadable(f"what {v.name} means is ambiguous: {why}", v.pos)
+    if v.sub:
+        if len(v.sub) != 1:
+            raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos)
+        sub = list(v.sub)
+        if isinstance(sub[0], P.Index) and sub[0].name in ("n", "N", "m"):
+            # Bishop's E_n: n is the pattern here, but in the notation n is the number of samples
+            sub = [P.Index(ctx.sample, None, sub[0].pos)]
+        node: P.Node = P.Var("L", sub, None, v.primes, v.pos, getattr(sub[0], "name", None) or v.sub_raw)
+    else:
+        if v.args is not None and ";" in v.args:
+            meaning = "sample"  # J(W,b;x,y): one example (x, y)
+        if meaning == "sample":
+            node = P.Var("L", [P.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample)
+        elif meaning == "sum":
+            node = P.Mul([P.Var("n", None, None, 0, v.pos), P.Var("L", None, None, 0, v.pos)], v.pos)
+        else:
+            node = P.Var("L", None, None, v.primes, v.pos)
+    if conv.mse_half == "no":
+        node = P.Group(P.Mul([P.Num("2", v.pos), node], v.pos), "(", v.pos)
+    return node
+
+
+def read_relation(lhs: P.Node, rhs: P.Node, first: P.Node, conv: Conventions,
+                  network: str) -> tuple[P.Node, P.Node, P.Node]:
+    """One relation (and the first expression of its chain) in the notation's letters, and in index
+    form when it is written with vectors or matrices of one example."""
+    lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
+    if network != "single" and vectors.is_vector_relation(lhs, rhs):
+        lhs, rhs = vectors.index_form(lhs, rhs)
+    return lhs, rhs, first

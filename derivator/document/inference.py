@@ -1,0 +1,304 @@
+"""What a document's own definitions fix about its notation (notation.md, "Conventions of other
+authors", 1).
+
+A forward pass written in the document (``z_j = Σ_i w_ji x_i + b_j``, ``a = f(z)``) fixes which letter
+is the activation, which the pre-activation and which the activation function, the order of the
+weight's indices, the layer a weight feeds, and — when there are no layer tags — the layer of each
+index letter.  A cost definition (``C_0 = (a^{(L)} - y)^2``, ``C = \\frac{1}{n}\\sum_x C_x``,
+``E = \\sum_n E_n``) fixes the cost letter, whether the bare letter is one sample's loss, the mean or
+the sum, and whether the squared error has its ½.  Only what a definition states is inferred; two
+definitions that disagree are reported and nothing is inferred from them.  Directives override
+all of it (:func:`conventions.merge`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from . import parse as P
+from .conventions import Conventions
+from .parse import walk
+
+#: letters that name a cost in the texts we know (a directive cost=… adds any other)
+COST_CANDIDATES = frozenset({"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"})
+READING = P.Reading(call_letters=COST_CANDIDATES)
+KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One inferred convention (or an ambiguity, when ``value`` is empty) and where it comes from."""
+
+    line: int
+    key: str
+    value: str
+    evidence: str
+
+    def text(self, name: str) -> str:
+        if not self.value:
+            return f"{name}:{self.line}: {self.key} not inferred: {self.evidence}"
+        return f"{name}:{self.line}: {self.key}={self.value} (from {self.evidence})"
+
+
+def _vars(node: object) -> list[P.Var]:
+    return [n for n in walk(node) if isinstance(n, P.Var)]
+
+
+def _has_half(node: P.Node) -> bool:
+    """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``) in a definition."""
+    for n in walk(node):
+        if isinstance(n, P.Div) and any(isinstance(x, P.Num) and x.text == "2" for x in walk(n.den)):
+            return True
+    return False
+
+
+def _squares(node: P.Node) -> bool:
+    return any(isinstance(n, P.Pow) and isinstance(n.exp, P.Num) and n.exp.text == "2" for n in walk(node))
+
+
+def _averages(node: P.Node) -> bool:
+    """A division by the sample count (n, m, N) somewhere in the definition."""
+    return any(isinstance(n, P.Div) and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
+               for n in walk(node))
+
+
+def _sums_samples(node: P.Node, letter: str) -> bool:
+    """``Σ_n E_n``: a sum whose body is the cost letter subscripted by the sum's index."""
+    for n in walk(node):
+        if isinstance(n, P.SumNode):
+            for v in _vars(n.body):
+                if v.name == letter and v.sub and len(v.sub) == 1 and getattr(v.sub[0], "name", None) == n.index:
+                    return True
+    return False
+
+
+_WIDTH = re.compile(r"\(?(?:[Ll](?:[-+]\d+)?|n_l)\)?")
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.found: dict[str, Finding] = {}
+        self.conflicts: list[Finding] = []
+
+    def add(self, line: int, key: str, value: str, evidence: str) -> None:
+        old = self.found.get(key)
+        if old is None:
+            self.found[key] = Finding(line, key, value, evidence)
+        elif old.value != value and not any(c.key == key for c in self.conflicts):
+            self.conflicts.append(Finding(line, key, "", f"line {old.line} says {old.value}, line {line} says {value}"))
+
+
+def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
+    """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
+    col = _Collector()
+    costs: dict[str, tuple[int, str]] = {}
+    cost_conflicts: list[Finding] = []
+    letters: dict[str, str] = {}
+    weight_pairs: list[tuple[str, str]] = []
+    output_letters: set[str] = set()
+    tagged = untagged = 0
+    used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
+    seen: set[str] = set()  # letters named by earlier relations: a definition comes before its use
+    for line, text in blocks:
+        try:
+            chains = P.parse(text, READING)
+        except (P.ReadError, RecursionError):
+            continue
+        for chain in chains:
+            for v in (x for e in chain.exprs for x in _vars(e)):
+                if v.name in ("a", "z", "delta") or (v.name in ("w", "W") and v.sub):
+                    if v.tag is not None:
+                        tagged += 1
+                    elif v.sub:
+                        untagged += 1
+                if v.sample is not None:
+                    col.add(line, "samples", "superscript", f"{_show(v)}")
+            names = {v.name for e in chain.exprs for v in _vars(e)}
+            for n in (x for e in chain.exprs for x in walk(e)):
+                bound = n.upper if isinstance(n, P.SumNode) else None
+                if isinstance(bound, P.Var) and bound.name not in ("n", "N") and len(bound.name) == 1 \
+                        and bound.sub_raw and _WIDTH.fullmatch(bound.sub_raw) and bound.name not in letters:
+                    letters[bound.name] = "width"  # Σ_{j=1}^{s_{l+1}}: s_l is the width of layer l
+                    col.add(line, f"width {bound.name}", "the number of units of a layer",
+                            f"the upper bound {_show(bound)} of a sum")
+                num = n.num if isinstance(n, P.Partial) else n.of if isinstance(n, P.Nabla) else None
+                if isinstance(num, P.Var) and num.name in COST_CANDIDATES and num.name not in used:
+                    used[num.name] = line  # a cost letter by its use: ∂E_n/∂w
+            for v in (x for e in chain.exprs for x in _vars(e)):
+                if v.name in ("w", "W") and v.sub and len(v.sub) == 2 and v.tag is None:
+                    p, q = (getattr(x, "name", None) for x in v.sub)
+                    if p and q:
+                        weight_pairs.append((p, q))  # without layer tags a weight ties two layers
+            if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
+                lhs, rhs = chain.exprs[0], chain.exprs[1]
+                if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
+                    _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
+                _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
+                _input(line, lhs, rhs, col, letters)
+            seen |= names
+    undefined = {k: v for k, v in used.items() if k not in costs}
+    if len(undefined) == 1:
+        (letter, line), = undefined.items()
+        costs[letter] = (0, "mean")  # a cost letter, its bare meaning not defined
+        col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
+    elif len(undefined) > 1:
+        col.conflicts.append(Finding(min(undefined.values()), "cost", "", "several letters are differentiated like a "
+                                     f"cost ({', '.join(sorted(undefined))}): state which with cost=…"))
+    conv = Conventions()
+    findings = list(col.found.values())
+    if costs:
+        conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(costs.items())))
+    if cost_conflicts:
+        conv = replace(conv, ambiguous=tuple((c.evidence.split(" ", 1)[0], "cost-is", c.evidence)
+                                             for c in cost_conflicts))
+    half_conflict = next((c for c in col.conflicts if c.key == "mse-half"), None)
+    if half_conflict is not None:  # with or without ½: reported, not guessed
+        conv = replace(conv, ambiguous=conv.ambiguous + tuple(
+            (k, "mse-half", f"its squared error has ½ in one definition and not in another "
+                f"({half_conflict.evidence}); state mse-half=yes|no") for k in costs))
+    elif "mse-half" in col.found:
+        conv = replace(conv, mse_half=col.found["mse-half"].value)
+    for key, value in (("weights", "weights"), ("weight-layer", "weight_layer")):
+        if key in col.found and not any(c.key == key for c in col.conflicts):
+            conv = replace(conv, **{value: col.found[key].value})
+    pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
+    if pairs:
+        conv = replace(conv, letters=pairs)
+    if untagged and not tagged and weight_pairs and output_letters:
+        layers = _index_layers(weight_pairs, output_letters, conv.weights)
+        if isinstance(layers, str):
+            findings.append(Finding(0, "index-layers", "", layers))
+        elif layers:
+            conv = replace(conv, layer_tags="none", index_layers=layers)
+            findings.append(Finding(0, "index-layers", ",".join(f"{k}:{t}" for k, t in layers),
+                                    "the weights' indices, counted back from the output's index"))
+    return conv, sorted(findings + col.conflicts + cost_conflicts, key=lambda f: (f.line, f.key))
+
+
+def _show(v: P.Var) -> str:
+    s = v.name
+    if v.sub_raw:
+        s += f"_{{{v.sub_raw}}}"
+    if v.tag:
+        s += f"^{{{v.tag}}}"
+    return s
+
+
+def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs: dict[str, tuple[int, str]],
+                     conflicts: list[Finding], outputs: set[str], letters: dict[str, str]) -> None:
+    letter = lhs.name
+    if _squares(rhs) and not _sums_samples(rhs, letter):
+        col.add(line, "mse-half", "yes" if _has_half(rhs) else "no", f"the definition of {_show(lhs)}")
+        names = [v for v in _vars(rhs) if v.name not in ("n", "m", "N")]
+        # the squared difference of the output and the target: (a - y)², (y_k - t_k)²
+        if any(v.name == "t" for v in names) and any(v.name == "y" for v in names):
+            col.add(line, "letters", "output:y,target:t", f"the definition of {_show(lhs)}")
+            letters.setdefault("y", "output")
+            letters.setdefault("t", "target")
+            outputs.update(v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub  # type: ignore[union-attr]
+                           and isinstance(v.sub[-1], P.Index) and v.sub[-1].name)
+    if lhs.sub:
+        costs.setdefault(letter, (0, "mean"))  # a cost letter; what the bare letter means is not defined here
+        return
+    if _averages(rhs):
+        meaning = "mean"
+    elif _sums_samples(rhs, letter):
+        meaning = "sum"
+    elif lhs.args is not None and ";" not in lhs.args:
+        return  # J(W,b) defined with more than the loss (UFLDL's weight decay): not inferred
+    else:
+        meaning = "sample"
+    old = costs.get(letter)
+    if old is not None and old[1] != meaning and old[0] != 0:
+        conflicts.append(Finding(line, "cost-is", "", f"{letter} is defined as the {old[1]} (line {old[0]}) and as "
+                                 f"{meaning} (line {line}); state which with a directive cost-is=mean|sample|sum"))
+        return
+    costs[letter] = (line, meaning)
+    col.add(line, f"cost {letter}", meaning, f"the definition of {letter}")
+
+
+def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str],
+             weight_pairs: list[tuple[str, str]], first: bool) -> None:
+    """``a = f(z)`` and ``z = Σ w a + b`` (or ``z = W a + b``).  The weights' order and layer are
+    read only from the first relation that names a weight (a definition precedes its use: a later
+    ``z = Σ_k w_kj a_k`` is a claim, maybe a mistake, not a convention), and the letters only from
+    an activation function the document names by its own letter (``z_j = h(a_j)``)."""
+    body = rhs.body if isinstance(rhs, P.Group) else rhs
+    applied: tuple[str, P.Node] | None = None
+    if isinstance(body, P.Call) and body.func == "sigma" and not body.primes and len(body.args) == 1:
+        applied = ("sigma", body.args[0])
+    elif isinstance(body, P.Mul) and len(body.factors) == 2 and isinstance(body.factors[0], P.Var) \
+            and isinstance(body.factors[1], P.Group) and body.factors[1].bracket == "(" \
+            and not body.factors[0].sub and len(body.factors[0].name) == 1 and body.factors[0].name.islower() \
+            and not body.factors[0].primes:
+        applied = (body.factors[0].name, body.factors[1].body)
+    if applied is not None and isinstance(applied[1], P.Var) and len(lhs.name) == 1 and lhs.name.islower() \
+            and lhs.name != applied[1].name and applied[1].name.islower():
+        func, arg = applied
+        if func == "sigma":
+            return
+        if func not in letters:
+            letters[func] = "function"
+            col.add(line, f"function {func}", "the activation", f"{_show(lhs)} = {func}(…)")
+        if (lhs.name, arg.name) != ("a", "z") and lhs.name not in letters and arg.name not in letters:  # type: ignore[union-attr]
+            letters[lhs.name] = "activation"
+            letters[arg.name] = "preactivation"  # type: ignore[union-attr]
+            col.add(line, "letters", f"activation:{lhs.name},preactivation:{arg.name}", f"{_show(lhs)} = {func}(…)")
+        return
+    if not _is_weighted_sum(lhs, body):
+        return
+    if not first:
+        return
+    weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
+    w = weights[0]
+    if lhs.tag is not None and w.tag is not None and lhs.tag != w.tag:
+        col.add(line, "weight-layer", "out-of", f"{_show(lhs)} is computed with {_show(w)}")
+    elif lhs.tag is not None and w.tag is not None:
+        col.add(line, "weight-layer", "into", f"{_show(lhs)} is computed with {_show(w)}")
+    if lhs.sub and w.sub and len(w.sub) == 2:
+        j = getattr(lhs.sub[-1], "name", None)
+        first, second = (getattr(x, "name", None) for x in w.sub)
+        if j is not None and first == j and second != j:
+            col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
+        elif j is not None and second == j and first != j:
+            col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:
+    """``x = a^{[0]}`` (or the other way round): x is the input layer's activation."""
+    for x, a in ((lhs, rhs), (rhs, lhs)):
+        if isinstance(x, P.Var) and isinstance(a, P.Var) and a.name == "a" and a.tag == "0" and len(x.name) == 1 \
+                and x.name not in ("a", "z", "w", "b", "y") and not x.sub and x.tag is None and x.name not in letters:
+            letters[x.name] = "input"
+            col.add(line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}")
+
+
+def _is_weighted_sum(lhs: P.Var, body: P.Node) -> bool:
+    """``Σ_d w x_d + b``, ``W x + b`` or ``Σ_d w x_d``: one weight, no derivative, no function, no
+    error term, and the left side a letter that is not the loss or an error term."""
+    if lhs.name in ("delta", "L", "Delta") or lhs.name in COST_CANDIDATES or lhs.name.isupper():
+        return False
+    nodes = list(walk(body))
+    if any(isinstance(n, (P.Partial, P.Call, P.Nabla, P.PrimeOf, P.Norm)) for n in nodes):
+        return False
+    names = [v.name for v in _vars(body)]
+    return names.count("w") + names.count("W") == 1 and lhs.name not in names and "delta" not in names
+
+
+def _index_layers(pairs: list[tuple[str, str]], outputs: set[str], order: str) -> tuple[tuple[str, str], ...] | str:
+    """Layers of index letters from the weights (to-from: w_pq ties p to the layer above q),
+    anchored at the output's index; a letter at two layers is an ambiguity."""
+    if len(outputs) != 1:
+        return f"the output's index is not one letter ({', '.join(sorted(outputs))})"
+    (top,) = outputs
+    layer = {top: 0}
+    edges = [(p, q) if order == "to-from" else (q, p) for p, q in pairs]
+    for _ in range(len(edges) + 1):
+        for upper, lower in edges:
+            for a, b, d in ((upper, lower, -1), (lower, upper, 1)):
+                if a in layer:
+                    if b in layer and layer[b] != layer[a] + d:
+                        return f"the index {b} stands for two layers"
+                    layer.setdefault(b, layer[a] + d)
+    return tuple((k, "L" if v == 0 else f"L{v:+d}") for k, v in sorted(layer.items(), key=lambda kv: -kv[1]))

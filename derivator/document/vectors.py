@@ -1,0 +1,218 @@
+"""Vector and matrix forms of one example → index form (notation.md, "Conventions of other authors").
+
+``\\delta^l = ((w^{l+1})^T \\delta^{l+1}) \\odot \\sigma'(z^l)`` is, entry by entry,
+``δ^l_ρ = Σ_ν w^{l+1}_{νρ} δ^{l+1}_ν σ′(z^l_ρ)``: that entrywise reading *is* the definition of the
+vector notation (a vector's ρ-th entry, a matrix product's sum over the shared index, ⊙ entry by
+entry, ᵀ swapping the indices, ‖v‖² the sum of squared entries).  So a vector relation is rewritten
+into its index form with a free index ρ (and κ for matrices) on both sides, and the index form is
+what the prover decides: a vector form is proved exactly when every entry is.  Shapes are checked on
+the way; a product whose shapes do not fit is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import parse as P
+from .parse import walk
+
+#: one example's vectors when written without a subscript in a general network
+VECTORS = {"a", "z", "b", "delta", "y"}
+ROW, SCALAR, VECTOR, MATRIX = -1, 0, 1, 2
+FREE = ("ρ", "κ")
+#: what a reader who meant numbers, not vectors, needs to know
+SINGLE = " (with one neuron per layer, state network=single)"
+
+
+Unreadable = P.ReadError  # a construct that cannot be read, with where it stands
+
+
+def _is_vector(n: object) -> bool:
+    return isinstance(n, P.Var) and not n.sub and (
+        (n.name in VECTORS and (n.tag is not None or n.name == "y")) or (n.name in ("w", "W") and n.tag is not None))
+
+
+def is_vector_relation(lhs: P.Node, rhs: P.Node) -> bool:
+    """Does the relation name a vector of one example (a^l, δ^l, y; not only the matrix W, which
+    with A, Z, Δ is a matrix form of a batch), a weight matrix w^l, or a norm?"""
+    return any((_is_vector(n) and n.name != "W") or isinstance(n, P.Norm) for side in (lhs, rhs) for n in walk(side))
+
+
+def index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
+    """Both sides entry by entry, with the same free indices."""
+    _SHAPES.clear()
+    shapes = {shape(lhs), shape(rhs)}
+    if len(shapes - {SCALAR}) > 1 or (len(shapes) > 1 and SCALAR in shapes and shapes != {SCALAR}):
+        raise Unreadable("the two sides have different shapes (a vector, a matrix or a number)" + SINGLE, lhs_pos(lhs))
+    s = shapes.pop()
+    idx = {SCALAR: (), VECTOR: FREE[:1], ROW: FREE[:1], MATRIX: FREE}[s]
+    fresh = iter(f"ν{k}" for k in range(1, 1000))
+    try:
+        return _ix(lhs, idx, fresh), _ix(rhs, idx, fresh)
+    finally:
+        _SHAPES.clear()
+
+
+def lhs_pos(n: P.Node) -> int:
+    return getattr(n, "pos", 0)
+
+
+def elementwise(n: P.Mul) -> P.Mul:
+    """Juxtaposed column vectors, ``dz * g'(z)`` (Ng writes * for the entrywise product): a
+    column vector times a column vector has no matrix meaning, so the product splits there into
+    entrywise factors, each a matrix product of its own."""
+    if n.hadamard:
+        return n
+    groups: list[list[P.Node]] = [[]]
+    for f in n.factors:
+        if groups[-1] and shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR:
+            groups.append([])
+        groups[-1].append(f)
+    if len(groups) == 1:
+        return n
+    return P.Mul([g[0] if len(g) == 1 else P.Mul(g, n.pos) for g in groups], n.pos, True)
+
+
+#: shapes already found, by node (the node is kept, so that its id cannot be reused meanwhile):
+#: without it, nested products would be measured again at every level, exponentially in depth
+_SHAPES: dict[int, tuple[P.Node, int]] = {}
+
+
+def shape(n: P.Node) -> int:
+    hit = _SHAPES.get(id(n))
+    if hit is not None and hit[0] is n:
+        return hit[1]
+    s = _shape(n)
+    _SHAPES[id(n)] = (n, s)
+    return s
+
+
+def _shape(n: P.Node) -> int:
+    if isinstance(n, P.Var):
+        if _is_vector(n):
+            return MATRIX if n.name in ("w", "W") else VECTOR
+        return SCALAR
+    if isinstance(n, (P.Group,)):
+        return shape(n.body)
+    if isinstance(n, P.Neg):
+        return shape(n.arg)
+    if isinstance(n, P.Transpose):
+        return {VECTOR: ROW, ROW: VECTOR}.get(shape(n.arg), shape(n.arg))
+    if isinstance(n, P.Mul) and not n.hadamard and elementwise(n).hadamard:
+        return shape(elementwise(n))
+    if isinstance(n, P.Add) or (isinstance(n, P.Mul) and n.hadamard):
+        parts = n.terms if isinstance(n, P.Add) else n.factors
+        found = {shape(t) for t in parts}
+        if isinstance(n, P.Mul):
+            found -= {SCALAR} if len(found) > 1 else set()
+        if len(found) > 1:
+            raise Unreadable("terms of different shapes (vectors, matrices, numbers) are combined" + SINGLE, n.pos)
+        return found.pop()
+    if isinstance(n, P.Mul):
+        return _product(n)[0]
+    if isinstance(n, P.Div):
+        if shape(n.den) != SCALAR:
+            raise Unreadable("division by a vector", n.pos)
+        return shape(n.num)
+    if isinstance(n, P.Call):
+        return shape(n.args[0]) if n.args else SCALAR
+    if isinstance(n, P.Partial):
+        return shape(n.den)
+    if isinstance(n, P.SumNode):
+        return shape(n.body)
+    if isinstance(n, P.Pow):
+        if shape(n.base) != SCALAR and not isinstance(n.base, P.Norm):
+            raise Unreadable("a power of a vector: write ‖v‖² or an entry v_j" + SINGLE, n.pos)
+        return SCALAR
+    return SCALAR
+
+
+def _product(n: P.Mul) -> tuple[int, list[tuple[P.Node, int]]]:
+    """The shape of a matrix product and its non-scalar factors with their shapes."""
+    items = [(f, shape(f)) for f in n.factors]
+    mats = [(f, s) for f, s in items if s != SCALAR]
+    if not mats:
+        return SCALAR, mats
+    for (_, s), (g, t) in zip(mats, mats[1:]):
+        if (s in (VECTOR,) and t in (VECTOR, MATRIX)) or (s == ROW and t == ROW) or (s == MATRIX and t == ROW):
+            raise Unreadable("a product of a vector and a matrix whose shapes do not fit", getattr(g, "pos", n.pos))
+    first, last = mats[0][1], mats[-1][1]
+    rows = first in (VECTOR, MATRIX)
+    cols = last in (ROW, MATRIX)
+    return {(True, True): MATRIX, (True, False): VECTOR, (False, True): ROW, (False, False): SCALAR}[(rows, cols)], mats
+
+
+def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-untyped-def]
+    """The entry ``idx`` of n (``()`` for a number, ``(r,)`` for a vector or row, ``(r, c)``)."""
+    if isinstance(n, P.Var):
+        if not _is_vector(n):
+            return n
+        sample = [P.Index(n.sample, None, n.pos)] if n.sample else []
+        return replace(n, name="w" if n.name == "W" else n.name, sample=None,
+                       sub=sample + [P.Index(x, None, n.pos) for x in idx], sub_raw=",".join(idx))
+    if isinstance(n, P.Group):
+        return replace(n, body=_ix(n.body, idx, fresh))
+    if isinstance(n, P.Neg):
+        return replace(n, arg=_ix(n.arg, idx, fresh))
+    if isinstance(n, P.Transpose):
+        inner = shape(n.arg)
+        return _ix(n.arg, idx[::-1] if inner == MATRIX else idx, fresh)
+    if isinstance(n, P.Add):
+        return replace(n, terms=[_ix(t, idx, fresh) for t in n.terms])
+    if isinstance(n, P.Mul):
+        n = elementwise(n)
+    if isinstance(n, P.Mul) and n.hadamard:
+        return P.Mul([_ix(f, idx if shape(f) != SCALAR else (), fresh) for f in n.factors], n.pos)
+    if isinstance(n, P.Mul):
+        return _matmul(n, idx, fresh)
+    if isinstance(n, P.Div):
+        return replace(n, num=_ix(n.num, idx, fresh), den=_ix(n.den, (), fresh))
+    if isinstance(n, P.Call):
+        return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
+    if isinstance(n, P.Partial):
+        return replace(n, num=_ix(n.num, (), fresh), den=_ix(n.den, idx, fresh))
+    if isinstance(n, P.SumNode):
+        return replace(n, body=_ix(n.body, idx, fresh))
+    if isinstance(n, P.Pow):
+        if isinstance(n.base, P.Norm):
+            if not (isinstance(n.exp, P.Num) and n.exp.text == "2"):
+                raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
+            d = next(fresh)
+            return P.SumNode(d, None, None, P.Pow(P.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
+                             n.pos)
+        return replace(n, base=_ix(n.base, (), fresh), exp=_ix(n.exp, (), fresh))
+    if isinstance(n, P.Norm):
+        raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
+    return n
+
+
+def _matmul(n: P.Mul, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-untyped-def]
+    """X₁X₂…: neighbours share a summed index where a column meets a row (matrix·vector,
+    row·vector, matrix·matrix); a vector followed by a row is their outer product."""
+    result, mats = _product(n)
+    ends = dict(zip({MATRIX: "rc", VECTOR: "r", ROW: "c", SCALAR: ""}[result], idx))
+    rows: list[str | None] = []
+    cols: list[str | None] = []
+    for k, (_, s) in enumerate(mats):
+        rows.append(None if s == ROW else (ends["r"] if k == 0 else None))
+        cols.append(None if s == VECTOR else (ends.get("c") if k == len(mats) - 1 else None))
+    bound: list[str] = []
+    for k in range(len(mats) - 1):
+        if cols[k] is None and mats[k][1] != VECTOR:
+            d = next(fresh)
+            cols[k] = d
+            rows[k + 1] = d
+            bound.append(d)
+    if result in (ROW, MATRIX) and mats[-1][1] in (ROW, MATRIX):
+        cols[-1] = ends["c"]
+    # a vector followed by a row (outer product): the row takes the column index of the result
+    for k in range(len(mats) - 1):
+        if mats[k][1] == VECTOR and mats[k + 1][1] == ROW and cols[k + 1] is None:
+            cols[k + 1] = ends.get("c")
+    entries = {id(f): tuple(x for x in (rows[k], cols[k]) if x is not None) if s != ROW else (cols[k],)
+               for k, (f, s) in enumerate(mats)}
+    factors = [_ix(f, entries[id(f)], fresh) if id(f) in entries else _ix(f, (), fresh) for f in n.factors]
+    body: P.Node = P.Mul(factors, n.pos)
+    for d in reversed(bound):
+        body = P.SumNode(d, None, None, body, n.pos)
+    return body

@@ -1,0 +1,479 @@
+"""Published derivations, transcribed as their authors wrote them (tests/corpus/real/).
+
+Every relation derivator reports is listed in KEY with its true verdict, and the truth comes from
+an evaluator of our own, never from derivator: PyTorch autograd on a network of random weights,
+inputs and targets, at random sizes where the number of samples and every width differ
+(``_sizes``).  ``T(f)``: ``f(net)`` gives both sides as arrays over every free index; the relation
+holds when they agree at every entry, in two draws of sizes and values.  ``E(s)``: the relation
+uses something derivator does not read, and the error must say so (``s`` is in the reason).
+``S(s)``: not an identity (an update rule).
+
+The test asserts that every relation is judged or given an explained error, and that no verdict
+is wrong: a relation that holds is never refuted, one that fails is never proved.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import torch
+
+from derivator.document import Run, check_text
+
+REAL = Path(__file__).resolve().parent / "corpus" / "real"
+F64 = torch.float64
+DIRECTIVE = re.compile(r"<!--\s*derivator:.*?-->|^[ \t]*%[ \t]*derivator:.*$", re.M)
+
+
+# ---------------------------------------------------------------------------------------------
+# the evaluator: a network in PyTorch, partials by autograd
+
+
+def _smooth(x: torch.Tensor) -> torch.Tensor:
+    """A 'generic' activation: no special identity (σ′ is not a polynomial in σ)."""
+    return torch.tanh(x) + 0.1 * x + 0.05 * torch.sin(3 * x)
+
+
+ACTS = {"sigmoid": torch.sigmoid, "generic": _smooth}
+
+
+class Net:
+    """Layers 0 … D with the given widths, n samples; ``a[0]`` the inputs; the output layer is a
+    softmax under the cross-entropy loss."""
+
+    def __init__(self, widths: list[int], n: int, act: str = "sigmoid", loss: str = "mse",
+                 targets: str = "any", seed: int = 0) -> None:
+        g = torch.Generator().manual_seed(seed)
+        rnd = lambda *s: torch.randn(*s, dtype=F64, generator=g)  # noqa: E731
+        self.widths, self.n, self.D, self.f = widths, n, len(widths) - 1, ACTS[act]
+        self.W = [None] + [rnd(widths[p], widths[p - 1]).requires_grad_() for p in range(1, self.D + 1)]
+        self.b = [None] + [rnd(widths[p]).requires_grad_() for p in range(1, self.D + 1)]
+        self.y = torch.softmax(rnd(n, widths[-1]), 1) if targets == "distribution" else rnd(n, widths[-1])
+        self.a = [rnd(n, widths[0]).requires_grad_()]
+        self.z: list[torch.Tensor | None] = [None]
+        for p in range(1, self.D + 1):
+            z = self.a[p - 1] @ self.W[p].T + self.b[p]
+            self.z.append(z)
+            self.a.append(torch.softmax(z, 1) if (p == self.D and loss == "cross-entropy") else self.f(z))
+        out = self.a[-1]
+        self.Li = 0.5 * ((out - self.y) ** 2).sum(1) if loss == "mse" else -(self.y * torch.log(out)).sum(1)
+        self.L = self.Li.mean()
+
+    # ---- partials, per sample where the quantity has a sample
+    def grad(self, f: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return torch.autograd.grad(f, x, retain_graph=True)[0]
+
+    def dLi(self, x: torch.Tensor) -> torch.Tensor:
+        """∂L_i/∂x_i· for a quantity x of the samples (a, z): (n, width)."""
+        return self.grad(self.Li.sum(), x)
+
+    def dLi_param(self, x: torch.Tensor) -> torch.Tensor:
+        """∂L_i/∂x for a weight or bias x, per sample: (n, *x.shape)."""
+        return torch.stack([self.grad(self.Li[i], x) for i in range(self.n)])
+
+    def jac(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """∂out_{i m}/∂x_{i k} for quantities of one sample each: (n, m, k)."""
+        return torch.stack([self.grad(out[:, m].sum(), x) for m in range(out.shape[1])], 1)
+
+    def jac_param(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """∂out_{i m}/∂x for a weight or bias x: (n, m, *x.shape)."""
+        return torch.stack([torch.stack([self.grad(out[i, m], x) for m in range(out.shape[1])])
+                            for i in range(self.n)])
+
+    def fprime(self, z: torch.Tensor) -> torch.Tensor:
+        x = z.detach().clone().requires_grad_()
+        return torch.autograd.grad(self.f(x).sum(), x)[0]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The network a file's relations live in: depth, activation, loss, targets, one neuron per layer."""
+
+    depth: int = 4
+    act: str = "sigmoid"
+    loss: str = "mse"
+    targets: str = "any"
+    single: bool = False
+
+
+def _sizes(rng: random.Random, setup: Setup) -> tuple[int, list[int]]:
+    """n and the widths pairwise different (all widths 1 with one neuron per layer)."""
+    if setup.single:
+        return rng.randint(2, 5), [1] * (setup.depth + 1)
+    picks = rng.sample(range(2, 9), setup.depth + 2)
+    return picks[0], picks[1:]
+
+
+def holds(f: Callable[[Net], tuple[torch.Tensor, torch.Tensor]], setup: Setup) -> bool:
+    rng = random.Random(11)
+    for trial in range(2):
+        n, widths = _sizes(rng, setup)
+        net = Net(widths, n, setup.act, setup.loss, setup.targets, seed=trial)
+        lhs, rhs = (torch.as_tensor(x, dtype=F64) for x in f(net))
+        lhs, rhs = torch.broadcast_tensors(lhs, rhs)
+        if not torch.allclose(lhs, rhs, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# the key
+
+
+@dataclass(frozen=True)
+class T:
+    sides: Callable[[Net], tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass(frozen=True)
+class E:
+    reason: str
+
+
+@dataclass(frozen=True)
+class S:
+    reason: str
+
+
+def sig_p(N: Net, p: int) -> torch.Tensor:
+    return N.fprime(N.z[p])
+
+
+def outer(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Per sample: u_ij v_ik → (n, j, k)."""
+    return u[:, :, None] * v[:, None, :]
+
+
+# generic layer l = 2 of a network of depth 4 (so l-1 … l+1 and the output L = 4 exist)
+l, Lo = 2, 4
+GENERIC = Setup()
+x = torch.linspace(-3, 3, 13, dtype=F64)
+sx = torch.sigmoid(x)
+
+NIELSEN = {
+    15: T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l]))),
+    18: T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l]))),
+    # (26), (27): true of the mean, but the file later defines the bare C as one example's cost
+    # (28), and the directive that settles it stands below: the ambiguity is reported, not guessed
+    21: E("ambiguous"),
+    (24, 0): E("ambiguous"),
+    (24, 1): T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    (29, 0): T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    (29, 1): T(lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    32: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo))),
+    35: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo))),
+    37: T(lambda N: (N.dLi(N.a[Lo]), N.a[Lo] - N.y)),
+    39: T(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
+    42: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    45: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
+    48: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),
+    51: E("subscript"),  # a_{\rm in}: a name, not an index
+    55: T(lambda N: (N.dLi(N.z[Lo]), torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])))),
+    57: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2))),
+    61: T(lambda N: (N.dLi(N.z[l]), torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])))),
+    63: T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
+                     torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])))),
+    (65, 0): T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
+    (65, 1): T(lambda N: (N.a[l] @ N.W[l + 1].T + N.b[l + 1], torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1])),
+    67: T(lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])),
+    69: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+}
+
+# one neuron per layer; output L = depth 2, C_0 = (a - y)² = 2 L_0 (per sample: every sample i)
+ONE = Setup(depth=2, single=True)
+L1 = 2
+ONE_NEURON = {
+    14: T(lambda N: (2 * N.Li, ((N.a[L1] - N.y) ** 2).sum(1))),
+    16: T(lambda N: (N.z[L1], N.W[L1][0, 0] * N.a[L1 - 1] + N.b[L1][0])),
+    18: T(lambda N: (N.a[L1], torch.sigmoid(N.z[L1]))),
+    20: T(lambda N: (2 * N.dLi_param(N.W[L1])[:, 0, 0],
+                     N.jac_param(N.z[L1], N.W[L1])[:, 0, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0])),
+    22: T(lambda N: (2 * N.dLi(N.a[L1]), 2 * (N.a[L1] - N.y))),
+    24: T(lambda N: (N.jac(N.a[L1], N.z[L1])[:, 0, 0], sig_p(N, L1)[:, 0])),
+    26: T(lambda N: (N.jac_param(N.z[L1], N.W[L1])[:, 0, 0, 0], N.a[L1 - 1][:, 0])),
+    28: T(lambda N: (2 * N.dLi_param(N.W[L1])[:, 0, 0], N.a[L1 - 1][:, 0] * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0])),
+    30: T(lambda N: (2 * N.grad(N.L, N.W[L1]), 2 * N.dLi_param(N.W[L1]).mean(0))),
+    (32, 0): T(lambda N: (2 * N.dLi_param(N.b[L1])[:, 0],
+                          N.jac_param(N.z[L1], N.b[L1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0])),
+    (32, 1): T(lambda N: (N.jac_param(N.z[L1], N.b[L1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
+                          1 * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0])),
+    (34, 0): T(lambda N: (2 * N.dLi(N.a[L1 - 1])[:, 0],
+                          N.jac(N.z[L1], N.a[L1 - 1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0])),
+    (34, 1): T(lambda N: (N.jac(N.z[L1], N.a[L1 - 1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
+                          N.W[L1][0, 0] * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0])),
+}
+
+MANY = Setup(depth=2)
+MANY_NEURONS = {
+    9: T(lambda N: (2 * N.Li, ((N.a[L1] - N.y) ** 2).sum(1))),
+    11: T(lambda N: (N.a[L1], torch.sigmoid(N.z[L1]))),
+    13: T(lambda N: (2 * N.dLi_param(N.W[L1]),
+                     torch.einsum("ijjk,ij,ij->ijk", N.jac_param(N.z[L1], N.W[L1]), sig_p(N, L1),
+                                  2 * N.dLi(N.a[L1])))),
+    15: T(lambda N: (2 * N.dLi(N.a[L1 - 1]),
+                     torch.einsum("ijk,ij,ij->ik", N.jac(N.z[L1], N.a[L1 - 1]), sig_p(N, L1), 2 * N.dLi(N.a[L1])))),
+}
+
+# Bishop: i, j, k at layers L-2, L-1, L of a depth-3 network; a = pre-activation, z = activation
+BISHOP_NET = Setup(depth=3, act="generic", loss="cross-entropy", targets="distribution")
+K, J_, I_ = 3, 2, 1
+BISHOP = {
+    19: T(lambda N: (N.z[J_], N.a[I_] @ N.W[J_].T)),  # no bias in (5.48): false with biases
+    23: T(lambda N: (N.a[J_], _smooth(N.z[J_]))),
+    27: T(lambda N: (N.dLi_param(N.W[J_]), N.dLi(N.z[J_])[:, :, None] * torch.einsum(
+        "ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])))),
+    35: T(lambda N: (torch.einsum("ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])), N.a[I_][:, None, :].expand(
+        -1, N.widths[J_], -1))),
+    39: T(lambda N: (N.dLi_param(N.W[J_]), outer(N.dLi(N.z[J_]), N.a[I_]))),
+    43: T(lambda N: (N.dLi(N.z[K]), N.a[K] - N.y)),
+    47: T(lambda N: (N.dLi(N.z[J_]), torch.einsum("ik,ikj->ij", N.dLi(N.z[K]), N.jac(N.z[K], N.z[J_])))),
+    51: T(lambda N: (N.dLi(N.z[J_]), N.fprime(N.z[J_]) * (N.dLi(N.z[K]) @ N.W[K]))),
+}
+
+# UFLDL: W^{(l)} feeds layer l+1; n_l the output
+UF = Setup()
+UFLDL = {
+    15: T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
+    17: T(lambda N: (N.a[l + 1], torch.sigmoid(N.z[l + 1]))),
+    21: T(lambda N: (N.Li, 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
+    (25, 0): T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),
+    (25, 1): T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
+    33: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (37, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
+    (37, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
+    44: T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
+    48: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (52, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
+    (52, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
+    59: S("update rule"),
+    (61, 0): S("update rule"),
+    (61, 1): S("update rule"),
+}
+UFLDL_ZH = {
+    (10, 0): UFLDL[15], (10, 1): UFLDL[17], (17, 0): UFLDL[(25, 0)], (17, 1): UFLDL[(25, 1)], 23: UFLDL[33],
+    (27, 0): UFLDL[(37, 0)], (27, 1): UFLDL[(37, 1)], (34, 0): UFLDL[48], (34, 1): UFLDL[(52, 0)],
+}
+
+# Ng: absolute layers [1], [2] of a depth-3 network and the generic [l]; d… = ∂(one example's loss)/∂…
+NG = {
+    16: T(lambda N: (N.z[1], N.a[0] @ N.W[1].T + N.b[1])),
+    18: T(lambda N: (N.a[1], torch.sigmoid(N.z[1]))),
+    20: T(lambda N: (N.a[0], N.a[0])),
+    24: T(lambda N: (N.dLi_param(N.W[2]), outer(N.dLi(N.z[2]), N.a[1]))),
+    26: T(lambda N: (N.dLi_param(N.b[2]), N.dLi(N.z[2]))),
+    28: T(lambda N: (N.dLi(N.z[1]), (N.dLi(N.z[2]) @ N.W[2]) * sig_p(N, 1))),
+    30: T(lambda N: (N.dLi_param(N.W[1]), outer(N.dLi(N.z[1]), N.a[0]))),
+    34: T(lambda N: (N.z[l], N.a[l - 1] @ N.W[l].T + N.b[l])),
+    36: T(lambda N: (N.a[l], torch.sigmoid(N.z[l]))),
+    38: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
+    40: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),
+    42: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
+    44: T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
+    46: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+}
+
+SOFTMAX = Setup(depth=1, loss="cross-entropy", targets="distribution")
+CS231N = {
+    15: T(lambda N: (torch.sigmoid(x), 1 / (1 + torch.exp(-x)))),
+    (17, 0): T(lambda N: (sx * (1 - sx), torch.exp(-x) / (1 + torch.exp(-x)) ** 2)),
+    (17, 1): T(lambda N: (torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
+                          ((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))))),
+    (17, 2): T(lambda N: (((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
+                          (1 - sx) * sx)),
+    (19, 0): T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
+    (19, 1): E("class label used as an index"),
+    21: E("\\mathbb"),
+}
+
+
+def _cv_steps(N: Net) -> list[torch.Tensor]:
+    """The chain of the answer, ∂L/∂o_i = …, each member as an (n, width) array over i."""
+    p, y, o = N.a[1], N.y, N.z[1]
+    jac = N.jac(p, o)  # [s, k, i] = ∂p_k/∂o_i
+    logjac = N.jac(torch.log(p), o)
+    mask = 1 - torch.eye(p.shape[1], dtype=F64)  # k ≠ i
+    excl = lambda t: torch.einsum("sk,ki->si", t, mask)  # noqa: E731  Σ_{k≠i} t_k
+    return [N.dLi(o), -torch.einsum("sk,ski->si", y, logjac), -torch.einsum("sk,ski->si", y / p, jac),
+            -y * (1 - p) - excl(y / p * (-p)) * p,
+            -y * (1 - p) + excl(y) * p, -y + y * p + excl(y) * p, p * y.sum(1, keepdim=True) - y, p - y]
+
+
+CV = {
+    13: T(lambda N: (N.Li, -(N.y * torch.log(N.a[1])).sum(1))),
+    15: T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
+    17: E("environment cases"),
+    **{(19, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
+}
+
+FILES: dict[str, tuple[Setup, dict]] = {
+    "nielsen-ch2.md": (GENERIC, NIELSEN),
+    "3b1b-one-neuron.md": (ONE, ONE_NEURON),
+    "3b1b-many-neurons.md": (MANY, MANY_NEURONS),
+    "bishop-prml-5.3.tex": (BISHOP_NET, BISHOP),
+    "ufldl-backprop.md": (UF, UFLDL),
+    "ufldl-zh.md": (UF, UFLDL_ZH),
+    "ng-deep-learning.md": (Setup(depth=3), NG),
+    "cs231n.md": (SOFTMAX, CS231N),
+    "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
+}
+
+
+def _key(table: dict, line: int, step: int):  # type: ignore[no-untyped-def]
+    return table.get((line, step), table.get(line) if step == 0 else None)
+
+
+@pytest.fixture(scope="module")
+def truths() -> dict[tuple[str, int, int], bool]:
+    """The evaluator's verdict on every T entry (computed once)."""
+    out = {}
+    for name, (setup, table) in FILES.items():
+        for k, v in table.items():
+            if isinstance(v, T):
+                line, step = k if isinstance(k, tuple) else (k, 0)
+                out[(name, line, step)] = holds(v.sides, setup)
+    return out
+
+
+def _check(name: str, text: str):  # type: ignore[no-untyped-def]
+    return check_text(name, text, Run(timeout=20.0))
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, list]:
+    return {name: _check(name, (REAL / name).read_text(encoding="utf-8")) for name in FILES}
+
+
+def test_every_file_has_a_key_and_names_its_source() -> None:
+    assert sorted(p.name for p in REAL.iterdir()) == sorted(FILES)
+    assert len(FILES) >= 8
+    for name in FILES:
+        head = (REAL / name).read_text(encoding="utf-8")[:1500]
+        assert "Source" in head or "来源" in head, name
+        assert re.search(r"https?://", head), name
+
+
+def test_the_evaluator_can_tell_true_from_false() -> None:
+    """A check that can fail: a dropped σ′ and a missing ½ are false, their correct forms true."""
+    assert holds(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo)), GENERIC)
+    assert not holds(lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y), GENERIC)
+    assert not holds(lambda N: (N.Li, ((N.a[Lo] - N.y) ** 2).sum(1)), GENERIC)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_relation_is_judged_rightly_or_explained(results, truths, name: str) -> None:
+    setup, table = FILES[name]
+    got = {(r.line, r.step): r for r in results[name]}
+    listed = {(k if isinstance(k, tuple) else (k, 0)) for k in table}
+    assert set(got) == listed, f"reported {sorted(set(got) - listed)}, not reported {sorted(listed - set(got))}"
+    for (line, step), r in sorted(got.items()):
+        want = _key(table, line, step)
+        where = f"{name}:{line}.{step} {r.relation[:90]}"
+        if isinstance(want, E):
+            assert r.verdict == "error" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+        elif isinstance(want, S):
+            assert r.verdict == "skipped" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+        else:
+            true = truths[(name, line, step)]
+            assert r.verdict == ("proved" if true else "refuted"), f"{where}: true={true}, {r.verdict} {r.reason}"
+
+
+def judged(results: list, name: str, truths: dict) -> tuple[int, int]:
+    """(relations judged rightly, wrong verdicts) of one file's results against the key."""
+    setup, table = FILES[name]
+    right = wrong = 0
+    for r in results:
+        want = _key(table, r.line, r.step)
+        if isinstance(want, S):
+            right += r.verdict == "skipped"
+        elif isinstance(want, T):
+            true = truths[(name, r.line, r.step)]
+            if r.verdict in ("proved", "refuted"):
+                right += r.verdict == ("proved" if true else "refuted")
+                wrong += r.verdict != ("proved" if true else "refuted")
+    return right, wrong
+
+
+def test_most_relations_are_judged_with_at_most_one_directive_line(results, truths) -> None:
+    """The issue's goal: ≥ 80 % of the relations judged with at most one directive line per file."""
+    total = sum(len(results[n]) for n in FILES)
+    right = sum(judged(results[n], n, truths)[0] for n in FILES)
+    for name in FILES:
+        assert len(DIRECTIVE.findall((REAL / name).read_text(encoding="utf-8"))) <= 1, name
+    assert right >= 0.8 * total, (right, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# mutations of the authors' vector forms: never proved when false, never refuted when true
+
+NIELSEN_HEAD = "<!-- derivator: cost-is=sample -->\n\n"
+MUTANTS = [
+    (r"\delta^L = (a^L-y) \odot \sigma'(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
+    (r"\delta^L = (y-a^L) \odot \sigma'(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.y - N.a[Lo]) * sig_p(N, Lo))),
+    (r"\delta^L = (a^L-y) \odot \sigma(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * torch.sigmoid(N.z[Lo]))),
+    (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^{l+1})", None),  # shapes: widths of l and l+1
+    (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+     lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (r"\delta^l = (w^{l} \delta^{l-1}) \odot \sigma'(z^l)", None),  # w^l is n_l × n_{l-1}, δ^{l-1} has n_{l-1}
+    (r"\nabla_a C = (y - a^L)", lambda N: (N.dLi(N.a[Lo]), N.y - N.a[Lo])),
+    (r"C = \frac{1}{2} \|y-a^L\|^2", lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    # (a lone C = ‖y - a^L‖² would be the document's definition of its cost, without ½: not a mutant)
+    (r"\nabla_a C = 2 (a^L - y)", lambda N: (N.dLi(N.a[Lo]), 2 * (N.a[Lo] - N.y))),
+    (r"\frac{\partial C}{\partial b^l_j} = \delta^{l+1}_j", None),  # j in two layers of different widths
+    (r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j \delta^l_k", None),
+]
+
+
+@pytest.mark.parametrize("k", range(len(MUTANTS)))
+def test_vector_forms_and_their_mutants(k: int) -> None:
+    formula, sides = MUTANTS[k]
+    (r,) = _check("mutant.md", NIELSEN_HEAD + f"$${formula}$$\n")
+    if sides is None:  # not a relation of one meaning at sizes where the widths differ
+        assert r.verdict in ("error", "refuted"), (formula, r.verdict, r.reason)
+        return
+    true = holds(sides, GENERIC)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# any letters, any tag style, either weight order: the reading only renames (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TWO = Setup(depth=2)
+RENAMED = [
+    (r"\frac{\partial L_i}{\partial {z}_j^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0})",
+     lambda N: (N.dLi(N.z[2]), (N.a[2] - N.y) * sig_p(N, 2))),
+    (r"\frac{\partial L_i}{\partial {a}_k^{T1}} = \sum_j ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {w}_{jk}^{T0}",
+     lambda N: (N.dLi(N.a[1]), ((N.a[2] - N.y) * sig_p(N, 2)) @ N.W[2])),
+    (r"{a}_j^{T0} = \sigma({z}_j^{T0})", lambda N: (N.a[2], torch.sigmoid(N.z[2]))),
+    (r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) {a}_k^{T1}",
+     lambda N: (N.dLi_param(N.W[2]), outer(N.a[2] - N.y, N.a[1]))),
+    (r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {a}_k^{T1}",
+     lambda N: (N.dLi_param(N.W[2]), outer((N.a[2] - N.y) * sig_p(N, 2), N.a[1]))),
+]
+TAGS = {"parenthesised": ("(L)", "(L-1)"), "superscript": ("L", "L-1")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(k=st.integers(0, len(RENAMED) - 1), letters=st.permutations("ghopqruvx"),
+       tags=st.sampled_from(sorted(TAGS)), from_to=st.booleans())
+def test_renamed_letters_tags_and_weight_order_keep_the_verdict(k: int, letters: list[str], tags: str,
+                                                               from_to: bool) -> None:
+    formula, sides = RENAMED[k]
+    A, Z, Y, W = letters[:4]
+    t0, t1 = TAGS[tags]
+    text = formula.replace("{a}", A).replace("{z}", Z).replace("{y}", Y).replace("{w}", W)
+    text = text.replace("T0", t0).replace("T1", t1)
+    if from_to:
+        text = text.replace(f"{W}_{{jk}}", f"{W}_{{kj}}")
+    directive = (f"<!-- derivator: letters=activation:{A},preactivation:{Z},target:{Y},weight:{W} "
+                 f"weights={'from-to' if from_to else 'to-from'} -->\n\n")
+    (r,) = _check("renamed.md", directive + f"$${text}$$\n")
+    assert r.verdict == ("proved" if holds(sides, TWO) else "refuted"), (text, r.verdict, r.reason)
