@@ -258,8 +258,10 @@ def _verdicts(out: str) -> list[tuple[str, int, int, str]]:
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
 def test_crlf_and_cr_copies_of_the_corpus_give_the_same_verdicts(tmp_path: Path, newline: str) -> None:
-    for f in CORPUS.iterdir():
-        (tmp_path / f.name).write_bytes(f.read_bytes().replace(b"\n", newline.encode()))
+    for f in CORPUS.rglob("*"):  # the corpus and its sub-folders (real/)
+        if f.is_file():
+            (tmp_path / f.relative_to(CORPUS)).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / f.relative_to(CORPUS)).write_bytes(f.read_bytes().replace(b"\n", newline.encode()))
     lf, other = check("--format", "json", str(CORPUS)), check("--format", "json", str(tmp_path))
     assert lf.returncode == other.returncode == 1
     assert _verdicts(other.stdout) == _verdicts(lf.stdout)

@@ -1176,10 +1176,23 @@ class Parser:
             raise ReadError("a sum cannot stand here", t.pos)
         raise ReadError(f"unknown macro \\{name}", t.pos)
 
+    def skip_environment(self) -> None:
+        """Move past the \\end that closes the environment just opened (nested ones included)."""
+        level = 1
+        while not self.at("end") and level:
+            if self.at("cmd", "begin"):
+                level += 1
+            elif self.at("cmd", "end"):
+                level -= 1
+            self.k += 1
+        if not level and self.at("ch", "{"):
+            self.group_word()
+
     def environment(self) -> Node:
         p = self.eat("cmd", "begin").pos
         env = self.group_word()
         if env not in MATRIX_ENVS:
+            self.skip_environment()  # one error for the whole environment: its rows are not relations
             raise ReadError(f"environment {env} is not part of the notation" +
                             (": write each case as a relation of its own" if env == "cases" else ""), p)
         if env == "array" and self.at("ch", "{"):
