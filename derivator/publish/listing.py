@@ -14,8 +14,9 @@ import ast
 from ..codegen import CodegenError, module_source
 from ..engine import Network
 
-#: top-level functions of the module that a reader of the algorithm does not need
-_LEFT_OUT = {"_check", "_explain", "forward", "loss"}
+#: top-level functions of the module that a reader of the algorithm does not need (checks,
+#: conveniences around the three that compute: the forward pass, one function per layer, gradients)
+_LEFT_OUT = {"_check", "_explain", "forward", "loss", "loss_and_gradients", "init_params", "save_params", "load_params"}
 
 
 def widths_for(back: int) -> tuple[int, ...]:
