@@ -14,7 +14,6 @@ is wrong: a relation that holds is never refuted, one that fails is never proved
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from dataclasses import dataclass

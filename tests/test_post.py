@@ -95,7 +95,7 @@ def test_html_post_escapes_math_and_links_references(tmp_path: Path) -> None:
 def test_bad_templates_fail_with_file_and_line(tmp_path: Path, line2: str, message: str) -> None:
     code, out, md = render(tmp_path, "bad.md.j2", "A first line.\n" + line2 + "\n")
     assert code == 1
-    assert f"bad.md.j2:2: " in out and message in out, out
+    assert "bad.md.j2:2: " in out and message in out, out
     assert "Traceback" not in out and not md.exists()
 
 

@@ -239,7 +239,7 @@ def from_index(net: Network, expr: sp.Expr, rows: sp.Symbol, cols: sp.Symbol | N
 
     The expression is first tidied (grouped and factored: (a − y) stays one factor, which becomes
     A − Y); each term is then translated by eliminating its indices."""
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)  # never parse a string
     want = (rows,) if cols is None else (rows, cols)
     if expr == 0:
         return Zero()

@@ -308,7 +308,7 @@ class _NotationPrinter:
 
     # ---- entry ----------------------------------------------------------------------------
     def doprint(self, expr: Any) -> str:  # type: ignore[override]
-        e = sp.sympify(expr)
+        e = sp.sympify(expr, strict=True)  # numbers and SymPy objects only: never parse a string
         return super().doprint(_hoist(_rename_dummies(e)))  # type: ignore[misc]
 
     # ---- brackets -------------------------------------------------------------------------
