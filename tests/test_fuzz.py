@@ -234,6 +234,9 @@ FOUND = [
     r"$$\nabla W^{(l)} = \frac{1}{n} (\Delta^{(l)})^\top A^{(l-1)} \quad \nabla B^{(l)} = \frac{1}{n} \sum_i \Delta^{(l)}$$" + "\n",
     # ZeroDivisionError (mpmath, via proof._holds_single): a plain fraction over b_j
     r"$$\frac{ L}{ b_j^{(L)}} = \frac{1}{n} \sum_{i=0}^{n-1} (a_{ij}^{(L)} - y_{ij})\, \sigma'(z_{ij}^{(L)})$$" + "\n",
+    # an error in the expression a continuation block continues was placed at the previous block's
+    # column, beyond the end of this block's line
+    "Text.\n\n$$a_{ij}^{(L)} + Q_{ij} = b$$\n$$= c$$\n",
 ]
 
 

@@ -435,7 +435,9 @@ def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
 
 
 def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int, int]:
-    return src.position(block.offset + pos)
+    """Line and column of a position in the block; a position in the expression a continuation
+    block continues (pos < 0: it stands in the previous block) is the block's own start."""
+    return src.position(block.offset + max(pos, 0))
 
 
 def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings: I.Settings, run: Run,

@@ -1404,4 +1404,10 @@ def lead(previous: str, text: str, reading: Reading = DEFAULT_READING, before: L
     if not chains:
         return None
     last = chains[-1]
-    return Lead(last.exprs[-1], previous[last.starts[-1]:last.ends[-1]].strip()) if last.starts[-1] >= 0 else None
+    if last.starts[-1] < 0:
+        return None
+    node = last.exprs[-1]
+    for n in walk(node):  # its positions are the previous block's: point at this block's start instead
+        if hasattr(n, "pos"):
+            n.pos = -1
+    return Lead(node, previous[last.starts[-1]:last.ends[-1]].strip())
