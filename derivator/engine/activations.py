@@ -69,6 +69,10 @@ def _relu_exact() -> tuple[Numeric, Numeric]:
     return (lambda x: x if x > 0 else Fraction(0) * x, lambda x: Fraction(1) if x > 0 else Fraction(0))
 
 
+#: how the numeric stages evaluate σ when it is unknown (printed with counterexamples)
+GENERIC_NUMERIC = "σ(x) = sin x + x²/5, σ′(x) = cos x + 2x/5"
+
+
 def _generic_mp() -> tuple[Numeric, Numeric]:
     # An arbitrary smooth function with its true derivative: if a relation fails for this σ it is
     # refuted for "σ unknown"; agreement is never taken as a proof for the generic activation.
