@@ -13,7 +13,7 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import Activation, Kind, Loss, Targets, parse_widths, usage_error, valid_timeout
+from .options import Activation, Kind, Loss, Targets, TextbookLoss, parse_widths, usage_error, valid_timeout
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -63,7 +63,7 @@ def formulas(
                               "recurrence) or an absolute layer number (0 is the input)."),
     activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of the network."),
     loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
-                              "with a softmax output layer."),
+                              "with a softmax output layer; binary-cross-entropy: with sigmoid outputs."),
     network: Kind = typer.Option(Kind.general, help="general: many neurons per layer; single: one per layer."),
     form: Form = typer.Option(Form.index, help="Index notation, matrix form, or both."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."),
@@ -148,7 +148,7 @@ def _latex(rows: list, title: str) -> str:
 @app.command()
 def verify(
     activation: Optional[list[Activation]] = typer.Option(None, help="Only these activations (repeatable)."),
-    loss: Optional[list[Loss]] = typer.Option(None, help="Only these losses (repeatable)."),
+    loss: Optional[list[TextbookLoss]] = typer.Option(None, help="Only these losses (repeatable)."),
     network: Kind = typer.Option(Kind.general, help="general or single."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text or json (latex is not offered)."),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),

@@ -14,7 +14,8 @@ from typing import Optional
 import typer
 
 from ..engine import DEFAULT_LETTERS, NotationError, parse_letters
-from .options import Activation, Kind, Loss, usage_error
+from .options import Activation, Kind, usage_error
+from .options import TextbookLoss as Loss
 
 
 class Lang(str, Enum):

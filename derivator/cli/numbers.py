@@ -13,13 +13,9 @@ from typing import Any, Optional
 
 import typer
 
-from ..engine import losses as _losses
-from .options import Activation, parse_widths, usage_error
+from .options import Activation, Loss, parse_widths, usage_error
 
 #: the losses with NumPy code: the shared ones and the binary cross-entropy (one sigmoid output)
-Loss = Enum("Loss", {k.replace("-", "_"): k for k in (*_losses.LOSSES, *_losses.EXTRA_LOSSES)  # type: ignore[misc]
-                     if k != "upstream"}, type=str)
-
 
 def bounded_widths(text: str) -> tuple[int, ...]:
     """``parse_widths`` plus the bounds of ``codegen.check_size`` (depth, each width, the number of

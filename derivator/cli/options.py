@@ -11,11 +11,13 @@ from enum import Enum
 
 import typer
 
-from ..engine import ACTIVATIONS, LOSSES, NETWORK_KINDS, TARGETS
+from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
 
 Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
-Loss = Enum("Loss", {name.replace("-", "_"): name for name in LOSSES if name != "upstream"},  # type: ignore[misc]
-            type=str)
+Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
+#: the losses of the shipped textbook (verify) and of the articles
+TextbookLoss = Enum("TextbookLoss", {name.replace("-", "_"): name for name in losses.TEXTBOOK},  # type: ignore[misc]
+                    type=str)
 Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
 Targets = Enum("Targets", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
 

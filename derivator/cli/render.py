@@ -11,7 +11,8 @@ from typing import Optional
 
 import typer
 
-from .options import Activation, Kind, Loss, usage_error
+from .options import Activation, Kind, usage_error
+from .options import TextbookLoss as Loss
 
 
 def render(

@@ -46,7 +46,7 @@ EMITTED = ("delta", "w", "b")
 PROOF_MODES = ("network", "rules", "none")
 #: activations with numbers (the generic σ is a symbol only)
 NUMERIC_ACTIVATIONS = tuple(a for a in ACTIVATIONS if a != "generic")
-NUMERIC_LOSSES = tuple(k for k in (*losses.LOSSES, *losses.EXTRA_LOSSES) if k != "upstream")
+NUMERIC_LOSSES = losses.OFFERED
 
 
 class CodegenError(ValueError):

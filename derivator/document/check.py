@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator
 
 import sympy as sp
 
-from ..engine import ACTIVATIONS, LOSSES, TARGETS, NotationError, Partial, proof, render
+from ..engine import ACTIVATIONS, TARGETS, NotationError, Partial, losses, proof, render
 from . import blocks as B
 from . import conventions as CV
 from . import interpret as I
@@ -32,7 +32,7 @@ from .inference import infer
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
-    "loss": tuple(k for k in LOSSES if k != "upstream"),
+    "loss": losses.OFFERED,
     "network": ("general", "single"),
     "targets": TARGETS,
     "skip": ("next", "on", "off"),

@@ -18,7 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 from . import algebra
-from .activations import ActivationFunction
+from .activations import ACTIVATIONS, ActivationFunction
 from .losses import UpstreamPrime
 from .network import Network, Stop
 from .notation import NotationError, split_name
@@ -288,9 +288,32 @@ def rules(activation: str, loss: str, network: str = "general") -> Rules:
     d = _upstream_to_delta(g, truth(g, g.Li[i], g.z(mid)[i, k]))
     net = Network(activation=activation, loss=loss, network=network, depth=1)
     L = net.D
-    out_delta = truth(net, net.Li[i], net.z(L)[i, net.letter(L)])
+    out_delta = output_closed_form(net, truth(net, net.Li[i], net.z(L)[i, net.letter(L)]))
     out_a = truth(net, net.Li[i], net.a(L)[i, net.letter(L)])
     return Rules(g, w, b, a, d, out_delta, out_a)
+
+
+def output_closed_form(net: Network, e: sp.Expr) -> sp.Expr:
+    """A loss defined for one output activation only (the binary cross-entropy: sigmoid outputs)
+    has a closed δ^(L): σ′(z^(L)) is written in a^(L) (σ′ = σ(1 − σ), and a^(L) = σ(z^(L)) by the
+    definition of the output layer) and the fraction cancelled, so that δ^(L) = a^(L) − y.  The
+    cancellation divides by a^(L) and 1 − a^(L), which lie in (0, 1) for a sigmoid output: exact
+    for every input (docs/soundness.md).  Other losses keep σ′(z^(L)) as the article writes it."""
+    needs = net.loss_spec.activation
+    if needs is None or net.softmax_output:
+        return e
+    act = ACTIVATIONS[needs]
+    z = net.z(net.D)
+    if act.prime_in_a is None:
+        return e
+    in_a = act.prime_in_a
+
+    def closed(f: sp.Expr) -> sp.Expr:
+        return in_a(net.a(net.D)[f.args[0].indices])
+
+    e = e.replace(lambda f: isinstance(f, act.prime) and isinstance(f.args[0], sp.Indexed) and f.args[0].base == z,
+                  closed)
+    return algebra.normal_expr(sp.cancel(e))
 
 
 def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:

@@ -134,8 +134,8 @@ def random_instance(net: Network, rng: random.Random, field: Field = MP, denomin
         weights = [[rng.randint(1, denominator) for _ in range(widths[-1])] for _ in range(n)]
         v["y"] = {(s, x): field.num(sp.Rational(weights[s][x], sum(weights[s])))
                   for s in range(n) for x in range(widths[-1])}
-    elif net.loss == "cross-entropy":
-        # targets of a classifier: non-negative, each sample's summing to 1 is *not* assumed
+    elif net.loss in ("cross-entropy", "binary-cross-entropy"):
+        # targets of a classifier in [0, 1]; under the cross-entropy, summing to 1 is *not* assumed
         v["y"] = {(s, x): field.num(sp.Rational(rng.randint(0, denominator), denominator))
                   for s in range(n) for x in range(widths[-1])}
     else:
@@ -181,6 +181,9 @@ def forward(inst: Instance) -> None:
                 acc = acc + _psi(inst, v[str(net.z(top).label)][(s, x)], x, False)
             elif net.loss == "cross-entropy":
                 acc = acc - v["y"][(s, x)] * f.log(v[str(net.a(top).label)][(s, x)])
+            elif net.loss == "binary-cross-entropy":
+                y, a = v["y"][(s, x)], v[str(net.a(top).label)][(s, x)]
+                acc = acc - (y * f.log(a) + (1 - y) * f.log(1 - a))
             else:
                 d = v[str(net.a(top).label)][(s, x)] - v["y"][(s, x)]
                 acc = acc + d * d / 2

@@ -41,7 +41,8 @@ class Loss:
     #: the part of L_i from one output neuron: f(a_ij, y_ij)
     term: Callable[[sp.Expr, sp.Expr], sp.Expr] | None
     description: str
-    #: the only activation σ the loss is defined for (its a must lie in (0, 1)), or None for any
+    #: the only activation σ of the output layer the loss is defined for (its a must lie in (0, 1)),
+    #: or None for any
     activation: str | None = None
 
 
@@ -51,28 +52,25 @@ LOSSES: dict[str, Loss] = {
         "cross-entropy", True, lambda a, y: -y * sp.log(a),
         "softmax output a_ij = e^(z_ij)/Σ_p e^(z_ip), L_i = −Σ_j y_ij ln a_ij, L = (1/n) Σ_i L_i",
     ),
-    # the top of a generic fragment: see Upstream
-    "upstream": Loss("upstream", False, None, "L_i = Σ_j Ψ(z_ij^(l+1)): any layers above"),
-}
-
-
-#: Losses the engine derives and proves, but which the shipped textbook, the articles and the exact
-#: evaluator (``evaluate.forward``) do not cover yet: kept out of LOSSES, which those iterate.
-#: The binary cross-entropy is the two-class loss for ONE sigmoid output neuron (where a softmax
-#: of one neuron is the constant 1 and teaches nothing).
-EXTRA_LOSSES: dict[str, Loss] = {
+    # the two-class loss of sigmoid output neurons (where a softmax of one neuron is the constant 1)
     "binary-cross-entropy": Loss(
         "binary-cross-entropy", False, lambda a, y: -(y * sp.log(a) + (1 - y) * sp.log(1 - a)),
         "sigmoid output a_ij = σ(z_ij), L_i = −Σ_j (y_ij ln a_ij + (1 − y_ij) ln(1 − a_ij)), L = (1/n) Σ_i L_i",
         activation="sigmoid",
     ),
+    # the top of a generic fragment: see Upstream
+    "upstream": Loss("upstream", False, None, "L_i = Σ_j Ψ(z_ij^(l+1)): any layers above"),
 }
+
+#: the losses a user may choose (the upstream Ψ is internal)
+OFFERED: tuple[str, ...] = tuple(k for k in LOSSES if k != "upstream")
+#: the losses the shipped textbook, ``derivator verify`` and the articles are written for
+TEXTBOOK: tuple[str, ...] = ("mse", "cross-entropy")
 
 
 def get(name: str) -> Loss:
     """The loss called ``name`` (the upstream Ψ is internal and not offered)."""
-    loss = LOSSES.get(name) or EXTRA_LOSSES.get(name)
+    loss = LOSSES.get(name)
     if loss is None or name == "upstream":
-        offered = [k for k in (*LOSSES, *EXTRA_LOSSES) if k != "upstream"]
-        raise ValueError(f"unknown loss {name!r}: choose {', '.join(offered)}")
+        raise ValueError(f"unknown loss {name!r}: choose {', '.join(OFFERED)}")
     return loss

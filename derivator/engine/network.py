@@ -103,7 +103,7 @@ class Network:
 
     @property
     def loss_spec(self) -> losses.Loss:
-        return losses.LOSSES.get(self.loss) or losses.EXTRA_LOSSES[self.loss]
+        return losses.LOSSES[self.loss]
 
     def tag(self, p: int) -> Tag:
         return self.top.shift(p - self.D)

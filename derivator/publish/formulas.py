@@ -149,7 +149,12 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
             # proved there (it covers the single-neuron case)
             mnet = net if not single else Network(depth=net.D, activation=net.activation, loss=net.loss)
             rows, cols = _free(mnet, q, p)
-            m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
+            try:
+                m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
+            except ValueError:
+                if q == "a" and p == net.D:  # 1/(1 − a) of the binary cross-entropy: no ones matrix
+                    continue
+                raise
             back = matrix.to_index(mnet, m, rows, cols)
             out.append(Formula(q, tag, "matrix", _lhs(mnet, q, p), m,
                                proof.prove(_lhs(mnet, q, p), back, mnet, timeout=timeout)))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..engine import ACTIVATIONS, LOSSES, proof
+from ..engine import ACTIVATIONS, losses, proof
 from . import textbook
 
 ALL_ACTIVATIONS = tuple(ACTIVATIONS)
-ALL_LOSSES = tuple(k for k in LOSSES if k != "upstream")
+ALL_LOSSES = losses.TEXTBOOK
 
 
 @dataclass
