@@ -13,7 +13,8 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import Activation, Kind, Loss, Targets, TextbookLoss, parse_widths, usage_error, valid_timeout
+from .options import (OUTPUT_ACTIVATION_HELP, Activation, Kind, Loss, OutputActivation, Targets, TextbookLoss, parse_widths,
+                      usage_error, valid_timeout)
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -64,6 +65,7 @@ def formulas(
     activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of the network."),
     loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
                               "with a softmax output layer; binary-cross-entropy: with sigmoid outputs."),
+    output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
     network: Kind = typer.Option(Kind.general, help="general: many neurons per layer; single: one per layer."),
     form: Form = typer.Option(Form.index, help="Index notation, matrix form, or both."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."),
@@ -79,7 +81,8 @@ def formulas(
     valid_timeout(timeout)
     ws = parse_widths(widths, most=MAX_WIDTH) if widths is not None else None
     try:
-        net = Network(depth=depth, widths=ws, activation=activation.value, loss=loss.value, network=network.value)
+        net = Network(depth=depth, widths=ws, activation=activation.value, loss=loss.value, network=network.value,
+                      output_activation=output_activation.value if output_activation else None)
         t0 = time.perf_counter()
         rows = net.formulas(layer, form=form.value, timeout=timeout)
     except (NotationError, ValueError) as e:
@@ -203,6 +206,8 @@ def check(
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
     activation: Activation = typer.Option(Activation.sigmoid, help="Default activation (a directive may change it)."),
     loss: Loss = typer.Option(Loss.mse, help="Default loss (a directive may change it)."),
+    output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP + " A directive "
+                                                                 "output-activation=… may change it."),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
     targets: Targets = typer.Option(Targets.any, help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
                                     "y ≥ 0); one-hot. A directive may change it."),
@@ -231,7 +236,8 @@ def check(
 
     valid_timeout(timeout)
     names = [_DASHED.get(f, f) for f in files]
-    run = C.Run(I.Settings(activation.value, loss.value, network.value, targets.value), timeout,
+    run = C.Run(I.Settings(activation.value, loss.value, network.value, targets.value,
+                           output_activation=output_activation.value if output_activation else None), timeout,
                 jobs=jobs or cores(), memory=memory << 20)
 
     def stop(signum: int, frame: object) -> None:

@@ -14,6 +14,11 @@ import typer
 from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
 
 Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
+#: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
+OutputActivation = Enum("OutputActivation", {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},  # type: ignore[misc]
+                        type=str)
+OUTPUT_ACTIVATION_HELP = ("The activation of the output layer when it differs from --activation (e.g. identity "
+                          "outputs under tanh hidden units); default: the same.")
 Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
 #: the losses of the shipped textbook (verify) and of the articles
 TextbookLoss = Enum("TextbookLoss", {name.replace("-", "_"): name for name in losses.TEXTBOOK},  # type: ignore[misc]

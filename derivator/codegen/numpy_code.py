@@ -96,6 +96,9 @@ def check_size(widths: Sequence[int]) -> None:
 
 def check_network(net: Network) -> None:
     """Raise CodegenError unless ``net`` has numbers: concrete widths, a numeric σ, a real loss."""
+    if net.output_activation is not None:
+        raise CodegenError(f"code is generated for one activation in every layer: an output activation "
+                           f"{net.output_activation} under {net.activation} hidden layers is not supported")
     check_kind(net.activation, net.loss)
     if net.widths is None:
         raise CodegenError("give concrete widths (input first, e.g. 784,128,10): the code checks shapes")

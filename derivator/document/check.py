@@ -32,6 +32,7 @@ from .inference import infer
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
+    "output-activation": (*ACTIVATIONS, "softmax"),
     "loss": losses.OFFERED,
     "network": ("general", "single"),
     "targets": TARGETS,
@@ -309,7 +310,8 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             run.explanations += [f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS]
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
                                   d.get("network", settings.network), d.get("targets", settings.targets),
-                                  CV.merge(inferred, stated, stated_keys))
+                                  CV.merge(inferred, stated, stated_keys),
+                                  d.get("output-activation", settings.output_activation))
             skip = d.get("skip")
             if skip == "next":
                 skip_next = True

@@ -53,6 +53,8 @@ class Settings:
     targets: str = "any"
     #: the document's letters and layouts (other authors' conventions): read before interpreting
     conventions: Conventions = Conventions()
+    #: σ of the output layer when it differs from ``activation`` (None: the same)
+    output_activation: str | None = None
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
@@ -69,9 +71,9 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
         return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("", depth))
     if family == "output":  # absolute tags, the highest of them the output layer
         return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
-                       targets=settings.targets, top=Tag("", depth))
+                       targets=settings.targets, top=Tag("", depth), output_activation=settings.output_activation)
     return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
-                   targets=settings.targets)
+                   targets=settings.targets, output_activation=settings.output_activation)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from functools import lru_cache
 import sympy as sp
 
 from . import algebra
-from .activations import ACTIVATIONS, ActivationFunction
+from .activations import ActivationFunction
 from .losses import UpstreamPrime
 from .network import Network, Stop
 from .notation import NotationError, split_name
@@ -159,8 +159,9 @@ def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
         return _fold_mul(net, e)
     if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
         ref = classify(net, e.args[0])
-        if ref is not None and ref.quantity == "z" and not (net.softmax_output and ref.layer == net.D):
-            return net.a(ref.layer)[ref.indices]  # type: ignore[index]
+        act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
+        if act is not None and e.activation == act.name:  # a^(p) = σ_p(z^(p)), σ_p the activation of layer p
+            return net.a(ref.layer)[ref.indices]  # type: ignore[index, union-attr]
     return e
 
 
@@ -277,8 +278,10 @@ def _upstream_to_delta(g: Network, e: sp.Expr) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
-def rules(activation: str, loss: str, network: str = "general") -> Rules:
-    """Derive the per-layer rules with ``sympy.diff`` (cached: once per activation and loss)."""
+def rules(activation: str, loss: str, network: str = "general", output_activation: str | None = None) -> Rules:
+    """Derive the per-layer rules with ``sympy.diff`` (cached: once per activation and loss).  The
+    hidden rules are the fragment's (its layers have the hidden σ); only δ^(L) and ∂L_i/∂a^(L)
+    see the output layer's activation."""
     g = Network.generic(activation)
     top, mid = g.D, g.D - 1
     i, j, k = g.i, g.letter(top), g.letter(mid)
@@ -286,7 +289,7 @@ def rules(activation: str, loss: str, network: str = "general") -> Rules:
     b = _upstream_to_delta(g, truth(g, g.L, g.b(top)[j]))
     a = _upstream_to_delta(g, truth(g, g.Li[i], g.a(mid)[i, k]))
     d = _upstream_to_delta(g, truth(g, g.Li[i], g.z(mid)[i, k]))
-    net = Network(activation=activation, loss=loss, network=network, depth=1)
+    net = Network(activation=activation, loss=loss, network=network, depth=1, output_activation=output_activation)
     L = net.D
     out_delta = output_closed_form(net, truth(net, net.Li[i], net.z(L)[i, net.letter(L)]))
     out_a = truth(net, net.Li[i], net.a(L)[i, net.letter(L)])
@@ -294,26 +297,27 @@ def rules(activation: str, loss: str, network: str = "general") -> Rules:
 
 
 def output_closed_form(net: Network, e: sp.Expr) -> sp.Expr:
-    """A loss defined for one output activation only (the binary cross-entropy: sigmoid outputs)
-    has a closed δ^(L): σ′(z^(L)) is written in a^(L) (σ′ = σ(1 − σ), and a^(L) = σ(z^(L)) by the
-    definition of the output layer) and the fraction cancelled, so that δ^(L) = a^(L) − y.  The
-    cancellation divides by a^(L) and 1 − a^(L), which lie in (0, 1) for a sigmoid output: exact
-    for every input (docs/soundness.md).  Other losses keep σ′(z^(L)) as the article writes it."""
-    needs = net.loss_spec.activation
-    if needs is None or net.softmax_output:
+    """δ^(L) as the output layer's definitions make it simplest.
+
+    Under an output activation of its own (``output_activation``) or a loss defined for one
+    output activation only (the binary cross-entropy: sigmoid outputs), σ′(z^(L)) is written in
+    a^(L) where σ′ is a polynomial in σ (identity: 1, sigmoid: a(1 − a), tanh: 1 − a²), because
+    a^(L) = σ_L(z^(L)) by the definition of the output layer; so no σ′ of another activation
+    than the hidden layers' is left to print.  Under such a loss the fraction is then cancelled,
+    δ^(L) = a^(L) − y: the cancellation divides by a^(L) and 1 − a^(L), which lie in (0, 1) for a
+    sigmoid output, so it is exact for every input (docs/soundness.md)."""
+    act = net.activation_at(net.D)
+    bound = net.loss_spec.activation is not None
+    if not (bound or net.output_activation) or act is None or act.prime_in_a is None:
         return e
-    act = ACTIVATIONS[needs]
-    z = net.z(net.D)
-    if act.prime_in_a is None:
-        return e
-    in_a = act.prime_in_a
+    z, in_a = net.z(net.D), act.prime_in_a
 
     def closed(f: sp.Expr) -> sp.Expr:
         return in_a(net.a(net.D)[f.args[0].indices])
 
     e = e.replace(lambda f: isinstance(f, act.prime) and isinstance(f.args[0], sp.Indexed) and f.args[0].base == z,
                   closed)
-    return algebra.normal_expr(sp.cancel(e))
+    return algebra.normal_expr(sp.cancel(e)) if bound else e
 
 
 def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:
@@ -338,12 +342,13 @@ def local_gradient(net: Network, quantity: str, p: int) -> sp.Expr:
     lowest = 0 if quantity == "a" else 1  # the input layer has activations but no z, w, b
     if not lowest <= p <= net.D:
         raise NotationError(f"layer {p} of a network with layers 0…{net.D} has no {quantity} gradient")
-    r = rules(net.activation, net.loss, net.network)
+    r = rules(net.activation, net.loss, net.network, net.output_activation)
     g = r.fragment
     if quantity in ("w", "b"):
         return retag(g, net, p - g.D, getattr(r, quantity))
     if p == net.D:
-        out = Network(activation=net.activation, loss=net.loss, network=net.network, depth=1)
+        out = Network(activation=net.activation, loss=net.loss, network=net.network, depth=1,
+                      output_activation=net.output_activation)
         return retag(out, net, net.D - out.D, r.out_delta if quantity == "delta" else r.out_a)
     return retag(g, net, p - (g.D - 1), getattr(r, quantity))
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import mpmath
 import sympy as sp
 
-from .activations import ActivationFunction, ActivationPrime
+from .activations import ACTIVATIONS, Activation, ActivationFunction, ActivationPrime
 from .losses import Upstream, UpstreamPrime
 from .network import Network
 
@@ -72,8 +72,8 @@ class Instance:
     values: dict[str, Array] = field(default_factory=dict)
 
 
-def _act(inst: Instance, prime: bool) -> Callable[[Any], Any]:
-    act = inst.net.act
+def _act(inst: Instance, act: Activation, prime: bool) -> Callable[[Any], Any]:
+    """σ or σ′ of ``act`` in the instance's number field."""
     if inst.field is EXACT:
         if act.exact is None:
             raise EvaluationError(f"activation {act.name} has no exact rational values")
@@ -91,7 +91,10 @@ UPSTREAM = "z³/(3(j+2)) + sin z (exact fields: (j+2)z²/2)"
 
 def activation_values(inst: Instance, p: int, prime: bool = False) -> Array:
     """σ(z^(p)) or σ′(z^(p)) entry by entry, in the instance's number field."""
-    f = _act(inst, prime)
+    act = inst.net.activation_at(p)
+    if act is None:
+        raise EvaluationError(f"layer {inst.net.tag(p)} has no elementwise activation")
+    f = _act(inst, act, prime)
     return {k: f(z) for k, z in inst.values[str(inst.net.z(p).label)].items()}
 
 
@@ -150,7 +153,7 @@ def forward(inst: Instance) -> None:
     net, f, v = inst.net, inst.field, inst.values
     widths, n = net.widths, net.samples
     assert widths is not None and n is not None
-    sig, zero = _act(inst, False), f.num(0)
+    zero = f.num(0)
     for p in range(1, net.D + 1):
         A, W, B = v[str(net.a(p - 1).label)], v[str(net.w(p).label)], v[str(net.b(p).label)]
         Z = {}
@@ -171,6 +174,9 @@ def forward(inst: Instance) -> None:
                     Aout[(s, x)] = e[x] / tot
             v[str(net.a(p).label)] = Aout
         else:
+            act = net.activation_at(p)
+            assert act is not None  # p ≥ 1 and not a softmax output
+            sig = _act(inst, act, False)
             v[str(net.a(p).label)] = {k: sig(val) for k, val in Z.items()}
     top = net.D
     Li = {}
@@ -256,10 +262,9 @@ class _Evaluator:
             raise EvaluationError(f"cannot evaluate the power {e}")
         if isinstance(e, sp.Sum):
             return self._sum(e.function, list(e.limits), env)
-        if isinstance(e, ActivationPrime):
-            return _act(self.inst, True)(self.ev(e.args[0], env))
-        if isinstance(e, ActivationFunction):
-            return _act(self.inst, False)(self.ev(e.args[0], env))
+        if isinstance(e, (ActivationFunction, ActivationPrime)):  # each σ its own activation's
+            act = ACTIVATIONS[e.activation]
+            return _act(self.inst, act, isinstance(e, ActivationPrime))(self.ev(e.args[0], env))
         if isinstance(e, (Upstream, UpstreamPrime)):
             return _psi(self.inst, self.ev(e.args[0], env), self._index(e.args[1], env), isinstance(e, UpstreamPrime))
         if isinstance(e, sp.exp):

@@ -45,16 +45,30 @@ class Network:
     letters: tuple[str, ...] = DEFAULT_LETTERS
     top: Tag = field(default_factory=lambda: Tag("L", 0))
     targets: str = "any"
+    #: σ of the output layer when it differs from the hidden layers' (None: the same); "softmax"
+    #: is the cross-entropy's output layer, which is that loss's default
+    output_activation: str | None = None
 
     def __post_init__(self) -> None:
         if self.targets not in TARGETS:
             raise ValueError(f"unknown targets {self.targets!r}: choose {', '.join(TARGETS)}")
         acts.get(self.activation)
+        out = self.output_activation
+        if out is not None and out != "softmax":
+            acts.get(out)
+        if self.loss == "upstream" and out is not None:
+            raise ValueError("a generic fragment has no output layer: no output activation")
         if self.loss != "upstream":
-            needs = losses.get(self.loss).activation
-            if needs is not None and self.activation != needs:
-                raise ValueError(f"the {self.loss} loss needs σ = {needs} (its a^(L) must lie in (0, 1)), "
-                                 f"not {self.activation}")
+            spec = losses.get(self.loss)
+            if spec.softmax and out not in (None, "softmax"):
+                raise ValueError(f"the {self.loss} loss needs a softmax output layer, not {out}")
+            if not spec.softmax and out == "softmax":
+                raise ValueError(f"a softmax output layer goes with the cross-entropy loss, not {self.loss}")
+            if spec.activation is not None and self.output_name != spec.activation:
+                raise ValueError(f"the {self.loss} loss needs the output activation {spec.activation} (its a^(L) "
+                                 f"must lie in (0, 1)), not {self.output_name}")
+        if out == self.activation or out == "softmax":  # one network, one cache key, one description
+            object.__setattr__(self, "output_activation", None)
         if self.network not in NETWORK_KINDS:
             raise ValueError(f"unknown network {self.network!r}: choose general or single")
         if self.widths is not None:
@@ -86,7 +100,8 @@ class Network:
     def with_sizes(self, widths: Sequence[int], samples: int) -> "Network":
         """The same network at concrete sizes (for exact checks and numbers)."""
         return Network(widths=tuple(widths), activation=self.activation, loss=self.loss, network="general",
-                       samples=samples, letters=self.letters, top=self.top, targets=self.targets)
+                       samples=samples, letters=self.letters, top=self.top, targets=self.targets,
+                       output_activation=self.output_activation)
 
     # ---- layers and tags ------------------------------------------------------------------
     @property
@@ -99,7 +114,24 @@ class Network:
 
     @property
     def act(self) -> acts.Activation:
+        """σ of the hidden layers (and of the output layer unless ``output_activation`` says otherwise)."""
         return acts.get(self.activation)
+
+    @property
+    def output_name(self) -> str:
+        """The name of the output layer's activation: "softmax" under the cross-entropy."""
+        if self.loss != "upstream" and self.loss_spec.softmax:
+            return "softmax"
+        return self.output_activation or self.activation
+
+    def activation_at(self, p: int) -> acts.Activation | None:
+        """σ of layer p where a^(p) = σ(z^(p)) by definition; None at the input layer and at a
+        softmax output layer (no elementwise σ there)."""
+        if p < 1 or (p == self.D and self.softmax_output):
+            return None
+        if p == self.D and self.output_activation is not None:
+            return acts.get(self.output_activation)
+        return self.act
 
     @property
     def loss_spec(self) -> losses.Loss:
@@ -199,7 +231,9 @@ class Network:
             d = sp.Dummy("d", integer=True)
             return sp.exp(self.expand_z(p, I, X, stop)) / sp.Sum(
                 sp.exp(self.expand_z(p, I, d, stop)), (d, 0, self.width(p) - 1))
-        return self.sigma(self.expand_z(p, I, X, stop))
+        act = self.activation_at(p)
+        assert act is not None
+        return act.sigma(self.expand_z(p, I, X, stop))
 
     def expand_z(self, p: int, I: sp.Expr, X: sp.Expr, stop: Stop) -> sp.Expr:
         if stop.kind == "z" and p <= stop.layer:
@@ -223,5 +257,6 @@ class Network:
 
     def describe(self) -> str:
         sizes = "symbolic widths" if self.symbolic else "widths " + "-".join(map(str, self.widths or ()))
-        return (f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}, "
+        out = f", output activation {self.output_activation}" if self.output_activation else ""
+        return (f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}{out}, "
                 f"loss {self.loss}")

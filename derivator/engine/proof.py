@@ -32,7 +32,7 @@ import mpmath
 import sympy as sp
 
 from . import algebra, derive, evaluate
-from .activations import GENERIC_NUMERIC, ActivationFunction, ActivationPrime
+from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .network import Network, Stop
 from .notation import NotationError
 
@@ -178,36 +178,44 @@ def _range_name(net: Network, r: int) -> str:
 
 
 def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
-    """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p) where the activation has one."""
+    """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p), each at the layers whose activation
+    that σ is (``Network.activation_at``), where the activation has one."""
     e = derive.fold(net, e)
-    if net.activation == "identity":  # a = z: one variable, not two
-        e = e.replace(lambda f: isinstance(f, ActivationFunction), lambda f: f.args[0])
+    if "identity" in (net.activation, net.output_activation) or _has(e, "identity"):
+        # σ(x) = x for the identity; and a = z at the layers whose σ it is: one variable, not two
+        e = e.replace(lambda f: isinstance(f, ActivationFunction) and f.activation == "identity", lambda f: f.args[0])
 
         def as_z(f: sp.Indexed) -> sp.Expr:
             ref = derive.classify(net, f)
-            if ref is not None and ref.quantity == "a" and _is_sigma_of_z(net, ref.layer or 0):
+            if ref is not None and ref.quantity == "a" and _layer_is(net, ref.layer or 0, "identity"):
                 return net.z(ref.layer)[ref.indices]  # type: ignore[arg-type, index]
             return f
 
         e = e.replace(lambda f: isinstance(f, sp.Indexed), as_z)
-    prime_in_a = net.act.prime_in_a
-    if prime_in_a is None or not primes:
+    if not primes:
         return e
 
     def closed(f: sp.Expr) -> sp.Expr:
         z = f.args[0]
         ref = derive.classify(net, z) if isinstance(z, sp.Indexed) else None
-        if ref is not None and ref.quantity == "z" and _is_sigma_of_z(net, ref.layer):  # type: ignore[arg-type]
-            return prime_in_a(net.a(ref.layer)[ref.indices])  # type: ignore[arg-type, index]
+        act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
+        if act is not None and act.prime_in_a is not None and f.activation == act.name:
+            return act.prime_in_a(net.a(ref.layer)[ref.indices])  # type: ignore[arg-type, index, union-attr]
         return f
 
     return e.replace(lambda f: isinstance(f, ActivationPrime), closed)
 
 
-def _is_sigma_of_z(net: Network, p: int) -> bool:
-    """Is a^(p) = σ(z^(p)) by definition?  Not at the input layer, and not at a softmax output:
-    there σ′(z^(L)) = a^(L)(1 − a^(L)) is false although the letters look alike."""
-    return p >= 1 and not (net.softmax_output and p == net.D)
+def _has(e: sp.Expr, activation: str) -> bool:
+    """Does the expression hold σ or σ′ of this activation?"""
+    return any(f.activation == activation for f in e.atoms(ActivationFunction, ActivationPrime))
+
+
+def _layer_is(net: Network, p: int, activation: str) -> bool:
+    """Is a^(p) = σ(z^(p)) by definition, with σ this activation?  Never at the input layer or a
+    softmax output: there σ′(z^(L)) = a^(L)(1 − a^(L)) is false although the letters look alike."""
+    act = net.activation_at(p)
+    return act is not None and act.name == activation
 
 
 def _expand_z(net: Network, e: sp.Expr) -> sp.Expr:
@@ -244,11 +252,13 @@ EXPLICIT = {"sigmoid": (lambda x: 1 / (1 + sp.exp(-x)), lambda x: sp.exp(-x) / (
 
 def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
     """σ and σ′ replaced by the activation's own formulas (sigmoid: 1/(1+e^(−x)), …)."""
-    if net.activation not in EXPLICIT:
-        return e
-    f, fp = EXPLICIT[net.activation]
-    e = e.replace(lambda g: isinstance(g, ActivationPrime), lambda g: fp(g.args[0]))
-    return e.replace(lambda g: isinstance(g, ActivationFunction), lambda g: f(g.args[0]))
+    def formula(g: sp.Expr) -> sp.Expr:
+        pair = EXPLICIT.get(g.activation)
+        if pair is None:  # the generic σ: no formula
+            return g
+        return pair[1 if isinstance(g, ActivationPrime) else 0](g.args[0])
+
+    return e.replace(lambda g: isinstance(g, (ActivationFunction, ActivationPrime)), formula)
 
 
 def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True, primes: bool = True) -> bool:
@@ -263,13 +273,16 @@ def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = Tru
     if _zero(net, _closed_forms(net, _expand_z(net, diff))):
         return True
     expanded = _expand_all(net, lhs - rhs)
-    prime_in_a = net.act.prime_in_a
-    if prime_in_a is not None:  # σ′(x) as a polynomial in σ(x), without folding anything back
-        expanded = expanded.replace(lambda f: isinstance(f, ActivationPrime),
-                                    lambda f: prime_in_a(net.sigma(f.args[0])))
+
+    def in_sigma(f: ActivationPrime) -> sp.Expr:  # σ′(x) as a polynomial in σ(x), without folding anything back
+        act = ACTIVATIONS[f.activation]
+        return act.prime_in_a(act.sigma(f.args[0])) if act.prime_in_a is not None else f
+
+    expanded = expanded.replace(lambda f: isinstance(f, ActivationPrime), in_sigma)
     if _zero(net, expanded):
         return True
-    return net.activation in EXPLICIT and expanded.has(*_ELEMENTARY) and _zero(net, _explicit(net, expanded))
+    return any(_has(expanded, a) for a in EXPLICIT) and expanded.has(*_ELEMENTARY) \
+        and _zero(net, _explicit(net, expanded))
 
 
 _ELEMENTARY = (sp.tanh, sp.exp, sp.log, sp.Max, sp.Heaviside)
@@ -475,7 +488,7 @@ def _forward(inst: evaluate.Instance) -> dict[str, Any]:
     for p in range(1, net.D + 1):
         for q in ("z", "a"):
             out[str(net.base(q, p).label)] = _table(inst.values[str(net.base(q, p).label)])
-        if net.activation == "generic" and _is_sigma_of_z(net, p):
+        if _layer_is(net, p, "generic"):
             out[f"sigma'(z^({net.tag(p)}))"] = _table(evaluate.activation_values(inst, p, prime=True))
     if net.loss == "upstream":
         out[f"Psi(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=False))
@@ -538,7 +551,7 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
                 "inputs": _inputs(inst),
                 "values": _forward(inst),
             }
-            if net.activation == "generic":
+            if "generic" in (net.activation, net.output_activation):
                 res.refuted["sigma"] = f"generic σ evaluated as {GENERIC_NUMERIC}"
             if net.loss == "upstream":
                 res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"

@@ -147,7 +147,8 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
         if matrix_form:
             # one neuron per layer makes every index 0; the matrix form is the general network's,
             # proved there (it covers the single-neuron case)
-            mnet = net if not single else Network(depth=net.D, activation=net.activation, loss=net.loss)
+            mnet = net if not single else Network(depth=net.D, activation=net.activation, loss=net.loss,
+                                                  output_activation=net.output_activation)
             rows, cols = _free(mnet, q, p)
             try:
                 m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
