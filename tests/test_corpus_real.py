@@ -39,29 +39,41 @@ def _smooth(x: torch.Tensor) -> torch.Tensor:
     return torch.tanh(x) + 0.1 * x + 0.05 * torch.sin(3 * x)
 
 
-ACTS = {"sigmoid": torch.sigmoid, "generic": _smooth}
+ACTS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "identity": lambda x: x, "generic": _smooth}
 
 
 class Net:
     """Layers 0 … D with the given widths, n samples; ``a[0]`` the inputs; the output layer is a
-    softmax under the cross-entropy loss."""
+    softmax under the cross-entropy loss, else σ_out (``out``, default the hidden σ); the binary
+    cross-entropy has targets in (0, 1)."""
 
     def __init__(self, widths: list[int], n: int, act: str = "sigmoid", loss: str = "mse",
-                 targets: str = "any", seed: int = 0) -> None:
+                 targets: str = "any", seed: int = 0, out: str | None = None) -> None:
         g = torch.Generator().manual_seed(seed)
         rnd = lambda *s: torch.randn(*s, dtype=F64, generator=g)  # noqa: E731
         self.widths, self.n, self.D, self.f = widths, n, len(widths) - 1, ACTS[act]
         self.W = [None] + [rnd(widths[p], widths[p - 1]).requires_grad_() for p in range(1, self.D + 1)]
         self.b = [None] + [rnd(widths[p]).requires_grad_() for p in range(1, self.D + 1)]
         self.y = torch.softmax(rnd(n, widths[-1]), 1) if targets == "distribution" else rnd(n, widths[-1])
+        if loss == "binary-cross-entropy":
+            self.y = torch.rand(n, widths[-1], dtype=F64, generator=g)
+        top = ACTS[out or act]
         self.a = [rnd(n, widths[0]).requires_grad_()]
         self.z: list[torch.Tensor | None] = [None]
         for p in range(1, self.D + 1):
             z = self.a[p - 1] @ self.W[p].T + self.b[p]
             self.z.append(z)
-            self.a.append(torch.softmax(z, 1) if (p == self.D and loss == "cross-entropy") else self.f(z))
-        out = self.a[-1]
-        self.Li = 0.5 * ((out - self.y) ** 2).sum(1) if loss == "mse" else -(self.y * torch.log(out)).sum(1)
+            if p < self.D:
+                self.a.append(self.f(z))
+            else:
+                self.a.append(torch.softmax(z, 1) if loss == "cross-entropy" else top(z))
+        a, y = self.a[-1], self.y
+        if loss == "mse":
+            self.Li = 0.5 * ((a - y) ** 2).sum(1)
+        elif loss == "cross-entropy":
+            self.Li = -(y * torch.log(a)).sum(1)
+        else:
+            self.Li = -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum(1)
         self.L = self.Li.mean()
 
     # ---- partials, per sample where the quantity has a sample
@@ -92,13 +104,15 @@ class Net:
 
 @dataclass(frozen=True)
 class Setup:
-    """The network a file's relations live in: depth, activation, loss, targets, one neuron per layer."""
+    """The network a file's relations live in: depth, activation, loss, targets, one neuron per
+    layer, and the output layer's activation when it differs from ``act``."""
 
     depth: int = 4
     act: str = "sigmoid"
     loss: str = "mse"
     targets: str = "any"
     single: bool = False
+    out: str | None = None
 
 
 def _sizes(rng: random.Random, setup: Setup) -> tuple[int, list[int]]:
@@ -113,7 +127,7 @@ def holds(f: Callable[[Net], tuple[torch.Tensor, torch.Tensor]], setup: Setup) -
     rng = random.Random(11)
     for trial in range(2):
         n, widths = _sizes(rng, setup)
-        net = Net(widths, n, setup.act, setup.loss, setup.targets, seed=trial)
+        net = Net(widths, n, setup.act, setup.loss, setup.targets, seed=trial, out=setup.out)
         lhs, rhs = (torch.as_tensor(x, dtype=F64) for x in f(net))
         lhs, rhs = torch.broadcast_tensors(lhs, rhs)
         if not torch.allclose(lhs, rhs, rtol=1e-9, atol=1e-12):
@@ -128,6 +142,8 @@ def holds(f: Callable[[Net], tuple[torch.Tensor, torch.Tensor]], setup: Setup) -
 @dataclass(frozen=True)
 class T:
     sides: Callable[[Net], tuple[torch.Tensor, torch.Tensor]]
+    #: the network of this relation when it is not the file's (a directive changed it)
+    setup: Setup | None = None
 
 
 @dataclass(frozen=True)
@@ -219,20 +235,24 @@ MANY_NEURONS = {
                      torch.einsum("ijk,ij,ij->ik", N.jac(N.z[L1], N.a[L1 - 1]), sig_p(N, L1), 2 * N.dLi(N.a[L1])))),
 }
 
-# Bishop: i, j, k at layers L-2, L-1, L of a depth-3 network; a = pre-activation, z = activation
-BISHOP_NET = Setup(depth=3, act="generic", loss="cross-entropy", targets="distribution")
+# Bishop: i, j, k at layers L-2, L-1, L of a depth-3 network; a = pre-activation, z = activation;
+# his section 5.3.2 network: tanh hidden units, linear outputs, sum-of-squares error
+BISHOP_NET = Setup(depth=3, act="tanh", out="identity")
 K, J_, I_ = 3, 2, 1
 BISHOP = {
-    19: T(lambda N: (N.z[J_], N.a[I_] @ N.W[J_].T)),  # no bias in (5.48): false with biases
-    23: T(lambda N: (N.a[J_], _smooth(N.z[J_]))),
-    27: T(lambda N: (N.dLi_param(N.W[J_]), N.dLi(N.z[J_])[:, :, None] * torch.einsum(
+    21: T(lambda N: (N.z[J_], N.a[I_] @ N.W[J_].T)),  # no bias in (5.48): false with biases
+    25: T(lambda N: (N.a[J_], N.f(N.z[J_]))),
+    29: T(lambda N: (N.dLi_param(N.W[J_]), N.dLi(N.z[J_])[:, :, None] * torch.einsum(
         "ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])))),
-    35: T(lambda N: (torch.einsum("ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])), N.a[I_][:, None, :].expand(
+    37: T(lambda N: (torch.einsum("ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])), N.a[I_][:, None, :].expand(
         -1, N.widths[J_], -1))),
-    39: T(lambda N: (N.dLi_param(N.W[J_]), outer(N.dLi(N.z[J_]), N.a[I_]))),
-    43: T(lambda N: (N.dLi(N.z[K]), N.a[K] - N.y)),
-    47: T(lambda N: (N.dLi(N.z[J_]), torch.einsum("ik,ikj->ij", N.dLi(N.z[K]), N.jac(N.z[K], N.z[J_])))),
-    51: T(lambda N: (N.dLi(N.z[J_]), N.fprime(N.z[J_]) * (N.dLi(N.z[K]) @ N.W[K]))),
+    41: T(lambda N: (N.dLi_param(N.W[J_]), outer(N.dLi(N.z[J_]), N.a[I_]))),
+    45: T(lambda N: (N.dLi(N.z[K]), N.a[K] - N.y)),
+    49: T(lambda N: (N.dLi(N.z[J_]), torch.einsum("ik,ikj->ij", N.dLi(N.z[K]), N.jac(N.z[K], N.z[J_])))),
+    53: T(lambda N: (N.dLi(N.z[J_]), N.fprime(N.z[J_]) * (N.dLi(N.z[K]) @ N.W[K]))),
+    59: T(lambda N: (N.Li, 0.5 * ((N.a[K] - N.y) ** 2).sum(1))),
+    63: T(lambda N: (N.a[K], N.z[K])),
+    67: T(lambda N: (N.dLi(N.z[J_]), (1 - N.a[J_] ** 2) * (N.dLi(N.z[K]) @ N.W[K]))),
 }
 
 # UFLDL: W^{(l)} feeds layer l+1; n_l the output
@@ -259,22 +279,30 @@ UFLDL_ZH = {
     (27, 0): UFLDL[(37, 0)], (27, 1): UFLDL[(37, 1)], (34, 0): UFLDL[48], (34, 1): UFLDL[(52, 0)],
 }
 
-# Ng: absolute layers [1], [2] of a depth-3 network and the generic [l]; d… = ∂(one example's loss)/∂…
+# Ng: absolute layers [1], [2] of a depth-3 network and the generic [l]; d… = ∂(one example's loss)/∂….
+# The first forward pass (before the directive) is in the course's sigmoid network; from week 3 on,
+# tanh hidden units; dz^{[2]} = a^{[2]} - y names y, so its [2] is the sigmoid output of a
+# two-layer network under the binary cross-entropy.
+NG_FIRST = Setup(depth=3)
+NG_NET = Setup(depth=3, act="tanh")
+NG_OUTPUT = Setup(depth=2, act="tanh", out="sigmoid", loss="binary-cross-entropy")
 NG = {
-    16: T(lambda N: (N.z[1], N.a[0] @ N.W[1].T + N.b[1])),
-    18: T(lambda N: (N.a[1], torch.sigmoid(N.z[1]))),
-    20: T(lambda N: (N.a[0], N.a[0])),
-    24: T(lambda N: (N.dLi_param(N.W[2]), outer(N.dLi(N.z[2]), N.a[1]))),
-    26: T(lambda N: (N.dLi_param(N.b[2]), N.dLi(N.z[2]))),
-    28: T(lambda N: (N.dLi(N.z[1]), (N.dLi(N.z[2]) @ N.W[2]) * sig_p(N, 1))),
-    30: T(lambda N: (N.dLi_param(N.W[1]), outer(N.dLi(N.z[1]), N.a[0]))),
-    34: T(lambda N: (N.z[l], N.a[l - 1] @ N.W[l].T + N.b[l])),
-    36: T(lambda N: (N.a[l], torch.sigmoid(N.z[l]))),
-    38: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
-    40: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),
-    42: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
-    44: T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
-    46: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    20: T(lambda N: (N.z[1], N.a[0] @ N.W[1].T + N.b[1]), NG_FIRST),
+    22: T(lambda N: (N.a[1], torch.sigmoid(N.z[1])), NG_FIRST),
+    24: T(lambda N: (N.a[0], N.a[0]), NG_FIRST),
+    30: T(lambda N: (N.a[1], torch.tanh(N.z[1]))),
+    32: T(lambda N: (N.dLi(N.z[2]), N.a[2] - N.y), NG_OUTPUT),
+    35: T(lambda N: (N.dLi_param(N.W[2]), outer(N.dLi(N.z[2]), N.a[1]))),
+    37: T(lambda N: (N.dLi_param(N.b[2]), N.dLi(N.z[2]))),
+    39: T(lambda N: (N.dLi(N.z[1]), (N.dLi(N.z[2]) @ N.W[2]) * sig_p(N, 1))),
+    41: T(lambda N: (N.dLi_param(N.W[1]), outer(N.dLi(N.z[1]), N.a[0]))),
+    45: T(lambda N: (N.z[l], N.a[l - 1] @ N.W[l].T + N.b[l])),
+    47: T(lambda N: (N.a[l], N.f(N.z[l]))),
+    49: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
+    51: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),
+    53: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
+    55: T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
+    57: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
 }
 
 SOFTMAX = Setup(depth=1, loss="cross-entropy", targets="distribution")
@@ -317,7 +345,7 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "bishop-prml-5.3.tex": (BISHOP_NET, BISHOP),
     "ufldl-backprop.md": (UF, UFLDL),
     "ufldl-zh.md": (UF, UFLDL_ZH),
-    "ng-deep-learning.md": (Setup(depth=3), NG),
+    "ng-deep-learning.md": (NG_NET, NG),
     "cs231n.md": (SOFTMAX, CS231N),
     "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
 }
@@ -335,7 +363,7 @@ def truths() -> dict[tuple[str, int, int], bool]:
         for k, v in table.items():
             if isinstance(v, T):
                 line, step = k if isinstance(k, tuple) else (k, 0)
-                out[(name, line, step)] = holds(v.sides, setup)
+                out[(name, line, step)] = holds(v.sides, v.setup or setup)
     return out
 
 
