@@ -36,6 +36,7 @@ def _generic_prime(x: torch.Tensor) -> torch.Tensor:
 ACTIVATIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]] = {
     "sigmoid": (torch.sigmoid, lambda x: torch.sigmoid(x) * (1 - torch.sigmoid(x))),
     "tanh": (torch.tanh, lambda x: 1 - torch.tanh(x) ** 2),
+    "identity": (lambda x: x, torch.ones_like),
     "generic": (_generic, _generic_prime),
 }
 
@@ -60,6 +61,8 @@ class Net:
     activation: str
     loss: str
     values: dict[Any, torch.Tensor]
+    #: σ of the output layer when it differs from ``activation`` ("": the same)
+    output_activation: str = ""
     jacobians: dict[Any, tuple[torch.Tensor, tuple[str, ...]]] = field(default_factory=dict)
     _state: dict[Any, torch.Tensor] | None = None
 
@@ -78,7 +81,7 @@ class Net:
     def forward(self, leaf: tuple[str, int, torch.Tensor] | None = None) -> dict[Any, torch.Tensor]:
         """Every quantity, with ``leaf`` (kind, layer, value) put in place of that quantity."""
         kind, q, val = leaf if leaf is not None else ("", -1, None)
-        sig = ACTIVATIONS[self.activation][0]
+        sig, top = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.output_activation or self.activation][0]
         st: dict[Any, torch.Tensor] = {}
         a = val if (kind, q) == ("a", 0) else self.values["a0"]
         st[("a", 0)] = a
@@ -88,13 +91,18 @@ class Net:
             z = a @ W.T + b
             if (kind, q) == ("z", p):
                 z = val
-            a = torch.softmax(z, dim=1) if p == self.D and self.loss == "cross-entropy" else sig(z)
+            if p < self.D:
+                a = sig(z)
+            else:
+                a = torch.softmax(z, dim=1) if self.loss == "cross-entropy" else top(z)
             if (kind, q) == ("a", p):
                 a = val
             st[("w", p)], st[("b", p)], st[("z", p)], st[("a", p)] = W, b, z, a
         y = self.values["y"]
         if self.loss == "cross-entropy":
             Li = -(y * torch.log(a)).sum(dim=1)
+        elif self.loss == "binary-cross-entropy":
+            Li = -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum(dim=1)
         else:
             Li = 0.5 * ((a - y) ** 2).sum(dim=1)
         st["y"], st["Li"], st["L"] = y, Li, Li.mean()
@@ -116,7 +124,8 @@ class Net:
         return self.state[key]
 
 
-def make_net(tags: list[Tag], widths: list[int], n: int, activation: str, loss: str, seed: int) -> Net:
+def make_net(tags: list[Tag], widths: list[int], n: int, activation: str, loss: str, seed: int,
+             output_activation: str = "") -> Net:
     g = torch.Generator().manual_seed(seed)
 
     def u(*shape: int, lo: float = -1.0) -> torch.Tensor:
@@ -126,8 +135,8 @@ def make_net(tags: list[Tag], widths: list[int], n: int, activation: str, loss: 
     for p in range(1, len(tags)):
         values[("w", p)], values[("b", p)] = u(widths[p], widths[p - 1]), u(widths[p])
     # targets of a classifier are non-negative; they need not sum to 1 (notation.md: targets=any)
-    values["y"] = u(n, widths[-1], lo=0.0 if loss == "cross-entropy" else -1.0)
-    return Net(tags, widths, n, activation, loss, values)
+    values["y"] = u(n, widths[-1], lo=0.0 if loss in ("cross-entropy", "binary-cross-entropy") else -1.0)
+    return Net(tags, widths, n, activation, loss, values, output_activation=output_activation)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,7 +511,7 @@ def truth_nets(r: Rel, seed: int) -> list[Net]:
         else:
             n = pool[(order["n"] + 2 * k) % len(pool)]
             widths = [pool[(order[t] + 2 * k) % len(pool)] for t in tags]
-        out.append(make_net(tags, widths, n, r.activation, r.loss, seed * 7 + k))
+        out.append(make_net(tags, widths, n, r.activation, r.loss, seed * 7 + k, r.output_activation))
     return out
 
 
@@ -558,7 +567,7 @@ def replay_net(r: Rel, cex: dict[str, Any]) -> tuple[Net, list[str]]:
         values[("w", p)] = _table(inputs[f"w^({tags[p]})"], (widths[p], widths[p - 1]))
         values[("b", p)] = _table(inputs[f"b^({tags[p]})"], (widths[p],))
     values["y"] = _table(inputs["y"], (n, widths[-1]))
-    return Net(tags, widths, n, r.activation, r.loss, values), notes
+    return Net(tags, widths, n, r.activation, r.loss, values, output_activation=r.output_activation), notes
 
 
 def replay(r: Rel, cex: dict[str, Any] | None) -> tuple[str, str]:

@@ -151,10 +151,12 @@ class Rel:
     activation: str = "sigmoid"
     loss: str = "mse"
     network: str = "general"
+    #: the output layer's activation when it differs from ``activation`` ("": the same)
+    output_activation: str = ""
 
     @property
-    def directives(self) -> tuple[str, str, str]:
-        return (self.activation, self.loss, self.network)
+    def directives(self) -> tuple[str, str, str, str]:
+        return (self.activation, self.loss, self.network, self.output_activation)
 
 
 # ---------------------------------------------------------------------------------------------

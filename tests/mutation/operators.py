@@ -315,7 +315,7 @@ def matrices(r: Rel) -> Rewrite:
 
 def equivalents(r: Rel) -> Rewrite:
     mean = Frac(num(1), Size())
-    yield "≡ sides swapped", Rel(r.rhs, r.lhs, r.activation, r.loss, r.network)
+    yield "≡ sides swapped", Rel(r.rhs, r.lhs, *r.directives)
     for side, path, x in sites(r):
         if isinstance(x, Mul) and len(x.factors) >= 2:
             yield "≡ factors reordered", change(r, side, path, Mul(tuple(reversed(x.factors))))

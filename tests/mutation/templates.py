@@ -162,6 +162,30 @@ def _templates() -> dict[str, Rel]:
     t["ce_softmax"] = Rel(a("ij", L0), Frac(Fn("exp", z("ij", L0)), over("j'", L0, Fn("exp", z("ij'", L0)))), **ce)
     t["ce_dadz_hidden"] = Rel(D(a("ik", L1), z("ik", L1)), sp(z("ik", L1)), activation="tanh", **ce)
     t["ce_dw_L1_delta"] = Rel(D(LOSS, w("km", L1)), mean_of(Mul((d("ik", L1), a("im", L2)))), activation="tanh", **ce)
+    # ---- binary cross-entropy: sigmoid outputs (under sigmoid or tanh hidden units)
+    bce = {"loss": "binary-cross-entropy"}
+    under_tanh = {"activation": "tanh", "output_activation": "sigmoid", **bce}
+    t["bce_delta_L"] = Rel(d("ij", L0), err(), **bce)
+    t["bce_dLi_da"] = Rel(D(Li(), a("ij", L0)), Frac(err(), sig_form(a("ij", L0))), **bce)
+    t["bce_dw_L"] = Rel(dLdw, mean_of(Mul((err(), a("ik", L1)))), **under_tanh)
+    t["bce_db_L"] = Rel(dLdb, mean_of(err()), **bce)
+    t["bce_delta_L1_closed"] = Rel(d("ik", L1), Mul((tanh_form(a("ik", L1)), over("j", L0, Mul((err(), w("jk", L0)))))),
+                                   **under_tanh)
+    t["bce_loss_i"] = Rel(Li(), neg(over("j", L0, Add((Mul((y("ij"), Fn("ln", a("ij", L0)))),
+                                                      Mul((sub(num(1), y("ij")), Fn("ln", sub(num(1), a("ij", L0))))))))),
+                          **bce)
+    # ---- an output activation of its own: linear outputs under tanh, tanh outputs under sigmoid
+    linear = {"activation": "tanh", "output_activation": "identity"}
+    t["linear_delta_L"] = Rel(d("ij", L0), err(), **linear)
+    t["linear_a_def"] = Rel(a("ij", L0), z("ij", L0), **linear)
+    t["linear_delta_L1"] = Rel(d("ik", L1), Mul((sp(z("ik", L1)), over("j", L0, Mul((err(), w("jk", L0)))))), **linear)
+    t["linear_dw_L1_closed"] = Rel(D(LOSS, w("km", L1)), mean_of(over("j", L0, Mul((err(), w("jk", L0),
+                                                                                    tanh_form(a("ik", L1)), a("im", L2))))),
+                                   **linear)
+    tanh_out = {"activation": "sigmoid", "output_activation": "tanh"}
+    t["tanh_out_delta_L"] = Rel(d("ij", L0), Mul((err(), tanh_form(a("ij", L0)))), **tanh_out)
+    t["tanh_out_delta_L1"] = Rel(d("ik", L1), Mul((sig_form(a("ik", L1)), over("j", L0, Mul((d("ij", L0), w("jk", L0)))))),
+                                 **tanh_out)
     # ---- one neuron per layer
     one = {"network": "single"}
 

@@ -153,18 +153,19 @@ def run_derivator(ms: list[Mutant]) -> list[Case]:
     t0 = time.perf_counter()
     cases = {id(m): Case(m, truth(m.rel, m.template)) for m in ms}
     SECONDS["our truth"] = time.perf_counter() - t0
-    groups: dict[tuple[str, str, str], list[Mutant]] = collections.defaultdict(list)
+    groups: dict[tuple[str, str, str, str], list[Mutant]] = collections.defaultdict(list)
     for m in ms:
         groups[m.rel.directives].append(m)
-    for (act, loss, network), group in sorted(groups.items()):
-        lines = [f"<!-- derivator: activation={act} loss={loss} network={network} -->", ""]
+    for (act, loss, network, out), group in sorted(groups.items()):
+        own = f" output-activation={out}" if out else ""
+        lines = [f"<!-- derivator: activation={act} loss={loss} network={network}{own} -->", ""]
         at: dict[int, Mutant] = {}
         for m in group:
             at[len(lines) + 1] = m
             lines += [f"$${m.latex}$$", ""]
         run = Run(defaults=Settings(), timeout=TIMEOUT, jobs=JOBS)
         t0 = time.perf_counter()
-        results = check_text(f"mutants-{act}-{loss}-{network}.md", "\n".join(lines), run)
+        results = check_text(f"mutants-{act}-{loss}-{network}{out}.md", "\n".join(lines), run)
         SECONDS["derivator check_text"] = SECONDS.get("derivator check_text", 0.0) + time.perf_counter() - t0
         for r in results:
             c = cases[id(at[r.line])]
@@ -210,7 +211,7 @@ def describe(c: Case) -> str:
     t = c.truth
     ours = "true" if t.true else f"false: {t.why}" + (
         f" at {t.at}: left {t.left:.9g}, right {t.right:.9g}" if t.left is not None else "")
-    s = (f"- [{c.mutant.operator}] {c.mutant.template} ({'/'.join(c.mutant.rel.directives)})\n"
+    s = (f"- [{c.mutant.operator}] {c.mutant.template} ({'/'.join(x for x in c.mutant.rel.directives if x)})\n"
          f"    {c.mutant.latex}\n    derivator: {c.verdict} ({c.method}) {c.reason[:300]}\n    ours: {ours}")
     if c.replay and c.replay != "confirmed":
         s += f"\n    replay: {c.replay}"
