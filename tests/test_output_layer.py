@@ -301,6 +301,9 @@ def test_binary_cross_entropy_needs_a_sigmoid_output() -> None:
     assert "needs the output activation sigmoid" in res.output and "Traceback" not in res.output
     with pytest.raises(ValueError, match="softmax output"):
         Network(loss="cross-entropy", output_activation="identity")
+    with pytest.raises(ValueError, match="an output layer of its own may be sigmoid, tanh, identity"):
+        Network(activation="tanh", output_activation="relu")  # its σ′ would print like the hidden σ′
+    assert Network(activation="relu", output_activation="relu").output_activation is None  # the same
 
 
 def test_directive_output_activation_unknown_value_is_an_error() -> None:

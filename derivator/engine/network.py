@@ -19,6 +19,9 @@ from . import losses
 from .notation import DEFAULT_LETTERS, MAX_LAYERS, NotationError, Tag, base_name, index, layer_letter, parse_tag
 
 NETWORK_KINDS = ("general", "single")
+#: the activations an output layer may have besides the hidden layers' (its σ′ is a polynomial in
+#: a^(L), so the printed formulas never show a σ′ that is not the hidden one)
+OUTPUT_ACTIVATIONS = tuple(name for name, act in acts.ACTIVATIONS.items() if act.prime_in_a is not None)
 #: what the targets satisfy (notation.md): nothing; Σ_j y_ij = 1 with y_ij ≥ 0; one-hot
 TARGETS = ("any", "distribution", "one-hot")
 
@@ -54,8 +57,11 @@ class Network:
             raise ValueError(f"unknown targets {self.targets!r}: choose {', '.join(TARGETS)}")
         acts.get(self.activation)
         out = self.output_activation
-        if out is not None and out != "softmax":
-            acts.get(out)
+        if out is not None and out not in ("softmax", self.activation) and acts.get(out).prime_in_a is None:
+            # σ and σ′ print alike for every activation: the output's σ′ is written in a^(L) instead
+            # (derive.output_closed_form), which needs σ′ = P(σ)
+            raise ValueError(f"output activation {out}: an output layer of its own may be "
+                             f"{', '.join(OUTPUT_ACTIVATIONS)} (σ′ written in a^(L)), or the hidden activation")
         if self.loss == "upstream" and out is not None:
             raise ValueError("a generic fragment has no output layer: no output activation")
         if self.loss != "upstream":
