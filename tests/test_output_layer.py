@@ -298,7 +298,7 @@ def test_formulas_with_a_linear_output_are_proved() -> None:
 def test_binary_cross_entropy_needs_a_sigmoid_output() -> None:
     res = runner.invoke(app, ["formulas", "--loss", "binary-cross-entropy", "--activation", "tanh"])
     assert res.exit_code == 2
-    assert "needs the output activation sigmoid" in res.output and "Traceback" not in res.output
+    assert "needs σ = sigmoid at the output layer" in res.output and "Traceback" not in res.output
     with pytest.raises(ValueError, match="softmax output"):
         Network(loss="cross-entropy", output_activation="identity")
     with pytest.raises(ValueError, match="an output layer of its own may be sigmoid, tanh, identity"):

@@ -71,7 +71,7 @@ class Network:
             if not spec.softmax and out == "softmax":
                 raise ValueError(f"a softmax output layer goes with the cross-entropy loss, not {self.loss}")
             if spec.activation is not None and self.output_name != spec.activation:
-                raise ValueError(f"the {self.loss} loss needs the output activation {spec.activation} (its a^(L) "
+                raise ValueError(f"the {self.loss} loss needs σ = {spec.activation} at the output layer (its a^(L) "
                                  f"must lie in (0, 1)), not {self.output_name}")
         if out == self.activation or out == "softmax":  # one network, one cache key, one description
             object.__setattr__(self, "output_activation", None)
