@@ -328,3 +328,14 @@ def test_codegen_refuses_a_distinct_output_activation() -> None:
 
     with pytest.raises(CodegenError, match="one activation in every layer"):
         ApiNetwork(widths=(3, 4, 2), activation="tanh", output_activation="identity").numpy_gradients()
+
+
+def test_the_textbook_with_the_binary_cross_entropy_is_proved_for_all_sizes() -> None:
+    from derivator.publish import verify
+
+    rows = verify.verify(["sigmoid"], ["binary-cross-entropy"])
+    assert len(rows) > 60 and all(r.verdict.proved and "all sizes" in r.verdict.method for r in rows)
+    (out,) = [r for r in rows if (r.entry.quantity, r.entry.layer, r.entry.form) == ("delta", "L", "delta")]
+    net = out.entry.net
+    assert out.entry.rhs == net.a(net.D)[net.i, net.letter(net.D)] - net.y[net.i, net.letter(net.D)]
+    assert verify.verify(["tanh"], ["binary-cross-entropy"]) == []  # not defined: no sigmoid output

@@ -13,7 +13,7 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import (OUTPUT_ACTIVATION_HELP, Activation, Kind, Loss, OutputActivation, Targets, TextbookLoss, parse_widths,
+from .options import (OUTPUT_ACTIVATION_HELP, Activation, Kind, Loss, OutputActivation, Targets, parse_widths,
                       usage_error, valid_timeout)
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def _latex(rows: list, title: str) -> str:
 @app.command()
 def verify(
     activation: Optional[list[Activation]] = typer.Option(None, help="Only these activations (repeatable)."),
-    loss: Optional[list[TextbookLoss]] = typer.Option(None, help="Only these losses (repeatable)."),
+    loss: Optional[list[Loss]] = typer.Option(None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."),
     network: Kind = typer.Option(Kind.general, help="general or single."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text or json (latex is not offered)."),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),

@@ -15,7 +15,7 @@ import typer
 
 from ..engine import DEFAULT_LETTERS, NotationError, parse_letters
 from .options import Activation, Kind, usage_error
-from .options import TextbookLoss as Loss
+from .options import ArticleLoss as Loss
 
 
 class Lang(str, Enum):

@@ -15,7 +15,6 @@ import typer
 
 from .options import Activation, Loss, parse_widths, usage_error
 
-#: the losses with NumPy code: the shared ones and the binary cross-entropy (one sigmoid output)
 
 def bounded_widths(text: str) -> tuple[int, ...]:
     """``parse_widths`` plus the bounds of ``codegen.check_size`` (depth, each width, the number of

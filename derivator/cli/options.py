@@ -20,9 +20,9 @@ OutputActivation = Enum("OutputActivation", {**{name: name for name in ACTIVATIO
 OUTPUT_ACTIVATION_HELP = ("The activation of the output layer when it differs from --activation (e.g. identity "
                           "outputs under tanh hidden units); default: the same.")
 Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
-#: the losses of the shipped textbook (verify) and of the articles
-TextbookLoss = Enum("TextbookLoss", {name.replace("-", "_"): name for name in losses.TEXTBOOK},  # type: ignore[misc]
-                    type=str)
+#: the losses of the articles
+ArticleLoss = Enum("ArticleLoss", {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
+                   type=str)
 Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
 Targets = Enum("Targets", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
 

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from .options import Activation, Kind, usage_error
-from .options import TextbookLoss as Loss
+from .options import ArticleLoss as Loss
 
 
 def render(

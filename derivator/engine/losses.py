@@ -64,8 +64,8 @@ LOSSES: dict[str, Loss] = {
 
 #: the losses a user may choose (the upstream Ψ is internal)
 OFFERED: tuple[str, ...] = tuple(k for k in LOSSES if k != "upstream")
-#: the losses the shipped textbook, ``derivator verify`` and the articles are written for
-TEXTBOOK: tuple[str, ...] = ("mse", "cross-entropy")
+#: the losses the articles are written for
+ARTICLE: tuple[str, ...] = ("mse", "cross-entropy")
 
 
 def get(name: str) -> Loss:

@@ -551,7 +551,7 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
                 "inputs": _inputs(inst),
                 "values": _forward(inst),
             }
-            if "generic" in (net.activation, net.output_activation):
+            if net.activation == "generic":  # an output layer of its own is never generic
                 res.refuted["sigma"] = f"generic σ evaluated as {GENERIC_NUMERIC}"
             if net.loss == "upstream":
                 res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"

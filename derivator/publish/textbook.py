@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..engine import Network, index
+from ..engine import Network, index, losses
 from ..engine import Partial as P
 from ..engine import matrix as M
 
@@ -76,15 +76,20 @@ class ChainWriter:
     # ---- the loss's own derivative at the output ---------------------------------------------
     def out_a(self, X: sp.Symbol) -> sp.Expr:
         net, i, D = self.net, self.i, self.net.D
+        a, y = net.a(D)[i, X], net.y[i, X]
         if net.softmax_output:
-            return -net.y[i, X] / net.a(D)[i, X]
-        return net.a(D)[i, X] - net.y[i, X]
+            return -y / a
+        if net.loss == "binary-cross-entropy":
+            return (a - y) / (a * (1 - a))
+        return a - y
 
     def out_delta(self, X: sp.Symbol) -> sp.Expr:
         net, i, D = self.net, self.i, self.net.D
         if net.softmax_output:
             Xp = prime_index(X)
             return net.a(D)[i, X] * self.sum_over(net.y[i, Xp], Xp, D) - net.y[i, X]
+        if net.loss == "binary-cross-entropy":  # σ′ = a(1 − a) cancels the denominator of out_a
+            return net.a(D)[i, X] - net.y[i, X]
         return (net.a(D)[i, X] - net.y[i, X]) * net.sigma_prime(net.z(D)[i, X])
 
     def closed_delta(self, p: int, X: sp.Symbol) -> sp.Expr:
@@ -162,6 +167,8 @@ class ChainWriter:
             if net.softmax_output:
                 rows.append(("a", P(net.Li[i], net.a(p)[i, X]), M.Scale(sp.Integer(-1), M.Divide(Yt, A)), i, X))
                 rows.append(("delta", net.delta(p)[i, X], M.Sub(M.Hadamard(A, M.RowSum(Yt)), Yt), i, X))
+            elif net.loss == "binary-cross-entropy":  # ∂L_i/∂A (1/(1 − A) needs a matrix of ones): no row
+                rows.append(("delta", net.delta(p)[i, X], M.Sub(A, Yt), i, X))
             else:
                 rows.append(("a", P(net.Li[i], net.a(p)[i, X]), M.Sub(A, Yt), i, X))
                 rows.append(("delta", net.delta(p)[i, X], M.Hadamard(M.Sub(A, Yt), sigma_p), i, X))
@@ -171,6 +178,12 @@ class ChainWriter:
                 continue  # a single-neuron network has no free neuron index to carry the matrix
             out.append(Entry(q, layer, "matrix", lhs, M.to_index(net, m, r, c), net, matrix=m))
         return out
+
+
+def defined(activation: str, loss: str) -> bool:
+    """Is the loss defined under this activation (the binary cross-entropy needs the sigmoid)?"""
+    needs = losses.get(loss).activation
+    return needs is None or needs == activation
 
 
 def network_for(activation: str, loss: str, network: str = "general") -> Network:
