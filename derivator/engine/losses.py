@@ -1,8 +1,9 @@
 """Losses, each with the activation of the output layer it is paired with.
 
 A loss says two things: L_i as a function of the output activations and targets of sample i, and
-how a^{(L)} comes from z^{(L)} (elementwise σ for the MSE; softmax for the cross-entropy).  The
-network builds both into the forward expression that ``sympy.diff`` differentiates.
+how a^{(L)} comes from z^{(L)} (elementwise σ for the MSE and the binary cross-entropy, whose σ
+must be the sigmoid; softmax for the cross-entropy).  The network builds both into the forward
+expression that ``sympy.diff`` differentiates.
 """
 
 from __future__ import annotations
