@@ -25,6 +25,9 @@ from .parse import walk
 ROLES = {"activation": "a", "preactivation": "z", "weight": "w", "bias": "b", "target": "y", "error": "delta",
          "input": "a", "output": "a", "function": "sigma", "width": "n"}
 COST_MEANINGS = ("mean", "sample", "sum")
+#: the meaning of a cost letter the document uses but never defines bare (only ∂C/∂v, or only C_x = …):
+#: a bare use is an error naming cost-is (reported, not guessed)
+UNDEFINED = "undefined"
 VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by its own reader
     "cost": None, "cost-is": COST_MEANINGS, "mse-half": ("yes", "no"), "letters": None,
     "layer-tags": ("parenthesised", "superscript", "none"), "index-layers": None,
@@ -312,6 +315,10 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     (a squared error without ½ is twice the notation's L_i)."""
     conv = ctx.conv
     meaning = conv.meaning(v.name)
+    if meaning == UNDEFINED and not v.sub and not (v.args is not None and ";" in v.args):
+        raise Unreadable(f"what {v.name} means is ambiguous: the document never defines the bare {v.name} (the mean "
+                         f"loss over the samples, or one sample's loss?); state it with a directive "
+                         f"cost-is=mean or cost-is=sample", v.pos)
     for letter, key, why in conv.ambiguous:  # reported, not guessed
         if letter == v.name and (key == "mse-half" or (key == "cost-is" and not v.sub and not (
                 v.args is not None and ";" in v.args))):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import parse as P
-from .conventions import Conventions
+from .conventions import UNDEFINED, Conventions
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
@@ -61,6 +61,19 @@ def _averages(node: P.Node) -> bool:
     """A division by the sample count (n, m, N) somewhere in the definition."""
     return any(isinstance(n, P.Div) and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
                for n in walk(node))
+
+
+def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
+    """``∂C/∂v = \\frac{1}{n} Σ_k ∂C_k/∂v``: the document says how its bare cost letter is made of
+    the per-sample ones (the derivative of C = (1/n) Σ_k C_k), which fixes its meaning."""
+    if not (isinstance(lhs, P.Partial) and isinstance(lhs.num, P.Var) and lhs.num.name in COST_CANDIDATES
+            and not lhs.num.sub and _averages(rhs)):
+        return False
+    letter = lhs.num.name
+    return any(isinstance(n, P.SumNode) and any(
+        isinstance(p, P.Partial) and isinstance(p.num, P.Var) and p.num.name == letter and p.num.sub
+        and len(p.num.sub) == 1 and getattr(p.num.sub[0], "name", None) == n.index for p in walk(n.body))
+        for n in walk(rhs))
 
 
 def _sums_samples(node: P.Node, letter: str) -> bool:
@@ -130,6 +143,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     p, q = (getattr(x, "name", None) for x in v.sub)
                     if p and q:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
+            if len(chain.exprs) >= 2 and chain.ops[0] == "=" and _mean_of_partials(chain.exprs[0], chain.exprs[1]):
+                letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
+                if costs.get(letter, (0, ""))[0] == 0:  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
+                    costs[letter] = (line, "mean")
+                    col.add(line, f"cost {letter}", "mean", f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…")
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
                 if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
@@ -140,7 +158,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     undefined = {k: v for k, v in used.items() if k not in costs}
     if len(undefined) == 1:
         (letter, line), = undefined.items()
-        costs[letter] = (0, "mean")  # a cost letter, its bare meaning not defined
+        costs[letter] = (0, UNDEFINED)  # a cost letter, its bare meaning not defined: reported where used
         col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
     elif len(undefined) > 1:
         col.conflicts.append(Finding(min(undefined.values()), "cost", "", "several letters are differentiated like a "
@@ -199,7 +217,7 @@ def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs:
             outputs.update(v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub  # type: ignore[union-attr]
                            and isinstance(v.sub[-1], P.Index) and v.sub[-1].name)
     if lhs.sub:
-        costs.setdefault(letter, (0, "mean"))  # a cost letter; what the bare letter means is not defined here
+        costs.setdefault(letter, (0, UNDEFINED))  # a cost letter; what the bare letter means is not defined here
         return
     if _averages(rhs):
         meaning = "mean"
