@@ -154,6 +154,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
                 _input(line, lhs, rhs, col, letters)
+                _batch_layout(line, lhs, rhs, col)
             seen |= names
     undefined = {k: v for k, v in used.items() if k not in costs}
     if len(undefined) == 1:
@@ -177,7 +178,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 f"({half_conflict.evidence}); state mse-half=yes|no") for k in costs))
     elif "mse-half" in col.found:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
-    for key, value in (("weights", "weights"), ("weight-layer", "weight_layer")):
+    for key, value in (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")):
         if key in col.found and not any(c.key == key for c in col.conflicts):
             conv = replace(conv, **{value: col.found[key].value})
     pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
@@ -251,15 +252,16 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
             and not body.factors[0].sub and len(body.factors[0].name) == 1 and body.factors[0].name.islower() \
             and not body.factors[0].primes:
         applied = (body.factors[0].name, body.factors[1].body)
-    if applied is not None and isinstance(applied[1], P.Var) and len(lhs.name) == 1 and lhs.name.islower() \
-            and lhs.name != applied[1].name and applied[1].name.islower():
+    if applied is not None and isinstance(applied[1], P.Var) and len(lhs.name) == 1 and lhs.name.lower() != \
+            applied[1].name.lower() and (lhs.name.islower() and applied[1].name.islower() or (
+                lhs.name, applied[1].name) == ("A", "Z")):  # Ng's batch: A = g(Z)
         func, arg = applied
         if func == "sigma":
             return
         if func not in letters:
             letters[func] = "function"
             col.add(line, f"function {func}", "the activation", f"{_show(lhs)} = {func}(…)")
-        if (lhs.name, arg.name) != ("a", "z") and lhs.name not in letters and arg.name not in letters:  # type: ignore[union-attr]
+        if (lhs.name.lower(), arg.name.lower()) != ("a", "z") and lhs.name not in letters and arg.name not in letters:  # type: ignore[union-attr]
             letters[lhs.name] = "activation"
             letters[arg.name] = "preactivation"  # type: ignore[union-attr]
             col.add(line, "letters", f"activation:{lhs.name},preactivation:{arg.name}", f"{_show(lhs)} = {func}(…)")
@@ -290,6 +292,22 @@ def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[st
                 and x.name not in ("a", "z", "w", "b", "y") and not x.sub and x.tag is None and x.name not in letters:
             letters[x.name] = "input"
             col.add(line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}")
+
+
+def _batch_layout(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
+    """``Z = W A + b`` (Ng): W multiplies from the left, so a batch's examples are its columns;
+    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left)."""
+    if lhs.name != "Z" or lhs.tag is None or lhs.sub:
+        return
+    terms = rhs.terms if isinstance(rhs, P.Add) else [rhs]
+    for t in terms:
+        names = [f.arg.name + "T" if isinstance(f, P.Transpose) and isinstance(f.arg, P.Var) else getattr(f, "name", "")
+                 for f in (t.factors if isinstance(t, P.Mul) else [])]
+        for w, x in (("W", "A"), ("W", "X")):
+            if names[:2] == [w, x]:
+                col.add(line, "batch", "columns", f"{_show(lhs)} = {w} {x} + …")
+            elif names[:2] in ([x, w + "T"], [x, w]):
+                col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w}ᵀ + …")
 
 
 def _is_weighted_sum(lhs: P.Var, body: P.Node) -> bool:

@@ -54,13 +54,15 @@ ALIASES = {"bigtriangledown": "nabla", "triangledown": "nabla", "implies": "Righ
 TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "mathrm", "operatorname", "tag", "label", "hbox"}
 UNICODE = {
     "–": ("ch", "-"), "—": ("ch", "-"), "−": ("ch", "-"), "·": ("cmd", "cdot"), "×": ("cmd", "times"),
-    "′": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
+    "′": ("ch", "'"), "’": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
     "∂": ("cmd", "partial"), "∇": ("cmd", "nabla"), "Σ": ("cmd", "sum"), "∑": ("cmd", "sum"),
     "⊙": ("cmd", "odot"), "⊘": ("cmd", "oslash"), "…": ("cmd", "ldots"), "⋯": ("cmd", "cdots"), "≈": ("cmd", "approx"),
     "≠": ("cmd", "neq"), "∈": ("cmd", "in"), "≤": ("cmd", "le"), "≥": ("cmd", "ge"), "←": ("cmd", "leftarrow"),
     "ψ": ("cmd", "psi"), "Ψ": ("cmd", "Psi"), "\u00a0": ("space", ""), "\u3000": ("space", ""),
 }
 PUNCT = set("{}^_()[]+-*/=,;&'|<>:!.~")
+#: a call of a library function, ``np.sum(``: code, which a formula may quote but not mean
+_CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -121,9 +123,25 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok("num", text[i:j], i))
             i = j
             continue
+        call = _CODE_CALL.match(text, i) if c.isascii() and c.isalpha() else None
+        if call is not None:  # np.sum(dZ, axis=1, keepdims=True): program code inside a formula
+            depth, j = 0, call.end() - 1
+            while j < n:
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            toks.append(Tok("bad", f"{call.group(1)}(…) is program code, not a formula: write the sum as "
+                                   "\\sum_{i=1}^{m} …", i))
+            i = j
+            continue
         if c.isascii() and c.isalpha():
             toks.append(Tok("letter", c, i))
             i += 1
+            continue
+        if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
+            toks += [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)]
+            i += 4
             continue
         if c in PUNCT:
             if c != "~":
@@ -229,6 +247,8 @@ class Mul:
     factors: list["Node"]
     pos: int
     hadamard: bool = False
+    #: positions k of factors written after a ``*`` (Ng's entrywise product of matrices: ``dA * g'(Z)``)
+    stars: tuple[int, ...] = ()
 
 
 @dataclass
@@ -601,6 +621,7 @@ class Parser:
         factors: list[Node] = []
         hadamard = False
         groups: list[Node] = []  # factors before a ⊙, each a product of its own
+        stars: list[int] = []
         while True:
             if self.at("cmd", "quad") or self.at("cmd", "qquad"):
                 if not self.nesting:
@@ -610,6 +631,8 @@ class Parser:
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
             if self.at("cmd", "cdot") or self.at("cmd", "times") or self.at("ch", "*"):
+                if self.at("ch", "*") and factors:
+                    stars.append(len(factors))
                 self.k += 1
                 continue
             if self.at("cmd", "odot") or self.at("cmd", "circ"):
@@ -619,7 +642,7 @@ class Parser:
                 if not factors:
                     raise ReadError("nothing on the left of ⊙", p)
                 groups.append(factors[0] if len(factors) == 1 else Mul(factors, pos))
-                factors = []
+                factors, stars = [], []
                 hadamard = True
                 continue
             if self.at("ch", "/") or self.at("cmd", "oslash"):  # ⊘: entrywise division of matrices
@@ -629,7 +652,7 @@ class Parser:
                     raise ReadError("nothing to divide before /", p)
                 den = self.factor()
                 left = factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
-                factors = [Div(left, den, p)]
+                factors, stars = [Div(left, den, p)], []
                 continue
             if self.at("cmd", "sum"):
                 factors.append(self.sum())
@@ -642,7 +665,7 @@ class Parser:
         if not factors:
             t = self.tok
             raise ReadError(f"expected a term but found {t.text or 'the end of the formula'!r}", t.pos)
-        last = factors[0] if len(factors) == 1 else Mul(factors, pos)
+        last = factors[0] if len(factors) == 1 else Mul(factors, pos, stars=tuple(stars))
         if hadamard:
             return Mul(groups + [last], pos, True)
         return last
