@@ -140,6 +140,15 @@ class S:
     reason: str
 
 
+@dataclass(frozen=True)
+class Bad:
+    """An author's relation whose two sides have no common shape at sizes where the widths and the
+    sample count differ (a transpose left out): no entry of it can hold there, so it must be
+    refuted or rejected with ``reason`` (a shape), never proved."""
+
+    reason: str
+
+
 def sig_p(N: Net, p: int) -> torch.Tensor:
     return N.fprime(N.z[p])
 
@@ -310,6 +319,27 @@ CV = {
     **{(19, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
 }
 
+# Ng's batch forms, examples as columns: a batch matrix is the transpose of the evaluator's (n, width)
+# arrays; dZ, dA hold in column i the derivatives of example i's loss, dW, db are the mean's (J)
+def cols(t: torch.Tensor) -> torch.Tensor:
+    return t.T
+
+
+NG_NOTES = {
+    (12, 0): T(lambda N: (N.z[l], N.a[l - 1] @ N.W[l].T + N.b[l])),
+    (12, 1): T(lambda N: (N.a[l], torch.sigmoid(N.z[l]))),
+    (16, 0): T(lambda N: (cols(N.z[l]), N.W[l] @ cols(N.a[l - 1]) + N.b[l][:, None])),
+    (16, 1): T(lambda N: (cols(N.a[l]), torch.sigmoid(cols(N.z[l])))),
+    (20, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
+    (20, 1): Bad("different shapes"),  # dW = dz · a^{[l-1]}: a column times a column (the T left out)
+    (20, 2): T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
+    (20, 3): T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
+    (24, 0): T(lambda N: (cols(N.dLi(N.z[l])), cols(N.dLi(N.a[l])) * cols(sig_p(N, l)))),
+    (24, 1): Bad("stands for the samples and for layer"),  # (1/m) dZ · A^{[l-1]}: (n_l × m)(n_{l-1} × m)
+    (24, 2): E("np.sum"),
+    (24, 3): T(lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ cols(N.dLi(N.z[l])))),
+}
+
 FILES: dict[str, tuple[Setup, dict]] = {
     "nielsen-ch2.md": (GENERIC, NIELSEN),
     "3b1b-one-neuron.md": (ONE, ONE_NEURON),
@@ -318,6 +348,7 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "ufldl-backprop.md": (UF, UFLDL),
     "ufldl-zh.md": (UF, UFLDL_ZH),
     "ng-deep-learning.md": (Setup(depth=3), NG),
+    "ng-batch-zh-notes.md": (GENERIC, NG_NOTES),
     "cs231n.md": (SOFTMAX, CS231N),
     "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
 }
@@ -377,6 +408,8 @@ def test_every_relation_is_judged_rightly_or_explained(results, truths, name: st
             assert r.verdict == "error" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
         elif isinstance(want, S):
             assert r.verdict == "skipped" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+        elif isinstance(want, Bad):
+            assert r.verdict in ("refuted", "error") and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
         else:
             true = truths[(name, line, step)]
             assert r.verdict == ("proved" if true else "refuted"), f"{where}: true={true}, {r.verdict} {r.reason}"
@@ -390,6 +423,8 @@ def judged(results: list, name: str, truths: dict) -> tuple[int, int]:
         want = _key(table, r.line, r.step)
         if isinstance(want, S):
             right += r.verdict == "skipped"
+        elif isinstance(want, Bad):
+            right += r.verdict == "refuted"  # found false; a shape error is explained, not judged
         elif isinstance(want, T):
             true = truths[(name, r.line, r.step)]
             if r.verdict in ("proved", "refuted"):

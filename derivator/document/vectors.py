@@ -20,6 +20,7 @@ from .parse import walk
 VECTORS = {"a", "z", "b", "delta", "y"}
 ROW, SCALAR, VECTOR, MATRIX = -1, 0, 1, 2
 FREE = ("ρ", "κ")
+_NAMES = {ROW: "a row vector", SCALAR: "a number", VECTOR: "a column vector", MATRIX: "a matrix"}
 #: what a reader who meant numbers, not vectors, needs to know
 SINGLE = " (with one neuron per layer, state network=single)"
 #: the sample of the loss in Ng's ``dZ^{[l]}``: the example of the entry's column (``∂L_κ/∂z_{κρ}``)
@@ -68,9 +69,11 @@ def index_form(lhs: P.Node, rhs: P.Node, columns: bool = False) -> tuple[P.Node,
 
 
 def _index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
-    shapes = {shape(lhs), shape(rhs)}
-    if len(shapes - {SCALAR}) > 1 or (len(shapes) > 1 and SCALAR in shapes and shapes != {SCALAR}):
-        raise Unreadable("the two sides have different shapes (a vector, a matrix or a number)" + SINGLE, lhs_pos(lhs))
+    left, right = shape(lhs), shape(rhs)
+    shapes = {left, right}
+    if len(shapes) > 1:
+        raise Unreadable(f"the two sides have different shapes: the left is {_NAMES[left]}, the right {_NAMES[right]}"
+                         + SINGLE, lhs_pos(lhs))
     s = shapes.pop()
     idx = {SCALAR: (), VECTOR: FREE[:1], ROW: FREE[:1], MATRIX: FREE}[s]
     fresh = iter(f"ν{k}" for k in range(1, 1000))
