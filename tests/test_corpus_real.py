@@ -147,6 +147,8 @@ class Bad:
     refuted or rejected with ``reason`` (a shape), never proved."""
 
     reason: str
+    #: the two sides as the author wrote them, which the evaluator cannot even form (a shape error)
+    sides: Callable[[Net], tuple[torch.Tensor, torch.Tensor]] | None = None
 
 
 def sig_p(N: Net, p: int) -> torch.Tensor:
@@ -331,11 +333,13 @@ NG_NOTES = {
     (16, 0): T(lambda N: (cols(N.z[l]), N.W[l] @ cols(N.a[l - 1]) + N.b[l][:, None])),
     (16, 1): T(lambda N: (cols(N.a[l]), torch.sigmoid(cols(N.z[l])))),
     (20, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
-    (20, 1): Bad("different shapes"),  # dW = dz · a^{[l-1]}: a column times a column (the T left out)
+    (20, 1): Bad("different shapes", lambda N: (  # dW = dz · a^{[l-1]}: a column times a column (the T left out)
+        N.dLi_param(N.W[l]), N.dLi(N.z[l])[:, :, None] @ N.a[l - 1][:, :, None])),
     (20, 2): T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
     (20, 3): T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
     (24, 0): T(lambda N: (cols(N.dLi(N.z[l])), cols(N.dLi(N.a[l])) * cols(sig_p(N, l)))),
-    (24, 1): Bad("stands for the samples and for layer"),  # (1/m) dZ · A^{[l-1]}: (n_l × m)(n_{l-1} × m)
+    (24, 1): Bad("stands for the samples and for layer", lambda N: (  # (1/m) dZ · A^{[l-1]}: (n_l × m)(n_{l-1} × m)
+        N.grad(N.L, N.W[l]), cols(N.dLi(N.z[l])) @ cols(N.a[l - 1]) / N.n)),
     (24, 2): E("np.sum"),
     (24, 3): T(lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ cols(N.dLi(N.z[l])))),
 }
@@ -393,6 +397,17 @@ def test_the_evaluator_can_tell_true_from_false() -> None:
     assert holds(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo)), GENERIC)
     assert not holds(lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y), GENERIC)
     assert not holds(lambda N: (N.Li, ((N.a[Lo] - N.y) ** 2).sum(1)), GENERIC)
+
+
+def test_the_evaluator_cannot_form_the_relations_whose_shapes_do_not_fit() -> None:
+    """Bad entries: at sizes where the widths and the sample count differ, the author's product
+    cannot be formed at all (so no verdict but 'refuted' or a shape error can be right)."""
+    bad = [(FILES[name][0], v) for name in FILES for v in FILES[name][1].values() if isinstance(v, Bad)]
+    assert bad
+    for setup, v in bad:
+        assert v.sides is not None
+        with pytest.raises(RuntimeError):
+            holds(v.sides, setup)
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
