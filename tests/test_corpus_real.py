@@ -344,6 +344,41 @@ NG_NOTES = {
     (24, 3): T(lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ cols(N.dLi(N.z[l])))),
 }
 
+# Hjorth-Jensen: ``{\cal C}`` one example's cost, t the targets, f the sigmoid, weights to-from (stated)
+def _ajk(N: Net, out: torch.Tensor, p: int) -> torch.Tensor:
+    """∂out_{ij}/∂w^{(p)}_{jk} per sample: (n, j, k)."""
+    return torch.einsum("ijjk->ijk", N.jac_param(out, N.W[p]))
+
+
+def _s(N: Net) -> torch.Tensor:
+    return N.a[Lo] * (1 - N.a[Lo])
+
+
+def _unformable_sum(N: Net) -> tuple[torch.Tensor, torch.Tensor]:
+    """z_j^{l+1} = Σ_{i=1}^{M_l} w_{ij}^{l+1} a_j^l + b_j^{l+1}: i runs over the n_l nodes of layer l as
+    a row of W^{l+1} (which has n_{l+1} rows), and a_j^l takes j of layer l+1."""
+    rows = N.W[l + 1][torch.arange(N.widths[l])]  # IndexError when layer l is wider than l+1
+    return N.z[l + 1], torch.einsum("ij,sj->sj", rows, N.a[l]) + N.b[l + 1]
+
+
+HJ = {
+    (23, 0): E("not over all of its range"),  # Σ_{i=1}^n over the outputs: n is the sample count here
+    (23, 1): T(lambda N: (0.5 * ((N.a[Lo] - N.y) ** 2).sum(1), 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
+    25: T(lambda N: (N.dLi_param(N.W[Lo]), (N.a[Lo] - N.y)[:, :, None] * _ajk(N, N.a[Lo], Lo))),
+    (27, 0): T(lambda N: (_ajk(N, N.a[Lo], Lo), sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo))),
+    (27, 1): T(lambda N: (sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo), outer(_s(N), N.a[Lo - 1]))),
+    31: T(lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * _s(N), N.a[Lo - 1]))),
+    (33, 0): T(lambda N: (N.dLi(N.z[Lo]), _s(N) * (N.a[Lo] - N.y))),
+    (33, 1): T(lambda N: (_s(N) * (N.a[Lo] - N.y), sig_p(N, Lo) * N.dLi(N.a[Lo]))),
+    35: T(lambda N: (N.dLi(N.z[Lo]), sig_p(N, Lo) * N.dLi(N.a[Lo]))),
+    37: T(lambda N: (N.dLi_param(N.W[Lo]), outer(N.dLi(N.z[Lo]), N.a[Lo - 1]))),
+    41: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),
+    (43, 0): NIELSEN[61],
+    (43, 1): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),) * 2),
+    45: Bad("not over all of its range", _unformable_sum),
+    47: NIELSEN[69],
+}
+
 FILES: dict[str, tuple[Setup, dict]] = {
     "nielsen-ch2.md": (GENERIC, NIELSEN),
     "3b1b-one-neuron.md": (ONE, ONE_NEURON),
@@ -353,6 +388,7 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "ufldl-zh.md": (UF, UFLDL_ZH),
     "ng-deep-learning.md": (Setup(depth=3), NG),
     "ng-batch-zh-notes.md": (GENERIC, NG_NOTES),
+    "hjorth-jensen-msu.md": (GENERIC, HJ),
     "cs231n.md": (SOFTMAX, CS231N),
     "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
 }
@@ -406,7 +442,7 @@ def test_the_evaluator_cannot_form_the_relations_whose_shapes_do_not_fit() -> No
     assert bad
     for setup, v in bad:
         assert v.sides is not None
-        with pytest.raises(RuntimeError):
+        with pytest.raises((RuntimeError, IndexError)):
             holds(v.sides, setup)
 
 

@@ -151,11 +151,14 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
 
 
 def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Conventions:
-    """Directives override inference, key by key: ``keys`` are the directive keys stated so far
-    (a directive that states the default value overrides an inferred one too), and an ambiguity
-    is settled by a directive of its key."""
+    """Directives override inference, key by key (``letters`` letter by letter): ``keys`` are the
+    directive keys stated so far (a directive that states the default value overrides an inferred
+    one too), and an ambiguity is settled by a directive of its key."""
     names = {k.replace("-", "_") for k in keys}
     out = replace(inferred, **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names})
+    if "letters" in names:  # a letter stated overrides that letter's inferred role, not every inferred letter
+        mine = {letter for letter, _ in stated.letters}
+        out = replace(out, letters=stated.letters + tuple(p for p in inferred.letters if p[0] not in mine))
     return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
 
 

@@ -44,6 +44,8 @@ SPACING = {",", ";", "!", ":", " ", "displaystyle", "textstyle", "scriptstyle", 
            "notag", "limits", "nolimits", "enspace", "thinspace", "medspace", "thickspace", "negthinspace",
            "mathstrut", "strut"}
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
+#: letters that a hat marks as vectors (\hat{y}, a prediction in many texts, is not among them)
+HATTED = {"a", "z", "b", "w", "W", "delta"}
 #: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
 STYLED = {"mathcal", "mathscr", "cal"}
 #: spacing with an argument, read and dropped
@@ -61,6 +63,8 @@ UNICODE = {
     "ψ": ("cmd", "psi"), "Ψ": ("cmd", "Psi"), "\u00a0": ("space", ""), "\u3000": ("space", ""),
 }
 PUNCT = set("{}^_()[]+-*/=,;&'|<>:!.~")
+#: ``{\cal C}``: a calligraphic letter in plain TeX's style, the braces part of it
+_OLD_CAL = re.compile(r"\{\\cal\s*([A-Za-z])\s*\}")
 #: a call of a library function, ``np.sum(``: code, which a formula may quote but not mean
 _CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
@@ -138,6 +142,12 @@ def tokenize(text: str) -> list[Tok]:
         if c.isascii() and c.isalpha():
             toks.append(Tok("letter", c, i))
             i += 1
+            continue
+        cal = _OLD_CAL.match(text, i) if c == "{" else None
+        if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
+            toks += [Tok("cmd", "mathcal", i + 1), Tok("ch", "{", i + 5), Tok("letter", cal.group(1), cal.start(1)),
+                     Tok("ch", "}", cal.end() - 1)]
+            i = cal.end()
             continue
         if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
             toks += [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)]
@@ -1188,6 +1198,8 @@ class Parser:
             v = self.var(self.tok.text)
             self.eat("ch", "}")
             return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+        if name == "hat":
+            return self.hat(t.pos)
         if name == "begin":
             return self.environment()
         if name == "mathbb":
@@ -1198,6 +1210,23 @@ class Parser:
         if name == "sum":
             raise ReadError("a sum cannot stand here", t.pos)
         raise ReadError(f"unknown macro \\{name}", t.pos)
+
+    def hat(self, pos: int) -> Node:
+        """``\\hat{\\delta}^L``, ``\\hat{a}^L``: a vector, for authors who mark vectors with a hat
+        (Hjorth-Jensen).  ``\\hat{y}`` is the network's prediction in other texts, never the target y, so
+        a hat is read only on the letters of the network's vectors and matrices."""
+        self.k += 1
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        inner = self.tok.text
+        if not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
+            raise ReadError(f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector); "
+                            "a prediction ŷ is the output activation: write it a^{(L)}", pos)
+        v = self.var(inner)
+        if braced:
+            self.eat("ch", "}")
+        return self.scripts(v)
 
     def skip_environment(self) -> None:
         """Move past the \\end that closes the environment just opened (nested ones included)."""
