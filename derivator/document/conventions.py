@@ -68,8 +68,11 @@ class Conventions:
 
     @property
     def reading(self) -> P.Reading:
-        """What the parser must know: digit tags, and letters written as functions (J(W,b;x,y))."""
-        return P.Reading(digit_tags=self.layer_tags == "superscript", call_letters=frozenset(self.cost_letters()))
+        """What the parser must know: digit tags, letters written as functions (J(W,b;x,y)), and the
+        names of several letters (net, out, Cost)."""
+        names = [letter for letter, _ in self.letters] + self.cost_letters()
+        return P.Reading(digit_tags=self.layer_tags == "superscript", call_letters=frozenset(self.cost_letters()),
+                         words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()))
 
     def cost_letters(self) -> list[str]:
         out = [letter for letter, _ in self.costs]

@@ -21,7 +21,7 @@ from .conventions import UNDEFINED, Conventions
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
-COST_CANDIDATES = frozenset({"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"})
+COST_CANDIDATES = frozenset({"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"}) | P.COST_WORDS
 READING = P.Reading(call_letters=COST_CANDIDATES)
 KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
 
@@ -272,6 +272,7 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
         return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
+    _named_by_the_sum(line, lhs, [v for v in _vars(rhs) if v.name not in ("w", "W", "b")], col, letters)
     if lhs.tag is not None and w.tag is not None and lhs.tag != w.tag:
         col.add(line, "weight-layer", "out-of", f"{_show(lhs)} is computed with {_show(w)}")
     elif lhs.tag is not None and w.tag is not None:
@@ -283,6 +284,25 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second == j and first != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _named_by_the_sum(line: int, lhs: P.Var, inputs: list[P.Var], col: _Collector, letters: dict[str, str]) -> None:
+    """``\\text{net}_j = Σ_k w_jk \\mathit{out}_k + b_j``: the first weighted sum defines the
+    pre-activation, so a letter of the document's own on its left is the pre-activation, and the
+    one tagged letter it weighs is the activation (of the layer below)."""
+    own = ("a", "z", "y", "b", "w", "W", "delta", "x", "n")
+    if lhs.name in own or lhs.name in letters or lhs.tag is None or not lhs.name.isalpha():
+        return
+    names = {v.name for v in inputs if v.tag is not None}
+    if len(names) != 1 or len(inputs) != len([v for v in inputs if v.tag is not None]):
+        return
+    (act,) = names
+    letters[lhs.name] = "preactivation"
+    found = f"preactivation:{lhs.name}"
+    if act not in own and act not in letters and act.isalpha():
+        letters[act] = "activation"
+        found += f",activation:{act}"
+    col.add(line, "letters", found, f"the weighted sum {_show(lhs)} = Σ w … + b")
 
 
 def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:

@@ -65,11 +65,34 @@ UNICODE = {
 PUNCT = set("{}^_()[]+-*/=,;&'|<>:!.~")
 #: ``{\cal C}``: a calligraphic letter in plain TeX's style, the braces part of it
 _OLD_CAL = re.compile(r"\{\\cal\s*([A-Za-z])\s*\}")
+#: commands around a name of several letters (``\\text{net}_j``) and the cost words read without a
+#: declaration (``\\text{Cost}``)
+WORD_CMDS = {"text", "textrm", "textit", "mathrm", "mathit", "operatorname"}
+COST_WORDS = frozenset({"Cost"})
 #: a call of a library function, ``np.sum(``: code, which a formula may quote but not mean
 _CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
 
-def tokenize(text: str) -> list[Tok]:
+def _word(text: str, name: str, j: int, start: int, words: frozenset[str]) -> tuple[str, int] | None:
+    """``\\text{net}_j``, ``\\mathrm{net}_j``, ``\\mathit{out}_j``, ``\\text{Cost}``: a name of several
+    letters, not prose, when a subscript or superscript follows it (prose is never subscripted) or
+    when the document declares it (``letters=preactivation:net``, ``cost=Cost``).  The word and
+    where its command ends."""
+    if name not in WORD_CMDS:
+        return None
+    try:
+        body, end = _braced(text, j, start)
+    except ReadError:
+        return None
+    body = body.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,}", body):
+        return None
+    after = text[end:].lstrip()[:1]
+    return (body, end) if after in ("_", "^") or body in words or body in COST_WORDS else None
+
+
+def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
+    ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest first: out before o… (deterministic)
     if len(text) > MAX_LENGTH:
         raise ReadError(f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0)
     toks: list[Tok] = []
@@ -90,6 +113,11 @@ def tokenize(text: str) -> list[Tok]:
                 name = text[i + 1:j]
                 if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
                     j += 1
+                word = _word(text, name, j, i, words)
+                if word is not None:
+                    toks.append(Tok("letter", word[0], i))
+                    i = word[1]
+                    continue
                 if name in TEXT_CMDS:
                     body, j = _braced(text, j, i)
                     toks.append(Tok("text", f"{name}:{body}", i))
@@ -138,6 +166,12 @@ def tokenize(text: str) -> list[Tok]:
             toks.append(Tok("bad", f"{call.group(1)}(…) is program code, not a formula: write the sum as "
                                    "\\sum_{i=1}^{m} …", i))
             i = j
+            continue
+        declared = next((w for w in ordered if text.startswith(w, i) and not text[i + len(w):i + len(w) + 1].isalpha()
+                         and not (i and text[i - 1].isalpha())), None) if c.isascii() and c.isalpha() else None
+        if declared is not None:  # net_j, with letters=preactivation:net: one name
+            toks.append(Tok("letter", declared, i))
+            i += len(declared)
             continue
         if c.isascii() and c.isalpha():
             toks.append(Tok("letter", c, i))
@@ -368,6 +402,8 @@ class Reading:
     digit_tags: bool = False
     #: letters written as functions of their arguments, ``J(W,b;x,y)``: the arguments are kept raw
     call_letters: frozenset[str] = frozenset()
+    #: names of several letters the document declares (``letters=preactivation:net``): one name each
+    words: frozenset[str] = frozenset()
 
 
 DEFAULT_READING = Reading()
@@ -408,7 +444,7 @@ class Parser:
         #: the last expression of the previous block, which a block starting with = continues
         self.lead = lead
         self.text = text
-        self.toks = tokenize(text)
+        self.toks = tokenize(text, reading.words)
         self.k = 0
         self.depth = 0
         self.nesting = 0  # bracket nesting (separators count only at 0)
