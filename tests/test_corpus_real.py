@@ -166,33 +166,41 @@ GENERIC = Setup()
 x = torch.linspace(-3, 3, 13, dtype=F64)
 sx = torch.sigmoid(x)
 
+_BP1 = T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo)))
+_BP2 = T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l)))
+_CHAIN = T(lambda N: (N.dLi(N.z[l]), torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l]))))
+_FORWARD = T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l])))
+_HALF_SQ = T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1)))
 NIELSEN = {
-    15: T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l]))),
-    18: T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l]))),
-    # (26), (27): true of the mean, but the file later defines the bare C as one example's cost
-    # (28), and the directive that settles it stands below: the ambiguity is reported, not guessed
-    21: E("ambiguous"),
-    (24, 0): E("ambiguous"),
-    (24, 1): T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    (29, 0): T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    (29, 1): T(lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    32: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo))),
-    35: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo))),
-    37: T(lambda N: (N.dLi(N.a[Lo]), N.a[Lo] - N.y)),
-    39: T(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
-    42: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    45: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
-    48: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),
-    51: E("subscript"),  # a_{\rm in}: a name, not an index
-    55: T(lambda N: (N.dLi(N.z[Lo]), torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])))),
-    57: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2))),
-    61: T(lambda N: (N.dLi(N.z[l]), torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])))),
-    63: T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
-                     torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])))),
-    (65, 0): T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
-    (65, 1): T(lambda N: (N.a[l] @ N.W[l + 1].T + N.b[l + 1], torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1])),
-    67: T(lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])),
-    69: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    18: _FORWARD, 24: _FORWARD,  # (23), (25)
+    # (26) and the mean in the text: true of the mean, but the book then writes the bare C for one
+    # example's cost (27), which the directive settles below them: the ambiguity is reported
+    30: E("ambiguous"),
+    36: E("ambiguous"),
+    38: _HALF_SQ,  # C_x (in the text)
+    (42, 0): _HALF_SQ,  # (27)
+    (42, 1): T(lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    54: _BP1, 60: _BP1,  # (BP1), (BP1a)
+    66: T(lambda N: (N.dLi(N.a[Lo]), N.a[Lo] - N.y)),  # ∇_a C (in the text)
+    68: T(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),  # (30)
+    74: _BP2,  # (BP2)
+    80: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),  # (BP3)
+    86: E("with respect to one a, z, w or b"),  # (31): ∂C/∂b = δ, of one neuron named by no index
+    92: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),  # (BP4)
+    98: E("subscript"),  # (32): a_{\rm in}, a name, not an index
+    104: E("\\Sigma"), 110: E("\\Sigma"),  # (33), (34): Σ'(z), the diagonal matrix of σ'
+    116: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),  # (36)
+    122: T(lambda N: (N.dLi(N.z[Lo]), torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])))),  # (37)
+    128: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2))),  # (38)
+    134: _BP1,  # (39)
+    (140, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),  # (40)
+    (140, 1): _CHAIN,  # (41)
+    (140, 2): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
+                           torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])))),  # (42)
+    (148, 0): T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),  # (43)
+    (148, 1): T(lambda N: (N.a[l] @ N.W[l + 1].T + N.b[l + 1], torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1])),
+    154: T(lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])),  # (44)
+    160: _BP2,  # (45)
 }
 
 # one neuron per layer; output L = depth 2, C_0 = (a - y)² = 2 L_0 (per sample: every sample i)
@@ -373,10 +381,10 @@ HJ = {
     35: T(lambda N: (N.dLi(N.z[Lo]), sig_p(N, Lo) * N.dLi(N.a[Lo]))),
     37: T(lambda N: (N.dLi_param(N.W[Lo]), outer(N.dLi(N.z[Lo]), N.a[Lo - 1]))),
     41: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),
-    (43, 0): NIELSEN[61],
+    (43, 0): _CHAIN,
     (43, 1): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),) * 2),
     45: Bad("not over all of its range", _unformable_sum),
-    47: NIELSEN[69],
+    47: _BP2,
 }
 
 FILES: dict[str, tuple[Setup, dict]] = {
