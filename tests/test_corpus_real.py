@@ -352,7 +352,8 @@ NG_NOTES = {
     (24, 3): T(lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ cols(N.dLi(N.z[l])))),
 }
 
-# Hjorth-Jensen: ``{\cal C}`` one example's cost, t the targets, f the sigmoid, weights to-from (stated)
+# Hjorth-Jensen: ``{\cal C}`` one example's cost (its definition sums no examples), t the targets, f the
+# sigmoid (the directive names f), weights to-from
 def _ajk(N: Net, out: torch.Tensor, p: int) -> torch.Tensor:
     """∂out_{ij}/∂w^{(p)}_{jk} per sample: (n, j, k)."""
     return torch.einsum("ijjk->ijk", N.jac_param(out, N.W[p]))

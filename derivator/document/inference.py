@@ -224,7 +224,7 @@ def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs:
         meaning = "mean"
     elif _sums_samples(rhs, letter):
         meaning = "sum"
-    elif lhs.args is not None and ";" not in lhs.args:
+    elif lhs.args is not None and ";" not in lhs.args and any(v.name in ("w", "W") for v in _vars(rhs)):
         return  # J(W,b) defined with more than the loss (UFLDL's weight decay): not inferred
     else:
         meaning = "sample"
