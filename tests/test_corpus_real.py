@@ -388,6 +388,26 @@ HJ = {
     47: _BP2,
 }
 
+# the sigmoid's derivative by hand (a Chinese blog): functions of x on a grid, primes by autograd
+def d_dx(f: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    xg = x.clone().requires_grad_()
+    return torch.autograd.grad(f(xg).sum(), xg)[0]
+
+
+_E = torch.exp(-x)
+SIGMOID_ZH = {
+    (9, 0): T(lambda N: (sx, sx)),
+    (9, 1): T(lambda N: (sx, 1 / (1 + _E))),
+    (15, 0): T(lambda N: (d_dx(torch.sigmoid), d_dx(lambda t: (1 + torch.exp(-t)) ** -1))),
+    (15, 1): T(lambda N: (d_dx(lambda t: (1 + torch.exp(-t)) ** -1),
+                          -(1 + _E) ** -2 * d_dx(lambda t: 1 + torch.exp(-t)))),
+    (15, 2): T(lambda N: (-(1 + _E) ** -2 * d_dx(lambda t: 1 + torch.exp(-t)), -(1 + _E) ** -2 * _E * d_dx(lambda t: -t))),
+    (15, 3): T(lambda N: (-(1 + _E) ** -2 * _E * d_dx(lambda t: -t), (1 + _E) ** -2 * _E)),
+    (15, 4): T(lambda N: ((1 + _E) ** -2 * _E, _E / (1 + _E) ** -2)),  # the author's slip: ^{-2} below the line
+    (15, 5): T(lambda N: (_E / (1 + _E) ** -2, 1 / (1 + _E) * (1 + _E - 1) / (1 + _E))),
+    (15, 6): T(lambda N: (1 / (1 + _E) * (1 + _E - 1) / (1 + _E), sx * (1 - sx))),
+}
+
 FILES: dict[str, tuple[Setup, dict]] = {
     "nielsen-ch2.md": (GENERIC, NIELSEN),
     "3b1b-one-neuron.md": (ONE, ONE_NEURON),
@@ -398,6 +418,7 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "ng-deep-learning.md": (Setup(depth=3), NG),
     "ng-batch-zh-notes.md": (GENERIC, NG_NOTES),
     "hjorth-jensen-msu.md": (GENERIC, HJ),
+    "sigmoid-derivative-zh.md": (SOFTMAX, SIGMOID_ZH),
     "cs231n.md": (SOFTMAX, CS231N),
     "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
 }

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from derivator.document import Run, check_text
-from test_corpus_real import GENERIC, Lo, cols, holds, l, outer, sig_p
+from test_corpus_real import GENERIC, Lo, cols, d_dx, holds, l, outer, sig_p, x
 
 NG_HEAD = ("$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n$$A^{[l]} = g^{[l]}(Z^{[l]})$$\n\n")
 
@@ -109,3 +109,19 @@ def test_plain_tex_calligraphic_cost_and_hats_on_vectors() -> None:
     assert [r.verdict for r in check_text("post.md", text, Run())] == ["proved" if bp1 else "refuted"] * 2
     (r,) = check_text("post.md", "$$\\hat{y}_j = a_j^{(L)}$$\n", Run())
     assert r.verdict == "error" and "\\hat{y}" in r.reason, r.reason  # ŷ is never read as the target y
+
+
+PRIMED = [  # a chain that starts with f'(x): a primed bracket is d/dx (truth: autograd on a grid of x)
+    (r"((1 + e^{-x})^{-1})'", lambda t: (1 + torch.exp(-t)) ** -1),
+    (r"((1 + e^{-x})^{-2})'", lambda t: (1 + torch.exp(-t)) ** -2),
+    (r"(1 + e^{-x})^{-2} \times (1 + e^{-x})'", lambda t: (1 + torch.exp(-t)) ** -1),  # sign lost
+]
+
+
+@pytest.mark.parametrize("k", range(len(PRIMED)))
+def test_a_primed_bracket_in_a_chain_of_f_prime_of_x(k: int) -> None:
+    text, f = PRIMED[k]
+    r = _last("$$Sigmoid(x) = f(x) = \\frac{1}{1 + e^{-x}}$$\n\n" + f"$$f'(x) = {text}$$\n")
+    expected = d_dx(f) if k < 2 else (1 + torch.exp(-x)) ** -2 * d_dx(lambda t: 1 + torch.exp(-t))
+    true = torch.allclose(d_dx(torch.sigmoid), expected)
+    assert r.verdict == ("proved" if true else "refuted"), (text, true, r.verdict, r.reason)

@@ -544,6 +544,13 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
                     conv.chain_variable = v.den  # type: ignore[attr-defined]
             except (I.Unreadable, I.NeedsMatrix):
                 pass
+        elif isinstance(first, P.Call) and first.primes == 1 and len(first.args) == 1 \
+                and isinstance(first.args[0], P.Var) and not first.args[0].sub and first.args[0].tag is None:
+            # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
+            try:
+                conv.chain_variable = conv.convert(first.args[0])
+            except (I.Unreadable, I.NeedsMatrix):
+                pass
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             conv.check_letters(lhs, rhs)

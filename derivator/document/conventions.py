@@ -194,6 +194,8 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
         return _var(node, ctx)
     if isinstance(node, P.Mul):
         factors, stars = _functions([_tr(f, ctx) for f in node.factors], ctx, node.stars)
+        if len(factors) == 1:
+            return factors[0]  # f(x) merged into σ(x): no product left
         return replace(node, factors=factors, stars=stars)
     if isinstance(node, P.Div):
         derivative = _d_dx(node)

@@ -143,6 +143,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     p, q = (getattr(x, "name", None) for x in v.sub)
                     if p and q:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
+            _named_sigmoid(line, chain.exprs, col, letters)
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and _mean_of_partials(chain.exprs[0], chain.exprs[1]):
                 letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
                 if costs.get(letter, (0, ""))[0] == 0:  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
@@ -303,6 +304,21 @@ def _named_by_the_sum(line: int, lhs: P.Var, inputs: list[P.Var], col: _Collecto
         letters[act] = "activation"
         found += f",activation:{act}"
     col.add(line, "letters", found, f"the weighted sum {_show(lhs)} = Σ w … + b")
+
+
+def _named_sigmoid(line: int, exprs: list[P.Node], col: _Collector, letters: dict[str, str]) -> None:
+    """``Sigmoid(x) = f(x) = …``: a letter applied to x, equated with σ(x) itself, names σ."""
+    sigma = [e.args[0] for e in exprs if isinstance(e, P.Call) and e.func == "sigma" and not e.primes
+             and len(e.args) == 1 and isinstance(e.args[0], P.Var)]
+    for e in exprs:
+        if sigma and isinstance(e, P.Mul) and len(e.factors) == 2 and isinstance(e.factors[0], P.Var) \
+                and isinstance(e.factors[1], P.Group) and isinstance(e.factors[1].body, P.Var):
+            f, x = e.factors[0], e.factors[1].body
+            if len(f.name) == 1 and f.name.islower() and not f.sub and f.tag is None and not f.primes \
+                    and f.name not in letters and f.name not in ("a", "z", "w", "b", "y", "e") \
+                    and any(s.name == x.name for s in sigma):  # type: ignore[attr-defined]
+                letters[f.name] = "function"
+                col.add(line, f"function {f.name}", "the activation", f"{f.name}({x.name}) = σ({x.name})")
 
 
 def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:

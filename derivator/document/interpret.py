@@ -352,7 +352,8 @@ class Converter:
             return self.partial(node)
         if isinstance(node, P.PrimeOf):
             if self.chain_variable is None:
-                raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v",
+                raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v "
+                                 "or σ'(v)",
                                  node.pos)
             return sp.diff(self.convert(node.body), self.chain_variable)
         if isinstance(node, P.Iverson):

@@ -69,6 +69,8 @@ _OLD_CAL = re.compile(r"\{\\cal\s*([A-Za-z])\s*\}")
 #: declaration (``\\text{Cost}``)
 WORD_CMDS = {"text", "textrm", "textit", "mathrm", "mathit", "operatorname"}
 COST_WORDS = frozenset({"Cost"})
+#: the logistic function written as a word before its argument
+_SIGMOID = re.compile(r"[sS]igmoid\s*\(")
 #: a call of a library function, ``np.sum(``: code, which a formula may quote but not mean
 _CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
@@ -166,6 +168,10 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             toks.append(Tok("bad", f"{call.group(1)}(…) is program code, not a formula: write the sum as "
                                    "\\sum_{i=1}^{m} …", i))
             i = j
+            continue
+        if c in "sS" and _SIGMOID.match(text, i) and not (i and text[i - 1].isalpha()):
+            toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
+            i += len("sigmoid")
             continue
         declared = next((w for w in ordered if text.startswith(w, i) and not text[i + len(w):i + len(w) + 1].isalpha()
                          and not (i and text[i - 1].isalpha())), None) if c.isascii() and c.isalpha() else None
