@@ -297,16 +297,16 @@ NG = {
 }
 
 SOFTMAX = Setup(depth=1, loss="cross-entropy", targets="distribution")
-CS231N = {
-    15: T(lambda N: (torch.sigmoid(x), 1 / (1 + torch.exp(-x)))),
-    (17, 0): T(lambda N: (sx * (1 - sx), torch.exp(-x) / (1 + torch.exp(-x)) ** 2)),
-    (17, 1): T(lambda N: (torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
+CS231N = {  # one display: σ(x) = …, then (after \\\\ and →) the chain of dσ/dx
+    (18, 0): T(lambda N: (torch.sigmoid(x), 1 / (1 + torch.exp(-x)))),
+    (18, 1): T(lambda N: (sx * (1 - sx), torch.exp(-x) / (1 + torch.exp(-x)) ** 2)),
+    (18, 2): T(lambda N: (torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
                           ((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))))),
-    (17, 2): T(lambda N: (((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
+    (18, 3): T(lambda N: (((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
                           (1 - sx) * sx)),
-    (19, 0): T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
-    (19, 1): E("class label used as an index"),
-    21: E("\\mathbb"),
+    (24, 0): T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
+    (24, 1): E("class label used as an index"),
+    26: E("\\mathbb"),
 }
 
 

@@ -52,6 +52,7 @@ STYLED = {"mathcal", "mathscr", "cal"}
 SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom"}
 #: other spellings of one command
 ALIASES = {"bigtriangledown": "nabla", "triangledown": "nabla", "implies": "Rightarrow", "therefore": "Rightarrow",
+           "rightarrow": "Rightarrow", "to": "Rightarrow",
            "Longrightarrow": "Rightarrow", "bullet": "odot", "circledcirc": "odot"}
 TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "mathrm", "operatorname", "tag", "label", "hbox"}
 UNICODE = {
@@ -676,9 +677,9 @@ class Parser:
         stars: list[int] = []
         while True:
             if self.at("cmd", "quad") or self.at("cmd", "qquad"):
-                if not self.nesting:
+                if not self.nesting and (factors or groups):
                     break  # a separator between relations
-                self.k += 1  # inside brackets: only space
+                self.k += 1  # inside brackets, or before the term's first factor: only space
                 continue
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
