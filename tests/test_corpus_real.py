@@ -257,25 +257,26 @@ BISHOP = {
 # UFLDL: W^{(l)} feeds layer l+1; n_l the output
 UF = Setup()
 UFLDL = {
-    15: T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
-    17: T(lambda N: (N.a[l + 1], torch.sigmoid(N.z[l + 1]))),
-    21: T(lambda N: (N.Li, 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
-    (25, 0): T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),
-    (25, 1): T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
-    33: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    (37, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
-    (37, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
-    44: T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
-    48: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    (52, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
-    (52, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
-    59: S("update rule"),
-    (61, 0): S("update rule"),
-    (61, 1): S("update rule"),
+    19: T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
+    21: T(lambda N: (N.a[l + 1], torch.sigmoid(N.z[l + 1]))),
+    25: T(lambda N: (N.Li, 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
+    (29, 0): T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),
+    (29, 1): T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
+    37: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (41, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
+    (41, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
+    48: T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
+    52: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (56, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
+    (56, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
+    63: S("update rule"),
+    (65, 0): S("update rule"),
+    (65, 1): S("update rule"),
+    72: T(lambda N: (sig_p(N, l), N.a[l] * (1 - N.a[l]))),  # the implementation note (sigmoid)
 }
 UFLDL_ZH = {
-    (10, 0): UFLDL[15], (10, 1): UFLDL[17], (17, 0): UFLDL[(25, 0)], (17, 1): UFLDL[(25, 1)], 23: UFLDL[33],
-    (27, 0): UFLDL[(37, 0)], (27, 1): UFLDL[(37, 1)], (34, 0): UFLDL[48], (34, 1): UFLDL[(52, 0)],
+    (10, 0): UFLDL[19], (10, 1): UFLDL[21], (17, 0): UFLDL[(29, 0)], (17, 1): UFLDL[(29, 1)], 23: UFLDL[37],
+    (27, 0): UFLDL[(41, 0)], (27, 1): UFLDL[(41, 1)], (34, 0): UFLDL[52], (34, 1): UFLDL[(56, 0)],
 }
 
 # Ng: absolute layers [1], [2] of a depth-3 network and the generic [l]; d… = ∂(one example's loss)/∂…
