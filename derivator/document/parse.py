@@ -1243,6 +1243,9 @@ class Parser:
             return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
         if name == "hat":
             return self.hat(t.pos)
+        if name == "Sigma":
+            raise ReadError("\\Sigma'(z) (the diagonal matrix of σ′(z_j)) is not part of the notation: Σ′(z) v is "
+                            "written σ′(z) ⊙ v", t.pos)
         if name == "begin":
             return self.environment()
         if name == "mathbb":
