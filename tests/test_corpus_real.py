@@ -323,11 +323,25 @@ def _cv_steps(N: Net) -> list[torch.Tensor]:
             -y * (1 - p) + excl(y) * p, -y + y * p + excl(y) * p, p * y.sum(1, keepdim=True) - y, p - y]
 
 
-CV = {
-    13: T(lambda N: (N.Li, -(N.y * torch.log(N.a[1])).sum(1))),
-    15: T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
-    17: E("environment cases"),
-    **{(19, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
+def _excl(t: torch.Tensor) -> torch.Tensor:
+    """Σ_{k≠i} t_k for every i: (n, width)."""
+    return t.sum(1, keepdim=True) - t
+
+
+MSE_SOFTMAX = {
+    20: T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
+    22: T(lambda N: (N.Li, -(N.y * torch.log(N.a[1])).sum(1))),
+    # ∂p_j/∂o_i = p_i(1 - p_i) under the condition i = j: the diagonal of the Jacobian
+    (24, 0): T(lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] * (1 - N.a[1]))),
+    (24, 1): S("statement about indices"),
+    26: E("condition i ≠ j"),
+    # the question's chain: its first step has -p_k y_k where -p_i y_k belongs
+    (28, 0): T(lambda N: (N.dLi(N.z[1]), -(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)))),
+    (28, 1): T(lambda N: (-(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)),
+                          N.a[1] * N.y - N.y + _excl(N.a[1] * N.y))),
+    (28, 2): T(lambda N: (N.a[1] * N.y - N.y + _excl(N.a[1] * N.y), (N.a[1] * N.y).sum(1, keepdim=True) - N.y)),
+    30: T(lambda N: (N.dLi(N.z[1]), N.a[1] - N.y)),
+    **{(34, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
 }
 
 # Ng's batch forms, examples as columns: a batch matrix is the transpose of the evaluator's (n, width)
@@ -421,7 +435,7 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "hjorth-jensen-msu.md": (GENERIC, HJ),
     "sigmoid-derivative-zh.md": (SOFTMAX, SIGMOID_ZH),
     "cs231n.md": (SOFTMAX, CS231N),
-    "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
+    "mse-softmax-cross-entropy.md": (SOFTMAX, MSE_SOFTMAX),
 }
 
 

@@ -125,3 +125,19 @@ def test_a_primed_bracket_in_a_chain_of_f_prime_of_x(k: int) -> None:
     expected = d_dx(f) if k < 2 else (1 + torch.exp(-x)) ** -2 * d_dx(lambda t: 1 + torch.exp(-t))
     true = torch.allclose(d_dx(torch.sigmoid), expected)
     assert r.verdict == ("proved" if true else "refuted"), (text, true, r.verdict, r.reason)
+
+
+SOFT = ("<!-- derivator: loss=cross-entropy targets=distribution cost=L cost-is=sample "
+        "letters=activation:p,preactivation:o layer-tags=none index-layers=i:L,j:L,k:L -->\n\n")
+
+
+def test_a_relation_under_an_index_condition() -> None:
+    """``…, \\quad i = j``: checked for the case it states (j read as i); ``i \\neq j`` cannot be
+    assumed and is reported, never judged without its condition."""
+    from test_corpus_real import SOFTMAX
+    diag = holds(lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] * (1 - N.a[1])), SOFTMAX)
+    wrong = holds(lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] ** 2), SOFTMAX)
+    got = [r.verdict for r in check_text("q.md", SOFT + "$$\\frac{\\partial p_j}{\\partial o_i} = p_i(1 - p_i),\\quad i = j$$\n\n"
+                                         "$$\\frac{\\partial p_j}{\\partial o_i} = p_i p_i,\\quad i = j$$\n\n"
+                                         "$$\\frac{\\partial p_j}{\\partial o_i} = -p_i p_j,\\quad i \\neq j$$\n", Run())]
+    assert got == ["proved" if diag else "refuted", "skipped", "proved" if wrong else "refuted", "skipped", "error"], got

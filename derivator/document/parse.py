@@ -49,7 +49,7 @@ HATTED = {"a", "z", "b", "w", "W", "delta"}
 #: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
 STYLED = {"mathcal", "mathscr", "cal"}
 #: spacing with an argument, read and dropped
-SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom"}
+SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom", "color"}
 #: other spellings of one command
 ALIASES = {"bigtriangledown": "nabla", "triangledown": "nabla", "implies": "Rightarrow", "therefore": "Rightarrow",
            "rightarrow": "Rightarrow", "to": "Rightarrow",
@@ -738,7 +738,11 @@ class Parser:
         if index is None:
             raise ReadError("a sum needs its index: \\sum_{k} or \\sum_{k=0}^{n-1}", pos)
         self.deeper()
-        body = self.term()
+        if self.at("ch", "-"):  # \sum_{k \neq i} -p_k y_k: the sign belongs to the body
+            p = self.eat("ch", "-").pos
+            body: Node = Neg(self.term(), p)
+        else:
+            body = self.term()
         self.depth -= 1
         return SumNode(index, lower, upper, body, pos, excluded)
 
