@@ -98,6 +98,8 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
     ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest first: out before o… (deterministic)
     if len(text) > MAX_LENGTH:
         raise ReadError(f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0)
+    calls = {m.start(): m for m in _CODE_CALL.finditer(text)} if "." in text else {}
+    sigmoids = {m.start() for m in _SIGMOID.finditer(text)} if "igmoid" in text else set()
     toks: list[Tok] = []
     i, n = 0, len(text)
     while i < n:
@@ -158,7 +160,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 toks.append(Tok("num", text[i:j], i))
             i = j
             continue
-        call = _CODE_CALL.match(text, i) if c.isascii() and c.isalpha() else None
+        call = calls.get(i)
         if call is not None:  # np.sum(dZ, axis=1, keepdims=True): program code inside a formula
             depth, j = 0, call.end() - 1
             while j < n:
@@ -170,12 +172,12 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                                    "\\sum_{i=1}^{m} …", i))
             i = j
             continue
-        if c in "sS" and _SIGMOID.match(text, i) and not (i and text[i - 1].isalpha()):
+        if i in sigmoids and not (i and text[i - 1].isalpha()):
             toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
             i += len("sigmoid")
             continue
         declared = next((w for w in ordered if text.startswith(w, i) and not text[i + len(w):i + len(w) + 1].isalpha()
-                         and not (i and text[i - 1].isalpha())), None) if c.isascii() and c.isalpha() else None
+                         and not (i and text[i - 1].isalpha())), None) if ordered and c.isalpha() else None
         if declared is not None:  # net_j, with letters=preactivation:net: one name
             toks.append(Tok("letter", declared, i))
             i += len(declared)
