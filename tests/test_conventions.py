@@ -137,3 +137,24 @@ def test_nested_vector_products_are_read_in_bounded_work(tmp_path: Path) -> None
     r = cli("deep.md", "--format", "json", cwd=tmp_path)
     (res,) = json.loads(r.stdout)["results"]
     assert res["verdict"] in ("refuted", "error"), res
+
+
+# an undefined cost letter: its meaning is reported, not guessed
+UNDEFINED_COST = "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n"
+
+
+def test_a_cost_letter_the_document_never_defines_is_ambiguous_and_names_the_directive() -> None:
+    (r,) = results(UNDEFINED_COST)
+    assert r.verdict == "error" and "ambiguous" in r.reason and "cost-is=sample" in r.reason, r.reason
+    (r,) = results("<!-- derivator: cost-is=sample -->\n\n" + UNDEFINED_COST)
+    assert r.verdict == "proved", r.reason  # ∂L_i/∂b_j = (a_j - y_j) σ'(z_j): true of one sample
+    (r,) = results("<!-- derivator: cost-is=mean -->\n\n" + UNDEFINED_COST)
+    assert r.verdict == "refuted", r.reason  # the mean's derivative has a sum over the samples
+
+
+def test_the_mean_of_per_sample_partials_defines_the_bare_letter() -> None:
+    text = ("$$C_x = \\frac{1}{2}\\sum_j (a^{(L)}_j - y_j)^2$$\n\n"
+            "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = \\frac{1}{n} \\sum_x \\frac{\\partial C_x}{\\partial b^{(L)}_j}$$\n\n"
+            "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n")
+    verdicts = [r.verdict for r in results(text)]
+    assert verdicts == ["proved", "proved", "refuted"], verdicts

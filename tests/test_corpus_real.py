@@ -156,6 +156,17 @@ class S:
     reason: str
 
 
+@dataclass(frozen=True)
+class Bad:
+    """An author's relation whose two sides have no common shape at sizes where the widths and the
+    sample count differ (a transpose left out): no entry of it can hold there, so it must be
+    refuted or rejected with ``reason`` (a shape), never proved."""
+
+    reason: str
+    #: the two sides as the author wrote them, which the evaluator cannot even form (a shape error)
+    sides: Callable[[Net], tuple[torch.Tensor, torch.Tensor]] | None = None
+
+
 def sig_p(N: Net, p: int) -> torch.Tensor:
     return N.fprime(N.z[p])
 
@@ -171,33 +182,41 @@ GENERIC = Setup()
 x = torch.linspace(-3, 3, 13, dtype=F64)
 sx = torch.sigmoid(x)
 
+_BP1 = T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo)))
+_BP2 = T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l)))
+_CHAIN = T(lambda N: (N.dLi(N.z[l]), torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l]))))
+_FORWARD = T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l])))
+_HALF_SQ = T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1)))
 NIELSEN = {
-    15: T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l]))),
-    18: T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l]))),
-    # (26), (27): true of the mean, but the file later defines the bare C as one example's cost
-    # (28), and the directive that settles it stands below: the ambiguity is reported, not guessed
-    21: E("ambiguous"),
-    (24, 0): E("ambiguous"),
-    (24, 1): T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    (29, 0): T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    (29, 1): T(lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    32: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo))),
-    35: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo))),
-    37: T(lambda N: (N.dLi(N.a[Lo]), N.a[Lo] - N.y)),
-    39: T(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
-    42: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    45: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
-    48: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),
-    51: E("subscript"),  # a_{\rm in}: a name, not an index
-    55: T(lambda N: (N.dLi(N.z[Lo]), torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])))),
-    57: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2))),
-    61: T(lambda N: (N.dLi(N.z[l]), torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])))),
-    63: T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
-                     torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])))),
-    (65, 0): T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
-    (65, 1): T(lambda N: (N.a[l] @ N.W[l + 1].T + N.b[l + 1], torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1])),
-    67: T(lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])),
-    69: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    18: _FORWARD, 24: _FORWARD,  # (23), (25)
+    # (26) and the mean in the text: true of the mean, but the book then writes the bare C for one
+    # example's cost (27), which the directive settles below them: the ambiguity is reported
+    30: E("ambiguous"),
+    36: E("ambiguous"),
+    38: _HALF_SQ,  # C_x (in the text)
+    (42, 0): _HALF_SQ,  # (27)
+    (42, 1): T(lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
+    54: _BP1, 60: _BP1,  # (BP1), (BP1a)
+    66: T(lambda N: (N.dLi(N.a[Lo]), N.a[Lo] - N.y)),  # ∇_a C (in the text)
+    68: T(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),  # (30)
+    74: _BP2,  # (BP2)
+    80: T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),  # (BP3)
+    86: E("with respect to one a, z, w or b"),  # (31): ∂C/∂b = δ, of one neuron named by no index
+    92: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),  # (BP4)
+    98: E("subscript"),  # (32): a_{\rm in}, a name, not an index
+    104: E("\\Sigma"), 110: E("\\Sigma"),  # (33), (34): Σ'(z), the diagonal matrix of σ'
+    116: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),  # (36)
+    122: T(lambda N: (N.dLi(N.z[Lo]), torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])))),  # (37)
+    128: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2))),  # (38)
+    134: _BP1,  # (39)
+    (140, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),  # (40)
+    (140, 1): _CHAIN,  # (41)
+    (140, 2): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
+                           torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])))),  # (42)
+    (148, 0): T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),  # (43)
+    (148, 1): T(lambda N: (N.a[l] @ N.W[l + 1].T + N.b[l + 1], torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1])),
+    154: T(lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])),  # (44)
+    160: _BP2,  # (45)
 }
 
 # one neuron per layer; output L = depth 2, C_0 = (a - y)² = 2 L_0 (per sample: every sample i)
@@ -258,25 +277,26 @@ BISHOP = {
 # UFLDL: W^{(l)} feeds layer l+1; n_l the output
 UF = Setup()
 UFLDL = {
-    15: T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
-    17: T(lambda N: (N.a[l + 1], torch.sigmoid(N.z[l + 1]))),
-    21: T(lambda N: (N.Li, 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
-    (25, 0): T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),
-    (25, 1): T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
-    33: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    (37, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
-    (37, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
-    44: T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
-    48: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    (52, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
-    (52, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
-    59: S("update rule"),
-    (61, 0): S("update rule"),
-    (61, 1): S("update rule"),
+    19: T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),
+    21: T(lambda N: (N.a[l + 1], torch.sigmoid(N.z[l + 1]))),
+    25: T(lambda N: (N.Li, 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
+    (29, 0): T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),
+    (29, 1): T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
+    37: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (41, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
+    (41, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
+    48: T(lambda N: (N.dLi(N.z[Lo]), -(N.y - N.a[Lo]) * sig_p(N, Lo))),
+    52: T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
+    (56, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(N.dLi(N.z[l + 1]), N.a[l]))),
+    (56, 1): T(lambda N: (N.dLi_param(N.b[l + 1]), N.dLi(N.z[l + 1]))),
+    63: S("update rule"),
+    (65, 0): S("update rule"),
+    (65, 1): S("update rule"),
+    72: T(lambda N: (sig_p(N, l), N.a[l] * (1 - N.a[l]))),  # the implementation note (sigmoid)
 }
 UFLDL_ZH = {
-    (10, 0): UFLDL[15], (10, 1): UFLDL[17], (17, 0): UFLDL[(25, 0)], (17, 1): UFLDL[(25, 1)], 23: UFLDL[33],
-    (27, 0): UFLDL[(37, 0)], (27, 1): UFLDL[(37, 1)], (34, 0): UFLDL[48], (34, 1): UFLDL[(52, 0)],
+    (10, 0): UFLDL[19], (10, 1): UFLDL[21], (17, 0): UFLDL[(29, 0)], (17, 1): UFLDL[(29, 1)], 23: UFLDL[37],
+    (27, 0): UFLDL[(41, 0)], (27, 1): UFLDL[(41, 1)], (34, 0): UFLDL[52], (34, 1): UFLDL[(56, 0)],
 }
 
 # Ng: absolute layers [1], [2] of a depth-3 network and the generic [l]; d… = ∂(one example's loss)/∂….
@@ -306,16 +326,16 @@ NG = {
 }
 
 SOFTMAX = Setup(depth=1, loss="cross-entropy", targets="distribution")
-CS231N = {
-    15: T(lambda N: (torch.sigmoid(x), 1 / (1 + torch.exp(-x)))),
-    (17, 0): T(lambda N: (sx * (1 - sx), torch.exp(-x) / (1 + torch.exp(-x)) ** 2)),
-    (17, 1): T(lambda N: (torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
+CS231N = {  # one display: σ(x) = …, then (after \\\\ and →) the chain of dσ/dx
+    (18, 0): T(lambda N: (torch.sigmoid(x), 1 / (1 + torch.exp(-x)))),
+    (18, 1): T(lambda N: (sx * (1 - sx), torch.exp(-x) / (1 + torch.exp(-x)) ** 2)),
+    (18, 2): T(lambda N: (torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
                           ((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))))),
-    (17, 2): T(lambda N: (((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
+    (18, 3): T(lambda N: (((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
                           (1 - sx) * sx)),
-    (19, 0): T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
-    (19, 1): E("class label used as an index"),
-    21: E("\\mathbb"),
+    (24, 0): T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
+    (24, 1): E("class label used as an index"),
+    26: E("\\mathbb"),
 }
 
 
@@ -331,11 +351,104 @@ def _cv_steps(N: Net) -> list[torch.Tensor]:
             -y * (1 - p) + excl(y) * p, -y + y * p + excl(y) * p, p * y.sum(1, keepdim=True) - y, p - y]
 
 
-CV = {
-    13: T(lambda N: (N.Li, -(N.y * torch.log(N.a[1])).sum(1))),
-    15: T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
-    17: E("environment cases"),
-    **{(19, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
+def _excl(t: torch.Tensor) -> torch.Tensor:
+    """Σ_{k≠i} t_k for every i: (n, width)."""
+    return t.sum(1, keepdim=True) - t
+
+
+MSE_SOFTMAX = {
+    20: T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
+    22: T(lambda N: (N.Li, -(N.y * torch.log(N.a[1])).sum(1))),
+    # ∂p_j/∂o_i = p_i(1 - p_i) under the condition i = j: the diagonal of the Jacobian
+    (24, 0): T(lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] * (1 - N.a[1]))),
+    (24, 1): S("statement about indices"),
+    26: E("condition i ≠ j"),
+    # the question's chain: its first step has -p_k y_k where -p_i y_k belongs
+    (28, 0): T(lambda N: (N.dLi(N.z[1]), -(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)))),
+    (28, 1): T(lambda N: (-(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)),
+                          N.a[1] * N.y - N.y + _excl(N.a[1] * N.y))),
+    (28, 2): T(lambda N: (N.a[1] * N.y - N.y + _excl(N.a[1] * N.y), (N.a[1] * N.y).sum(1, keepdim=True) - N.y)),
+    30: T(lambda N: (N.dLi(N.z[1]), N.a[1] - N.y)),
+    **{(34, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
+}
+
+# Ng's batch forms, examples as columns: a batch matrix is the transpose of the evaluator's (n, width)
+# arrays; dZ, dA hold in column i the derivatives of example i's loss, dW, db are the mean's (J)
+def cols(t: torch.Tensor) -> torch.Tensor:
+    return t.T
+
+
+NG_NOTES = {
+    (12, 0): T(lambda N: (N.z[l], N.a[l - 1] @ N.W[l].T + N.b[l])),
+    (12, 1): T(lambda N: (N.a[l], torch.sigmoid(N.z[l]))),
+    (16, 0): T(lambda N: (cols(N.z[l]), N.W[l] @ cols(N.a[l - 1]) + N.b[l][:, None])),
+    (16, 1): T(lambda N: (cols(N.a[l]), torch.sigmoid(cols(N.z[l])))),
+    (20, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
+    (20, 1): Bad("different shapes", lambda N: (  # dW = dz · a^{[l-1]}: a column times a column (the T left out)
+        N.dLi_param(N.W[l]), N.dLi(N.z[l])[:, :, None] @ N.a[l - 1][:, :, None])),
+    (20, 2): T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
+    (20, 3): T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
+    (24, 0): T(lambda N: (cols(N.dLi(N.z[l])), cols(N.dLi(N.a[l])) * cols(sig_p(N, l)))),
+    (24, 1): Bad("stands for the samples and for layer", lambda N: (  # (1/m) dZ · A^{[l-1]}: (n_l × m)(n_{l-1} × m)
+        N.grad(N.L, N.W[l]), cols(N.dLi(N.z[l])) @ cols(N.a[l - 1]) / N.n)),
+    (24, 2): E("np.sum"),
+    (24, 3): T(lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ cols(N.dLi(N.z[l])))),
+}
+
+# Hjorth-Jensen: ``{\cal C}`` one example's cost (its definition sums no examples), t the targets, f the
+# sigmoid (the directive names f), weights to-from
+def _ajk(N: Net, out: torch.Tensor, p: int) -> torch.Tensor:
+    """∂out_{ij}/∂w^{(p)}_{jk} per sample: (n, j, k)."""
+    return torch.einsum("ijjk->ijk", N.jac_param(out, N.W[p]))
+
+
+def _s(N: Net) -> torch.Tensor:
+    return N.a[Lo] * (1 - N.a[Lo])
+
+
+def _unformable_sum(N: Net) -> tuple[torch.Tensor, torch.Tensor]:
+    """z_j^{l+1} = Σ_{i=1}^{M_l} w_{ij}^{l+1} a_j^l + b_j^{l+1}: i runs over the n_l nodes of layer l as
+    a row of W^{l+1} (which has n_{l+1} rows), and a_j^l takes j of layer l+1."""
+    rows = N.W[l + 1][torch.arange(N.widths[l])]  # IndexError when layer l is wider than l+1
+    return N.z[l + 1], torch.einsum("ij,sj->sj", rows, N.a[l]) + N.b[l + 1]
+
+
+HJ = {
+    (23, 0): E("not over all of its range"),  # Σ_{i=1}^n over the outputs: n is the sample count here
+    (23, 1): T(lambda N: (0.5 * ((N.a[Lo] - N.y) ** 2).sum(1), 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
+    25: T(lambda N: (N.dLi_param(N.W[Lo]), (N.a[Lo] - N.y)[:, :, None] * _ajk(N, N.a[Lo], Lo))),
+    (27, 0): T(lambda N: (_ajk(N, N.a[Lo], Lo), sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo))),
+    (27, 1): T(lambda N: (sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo), outer(_s(N), N.a[Lo - 1]))),
+    31: T(lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * _s(N), N.a[Lo - 1]))),
+    (33, 0): T(lambda N: (N.dLi(N.z[Lo]), _s(N) * (N.a[Lo] - N.y))),
+    (33, 1): T(lambda N: (_s(N) * (N.a[Lo] - N.y), sig_p(N, Lo) * N.dLi(N.a[Lo]))),
+    35: T(lambda N: (N.dLi(N.z[Lo]), sig_p(N, Lo) * N.dLi(N.a[Lo]))),
+    37: T(lambda N: (N.dLi_param(N.W[Lo]), outer(N.dLi(N.z[Lo]), N.a[Lo - 1]))),
+    41: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),
+    (43, 0): _CHAIN,
+    (43, 1): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),) * 2),
+    45: Bad("not over all of its range", _unformable_sum),
+    47: _BP2,
+}
+
+# the sigmoid's derivative by hand (a Chinese blog): functions of x on a grid, primes by autograd
+def d_dx(f: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    xg = x.clone().requires_grad_()
+    return torch.autograd.grad(f(xg).sum(), xg)[0]
+
+
+_E = torch.exp(-x)
+SIGMOID_ZH = {
+    (9, 0): T(lambda N: (sx, sx)),
+    (9, 1): T(lambda N: (sx, 1 / (1 + _E))),
+    (15, 0): T(lambda N: (d_dx(torch.sigmoid), d_dx(lambda t: (1 + torch.exp(-t)) ** -1))),
+    (15, 1): T(lambda N: (d_dx(lambda t: (1 + torch.exp(-t)) ** -1),
+                          -(1 + _E) ** -2 * d_dx(lambda t: 1 + torch.exp(-t)))),
+    (15, 2): T(lambda N: (-(1 + _E) ** -2 * d_dx(lambda t: 1 + torch.exp(-t)), -(1 + _E) ** -2 * _E * d_dx(lambda t: -t))),
+    (15, 3): T(lambda N: (-(1 + _E) ** -2 * _E * d_dx(lambda t: -t), (1 + _E) ** -2 * _E)),
+    (15, 4): T(lambda N: ((1 + _E) ** -2 * _E, _E / (1 + _E) ** -2)),  # the author's slip: ^{-2} below the line
+    (15, 5): T(lambda N: (_E / (1 + _E) ** -2, 1 / (1 + _E) * (1 + _E - 1) / (1 + _E))),
+    (15, 6): T(lambda N: (1 / (1 + _E) * (1 + _E - 1) / (1 + _E), sx * (1 - sx))),
 }
 
 FILES: dict[str, tuple[Setup, dict]] = {
@@ -346,8 +459,11 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "ufldl-backprop.md": (UF, UFLDL),
     "ufldl-zh.md": (UF, UFLDL_ZH),
     "ng-deep-learning.md": (NG_NET, NG),
+    "ng-batch-zh-notes.md": (GENERIC, NG_NOTES),
+    "hjorth-jensen-msu.md": (GENERIC, HJ),
+    "sigmoid-derivative-zh.md": (SOFTMAX, SIGMOID_ZH),
     "cs231n.md": (SOFTMAX, CS231N),
-    "cv-softmax-cross-entropy.md": (SOFTMAX, CV),
+    "mse-softmax-cross-entropy.md": (SOFTMAX, MSE_SOFTMAX),
 }
 
 
@@ -392,6 +508,17 @@ def test_the_evaluator_can_tell_true_from_false() -> None:
     assert not holds(lambda N: (N.Li, ((N.a[Lo] - N.y) ** 2).sum(1)), GENERIC)
 
 
+def test_the_evaluator_cannot_form_the_relations_whose_shapes_do_not_fit() -> None:
+    """Bad entries: at sizes where the widths and the sample count differ, the author's product
+    cannot be formed at all (so no verdict but 'refuted' or a shape error can be right)."""
+    bad = [(FILES[name][0], v) for name in FILES for v in FILES[name][1].values() if isinstance(v, Bad)]
+    assert bad
+    for setup, v in bad:
+        assert v.sides is not None
+        with pytest.raises((RuntimeError, IndexError)):
+            holds(v.sides, setup)
+
+
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_every_relation_is_judged_rightly_or_explained(results, truths, name: str) -> None:
     setup, table = FILES[name]
@@ -405,6 +532,8 @@ def test_every_relation_is_judged_rightly_or_explained(results, truths, name: st
             assert r.verdict == "error" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
         elif isinstance(want, S):
             assert r.verdict == "skipped" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+        elif isinstance(want, Bad):
+            assert r.verdict in ("refuted", "error") and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
         else:
             true = truths[(name, line, step)]
             assert r.verdict == ("proved" if true else "refuted"), f"{where}: true={true}, {r.verdict} {r.reason}"
@@ -418,6 +547,8 @@ def judged(results: list, name: str, truths: dict) -> tuple[int, int]:
         want = _key(table, r.line, r.step)
         if isinstance(want, S):
             right += r.verdict == "skipped"
+        elif isinstance(want, Bad):
+            right += r.verdict == "refuted"  # found false; a shape error is explained, not judged
         elif isinstance(want, T):
             true = truths[(name, r.line, r.step)]
             if r.verdict in ("proved", "refuted"):

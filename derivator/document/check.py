@@ -465,7 +465,11 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
                                column=block.column)
         return
     step = 0
-    for chain in chains:
+    conditions = _conditions(chains)
+    for c, chain in enumerate(chains):
+        condition = conditions.get(c)
+        if condition is not None and condition[1] == "=":
+            chain = replace(chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs])
         if not chain.ops and isinstance(chain.exprs[0], P.Unread):  # unreadable, and no relation after it
             r = Result(name, block.line, step, _short(block.text[chain.starts[0]:chain.ends[0]]), "unknown")
             step += 1
@@ -491,7 +495,11 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
             yield "begin", r
             t0 = time.perf_counter()
             sides = (chain.exprs[k], chain.exprs[k + 1])
-            if any(isinstance(x, P.Unread) for x in sides):
+            if condition is not None and condition[1] == "≠":
+                r.verdict = "error"
+                r.reason = (f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
+                            f"be assumed: it is not checked")
+            elif any(isinstance(x, P.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
                 try:
@@ -526,6 +534,39 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _conditions(chains: list[P.Chain]) -> dict[int, tuple[str, str, str]]:
+    """``\\frac{\\partial p_j}{\\partial o_i} = p_i(1 - p_i), \\quad i = j``: a relation followed in its block by
+    an equation or inequation of two index letters is stated under that condition: {chain: (i, op, j)}.
+    Under ``i = j`` the relation is read with j renamed i (the case it states); ``i ≠ j`` cannot be
+    assumed, and the relation is reported, never judged without its condition."""
+    out = {}
+    for c in range(len(chains) - 1):
+        nxt = chains[c + 1]
+        if chains[c].ops and len(nxt.exprs) == 2 and nxt.ops[0] in ("=", "≠") and all(
+                isinstance(x, P.Var) and len(x.name) == 1 and x.name.islower() and not x.sub and x.tag is None
+                and x.sample is None for x in nxt.exprs):
+            out[c] = (nxt.exprs[0].name, nxt.ops[0], nxt.exprs[1].name)  # type: ignore[union-attr]
+    return out
+
+
+def _renamed(node: P.Node, old: str, new: str) -> P.Node:
+    """The expression with the index letter ``old`` written ``new`` (in subscripts and sums)."""
+    if isinstance(node, P.Index):
+        return replace(node, name=new) if node.name == old and node.expr is None else node
+    if isinstance(node, P.SumNode) and node.index == old:
+        node = replace(node, index=new)
+    if not hasattr(node, "__dataclass_fields__"):
+        return node
+    changes = {}
+    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
+        v = getattr(node, f)
+        if isinstance(v, list):
+            changes[f] = [_renamed(x, old, new) if hasattr(x, "__dataclass_fields__") else x for x in v]
+        elif hasattr(v, "__dataclass_fields__"):
+            changes[f] = _renamed(v, old, new)
+    return replace(node, **changes)  # type: ignore[arg-type]
+
+
 def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run: Run,
            conventions: set[str], src: B.Source, block: B.Block) -> None:
     try:
@@ -544,6 +585,13 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
                 v = conv.convert(first)
                 if isinstance(v, sp.Expr) and hasattr(v, "den"):
                     conv.chain_variable = v.den  # type: ignore[attr-defined]
+            except (I.Unreadable, I.NeedsMatrix):
+                pass
+        elif isinstance(first, P.Call) and first.primes == 1 and len(first.args) == 1 \
+                and isinstance(first.args[0], P.Var) and not first.args[0].sub and first.args[0].tag is None:
+            # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
+            try:
+                conv.chain_variable = conv.convert(first.args[0])
             except (I.Unreadable, I.NeedsMatrix):
                 pass
         try:

@@ -25,11 +25,17 @@ from .parse import walk
 ROLES = {"activation": "a", "preactivation": "z", "weight": "w", "bias": "b", "target": "y", "error": "delta",
          "input": "a", "output": "a", "function": "sigma", "width": "n"}
 COST_MEANINGS = ("mean", "sample", "sum")
+#: the meaning of a cost letter the document uses but never defines bare (only ∂C/∂v, or only C_x = …):
+#: a bare use is an error naming cost-is (reported, not guessed)
+UNDEFINED = "undefined"
 VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by its own reader
     "cost": None, "cost-is": COST_MEANINGS, "mse-half": ("yes", "no"), "letters": None,
     "layer-tags": ("parenthesised", "superscript", "none"), "index-layers": None,
     "weights": ("to-from", "from-to"), "weight-layer": ("into", "out-of"), "samples": None,
+    "batch": ("rows", "columns"),
 }
+#: a batch's matrices (Ng: examples as columns); X is A^{[0]}
+BATCH_LETTERS = ("A", "Z", "X", "Y")
 KEYS = tuple(VALUES)
 _LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|[A-Za-z][A-Za-z]+")
 
@@ -57,11 +63,16 @@ class Conventions:
     weights: str = "to-from"
     weight_layer: str = "into"
     samples: str = "i"
+    #: how a batch's matrices A, Z, Y hold the examples: as rows (the notation) or as columns (Ng)
+    batch: str = "rows"
 
     @property
     def reading(self) -> P.Reading:
-        """What the parser must know: digit tags, and letters written as functions (J(W,b;x,y))."""
-        return P.Reading(digit_tags=self.layer_tags == "superscript", call_letters=frozenset(self.cost_letters()))
+        """What the parser must know: digit tags, letters written as functions (J(W,b;x,y)), and the
+        names of several letters (net, out, Cost)."""
+        names = [letter for letter, _ in self.letters] + self.cost_letters()
+        return P.Reading(digit_tags=self.layer_tags == "superscript", call_letters=frozenset(self.cost_letters()),
+                         words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()))
 
     def cost_letters(self) -> list[str]:
         out = [letter for letter, _ in self.costs]
@@ -143,11 +154,14 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
 
 
 def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Conventions:
-    """Directives override inference, key by key: ``keys`` are the directive keys stated so far
-    (a directive that states the default value overrides an inferred one too), and an ambiguity
-    is settled by a directive of its key."""
+    """Directives override inference, key by key (``letters`` letter by letter): ``keys`` are the
+    directive keys stated so far (a directive that states the default value overrides an inferred
+    one too), and an ambiguity is settled by a directive of its key."""
     names = {k.replace("-", "_") for k in keys}
     out = replace(inferred, **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names})
+    if "letters" in names:  # a letter stated overrides that letter's inferred role, not every inferred letter
+        mine = {letter for letter, _ in stated.letters}
+        out = replace(out, letters=stated.letters + tuple(p for p in inferred.letters if p[0] not in mine))
     return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
 
 
@@ -160,6 +174,8 @@ class _Context:
     conv: Conventions
     #: the sample index a per-sample cost takes (a letter the relation does not use otherwise)
     sample: str
+    #: the relation names a batch's matrices (A, Z, X, Y): Ng's dW, db are then the mean's derivatives
+    batch: bool = False
 
 
 def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
@@ -168,7 +184,8 @@ def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
     used |= {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
     candidates = ([conv.samples] if len(conv.samples) == 1 else []) + list("isnqxu")
     sample = next(c for c in candidates if c not in used) if any(c not in used for c in candidates) else "i"
-    ctx = _Context(conv, sample)
+    batch = any(isinstance(n, P.Var) and n.name in BATCH_LETTERS and not n.sub for root in nodes for n in walk(root))
+    ctx = _Context(conv, sample, batch)
     return [_tr(n, ctx) for n in nodes]
 
 
@@ -176,7 +193,10 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
     if isinstance(node, P.Var):
         return _var(node, ctx)
     if isinstance(node, P.Mul):
-        return replace(node, factors=_functions([_tr(f, ctx) for f in node.factors], ctx))
+        factors, stars = _functions([_tr(f, ctx) for f in node.factors], ctx, node.stars)
+        if len(factors) == 1:
+            return factors[0]  # f(x) merged into σ(x): no product left
+        return replace(node, factors=factors, stars=stars)
     if isinstance(node, P.Div):
         derivative = _d_dx(node)
         if derivative is not None:
@@ -228,13 +248,16 @@ def _d_dx(node: P.Div) -> P.Node | None:
     return None
 
 
-def _functions(factors: list[P.Node], ctx: _Context) -> list[P.Node]:
+def _functions(factors: list[P.Node], ctx: _Context, stars: tuple[int, ...] = ()) -> tuple[list[P.Node], tuple[int, ...]]:
     """``f(z)``, ``h'(a_j)``, ``g'^{[l]}(z)``: a declared function letter applied to a bracket is
     the activation σ (or σ′).  ``a^L(x)``: a quantity of the sample x.  Ng's ``dz^{[l]}``: the
-    partial of one example's loss with respect to z^{[l]} (a lower-case quantity after d)."""
+    partial of one example's loss with respect to z^{[l]} (a quantity after d; :func:`_ng_d`).
+    Returns the factors and where the ``*`` of the written product now stand."""
     out: list[P.Node] = []
+    moved: dict[int, int] = {}
     k = 0
     while k < len(factors):
+        moved[k] = len(out)
         f = factors[k]
         nxt = factors[k + 1] if k + 1 < len(factors) else None
         if isinstance(f, P.Var) and f.name in ("a", "z", "y", "delta", "b") and f.sample is None \
@@ -251,10 +274,8 @@ def _functions(factors: list[P.Node], ctx: _Context) -> list[P.Node]:
             k += 2
             continue
         if isinstance(f, P.Var) and f.name == "d" and not f.sub and not f.tag and isinstance(nxt, P.Var) \
-                and nxt.name in ("a", "z", "w", "b", "W") and nxt.tag is not None and ctx.conv.role("d") is None:
-            loss = P.Var("L", [P.Index(ctx.sample, None, f.pos)], None, 0, f.pos, ctx.sample)
-            target = replace(nxt, name="w") if nxt.name == "W" else nxt
-            out.append(P.Partial(loss, target, True, f.pos))
+                and nxt.name in ("a", "z", "w", "b", "W", "A", "Z") and nxt.tag is not None and ctx.conv.role("d") is None:
+            out.append(_ng_d(nxt, ctx, f.pos))
             k += 2
             continue
         if isinstance(f, P.Var) and ctx.conv.role(f.name) == "function" and not f.sub and k + 1 < len(factors) \
@@ -264,7 +285,26 @@ def _functions(factors: list[P.Node], ctx: _Context) -> list[P.Node]:
             continue
         out.append(f)
         k += 1
-    return out
+    return out, tuple(moved[k] for k in stars if k in moved)
+
+
+def _ng_d(v: P.Var, ctx: _Context, pos: int) -> P.Node:
+    """Ng's ``d`` before a quantity: the partial of a loss with respect to it.  Of one example's loss
+    for the quantities of one example (``dz^{[l]}``, and ``dW^{[l]}``, ``db^{[l]}`` among them) and for
+    the columns of a batch (``dZ^{[l]}``: column i is ∂L_i/∂z^{[l](i)}; ``dZ^{[l](i)}`` is that column);
+    of the cost J = (1/m) Σ_i L_i, the mean, for ``dW^{[l]}``, ``db^{[l]}`` in a relation of a batch
+    (docs/notation-conventions.md, "Ng's d")."""
+    if v.name in ("A", "Z") and v.sample is None:
+        if ctx.conv.batch != "columns":
+            raise Unreadable(f"d{v.name}^{{[{v.tag}]}}: a derivative of a batch's matrix, whose layout is not "
+                             "known; state it with a directive batch=columns (examples as columns, Ng) or write "
+                             "Z = W A + b before it", pos)
+        return P.Partial(P.Var("L", None, None, 0, pos, sample=vectors.COLUMN), v, True, pos)
+    target = replace(v, name=v.name.lower() if v.name != "W" else "w")
+    if ctx.batch and v.name in ("W", "w", "b") and v.sample is None:
+        return P.Partial(P.Var("L", None, None, 0, pos), target, True, pos)
+    sample = v.sample or ctx.sample
+    return P.Partial(P.Var("L", [P.Index(sample, None, pos)], None, 0, pos, sample), target, True, pos)
 
 
 def _shifted(tag: str, k: int, pos: int) -> str:
@@ -278,6 +318,13 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
     conv = ctx.conv
     if v.name in conv.cost_letters():
         return _cost(v, ctx)
+    if conv.batch == "columns" and not v.sub:
+        if v.name == "X" and v.tag is None:
+            return replace(v, name="A", tag="0")  # Ng: X = A^{[0]}
+        if v.name == "m" and v.tag is None and v.sample is None:
+            return replace(v, name="n")  # Ng's m examples: the notation's n
+    if v.name in BATCH_LETTERS and v.sample is not None and not v.sub:
+        return replace(v, name="a" if v.name == "X" else v.name.lower(), tag="0" if v.name == "X" else v.tag)
     role = conv.role(v.name)
     name = ROLES[role] if role is not None and role != "function" else v.name
     if role is None and v.name == "W" and v.sub and len(v.sub) == 2:
@@ -312,6 +359,10 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     (a squared error without ½ is twice the notation's L_i)."""
     conv = ctx.conv
     meaning = conv.meaning(v.name)
+    if meaning == UNDEFINED and not v.sub and not (v.args is not None and ";" in v.args):
+        raise Unreadable(f"what {v.name} means is ambiguous: the document never defines the bare {v.name} (the mean "
+                         f"loss over the samples, or one sample's loss?); state it with a directive "
+                         f"cost-is=mean or cost-is=sample", v.pos)
     for letter, key, why in conv.ambiguous:  # reported, not guessed
         if letter == v.name and (key == "mse-half" or (key == "cost-is" and not v.sub and not (
                 v.args is not None and ";" in v.args))):
@@ -343,6 +394,7 @@ def read_relation(lhs: P.Node, rhs: P.Node, first: P.Node, conv: Conventions,
     """One relation (and the first expression of its chain) in the notation's letters, and in index
     form when it is written with vectors or matrices of one example."""
     lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
-    if network != "single" and vectors.is_vector_relation(lhs, rhs):
-        lhs, rhs = vectors.index_form(lhs, rhs)
+    columns = conv.batch == "columns"
+    if network != "single" and (vectors.is_vector_relation(lhs, rhs) or (columns and vectors.is_batch(lhs, rhs))):
+        lhs, rhs = vectors.index_form(lhs, rhs, columns)
     return lhs, rhs, first

@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass, replace
 
 from . import parse as P
-from .conventions import Conventions
+from .conventions import UNDEFINED, Conventions
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
-COST_CANDIDATES = frozenset({"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"})
+COST_CANDIDATES = frozenset({"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"}) | P.COST_WORDS
 READING = P.Reading(call_letters=COST_CANDIDATES)
 KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
 
@@ -61,6 +61,19 @@ def _averages(node: P.Node) -> bool:
     """A division by the sample count (n, m, N) somewhere in the definition."""
     return any(isinstance(n, P.Div) and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
                for n in walk(node))
+
+
+def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
+    """``∂C/∂v = \\frac{1}{n} Σ_k ∂C_k/∂v``: the document says how its bare cost letter is made of
+    the per-sample ones (the derivative of C = (1/n) Σ_k C_k), which fixes its meaning."""
+    if not (isinstance(lhs, P.Partial) and isinstance(lhs.num, P.Var) and lhs.num.name in COST_CANDIDATES
+            and not lhs.num.sub and _averages(rhs)):
+        return False
+    letter = lhs.num.name
+    return any(isinstance(n, P.SumNode) and any(
+        isinstance(p, P.Partial) and isinstance(p.num, P.Var) and p.num.name == letter and p.num.sub
+        and len(p.num.sub) == 1 and getattr(p.num.sub[0], "name", None) == n.index for p in walk(n.body))
+        for n in walk(rhs))
 
 
 def _sums_samples(node: P.Node, letter: str) -> bool:
@@ -130,17 +143,24 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     p, q = (getattr(x, "name", None) for x in v.sub)
                     if p and q:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
+            _named_sigmoid(line, chain.exprs, col, letters)
+            if len(chain.exprs) >= 2 and chain.ops[0] == "=" and _mean_of_partials(chain.exprs[0], chain.exprs[1]):
+                letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
+                if costs.get(letter, (0, ""))[0] == 0:  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
+                    costs[letter] = (line, "mean")
+                    col.add(line, f"cost {letter}", "mean", f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…")
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
                 if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
                     _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
                 _input(line, lhs, rhs, col, letters)
+                _batch_layout(line, lhs, rhs, col)
             seen |= names
     undefined = {k: v for k, v in used.items() if k not in costs}
     if len(undefined) == 1:
         (letter, line), = undefined.items()
-        costs[letter] = (0, "mean")  # a cost letter, its bare meaning not defined
+        costs[letter] = (0, UNDEFINED)  # a cost letter, its bare meaning not defined: reported where used
         col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
     elif len(undefined) > 1:
         col.conflicts.append(Finding(min(undefined.values()), "cost", "", "several letters are differentiated like a "
@@ -159,7 +179,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 f"({half_conflict.evidence}); state mse-half=yes|no") for k in costs))
     elif "mse-half" in col.found:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
-    for key, value in (("weights", "weights"), ("weight-layer", "weight_layer")):
+    for key, value in (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")):
         if key in col.found and not any(c.key == key for c in col.conflicts):
             conv = replace(conv, **{value: col.found[key].value})
     pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
@@ -199,13 +219,13 @@ def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs:
             outputs.update(v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub  # type: ignore[union-attr]
                            and isinstance(v.sub[-1], P.Index) and v.sub[-1].name)
     if lhs.sub:
-        costs.setdefault(letter, (0, "mean"))  # a cost letter; what the bare letter means is not defined here
+        costs.setdefault(letter, (0, UNDEFINED))  # a cost letter; what the bare letter means is not defined here
         return
     if _averages(rhs):
         meaning = "mean"
     elif _sums_samples(rhs, letter):
         meaning = "sum"
-    elif lhs.args is not None and ";" not in lhs.args:
+    elif lhs.args is not None and ";" not in lhs.args and any(v.name in ("w", "W") for v in _vars(rhs)):
         return  # J(W,b) defined with more than the loss (UFLDL's weight decay): not inferred
     else:
         meaning = "sample"
@@ -233,15 +253,16 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
             and not body.factors[0].sub and len(body.factors[0].name) == 1 and body.factors[0].name.islower() \
             and not body.factors[0].primes:
         applied = (body.factors[0].name, body.factors[1].body)
-    if applied is not None and isinstance(applied[1], P.Var) and len(lhs.name) == 1 and lhs.name.islower() \
-            and lhs.name != applied[1].name and applied[1].name.islower():
+    if applied is not None and isinstance(applied[1], P.Var) and len(lhs.name) == 1 and lhs.name.lower() != \
+            applied[1].name.lower() and (lhs.name.islower() and applied[1].name.islower() or (
+                lhs.name, applied[1].name) == ("A", "Z")):  # Ng's batch: A = g(Z)
         func, arg = applied
         if func == "sigma":
             return
         if func not in letters:
             letters[func] = "function"
             col.add(line, f"function {func}", "the activation", f"{_show(lhs)} = {func}(…)")
-        if (lhs.name, arg.name) != ("a", "z") and lhs.name not in letters and arg.name not in letters:  # type: ignore[union-attr]
+        if (lhs.name.lower(), arg.name.lower()) != ("a", "z") and lhs.name not in letters and arg.name not in letters:  # type: ignore[union-attr]
             letters[lhs.name] = "activation"
             letters[arg.name] = "preactivation"  # type: ignore[union-attr]
             col.add(line, "letters", f"activation:{lhs.name},preactivation:{arg.name}", f"{_show(lhs)} = {func}(…)")
@@ -252,6 +273,7 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
         return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
+    _named_by_the_sum(line, lhs, [v for v in _vars(rhs) if v.name not in ("w", "W", "b")], col, letters)
     if lhs.tag is not None and w.tag is not None and lhs.tag != w.tag:
         col.add(line, "weight-layer", "out-of", f"{_show(lhs)} is computed with {_show(w)}")
     elif lhs.tag is not None and w.tag is not None:
@@ -265,6 +287,40 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
 
 
+def _named_by_the_sum(line: int, lhs: P.Var, inputs: list[P.Var], col: _Collector, letters: dict[str, str]) -> None:
+    """``\\text{net}_j = Σ_k w_jk \\mathit{out}_k + b_j``: the first weighted sum defines the
+    pre-activation, so a letter of the document's own on its left is the pre-activation, and the
+    one tagged letter it weighs is the activation (of the layer below)."""
+    own = ("a", "z", "y", "b", "w", "W", "delta", "x", "n")
+    if lhs.name in own or lhs.name in letters or lhs.tag is None or not lhs.name.isalpha():
+        return
+    names = {v.name for v in inputs if v.tag is not None}
+    if len(names) != 1 or len(inputs) != len([v for v in inputs if v.tag is not None]):
+        return
+    (act,) = names
+    letters[lhs.name] = "preactivation"
+    found = f"preactivation:{lhs.name}"
+    if act not in own and act not in letters and act.isalpha():
+        letters[act] = "activation"
+        found += f",activation:{act}"
+    col.add(line, "letters", found, f"the weighted sum {_show(lhs)} = Σ w … + b")
+
+
+def _named_sigmoid(line: int, exprs: list[P.Node], col: _Collector, letters: dict[str, str]) -> None:
+    """``Sigmoid(x) = f(x) = …``: a letter applied to x, equated with σ(x) itself, names σ."""
+    sigma = [e.args[0] for e in exprs if isinstance(e, P.Call) and e.func == "sigma" and not e.primes
+             and len(e.args) == 1 and isinstance(e.args[0], P.Var)]
+    for e in exprs:
+        if sigma and isinstance(e, P.Mul) and len(e.factors) == 2 and isinstance(e.factors[0], P.Var) \
+                and isinstance(e.factors[1], P.Group) and isinstance(e.factors[1].body, P.Var):
+            f, x = e.factors[0], e.factors[1].body
+            if len(f.name) == 1 and f.name.islower() and not f.sub and f.tag is None and not f.primes \
+                    and f.name not in letters and f.name not in ("a", "z", "w", "b", "y", "e") \
+                    and any(s.name == x.name for s in sigma):  # type: ignore[attr-defined]
+                letters[f.name] = "function"
+                col.add(line, f"function {f.name}", "the activation", f"{f.name}({x.name}) = σ({x.name})")
+
+
 def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:
     """``x = a^{[0]}`` (or the other way round): x is the input layer's activation."""
     for x, a in ((lhs, rhs), (rhs, lhs)):
@@ -272,6 +328,22 @@ def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[st
                 and x.name not in ("a", "z", "w", "b", "y") and not x.sub and x.tag is None and x.name not in letters:
             letters[x.name] = "input"
             col.add(line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}")
+
+
+def _batch_layout(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
+    """``Z = W A + b`` (Ng): W multiplies from the left, so a batch's examples are its columns;
+    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left)."""
+    if lhs.name != "Z" or lhs.tag is None or lhs.sub:
+        return
+    terms = rhs.terms if isinstance(rhs, P.Add) else [rhs]
+    for t in terms:
+        names = [f.arg.name + "T" if isinstance(f, P.Transpose) and isinstance(f.arg, P.Var) else getattr(f, "name", "")
+                 for f in (t.factors if isinstance(t, P.Mul) else [])]
+        for w, x in (("W", "A"), ("W", "X")):
+            if names[:2] == [w, x]:
+                col.add(line, "batch", "columns", f"{_show(lhs)} = {w} {x} + …")
+            elif names[:2] in ([x, w + "T"], [x, w]):
+                col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w}ᵀ + …")
 
 
 def _is_weighted_sum(lhs: P.Var, body: P.Node) -> bool:

@@ -354,7 +354,8 @@ class Converter:
             return self.partial(node)
         if isinstance(node, P.PrimeOf):
             if self.chain_variable is None:
-                raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v",
+                raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v "
+                                 "or σ'(v)",
                                  node.pos)
             return sp.diff(self.convert(node.body), self.chain_variable)
         if isinstance(node, P.Iverson):
@@ -452,7 +453,11 @@ class Converter:
             return sp.Sum(body, (d, 0, size - 1))
         if lo is None or hi is None:
             raise Unreadable(f"give both bounds of the sum over {node.index}, or none", node.pos)
-        self.notes.append(f"the sum over {node.index} runs from {lo} to {hi}, not over all of its range")
+        note = f"the sum over {node.index} runs from {lo} to {hi}, not over all of its range"
+        if hi == self.net.n and r != SAMPLES:  # Σ_{i=1}^n over units: n counts the samples here
+            note += (f" (n is the number of samples; a sum over the units of a layer is written "
+                     f"\\sum_{node.index} or up to n_l)")
+        self.notes.append(note)
         return sp.Sum(body, (d, lo, hi))
 
     def partial(self, node: P.Partial) -> sp.Expr:
@@ -461,7 +466,10 @@ class Converter:
         if not node.den_marked:
             self.notes.append("the denominator of a partial lacks ∂ (read ∂X/Y as ∂X/∂Y)")
         if not (isinstance(den, sp.Indexed) and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")):
-            raise Unreadable("a partial derivative must be taken with respect to one a, z, w or b", node.pos)
+            what = getattr(node.den, "name", None)
+            hint = (f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
+                    f"{what}^{{(l)}}_j)" if what in ("a", "z", "w", "b") else "")
+            raise Unreadable("a partial derivative must be taken with respect to one a, z, w or b" + hint, node.pos)
         # a quantity or an expression written out: either way it stands for its true value,
         # differentiated through the network (an expression that does not name den is not 0)
         return Partial(num, den)

@@ -44,28 +44,62 @@ SPACING = {",", ";", "!", ":", " ", "displaystyle", "textstyle", "scriptstyle", 
            "notag", "limits", "nolimits", "enspace", "thinspace", "medspace", "thickspace", "negthinspace",
            "mathstrut", "strut"}
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
+#: letters that a hat marks as vectors (\hat{y}, a prediction in many texts, is not among them)
+HATTED = {"a", "z", "b", "w", "W", "delta"}
 #: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
 STYLED = {"mathcal", "mathscr", "cal"}
 #: spacing with an argument, read and dropped
-SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom"}
+SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom", "color"}
 #: other spellings of one command
 ALIASES = {"bigtriangledown": "nabla", "triangledown": "nabla", "implies": "Rightarrow", "therefore": "Rightarrow",
+           "rightarrow": "Rightarrow", "to": "Rightarrow",
            "Longrightarrow": "Rightarrow", "bullet": "odot", "circledcirc": "odot"}
 TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "mathrm", "operatorname", "tag", "label", "hbox"}
 UNICODE = {
     "–": ("ch", "-"), "—": ("ch", "-"), "−": ("ch", "-"), "·": ("cmd", "cdot"), "×": ("cmd", "times"),
-    "′": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
+    "′": ("ch", "'"), "’": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
     "∂": ("cmd", "partial"), "∇": ("cmd", "nabla"), "Σ": ("cmd", "sum"), "∑": ("cmd", "sum"),
     "⊙": ("cmd", "odot"), "⊘": ("cmd", "oslash"), "…": ("cmd", "ldots"), "⋯": ("cmd", "cdots"), "≈": ("cmd", "approx"),
     "≠": ("cmd", "neq"), "∈": ("cmd", "in"), "≤": ("cmd", "le"), "≥": ("cmd", "ge"), "←": ("cmd", "leftarrow"),
     "ψ": ("cmd", "psi"), "Ψ": ("cmd", "Psi"), "\u00a0": ("space", ""), "\u3000": ("space", ""),
 }
 PUNCT = set("{}^_()[]+-*/=,;&'|<>:!.~")
+#: ``{\cal C}``: a calligraphic letter in plain TeX's style, the braces part of it
+_OLD_CAL = re.compile(r"\{\\cal\s*([A-Za-z])\s*\}")
+#: commands around a name of several letters (``\\text{net}_j``) and the cost words read without a
+#: declaration (``\\text{Cost}``)
+WORD_CMDS = {"text", "textrm", "textit", "mathrm", "mathit", "operatorname"}
+COST_WORDS = frozenset({"Cost"})
+#: the logistic function written as a word before its argument
+_SIGMOID = re.compile(r"[sS]igmoid\s*\(")
+#: a call of a library function, ``np.sum(``: code, which a formula may quote but not mean
+_CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
 
-def tokenize(text: str) -> list[Tok]:
+def _word(text: str, name: str, j: int, start: int, words: frozenset[str]) -> tuple[str, int] | None:
+    """``\\text{net}_j``, ``\\mathrm{net}_j``, ``\\mathit{out}_j``, ``\\text{Cost}``: a name of several
+    letters, not prose, when a subscript or superscript follows it (prose is never subscripted) or
+    when the document declares it (``letters=preactivation:net``, ``cost=Cost``).  The word and
+    where its command ends."""
+    if name not in WORD_CMDS:
+        return None
+    try:
+        body, end = _braced(text, j, start)
+    except ReadError:
+        return None
+    body = body.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,}", body):
+        return None
+    after = text[end:].lstrip()[:1]
+    return (body, end) if after in ("_", "^") or body in words or body in COST_WORDS else None
+
+
+def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
+    ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest first: out before o… (deterministic)
     if len(text) > MAX_LENGTH:
         raise ReadError(f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0)
+    calls = {m.start(): m for m in _CODE_CALL.finditer(text)} if "." in text else {}
+    sigmoids = {m.start() for m in _SIGMOID.finditer(text)} if "igmoid" in text else set()
     toks: list[Tok] = []
     i, n = 0, len(text)
     while i < n:
@@ -84,6 +118,11 @@ def tokenize(text: str) -> list[Tok]:
                 name = text[i + 1:j]
                 if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
                     j += 1
+                word = _word(text, name, j, i, words)
+                if word is not None:
+                    toks.append(Tok("letter", word[0], i))
+                    i = word[1]
+                    continue
                 if name in TEXT_CMDS:
                     body, j = _braced(text, j, i)
                     toks.append(Tok("text", f"{name}:{body}", i))
@@ -121,9 +160,41 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok("num", text[i:j], i))
             i = j
             continue
+        call = calls.get(i)
+        if call is not None:  # np.sum(dZ, axis=1, keepdims=True): program code inside a formula
+            depth, j = 0, call.end() - 1
+            while j < n:
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            toks.append(Tok("bad", f"{call.group(1)}(…) is program code, not a formula: write the sum as "
+                                   "\\sum_{i=1}^{m} …", i))
+            i = j
+            continue
+        if i in sigmoids and not (i and text[i - 1].isalpha()):
+            toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
+            i += len("sigmoid")
+            continue
+        declared = next((w for w in ordered if text.startswith(w, i) and not text[i + len(w):i + len(w) + 1].isalpha()
+                         and not (i and text[i - 1].isalpha())), None) if ordered and c.isalpha() else None
+        if declared is not None:  # net_j, with letters=preactivation:net: one name
+            toks.append(Tok("letter", declared, i))
+            i += len(declared)
+            continue
         if c.isascii() and c.isalpha():
             toks.append(Tok("letter", c, i))
             i += 1
+            continue
+        cal = _OLD_CAL.match(text, i) if c == "{" else None
+        if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
+            toks += [Tok("cmd", "mathcal", i + 1), Tok("ch", "{", i + 5), Tok("letter", cal.group(1), cal.start(1)),
+                     Tok("ch", "}", cal.end() - 1)]
+            i = cal.end()
+            continue
+        if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
+            toks += [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)]
+            i += 4
             continue
         if c in PUNCT:
             if c != "~":
@@ -229,6 +300,8 @@ class Mul:
     factors: list["Node"]
     pos: int
     hadamard: bool = False
+    #: positions k of factors written after a ``*`` (Ng's entrywise product of matrices: ``dA * g'(Z)``)
+    stars: tuple[int, ...] = ()
 
 
 @dataclass
@@ -338,6 +411,8 @@ class Reading:
     digit_tags: bool = False
     #: letters written as functions of their arguments, ``J(W,b;x,y)``: the arguments are kept raw
     call_letters: frozenset[str] = frozenset()
+    #: names of several letters the document declares (``letters=preactivation:net``): one name each
+    words: frozenset[str] = frozenset()
 
 
 DEFAULT_READING = Reading()
@@ -378,7 +453,7 @@ class Parser:
         #: the last expression of the previous block, which a block starting with = continues
         self.lead = lead
         self.text = text
-        self.toks = tokenize(text)
+        self.toks = tokenize(text, reading.words)
         self.k = 0
         self.depth = 0
         self.nesting = 0  # bracket nesting (separators count only at 0)
@@ -601,15 +676,18 @@ class Parser:
         factors: list[Node] = []
         hadamard = False
         groups: list[Node] = []  # factors before a ⊙, each a product of its own
+        stars: list[int] = []
         while True:
             if self.at("cmd", "quad") or self.at("cmd", "qquad"):
-                if not self.nesting:
+                if not self.nesting and (factors or groups):
                     break  # a separator between relations
-                self.k += 1  # inside brackets: only space
+                self.k += 1  # inside brackets, or before the term's first factor: only space
                 continue
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
             if self.at("cmd", "cdot") or self.at("cmd", "times") or self.at("ch", "*"):
+                if self.at("ch", "*") and factors:
+                    stars.append(len(factors))
                 self.k += 1
                 continue
             if self.at("cmd", "odot") or self.at("cmd", "circ"):
@@ -619,7 +697,7 @@ class Parser:
                 if not factors:
                     raise ReadError("nothing on the left of ⊙", p)
                 groups.append(factors[0] if len(factors) == 1 else Mul(factors, pos))
-                factors = []
+                factors, stars = [], []
                 hadamard = True
                 continue
             if self.at("ch", "/") or self.at("cmd", "oslash"):  # ⊘: entrywise division of matrices
@@ -629,7 +707,7 @@ class Parser:
                     raise ReadError("nothing to divide before /", p)
                 den = self.factor()
                 left = factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
-                factors = [Div(left, den, p)]
+                factors, stars = [Div(left, den, p)], []
                 continue
             if self.at("cmd", "sum"):
                 factors.append(self.sum())
@@ -642,7 +720,7 @@ class Parser:
         if not factors:
             t = self.tok
             raise ReadError(f"expected a term but found {t.text or 'the end of the formula'!r}", t.pos)
-        last = factors[0] if len(factors) == 1 else Mul(factors, pos)
+        last = factors[0] if len(factors) == 1 else Mul(factors, pos, stars=tuple(stars))
         if hadamard:
             return Mul(groups + [last], pos, True)
         return last
@@ -662,7 +740,11 @@ class Parser:
         if index is None:
             raise ReadError("a sum needs its index: \\sum_{k} or \\sum_{k=0}^{n-1}", pos)
         self.deeper()
-        body = self.term()
+        if self.at("ch", "-"):  # \sum_{k \neq i} -p_k y_k: the sign belongs to the body
+            p = self.eat("ch", "-").pos
+            body: Node = Neg(self.term(), p)
+        else:
+            body = self.term()
         self.depth -= 1
         return SumNode(index, lower, upper, body, pos, excluded)
 
@@ -1165,6 +1247,11 @@ class Parser:
             v = self.var(self.tok.text)
             self.eat("ch", "}")
             return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+        if name == "hat":
+            return self.hat(t.pos)
+        if name == "Sigma":
+            raise ReadError("\\Sigma'(z) (the diagonal matrix of σ′(z_j)) is not part of the notation: Σ′(z) v is "
+                            "written σ′(z) ⊙ v", t.pos)
         if name == "begin":
             return self.environment()
         if name == "mathbb":
@@ -1175,6 +1262,23 @@ class Parser:
         if name == "sum":
             raise ReadError("a sum cannot stand here", t.pos)
         raise ReadError(f"unknown macro \\{name}", t.pos)
+
+    def hat(self, pos: int) -> Node:
+        """``\\hat{\\delta}^L``, ``\\hat{a}^L``: a vector, for authors who mark vectors with a hat
+        (Hjorth-Jensen).  ``\\hat{y}`` is the network's prediction in other texts, never the target y, so
+        a hat is read only on the letters of the network's vectors and matrices."""
+        self.k += 1
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        inner = self.tok.text
+        if not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
+            raise ReadError(f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector); "
+                            "a prediction ŷ is the output activation: write it a^{(L)}", pos)
+        v = self.var(inner)
+        if braced:
+            self.eat("ch", "}")
+        return self.scripts(v)
 
     def skip_environment(self) -> None:
         """Move past the \\end that closes the environment just opened (nested ones included)."""

@@ -20,8 +20,15 @@ from .parse import walk
 VECTORS = {"a", "z", "b", "delta", "y"}
 ROW, SCALAR, VECTOR, MATRIX = -1, 0, 1, 2
 FREE = ("ρ", "κ")
+_NAMES = {ROW: "a row vector", SCALAR: "a number", VECTOR: "a column vector", MATRIX: "a matrix"}
 #: what a reader who meant numbers, not vectors, needs to know
 SINGLE = " (with one neuron per layer, state network=single)"
+#: the sample of the loss in Ng's ``dZ^{[l]}``: the example of the entry's column (``∂L_κ/∂z_{κρ}``)
+COLUMN = "·"
+#: a batch's matrices with the examples as columns (Ng): entry (ρ, κ) is neuron ρ of example κ
+BATCH = {"A", "Z", "Y"}
+#: the layout of the relation being rewritten (set by :func:`index_form`)
+_LAYOUT = {"columns": False}
 
 
 Unreadable = P.ReadError  # a construct that cannot be read, with where it stands
@@ -32,18 +39,41 @@ def _is_vector(n: object) -> bool:
         (n.name in VECTORS and (n.tag is not None or n.name == "y")) or (n.name in ("w", "W") and n.tag is not None))
 
 
+def _is_batch(n: object) -> bool:
+    return _LAYOUT["columns"] and isinstance(n, P.Var) and n.name in BATCH and not n.sub and n.sample is None \
+        and (n.tag is not None or n.name == "Y")
+
+
+def is_batch(lhs: P.Node, rhs: P.Node) -> bool:
+    """Does the relation name a batch's matrix A, Z, Y (examples as columns) or Ng's dZ?"""
+    return any((isinstance(n, P.Var) and n.name in BATCH and not n.sub and n.sample is None)
+               or (isinstance(n, P.Var) and n.sample == COLUMN) for side in (lhs, rhs) for n in walk(side))
+
+
 def is_vector_relation(lhs: P.Node, rhs: P.Node) -> bool:
     """Does the relation name a vector of one example (a^l, δ^l, y; not only the matrix W, which
     with A, Z, Δ is a matrix form of a batch), a weight matrix w^l, or a norm?"""
     return any((_is_vector(n) and n.name != "W") or isinstance(n, P.Norm) for side in (lhs, rhs) for n in walk(side))
 
 
-def index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
-    """Both sides entry by entry, with the same free indices."""
+def index_form(lhs: P.Node, rhs: P.Node, columns: bool = False) -> tuple[P.Node, P.Node]:
+    """Both sides entry by entry, with the same free indices; ``columns``: A, Z, Y are a batch's
+    matrices with the examples as columns (Ng), and a column vector added to them is broadcast
+    over the columns (``Z = W A + b``)."""
     _SHAPES.clear()
-    shapes = {shape(lhs), shape(rhs)}
-    if len(shapes - {SCALAR}) > 1 or (len(shapes) > 1 and SCALAR in shapes and shapes != {SCALAR}):
-        raise Unreadable("the two sides have different shapes (a vector, a matrix or a number)" + SINGLE, lhs_pos(lhs))
+    _LAYOUT["columns"] = columns
+    try:
+        return _index_form(lhs, rhs)
+    finally:
+        _LAYOUT["columns"] = False
+
+
+def _index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
+    left, right = shape(lhs), shape(rhs)
+    shapes = {left, right}
+    if len(shapes) > 1:
+        raise Unreadable(f"the two sides have different shapes: the left is {_NAMES[left]}, the right {_NAMES[right]}"
+                         + SINGLE, lhs_pos(lhs))
     s = shapes.pop()
     idx = {SCALAR: (), VECTOR: FREE[:1], ROW: FREE[:1], MATRIX: FREE}[s]
     fresh = iter(f"ν{k}" for k in range(1, 1000))
@@ -60,12 +90,15 @@ def lhs_pos(n: P.Node) -> int:
 def elementwise(n: P.Mul) -> P.Mul:
     """Juxtaposed column vectors, ``dz * g'(z)`` (Ng writes * for the entrywise product): a
     column vector times a column vector has no matrix meaning, so the product splits there into
-    entrywise factors, each a matrix product of its own."""
+    entrywise factors, each a matrix product of its own.  Between a batch's matrices the ``*``
+    itself says so (``dA * g'(Z)``): a written ``*`` between non-scalars splits the product too."""
     if n.hadamard:
         return n
     groups: list[list[P.Node]] = [[]]
-    for f in n.factors:
-        if groups[-1] and shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR:
+    for k, f in enumerate(n.factors):
+        if groups[-1] and shape(f) != SCALAR and (
+                (k in n.stars and _product(P.Mul(groups[-1], n.pos))[0] != SCALAR)
+                or (shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR)):
             groups.append([])
         groups[-1].append(f)
     if len(groups) == 1:
@@ -91,7 +124,7 @@ def _shape(n: P.Node) -> int:
     if isinstance(n, P.Var):
         if _is_vector(n):
             return MATRIX if n.name in ("w", "W") else VECTOR
-        return SCALAR
+        return MATRIX if _is_batch(n) else SCALAR
     if isinstance(n, (P.Group,)):
         return shape(n.body)
     if isinstance(n, P.Neg):
@@ -105,6 +138,8 @@ def _shape(n: P.Node) -> int:
         found = {shape(t) for t in parts}
         if isinstance(n, P.Mul):
             found -= {SCALAR} if len(found) > 1 else set()
+        elif _LAYOUT["columns"] and found == {MATRIX, VECTOR}:
+            found = {MATRIX}  # Z = W A + b: the column b is added to every column
         if len(found) > 1:
             raise Unreadable("terms of different shapes (vectors, matrices, numbers) are combined" + SINGLE, n.pos)
         return found.pop()
@@ -145,6 +180,9 @@ def _product(n: P.Mul) -> tuple[int, list[tuple[P.Node, int]]]:
 def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-untyped-def]
     """The entry ``idx`` of n (``()`` for a number, ``(r,)`` for a vector or row, ``(r, c)``)."""
     if isinstance(n, P.Var):
+        if _is_batch(n):  # entry (ρ, κ): neuron ρ of example κ
+            return replace(n, name=n.name.lower(), sub=[P.Index(x, None, n.pos) for x in idx[::-1]],
+                           sub_raw=",".join(idx[::-1]))
         if not _is_vector(n):
             return n
         sample = [P.Index(n.sample, None, n.pos)] if n.sample else []
@@ -158,7 +196,8 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
         inner = shape(n.arg)
         return _ix(n.arg, idx[::-1] if inner == MATRIX else idx, fresh)
     if isinstance(n, P.Add):
-        return replace(n, terms=[_ix(t, idx, fresh) for t in n.terms])
+        return replace(n, terms=[_ix(t, idx[:1] if len(idx) == 2 and shape(t) == VECTOR else idx, fresh)
+                                 for t in n.terms])
     if isinstance(n, P.Mul):
         n = elementwise(n)
     if isinstance(n, P.Mul) and n.hadamard:
@@ -170,7 +209,10 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
     if isinstance(n, P.Call):
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
     if isinstance(n, P.Partial):
-        return replace(n, num=_ix(n.num, (), fresh), den=_ix(n.den, idx, fresh))
+        num = n.num
+        if isinstance(num, P.Var) and num.sample == COLUMN:  # Ng's dZ: the loss of the column's example
+            num = replace(num, sub=[P.Index(idx[-1], None, num.pos)], sub_raw=idx[-1], sample=None)
+        return replace(n, num=_ix(num, (), fresh), den=_ix(n.den, idx, fresh))
     if isinstance(n, P.SumNode):
         return replace(n, body=_ix(n.body, idx, fresh))
     if isinstance(n, P.Pow):
