@@ -253,6 +253,30 @@ def test_the_code_is_the_matrix_form_printed_as_matmul_shaped_numpy() -> None:
     assert "einsum" not in src and "import sympy" not in src
 
 
+@pytest.mark.parametrize("outputs", [3, codegen.templates.NARROW_ROWS, codegen.templates.NARROW_ROWS + 1, 70])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_of_narrow_and_wide_outputs_agrees_with_autograd(outputs: int, dtype: str) -> None:
+    """Up to NARROW_ROWS outputs the softmax takes each row's maximum from a column-major copy, above
+    that directly; the row sums and ∇B are products with ones.  Every form gives autograd's gradients,
+    also where the logits are large enough that exp without the shift would overflow."""
+    net = Network(widths=(5, 6, outputs), activation="tanh", loss="cross-entropy")
+    src = codegen.module_source(net, proof_mode="none")
+    narrow = "np.asfortranarray(Z2).max(axis=1, keepdims=True)" in src
+    assert narrow == (outputs <= codegen.templates.NARROW_ROWS) and (narrow or "Z2.max(axis=1, keepdims=True)" in src)
+    rng = np.random.default_rng(outputs)
+    n = 9
+    params = [(rng.normal(size=(6, 5)), rng.normal(size=6)), (rng.normal(scale=300.0, size=(outputs, 6)),
+                                                                rng.normal(size=outputs))]
+    X, Y = rng.normal(size=(n, 5)), rng.random(size=(n, outputs))  # targets whose rows do not sum to 1
+    _, want = torch_reference("tanh", "cross-entropy", params, X, Y)
+    g = net.numpy_gradients(dtype, proof="none")
+    got = g([(W.astype(dtype), B.astype(dtype)) for W, B in params], X.astype(dtype), Y.astype(dtype))
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    for (dW, dB), (tW, tB) in zip(got, want):
+        assert dW.dtype == np.dtype(dtype) and dB.dtype == np.dtype(dtype)
+        assert relative_error(dW, tW) <= tol and relative_error(dB, tB) <= tol
+
+
 def test_cross_entropy_delta_is_the_derived_one_not_a_template() -> None:
     src = codegen.module_source(Network(widths=(3, 4, 2), loss="cross-entropy"), proof_mode="none")
     assert "D2 = A2 * (Y @ ones_2) - Y" in src  # A^(L) ⊙ (Y𝟏) − Y, as derived
