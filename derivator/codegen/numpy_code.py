@@ -642,27 +642,35 @@ def _check_source(depth: int, widths: Sequence[int]) -> str:
 ERRSTATE = '@np.errstate(all="ignore")'
 
 
-def _constants(names: set[str], widths: Sequence[int]) -> list[str]:
+def _constants(names: set[str]) -> list[str]:
+    """The constants among ``names`` that a function looks up by the data's dtype, in a fixed order."""
+    return sorted(n for n in names if _CONSTANT_NAME.fullmatch(n))
+
+
+def _tables(names: set[str], widths: Sequence[int]) -> list[str]:
     """The module's per-dtype tables of the constants its statements use (templates.CONSTANTS, the
     columns of ones), so that a function looks one up by the data's dtype instead of mixing in a
     Python number or building the array on every call."""
     lines = []
-    for name in sorted(n for n in names if n in templates.CONSTANTS):
-        v64, v32 = templates.CONSTANTS[name]
-        lines.append(f"_{name.upper()} = {{np.dtype(np.float64): np.array({v64}, np.float64), "
-                     f"np.dtype(np.float32): np.array({v32}, np.float32)}}")
-    for name in sorted(n for n in names if n.startswith("ones_") and n != "ones_n"):
-        p = int(name[len("ones_"):])
-        lines.append(f"_{name.upper()} = {{dt: np.ones(({widths[p]}, 1), dt) for dt in _FLOATS}}  # a column of n_{p} ones")
+    for name in _constants(names):
+        if name in templates.CONSTANTS:
+            v64, v32, why = templates.CONSTANTS[name]
+            lines.append(f"_{name.upper()} = {{np.dtype(np.float64): np.array({v64}, np.float64), "
+                         f"np.dtype(np.float32): np.array({v32}, np.float32)}}" + (f"  # {why}" if why else ""))
+        else:
+            p = int(name[len("ones_"):])
+            lines.append(f"_{name.upper()} = {{dt: np.ones(({widths[p]}, 1), dt) for dt in _FLOATS}}"
+                         f"  # a column of n_{p} ones")
+    if lines:
+        lines.insert(0, "#: per dtype, the constants of the statements below (0-d arrays of the data's dtype: NumPy\n"
+                        "#: combines them with an array faster than with a Python number, and float32 stays float32)")
     return lines
 
 
 def _lookups(names: set[str], array: str) -> list[str]:
     """``one, zero = _ONE[X.dtype], _ZERO[X.dtype]``: the constants a function uses, for the data's dtype."""
-    got = sorted(n for n in names if n in templates.CONSTANTS or (n.startswith("ones_") and n != "ones_n"))
-    if not got:
-        return []
-    return [f"    {', '.join(got)} = {', '.join(f'_{n.upper()}[{array}.dtype]' for n in got)}"]
+    got = _constants(names)
+    return [f"    {', '.join(got)} = {', '.join(f'_{n.upper()}[{array}.dtype]' for n in got)}"] if got else []
 
 
 def module_source(net: Network, proof_mode: str = "rules", output: str | None = None) -> str:
@@ -680,7 +688,7 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     fwd = sorted(needed, key=lambda v: (int(v[1:]), "ZEA".index(v[0])))
     fwd_code = [line for f in pl.forward for line in f.code]
     bwd_uses = {u for r in pl.rules for u in r.uses}
-    constants = set(_CONSTANT_NAME.findall("\n".join(fwd_code))) | bwd_uses
+    fwd_uses = set(_CONSTANT_NAME.findall("\n".join(fwd_code)))
     head = "\n".join([
         _header(pl, net, output),
         "",
@@ -691,13 +699,11 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
         f"ACTIVATION = {pl.activation!r}",
         f"LOSS = {pl.loss!r}",
         "_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))",
-        *(["#: per dtype, the constants of the statements below (0-d arrays of the data's dtype: NumPy combines",
-           "#: them with an array faster than a Python number, and float32 stays float32; see templates.py)"]
-          + _constants(constants, widths) if _lookups(constants, "X") else []),
+        *_tables(fwd_uses | bwd_uses, widths),
     ])
     parts = [templates.HELPERS[h] for h in pl.helpers]
     parts += [_check_source(D, widths), templates.EXPLAIN, templates.INIT_PARAMS, templates.SAVE_LOAD]
-    fwd_lines = ["    " + _unpack(D), "    A0 = X", *_lookups(set(_CONSTANT_NAME.findall("\n".join(fwd_code))), "X")]
+    fwd_lines = ["    " + _unpack(D), "    A0 = X", *_lookups(fwd_uses, "X")]
     fwd_lines += ["    " + line for line in fwd_code]
     parts.append("\n".join([
         "def _forward(params, X):",
@@ -774,15 +780,15 @@ _BUILTINS = {"len", "enumerate", "zip", "any", "isinstance", "type", "tuple", "l
 _NP_ATTRS = {"exp", "abs", "tanh", "cosh", "maximum", "minimum", "negative", "reciprocal", "logaddexp", "log", "sum",
              "ndarray", "errstate", "float32", "float64", "dtype", "zeros", "sqrt", "random", "savez", "load", "array",
              "ones", "empty", "asfortranarray"}
-_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "itemsize", "max", "copy", "astype", "startswith", "append", "join", "fill",
-                "__name__", "default_rng", "normal", "files"}
+_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "itemsize", "max", "copy", "astype", "startswith", "append", "join",
+                "fill", "__name__", "default_rng", "normal", "files"}
 _NAMES = {"_explain", "np", "params", "pair", "p", "a", "k", "f", "name", "want", "arrays", "shown", "missing", "s",
           "w", "S", "Z", "L", "lim", "seed", "dtype", "rng", "path", "WIDTHS", "WIDTHS_TEXT", "ACTIVATION", "LOSS",
           "_FLOATS", "forward", "loss", "gradients", "loss_and_gradients", "init_params", "save_params",
-          "load_params", "_forward", "_backward", "_check", "dt", "t", "_LIM", "_ONE", "_ZERO"}
+          "load_params", "_forward", "_backward", "_check", "dt", "t"} | {f"_{c.upper()}" for c in templates.CONSTANTS}
 _LOCAL = re.compile(r"^layer_[1-9][0-9]{0,3}$")
-#: the constants that statements may use (templates.CONSTANTS and the columns of ones)
-_CONSTANT_NAME = re.compile(r"\b(lim|one|zero|ones_[1-9][0-9]{0,3}|ones_0)\b")
+#: the constants that statements may use (templates.CONSTANTS and the columns of ones), and their tables
+_CONSTANT_NAME = re.compile(r"\b(" + "|".join(templates.CONSTANTS) + r"|ones_(?:0|[1-9][0-9]{0,3}))\b")
 _TABLE = re.compile(r"^_ONES_(?:0|[1-9][0-9]{0,3})$")
 
 

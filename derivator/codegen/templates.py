@@ -25,9 +25,10 @@ Speed (what a call of a small network costs is mostly NumPy's fixed cost per ope
 0.25 µs): a number in an operation is a 0-d array of the data's dtype (``one``, ``zero``, ``lim``,
 from the module's per-dtype tables), which NumPy combines with an array ~0.2 µs faster than a
 Python float and which keeps float32 float32; sums over samples (∇B = 𝟏ᵀG) and over a row (Y𝟏, the
-softmax's denominator) are products with a vector of ones, which BLAS computes 2–4× faster than
-``.sum(axis=…)`` at every size measured (bench/gradients.py); the softmax's row maximum of a narrow
-output layer is taken from a column-major copy (NumPy reduces short rows one call per row).
+softmax's denominator) are products with a vector of ones, which BLAS computes about 2–4× faster
+than ``.sum(axis=…)`` at every shape of bench/gradients.py (32 × 2 to 256 × 256, float64 and
+float32); the softmax's row maximum of a narrow output layer is taken from a column-major copy
+(NumPy reduces a C-ordered array's short rows with one inner loop per row).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ SOFTMAX_STATEMENTS = ("A{p} = Z{p} - {row_max}", "np.exp(A{p}, out=A{p})", "A{p}
 #: each row's maximum, as a column: directly for wide rows, from a column-major copy for narrow ones
 ROW_MAX = "Z{p}.max(axis=1, keepdims=True)"
 ROW_MAX_NARROW = "np.asfortranarray(Z{p}).max(axis=1, keepdims=True)"
-#: the widest output layer whose row maximum is taken from a column-major copy (faster up to about 64
-#: columns, measured at 2–128 columns and 32–256 rows; slower above: the copy costs more than it saves)
+#: the widest output layer whose row maximum is taken from a column-major copy (1.5–4× faster at 2–32
+#: columns and 32–256 rows; 2× slower at 128 columns, where the copy costs more than it saves)
 NARROW_ROWS = 32
 
 #: D ← D ⊙ σ′(Z^(p)) in place, per activation ({D}: the array, a new one)
@@ -67,9 +68,10 @@ PRIME_NEEDS: dict[str, tuple[str, ...]] = {
     "sigmoid": ("E{p}", "A{p}"), "tanh": ("Z{p}",), "relu": ("Z{p}", "zero"), "softplus": ("Z{p}",), "identity": (),
 }
 
-#: the 0-d constants of each dtype that the statements above use, by name: (float64, float32) values;
-#: lim keeps e^lim finite (709 in float64, 88 in float32)
-CONSTANTS: dict[str, tuple[str, str]] = {"lim": ("709.0", "88.0"), "one": ("1.0", "1.0"), "zero": ("0.0", "0.0")}
+#: the 0-d constants of each dtype that the statements above use, by name: their float64 and float32
+#: values and what the module's table says of them
+CONSTANTS: dict[str, tuple[str, str, str]] = {"lim": ("709.0", "88.0", "e^lim is finite in float64, float32"),
+                                              "one": ("1.0", "1.0", ""), "zero": ("0.0", "0.0", "")}
 
 #: ln a of the output layer, in terms of Z^(L): finite where a underflows to 0 or rounds to 1
 LOG_SIGMOID = "(-np.logaddexp(0, -Z{p}))"
