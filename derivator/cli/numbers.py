@@ -82,7 +82,7 @@ def codegen(
             output.write_text(source, encoding="utf-8", newline="\n")
         except OSError as e:
             raise usage_error(f"cannot write {output}: {e.strerror or e}")
-    verdicts = cg.plan(net.D, net.activation, net.loss, proof.value).verdicts
+    verdicts = cg.network_plan(net, proof.value).verdicts
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
     typer.echo(f"{where}: {net.D} layer function{'s' if net.D != 1 else ''}, {proved} of {len(verdicts)} rules proved"

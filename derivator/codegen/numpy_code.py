@@ -476,7 +476,7 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narr
                 generic)
 
 
-def _plan_of(net: Network, proof_mode: str) -> Plan:
+def network_plan(net: Network, proof_mode: str) -> Plan:
     """The plan of a network with concrete widths (which say whether its output layer is narrow)."""
     assert net.widths is not None
     return plan(net.D, net.activation, net.loss, proof_mode, net.widths[-1] <= templates.NARROW_ROWS)
@@ -677,7 +677,7 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     """The standalone module for ``net``: readable, NumPy only, deterministic.  ``output`` is the
     path the module is written to, for the regeneration command in its header."""
     check_network(net)
-    pl = _plan_of(net, proof_mode)
+    pl = network_plan(net, proof_mode)
     D = net.D
     widths = net.widths
     assert widths is not None
@@ -857,7 +857,7 @@ class NumpyGradients:
             raise CodegenError(f"dtype {self.dtype}: choose float32 or float64")
         self.net = net
         self.source = module_source(net, proof_mode)
-        self.plan = _plan_of(net, proof_mode)
+        self.plan = network_plan(net, proof_mode)
         namespace: dict[str, Any] = {"__name__": "derivator_generated"}
         exec(compile(self.source, f"<derivator: {'-'.join(map(str, net.widths or ()))} {net.activation}>", "exec"),
              namespace)  # our own source, checked by validate()
