@@ -14,7 +14,7 @@ from typing import Any, Optional
 import typer
 
 from ..engine import losses as _losses
-from .options import Activation, parse_widths, usage_error
+from .options import Activation, Targets, parse_widths, usage_error
 
 #: the losses with NumPy code: the shared ones and the binary cross-entropy (one sigmoid output)
 Loss = Enum("Loss", {k.replace("-", "_"): k for k in (*_losses.LOSSES, *_losses.EXTRA_LOSSES)  # type: ignore[misc]
@@ -62,6 +62,9 @@ def codegen(
     proof: ProofMode = typer.Option(ProofMode.rules, help="rules: prove the per-layer rules once, at the generic "
                                     "layer and the output layer (any depth, about a second); network: prove every "
                                     "emitted rule in this network (at most 6 layers); none: skip."),
+    targets: Targets = typer.Option(Targets.any, help="What every row of Y satisfies: any; distribution "  # type: ignore[attr-defined]
+                                    "(Σ_j y_ij = 1) or one-hot, which turn the softmax output layer's rule into "
+                                    "G^(L) = (A^(L) − Y)/n, proved under that assumption (cross-entropy only)."),
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
     from ..codegen import numpy_code as cg
@@ -69,7 +72,7 @@ def codegen(
 
     ws = bounded_widths(widths)
     try:
-        net = Network(widths=ws, activation=activation.value, loss=loss.value)
+        net = Network(widths=ws, activation=activation.value, loss=loss.value, targets=targets.value)
         source = cg.module_source(net, proof.value, None if output is None else output.as_posix())
     except ValueError as e:
         raise usage_error(str(e))

@@ -102,6 +102,9 @@ def check_network(net: Network) -> None:
     check_size(net.widths)
     if net.network != "general":
         raise CodegenError("generate code for the general network (a single-neuron network is widths 1,1,…)")
+    if net.targets != "any" and not net.softmax_output:
+        raise CodegenError(f"targets {net.targets}: what the targets satisfy changes only the softmax output layer's "
+                           "rule (--loss cross-entropy); leave it at any")
     if net.softmax_output and net.widths[-1] == 1:
         raise CodegenError(f"a softmax over ONE output neuron is the constant 1: the {net.loss} loss is then 0 "
                            "and teaches nothing; for two classes with one output use the sigmoid activation and "
@@ -321,7 +324,7 @@ def _delta_tree(net: Network, p: int) -> matrix.MatrixExpr:
     """Δ^(p) as derived, except at the output of the binary cross-entropy, whose derived form
     (−y/a + (1−y)/(1−a)) σ′(z) is 0·∞ where a rounds to 0 or 1: there A^(L) − Y, the same value
     (σ′ = a(1−a)), which ``prove_tree`` proves equal to ``sympy.diff`` like every other rule."""
-    if p == net.D and net.loss == "binary-cross-entropy":
+    if p == net.D and (net.loss == "binary-cross-entropy" or (net.softmax_output and net.targets != "any")):
         return matrix.Sub(matrix.Named("A", str(net.tag(p))), matrix.Named("Y"))
     rows, cols = _free(net, "delta", p)
     return matrix.from_index(net, derive.local_gradient(net, "delta", p), rows, cols)
@@ -434,9 +437,11 @@ NETWORK_PROOF_MAX_DEPTH = 6
 
 
 @lru_cache(maxsize=128)
-def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narrow_output: bool = False) -> Plan:
+def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narrow_output: bool = False,
+         targets: str = "any") -> Plan:
     """Derive, translate, (prove) and print the rules of a network of this depth (cached);
-    ``narrow_output``: at most templates.NARROW_ROWS output neurons (see ``_forward``)."""
+    ``narrow_output``: at most templates.NARROW_ROWS output neurons (see ``_forward``); ``targets``:
+    what the rows of Y satisfy (Network.targets), which the output layer's rule may use."""
     if proof_mode not in PROOF_MODES:
         raise CodegenError(f"unknown proof mode {proof_mode!r}: choose {', '.join(PROOF_MODES)}")
     if proof_mode == "network" and depth > NETWORK_PROOF_MAX_DEPTH:
@@ -444,7 +449,7 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narr
                            f"per layer: at most {NETWORK_PROOF_MAX_DEPTH} layers of weights (this one has {depth}); "
                            f"--proof rules proves the per-layer rules once, for any depth")
     check_kind(activation, loss)
-    net = Network(depth=depth, activation=activation, loss=loss)
+    net = Network(depth=depth, activation=activation, loss=loss, targets=targets)
     rules: list[Rule] = []
     for p in range(depth, 0, -1):
         for q in EMITTED:
@@ -454,7 +459,7 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narr
             code = statements(pr, target, m)
             verdict = prove_tree(net, q, p, m) if proof_mode == "network" else None
             rules.append(Rule(q, p, str(net.tag(p)), m, target, tuple(code), tuple(sorted(pr.used)), verdict))
-    generic = generic_proofs(activation, loss) if proof_mode == "rules" else ()
+    generic = generic_proofs(activation, loss, targets) if proof_mode == "rules" else ()
     if generic:
         hidden, output = generic[:len(EMITTED)], generic[len(EMITTED):]
         rules = [replace(r, verdict=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][1],
@@ -479,15 +484,15 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narr
 def network_plan(net: Network, proof_mode: str) -> Plan:
     """The plan of a network with concrete widths (which say whether its output layer is narrow)."""
     assert net.widths is not None
-    return plan(net.D, net.activation, net.loss, proof_mode, net.widths[-1] <= templates.NARROW_ROWS)
+    return plan(net.D, net.activation, net.loss, proof_mode, net.widths[-1] <= templates.NARROW_ROWS, net.targets)
 
 
-def generic_proofs(activation: str, loss: str) -> tuple[tuple[str, proof.Verdict], ...]:
+def generic_proofs(activation: str, loss: str, targets: str = "any") -> tuple[tuple[str, proof.Verdict], ...]:
     """The rules that every layer's code is printed from, proved once: G, ∇W, ∇B at the generic
     layer l (below an arbitrary upstream Ψ, so they hold at every hidden layer of every network)
     and at the output layer L of this loss.  The code of layer p prints the same trees with the
     layer tags moved (``derive.retag``), which renames and proves nothing new."""
-    return _hidden_proofs(activation) + _output_proofs(activation, loss)
+    return _hidden_proofs(activation) + _output_proofs(activation, loss, targets)
 
 
 def _proofs(net: Network, p: int) -> tuple[tuple[str, proof.Verdict], ...]:
@@ -505,8 +510,8 @@ def _hidden_proofs(activation: str) -> tuple[tuple[str, proof.Verdict], ...]:
 
 
 @lru_cache(maxsize=None)
-def _output_proofs(activation: str, loss: str) -> tuple[tuple[str, proof.Verdict], ...]:
-    return _proofs(Network(depth=1, activation=activation, loss=loss), 1)
+def _output_proofs(activation: str, loss: str, targets: str) -> tuple[tuple[str, proof.Verdict], ...]:
+    return _proofs(Network(depth=1, activation=activation, loss=loss, targets=targets), 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,7 +575,9 @@ def command(net: Network, proof_mode: str, output: str | None) -> str:
     """The command line that writes this module (it goes into the header)."""
     widths = ",".join(map(str, net.widths or ()))
     out = "" if output is None else f" -o {output}"
-    return f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss} --proof {proof_mode}{out}"
+    targets = "" if net.targets == "any" else f" --targets {net.targets}"
+    return (f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss}{targets} "
+            f"--proof {proof_mode}{out}")
 
 
 def _header(pl: Plan, net: Network, output: str | None) -> str:
@@ -590,6 +597,9 @@ def _header(pl: Plan, net: Network, output: str | None) -> str:
         "  Conventions: rows are samples; A^(p), Z^(p), G^(p) are n × n_p; W^(p) is n_p × n_(p-1)",
         "  (row j holds the weights of neuron j); B^(p) has n_p entries; layer 0 is the input X.",
         f"  Loss: {net.loss_spec.description}.",
+        *([f"  Targets: {net.targets} (every row of Y sums to 1), which the output layer's rule assumes and the",
+           "  code does not check: with other targets its gradients are not those of the loss."]
+          if net.targets != "any" else []),
         f"  Activation: {ACTIVATIONS[pl.activation].description}.",
         "",
         "What is a fixed template, written by hand and the same for every network",
@@ -920,12 +930,14 @@ def init_params(widths: Sequence[int], seed: int = 0, dtype: Any = np.float64) -
 def numpy_gradients(net: Network, dtype: Any = np.float64, proof_mode: str = "rules") -> NumpyGradients:
     """The gradients of ``net`` as NumPy functions compiled in memory (cached per network shape)."""
     check_network(net)
-    return _cached(tuple(net.widths or ()), net.activation, net.loss, np.dtype(dtype).name, proof_mode)
+    return _cached(tuple(net.widths or ()), net.activation, net.loss, np.dtype(dtype).name, proof_mode, net.targets)
 
 
 @lru_cache(maxsize=64)
-def _cached(widths: tuple[int, ...], activation: str, loss: str, dtype: str, proof_mode: str) -> NumpyGradients:
-    return NumpyGradients(Network(widths=widths, activation=activation, loss=loss), np.dtype(dtype), proof_mode)
+def _cached(widths: tuple[int, ...], activation: str, loss: str, dtype: str, proof_mode: str,
+            targets: str = "any") -> NumpyGradients:
+    return NumpyGradients(Network(widths=widths, activation=activation, loss=loss, targets=targets), np.dtype(dtype),
+                          proof_mode)
 
 
 def write_module(net: Network, path: str, proof_mode: str = "rules") -> str:
