@@ -5,7 +5,7 @@
 One process; the three implementations are timed interleaved (their order runs through every
 permutation, so that drifts of the machine, and whatever one leaves behind for the next, hit all
 three alike) with the BLAS and torch thread counts fixed before
-NumPy is imported.  Each timed sample runs a block of calls long enough (≥ 5 ms) for the timer;
+NumPy is imported.  Each timed sample runs a block of calls long enough (≥ 2 ms, _calibrate) for the timer;
 the table shows the median time per call and the ratios generated/hand and generated/torch, each
 the median over rounds of the ratio within a round (neighbours in time share the machine's load).
 
