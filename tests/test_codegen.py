@@ -26,7 +26,7 @@ from derivator import Network
 from derivator.cli.numbers import codegen as codegen_command
 from derivator.cli.numbers import train as train_command
 from derivator.codegen import numpy_code as codegen
-from derivator.engine import derive
+from derivator.engine import derive, matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVATIONS = codegen.NUMERIC_ACTIVATIONS
@@ -243,7 +243,7 @@ def test_the_code_is_the_matrix_form_printed_as_matmul_shaped_numpy() -> None:
     # G^(L) = (1/n) (A − Y) ⊙ σ′(Z), σ′ = 1/cosh² in place; G^(l) = (G W) ⊙ σ′(Z); ∇W = Gᵀ A
     assert "D2 = A2 - Y\n    C2 = np.cosh(Z2)\n    C2 *= C2\n    D2 /= C2\n    D2 *= 1 / n\n" in src
     assert "D1 = D2 @ W2\n    C1 = np.cosh(Z1)\n    C1 *= C1\n    D1 /= C1\n" in src
-    assert "dW1 = D1.T @ A0" in src and "dB1 = D1.sum(axis=0)" in src
+    assert "dW1 = D1.T @ A0" in src and "dB1 = ones_n @ D1" in src  # ∇B = Σᵢ G_i· = 𝟏ᵀ G
     assert src.count("*= 1 / n") == 1 and "(1 / n)" not in src  # the mean's 1/n once, not twice per layer
     tree = ast.parse(src)
     layer_functions = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("layer_")]
@@ -253,9 +253,33 @@ def test_the_code_is_the_matrix_form_printed_as_matmul_shaped_numpy() -> None:
     assert "einsum" not in src and "import sympy" not in src
 
 
+@pytest.mark.parametrize("outputs", [3, codegen.templates.NARROW_ROWS, codegen.templates.NARROW_ROWS + 1, 70])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_of_narrow_and_wide_outputs_agrees_with_autograd(outputs: int, dtype: str) -> None:
+    """Up to NARROW_ROWS outputs the softmax takes each row's maximum from a column-major copy, above
+    that directly; the row sums and ∇B are products with ones.  Every form gives autograd's gradients,
+    also where the logits are large enough that exp without the shift would overflow."""
+    net = Network(widths=(5, 6, outputs), activation="tanh", loss="cross-entropy")
+    src = codegen.module_source(net, proof_mode="none")
+    narrow = "np.asfortranarray(Z2).max(axis=1, keepdims=True)" in src
+    assert narrow == (outputs <= codegen.templates.NARROW_ROWS) and (narrow or "Z2.max(axis=1, keepdims=True)" in src)
+    rng = np.random.default_rng(outputs)
+    n = 9
+    params = [(rng.normal(size=(6, 5)), rng.normal(size=6)), (rng.normal(scale=300.0, size=(outputs, 6)),
+                                                                rng.normal(size=outputs))]
+    X, Y = rng.normal(size=(n, 5)), rng.random(size=(n, outputs))  # targets whose rows do not sum to 1
+    _, want = torch_reference("tanh", "cross-entropy", params, X, Y)
+    g = net.numpy_gradients(dtype, proof="none")
+    got = g([(W.astype(dtype), B.astype(dtype)) for W, B in params], X.astype(dtype), Y.astype(dtype))
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    for (dW, dB), (tW, tB) in zip(got, want):
+        assert dW.dtype == np.dtype(dtype) and dB.dtype == np.dtype(dtype)
+        assert relative_error(dW, tW) <= tol and relative_error(dB, tB) <= tol
+
+
 def test_cross_entropy_delta_is_the_derived_one_not_a_template() -> None:
     src = codegen.module_source(Network(widths=(3, 4, 2), loss="cross-entropy"), proof_mode="none")
-    assert "D2 = A2 * Y.sum(axis=1, keepdims=True) - Y" in src  # A^(L) ⊙ (Y𝟏) − Y, as derived
+    assert "D2 = A2 * (Y @ ones_2) - Y" in src  # A^(L) ⊙ (Y𝟏) − Y, as derived
     assert "_log_softmax(Z2)" in src  # the loss's ln a of the softmax output, stably
 
 
@@ -418,6 +442,7 @@ def test_codegen_command_writes_a_byte_identical_module(tmp_path: Path) -> None:
     (["--widths", "4,x"], "give comma-separated integers"),
     (["--widths", "4"], "at least two layers"),
     (["--widths", "4,2", "--activation", "generic"], "generic activation"),
+    (["--widths", "4,3", "--targets", "one-hot"], "only the softmax output layer"),
 ])
 def test_codegen_command_bad_input_exits_2_with_a_message(args: list[str], message: str) -> None:
     r = CliRunner().invoke(cli(), ["codegen", *args])
@@ -425,6 +450,39 @@ def test_codegen_command_bad_input_exits_2_with_a_message(args: list[str], messa
     assert r.stderr.startswith("Error: ") and message in r.stderr
     assert "Traceback" not in r.output
     assert isinstance(r.exception, SystemExit)  # a clean exit, not an escaped exception
+
+
+@pytest.mark.parametrize("targets", ["one-hot", "distribution"])
+def test_targets_that_sum_to_one_print_a_minus_y_proved_under_that_assumption(targets: str, tmp_path: Path) -> None:
+    """With --targets one-hot (or distribution) the softmax output's G^(L) = (1/n)(A^(L) ⊙ (Y𝟏) − Y)
+    becomes (1/n)(A^(L) − Y), proved with Σ_j y_ij = 1; without that assumption the same rule is not
+    proved, and with targets that do not sum to 1 its numbers are not autograd's."""
+    path = tmp_path / "g.py"
+    codegen.plan.cache_clear()
+    r = CliRunner().invoke(cli(), ["codegen", "--widths", "5,4,3", "--activation", "relu", "--loss", "cross-entropy",
+                                   "--targets", targets, "-o", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "6 of 6 rules proved" in r.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "    D2 = A2 - Y\n    D2 *= 1 / n\n" in text and "Y @ ones" not in text
+    assert f"--loss cross-entropy --targets {targets} --proof rules" in text and f"Targets: {targets}" in text
+    assumed = Network(depth=1, loss="cross-entropy", targets=targets)
+    rule = codegen.tree(assumed, "delta", 1)
+    assert rule == matrix.Scale(1 / assumed.n, matrix.Sub(matrix.Named("A", "L"), matrix.Named("Y")))
+    assert codegen.prove_tree(assumed, "delta", 1, rule).proved
+    assert codegen.prove_tree(Network(depth=1, loss="cross-entropy"), "delta", 1, rule).verdict == "refuted"
+    net = Network(widths=(5, 4, 3), activation="relu", loss="cross-entropy", targets=targets)
+    rng = np.random.default_rng(4)
+    params = [(rng.normal(size=(4, 5)), rng.normal(size=4)), (rng.normal(size=(3, 4)), rng.normal(size=3))]
+    X = rng.normal(size=(6, 5))
+    Y = np.eye(3)[rng.integers(0, 3, size=6)] if targets == "one-hot" else rng.dirichlet(np.ones(3), size=6)
+    for (dW, dB), (tW, tB) in zip(net.numpy_gradients(proof="none")(params, X, Y),
+                                  torch_reference("relu", "cross-entropy", params, X, Y)[1]):
+        assert relative_error(dW, tW) <= 1e-12 and relative_error(dB, tB) <= 1e-12
+    other = 2 * Y  # rows summing to 2: outside the assumption, the printed rule is not the loss's gradient
+    got = net.numpy_gradients(proof="none")(params, X, other)
+    want = torch_reference("relu", "cross-entropy", params, X, other)[1]
+    assert relative_error(got[1][0], want[1][0]) > 1e-3
 
 
 def test_committed_example_module_is_current() -> None:

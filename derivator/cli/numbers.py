@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from .options import Activation, Loss, parse_widths, usage_error
+from .options import Activation, Loss, Targets, parse_widths, usage_error
 
 
 def bounded_widths(text: str) -> tuple[int, ...]:
@@ -57,6 +57,9 @@ def codegen(
     proof: ProofMode = typer.Option(ProofMode.rules, help="rules: prove the per-layer rules once, at the generic "
                                     "layer and the output layer (any depth, about a second); network: prove every "
                                     "emitted rule in this network (at most 6 layers); none: skip."),
+    targets: Targets = typer.Option(Targets.any, help="What every row of Y satisfies: any; distribution "  # type: ignore[attr-defined]
+                                    "(Σ_j y_ij = 1) or one-hot, which turn the softmax output layer's rule into "
+                                    "G^(L) = (A^(L) − Y)/n, proved under that assumption (cross-entropy only)."),
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
     from ..codegen import numpy_code as cg
@@ -64,7 +67,7 @@ def codegen(
 
     ws = bounded_widths(widths)
     try:
-        net = Network(widths=ws, activation=activation.value, loss=loss.value)
+        net = Network(widths=ws, activation=activation.value, loss=loss.value, targets=targets.value)
         source = cg.module_source(net, proof.value, None if output is None else output.as_posix())
     except ValueError as e:
         raise usage_error(str(e))
@@ -77,7 +80,7 @@ def codegen(
             output.write_text(source, encoding="utf-8", newline="\n")
         except OSError as e:
             raise usage_error(f"cannot write {output}: {e.strerror or e}")
-    verdicts = cg.plan(net.D, net.activation, net.loss, proof.value).verdicts
+    verdicts = cg.network_plan(net, proof.value).verdicts
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
     typer.echo(f"{where}: {net.D} layer function{'s' if net.D != 1 else ''}, {proved} of {len(verdicts)} rules proved"

@@ -53,8 +53,8 @@ class CodegenError(ValueError):
     """A network that has no NumPy code (symbolic widths, the generic σ) or bad inputs."""
 
 
-_VARIABLE = re.compile(r"^(?:A|Z|W|B|D|dW|dB|E|C)(?:0|[1-9][0-9]{0,3})$|^(?:Y|X|n|lim)$")
-_QUANTITY_PREFIX = {"A": "A", "Z": "Z", "W": "W", "B": "B", "Delta": "D"}
+_VARIABLE = re.compile(r"^(?:A|Z|W|B|D|dW|dB|E|C|ones_)(?:0|[1-9][0-9]{0,3})$|^(?:Y|X|n|lim|one|zero|ones_n)$")
+_QUANTITY_PREFIX = {"A": "A", "Z": "Z", "W": "W", "B": "B", "Delta": "D", "ones": "ones_"}
 
 
 def variable(quantity: str, layer: int | None = None) -> str:
@@ -105,6 +105,9 @@ def check_network(net: Network) -> None:
     check_size(net.widths)
     if net.network != "general":
         raise CodegenError("generate code for the general network (a single-neuron network is widths 1,1,…)")
+    if net.targets != "any" and not net.softmax_output:
+        raise CodegenError(f"targets {net.targets}: what the targets satisfy changes only the softmax output layer's "
+                           "rule (--loss cross-entropy); leave it at any")
     if net.softmax_output and net.widths[-1] == 1:
         raise CodegenError(f"a softmax over ONE output neuron is the constant 1: the {net.loss} loss is then 0 "
                            "and teaches nothing; for two classes with one output use the sigmoid activation and "
@@ -217,22 +220,34 @@ class _TreePrinter:
             return f"{self._wrap(m.left, _ADD)} + {self._wrap(m.right, _ADD + 1)}", _ADD
         if isinstance(m, matrix.Sub):
             return f"{self._wrap(m.left, _ADD)} - {self._wrap(m.right, _ADD + 1)}", _ADD
-        if isinstance(m, matrix.ColumnSum):
-            return f"{self._wrap(m.arg, _ATOM)}.sum(axis=0)", _ATOM
+        if isinstance(m, matrix.ColumnSum):  # 𝟏ᵀM: BLAS sums faster than .sum(axis=0) (templates)
+            self.used.add("ones_n")
+            return f"ones_n @ {self._wrap(m.arg, _MUL + 1)}", _MUL
         if isinstance(m, matrix.RowSum):
             return f"{self._wrap(m.arg, _ATOM)}.sum(axis=1)", _ATOM
         raise CodegenError(f"no NumPy form for {type(m).__name__} in {matrix.to_unicode(m)}")
 
     def _broadcast(self, v: matrix.MatrixExpr) -> tuple[str, int]:
         """A vector in a Hadamard product scales each row (matrix.py): make it a column."""
-        if isinstance(v, matrix.RowSum):
-            return f"{self._wrap(v.arg, _ATOM)}.sum(axis=1, keepdims=True)", _ATOM
+        if isinstance(v, matrix.RowSum):  # M𝟏 as a column: a product with a column of ones (templates)
+            ones = ones_column(self.net, v.arg)
+            self.used.add(ones)
+            return f"({self._wrap(v.arg, _MUL)} @ {ones})", _ATOM
         return f"{self._wrap(v, _ATOM)}[:, None]", _ATOM
 
     def _function(self, m: matrix.ElementwiseFunction) -> tuple[str, int]:
         """σ and σ′ are printed as statements (``statements``), where they can work in place."""
         raise CodegenError(f"no NumPy expression for {m.func.__name__} in {matrix.to_unicode(m)}: σ and σ′ "
                            "are computed by statements")
+
+
+def ones_column(net: Network, m: matrix.MatrixExpr) -> str:
+    """``ones_<p>``, the column of n_p ones that sums the rows of ``m`` (n × n_p) by a product."""
+    s = matrix.shape(net, m)
+    for p in range(net.D + 1):
+        if s is not None and len(s) == 2 and s[1] == net.width(p):
+            return variable("ones", p)
+    raise CodegenError(f"no layer has the width of the rows of {matrix.to_unicode(m)}")
 
 
 def _prime_factor(net: Network, m: matrix.MatrixExpr) -> int | None:
@@ -312,7 +327,7 @@ def _delta_tree(net: Network, p: int) -> matrix.MatrixExpr:
     """Δ^(p) as derived, except at the output of the binary cross-entropy, whose derived form
     (−y/a + (1−y)/(1−a)) σ′(z) is 0·∞ where a rounds to 0 or 1: there A^(L) − Y, the same value
     (σ′ = a(1−a)), which ``prove_tree`` proves equal to ``sympy.diff`` like every other rule."""
-    if p == net.D and net.loss == "binary-cross-entropy":
+    if p == net.D and (net.loss == "binary-cross-entropy" or (net.softmax_output and net.targets != "any")):
         return matrix.Sub(matrix.Named("A", str(net.tag(p))), matrix.Named("Y"))
     rows, cols = _free(net, "delta", p)
     return matrix.from_index(net, derive.local_gradient(net, "delta", p), rows, cols)
@@ -367,10 +382,11 @@ class Forward:
     code: tuple[str, ...]
 
 
-def _forward(net: Network, p: int) -> Forward:
+def _forward(net: Network, p: int, narrow_output: bool = False) -> Forward:
     """Z^(p) = A^(p-1) W^(p)ᵀ + B^(p) from ``Network.z_definition`` (the Σ part through
     ``matrix.from_index``, then the bias added in place), A^(p) from ``a_definition``: σ(Z^(p))
-    or the softmax, by the fixed statements of ``templates``."""
+    or the softmax, by the fixed statements of ``templates`` (``narrow_output``: the softmax's row
+    maximum from a column-major copy, faster for a few columns)."""
     i, X = net.i, net.letter(p)
     zdef = net.z_definition(p, i, X)
     bias = net.b(p)[X]
@@ -381,7 +397,8 @@ def _forward(net: Network, p: int) -> Forward:
     Z = variable("Z", p)
     code = [f"{Z} = {pr.code(matrix.from_index(net, rest, i, X))}", f"{Z} += {variable('B', p)}"]
     if net.softmax_output and p == net.D:
-        code += [x.format(p=p) for x in templates.SOFTMAX_STATEMENTS]
+        row_max = (templates.ROW_MAX_NARROW if narrow_output else templates.ROW_MAX).format(p=p)
+        code += [x.format(p=p, row_max=row_max) for x in templates.SOFTMAX_STATEMENTS]
     else:
         am = matrix.from_index(net, net.a_definition(p, i, X), i, X)
         if not (isinstance(am, matrix.ElementwiseFunction) and issubclass(am.func, ActivationFunction)
@@ -423,8 +440,11 @@ NETWORK_PROOF_MAX_DEPTH = 6
 
 
 @lru_cache(maxsize=128)
-def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> Plan:
-    """Derive, translate, (prove) and print the rules of a network of this depth (cached)."""
+def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narrow_output: bool = False,
+         targets: str = "any") -> Plan:
+    """Derive, translate, (prove) and print the rules of a network of this depth (cached);
+    ``narrow_output``: at most templates.NARROW_ROWS output neurons (see ``_forward``); ``targets``:
+    what the rows of Y satisfy (Network.targets), which the output layer's rule may use."""
     if proof_mode not in PROOF_MODES:
         raise CodegenError(f"unknown proof mode {proof_mode!r}: choose {', '.join(PROOF_MODES)}")
     if proof_mode == "network" and depth > NETWORK_PROOF_MAX_DEPTH:
@@ -432,7 +452,7 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> P
                            f"per layer: at most {NETWORK_PROOF_MAX_DEPTH} layers of weights (this one has {depth}); "
                            f"--proof rules proves the per-layer rules once, for any depth")
     check_kind(activation, loss)
-    net = Network(depth=depth, activation=activation, loss=loss)
+    net = Network(depth=depth, activation=activation, loss=loss, targets=targets)
     rules: list[Rule] = []
     for p in range(depth, 0, -1):
         for q in EMITTED:
@@ -442,13 +462,13 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> P
             code = statements(pr, target, m)
             verdict = prove_tree(net, q, p, m) if proof_mode == "network" else None
             rules.append(Rule(q, p, str(net.tag(p)), m, target, tuple(code), tuple(sorted(pr.used)), verdict))
-    generic = generic_proofs(activation, loss) if proof_mode == "rules" else ()
+    generic = generic_proofs(activation, loss, targets) if proof_mode == "rules" else ()
     if generic:
         hidden, output = generic[:len(EMITTED)], generic[len(EMITTED):]
         rules = [replace(r, verdict=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][1],
                          proved_as=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][0])
                  for r in rules]
-    forward = tuple(_forward(net, p) for p in range(1, depth + 1))
+    forward = tuple(_forward(net, p, narrow_output) for p in range(1, depth + 1))
     out, zout = variable("A", depth), variable("Z", depth)
     log_of: dict[sp.Expr, str] = {}
     if net.softmax_output:
@@ -464,12 +484,18 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules") -> P
                 generic)
 
 
-def generic_proofs(activation: str, loss: str) -> tuple[tuple[str, proof.Verdict], ...]:
+def network_plan(net: Network, proof_mode: str) -> Plan:
+    """The plan of a network with concrete widths (which say whether its output layer is narrow)."""
+    assert net.widths is not None
+    return plan(net.D, net.activation, net.loss, proof_mode, net.widths[-1] <= templates.NARROW_ROWS, net.targets)
+
+
+def generic_proofs(activation: str, loss: str, targets: str = "any") -> tuple[tuple[str, proof.Verdict], ...]:
     """The rules that every layer's code is printed from, proved once: G, ∇W, ∇B at the generic
     layer l (below an arbitrary upstream Ψ, so they hold at every hidden layer of every network)
     and at the output layer L of this loss.  The code of layer p prints the same trees with the
     layer tags moved (``derive.retag``), which renames and proves nothing new."""
-    return _hidden_proofs(activation) + _output_proofs(activation, loss)
+    return _hidden_proofs(activation) + _output_proofs(activation, loss, targets)
 
 
 def _proofs(net: Network, p: int) -> tuple[tuple[str, proof.Verdict], ...]:
@@ -487,8 +513,8 @@ def _hidden_proofs(activation: str) -> tuple[tuple[str, proof.Verdict], ...]:
 
 
 @lru_cache(maxsize=None)
-def _output_proofs(activation: str, loss: str) -> tuple[tuple[str, proof.Verdict], ...]:
-    return _proofs(Network(depth=1, activation=activation, loss=loss), 1)
+def _output_proofs(activation: str, loss: str, targets: str) -> tuple[tuple[str, proof.Verdict], ...]:
+    return _proofs(Network(depth=1, activation=activation, loss=loss, targets=targets), 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -503,7 +529,7 @@ def _indent(text: str, n: int = 4) -> str:
 def _args(names: set[str] | Sequence[str]) -> list[str]:
     """Arguments in a fixed, readable order: G above, W above, A, E, Z of this layer down, Y, n."""
     def key(s: str) -> tuple[int, int, str]:
-        order = {"D": 0, "W": 1, "A": 2, "E": 3, "Z": 4, "Y": 5, "n": 6}
+        order = {"D": 0, "W": 1, "A": 2, "E": 3, "Z": 4, "Y": 5, "n": 6, "ones_n": 7, "ones_": 8, "one": 9, "zero": 9}
         head = s.rstrip("0123456789")
         num = int(s[len(head):]) if s[len(head):] else 0
         return order.get(head, 9), -num, s
@@ -552,7 +578,9 @@ def command(net: Network, proof_mode: str, output: str | None) -> str:
     """The command line that writes this module (it goes into the header)."""
     widths = ",".join(map(str, net.widths or ()))
     out = "" if output is None else f" -o {output}"
-    return f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss} --proof {proof_mode}{out}"
+    targets = "" if net.targets == "any" else f" --targets {net.targets}"
+    return (f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss}{targets} "
+            f"--proof {proof_mode}{out}")
 
 
 def _header(pl: Plan, net: Network, output: str | None) -> str:
@@ -572,6 +600,9 @@ def _header(pl: Plan, net: Network, output: str | None) -> str:
         "  Conventions: rows are samples; A^(p), Z^(p), G^(p) are n × n_p; W^(p) is n_p × n_(p-1)",
         "  (row j holds the weights of neuron j); B^(p) has n_p entries; layer 0 is the input X.",
         f"  Loss: {net.loss_spec.description}.",
+        *([f"  Targets: {net.targets} (every row of Y sums to 1), which the output layer's rule assumes and the",
+           "  code does not check: with other targets its gradients are not those of the loss."]
+          if net.targets != "any" else []),
         f"  Activation: {ACTIVATIONS[pl.activation].description}.",
         "",
         "What is a fixed template, written by hand and the same for every network",
@@ -609,25 +640,57 @@ def _unpack(depth: int) -> str:
 
 
 def _check_source(depth: int, widths: Sequence[int]) -> str:
-    """``_check``: one comparison of every shape and dtype (it runs on every call, so it is cheap);
-    only when it fails does ``_explain`` find the array to blame."""
+    """``_check``: one chain of comparisons of every shape and dtype (it runs on every call, so it is
+    cheap: it stops at the first difference); only when it fails does ``_explain`` find the array to blame."""
     names = [n for p in range(1, depth + 1) for n in (variable("W", p), variable("B", p))]
     want = [(widths[p], widths[p - 1]) if k == 0 else (widths[p],) for p in range(1, depth + 1) for k in (0, 1)]
-    return templates.CHECK.format(unpack=_unpack(depth), shapes=", ".join(f"{n}.shape" for n in names),
-                                  want=", ".join(repr(w) for w in want), inputs=widths[0], outputs=widths[-1],
+    tests = [f"{n}.shape == {w!r}" for n, w in zip(names, want)]
+    shapes = " \\\n                and ".join(" and ".join(tests[k:k + 4]) for k in range(0, len(tests), 4))
+    return templates.CHECK.format(unpack=_unpack(depth), shapes=shapes, inputs=widths[0], outputs=widths[-1],
                                   same=" ".join(f"is {n}.dtype" for n in names))
 
 
-def _errstate(body: list[str]) -> list[str]:
-    """The body of a public function under np.errstate(all="ignore"): like PyTorch, never a warning."""
-    return ['    with np.errstate(all="ignore"):'] + ["        " + line for line in body]
+#: what a public function runs under: like PyTorch, never a warning (a decorator costs less per call
+#: than a ``with`` block: the wrapper builds NumPy's error state without constructing an errstate)
+ERRSTATE = '@np.errstate(all="ignore")'
+
+
+def _constants(names: set[str]) -> list[str]:
+    """The constants among ``names`` that a function looks up by the data's dtype, in a fixed order."""
+    return sorted(n for n in names if _CONSTANT_NAME.fullmatch(n))
+
+
+def _tables(names: set[str], widths: Sequence[int]) -> list[str]:
+    """The module's per-dtype tables of the constants its statements use (templates.CONSTANTS, the
+    columns of ones), so that a function looks one up by the data's dtype instead of mixing in a
+    Python number or building the array on every call."""
+    lines = []
+    for name in _constants(names):
+        if name in templates.CONSTANTS:
+            v64, v32, why = templates.CONSTANTS[name]
+            lines.append(f"_{name.upper()} = {{np.dtype(np.float64): np.array({v64}, np.float64), "
+                         f"np.dtype(np.float32): np.array({v32}, np.float32)}}" + (f"  # {why}" if why else ""))
+        else:
+            p = int(name[len("ones_"):])
+            lines.append(f"_{name.upper()} = {{dt: np.ones(({widths[p]}, 1), dt) for dt in _FLOATS}}"
+                         f"  # a column of n_{p} ones")
+    if lines:
+        lines.insert(0, "#: per dtype, the constants of the statements below (0-d arrays of the data's dtype: NumPy\n"
+                        "#: combines them with an array faster than with a Python number, and float32 stays float32)")
+    return lines
+
+
+def _lookups(names: set[str], array: str) -> list[str]:
+    """``one, zero = _ONE[X.dtype], _ZERO[X.dtype]``: the constants a function uses, for the data's dtype."""
+    got = _constants(names)
+    return [f"    {', '.join(got)} = {', '.join(f'_{n.upper()}[{array}.dtype]' for n in got)}"] if got else []
 
 
 def module_source(net: Network, proof_mode: str = "rules", output: str | None = None) -> str:
     """The standalone module for ``net``: readable, NumPy only, deterministic.  ``output`` is the
     path the module is written to, for the regeneration command in its header."""
     check_network(net)
-    pl = plan(net.D, net.activation, net.loss, proof_mode)
+    pl = network_plan(net, proof_mode)
     D = net.D
     widths = net.widths
     assert widths is not None
@@ -636,6 +699,9 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     if re.search(rf"\bZ{D}\b", pl.loss_code):
         needed.add(variable("Z", D))
     fwd = sorted(needed, key=lambda v: (int(v[1:]), "ZEA".index(v[0])))
+    fwd_code = [line for f in pl.forward for line in f.code]
+    bwd_uses = {u for r in pl.rules for u in r.uses}
+    fwd_uses = set(_CONSTANT_NAME.findall("\n".join(fwd_code)))
     head = "\n".join([
         _header(pl, net, output),
         "",
@@ -646,13 +712,12 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
         f"ACTIVATION = {pl.activation!r}",
         f"LOSS = {pl.loss!r}",
         "_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))",
+        *_tables(fwd_uses | bwd_uses, widths),
     ])
     parts = [templates.HELPERS[h] for h in pl.helpers]
     parts += [_check_source(D, widths), templates.EXPLAIN, templates.INIT_PARAMS, templates.SAVE_LOAD]
-    fwd_lines = ["    " + _unpack(D), "    A0 = X"]
-    if net.activation == "sigmoid":
-        fwd_lines.append("    lim = 709.0 if X.itemsize == 8 else 88.0  # e^lim is finite in float64, float32")
-    fwd_lines += ["    " + line for f in pl.forward for line in f.code]
+    fwd_lines = ["    " + _unpack(D), "    A0 = X", *_lookups(fwd_uses, "X")]
+    fwd_lines += ["    " + line for line in fwd_code]
     parts.append("\n".join([
         "def _forward(params, X):",
         f'    """{", ".join(fwd)}: the forward pass, from the definitions Z^(p) = A^(p-1) W^(p)ᵀ + B^(p), A^(p) = σ(Z^(p))'
@@ -662,27 +727,34 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     ]))
     out = variable("A", D)
     parts.append("\n".join([
+        ERRSTATE,
         "def forward(params, X):",
         f'    """The output activations A^(L) (n × {widths[-1]}) for the samples in the rows of X (n × {widths[0]})."""',
         "    _check(params, X)",
-        *_errstate([f"return _forward(params, X)[{fwd.index(out)}]"]),
+        f"    return _forward(params, X)[{fwd.index(out)}]",
     ]))
     loss_desc = net.loss_spec.description
-    loss_line = f"L = float(np.sum({pl.loss_code})) / X.shape[0]"
+    loss_line = f"    L = float(np.sum({pl.loss_code})) / X.shape[0]"
     parts.append("\n".join([
+        ERRSTATE,
         "def loss(params, X, Y):",
         f'    """The mean loss L: {loss_desc}."""',
         "    _check(params, X, Y)",
-        *_errstate([f"{', '.join(fwd)} = _forward(params, X)", loss_line, "return L"]),
+        f"    {', '.join(fwd)} = _forward(params, X)",
+        loss_line,
+        "    return L",
     ]))
     for p in range(D, 0, -1):
         parts.append(_layer_function(pl, net, p))
-    bwd = [v for v in fwd if v in {u for r in pl.rules for u in r.uses}]
+    bwd = [v for v in fwd if v in bwd_uses]
     back = ["def _backward(params, " + ", ".join(bwd) + ", Y):",
             '    """Every layer\'s G, ∇W, ∇B, from the output layer down."""']
-    weights = sorted({u for r in pl.rules for u in r.uses if u[0] == "W"}, key=lambda v: int(v[1:]))
+    weights = sorted({u for u in bwd_uses if u[0] == "W"}, key=lambda v: int(v[1:]))
     back += [f"    {w} = params[{int(w[1:]) - 1}][0]" for w in weights]
     back.append("    n = Y.shape[0]")
+    if "ones_n" in bwd_uses:  # 𝟏, n ones: Σ over the samples is a product with it (templates)
+        back += ["    ones_n = np.empty(n, Y.dtype)", "    ones_n.fill(1)"]
+    back += _lookups(bwd_uses, "Y")
     for p in range(D, 0, -1):
         rules = pl.layer_rules(p)
         args = _args({u for r in rules for u in r.uses} - {r.target for r in rules})
@@ -691,18 +763,21 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     parts.append("\n".join(back))
     shapes = f"X is n × {widths[0]}, Y is n × {widths[-1]}; dW<p> has the shape of W<p>, dB<p> of B<p>"
     parts.append("\n".join([
+        ERRSTATE,
         "def gradients(params, X, Y):",
         f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
         "    _check(params, X, Y)",
-        *_errstate(["return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
-                   [f"{', '.join(fwd)} = _forward(params, X)", f"return _backward(params, {', '.join(bwd)}, Y)"]),
+        *(["    return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
+          [f"    {', '.join(fwd)} = _forward(params, X)", f"    return _backward(params, {', '.join(bwd)}, Y)"]),
     ]))
     parts.append("\n".join([
+        ERRSTATE,
         "def loss_and_gradients(params, X, Y):",
         f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
         "    _check(params, X, Y)",
-        *_errstate([f"{', '.join(fwd)} = _forward(params, X)", loss_line,
-                    f"return L, _backward(params, {', '.join(bwd)}, Y)"]),
+        f"    {', '.join(fwd)} = _forward(params, X)",
+        loss_line,
+        f"    return L, _backward(params, {', '.join(bwd)}, Y)",
     ]))
     source = head + "\n\n\n" + "\n\n\n".join(parts) + "\n"
     validate(source)
@@ -716,14 +791,18 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
 _BUILTINS = {"len", "enumerate", "zip", "any", "isinstance", "type", "tuple", "list", "float", "str", "range",
              "ValueError", "TypeError", "AttributeError"}
 _NP_ATTRS = {"exp", "abs", "tanh", "cosh", "maximum", "minimum", "negative", "reciprocal", "logaddexp", "log", "sum",
-             "ndarray", "errstate", "float32", "float64", "dtype", "zeros", "sqrt", "random", "savez", "load"}
+             "ndarray", "errstate", "float32", "float64", "dtype", "zeros", "sqrt", "random", "savez", "load", "array",
+             "ones", "empty", "asfortranarray"}
 _ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "itemsize", "max", "copy", "astype", "startswith", "append", "join",
-                "__name__", "default_rng", "normal", "files"}
+                "fill", "__name__", "default_rng", "normal", "files"}
 _NAMES = {"_explain", "np", "params", "pair", "p", "a", "k", "f", "name", "want", "arrays", "shown", "missing", "s",
           "w", "S", "Z", "L", "lim", "seed", "dtype", "rng", "path", "WIDTHS", "WIDTHS_TEXT", "ACTIVATION", "LOSS",
           "_FLOATS", "forward", "loss", "gradients", "loss_and_gradients", "init_params", "save_params",
-          "load_params", "_forward", "_backward", "_check"}
+          "load_params", "_forward", "_backward", "_check", "dt", "t"} | {f"_{c.upper()}" for c in templates.CONSTANTS}
 _LOCAL = re.compile(r"^layer_[1-9][0-9]{0,3}$")
+#: the constants that statements may use (templates.CONSTANTS and the columns of ones), and their tables
+_CONSTANT_NAME = re.compile(r"\b(" + "|".join(templates.CONSTANTS) + r"|ones_(?:0|[1-9][0-9]{0,3}))\b")
+_TABLE = re.compile(r"^_ONES_(?:0|[1-9][0-9]{0,3})$")
 
 
 def _is_np(node: ast.expr, attr: str) -> bool:
@@ -733,7 +812,8 @@ def _is_np(node: ast.expr, attr: str) -> bool:
 
 def validate(source: str) -> None:
     """Refuse generated source with any name, attribute, import or statement outside the whitelist;
-    ``np.load`` only with ``allow_pickle=False``, ``with`` only for ``np.errstate`` and ``np.load``."""
+    ``np.load`` only with ``allow_pickle=False``, ``with`` only for ``np.errstate`` and ``np.load``, no
+    decorator but ``np.errstate``."""
     tree_ = ast.parse(source)
     allowed_stmt = (ast.FunctionDef, ast.Return, ast.Assign, ast.AugAssign, ast.If, ast.For, ast.Raise, ast.Expr,
                     ast.Import, ast.Try, ast.Pass, ast.With)
@@ -753,7 +833,7 @@ def validate(source: str) -> None:
                 raise CodegenError("generated code may import numpy as np only")
         elif isinstance(node, ast.Name):
             ok = node.id in _BUILTINS or node.id in _NAMES or node.id in templates.HELPERS \
-                or _VARIABLE.match(node.id) or _LOCAL.match(node.id)
+                or _VARIABLE.match(node.id) or _LOCAL.match(node.id) or _TABLE.match(node.id)
             if not ok:
                 raise CodegenError(f"refusing the name {node.id!r} in generated code")
         elif isinstance(node, ast.Attribute):
@@ -766,6 +846,8 @@ def validate(source: str) -> None:
         elif isinstance(node, ast.FunctionDef):
             if not (node.name in _NAMES or node.name in templates.HELPERS or _LOCAL.match(node.name)):
                 raise CodegenError(f"refusing the function name {node.name!r} in generated code")
+            if not all(isinstance(d, ast.Call) and _is_np(d.func, "errstate") for d in node.decorator_list):
+                raise CodegenError("generated code may decorate a function with np.errstate only")
             for a in node.args.args:
                 if not (_VARIABLE.match(a.arg) or a.arg in _NAMES):
                     raise CodegenError(f"refusing the argument name {a.arg!r} in generated code")
@@ -788,7 +870,7 @@ class NumpyGradients:
             raise CodegenError(f"dtype {self.dtype}: choose float32 or float64")
         self.net = net
         self.source = module_source(net, proof_mode)
-        self.plan = plan(net.D, net.activation, net.loss, proof_mode)
+        self.plan = network_plan(net, proof_mode)
         namespace: dict[str, Any] = {"__name__": "derivator_generated"}
         exec(compile(self.source, f"<derivator: {'-'.join(map(str, net.widths or ()))} {net.activation}>", "exec"),
              namespace)  # our own source, checked by validate()
@@ -851,12 +933,14 @@ def init_params(widths: Sequence[int], seed: int = 0, dtype: Any = np.float64) -
 def numpy_gradients(net: Network, dtype: Any = np.float64, proof_mode: str = "rules") -> NumpyGradients:
     """The gradients of ``net`` as NumPy functions compiled in memory (cached per network shape)."""
     check_network(net)
-    return _cached(tuple(net.widths or ()), net.activation, net.loss, np.dtype(dtype).name, proof_mode)
+    return _cached(tuple(net.widths or ()), net.activation, net.loss, np.dtype(dtype).name, proof_mode, net.targets)
 
 
 @lru_cache(maxsize=64)
-def _cached(widths: tuple[int, ...], activation: str, loss: str, dtype: str, proof_mode: str) -> NumpyGradients:
-    return NumpyGradients(Network(widths=widths, activation=activation, loss=loss), np.dtype(dtype), proof_mode)
+def _cached(widths: tuple[int, ...], activation: str, loss: str, dtype: str, proof_mode: str,
+            targets: str = "any") -> NumpyGradients:
+    return NumpyGradients(Network(widths=widths, activation=activation, loss=loss, targets=targets), np.dtype(dtype),
+                          proof_mode)
 
 
 def write_module(net: Network, path: str, proof_mode: str = "rules") -> str:
