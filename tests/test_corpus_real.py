@@ -451,6 +451,14 @@ SIGMOID_ZH = {
     (15, 6): T(lambda N: (1 / (1 + _E) * (1 + _E - 1) / (1 + _E), sx * (1 - sx))),
 }
 
+# Nielsen ch. 3 (bitjoy.net notes): sigmoid outputs under the binary cross-entropy, C the mean;
+# Σ_x sums over the samples, which a and y carry implicitly
+NIELSEN3 = {
+    13: T(lambda N: (N.L, -(N.y * torch.log(N.a[Lo]) + (1 - N.y) * torch.log(1 - N.a[Lo])).sum(1).mean())),
+    15: T(lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
+    17: T(lambda N: (N.grad(N.L, N.W[Lo]), (N.a[Lo] - N.y).T @ N.a[Lo - 1] / N.n)),
+}
+
 FILES: dict[str, tuple[Setup, dict]] = {
     "nielsen-ch2.md": (GENERIC, NIELSEN),
     "3b1b-one-neuron.md": (ONE, ONE_NEURON),
@@ -462,6 +470,7 @@ FILES: dict[str, tuple[Setup, dict]] = {
     "ng-batch-zh-notes.md": (GENERIC, NG_NOTES),
     "hjorth-jensen-msu.md": (GENERIC, HJ),
     "sigmoid-derivative-zh.md": (SOFTMAX, SIGMOID_ZH),
+    "nielsen-ch3-bitjoy-zh.md": (Setup(loss="binary-cross-entropy"), NIELSEN3),
     "cs231n.md": (SOFTMAX, CS231N),
     "mse-softmax-cross-entropy.md": (SOFTMAX, MSE_SOFTMAX),
 }
@@ -596,6 +605,56 @@ def test_vector_forms_and_their_mutants(k: int) -> None:
         return
     true = holds(sides, GENERIC)
     assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# the loss a document's own cost definition writes (no directive): each definition, then relations
+# judged in the network of that loss; truth from the evaluator of that loss
+
+BCE_C = r"C = -\frac{1}{n}\sum_x\sum_j \left[y_j \ln a^L_j + (1-y_j)\ln(1-a^L_j)\right]"
+CE_C = r"C = -\sum_j y_j \ln a^L_j"
+MSE_C = r"C = \frac{1}{2}\sum_j (y_j - a^L_j)^2"
+BCE, CE, MSE = (Setup(loss="binary-cross-entropy"), Setup(loss="cross-entropy", targets="distribution"), GENERIC)
+_MEAN_W = lambda f: (lambda N: (N.grad(N.L, N.W[Lo]), f(N).T @ N.a[Lo - 1] / N.n))  # noqa: E731
+LOSS_CASES = [
+    (BCE_C, BCE, r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j)",
+     _MEAN_W(lambda N: N.a[Lo] - N.y)),
+    (BCE_C, BCE, r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (y_j - a^L_j)",
+     _MEAN_W(lambda N: N.y - N.a[Lo])),
+    (BCE_C, BCE, r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j) \sigma'(z^L_j)",
+     _MEAN_W(lambda N: (N.a[Lo] - N.y) * sig_p(N, Lo))),
+    (BCE_C, BCE, r"\frac{\partial C}{\partial b^L_j} = \frac{1}{n}\sum_x (a^L_j - y_j)",
+     lambda N: (N.grad(N.L, N.b[Lo]), (N.a[Lo] - N.y).mean(0))),
+    (CE_C, CE, r"\frac{\partial C}{\partial z^L_j} = a^L_j - y_j", lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
+    (CE_C, CE, r"\frac{\partial C}{\partial z^L_j} = y_j - a^L_j", lambda N: (N.dLi(N.z[Lo]), N.y - N.a[Lo])),
+    (MSE_C, MSE, r"\frac{\partial C}{\partial z^L_j} = (a^L_j - y_j)\sigma'(z^L_j)",
+     lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
+    (MSE_C, MSE, r"\frac{\partial C}{\partial z^L_j} = a^L_j - y_j", lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
+]
+
+
+@pytest.mark.parametrize("k", range(len(LOSS_CASES)))
+def test_the_cost_definition_fixes_the_loss(k: int) -> None:
+    definition, setup, relation, sides = LOSS_CASES[k]
+    head = "<!-- derivator: targets=distribution -->\n\n" if setup is CE else ""
+    results = _check("loss.md", head + f"$${definition}$$\n\n$${relation}$$\n")
+    assert results[0].verdict == "proved", (definition, results[0].verdict, results[0].reason)
+    true = holds(sides, setup)
+    assert results[1].verdict == ("proved" if true else "refuted"), (relation, true, results[1].verdict,
+                                                                    results[1].reason)
+
+
+@pytest.mark.parametrize("definitions", [
+    [r"J = \log(1 + e^{-y a^L})"],  # a logistic loss of one score: not a loss of the notation
+    [r"J = -\log\frac{e^{a^L_y}}{\sum_k e^{a^L_k}}"],
+    [MSE_C.replace("C", "J", 1), CE_C.replace("C", "J", 1)],  # two losses for one letter
+])
+def test_a_cost_definition_of_no_known_loss_is_reported_not_guessed(definitions: list[str]) -> None:
+    text = "".join(f"$${d}$$\n\n" for d in definitions) + r"$$\frac{\partial J}{\partial b^L_j} = a^L_j - y_j$$" + "\n"
+    results = _check("loss.md", text)
+    assert results[-1].verdict == "error" and "loss=" in results[-1].reason, results[-1]
+    settled = _check("loss.md", "<!-- derivator: loss=cross-entropy targets=distribution -->\n\n" + text)
+    assert "loss=" not in settled[-1].reason, settled[-1]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -287,6 +287,10 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
     stated, stated_keys = CV.Conventions(), set[str]()
     settings = replace(run.defaults, conventions=inferred)
+    if inferred.loss and not any(isinstance(x, B.Directive) and re.search(r"(?<![\w-])loss\s*=", x.text) for x in items):
+        # the loss the document's own cost definition writes beats --loss; a document that states
+        # its losses in directives (one per section, say) is taken at its word instead
+        settings = replace(settings, loss=inferred.loss)
     previous: B.Block | None = None
     lead: P.Lead | None = None
     skip_on, skip_next = False, False
@@ -306,7 +310,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 f.slots.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
                                       column=item.column, at=(item.line, item.column)))
                 continue
-            stated, stated_keys = CV.update(stated, d), stated_keys | (set(d) & set(CV.KEYS))
+            stated, stated_keys = CV.update(stated, d), stated_keys | (set(d) & {*CV.KEYS, "loss"})
             run.explanations += [f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS]
             settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
                                   d.get("network", settings.network), d.get("targets", settings.targets),

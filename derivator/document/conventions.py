@@ -65,6 +65,9 @@ class Conventions:
     samples: str = "i"
     #: how a batch's matrices A, Z, Y hold the examples: as rows (the notation) or as columns (Ng)
     batch: str = "rows"
+    #: the loss the document's own cost definition writes (inferred only; the directive loss=… and
+    #: --loss set the network's loss, and a definition the document writes beats --loss)
+    loss: str | None = None
 
     @property
     def reading(self) -> P.Reading:
@@ -210,6 +213,8 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
         return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos, node.den_marked)
     if isinstance(node, P.Index):
         return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
+    if isinstance(node, P.SumNode) and _implicit_sample_sum(node, ctx.conv):
+        return replace(node, body=_per_sample(_tr(node.body, ctx), node.index))
     if hasattr(node, "__dataclass_fields__"):
         changes = {}
         for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
@@ -218,6 +223,43 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
                 changes[f] = [[_tr(x, ctx) for x in r] if isinstance(r, list) else _tr(r, ctx) for r in v]
             elif hasattr(v, "__dataclass_fields__"):
                 changes[f] = _tr(v, ctx)
+        return replace(node, **changes)  # type: ignore[arg-type]
+    return node
+
+
+#: quantities that belong to one sample: an implicit sample sum gives them its index
+PER_SAMPLE = ("a", "z", "y", "delta")
+
+
+def _implicit_sample_sum(node: P.SumNode, conv: Conventions) -> bool:
+    """Nielsen's ``\\frac{1}{n}\\sum_x a^{L-1}_k(a^L_j - y_j)``: a sum over the sample letter (the
+    one ``samples=`` names, or Nielsen's x) whose body never writes that letter, because a, z, y
+    and δ stand for their values at the sample x (the notation's own definition of them)."""
+    letter = conv.samples if len(conv.samples) == 1 else "x"
+    if node.index not in (letter, "x") or node.lower is not None or node.upper is not None:
+        return False
+    return not any((isinstance(n, P.Index) and n.name == node.index) or (isinstance(n, P.Var) and (
+        n.name == node.index or n.sample is not None)) or (isinstance(n, P.SumNode) and n.index == node.index)
+        for n in walk(node.body))
+
+
+def _per_sample(node: P.Node, index: str) -> P.Node:
+    """The body of an implicit sample sum with the sample index on every per-sample quantity
+    (the notation puts it first: a_{ij}^{(L)}); weights, biases and sizes stay as they are."""
+    if isinstance(node, P.Var):
+        if node.name in PER_SAMPLE and node.sub:
+            return replace(node, sub=[P.Index(index, None, node.pos)] + list(node.sub),
+                           sub_raw=index + (node.sub_raw or ""))
+        return node
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, P.Index):
+        changes = {}
+        for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
+            v = getattr(node, f)
+            if isinstance(v, list):
+                changes[f] = [[_per_sample(x, index) for x in r] if isinstance(r, list) else _per_sample(r, index)
+                              for r in v]
+            elif hasattr(v, "__dataclass_fields__"):
+                changes[f] = _per_sample(v, index)
         return replace(node, **changes)  # type: ignore[arg-type]
     return node
 
@@ -364,7 +406,7 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
                          f"loss over the samples, or one sample's loss?); state it with a directive "
                          f"cost-is=mean or cost-is=sample", v.pos)
     for letter, key, why in conv.ambiguous:  # reported, not guessed
-        if letter == v.name and (key == "mse-half" or (key == "cost-is" and not v.sub and not (
+        if letter == v.name and (key in ("mse-half", "loss") or (key == "cost-is" and not v.sub and not (
                 v.args is not None and ";" in v.args))):
             raise Unreadable(f"what {v.name} means is ambiguous: {why}", v.pos)
     if v.sub:

@@ -76,6 +76,36 @@ def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
         for n in walk(rhs))
 
 
+def _unit(node: P.Node) -> P.Node:
+    while isinstance(node, P.Group):
+        node = node.body
+    return node
+
+
+def _complement(node: P.Node) -> bool:
+    """``1 - a``: one minus a single quantity."""
+    node = _unit(node)
+    return (isinstance(node, P.Add) and len(node.terms) == 2 and isinstance(node.terms[0], P.Num)
+            and node.terms[0].text == "1" and isinstance(node.terms[1], P.Neg)
+            and isinstance(_unit(node.terms[1].arg), P.Var))
+
+
+def loss_form(rhs: P.Node) -> str | None:
+    """Which loss a cost definition writes, by its shape: a square and no logarithm is the squared
+    error; logarithms of single quantities only, ``-Σ y ln a``, the cross-entropy; logarithms of a
+    quantity and of one minus a quantity, ``-[y ln a + (1-y) ln(1-a)]``, the binary cross-entropy.
+    ``"other"``: a logarithm of anything else (``ln(1+e^{-ya})``, ``ln(e^f/Σe^f)``), a loss that
+    could be several things; ``None``: nothing that names a loss (``C = (1/n) Σ_x C_x``)."""
+    logs = [n for n in walk(rhs) if isinstance(n, P.Call) and n.func == "log"]
+    if not logs:
+        return "mse" if _squares(rhs) else None
+    plain = sum(len(n.args) == 1 and isinstance(_unit(n.args[0]), P.Var) for n in logs)
+    complement = sum(len(n.args) == 1 and _complement(n.args[0]) for n in logs)
+    if plain + complement < len(logs) or not plain or _squares(rhs):
+        return "other"
+    return "binary-cross-entropy" if complement else "cross-entropy"
+
+
 def _sums_samples(node: P.Node, letter: str) -> bool:
     """``Σ_n E_n``: a sum whose body is the cost letter subscripted by the sum's index."""
     for n in walk(node):
@@ -153,6 +183,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
                 if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
                     _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
+                if lhs.name in COST_CANDIDATES or lhs.name == "L":
+                    _loss_definition(line, lhs, rhs, col)
                 _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
                 _input(line, lhs, rhs, col, letters)
                 _batch_layout(line, lhs, rhs, col)
@@ -179,6 +211,16 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 f"({half_conflict.evidence}); state mse-half=yes|no") for k in costs))
     elif "mse-half" in col.found:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
+    loss = col.found.get("loss")
+    loss_conflict = next((c for c in col.conflicts if c.key == "loss"), None)
+    if loss_conflict is not None or (loss is not None and loss.value == "other"):
+        why = (f"the document defines its loss in two ways ({loss_conflict.evidence})" if loss_conflict else
+               f"line {loss.line} defines it as a loss derivator does not recognise (not the squared error, "  # type: ignore[union-attr]
+               "the cross-entropy -Σ y ln a or the binary cross-entropy)")
+        conv = replace(conv, ambiguous=conv.ambiguous + tuple(
+            (k, "loss", f"{why}; state the loss with a directive loss=…") for k in costs))
+    elif loss is not None:
+        conv = replace(conv, loss=loss.value)
     for key, value in (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")):
         if key in col.found and not any(c.key == key for c in col.conflicts):
             conv = replace(conv, **{value: col.found[key].value})
@@ -203,6 +245,16 @@ def _show(v: P.Var) -> str:
     if v.tag:
         s += f"^{{{v.tag}}}"
     return s
+
+
+def _loss_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
+    """The loss a definition writes (:func:`loss_form`); a definition with weights in it (a weight
+    decay term) or in terms of other cost letters says nothing about it."""
+    if any(v.name in ("w", "W") for v in _vars(rhs)):
+        return
+    form = loss_form(rhs)
+    if form is not None:
+        col.add(line, "loss", form, f"the definition of {_show(lhs)}")
 
 
 def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs: dict[str, tuple[int, str]],
