@@ -644,6 +644,30 @@ def test_the_cost_definition_fixes_the_loss(k: int) -> None:
                                                                     results[1].reason)
 
 
+ACTIVATION_CASES = [  # (forward definition, its network, relation, truth)
+    (r"a_j^{(l)} = \tanh(z_j^{(l)})", Setup(act="tanh"),
+     r"\frac{\partial a_{ij}^{(l)}}{\partial z_{ij}^{(l)}} = 1 - (a_{ij}^{(l)})^2", lambda N: (sig_p(N, l), 1 - N.a[l] ** 2)),
+    (r"a_j^{(l)} = \tanh(z_j^{(l)})", Setup(act="tanh"),
+     r"\frac{\partial a_{ij}^{(l)}}{\partial z_{ij}^{(l)}} = a_{ij}^{(l)}(1 - a_{ij}^{(l)})",
+     lambda N: (sig_p(N, l), N.a[l] * (1 - N.a[l]))),
+    (r"a^{(L)}_j = z^{(L)}_j", Setup(out="identity"),
+     r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}", lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
+    (r"a^{(L)}_j = z^{(L)}_j", Setup(out="identity"),
+     r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)})",
+     lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
+]
+
+
+@pytest.mark.parametrize("k", range(len(ACTIVATION_CASES)))
+def test_the_forward_pass_fixes_the_activations(k: int) -> None:
+    definition, setup, relation, sides = ACTIVATION_CASES[k]
+    results = _check("act.md", f"$${definition}$$\n\n$${relation}$$\n")
+    assert results[0].verdict == "proved", (definition, results[0].verdict, results[0].reason)
+    true = holds(sides, setup)
+    assert results[1].verdict == ("proved" if true else "refuted"), (relation, true, results[1].verdict,
+                                                                    results[1].reason)
+
+
 @pytest.mark.parametrize("definitions", [
     [r"J = \log(1 + e^{-y a^L})"],  # a logistic loss of one score: not a loss of the notation
     [r"J = -\log\frac{e^{a^L_y}}{\sum_k e^{a^L_k}}"],

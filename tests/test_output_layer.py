@@ -314,12 +314,23 @@ def test_directive_output_activation_unknown_value_is_an_error() -> None:
 
 def test_command_line_output_activation_sets_the_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
     doc = tmp_path / "lin.md"
-    doc.write_text("$$a_{ij}^{(L)} = z_{ij}^{(L)}$$\n", encoding="utf-8")
+    # not a forward definition (that would fix the output's activation by itself)
+    doc.write_text("$$a_{ij}^{(L)} + z_{ij}^{(L)} = 2 z_{ij}^{(L)}$$\n", encoding="utf-8")
     plain = runner.invoke(app, ["check", str(doc), "--activation", "tanh", "--format", "json"])
     linear = runner.invoke(app, ["check", str(doc), "--activation", "tanh", "--output-activation", "identity",
                                  "--format", "json"])
     assert json.loads(plain.output)["results"][0]["verdict"] == "refuted"
     assert json.loads(linear.output)["results"][0]["verdict"] == "proved"
+
+
+def test_a_stated_option_beats_what_the_forward_pass_implies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """a^(L) = z^(L) defines a linear output (proved) unless the command line says otherwise."""
+    doc = tmp_path / "lin.md"
+    doc.write_text("$$a_{ij}^{(L)} = z_{ij}^{(L)}$$\n", encoding="utf-8")
+    implied = runner.invoke(app, ["check", str(doc), "--format", "json"])
+    stated = runner.invoke(app, ["check", str(doc), "--output-activation", "tanh", "--format", "json"])
+    assert json.loads(implied.output)["results"][0]["verdict"] == "proved"
+    assert json.loads(stated.output)["results"][0]["verdict"] == "refuted"
 
 
 def test_codegen_refuses_a_distinct_output_activation() -> None:

@@ -204,8 +204,11 @@ def check(
     format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text, json, github "
                                        "(workflow annotations) or junit (XML)."),
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
-    activation: Activation = typer.Option(Activation.sigmoid, help="Default activation (a directive may change it)."),
-    loss: Loss = typer.Option(Loss.mse, help="Default loss (a directive may change it)."),
+    activation: Optional[Activation] = typer.Option(None, help="Activation of the hidden layers (default sigmoid, "
+                                                    "or what the document's forward pass writes; a directive may "
+                                                    "change it)."),
+    loss: Optional[Loss] = typer.Option(None, help="Loss (default mse, or what the document's cost definition "
+                                        "writes; a directive may change it)."),
     output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP + " A directive "
                                                                  "output-activation=… may change it."),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
@@ -236,9 +239,11 @@ def check(
 
     valid_timeout(timeout)
     names = [_DASHED.get(f, f) for f in files]
-    run = C.Run(I.Settings(activation.value, loss.value, network.value, targets.value,
-                           output_activation=output_activation.value if output_activation else None), timeout,
-                jobs=jobs or cores(), memory=memory << 20)
+    given = {"activation": activation, "loss": loss, "output-activation": output_activation}
+    run = C.Run(I.Settings(activation.value if activation else "sigmoid", loss.value if loss else "mse", network.value,
+                           targets.value, output_activation=output_activation.value if output_activation else None),
+                timeout, jobs=jobs or cores(), memory=memory << 20,
+                stated=frozenset(k for k, v in given.items() if v is not None))
 
     def stop(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup

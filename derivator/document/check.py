@@ -100,6 +100,9 @@ class Run:
     #: address-space limit of each worker in bytes (0: none)
     memory: int = MEMORY
     max_bytes: int = MAX_BYTES
+    #: the settings the caller stated ("loss", "activation", "output-activation"): what a
+    #: document's definitions imply does not override them
+    stated: frozenset[str] = frozenset()
     cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pool: W.Pool | None = field(default=None, repr=False)
@@ -287,10 +290,13 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
     stated, stated_keys = CV.Conventions(), set[str]()
     settings = replace(run.defaults, conventions=inferred)
-    if inferred.loss and not any(isinstance(x, B.Directive) and re.search(r"(?<![\w-])loss\s*=", x.text) for x in items):
-        # the loss the document's own cost definition writes beats --loss; a document that states
-        # its losses in directives (one per section, say) is taken at its word instead
-        settings = replace(settings, loss=inferred.loss)
+    for key in ("loss", "activation", "output-activation"):
+        # the loss and activations the document's own definitions write beat the defaults; what the
+        # caller states (run.stated), and a document that states them in directives (one per
+        # section, say), are taken at their word instead
+        value = getattr(inferred, key.replace("-", "_"))
+        if value and key not in run.stated and not any(isinstance(x, B.Directive) and re.search(rf"(?<![\w-]){key}\s*=", x.text) for x in items):
+            settings = replace(settings, **{key.replace("-", "_"): value})
     previous: B.Block | None = None
     lead: P.Lead | None = None
     skip_on, skip_next = False, False

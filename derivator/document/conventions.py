@@ -68,6 +68,10 @@ class Conventions:
     #: the loss the document's own cost definition writes (inferred only; the directive loss=… and
     #: --loss set the network's loss, and a definition the document writes beats --loss)
     loss: str | None = None
+    #: the hidden layers' and the output layer's activation the document's forward pass writes
+    #: (``a = \\tanh(z)``, ``y_k = a_k``): inferred only, like ``loss``
+    activation: str | None = None
+    output_activation: str | None = None
 
     @property
     def reading(self) -> P.Reading:

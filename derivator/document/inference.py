@@ -221,6 +221,9 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             (k, "loss", f"{why}; state the loss with a directive loss=…") for k in costs))
     elif loss is not None:
         conv = replace(conv, loss=loss.value)
+    for key in ("activation", "output-activation"):  # two different definitions: nothing inferred
+        if key in col.found and not any(c.key == key for c in col.conflicts):
+            conv = replace(conv, **{key.replace("-", "_"): col.found[key].value})
     for key, value in (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")):
         if key in col.found and not any(c.key == key for c in col.conflicts):
             conv = replace(conv, **{value: col.found[key].value})
@@ -297,6 +300,7 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
     ``z = Σ_k w_kj a_k`` is a claim, maybe a mistake, not a convention), and the letters only from
     an activation function the document names by its own letter (``z_j = h(a_j)``)."""
     body = rhs.body if isinstance(rhs, P.Group) else rhs
+    _activation_definition(line, lhs, body, col, letters)
     applied: tuple[str, P.Node] | None = None
     if isinstance(body, P.Call) and body.func == "sigma" and not body.primes and len(body.args) == 1:
         applied = ("sigma", body.args[0])
@@ -337,6 +341,33 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second == j and first != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _role(v: P.Var, letters: dict[str, str]) -> str | None:
+    """What a letter is: the document's own name for it, else the notation's (a, z; A, Z)."""
+    return letters.get(v.name) or {"a": "activation", "A": "activation", "z": "preactivation",
+                                   "Z": "preactivation"}.get(v.name)
+
+
+def _activation_definition(line: int, lhs: P.Var, body: P.Node, col: _Collector, letters: dict[str, str]) -> None:
+    """``a = \\tanh(z)`` and ``a = \\max(0, z)`` fix the hidden layers' activation; an output equal
+    to its weighted input, ``y_k = a_k`` (Bishop's linear outputs, ``a^L = z^L``), fixes the output
+    layer's as the identity.  σ is the notation's own letter and fixes nothing."""
+    arg: P.Node | None = None
+    found = None
+    if isinstance(body, P.Call) and not body.primes and body.func == "tanh" and len(body.args) == 1:
+        found, arg = "tanh", body.args[0]
+    elif isinstance(body, P.Call) and not body.primes and body.func == "max" and len(body.args) == 2 \
+            and isinstance(body.args[0], P.Num) and body.args[0].text == "0":
+        found, arg = "relu", body.args[1]
+    if found is not None and isinstance(arg, P.Var) and _role(lhs, letters) == "activation" \
+            and _role(arg, letters) == "preactivation":
+        col.add(line, "activation", found, f"{_show(lhs)} = {found}(…)")
+        return
+    output = letters.get(lhs.name) == "output" or (_role(lhs, letters) == "activation" and lhs.tag == "L")
+    if output and isinstance(body, P.Var) and _role(body, letters) == "preactivation" \
+            and (lhs.sub_raw or "") == (body.sub_raw or "") and (lhs.tag or "L") == (body.tag or "L"):
+        col.add(line, "output-activation", "identity", f"{_show(lhs)} = {_show(body)}")
 
 
 def _named_by_the_sum(line: int, lhs: P.Var, inputs: list[P.Var], col: _Collector, letters: dict[str, str]) -> None:
