@@ -238,6 +238,66 @@ def test_network_option_letters_and_layers(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# the templates a writer starts from
+
+TEMPLATES = ROOT / "derivator" / "publish" / "templates"
+
+
+def test_the_prose_lives_in_the_language_templates() -> None:
+    """article.py computes; the words a reader reads are in article.en.j2 and article.zh.j2."""
+    code = (ROOT / "derivator" / "publish" / "article.py").read_text(encoding="utf-8")
+    assert not re.search("[\u4e00-\u9fff]{2,}", code), "Chinese prose in article.py"
+    assert "Backpropagation is the way" not in code
+    assert "Backpropagation is the way" in (TEMPLATES / "article.en.j2").read_text(encoding="utf-8")
+    assert "反向传播" in (TEMPLATES / "article.zh.j2").read_text(encoding="utf-8")
+
+
+def test_a_writers_copy_of_the_template_renders_with_the_same_calls(tmp_path: Path) -> None:
+    """A writer copies article.en.j2, rewrites a sentence and adds a formula with the calls of
+    `derivator render`; `derivator article --template` writes it, and `derivator check` proves it."""
+    text = (TEMPLATES / "article.en.j2").read_text(encoding="utf-8")
+    # the calls give the formulas of the many-neuron network: they go in its chapter
+    mine = text.replace("# The calculus of backpropagation", "# My notes on backpropagation").replace(
+        "\nTogether:\n",
+        "\nMy own words.\n\n{% set d = gradient('w', layer='L-1', form='delta') %}{{ d }}\n\nAs {{ ref(d) }} shows."
+        "\n\nTogether:\n")
+    assert mine != text
+    src = tmp_path / "mine.en.j2"
+    src.write_text(mine, encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
+                                         "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "out" / "backprop-calculus.en.md").read_text(encoding="utf-8")
+    assert md.startswith("# My notes on backpropagation\n") and "My own words." in md
+    number = re.search(r"As \((\d+)\) shows", md)
+    assert number and f"\\tag{{{number.group(1)}}}" in md
+    assert r"\delta_{ik}^{(L-1)}" in md.split("My own words.", 1)[1].split("As (", 1)[0]
+    from derivator.document import check as C
+    path = tmp_path / "out" / "backprop-calculus.en.md"
+    results = C.check_text(str(path), path.read_text(encoding="utf-8"), C.Run())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = lines.index("My own words.") + 1
+    last = next(n for n, line in enumerate(lines) if line.startswith("As ("))
+    mine = [r for r in results if first < r.line <= last]
+    assert mine and all(r.verdict == "proved" for r in mine), [(r.line, r.verdict, r.reason) for r in mine]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{{ gradient('w', layer='L-7') }}", "no layer L-7"),
+    ("{{ nope }}", "'nope' is undefined"),
+    ("{{ ''.__class__.__mro__ }}", "unsafe"),
+    ("{{ ref('nowhere') }}", "no display placed above"),
+])
+def test_a_bad_writers_template_fails_with_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    src = tmp_path / "bad.en.j2"
+    src.write_text("# Title\n\n" + line + "\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
+                                         "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and f"bad.en.j2:3: " in result.output and message in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------------
 # failures
 
 

@@ -46,7 +46,7 @@ from ..engine import (
     render,
 )
 from ..engine import Partial as P
-from . import diagram, fit, formulas, listing, mathfmt, textbook, worked
+from . import diagram, fit, formulas, listing, mathfmt, post, textbook, worked
 from .blocks import (Article, Block, Directive, Display, Entry, Figure, Heading, MarkupError, Step, Text, block_token,
                      math_token, parse, ref_token, OPEN)
 from .mathfmt import inline
@@ -80,6 +80,8 @@ class Options:
     author: str = ""
     mathjax_url: str = DEFAULT_MATHJAX_URL
     proof_marks: bool = False
+    #: a writer's copy of a language template, rendered in place of templates/article.<lang>.j2
+    template: str | None = None
 
     def back(self) -> int:
         """How many layers below L the article propagates to (L-2 → 2)."""
@@ -106,21 +108,16 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network) -> proof.Verdict:
     return proof.prove(lhs, rhs, net, timeout=PROOF_TIMEOUT)
 
 
-_MARKS = {
-    "all": ("proved for all sizes", "对任意规模已证明"),
-    "single": ("proved: one neuron per layer, any n", "已证明：每层一个神经元，任意 n"),
-    "sizes": ("proved at the sizes of the figure", "已证明：图中的规模"),
-    "sigma": ("proved by SymPy", "已由 SymPy 证明"),
-    "given": ("proved, given that each sample's targets sum to 1", "已证明：设每个样本的目标值之和为 1"),
-    "definition": ("definition", "定义"),
-    "update": ("update rule, not an identity", "更新规则，不是等式"),
-}
+#: the proof marks that carry a check mark (the others say what a relation is instead)
+_PROVED = ("all", "single", "sizes", "sigma", "given")
 
 
+@lru_cache(maxsize=None)
 def _mark(key: str, lang: str) -> str:
-    en, zh = _MARKS[key]
-    text = zh if lang == "zh" else en
-    glyph = r"\checkmark\ " if key in ("all", "single", "sizes", "sigma", "given") else ""
+    """The LaTeX of a proof mark (``--proof-marks``); its words are in ``templates/_words.j2``."""
+    words = environment().get_template("_words.j2").make_module({"lang": lang})
+    text = getattr(words, "MARKS")[key]
+    glyph = r"\checkmark\ " if key in _PROVED else ""
     return rf"\scriptstyle {glyph}\text{{{text}}}"
 
 
@@ -150,7 +147,7 @@ class Nets:
         if opts.network not in NETWORK_KINDS:
             raise ArticleError(f"--network {opts.network!r}: choose general or single")
         nets = cls._build(replace(opts, title=None, author="", mathjax_url=DEFAULT_MATHJAX_URL, proof_marks=False,
-                                  network="general"))
+                                  network="general", template=None))
         if nets.general.softmax_output and opts.network == "single":
             raise ArticleError(f"--loss {opts.loss} needs --network general: its softmax output over a single "
                                "neuron is constant (always 1), so a chain of single neurons has no "
@@ -186,12 +183,12 @@ class _Placed:
     """Blocks the template places where it writes ``{{ x }}``: a display (numbered then, so that
     ``ref(x)`` can follow), or a directive.  ``{{ x(",") }}`` lets the sentence go on after a display."""
 
-    def __init__(self, w: "_Writer", rows: Sequence[Step] = (), directive: str = "") -> None:
-        self.w, self.rows, self.directive = w, tuple(rows), directive
+    def __init__(self, w: _Writer, rows: Sequence[Step] = (), directive: str = "", punct: str = ".") -> None:
+        self.w, self.rows, self.directive, self.punct = w, tuple(rows), directive, punct
         self.number: int | None = None
         self.placed = False
 
-    def __call__(self, punct: str = ".") -> str:
+    def __call__(self, punct: str | None = None) -> str:
         if self.placed:
             raise ArticleError("a template places the same display twice")
         self.placed = True
@@ -199,7 +196,7 @@ class _Placed:
         if self.rows:
             self.w.equations += 1
             self.number = self.w.equations
-            blocks.append(Display(self.rows, self.w.o.proof_marks, self.number, punct))
+            blocks.append(Display(self.rows, self.w.o.proof_marks, self.number, self.punct if punct is None else punct))
         return self.w.place(blocks)
 
     def __str__(self) -> str:
@@ -229,6 +226,9 @@ class _Writer:
         self.o, self.lang, self.nets = opts, lang, nets
         self.table: list[Entry] = []
         self.equations = 0
+        self.labels: dict[str, _Placed] = {}
+        #: the template's name → the path shown in a message (file:line)
+        self.names: dict[str, str] = {}
 
     def place(self, entry: Entry) -> str:
         self.table.append(entry)
@@ -303,6 +303,54 @@ class _Writer:
 
     def latex(self, e: Any, net: Network) -> str:
         return render.to_latex(e, single=net.network == "single")
+
+    # ---- the calls of a writer's post (derivator render), on the article's network -----------------
+    def calls(self) -> dict[str, Any]:
+        """``gradient``, ``chain``, ``matrix_form`` and ``ref`` as a post template has them; a label
+        is optional here, since a template can hold the display itself: ``{% set d = gradient("w") %}``."""
+        return {"gradient": self.gradient, "chain": self.chain, "matrix_form": self.matrix_form, "ref": self.ref}
+
+    def _pick(self, quantity: str, layer: str, form: str) -> formulas.Formula:
+        net = self.nets.general if self.o.network == "general" else self.nets.single
+        try:
+            return formulas.pick(net, quantity, layer, form, PROOF_TIMEOUT)
+        except ValueError as e:
+            raise ArticleError(f"{post.where(self.names)}: {e}") from None
+
+    def _labelled(self, placed: _Placed, label: str) -> _Placed:
+        if label:
+            self.labels[label] = placed
+        return placed
+
+    def gradient(self, quantity: str, layer: str = "L", form: str = "closed", label: str = "",
+                 punct: str = ".") -> _Placed:
+        """One proved formula of a layer: ∂L/∂w of layer L-1 in chain, δ, closed or matrix form."""
+        placed = self.eq_rows([self._pick(quantity, layer, form)])
+        placed.punct = punct
+        return self._labelled(placed, label)
+
+    def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = ".") -> _Placed:
+        """The chain of partials, then the closed form: two proved steps of one display."""
+        c, closed = self._pick(quantity, layer, "chain"), self._pick(quantity, layer, "closed")
+        (lhs, mid), rhs = c.latex().split(" = ", 1), closed.latex().split(" = ", 1)[1]
+        marks = [_mark("all" if r.verdict.method.startswith("all sizes") else "sizes", self.lang) for r in (c, closed)]
+        return self._labelled(_Placed(self, [Step(lhs, mid, marks[0]), Step("", rhs, marks[1])], punct=punct), label)
+
+    def matrix_form(self, layer: str = "l", label: str = "", punct: str = ".") -> _Placed:
+        """Δ, ∇W and ∇B of a layer in matrix form (samples in rows), each proved."""
+        placed = self.eq_rows([self._pick(q, layer, "matrix") for q in ("delta", "w", "b")])
+        placed.punct = punct
+        return self._labelled(placed, label)
+
+    def ref(self, x: _Placed | str) -> str:
+        """The number of a display placed above: the display itself, or its label."""
+        placed = self.labels.get(x) if isinstance(x, str) else x
+        if not isinstance(placed, _Placed) or placed.number is None:
+            raise ArticleError(f"{post.where(self.names)}: ref({x!r}): no display placed above has this label"
+                               if isinstance(x, str) else
+                               f"{post.where(self.names)}: ref(): the display is not placed yet "
+                               "(a reference follows its display)")
+        return ref_token(placed.number)
 
 
 def _function_latex(e: sp.Expr) -> str:
@@ -662,11 +710,9 @@ def _matrices(w: _Writer) -> dict[str, Any]:
     layers = []
     for p in range(D, D - back - 1, -1):
         tag = str(g.tag(p))
-        rows = [r for r in formulas.formulas(g, tag, index_form=False, matrix_form=True) if r.quantity != "a"]
-        rows.sort(key=lambda r: ("delta", "w", "b").index(r.quantity))
-        layers.append(w.ns(eq=w.eq_rows(rows), output=p == D, A=matrix.to_latex(matrix.Named("A", tag)),
+        layers.append({"layer": tag, **w.ns(output=p == D, A=matrix.to_latex(matrix.Named("A", tag)),
                            Delta=matrix.to_latex(matrix.Named("Delta", tag)),
-                           AY=matrix.to_latex(matrix.Sub(matrix.Named("A", tag), matrix.Named("Y")))))
+                           AY=matrix.to_latex(matrix.Sub(matrix.Named("A", tag), matrix.Named("Y"))))})
     code = listing.listing(w.o.activation, w.o.loss, back)
     return w.ns(
         A=matrix.to_latex(matrix.Named("A", "l")), Z=matrix.to_latex(matrix.Named("Z", "l")),
@@ -730,20 +776,17 @@ def _closing(w: _Writer) -> dict[str, Any]:
     return {"summary": _summary(w) if w.o.network == "general" else None, "exercises": _exercises(w)}
 
 
-def ref(w: _Writer) -> Any:
-    """``ref(x)`` for the template: the number of display ``x``, which must be placed already."""
-    def ref_(x: _Placed) -> str:
-        if not isinstance(x, _Placed) or x.number is None:
-            raise ArticleError("ref(): the display is not placed yet (a reference follows its display)")
-        return ref_token(x.number)
-    return ref_
-
-
-def language_environment() -> SandboxedEnvironment:
+def language_environment(folder: Path) -> SandboxedEnvironment:
     """The environment of the language templates (``article.<lang>.j2``): sandboxed like a writer's
-    post (``derivator render``), since a writer starts from a copy; undefined names are errors."""
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+    post (``derivator render``), since a writer renders a copy (``--template``); undefined names
+    are errors."""
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
                                 autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def template_path(opts: Options, lang: str) -> Path:
+    """The language template the article is written from: the shipped one, or a writer's copy."""
+    return Path(opts.template) if opts.template else TEMPLATES / f"article.{lang}.j2"
 
 
 def write(opts: Options, lang: str, nets: Nets) -> Article:
@@ -752,16 +795,20 @@ def write(opts: Options, lang: str, nets: Nets) -> Article:
         raise ArticleError(f"--lang {lang!r}: choose zh or en")
     w = _Writer(opts, lang, nets)
     general = opts.network == "general"
+    path = template_path(opts, lang)
+    w.names = {path.name: str(path)}
     ctx: dict[str, Any] = dict(
         network=opts.network, activation=opts.activation, loss=opts.loss, ce=nets.general.softmax_output,
-        directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}"), ref=ref(w),
+        directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}"), **w.calls(),
         intro=_intro(w), single=_single(w), general=_general(w) if general else None,
         deltas=_deltas(w) if general else None, matrices=_matrices(w) if general else None, **_closing(w))
-    text = language_environment().get_template(f"article.{lang}.j2").render(**ctx)
     try:
+        text = post.render_template(post.load(language_environment(path.parent), path), path, ctx)
         body = parse(text, w.table)
+    except post.PostError as e:
+        raise ArticleError(str(e)) from None
     except MarkupError as e:
-        raise ArticleError(f"article.{lang}.j2, rendered: {e}") from None
+        raise ArticleError(f"{path}, as rendered: {e}") from None
     title = ""
     if body and isinstance(body[0], Heading) and body[0].level == 1:  # the template's title: the default
         title = "".join(s for _, s in body[0].text.segments)
@@ -810,6 +857,8 @@ def render_article(article: Article, fmt: str, opts: Options) -> str:
 def generate(opts: Options, langs: Sequence[str], formats: Sequence[str], outdir: Path) -> list[Path]:
     """Write the article in every language and format asked for, plus the figures' SVG files.
     Nothing is written unless every formula of every language is proved."""
+    if opts.template and len(langs) != 1:
+        raise ArticleError("--template: a template is written in one language; give --lang zh or --lang en")
     nets = Nets.build(opts)
     articles = [write(opts, lang, nets) for lang in langs]
     rendered = {(a.lang, fmt): render_article(a, fmt, opts) for a in articles for fmt in formats}
