@@ -355,12 +355,10 @@ class _Writer:
 
 def _function_latex(e: sp.Expr) -> str:
     """σ and its explicit form as a textbook writes them: SymPy's printer, which prints these few
-    functions, writes ``\\tanh{\\left(x \\right)}``, ``\\max\\left(0, x\\right)`` and, for the identity
-    σ(x) = x, ``\\mathbb{I}``."""
+    functions, writes ``\\max\\left(0, x\\right)`` and, for the identity σ(x) = x, ``\\mathbb{I}``."""
     if isinstance(e, sp.Symbol):
         return e.name
     tex = render.to_latex(e)
-    tex = re.sub(r"\{\\left\((.*?) \\right\)\}", r"(\1)", tex)
     tex = re.sub(r"\\left\((.*?)\\right\)", r"(\1)", tex)
     return tex.replace(r"\mathbb{I}", r"\sigma(x)").replace(r"\text{for}\: ", r"\text{if } ")
 
