@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from . import fit
+
 OPEN, SEP, CLOSE = "\ue000", "\ue001", "\ue002"
 _TOKEN = re.compile(f"{OPEN}([mrb]){SEP}([^{CLOSE}]*){CLOSE}")
 #: a line break between two of these characters is not a space (Chinese prose)
@@ -121,6 +123,68 @@ class Display:
             tail = f" && {r.mark}" if self.marks and r.mark else ""
             lines.append(f"{r.lhs} &{r.op} {r.rhs}{self.punct if n == last else ''}{tail}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    @property
+    def narrow(self) -> str:
+        """The display for a phone (HTML, Markdown): a right-hand side wider than
+        :data:`fit.PHONE` goes on over several rows, each continuation an ``&\\qquad`` row that
+        starts with ``\\times`` (a product broken) or its ``+``/``-`` (a sum broken); ``derivator
+        check`` reads such a row as the rest of the row above."""
+        offset = max(fit.width(r.lhs) for r in self.rows) + 1.0
+        pieces = [_break(r.rhs, fit.PHONE - offset) for r in self.rows]
+        if all(len(p) == 1 for p in pieces):
+            return self.latex
+        last = len(self.rows) - 1
+        lines = []
+        for n, (r, parts) in enumerate(zip(self.rows, pieces)):
+            tail = f" && {r.mark}" if self.marks and r.mark else ""
+            parts = parts[:-1] + [parts[-1] + (self.punct if n == last else "")]
+            lines.append(f"{r.lhs} &{r.op} {parts[0]}" + ("" if len(parts) > 1 else tail))
+            for k, part in enumerate(parts[1:], 2):
+                lines.append(f" &\\qquad {part}" + (tail if k == len(parts) else ""))
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def _items(tex: str) -> list[str]:
+    """``tex`` split at its spaces outside braces and brackets: the factors of a product, the terms
+    and signs of a sum (our printer puts one space between them)."""
+    items, depth, start = [], 0, 0
+    for k, c in enumerate(tex):
+        if c in "{([":
+            depth += 1
+        elif c in "})]":
+            depth -= 1
+        elif c == " " and depth == 0:
+            if tex[start:k]:
+                items.append(tex[start:k])
+            start = k + 1
+    if tex[start:]:
+        items.append(tex[start:])
+    return items
+
+
+def _break(rhs: str, room: float) -> list[str]:
+    """``rhs`` as rows no wider than ``room`` em where it can be broken: before a factor of a
+    product (the row then starts with ``\\times``) or before the sign of a term of a sum; never
+    right after a Σ (its body follows it) or a sign.  One row when it fits."""
+    if fit.width(rhs) <= room:
+        return [rhs]
+    units: list[list[str]] = []  # what stays together: Σ heads with the factor after them, a sign with its term
+    for item in _items(rhs):
+        if units and (units[-1][-1].startswith("\\sum") or units[-1][-1] in ("+", "-")):
+            units[-1].append(item)
+        else:
+            units.append([item])
+    rows: list[list[str]] = [[]]
+    used = 0.0
+    for unit in units:
+        w = sum(fit.width(x) + 0.3 for x in unit)
+        if rows[-1] and used + w > room - (2.0 if len(rows) > 1 else 0.0):
+            rows.append([] if unit[0] in ("+", "-") else ["\\times"])
+            used = 2.0
+        rows[-1].extend(unit)
+        used += w
+    return [" ".join(r) for r in rows]
 
 
 @dataclass(frozen=True)
