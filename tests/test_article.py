@@ -130,7 +130,7 @@ def test_article_follows_the_journey(generated: Path) -> None:
     # GitHub strips inline SVG: the Markdown links the figure files that generate() writes
     for lang, md in (("en", en), ("zh", zh)):
         assert "<svg" not in md
-        for name in ("graph", "network", "paths"):
+        for name in ("graph", "graph-numbers", "network", "paths"):
             assert f"](figures/{name}.{lang}.svg)" in md and (generated / "figures" / f"{name}.{lang}.svg").exists()
 
 
@@ -165,7 +165,7 @@ def test_figures_are_told_apart_and_speak_the_article_language(generated: Path) 
     ids = re.findall(r'id="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "two elements share an id"
     titles = re.findall(r"<title>(.*?)</title>", html)[1:]  # the page's own title first
-    assert len(titles) == 3 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
+    assert len(titles) == 4 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
     network = (generated / "figures" / "network.en.svg").read_text(encoding="utf-8")
     # every activation carries the sample index i, as in the text; no Unicode script characters
     assert len(re.findall(r'italic">i</tspan><tspan>[0-3]</tspan>', network)) == 6
@@ -188,7 +188,7 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
     loss = (a - y) ** 2 / 2
     loss.backward()
     expected = [a_in.item(), w.item(), b.item(), z.item(), a.item(), y.item(), loss.item(),
-                (a - y).item(), (a * (1 - a)).item(), a_in.item(), 1.0]
+                (a - y).item(), (a * (1 - a)).item(), a_in.item(), 1.0, w.item()]
     assert len(values) == len(expected)
     for got, want in zip(values, expected):
         assert got == pytest.approx(want, rel=1e-3, abs=1e-9)
@@ -196,6 +196,14 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
     assert [float(x) for x in products[:2]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
     differences = re.findall(r"gives \$(-?[\d.]+)\$.*?bias \$(-?[\d.]+)\$", section)
     assert [float(x) for x in differences[0]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
+    # the same numbers on the graph: a value under every node, a local derivative on every arrow
+    for lang in A.LANGS:
+        svg = (generated / "figures" / f"graph-numbers.{lang}.svg").read_text(encoding="utf-8")
+        drawn = [float(v.replace("\u2212", "-")) for v in re.findall(r'fill="#a34a00"[^>]*>([^<]+)</text>', svg)]
+        assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
+        tex = (generated / f"backprop-calculus.{lang}.tex").read_text(encoding="utf-8")
+        drawn = [float(v) for v in re.findall(r"text=orange!70!black\] (?:at \(\w+\.south\) )?\{\$(-?[\d.]+)\$\}", tex)]
+        assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
 
 
 def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(generated: Path, tmp_path: Path) -> None:
@@ -415,7 +423,7 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         assert r["merror"] == 0, f"{page}: MathJax errors"
         assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
         assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
-        assert r["svgs"] == 3
+        assert r["svgs"] == 4
         assert r["ids_repeated"] == [], r["ids_repeated"]
         # at 420 px only a display's own box may scroll sideways, never the page
         assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (r["phone_overflow"], r["phone_wide"])

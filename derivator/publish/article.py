@@ -544,6 +544,7 @@ def _worked(w: _Writer) -> dict[str, Any] | None:
         return [w.ns(single=True, quantity=r.quantity, value=n(r.value)) for r in rs]
 
     return w.ns(single=True, forward=rows(ex.forward), local=rows(ex.local),
+                graph=w.figure("graph-numbers", diagram.graph_figure(ex.net, worked.numbers(ex))),
                 dw=ex.product_w.quantity, vw=n(ex.product_w.value), db=ex.product_b.quantity,
                 vb=n(ex.product_b.value), w=ex.net.w(1)[0, 0], h=worked.latex_number(worked.STEP),
                 h2=worked.latex_number(2 * worked.STEP), fw=n(ex.difference_w), fb=n(ex.difference_b))
