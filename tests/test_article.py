@@ -301,7 +301,7 @@ def test_a_bad_writers_template_fails_with_file_and_line(tmp_path: Path, line: s
     src.write_text("# Title\n\n" + line + "\n", encoding="utf-8")
     result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
                                          "-o", str(tmp_path / "out")])
-    assert result.exit_code != 0 and f"bad.en.j2:3: " in result.output and message in result.output, result.output
+    assert result.exit_code != 0 and "bad.en.j2:3: " in result.output and message in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 

@@ -550,22 +550,53 @@ def _worked(w: _Writer) -> dict[str, Any] | None:
                 h2=worked.latex_number(2 * worked.STEP), fw=n(ex.difference_w), fb=n(ex.difference_b))
 
 
+@dataclass(frozen=True)
+class _Top:
+    """The names the many-neuron chapter's sections share: the network, its top layer's letters,
+    the loss term, and a^(p), z^(p) of sample i."""
+
+    g: Network
+
+    @property
+    def D(self) -> int:
+        return self.g.D
+
+    @property
+    def i(self) -> sp.Symbol:
+        return self.g.i
+
+    @property
+    def j(self) -> sp.Symbol:
+        return self.g.letter(self.D)
+
+    @property
+    def k(self) -> sp.Symbol:
+        return self.g.letter(self.D - 1)
+
+    @property
+    def jp(self) -> sp.Symbol:
+        return textbook.prime_index(self.j)
+
+    def term(self, a: sp.Expr, y: sp.Expr) -> sp.Expr:
+        term = self.g.loss_spec.term
+        assert term is not None
+        return term(a, y)
+
+    def mean(self, e: sp.Expr) -> sp.Expr:
+        return textbook.ChainWriter(self.g).mean(e)
+
+    def a(self, p: int, X: sp.Expr) -> sp.Expr:
+        return self.g.a(p)[self.i, X]
+
+    def z(self, p: int, X: sp.Expr) -> sp.Expr:
+        return self.g.z(p)[self.i, X]
+
+
 def _general(w: _Writer) -> dict[str, Any]:
     """The many-neuron chapter: forward pass, loss, output layer, its matrices, then each layer below."""
-    g, ex = w.nets.general, w.nets.example
-    D, i = g.D, g.i
-    j, k = g.letter(D), g.letter(D - 1)
-    jp = textbook.prime_index(j)
-    term = g.loss_spec.term
-    assert term is not None
-    mean = textbook.ChainWriter(g).mean
-
-    def a(p: int, X: sp.Expr) -> sp.Expr:
-        return g.a(p)[i, X]
-
-    def z(p: int, X: sp.Expr) -> sp.Expr:
-        return g.z(p)[i, X]
-
+    c = _Top(w.nets.general)
+    g, ex, D, i, j, k, jp, term, mean, a, z = w.nets.general, w.nets.example, c.D, c.i, c.j, c.k, c.jp, c.term, \
+        c.mean, c.a, c.z
     top = ex.D
     out = w.ns(
         directive=w.directive(g), L="L", L1="L-1", network=w.figure("network", diagram.network_figure(ex)),
@@ -585,19 +616,14 @@ def _general(w: _Writer) -> dict[str, Any]:
         out["eq_softmax"] = w.eq(g, [a(D, j), softmax], [a(D - 1, k), g.sigma(z(D - 1, k))])
     as_j = sp.Sum(term(g.a(D)[i, j], g.y[i, j]), (j, 0, g.width(D) - 1))  # j is bound here: L_i has no j
     out["eq_loss"] = w.eq(g, [g.Li[i], as_j], [g.L, mean(g.Li[i]), mean(as_j)])
-    out.update(_general_output_layer(w, g, a, z))
+    out.update(_general_output_layer(w, c))
     out.update(_general_matrices(w, g, ex))
-    out["layers"] = _general_propagate(w, g, a, z)
+    out["layers"] = _general_propagate(w, c)
     return out
 
 
-def _general_output_layer(w: _Writer, g: Network, a: Any, z: Any) -> dict[str, Any]:
-    D, i = g.D, g.i
-    j, k = g.letter(D), g.letter(D - 1)
-    jp = textbook.prime_index(j)
-    term = g.loss_spec.term
-    assert term is not None
-    mean = textbook.ChainWriter(g).mean
+def _general_output_layer(w: _Writer, c: _Top) -> dict[str, Any]:
+    g, D, i, j, k, jp, term, mean, a, z = c.g, c.D, c.i, c.j, c.k, c.jp, c.term, c.mean, c.a, c.z
     dz = textbook.ChainWriter(g).dz_chain(D, j)  # ∂L_i/∂z_ij^(L) as a chain: Σ over j′ for a softmax
     chain_w = mean(dz * P(z(D, j), g.w(D)[j, k]))
     chain_b = mean(dz * P(z(D, j), g.b(D)[j]))
@@ -652,10 +678,9 @@ def _matrix_updates(w: _Writer, layer: str) -> _Placed:
                     kind="update", op=r"\leftarrow")
 
 
-def _general_propagate(w: _Writer, g: Network, a: Any, z: Any) -> list[dict[str, Any]]:
-    D, back, i = g.D, w.nets.back, g.i
+def _general_propagate(w: _Writer, c: _Top) -> list[dict[str, Any]]:
+    g, D, back, i, mean, a, z = c.g, c.D, w.nets.back, c.i, c.mean, c.a, c.z
     ex = w.nets.example
-    mean = textbook.ChainWriter(g).mean
     sum_u = textbook.ChainWriter(g).sum_over
     layers = []
     for p in range(D - 1, D - back - 1, -1):
