@@ -521,7 +521,7 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
         for needle in (
             r"L_0 = \frac{1}{2} (a_{0}^{(L)} - y_{0})^{2}",  # the single neuron keeps the squared error
             r"a_{ij}^{(L)} &= \frac{e^{z_{ij}^{(L)}}}{\sum_{j'=0}^{n_{(L)}-1} e^{z_{ij'}^{(L)}}}",  # softmax
-            r"L_i &= -\sum_{j=0}^{n_{(L)}-1} \ln(a_{ij}^{(L)}) y_{ij}",
+            r"L_i &= -\sum_{j=0}^{n_{(L)}-1} y_{ij} \ln(a_{ij}^{(L)})",  # -y ln a, as a textbook writes it
             r" &= -\frac{y_{ij'}}{a_{ij'}^{(L)}}",
             r"\frac{\partial a_{ij'}^{(L)}}{\partial z_{ij}^{(L)}} = ([j = j'] - a_{ij}^{(L)}) a_{ij'}^{(L)}",  # Jacobian
             r"\delta_{ij}^{(L)} &= a_{ij}^{(L)} \sum_{j'=0}^{n_{(L)}-1} y_{ij'} - y_{ij}",
