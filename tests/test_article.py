@@ -305,6 +305,16 @@ def test_a_bad_writers_template_fails_with_file_and_line(tmp_path: Path, line: s
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
+def test_a_display_placed_inside_a_sentence_is_an_error(tmp_path: Path) -> None:
+    """The markup needs a display on a line of its own: in a sentence it could not be typeset."""
+    src = tmp_path / "inline.en.j2"
+    src.write_text("# Title\n\nAs shown {{ single.eq_chain }} here.\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
+                                         "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "inline.en.j2" in result.output and "inside a sentence" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # failures
 

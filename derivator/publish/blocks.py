@@ -280,6 +280,8 @@ Entry = list[Block] | Callable[[str, Text, int], Figure]
 
 def _join(lines: Sequence[str]) -> str:
     """Lines of one paragraph as one line: a space between words, none between Chinese characters."""
+    if not lines:
+        return ""
     out = lines[0].strip()
     for line in lines[1:]:
         line = line.strip()
