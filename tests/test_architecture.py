@@ -97,3 +97,11 @@ def test_every_package_says_what_it_holds_and_may_import() -> None:
     for init in PACKAGE.glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
         assert "May import" in doc, f"{init} has no docstring saying what it may import"
+
+
+def test_the_architecture_lists_every_publish_module() -> None:
+    """docs/architecture.md names each module of publish, so that a new one is described there."""
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = sorted(p.stem for p in (PACKAGE / "publish").glob("*.py") if p.stem != "__init__")
+    missing = [m for m in modules if f"| `{m}` |" not in doc]
+    assert len(modules) >= 10 and not missing, missing

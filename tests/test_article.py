@@ -130,7 +130,7 @@ def test_article_follows_the_journey(generated: Path) -> None:
     # GitHub strips inline SVG: the Markdown links the figure files that generate() writes
     for lang, md in (("en", en), ("zh", zh)):
         assert "<svg" not in md
-        for name in ("graph", "network", "paths"):
+        for name in ("graph", "graph-numbers", "network", "paths"):
             assert f"](figures/{name}.{lang}.svg)" in md and (generated / "figures" / f"{name}.{lang}.svg").exists()
 
 
@@ -165,7 +165,7 @@ def test_figures_are_told_apart_and_speak_the_article_language(generated: Path) 
     ids = re.findall(r'id="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "two elements share an id"
     titles = re.findall(r"<title>(.*?)</title>", html)[1:]  # the page's own title first
-    assert len(titles) == 3 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
+    assert len(titles) == 4 and all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
     network = (generated / "figures" / "network.en.svg").read_text(encoding="utf-8")
     # every activation carries the sample index i, as in the text; no Unicode script characters
     assert len(re.findall(r'italic">i</tspan><tspan>[0-3]</tspan>', network)) == 6
@@ -188,7 +188,7 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
     loss = (a - y) ** 2 / 2
     loss.backward()
     expected = [a_in.item(), w.item(), b.item(), z.item(), a.item(), y.item(), loss.item(),
-                (a - y).item(), (a * (1 - a)).item(), a_in.item(), 1.0]
+                (a - y).item(), (a * (1 - a)).item(), a_in.item(), 1.0, w.item()]
     assert len(values) == len(expected)
     for got, want in zip(values, expected):
         assert got == pytest.approx(want, rel=1e-3, abs=1e-9)
@@ -196,6 +196,14 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
     assert [float(x) for x in products[:2]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
     differences = re.findall(r"gives \$(-?[\d.]+)\$.*?bias \$(-?[\d.]+)\$", section)
     assert [float(x) for x in differences[0]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
+    # the same numbers on the graph: a value under every node, a local derivative on every arrow
+    for lang in A.LANGS:
+        svg = (generated / "figures" / f"graph-numbers.{lang}.svg").read_text(encoding="utf-8")
+        drawn = [float(v.replace("\u2212", "-")) for v in re.findall(r'fill="#a34a00"[^>]*>([^<]+)</text>', svg)]
+        assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
+        tex = (generated / f"backprop-calculus.{lang}.tex").read_text(encoding="utf-8")
+        drawn = [float(v) for v in re.findall(r"text=orange!70!black\] (?:at \(\w+\.south\) )?\{\$(-?[\d.]+)\$\}", tex)]
+        assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
 
 
 def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(generated: Path, tmp_path: Path) -> None:
@@ -235,6 +243,76 @@ def test_network_option_letters_and_layers(tmp_path: Path) -> None:
     assert md.startswith("# Notes & 100% #1\n")
     assert r"\checkmark" in md and r"\tanh" in md
     assert "Many neurons" not in md and "Back to layer $L-1$" in md and "Back to layer $L-2$" not in md
+
+
+# ---------------------------------------------------------------------------------------------
+# the templates a writer starts from
+
+TEMPLATES = ROOT / "derivator" / "publish" / "templates"
+
+
+def test_the_prose_lives_in_the_language_templates() -> None:
+    """article.py computes; the words a reader reads are in article.en.j2 and article.zh.j2."""
+    code = (ROOT / "derivator" / "publish" / "article.py").read_text(encoding="utf-8")
+    assert not re.search("[\u4e00-\u9fff]{2,}", code), "Chinese prose in article.py"
+    assert "Backpropagation is the way" not in code
+    assert "Backpropagation is the way" in (TEMPLATES / "article.en.j2").read_text(encoding="utf-8")
+    assert "反向传播" in (TEMPLATES / "article.zh.j2").read_text(encoding="utf-8")
+
+
+def test_a_writers_copy_of_the_template_renders_with_the_same_calls(tmp_path: Path) -> None:
+    """A writer copies article.en.j2, rewrites a sentence and adds a formula with the calls of
+    `derivator render`; `derivator article --template` writes it, and `derivator check` proves it."""
+    text = (TEMPLATES / "article.en.j2").read_text(encoding="utf-8")
+    # the calls give the formulas of the many-neuron network: they go in its chapter
+    mine = text.replace("# The calculus of backpropagation", "# My notes on backpropagation").replace(
+        "\nTogether:\n",
+        "\nMy own words.\n\n{% set d = gradient('w', layer='L-1', form='delta') %}{{ d }}\n\nAs {{ ref(d) }} shows."
+        "\n\nTogether:\n")
+    assert mine != text
+    src = tmp_path / "mine.en.j2"
+    src.write_text(mine, encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
+                                         "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "out" / "backprop-calculus.en.md").read_text(encoding="utf-8")
+    assert md.startswith("# My notes on backpropagation\n") and "My own words." in md
+    number = re.search(r"As \((\d+)\) shows", md)
+    assert number and f"\\tag{{{number.group(1)}}}" in md
+    assert r"\delta_{ik}^{(L-1)}" in md.split("My own words.", 1)[1].split("As (", 1)[0]
+    from derivator.document import check as C
+    path = tmp_path / "out" / "backprop-calculus.en.md"
+    results = C.check_text(str(path), path.read_text(encoding="utf-8"), C.Run())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = lines.index("My own words.") + 1
+    last = next(n for n, line in enumerate(lines) if line.startswith("As ("))
+    mine = [r for r in results if first < r.line <= last]
+    assert mine and all(r.verdict == "proved" for r in mine), [(r.line, r.verdict, r.reason) for r in mine]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{{ gradient('w', layer='L-7') }}", "no layer L-7"),
+    ("{{ nope }}", "'nope' is undefined"),
+    ("{{ ''.__class__.__mro__ }}", "unsafe"),
+    ("{{ ref('nowhere') }}", "no display placed above"),
+])
+def test_a_bad_writers_template_fails_with_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    src = tmp_path / "bad.en.j2"
+    src.write_text("# Title\n\n" + line + "\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
+                                         "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "bad.en.j2:3: " in result.output and message in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_display_placed_inside_a_sentence_is_an_error(tmp_path: Path) -> None:
+    """The markup needs a display on a line of its own: in a sentence it could not be typeset."""
+    src = tmp_path / "inline.en.j2"
+    src.write_text("# Title\n\nAs shown {{ single.eq_chain }} here.\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
+                                         "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "inline.en.j2" in result.output and "inside a sentence" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,11 +394,18 @@ def site(generated: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     shutil.copytree(JS / "node_modules" / "mathjax" / "es5", root / "mathjax")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     origin = f"http://127.0.0.1:{server.server_address[1]}"
-    for lang in A.LANGS:
-        html = (generated / f"backprop-calculus.{lang}.html").read_text(encoding="utf-8")
+    # the default article, and the deepest ones (the widest formulas) of both losses
+    deep = tmp_path / "deep"
+    for loss in ("mse", "cross-entropy"):
+        A.generate(A.Options(loss=loss, layers=f"L-{A.MAX_BACK}"), list(A.LANGS), ["html"], deep / loss)
+    sources = {f"backprop-calculus.{lang}.html": generated / f"backprop-calculus.{lang}.html" for lang in A.LANGS}
+    sources.update({f"{loss}-L-{A.MAX_BACK}.{lang}.html": deep / loss / f"backprop-calculus.{lang}.html"
+                    for loss in ("mse", "cross-entropy") for lang in A.LANGS})
+    for name, source in sources.items():
+        html = source.read_text(encoding="utf-8")
         assert A.DEFAULT_MATHJAX_URL in html
-        (root / f"backprop-calculus.{lang}.html").write_text(
-            html.replace(A.DEFAULT_MATHJAX_URL, f"{origin}/mathjax/tex-chtml.js"), encoding="utf-8")
+        (root / name).write_text(html.replace(A.DEFAULT_MATHJAX_URL, f"{origin}/mathjax/tex-chtml.js"),
+                                 encoding="utf-8")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -333,9 +418,10 @@ def site(generated: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
     node, chromium = need("node"), need("chromium")
     need_npm("playwright-core")
-    origin, _ = site
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pages = [f"backprop-calculus.{lang}.html" for lang in A.LANGS]
+    origin, root = site
+    pages = sorted(p.name for p in root.glob("*.html"))
+    assert len(pages) == 6
     run = subprocess.run([node, str(JS / "render_html.mjs"), chromium, origin, str(ARTIFACTS), *pages],
                          capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -347,14 +433,17 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         assert r["merror"] == 0, f"{page}: MathJax errors"
         assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
         assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
-        assert r["svgs"] == 3
+        assert r["svgs"] == 4
         assert r["ids_repeated"] == [], r["ids_repeated"]
         # at 420 px only a display's own box may scroll sideways, never the page
         assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (r["phone_overflow"], r["phone_wide"])
         for shot in (r["screenshot"], r["phone_screenshot"]):
             assert Path(shot).stat().st_size > 10_000
         (ARTIFACTS / f"phone-{page}.txt").write_text(
-            f"{r['displays_scrolling']} of {r['displays']} displays scroll inside their box at 420 px\n")
+            f"{r['displays_scrolling']} of {r['displays']} displays scroll inside their box at 420 px\n"
+            + "".join(f"{s}\n" for s in r["scrolling"]))
+        # and no display needs to: a long right-hand side goes on over rows (Display.narrow)
+        assert r["displays_scrolling"] == 0, (page, r["scrolling"])
 
 
 def _assert_markdown_passes_mathjax(folder: Path) -> None:
@@ -442,7 +531,7 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
         for needle in (
             r"L_0 = \frac{1}{2} (a_{0}^{(L)} - y_{0})^{2}",  # the single neuron keeps the squared error
             r"a_{ij}^{(L)} &= \frac{e^{z_{ij}^{(L)}}}{\sum_{j'=0}^{n_{(L)}-1} e^{z_{ij'}^{(L)}}}",  # softmax
-            r"L_i &= -\sum_{j=0}^{n_{(L)}-1} \ln(a_{ij}^{(L)}) y_{ij}",
+            r"L_i &= -\sum_{j=0}^{n_{(L)}-1} y_{ij} \ln(a_{ij}^{(L)})",  # -y ln a, as a textbook writes it
             r" &= -\frac{y_{ij'}}{a_{ij'}^{(L)}}",
             r"\frac{\partial a_{ij'}^{(L)}}{\partial z_{ij}^{(L)}} = ([j = j'] - a_{ij}^{(L)}) a_{ij'}^{(L)}",  # Jacobian
             r"\delta_{ij}^{(L)} &= a_{ij}^{(L)} \sum_{j'=0}^{n_{(L)}-1} y_{ij'} - y_{ij}",

@@ -32,3 +32,36 @@ def test_the_printers_kronecker_bracket_and_ones_vector_read_back() -> None:
     ])
     verdicts = [r.verdict for r in C.check_text("k.md", doc, C.Run())]
     assert verdicts == ["proved", "refuted", "proved", "refuted"]
+
+
+def test_a_right_hand_side_broken_over_rows_reads_as_one() -> None:
+    """The article breaks a long right-hand side for phones (``&\\qquad \\times …`` rows, see
+    publish/blocks.py): the checker reads the rows as one expression, so the broken formula is
+    proved exactly when the whole one is, and a wrong factor on a continuation row is refuted."""
+    from derivator.publish.blocks import Display, Step
+
+    rows = [r for r in Network(depth=4).formulas("L-2", form="index") if r.form == "closed"]
+    doc = ["<!-- derivator: activation=sigmoid loss=mse -->"]
+    broken = []
+    for r in rows:
+        lhs, rhs = r.latex().split(" = ", 1)
+        narrow = Display((Step(lhs, rhs, ""),), False, 1).narrow
+        if r"&\qquad \times" in narrow:
+            broken.append(narrow)
+    assert len(broken) >= 2
+    wrong = broken[0].replace(r"&\qquad \times", r"&\qquad \times w_{00}^{(L)}", 1)
+    doc += [f"$$\n{b}\n$$\n" for b in broken + [wrong]]
+    results = C.check_text("broken.md", "\n".join(doc), C.Run())
+    assert [r.verdict for r in results] == ["proved"] * len(broken) + ["refuted"]
+
+
+def test_rows_that_are_not_continuations_stay_apart() -> None:
+    """Only an ``&`` row without a relation continues: a row with its own relation is a new step
+    of the chain (here both steps are wrong, and each is refuted on its own)."""
+    doc = "\n".join([
+        "<!-- derivator: network=single activation=sigmoid loss=mse -->",
+        r"$$\begin{aligned} \frac{\partial L_0}{\partial b^{(L)}} &= (a_{0}^{(L)} - y_{0}) \\"
+        r" &= (a_{0}^{(L)} - y_{0}) \sigma'(z_{0}^{(L)}) \end{aligned}$$",
+    ])
+    verdicts = [r.verdict for r in C.check_text("rows.md", doc, C.Run())]
+    assert verdicts == ["refuted", "refuted"]

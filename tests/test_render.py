@@ -232,3 +232,19 @@ def test_deterministic_across_constructions() -> None:
 
     assert to_latex(build()) == to_latex(build())
     assert to_unicode(build()) == to_unicode(build())
+
+
+# ---- functions as a textbook writes them ------------------------------------------------------
+
+
+@pytest.mark.parametrize("expr, latex, text", [
+    (sp.tanh(z(D)[i, j]), r"\tanh(z_{ij}^{(L)})", "tanh(zᵢⱼ⁽ᴸ⁾)"),
+    (1 - sp.tanh(z(D)[i, j]) ** 2, r"1 - \tanh(z_{ij}^{(L)})^{2}", "1 − tanh(zᵢⱼ⁽ᴸ⁾)²"),
+    (sp.cosh(z(D)[i, j]), r"\cosh(z_{ij}^{(L)})", "cosh(zᵢⱼ⁽ᴸ⁾)"),
+    # the cross-entropy term: the target first, the logarithm last (−y ln a, not −ln(a) y)
+    (-y[i, j] * sp.log(a(D)[i, j]), r"-y_{ij} \ln(a_{ij}^{(L)})", "−yᵢⱼ·ln(aᵢⱼ⁽ᴸ⁾)"),
+    (Network(loss="cross-entropy").loss_spec.term(a(D)[i, j], y[i, j]), r"-y_{ij} \ln(a_{ij}^{(L)})",
+     "−yᵢⱼ·ln(aᵢⱼ⁽ᴸ⁾)"),
+])
+def test_functions_print_as_in_a_textbook(expr: sp.Expr, latex: str, text: str) -> None:
+    both(expr, latex, text)

@@ -51,6 +51,9 @@ def article(
     mathjax_url: str = typer.Option("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js", "--mathjax-url",
                                     help="MathJax 3 script for the .html (a local copy for offline use)."),
     proof_marks: bool = typer.Option(False, "--proof-marks", help="Mark every formula with how it was proved."),
+    template: Optional[Path] = typer.Option(None, "--template", help="Your copy of a language template "
+                                            "(derivator/publish/templates/article.<lang>.j2), written in its place; "
+                                            "give the one --lang it is written in."),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
     from ..publish import article as A
@@ -59,7 +62,7 @@ def article(
         letters = parse_letters(notation_letters)
         opts = A.Options(activation=activation.value, loss=loss.value, layers=layers, network=network.value,
                          letters=letters, title=title, author=author, mathjax_url=mathjax_url,
-                         proof_marks=proof_marks)
+                         proof_marks=proof_marks, template=str(template) if template else None)
         langs = list(A.LANGS) if lang is Lang.all else [lang.value]
         formats = list(A.FORMATS) if format is ArticleFormat.all else [format.value]
         t0 = time.perf_counter()

@@ -558,6 +558,7 @@ class Parser:
 
     def chains(self) -> list[Chain]:
         """The relations of a block in reading order; ``\\\\`` followed by an operator continues."""
+        self.toks = join_continued_rows(self.toks)
         out: list[Chain] = []
         current: Chain | None = None
         fresh_line = False
@@ -1477,6 +1478,63 @@ def walk(node: object):  # type: ignore[no-untyped-def]
                 v = getattr(n, f)
                 if isinstance(v, list) or hasattr(v, "__dataclass_fields__"):
                     stack.append(v)
+
+
+def _env_name(toks: list[Tok], k: int) -> str:
+    """The name in ``\\begin{name}`` / ``\\end{name}`` whose command is ``toks[k]``."""
+    word, k = "", k + 2
+    if k - 1 >= len(toks) or toks[k - 1].text != "{":
+        return ""
+    while k < len(toks) and toks[k].kind in ("letter", "ch") and toks[k].text not in "{}":
+        word, k = word + toks[k].text, k + 1
+    return word
+
+
+def _is_relation(toks: list[Tok], k: int) -> bool:
+    t, after = toks[k], toks[min(k + 1, len(toks) - 1)]
+    return ((t.kind == "ch" and (t.text == "=" or (t.text in "<>" and not (t.text == "<" and after.text == "-"))
+                                 or (t.text == ":" and after.text == "=")))
+            or (t.kind == "cmd" and t.text in RELATION_CMDS))
+
+
+def join_continued_rows(toks: list[Tok]) -> list[Tok]:
+    """A row of an aligned block that begins with ``&`` and holds no relation (``\\\\ &\\qquad
+    \\times a``, a right-hand side broken over lines) continues the row above: its line break,
+    ``&`` and spacing go, so that one expression is read across both rows.  Only rows at the top
+    level (not inside brackets or a matrix) are joined; every other row is left as it was."""
+    out: list[Tok] = []
+    depth, k = 0, 0
+    while k < len(toks):
+        t = toks[k]
+        if t.kind == "ch" and t.text in "{([":
+            depth += 1
+        elif t.kind == "ch" and t.text in "})]":
+            depth = max(0, depth - 1)
+        elif t.kind == "cmd" and t.text in ("begin", "end") and _env_name(toks, k) not in TRANSPARENT_ENVS:
+            depth += 1 if t.text == "begin" else -1
+        if depth == 0 and t.kind == "cmd" and t.text == "\\" and toks[min(k + 1, len(toks) - 1)].text == "&":
+            # the next row: from after its & to the next line break or the end of the environment
+            start = k + 2
+            while start < len(toks) and toks[start].kind == "cmd" and toks[start].text in ("quad", "qquad"):
+                start += 1
+            end, level, relation = start, 0, False
+            while end < len(toks) and toks[end].kind != "end":
+                u = toks[end]
+                if u.kind == "ch" and u.text in "{([":
+                    level += 1
+                elif u.kind == "ch" and u.text in "})]":
+                    level -= 1
+                elif level == 0 and ((u.kind == "cmd" and u.text == "\\") or (u.kind == "ch" and u.text == "&")
+                                     or (u.kind == "cmd" and u.text in ("begin", "end"))):
+                    break
+                relation = relation or (level == 0 and _is_relation(toks, end))
+                end += 1
+            if end > start and not relation:
+                k = start  # the line break, the & and the spacing are dropped
+                continue
+        out.append(t)
+        k += 1
+    return out
 
 
 def parse(text: str, reading: Reading = DEFAULT_READING, lead: Node | None = None) -> list[Chain]:

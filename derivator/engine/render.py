@@ -195,6 +195,9 @@ def _chain_key(f: sp.Basic) -> tuple[Any, ...]:
         return (_top_layer(f.args[0]), 0, ())
     if isinstance(f, sp.KroneckerDelta):
         return (_OTHER, 3, ())
+    if isinstance(f, sp.log):
+        # a logarithm is written after what multiplies it, as a textbook writes −y ln a
+        return (_OTHER, 4, ())
     if isinstance(f, sp.Function):
         layer = _top_layer(f)
         return (layer, 1, ()) if layer != _OTHER else (_OTHER, 2, ())
@@ -662,6 +665,12 @@ class LatexRenderer(_NotationPrinter, LatexPrinter):
 
     def _print_log(self, e: sp.log) -> str:
         return r"\ln" + self._paren_str(self._print(e.args[0]))
+
+    def _print_tanh(self, e: sp.tanh) -> str:
+        """``\\tanh(x)`` as a textbook writes it (SymPy: ``\\tanh{\\left(x \\right)}``)."""
+        return self._call(rf"\{type(e).__name__}", [self._print(e.args[0])])
+
+    _print_sinh = _print_cosh = _print_tanh
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 ``textbook`` holds the hand-written chain-rule formulas (the article's, corrected) as data,
 ``verify`` proves all of them, ``formulas`` gives every gradient of one layer in chain, δ, closed
 and matrix form with its verdict, ``diagram`` draws the network and the computational graph,
-``article`` renders the whole exposition from the jinja2 templates in ``templates/`` (with
-``worked`` for its numeric example, ``listing`` for its NumPy code, ``fit`` to keep displays on the
-page and ``mathfmt`` for numbered displays in each format), and ``post`` renders a writer's own
-template (``derivator render``).
+``article`` computes the whole exposition and renders its prose from one jinja2 template per
+language in ``templates/`` (with ``blocks`` for the markup those render to, ``worked`` for its
+numeric example, ``listing`` for its NumPy code, ``fit`` to keep displays on the page and
+``mathfmt`` for numbered displays in each format), and ``post`` renders a writer's own template
+(``derivator render``).
 
 May import: ``derivator.engine``, ``derivator.codegen`` (an article shows the generated code),
 jinja2 and the standard library; never ``document`` or ``cli``.

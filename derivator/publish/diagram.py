@@ -14,13 +14,15 @@ disagree with the notation of the text.  Output is deterministic: fixed coordina
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+import re
 import unicodedata
 from html import escape
 
 import sympy as sp
 
-from ..engine import Network, derive, render
+from ..engine import Network, Partial, derive, render
+from .worked import number
 
 #: pixels per TikZ centimetre: the SVG layout, scaled to fit an A4 text block
 _PX_PER_CM = 40.0
@@ -35,6 +37,7 @@ class Node:
     x: float
     y: float
     expr: sp.Expr  # an Indexed (or the symbol L_0) printed as the label
+    value: float | None = None  # the worked example's value, written under the node
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Edge:
     pos: float = 0.5  # where on the edge the label sits (0 = source)
     lift: float = 0.0  # label raised above the edge by this many pixels (0: on the edge)
     style: str = ""  # "" plain, "strong" a path the text follows, "faint" the rest of the network
+    value: float | None = None  # the worked example's local derivative, written under the label
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,9 @@ def network_figure(net: Network, layers: int = 2, paths_from: int | None = None)
     return Figure("circle", width, height, tuple(nodes), tuple(edges), tuple(headers))
 
 
-def graph_figure(net: Network) -> Figure:
-    """The computational graph of sample 0 in a single-neuron network's top layer."""
+def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Figure:
+    """The computational graph of sample 0 in a single-neuron network's top layer.  ``values``
+    (``worked.numbers``): the example's number under each node and each arrow's derivative."""
     D, s = net.D, sp.Integer(0)
     w, b, a_below = net.w(D)[0, 0], net.b(D)[0], net.a(D - 1)[s, 0]
     z, a, y, L0 = net.z(D)[s, 0], net.a(D)[s, 0], net.y[s, 0], net.Li[s]
@@ -118,7 +123,14 @@ def graph_figure(net: Network) -> Figure:
         Edge("b", "z", local(z, b), lift=12), Edge("z", "a", local(a, z), lift=9),
         Edge("a", "L0", local(L0, a), pos=0.45, lift=14), Edge("y", "L0", None),
     )
-    return Figure("box", 690, 262, nodes, edges, single=True, radius=24)
+    if values is not None:
+        by_name = {n.name: n for n in nodes}
+        nodes = tuple(replace(n, value=values.get(n.expr)) for n in nodes)
+        edges = tuple(e if e.label is None else
+                      # the symbol rises to leave the edge itself to the number
+                      replace(e, value=values.get(Partial(by_name[e.dst].expr, by_name[e.src].expr)), lift=e.lift + 4)
+                      for e in edges)
+    return Figure("box", 690, 280 if values is not None else 262, nodes, edges, single=True, radius=24)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +226,26 @@ def _box_reach(fig: Figure, dx: float, dy: float, length: float) -> float:
     return min(tx, ty)
 
 
+#: the colour of the worked example's numbers (the symbols are blue and black)
+_NUMBER = "#a34a00"
+
+
+def _unicode_number(x: float) -> str:
+    """The example's number as the text prints it (``worked.number``), in Unicode: −0.4626, 2·10⁻⁵."""
+    tex = number(x)
+    m = re.fullmatch(r"(.*?) ?\\cdot 10\^\{(-?\d+)\}|10\^\{(-?\d+)\}", tex)
+    if m is not None:
+        mantissa, exponent = (m.group(1), m.group(2)) if m.group(2) else ("", m.group(3))
+        sup = exponent.translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        tex = f"{mantissa}·10{sup}" if mantissa else f"10{sup}"
+    return tex.replace("-", "−")
+
+
+def _svg_number(x: float, cx: float, cy: float) -> str:
+    return (f'<text x="{cx:g}" y="{cy:g}" text-anchor="middle" font-size="12.5" fill="{_NUMBER}" stroke="white" '
+            f'stroke-width="4" paint-order="stroke">{escape(_unicode_number(x))}</text>')
+
+
 def to_svg(fig: Figure, title: str, ident: str) -> str:
     """A standalone SVG element (no XML declaration: it is also inlined into HTML).  ``ident``
     names its arrow marker: two figures inlined in one page must not share an ``id``."""
@@ -241,6 +273,8 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
         label = _svg_label(e.label, lx, ly + 4, 13.5 if e.lift else 12.5, fig.single)
         out.append(label.replace("<text ", '<text fill="#1a4f8b" stroke="white" stroke-width="4" '
                                  'paint-order="stroke" ', 1))
+        if e.value is not None:  # the number under the edge, its symbol above it
+            out.append(_svg_number(e.value, lx, ly + e.lift + 14))
     for n in fig.nodes:
         if fig.kind == "circle":
             out.append(f'<circle cx="{n.x:g}" cy="{n.y:g}" r="{fig.radius:g}" fill="#f4f8fc" stroke="#333" '
@@ -249,6 +283,8 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
             out.append(f'<rect x="{n.x - 44:g}" y="{n.y - 20:g}" width="88" height="40" rx="9" fill="#f4f8fc" '
                        f'stroke="#333" stroke-width="1.5"/>')
         out.append(_svg_label(n.expr, n.x - 2, n.y + 5, 16, fig.single))
+        if n.value is not None:
+            out.append(_svg_number(n.value, n.x, n.y + 36))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -275,12 +311,18 @@ def to_tikz(fig: Figure) -> str:
         lines.append(rf"\node at {at(x, 20)} {{${latex}$}};")
     for n in fig.nodes:
         lines.append(rf"\node[neuron] ({n.name}) at {at(n.x, n.y)} {{${render.to_latex(n.expr, single=fig.single)}$}};")
+        if n.value is not None:
+            lines.append(rf"\node[below=1pt, font=\scriptsize, text=orange!70!black] at ({n.name}.south) "
+                         rf"{{${number(n.value)}$}};")
     for e in fig.edges:
         label = ""
         if e.label is not None:
             where = r"above, sloped, font=\small" if e.lift else r"fill=white, font=\scriptsize"
             label = (rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
                      rf"{{${render.to_latex(e.label, single=fig.single)}$}}")
+            if e.value is not None:
+                label += (rf" node[pos={e.pos:g}, below, sloped, font=\scriptsize, inner sep=1pt, "
+                          rf"text=orange!70!black] {{${number(e.value)}$}}")
         colour = {"strong": "blue!60!black, very thick", "faint": "gray!40"}.get(e.style, "gray!80!black")
         lines.append(rf"\draw[->, {colour}] ({e.src}) --{label} ({e.dst});")
     lines.append(r"\end{tikzpicture}")

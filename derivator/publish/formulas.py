@@ -8,11 +8,12 @@ This is what ``derivator formulas`` prints and what ``Network.formulas`` returns
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
 
-from ..engine import Network, algebra, derive, index, matrix, parse_tag, proof, render
+from ..engine import Network, NotationError, algebra, derive, index, matrix, parse_tag, proof, render
 from . import textbook
 
 QUANTITY_ORDER = ("w", "b", "a", "delta")
@@ -160,3 +161,44 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
             out.append(Formula(q, tag, "matrix", _lhs(mnet, q, p), m,
                                proof.prove(_lhs(mnet, q, p), back, mnet, timeout=timeout)))
     return out
+
+
+#: the forms a writer's template may ask for (``gradient(..., form=…)``)
+PICK_FORMS = ("chain", "delta", "closed", "matrix")
+#: the quantities a template may name, and the names ``formulas`` gives them
+PICK_QUANTITIES = {"w": "w", "b": "b", "a": "a", "delta": "delta", "δ": "delta"}
+
+
+def pick(net: Network, quantity: str, layer: str, form: str, timeout: float = 10.0) -> Formula:
+    """The one proved formula a template asks for: ``gradient("w", layer="L-1", form="closed")``.
+
+    Shared by a writer's post (``derivator render``) and the article's templates, so that the same
+    call means the same formula in both.  ``ValueError`` says why there is none (an unknown name, a
+    layer the network does not have, a formula that was not proved)."""
+    q = PICK_QUANTITIES.get(quantity)
+    if q is None:
+        raise ValueError(f"quantity {quantity!r}: choose w, b, a or delta")
+    if form not in PICK_FORMS:
+        raise ValueError(f"form {form!r}: choose {', '.join(PICK_FORMS)}")
+    try:
+        rows = [r for r in _rows(net, str(layer), form == "matrix", timeout) if r.quantity == q]
+    except ValueError as e:
+        raise ValueError(f"layer {layer!r}: {e}") from None
+    chosen = [r for r in rows if r.form == form]
+    if not chosen and form == "closed":  # at the output layer the δ-form is already closed
+        chosen = [r for r in rows if r.form == "delta"]
+    if not chosen:
+        raise ValueError(f"no {form} form of {quantity} at layer {layer} in this network")
+    r = chosen[0]
+    if not r.verdict.proved:
+        raise ValueError(f"not proved, so not printed: {r.unicode()}  [{r.verdict}]")
+    return r
+
+
+@lru_cache(maxsize=64)
+def _rows(net: Network, layer: str, matrix_form: bool, timeout: float) -> tuple[Formula, ...]:
+    """A layer's formulas, once per render (a template asks for several of the same layer)."""
+    try:
+        return tuple(formulas(net, layer, index_form=not matrix_form, matrix_form=matrix_form, timeout=timeout))
+    except NotationError as e:
+        raise ValueError(str(e)) from None

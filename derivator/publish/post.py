@@ -32,10 +32,6 @@ from markupsafe import Markup
 from ..engine import Network, NotationError
 from . import formulas, mathfmt
 
-#: the forms a template may ask for, as ``formulas.formulas`` names them
-FORMS = ("chain", "delta", "closed", "matrix")
-QUANTITIES = {"w": "w", "b": "b", "a": "a", "delta": "delta", "δ": "delta"}
-
 
 class PostError(Exception):
     """Why a post could not be rendered, as ``file:line: message``."""
@@ -69,6 +65,12 @@ def _template_line(frames: list[FrameType], names: dict[str, str]) -> str | None
     return None
 
 
+def where(names: dict[str, str]) -> str:
+    """``file:line`` of the template line whose call is running now (``?`` outside a template);
+    ``names`` maps a template's name to the path a writer knows it by."""
+    return _template_line(_stack(), names) or "?"
+
+
 def _stack() -> list[FrameType]:
     frames, f = [], sys._getframe(1)
     while f is not None:
@@ -96,37 +98,15 @@ class _Calls:
         self.labels = labels  # from the previous pass, so that a reference may come first
         self.final = final
         self.number = 0
-        self.cache: dict[tuple[str, bool], list[formulas.Formula]] = {}
 
     def fail(self, message: str) -> PostError:
-        return PostError(f"{_template_line(_stack(), self.names) or '?'}: {message}")
-
-    def _rows(self, layer: str, matrix: bool) -> list[formulas.Formula]:
-        key = (layer, matrix)
-        if key not in self.cache:
-            try:
-                self.cache[key] = formulas.formulas(self.net, layer, index_form=not matrix, matrix_form=matrix,
-                                                    timeout=self.opts.timeout)
-            except (NotationError, ValueError) as e:
-                raise self.fail(f"layer {layer!r}: {e}") from None
-        return self.cache[key]
+        return PostError(f"{where(self.names)}: {message}")
 
     def _pick(self, quantity: str, layer: str, form: str) -> formulas.Formula:
-        q = QUANTITIES.get(quantity)
-        if q is None:
-            raise self.fail(f"quantity {quantity!r}: choose w, b, a or delta")
-        if form not in FORMS:
-            raise self.fail(f"form {form!r}: choose {', '.join(FORMS)}")
-        rows = [r for r in self._rows(str(layer), form == "matrix") if r.quantity == q]
-        pick = [r for r in rows if r.form == form]
-        if not pick and form == "closed":  # at the output layer the δ-form is already closed
-            pick = [r for r in rows if r.form == "delta"]
-        if not pick:
-            raise self.fail(f"no {form} form of {quantity} at layer {layer} in this network")
-        r = pick[0]
-        if not r.verdict.proved:
-            raise self.fail(f"not proved, so not printed: {r.unicode()}  [{r.verdict}]")
-        return r
+        try:
+            return formulas.pick(self.net, quantity, layer, form, self.opts.timeout)
+        except ValueError as e:
+            raise self.fail(str(e)) from None
 
     def _display(self, latex: str, label: str) -> Markup:
         self.number += 1
@@ -173,31 +153,41 @@ def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
         net = Network(depth=opts.depth, activation=opts.activation, loss=opts.loss, network=opts.network)
     except (ValueError, NotationError) as e:
         raise PostError(str(e)) from None
-    env = environment(path.parent, fmt)
-    names = {path.name: str(path)}
-    try:
-        template = env.get_template(path.name)
-    except jinja2.TemplateNotFound:
-        raise PostError(f"{path}: no such file") from None
-    except jinja2.TemplateSyntaxError as e:
-        raise PostError(f"{names.get(e.name or '', e.filename)}:{e.lineno}: {e.message}") from None
-    except UnicodeDecodeError as e:
-        raise PostError(f"{path}: not UTF-8 ({e.reason})") from None
+    template = load(environment(path.parent, fmt), path)
     labels: dict[str, int] = {}
     text = ""
     for final in (False, True):  # the first pass learns the labels' numbers, for references that come first
-        calls = _Calls(net, fmt, opts, names, dict(labels), final)
+        calls = _Calls(net, fmt, opts, {path.name: str(path)}, dict(labels), final)
         ctx: dict[str, Any] = {"gradient": calls.gradient, "chain": calls.chain, "matrix_form": calls.matrix_form,
                                "ref": calls.ref, "network": net.describe()}
-        try:
-            text = template.render(**ctx)
-        except PostError:
-            raise
-        except jinja2.TemplateSyntaxError as e:
-            raise PostError(f"{names.get(e.name or '', e.filename)}:{e.lineno}: {e.message}") from None
-        except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as e:
-            where = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
-            raise PostError(f"{where}: {type(e).__name__}: {e}") from None
+        text = render_template(template, path, ctx)
         labels = calls.labels
     return text
 
+
+
+def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
+    """The template at ``path`` from ``env`` (whose loader reads its folder); a missing, unreadable
+    or ill-formed file is a :class:`PostError` with ``file:line``."""
+    try:
+        return env.get_template(path.name)
+    except jinja2.TemplateNotFound:
+        raise PostError(f"{path}: no such file") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise PostError(f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}") from None
+    except UnicodeDecodeError as e:
+        raise PostError(f"{path}: not UTF-8 ({e.reason})") from None
+
+
+def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) -> str:
+    """``template`` rendered with ``ctx``; an error in it (an undefined name, a call that failed, the
+    sandbox refusing an attribute) is a :class:`PostError` with the template's ``file:line``."""
+    try:
+        return template.render(**ctx)
+    except PostError:
+        raise
+    except jinja2.TemplateSyntaxError as e:
+        raise PostError(f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}") from None
+    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as e:
+        where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
+        raise PostError(f"{where_}: {type(e).__name__}: {e}") from None

@@ -34,7 +34,7 @@ class Row:
 class Example:
     net: Network
     forward: tuple[Row, ...]  # a^(L-1), w, b, z, a, y, L_0
-    local: tuple[Row, ...]  # ∂L_0/∂a, ∂a/∂z, ∂z/∂w, ∂z/∂b
+    local: tuple[Row, ...]  # ∂L_0/∂a, ∂a/∂z, ∂z/∂w, ∂z/∂b, ∂z/∂a^(L-1): one per arrow of the graph
     product_w: Row  # ∂L_0/∂w as the product of the local derivatives
     product_b: Row
     difference_w: float  # (L_0(w + h) − L_0(w − h)) / 2h
@@ -64,7 +64,7 @@ def example(activation: str) -> Example | None:
         return float(evaluate.evaluate(e, inst))
 
     forward = tuple(Row(q, value(q)) for q in (a_in, w, b, z, a, y, L0))
-    pairs = ((L0, a), (a, z), (z, w), (z, b))
+    pairs = ((L0, a), (a, z), (z, w), (z, b), (z, a_in))
     local = tuple(Row(derive.Partial(num, den), value(derive.truth(net, num, den))) for num, den in pairs)
     dw = local[0].value * local[1].value * local[2].value
     db = local[0].value * local[1].value * local[3].value
@@ -75,6 +75,12 @@ def example(activation: str) -> Example | None:
     return Example(net, forward, local, Row(derive.Partial(L0, w), dw), Row(derive.Partial(L0, b), db),
                    (loss(w_shift=STEP) - loss(w_shift=-STEP)) / (2 * STEP),
                    (loss(b_shift=STEP) - loss(b_shift=-STEP)) / (2 * STEP))
+
+
+def numbers(ex: Example) -> dict[Any, float]:
+    """Every value of the example by what it is the value of: a quantity (a node of the graph) or
+    a local derivative ``Partial(head, tail)`` (an arrow), as the graph figure looks them up."""
+    return {r.quantity: r.value for r in ex.forward + ex.local}
 
 
 def number(x: float) -> str:

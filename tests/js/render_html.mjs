@@ -63,6 +63,7 @@ try {
         phone_wide: wide.slice(0, 10),
         displays: displays.length,
         displays_scrolling: displays.filter((d) => d.scrollWidth > d.clientWidth + 1).length,
+        scrolling: displays.filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => `${d.id}: ${d.scrollWidth} px in ${d.clientWidth}`),
         ids_repeated: (() => { const seen = {}; for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1; return Object.keys(seen).filter((k) => seen[k] > 1); })(),
       };
     }));
