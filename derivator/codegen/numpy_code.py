@@ -668,8 +668,9 @@ def _tables(names: set[str], widths: Sequence[int]) -> list[str]:
     for name in _constants(names):
         if name in templates.CONSTANTS:
             v64, v32, why = templates.CONSTANTS[name]
-            lines.append(f"_{name.upper()} = {{np.dtype(np.float64): np.array({v64}, np.float64), "
-                         f"np.dtype(np.float32): np.array({v32}, np.float32)}}" + (f"  # {why}" if why else ""))
+            lines.append(f"_{name.upper()} = {{" + (f"  # {why}" if why else "") + "\n"  # short lines: articles print them
+                         f"    np.dtype(np.float64): np.array({v64}, np.float64),\n"
+                         f"    np.dtype(np.float32): np.array({v32}, np.float32),\n}}")
         else:
             p = int(name[len("ones_"):])
             lines.append(f"_{name.upper()} = {{dt: np.ones(({widths[p]}, 1), dt) for dt in _FLOATS}}"
