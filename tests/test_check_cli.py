@@ -153,8 +153,11 @@ def test_github_annotations(tmp_path: Path) -> None:
     r = check(str(f), "--format", "github")
     assert r.returncode == 1
     lines = r.stdout.splitlines()
+    # the run's warnings are annotations of no line: here, that the file never states its network
+    said = [x for x in lines if x.startswith("::warning title=derivator::")]
+    assert len(said) == 1 and "does not state" in said[0], lines
     ann = [re.match(r"^::(error|warning) file=([^,:]+),line=(\d+)(?:,[^:]*)?::(.*)$", x) for x in lines
-           if x.startswith("::")]
+           if x.startswith("::") and x not in said]
     assert all(ann), lines
     got = sorted((m.group(1), m.group(2), int(m.group(3))) for m in ann)  # type: ignore[union-attr]
     assert got == [("error", str(f), 3), ("error", str(f), 7), ("warning", str(f), 5)]
@@ -293,3 +296,28 @@ def test_formulas_printed_as_latex_check_as_proved(tmp_path: Path) -> None:
     bad = [(x["line"], x["verdict"], x["reason"]) for x in res if x["verdict"] != "proved"]
     assert not bad, bad
     assert out.returncode == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# refutations read in a network nobody named say so (once per file)
+
+_REFUTED = "$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$\n"
+
+
+@pytest.mark.parametrize("head, said", [
+    ("", "σ = sigmoid and the loss"),  # neither stated: both named
+    ("$$\\sigma(z) = \\frac{1}{1+e^{-z}}$$\n\n", "read with the loss"),  # σ defined by the document
+    ("$$L_i = \\frac{1}{2}\\sum_j (a_{ij}^{(L)} - y_{ij})^2$$\n\n", "read with σ = sigmoid,"),
+    ("<!-- derivator: activation=sigmoid loss=mse -->\n\n", None),  # stated: nothing to say
+])
+def test_a_refutation_in_the_default_network_says_which_defaults(tmp_path: Path, head: str, said: str | None) -> None:
+    f = write(tmp_path / "d.md", head + _REFUTED)
+    r = check(str(f))
+    assert r.returncode == 1 and "refuted" in r.stdout, r.stdout
+    notes = [x for x in (r.stdout + r.stderr).splitlines() if "which the file does not state" in x]
+    if said is None:
+        assert not notes, r.stderr
+    else:
+        assert len(notes) == 1 and said in notes[0], r.stderr
+    stated = check(str(f), "--activation", "sigmoid", "--loss", "mse")
+    assert "which the file does not state" not in stated.stdout + stated.stderr, stated.stdout

@@ -319,8 +319,8 @@ def test_command_line_output_activation_sets_the_default(tmp_path) -> None:  # t
     plain = runner.invoke(app, ["check", str(doc), "--activation", "tanh", "--format", "json"])
     linear = runner.invoke(app, ["check", str(doc), "--activation", "tanh", "--output-activation", "identity",
                                  "--format", "json"])
-    assert json.loads(plain.output)["results"][0]["verdict"] == "refuted"
-    assert json.loads(linear.output)["results"][0]["verdict"] == "proved"
+    assert json.loads(plain.stdout)["results"][0]["verdict"] == "refuted"
+    assert json.loads(linear.stdout)["results"][0]["verdict"] == "proved"
 
 
 def test_a_stated_option_beats_what_the_forward_pass_implies(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -329,8 +329,8 @@ def test_a_stated_option_beats_what_the_forward_pass_implies(tmp_path) -> None: 
     doc.write_text("$$a_{ij}^{(L)} = z_{ij}^{(L)}$$\n", encoding="utf-8")
     implied = runner.invoke(app, ["check", str(doc), "--format", "json"])
     stated = runner.invoke(app, ["check", str(doc), "--output-activation", "tanh", "--format", "json"])
-    assert json.loads(implied.output)["results"][0]["verdict"] == "proved"
-    assert json.loads(stated.output)["results"][0]["verdict"] == "refuted"
+    assert json.loads(implied.stdout)["results"][0]["verdict"] == "proved"
+    assert json.loads(stated.stdout)["results"][0]["verdict"] == "refuted"
 
 
 def test_codegen_refuses_a_distinct_output_activation() -> None:

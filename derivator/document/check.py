@@ -280,6 +280,9 @@ class _File:
     slots: list[Result | list[Result]] = field(default_factory=list)
     tasks: dict[int, Task] = field(default_factory=dict)
     conventions: set[str] = field(default_factory=set)
+    #: the settings nobody stated before the file's last relation (not the caller, a directive or
+    #: the document's definitions): its refutations are about the default network
+    defaulted: list[str] = field(default_factory=list)
 
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
@@ -297,6 +300,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         value = getattr(inferred, key.replace("-", "_"))
         if value and key not in run.stated and not any(isinstance(x, B.Directive) and re.search(rf"(?<![\w-]){key}\s*=", x.text) for x in items):
             settings = replace(settings, **{key.replace("-", "_"): value})
+    defaulted = [k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)]
     previous: B.Block | None = None
     lead: P.Lead | None = None
     skip_on, skip_next = False, False
@@ -322,6 +326,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                                   d.get("network", settings.network), d.get("targets", settings.targets),
                                   CV.merge(inferred, stated, stated_keys),
                                   d.get("output-activation", settings.output_activation))
+            defaulted = [k for k in defaulted if k not in d]
             skip = d.get("skip")
             if skip == "next":
                 skip_next = True
@@ -335,6 +340,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             continue
         lead = P.lead(previous.text, item.text, settings.conventions.reading, lead) if previous else None
         f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, settings, skip_on or skip_next, lead=lead)
+        f.defaulted = sorted(set(f.defaulted) | set(defaulted))
         f.slots.append([])
         skip_next = False
         previous = item
@@ -381,6 +387,12 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             out.append(slot)
         elif not (so_far and k in f.tasks):
             out += slot
+    refuted = sum(r.verdict == "refuted" for r in out)
+    if refuted and f.defaulted and not so_far:  # the verdicts are right about a network nobody named
+        words = {"activation": "σ = sigmoid", "loss": "the loss ½Σ(a − y)² (mse)"}
+        run.warnings.append(f"{f.name}: {refuted} refuted relation{'s' if refuted > 1 else ''} read with "
+                            f"{' and '.join(words[k] for k in f.defaulted)}, which the file does not state; if "
+                            f"it means another, say so with {' or '.join(f'{k}=…' for k in f.defaulted)}")
     if len(f.conventions) > 1 and not so_far:
         run.warnings.append(f"{f.name}: sums use both 0-based and 1-based bounds (both are read as over all "
                             "of the range)")

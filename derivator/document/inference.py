@@ -174,6 +174,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     if p and q:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
             _named_sigmoid(line, chain.exprs, col, letters)
+            _sigmoid_definition(line, chain, col)
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and _mean_of_partials(chain.exprs[0], chain.exprs[1]):
                 letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
                 if costs.get(letter, (0, ""))[0] == 0:  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
@@ -402,6 +403,24 @@ def _named_sigmoid(line: int, exprs: list[P.Node], col: _Collector, letters: dic
                     and any(s.name == x.name for s in sigma):  # type: ignore[attr-defined]
                 letters[f.name] = "function"
                 col.add(line, f"function {f.name}", "the activation", f"{f.name}({x.name}) = σ({x.name})")
+
+
+def _sigmoid_definition(line: int, chain: P.Chain, col: _Collector) -> None:
+    """``\\sigma(x) = \\frac{1}{1+e^{-x}}``: the document states that its σ is the logistic function."""
+    if len(chain.exprs) < 2 or chain.ops[0] != "=":
+        return
+    lhs, rhs = chain.exprs[0], _unit(chain.exprs[1])
+    if not (isinstance(lhs, P.Call) and lhs.func == "sigma" and not lhs.primes and len(lhs.args) == 1
+            and isinstance(lhs.args[0], P.Var) and isinstance(rhs, P.Div) and isinstance(rhs.num, P.Num)
+            and rhs.num.text == "1"):
+        return
+    den = _unit(rhs.den)
+    x = lhs.args[0].name
+    if isinstance(den, P.Add) and len(den.terms) == 2 and isinstance(den.terms[0], P.Num) and den.terms[0].text == "1":
+        e = den.terms[1]
+        if isinstance(e, P.Pow) and isinstance(e.base, P.Var) and e.base.name == "e" and isinstance(e.exp, P.Neg) \
+                and isinstance(_unit(e.exp.arg), P.Var) and _unit(e.exp.arg).name == x:  # type: ignore[attr-defined]
+            col.add(line, "activation", "sigmoid", f"σ({x}) = 1/(1 + e^(-{x}))")
 
 
 def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:
