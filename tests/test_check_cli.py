@@ -305,7 +305,7 @@ _REFUTED = "$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{
 
 
 @pytest.mark.parametrize("head, said", [
-    ("", "σ = sigmoid and the loss"),  # neither stated: both named
+    ("", "σ = sigmoid and the loss mse"),  # neither stated: both named
     ("$$\\sigma(z) = \\frac{1}{1+e^{-z}}$$\n\n", "read with the loss"),  # σ defined by the document
     ("$$L_i = \\frac{1}{2}\\sum_j (a_{ij}^{(L)} - y_{ij})^2$$\n\n", "read with σ = sigmoid,"),
     ("<!-- derivator: activation=sigmoid loss=mse -->\n\n", None),  # stated: nothing to say

@@ -298,7 +298,9 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         # caller states (run.stated), and a document that states them in directives (one per
         # section, say), are taken at their word instead
         value = getattr(inferred, key.replace("-", "_"))
-        if value and key not in run.stated and not any(isinstance(x, B.Directive) and re.search(rf"(?<![\w-]){key}\s*=", x.text) for x in items):
+        directive = re.compile(rf"(?<![\w-]){key}\s*=")
+        if value and key not in run.stated and not any(isinstance(x, B.Directive) and directive.search(x.text)
+                                                       for x in items):
             settings = replace(settings, **{key.replace("-", "_"): value})
     defaulted = [k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)]
     previous: B.Block | None = None
@@ -389,7 +391,7 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             out += slot
     refuted = sum(r.verdict == "refuted" for r in out)
     if refuted and f.defaulted and not so_far:  # the verdicts are right about a network nobody named
-        words = {"activation": "σ = sigmoid", "loss": "the loss ½Σ(a − y)² (mse)"}
+        words = {"activation": f"σ = {run.defaults.activation}", "loss": f"the loss {run.defaults.loss}"}
         run.warnings.append(f"{f.name}: {refuted} refuted relation{'s' if refuted > 1 else ''} read with "
                             f"{' and '.join(words[k] for k in f.defaulted)}, which the file does not state; if "
                             f"it means another, say so with {' or '.join(f'{k}=…' for k in f.defaulted)}")
