@@ -230,6 +230,15 @@ def decode(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _directive_keys(text: str) -> set[str]:
+    """The keys a directive line states (none for a line that cannot be read: it is reported
+    where it stands)."""
+    try:
+        return set(parse_directive(text))
+    except ValueError:
+        return set()
+
+
 def parse_directive(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for part in text.split():
@@ -293,14 +302,13 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
     stated, stated_keys = CV.Conventions(), set[str]()
     settings = replace(run.defaults, conventions=inferred)
+    in_directives = set().union(*(_directive_keys(x.text) for x in items if isinstance(x, B.Directive)))
     for key in ("loss", "activation", "output-activation"):
         # the loss and activations the document's own definitions write beat the defaults; what the
         # caller states (run.stated), and a document that states them in directives (one per
         # section, say), are taken at their word instead
         value = getattr(inferred, key.replace("-", "_"))
-        directive = re.compile(rf"(?<![\w-]){key}\s*=")
-        if value and key not in run.stated and not any(isinstance(x, B.Directive) and directive.search(x.text)
-                                                       for x in items):
+        if value and key not in run.stated and key not in in_directives:
             settings = replace(settings, **{key.replace("-", "_"): value})
     defaulted = [k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)]
     previous: B.Block | None = None
@@ -579,16 +587,7 @@ def _renamed(node: P.Node, old: str, new: str) -> P.Node:
         return replace(node, name=new) if node.name == old and node.expr is None else node
     if isinstance(node, P.SumNode) and node.index == old:
         node = replace(node, index=new)
-    if not hasattr(node, "__dataclass_fields__"):
-        return node
-    changes = {}
-    for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-        v = getattr(node, f)
-        if isinstance(v, list):
-            changes[f] = [_renamed(x, old, new) if hasattr(x, "__dataclass_fields__") else x for x in v]
-        elif hasattr(v, "__dataclass_fields__"):
-            changes[f] = _renamed(v, old, new)
-    return replace(node, **changes)  # type: ignore[arg-type]
+    return P.map_children(node, lambda x: _renamed(x, old, new))
 
 
 def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run: Run,

@@ -219,16 +219,7 @@ def _tr(node: P.Node, ctx: _Context) -> P.Node:
         return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
     if isinstance(node, P.SumNode) and _implicit_sample_sum(node, ctx.conv):
         return replace(node, body=_per_sample(_tr(node.body, ctx), node.index))
-    if hasattr(node, "__dataclass_fields__"):
-        changes = {}
-        for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            v = getattr(node, f)
-            if isinstance(v, list):
-                changes[f] = [[_tr(x, ctx) for x in r] if isinstance(r, list) else _tr(r, ctx) for r in v]
-            elif hasattr(v, "__dataclass_fields__"):
-                changes[f] = _tr(v, ctx)
-        return replace(node, **changes)  # type: ignore[arg-type]
-    return node
+    return P.map_children(node, lambda x: _tr(x, ctx))
 
 
 #: quantities that belong to one sample: an implicit sample sum gives them its index
@@ -255,17 +246,9 @@ def _per_sample(node: P.Node, index: str) -> P.Node:
             return replace(node, sub=[P.Index(index, None, node.pos)] + list(node.sub),
                            sub_raw=index + (node.sub_raw or ""))
         return node
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, P.Index):
-        changes = {}
-        for f in node.__dataclass_fields__:  # type: ignore[attr-defined]
-            v = getattr(node, f)
-            if isinstance(v, list):
-                changes[f] = [[_per_sample(x, index) for x in r] if isinstance(r, list) else _per_sample(r, index)
-                              for r in v]
-            elif hasattr(v, "__dataclass_fields__"):
-                changes[f] = _per_sample(v, index)
-        return replace(node, **changes)  # type: ignore[arg-type]
-    return node
+    if isinstance(node, P.Index):
+        return node  # an index names a neuron, never a per-sample quantity
+    return P.map_children(node, lambda x: _per_sample(x, index))
 
 
 def _partial(num: P.Node, den: P.Node, pos: int, marked: bool = True) -> P.Node:

@@ -76,18 +76,12 @@ def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
         for n in walk(rhs))
 
 
-def _unit(node: P.Node) -> P.Node:
-    while isinstance(node, P.Group):
-        node = node.body
-    return node
-
-
 def _complement(node: P.Node) -> bool:
     """``1 - a``: one minus a single quantity."""
-    node = _unit(node)
+    node = P.ungrouped(node)
     return (isinstance(node, P.Add) and len(node.terms) == 2 and isinstance(node.terms[0], P.Num)
             and node.terms[0].text == "1" and isinstance(node.terms[1], P.Neg)
-            and isinstance(_unit(node.terms[1].arg), P.Var))
+            and isinstance(P.ungrouped(node.terms[1].arg), P.Var))
 
 
 def loss_form(rhs: P.Node) -> str | None:
@@ -99,7 +93,7 @@ def loss_form(rhs: P.Node) -> str | None:
     logs = [n for n in walk(rhs) if isinstance(n, P.Call) and n.func == "log"]
     if not logs:
         return "mse" if _squares(rhs) else None
-    plain = sum(len(n.args) == 1 and isinstance(_unit(n.args[0]), P.Var) for n in logs)
+    plain = sum(len(n.args) == 1 and isinstance(P.ungrouped(n.args[0]), P.Var) for n in logs)
     complement = sum(len(n.args) == 1 and _complement(n.args[0]) for n in logs)
     if plain + complement < len(logs) or not plain or _squares(rhs):
         return "other"
@@ -409,17 +403,17 @@ def _sigmoid_definition(line: int, chain: P.Chain, col: _Collector) -> None:
     """``\\sigma(x) = \\frac{1}{1+e^{-x}}``: the document states that its σ is the logistic function."""
     if len(chain.exprs) < 2 or chain.ops[0] != "=":
         return
-    lhs, rhs = chain.exprs[0], _unit(chain.exprs[1])
+    lhs, rhs = chain.exprs[0], P.ungrouped(chain.exprs[1])
     if not (isinstance(lhs, P.Call) and lhs.func == "sigma" and not lhs.primes and len(lhs.args) == 1
             and isinstance(lhs.args[0], P.Var) and isinstance(rhs, P.Div) and isinstance(rhs.num, P.Num)
             and rhs.num.text == "1"):
         return
-    den = _unit(rhs.den)
+    den = P.ungrouped(rhs.den)
     x = lhs.args[0].name
     if isinstance(den, P.Add) and len(den.terms) == 2 and isinstance(den.terms[0], P.Num) and den.terms[0].text == "1":
         e = den.terms[1]
         if isinstance(e, P.Pow) and isinstance(e.base, P.Var) and e.base.name == "e" and isinstance(e.exp, P.Neg) \
-                and isinstance(_unit(e.exp.arg), P.Var) and _unit(e.exp.arg).name == x:  # type: ignore[attr-defined]
+                and isinstance(P.ungrouped(e.exp.arg), P.Var) and P.ungrouped(e.exp.arg).name == x:  # type: ignore[attr-defined]
             col.add(line, "activation", "sigmoid", f"σ({x}) = 1/(1 + e^(-{x}))")
 
 

@@ -628,8 +628,7 @@ class MatrixConverter:
 
     def side(self, node: P.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
         net = self.net
-        while isinstance(node, P.Group):
-            node = node.body
+        node = P.ungrouped(node)
         if isinstance(node, P.Var) and node.name in ("nabla W", "nabla B") and node.tag is not None and not node.sub:
             p = self._layer(node)
             return Partial(net.L, net.w(p)[r, c]) if node.name == "nabla W" else Partial(net.L, net.b(p)[r])

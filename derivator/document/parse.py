@@ -11,8 +11,8 @@ reader hang or exhaust the stack.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Union
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, Callable, Union
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 120
@@ -1462,6 +1462,29 @@ def output_tag(tag: str) -> str:
         if tag.startswith(name):
             return "L" + tag[len(name):]
     return tag
+
+
+def ungrouped(node: Node) -> Node:
+    """The node inside any brackets around it: ``((a))`` is ``a``."""
+    while isinstance(node, Group):
+        node = node.body
+    return node
+
+
+def map_children(node: Any, f: Callable[[Any], Any]) -> Any:
+    """The node rebuilt with ``f`` applied to each of its child nodes (each entry of a list, each
+    entry of a matrix's rows); a leaf (a string, a number, None) comes back as it is.  The one
+    traversal every rewrite of the tree (translation, renaming an index) shares."""
+    if not is_dataclass(node):
+        return node
+    changes = {}
+    for name in node.__dataclass_fields__:
+        v = getattr(node, name)
+        if isinstance(v, list):
+            changes[name] = [[f(x) for x in r] if isinstance(r, list) else f(r) for r in v]
+        elif is_dataclass(v):
+            changes[name] = f(v)
+    return replace(node, **changes)
 
 
 def walk(node: object):  # type: ignore[no-untyped-def]
