@@ -18,7 +18,7 @@ from ..engine import (SAMPLES, Network, NotationError, Partial, Tag, Upstream, i
                       unknown_name_message, unknown_names)
 from ..engine import matrix as M
 from . import parse as P
-from .conventions import Conventions
+from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
 
 LAYERED = {"a", "z", "w", "b", "delta"}
@@ -507,7 +507,7 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
             return
         if isinstance(n, P.Var) and n.sub:
             first = n.sub[0]
-            takes_sample = (n.name in ("a", "z", "y", "delta") and len(n.sub) == 2) or \
+            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or \
                            (n.name == "L" and len(n.sub) >= 1)
             if takes_sample and isinstance(first, P.Index) and first.name and first.name not in bound:
                 seen.add(first.name)
