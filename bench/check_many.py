@@ -59,8 +59,12 @@ def write_files(folder: Path, files: int, per_file: int) -> list[Path]:
 def timed(folder: Path, *options: str) -> tuple[float, dict[str, int]]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "derivator", "check", str(folder), "--format", "json", *options],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", str(folder), "--format", "json", *options],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     seconds = time.perf_counter() - t0
     if r.returncode not in (0, 1):
         raise SystemExit(f"check failed ({r.returncode}): {r.stderr[-2000:]}")

@@ -23,8 +23,12 @@ sys.path.insert(0, str(ROOT))
 def cold() -> tuple[float, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "derivator", "check", str(SEED), "--format", "json"],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", str(SEED), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     dt = time.perf_counter() - t0
     return dt, len(json.loads(r.stdout)["results"])
 
@@ -49,8 +53,10 @@ def main() -> None:
     warms = [warm() for _ in range(repeats)]
     c, w = statistics.median(colds), statistics.median(warms)
     print(f"seed article: {n} relations")
-    print(f"cold (new process, CLI, imports included): median {c:.2f} s over {repeats} runs "
-          f"({n / c:.1f} relations/s); target < 2 s, limit 5 s")
+    print(
+        f"cold (new process, CLI, imports included): median {c:.2f} s over {repeats} runs "
+        f"({n / c:.1f} relations/s); target < 2 s, limit 5 s"
+    )
     print(f"warm (in process, new Run):                median {w:.2f} s ({n / w:.1f} relations/s)")
 
 

@@ -80,10 +80,15 @@ def baseline(depth: int, width: int, samples: int, activation: str) -> dict[str,
         W = [[sp.Symbol(f"w{p}_{x}_{u}") for u in range(width)] for x in range(width)]
         B = [sp.Symbol(f"b{p}_{x}") for x in range(width)]
         weights += [w for row in W for w in row]
-        a = [[sigma(sp.Add(*[W[x][u] * a[s][u] for u in range(width)]) + B[x]) for x in range(width)]
-             for s in range(samples)]
+        a = [
+            [sigma(sp.Add(*[W[x][u] * a[s][u] for u in range(width)]) + B[x]) for x in range(width)]
+            for s in range(samples)
+        ]
     y = [[sp.Symbol(f"y_{s}_{x}") for x in range(width)] for s in range(samples)]
-    L = sp.Add(*[(a[s][x] - y[s][x]) ** 2 / 2 for s in range(samples) for x in range(width)]) / samples
+    L = (
+        sp.Add(*[(a[s][x] - y[s][x]) ** 2 / 2 for s in range(samples) for x in range(width)])
+        / samples
+    )
     t1 = time.perf_counter()
     for w in weights:
         sp.diff(L, w)
@@ -92,7 +97,14 @@ def baseline(depth: int, width: int, samples: int, activation: str) -> dict[str,
 
 
 def run_baseline(depth: int, args: argparse.Namespace) -> dict[str, float] | None:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", str(depth), "--activation", args.activation]
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--child",
+        str(depth),
+        "--activation",
+        args.activation,
+    ]
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     try:
@@ -108,11 +120,20 @@ def run_baseline(depth: int, args: argparse.Namespace) -> dict[str, float] | Non
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--activation", default="sigmoid")
     ap.add_argument("--loss", default="mse")
-    ap.add_argument("--limit", type=float, default=20.0, help="stop the baseline after a depth slower than this (s)")
-    ap.add_argument("--timeout", type=float, default=60.0, help="hard timeout of one baseline depth (s)")
+    ap.add_argument(
+        "--limit",
+        type=float,
+        default=20.0,
+        help="stop the baseline after a depth slower than this (s)",
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=60.0, help="hard timeout of one baseline depth (s)"
+    )
     ap.add_argument("--max-baseline-depth", type=int, default=12)
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -121,20 +142,28 @@ def main() -> None:
         print(json.dumps(baseline(args.child, 2, 1, args.activation)))
         return
 
-    print(f"derivator: derive.gradients(net), {args.activation} / {args.loss}, caches cleared before each depth "
-          "(best of 3)")
-    print(f"{'depth':>5} | {'widths 3, n=2 (s)':>18} | {'symbolic sizes (s)':>18} | {'gradients':>9} | {'ms/layer':>8}")
+    print(
+        f"derivator: derive.gradients(net), {args.activation} / {args.loss}, caches cleared before each depth "
+        "(best of 3)"
+    )
+    print(
+        f"{'depth':>5} | {'widths 3, n=2 (s)':>18} | {'symbolic sizes (s)':>18} | {'gradients':>9} | {'ms/layer':>8}"
+    )
     print("-" * 72)
     # warm up (imports, first-call overheads of SymPy), then measure each depth from cold caches
     time_gradients(Network(depth=2, activation=args.activation, loss=args.loss))
     conc: dict[int, float] = {}
     symb: dict[int, float] = {}
     for D in DEPTHS:
-        net_c = Network(widths=(3,) * (D + 1), samples=2, activation=args.activation, loss=args.loss)
+        net_c = Network(
+            widths=(3,) * (D + 1), samples=2, activation=args.activation, loss=args.loss
+        )
         net_s = Network(depth=D, activation=args.activation, loss=args.loss)
         conc[D], count = time_gradients(net_c)
         symb[D], _ = time_gradients(net_s)
-        print(f"{D:>5} | {conc[D]:>18.3f} | {symb[D]:>18.3f} | {count:>9} | {1000 * conc[D] / D:>8.1f}")
+        print(
+            f"{D:>5} | {conc[D]:>18.3f} | {symb[D]:>18.3f} | {count:>9} | {1000 * conc[D] / D:>8.1f}"
+        )
     # the rule derivation is a constant; what depends on depth is applying the rules
     net64 = Network(widths=(3,) * 65, samples=2, activation=args.activation, loss=args.loss)
     net8 = Network(widths=(3,) * 9, samples=2, activation=args.activation, loss=args.loss)
@@ -142,33 +171,47 @@ def main() -> None:
     warm8, _ = time_gradients(net8, cold=False)
     warm64, _ = time_gradients(net64, cold=False)
     print()
-    print(f"ratio t(64)/t(8), cold caches:  widths 3: {conc[64] / conc[8]:.2f}   symbolic: {symb[64] / symb[8]:.2f}"
-          "   (target ≤ 10: linear)")
-    print(f"ratio t(64)/t(8), rules cached: widths 3: {warm64 / warm8:.2f}"
-          f"   ({1000 * warm8:.1f} ms vs {1000 * warm64:.1f} ms; depth ratio 8)")
+    print(
+        f"ratio t(64)/t(8), cold caches:  widths 3: {conc[64] / conc[8]:.2f}   symbolic: {symb[64] / symb[8]:.2f}"
+        "   (target ≤ 10: linear)"
+    )
+    print(
+        f"ratio t(64)/t(8), rules cached: widths 3: {warm64 / warm8:.2f}"
+        f"   ({1000 * warm8:.1f} ms vs {1000 * warm64:.1f} ms; depth ratio 8)"
+    )
 
     net16 = Network(widths=(3,) * 17, samples=2, activation=args.activation, loss=args.loss)
     net16s = Network(depth=16, activation=args.activation, loss=args.loss)
     cold = time_closed(net16, 1, cold=True)
     warm = time_closed(net16, 1, cold=False)
     cold_s = time_closed(net16s, 1, cold=True)
-    print(f"closed form derive.gradient(net, 'w', 1, closed=True) at depth 16 (layer 1, farthest from the output):"
-          f"\n    widths 3: {cold:.3f} s cold, {warm:.3f} s warm;  symbolic sizes: {cold_s:.3f} s cold")
+    print(
+        f"closed form derive.gradient(net, 'w', 1, closed=True) at depth 16 (layer 1, farthest from the output):"
+        f"\n    widths 3: {cold:.3f} s cold, {warm:.3f} s warm;  symbolic sizes: {cold_s:.3f} s cold"
+    )
 
     print()
-    print(f"baseline: element-wise sympy.diff of the expanded loss (every width 2, 1 sample, "
-          f"{args.activation}), w.r.t. every weight; subprocess, timeout {args.timeout:.0f} s")
-    print(f"{'depth':>5} | {'weights':>7} | {'build (s)':>9} | {'diff (s)':>9} | {'× per layer':>11}")
+    print(
+        f"baseline: element-wise sympy.diff of the expanded loss (every width 2, 1 sample, "
+        f"{args.activation}), w.r.t. every weight; subprocess, timeout {args.timeout:.0f} s"
+    )
+    print(
+        f"{'depth':>5} | {'weights':>7} | {'build (s)':>9} | {'diff (s)':>9} | {'× per layer':>11}"
+    )
     print("-" * 55)
     base: dict[int, float] = {}
     for D in range(1, args.max_baseline_depth + 1):
         r = run_baseline(D, args)
         if r is None:
-            print(f"{D:>5} | {'':>7} | {'':>9} | {'> ' + format(args.timeout, '.0f'):>9} | {'(timeout)':>11}")
+            print(
+                f"{D:>5} | {'':>7} | {'':>9} | {'> ' + format(args.timeout, '.0f'):>9} | {'(timeout)':>11}"
+            )
             break
         base[D] = r["diff"]
         growth = f"{base[D] / base[D - 1]:.2f}" if D - 1 in base and base[D - 1] > 0 else ""
-        print(f"{D:>5} | {int(r['weights']):>7} | {r['build']:>9.3f} | {r['diff']:>9.3f} | {growth:>11}")
+        print(
+            f"{D:>5} | {int(r['weights']):>7} | {r['build']:>9.3f} | {r['diff']:>9.3f} | {growth:>11}"
+        )
         if r["diff"] > args.limit:
             break
     ds = sorted(base)
@@ -184,8 +227,10 @@ def main() -> None:
         d = ds[-1]
         net = Network(widths=(2,) * (d + 1), samples=1, activation=args.activation, loss=args.loss)
         t_d, _ = time_gradients(net)
-        print(f"at depth {d}, widths 2, 1 sample: baseline {base[d]:.2f} s (∂L/∂w only) vs derivator "
-              f"{t_d:.3f} s (every gradient, cold caches)")
+        print(
+            f"at depth {d}, widths 2, 1 sample: baseline {base[d]:.2f} s (∂L/∂w only) vs derivator "
+            f"{t_d:.3f} s (every gradient, cold caches)"
+        )
 
 
 if __name__ == "__main__":

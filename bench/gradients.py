@@ -46,8 +46,14 @@ def _threads_from_argv(default: int = 1) -> int:
 
 
 THREADS = _threads_from_argv()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-            "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+for var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
     os.environ[var] = str(THREADS)  # before NumPy is imported: fixes the BLAS pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,7 +64,13 @@ from derivator.codegen import init_params, numpy_gradients  # noqa: E402
 from derivator.engine import Network  # noqa: E402
 
 #: (widths, batch) of every case; "16×20 layers" is 16 layers of weights, every layer 20 wide
-CASES = [((4, 2), 32), ((64, 32, 10), 64), ((784, 128, 10), 256), ((784, 256, 256, 10), 256), ((20,) * 17, 64)]
+CASES = [
+    ((4, 2), 32),
+    ((64, 32, 10), 64),
+    ((784, 128, 10), 256),
+    ((784, 256, 256, 10), 256),
+    ((20,) * 17, 64),
+]
 #: (activation, loss) of every case
 KINDS = [("sigmoid", "mse"), ("tanh", "cross-entropy"), ("relu", "cross-entropy")]
 
@@ -102,7 +114,9 @@ def hand_gradients(activation: str, loss: str):  # type: ignore[no-untyped-def]
                 return 1 - A * A
             return keep[p] > 0
 
-        if loss == "cross-entropy":  # the loss's gradient for any targets (A − Y needs rows of Y summing to 1)
+        if (
+            loss == "cross-entropy"
+        ):  # the loss's gradient for any targets (A − Y needs rows of Y summing to 1)
             D = (As[-1] * Y.sum(axis=1, keepdims=True) - Y) / n
         else:
             D = (As[-1] - Y) * prime(last + 1) / n
@@ -121,8 +135,13 @@ def hand_gradients(activation: str, loss: str):  # type: ignore[no-untyped-def]
 
 
 def torch_gradients(torch, activation: str, loss: str):  # type: ignore[no-untyped-def]
-    sigma = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-             "softplus": torch.nn.functional.softplus, "identity": lambda z: z}[activation]
+    sigma = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "softplus": torch.nn.functional.softplus,
+        "identity": lambda z: z,
+    }[activation]
 
     def grad(params, X, Y):  # type: ignore[no-untyped-def]
         for W, b in params:
@@ -160,11 +179,20 @@ def _calibrate(fs, argss, target: float = 0.002) -> int:  # type: ignore[no-unty
     return max(1, int(target / max(one, 1e-7)))
 
 
-def run_case(widths: tuple[int, ...], batch: int, dtype: type, activation: str, loss: str, repeats: int,
-             torch) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def run_case(
+    widths: tuple[int, ...],
+    batch: int,
+    dtype: type,
+    activation: str,
+    loss: str,
+    repeats: int,
+    torch,
+) -> dict[str, float]:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     net = Network(widths=widths, activation=activation, loss=loss)
-    gen = numpy_gradients(net, dtype=dtype, proof_mode="none").gradients  # the generated function itself
+    gen = numpy_gradients(
+        net, dtype=dtype, proof_mode="none"
+    ).gradients  # the generated function itself
     params = init_params(widths, seed=0, dtype=dtype)
     X = rng.normal(size=(batch, widths[0])).astype(dtype)
     if loss == "cross-entropy":
@@ -176,25 +204,41 @@ def run_case(widths: tuple[int, ...], batch: int, dtype: type, activation: str, 
     argss = [(params, X, Y), (params, X, Y)]
     tol = 1e-10 if dtype is np.float64 else 1e-4
     for (a, b), (c, d) in zip(gen(params, X, Y), hand(params, X, Y)):
-        assert a.dtype == dtype and np.allclose(a, c, rtol=tol, atol=tol * np.abs(c).max()), "hand != generated"
-        assert np.allclose(b, d, rtol=tol, atol=tol * max(np.abs(d).max(), 1e-30)), "hand != generated"
+        assert a.dtype == dtype and np.allclose(a, c, rtol=tol, atol=tol * np.abs(c).max()), (
+            "hand != generated"
+        )
+        assert np.allclose(b, d, rtol=tol, atol=tol * max(np.abs(d).max(), 1e-30)), (
+            "hand != generated"
+        )
     if torch is not None:
         tdt = torch.float64 if dtype is np.float64 else torch.float32
-        tparams = [(torch.tensor(W, dtype=tdt, requires_grad=True), torch.tensor(b, dtype=tdt, requires_grad=True))
-                   for W, b in params]
+        tparams = [
+            (
+                torch.tensor(W, dtype=tdt, requires_grad=True),
+                torch.tensor(b, dtype=tdt, requires_grad=True),
+            )
+            for W, b in params
+        ]
         fs.append(torch_gradients(torch, activation, loss))
         argss.append((tparams, torch.tensor(X, dtype=tdt), torch.tensor(Y, dtype=tdt)))
         for (a, b), (c, d) in zip(gen(params, X, Y), fs[2](*argss[2])):
-            assert np.allclose(a, c.numpy(), rtol=tol, atol=tol * np.abs(a).max()), "torch != generated"
+            assert np.allclose(a, c.numpy(), rtol=tol, atol=tol * np.abs(a).max()), (
+                "torch != generated"
+            )
     k = _calibrate(fs, argss)
     samples: list[list[float]] = [[] for _ in fs]
-    orders = list(itertools.permutations(range(len(fs))))  # each implementation follows each other equally often
+    orders = list(
+        itertools.permutations(range(len(fs)))
+    )  # each implementation follows each other equally often
     for r in range(repeats):
         for j in orders[r % len(orders)]:
             samples[j].append(_block(fs[j], argss[j], k))
     med = [float(np.median(s)) for s in samples]
-    out = {"generated": med[0], "hand": med[1],
-           "gen/hand": float(np.median(np.array(samples[0]) / np.array(samples[1])))}
+    out = {
+        "generated": med[0],
+        "hand": med[1],
+        "gen/hand": float(np.median(np.array(samples[0]) / np.array(samples[1]))),
+    }
     if torch is not None:
         out["torch"] = med[2]
         out["gen/torch"] = float(np.median(np.array(samples[0]) / np.array(samples[2])))
@@ -203,28 +247,43 @@ def run_case(widths: tuple[int, ...], batch: int, dtype: type, activation: str, 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (fixed before import)")
-    ap.add_argument("--repeats", type=int, default=60, help="timed rounds per case (median reported)")
-    ap.add_argument("--kind", action="append", help="activation/loss, e.g. tanh/cross-entropy (default: "
-                    + ", ".join(f"{a}/{k}" for a, k in KINDS) + ")")
+    ap.add_argument(
+        "--threads", type=int, default=1, help="BLAS and torch threads (fixed before import)"
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=60, help="timed rounds per case (median reported)"
+    )
+    ap.add_argument(
+        "--kind",
+        action="append",
+        help="activation/loss, e.g. tanh/cross-entropy (default: "
+        + ", ".join(f"{a}/{k}" for a, k in KINDS)
+        + ")",
+    )
     ap.add_argument("--case", type=int, action="append", help="index into CASES (default: all)")
     args = ap.parse_args()
     try:
         from threadpoolctl import threadpool_limits
+
         limiter = threadpool_limits(limits=args.threads)
     except ImportError:
         limiter = None
     try:
         import torch
+
         torch.set_num_threads(args.threads)
         tver = torch.__version__
     except ImportError:
         torch, tver = None, "not installed"
     kinds = [tuple(k.split("/", 1)) for k in args.kind] if args.kind else KINDS
     cases = [CASES[i] for i in args.case] if args.case else CASES
-    print(f"numpy {np.__version__}, torch {tver}, threads {args.threads}, median of {args.repeats} interleaved rounds")
-    head = f"{'σ / loss':<22} {'network':<17} {'batch':>5} {'dtype':<8} {'generated':>11} {'hand':>11} {'torch':>11} " \
-           f"{'gen/hand':>9} {'gen/torch':>9}"
+    print(
+        f"numpy {np.__version__}, torch {tver}, threads {args.threads}, median of {args.repeats} interleaved rounds"
+    )
+    head = (
+        f"{'σ / loss':<22} {'network':<17} {'batch':>5} {'dtype':<8} {'generated':>11} {'hand':>11} {'torch':>11} "
+        f"{'gen/hand':>9} {'gen/torch':>9}"
+    )
     print(head)
     print("-" * len(head))
     worst = {"gen/hand": 0.0, "gen/torch": 0.0}
@@ -233,13 +292,20 @@ def main() -> int:
             for dtype in (np.float64, np.float32):
                 r = run_case(widths, batch, dtype, activation, loss, args.repeats, torch)
                 t = r.get("torch")
-                name = f"{widths[0]}-{'-'.join(['20'] * 16)}" if len(widths) > 6 else '-'.join(map(str, widths))
+                name = (
+                    f"{widths[0]}-{'-'.join(['20'] * 16)}"
+                    if len(widths) > 6
+                    else "-".join(map(str, widths))
+                )
                 name = "16×20 layers" if len(widths) > 6 else name
-                print(f"{activation + ' / ' + loss:<22} {name:<17} {batch:>5} {np.dtype(dtype).name:<8} "
-                      f"{r['generated'] * 1e6:>9.1f}µs {r['hand'] * 1e6:>9.1f}µs "
-                      + (f"{t * 1e6:>9.1f}µs" if t else f"{'—':>11}")
-                      + f" {r['gen/hand']:>9.3f}" + (f" {r['gen/torch']:>9.3f}" if t else f" {'—':>9}"),
-                      flush=True)
+                print(
+                    f"{activation + ' / ' + loss:<22} {name:<17} {batch:>5} {np.dtype(dtype).name:<8} "
+                    f"{r['generated'] * 1e6:>9.1f}µs {r['hand'] * 1e6:>9.1f}µs "
+                    + (f"{t * 1e6:>9.1f}µs" if t else f"{'—':>11}")
+                    + f" {r['gen/hand']:>9.3f}"
+                    + (f" {r['gen/torch']:>9.3f}" if t else f" {'—':>9}"),
+                    flush=True,
+                )
                 worst = {k: max(v, r.get(k, 0.0)) for k, v in worst.items()}
     print(f"worst gen/hand {worst['gen/hand']:.3f}, worst gen/torch {worst['gen/torch']:.3f}")
     del limiter

@@ -7,8 +7,12 @@ from typing import Any
 __version__ = "0.1.0"
 __all__ = ["Network", "Partial", "Verdict", "prove", "__version__"]
 
-_EXPORTS = {"Network": ("api", "Network"), "prove": ("api", "prove"), "Partial": ("engine.derive", "Partial"),
-            "Verdict": ("engine.proof", "Verdict")}
+_EXPORTS = {
+    "Network": ("api", "Network"),
+    "prove": ("api", "prove"),
+    "Partial": ("engine.derive", "Partial"),
+    "Verdict": ("engine.proof", "Verdict"),
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -29,12 +29,19 @@ class Network(_Network):
         net, p, _ = _formulas.resolve(self, layer)
         return _formulas.display(net, derive.gradient(net, quantity, p, closed=closed))
 
-    def formulas(self, layer: str | int = "L", *, form: str = "index", timeout: float = 10.0) -> list[_formulas.Formula]:
+    def formulas(
+        self, layer: str | int = "L", *, form: str = "index", timeout: float = 10.0
+    ) -> list[_formulas.Formula]:
         """Every gradient of a layer as chain rule, δ-form, closed form and/or matrix form, proved."""
         if form not in ("index", "matrix", "both"):
             raise ValueError(f"unknown form {form!r}: choose index, matrix or both")
-        return _formulas.formulas(self, layer, index_form=form in ("index", "both"),
-                                  matrix_form=form in ("matrix", "both"), timeout=timeout)
+        return _formulas.formulas(
+            self,
+            layer,
+            index_form=form in ("index", "both"),
+            matrix_form=form in ("matrix", "both"),
+            timeout=timeout,
+        )
 
     def _repr_latex_(self) -> str:
         return rf"$\text{{{self.describe()}}}$"

@@ -80,16 +80,27 @@ def test_no_module_uses_another_modules_private_names() -> None:
             for n in names:
                 if f"{target}.{n}" in MODULES:
                     aliases[n] = f"{target}.{n}"
-                elif n.startswith("_") and not n.startswith("__") and target.startswith("derivator"):
-                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {n} from {target}")
+                elif (
+                    n.startswith("_") and not n.startswith("__") and target.startswith("derivator")
+                ):
+                    wrong.append(
+                        f"{path.relative_to(PACKAGE.parent)}:{line} imports {n} from {target}"
+                    )
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 for a in node.names:
                     if a.asname and a.name in aliases:
                         aliases[a.asname] = aliases[a.name]
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
-                    and node.attr.startswith("_") and not node.attr.startswith("__")):
-                wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} uses {node.value.id}.{node.attr}")
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                wrong.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{node.lineno} uses {node.value.id}.{node.attr}"
+                )
     assert not wrong, "\n".join(wrong)
 
 

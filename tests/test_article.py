@@ -79,19 +79,27 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default article in both languages and all formats, as ``derivator article`` writes it."""
     out = tmp_path_factory.mktemp("article")
     t0 = time.perf_counter()
-    result = CliRunner().invoke(_app(), ["article", "--lang", "all", "--format", "all", "-o", str(out)])
+    result = CliRunner().invoke(
+        _app(), ["article", "--lang", "all", "--format", "all", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "timing-generate.txt").write_text(f"generate zh+en md,tex,html: {time.perf_counter() - t0:.2f} s\n")
+    (ARTIFACTS / "timing-generate.txt").write_text(
+        f"generate zh+en md,tex,html: {time.perf_counter() - t0:.2f} s\n"
+    )
     return out
 
 
 def _files(d: Path) -> dict[str, bytes]:
     """The article generator's files (output/ also holds other generators' files: gradients.py,
     loss curves)."""
-    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*"))
-            if p.is_file() and p.suffix in (".md", ".tex", ".html", ".svg")
-            and (p.name.startswith("backprop-calculus") or p.parent.name == "figures")}
+    return {
+        str(p.relative_to(d)): p.read_bytes()
+        for p in sorted(d.rglob("*"))
+        if p.is_file()
+        and p.suffix in (".md", ".tex", ".html", ".svg")
+        and (p.name.startswith("backprop-calculus") or p.parent.name == "figures")
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,14 +110,20 @@ def test_committed_output_is_current(generated: Path) -> None:
     fresh, committed = _files(generated), _files(OUTPUT)
     assert sorted(fresh) == sorted(committed), "output/ has other files than the generator writes"
     stale = [name for name in fresh if fresh[name] != committed[name]]
-    assert not stale, f"output/ is stale: {stale}; regenerate with: derivator article --lang all -o output"
+    assert not stale, (
+        f"output/ is stale: {stale}; regenerate with: derivator article --lang all -o output"
+    )
 
 
 def test_byte_identical_in_another_process(generated: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
-    code = ("import sys; from pathlib import Path; from derivator.publish import article as A; "
-            "A.generate(A.Options(), ['en'], ['md', 'tex', 'html'], Path(sys.argv[1]))")
-    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=120)
+    code = (
+        "import sys; from pathlib import Path; from derivator.publish import article as A; "
+        "A.generate(A.Options(), ['en'], ['md', 'tex', 'html'], Path(sys.argv[1]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=120
+    )
     again, first = _files(tmp_path), _files(generated)
     for name, data in again.items():
         assert data == first[name], f"{name} differs between runs"
@@ -119,11 +133,17 @@ def test_article_follows_the_journey(generated: Path) -> None:
     en = (generated / "backprop-calculus.en.md").read_text(encoding="utf-8")
     zh = (generated / "backprop-calculus.zh.md").read_text(encoding="utf-8")
     # the chain of single neurons, the loss of sample 0, the averaged gradient, the update rule
-    for needle in (r"\frac{\partial L_0}{\partial w^{(L)}}", r"L_0 = \frac{1}{2} (a_{0}^{(L)} - y_{0})^{2}",
-                   r"\frac{\partial L}{\partial w^{(L)}} &= \frac{1}{n} \sum_{i=0}^{n-1}", r"\leftarrow",
-                   # the general network: the Σ over j that a hand derivation tends to drop
-                   r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} &= \sum_{j=0}^{n_{(L)}-1}",
-                   r"\frac{\partial L}{\partial w_{mt}^{(L-2)}}", r"\nabla W^{(L)}", r"\Delta^{(L-1)}"):
+    for needle in (
+        r"\frac{\partial L_0}{\partial w^{(L)}}",
+        r"L_0 = \frac{1}{2} (a_{0}^{(L)} - y_{0})^{2}",
+        r"\frac{\partial L}{\partial w^{(L)}} &= \frac{1}{n} \sum_{i=0}^{n-1}",
+        r"\leftarrow",
+        # the general network: the Σ over j that a hand derivation tends to drop
+        r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} &= \sum_{j=0}^{n_{(L)}-1}",
+        r"\frac{\partial L}{\partial w_{mt}^{(L-2)}}",
+        r"\nabla W^{(L)}",
+        r"\Delta^{(L-1)}",
+    ):
         assert needle in en and needle in zh, needle
     assert "Many neurons per layer" in en and "每层有许多神经元" in zh
     assert zh.count("$$") == en.count("$$")
@@ -131,7 +151,10 @@ def test_article_follows_the_journey(generated: Path) -> None:
     for lang, md in (("en", en), ("zh", zh)):
         assert "<svg" not in md
         for name in ("graph", "graph-numbers", "network", "paths"):
-            assert f"](figures/{name}.{lang}.svg)" in md and (generated / "figures" / f"{name}.{lang}.svg").exists()
+            assert (
+                f"](figures/{name}.{lang}.svg)" in md
+                and (generated / "figures" / f"{name}.{lang}.svg").exists()
+            )
 
 
 def _numbers(md: str) -> list[int]:
@@ -153,8 +176,9 @@ def test_every_display_is_numbered_and_references_point_at_one(generated: Path) 
         assert len(ids) == displays and links and set(links) <= ids
         # every display ends with punctuation, inside the math, before the number
         bodies = re.findall(r"\$\$\n(.*?)\n\$\$", md, re.S)
-        assert all(re.search(r"[.,](\n\\end\{aligned\})? \\tag\{\d+\}$", b) for b in bodies), \
-            [b[-60:] for b in bodies if not re.search(r"[.,](\n\\end\{aligned\})? \\tag", b)][:3]
+        assert all(re.search(r"[.,](\n\\end\{aligned\})? \\tag\{\d+\}$", b) for b in bodies), [
+            b[-60:] for b in bodies if not re.search(r"[.,](\n\\end\{aligned\})? \\tag", b)
+        ][:3]
         # running text has no stacked fractions
         prose = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
         assert r"\frac" not in "".join(re.findall(r"\$[^$\n]+\$", prose))
@@ -182,31 +206,59 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
     md = (generated / "backprop-calculus.en.md").read_text(encoding="utf-8")
     section = md.split("### A worked example", 1)[1].split("###", 1)[0]
     values = [float(v) for v in re.findall(r"\| \$(-?[\d.]+)\$ \|", section)]
-    a_in, w, b, y = (torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in worked.INPUTS)
+    a_in, w, b, y = (
+        torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in worked.INPUTS
+    )
     z = w * a_in + b
     a = torch.sigmoid(z)
     loss = (a - y) ** 2 / 2
     loss.backward()
-    expected = [a_in.item(), w.item(), b.item(), z.item(), a.item(), y.item(), loss.item(),
-                (a - y).item(), (a * (1 - a)).item(), a_in.item(), 1.0, w.item()]
+    expected = [
+        a_in.item(),
+        w.item(),
+        b.item(),
+        z.item(),
+        a.item(),
+        y.item(),
+        loss.item(),
+        (a - y).item(),
+        (a * (1 - a)).item(),
+        a_in.item(),
+        1.0,
+        w.item(),
+    ]
     assert len(values) == len(expected)
     for got, want in zip(values, expected):
         assert got == pytest.approx(want, rel=1e-3, abs=1e-9)
     products = re.findall(r"is \$(-?[\d.]+)\$", section)
-    assert [float(x) for x in products[:2]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
+    assert [float(x) for x in products[:2]] == pytest.approx(
+        [w.grad.item(), b.grad.item()], rel=1e-3
+    )
     differences = re.findall(r"gives \$(-?[\d.]+)\$.*?bias \$(-?[\d.]+)\$", section)
-    assert [float(x) for x in differences[0]] == pytest.approx([w.grad.item(), b.grad.item()], rel=1e-3)
+    assert [float(x) for x in differences[0]] == pytest.approx(
+        [w.grad.item(), b.grad.item()], rel=1e-3
+    )
     # the same numbers on the graph: a value under every node, a local derivative on every arrow
     for lang in A.LANGS:
         svg = (generated / "figures" / f"graph-numbers.{lang}.svg").read_text(encoding="utf-8")
-        drawn = [float(v.replace("\u2212", "-")) for v in re.findall(r'fill="#a34a00"[^>]*>([^<]+)</text>', svg)]
+        drawn = [
+            float(v.replace("\u2212", "-"))
+            for v in re.findall(r'fill="#a34a00"[^>]*>([^<]+)</text>', svg)
+        ]
         assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
         tex = (generated / f"backprop-calculus.{lang}.tex").read_text(encoding="utf-8")
-        drawn = [float(v) for v in re.findall(r"text=orange!70!black\] (?:at \(\w+\.south\) )?\{\$(-?[\d.]+)\$\}", tex)]
+        drawn = [
+            float(v)
+            for v in re.findall(
+                r"text=orange!70!black\] (?:at \(\w+\.south\) )?\{\$(-?[\d.]+)\$\}", tex
+            )
+        ]
         assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
 
 
-def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(generated: Path, tmp_path: Path) -> None:
+def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(
+    generated: Path, tmp_path: Path
+) -> None:
     """The listing runs (it is the generated module's code) and agrees with autograd at sizes that
     all differ."""
     import numpy as np
@@ -222,10 +274,16 @@ def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(generate
         sys.path.remove(str(tmp_path))
     widths, n = (3, 5, 4, 2), 7
     rng = np.random.default_rng(1)
-    params = [(rng.normal(size=(widths[p], widths[p - 1])), rng.normal(size=widths[p])) for p in range(1, 4)]
+    params = [
+        (rng.normal(size=(widths[p], widths[p - 1])), rng.normal(size=widths[p]))
+        for p in range(1, 4)
+    ]
     X, Y = rng.normal(size=(n, widths[0])), rng.normal(size=(n, widths[-1]))
     got = listing.gradients(params, X, Y)
-    tp = [(torch.tensor(W, requires_grad=True), torch.tensor(B, requires_grad=True)) for W, B in params]
+    tp = [
+        (torch.tensor(W, requires_grad=True), torch.tensor(B, requires_grad=True))
+        for W, B in params
+    ]
     A_ = torch.tensor(X)
     for W, B in tp:
         A_ = torch.sigmoid(A_ @ W.T + B)
@@ -235,14 +293,34 @@ def test_numpy_listing_is_the_codegen_module_and_computes_the_gradients(generate
 
 
 def test_network_option_letters_and_layers(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--network", "single",
-                                         "--layers", "L-1", "--activation", "tanh", "--proof-marks",
-                                         "--title", "Notes & 100% #1", "-o", str(tmp_path)])
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "article",
+            "--lang",
+            "en",
+            "--format",
+            "md",
+            "--network",
+            "single",
+            "--layers",
+            "L-1",
+            "--activation",
+            "tanh",
+            "--proof-marks",
+            "--title",
+            "Notes & 100% #1",
+            "-o",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     md = (tmp_path / "backprop-calculus.en.md").read_text(encoding="utf-8")
     assert md.startswith("# Notes & 100% #1\n")
     assert r"\checkmark" in md and r"\tanh" in md
-    assert "Many neurons" not in md and "Back to layer $L-1$" in md and "Back to layer $L-2$" not in md
+    assert (
+        "Many neurons" not in md and "Back to layer $L-1$" in md and "Back to layer $L-2$" not in md
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,15 +343,30 @@ def test_a_writers_copy_of_the_template_renders_with_the_same_calls(tmp_path: Pa
     `derivator render`; `derivator article --template` writes it, and `derivator check` proves it."""
     text = (TEMPLATES / "article.en.j2").read_text(encoding="utf-8")
     # the calls give the formulas of the many-neuron network: they go in its chapter
-    mine = text.replace("# The calculus of backpropagation", "# My notes on backpropagation").replace(
+    mine = text.replace(
+        "# The calculus of backpropagation", "# My notes on backpropagation"
+    ).replace(
         "\nTogether:\n",
         "\nMy own words.\n\n{% set d = gradient('w', layer='L-1', form='delta') %}{{ d }}\n\nAs {{ ref(d) }} shows."
-        "\n\nTogether:\n")
+        "\n\nTogether:\n",
+    )
     assert mine != text
     src = tmp_path / "mine.en.j2"
     src.write_text(mine, encoding="utf-8")
-    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
-                                         "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "article",
+            "--lang",
+            "en",
+            "--format",
+            "md",
+            "--template",
+            str(src),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     md = (tmp_path / "out" / "backprop-calculus.en.md").read_text(encoding="utf-8")
     assert md.startswith("# My notes on backpropagation\n") and "My own words." in md
@@ -281,27 +374,49 @@ def test_a_writers_copy_of_the_template_renders_with_the_same_calls(tmp_path: Pa
     assert number and f"\\tag{{{number.group(1)}}}" in md
     assert r"\delta_{ik}^{(L-1)}" in md.split("My own words.", 1)[1].split("As (", 1)[0]
     from derivator.document import check as C
+
     path = tmp_path / "out" / "backprop-calculus.en.md"
     results = C.check_text(str(path), path.read_text(encoding="utf-8"), C.Run())
     lines = path.read_text(encoding="utf-8").splitlines()
     first = lines.index("My own words.") + 1
     last = next(n for n, line in enumerate(lines) if line.startswith("As ("))
     mine = [r for r in results if first < r.line <= last]
-    assert mine and all(r.verdict == "proved" for r in mine), [(r.line, r.verdict, r.reason) for r in mine]
+    assert mine and all(r.verdict == "proved" for r in mine), [
+        (r.line, r.verdict, r.reason) for r in mine
+    ]
 
 
-@pytest.mark.parametrize("line, message", [
-    ("{{ gradient('w', layer='L-7') }}", "no layer L-7"),
-    ("{{ nope }}", "'nope' is undefined"),
-    ("{{ ''.__class__.__mro__ }}", "unsafe"),
-    ("{{ ref('nowhere') }}", "no display placed above"),
-])
-def test_a_bad_writers_template_fails_with_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{{ gradient('w', layer='L-7') }}", "no layer L-7"),
+        ("{{ nope }}", "'nope' is undefined"),
+        ("{{ ''.__class__.__mro__ }}", "unsafe"),
+        ("{{ ref('nowhere') }}", "no display placed above"),
+    ],
+)
+def test_a_bad_writers_template_fails_with_file_and_line(
+    tmp_path: Path, line: str, message: str
+) -> None:
     src = tmp_path / "bad.en.j2"
     src.write_text("# Title\n\n" + line + "\n", encoding="utf-8")
-    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
-                                         "-o", str(tmp_path / "out")])
-    assert result.exit_code != 0 and "bad.en.j2:3: " in result.output and message in result.output, result.output
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "article",
+            "--lang",
+            "en",
+            "--format",
+            "md",
+            "--template",
+            str(src),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert (
+        result.exit_code != 0 and "bad.en.j2:3: " in result.output and message in result.output
+    ), result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
@@ -309,9 +424,25 @@ def test_a_display_placed_inside_a_sentence_is_an_error(tmp_path: Path) -> None:
     """The markup needs a display on a line of its own: in a sentence it could not be typeset."""
     src = tmp_path / "inline.en.j2"
     src.write_text("# Title\n\nAs shown {{ single.eq_chain }} here.\n", encoding="utf-8")
-    result = CliRunner().invoke(_app(), ["article", "--lang", "en", "--format", "md", "--template", str(src),
-                                         "-o", str(tmp_path / "out")])
-    assert result.exit_code != 0 and "inline.en.j2" in result.output and "inside a sentence" in result.output
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "article",
+            "--lang",
+            "en",
+            "--format",
+            "md",
+            "--template",
+            str(src),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert (
+        result.exit_code != 0
+        and "inline.en.j2" in result.output
+        and "inside a sentence" in result.output
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -319,7 +450,9 @@ def test_a_display_placed_inside_a_sentence_is_an_error(tmp_path: Path) -> None:
 # failures
 
 
-def test_an_unproved_formula_stops_generation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_an_unproved_formula_stops_generation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     real = A._prove.__wrapped__
 
     def refute_bias(lhs, rhs, net):  # type: ignore[no-untyped-def]
@@ -328,20 +461,27 @@ def test_an_unproved_formula_stops_generation(monkeypatch: pytest.MonkeyPatch, t
         return real(lhs, rhs, net)
 
     monkeypatch.setattr(A, "_prove", refute_bias)
-    with pytest.raises(A.ArticleError, match=r"not proved, so not printed: .*b\^\{\(L-1\)\}.*refuted"):
+    with pytest.raises(
+        A.ArticleError, match=r"not proved, so not printed: .*b\^\{\(L-1\)\}.*refuted"
+    ):
         A.generate(A.Options(network="single"), ["en"], ["md"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--layers", "L"], "--layers"),
-    (["--layers", "banana"], "--layers"),
-    (["--layers", "L-4"], "at most L-3"),
-    (["--loss", "cross-entropy", "--network", "single"], "--network general"),
-    (["--notation-letters", "j,j"], "distinct letters"),
-    (["--notation-letters", "i,k"], "distinct letters"),
-])
-def test_bad_options_exit_2_without_traceback(args: list[str], message: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--layers", "L"], "--layers"),
+        (["--layers", "banana"], "--layers"),
+        (["--layers", "L-4"], "at most L-3"),
+        (["--loss", "cross-entropy", "--network", "single"], "--network general"),
+        (["--notation-letters", "j,j"], "distinct letters"),
+        (["--notation-letters", "i,k"], "distinct letters"),
+    ],
+)
+def test_bad_options_exit_2_without_traceback(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
     result = CliRunner().invoke(_app(), ["article", *args, "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "Error:" in result.output and message in result.output
@@ -355,8 +495,13 @@ def test_bad_options_exit_2_without_traceback(args: list[str], message: str, tmp
 
 def _compile(tex: Path, engine: str) -> tuple[float, str]:
     t0 = time.perf_counter()
-    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tex.parent,
-                         capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tex.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     elapsed = time.perf_counter() - t0
     log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
     assert run.returncode == 0, log[-3000:]
@@ -374,8 +519,23 @@ def test_tex_compiles(generated: Path, tmp_path: Path, lang: str, engine: str) -
     assert "Missing character" not in log
     assert "Overfull \\hbox" not in log, "a formula or figure is wider than the page"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run([pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(tex.with_suffix(".pdf")),
-                    str(ARTIFACTS / f"tex-{lang}-page1")], check=True, timeout=60)
+    subprocess.run(
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(tex.with_suffix(".pdf")),
+            str(ARTIFACTS / f"tex-{lang}-page1"),
+        ],
+        check=True,
+        timeout=60,
+    )
     assert (ARTIFACTS / f"tex-{lang}-page1.png").stat().st_size > 10_000
     (ARTIFACTS / f"timing-{engine}-{lang}.txt").write_text(f"{engine} {lang}: {elapsed:.2f} s\n")
 
@@ -392,20 +552,33 @@ def site(generated: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "site"
     root.mkdir()
     shutil.copytree(JS / "node_modules" / "mathjax" / "es5", root / "mathjax")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root))
+    )
     origin = f"http://127.0.0.1:{server.server_address[1]}"
     # the default article, and the deepest ones (the widest formulas) of both losses
     deep = tmp_path / "deep"
     for loss in ("mse", "cross-entropy"):
-        A.generate(A.Options(loss=loss, layers=f"L-{A.MAX_BACK}"), list(A.LANGS), ["html"], deep / loss)
-    sources = {f"backprop-calculus.{lang}.html": generated / f"backprop-calculus.{lang}.html" for lang in A.LANGS}
-    sources.update({f"{loss}-L-{A.MAX_BACK}.{lang}.html": deep / loss / f"backprop-calculus.{lang}.html"
-                    for loss in ("mse", "cross-entropy") for lang in A.LANGS})
+        A.generate(
+            A.Options(loss=loss, layers=f"L-{A.MAX_BACK}"), list(A.LANGS), ["html"], deep / loss
+        )
+    sources = {
+        f"backprop-calculus.{lang}.html": generated / f"backprop-calculus.{lang}.html"
+        for lang in A.LANGS
+    }
+    sources.update(
+        {
+            f"{loss}-L-{A.MAX_BACK}.{lang}.html": deep / loss / f"backprop-calculus.{lang}.html"
+            for loss in ("mse", "cross-entropy")
+            for lang in A.LANGS
+        }
+    )
     for name, source in sources.items():
         html = source.read_text(encoding="utf-8")
         assert A.DEFAULT_MATHJAX_URL in html
-        (root / name).write_text(html.replace(A.DEFAULT_MATHJAX_URL, f"{origin}/mathjax/tex-chtml.js"),
-                                 encoding="utf-8")
+        (root / name).write_text(
+            html.replace(A.DEFAULT_MATHJAX_URL, f"{origin}/mathjax/tex-chtml.js"), encoding="utf-8"
+        )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -422,8 +595,12 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
     origin, root = site
     pages = sorted(p.name for p in root.glob("*.html"))
     assert len(pages) == 6
-    run = subprocess.run([node, str(JS / "render_html.mjs"), chromium, origin, str(ARTIFACTS), *pages],
-                         capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [node, str(JS / "render_html.mjs"), chromium, origin, str(ARTIFACTS), *pages],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout)
     for page in pages:
@@ -436,12 +613,16 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         assert r["svgs"] == 4
         assert r["ids_repeated"] == [], r["ids_repeated"]
         # at 420 px only a display's own box may scroll sideways, never the page
-        assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (r["phone_overflow"], r["phone_wide"])
+        assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (
+            r["phone_overflow"],
+            r["phone_wide"],
+        )
         for shot in (r["screenshot"], r["phone_screenshot"]):
             assert Path(shot).stat().st_size > 10_000
         (ARTIFACTS / f"phone-{page}.txt").write_text(
             f"{r['displays_scrolling']} of {r['displays']} displays scroll inside their box at 420 px\n"
-            + "".join(f"{s}\n" for s in r["scrolling"]))
+            + "".join(f"{s}\n" for s in r["scrolling"])
+        )
         # and no display needs to: a long right-hand side goes on over rows (Display.narrow)
         assert r["displays_scrolling"] == 0, (page, r["scrolling"])
 
@@ -452,8 +633,12 @@ def _assert_markdown_passes_mathjax(folder: Path) -> None:
     node = need("node")
     need_npm("mathjax-full")
     files = [str(folder / f"backprop-calculus.{lang}.md") for lang in A.LANGS]
-    run = subprocess.run([node, str(JS / "validate_tex_math.mjs"), *files], capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [node, str(JS / "validate_tex_math.mjs"), *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout)
     for f, lang in zip(files, A.LANGS):
@@ -472,8 +657,12 @@ def test_validator_rejects_undefined_macros(tmp_path: Path) -> None:
     need_npm("mathjax-full")
     bad = tmp_path / "bad.md"
     bad.write_text("x $\\nosuchmacro{a}$ and\n$$\n\\frac{1}{2}\n$$\n", encoding="utf-8")
-    run = subprocess.run([node, str(JS / "validate_tex_math.mjs"), str(bad)], capture_output=True, text=True,
-                         timeout=60)
+    run = subprocess.run(
+        [node, str(JS / "validate_tex_math.mjs"), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     report = json.loads(run.stdout)[str(bad)]
     assert report["count"] == 2 and len(report["errors"]) == 1
 
@@ -482,8 +671,11 @@ def test_validator_rejects_undefined_macros(tmp_path: Path) -> None:
 # the checker reads the article
 
 
-NOT_IDENTITIES = {("skipped", "update rule"), ("skipped", "skip directive"),
-                  ("skipped", "a statement about indices or sizes, not an identity between quantities")}
+NOT_IDENTITIES = {
+    ("skipped", "update rule"),
+    ("skipped", "skip directive"),
+    ("skipped", "a statement about indices or sizes, not an identity between quantities"),
+}
 
 
 def _assert_checks_clean(folder: Path) -> None:
@@ -495,8 +687,11 @@ def _assert_checks_clean(folder: Path) -> None:
         path = folder / f"backprop-calculus.{lang}.md"
         results = C.check_text(str(path), path.read_text(encoding="utf-8"), C.Run())
         assert len(results) > 100
-        bad = [(r.line, r.step, r.verdict, r.reason) for r in results
-               if r.verdict != "proved" and (r.verdict, r.reason) not in NOT_IDENTITIES]
+        bad = [
+            (r.line, r.step, r.verdict, r.reason)
+            for r in results
+            if r.verdict != "proved" and (r.verdict, r.reason) not in NOT_IDENTITIES
+        ]
         assert not bad, bad
         assert sum(r.verdict == "proved" for r in results) > 0.8 * len(results)
 
@@ -514,8 +709,10 @@ def test_derivator_check_proves_every_relation_of_the_generated_markdown() -> No
 def cross_entropy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``derivator article --loss cross-entropy`` in both languages and all formats."""
     out = tmp_path_factory.mktemp("article-ce")
-    result = CliRunner().invoke(_app(), ["article", "--loss", "cross-entropy", "--lang", "all", "--format", "all",
-                                         "-o", str(out)])
+    result = CliRunner().invoke(
+        _app(),
+        ["article", "--loss", "cross-entropy", "--lang", "all", "--format", "all", "-o", str(out)],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -541,8 +738,11 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
         ):
             assert needle in md, needle
         # δ = a − y only when the targets sum to 1: shown, and kept from the checker as an identity
-        assert re.search(r"<!-- derivator: skip=next -->\n\n\$\$\n\\delta_\{ij\}\^\{\(L\)\} = a_\{ij\}\^\{\(L\)\} - "
-                         r"y_\{ij\}[.,] \\tag\{\d+\}\n\$\$", md)
+        assert re.search(
+            r"<!-- derivator: skip=next -->\n\n\$\$\n\\delta_\{ij\}\^\{\(L\)\} = a_\{ij\}\^\{\(L\)\} - "
+            r"y_\{ij\}[.,] \\tag\{\d+\}\n\$\$",
+            md,
+        )
         # the left side ∂L_i/∂z_ij^(L) is derived once, not restated by a second chain
         assert md.count(r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} &=") == 1
         # nothing of the squared error's output layer leaks into the many-neuron chapters
@@ -554,11 +754,17 @@ def test_cross_entropy_article_derives_the_softmax_error(cross_entropy: Path) ->
     assert zh.count("$$") == en.count("$$")
 
 
-def test_cross_entropy_article_is_byte_identical_in_another_process(cross_entropy: Path, tmp_path: Path) -> None:
+def test_cross_entropy_article_is_byte_identical_in_another_process(
+    cross_entropy: Path, tmp_path: Path
+) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "4242", "PYTHONPATH": str(ROOT)}
-    code = ("import sys; from pathlib import Path; from derivator.publish import article as A; "
-            "A.generate(A.Options(loss='cross-entropy'), ['zh', 'en'], ['md', 'tex', 'html'], Path(sys.argv[1]))")
-    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=180)
+    code = (
+        "import sys; from pathlib import Path; from derivator.publish import article as A; "
+        "A.generate(A.Options(loss='cross-entropy'), ['zh', 'en'], ['md', 'tex', 'html'], Path(sys.argv[1]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], check=True, env=env, cwd=tmp_path, timeout=180
+    )
     again, first = _files(tmp_path), _files(cross_entropy)
     assert sorted(again) == sorted(first)
     for name, data in again.items():
@@ -566,7 +772,9 @@ def test_cross_entropy_article_is_byte_identical_in_another_process(cross_entrop
 
 
 @pytest.mark.parametrize("lang, engine", [("en", "pdflatex"), ("zh", "xelatex")])
-def test_cross_entropy_tex_compiles(cross_entropy: Path, tmp_path: Path, lang: str, engine: str) -> None:
+def test_cross_entropy_tex_compiles(
+    cross_entropy: Path, tmp_path: Path, lang: str, engine: str
+) -> None:
     need(engine)
     tex = tmp_path / f"backprop-calculus.{lang}.tex"
     shutil.copy(cross_entropy / tex.name, tex)
@@ -579,5 +787,7 @@ def test_cross_entropy_markdown_formulas_pass_mathjax(cross_entropy: Path) -> No
     _assert_markdown_passes_mathjax(cross_entropy)
 
 
-def test_derivator_check_proves_every_relation_of_the_cross_entropy_markdown(cross_entropy: Path) -> None:
+def test_derivator_check_proves_every_relation_of_the_cross_entropy_markdown(
+    cross_entropy: Path,
+) -> None:
     _assert_checks_clean(cross_entropy)

@@ -39,7 +39,12 @@ COMBOS: list[tuple[str, dict[str, object]]] = []
 for loss in ("mse", "cross-entropy"):
     for layers in ("L-1", f"L-{A.MAX_BACK}"):
         COMBOS.append((f"{loss}-{layers}", dict(loss=loss, layers=layers)))
-    COMBOS.append((f"{loss}-L-{A.MAX_BACK}-marks", dict(loss=loss, layers=f"L-{A.MAX_BACK}", proof_marks=True)))
+    COMBOS.append(
+        (
+            f"{loss}-L-{A.MAX_BACK}-marks",
+            dict(loss=loss, layers=f"L-{A.MAX_BACK}", proof_marks=True),
+        )
+    )
 for act in ACTIVATIONS[1:]:
     COMBOS.append((f"{act}-L-1", dict(activation=act, layers="L-1")))
 COMBOS.append((f"single-L-{A.MAX_BACK}", dict(network="single", layers=f"L-{A.MAX_BACK}")))
@@ -65,11 +70,21 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, 
     root = tmp_path_factory.mktemp("layout")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     others = [c for c in COMBOS if "activation" in c[1]]
-    groups = [[c for c in COMBOS if c[1].get("loss") == "cross-entropy"] + others[0::2],
-              [c for c in COMBOS if c[1].get("loss") == "mse" or "network" in c[1]] + others[1::2]]
+    groups = [
+        [c for c in COMBOS if c[1].get("loss") == "cross-entropy"] + others[0::2],
+        [c for c in COMBOS if c[1].get("loss") == "mse" or "network" in c[1]] + others[1::2],
+    ]
     assert sorted(map(str, groups[0] + groups[1])) == sorted(map(str, COMBOS))
-    runs = [subprocess.Popen([sys.executable, "-c", GENERATE, str(root), json.dumps(g)], env=env, cwd=root,
-                             stderr=subprocess.PIPE, text=True) for g in groups]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", GENERATE, str(root), json.dumps(g)],
+            env=env,
+            cwd=root,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for g in groups
+    ]
     for run in runs:
         _, err = run.communicate(timeout=900)
         assert run.returncode == 0, err[-3000:]
@@ -82,14 +97,21 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str, 
 
 def _compile(tex: Path, engine: str) -> str:
     for _ in range(2):  # the second run resolves \eqref
-        run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tex.parent,
-                             capture_output=True, text=True, timeout=300)
+        run = subprocess.run(
+            [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+            cwd=tex.parent,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
         assert run.returncode == 0, f"{tex}: {log[-2000:]}"
     return log
 
 
-def test_no_line_is_wider_than_the_page_in_any_layout(documents: list[tuple[str, str, Path]]) -> None:
+def test_no_line_is_wider_than_the_page_in_any_layout(
+    documents: list[tuple[str, str, Path]],
+) -> None:
     need("pdflatex")
     need("xelatex")
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -99,11 +121,18 @@ def test_no_line_is_wider_than_the_page_in_any_layout(documents: list[tuple[str,
     for (name, lang, tex), log in zip(documents, logs):
         over = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
         pages = int(re.search(r"Output written on .*?\((\d+) pages?", log).group(1))  # type: ignore[union-attr]
-        table[f"{name}.{lang}"] = {"pages": pages, "overfull": len(over), "widest_pt": max(over, default=0.0)}
+        table[f"{name}.{lang}"] = {
+            "pages": pages,
+            "overfull": len(over),
+            "widest_pt": max(over, default=0.0),
+        }
         if any(x > 1.0 for x in over):
             bad.append((name, lang, over))
         assert "Missing character" not in log, (name, lang)
-        assert "undefined" not in " ".join(re.findall(r"LaTeX Warning: Reference .*", log)), (name, lang)
+        assert "undefined" not in " ".join(re.findall(r"LaTeX Warning: Reference .*", log)), (
+            name,
+            lang,
+        )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "layout.json").write_text(json.dumps(table, indent=1), encoding="utf-8")
     assert not bad, f"lines wider than the page (pt): {bad}"
@@ -121,6 +150,8 @@ def test_every_page_as_png(documents: list[tuple[str, str, Path]]) -> None:
         if not pdf.exists():
             _compile(tex, need(ENGINE[lang]))
         prefix = ARTIFACTS / f"page-{lang}"
-        subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(prefix)], check=True, timeout=120)
+        subprocess.run(
+            [pdftoppm, "-png", "-r", "60", str(pdf), str(prefix)], check=True, timeout=120
+        )
         pngs = sorted(ARTIFACTS.glob(f"page-{lang}-*.png"))
         assert len(pngs) >= 10 and all(p.stat().st_size > 5_000 for p in pngs)

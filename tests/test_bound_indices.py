@@ -24,7 +24,12 @@ def _sides(sign: int, rng: np.random.Generator) -> tuple[float, float]:
 def test_a_bound_index_inside_an_iverson_bracket_is_the_bound_one() -> None:
     rng = np.random.default_rng(7)
     assert np.isclose(*_sides(-1, rng)) and not np.isclose(*_sides(+1, rng))  # our own truth
-    doc = "<!-- derivator: loss=cross-entropy -->\n" + "\n\n".join(f"$${r}$$" for r in (TRUE, FALSE, SELECT)) + "\n"
+    doc = (
+        "<!-- derivator: loss=cross-entropy -->\n"
+        + "\n\n".join(f"$${r}$$" for r in (TRUE, FALSE, SELECT))
+        + "\n"
+    )
     true, false, select = check_text("bound.md", doc, Run())
-    assert (true.verdict, false.verdict, select.verdict) == ("proved", "refuted", "proved"), \
-        [(r.verdict, r.reason) for r in (true, false, select)]
+    assert (true.verdict, false.verdict, select.verdict) == ("proved", "refuted", "proved"), [
+        (r.verdict, r.reason) for r in (true, false, select)
+    ]

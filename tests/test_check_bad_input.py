@@ -30,9 +30,16 @@ def _env() -> dict[str, str]:
 
 def check(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run `derivator check`; a hang fails the test (timeout), a traceback too."""
-    r = subprocess.run([sys.executable, "-m", "derivator", "check", "--timeout", "5", *args], capture_output=True,
-                       cwd=cwd, env=_env(), timeout=180)
-    out = subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8"))
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", "--timeout", "5", *args],
+        capture_output=True,
+        cwd=cwd,
+        env=_env(),
+        timeout=180,
+    )
+    out = subprocess.CompletedProcess(
+        r.args, r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8")
+    )
     assert "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
     return out
 
@@ -44,13 +51,17 @@ def _sandwich(bad: str) -> str:
 
 NEST = 5000
 CASES: dict[str, str] = {
-    "unbalanced_open_brace.md": _sandwich(r"$$\frac{\partial L}{\partial b_j^{(L)}} = \frac{1}{n \sum_i \delta_{ij}^{(L)}$$"),
+    "unbalanced_open_brace.md": _sandwich(
+        r"$$\frac{\partial L}{\partial b_j^{(L)}} = \frac{1}{n \sum_i \delta_{ij}^{(L)}$$"
+    ),
     "unbalanced_close_brace.md": _sandwich(r"$$a_{ij}^{(L)} = \sigma(z_{ij}^{(L)}}$$"),
     "unbalanced_bracket.md": _sandwich(r"$$a_{ij}^{(L)} = \sigma(z_{ij}^{(L)}$$"),
     "unknown_macro.md": _sandwich(r"$$a_{ij}^{(L)} = \foo(z_{ij}^{(L)})$$"),
     "python_lhs.md": _sandwich("$$__import__('os').system('touch PWNED_1') = 1$$"),
     "python_rhs.md": _sandwich("$$x = __import__('os').system('touch PWNED_2')$$"),
-    "python_eval.md": _sandwich("$$a_{ij}^{(L)} = eval('__import__(\"os\").system(\"touch PWNED_3\")')$$"),
+    "python_eval.md": _sandwich(
+        '$$a_{ij}^{(L)} = eval(\'__import__("os").system("touch PWNED_3")\')$$'
+    ),
     "write18.md": _sandwich(r"$$x = \immediate\write18{touch PWNED_4}$$"),
     "input_in_formula.md": _sandwich(r"$$\input{secret} = 1$$"),
     "nested_brackets.md": _sandwich("$$x = " + "(" * NEST + "x" + ")" * NEST + "$$"),
@@ -58,7 +69,9 @@ CASES: dict[str, str] = {
     "nested_left_right.md": _sandwich("$$x = " + r"\left[" * NEST + "x" + r"\right]" * NEST + "$$"),
     "power.md": _sandwich(r"$$a_{ij}^{(L)} = (z_{ij}^{(L)})^{200000}$$"),
     "power_of_number.md": _sandwich(r"$$\frac{\partial L}{\partial b_j^{(L)}} = 2^{200000}$$"),
-    "formula_60kB.md": _sandwich("$$z_{ij}^{(L)} = " + " + ".join([r"w_{jk}^{(L)} a_{ik}^{(L-1)}"] * 2200) + "$$"),
+    "formula_60kB.md": _sandwich(
+        "$$z_{ij}^{(L)} = " + " + ".join([r"w_{jk}^{(L)} a_{ik}^{(L-1)}"] * 2200) + "$$"
+    ),
     "unterminated_last.md": f"{GOOD}\n\n{GOOD}\n\n$$ a_{{ij}}^{{(L)}} = \\sigma(z_{{ij}}^{{(L)}})\n",
     "unterminated_middle.md": _sandwich(r"$$ a_{ij}^{(L)} = \sigma(z_{ij}^{(L)})"),
     "unterminated_bracket.md": _sandwich(r"\[ a_{ij}^{(L)} = \sigma(z_{ij}^{(L)})"),
@@ -84,13 +97,15 @@ WHERE: dict[str, tuple[int, str]] = {
     "unterminated_middle.md": (3, "never closed"),
     "unterminated_bracket.md": (3, "never closed"),
 }
-TEX = ("\\documentclass{article}\n"                  # 1
-       "\\begin{document}\n"                         # 2
-       f"{GOOD_TEX}\n"                               # 3
-       "\\input{secret}\n"                           # 4
-       "Text \\include{secret} more text.\n"         # 5
-       f"{GOOD_TEX}\n"                               # 6
-       "\\end{document}\n")                          # 7
+TEX = (
+    "\\documentclass{article}\n"  # 1
+    "\\begin{document}\n"  # 2
+    f"{GOOD_TEX}\n"  # 3
+    "\\input{secret}\n"  # 4
+    "Text \\include{secret} more text.\n"  # 5
+    f"{GOOD_TEX}\n"  # 6
+    "\\end{document}\n"
+)  # 7
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +125,13 @@ def runs(workdir: Path) -> dict[str, object]:
     t0 = time.monotonic()
     js = check(*names, "--format", "json", cwd=workdir)
     text = check(*names, cwd=workdir)
-    return {"json": json.loads(js.stdout), "json_rc": js.returncode, "text": text.stdout, "stderr": text.stderr,
-            "seconds": time.monotonic() - t0}
+    return {
+        "json": json.loads(js.stdout),
+        "json_rc": js.returncode,
+        "text": text.stdout,
+        "stderr": text.stderr,
+        "seconds": time.monotonic() - t0,
+    }
 
 
 def _results(runs: dict, name: str) -> list[dict]:
@@ -145,7 +165,11 @@ def test_bad_block_is_an_error_with_file_line_column(runs: dict, workdir: Path, 
 def test_the_other_relations_of_the_file_are_still_checked(runs: dict, name: str) -> None:
     bad_line = WHERE[name][0]
     good = [(r["line"], r["verdict"]) for r in _results(runs, name) if r["line"] != bad_line]
-    want = [(1, "proved"), (3, "proved")] if name == "unterminated_last.md" else [(1, "proved"), (5, "proved")]
+    want = (
+        [(1, "proved"), (3, "proved")]
+        if name == "unterminated_last.md"
+        else [(1, "proved"), (5, "proved")]
+    )
     assert good == want
 
 
@@ -163,7 +187,10 @@ def test_nothing_is_executed(runs: dict, workdir: Path) -> None:
 
 def test_included_files_are_never_read(runs: dict) -> None:
     res = _results(runs, "includes.tex")
-    assert [(r["line"], r["verdict"]) for r in res if r["verdict"] != "error"] == [(3, "proved"), (6, "proved")]
+    assert [(r["line"], r["verdict"]) for r in res if r["verdict"] != "error"] == [
+        (3, "proved"),
+        (6, "proved"),
+    ]
     errors = sorted((r["line"], r["reason"]) for r in res if r["verdict"] == "error")
     assert [ln for ln, _ in errors] == [4, 5]
     assert all("input" in reason or "include" in reason for _, reason in errors)
@@ -185,7 +212,7 @@ def test_a_multiline_error_points_at_the_offending_character(tmp_path: Path) -> 
     assert m, r.stdout
     assert "line 5, column 3" in r.stdout
     ln, col = int(m.group(1)), int(m.group(2))
-    assert doc.split("\n")[ln - 1][col - 1:].startswith(r"\foo"), (ln, col)
+    assert doc.split("\n")[ln - 1][col - 1 :].startswith(r"\foo"), (ln, col)
 
 
 def test_empty_blocks_are_mentioned_and_do_not_stop_the_file(tmp_path: Path) -> None:
@@ -195,18 +222,34 @@ def test_empty_blocks_are_mentioned_and_do_not_stop_the_file(tmp_path: Path) -> 
     dropped (check.py block_results yields nothing for an empty text; check_text skips blocks without
     "="); notation.md only says blocks without = are not claims, so a warning would satisfy both."""
     md = "\n".join([GOOD, "", "$$$$", "", "$$ $$", "", r"\[ \]", "", GOOD, ""])
-    tex = "\n".join([r"\documentclass{article}", r"\begin{document}", GOOD_TEX,
-                     r"\begin{equation}", r"\end{equation}", GOOD_TEX, r"\end{document}", ""])
+    tex = "\n".join(
+        [
+            r"\documentclass{article}",
+            r"\begin{document}",
+            GOOD_TEX,
+            r"\begin{equation}",
+            r"\end{equation}",
+            GOOD_TEX,
+            r"\end{document}",
+            "",
+        ]
+    )
     (tmp_path / "empty.md").write_text(md, encoding="utf-8")
     (tmp_path / "empty.tex").write_text(tex, encoding="utf-8")
     r = check("empty.md", "empty.tex", "--format", "json", cwd=tmp_path)
     res = json.loads(r.stdout)["results"]
     assert [(x["file"], x["line"], x["verdict"]) for x in res if x["verdict"] == "proved"] == [
-        ("empty.md", 1, "proved"), ("empty.md", 9, "proved"), ("empty.tex", 3, "proved"), ("empty.tex", 6, "proved")]
+        ("empty.md", 1, "proved"),
+        ("empty.md", 9, "proved"),
+        ("empty.tex", 3, "proved"),
+        ("empty.tex", 6, "proved"),
+    ]
     text = check("empty.md", "empty.tex", cwd=tmp_path)
     said = text.stdout + text.stderr
     for where in ("empty.md:3", "empty.md:5", "empty.md:7", "empty.tex:4"):
-        assert re.search(rf"{re.escape(where)}\b.*empty|{re.escape(where)}:\d+.*empty", said, re.I), (where, said)
+        assert re.search(
+            rf"{re.escape(where)}\b.*empty|{re.escape(where)}:\d+.*empty", said, re.I
+        ), (where, said)
 
 
 def test_skip_next_also_covers_an_unreadable_block(tmp_path: Path) -> None:
@@ -214,8 +257,20 @@ def test_skip_next_also_covers_an_unreadable_block(tmp_path: Path) -> None:
 
     BUG: a block that cannot be read still yields an error under skip=next (and skip=on), so the
     file fails: check.py block_results parses before it looks at `skipping`."""
-    doc = "\n".join([GOOD, "", "<!-- derivator: skip=next -->", r"$$\text{cost} = \text{anything} = 42$$", "",
-                     "<!-- derivator: skip=on -->", r"$$a = \foo$$", "<!-- derivator: skip=off -->", GOOD, ""])
+    doc = "\n".join(
+        [
+            GOOD,
+            "",
+            "<!-- derivator: skip=next -->",
+            r"$$\text{cost} = \text{anything} = 42$$",
+            "",
+            "<!-- derivator: skip=on -->",
+            r"$$a = \foo$$",
+            "<!-- derivator: skip=off -->",
+            GOOD,
+            "",
+        ]
+    )
     (tmp_path / "s.md").write_text(doc, encoding="utf-8")
     r = check("s.md", "--format", "json", cwd=tmp_path)
     res = json.loads(r.stdout)["results"]
@@ -225,8 +280,18 @@ def test_skip_next_also_covers_an_unreadable_block(tmp_path: Path) -> None:
 
 
 def test_bad_directives_are_errors_at_their_line_and_column(tmp_path: Path) -> None:
-    doc = "\n".join([GOOD, "", "Text <!-- derivator: activation=swish --> more", "",
-                     "<!-- derivator: colour=blue -->", "", GOOD, ""])
+    doc = "\n".join(
+        [
+            GOOD,
+            "",
+            "Text <!-- derivator: activation=swish --> more",
+            "",
+            "<!-- derivator: colour=blue -->",
+            "",
+            GOOD,
+            "",
+        ]
+    )
     (tmp_path / "d.md").write_text(doc, encoding="utf-8")
     r = check("d.md", cwd=tmp_path)
     assert r.returncode == 1
@@ -243,8 +308,12 @@ def test_unreadable_files_exit_2_with_a_message_and_the_others_are_checked(tmp_p
     r = check("latin1.md", "good.md", "utf16.md", "missing.md", "--format", "json", cwd=tmp_path)
     assert r.returncode == 2
     results = json.loads(r.stdout)["results"]
-    assert [(x["file"], x["verdict"]) for x in results] == [("latin1.md", "error"), ("good.md", "proved"),
-                                                            ("utf16.md", "error"), ("missing.md", "error")]
+    assert [(x["file"], x["verdict"]) for x in results] == [
+        ("latin1.md", "error"),
+        ("good.md", "proved"),
+        ("utf16.md", "error"),
+        ("missing.md", "error"),
+    ]
     assert "UTF-8" in results[0]["reason"] and "no such file" in results[3]["reason"]
     err = r.stderr
     assert re.search(r"latin1\.md:1\b.*UTF-8", err), err
@@ -257,16 +326,21 @@ def test_an_empty_file_has_no_results(tmp_path: Path) -> None:
     (tmp_path / "empty.md").write_text("", encoding="utf-8")
     r = check("empty.md", "--format", "json", cwd=tmp_path)
     assert r.returncode == 0
-    assert json.loads(r.stdout) == {"results": [], "summary": {v: 0 for v in
-                                    ("proved", "refuted", "unknown", "skipped", "error")}}
+    assert json.loads(r.stdout) == {
+        "results": [],
+        "summary": {v: 0 for v in ("proved", "refuted", "unknown", "skipped", "error")},
+    }
 
 
 def test_powers_hidden_in_nested_powers_do_not_hang() -> None:
     """(x+1)^64 raised to 64 is a power of 4096: no per-exponent limit catches it, so the run
     timeout must (verdict unknown or error, within the timeout and a margin)."""
     run = Run(timeout=2.0)
-    for formula in (r"$$x = ((x+1)^{64})^{64}$$", r"$$x = (((x+1)^{64})^{64})^{64}$$",
-                    r"$$a_{ij}^{(L)} = ((z_{ij}^{(L)} + 1)^{60})^{60}$$"):
+    for formula in (
+        r"$$x = ((x+1)^{64})^{64}$$",
+        r"$$x = (((x+1)^{64})^{64})^{64}$$",
+        r"$$a_{ij}^{(L)} = ((z_{ij}^{(L)} + 1)^{60})^{60}$$",
+    ):
         t0 = time.monotonic()
         res = check_text("p.md", formula, run)
         elapsed = time.monotonic() - t0
@@ -279,13 +353,18 @@ def test_a_gradient_matrix_inside_a_product_is_an_error_not_a_crash(tmp_path: Pa
     AttributeError ('tuple' object has no attribute 'left', matrix.py shape) out of check_text: the
     CLI prints a traceback, exits 1 and reports nothing at all for any file of the run.
     (interpret.py MatrixConverter.tree returns a bare tuple for ∇W/∇B, which MatMul cannot hold.)"""
-    bad = [r"$$\nabla W^{(l)} = (\Delta^{(l)})^\top \nabla B^{(l)}$$",
-           r"$$\nabla W^{(l)} = 2 \nabla B^{(l)}$$",
-           r"$$\nabla W^{(l)} = \frac{1}{n} (\Delta^{(l)})^\top A^{(l-1)} \quad \nabla B^{(l)} = \frac{1}{n} \sum_i \Delta^{(l)}$$"]
+    bad = [
+        r"$$\nabla W^{(l)} = (\Delta^{(l)})^\top \nabla B^{(l)}$$",
+        r"$$\nabla W^{(l)} = 2 \nabla B^{(l)}$$",
+        r"$$\nabla W^{(l)} = \frac{1}{n} (\Delta^{(l)})^\top A^{(l-1)} \quad \nabla B^{(l)} = \frac{1}{n} \sum_i \Delta^{(l)}$$",
+    ]
     (tmp_path / "g.md").write_text(_sandwich("\n\n".join(bad)), encoding="utf-8")
     r = check("g.md", "--format", "json", cwd=tmp_path)  # asserts there is no traceback
     res = json.loads(r.stdout)["results"]
-    assert [(x["line"], x["verdict"]) for x in res if x["line"] in (1, 9)] == [(1, "proved"), (9, "proved")]
+    assert [(x["line"], x["verdict"]) for x in res if x["line"] in (1, 9)] == [
+        (1, "proved"),
+        (9, "proved"),
+    ]
 
 
 def test_dividing_by_a_quantity_is_not_a_crash(tmp_path: Path) -> None:
@@ -293,9 +372,15 @@ def test_dividing_by_a_quantity_is_not_a_crash(tmp_path: Path) -> None:
     escapes check_text when a random instance makes a denominator 0 (inputs are k/8 with k = 0
     allowed): proof.py _holds_single -> _search -> evaluate.py ev -> mpmath; prove() catches only
     NotationError and EvaluationError, so the CLI prints a traceback and reports nothing."""
-    bad = [r"$$\frac{L}{b_j^{(L)}} = 1$$", r"$$\frac{ L}{ b_j^{(L)}} = \frac{1}{n} \sum_{i=0}^{n-1} (a_{ij}^{(L)} - y_{ij})\, \sigma'(z_{ij}^{(L)})$$"]
+    bad = [
+        r"$$\frac{L}{b_j^{(L)}} = 1$$",
+        r"$$\frac{ L}{ b_j^{(L)}} = \frac{1}{n} \sum_{i=0}^{n-1} (a_{ij}^{(L)} - y_{ij})\, \sigma'(z_{ij}^{(L)})$$",
+    ]
     (tmp_path / "d.md").write_text(_sandwich("\n\n".join(bad)), encoding="utf-8")
     r = check("d.md", "--format", "json", cwd=tmp_path)  # asserts there is no traceback
     res = json.loads(r.stdout)["results"]
-    assert [(x["line"], x["verdict"]) for x in res if x["line"] in (1, 7)] == [(1, "proved"), (7, "proved")]
+    assert [(x["line"], x["verdict"]) for x in res if x["line"] in (1, 7)] == [
+        (1, "proved"),
+        (7, "proved"),
+    ]
     assert {x["verdict"] for x in res if x["line"] in (3, 5)} <= {"refuted", "unknown", "error"}

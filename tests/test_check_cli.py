@@ -27,15 +27,35 @@ UNKNOWN = r"$$z_{i0}^{(L)} = w_{00}^{(L)} a_{i0}^{(L-1)} + \cdots + b_0^{(L)}$$"
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")}
-    env.update(PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", COLUMNS="200", TERM="xterm-256color", **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
+    }
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PYTHONIOENCODING="utf-8",
+        COLUMNS="200",
+        TERM="xterm-256color",
+        **extra,
+    )
     return env
 
 
-def check(*args: str, stdin: bytes | None = None, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run([sys.executable, "-m", "derivator", "check", *args], input=stdin, capture_output=True,
-                       cwd=cwd or ROOT, env=_env(**env), timeout=120)
-    out = subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8"))
+def check(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        env=_env(**env),
+        timeout=120,
+    )
+    out = subprocess.CompletedProcess(
+        r.args, r.returncode, r.stdout.decode("utf-8"), r.stderr.decode("utf-8")
+    )
     assert "Traceback" not in out.stdout + out.stderr, out.stderr
     return out
 
@@ -79,9 +99,13 @@ def test_json_has_exactly_the_documented_shape(corpus_json: dict) -> None:
     assert data["summary"] == counts
 
 
-def test_json_files_appear_in_the_order_given_and_lines_are_block_openers(corpus_json: dict) -> None:
+def test_json_files_appear_in_the_order_given_and_lines_are_block_openers(
+    corpus_json: dict,
+) -> None:
     files = [r["file"] for r in corpus_json["results"]]
-    assert files == sorted(files, key=["tests/corpus/output_layer.md", "tests/corpus/single_neuron.tex"].index)
+    assert files == sorted(
+        files, key=["tests/corpus/output_layer.md", "tests/corpus/single_neuron.tex"].index
+    )
     assert set(files) == {"tests/corpus/output_layer.md", "tests/corpus/single_neuron.tex"}
     for name in set(files):
         lines = (ROOT / name).read_text(encoding="utf-8").split("\n")
@@ -93,23 +117,34 @@ def test_json_files_appear_in_the_order_given_and_lines_are_block_openers(corpus
 def test_json_line_and_step_numbering(tmp_path: Path) -> None:
     """line: the block's opening delimiter (1-based); step: chain steps and separated relations
     count on within a block, from 0."""
-    doc = write(tmp_path / "n.md", "\n".join([
-        "# title",                                                                   # 1
-        "",                                                                          # 2
-        "$$",                                                                        # 3
-        r"\frac{\partial L_i}{\partial z_{ij}^{(L)}}",                               # 4
-        r"= \frac{\partial L_i}{\partial a_{ij}^{(L)}} \sigma'(z_{ij}^{(L)})",       # 5
-        r"= (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}),",                          # 6
-        r"\quad \frac{\partial z_{ij}^{(L)}}{\partial b_j^{(L)}} = 1",                # 7
-        "$$",                                                                        # 8
-        r"Inline: $a_{ij}^{(L)} = \sigma(z_{ij}^{(L)})$ and",                        # 9
-        r"\[ L = \frac{1}{n} \sum_i L_i \]",                                         # 10
-        "",
-    ]))
+    doc = write(
+        tmp_path / "n.md",
+        "\n".join(
+            [
+                "# title",  # 1
+                "",  # 2
+                "$$",  # 3
+                r"\frac{\partial L_i}{\partial z_{ij}^{(L)}}",  # 4
+                r"= \frac{\partial L_i}{\partial a_{ij}^{(L)}} \sigma'(z_{ij}^{(L)})",  # 5
+                r"= (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}),",  # 6
+                r"\quad \frac{\partial z_{ij}^{(L)}}{\partial b_j^{(L)}} = 1",  # 7
+                "$$",  # 8
+                r"Inline: $a_{ij}^{(L)} = \sigma(z_{ij}^{(L)})$ and",  # 9
+                r"\[ L = \frac{1}{n} \sum_i L_i \]",  # 10
+                "",
+            ]
+        ),
+    )
     r = check(str(doc), "--format", "json")
     assert r.returncode == 0, r.stdout
     got = [(x["line"], x["step"], x["verdict"]) for x in json.loads(r.stdout)["results"]]
-    assert got == [(3, 0, "proved"), (3, 1, "proved"), (3, 2, "proved"), (9, 0, "proved"), (10, 0, "proved")]
+    assert got == [
+        (3, 0, "proved"),
+        (3, 1, "proved"),
+        (3, 2, "proved"),
+        (9, 0, "proved"),
+        (10, 0, "proved"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,7 +158,9 @@ def test_a_directory_is_searched_recursively_for_md_and_tex(tmp_path: Path) -> N
     write(tmp_path / "sub" / "script.py", "x = 1\n")
     r = check(str(tmp_path), "--format", "json")
     assert r.returncode == 0, r.stdout + r.stderr
-    files = sorted({Path(x["file"]).relative_to(tmp_path).as_posix() for x in json.loads(r.stdout)["results"]})
+    files = sorted(
+        {Path(x["file"]).relative_to(tmp_path).as_posix() for x in json.loads(r.stdout)["results"]}
+    )
     assert files == ["sub/deeper/chapter.tex", "top.md"]
 
 
@@ -132,12 +169,17 @@ def test_standard_input_is_read_with_dash_and_mixed_with_files(tmp_path: Path) -
     r = check("-", str(f), "--format", "json", stdin=("text\n\n" + WRONG + "\n").encode())
     assert r.returncode == 1
     res = json.loads(r.stdout)["results"]
-    assert [(x["file"], x["line"], x["verdict"]) for x in res] == [("<stdin>", 3, "refuted"), (str(f), 1, "proved")]
+    assert [(x["file"], x["line"], x["verdict"]) for x in res] == [
+        ("<stdin>", 3, "refuted"),
+        (str(f), 1, "proved"),
+    ]
 
 
 def test_latex_on_standard_input_is_read_as_latex() -> None:
-    tex = ("\\documentclass{article}\n\\begin{document}\n% derivator: network=single\n"
-           "\\begin{equation}\nz^{(L)} = w^{(L)} a^{(L-1)} + b^{(L)}\n\\end{equation}\n\\end{document}\n")
+    tex = (
+        "\\documentclass{article}\n\\begin{document}\n% derivator: network=single\n"
+        "\\begin{equation}\nz^{(L)} = w^{(L)} a^{(L-1)} + b^{(L)}\n\\end{equation}\n\\end{document}\n"
+    )
     r = check("-", "--format", "json", stdin=tex.encode())
     assert r.returncode == 0, r.stdout + r.stderr
     res = json.loads(r.stdout)["results"]
@@ -149,15 +191,21 @@ def test_latex_on_standard_input_is_read_as_latex() -> None:
 
 
 def test_github_annotations(tmp_path: Path) -> None:
-    f = write(tmp_path / "post.md", "\n".join([GOOD, "", WRONG, "", UNKNOWN, "", r"$$a_{ij^{(L)} = 1$$", ""]))
+    f = write(
+        tmp_path / "post.md",
+        "\n".join([GOOD, "", WRONG, "", UNKNOWN, "", r"$$a_{ij^{(L)} = 1$$", ""]),
+    )
     r = check(str(f), "--format", "github")
     assert r.returncode == 1
     lines = r.stdout.splitlines()
     # the run's warnings are annotations of no line: here, that the file never states its network
     said = [x for x in lines if x.startswith("::warning title=derivator::")]
     assert len(said) == 1 and "does not state" in said[0], lines
-    ann = [re.match(r"^::(error|warning) file=([^,:]+),line=(\d+)(?:,[^:]*)?::(.*)$", x) for x in lines
-           if x.startswith("::") and x not in said]
+    ann = [
+        re.match(r"^::(error|warning) file=([^,:]+),line=(\d+)(?:,[^:]*)?::(.*)$", x)
+        for x in lines
+        if x.startswith("::") and x not in said
+    ]
     assert all(ann), lines
     got = sorted((m.group(1), m.group(2), int(m.group(3))) for m in ann)  # type: ignore[union-attr]
     assert got == [("error", str(f), 3), ("error", str(f), 7), ("warning", str(f), 5)]
@@ -170,19 +218,31 @@ def test_github_annotations(tmp_path: Path) -> None:
 
 
 def test_junit_parses_and_counts_failures() -> None:
-    r = check("tests/corpus/training_loop.md", "tests/corpus/common_mistakes.md", "--format", "junit")
+    r = check(
+        "tests/corpus/training_loop.md", "tests/corpus/common_mistakes.md", "--format", "junit"
+    )
     assert r.returncode == 1
     root = ET.fromstring(r.stdout.split("\n", 1)[1] if r.stdout.startswith("<?xml") else r.stdout)
     suites = root.findall("testsuite") if root.tag == "testsuites" else [root]
-    assert {s.get("name") for s in suites} == {"tests/corpus/training_loop.md", "tests/corpus/common_mistakes.md"}
-    data = json.loads(check("tests/corpus/training_loop.md", "tests/corpus/common_mistakes.md",
-                            "--format", "json").stdout)
+    assert {s.get("name") for s in suites} == {
+        "tests/corpus/training_loop.md",
+        "tests/corpus/common_mistakes.md",
+    }
+    data = json.loads(
+        check(
+            "tests/corpus/training_loop.md", "tests/corpus/common_mistakes.md", "--format", "json"
+        ).stdout
+    )
     for s in suites:
         mine = [x for x in data["results"] if x["file"] == s.get("name")]
         cases = s.findall("testcase")
         assert int(s.get("tests")) == len(cases) == len(mine)
         refuted = sum(x["verdict"] == "refuted" for x in mine)
-        assert int(s.get("failures")) == refuted == len([c for c in cases if c.find("failure") is not None])
+        assert (
+            int(s.get("failures"))
+            == refuted
+            == len([c for c in cases if c.find("failure") is not None])
+        )
         assert int(s.get("errors")) == sum(x["verdict"] == "error" for x in mine)
         for c in cases:
             assert re.match(r"line \d+ step \d+", c.get("name")), c.get("name")
@@ -243,8 +303,15 @@ def test_text_output_when_piped_has_no_colour_and_a_summary(tmp_path: Path) -> N
 
 def _run_on_terminal(args: list[str], env: dict[str, str]) -> str:
     master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, "-m", "derivator", "check", *args], stdout=slave, stderr=slave,
-                         stdin=subprocess.DEVNULL, cwd=ROOT, env=env, close_fds=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "derivator", "check", *args],
+        stdout=slave,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        close_fds=True,
+    )
     os.close(slave)
     chunks, deadline = [], time.monotonic() + 120
     try:
@@ -284,8 +351,25 @@ def test_formulas_printed_as_latex_check_as_proved(tmp_path: Path) -> None:
     ("unknown macro \\top"), \\Delta^{(L)}_{i\\cdot} ("'cdot' cannot stand in a subscript") and
     \\frac{\\partial L_i}{\\partial A^{(L)}} = A^{(L)} - Y ("this cannot be read as a matrix
     expression"); the last one remains at the time of writing."""
-    r = subprocess.run([sys.executable, "-m", "derivator", "formulas", "--layer", "L", "--form", "both",
-                        "--format", "latex"], capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "derivator",
+            "formulas",
+            "--layer",
+            "L",
+            "--form",
+            "both",
+            "--format",
+            "latex",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     body = re.sub(r"^%.*$", "", r.stdout, flags=re.M)
     body = re.sub(r"(\\begin\{aligned\}.*?\\end\{aligned\})", r"$$\n\1\n$$", body, flags=re.S)
@@ -304,13 +388,21 @@ def test_formulas_printed_as_latex_check_as_proved(tmp_path: Path) -> None:
 _REFUTED = "$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$\n"
 
 
-@pytest.mark.parametrize("head, said", [
-    ("", "σ = sigmoid and the loss mse"),  # neither stated: both named
-    ("$$\\sigma(z) = \\frac{1}{1+e^{-z}}$$\n\n", "read with the loss"),  # σ defined by the document
-    ("$$L_i = \\frac{1}{2}\\sum_j (a_{ij}^{(L)} - y_{ij})^2$$\n\n", "read with σ = sigmoid,"),
-    ("<!-- derivator: activation=sigmoid loss=mse -->\n\n", None),  # stated: nothing to say
-])
-def test_a_refutation_in_the_default_network_says_which_defaults(tmp_path: Path, head: str, said: str | None) -> None:
+@pytest.mark.parametrize(
+    "head, said",
+    [
+        ("", "σ = sigmoid and the loss mse"),  # neither stated: both named
+        (
+            "$$\\sigma(z) = \\frac{1}{1+e^{-z}}$$\n\n",
+            "read with the loss",
+        ),  # σ defined by the document
+        ("$$L_i = \\frac{1}{2}\\sum_j (a_{ij}^{(L)} - y_{ij})^2$$\n\n", "read with σ = sigmoid,"),
+        ("<!-- derivator: activation=sigmoid loss=mse -->\n\n", None),  # stated: nothing to say
+    ],
+)
+def test_a_refutation_in_the_default_network_says_which_defaults(
+    tmp_path: Path, head: str, said: str | None
+) -> None:
     f = write(tmp_path / "d.md", head + _REFUTED)
     r = check(str(f))
     assert r.returncode == 1 and "refuted" in r.stdout, r.stdout

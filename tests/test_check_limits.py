@@ -69,8 +69,15 @@ def start(*args: str, cwd: Path = ROOT, **kw: object) -> subprocess.Popen[bytes]
     """A run in the background; its output goes to files, so that the test can watch the process
     table meanwhile without a full pipe blocking the run (see :func:`finish`)."""
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    p = subprocess.Popen([sys.executable, "-m", "derivator", "check", *args], cwd=cwd, env=_env(), stdout=out,
-                         stderr=err, preexec_fn=_safety_net, **kw)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "derivator", "check", *args],
+        cwd=cwd,
+        env=_env(),
+        stdout=out,
+        stderr=err,
+        preexec_fn=_safety_net,
+        **kw,
+    )
     p.files = (out, err)  # type: ignore[attr-defined]
     return p
 
@@ -86,12 +93,26 @@ def finish(p: subprocess.Popen[bytes], timeout: float = 60) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
-def check(*args: str, cwd: Path = ROOT, stdin: object = subprocess.DEVNULL,
-          stdout: object = subprocess.PIPE, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run([sys.executable, "-m", "derivator", "check", *args], cwd=cwd, env=_env(), stdin=stdin,
-                       stdout=stdout, stderr=subprocess.PIPE, timeout=timeout, preexec_fn=_safety_net)
-    out = subprocess.CompletedProcess(r.args, r.returncode, (r.stdout or b"").decode("utf-8"),
-                                      r.stderr.decode("utf-8"))
+def check(
+    *args: str,
+    cwd: Path = ROOT,
+    stdin: object = subprocess.DEVNULL,
+    stdout: object = subprocess.PIPE,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", *args],
+        cwd=cwd,
+        env=_env(),
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+        preexec_fn=_safety_net,
+    )
+    out = subprocess.CompletedProcess(
+        r.args, r.returncode, (r.stdout or b"").decode("utf-8"), r.stderr.decode("utf-8")
+    )
     assert "Traceback" not in out.stdout + out.stderr, out.stderr
     return out
 
@@ -137,7 +158,9 @@ def write(path: Path, text: str) -> Path:
 # 1. time and memory, for real
 
 
-def test_a_relation_needing_tens_of_gigabytes_is_stopped_in_time_with_little_memory(tmp_path: Path) -> None:
+def test_a_relation_needing_tens_of_gigabytes_is_stopped_in_time_with_little_memory(
+    tmp_path: Path,
+) -> None:
     f = write(tmp_path / "heavy.md", GOOD + "\n\n" + heavy(10) + "\n\n" + WRONG + "\n")
     t0 = time.monotonic()
     p = start("--timeout", "2", "--format", "json", str(f))
@@ -155,7 +178,10 @@ def test_a_relation_needing_tens_of_gigabytes_is_stopped_in_time_with_little_mem
     # the products differ (a ≠ z): refuted if the prover's own bounds decide in time, else stopped
     assert verdicts[1] in ("refuted", "unknown")
     if verdicts[1] == "unknown":
-        assert "--timeout 2" in data["results"][1]["reason"] or "memory limit" in data["results"][1]["reason"]
+        assert (
+            "--timeout 2" in data["results"][1]["reason"]
+            or "memory limit" in data["results"][1]["reason"]
+        )
     assert p.returncode == 1  # the refuted neighbour, not the stopped relation, fails the run
     assert 0 < peak < 1 << 30, f"peak RSS {peak / 2**20:.0f} MB"
     assert parent < 300 << 20
@@ -184,10 +210,22 @@ def test_a_worker_killed_mid_run_costs_only_its_relation(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_ends_the_run_within_a_second_and_leaves_no_process(tmp_path: Path, sig: int, code: int) -> None:
+def test_a_signal_ends_the_run_within_a_second_and_leaves_no_process(
+    tmp_path: Path, sig: int, code: int
+) -> None:
     f = write(tmp_path / "s.md", "\n\n".join([GOOD, SLOW, SLOW.replace("= (", "= 2 (")]) + "\n")
-    p = start("--timeout", "60", "--memory", "3000", "--jobs", "2", "--format", "json", str(f),
-              start_new_session=True)
+    p = start(
+        "--timeout",
+        "60",
+        "--memory",
+        "3000",
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+        str(f),
+        start_new_session=True,
+    )
     t0 = time.monotonic()
     workers: list[int] = []
     while time.monotonic() - t0 < 60 and not any(cpu(c) > 4 for c in workers):
@@ -230,18 +268,29 @@ def test_the_timeout_must_be_finite_and_positive(value: str) -> None:
 
 
 def test_sizes_that_depend_on_the_input_are_errors_naming_the_limit(tmp_path: Path) -> None:
-    f = write(tmp_path / "b.md", "\n".join([
-        "<!-- derivator: network=single -->",
-        r"$$a^{(L-1000000000)} = \sigma(z^{(L-1000000000)})$$",
-        r"$$a^{(L)} = ((((123456789012345678901234567890^{64})^{64})^{64})^{64}) a^{(L)}$$",
-        r"$$a^{(L)} = (a^{(L)} - y)^{100000}$$",
-        r"$$a^{(L)} = \sigma(z^{(L)})$$",
-    ]) + "\n")
+    f = write(
+        tmp_path / "b.md",
+        "\n".join(
+            [
+                "<!-- derivator: network=single -->",
+                r"$$a^{(L-1000000000)} = \sigma(z^{(L-1000000000)})$$",
+                r"$$a^{(L)} = ((((123456789012345678901234567890^{64})^{64})^{64})^{64}) a^{(L)}$$",
+                r"$$a^{(L)} = (a^{(L)} - y)^{100000}$$",
+                r"$$a^{(L)} = \sigma(z^{(L)})$$",
+            ]
+        )
+        + "\n",
+    )
     t0 = time.monotonic()
     r = check("--format", "json", str(f))
     assert time.monotonic() - t0 < 30
     results = json.loads(r.stdout)["results"]
-    assert [(x["line"], x["verdict"]) for x in results] == [(2, "error"), (3, "error"), (4, "error"), (5, "proved")]
+    assert [(x["line"], x["verdict"]) for x in results] == [
+        (2, "error"),
+        (3, "error"),
+        (4, "error"),
+        (5, "proved"),
+    ]
     assert "at most 256 layers" in results[0]["reason"]
     assert "1,000 digits" in results[1]["reason"]
     assert "limit is 64" in results[2]["reason"]
@@ -253,15 +302,22 @@ def test_sizes_that_depend_on_the_input_are_errors_naming_the_limit(tmp_path: Pa
 
 
 def _verdicts(out: str) -> list[tuple[str, int, int, str]]:
-    return [(Path(r["file"]).name, r["line"], r["step"], r["verdict"]) for r in json.loads(out)["results"]]
+    return [
+        (Path(r["file"]).name, r["line"], r["step"], r["verdict"])
+        for r in json.loads(out)["results"]
+    ]
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
-def test_crlf_and_cr_copies_of_the_corpus_give_the_same_verdicts(tmp_path: Path, newline: str) -> None:
+def test_crlf_and_cr_copies_of_the_corpus_give_the_same_verdicts(
+    tmp_path: Path, newline: str
+) -> None:
     for f in CORPUS.rglob("*"):  # the corpus and its sub-folders (real/)
         if f.is_file():
             (tmp_path / f.relative_to(CORPUS)).parent.mkdir(parents=True, exist_ok=True)
-            (tmp_path / f.relative_to(CORPUS)).write_bytes(f.read_bytes().replace(b"\n", newline.encode()))
+            (tmp_path / f.relative_to(CORPUS)).write_bytes(
+                f.read_bytes().replace(b"\n", newline.encode())
+            )
     lf, other = check("--format", "json", str(CORPUS)), check("--format", "json", str(tmp_path))
     assert lf.returncode == other.returncode == 1
     assert _verdicts(other.stdout) == _verdicts(lf.stdout)
@@ -274,16 +330,23 @@ def test_a_crlf_file_with_two_refutations_fails(tmp_path: Path) -> None:
     f.write_bytes(text.encode())
     r = check("--format", "json", str(f))
     assert r.returncode == 1
-    assert [(x["line"], x["verdict"]) for x in json.loads(r.stdout)["results"]] == [(7, "refuted"), (9, "refuted")]
+    assert [(x["line"], x["verdict"]) for x in json.loads(r.stdout)["results"]] == [
+        (7, "refuted"),
+        (9, "refuted"),
+    ]
 
 
-@pytest.mark.parametrize("make", [
-    lambda n: "word " * (n // 5),
-    lambda n: "`x` $ " * (n // 6),
-    lambda n: "\\[ a " * (n // 5),
-    lambda n: "\\" * n,
-    lambda n: "<!-- " + "`" * (n // 2),
-], ids=["prose", "code spans", "unclosed brackets", "backslashes", "comment"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "word " * (n // 5),
+        lambda n: "`x` $ " * (n // 6),
+        lambda n: "\\[ a " * (n // 5),
+        lambda n: "\\" * n,
+        lambda n: "<!-- " + "`" * (n // 2),
+    ],
+    ids=["prose", "code spans", "unclosed brackets", "backslashes", "comment"],
+)
 @pytest.mark.parametrize("kind", ["md", "tex"])
 def test_ten_megabytes_on_one_line_are_scanned_in_seconds(make, kind: str) -> None:
     text = make(10 << 20)
@@ -314,34 +377,63 @@ def test_unclosed_comments_and_fences_are_warnings_naming_the_line(tmp_path: Pat
     r = check(str(comment), str(fence))
     assert r.returncode == 0  # CommonMark: the rest is a comment / code ...
     assert f"warning: {comment}:3:1: the comment <!-- opened here is never closed" in r.stdout
-    assert f"warning: {fence}:4:1: the code fence ``` opened here is never closed" in r.stdout  # ... and said so
+    assert (
+        f"warning: {fence}:4:1: the code fence ``` opened here is never closed" in r.stdout
+    )  # ... and said so
     r = check("--format", "json", str(comment))
     assert "comment.md:3:1" in r.stderr and json.loads(r.stdout)["summary"]["proved"] == 1
 
 
 def test_verbatim_comment_and_iffalse_are_not_checked(tmp_path: Path) -> None:
     wrong = WRONG.strip("$")
-    f = write(tmp_path / "v.tex", "\n".join([
-        r"\begin{verbatim}", f"\\[{wrong}\\]", r"\end{verbatim}",
-        r"\begin{comment}", f"\\[{wrong}\\]", r"\end{comment}",
-        r"\iffalse", r"\ifx\a\b x\fi", f"\\[{wrong}\\]", "% derivator: skip=on", r"\fi",
-        f"\\[{GOOD.strip('$')}\\]",
-        r"\iffalse old \else", f"\\[{wrong}\\]", r"\fi",
-    ]) + "\n")
+    f = write(
+        tmp_path / "v.tex",
+        "\n".join(
+            [
+                r"\begin{verbatim}",
+                f"\\[{wrong}\\]",
+                r"\end{verbatim}",
+                r"\begin{comment}",
+                f"\\[{wrong}\\]",
+                r"\end{comment}",
+                r"\iffalse",
+                r"\ifx\a\b x\fi",
+                f"\\[{wrong}\\]",
+                "% derivator: skip=on",
+                r"\fi",
+                f"\\[{GOOD.strip('$')}\\]",
+                r"\iffalse old \else",
+                f"\\[{wrong}\\]",
+                r"\fi",
+            ]
+        )
+        + "\n",
+    )
     r = check("--format", "json", str(f))
-    assert [(x["line"], x["verdict"]) for x in json.loads(r.stdout)["results"]] == [(12, "proved"), (14, "refuted")]
+    assert [(x["line"], x["verdict"]) for x in json.loads(r.stdout)["results"]] == [
+        (12, "proved"),
+        (14, "refuted"),
+    ]
 
 
-def test_one_bad_step_in_an_align_is_one_error_and_its_neighbours_are_judged(tmp_path: Path) -> None:
+def test_one_bad_step_in_an_align_is_one_error_and_its_neighbours_are_judged(
+    tmp_path: Path,
+) -> None:
     rhs = WRONG.strip("$").split(" = ", 1)[1]
-    f = write(tmp_path / "a.tex", "\n".join([
-        r"\begin{align*}",
-        r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} &= \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \\",
-        r"  &= \foo{x} \\",
-        r"  &= \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \\",
-        rf"\frac{{\partial L_i}}{{\partial a_{{ik}}^{{(L-1)}}}} &= {rhs}",
-        r"\end{align*}",
-    ]) + "\n")
+    f = write(
+        tmp_path / "a.tex",
+        "\n".join(
+            [
+                r"\begin{align*}",
+                r"\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} &= \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \\",
+                r"  &= \foo{x} \\",
+                r"  &= \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)} \\",
+                rf"\frac{{\partial L_i}}{{\partial a_{{ik}}^{{(L-1)}}}} &= {rhs}",
+                r"\end{align*}",
+            ]
+        )
+        + "\n",
+    )
     r = check("--format", "json", str(f))
     results = json.loads(r.stdout)["results"]
     assert [x["verdict"] for x in results] == ["proved", "error", "unknown", "refuted"]
@@ -357,7 +449,10 @@ def test_one_bad_step_in_an_align_is_one_error_and_its_neighbours_are_judged(tmp
 def test_control_characters_are_escaped_in_every_format(tmp_path: Path) -> None:
     name = "esc\x1b]52;c;SGVsbG8=\x07.md"
     f = write(tmp_path / name, "$$a_{ij}^{(L)} = \x1b[2J\x9b31m b$$\n\n" + GOOD + "\n")
-    outs = {fmt: check("--no-color", "--format", fmt, str(f)) for fmt in ("text", "json", "github", "junit")}
+    outs = {
+        fmt: check("--no-color", "--format", fmt, str(f))
+        for fmt in ("text", "json", "github", "junit")
+    }
     for fmt, r in outs.items():
         assert r.returncode == 1, (fmt, r.stderr)
         assert not any(c in r.stdout for c in "\x1b\x07\x9b"), fmt
@@ -373,14 +468,26 @@ def test_file_names_that_start_with_a_dash(tmp_path: Path) -> None:
     for args in (["-dash.md", "plain.md"], ["--no-color", "--", "-dash.md", "plain.md"]):
         r = check(*args, cwd=tmp_path)
         assert r.returncode == 1, r.stderr
-        assert r.stdout.startswith("-dash.md:1 ") and "plain.md:1 " in r.stdout and "./-dash.md" not in r.stdout
+        assert (
+            r.stdout.startswith("-dash.md:1 ")
+            and "plain.md:1 " in r.stdout
+            and "./-dash.md" not in r.stdout
+        )
     assert check("--no-such-option", "plain.md", cwd=tmp_path).returncode == 2
 
 
 def test_no_traceback_for_closed_stdin_full_stdout_or_a_long_name(tmp_path: Path) -> None:
-    r = subprocess.run(f"{sys.executable} -m derivator check - <&-", shell=True, env=_env(), capture_output=True,
-                       text=True, timeout=60)
-    assert r.returncode == 2 and "standard input is closed" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run(
+        f"{sys.executable} -m derivator check - <&-",
+        shell=True,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        r.returncode == 2 and "standard input is closed" in r.stderr and "Traceback" not in r.stderr
+    )
     good = write(tmp_path / "good.md", GOOD + "\n")
     with open("/dev/full", "wb") as full:
         r2 = check(str(good), stdout=full)
@@ -415,8 +522,15 @@ ABSURD = [
 @pytest.mark.parametrize("args", ABSURD, ids=[" ".join(a)[:40] for a in ABSURD])
 def test_absurd_options_are_usage_errors_without_a_traceback(args: list[str]) -> None:
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "derivator", *args], cwd=ROOT, env=_env(), capture_output=True,
-                       text=True, timeout=60, preexec_fn=_safety_net)
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", *args],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_safety_net,
+    )
     assert r.returncode == 2, (r.stdout[-500:], r.stderr[-500:])
     assert "Traceback" not in r.stderr and r.stderr.strip(), r.stderr
     assert len(r.stderr.strip().splitlines()) <= 6  # a short message, not a dump

@@ -9,12 +9,17 @@ from derivator import Network
 from derivator.document import check as C
 
 
-@pytest.mark.parametrize("activation, loss", [("sigmoid", "mse"), ("tanh", "cross-entropy"), ("relu", "mse")])
+@pytest.mark.parametrize(
+    "activation, loss", [("sigmoid", "mse"), ("tanh", "cross-entropy"), ("relu", "mse")]
+)
 @pytest.mark.parametrize("layer", ["L", "L-1", "l"])
 def test_printed_formulas_check_as_proved(activation: str, loss: str, layer: str) -> None:
     # the one-hot row is true only under its assumption, which a reader of the bare formula lacks
-    rows = [r for r in Network(activation=activation, loss=loss).formulas(layer, form="both")
-            if r.form != "assumption"]
+    rows = [
+        r
+        for r in Network(activation=activation, loss=loss).formulas(layer, form="both")
+        if r.form != "assumption"
+    ]
     doc = [f"<!-- derivator: activation={activation} loss={loss} -->"]
     doc += [f"$$\n{r.latex()}\n$$\n" for r in rows]
     results = C.check_text("printed.md", "\n".join(doc), C.Run())
@@ -23,13 +28,15 @@ def test_printed_formulas_check_as_proved(activation: str, loss: str, layer: str
 
 
 def test_the_printers_kronecker_bracket_and_ones_vector_read_back() -> None:
-    doc = "\n".join([
-        "<!-- derivator: loss=cross-entropy -->",
-        r"$$\frac{\partial a_{ij}^{(L)}}{\partial z_{ik}^{(L)}} = a_{ij}^{(L)} [j = k] - a_{ij}^{(L)} a_{ik}^{(L)}$$",
-        r"$$\frac{\partial a_{ij}^{(L)}}{\partial z_{ik}^{(L)}} = a_{ij}^{(L)} [j = k]$$",
-        r"$$\Delta^{(L)} = A^{(L)} \odot \left(Y\mathbf{1}\right) - Y$$",
-        r"$$\Delta^{(L)} = A^{(L)} - Y$$",
-    ])
+    doc = "\n".join(
+        [
+            "<!-- derivator: loss=cross-entropy -->",
+            r"$$\frac{\partial a_{ij}^{(L)}}{\partial z_{ik}^{(L)}} = a_{ij}^{(L)} [j = k] - a_{ij}^{(L)} a_{ik}^{(L)}$$",
+            r"$$\frac{\partial a_{ij}^{(L)}}{\partial z_{ik}^{(L)}} = a_{ij}^{(L)} [j = k]$$",
+            r"$$\Delta^{(L)} = A^{(L)} \odot \left(Y\mathbf{1}\right) - Y$$",
+            r"$$\Delta^{(L)} = A^{(L)} - Y$$",
+        ]
+    )
     verdicts = [r.verdict for r in C.check_text("k.md", doc, C.Run())]
     assert verdicts == ["proved", "refuted", "proved", "refuted"]
 
@@ -58,10 +65,12 @@ def test_a_right_hand_side_broken_over_rows_reads_as_one() -> None:
 def test_rows_that_are_not_continuations_stay_apart() -> None:
     """Only an ``&`` row without a relation continues: a row with its own relation is a new step
     of the chain (here both steps are wrong, and each is refuted on its own)."""
-    doc = "\n".join([
-        "<!-- derivator: network=single activation=sigmoid loss=mse -->",
-        r"$$\begin{aligned} \frac{\partial L_0}{\partial b^{(L)}} &= (a_{0}^{(L)} - y_{0}) \\"
-        r" &= (a_{0}^{(L)} - y_{0}) \sigma'(z_{0}^{(L)}) \end{aligned}$$",
-    ])
+    doc = "\n".join(
+        [
+            "<!-- derivator: network=single activation=sigmoid loss=mse -->",
+            r"$$\begin{aligned} \frac{\partial L_0}{\partial b^{(L)}} &= (a_{0}^{(L)} - y_{0}) \\"
+            r" &= (a_{0}^{(L)} - y_{0}) \sigma'(z_{0}^{(L)}) \end{aligned}$$",
+        ]
+    )
     verdicts = [r.verdict for r in C.check_text("rows.md", doc, C.Run())]
     assert verdicts == ["refuted", "refuted"]

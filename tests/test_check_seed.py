@@ -27,7 +27,9 @@ REALLY_WRONG_SINGLE = {(48, 0), (112, 0), (112, 1), (114, 0), (114, 1)}
 
 # the article is a reference kept beside the project (../shared/seed), not part of it: a clone of
 # the project alone must pass the suite
-pytestmark = pytest.mark.skipif(not SEED.is_file(), reason=f"the seed article is not beside this clone: {SEED}")
+pytestmark = pytest.mark.skipif(
+    not SEED.is_file(), reason=f"the seed article is not beside this clone: {SEED}"
+)
 
 
 def _with_directives(text: str) -> tuple[str, dict[int, int]]:
@@ -54,13 +56,17 @@ def directed() -> list[tuple[int, C.Result]]:
     return [(back[r.line], r) for r in C.check_text(str(SEED), text, C.Run())]
 
 
-def test_the_article_reads_as_markdown_with_its_blocks_at_their_lines(plain: list[C.Result]) -> None:
+def test_the_article_reads_as_markdown_with_its_blocks_at_their_lines(
+    plain: list[C.Result],
+) -> None:
     lines = {r.line for r in plain}
     assert {25, 39, 58, 146, 168, 195, 237, 251, 273, 279} <= lines
     assert max(r.step for r in plain if r.line == 195) == 4  # a chain of five = signs
 
 
-def test_the_three_dropped_sums_are_refuted_with_a_hint_and_a_counterexample(plain: list[C.Result]) -> None:
+def test_the_three_dropped_sums_are_refuted_with_a_hint_and_a_counterexample(
+    plain: list[C.Result],
+) -> None:
     refuted = {(r.line, r.step) for r in plain if r.line >= MULTI_FROM and r.verdict == "refuted"}
     assert DROPPED_SUM <= refuted
     for r in plain:
@@ -91,8 +97,11 @@ def test_every_other_relation_of_the_multi_neuron_section_is_proved(plain: list[
 
 
 def test_with_directives_the_single_neuron_section_fails_only_where_it_is_wrong(
-        directed: list[tuple[int, C.Result]]) -> None:
-    failing = {(line, r.step) for line, r in directed if line < 130 and r.verdict in ("refuted", "error")}
+    directed: list[tuple[int, C.Result]],
+) -> None:
+    failing = {
+        (line, r.step) for line, r in directed if line < 130 and r.verdict in ("refuted", "error")
+    }
     assert failing == REALLY_WRONG_SINGLE
     # the article's (…)′ chain reads as the derivative of the bracket with respect to a_00
     steps = [r for line, r in directed if line == 58]
@@ -101,8 +110,9 @@ def test_with_directives_the_single_neuron_section_fails_only_where_it_is_wrong(
     assert all(r.verdict == "proved" for line, r in directed if line in (83, 85))
 
 
-def test_with_directives_the_multi_neuron_section_is_unchanged(plain: list[C.Result],
-                                                               directed: list[tuple[int, C.Result]]) -> None:
+def test_with_directives_the_multi_neuron_section_is_unchanged(
+    plain: list[C.Result], directed: list[tuple[int, C.Result]]
+) -> None:
     before = {(r.line, r.step): r.verdict for r in plain if r.line >= MULTI_FROM}
     after = {(line, r.step): r.verdict for line, r in directed if line >= MULTI_FROM}
     assert before == after

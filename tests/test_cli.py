@@ -15,15 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "derivator", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "derivator", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_formulas_of_layer_L_minus_1_show_the_sum_over_j_and_are_all_proved(tmp_path: Path) -> None:
     r = run("formulas", "--layer", "L-1", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert "∂L/∂wₖₘ⁽ᴸ⁻¹⁾" in out and "∂L/∂bₖ⁽ᴸ⁻¹⁾" in out and "∂Lᵢ/∂aᵢₖ⁽ᴸ⁻¹⁾" in out and "δᵢₖ⁽ᴸ⁻¹⁾" in out
+    assert (
+        "∂L/∂wₖₘ⁽ᴸ⁻¹⁾" in out
+        and "∂L/∂bₖ⁽ᴸ⁻¹⁾" in out
+        and "∂Lᵢ/∂aᵢₖ⁽ᴸ⁻¹⁾" in out
+        and "δᵢₖ⁽ᴸ⁻¹⁾" in out
+    )
     # the closed form carries the Σ over the neurons of layer L that the article drops
     assert "Σⱼ (aᵢⱼ⁽ᴸ⁾ − yᵢⱼ)·σ′(zᵢⱼ⁽ᴸ⁾)·wⱼₖ⁽ᴸ⁾" in out
     assert "Subs(" not in out and "Derivative(" not in out and "_0_" not in out
@@ -32,7 +43,9 @@ def test_formulas_of_layer_L_minus_1_show_the_sum_over_j_and_are_all_proved(tmp_
 
 
 def test_json_output_is_parseable_and_every_formula_is_proved() -> None:
-    r = run("formulas", "--layer", "L", "--loss", "cross-entropy", "--form", "both", "--format", "json")
+    r = run(
+        "formulas", "--layer", "L", "--loss", "cross-entropy", "--form", "both", "--format", "json"
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     forms = {(f["quantity"], f["form"]) for f in data["formulas"]}
@@ -50,7 +63,9 @@ def test_matrix_form_is_derived_and_printed() -> None:
 
 
 def test_latex_output_has_balanced_braces() -> None:
-    r = run("formulas", "--layer", "l", "--activation", "tanh", "--format", "latex", "--form", "both")
+    r = run(
+        "formulas", "--layer", "l", "--activation", "tanh", "--format", "latex", "--form", "both"
+    )
     assert r.returncode == 0, r.stderr
     body = "\n".join(x for x in r.stdout.splitlines() if not x.startswith("%"))
     depth = 0
@@ -61,19 +76,24 @@ def test_latex_output_has_balanced_braces() -> None:
     assert r"\delta_{ik}^{(l)}" in body and r"\begin{aligned}" in body
 
 
-@pytest.mark.parametrize("args, message", [
-    (("formulas", "--layer", "L-9"), "no layer L-9"),
-    (("formulas", "--layer", "L-3"), "input layer"),
-    (("formulas", "--layer", "x+1"), "unknown layer"),
-    (("formulas", "--activation", "swish"), "swish"),
-    (("formulas", "--loss", "hinge"), "hinge"),
-    (("formulas", "--widths", "3,two"), "--widths"),
-    (("formulas", "--widths", "3"), "at least two layers"),
-    (("formulas", "--form", "tensor"), "tensor"),
-    (("verify", "--format", "latex"), "text or json"),
-    (("nonsense",), "nonsense"),
-])
-def test_bad_options_exit_2_with_a_message_and_no_traceback(args: tuple[str, ...], message: str) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("formulas", "--layer", "L-9"), "no layer L-9"),
+        (("formulas", "--layer", "L-3"), "input layer"),
+        (("formulas", "--layer", "x+1"), "unknown layer"),
+        (("formulas", "--activation", "swish"), "swish"),
+        (("formulas", "--loss", "hinge"), "hinge"),
+        (("formulas", "--widths", "3,two"), "--widths"),
+        (("formulas", "--widths", "3"), "at least two layers"),
+        (("formulas", "--form", "tensor"), "tensor"),
+        (("verify", "--format", "latex"), "text or json"),
+        (("nonsense",), "nonsense"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message_and_no_traceback(
+    args: tuple[str, ...], message: str
+) -> None:
     r = run(*args)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert message in r.stderr

@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ACTIVATIONS = codegen.NUMERIC_ACTIVATIONS
 LOSSES = codegen.NUMERIC_LOSSES
 #: (activation, loss) pairs that have code: the binary cross-entropy needs a sigmoid output
-KINDS = [(a, k) for a in ACTIVATIONS for k in LOSSES if k != "binary-cross-entropy" or a == "sigmoid"]
+KINDS = [
+    (a, k) for a in ACTIVATIONS for k in LOSSES if k != "binary-cross-entropy" or a == "sigmoid"
+]
 
 
 def need_torch() -> Any:
@@ -45,19 +47,33 @@ def need_torch() -> Any:
     return torch
 
 
-def torch_reference(activation: str, loss: str, params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray,
-                    Y: np.ndarray) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
+def torch_reference(
+    activation: str,
+    loss: str,
+    params: list[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
     """L and its gradients by autograd, written from the definitions (float64)."""
     torch = need_torch()
     # softplus as defined, ln(1 + e^z): torch.nn.functional.softplus returns z itself above z = 20
     # (its threshold), which is off by e^(−z) ≈ 2e-9 and would swamp a 1e-10 comparison
     # σ′ from z, not from a = σ(z): torch's own a(1−a) and 1−a² lose digits as a nears ±1 (relative
     # error 1e-16·e^(2|z|) for tanh), which a 1e-10 comparison would measure instead of our code
-    sigma = {"sigmoid": _accurate(torch, torch.sigmoid, lambda z: torch.sigmoid(z) * torch.sigmoid(-z)),
-             "tanh": _accurate(torch, torch.tanh, lambda z: 1 / torch.cosh(z) ** 2), "relu": torch.relu,
-             "softplus": lambda z: torch.logaddexp(z, torch.zeros_like(z)), "identity": lambda z: z}[activation]
-    tp = [(torch.tensor(W, dtype=torch.float64, requires_grad=True),
-           torch.tensor(b, dtype=torch.float64, requires_grad=True)) for W, b in params]
+    sigma = {
+        "sigmoid": _accurate(torch, torch.sigmoid, lambda z: torch.sigmoid(z) * torch.sigmoid(-z)),
+        "tanh": _accurate(torch, torch.tanh, lambda z: 1 / torch.cosh(z) ** 2),
+        "relu": torch.relu,
+        "softplus": lambda z: torch.logaddexp(z, torch.zeros_like(z)),
+        "identity": lambda z: z,
+    }[activation]
+    tp = [
+        (
+            torch.tensor(W, dtype=torch.float64, requires_grad=True),
+            torch.tensor(b, dtype=torch.float64, requires_grad=True),
+        )
+        for W, b in params
+    ]
     a = torch.tensor(X, dtype=torch.float64)
     y = torch.tensor(Y, dtype=torch.float64)
     n = X.shape[0]
@@ -110,13 +126,26 @@ def problems(draw: Any, max_depth: int = 6) -> dict[str, Any]:
     batch = draw(st.integers(1, 5))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
-    params = [(rng.normal(0, 1.0, size=(widths[p], widths[p - 1])), rng.normal(0, 0.5, size=widths[p]))
-              for p in range(1, depth + 1)]
+    params = [
+        (rng.normal(0, 1.0, size=(widths[p], widths[p - 1])), rng.normal(0, 0.5, size=widths[p]))
+        for p in range(1, depth + 1)
+    ]
     X = rng.normal(0, 1.0, size=(batch, widths[0]))
     # targets need not be one-hot or sum to 1: the derived δ^(L) = A ⊙ (Y𝟏) − Y covers any Y
     # (and the binary cross-entropy's targets may be any probabilities, not only 0 and 1)
-    Y = rng.normal(size=(batch, widths[-1])) if loss == "mse" else rng.random(size=(batch, widths[-1]))
-    return {"widths": widths, "activation": activation, "loss": loss, "params": params, "X": X, "Y": Y}
+    Y = (
+        rng.normal(size=(batch, widths[-1]))
+        if loss == "mse"
+        else rng.random(size=(batch, widths[-1]))
+    )
+    return {
+        "widths": widths,
+        "activation": activation,
+        "loss": loss,
+        "params": params,
+        "X": X,
+        "Y": Y,
+    }
 
 
 def generated(pr: dict[str, Any], dtype: str = "float64") -> codegen.NumpyGradients:
@@ -143,26 +172,45 @@ def test_gradients_match_pytorch_autograd_to_1e_10(pr: dict[str, Any]) -> None:
     assert abs(g.loss(pr["params"], pr["X"], pr["Y"]) - L) <= 1e-12 * max(1.0, abs(L))
 
 
-def reference_loss(activation: str, loss: str, params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray,
-                   Y: np.ndarray) -> float:
+def reference_loss(
+    activation: str,
+    loss: str,
+    params: list[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> float:
     """The loss from the definitions, in plain NumPy (for finite differences)."""
-    sigma = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0),
-             "softplus": lambda z: np.log1p(np.exp(z)), "identity": lambda z: z}[activation]
+    sigma = {
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0),
+        "softplus": lambda z: np.log1p(np.exp(z)),
+        "identity": lambda z: z,
+    }[activation]
     a = X
     for p, (W, b) in enumerate(params, 1):
         z = a @ W.T + b
         if loss == "cross-entropy" and p == len(params):
             s = z - z.max(axis=1, keepdims=True)
-            return float(-(Y * (s - np.log(np.exp(s).sum(axis=1, keepdims=True)))).sum() / X.shape[0])
+            return float(
+                -(Y * (s - np.log(np.exp(s).sum(axis=1, keepdims=True)))).sum() / X.shape[0]
+            )
         a = sigma(z)
     if loss == "binary-cross-entropy":
         return float(-(Y * np.log(a) + (1 - Y) * np.log1p(-a)).sum() / X.shape[0])
     return float(((a - Y) ** 2 / 2).sum() / X.shape[0])
 
 
-def pre_activations(params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str) -> list[np.ndarray]:
-    sigma = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0),
-             "softplus": lambda z: np.log1p(np.exp(z)), "identity": lambda z: z}[activation]
+def pre_activations(
+    params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str
+) -> list[np.ndarray]:
+    sigma = {
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0),
+        "softplus": lambda z: np.log1p(np.exp(z)),
+        "identity": lambda z: z,
+    }[activation]
     out, a = [], X
     for W, b in params:
         z = a @ W.T + b
@@ -175,7 +223,9 @@ def pre_activations(params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, 
 @given(problems(max_depth=4))
 def test_gradients_match_central_finite_differences(pr: dict[str, Any]) -> None:
     if pr["activation"] == "relu":  # differences across a kink measure nothing
-        assume(all(np.min(np.abs(z)) > 1e-3 for z in pre_activations(pr["params"], pr["X"], "relu")))
+        assume(
+            all(np.min(np.abs(z)) > 1e-3 for z in pre_activations(pr["params"], pr["X"], "relu"))
+        )
     got = generated(pr)(pr["params"], pr["X"], pr["Y"])
     h = 1e-6
     for p, (W, b) in enumerate(pr["params"]):
@@ -209,8 +259,9 @@ def test_float32_keeps_its_dtype_and_agrees_with_float64() -> None:
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("activation,loss", KINDS)
-def test_pre_activations_of_plus_minus_1000_stay_finite_and_warning_free(activation: str, loss: str,
-                                                                         dtype: str) -> None:
+def test_pre_activations_of_plus_minus_1000_stay_finite_and_warning_free(
+    activation: str, loss: str, dtype: str
+) -> None:
     """Overflow, division by zero and invalid operations raise; warnings are errors.  Underflow
     (e^(−1000) → 0, the correctly rounded value) is left at NumPy's default, ignored."""
     net = Network(widths=(2, 3, 3), activation=activation, loss=loss)
@@ -229,7 +280,9 @@ def test_pre_activations_of_plus_minus_1000_stay_finite_and_warning_free(activat
     assert np.isfinite(value) and np.all(np.isfinite(out))
     for dW, db in grads:
         assert dW.dtype == np.dtype(dtype) and np.all(np.isfinite(dW)) and np.all(np.isfinite(db))
-    if dtype == "float64":  # the gradients' accuracy here is measured against mpmath in test_numerics.py
+    if (
+        dtype == "float64"
+    ):  # the gradients' accuracy here is measured against mpmath in test_numerics.py
         L, _ = torch_reference(activation, loss, params, X, Y)
         assert abs(value - L) <= 1e-10 * max(1.0, abs(L))
 
@@ -239,21 +292,33 @@ def test_pre_activations_of_plus_minus_1000_stay_finite_and_warning_free(activat
 
 
 def test_the_code_is_the_matrix_form_printed_as_matmul_shaped_numpy() -> None:
-    src = codegen.module_source(Network(widths=(784, 128, 10), activation="tanh"), proof_mode="none")
+    src = codegen.module_source(
+        Network(widths=(784, 128, 10), activation="tanh"), proof_mode="none"
+    )
     # G^(L) = (1/n) (A − Y) ⊙ σ′(Z), σ′ = 1/cosh² in place; G^(l) = (G W) ⊙ σ′(Z); ∇W = Gᵀ A
     assert "D2 = A2 - Y\n    C2 = np.cosh(Z2)\n    C2 *= C2\n    D2 /= C2\n    D2 *= 1 / n\n" in src
     assert "D1 = D2 @ W2\n    C1 = np.cosh(Z1)\n    C1 *= C1\n    D1 /= C1\n" in src
     assert "dW1 = D1.T @ A0" in src and "dB1 = ones_n @ D1" in src  # ∇B = Σᵢ G_i· = 𝟏ᵀ G
-    assert src.count("*= 1 / n") == 1 and "(1 / n)" not in src  # the mean's 1/n once, not twice per layer
+    assert (
+        src.count("*= 1 / n") == 1 and "(1 / n)" not in src
+    )  # the mean's 1/n once, not twice per layer
     tree = ast.parse(src)
-    layer_functions = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("layer_")]
+    layer_functions = [
+        f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("layer_")
+    ]
     assert [f.name for f in layer_functions] == ["layer_2", "layer_1"]
-    for f in layer_functions + [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "gradients"]:
-        assert not any(isinstance(node, (ast.For, ast.While, ast.comprehension)) for node in ast.walk(f))
+    for f in layer_functions + [
+        f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "gradients"
+    ]:
+        assert not any(
+            isinstance(node, (ast.For, ast.While, ast.comprehension)) for node in ast.walk(f)
+        )
     assert "einsum" not in src and "import sympy" not in src
 
 
-@pytest.mark.parametrize("outputs", [3, codegen.templates.NARROW_ROWS, codegen.templates.NARROW_ROWS + 1, 70])
+@pytest.mark.parametrize(
+    "outputs", [3, codegen.templates.NARROW_ROWS, codegen.templates.NARROW_ROWS + 1, 70]
+)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_softmax_of_narrow_and_wide_outputs_agrees_with_autograd(outputs: int, dtype: str) -> None:
     """Up to NARROW_ROWS outputs the softmax takes each row's maximum from a column-major copy, above
@@ -262,15 +327,24 @@ def test_softmax_of_narrow_and_wide_outputs_agrees_with_autograd(outputs: int, d
     net = Network(widths=(5, 6, outputs), activation="tanh", loss="cross-entropy")
     src = codegen.module_source(net, proof_mode="none")
     narrow = "np.asfortranarray(Z2).max(axis=1, keepdims=True)" in src
-    assert narrow == (outputs <= codegen.templates.NARROW_ROWS) and (narrow or "Z2.max(axis=1, keepdims=True)" in src)
+    assert narrow == (outputs <= codegen.templates.NARROW_ROWS) and (
+        narrow or "Z2.max(axis=1, keepdims=True)" in src
+    )
     rng = np.random.default_rng(outputs)
     n = 9
-    params = [(rng.normal(size=(6, 5)), rng.normal(size=6)), (rng.normal(scale=300.0, size=(outputs, 6)),
-                                                                rng.normal(size=outputs))]
-    X, Y = rng.normal(size=(n, 5)), rng.random(size=(n, outputs))  # targets whose rows do not sum to 1
+    params = [
+        (rng.normal(size=(6, 5)), rng.normal(size=6)),
+        (rng.normal(scale=300.0, size=(outputs, 6)), rng.normal(size=outputs)),
+    ]
+    X, Y = (
+        rng.normal(size=(n, 5)),
+        rng.random(size=(n, outputs)),
+    )  # targets whose rows do not sum to 1
     _, want = torch_reference("tanh", "cross-entropy", params, X, Y)
     g = net.numpy_gradients(dtype, proof="none")
-    got = g([(W.astype(dtype), B.astype(dtype)) for W, B in params], X.astype(dtype), Y.astype(dtype))
+    got = g(
+        [(W.astype(dtype), B.astype(dtype)) for W, B in params], X.astype(dtype), Y.astype(dtype)
+    )
     tol = 1e-12 if dtype == "float64" else 1e-5
     for (dW, dB), (tW, tB) in zip(got, want):
         assert dW.dtype == np.dtype(dtype) and dB.dtype == np.dtype(dtype)
@@ -303,15 +377,24 @@ def test_every_rule_the_code_is_printed_from_is_proved() -> None:
     for activation, loss in KINDS:
         proofs = codegen.generic_proofs(activation, loss)
         assert len(proofs) == 6
-        assert all(v.proved for _, v in proofs), (activation, loss, [(t, str(v)) for t, v in proofs])
+        assert all(v.proved for _, v in proofs), (
+            activation,
+            loss,
+            [(t, str(v)) for t, v in proofs],
+        )
 
 
 def test_module_header_records_a_proof_of_every_emitted_rule() -> None:
-    src = codegen.module_source(Network(widths=(4, 3, 2), activation="softplus", loss="cross-entropy"),
-                                proof_mode="network")
+    src = codegen.module_source(
+        Network(widths=(4, 3, 2), activation="softplus", loss="cross-entropy"), proof_mode="network"
+    )
     header = ast.get_docstring(ast.parse(src)) or ""
-    for rule in ("G^(L) = (1/n) (A^(L) ⊙ (Y𝟏) − Y)", "G^(L-1) = (G^(L) W^(L)) ⊙ σ′(Z^(L-1))",
-                 "∇W^(L-1) = G^(L-1)ᵀ A^(L-2)", "∇B^(L) = Σᵢ G^(L)_i·"):
+    for rule in (
+        "G^(L) = (1/n) (A^(L) ⊙ (Y𝟏) − Y)",
+        "G^(L-1) = (G^(L) W^(L)) ⊙ σ′(Z^(L-1))",
+        "∇W^(L-1) = G^(L-1)ᵀ A^(L-2)",
+        "∇B^(L) = Σᵢ G^(L)_i·",
+    ):
         line = next(x for x in header.splitlines() if x.strip().startswith(rule))
         assert "proved (all sizes (normal form))" in line
     assert "refuted" not in header and "unknown" not in header
@@ -330,8 +413,13 @@ def test_standalone_module_gives_the_same_numbers_without_sympy(tmp_path: Path) 
     rng = np.random.default_rng(0)
     params = net.init_params(seed=2)
     X, Y = rng.normal(size=(8, 7)), np.eye(3)[rng.integers(0, 3, size=8)]
-    np.savez(tmp_path / "inputs.npz", X=X, Y=Y, **{f"W{p}": W for p, (W, _) in enumerate(params, 1)},
-             **{f"B{p}": b for p, (_, b) in enumerate(params, 1)})
+    np.savez(
+        tmp_path / "inputs.npz",
+        X=X,
+        Y=Y,
+        **{f"W{p}": W for p, (W, _) in enumerate(params, 1)},
+        **{f"B{p}": b for p, (_, b) in enumerate(params, 1)},
+    )
     script = (
         "import sys, json\n"
         "sys.modules['sympy'] = None\n"  # any import of sympy now fails
@@ -347,8 +435,13 @@ def test_standalone_module_gives_the_same_numbers_without_sympy(tmp_path: Path) 
         " and sys.modules['sympy'] is not None}))\n"
     )
     out = tmp_path / "out.npz"
-    done = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["sympy"] is False
@@ -363,15 +456,18 @@ def test_standalone_module_gives_the_same_numbers_without_sympy(tmp_path: Path) 
 # safety and clear errors
 
 
-@pytest.mark.parametrize("bad", [
-    "import os\n",
-    "import numpy as np\nnp.load('x')\n",
-    "def gradients(params, X, Y):\n    return eval('1')\n",
-    "def gradients(params, X, Y):\n    return open('/etc/passwd')\n",
-    "def gradients(params, X, Y):\n    return X.__class__\n",
-    "class Evil:\n    pass\n",
-    "def gradients(params, X, Y, __builtins__=None):\n    return X\n",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "import os\n",
+        "import numpy as np\nnp.load('x')\n",
+        "def gradients(params, X, Y):\n    return eval('1')\n",
+        "def gradients(params, X, Y):\n    return open('/etc/passwd')\n",
+        "def gradients(params, X, Y):\n    return X.__class__\n",
+        "class Evil:\n    pass\n",
+        "def gradients(params, X, Y, __builtins__=None):\n    return X\n",
+    ],
+)
 def test_validator_refuses_anything_outside_the_whitelist(bad: str) -> None:
     with pytest.raises(codegen.CodegenError):
         codegen.validate(bad)
@@ -386,7 +482,9 @@ def test_names_that_reach_code_are_checked() -> None:
 
 
 def test_networks_without_numbers_are_refused_clearly() -> None:
-    with pytest.raises(codegen.CodegenError, match="generic activation σ is a symbol without numbers"):
+    with pytest.raises(
+        codegen.CodegenError, match="generic activation σ is a symbol without numbers"
+    ):
         Network(widths=(2, 2), activation="generic").numpy_gradients()
     with pytest.raises(codegen.CodegenError, match="concrete widths"):
         Network(depth=2).numpy_gradients()
@@ -398,10 +496,20 @@ def test_shape_errors_name_the_array_and_the_shape_it_needs() -> None:
     X, Y = np.zeros((5, 4)), np.zeros((5, 2))
     assert len(g(good, X, Y)) == 2
     cases = [
-        ([(np.zeros((4, 3)), np.zeros(3)), good[1]], X, Y, r"W1 has shape \(4, 3\); this 4-3-2 network needs \(3, 4\)"),
+        (
+            [(np.zeros((4, 3)), np.zeros(3)), good[1]],
+            X,
+            Y,
+            r"W1 has shape \(4, 3\); this 4-3-2 network needs \(3, 4\)",
+        ),
         ([good[0], (np.zeros((2, 3)), np.zeros(3))], X, Y, r"B2 has shape \(3,\); .* needs \(2,\)"),
         (good, np.zeros((5, 3)), Y, r"X has shape \(5, 3\); .* needs \(n, 4\)"),
-        (good, X, np.zeros((4, 2)), r"Y has shape \(4, 2\); .* needs \(5, 2\) \(one row per sample of X\)"),
+        (
+            good,
+            X,
+            np.zeros((4, 2)),
+            r"Y has shape \(4, 2\); .* needs \(5, 2\) \(one row per sample of X\)",
+        ),
         (good[:1], X, Y, r"expected a list of 2 \(W, B\) pairs"),
     ]
     for params, x, y, message in cases:
@@ -426,7 +534,9 @@ def test_codegen_command_writes_a_byte_identical_module(tmp_path: Path) -> None:
     written = []
     for _ in range(2):
         codegen.plan.cache_clear()
-        r = runner.invoke(cli(), ["codegen", "--widths", "8,6,3", "--activation", "tanh", "-o", str(path)])
+        r = runner.invoke(
+            cli(), ["codegen", "--widths", "8,6,3", "--activation", "tanh", "-o", str(path)]
+        )
         assert r.exit_code == 0, r.output
         assert "6 of 6 rules proved" in r.stderr
         written.append(path.read_bytes())
@@ -435,15 +545,21 @@ def test_codegen_command_writes_a_byte_identical_module(tmp_path: Path) -> None:
     text = written[0].decode("utf-8")
     assert "def layer_1(" in text
     # the header's regeneration command is the one that was run
-    assert f"derivator codegen --widths 8,6,3 --activation tanh --loss mse --proof rules -o {path.as_posix()}" in text
+    assert (
+        f"derivator codegen --widths 8,6,3 --activation tanh --loss mse --proof rules -o {path.as_posix()}"
+        in text
+    )
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--widths", "4,x"], "give comma-separated integers"),
-    (["--widths", "4"], "at least two layers"),
-    (["--widths", "4,2", "--activation", "generic"], "generic activation"),
-    (["--widths", "4,3", "--targets", "one-hot"], "only the softmax output layer"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--widths", "4,x"], "give comma-separated integers"),
+        (["--widths", "4"], "at least two layers"),
+        (["--widths", "4,2", "--activation", "generic"], "generic activation"),
+        (["--widths", "4,3", "--targets", "one-hot"], "only the softmax output layer"),
+    ],
+)
 def test_codegen_command_bad_input_exits_2_with_a_message(args: list[str], message: str) -> None:
     r = CliRunner().invoke(cli(), ["codegen", *args])
     assert r.exit_code == 2
@@ -453,33 +569,68 @@ def test_codegen_command_bad_input_exits_2_with_a_message(args: list[str], messa
 
 
 @pytest.mark.parametrize("targets", ["one-hot", "distribution"])
-def test_targets_that_sum_to_one_print_a_minus_y_proved_under_that_assumption(targets: str, tmp_path: Path) -> None:
+def test_targets_that_sum_to_one_print_a_minus_y_proved_under_that_assumption(
+    targets: str, tmp_path: Path
+) -> None:
     """With --targets one-hot (or distribution) the softmax output's G^(L) = (1/n)(A^(L) ⊙ (Y𝟏) − Y)
     becomes (1/n)(A^(L) − Y), proved with Σ_j y_ij = 1; without that assumption the same rule is not
     proved, and with targets that do not sum to 1 its numbers are not autograd's."""
     path = tmp_path / "g.py"
     codegen.plan.cache_clear()
-    r = CliRunner().invoke(cli(), ["codegen", "--widths", "5,4,3", "--activation", "relu", "--loss", "cross-entropy",
-                                   "--targets", targets, "-o", str(path)])
+    r = CliRunner().invoke(
+        cli(),
+        [
+            "codegen",
+            "--widths",
+            "5,4,3",
+            "--activation",
+            "relu",
+            "--loss",
+            "cross-entropy",
+            "--targets",
+            targets,
+            "-o",
+            str(path),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "6 of 6 rules proved" in r.stderr
     text = path.read_text(encoding="utf-8")
     assert "    D2 = A2 - Y\n    D2 *= 1 / n\n" in text and "Y @ ones" not in text
-    assert f"--loss cross-entropy --targets {targets} --proof rules" in text and f"Targets: {targets}" in text
+    assert (
+        f"--loss cross-entropy --targets {targets} --proof rules" in text
+        and f"Targets: {targets}" in text
+    )
     assumed = Network(depth=1, loss="cross-entropy", targets=targets)
     rule = codegen.tree(assumed, "delta", 1)
-    assert rule == matrix.Scale(1 / assumed.n, matrix.Sub(matrix.Named("A", "L"), matrix.Named("Y")))
+    assert rule == matrix.Scale(
+        1 / assumed.n, matrix.Sub(matrix.Named("A", "L"), matrix.Named("Y"))
+    )
     assert codegen.prove_tree(assumed, "delta", 1, rule).proved
-    assert codegen.prove_tree(Network(depth=1, loss="cross-entropy"), "delta", 1, rule).verdict == "refuted"
+    assert (
+        codegen.prove_tree(Network(depth=1, loss="cross-entropy"), "delta", 1, rule).verdict
+        == "refuted"
+    )
     net = Network(widths=(5, 4, 3), activation="relu", loss="cross-entropy", targets=targets)
     rng = np.random.default_rng(4)
-    params = [(rng.normal(size=(4, 5)), rng.normal(size=4)), (rng.normal(size=(3, 4)), rng.normal(size=3))]
+    params = [
+        (rng.normal(size=(4, 5)), rng.normal(size=4)),
+        (rng.normal(size=(3, 4)), rng.normal(size=3)),
+    ]
     X = rng.normal(size=(6, 5))
-    Y = np.eye(3)[rng.integers(0, 3, size=6)] if targets == "one-hot" else rng.dirichlet(np.ones(3), size=6)
-    for (dW, dB), (tW, tB) in zip(net.numpy_gradients(proof="none")(params, X, Y),
-                                  torch_reference("relu", "cross-entropy", params, X, Y)[1]):
+    Y = (
+        np.eye(3)[rng.integers(0, 3, size=6)]
+        if targets == "one-hot"
+        else rng.dirichlet(np.ones(3), size=6)
+    )
+    for (dW, dB), (tW, tB) in zip(
+        net.numpy_gradients(proof="none")(params, X, Y),
+        torch_reference("relu", "cross-entropy", params, X, Y)[1],
+    ):
         assert relative_error(dW, tW) <= 1e-12 and relative_error(dB, tB) <= 1e-12
-    other = 2 * Y  # rows summing to 2: outside the assumption, the printed rule is not the loss's gradient
+    other = (
+        2 * Y
+    )  # rows summing to 2: outside the assumption, the printed rule is not the loss's gradient
     got = net.numpy_gradients(proof="none")(params, X, other)
     want = torch_reference("relu", "cross-entropy", params, X, other)[1]
     assert relative_error(got[1][0], want[1][0]) > 1e-3
@@ -491,9 +642,14 @@ def test_committed_example_module_is_current() -> None:
     committed = ROOT / "output" / "gradients.py"
     if not committed.exists():
         pytest.skip("no output/gradients.py committed")
-    fresh = codegen.module_source(Network(widths=(784, 128, 10), activation="tanh"), proof_mode="rules",
-                                  output="output/gradients.py")
-    assert committed.read_text(encoding="utf-8") == fresh, "regenerate output/gradients.py with derivator codegen"
+    fresh = codegen.module_source(
+        Network(widths=(784, 128, 10), activation="tanh"),
+        proof_mode="rules",
+        output="output/gradients.py",
+    )
+    assert committed.read_text(encoding="utf-8") == fresh, (
+        "regenerate output/gradients.py with derivator codegen"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,7 +674,9 @@ def test_module_init_params_and_loss_and_gradients_agree_with_the_library(tmp_pa
         assert np.array_equal(a, c) and np.array_equal(b, d)
     g.module["save_params"](params, tmp_path / "w.npz")
     back = g.module["load_params"](tmp_path / "w.npz")
-    assert all(np.array_equal(a, c) and np.array_equal(b, d) for (a, b), (c, d) in zip(back, params))
+    assert all(
+        np.array_equal(a, c) and np.array_equal(b, d) for (a, b), (c, d) in zip(back, params)
+    )
     np.savez(tmp_path / "bad.npz", W1=np.zeros((4, 5)))
     with pytest.raises(ValueError, match="no array B1"):
         g.module["load_params"](tmp_path / "bad.npz")
@@ -526,7 +684,9 @@ def test_module_init_params_and_loss_and_gradients_agree_with_the_library(tmp_pa
 
 @pytest.mark.parametrize("activation,loss", KINDS)
 def test_every_parameter_of_every_generated_function_is_used(activation: str, loss: str) -> None:
-    src = codegen.module_source(Network(widths=(4, 5, 3, 2), activation=activation, loss=loss), "none")
+    src = codegen.module_source(
+        Network(widths=(4, 5, 3, 2), activation=activation, loss=loss), "none"
+    )
     for f in ast.parse(src).body:
         if isinstance(f, ast.FunctionDef):
             used = {n.id for n in ast.walk(f) if isinstance(n, ast.Name)}
@@ -539,11 +699,19 @@ def test_header_names_the_command_the_versions_and_the_templates() -> None:
 
     from derivator import __version__
 
-    src = codegen.module_source(Network(widths=(4, 3, 2), activation="tanh"), "rules", output="g.py")
+    src = codegen.module_source(
+        Network(widths=(4, 3, 2), activation="tanh"), "rules", output="g.py"
+    )
     header = ast.get_docstring(ast.parse(src)) or ""
-    assert "derivator codegen --widths 4,3,2 --activation tanh --loss mse --proof rules -o g.py" in header
+    assert (
+        "derivator codegen --widths 4,3,2 --activation tanh --loss mse --proof rules -o g.py"
+        in header
+    )
     assert f"derivator {__version__} with SymPy {sympy.__version__}" in header
-    assert "fixed template, written by hand" in header and "Nothing in it was written by hand" not in header
+    assert (
+        "fixed template, written by hand" in header
+        and "Nothing in it was written by hand" not in header
+    )
 
 
 def test_codegen_is_linear_in_depth_and_deterministic(tmp_path: Path) -> None:
@@ -552,8 +720,21 @@ def test_codegen_is_linear_in_depth_and_deterministic(tmp_path: Path) -> None:
     out = []
     for k in range(2):
         t0 = __import__("time").perf_counter()
-        done = subprocess.run([sys.executable, "-m", "derivator", "codegen", "--widths", widths, "-o",
-                               str(tmp_path / "g.py")], capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "derivator",
+                "codegen",
+                "--widths",
+                widths,
+                "-o",
+                str(tmp_path / "g.py"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         elapsed = __import__("time").perf_counter() - t0
         assert done.returncode == 0, done.stderr
         assert "64 layer functions, 6 of 6 rules proved" in done.stderr

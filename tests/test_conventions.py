@@ -17,9 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    r = subprocess.run([sys.executable, "-m", "derivator", "check", *args], capture_output=True, text=True,
-                       cwd=cwd, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )
     assert "Traceback" not in r.stdout + r.stderr, r.stderr
     return r
 
@@ -28,14 +33,30 @@ def results(text: str, name: str = "post.md"):  # type: ignore[no-untyped-def]
     return check_text(name, text, Run())
 
 
-BAD = [("cost", "%%"), ("cost-is", "median"), ("mse-half", "maybe"), ("letters", "activation"),
-       ("letters", "colour:q"), ("layer-tags", "raised"), ("index-layers", "j:Q"), ("weights", "sideways"),
-       ("weight-layer", "below"), ("samples", "12"), ("targets", "some")]
+BAD = [
+    ("cost", "%%"),
+    ("cost-is", "median"),
+    ("mse-half", "maybe"),
+    ("letters", "activation"),
+    ("letters", "colour:q"),
+    ("layer-tags", "raised"),
+    ("index-layers", "j:Q"),
+    ("weights", "sideways"),
+    ("weight-layer", "below"),
+    ("samples", "12"),
+    ("targets", "some"),
+]
 
 
 @pytest.mark.parametrize("key,value", BAD)
-def test_a_directive_value_that_cannot_be_read_is_an_error_at_its_line(key: str, value: str) -> None:
-    text = "Some text.\n\n<!-- derivator: " + f"{key}={value}" + " -->\n\n$$a^{(L)}_j = \\sigma(z^{(L)}_j)$$\n"
+def test_a_directive_value_that_cannot_be_read_is_an_error_at_its_line(
+    key: str, value: str
+) -> None:
+    text = (
+        "Some text.\n\n<!-- derivator: "
+        + f"{key}={value}"
+        + " -->\n\n$$a^{(L)}_j = \\sigma(z^{(L)}_j)$$\n"
+    )
     rs = results(text)
     bad = [r for r in rs if r.verdict == "error"]
     assert len(bad) == 1 and bad[0].line == 3, [(r.line, r.verdict, r.reason) for r in rs]
@@ -43,14 +64,19 @@ def test_a_directive_value_that_cannot_be_read_is_an_error_at_its_line(key: str,
 
 
 def test_cli_reports_the_directive_with_file_and_line(tmp_path: Path) -> None:
-    (tmp_path / "d.tex").write_text("\\[ a = 1 \\]\n% derivator: weights=sideways\n", encoding="utf-8")
+    (tmp_path / "d.tex").write_text(
+        "\\[ a = 1 \\]\n% derivator: weights=sideways\n", encoding="utf-8"
+    )
     r = cli("d.tex", cwd=tmp_path)
     assert r.returncode == 1 and "d.tex:2" in r.stdout and "sideways" in r.stdout, r.stdout
 
 
 UNKNOWN_NAMES = [
     # a cost letter declared, another letter still unknown
-    ("<!-- derivator: cost=C cost-is=sample -->\n$$\\frac{\\partial D}{\\partial a^L_j} = a^L_j - y_j$$", "unknown quantity D"),
+    (
+        "<!-- derivator: cost=C cost-is=sample -->\n$$\\frac{\\partial D}{\\partial a^L_j} = a^L_j - y_j$$",
+        "unknown quantity D",
+    ),
     # a letter mapped onto the activation does not make a neighbour known
     ("<!-- derivator: letters=activation:p -->\n$$p^{(L)}_j = \\sigma(q^{(L)}_j)$$", "q"),
     # Bishop's letters without their layers: the reader says which directive would read them
@@ -68,46 +94,66 @@ def test_explain_says_what_was_inferred_and_from_which_line(tmp_path: Path) -> N
     (tmp_path / "ufldl.md").write_text(
         "Forward:\n\n$$z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}$$\n\n$$a^{(l+1)} = f(z^{(l+1)})$$\n\n"
         "$$J(W,b;x,y) = \\frac{1}{2} \\left\\| h_{W,b}(x) - y \\right\\|^2$$\n\n"
-        "$$\\frac{\\partial}{\\partial b_{i}^{(l)}} J(W,b; x, y) = \\delta_i^{(l+1)}$$\n", encoding="utf-8")
+        "$$\\frac{\\partial}{\\partial b_{i}^{(l)}} J(W,b; x, y) = \\delta_i^{(l+1)}$$\n",
+        encoding="utf-8",
+    )
     r = cli("ufldl.md", "--explain", "--format", "json", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     verdicts = [x["verdict"] for x in json.loads(r.stdout)["results"]]  # stdout stays valid JSON
     assert verdicts == ["proved"] * 4, verdicts
-    for line in ("ufldl.md:3: weight-layer=out-of", "ufldl.md:5: function f", "ufldl.md:7: cost J=sample",
-                 "ufldl.md:7: mse-half=yes"):
+    for line in (
+        "ufldl.md:3: weight-layer=out-of",
+        "ufldl.md:5: function f",
+        "ufldl.md:7: cost J=sample",
+        "ufldl.md:7: mse-half=yes",
+    ):
         assert line in r.stderr, r.stderr
 
 
 def test_two_definitions_of_the_cost_are_reported_not_guessed() -> None:
-    text = ("$$C = \\frac{1}{n} \\sum_x C_x$$\n\n$$C = \\frac{1}{2} \\|y - a^L\\|^2$$\n\n"
-            "$$\\frac{\\partial C}{\\partial a^L_j} = a^L_j - y_j$$\n")
+    text = (
+        "$$C = \\frac{1}{n} \\sum_x C_x$$\n\n$$C = \\frac{1}{2} \\|y - a^L\\|^2$$\n\n"
+        "$$\\frac{\\partial C}{\\partial a^L_j} = a^L_j - y_j$$\n"
+    )
     rs = results(text)
     assert [r.verdict for r in rs] == ["error"] * 3
-    assert all("ambiguous" in r.reason and "cost-is" in r.reason for r in rs), [r.reason for r in rs]
+    assert all("ambiguous" in r.reason and "cost-is" in r.reason for r in rs), [
+        r.reason for r in rs
+    ]
     fixed = results("<!-- derivator: cost-is=sample -->\n" + text.split("\n\n", 1)[1])
-    assert [r.verdict for r in fixed] == ["proved", "proved"], [(r.verdict, r.reason) for r in fixed]
+    assert [r.verdict for r in fixed] == ["proved", "proved"], [
+        (r.verdict, r.reason) for r in fixed
+    ]
 
 
 def test_a_later_forward_pass_with_swapped_indices_is_a_claim_not_a_convention() -> None:
     """Only the first relation naming a weight fixes the weights' order: a later z = Σ_k w_kj a_k
     is a mistake to refute, not a new convention."""
-    text = ("$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$\n\n"
-            "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{kj} a^{(L-1)}_{ik} + b^{(L)}_j$$\n")
+    text = (
+        "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$\n\n"
+        "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{kj} a^{(L-1)}_{ik} + b^{(L)}_j$$\n"
+    )
     assert [r.verdict for r in results(text)] == ["proved", "refuted"]
 
 
 def test_a_block_starting_with_equals_continues_the_previous_chain() -> None:
-    text = ("$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = \\frac{\\partial L_i}{\\partial a_{ij}^{(L)}} "
-            "\\sigma'(z_{ij}^{(L)})$$\n\nso\n\n$$= (a_{ij}^{(L)} - y_{ij}) \\sigma'(z_{ij}^{(L)})$$\n\n"
-            "$$= (a_{ij}^{(L)} - y_{ij})$$\n")
+    text = (
+        "$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = \\frac{\\partial L_i}{\\partial a_{ij}^{(L)}} "
+        "\\sigma'(z_{ij}^{(L)})$$\n\nso\n\n$$= (a_{ij}^{(L)} - y_{ij}) \\sigma'(z_{ij}^{(L)})$$\n\n"
+        "$$= (a_{ij}^{(L)} - y_{ij})$$\n"
+    )
     rs = results(text)
     assert [(r.line, r.verdict) for r in rs] == [(1, "proved"), (5, "proved"), (7, "refuted")], rs
-    assert rs[1].relation.startswith("\\frac{\\partial L_i}{\\partial a_{ij}^{(L)}}"), rs[1].relation
+    assert rs[1].relation.startswith("\\frac{\\partial L_i}{\\partial a_{ij}^{(L)}}"), rs[
+        1
+    ].relation
 
 
 def test_eqnarray_and_tags_are_read(tmp_path: Path) -> None:
-    text = ("\\begin{eqnarray}\n\\delta^L_j & = & \\frac{\\partial L_i}{\\partial a^L_j} \\sigma'(z^L_j) \\label{bp1} "
-            "\\nonumber \\\\\n & = & (a^L_j - y_j) \\sigma'(z^L_j). \\tag{BP1}\n\\end{eqnarray}\n")
+    text = (
+        "\\begin{eqnarray}\n\\delta^L_j & = & \\frac{\\partial L_i}{\\partial a^L_j} \\sigma'(z^L_j) \\label{bp1} "
+        "\\nonumber \\\\\n & = & (a^L_j - y_j) \\sigma'(z^L_j). \\tag{BP1}\n\\end{eqnarray}\n"
+    )
     rs = results(text, "bp.tex")
     assert [r.verdict for r in rs] == ["proved", "proved"], [(r.verdict, r.reason) for r in rs]
 
@@ -116,18 +162,28 @@ def test_a_directive_stating_the_default_overrides_an_inference() -> None:
     """3Blue1Brown's C_0 = (a - y)² fixes 'no ½'; a directive mse-half=yes (the default) overrides it."""
     body = "$$C_0 = (a^{(L)} - y)^2$$\n\n$$\\frac{\\partial C_0}{\\partial a^{(L)}} = 2(a^{(L)} - y)$$\n"
     as_defined = results("<!-- derivator: network=single -->\n\n" + body)
-    assert [r.verdict for r in as_defined] == ["proved", "proved"], [(r.verdict, r.reason) for r in as_defined]
+    assert [r.verdict for r in as_defined] == ["proved", "proved"], [
+        (r.verdict, r.reason) for r in as_defined
+    ]
     overridden = results("<!-- derivator: network=single mse-half=yes -->\n\n" + body)
-    assert [r.verdict for r in overridden] == ["refuted", "refuted"], [(r.verdict, r.reason) for r in overridden]
+    assert [r.verdict for r in overridden] == ["refuted", "refuted"], [
+        (r.verdict, r.reason) for r in overridden
+    ]
 
 
 def test_a_half_in_one_definition_and_not_in_another_is_ambiguous() -> None:
-    body = ("$$C_0 = (a^{(L)} - y)^2$$\n\n$$C_1 = \\frac{1}{2}(a^{(L)} - y)^2$$\n\n"
-            "$$\\frac{\\partial C_0}{\\partial a^{(L)}} = a^{(L)} - y$$\n")
+    body = (
+        "$$C_0 = (a^{(L)} - y)^2$$\n\n$$C_1 = \\frac{1}{2}(a^{(L)} - y)^2$$\n\n"
+        "$$\\frac{\\partial C_0}{\\partial a^{(L)}} = a^{(L)} - y$$\n"
+    )
     rs = results("<!-- derivator: network=single -->\n\n" + body)
-    assert all(r.verdict == "error" and "mse-half" in r.reason for r in rs), [(r.verdict, r.reason) for r in rs]
+    assert all(r.verdict == "error" and "mse-half" in r.reason for r in rs), [
+        (r.verdict, r.reason) for r in rs
+    ]
     settled = results("<!-- derivator: network=single mse-half=yes -->\n\n" + body)
-    assert [r.verdict for r in settled] == ["refuted", "proved", "proved"], [(r.verdict, r.reason) for r in settled]
+    assert [r.verdict for r in settled] == ["refuted", "proved", "proved"], [
+        (r.verdict, r.reason) for r in settled
+    ]
 
 
 def test_nested_vector_products_are_read_in_bounded_work(tmp_path: Path) -> None:
@@ -140,12 +196,16 @@ def test_nested_vector_products_are_read_in_bounded_work(tmp_path: Path) -> None
 
 
 # an undefined cost letter: its meaning is reported, not guessed
-UNDEFINED_COST = "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n"
+UNDEFINED_COST = (
+    "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n"
+)
 
 
 def test_a_cost_letter_the_document_never_defines_is_ambiguous_and_names_the_directive() -> None:
     (r,) = results(UNDEFINED_COST)
-    assert r.verdict == "error" and "ambiguous" in r.reason and "cost-is=sample" in r.reason, r.reason
+    assert r.verdict == "error" and "ambiguous" in r.reason and "cost-is=sample" in r.reason, (
+        r.reason
+    )
     (r,) = results("<!-- derivator: cost-is=sample -->\n\n" + UNDEFINED_COST)
     assert r.verdict == "proved", r.reason  # ∂L_i/∂b_j = (a_j - y_j) σ'(z_j): true of one sample
     (r,) = results("<!-- derivator: cost-is=mean -->\n\n" + UNDEFINED_COST)
@@ -153,8 +213,10 @@ def test_a_cost_letter_the_document_never_defines_is_ambiguous_and_names_the_dir
 
 
 def test_the_mean_of_per_sample_partials_defines_the_bare_letter() -> None:
-    text = ("$$C_x = \\frac{1}{2}\\sum_j (a^{(L)}_j - y_j)^2$$\n\n"
-            "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = \\frac{1}{n} \\sum_x \\frac{\\partial C_x}{\\partial b^{(L)}_j}$$\n\n"
-            "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n")
+    text = (
+        "$$C_x = \\frac{1}{2}\\sum_j (a^{(L)}_j - y_j)^2$$\n\n"
+        "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = \\frac{1}{n} \\sum_x \\frac{\\partial C_x}{\\partial b^{(L)}_j}$$\n\n"
+        "$$\\frac{\\partial C}{\\partial b^{(L)}_j} = (a^{(L)}_j - y_j) \\sigma'(z^{(L)}_j)$$\n"
+    )
     verdicts = [r.verdict for r in results(text)]
     assert verdicts == ["proved", "proved", "refuted"], verdicts

@@ -50,15 +50,27 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("output_layer.md", 56, 0): (P,),  # ∂L/∂w = 1/n Σ_{i=1}^{n} …
     ("output_layer.md", 62, 0): (R, NO_MEAN),  # the 1/n forgotten
     ("output_layer.md", 68, 0): (R, EXTRA_MEAN),  # 1/n²
-    ("output_layer.md", 74, 0): (R, "j stands for layer L-1 and for layer L", TRANSPOSED),  # j and k swapped
+    ("output_layer.md", 74, 0): (
+        R,
+        "j stands for layer L-1 and for layer L",
+        TRANSPOSED,
+    ),  # j and k swapped
     ("output_layer.md", 80, 0): (R, MISSING_SUM.format("i")),  # no Σ over samples
     ("output_layer.md", 86, 0): (P,),  # ∂L/∂b, 0-based bounds
     ("output_layer.md", 90, 0): (P,),  # ∂z/∂b = 1
     ("output_layer.md", 90, 1): (P,),  # ∂z/∂a = w
-    ("output_layer.md", 90, 2): (R, "j stands for layer L-1 and for layer L", TRANSPOSED),  # ∂z/∂w = a_ij
+    ("output_layer.md", 90, 2): (
+        R,
+        "j stands for layer L-1 and for layer L",
+        TRANSPOSED,
+    ),  # ∂z/∂w = a_ij
     ("output_layer.md", 98, 0): (P,),  # ∂L_i/∂a^(L-1) with Σ_j
     ("output_layer.md", 104, 0): (R, MISSING_SUM.format("j"), ONE_NEURON),  # … without Σ_j
-    ("output_layer.md", 110, 0): (R, "j stands for layer L-1 and for layer L", TRANSPOSED),  # w_kj for w_jk
+    ("output_layer.md", 110, 0): (
+        R,
+        "j stands for layer L-1 and for layer L",
+        TRANSPOSED,
+    ),  # w_kj for w_jk
     # ---- notation_styles.md: \[…\], inline $…$, ```math, –, \sigma^{\prime}, ∂X/∂Y, \left( \right), separators
     ("notation_styles.md", 8, 0): (P,),  # \[ … \] with \cdot
     ("notation_styles.md", 12, 0): (P,),  # inline $…$
@@ -72,7 +84,11 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("notation_styles.md", 40, 0): (P,),  # \partial X / \partial Y, \left( \right)
     ("notation_styles.md", 46, 0): (P,),  # … \quad \text{and} \quad …
     ("notation_styles.md", 46, 1): (P,),  # … , \qquad …
-    ("notation_styles.md", 46, 2): (R, "k stands for layer L-1 and for layer L", TRANSPOSED),  # ∂z/∂a = w_kj
+    ("notation_styles.md", 46, 2): (
+        R,
+        "k stands for layer L-1 and for layer L",
+        TRANSPOSED,
+    ),  # ∂z/∂a = w_kj
     ("notation_styles.md", 52, 0): (P,),  # Σ_{j=1}^{n_{(L)}}
     ("notation_styles.md", 58, 0): (P,),  # ∂L_i/∂a = ((a-y)²/2)\prime
     ("notation_styles.md", 58, 1): (P,),  # ((a-y)²/2)\prime = a - y
@@ -146,12 +162,20 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("deep_layers.tex", 12, 1): (P,),
     ("deep_layers.tex", 18, 0): (P,),  # 1-based Σ_s Σ_p
     ("deep_layers.tex", 22, 0): (R, MISSING_SUM.format("p"), ONE_NEURON),  # Σ_p forgotten
-    ("deep_layers.tex", 26, 0): (R, "q stands for layer L-1 and for layer L", TRANSPOSED),  # σ'(z_sq^(L))
+    ("deep_layers.tex", 26, 0): (
+        R,
+        "q stands for layer L-1 and for layer L",
+        TRANSPOSED,
+    ),  # σ'(z_sq^(L))
     ("deep_layers.tex", 32, 0): (P,),  # gather: δ^(L)
     ("deep_layers.tex", 32, 1): (P,),  # δ^(L-1)
     ("deep_layers.tex", 32, 2): (P,),  # δ^(L-2)
     ("deep_layers.tex", 38, 0): (R, MISSING_SUM.format("q"), ONE_NEURON),  # δ recurrence without Σ
-    ("deep_layers.tex", 42, 0): (R, MISSING_SUM.format("q"), "p is free on the left only"),  # b_p, Σ_p
+    ("deep_layers.tex", 42, 0): (
+        R,
+        MISSING_SUM.format("q"),
+        "p is free on the left only",
+    ),  # b_p, Σ_p
     ("deep_layers.tex", 46, 0): (P,),  # b_q, Σ_p
     ("deep_layers.tex", 50, 0): (P,),  # \[\begin{aligned} … , & …
     ("deep_layers.tex", 50, 1): (P,),
@@ -190,7 +214,9 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("training_loop.md", 9, 0): (S, "update rule"),  # W = W - η ∇W
     ("training_loop.md", 9, 1): (S, "update rule"),  # B := …
     ("training_loop.md", 13, 0): (S, "update rule"),  # \gets
-    ("training_loop.md", 19, 0): (S,),  # a matrix of names with \cdots (notation.md: unknown or skipped)
+    ("training_loop.md", 19, 0): (
+        S,
+    ),  # a matrix of names with \cdots (notation.md: unknown or skipped)
     ("training_loop.md", 25, 0): (U, "ellipsis"),  # + \cdots +
     ("training_loop.md", 31, 0): (S,),  # skip=next (the relation is wrong)
     ("training_loop.md", 37, 0): (S,),  # skip=on
@@ -203,26 +229,50 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("training_loop.md", 58, 0): (R, NO_MEAN),  # L = Σ L_i
     ("training_loop.md", 64, 0): (P,),  # one subscript: a_j, y_j
     ("training_loop.md", 66, 0): (P,),
-    ("training_loop.md", 66, 1): (R, "j stands for layer L-1 and for layer L", WRONG_TAG),  # z_j^(L-1)
+    ("training_loop.md", 66, 1): (
+        R,
+        "j stands for layer L-1 and for layer L",
+        WRONG_TAG,
+    ),  # z_j^(L-1)
     ("training_loop.md", 70, 0): (P,),  # concrete indices
     ("training_loop.md", 72, 0): (R,),  # the wrong neuron
     # ---- common_mistakes.md: a gallery of slips (default network)
-    ("common_mistakes.md", 7, 0): (R, "j stands for layer L-1 and for layer L", WRONG_TAG),  # ∂L/∂b with a
+    ("common_mistakes.md", 7, 0): (
+        R,
+        "j stands for layer L-1 and for layer L",
+        WRONG_TAG,
+    ),  # ∂L/∂b with a
     ("common_mistakes.md", 9, 0): (R,),  # σ' forgotten
     ("common_mistakes.md", 11, 0): (R,),  # tanh's σ' in a sigmoid network
-    ("common_mistakes.md", 13, 0): (R, "m stands for layer L-2 and for layer L-1", TRANSPOSED),  # a^(L-1) for a^(L-2)
-    ("common_mistakes.md", 15, 0): (R, MISSING_SUM.format("j"), ONE_NEURON),  # δ recurrence without Σ_j
+    ("common_mistakes.md", 13, 0): (
+        R,
+        "m stands for layer L-2 and for layer L-1",
+        TRANSPOSED,
+    ),  # a^(L-1) for a^(L-2)
+    ("common_mistakes.md", 15, 0): (
+        R,
+        MISSING_SUM.format("j"),
+        ONE_NEURON,
+    ),  # δ recurrence without Σ_j
     ("common_mistakes.md", 17, 0): (P,),  # … with Σ_j
     ("common_mistakes.md", 19, 0): (R,),  # a + y
     ("common_mistakes.md", 21, 0): (R, EXTRA_MEAN),  # 1/n²
     ("common_mistakes.md", 23, 0): (R,),  # ∂z/∂b = a
     ("common_mistakes.md", 25, 0): (R, EXTRA_MEAN),  # ∂L_i/∂w with 1/n
     ("common_mistakes.md", 27, 0): (R, SIGN),  # -1/n …
-    ("common_mistakes.md", 29, 0): (R, MISSING_SUM.format("k"), ONE_NEURON),  # two layers, Σ_k forgotten
+    ("common_mistakes.md", 29, 0): (
+        R,
+        MISSING_SUM.format("k"),
+        ONE_NEURON,
+    ),  # two layers, Σ_k forgotten
     ("common_mistakes.md", 31, 0): (P,),  # both sums
     ("common_mistakes.md", 33, 0): (R,),  # (a - y)² without /2
     ("common_mistakes.md", 35, 0): (R, NO_MEAN),  # L as a sum
-    ("common_mistakes.md", 37, 0): (R, "j stands for layer L-1 and for layer L", TRANSPOSED),  # z with w_kj
+    ("common_mistakes.md", 37, 0): (
+        R,
+        "j stands for layer L-1 and for layer L",
+        TRANSPOSED,
+    ),  # z with w_kj
     ("common_mistakes.md", 39, 0): (R,),  # σ'(z^(L-1)) where σ'(z^(L)) belongs
 }
 
@@ -241,7 +291,9 @@ class _Results(dict):
 @pytest.fixture(scope="module")
 def results() -> _Results:
     run = Run(timeout=20.0)
-    out = _Results({name: check_text(name, (CORPUS / name).read_text(encoding="utf-8"), run) for name in FILES})
+    out = _Results(
+        {name: check_text(name, (CORPUS / name).read_text(encoding="utf-8"), run) for name in FILES}
+    )
     out.warnings = run.warnings
     return out
 
@@ -264,7 +316,9 @@ def test_corpus_is_big_and_varied() -> None:
     assert {Path(f).suffix for f in FILES} == {".md", ".tex"}
     wrong = sum(v[0] == R for v in EXPECTED.values())
     assert wrong * 3 >= len(EXPECTED), (wrong, len(EXPECTED))
-    assert sorted(p.name for p in CORPUS.iterdir() if p.is_file()) == FILES  # every corpus file has expectations
+    assert (
+        sorted(p.name for p in CORPUS.iterdir() if p.is_file()) == FILES
+    )  # every corpus file has expectations
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -274,7 +328,11 @@ def test_every_relation_is_expected_and_every_expectation_reported(results, name
     assert len(got) == len(set(got)), f"two results share a (line, step): {sorted(got)}"
     want = sorted((ln, st) for f, ln, st in EXPECTED if f == name)
     missing = sorted(set(want) - set(got))
-    extra = [(r.line, r.step, r.verdict, r.relation[:80]) for r in results[name] if (r.line, r.step) not in want]
+    extra = [
+        (r.line, r.step, r.verdict, r.relation[:80])
+        for r in results[name]
+        if (r.line, r.step) not in want
+    ]
     assert not missing and not extra, f"not reported: {missing}; not expected: {extra}"
 
 
@@ -283,7 +341,9 @@ def test_verdict(results, key: tuple[str, int, int]) -> None:
     verdict, *hints = EXPECTED[key]
     r = _by_key(results).get(key)
     assert r is not None, f"{key} not reported"
-    assert r.verdict == verdict, f"{r.relation}\n  expected {verdict}, got {r.verdict}: {r.method} {r.reason}"
+    assert r.verdict == verdict, (
+        f"{r.relation}\n  expected {verdict}, got {r.verdict}: {r.method} {r.reason}"
+    )
     said = _said(r)
     for h in hints:
         if h.startswith("!"):
@@ -292,8 +352,11 @@ def test_verdict(results, key: tuple[str, int, int]) -> None:
             assert h in said, f"{r.relation}: hint {h!r} missing from {said!r}"
 
 
-@pytest.mark.parametrize("key", sorted(k for k, v in EXPECTED.items() if v[0] == R),
-                         ids=lambda k: f"{k[0]}:{k[1]}.{k[2]}")
+@pytest.mark.parametrize(
+    "key",
+    sorted(k for k, v in EXPECTED.items() if v[0] == R),
+    ids=lambda k: f"{k[0]}:{k[1]}.{k[2]}",
+)
 def test_refutation_carries_a_checkable_counterexample(results, key: tuple[str, int, int]) -> None:
     r = _by_key(results).get(key)
     if r is None or r.verdict != R:
@@ -350,8 +413,13 @@ def test_hints_name_letters_as_written(results) -> None:
 
     BUG: the transposed-index hint of a relation whose misused letter is bound by a Σ reads
     "_j stands for layer L-1 and for layer L" (proof.py, _conflict formats the SymPy Dummy)."""
-    bad = [(r.file, r.line, r.step, h) for name in FILES for r in results[name] for h in r.hints
-           if re.search(r"(?<![\w\\^{])_[a-z]", h)]
+    bad = [
+        (r.file, r.line, r.step, h)
+        for name in FILES
+        for r in results[name]
+        for h in r.hints
+        if re.search(r"(?<![\w\\^{])_[a-z]", h)
+    ]
     assert not bad, bad
 
 

@@ -47,14 +47,28 @@ class Net:
     softmax under the cross-entropy loss, else σ_out (``out``, default the hidden σ); the binary
     cross-entropy has targets in (0, 1)."""
 
-    def __init__(self, widths: list[int], n: int, act: str = "sigmoid", loss: str = "mse",
-                 targets: str = "any", seed: int = 0, out: str | None = None) -> None:
+    def __init__(
+        self,
+        widths: list[int],
+        n: int,
+        act: str = "sigmoid",
+        loss: str = "mse",
+        targets: str = "any",
+        seed: int = 0,
+        out: str | None = None,
+    ) -> None:
         g = torch.Generator().manual_seed(seed)
         rnd = lambda *s: torch.randn(*s, dtype=F64, generator=g)  # noqa: E731
         self.widths, self.n, self.D, self.f = widths, n, len(widths) - 1, ACTS[act]
-        self.W = [None] + [rnd(widths[p], widths[p - 1]).requires_grad_() for p in range(1, self.D + 1)]
+        self.W = [None] + [
+            rnd(widths[p], widths[p - 1]).requires_grad_() for p in range(1, self.D + 1)
+        ]
         self.b = [None] + [rnd(widths[p]).requires_grad_() for p in range(1, self.D + 1)]
-        self.y = torch.softmax(rnd(n, widths[-1]), 1) if targets == "distribution" else rnd(n, widths[-1])
+        self.y = (
+            torch.softmax(rnd(n, widths[-1]), 1)
+            if targets == "distribution"
+            else rnd(n, widths[-1])
+        )
         if loss == "binary-cross-entropy":
             self.y = torch.rand(n, widths[-1], dtype=F64, generator=g)
         top = ACTS[out or act]
@@ -94,8 +108,12 @@ class Net:
 
     def jac_param(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """∂out_{i m}/∂x for a weight or bias x: (n, m, *x.shape)."""
-        return torch.stack([torch.stack([self.grad(out[i, m], x) for m in range(out.shape[1])])
-                            for i in range(self.n)])
+        return torch.stack(
+            [
+                torch.stack([self.grad(out[i, m], x) for m in range(out.shape[1])])
+                for i in range(self.n)
+            ]
+        )
 
     def fprime(self, z: torch.Tensor) -> torch.Tensor:
         x = z.detach().clone().requires_grad_()
@@ -184,19 +202,28 @@ sx = torch.sigmoid(x)
 
 _BP1 = T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo)))
 _BP2 = T(lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l)))
-_CHAIN = T(lambda N: (N.dLi(N.z[l]), torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l]))))
+_CHAIN = T(
+    lambda N: (
+        N.dLi(N.z[l]),
+        torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
+    )
+)
 _FORWARD = T(lambda N: (N.a[l], torch.sigmoid(N.a[l - 1] @ N.W[l].T + N.b[l])))
 _HALF_SQ = T(lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1)))
 NIELSEN = {
-    18: _FORWARD, 24: _FORWARD,  # (23), (25)
+    18: _FORWARD,
+    24: _FORWARD,  # (23), (25)
     # (26) and the mean in the text: true of the mean, but the book then writes the bare C for one
     # example's cost (27), which the directive settles below them: the ambiguity is reported
     30: E("ambiguous"),
     36: E("ambiguous"),
     38: _HALF_SQ,  # C_x (in the text)
     (42, 0): _HALF_SQ,  # (27)
-    (42, 1): T(lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
-    54: _BP1, 60: _BP1,  # (BP1), (BP1a)
+    (42, 1): T(
+        lambda N: (0.5 * ((N.y - N.a[Lo]) ** 2).sum(1), 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))
+    ),
+    54: _BP1,
+    60: _BP1,  # (BP1), (BP1a)
     66: T(lambda N: (N.dLi(N.a[Lo]), N.a[Lo] - N.y)),  # ∇_a C (in the text)
     68: T(lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),  # (30)
     74: _BP2,  # (BP2)
@@ -204,18 +231,40 @@ NIELSEN = {
     86: E("with respect to one a, z, w or b"),  # (31): ∂C/∂b = δ, of one neuron named by no index
     92: T(lambda N: (N.dLi_param(N.W[l]), outer(N.dLi(N.z[l]), N.a[l - 1]))),  # (BP4)
     98: E("subscript"),  # (32): a_{\rm in}, a name, not an index
-    104: E("\\Sigma"), 110: E("\\Sigma"),  # (33), (34): Σ'(z), the diagonal matrix of σ'
+    104: E("\\Sigma"),
+    110: E("\\Sigma"),  # (33), (34): Σ'(z), the diagonal matrix of σ'
     116: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.z[Lo]))),  # (36)
-    122: T(lambda N: (N.dLi(N.z[Lo]), torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])))),  # (37)
-    128: T(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2))),  # (38)
+    122: T(
+        lambda N: (
+            N.dLi(N.z[Lo]),
+            torch.einsum("ik,ikj->ij", N.dLi(N.a[Lo]), N.jac(N.a[Lo], N.z[Lo])),
+        )
+    ),  # (37)
+    128: T(
+        lambda N: (
+            N.dLi(N.z[Lo]),
+            N.dLi(N.a[Lo]) * torch.diagonal(N.jac(N.a[Lo], N.z[Lo]), 0, 1, 2),
+        )
+    ),  # (38)
     134: _BP1,  # (39)
     (140, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),  # (40)
     (140, 1): _CHAIN,  # (41)
-    (140, 2): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
-                           torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])))),  # (42)
+    (140, 2): T(
+        lambda N: (
+            torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),
+            torch.einsum("ikj,ik->ij", N.jac(N.z[l + 1], N.z[l]), N.dLi(N.z[l + 1])),
+        )
+    ),  # (42)
     (148, 0): T(lambda N: (N.z[l + 1], N.a[l] @ N.W[l + 1].T + N.b[l + 1])),  # (43)
-    (148, 1): T(lambda N: (N.a[l] @ N.W[l + 1].T + N.b[l + 1], torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1])),
-    154: T(lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])),  # (44)
+    (148, 1): T(
+        lambda N: (
+            N.a[l] @ N.W[l + 1].T + N.b[l + 1],
+            torch.sigmoid(N.z[l]) @ N.W[l + 1].T + N.b[l + 1],
+        )
+    ),
+    154: T(
+        lambda N: (N.jac(N.z[l + 1], N.z[l]), N.W[l + 1][None] * sig_p(N, l)[:, None, :])
+    ),  # (44)
     160: _BP2,  # (45)
 }
 
@@ -226,32 +275,71 @@ ONE_NEURON = {
     14: T(lambda N: (2 * N.Li, ((N.a[L1] - N.y) ** 2).sum(1))),
     16: T(lambda N: (N.z[L1], N.W[L1][0, 0] * N.a[L1 - 1] + N.b[L1][0])),
     18: T(lambda N: (N.a[L1], torch.sigmoid(N.z[L1]))),
-    20: T(lambda N: (2 * N.dLi_param(N.W[L1])[:, 0, 0],
-                     N.jac_param(N.z[L1], N.W[L1])[:, 0, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0])),
+    20: T(
+        lambda N: (
+            2 * N.dLi_param(N.W[L1])[:, 0, 0],
+            N.jac_param(N.z[L1], N.W[L1])[:, 0, 0, 0]
+            * sig_p(N, L1)[:, 0]
+            * 2
+            * N.dLi(N.a[L1])[:, 0],
+        )
+    ),
     22: T(lambda N: (2 * N.dLi(N.a[L1]), 2 * (N.a[L1] - N.y))),
     24: T(lambda N: (N.jac(N.a[L1], N.z[L1])[:, 0, 0], sig_p(N, L1)[:, 0])),
     26: T(lambda N: (N.jac_param(N.z[L1], N.W[L1])[:, 0, 0, 0], N.a[L1 - 1][:, 0])),
-    28: T(lambda N: (2 * N.dLi_param(N.W[L1])[:, 0, 0], N.a[L1 - 1][:, 0] * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0])),
+    28: T(
+        lambda N: (
+            2 * N.dLi_param(N.W[L1])[:, 0, 0],
+            N.a[L1 - 1][:, 0] * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0],
+        )
+    ),
     30: T(lambda N: (2 * N.grad(N.L, N.W[L1]), 2 * N.dLi_param(N.W[L1]).mean(0))),
-    (32, 0): T(lambda N: (2 * N.dLi_param(N.b[L1])[:, 0],
-                          N.jac_param(N.z[L1], N.b[L1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0])),
-    (32, 1): T(lambda N: (N.jac_param(N.z[L1], N.b[L1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
-                          1 * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0])),
-    (34, 0): T(lambda N: (2 * N.dLi(N.a[L1 - 1])[:, 0],
-                          N.jac(N.z[L1], N.a[L1 - 1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0])),
-    (34, 1): T(lambda N: (N.jac(N.z[L1], N.a[L1 - 1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
-                          N.W[L1][0, 0] * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0])),
+    (32, 0): T(
+        lambda N: (
+            2 * N.dLi_param(N.b[L1])[:, 0],
+            N.jac_param(N.z[L1], N.b[L1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
+        )
+    ),
+    (32, 1): T(
+        lambda N: (
+            N.jac_param(N.z[L1], N.b[L1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
+            1 * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0],
+        )
+    ),
+    (34, 0): T(
+        lambda N: (
+            2 * N.dLi(N.a[L1 - 1])[:, 0],
+            N.jac(N.z[L1], N.a[L1 - 1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
+        )
+    ),
+    (34, 1): T(
+        lambda N: (
+            N.jac(N.z[L1], N.a[L1 - 1])[:, 0, 0] * sig_p(N, L1)[:, 0] * 2 * N.dLi(N.a[L1])[:, 0],
+            N.W[L1][0, 0] * sig_p(N, L1)[:, 0] * 2 * (N.a[L1] - N.y)[:, 0],
+        )
+    ),
 }
 
 MANY = Setup(depth=2)
 MANY_NEURONS = {
     9: T(lambda N: (2 * N.Li, ((N.a[L1] - N.y) ** 2).sum(1))),
     11: T(lambda N: (N.a[L1], torch.sigmoid(N.z[L1]))),
-    13: T(lambda N: (2 * N.dLi_param(N.W[L1]),
-                     torch.einsum("ijjk,ij,ij->ijk", N.jac_param(N.z[L1], N.W[L1]), sig_p(N, L1),
-                                  2 * N.dLi(N.a[L1])))),
-    15: T(lambda N: (2 * N.dLi(N.a[L1 - 1]),
-                     torch.einsum("ijk,ij,ij->ik", N.jac(N.z[L1], N.a[L1 - 1]), sig_p(N, L1), 2 * N.dLi(N.a[L1])))),
+    13: T(
+        lambda N: (
+            2 * N.dLi_param(N.W[L1]),
+            torch.einsum(
+                "ijjk,ij,ij->ijk", N.jac_param(N.z[L1], N.W[L1]), sig_p(N, L1), 2 * N.dLi(N.a[L1])
+            ),
+        )
+    ),
+    15: T(
+        lambda N: (
+            2 * N.dLi(N.a[L1 - 1]),
+            torch.einsum(
+                "ijk,ij,ij->ik", N.jac(N.z[L1], N.a[L1 - 1]), sig_p(N, L1), 2 * N.dLi(N.a[L1])
+            ),
+        )
+    ),
 }
 
 # Bishop: i, j, k at layers L-2, L-1, L of a depth-3 network; a = pre-activation, z = activation;
@@ -261,13 +349,26 @@ K, J_, I_ = 3, 2, 1
 BISHOP = {
     21: T(lambda N: (N.z[J_], N.a[I_] @ N.W[J_].T)),  # no bias in (5.48): false with biases
     25: T(lambda N: (N.a[J_], N.f(N.z[J_]))),
-    29: T(lambda N: (N.dLi_param(N.W[J_]), N.dLi(N.z[J_])[:, :, None] * torch.einsum(
-        "ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])))),
-    37: T(lambda N: (torch.einsum("ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])), N.a[I_][:, None, :].expand(
-        -1, N.widths[J_], -1))),
+    29: T(
+        lambda N: (
+            N.dLi_param(N.W[J_]),
+            N.dLi(N.z[J_])[:, :, None] * torch.einsum("ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])),
+        )
+    ),
+    37: T(
+        lambda N: (
+            torch.einsum("ijjk->ijk", N.jac_param(N.z[J_], N.W[J_])),
+            N.a[I_][:, None, :].expand(-1, N.widths[J_], -1),
+        )
+    ),
     41: T(lambda N: (N.dLi_param(N.W[J_]), outer(N.dLi(N.z[J_]), N.a[I_]))),
     45: T(lambda N: (N.dLi(N.z[K]), N.a[K] - N.y)),
-    49: T(lambda N: (N.dLi(N.z[J_]), torch.einsum("ik,ikj->ij", N.dLi(N.z[K]), N.jac(N.z[K], N.z[J_])))),
+    49: T(
+        lambda N: (
+            N.dLi(N.z[J_]),
+            torch.einsum("ik,ikj->ij", N.dLi(N.z[K]), N.jac(N.z[K], N.z[J_])),
+        )
+    ),
     53: T(lambda N: (N.dLi(N.z[J_]), N.fprime(N.z[J_]) * (N.dLi(N.z[K]) @ N.W[K]))),
     59: T(lambda N: (N.Li, 0.5 * ((N.a[K] - N.y) ** 2).sum(1))),
     63: T(lambda N: (N.a[K], N.z[K])),
@@ -295,8 +396,15 @@ UFLDL = {
     72: T(lambda N: (sig_p(N, l), N.a[l] * (1 - N.a[l]))),  # the implementation note (sigmoid)
 }
 UFLDL_ZH = {
-    (10, 0): UFLDL[19], (10, 1): UFLDL[21], (17, 0): UFLDL[(29, 0)], (17, 1): UFLDL[(29, 1)], 23: UFLDL[37],
-    (27, 0): UFLDL[(41, 0)], (27, 1): UFLDL[(41, 1)], (34, 0): UFLDL[52], (34, 1): UFLDL[(56, 0)],
+    (10, 0): UFLDL[19],
+    (10, 1): UFLDL[21],
+    (17, 0): UFLDL[(29, 0)],
+    (17, 1): UFLDL[(29, 1)],
+    23: UFLDL[37],
+    (27, 0): UFLDL[(41, 0)],
+    (27, 1): UFLDL[(41, 1)],
+    (34, 0): UFLDL[52],
+    (34, 1): UFLDL[(56, 0)],
 }
 
 # Ng: absolute layers [1], [2] of a depth-3 network and the generic [l]; d… = ∂(one example's loss)/∂….
@@ -329,10 +437,18 @@ SOFTMAX = Setup(depth=1, loss="cross-entropy", targets="distribution")
 CS231N = {  # one display: σ(x) = …, then (after \\\\ and →) the chain of dσ/dx
     (18, 0): T(lambda N: (torch.sigmoid(x), 1 / (1 + torch.exp(-x)))),
     (18, 1): T(lambda N: (sx * (1 - sx), torch.exp(-x) / (1 + torch.exp(-x)) ** 2)),
-    (18, 2): T(lambda N: (torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
-                          ((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))))),
-    (18, 3): T(lambda N: (((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
-                          (1 - sx) * sx)),
+    (18, 2): T(
+        lambda N: (
+            torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
+            ((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
+        )
+    ),
+    (18, 3): T(
+        lambda N: (
+            ((1 + torch.exp(-x) - 1) / (1 + torch.exp(-x))) * (1 / (1 + torch.exp(-x))),
+            (1 - sx) * sx,
+        )
+    ),
     (24, 0): T(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True))),
     (24, 1): E("class label used as an index"),
     26: E("\\mathbb"),
@@ -346,9 +462,16 @@ def _cv_steps(N: Net) -> list[torch.Tensor]:
     logjac = N.jac(torch.log(p), o)
     mask = 1 - torch.eye(p.shape[1], dtype=F64)  # k ≠ i
     excl = lambda t: torch.einsum("sk,ki->si", t, mask)  # noqa: E731  Σ_{k≠i} t_k
-    return [N.dLi(o), -torch.einsum("sk,ski->si", y, logjac), -torch.einsum("sk,ski->si", y / p, jac),
-            -y * (1 - p) - excl(y / p * (-p)) * p,
-            -y * (1 - p) + excl(y) * p, -y + y * p + excl(y) * p, p * y.sum(1, keepdim=True) - y, p - y]
+    return [
+        N.dLi(o),
+        -torch.einsum("sk,ski->si", y, logjac),
+        -torch.einsum("sk,ski->si", y / p, jac),
+        -y * (1 - p) - excl(y / p * (-p)) * p,
+        -y * (1 - p) + excl(y) * p,
+        -y + y * p + excl(y) * p,
+        p * y.sum(1, keepdim=True) - y,
+        p - y,
+    ]
 
 
 def _excl(t: torch.Tensor) -> torch.Tensor:
@@ -365,12 +488,22 @@ MSE_SOFTMAX = {
     26: E("condition i ≠ j"),
     # the question's chain: its first step has -p_k y_k where -p_i y_k belongs
     (28, 0): T(lambda N: (N.dLi(N.z[1]), -(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)))),
-    (28, 1): T(lambda N: (-(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)),
-                          N.a[1] * N.y - N.y + _excl(N.a[1] * N.y))),
-    (28, 2): T(lambda N: (N.a[1] * N.y - N.y + _excl(N.a[1] * N.y), (N.a[1] * N.y).sum(1, keepdim=True) - N.y)),
+    (28, 1): T(
+        lambda N: (
+            -(N.y * (1 - N.a[1]) + _excl(-N.a[1] * N.y)),
+            N.a[1] * N.y - N.y + _excl(N.a[1] * N.y),
+        )
+    ),
+    (28, 2): T(
+        lambda N: (
+            N.a[1] * N.y - N.y + _excl(N.a[1] * N.y),
+            (N.a[1] * N.y).sum(1, keepdim=True) - N.y,
+        )
+    ),
     30: T(lambda N: (N.dLi(N.z[1]), N.a[1] - N.y)),
-    **{(34, k): T(lambda N, k=k: tuple(_cv_steps(N)[k:k + 2])) for k in range(7)},
+    **{(34, k): T(lambda N, k=k: tuple(_cv_steps(N)[k : k + 2])) for k in range(7)},
 }
+
 
 # Ng's batch forms, examples as columns: a batch matrix is the transpose of the evaluator's (n, width)
 # arrays; dZ, dA hold in column i the derivatives of example i's loss, dW, db are the mean's (J)
@@ -384,16 +517,27 @@ NG_NOTES = {
     (16, 0): T(lambda N: (cols(N.z[l]), N.W[l] @ cols(N.a[l - 1]) + N.b[l][:, None])),
     (16, 1): T(lambda N: (cols(N.a[l]), torch.sigmoid(cols(N.z[l])))),
     (20, 0): T(lambda N: (N.dLi(N.z[l]), N.dLi(N.a[l]) * sig_p(N, l))),
-    (20, 1): Bad("different shapes", lambda N: (  # dW = dz · a^{[l-1]}: a column times a column (the T left out)
-        N.dLi_param(N.W[l]), N.dLi(N.z[l])[:, :, None] @ N.a[l - 1][:, :, None])),
+    (20, 1): Bad(
+        "different shapes",
+        lambda N: (  # dW = dz · a^{[l-1]}: a column times a column (the T left out)
+            N.dLi_param(N.W[l]),
+            N.dLi(N.z[l])[:, :, None] @ N.a[l - 1][:, :, None],
+        ),
+    ),
     (20, 2): T(lambda N: (N.dLi_param(N.b[l]), N.dLi(N.z[l]))),
     (20, 3): T(lambda N: (N.dLi(N.a[l - 1]), N.dLi(N.z[l]) @ N.W[l])),
     (24, 0): T(lambda N: (cols(N.dLi(N.z[l])), cols(N.dLi(N.a[l])) * cols(sig_p(N, l)))),
-    (24, 1): Bad("stands for the samples and for layer", lambda N: (  # (1/m) dZ · A^{[l-1]}: (n_l × m)(n_{l-1} × m)
-        N.grad(N.L, N.W[l]), cols(N.dLi(N.z[l])) @ cols(N.a[l - 1]) / N.n)),
+    (24, 1): Bad(
+        "stands for the samples and for layer",
+        lambda N: (  # (1/m) dZ · A^{[l-1]}: (n_l × m)(n_{l-1} × m)
+            N.grad(N.L, N.W[l]),
+            cols(N.dLi(N.z[l])) @ cols(N.a[l - 1]) / N.n,
+        ),
+    ),
     (24, 2): E("np.sum"),
     (24, 3): T(lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ cols(N.dLi(N.z[l])))),
 }
+
 
 # Hjorth-Jensen: ``{\cal C}`` one example's cost (its definition sums no examples), t the targets, f the
 # sigmoid (the directive names f), weights to-from
@@ -414,11 +558,17 @@ def _unformable_sum(N: Net) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 HJ = {
-    (23, 0): E("not over all of its range"),  # Σ_{i=1}^n over the outputs: n is the sample count here
-    (23, 1): T(lambda N: (0.5 * ((N.a[Lo] - N.y) ** 2).sum(1), 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))),
+    (23, 0): E(
+        "not over all of its range"
+    ),  # Σ_{i=1}^n over the outputs: n is the sample count here
+    (23, 1): T(
+        lambda N: (0.5 * ((N.a[Lo] - N.y) ** 2).sum(1), 0.5 * ((N.a[Lo] - N.y) ** 2).sum(1))
+    ),
     25: T(lambda N: (N.dLi_param(N.W[Lo]), (N.a[Lo] - N.y)[:, :, None] * _ajk(N, N.a[Lo], Lo))),
     (27, 0): T(lambda N: (_ajk(N, N.a[Lo], Lo), sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo))),
-    (27, 1): T(lambda N: (sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo), outer(_s(N), N.a[Lo - 1]))),
+    (27, 1): T(
+        lambda N: (sig_p(N, Lo)[:, :, None] * _ajk(N, N.z[Lo], Lo), outer(_s(N), N.a[Lo - 1]))
+    ),
     31: T(lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * _s(N), N.a[Lo - 1]))),
     (33, 0): T(lambda N: (N.dLi(N.z[Lo]), _s(N) * (N.a[Lo] - N.y))),
     (33, 1): T(lambda N: (_s(N) * (N.a[Lo] - N.y), sig_p(N, Lo) * N.dLi(N.a[Lo]))),
@@ -426,10 +576,13 @@ HJ = {
     37: T(lambda N: (N.dLi_param(N.W[Lo]), outer(N.dLi(N.z[Lo]), N.a[Lo - 1]))),
     41: T(lambda N: (N.dLi(N.z[l]), N.dLi(N.z[l]))),
     (43, 0): _CHAIN,
-    (43, 1): T(lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),) * 2),
+    (43, 1): T(
+        lambda N: (torch.einsum("ik,ikj->ij", N.dLi(N.z[l + 1]), N.jac(N.z[l + 1], N.z[l])),) * 2
+    ),
     45: Bad("not over all of its range", _unformable_sum),
     47: _BP2,
 }
+
 
 # the sigmoid's derivative by hand (a Chinese blog): functions of x on a grid, primes by autograd
 def d_dx(f: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
@@ -442,11 +595,22 @@ SIGMOID_ZH = {
     (9, 0): T(lambda N: (sx, sx)),
     (9, 1): T(lambda N: (sx, 1 / (1 + _E))),
     (15, 0): T(lambda N: (d_dx(torch.sigmoid), d_dx(lambda t: (1 + torch.exp(-t)) ** -1))),
-    (15, 1): T(lambda N: (d_dx(lambda t: (1 + torch.exp(-t)) ** -1),
-                          -(1 + _E) ** -2 * d_dx(lambda t: 1 + torch.exp(-t)))),
-    (15, 2): T(lambda N: (-(1 + _E) ** -2 * d_dx(lambda t: 1 + torch.exp(-t)), -(1 + _E) ** -2 * _E * d_dx(lambda t: -t))),
-    (15, 3): T(lambda N: (-(1 + _E) ** -2 * _E * d_dx(lambda t: -t), (1 + _E) ** -2 * _E)),
-    (15, 4): T(lambda N: ((1 + _E) ** -2 * _E, _E / (1 + _E) ** -2)),  # the author's slip: ^{-2} below the line
+    (15, 1): T(
+        lambda N: (
+            d_dx(lambda t: (1 + torch.exp(-t)) ** -1),
+            -((1 + _E) ** -2) * d_dx(lambda t: 1 + torch.exp(-t)),
+        )
+    ),
+    (15, 2): T(
+        lambda N: (
+            -((1 + _E) ** -2) * d_dx(lambda t: 1 + torch.exp(-t)),
+            -((1 + _E) ** -2) * _E * d_dx(lambda t: -t),
+        )
+    ),
+    (15, 3): T(lambda N: (-((1 + _E) ** -2) * _E * d_dx(lambda t: -t), (1 + _E) ** -2 * _E)),
+    (15, 4): T(
+        lambda N: ((1 + _E) ** -2 * _E, _E / (1 + _E) ** -2)
+    ),  # the author's slip: ^{-2} below the line
     (15, 5): T(lambda N: (_E / (1 + _E) ** -2, 1 / (1 + _E) * (1 + _E - 1) / (1 + _E))),
     (15, 6): T(lambda N: (1 / (1 + _E) * (1 + _E - 1) / (1 + _E), sx * (1 - sx))),
 }
@@ -454,7 +618,12 @@ SIGMOID_ZH = {
 # Nielsen ch. 3 (bitjoy.net notes): sigmoid outputs under the binary cross-entropy, C the mean;
 # Σ_x sums over the samples, which a and y carry implicitly
 NIELSEN3 = {
-    13: T(lambda N: (N.L, -(N.y * torch.log(N.a[Lo]) + (1 - N.y) * torch.log(1 - N.a[Lo])).sum(1).mean())),
+    13: T(
+        lambda N: (
+            N.L,
+            -(N.y * torch.log(N.a[Lo]) + (1 - N.y) * torch.log(1 - N.a[Lo])).sum(1).mean(),
+        )
+    ),
     15: T(lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
     17: T(lambda N: (N.grad(N.L, N.W[Lo]), (N.a[Lo] - N.y).T @ N.a[Lo - 1] / N.n)),
 }
@@ -520,7 +689,9 @@ def test_the_evaluator_can_tell_true_from_false() -> None:
 def test_the_evaluator_cannot_form_the_relations_whose_shapes_do_not_fit() -> None:
     """Bad entries: at sizes where the widths and the sample count differ, the author's product
     cannot be formed at all (so no verdict but 'refuted' or a shape error can be right)."""
-    bad = [(FILES[name][0], v) for name in FILES for v in FILES[name][1].values() if isinstance(v, Bad)]
+    bad = [
+        (FILES[name][0], v) for name in FILES for v in FILES[name][1].values() if isinstance(v, Bad)
+    ]
     assert bad
     for setup, v in bad:
         assert v.sides is not None
@@ -533,19 +704,29 @@ def test_every_relation_is_judged_rightly_or_explained(results, truths, name: st
     setup, table = FILES[name]
     got = {(r.line, r.step): r for r in results[name]}
     listed = {(k if isinstance(k, tuple) else (k, 0)) for k in table}
-    assert set(got) == listed, f"reported {sorted(set(got) - listed)}, not reported {sorted(listed - set(got))}"
+    assert set(got) == listed, (
+        f"reported {sorted(set(got) - listed)}, not reported {sorted(listed - set(got))}"
+    )
     for (line, step), r in sorted(got.items()):
         want = _key(table, line, step)
         where = f"{name}:{line}.{step} {r.relation[:90]}"
         if isinstance(want, E):
-            assert r.verdict == "error" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+            assert r.verdict == "error" and want.reason in r.reason, (
+                f"{where}: {r.verdict} {r.reason}"
+            )
         elif isinstance(want, S):
-            assert r.verdict == "skipped" and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+            assert r.verdict == "skipped" and want.reason in r.reason, (
+                f"{where}: {r.verdict} {r.reason}"
+            )
         elif isinstance(want, Bad):
-            assert r.verdict in ("refuted", "error") and want.reason in r.reason, f"{where}: {r.verdict} {r.reason}"
+            assert r.verdict in ("refuted", "error") and want.reason in r.reason, (
+                f"{where}: {r.verdict} {r.reason}"
+            )
         else:
             true = truths[(name, line, step)]
-            assert r.verdict == ("proved" if true else "refuted"), f"{where}: true={true}, {r.verdict} {r.reason}"
+            assert r.verdict == ("proved" if true else "refuted"), (
+                f"{where}: true={true}, {r.verdict} {r.reason}"
+            )
 
 
 def judged(results: list, name: str, truths: dict) -> tuple[int, int]:
@@ -580,18 +761,38 @@ def test_most_relations_are_judged_with_at_most_one_directive_line(results, trut
 
 NIELSEN_HEAD = "<!-- derivator: cost-is=sample -->\n\n"
 MUTANTS = [
-    (r"\delta^L = (a^L-y) \odot \sigma'(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
-    (r"\delta^L = (y-a^L) \odot \sigma'(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.y - N.a[Lo]) * sig_p(N, Lo))),
-    (r"\delta^L = (a^L-y) \odot \sigma(z^L)", lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * torch.sigmoid(N.z[Lo]))),
-    (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^{l+1})", None),  # shapes: widths of l and l+1
-    (r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
-     lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l))),
-    (r"\delta^l = (w^{l} \delta^{l-1}) \odot \sigma'(z^l)", None),  # w^l is n_l × n_{l-1}, δ^{l-1} has n_{l-1}
+    (
+        r"\delta^L = (a^L-y) \odot \sigma'(z^L)",
+        lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo)),
+    ),
+    (
+        r"\delta^L = (y-a^L) \odot \sigma'(z^L)",
+        lambda N: (N.dLi(N.z[Lo]), (N.y - N.a[Lo]) * sig_p(N, Lo)),
+    ),
+    (
+        r"\delta^L = (a^L-y) \odot \sigma(z^L)",
+        lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * torch.sigmoid(N.z[Lo])),
+    ),
+    (
+        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^{l+1})",
+        None,
+    ),  # shapes: widths of l and l+1
+    (
+        r"\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)",
+        lambda N: (N.dLi(N.z[l]), (N.dLi(N.z[l + 1]) @ N.W[l + 1]) * sig_p(N, l)),
+    ),
+    (
+        r"\delta^l = (w^{l} \delta^{l-1}) \odot \sigma'(z^l)",
+        None,
+    ),  # w^l is n_l × n_{l-1}, δ^{l-1} has n_{l-1}
     (r"\nabla_a C = (y - a^L)", lambda N: (N.dLi(N.a[Lo]), N.y - N.a[Lo])),
     (r"C = \frac{1}{2} \|y-a^L\|^2", lambda N: (N.Li, 0.5 * ((N.y - N.a[Lo]) ** 2).sum(1))),
     # (a lone C = ‖y - a^L‖² would be the document's definition of its cost, without ½: not a mutant)
     (r"\nabla_a C = 2 (a^L - y)", lambda N: (N.dLi(N.a[Lo]), 2 * (N.a[Lo] - N.y))),
-    (r"\frac{\partial C}{\partial b^l_j} = \delta^{l+1}_j", None),  # j in two layers of different widths
+    (
+        r"\frac{\partial C}{\partial b^l_j} = \delta^{l+1}_j",
+        None,
+    ),  # j in two layers of different widths
     (r"\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_j \delta^l_k", None),
 ]
 
@@ -614,22 +815,61 @@ def test_vector_forms_and_their_mutants(k: int) -> None:
 BCE_C = r"C = -\frac{1}{n}\sum_x\sum_j \left[y_j \ln a^L_j + (1-y_j)\ln(1-a^L_j)\right]"
 CE_C = r"C = -\sum_j y_j \ln a^L_j"
 MSE_C = r"C = \frac{1}{2}\sum_j (y_j - a^L_j)^2"
-BCE, CE, MSE = (Setup(loss="binary-cross-entropy"), Setup(loss="cross-entropy", targets="distribution"), GENERIC)
-_MEAN_W = lambda f: (lambda N: (N.grad(N.L, N.W[Lo]), f(N).T @ N.a[Lo - 1] / N.n))  # noqa: E731
+BCE, CE, MSE = (
+    Setup(loss="binary-cross-entropy"),
+    Setup(loss="cross-entropy", targets="distribution"),
+    GENERIC,
+)
+_MEAN_W = lambda f: lambda N: (N.grad(N.L, N.W[Lo]), f(N).T @ N.a[Lo - 1] / N.n)  # noqa: E731
 LOSS_CASES = [
-    (BCE_C, BCE, r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j)",
-     _MEAN_W(lambda N: N.a[Lo] - N.y)),
-    (BCE_C, BCE, r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (y_j - a^L_j)",
-     _MEAN_W(lambda N: N.y - N.a[Lo])),
-    (BCE_C, BCE, r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j) \sigma'(z^L_j)",
-     _MEAN_W(lambda N: (N.a[Lo] - N.y) * sig_p(N, Lo))),
-    (BCE_C, BCE, r"\frac{\partial C}{\partial b^L_j} = \frac{1}{n}\sum_x (a^L_j - y_j)",
-     lambda N: (N.grad(N.L, N.b[Lo]), (N.a[Lo] - N.y).mean(0))),
-    (CE_C, CE, r"\frac{\partial C}{\partial z^L_j} = a^L_j - y_j", lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
-    (CE_C, CE, r"\frac{\partial C}{\partial z^L_j} = y_j - a^L_j", lambda N: (N.dLi(N.z[Lo]), N.y - N.a[Lo])),
-    (MSE_C, MSE, r"\frac{\partial C}{\partial z^L_j} = (a^L_j - y_j)\sigma'(z^L_j)",
-     lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
-    (MSE_C, MSE, r"\frac{\partial C}{\partial z^L_j} = a^L_j - y_j", lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
+    (
+        BCE_C,
+        BCE,
+        r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j)",
+        _MEAN_W(lambda N: N.a[Lo] - N.y),
+    ),
+    (
+        BCE_C,
+        BCE,
+        r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (y_j - a^L_j)",
+        _MEAN_W(lambda N: N.y - N.a[Lo]),
+    ),
+    (
+        BCE_C,
+        BCE,
+        r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j) \sigma'(z^L_j)",
+        _MEAN_W(lambda N: (N.a[Lo] - N.y) * sig_p(N, Lo)),
+    ),
+    (
+        BCE_C,
+        BCE,
+        r"\frac{\partial C}{\partial b^L_j} = \frac{1}{n}\sum_x (a^L_j - y_j)",
+        lambda N: (N.grad(N.L, N.b[Lo]), (N.a[Lo] - N.y).mean(0)),
+    ),
+    (
+        CE_C,
+        CE,
+        r"\frac{\partial C}{\partial z^L_j} = a^L_j - y_j",
+        lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y),
+    ),
+    (
+        CE_C,
+        CE,
+        r"\frac{\partial C}{\partial z^L_j} = y_j - a^L_j",
+        lambda N: (N.dLi(N.z[Lo]), N.y - N.a[Lo]),
+    ),
+    (
+        MSE_C,
+        MSE,
+        r"\frac{\partial C}{\partial z^L_j} = (a^L_j - y_j)\sigma'(z^L_j)",
+        lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo)),
+    ),
+    (
+        MSE_C,
+        MSE,
+        r"\frac{\partial C}{\partial z^L_j} = a^L_j - y_j",
+        lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y),
+    ),
 ]
 
 
@@ -640,21 +880,39 @@ def test_the_cost_definition_fixes_the_loss(k: int) -> None:
     results = _check("loss.md", head + f"$${definition}$$\n\n$${relation}$$\n")
     assert results[0].verdict == "proved", (definition, results[0].verdict, results[0].reason)
     true = holds(sides, setup)
-    assert results[1].verdict == ("proved" if true else "refuted"), (relation, true, results[1].verdict,
-                                                                    results[1].reason)
+    assert results[1].verdict == ("proved" if true else "refuted"), (
+        relation,
+        true,
+        results[1].verdict,
+        results[1].reason,
+    )
 
 
 ACTIVATION_CASES = [  # (forward definition, its network, relation, truth)
-    (r"a_j^{(l)} = \tanh(z_j^{(l)})", Setup(act="tanh"),
-     r"\frac{\partial a_{ij}^{(l)}}{\partial z_{ij}^{(l)}} = 1 - (a_{ij}^{(l)})^2", lambda N: (sig_p(N, l), 1 - N.a[l] ** 2)),
-    (r"a_j^{(l)} = \tanh(z_j^{(l)})", Setup(act="tanh"),
-     r"\frac{\partial a_{ij}^{(l)}}{\partial z_{ij}^{(l)}} = a_{ij}^{(l)}(1 - a_{ij}^{(l)})",
-     lambda N: (sig_p(N, l), N.a[l] * (1 - N.a[l]))),
-    (r"a^{(L)}_j = z^{(L)}_j", Setup(out="identity"),
-     r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}", lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
-    (r"a^{(L)}_j = z^{(L)}_j", Setup(out="identity"),
-     r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)})",
-     lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
+    (
+        r"a_j^{(l)} = \tanh(z_j^{(l)})",
+        Setup(act="tanh"),
+        r"\frac{\partial a_{ij}^{(l)}}{\partial z_{ij}^{(l)}} = 1 - (a_{ij}^{(l)})^2",
+        lambda N: (sig_p(N, l), 1 - N.a[l] ** 2),
+    ),
+    (
+        r"a_j^{(l)} = \tanh(z_j^{(l)})",
+        Setup(act="tanh"),
+        r"\frac{\partial a_{ij}^{(l)}}{\partial z_{ij}^{(l)}} = a_{ij}^{(l)}(1 - a_{ij}^{(l)})",
+        lambda N: (sig_p(N, l), N.a[l] * (1 - N.a[l])),
+    ),
+    (
+        r"a^{(L)}_j = z^{(L)}_j",
+        Setup(out="identity"),
+        r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}",
+        lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y),
+    ),
+    (
+        r"a^{(L)}_j = z^{(L)}_j",
+        Setup(out="identity"),
+        r"\frac{\partial L_i}{\partial z_{ij}^{(L)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)})",
+        lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo)),
+    ),
 ]
 
 
@@ -664,20 +922,33 @@ def test_the_forward_pass_fixes_the_activations(k: int) -> None:
     results = _check("act.md", f"$${definition}$$\n\n$${relation}$$\n")
     assert results[0].verdict == "proved", (definition, results[0].verdict, results[0].reason)
     true = holds(sides, setup)
-    assert results[1].verdict == ("proved" if true else "refuted"), (relation, true, results[1].verdict,
-                                                                    results[1].reason)
+    assert results[1].verdict == ("proved" if true else "refuted"), (
+        relation,
+        true,
+        results[1].verdict,
+        results[1].reason,
+    )
 
 
-@pytest.mark.parametrize("definitions", [
-    [r"J = \log(1 + e^{-y a^L})"],  # a logistic loss of one score: not a loss of the notation
-    [r"J = -\log\frac{e^{a^L_y}}{\sum_k e^{a^L_k}}"],
-    [MSE_C.replace("C", "J", 1), CE_C.replace("C", "J", 1)],  # two losses for one letter
-])
+@pytest.mark.parametrize(
+    "definitions",
+    [
+        [r"J = \log(1 + e^{-y a^L})"],  # a logistic loss of one score: not a loss of the notation
+        [r"J = -\log\frac{e^{a^L_y}}{\sum_k e^{a^L_k}}"],
+        [MSE_C.replace("C", "J", 1), CE_C.replace("C", "J", 1)],  # two losses for one letter
+    ],
+)
 def test_a_cost_definition_of_no_known_loss_is_reported_not_guessed(definitions: list[str]) -> None:
-    text = "".join(f"$${d}$$\n\n" for d in definitions) + r"$$\frac{\partial J}{\partial b^L_j} = a^L_j - y_j$$" + "\n"
+    text = (
+        "".join(f"$${d}$$\n\n" for d in definitions)
+        + r"$$\frac{\partial J}{\partial b^L_j} = a^L_j - y_j$$"
+        + "\n"
+    )
     results = _check("loss.md", text)
     assert results[-1].verdict == "error" and "loss=" in results[-1].reason, results[-1]
-    settled = _check("loss.md", "<!-- derivator: loss=cross-entropy targets=distribution -->\n\n" + text)
+    settled = _check(
+        "loss.md", "<!-- derivator: loss=cross-entropy targets=distribution -->\n\n" + text
+    )
     assert "loss=" not in settled[-1].reason, settled[-1]
 
 
@@ -689,24 +960,39 @@ from hypothesis import strategies as st  # noqa: E402
 
 TWO = Setup(depth=2)
 RENAMED = [
-    (r"\frac{\partial L_i}{\partial {z}_j^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0})",
-     lambda N: (N.dLi(N.z[2]), (N.a[2] - N.y) * sig_p(N, 2))),
-    (r"\frac{\partial L_i}{\partial {a}_k^{T1}} = \sum_j ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {w}_{jk}^{T0}",
-     lambda N: (N.dLi(N.a[1]), ((N.a[2] - N.y) * sig_p(N, 2)) @ N.W[2])),
+    (
+        r"\frac{\partial L_i}{\partial {z}_j^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0})",
+        lambda N: (N.dLi(N.z[2]), (N.a[2] - N.y) * sig_p(N, 2)),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial {a}_k^{T1}} = \sum_j ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {w}_{jk}^{T0}",
+        lambda N: (N.dLi(N.a[1]), ((N.a[2] - N.y) * sig_p(N, 2)) @ N.W[2]),
+    ),
     (r"{a}_j^{T0} = \sigma({z}_j^{T0})", lambda N: (N.a[2], torch.sigmoid(N.z[2]))),
-    (r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) {a}_k^{T1}",
-     lambda N: (N.dLi_param(N.W[2]), outer(N.a[2] - N.y, N.a[1]))),
-    (r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {a}_k^{T1}",
-     lambda N: (N.dLi_param(N.W[2]), outer((N.a[2] - N.y) * sig_p(N, 2), N.a[1]))),
+    (
+        r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) {a}_k^{T1}",
+        lambda N: (N.dLi_param(N.W[2]), outer(N.a[2] - N.y, N.a[1])),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial {w}_{jk}^{T0}} = ({a}_j^{T0} - {y}_j) \sigma'({z}_j^{T0}) {a}_k^{T1}",
+        lambda N: (N.dLi_param(N.W[2]), outer((N.a[2] - N.y) * sig_p(N, 2), N.a[1])),
+    ),
 ]
 TAGS = {"parenthesised": ("(L)", "(L-1)"), "superscript": ("L", "L-1")}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(k=st.integers(0, len(RENAMED) - 1), letters=st.permutations("ghopqruvx"),
-       tags=st.sampled_from(sorted(TAGS)), from_to=st.booleans())
-def test_renamed_letters_tags_and_weight_order_keep_the_verdict(k: int, letters: list[str], tags: str,
-                                                               from_to: bool) -> None:
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    k=st.integers(0, len(RENAMED) - 1),
+    letters=st.permutations("ghopqruvx"),
+    tags=st.sampled_from(sorted(TAGS)),
+    from_to=st.booleans(),
+)
+def test_renamed_letters_tags_and_weight_order_keep_the_verdict(
+    k: int, letters: list[str], tags: str, from_to: bool
+) -> None:
     formula, sides = RENAMED[k]
     A, Z, Y, W = letters[:4]
     t0, t1 = TAGS[tags]
@@ -714,7 +1000,9 @@ def test_renamed_letters_tags_and_weight_order_keep_the_verdict(k: int, letters:
     text = text.replace("T0", t0).replace("T1", t1)
     if from_to:
         text = text.replace(f"{W}_{{jk}}", f"{W}_{{kj}}")
-    directive = (f"<!-- derivator: letters=activation:{A},preactivation:{Z},target:{Y},weight:{W} "
-                 f"weights={'from-to' if from_to else 'to-from'} -->\n\n")
+    directive = (
+        f"<!-- derivator: letters=activation:{A},preactivation:{Z},target:{Y},weight:{W} "
+        f"weights={'from-to' if from_to else 'to-from'} -->\n\n"
+    )
     (r,) = _check("renamed.md", directive + f"$${text}$$\n")
     assert r.verdict == ("proved" if holds(sides, TWO) else "refuted"), (text, r.verdict, r.reason)

@@ -25,8 +25,11 @@ def _tag(back: int) -> str:
     return "L" if back == 0 else f"L-{back}"
 
 
-def _replay(ce: dict, depth: int) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[int, np.ndarray],
-                                           dict[int, np.ndarray]]:
+def _replay(
+    ce: dict, depth: int
+) -> tuple[
+    dict[int, np.ndarray], dict[int, np.ndarray], dict[int, np.ndarray], dict[int, np.ndarray]
+]:
     """a, z, w and δ by layer (counted back from the output), from the counterexample's inputs."""
     sizes, inputs = ce["sizes"], ce["inputs"]
     n = sizes["n"]
@@ -66,7 +69,9 @@ def test_the_delta_rule_deep_down_is_proved_and_a_transposed_weight_refuted(back
     a, w, delta, sp_ = _replay(ce, back + 1)
     i, k = ce["indices"]["i"], ce["indices"]["k"]
     left = delta[back][i, k]
-    right_value = sum(delta[up][i, j] * w[up][k, j] for j in range(w[up].shape[0])) * sp_[back][i, k]
+    right_value = (
+        sum(delta[up][i, j] * w[up][k, j] for j in range(w[up].shape[0])) * sp_[back][i, k]
+    )
     assert left == pytest.approx(float(ce["left"]), rel=1e-4, abs=1e-300)
     assert right_value == pytest.approx(float(ce["right"]), rel=1e-4, abs=1e-300)
     assert not np.isclose(left, right_value, rtol=1e-6, atol=0)
@@ -74,13 +79,22 @@ def test_the_delta_rule_deep_down_is_proved_and_a_transposed_weight_refuted(back
 
 
 def test_deep_parameter_gradients_and_a_missing_mean() -> None:
-    doc = "\n\n".join([
-        r"$$\frac{\partial L}{\partial w_{jk}^{(L-12)}} = \frac{1}{n}\sum_i \delta_{ij}^{(L-12)} a_{ik}^{(L-13)}$$",
-        r"$$\frac{\partial L}{\partial b_{j}^{(L-12)}} = \sum_i \delta_{ij}^{(L-12)}$$",
-        r"$$\frac{\partial L_i}{\partial a_{ik}^{(L-7)}} = \sum_j \frac{\partial L_i}{\partial z_{ij}^{(L-6)}} \frac{\partial z_{ij}^{(L-6)}}{\partial a_{ik}^{(L-7)}}$$",
-    ]) + "\n"
+    doc = (
+        "\n\n".join(
+            [
+                r"$$\frac{\partial L}{\partial w_{jk}^{(L-12)}} = \frac{1}{n}\sum_i \delta_{ij}^{(L-12)} a_{ik}^{(L-13)}$$",
+                r"$$\frac{\partial L}{\partial b_{j}^{(L-12)}} = \sum_i \delta_{ij}^{(L-12)}$$",
+                r"$$\frac{\partial L_i}{\partial a_{ik}^{(L-7)}} = \sum_j \frac{\partial L_i}{\partial z_{ij}^{(L-6)}} \frac{\partial z_{ij}^{(L-6)}}{\partial a_{ik}^{(L-7)}}$$",
+            ]
+        )
+        + "\n"
+    )
     w, b, chain = _check(doc)
-    assert (w.verdict, b.verdict, chain.verdict) == ("proved", "refuted", "proved"), (w.reason, b.reason, chain.reason)
+    assert (w.verdict, b.verdict, chain.verdict) == ("proved", "refuted", "proved"), (
+        w.reason,
+        b.reason,
+        chain.reason,
+    )
     assert "1/n" in b.reason
     ce = b.counterexample
     n = ce["sizes"]["n"]

@@ -21,37 +21,195 @@ from derivator.document import Result, Run, check_text
 VERDICTS = {"proved", "refuted", "unknown", "skipped", "error"}
 TIMEOUT = 0.5  # seconds per relation
 MARGIN = 3.0  # seconds per call, for reading, interpreting and printing outside the prover's clock
-SETTINGS = dict(deadline=None, database=None, derandomize=False,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much])
+SETTINGS = dict(
+    deadline=None,
+    database=None,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 # the grammar's alphabet: quantities, commands, scripts, brackets, relations, separators, noise
 ALPHABET = [
-    "a_{ij}^{(L)}", "z_{ij}^{(L)}", "a_{ik}^{(L-1)}", "z_{ik}^{(L-1)}", "w_{jk}^{(L)}", "w_{kj}^{(l+1)}", "b_j^{(L)}",
-    "y_{ij}", "a_j^{(L)}", "y_j", "\\delta_{ij}^{(l)}", "\\delta_{ik}^{(l+1)}", "a^{(L)}", "w^{(L)}", "L_i", "L",
-    "L_{ij}", "n", "n_{(L)}", "x", "i", "j", "k", "p", "0", "1", "2", "12", "3.5", "\\frac", "\\dfrac",
-    "\\frac{1}{n}", "\\sum_{k}", "\\sum_j", "\\sum_{i=1}^{n}", "\\sum_{i=0}^{n-1}", "\\sum_{j=1}^{n_{(L)}}", "\\sum",
-    "\\partial", "\\partial L_i", "\\partial a_{ij}^{(L)}", "{", "}", "(", ")", "[", "]", "\\{", "\\}", "=", "=",
-    "=", ",", ";", ".", "\\sigma'", "\\sigma", "\\sigma\\prime", "\\sigma^{\\prime}", "\\prime", "'", "^", "_",
-    "^{2}", "^{(L)}", "_{ij}", "+", "-", "–", "—", "−", "*", "/", "\\cdot", "\\times", "\\over", "\\left(",
-    "\\right)", "\\left[", "\\right]", "\\big(", "\\big)", "\\quad", "\\qquad", "\\text{and}", "\\text{", "&",
-    "\\\\", "\\,", "\\;", "\\!", "~", "\\cdots", "\\ldots", "\\leftarrow", "\\gets", ":=", "\\approx", "\\in",
-    "<", "\\eta", "\\nabla W^{(L)}", "\\nabla B^{(l)}", "W^{(l+1)}", "\\Delta^{(l)}", "A^{(l-1)}", "Z^{(l)}", "Y",
-    "\\odot", "^\\top", "^T", "\\tanh", "\\exp", "\\log", "\\ln", "\\max", "e^{", "\\begin{aligned}",
-    "\\end{aligned}", "\\begin{bmatrix}", "\\end{bmatrix}", "\\begin{pmatrix}", "\\mathbf{W}", "\\foo",
-    "\\input{x}", "σ", "∂", "Σ", "δ", "·", "é", "\u00a0", "$", "%", "#", "\\", " ", " ", "\n",
+    "a_{ij}^{(L)}",
+    "z_{ij}^{(L)}",
+    "a_{ik}^{(L-1)}",
+    "z_{ik}^{(L-1)}",
+    "w_{jk}^{(L)}",
+    "w_{kj}^{(l+1)}",
+    "b_j^{(L)}",
+    "y_{ij}",
+    "a_j^{(L)}",
+    "y_j",
+    "\\delta_{ij}^{(l)}",
+    "\\delta_{ik}^{(l+1)}",
+    "a^{(L)}",
+    "w^{(L)}",
+    "L_i",
+    "L",
+    "L_{ij}",
+    "n",
+    "n_{(L)}",
+    "x",
+    "i",
+    "j",
+    "k",
+    "p",
+    "0",
+    "1",
+    "2",
+    "12",
+    "3.5",
+    "\\frac",
+    "\\dfrac",
+    "\\frac{1}{n}",
+    "\\sum_{k}",
+    "\\sum_j",
+    "\\sum_{i=1}^{n}",
+    "\\sum_{i=0}^{n-1}",
+    "\\sum_{j=1}^{n_{(L)}}",
+    "\\sum",
+    "\\partial",
+    "\\partial L_i",
+    "\\partial a_{ij}^{(L)}",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "\\{",
+    "\\}",
+    "=",
+    "=",
+    "=",
+    ",",
+    ";",
+    ".",
+    "\\sigma'",
+    "\\sigma",
+    "\\sigma\\prime",
+    "\\sigma^{\\prime}",
+    "\\prime",
+    "'",
+    "^",
+    "_",
+    "^{2}",
+    "^{(L)}",
+    "_{ij}",
+    "+",
+    "-",
+    "–",
+    "—",
+    "−",
+    "*",
+    "/",
+    "\\cdot",
+    "\\times",
+    "\\over",
+    "\\left(",
+    "\\right)",
+    "\\left[",
+    "\\right]",
+    "\\big(",
+    "\\big)",
+    "\\quad",
+    "\\qquad",
+    "\\text{and}",
+    "\\text{",
+    "&",
+    "\\\\",
+    "\\,",
+    "\\;",
+    "\\!",
+    "~",
+    "\\cdots",
+    "\\ldots",
+    "\\leftarrow",
+    "\\gets",
+    ":=",
+    "\\approx",
+    "\\in",
+    "<",
+    "\\eta",
+    "\\nabla W^{(L)}",
+    "\\nabla B^{(l)}",
+    "W^{(l+1)}",
+    "\\Delta^{(l)}",
+    "A^{(l-1)}",
+    "Z^{(l)}",
+    "Y",
+    "\\odot",
+    "^\\top",
+    "^T",
+    "\\tanh",
+    "\\exp",
+    "\\log",
+    "\\ln",
+    "\\max",
+    "e^{",
+    "\\begin{aligned}",
+    "\\end{aligned}",
+    "\\begin{bmatrix}",
+    "\\end{bmatrix}",
+    "\\begin{pmatrix}",
+    "\\mathbf{W}",
+    "\\foo",
+    "\\input{x}",
+    "σ",
+    "∂",
+    "Σ",
+    "δ",
+    "·",
+    "é",
+    "\u00a0",
+    "$",
+    "%",
+    "#",
+    "\\",
+    " ",
+    " ",
+    "\n",
 ]
-WRAPPERS = [("$$", "$$"), ("$$\n", "\n$$"), ("\\[", "\\]"), ("$", "$"), ("```math\n", "\n```"),
-            ("$$\\begin{aligned}\n", "\n\\end{aligned}$$")]
-TEX_WRAPPERS = [("\\begin{equation}\n", "\n\\end{equation}"), ("\\begin{align}\n", "\n\\end{align}"),
-                ("\\begin{align*}", "\\end{align*}"), ("\\begin{gather}", "\\end{gather}"), ("\\[", "\\]"),
-                ("$$", "$$"), ("$", "$"), ("\\(", "\\)")]
-DIRECTIVES_MD = ["<!-- derivator: activation=tanh -->", "<!-- derivator: network=single -->",
-                 "<!-- derivator: loss=cross-entropy -->", "<!-- derivator: skip=next -->",
-                 "<!-- derivator: activation=relu network=general -->", "<!-- derivator: nonsense -->",
-                 "<!-- derivator: skip=on -->", "<!-- derivator: skip=off -->", "<!-- derivator: activation=generic -->"]
-DIRECTIVES_TEX = ["% derivator: network=single", "% derivator: activation=softplus", "% derivator: skip=next",
-                  "% derivator: loss=mse network=general", "% derivator: bogus=1"]
+WRAPPERS = [
+    ("$$", "$$"),
+    ("$$\n", "\n$$"),
+    ("\\[", "\\]"),
+    ("$", "$"),
+    ("```math\n", "\n```"),
+    ("$$\\begin{aligned}\n", "\n\\end{aligned}$$"),
+]
+TEX_WRAPPERS = [
+    ("\\begin{equation}\n", "\n\\end{equation}"),
+    ("\\begin{align}\n", "\n\\end{align}"),
+    ("\\begin{align*}", "\\end{align*}"),
+    ("\\begin{gather}", "\\end{gather}"),
+    ("\\[", "\\]"),
+    ("$$", "$$"),
+    ("$", "$"),
+    ("\\(", "\\)"),
+]
+DIRECTIVES_MD = [
+    "<!-- derivator: activation=tanh -->",
+    "<!-- derivator: network=single -->",
+    "<!-- derivator: loss=cross-entropy -->",
+    "<!-- derivator: skip=next -->",
+    "<!-- derivator: activation=relu network=general -->",
+    "<!-- derivator: nonsense -->",
+    "<!-- derivator: skip=on -->",
+    "<!-- derivator: skip=off -->",
+    "<!-- derivator: activation=generic -->",
+]
+DIRECTIVES_TEX = [
+    "% derivator: network=single",
+    "% derivator: activation=softplus",
+    "% derivator: skip=next",
+    "% derivator: loss=mse network=general",
+    "% derivator: bogus=1",
+]
 
 # correct relations of our corpus (tests/corpus), the seeds of the mutations
 SEEDS = [
@@ -92,7 +250,9 @@ def assert_documented(text: str, results: list[Result], elapsed: float) -> None:
     for r in results:
         assert isinstance(r, Result)
         assert r.verdict in VERDICTS, r
-        assert isinstance(r.relation, str) and isinstance(r.reason, str) and isinstance(r.method, str)
+        assert (
+            isinstance(r.relation, str) and isinstance(r.reason, str) and isinstance(r.method, str)
+        )
         assert type(r.line) is int and 1 <= r.line <= len(lines), (r.line, len(lines))
         assert type(r.step) is int and r.step >= 0
         # steps count from 0 within a block and rise by one; a new block starts again at 0
@@ -144,7 +304,9 @@ def soup(draw: st.DrawFn) -> str:
     toks = draw(st.lists(st.sampled_from(ALPHABET), min_size=0, max_size=30))
     sep = draw(st.sampled_from(["", " ", ""]))
     open_, close = draw(st.sampled_from(WRAPPERS))
-    before = draw(st.sampled_from(["", "Text.\n\n", "# Title\n\nSome words $5 and `code`.\n", "\n\n\n"]))
+    before = draw(
+        st.sampled_from(["", "Text.\n\n", "# Title\n\nSome words $5 and `code`.\n", "\n\n\n"])
+    )
     return before + open_ + sep.join(toks) + close + "\n"
 
 
@@ -178,12 +340,25 @@ def mutated(draw: st.DrawFn) -> str:
 def document(draw: st.DrawFn) -> tuple[str, str]:
     """A Markdown or LaTeX file of several blocks (seeds, mutants, soup), prose and directives."""
     tex = draw(st.booleans())
-    parts: list[str] = ["\\documentclass{article}\n\\begin{document}\n"] if tex and draw(st.booleans()) else []
+    parts: list[str] = (
+        ["\\documentclass{article}\n\\begin{document}\n"] if tex and draw(st.booleans()) else []
+    )
     for _ in range(draw(st.integers(1, 5))):
         kind = draw(st.sampled_from(["seed", "seed", "mutant", "soup", "prose", "directive"]))
         if kind == "prose":
-            parts.append(draw(st.sampled_from(["Some prose.\n", "\n", "A $ sign, and \\$ too.\n",
-                                               "Line one\nline two\n", "% a comment $x=1$\n"])))
+            parts.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "Some prose.\n",
+                            "\n",
+                            "A $ sign, and \\$ too.\n",
+                            "Line one\nline two\n",
+                            "% a comment $x=1$\n",
+                        ]
+                    )
+                )
+            )
         elif kind == "directive":
             parts.append(draw(st.sampled_from(DIRECTIVES_TEX if tex else DIRECTIVES_MD)) + "\n")
         else:
@@ -195,7 +370,14 @@ def document(draw: st.DrawFn) -> tuple[str, str]:
                 body = " ".join(draw(st.lists(st.sampled_from(ALPHABET), max_size=12)))
             open_, close = draw(st.sampled_from(TEX_WRAPPERS if tex else WRAPPERS))
             inline = draw(st.booleans())
-            parts.append(("Where " if inline else "") + open_ + body + close + ("." if inline else "") + "\n\n")
+            parts.append(
+                ("Where " if inline else "")
+                + open_
+                + body
+                + close
+                + ("." if inline else "")
+                + "\n\n"
+            )
     return ("doc.tex" if tex else "doc.md"), "".join(parts)
 
 
@@ -231,9 +413,11 @@ def test_documents(doc: tuple[str, str]) -> None:
 FOUND = [
     # AttributeError 'tuple' object has no attribute 'left' (matrix.py shape): ∇B inside a product,
     # because \quad alone does not separate the two relations
-    r"$$\nabla W^{(l)} = \frac{1}{n} (\Delta^{(l)})^\top A^{(l-1)} \quad \nabla B^{(l)} = \frac{1}{n} \sum_i \Delta^{(l)}$$" + "\n",
+    r"$$\nabla W^{(l)} = \frac{1}{n} (\Delta^{(l)})^\top A^{(l-1)} \quad \nabla B^{(l)} = \frac{1}{n} \sum_i \Delta^{(l)}$$"
+    + "\n",
     # ZeroDivisionError (mpmath, via proof._holds_single): a plain fraction over b_j
-    r"$$\frac{ L}{ b_j^{(L)}} = \frac{1}{n} \sum_{i=0}^{n-1} (a_{ij}^{(L)} - y_{ij})\, \sigma'(z_{ij}^{(L)})$$" + "\n",
+    r"$$\frac{ L}{ b_j^{(L)}} = \frac{1}{n} \sum_{i=0}^{n-1} (a_{ij}^{(L)} - y_{ij})\, \sigma'(z_{ij}^{(L)})$$"
+    + "\n",
     # an error in the expression a continuation block continues was placed at the previous block's
     # column, beyond the end of this block's line
     "Text.\n\n$$a_{ij}^{(L)} + Q_{ij} = b$$\n$$= c$$\n",
@@ -256,11 +440,16 @@ def test_the_seeds_themselves_are_proved_or_skipped() -> None:
         if "network" not in text and "a^{(L)}" in seed:
             seed_results = check_text("seed.md", "<!-- derivator: network=single -->\n" + text, run)
         verdicts = {r.verdict for r in seed_results}
-        assert verdicts <= {"proved", "skipped", "unknown"}, (seed, [(r.verdict, r.reason) for r in seed_results])
+        assert verdicts <= {"proved", "skipped", "unknown"}, (
+            seed,
+            [(r.verdict, r.reason) for r in seed_results],
+        )
         assert seed_results
 
 
 def test_at_least_ten_thousand_examples() -> None:
-    total = sum(t._hypothesis_internal_use_settings.max_examples  # type: ignore[attr-defined]
-                for t in (test_alphabet_soup, test_mutated_relations, test_documents))
+    total = sum(
+        t._hypothesis_internal_use_settings.max_examples  # type: ignore[attr-defined]
+        for t in (test_alphabet_soup, test_mutated_relations, test_documents)
+    )
     assert total >= 10_000

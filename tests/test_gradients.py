@@ -88,8 +88,13 @@ class Case:
             return (d * d).sum(axis=1) / 2
         return -(self.Y * np.log(a_top)).sum(axis=1)
 
-    def run(self, W: list[Any] | None = None, B: list[Any] | None = None, start: int = 0,
-            a_start: np.ndarray | None = None) -> tuple[list[Any], list[Any], np.ndarray, Any]:
+    def run(
+        self,
+        W: list[Any] | None = None,
+        B: list[Any] | None = None,
+        start: int = 0,
+        a_start: np.ndarray | None = None,
+    ) -> tuple[list[Any], list[Any], np.ndarray, Any]:
         """Forward from layer ``start`` (whose activation is ``a_start``, default the inputs):
         returns z, a (lists by layer, None below ``start``), L_i and L."""
         W = self.W if W is None else W
@@ -141,8 +146,13 @@ def _fix_relu(case: Case, margin: Any, step: Any) -> None:
 
 
 @st.composite
-def cases(draw: Any, activations: tuple[str, ...], losses: tuple[str, ...], exact: bool = False,
-          max_cost: int | None = None) -> Case:
+def cases(
+    draw: Any,
+    activations: tuple[str, ...],
+    losses: tuple[str, ...],
+    exact: bool = False,
+    max_cost: int | None = None,
+) -> Case:
     depth = draw(st.integers(1, 5), label="depth")
     ws = [draw(st.integers(1, 5)) for _ in range(depth + 1)]
     n = draw(st.integers(1, 3), label="samples")
@@ -192,10 +202,15 @@ def network_of(case: Case) -> Network:
 def instance_of(net: Network, case: Case, field: evaluate.Field) -> evaluate.Instance:
     conv = (lambda v: Fraction(v)) if field is evaluate.EXACT else float
     v: dict[str, dict[tuple[int, ...], Any]] = {}
-    v[str(net.a(0).label)] = {(s, u): conv(case.X[s, u]) for s in range(case.n) for u in range(case.widths[0])}
+    v[str(net.a(0).label)] = {
+        (s, u): conv(case.X[s, u]) for s in range(case.n) for u in range(case.widths[0])
+    }
     for p in range(1, case.D + 1):
-        v[str(net.w(p).label)] = {(x, u): conv(case.W[p][x, u])
-                                  for x in range(case.widths[p]) for u in range(case.widths[p - 1])}
+        v[str(net.w(p).label)] = {
+            (x, u): conv(case.W[p][x, u])
+            for x in range(case.widths[p])
+            for u in range(case.widths[p - 1])
+        }
         v[str(net.b(p).label)] = {(x,): conv(case.B[p][x]) for x in range(case.widths[p])}
     v["y"] = {(s, x): conv(case.Y[s, x]) for s in range(case.n) for x in range(case.widths[-1])}
     inst = evaluate.Instance(net, field, v)
@@ -203,12 +218,16 @@ def instance_of(net: Network, case: Case, field: evaluate.Field) -> evaluate.Ins
     return inst
 
 
-def entries(net: Network, case: Case, q: str, p: int) -> list[tuple[tuple[int, ...], dict[sp.Symbol, int]]]:
+def entries(
+    net: Network, case: Case, q: str, p: int
+) -> list[tuple[tuple[int, ...], dict[sp.Symbol, int]]]:
     """Every entry of the gradient (q, p): (array index, binding of the free index symbols)."""
     j = net.letter(p)
     if q == "w":
         k = net.letter(p - 1)
-        return [((x, u), {j: x, k: u}) for x in range(case.widths[p]) for u in range(case.widths[p - 1])]
+        return [
+            ((x, u), {j: x, k: u}) for x in range(case.widths[p]) for u in range(case.widths[p - 1])
+        ]
     if q == "b":
         return [((x,), {j: x}) for x in range(case.widths[p])]
     return [((s, x), {net.i: s, j: x}) for s in range(case.n) for x in range(case.widths[p])]
@@ -218,7 +237,9 @@ def put_deltas(net: Network, inst: evaluate.Instance, case: Case, grads: dict) -
     """Backpropagation with the derived rules: δ^(D), δ^(D-1), … evaluated top down."""
     for p in range(net.D, 0, -1):
         inst.values[str(net.delta(p).label)] = {
-            idx: evaluate.evaluate(grads[("delta", p)], inst, env) for idx, env in entries(net, case, "delta", p)}
+            idx: evaluate.evaluate(grads[("delta", p)], inst, env)
+            for idx, env in entries(net, case, "delta", p)
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +305,9 @@ def _step(case: Case, q: str, p: int, idx: tuple[int, ...], h: Any, shrink: Any)
     raise AssertionError("test setup: could not find a step that stays off the ReLU kinks")
 
 
-def check_case(case: Case, *, closed: bool, exact: bool, quantities: tuple[str, ...] = ("w", "b", "a", "delta")) -> None:
+def check_case(
+    case: Case, *, closed: bool, exact: bool, quantities: tuple[str, ...] = ("w", "b", "a", "delta")
+) -> None:
     net = network_of(case)
     field = evaluate.EXACT if exact else evaluate.FLOAT
     inst = instance_of(net, case, field)
@@ -294,7 +317,11 @@ def check_case(case: Case, *, closed: bool, exact: bool, quantities: tuple[str, 
     else:
         assert inst.values["__mean__"][()] == pytest.approx(float(L), rel=1e-12, abs=1e-12)
     if closed:
-        grads = {(q, p): derive.gradient(net, q, p, closed=True) for q in quantities for p in range(1, net.D + 1)}
+        grads = {
+            (q, p): derive.gradient(net, q, p, closed=True)
+            for q in quantities
+            for p in range(1, net.D + 1)
+        }
         if "a" in quantities:
             grads[("a", 0)] = derive.gradient(net, "a", 0, closed=True)
     else:
@@ -321,11 +348,16 @@ def check_case(case: Case, *, closed: bool, exact: bool, quantities: tuple[str, 
                 assert isinstance(got, Fraction), where
                 assert got == ref, f"{where}: derived {got} ≠ exact {ref}"
             else:
-                assert got == pytest.approx(float(ref), rel=1e-6, abs=1e-7), f"{where}: derived {got}, fd {ref}"
+                assert got == pytest.approx(float(ref), rel=1e-6, abs=1e-7), (
+                    f"{where}: derived {got}, fd {ref}"
+                )
 
 
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                derandomize=False)
+SETTINGS = dict(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=False,
+)
 
 # ---------------------------------------------------------------------------------------------
 # 1. finite differences, float64
@@ -354,7 +386,11 @@ def test_closed_gradients_deep_narrow() -> None:
             ws = (2, 2, 1, 2, 3, 2)
             W = [None] + [rng.uniform(-1.5, 1.5, (ws[p], ws[p - 1])) for p in range(1, 6)]
             B = [None] + [rng.uniform(-1, 1, ws[p]) for p in range(1, 6)]
-            Y = rng.uniform(0, 1, (2, ws[-1])) if loss == "cross-entropy" else rng.uniform(-1, 1, (2, ws[-1]))
+            Y = (
+                rng.uniform(0, 1, (2, ws[-1]))
+                if loss == "cross-entropy"
+                else rng.uniform(-1, 1, (2, ws[-1]))
+            )
             case = Case(ws, 2, act, loss, rng.uniform(-1, 1, (2, ws[0])), W, B, Y)
             if act == "relu":
                 _fix_relu(case, 1e-3, 2.5e-3)
@@ -379,12 +415,27 @@ def test_closed_gradients_exact(case: Case) -> None:
 
 def test_exact_central_difference_is_the_derivative() -> None:
     """Sanity of the method: for identity + MSE the central difference does not depend on h."""
-    case = Case((2, 2, 1), 1, "identity", "mse", np.array([[Fraction(1, 3), Fraction(-2)]], dtype=object),
-                [None, np.array([[Fraction(1), Fraction(2)], [Fraction(-1, 2), Fraction(3)]], dtype=object),
-                 np.array([[Fraction(5, 7), Fraction(-1)]], dtype=object)],
-                [None, np.array([Fraction(1), Fraction(0)], dtype=object), np.array([Fraction(1, 9)], dtype=object)],
-                np.array([[Fraction(2)]], dtype=object))
-    values = {fd_param(case, "w", 1, (1, 0), h) for h in (Fraction(1), Fraction(1, 3), Fraction(1, 10**9))}
+    case = Case(
+        (2, 2, 1),
+        1,
+        "identity",
+        "mse",
+        np.array([[Fraction(1, 3), Fraction(-2)]], dtype=object),
+        [
+            None,
+            np.array([[Fraction(1), Fraction(2)], [Fraction(-1, 2), Fraction(3)]], dtype=object),
+            np.array([[Fraction(5, 7), Fraction(-1)]], dtype=object),
+        ],
+        [
+            None,
+            np.array([Fraction(1), Fraction(0)], dtype=object),
+            np.array([Fraction(1, 9)], dtype=object),
+        ],
+        np.array([[Fraction(2)]], dtype=object),
+    )
+    values = {
+        fd_param(case, "w", 1, (1, 0), h) for h in (Fraction(1), Fraction(1, 3), Fraction(1, 10**9))
+    }
     assert len(values) == 1
 
 
@@ -393,7 +444,9 @@ def test_exact_central_difference_is_the_derivative() -> None:
 
 
 @pytest.mark.parametrize("loss", LOSSES)
-@pytest.mark.parametrize("activation", ("sigmoid", "tanh", "relu", "softplus", "identity", "generic"))
+@pytest.mark.parametrize(
+    "activation", ("sigmoid", "tanh", "relu", "softplus", "identity", "generic")
+)
 def test_rules_equal_direct_diff(activation: str, loss: str) -> None:
     net = Network(depth=4, activation=activation, loss=loss)
     i = net.i
@@ -403,8 +456,12 @@ def test_rules_equal_direct_diff(activation: str, loss: str) -> None:
         assert algebra.equal(gw, derive.truth(net, net.L, net.w(p)[j, k])), ("w", p)
         gb = derive.gradient(net, "b", p)
         assert algebra.equal(gb, derive.truth(net, net.L, net.b(p)[j])), ("b", p)
-        assert algebra.equal(derive.gradient(net, "a", p), derive.truth(net, net.Li[i], net.a(p)[i, j])), ("a", p)
-        assert algebra.equal(derive.gradient(net, "delta", p), derive.truth(net, net.Li[i], net.z(p)[i, j])), ("δ", p)
+        assert algebra.equal(
+            derive.gradient(net, "a", p), derive.truth(net, net.Li[i], net.a(p)[i, j])
+        ), ("a", p)
+        assert algebra.equal(
+            derive.gradient(net, "delta", p), derive.truth(net, net.Li[i], net.z(p)[i, j])
+        ), ("δ", p)
         # the comparison is not vacuous
         assert not algebra.equal(gw, 2 * gw)
         assert not algebra.equal(gb, derive.truth(net, net.L, net.b(p)[j]) + net.b(p)[j])
@@ -433,13 +490,23 @@ def test_softmax_cross_entropy_delta_numbers() -> None:
     """The same at concrete sizes, against the independent forward pass, with targets that do
     not sum to 1 (so that a − y would be wrong)."""
     rng = np.random.default_rng(3)
-    case = Case((3, 4), 2, "sigmoid", "cross-entropy", rng.uniform(-1, 1, (2, 3)),
-                [None, rng.uniform(-1, 1, (4, 3))], [None, rng.uniform(-1, 1, 4)], rng.uniform(0, 1, (2, 4)))
+    case = Case(
+        (3, 4),
+        2,
+        "sigmoid",
+        "cross-entropy",
+        rng.uniform(-1, 1, (2, 3)),
+        [None, rng.uniform(-1, 1, (4, 3))],
+        [None, rng.uniform(-1, 1, 4)],
+        rng.uniform(0, 1, (2, 4)),
+    )
     z, a, _, _ = case.run()
     want = a[1] * case.Y.sum(axis=1, keepdims=True) - case.Y
     for s in range(2):
         for x in range(4):
-            assert fd_hidden(case, "delta", 1, (s, x), 1e-6) == pytest.approx(want[s, x], rel=1e-6, abs=1e-8)
+            assert fd_hidden(case, "delta", 1, (s, x), 1e-6) == pytest.approx(
+                want[s, x], rel=1e-6, abs=1e-8
+            )
     check_case(case, closed=True, exact=False)
 
 
@@ -447,8 +514,10 @@ def test_softmax_cross_entropy_delta_numbers() -> None:
 # layers outside the network
 
 
-@pytest.mark.parametrize("quantity,p", [("w", 0), ("b", 0), ("delta", 0), ("w", 3), ("b", 3), ("a", 3),
-                                         ("delta", 3), ("a", -1)])
+@pytest.mark.parametrize(
+    "quantity,p",
+    [("w", 0), ("b", 0), ("delta", 0), ("w", 3), ("b", 3), ("a", 3), ("delta", 3), ("a", -1)],
+)
 def test_gradient_rejects_layers_outside_the_network(quantity: str, p: int) -> None:
     """widths (2, 3, 2) has layers 0 (input), 1, 2: w, b, δ exist at 1–2 and a at 0–2.  Asked for
     another layer, ``derive.gradient`` must refuse instead of returning an expression in layers

@@ -66,7 +66,9 @@ def test_the_four_formulas_mse() -> None:
 def test_latex() -> None:
     net = Network()
     assert latex_of(net, "delta", 3) == r"\left(A^{(L)} - Y\right) \odot \sigma'(Z^{(L)})"
-    assert latex_of(net, "delta", 2) == r"\left(\Delta^{(L)} W^{(L)}\right) \odot \sigma'(Z^{(L-1)})"
+    assert (
+        latex_of(net, "delta", 2) == r"\left(\Delta^{(L)} W^{(L)}\right) \odot \sigma'(Z^{(L-1)})"
+    )
     assert latex_of(net, "w", 3) == r"\frac{1}{n} \Delta^{(L)\top} A^{(L-1)}"
     assert latex_of(net, "b", 2) == r"\frac{1}{n} \sum_i \Delta^{(L-1)}_{i\cdot}"
     ce = Network(loss="cross-entropy")
@@ -85,8 +87,12 @@ def test_generic_layer_and_cross_entropy() -> None:
 
 
 def test_sigma_prime_keeps_its_class() -> None:
-    m = M.from_index(Network(activation="tanh"), derive.local_gradient(Network(activation="tanh"), "delta", 2),
-                     Network().i, Network().letter(2))
+    m = M.from_index(
+        Network(activation="tanh"),
+        derive.local_gradient(Network(activation="tanh"), "delta", 2),
+        Network().i,
+        Network().letter(2),
+    )
     assert isinstance(m, M.Hadamard) and isinstance(m.right, M.ElementwiseFunction)
     assert m.right.func is ACTIVATIONS["tanh"].prime
 
@@ -104,8 +110,10 @@ def test_closed_forms_and_truth(name: str) -> None:
     e = derive.truth(net, net.L, net.w(2)[j, k])
     assert algebra.equal(M.to_index(net, M.from_index(net, e, j, k), j, k), e)
     if name == "sigmoid-mse":
-        assert M.to_unicode(M.from_index(net, e, j, k)) == \
-            "(1/n) ((((A^(L) − Y) ⊙ σ′(Z^(L))) W^(L)) ⊙ σ′(Z^(L-1)))ᵀ A^(L-2)"
+        assert (
+            M.to_unicode(M.from_index(net, e, j, k))
+            == "(1/n) ((((A^(L) − Y) ⊙ σ′(Z^(L))) W^(L)) ⊙ σ′(Z^(L-1)))ᵀ A^(L-2)"
+        )
 
 
 def test_orientation_follows_rows_and_cols() -> None:
@@ -137,8 +145,11 @@ def test_errors() -> None:
         M.from_index(net, net.a(3)[i, j], i, k)
     # two bound indices, each shared by three matrices: no sequence of products expresses it
     d, m_ = sp.Dummy("d", integer=True), sp.Dummy("m", integer=True)
-    e = sp.Sum(net.a(2)[i, d] * net.w(2)[d, k] * net.w(3)[m_, d] * net.a(3)[i, m_] * net.z(3)[m_, k],
-               (d, 0, net.width(2) - 1), (m_, 0, net.width(3) - 1))
+    e = sp.Sum(
+        net.a(2)[i, d] * net.w(2)[d, k] * net.w(3)[m_, d] * net.a(3)[i, m_] * net.z(3)[m_, k],
+        (d, 0, net.width(2) - 1),
+        (m_, 0, net.width(3) - 1),
+    )
     with pytest.raises(ValueError, match="shared by 3"):
         M.from_index(net, e, i, k)
     with pytest.raises(ValueError):
@@ -157,7 +168,8 @@ def test_numpy_agrees_with_the_index_form(loss: str) -> None:
     nprng = np.random.default_rng(7)
     for p in range(1, net.D + 1):  # δ is not part of the instance: give every δ random values
         inst.values[str(net.delta(p).label)] = {
-            (s, x): float(nprng.normal()) for s in range(3) for x in range(net.widths[p])}  # type: ignore[index]
+            (s, x): float(nprng.normal()) for s in range(3) for x in range(net.widths[p])
+        }  # type: ignore[index]
     arrays = M.arrays_from_instance(inst.values)
     for p in range(1, net.D + 1):
         for q in derive.QUANTITIES:
@@ -170,7 +182,12 @@ def test_numpy_agrees_with_the_index_form(loss: str) -> None:
                 for idx in np.ndindex(*value.shape):
                     env = {rows: idx[0]} if cols is None else {rows: idx[0], cols: idx[1]}
                     expected = evaluate.evaluate(e, inst, env)
-                    assert value[idx] == pytest.approx(float(expected), rel=1e-9, abs=1e-12), (q, p, closed, idx)
+                    assert value[idx] == pytest.approx(float(expected), rel=1e-9, abs=1e-12), (
+                        q,
+                        p,
+                        closed,
+                        idx,
+                    )
 
 
 def test_numpy_column_function() -> None:

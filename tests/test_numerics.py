@@ -20,12 +20,18 @@ from derivator.codegen import numpy_code as codegen
 
 from test_codegen import KINDS, need_torch
 
-SIGMA = {"sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)), "tanh": mpmath.tanh,
-         "relu": lambda z: z if z > 0 else 0 * z, "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
-         "identity": lambda z: z}
+SIGMA = {
+    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+    "tanh": mpmath.tanh,
+    "relu": lambda z: z if z > 0 else 0 * z,
+    "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
+    "identity": lambda z: z,
+}
 
 
-def mp_loss(activation: str, loss: str, params: list[list[list[Any]]], X: np.ndarray, Y: np.ndarray) -> Any:
+def mp_loss(
+    activation: str, loss: str, params: list[list[list[Any]]], X: np.ndarray, Y: np.ndarray
+) -> Any:
     """L from the definitions, in mpmath (params: [[W rows…], [b…]] of mpf per layer)."""
     n = X.shape[0]
     total = mpmath.mpf(0)
@@ -41,7 +47,9 @@ def mp_loss(activation: str, loss: str, params: list[list[list[Any]]], X: np.nda
                 break
             if last and loss == "binary-cross-entropy":
                 # −[y ln σ(z) + (1−y) ln(1−σ(z))] = ln(1 + e^z) − y z, exactly
-                total += sum(mpmath.log(1 + mpmath.exp(z[j])) - float(Y[s, j]) * z[j] for j in range(len(z)))
+                total += sum(
+                    mpmath.log(1 + mpmath.exp(z[j])) - float(Y[s, j]) * z[j] for j in range(len(z))
+                )
                 break
             a = [SIGMA[activation](v) for v in z]
             if last:
@@ -49,12 +57,19 @@ def mp_loss(activation: str, loss: str, params: list[list[list[Any]]], X: np.nda
     return total / n
 
 
-def mp_gradients(activation: str, loss: str, params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray,
-                 Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def mp_gradients(
+    activation: str,
+    loss: str,
+    params: list[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     out = []
     with mpmath.workdps(600):
-        mp = [[[[mpmath.mpf(float(v)) for v in row] for row in W], [mpmath.mpf(float(v)) for v in b]]
-              for W, b in params]
+        mp = [
+            [[[mpmath.mpf(float(v)) for v in row] for row in W], [mpmath.mpf(float(v)) for v in b]]
+            for W, b in params
+        ]
         for p, (W, b) in enumerate(params):
             grads = []
             for k, arr in ((0, W), (1, b)):
@@ -75,14 +90,27 @@ def mp_gradients(activation: str, loss: str, params: list[tuple[np.ndarray, np.n
     return out
 
 
-def torch_gradients(activation: str, loss: str, params: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray,
-                    Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def torch_gradients(
+    activation: str,
+    loss: str,
+    params: list[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """PyTorch's own functions and autograd, float64, as a user would write it."""
     torch = need_torch()
     F = torch.nn.functional
-    sigma = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "softplus": F.softplus,
-             "identity": lambda z: z}[activation]
-    tp = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in params]
+    sigma = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "softplus": F.softplus,
+        "identity": lambda z: z,
+    }[activation]
+    tp = [
+        (torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
+        for W, b in params
+    ]
     a, y, n = torch.tensor(X), torch.tensor(Y), X.shape[0]
     for p, (W, b) in enumerate(tp, 1):
         z = a @ W.T + b
@@ -99,7 +127,9 @@ def torch_gradients(activation: str, loss: str, params: list[tuple[np.ndarray, n
     return [(W.grad.numpy(), b.grad.numpy()) for W, b in tp]
 
 
-def saturated_problem(scale: float) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+def saturated_problem(
+    scale: float,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
     """A 2-3-3 network whose pre-activations reach ±scale (widths all different is not needed here:
     the truth is computed entry by entry)."""
     W1 = np.array([[scale, 0.0], [-scale, 0.0], [0.0, scale]])
@@ -110,7 +140,9 @@ def saturated_problem(scale: float) -> tuple[list[tuple[np.ndarray, np.ndarray]]
     return params, X, Y
 
 
-def entry_errors(got: list[tuple[np.ndarray, np.ndarray]], truth: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+def entry_errors(
+    got: list[tuple[np.ndarray, np.ndarray]], truth: list[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
     """|got − truth| / |truth| entry by entry (absolute where the truth is below 1e-300)."""
     g = np.concatenate([np.concatenate([w.ravel(), b.ravel()]) for w, b in got])
     t = np.concatenate([np.concatenate([w.ravel(), b.ravel()]) for w, b in truth])
@@ -120,14 +152,19 @@ def entry_errors(got: list[tuple[np.ndarray, np.ndarray]], truth: list[tuple[np.
 
 @pytest.mark.parametrize("scale", [40.0, 1000.0])
 @pytest.mark.parametrize("activation,loss", KINDS)
-def test_saturated_gradients_are_at_least_as_accurate_as_torch(activation: str, loss: str, scale: float) -> None:
+def test_saturated_gradients_are_at_least_as_accurate_as_torch(
+    activation: str, loss: str, scale: float
+) -> None:
     params, X, Y = saturated_problem(scale)
     g = Network(widths=(2, 3, 3), activation=activation, loss=loss).numpy_gradients(proof="none")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ours = g(params, X, Y)
     truth = mp_gradients(activation, loss, params, X, Y)
-    mine, theirs = entry_errors(ours, truth), entry_errors(torch_gradients(activation, loss, params, X, Y), truth)
+    mine, theirs = (
+        entry_errors(ours, truth),
+        entry_errors(torch_gradients(activation, loss, params, X, Y), truth),
+    )
     # a few ulps, or no worse than torch up to rounding noise (where the forward pass itself has
     # already rounded a^(L) − y, both inherit the same error)
     assert np.all((mine <= 1e-13) | (mine <= 2 * theirs)), (mine, theirs)
@@ -137,8 +174,14 @@ def test_saturated_gradients_are_at_least_as_accurate_as_torch(activation: str, 
 def test_sigma_prime_from_z_beats_torch_where_a_rounds_to_one(activation: str) -> None:
     """σ′ from a (torch: a(1−a), 1−a²) is 0 once a rounds to 1; σ′ from z keeps every digit."""
     z = 40.0 if activation == "sigmoid" else 20.0
-    params, X, Y = [(np.array([[z]]), np.zeros(1)), (np.array([[1.0]]), np.zeros(1))], np.ones((1, 1)), np.zeros((1, 1))
-    ours = Network(widths=(1, 1, 1), activation=activation).numpy_gradients(proof="none")(params, X, Y)
+    params, X, Y = (
+        [(np.array([[z]]), np.zeros(1)), (np.array([[1.0]]), np.zeros(1))],
+        np.ones((1, 1)),
+        np.zeros((1, 1)),
+    )
+    ours = Network(widths=(1, 1, 1), activation=activation).numpy_gradients(proof="none")(
+        params, X, Y
+    )
     truth = mp_gradients(activation, "mse", params, X, Y)
     assert truth[0][0][0, 0] != 0
     assert entry_errors(ours, truth).max() <= 1e-13
@@ -151,7 +194,9 @@ def test_one_sigmoid_output_with_binary_cross_entropy_against_torch() -> None:
     g = net.numpy_gradients(proof="none")
     params = net.init_params(seed=3)
     X, Y = rng.normal(size=(7, 3)), rng.integers(0, 2, size=(7, 1)).astype(float)
-    for (dW, db), (tW, tb) in zip(g(params, X, Y), torch_gradients("sigmoid", "binary-cross-entropy", params, X, Y)):
+    for (dW, db), (tW, tb) in zip(
+        g(params, X, Y), torch_gradients("sigmoid", "binary-cross-entropy", params, X, Y)
+    ):
         np.testing.assert_allclose(dW, tW, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(db, tb, rtol=1e-12, atol=1e-15)
 
@@ -164,7 +209,9 @@ def test_one_output_softmax_is_refused_with_the_alternative() -> None:
 
 
 @pytest.mark.parametrize("activation,loss", KINDS)
-def test_inf_and_nan_inputs_are_silent_and_reach_what_torch_reaches(activation: str, loss: str) -> None:
+def test_inf_and_nan_inputs_are_silent_and_reach_what_torch_reaches(
+    activation: str, loss: str
+) -> None:
     net = Network(widths=(3, 4, 2), activation=activation, loss=loss)
     params = net.init_params(seed=1)
     X = np.array([[np.inf, 0.5, -1.0], [-np.inf, 0.0, 1.0], [np.nan, 1.0, 2.0], [0.1, 0.2, 0.3]])
@@ -173,7 +220,9 @@ def test_inf_and_nan_inputs_are_silent_and_reach_what_torch_reaches(activation: 
         warnings.simplefilter("error")
         ours = net.numpy_gradients(proof="none")(params, X, Y)
     for (dW, db), (tW, tb) in zip(ours, torch_gradients(activation, loss, params, X, Y)):
-        assert np.array_equal(np.isnan(dW), np.isnan(tW)) and np.array_equal(np.isnan(db), np.isnan(tb))
+        assert np.array_equal(np.isnan(dW), np.isnan(tW)) and np.array_equal(
+            np.isnan(db), np.isnan(tb)
+        )
 
 
 def test_bad_arrays_raise_a_clear_value_error() -> None:

@@ -38,39 +38,56 @@ def render(tmp_path: Path, name: str, text: str, *args: str) -> tuple[int, str, 
 
 
 @pytest.mark.parametrize("activation, loss", [("sigmoid", "mse"), ("tanh", "cross-entropy")])
-def test_readme_example_renders_and_checks_clean(tmp_path: Path, activation: str, loss: str) -> None:
+def test_readme_example_renders_and_checks_clean(
+    tmp_path: Path, activation: str, loss: str
+) -> None:
     example = readme_example()
     assert len(example.strip().splitlines()) <= 10
-    code, out, md = render(tmp_path, "post.md.j2", example, "--activation", activation, "--loss", loss)
+    code, out, md = render(
+        tmp_path, "post.md.j2", example, "--activation", activation, "--loss", loss
+    )
     assert code == 0, out
     text = md.read_text(encoding="utf-8")
     assert "{{" not in text and text.count("$$") == 6
     assert [int(n) for n in re.findall(r"\\tag\{(\d+)\}", text)] == [1, 2, 3]
     # the reference to the later display (label m) is resolved, as is the earlier one
     assert "Entry by entry, (1) is the second line of (3)" in text
-    results = C.check_text(str(md), f"<!-- derivator: activation={activation} loss={loss} -->\n" + text, C.Run())
+    results = C.check_text(
+        str(md), f"<!-- derivator: activation={activation} loss={loss} -->\n" + text, C.Run()
+    )
     assert len(results) >= 6
-    assert all(r.verdict == "proved" for r in results), [(r.line, r.verdict, r.reason) for r in results]
+    assert all(r.verdict == "proved" for r in results), [
+        (r.line, r.verdict, r.reason) for r in results
+    ]
 
 
 def test_tex_post_compiles_with_numbered_references(tmp_path: Path) -> None:
     body = readme_example().replace("# Backpropagation, one layer at a time", "")
-    template = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[a4paper,margin=2cm]{geometry}\n"
-                "\\begin{document}\n" + body + "\\end{document}\n")
+    template = (
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage[a4paper,margin=2cm]{geometry}\n"
+        "\\begin{document}\n" + body + "\\end{document}\n"
+    )
     code, out, tex = render(tmp_path, "post.tex.j2", template)
     assert code == 0, out
     text = tex.read_text(encoding="utf-8")
     assert "\\eqref{eq:out}" in text and "\\label{eq:m}" in text and "$$" not in text
     pdflatex = need("pdflatex")
     for _ in range(2):  # the second run resolves \eqref
-        run = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stdout[-2000:]
     log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
     assert "undefined" not in log.lower() or "Reference" not in log
     pdftotext = shutil.which("pdftotext")
     if pdftotext:
-        words = subprocess.run([pdftotext, str(tex.with_suffix(".pdf")), "-"], capture_output=True, text=True).stdout
+        words = subprocess.run(
+            [pdftotext, str(tex.with_suffix(".pdf")), "-"], capture_output=True, text=True
+        ).stdout
         assert "Entry by entry, (1) is the second line of (3)" in words
 
 
@@ -83,15 +100,18 @@ def test_html_post_escapes_math_and_links_references(tmp_path: Path) -> None:
     assert "&lt;b&gt;" in text  # the writer's own values are escaped, the formulas' markup is not
 
 
-@pytest.mark.parametrize("line2, message", [
-    ('{{ gradient("w", layer="L-7") }}', "no layer L-7"),
-    ('{{ gradient("v", layer="L") }}', "quantity 'v'"),
-    ('{{ gradient("w", form="pretty") }}', "form 'pretty'"),
-    ('{{ ref("nowhere") }}', "no formula has label='nowhere'"),
-    ('{{ nope }}', "'nope' is undefined"),
-    ('{{ "".__class__.__mro__ }}', "unsafe"),
-    ('{{ gradient("w" }}', "expected ')'"),
-])
+@pytest.mark.parametrize(
+    "line2, message",
+    [
+        ('{{ gradient("w", layer="L-7") }}', "no layer L-7"),
+        ('{{ gradient("v", layer="L") }}', "quantity 'v'"),
+        ('{{ gradient("w", form="pretty") }}', "form 'pretty'"),
+        ('{{ ref("nowhere") }}', "no formula has label='nowhere'"),
+        ("{{ nope }}", "'nope' is undefined"),
+        ('{{ "".__class__.__mro__ }}', "unsafe"),
+        ('{{ gradient("w" }}', "expected ')'"),
+    ],
+)
 def test_bad_templates_fail_with_file_and_line(tmp_path: Path, line2: str, message: str) -> None:
     code, out, md = render(tmp_path, "bad.md.j2", "A first line.\n" + line2 + "\n")
     assert code == 1
@@ -101,8 +121,9 @@ def test_bad_templates_fail_with_file_and_line(tmp_path: Path, line2: str, messa
 
 def test_a_formula_that_is_not_proved_fails_at_its_line(tmp_path: Path) -> None:
     """With no time to prove anything, the third line's formula is not proved: the render stops there."""
-    code, out, md = render(tmp_path, "post.md.j2", "Intro.\n\n{{ gradient('w', layer='L-1') }}\n",
-                           "--timeout", "0.001")
+    code, out, md = render(
+        tmp_path, "post.md.j2", "Intro.\n\n{{ gradient('w', layer='L-1') }}\n", "--timeout", "0.001"
+    )
     assert code == 1 and "post.md.j2:3: not proved, so not printed" in out, out
     assert not md.exists()
 

@@ -35,7 +35,9 @@ def mean_i(e: sp.Expr) -> sp.Expr:
 def _forward(ce: dict, widths: list[int], samples: int, act: str) -> dict:
     """Our own float forward pass from the counterexample's inputs (independent of the engine)."""
     f, fp = activations.float_pair(act)
-    tags = {p: ("L" if p == len(widths) - 1 else f"L-{len(widths) - 1 - p}") for p in range(len(widths))}
+    tags = {
+        p: ("L" if p == len(widths) - 1 else f"L-{len(widths) - 1 - p}") for p in range(len(widths))
+    }
 
     def arr(name: str, shape: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(shape)
@@ -54,7 +56,9 @@ def _forward(ce: dict, widths: list[int], samples: int, act: str) -> dict:
 
 
 def test_correct_chain_rule_at_layer_L_minus_1_is_proved_for_all_sizes() -> None:
-    chain = sum_j(P(NET.Li[i], a(D)[i, j]) * P(a(D)[i, j], z(D)[i, j]) * P(z(D)[i, j], a(D - 1)[i, k]))
+    chain = sum_j(
+        P(NET.Li[i], a(D)[i, j]) * P(a(D)[i, j], z(D)[i, j]) * P(z(D)[i, j], a(D - 1)[i, k])
+    )
     v = prove(P(NET.Li[i], a(D - 1)[i, k]), chain, NET)
     assert v.verdict == "proved" and "all sizes" in v.method
 
@@ -129,7 +133,9 @@ def test_generic_layer_recurrence() -> None:
     g = Network.generic("tanh")
     l, up = g.D - 1, g.D
     kk, jj = g.letter(l), g.letter(up)
-    rhs = sp.Sum(g.delta(up)[i, jj] * g.w(up)[jj, kk], (jj, 0, g.width(up) - 1)) * g.sigma_prime(g.z(l)[i, kk])
+    rhs = sp.Sum(g.delta(up)[i, jj] * g.w(up)[jj, kk], (jj, 0, g.width(up) - 1)) * g.sigma_prime(
+        g.z(l)[i, kk]
+    )
     assert prove(g.delta(l)[i, kk], rhs, g).verdict == "proved"
     wrong = g.delta(up)[i, jj] * g.w(up)[jj, kk] * g.sigma_prime(g.z(l)[i, kk])
     assert prove(g.delta(l)[i, kk], wrong, g).verdict == "refuted"
@@ -138,7 +144,13 @@ def test_generic_layer_recurrence() -> None:
 def test_concrete_sizes_are_proved_exactly_at_those_sizes() -> None:
     net = Network(widths=(4, 3, 2))
     jj, kk = net.letter(2), net.letter(1)
-    rhs = sp.Sum((net.a(2)[i, jj] - y[i, jj]) * net.sigma_prime(net.z(2)[i, jj]) * net.a(1)[i, kk], (i, 0, net.n - 1)) / net.n
+    rhs = (
+        sp.Sum(
+            (net.a(2)[i, jj] - y[i, jj]) * net.sigma_prime(net.z(2)[i, jj]) * net.a(1)[i, kk],
+            (i, 0, net.n - 1),
+        )
+        / net.n
+    )
     v = prove(P(net.L, net.w(2)[jj, kk]), rhs, net)
     assert v.verdict == "proved" and "exact at sizes" in v.method
 
@@ -159,7 +171,11 @@ def test_a_bounded_time_gives_unknown_not_a_hang() -> None:
 def test_the_whole_textbook_is_proved_for_all_sizes(activation: str, loss: str) -> None:
     rows = verify.verify([activation], [loss])
     assert len(rows) > 60
-    bad = [(r.entry.quantity, r.entry.layer, r.entry.form, str(r.verdict)) for r in rows if not r.verdict.proved]
+    bad = [
+        (r.entry.quantity, r.entry.layer, r.entry.form, str(r.verdict))
+        for r in rows
+        if not r.verdict.proved
+    ]
     assert not bad
     # the output layer and layer L-1 are proved for all sizes, not only at instances
     assert all("all sizes" in r.verdict.method for r in rows if r.entry.layer in ("L", "L-1"))

@@ -11,7 +11,7 @@ import torch
 from derivator.document import Run, check_text
 from test_corpus_real import GENERIC, Lo, cols, d_dx, holds, l, outer, sig_p, x
 
-NG_HEAD = ("$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n$$A^{[l]} = g^{[l]}(Z^{[l]})$$\n\n")
+NG_HEAD = "$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n$$A^{[l]} = g^{[l]}(Z^{[l]})$$\n\n"
 
 
 def _dZ(N, p):  # type: ignore[no-untyped-def]
@@ -20,22 +20,46 @@ def _dZ(N, p):  # type: ignore[no-untyped-def]
 
 
 BATCH = [
-    (r"dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}", lambda N: (N.grad(N.L, N.W[l]), _dZ(N, l) @ N.a[l - 1] / N.n)),
+    (
+        r"dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}",
+        lambda N: (N.grad(N.L, N.W[l]), _dZ(N, l) @ N.a[l - 1] / N.n),
+    ),
     (r"dW^{[l]} = dZ^{[l]} A^{[l-1]T}", lambda N: (N.grad(N.L, N.W[l]), _dZ(N, l) @ N.a[l - 1])),
-    (r"db^{[l]} = \frac{1}{m}\sum_{i=1}^{m} dZ^{[l](i)}", lambda N: (N.grad(N.L, N.b[l]), _dZ(N, l).mean(1))),
+    (
+        r"db^{[l]} = \frac{1}{m}\sum_{i=1}^{m} dZ^{[l](i)}",
+        lambda N: (N.grad(N.L, N.b[l]), _dZ(N, l).mean(1)),
+    ),
     (r"db^{[l]} = \sum_{i=1}^{m} dZ^{[l](i)}", lambda N: (N.grad(N.L, N.b[l]), _dZ(N, l).sum(1))),
     (r"dA^{[l-1]} = W^{[l]T} dZ^{[l]}", lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ _dZ(N, l))),
-    (r"dA^{[l-1]} = \frac{1}{m} W^{[l]T} dZ^{[l]}", lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ _dZ(N, l) / N.n)),
-    (r"dZ^{[l]} = dA^{[l]} * g^{[l]\prime}(Z^{[l]})", lambda N: (_dZ(N, l), cols(N.dLi(N.a[l])) * cols(sig_p(N, l)))),
-    (r"dZ^{[l]} = dA^{[l]} * g^{[l]}(Z^{[l]})",
-     lambda N: (_dZ(N, l), cols(N.dLi(N.a[l])) * torch.sigmoid(cols(N.z[l])))),
-    (r"dZ^{[l]} = W^{[l+1]T} dZ^{[l+1]} * g^{[l]\prime}(Z^{[l]})",
-     lambda N: (_dZ(N, l), (N.W[l + 1].T @ _dZ(N, l + 1)) * cols(sig_p(N, l)))),
+    (
+        r"dA^{[l-1]} = \frac{1}{m} W^{[l]T} dZ^{[l]}",
+        lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ _dZ(N, l) / N.n),
+    ),
+    (
+        r"dZ^{[l]} = dA^{[l]} * g^{[l]\prime}(Z^{[l]})",
+        lambda N: (_dZ(N, l), cols(N.dLi(N.a[l])) * cols(sig_p(N, l))),
+    ),
+    (
+        r"dZ^{[l]} = dA^{[l]} * g^{[l]}(Z^{[l]})",
+        lambda N: (_dZ(N, l), cols(N.dLi(N.a[l])) * torch.sigmoid(cols(N.z[l]))),
+    ),
+    (
+        r"dZ^{[l]} = W^{[l+1]T} dZ^{[l+1]} * g^{[l]\prime}(Z^{[l]})",
+        lambda N: (_dZ(N, l), (N.W[l + 1].T @ _dZ(N, l + 1)) * cols(sig_p(N, l))),
+    ),
     (r"dZ^{[l]} = W^{[l+1]} dZ^{[l+1]} * g^{[l]\prime}(Z^{[l]})", None),  # W not transposed: shapes
-    (r"dW^{[1]} = \frac{1}{m} dZ^{[1]} X^T", lambda N: (N.grad(N.L, N.W[1]), _dZ(N, 1) @ N.a[0] / N.n)),
-    (r"dA^{[l-1]}=W^{[l]}{^T}\cdot dZ^{[l]}", lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ _dZ(N, l))),
-    (r"A^{[l]} = g^{[l]}(Z^{[l]}) + b^{[l]}",
-     lambda N: (cols(N.a[l]), torch.sigmoid(cols(N.z[l])) + N.b[l][:, None])),
+    (
+        r"dW^{[1]} = \frac{1}{m} dZ^{[1]} X^T",
+        lambda N: (N.grad(N.L, N.W[1]), _dZ(N, 1) @ N.a[0] / N.n),
+    ),
+    (
+        r"dA^{[l-1]}=W^{[l]}{^T}\cdot dZ^{[l]}",
+        lambda N: (cols(N.dLi(N.a[l - 1])), N.W[l].T @ _dZ(N, l)),
+    ),
+    (
+        r"A^{[l]} = g^{[l]}(Z^{[l]}) + b^{[l]}",
+        lambda N: (cols(N.a[l]), torch.sigmoid(cols(N.z[l])) + N.b[l][:, None]),
+    ),
 ]
 
 
@@ -67,16 +91,24 @@ def test_program_code_in_a_formula_is_an_explained_error() -> None:
     assert r.verdict == "error" and "np.sum" in r.reason and "\\sum" in r.reason, r.reason
 
 
-WORDS = ("$$\\text{net}_j^{(L)} = \\sum_k w_{jk}^{(L)} \\mathit{out}_k^{(L-1)} + b_j^{(L)}$$\n\n"
-         "$$\\mathit{out}_j^{(L)} = \\sigma(\\text{net}_j^{(L)})$$\n\n"
-         "$$\\text{Cost} = \\frac{1}{2}\\sum_j (\\mathit{out}_j^{(L)} - y_j)^2$$\n\n")
+WORDS = (
+    "$$\\text{net}_j^{(L)} = \\sum_k w_{jk}^{(L)} \\mathit{out}_k^{(L-1)} + b_j^{(L)}$$\n\n"
+    "$$\\mathit{out}_j^{(L)} = \\sigma(\\text{net}_j^{(L)})$$\n\n"
+    "$$\\text{Cost} = \\frac{1}{2}\\sum_j (\\mathit{out}_j^{(L)} - y_j)^2$$\n\n"
+)
 NAMES = [
-    (r"\frac{\partial \text{Cost}}{\partial \text{net}_j^{(L)}} = (\mathit{out}_j^{(L)} - y_j) \sigma'(\text{net}_j^{(L)})",
-     lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo))),
-    (r"\frac{\partial \text{Cost}}{\partial \mathrm{net}_j^{(L)}} = \mathit{out}_j^{(L)} - y_j",
-     lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y)),
-    (r"\frac{\partial \text{Cost}}{\partial w_{jk}^{(L)}} = (\mathit{out}_j^{(L)} - y_j) \sigma'(\text{net}_j^{(L)}) \mathit{out}_k^{(L-1)}",
-     lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * sig_p(N, Lo), N.a[Lo - 1]))),
+    (
+        r"\frac{\partial \text{Cost}}{\partial \text{net}_j^{(L)}} = (\mathit{out}_j^{(L)} - y_j) \sigma'(\text{net}_j^{(L)})",
+        lambda N: (N.dLi(N.z[Lo]), (N.a[Lo] - N.y) * sig_p(N, Lo)),
+    ),
+    (
+        r"\frac{\partial \text{Cost}}{\partial \mathrm{net}_j^{(L)}} = \mathit{out}_j^{(L)} - y_j",
+        lambda N: (N.dLi(N.z[Lo]), N.a[Lo] - N.y),
+    ),
+    (
+        r"\frac{\partial \text{Cost}}{\partial w_{jk}^{(L)}} = (\mathit{out}_j^{(L)} - y_j) \sigma'(\text{net}_j^{(L)}) \mathit{out}_k^{(L-1)}",
+        lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * sig_p(N, Lo), N.a[Lo - 1])),
+    ),
 ]
 
 
@@ -84,15 +116,23 @@ NAMES = [
 def test_names_of_several_letters_inferred_from_the_forward_pass(k: int) -> None:
     formula, sides = NAMES[k]
     results = check_text("post.md", WORDS + f"$${formula}$$\n", Run(timeout=20.0))
-    assert [r.verdict for r in results[:3]] == ["proved"] * 3, [(r.verdict, r.reason) for r in results]
+    assert [r.verdict for r in results[:3]] == ["proved"] * 3, [
+        (r.verdict, r.reason) for r in results
+    ]
     r = results[-1]
-    assert r.verdict == ("proved" if holds(sides, GENERIC) else "refuted"), (formula, r.verdict, r.reason)
+    assert r.verdict == ("proved" if holds(sides, GENERIC) else "refuted"), (
+        formula,
+        r.verdict,
+        r.reason,
+    )
 
 
 def test_names_of_several_letters_declared_are_read_bare() -> None:
-    text = ("<!-- derivator: letters=preactivation:net,activation:out cost=Cost cost-is=sample -->\n\n"
-            "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = (out_j^{(L)} - y_j) \\sigma'(net_j^{(L)})$$\n\n"
-            "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = out_j^{(L)} - y_j$$\n")
+    text = (
+        "<!-- derivator: letters=preactivation:net,activation:out cost=Cost cost-is=sample -->\n\n"
+        "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = (out_j^{(L)} - y_j) \\sigma'(net_j^{(L)})$$\n\n"
+        "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = out_j^{(L)} - y_j$$\n"
+    )
     truth = [holds(NAMES[0][1], GENERIC), holds(NAMES[1][1], GENERIC)]
     got = [r.verdict for r in check_text("post.md", text, Run(timeout=20.0))]
     assert got == ["proved" if t else "refuted" for t in truth], got
@@ -102,13 +142,19 @@ def test_names_of_several_letters_declared_are_read_bare() -> None:
 
 
 def test_plain_tex_calligraphic_cost_and_hats_on_vectors() -> None:
-    text = ("<!-- derivator: cost-is=sample -->\n\n"
-            "$$\\frac{\\partial {\\cal C}}{\\partial z_j^L} = \\frac{\\partial {\\cal C}}{\\partial a_j^L} \\sigma'(z_j^L)$$\n\n"
-            "$$\\hat{\\delta}^L = \\sigma'(\\hat{z}^L)\\circ\\frac{\\partial {\\cal C}}{\\partial (\\hat{a}^L)}$$\n")
+    text = (
+        "<!-- derivator: cost-is=sample -->\n\n"
+        "$$\\frac{\\partial {\\cal C}}{\\partial z_j^L} = \\frac{\\partial {\\cal C}}{\\partial a_j^L} \\sigma'(z_j^L)$$\n\n"
+        "$$\\hat{\\delta}^L = \\sigma'(\\hat{z}^L)\\circ\\frac{\\partial {\\cal C}}{\\partial (\\hat{a}^L)}$$\n"
+    )
     bp1 = holds(lambda N: (N.dLi(N.z[Lo]), N.dLi(N.a[Lo]) * sig_p(N, Lo)), GENERIC)
-    assert [r.verdict for r in check_text("post.md", text, Run())] == ["proved" if bp1 else "refuted"] * 2
+    assert [r.verdict for r in check_text("post.md", text, Run())] == [
+        "proved" if bp1 else "refuted"
+    ] * 2
     (r,) = check_text("post.md", "$$\\hat{y}_j = a_j^{(L)}$$\n", Run())
-    assert r.verdict == "error" and "\\hat{y}" in r.reason, r.reason  # ŷ is never read as the target y
+    assert r.verdict == "error" and "\\hat{y}" in r.reason, (
+        r.reason
+    )  # ŷ is never read as the target y
 
 
 PRIMED = [  # a chain that starts with f'(x): a primed bracket is d/dx (truth: autograd on a grid of x)
@@ -127,17 +173,35 @@ def test_a_primed_bracket_in_a_chain_of_f_prime_of_x(k: int) -> None:
     assert r.verdict == ("proved" if true else "refuted"), (text, true, r.verdict, r.reason)
 
 
-SOFT = ("<!-- derivator: loss=cross-entropy targets=distribution cost=L cost-is=sample "
-        "letters=activation:p,preactivation:o layer-tags=none index-layers=i:L,j:L,k:L -->\n\n")
+SOFT = (
+    "<!-- derivator: loss=cross-entropy targets=distribution cost=L cost-is=sample "
+    "letters=activation:p,preactivation:o layer-tags=none index-layers=i:L,j:L,k:L -->\n\n"
+)
 
 
 def test_a_relation_under_an_index_condition() -> None:
     """``…, \\quad i = j``: checked for the case it states (j read as i); ``i \\neq j`` cannot be
     assumed and is reported, never judged without its condition."""
     from test_corpus_real import SOFTMAX
-    diag = holds(lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] * (1 - N.a[1])), SOFTMAX)
+
+    diag = holds(
+        lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] * (1 - N.a[1])), SOFTMAX
+    )
     wrong = holds(lambda N: (torch.diagonal(N.jac(N.a[1], N.z[1]), 0, 1, 2), N.a[1] ** 2), SOFTMAX)
-    got = [r.verdict for r in check_text("q.md", SOFT + "$$\\frac{\\partial p_j}{\\partial o_i} = p_i(1 - p_i),\\quad i = j$$\n\n"
-                                         "$$\\frac{\\partial p_j}{\\partial o_i} = p_i p_i,\\quad i = j$$\n\n"
-                                         "$$\\frac{\\partial p_j}{\\partial o_i} = -p_i p_j,\\quad i \\neq j$$\n", Run())]
-    assert got == ["proved" if diag else "refuted", "skipped", "proved" if wrong else "refuted", "skipped", "error"], got
+    got = [
+        r.verdict
+        for r in check_text(
+            "q.md",
+            SOFT + "$$\\frac{\\partial p_j}{\\partial o_i} = p_i(1 - p_i),\\quad i = j$$\n\n"
+            "$$\\frac{\\partial p_j}{\\partial o_i} = p_i p_i,\\quad i = j$$\n\n"
+            "$$\\frac{\\partial p_j}{\\partial o_i} = -p_i p_j,\\quad i \\neq j$$\n",
+            Run(),
+        )
+    ]
+    assert got == [
+        "proved" if diag else "refuted",
+        "skipped",
+        "proved" if wrong else "refuted",
+        "skipped",
+        "error",
+    ], got

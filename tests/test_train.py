@@ -84,13 +84,16 @@ def test_loss_curve_uses_a_log_scale_over_decades_and_refuses_no_data() -> None:
         train.loss_curve_svg([], "t")
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"widths": (3, 2, 1)}, "xor has 2 inputs: the first width must be 2"),
-    ({"widths": (2, 3, 5)}, "xor has 2 classes: the last width must be 2 (or 1)"),
-    ({"lr": -1.0}, "learning rate -1.0"),
-    ({"epochs": 0}, "epochs 0"),
-    ({"activation": "generic"}, "generic activation"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"widths": (3, 2, 1)}, "xor has 2 inputs: the first width must be 2"),
+        ({"widths": (2, 3, 5)}, "xor has 2 classes: the last width must be 2 (or 1)"),
+        ({"lr": -1.0}, "learning rate -1.0"),
+        ({"epochs": 0}, "epochs 0"),
+        ({"activation": "generic"}, "generic activation"),
+    ],
+)
 def test_bad_settings_are_refused_with_a_reason(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(train.TrainError) as e:
         train.run("xor", overrides)
@@ -107,14 +110,18 @@ def cli() -> typer.Typer:
 
 def test_train_command_writes_the_loss_curve(tmp_path: Path) -> None:
     out = tmp_path / "curves" / "xor.svg"
-    r = CliRunner().invoke(cli(), ["train", "--dataset", "xor", "--epochs", "500", "--seed", "1", "-o", str(out)])
+    r = CliRunner().invoke(
+        cli(), ["train", "--dataset", "xor", "--epochs", "500", "--seed", "1", "-o", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert out.exists() and out.read_text(encoding="utf-8").startswith("<svg")
     assert "final loss" in r.stdout and f"loss curve: {out}" in r.stdout
 
 
 def test_train_command_bad_input_exits_2_without_a_traceback(tmp_path: Path) -> None:
-    r = CliRunner().invoke(cli(), ["train", "--dataset", "xor", "--widths", "3,2,1", "-o", str(tmp_path / "x.svg")])
+    r = CliRunner().invoke(
+        cli(), ["train", "--dataset", "xor", "--widths", "3,2,1", "-o", str(tmp_path / "x.svg")]
+    )
     assert r.exit_code == 2
     assert r.stderr.startswith("Error: xor has 2 inputs")
     assert "Traceback" not in r.output and not (tmp_path / "x.svg").exists()
@@ -133,7 +140,9 @@ def write_blobs(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
     npz = tmp_path / "blobs.npz"
     np.savez(npz, X=X, y=y)
     csv_path = tmp_path / "blobs.csv"
-    lines = ["a,b,kind,c"] + [f"{float(x[0])!r},{float(x[1])!r},k{t},{float(x[2])!r}" for x, t in zip(X, y)]
+    lines = ["a,b,kind,c"] + [
+        f"{float(x[0])!r},{float(x[1])!r},k{t},{float(x[2])!r}" for x, t in zip(X, y)
+    ]
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return npz, csv_path, X, y
 
@@ -150,15 +159,20 @@ def test_npz_and_csv_give_the_same_table(tmp_path: Path) -> None:
     assert data.read(csv_path, target="2").classes == b.classes  # by column number
 
 
-@pytest.mark.parametrize("content,target,message", [
-    ("a,b,y\n1,2,0\n3,x,1\n", None, "bad.csv:3: b is 'x', not a number"),
-    ("a,b,y\n1,2,0\n3,4\n", None, "bad.csv:3: 2 columns; the first line has 3"),
-    ("a,b,y\n1,2,0\n3,4,1\n", "z", "bad.csv:1: no column 'z'; the columns are a, b, y"),
-    ("a,b,y\n1,2,0\n3,4,0\n", None, "only one class"),
-    ("a,b,y\n1,2,0.5\n3,4,1\n", None, "the labels must be classes"),
-    ("a,b,y\n1,nan,0\n3,4,1\n", None, "sample 0 has a value that is not a finite number"),
-])
-def test_bad_csv_is_refused_with_file_and_line(tmp_path: Path, content: str, target: str | None, message: str) -> None:
+@pytest.mark.parametrize(
+    "content,target,message",
+    [
+        ("a,b,y\n1,2,0\n3,x,1\n", None, "bad.csv:3: b is 'x', not a number"),
+        ("a,b,y\n1,2,0\n3,4\n", None, "bad.csv:3: 2 columns; the first line has 3"),
+        ("a,b,y\n1,2,0\n3,4,1\n", "z", "bad.csv:1: no column 'z'; the columns are a, b, y"),
+        ("a,b,y\n1,2,0\n3,4,0\n", None, "only one class"),
+        ("a,b,y\n1,2,0.5\n3,4,1\n", None, "the labels must be classes"),
+        ("a,b,y\n1,nan,0\n3,4,1\n", None, "sample 0 has a value that is not a finite number"),
+    ],
+)
+def test_bad_csv_is_refused_with_file_and_line(
+    tmp_path: Path, content: str, target: str | None, message: str
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(data.DataError) as e:
@@ -178,7 +192,9 @@ def test_npz_with_object_arrays_is_refused_without_unpickling(tmp_path: Path) ->
 
 def test_momentum_epoch_is_v_mu_v_minus_eta_grad() -> None:
     d = train.xor()
-    s = train.Settings((2, 3, 1), "tanh", "mse", lr=0.5, epochs=2, batch_size=0, seed=4, momentum=0.9)
+    s = train.Settings(
+        (2, 3, 1), "tanh", "mse", lr=0.5, epochs=2, batch_size=0, seed=4, momentum=0.9
+    )
     net = Network(widths=s.widths, activation="tanh")
     g = net.numpy_gradients()
     X, Y = d.X_train, d.targets(d.y_train, 1)
@@ -196,12 +212,16 @@ def test_momentum_epoch_is_v_mu_v_minus_eta_grad() -> None:
 def test_early_stopping_keeps_the_weights_of_the_best_validation_loss(tmp_path: Path) -> None:
     npz, _, _, _ = write_blobs(tmp_path)
     ds = train.from_table(data.read(npz))
-    r = train.run(ds, {"epochs": 300, "validation": 0.25, "patience": 5, "lr": 0.5, "batch_size": 4})
+    r = train.run(
+        ds, {"epochs": 300, "validation": 0.25, "patience": 5, "lr": 0.5, "batch_size": 4}
+    )
     assert r.stopped_early and len(r.losses) < 300
     assert r.best_epoch == len(r.val_losses) - 5
     assert r.val_losses[r.best_epoch - 1] == min(r.val_losses)
     g = Network(widths=r.settings.widths, activation="tanh", loss="cross-entropy").numpy_gradients()
-    assert r.test_accuracy == float(np.mean(g.forward(r.params, ds.X_test).argmax(axis=1) == ds.y_test))
+    assert r.test_accuracy == float(
+        np.mean(g.forward(r.params, ds.X_test).argmax(axis=1) == ds.y_test)
+    )
     assert r.test_accuracy >= 0.9
 
 
@@ -209,49 +229,108 @@ def test_saved_weights_load_into_the_generated_module(tmp_path: Path) -> None:
     npz, _, _, _ = write_blobs(tmp_path)
     runner = CliRunner()
     weights, module = tmp_path / "w.npz", tmp_path / "blob_grads.py"
-    r = runner.invoke(cli(), ["train", "--data", str(npz), "--epochs", "20", "--save", str(weights),
-                              "-o", str(tmp_path / "c.svg"), "--no-progress"])
+    r = runner.invoke(
+        cli(),
+        [
+            "train",
+            "--data",
+            str(npz),
+            "--epochs",
+            "20",
+            "--save",
+            str(weights),
+            "-o",
+            str(tmp_path / "c.svg"),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
-    r = runner.invoke(cli(), ["codegen", "--widths", "3,32,3", "--activation", "tanh", "--loss", "cross-entropy",
-                              "-o", str(module)])
+    r = runner.invoke(
+        cli(),
+        [
+            "codegen",
+            "--widths",
+            "3,32,3",
+            "--activation",
+            "tanh",
+            "--loss",
+            "cross-entropy",
+            "-o",
+            str(module),
+        ],
+    )
     assert r.exit_code == 0, r.output
-    script = (f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
-              "import numpy as np, blob_grads as g\n"
-              f"p = g.load_params({str(weights)!r})\n"
-              f"d = np.load({str(npz)!r})\n"
-              "print(float(np.mean(g.forward(p, d['X']).argmax(axis=1) == d['y'])))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    script = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import numpy as np, blob_grads as g\n"
+        f"p = g.load_params({str(weights)!r})\n"
+        f"d = np.load({str(npz)!r})\n"
+        "print(float(np.mean(g.forward(p, d['X']).argmax(axis=1) == d['y'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) >= 0.9
 
 
 def test_divergence_exits_1_with_the_reason(tmp_path: Path) -> None:
-    r = CliRunner().invoke(cli(), ["train", "--dataset", "moons", "--lr", "10000", "-o", str(tmp_path / "c.svg"),
-                                   "--no-progress"])
+    r = CliRunner().invoke(
+        cli(),
+        [
+            "train",
+            "--dataset",
+            "moons",
+            "--lr",
+            "10000",
+            "-o",
+            str(tmp_path / "c.svg"),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 1
     assert "diverged; lower the learning rate (--lr 1000)" in r.stderr
     assert "Traceback" not in r.output and (tmp_path / "c.svg").exists()
 
 
 def test_one_line_per_epoch_when_not_on_a_terminal(tmp_path: Path) -> None:
-    r = CliRunner().invoke(cli(), ["train", "--dataset", "moons", "--epochs", "7", "--validation", "0.2",
-                                   "-o", str(tmp_path / "c.svg")])
+    r = CliRunner().invoke(
+        cli(),
+        [
+            "train",
+            "--dataset",
+            "moons",
+            "--epochs",
+            "7",
+            "--validation",
+            "0.2",
+            "-o",
+            str(tmp_path / "c.svg"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     lines = [x for x in r.stderr.splitlines() if x.startswith("epoch ")]
     assert [x.split(":")[0] for x in lines] == [f"epoch {k}/7" for k in range(1, 8)]
     assert "validation loss" in lines[-1]
     svg = (tmp_path / "c.svg").read_text(encoding="utf-8")
-    assert len(xml.dom.minidom.parseString(svg).getElementsByTagName("polyline")) == 3 and "validation" in svg
+    assert (
+        len(xml.dom.minidom.parseString(svg).getElementsByTagName("polyline")) == 3
+        and "validation" in svg
+    )
 
 
 def test_xor_says_its_accuracy_is_on_the_training_points(tmp_path: Path) -> None:
-    r = CliRunner().invoke(cli(), ["train", "--dataset", "xor", "-o", str(tmp_path / "c.svg"), "--no-progress"])
+    r = CliRunner().invoke(
+        cli(), ["train", "--dataset", "xor", "-o", str(tmp_path / "c.svg"), "--no-progress"]
+    )
     assert r.exit_code == 0 and "(the training points again: no held-out set)" in r.stdout
 
 
 def test_one_output_softmax_is_refused_and_binary_cross_entropy_learns_xor(tmp_path: Path) -> None:
-    r = CliRunner().invoke(cli(), ["train", "--dataset", "xor", "--loss", "cross-entropy", "-o",
-                                   str(tmp_path / "c.svg")])
+    r = CliRunner().invoke(
+        cli(),
+        ["train", "--dataset", "xor", "--loss", "cross-entropy", "-o", str(tmp_path / "c.svg")],
+    )
     assert r.exit_code == 2 and "softmax over ONE output neuron" in r.stderr
     res = train.run("xor", {"loss": "binary-cross-entropy", "lr": 2.0})
     assert res.train_accuracy == 1.0 and res.losses[-1] < 0.05
@@ -292,13 +371,16 @@ ABSURD = [
 
 
 @pytest.mark.parametrize("args", ABSURD, ids=lambda a: " ".join(a)[:60])
-def test_absurd_options_exit_2_quickly_without_a_traceback(args: list[str], tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_absurd_options_exit_2_quickly_without_a_traceback(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Through the real command line (derivator.cli.app), in-process: a usage error, one short
     message, no exception escaping, and no work started."""
     monkeypatch.chdir(tmp_path)
     t0 = time.perf_counter()
-    r = CliRunner().invoke(app, [*args, *(["-o", str(tmp_path / "o.svg")] if args[0] == "train" else [])])
+    r = CliRunner().invoke(
+        app, [*args, *(["-o", str(tmp_path / "o.svg")] if args[0] == "train" else [])]
+    )
     elapsed = time.perf_counter() - t0
     assert r.exit_code == 2, (r.exit_code, r.output[-500:])
     assert isinstance(r.exception, SystemExit)  # a clean exit, not an escaped exception
@@ -309,9 +391,14 @@ def test_absurd_options_exit_2_quickly_without_a_traceback(args: list[str], tmp_
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.binary(max_size=400) | st.text(alphabet="0123456789.,-e\nabxyz\"' nainf", max_size=300),
-       st.sampled_from([".csv", ".npz"]), st.sampled_from([None, "y", "0", "2", "x"]))
-def test_any_file_gives_a_table_or_a_data_error(content: bytes | str, suffix: str, target: str | None) -> None:
+@given(
+    st.binary(max_size=400) | st.text(alphabet="0123456789.,-e\nabxyz\"' nainf", max_size=300),
+    st.sampled_from([".csv", ".npz"]),
+    st.sampled_from([None, "y", "0", "2", "x"]),
+)
+def test_any_file_gives_a_table_or_a_data_error(
+    content: bytes | str, suffix: str, target: str | None
+) -> None:
     """Whatever bytes a user's file holds, reading it ends in a Table or a DataError, nothing else."""
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / f"f{suffix}"
@@ -321,7 +408,11 @@ def test_any_file_gives_a_table_or_a_data_error(content: bytes | str, suffix: st
         except data.DataError as e:
             assert str(e)
         else:
-            assert t.X.ndim == 2 and t.X.shape[0] == t.labels.shape[0] >= 2 and np.all(np.isfinite(t.X))
+            assert (
+                t.X.ndim == 2
+                and t.X.shape[0] == t.labels.shape[0] >= 2
+                and np.all(np.isfinite(t.X))
+            )
             assert len(t.classes) >= 2 and set(np.unique(t.labels)) == set(range(len(t.classes)))
 
 
@@ -345,9 +436,18 @@ def test_odd_npz_files_give_a_data_error(tmp_path: Path) -> None:
         (npy, "a single array"),
         (zipped, "not a NumPy .npz file"),
         (save("flat.npz", X=np.zeros(4), y=np.array([0, 1, 0, 1])), "X must be a table"),
-        (save("short.npz", X=np.zeros((4, 2)), y=np.array([0, 1])), "expected one label per sample"),
-        (save("text.npz", X=np.array([["a", "b"], ["c", "d"]]), y=np.array([0, 1])), "X has dtype <U1"),
-        (save("inf.npz", X=np.array([[1.0, np.inf], [0.0, 1.0]]), y=np.array([0, 1])), "not a finite number"),
+        (
+            save("short.npz", X=np.zeros((4, 2)), y=np.array([0, 1])),
+            "expected one label per sample",
+        ),
+        (
+            save("text.npz", X=np.array([["a", "b"], ["c", "d"]]), y=np.array([0, 1])),
+            "X has dtype <U1",
+        ),
+        (
+            save("inf.npz", X=np.array([[1.0, np.inf], [0.0, 1.0]]), y=np.array([0, 1])),
+            "not a finite number",
+        ),
     ]
     for path, message in cases:
         with pytest.raises(data.DataError, match=message):

@@ -13,8 +13,17 @@ import typer
 
 from .. import __version__
 from ..engine import NotationError
-from .options import (OUTPUT_ACTIVATION_HELP, Activation, Kind, Loss, OutputActivation, Targets, parse_widths,
-                      usage_error, valid_timeout)
+from .options import (
+    OUTPUT_ACTIVATION_HELP,
+    Activation,
+    Kind,
+    Loss,
+    OutputActivation,
+    Targets,
+    parse_widths,
+    usage_error,
+    valid_timeout,
+)
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -52,27 +61,49 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True,
-                                           help="Print the version and exit."),
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """Derive, prove and publish the calculus of backpropagation."""
 
 
 @app.command()
 def formulas(
-    layer: str = typer.Option("L-1", "--layer", "-l", help="L, L-1, L-2, … (from the output), l (the generic "
-                              "recurrence) or an absolute layer number (0 is the input)."),
-    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of the network."),
-    loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
-                              "with a softmax output layer; binary-cross-entropy: with sigmoid outputs."),
+    layer: str = typer.Option(
+        "L-1",
+        "--layer",
+        "-l",
+        help="L, L-1, L-2, … (from the output), l (the generic "
+        "recurrence) or an absolute layer number (0 is the input).",
+    ),
+    activation: Activation = typer.Option(
+        Activation.sigmoid, help="The activation σ of the network."
+    ),
+    loss: Loss = typer.Option(
+        Loss.mse,
+        help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
+        "with a softmax output layer; binary-cross-entropy: with sigmoid outputs.",
+    ),
     output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
-    network: Kind = typer.Option(Kind.general, help="general: many neurons per layer; single: one per layer."),
+    network: Kind = typer.Option(
+        Kind.general, help="general: many neurons per layer; single: one per layer."
+    ),
     form: Form = typer.Option(Form.index, help="Index notation, matrix form, or both."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."),
-    depth: int = typer.Option(3, min=1, help="Layers of weights (the article's network has 3: L, L-1, L-2; "
-                              "its input layer is L-3)."),
-    widths: Optional[str] = typer.Option(None, help=f"Concrete widths, input first (e.g. 4,3,2), each at most "
-                                         f"{MAX_WIDTH}; default symbolic."),
+    format: Format = typer.Option(
+        Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."
+    ),
+    depth: int = typer.Option(
+        3,
+        min=1,
+        help="Layers of weights (the article's network has 3: L, L-1, L-2; "
+        "its input layer is L-3).",
+    ),
+    widths: Optional[str] = typer.Option(
+        None,
+        help=f"Concrete widths, input first (e.g. 4,3,2), each at most "
+        f"{MAX_WIDTH}; default symbolic.",
+    ),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Print every gradient of a layer, as the chain rule and in closed form, each one proved."""
@@ -81,16 +112,31 @@ def formulas(
     valid_timeout(timeout)
     ws = parse_widths(widths, most=MAX_WIDTH) if widths is not None else None
     try:
-        net = Network(depth=depth, widths=ws, activation=activation.value, loss=loss.value, network=network.value,
-                      output_activation=output_activation.value if output_activation else None)
+        net = Network(
+            depth=depth,
+            widths=ws,
+            activation=activation.value,
+            loss=loss.value,
+            network=network.value,
+            output_activation=output_activation.value if output_activation else None,
+        )
         t0 = time.perf_counter()
         rows = net.formulas(layer, form=form.value, timeout=timeout)
     except (NotationError, ValueError) as e:
         raise usage_error(str(e))
     elapsed = time.perf_counter() - t0
     if format is Format.json:
-        typer.echo(json.dumps({"network": net.describe(), "layer": rows[0].layer if rows else layer,
-                               "formulas": [r.as_dict() for r in rows]}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "network": net.describe(),
+                    "layer": rows[0].layer if rows else layer,
+                    "formulas": [r.as_dict() for r in rows],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif format is Format.latex:
         typer.echo(_latex(rows, net.describe()))
     else:
@@ -119,7 +165,10 @@ def _text(rows: list, title: str, elapsed: float) -> str:
         lines.append(f"  = {rhs}")
         lines.append(f"      [{FORM_TITLES[r.form]}] {_mark(r.verdict)}")
     proved = sum(r.verdict.proved for r in rows)
-    lines += ["", f"{proved} of {len(rows)} formulas proved against sympy.diff of the loss in {elapsed:.2f} s."]
+    lines += [
+        "",
+        f"{proved} of {len(rows)} formulas proved against sympy.diff of the loss in {elapsed:.2f} s.",
+    ]
     return "\n".join(lines)
 
 
@@ -140,7 +189,9 @@ def _latex(rows: list, title: str) -> str:
         key = (r.quantity, r.form == "matrix")
         if key != last:
             flush()
-            block.append(f"{lhs_rhs[0]} &= {lhs_rhs[1]} && \\text{{{FORM_TITLES[r.form]}; {r.verdict.verdict}}}")
+            block.append(
+                f"{lhs_rhs[0]} &= {lhs_rhs[1]} && \\text{{{FORM_TITLES[r.form]}; {r.verdict.verdict}}}"
+            )
             last = key
         else:
             block.append(f"&= {lhs_rhs[1]} && \\text{{{FORM_TITLES[r.form]}; {r.verdict.verdict}}}")
@@ -150,10 +201,16 @@ def _latex(rows: list, title: str) -> str:
 
 @app.command()
 def verify(
-    activation: Optional[list[Activation]] = typer.Option(None, help="Only these activations (repeatable)."),
-    loss: Optional[list[Loss]] = typer.Option(None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."),
+    activation: Optional[list[Activation]] = typer.Option(
+        None, help="Only these activations (repeatable)."
+    ),
+    loss: Optional[list[Loss]] = typer.Option(
+        None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."
+    ),
     network: Kind = typer.Option(Kind.general, help="general or single."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text or json (latex is not offered)."),
+    format: Format = typer.Option(
+        Format.text, "--format", "-f", help="text or json (latex is not offered)."
+    ),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
@@ -170,9 +227,11 @@ def verify(
     def show(row: "v.Row") -> None:
         if format is Format.text:
             e = row.entry
-            typer.echo(f"{e.quantity:8} {e.layer:5} {e.form:7} {row.activation:10} {row.loss:13} "
-                       f"{row.verdict.verdict:8} {row.verdict.seconds:6.2f}s  {row.verdict.method}"
-                       + (f" — {row.verdict.reason}" if row.verdict.reason else ""))
+            typer.echo(
+                f"{e.quantity:8} {e.layer:5} {e.form:7} {row.activation:10} {row.loss:13} "
+                f"{row.verdict.verdict:8} {row.verdict.seconds:6.2f}s  {row.verdict.method}"
+                + (f" — {row.verdict.reason}" if row.verdict.reason else "")
+            )
 
     if format is Format.text:
         typer.echo(header)
@@ -180,11 +239,17 @@ def verify(
     s = v.summary(rows)
     elapsed = time.perf_counter() - t0
     if format is Format.json:
-        typer.echo(json.dumps({"results": [r.as_dict() for r in rows], "summary": s}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                {"results": [r.as_dict() for r in rows], "summary": s}, ensure_ascii=False, indent=2
+            )
+        )
     else:
-        typer.echo(f"\n{s['proved']} of {len(rows)} proved "
-                   f"({sum('all sizes' in r.verdict.method for r in rows)} for all sizes) in {elapsed:.1f} s; "
-                   + ", ".join(f"{k} {n}" for k, n in s.items() if k != "proved" and n))
+        typer.echo(
+            f"\n{s['proved']} of {len(rows)} proved "
+            f"({sum('all sizes' in r.verdict.method for r in rows)} for all sizes) in {elapsed:.1f} s; "
+            + ", ".join(f"{k} {n}" for k, n in s.items() if k != "proved" and n)
+        )
     if s["proved"] != len(rows):
         raise typer.Exit(1)
 
@@ -198,33 +263,71 @@ class CheckFormat(str, Enum):
 
 @app.command()
 def check(
-    files: list[str] = typer.Argument(..., help="Markdown or LaTeX files, directories (searched for *.md and "
-                                      "*.tex), or - for standard input.  Names that start with - work as "
-                                      "they are, or after --."),
-    format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text, json, github "
-                                       "(workflow annotations) or junit (XML)."),
+    files: list[str] = typer.Argument(
+        ...,
+        help="Markdown or LaTeX files, directories (searched for *.md and "
+        "*.tex), or - for standard input.  Names that start with - work as "
+        "they are, or after --.",
+    ),
+    format: CheckFormat = typer.Option(
+        CheckFormat.text,
+        "--format",
+        "-f",
+        help="text, json, github (workflow annotations) or junit (XML).",
+    ),
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
-    activation: Optional[Activation] = typer.Option(None, help="Activation of the hidden layers (default sigmoid, "
-                                                    "or what the document's forward pass writes; a directive may "
-                                                    "change it)."),
-    loss: Optional[Loss] = typer.Option(None, help="Loss (default mse, or what the document's cost definition "
-                                        "writes; a directive may change it)."),
-    output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP + " A directive "
-                                                                 "output-activation=… may change it."),
+    activation: Optional[Activation] = typer.Option(
+        None,
+        help="Activation of the hidden layers (default sigmoid, "
+        "or what the document's forward pass writes; a directive may "
+        "change it).",
+    ),
+    loss: Optional[Loss] = typer.Option(
+        None,
+        help="Loss (default mse, or what the document's cost definition "
+        "writes; a directive may change it).",
+    ),
+    output_activation: Optional[OutputActivation] = typer.Option(
+        None, help=OUTPUT_ACTIVATION_HELP + " A directive output-activation=… may change it."
+    ),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
-    targets: Targets = typer.Option(Targets.any, help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
-                                    "y ≥ 0); one-hot. A directive may change it."),
-    timeout: float = typer.Option(10.0, help="Seconds allowed to decide each relation (a worker still busy "
-                                  "a second later is killed; the relation is unknown)."),
-    memory: int = typer.Option(768, min=256, max=1 << 20, help="Megabytes of address space each worker may "
-                               "add to what it starts with; a relation that needs more is unknown."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Text format: show only what is not proved."),
-    jobs: int = typer.Option(0, min=0, help="Worker processes deciding relations in parallel (0: one per "
-                             "core; never more than the cores)."),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text output "
-                                         "(default: on a terminal, unless NO_COLOR is set)."),
-    explain: bool = typer.Option(False, "--explain", help="Print (on standard error) what was inferred about "
-                                 "each file's letters, layer tags, weights and cost, and from which line."),
+    targets: Targets = typer.Option(
+        Targets.any,
+        help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
+        "y ≥ 0); one-hot. A directive may change it.",
+    ),
+    timeout: float = typer.Option(
+        10.0,
+        help="Seconds allowed to decide each relation (a worker still busy "
+        "a second later is killed; the relation is unknown).",
+    ),
+    memory: int = typer.Option(
+        768,
+        min=256,
+        max=1 << 20,
+        help="Megabytes of address space each worker may "
+        "add to what it starts with; a relation that needs more is unknown.",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Text format: show only what is not proved."
+    ),
+    jobs: int = typer.Option(
+        0,
+        min=0,
+        help="Worker processes deciding relations in parallel (0: one per "
+        "core; never more than the cores).",
+    ),
+    color: Optional[bool] = typer.Option(
+        None,
+        "--color/--no-color",
+        help="Colour the text output (default: on a terminal, unless NO_COLOR is set).",
+    ),
+    explain: bool = typer.Option(
+        False,
+        "--explain",
+        help="Print (on standard error) what was inferred about "
+        "each file's letters, layer tags, weights and cost, and from which line.",
+    ),
 ) -> None:
     """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
     unknown, skipped or error.  Exit status 1 when something is refuted or unreadable, 2 for a
@@ -240,10 +343,19 @@ def check(
     valid_timeout(timeout)
     names = [_DASHED.get(f, f) for f in files]
     given = {"activation": activation, "loss": loss, "output-activation": output_activation}
-    run = C.Run(I.Settings(activation.value if activation else "sigmoid", loss.value if loss else "mse", network.value,
-                           targets.value, output_activation=output_activation.value if output_activation else None),
-                timeout, jobs=jobs or cores(), memory=memory << 20,
-                stated=frozenset(k for k, v in given.items() if v is not None))
+    run = C.Run(
+        I.Settings(
+            activation.value if activation else "sigmoid",
+            loss.value if loss else "mse",
+            network.value,
+            targets.value,
+            output_activation=output_activation.value if output_activation else None,
+        ),
+        timeout,
+        jobs=jobs or cores(),
+        memory=memory << 20,
+        stated=frozenset(k for k, v in given.items() if v is not None),
+    )
 
     def stop(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
@@ -254,7 +366,9 @@ def check(
     signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
     try:
-        checked = C.check_files(C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None)
+        checked = C.check_files(
+            C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None
+        )
     finally:
         run.close()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # printing is run()'s to interrupt
@@ -265,7 +379,10 @@ def check(
         if r.unreadable:
             where = f"{r.file}:{r.line}" if r.at else r.file
             typer.echo(R.visible(f"Error: {where}: {r.reason}"), err=True)
-    if format in (CheckFormat.json, CheckFormat.junit):  # text and github print them in their output
+    if format in (
+        CheckFormat.json,
+        CheckFormat.junit,
+    ):  # text and github print them in their output
         for w in run.warnings:
             typer.echo(R.visible(f"warning: {w}"), err=True)
     if explain:
@@ -277,12 +394,18 @@ def check(
     elif format is CheckFormat.junit:
         typer.echo(R.junit(results, strict=strict, seconds=elapsed))
     else:
-        use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-        typer.echo(R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
-                   color=use_color)
+        use_color = (
+            color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        )
+        typer.echo(
+            R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
+            color=use_color,
+        )
     if checked.stopped is not None:
         name = signal.Signals(checked.stopped).name
-        typer.echo(f"interrupted by {name}: printed the {len(results)} results decided before it", err=True)
+        typer.echo(
+            f"interrupted by {name}: printed the {len(results)} results decided before it", err=True
+        )
         raise typer.Exit(128 + checked.stopped)
     if checked.unreadable:
         raise typer.Exit(2)
@@ -334,7 +457,9 @@ def run() -> None:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except MemoryError:
-        sys.stderr.write("Error: derivator ran out of memory (try smaller sizes or a shallower layer)\n")
+        sys.stderr.write(
+            "Error: derivator ran out of memory (try smaller sizes or a shallower layer)\n"
+        )
         sys.exit(2)
     except OSError as e:  # stdout closed or full: say so once, and do not fail again at exit
         _failed(e)

@@ -32,37 +32,74 @@ class ArticleFormat(str, Enum):
 
 
 def article(
-    lang: Lang = typer.Option(Lang.en, "--lang", help="Language of the article: zh, en, or all (both)."),
-    format: ArticleFormat = typer.Option(ArticleFormat.all, "--format", "-f",
-                                         help="md (Markdown with $$ math), tex (standalone LaTeX), html "
-                                              "(MathJax 3), or all."),
-    output: Path = typer.Option(Path("output"), "--output", "-o", help="Directory to write into (created if "
-                                "missing); files are named backprop-calculus.<lang>.<format>."),
+    lang: Lang = typer.Option(
+        Lang.en, "--lang", help="Language of the article: zh, en, or all (both)."
+    ),
+    format: ArticleFormat = typer.Option(
+        ArticleFormat.all,
+        "--format",
+        "-f",
+        help="md (Markdown with $$ math), tex (standalone LaTeX), html (MathJax 3), or all.",
+    ),
+    output: Path = typer.Option(
+        Path("output"),
+        "--output",
+        "-o",
+        help="Directory to write into (created if "
+        "missing); files are named backprop-calculus.<lang>.<format>.",
+    ),
     activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ."),
-    loss: Loss = typer.Option(Loss.mse, help="The loss: mse, or cross-entropy (a softmax output layer; "
-                              "the single-neuron chapter keeps mse, so it needs --network general)."),
+    loss: Loss = typer.Option(
+        Loss.mse,
+        help="The loss: mse, or cross-entropy (a softmax output layer; "
+        "the single-neuron chapter keeps mse, so it needs --network general).",
+    ),
     layers: str = typer.Option("L-2", help="How far back the propagation goes: L-1, L-2 or L-3."),
-    network: Kind = typer.Option(Kind.general, help="general: one neuron per layer, then "
-                                           "many (the full article); single: only the single-neuron chain."),
-    notation_letters: str = typer.Option(",".join(DEFAULT_LETTERS[:4]), "--notation-letters",
-                                         help="Neuron index letters of layers L, L-1, L-2, … (i is the sample)."),
+    network: Kind = typer.Option(
+        Kind.general,
+        help="general: one neuron per layer, then "
+        "many (the full article); single: only the single-neuron chain.",
+    ),
+    notation_letters: str = typer.Option(
+        ",".join(DEFAULT_LETTERS[:4]),
+        "--notation-letters",
+        help="Neuron index letters of layers L, L-1, L-2, … (i is the sample).",
+    ),
     title: Optional[str] = typer.Option(None, help="Title (default: per language)."),
     author: str = typer.Option("", help="Author line (default: none)."),
-    mathjax_url: str = typer.Option("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js", "--mathjax-url",
-                                    help="MathJax 3 script for the .html (a local copy for offline use)."),
-    proof_marks: bool = typer.Option(False, "--proof-marks", help="Mark every formula with how it was proved."),
-    template: Optional[Path] = typer.Option(None, "--template", help="Your copy of a language template "
-                                            "(derivator/publish/templates/article.<lang>.j2), written in its place; "
-                                            "give the one --lang it is written in."),
+    mathjax_url: str = typer.Option(
+        "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js",
+        "--mathjax-url",
+        help="MathJax 3 script for the .html (a local copy for offline use).",
+    ),
+    proof_marks: bool = typer.Option(
+        False, "--proof-marks", help="Mark every formula with how it was proved."
+    ),
+    template: Optional[Path] = typer.Option(
+        None,
+        "--template",
+        help="Your copy of a language template "
+        "(derivator/publish/templates/article.<lang>.j2), written in its place; "
+        "give the one --lang it is written in.",
+    ),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
     from ..publish import article as A
 
     try:
         letters = parse_letters(notation_letters)
-        opts = A.Options(activation=activation.value, loss=loss.value, layers=layers, network=network.value,
-                         letters=letters, title=title, author=author, mathjax_url=mathjax_url,
-                         proof_marks=proof_marks, template=str(template) if template else None)
+        opts = A.Options(
+            activation=activation.value,
+            loss=loss.value,
+            layers=layers,
+            network=network.value,
+            letters=letters,
+            title=title,
+            author=author,
+            mathjax_url=mathjax_url,
+            proof_marks=proof_marks,
+            template=str(template) if template else None,
+        )
         langs = list(A.LANGS) if lang is Lang.all else [lang.value]
         formats = list(A.FORMATS) if format is ArticleFormat.all else [format.value]
         t0 = time.perf_counter()

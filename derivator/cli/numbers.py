@@ -48,18 +48,30 @@ class DType(str, Enum):
 
 def codegen(
     widths: str = typer.Option(..., help="Widths, input layer first, e.g. 784,128,10."),
-    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of every layer."),
-    loss: Loss = typer.Option(Loss.mse, help="mse: Σ_j (a−y)²/2 averaged over the samples; "  # type: ignore[attr-defined]
-                                 "cross-entropy: with a softmax output layer; binary-cross-entropy: one sigmoid "
-                                 "output per yes/no target."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the module to this file "
-                                          "(default: print it)."),
-    proof: ProofMode = typer.Option(ProofMode.rules, help="rules: prove the per-layer rules once, at the generic "
-                                    "layer and the output layer (any depth, about a second); network: prove every "
-                                    "emitted rule in this network (at most 6 layers); none: skip."),
-    targets: Targets = typer.Option(Targets.any, help="What every row of Y satisfies: any; distribution "  # type: ignore[attr-defined]
-                                    "(Σ_j y_ij = 1) or one-hot, which turn the softmax output layer's rule into "
-                                    "G^(L) = (A^(L) − Y)/n, proved under that assumption (cross-entropy only)."),
+    activation: Activation = typer.Option(
+        Activation.sigmoid, help="The activation σ of every layer."
+    ),
+    loss: Loss = typer.Option(
+        Loss.mse,
+        help="mse: Σ_j (a−y)²/2 averaged over the samples; "  # type: ignore[attr-defined]
+        "cross-entropy: with a softmax output layer; binary-cross-entropy: one sigmoid "
+        "output per yes/no target.",
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the module to this file (default: print it)."
+    ),
+    proof: ProofMode = typer.Option(
+        ProofMode.rules,
+        help="rules: prove the per-layer rules once, at the generic "
+        "layer and the output layer (any depth, about a second); network: prove every "
+        "emitted rule in this network (at most 6 layers); none: skip.",
+    ),
+    targets: Targets = typer.Option(
+        Targets.any,
+        help="What every row of Y satisfies: any; distribution "  # type: ignore[attr-defined]
+        "(Σ_j y_ij = 1) or one-hot, which turn the softmax output layer's rule into "
+        "G^(L) = (A^(L) − Y)/n, proved under that assumption (cross-entropy only).",
+    ),
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
     from ..codegen import numpy_code as cg
@@ -67,7 +79,9 @@ def codegen(
 
     ws = bounded_widths(widths)
     try:
-        net = Network(widths=ws, activation=activation.value, loss=loss.value, targets=targets.value)
+        net = Network(
+            widths=ws, activation=activation.value, loss=loss.value, targets=targets.value
+        )
         source = cg.module_source(net, proof.value, None if output is None else output.as_posix())
     except ValueError as e:
         raise usage_error(str(e))
@@ -83,40 +97,82 @@ def codegen(
     verdicts = cg.network_plan(net, proof.value).verdicts
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
-    typer.echo(f"{where}: {net.D} layer function{'s' if net.D != 1 else ''}, {proved} of {len(verdicts)} rules proved"
-               + ("" if verdicts else " (proofs skipped)"), err=True)
+    typer.echo(
+        f"{where}: {net.D} layer function{'s' if net.D != 1 else ''}, {proved} of {len(verdicts)} rules proved"
+        + ("" if verdicts else " (proofs skipped)"),
+        err=True,
+    )
     if proved != len(verdicts):
         raise typer.Exit(1)
 
 
 def train(
-    dataset: Optional[DatasetName] = typer.Option(None, help="xor, moons (generated) or digits (scikit-learn's 8x8 "
-                                                  "digits, bundled); or give --data."),
-    data: Optional[Path] = typer.Option(None, help="Your own data: an .npz with arrays X (samples × features) and y "
-                                        "(labels), or a .csv with one sample per line."),
-    target: Optional[str] = typer.Option(None, help="The labels: an array of the .npz (default y), a column of the "
-                                         ".csv by header name or number (default: the last)."),
-    widths: Optional[str] = typer.Option(None, help="Widths, input first (default: xor 2,4,1; moons 2,16,2; "
-                                         "digits 64,32,10; --data: features,32,classes)."),
-    activation: Optional[Activation] = typer.Option(None, help="σ of every layer (default per data set)."),
-    loss: Optional[Loss] = typer.Option(None, help="mse, cross-entropy (softmax output) or binary-cross-entropy "  # type: ignore[valid-type]
-                                        "(one sigmoid output)."),
+    dataset: Optional[DatasetName] = typer.Option(
+        None,
+        help="xor, moons (generated) or digits (scikit-learn's 8x8 "
+        "digits, bundled); or give --data.",
+    ),
+    data: Optional[Path] = typer.Option(
+        None,
+        help="Your own data: an .npz with arrays X (samples × features) and y "
+        "(labels), or a .csv with one sample per line.",
+    ),
+    target: Optional[str] = typer.Option(
+        None,
+        help="The labels: an array of the .npz (default y), a column of the "
+        ".csv by header name or number (default: the last).",
+    ),
+    widths: Optional[str] = typer.Option(
+        None,
+        help="Widths, input first (default: xor 2,4,1; moons 2,16,2; "
+        "digits 64,32,10; --data: features,32,classes).",
+    ),
+    activation: Optional[Activation] = typer.Option(
+        None, help="σ of every layer (default per data set)."
+    ),
+    loss: Optional[Loss] = typer.Option(
+        None,
+        help="mse, cross-entropy (softmax output) or binary-cross-entropy "  # type: ignore[valid-type]
+        "(one sigmoid output).",
+    ),
     lr: Optional[float] = typer.Option(None, help="The learning rate η of W ← W − η∇W."),
     epochs: Optional[int] = typer.Option(None, help="Passes over the training set."),
-    batch_size: Optional[int] = typer.Option(None, help="Samples per step; 0 uses the whole training set."),
-    momentum: Optional[float] = typer.Option(None, help="μ of V ← μV − η∇W, W ← W + V (default 0: plain descent)."),
-    validation: Optional[float] = typer.Option(None, help="Share of the training set held out to validate after "
-                                               "every epoch (e.g. 0.2; default 0)."),
-    patience: Optional[int] = typer.Option(None, help="Stop when the validation loss has not improved for this many "
-                                           "epochs and keep the best weights (needs --validation)."),
-    seed: int = typer.Option(0, help="Seed of the initial weights, the shuffles and the data split."),
+    batch_size: Optional[int] = typer.Option(
+        None, help="Samples per step; 0 uses the whole training set."
+    ),
+    momentum: Optional[float] = typer.Option(
+        None, help="μ of V ← μV − η∇W, W ← W + V (default 0: plain descent)."
+    ),
+    validation: Optional[float] = typer.Option(
+        None,
+        help="Share of the training set held out to validate after "
+        "every epoch (e.g. 0.2; default 0).",
+    ),
+    patience: Optional[int] = typer.Option(
+        None,
+        help="Stop when the validation loss has not improved for this many "
+        "epochs and keep the best weights (needs --validation).",
+    ),
+    seed: int = typer.Option(
+        0, help="Seed of the initial weights, the shuffles and the data split."
+    ),
     dtype: DType = typer.Option(DType.float64, help="float64 or float32."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="The loss-curve SVG (default "
-                                          "output/loss-<dataset>.svg); a PNG goes next to it when a renderer "
-                                          "is installed."),
-    save: Optional[Path] = typer.Option(None, help="Write the trained weights to this .npz (W1, B1, …): the "
-                                        "load_params of a module from derivator codegen reads it."),
-    progress: bool = typer.Option(True, help="Show progress: a bar on a terminal, one line per epoch otherwise."),
+    output: Optional[Path] = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="The loss-curve SVG (default "
+        "output/loss-<dataset>.svg); a PNG goes next to it when a renderer "
+        "is installed.",
+    ),
+    save: Optional[Path] = typer.Option(
+        None,
+        help="Write the trained weights to this .npz (W1, B1, …): the "
+        "load_params of a module from derivator codegen reads it.",
+    ),
+    progress: bool = typer.Option(
+        True, help="Show progress: a bar on a terminal, one line per epoch otherwise."
+    ),
 ) -> None:
     """Train with the generated gradients and W ← W − η∇W; print accuracy and write the loss curve.
 
@@ -134,11 +190,19 @@ def train(
         "widths": bounded_widths(widths) if widths is not None else None,
         "activation": activation.value if activation is not None else None,
         "loss": loss.value if loss is not None else None,
-        "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed, "dtype": dtype.value,
-        "momentum": momentum, "validation": validation, "patience": patience,
+        "lr": lr,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "dtype": dtype.value,
+        "momentum": momentum,
+        "validation": validation,
+        "patience": patience,
     }
     try:
-        source: Any = dataset.value if dataset is not None else tr.from_table(read(data, target), seed)  # type: ignore[arg-type]
+        source: Any = (
+            dataset.value if dataset is not None else tr.from_table(read(data, target), seed)
+        )  # type: ignore[arg-type]
     except (DataError, tr.TrainError) as e:
         raise usage_error(str(e))
     name = dataset.value if dataset is not None else Path(str(data)).stem
@@ -165,13 +229,19 @@ def train(
         typer.echo(f"Error: {diverged}", err=True)
         raise typer.Exit(1)
     where = "(test)" if result.held_out else "(the training points again: no held-out set)"
-    typer.echo(f"final loss {result.losses[-1]:.6g} after {len(result.losses)} epochs in {result.seconds:.2f} s; "
-               f"accuracy {100 * result.train_accuracy:.1f} % (training), {100 * result.test_accuracy:.1f} % {where}")
+    typer.echo(
+        f"final loss {result.losses[-1]:.6g} after {len(result.losses)} epochs in {result.seconds:.2f} s; "
+        f"accuracy {100 * result.train_accuracy:.1f} % (training), {100 * result.test_accuracy:.1f} % {where}"
+    )
     if result.val_losses:
-        typer.echo(f"validation loss {result.val_losses[result.best_epoch - 1]:.6g}, accuracy "
-                   f"{100 * result.val_accuracy[result.best_epoch - 1]:.1f} % at epoch {result.best_epoch}"
-                   + (" (stopped early; kept the best weights)" if result.stopped_early else ""))
-    typer.echo(f"loss curve: {svg}" + (f" and {png}" if png else " (no PNG: no SVG renderer installed)"))
+        typer.echo(
+            f"validation loss {result.val_losses[result.best_epoch - 1]:.6g}, accuracy "
+            f"{100 * result.val_accuracy[result.best_epoch - 1]:.1f} % at epoch {result.best_epoch}"
+            + (" (stopped early; kept the best weights)" if result.stopped_early else "")
+        )
+    typer.echo(
+        f"loss curve: {svg}" + (f" and {png}" if png else " (no PNG: no SVG renderer installed)")
+    )
     if save is not None:
         typer.echo(f"weights: {save}")
 
@@ -185,16 +255,31 @@ def _with_progress(tr: Any, source: Any, overrides: dict[str, Any]) -> Any:
     console = Console(stderr=True)
     total = tr.settings_for(source, overrides).epochs
     if not console.is_terminal:
+
         def line(epoch: int, value: float, vl: float | None, va: float | None) -> None:
-            extra = "" if vl is None else f", validation loss {vl:.6g}, accuracy {100 * (va or 0):.1f} %"
+            extra = (
+                ""
+                if vl is None
+                else f", validation loss {vl:.6g}, accuracy {100 * (va or 0):.1f} %"
+            )
             typer.echo(f"epoch {epoch}/{total}: loss {value:.6g}{extra}", err=True)
 
         return tr.run(source, overrides, line)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("training", total=int(total), loss="…")
 
         def on_epoch(epoch: int, value: float, vl: float | None, va: float | None) -> None:
-            bar.update(task, completed=epoch, loss=f"{value:.4g}" + ("" if vl is None else f" / val {vl:.4g}"))
+            bar.update(
+                task,
+                completed=epoch,
+                loss=f"{value:.4g}" + ("" if vl is None else f" / val {vl:.4g}"),
+            )
 
         return tr.run(source, overrides, on_epoch)

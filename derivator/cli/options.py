@@ -15,14 +15,22 @@ from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
 
 Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
-OutputActivation = Enum("OutputActivation", {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},  # type: ignore[misc]
-                        type=str)
-OUTPUT_ACTIVATION_HELP = ("The activation of the output layer when it differs from --activation (e.g. identity "
-                          "outputs under tanh hidden units); default: the same.")
+OutputActivation = Enum(
+    "OutputActivation",
+    {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},  # type: ignore[misc]
+    type=str,
+)
+OUTPUT_ACTIVATION_HELP = (
+    "The activation of the output layer when it differs from --activation (e.g. identity "
+    "outputs under tanh hidden units); default: the same."
+)
 Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
 #: the losses of the articles
-ArticleLoss = Enum("ArticleLoss", {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
-                   type=str)
+ArticleLoss = Enum(
+    "ArticleLoss",
+    {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
+    type=str,
+)
 Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
 Targets = Enum("Targets", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
 
@@ -40,13 +48,17 @@ def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:
 
     parts = text.split(",")
     if len(parts) > MAX_LAYERS + 1:
-        raise usage_error(f"--widths: {len(parts)} layers; derivator handles at most {MAX_LAYERS} layers of weights")
+        raise usage_error(
+            f"--widths: {len(parts)} layers; derivator handles at most {MAX_LAYERS} layers of weights"
+        )
     try:
         widths = tuple(int(x) for x in parts if len(x.strip()) <= 12)
     except ValueError:
         widths = ()
     if len(widths) != len(parts):
-        raise usage_error(f"--widths {text[:80]!r}: give comma-separated integers, input layer first, e.g. 4,3,2")
+        raise usage_error(
+            f"--widths {text[:80]!r}: give comma-separated integers, input layer first, e.g. 4,3,2"
+        )
     if len(widths) < 2 or min(widths) < 1:
         raise usage_error(f"--widths {text[:80]!r}: give at least two layers, each at least 1 wide")
     if most is not None and max(widths) > most:

@@ -16,13 +16,23 @@ from .options import ArticleLoss as Loss
 
 
 def render(
-    template: Path = typer.Argument(..., help="A jinja2 template named <name>.md.j2, <name>.tex.j2 or "
-                                    "<name>.html.j2."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: the template's "
-                                          "name without .j2, next to it; - for standard output)."),
-    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ of the post's network."),
+    template: Path = typer.Argument(
+        ..., help="A jinja2 template named <name>.md.j2, <name>.tex.j2 or <name>.html.j2."
+    ),
+    output: Optional[Path] = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="File to write (default: the template's "
+        "name without .j2, next to it; - for standard output).",
+    ),
+    activation: Activation = typer.Option(
+        Activation.sigmoid, help="The activation σ of the post's network."
+    ),
     loss: Loss = typer.Option(Loss.mse, help="The loss: mse, or cross-entropy (softmax output)."),
-    network: Kind = typer.Option(Kind.general, help="general: many neurons per layer; single: one per layer."),
+    network: Kind = typer.Option(
+        Kind.general, help="general: many neurons per layer; single: one per layer."
+    ),
     depth: int = typer.Option(3, min=1, max=12, help="Layers of weights (3: L, L-1, L-2)."),
     timeout: float = typer.Option(10.0, min=0.001, help="Seconds allowed to prove each formula."),
 ) -> None:

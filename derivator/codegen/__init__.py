@@ -11,14 +11,25 @@ May import: ``derivator.engine``, numpy and the standard library; never ``docume
 
 from . import data, numpy_code, templates, train
 from .numpy_code import (
-           CodegenError,
-           NumpyGradients,
-           check_network,
-           init_params,
-           module_source,
-           numpy_gradients,
-           write_module,
+    CodegenError,
+    NumpyGradients,
+    check_network,
+    init_params,
+    module_source,
+    numpy_gradients,
+    write_module,
 )
 
-__all__ = ["CodegenError", "NumpyGradients", "check_network", "data", "init_params", "module_source", "numpy_code",
-           "numpy_gradients", "templates", "train", "write_module"]
+__all__ = [
+    "CodegenError",
+    "NumpyGradients",
+    "check_network",
+    "data",
+    "init_params",
+    "module_source",
+    "numpy_code",
+    "numpy_gradients",
+    "templates",
+    "train",
+    "write_module",
+]

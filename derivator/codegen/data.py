@@ -47,8 +47,10 @@ def _classes(raw: np.ndarray | list[str], where: str) -> tuple[np.ndarray, tuple
     try:
         numbers = [float(v) for v in values]
         if not all(math.isfinite(x) and x == int(x) for x in numbers):
-            raise DataError(f"{where}: the labels must be classes (integers or names), not measurements "
-                            f"like {next(v for v, x in zip(values, numbers) if not (math.isfinite(x) and x == int(x)))}")
+            raise DataError(
+                f"{where}: the labels must be classes (integers or names), not measurements "
+                f"like {next(v for v, x in zip(values, numbers) if not (math.isfinite(x) and x == int(x)))}"
+            )
         keys = sorted({int(x) for x in numbers})
         index = {k: i for i, k in enumerate(keys)}
         labels = np.array([index[int(x)] for x in numbers], dtype=np.int64)
@@ -60,7 +62,9 @@ def _classes(raw: np.ndarray | list[str], where: str) -> tuple[np.ndarray, tuple
         position = {k: i for i, k in enumerate(names)}
         labels = np.array([position[v] for v in values], dtype=np.int64)
     if len(names) < 2:
-        raise DataError(f"{where}: only one class ({names[0] if names else 'none'}); training needs at least two")
+        raise DataError(
+            f"{where}: only one class ({names[0] if names else 'none'}); training needs at least two"
+        )
     if len(names) > MAX_CLASSES:
         raise DataError(f"{where}: {len(names)} classes; at most {MAX_CLASSES}")
     return labels, names
@@ -80,9 +84,13 @@ def _bounded(X: np.ndarray, where: str) -> np.ndarray:
         raise DataError(f"{where}: X must be a table (samples × features), not of shape {X.shape}")
     n, f = X.shape
     if n < 2 or f < 1:
-        raise DataError(f"{where}: {n} samples with {f} features; give at least 2 samples and 1 feature")
+        raise DataError(
+            f"{where}: {n} samples with {f} features; give at least 2 samples and 1 feature"
+        )
     if n > MAX_SAMPLES or f > MAX_FEATURES:
-        raise DataError(f"{where}: {n} samples × {f} features; at most {MAX_SAMPLES:,} × {MAX_FEATURES:,}")
+        raise DataError(
+            f"{where}: {n} samples × {f} features; at most {MAX_SAMPLES:,} × {MAX_FEATURES:,}"
+        )
     if not np.all(np.isfinite(X)):
         row = int(np.argwhere(~np.isfinite(X))[0][0])
         raise DataError(f"{where}: sample {row} has a value that is not a finite number")
@@ -94,7 +102,12 @@ def read_npz(path: Path, target: str | None) -> Table:
     key = target or "y"
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # not an npz; object arrays need pickle
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as e:  # not an npz; object arrays need pickle
         raise DataError(f"{path}: not a NumPy .npz file of plain arrays ({e})") from None
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise DataError(f"{path}: a single array (.npy), not an .npz with arrays X and {key}")
@@ -102,20 +115,27 @@ def read_npz(path: Path, target: str | None) -> Table:
         with loaded as f:
             names = list(f.files)
             if "X" not in names or key not in names:
-                raise DataError(f"{path}: needs arrays X (samples × features) and {key} (the labels); it has "
-                                f"{', '.join(names) or 'none'}" + ("" if target else " (name the labels with --target)"))
+                raise DataError(
+                    f"{path}: needs arrays X (samples × features) and {key} (the labels); it has "
+                    f"{', '.join(names) or 'none'}"
+                    + ("" if target else " (name the labels with --target)")
+                )
             X, y = f["X"], f[key]
     except DataError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:  # a damaged member
         raise DataError(f"{path}: not a NumPy .npz file of plain arrays ({e})") from None
-    if not (isinstance(X, np.ndarray) and isinstance(y, np.ndarray)):  # members that are not .npy arrays
+    if not (
+        isinstance(X, np.ndarray) and isinstance(y, np.ndarray)
+    ):  # members that are not .npy arrays
         raise DataError(f"{path}: not a NumPy .npz file of plain arrays (X or {key} is no array)")
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: X has dtype {X.dtype}; it must hold numbers")
     X = _bounded(np.asarray(X, dtype=np.float64), str(path))
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise DataError(f"{path}: {key} has shape {y.shape}; expected one label per sample, ({X.shape[0]},)")
+        raise DataError(
+            f"{path}: {key} has shape {y.shape}; expected one label per sample, ({X.shape[0]},)"
+        )
     labels, classes = _classes(list(y.tolist()), f"{path}: {key}")
     return Table(X, labels, classes, str(path))
 
@@ -126,7 +146,9 @@ def read_csv(path: Path, target: str | None) -> Table:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise DataError(f"cannot read {path}: {e}") from None
-    rows = [(k, r) for k, r in enumerate(csv.reader(text.splitlines()), 1) if any(c.strip() for c in r)]
+    rows = [
+        (k, r) for k, r in enumerate(csv.reader(text.splitlines()), 1) if any(c.strip() for c in r)
+    ]
     if not rows:
         raise DataError(f"{path}: no rows")
     width = len(rows[0][1])
@@ -147,10 +169,18 @@ def read_csv(path: Path, target: str | None) -> Table:
     elif target.isdigit() and int(target) < width:
         col = int(target)
     else:
-        raise DataError(f"{path}:1: no column {target!r}" + (f"; the columns are {', '.join(header)}" if header else
-                                                            f"; give a column number 0…{width - 1}"))
+        raise DataError(
+            f"{path}:1: no column {target!r}"
+            + (
+                f"; the columns are {', '.join(header)}"
+                if header
+                else f"; give a column number 0…{width - 1}"
+            )
+        )
     if len(body) > MAX_SAMPLES or width - 1 > MAX_FEATURES:
-        raise DataError(f"{path}: {len(body)} rows × {width} columns; at most {MAX_SAMPLES:,} × {MAX_FEATURES + 1:,}")
+        raise DataError(
+            f"{path}: {len(body)} rows × {width} columns; at most {MAX_SAMPLES:,} × {MAX_FEATURES + 1:,}"
+        )
     X = np.empty((len(body), width - 1))
     labels: list[str] = []
     for r, (line, cells) in enumerate(body):
@@ -164,7 +194,9 @@ def read_csv(path: Path, target: str | None) -> Table:
                 X[r, c - (c > col)] = float(cell)
             except ValueError:
                 name = header[c] if header else f"column {c}"
-                raise DataError(f"{path}:{line}: {name} is {cell.strip()!r}, not a number") from None
+                raise DataError(
+                    f"{path}:{line}: {name} is {cell.strip()!r}, not a number"
+                ) from None
     X = _bounded(X, str(path))
     y, classes = _classes(labels, f"{path}: column {header[col] if header else col}")
     return Table(X, y, classes, str(path))

@@ -39,7 +39,16 @@ from sympy.printing.numpy import NumPyPrinter
 
 from .. import __version__
 from . import templates
-from ..engine import ACTIVATIONS, ActivationFunction, ActivationPrime, Network, derive, losses, matrix, proof
+from ..engine import (
+    ACTIVATIONS,
+    ActivationFunction,
+    ActivationPrime,
+    Network,
+    derive,
+    losses,
+    matrix,
+    proof,
+)
 
 #: the quantities the backward pass computes per layer, in the order they are computed
 EMITTED = ("delta", "w", "b")
@@ -53,7 +62,9 @@ class CodegenError(ValueError):
     """A network that has no NumPy code (symbolic widths, the generic σ) or bad inputs."""
 
 
-_VARIABLE = re.compile(r"^(?:A|Z|W|B|D|dW|dB|E|C|ones_)(?:0|[1-9][0-9]{0,3})$|^(?:Y|X|n|lim|one|zero|ones_n)$")
+_VARIABLE = re.compile(
+    r"^(?:A|Z|W|B|D|dW|dB|E|C|ones_)(?:0|[1-9][0-9]{0,3})$|^(?:Y|X|n|lim|one|zero|ones_n)$"
+)
 _QUANTITY_PREFIX = {"A": "A", "Z": "Z", "W": "W", "B": "B", "Delta": "D", "ones": "ones_"}
 
 
@@ -68,13 +79,19 @@ def variable(quantity: str, layer: int | None = None) -> str:
 def check_kind(activation: str, loss: str) -> None:
     """Raise CodegenError unless the activation and the loss have numbers."""
     if activation not in NUMERIC_ACTIVATIONS:
-        raise CodegenError(f"the {activation} activation σ is a symbol without numbers: code can only be "
-                           f"generated for {', '.join(NUMERIC_ACTIVATIONS)}")
+        raise CodegenError(
+            f"the {activation} activation σ is a symbol without numbers: code can only be "
+            f"generated for {', '.join(NUMERIC_ACTIVATIONS)}"
+        )
     if loss not in NUMERIC_LOSSES:
-        raise CodegenError(f"loss {loss!r}: code can only be generated for {', '.join(NUMERIC_LOSSES)}")
+        raise CodegenError(
+            f"loss {loss!r}: code can only be generated for {', '.join(NUMERIC_LOSSES)}"
+        )
     needs = losses.get(loss).activation
     if needs is not None and activation != needs:
-        raise CodegenError(f"the {loss} loss needs the {needs} activation (a^(L) in (0, 1)), not {activation}")
+        raise CodegenError(
+            f"the {loss} loss needs the {needs} activation (a^(L) in (0, 1)), not {activation}"
+        )
 
 
 #: bounds on a network that gets code (and is trained), checked before any work starts
@@ -88,30 +105,44 @@ def check_size(widths: Sequence[int]) -> None:
     if len(widths) - 1 > MAX_DEPTH:
         raise CodegenError(f"widths: {len(widths) - 1} layers of weights; at most {MAX_DEPTH}")
     if max(widths) > MAX_WIDTH:
-        raise CodegenError(f"widths: a layer of {max(widths)} neurons; at most {MAX_WIDTH:,} per layer")
+        raise CodegenError(
+            f"widths: a layer of {max(widths)} neurons; at most {MAX_WIDTH:,} per layer"
+        )
     parameters = sum(widths[p] * (widths[p - 1] + 1) for p in range(1, len(widths)))
     if parameters > MAX_PARAMETERS:
-        raise CodegenError(f"widths {'-'.join(map(str, widths))}: {parameters:,} parameters; at most {MAX_PARAMETERS:,}")
+        raise CodegenError(
+            f"widths {'-'.join(map(str, widths))}: {parameters:,} parameters; at most {MAX_PARAMETERS:,}"
+        )
 
 
 def check_network(net: Network) -> None:
     """Raise CodegenError unless ``net`` has numbers: concrete widths, a numeric σ, a real loss."""
     if net.output_activation is not None:
-        raise CodegenError(f"code is generated for one activation in every layer: an output activation "
-                           f"{net.output_activation} under {net.activation} hidden layers is not supported")
+        raise CodegenError(
+            f"code is generated for one activation in every layer: an output activation "
+            f"{net.output_activation} under {net.activation} hidden layers is not supported"
+        )
     check_kind(net.activation, net.loss)
     if net.widths is None:
-        raise CodegenError("give concrete widths (input first, e.g. 784,128,10): the code checks shapes")
+        raise CodegenError(
+            "give concrete widths (input first, e.g. 784,128,10): the code checks shapes"
+        )
     check_size(net.widths)
     if net.network != "general":
-        raise CodegenError("generate code for the general network (a single-neuron network is widths 1,1,…)")
+        raise CodegenError(
+            "generate code for the general network (a single-neuron network is widths 1,1,…)"
+        )
     if net.targets != "any" and not net.softmax_output:
-        raise CodegenError(f"targets {net.targets}: what the targets satisfy changes only the softmax output layer's "
-                           "rule (--loss cross-entropy); leave it at any")
+        raise CodegenError(
+            f"targets {net.targets}: what the targets satisfy changes only the softmax output layer's "
+            "rule (--loss cross-entropy); leave it at any"
+        )
     if net.softmax_output and net.widths[-1] == 1:
-        raise CodegenError(f"a softmax over ONE output neuron is the constant 1: the {net.loss} loss is then 0 "
-                           "and teaches nothing; for two classes with one output use the sigmoid activation and "
-                           "--loss binary-cross-entropy (or give the last layer one neuron per class)")
+        raise CodegenError(
+            f"a softmax over ONE output neuron is the constant 1: the {net.loss} loss is then 0 "
+            "and teaches nothing; for two classes with one output use the sigmoid activation and "
+            "--loss binary-cross-entropy (or give the last layer one neuron per class)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,13 +154,15 @@ class _ScalarPrinter(NumPyPrinter):
     must be whitelisted variable names, and ``log`` of the softmax output becomes log-softmax."""
 
     def __init__(self, log_of: dict[sp.Expr, str] | None = None) -> None:
-        super().__init__({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+        super().__init__(
+            {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
+        )
         self.log_of = log_of or {}
         self.helpers: set[str] = set()
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
         if fqn.startswith("numpy."):
-            return "np." + fqn[len("numpy."):]
+            return "np." + fqn[len("numpy.") :]
         raise CodegenError(f"refusing the function {fqn!r} in generated code")
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
@@ -147,7 +180,11 @@ class _ScalarPrinter(NumPyPrinter):
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         if expr.exp.is_Integer and expr.exp < 0:
-            base = self.parenthesize(expr.base, 60) if expr.exp == -1 else self._print(expr.base ** -expr.exp)
+            base = (
+                self.parenthesize(expr.base, 60)
+                if expr.exp == -1
+                else self._print(expr.base**-expr.exp)
+            )
             return f"1/{base}" if expr.exp == -1 else f"1/({base})"
         return super()._print_Pow(expr, rational=rational)
 
@@ -195,7 +232,9 @@ class _TreePrinter:
         if isinstance(m, matrix.MatMul):
             return f"{self._wrap(m.left, _MUL)} @ {self._wrap(m.right, _MUL + 1)}", _MUL
         if isinstance(m, (matrix.Hadamard, matrix.Divide)):
-            right, rprec = self._broadcast(m.right) if self._is_vector(m.right) else self._code(m.right)
+            right, rprec = (
+                self._broadcast(m.right) if self._is_vector(m.right) else self._code(m.right)
+            )
             if isinstance(m, matrix.Hadamard) and right == "1":
                 return self._code(m.left)
             op = "*" if isinstance(m, matrix.Hadamard) else "/"
@@ -204,8 +243,12 @@ class _TreePrinter:
             left = self._wrap(m.left, _MUL + 1 if isinstance(m.left, matrix.MatMul) else _MUL)
             return f"{left} {op} {right}", _MUL
         if isinstance(m, matrix.Power):
-            return f"{self._wrap(m.arg, _POW + 1)} ** {m.exponent}" if m.exponent > 0 else \
-                f"1 / {self._wrap(m.arg, _POW + 1)} ** {-m.exponent}", (_POW if m.exponent > 0 else _MUL)
+            return (
+                f"{self._wrap(m.arg, _POW + 1)} ** {m.exponent}"
+                if m.exponent > 0
+                else f"1 / {self._wrap(m.arg, _POW + 1)} ** {-m.exponent}",
+                (_POW if m.exponent > 0 else _MUL),
+            )
         if isinstance(m, matrix.ElementwiseFunction):
             return self._function(m)
         if isinstance(m, matrix.Scale):
@@ -229,7 +272,9 @@ class _TreePrinter:
 
     def _broadcast(self, v: matrix.MatrixExpr) -> tuple[str, int]:
         """A vector in a Hadamard product scales each row (matrix.py): make it a column."""
-        if isinstance(v, matrix.RowSum):  # M𝟏 as a column: a product with a column of ones (templates)
+        if isinstance(
+            v, matrix.RowSum
+        ):  # M𝟏 as a column: a product with a column of ones (templates)
             ones = ones_column(self.net, v.arg)
             self.used.add(ones)
             return f"({self._wrap(v.arg, _MUL)} @ {ones})", _ATOM
@@ -237,8 +282,10 @@ class _TreePrinter:
 
     def _function(self, m: matrix.ElementwiseFunction) -> tuple[str, int]:
         """σ and σ′ are printed as statements (``statements``), where they can work in place."""
-        raise CodegenError(f"no NumPy expression for {m.func.__name__} in {matrix.to_unicode(m)}: σ and σ′ "
-                           "are computed by statements")
+        raise CodegenError(
+            f"no NumPy expression for {m.func.__name__} in {matrix.to_unicode(m)}: σ and σ′ "
+            "are computed by statements"
+        )
 
 
 def ones_column(net: Network, m: matrix.MatrixExpr) -> str:
@@ -252,8 +299,14 @@ def ones_column(net: Network, m: matrix.MatrixExpr) -> str:
 
 def _prime_factor(net: Network, m: matrix.MatrixExpr) -> int | None:
     """Layer p when ``m`` is σ′(Z^(p)) of the network's activation, else None."""
-    if isinstance(m, matrix.ElementwiseFunction) and issubclass(m.func, ActivationPrime) and not m.column_arg \
-            and m.func.activation == net.activation and isinstance(m.arg, matrix.Named) and m.arg.quantity == "Z":
+    if (
+        isinstance(m, matrix.ElementwiseFunction)
+        and issubclass(m.func, ActivationPrime)
+        and not m.column_arg
+        and m.func.activation == net.activation
+        and isinstance(m.arg, matrix.Named)
+        and m.arg.quantity == "Z"
+    ):
         return net.layer(m.arg.tag or "")
     return None
 
@@ -273,7 +326,9 @@ def statements(pr: _TreePrinter, target: str, m: matrix.MatrixExpr) -> list[str]
         if p is not None:
             fill = {"D": target, "p": p}
             pr.used.update(x.format(**fill) for x in templates.PRIME_NEEDS[net.activation])
-            return statements(pr, target, m.left) + [x.format(**fill) for x in templates.PRIME_STATEMENTS[net.activation]]
+            return statements(pr, target, m.left) + [
+                x.format(**fill) for x in templates.PRIME_STATEMENTS[net.activation]
+            ]
     code = pr.code(m)
     # a bare name would make the in-place statements above write into another array: copy it
     return [f"{target} = {code}.copy()" if _VARIABLE.match(code) else f"{target} = {code}"]
@@ -327,7 +382,9 @@ def _delta_tree(net: Network, p: int) -> matrix.MatrixExpr:
     """Δ^(p) as derived, except at the output of the binary cross-entropy, whose derived form
     (−y/a + (1−y)/(1−a)) σ′(z) is 0·∞ where a rounds to 0 or 1: there A^(L) − Y, the same value
     (σ′ = a(1−a)), which ``prove_tree`` proves equal to ``sympy.diff`` like every other rule."""
-    if p == net.D and (net.loss == "binary-cross-entropy" or (net.softmax_output and net.targets != "any")):
+    if p == net.D and (
+        net.loss == "binary-cross-entropy" or (net.softmax_output and net.targets != "any")
+    ):
         return matrix.Sub(matrix.Named("A", str(net.tag(p))), matrix.Named("Y"))
     rows, cols = _free(net, "delta", p)
     return matrix.from_index(net, derive.local_gradient(net, "delta", p), rows, cols)
@@ -345,13 +402,16 @@ def tree(net: Network, quantity: str, p: int) -> matrix.MatrixExpr:
     rows, cols = _free(net, quantity, p)
     m = matrix.from_index(net, derive.local_gradient(net, quantity, p), rows, cols)
     if not (isinstance(m, matrix.Scale) and net.n in m.factor.free_symbols):
-        raise CodegenError(f"∇{quantity.upper()}^({net.tag(p)}) = {matrix.to_unicode(m)} is not a mean over the samples")
+        raise CodegenError(
+            f"∇{quantity.upper()}^({net.tag(p)}) = {matrix.to_unicode(m)} is not a mean over the samples"
+        )
     rest = sp.simplify(m.factor * net.n)
     return m.arg if rest == 1 else matrix.Scale(rest, m.arg)
 
 
 def _as_partials(net: Network, e: sp.Expr) -> sp.Expr:
     """δ^(q)_IX in a translated tree (the G^(q) of the code) → ∂L/∂z^(q)_IX, what G^(q) stands for."""
+
     def swap(f: sp.Indexed) -> sp.Expr:
         ref = derive.classify(net, f)
         assert ref is not None and ref.layer is not None
@@ -366,7 +426,9 @@ def _as_partials(net: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(is_delta, swap)
 
 
-def prove_tree(net: Network, quantity: str, p: int, m: matrix.MatrixExpr, timeout: float = 30.0) -> proof.Verdict:
+def prove_tree(
+    net: Network, quantity: str, p: int, m: matrix.MatrixExpr, timeout: float = 30.0
+) -> proof.Verdict:
     """Prove the matrix rule, entry by entry (``matrix.to_index``, G^(q) read as ∂L/∂z^(q)),
     equal to ``sympy.diff`` of the mean loss."""
     rows, cols = _free(net, quantity, p)
@@ -401,9 +463,14 @@ def _forward(net: Network, p: int, narrow_output: bool = False) -> Forward:
         code += [x.format(p=p, row_max=row_max) for x in templates.SOFTMAX_STATEMENTS]
     else:
         am = matrix.from_index(net, net.a_definition(p, i, X), i, X)
-        if not (isinstance(am, matrix.ElementwiseFunction) and issubclass(am.func, ActivationFunction)
-                and am.arg == matrix.Named("Z", str(net.tag(p)))):
-            raise CodegenError(f"a^({net.tag(p)}) = {matrix.to_unicode(am)} is not σ(Z^({net.tag(p)}))")
+        if not (
+            isinstance(am, matrix.ElementwiseFunction)
+            and issubclass(am.func, ActivationFunction)
+            and am.arg == matrix.Named("Z", str(net.tag(p)))
+        ):
+            raise CodegenError(
+                f"a^({net.tag(p)}) = {matrix.to_unicode(am)} is not σ(Z^({net.tag(p)}))"
+            )
         code += [x.format(p=p) for x in templates.SIGMA_STATEMENTS[net.activation]]
     return Forward(p, tuple(code))
 
@@ -440,17 +507,25 @@ NETWORK_PROOF_MAX_DEPTH = 6
 
 
 @lru_cache(maxsize=128)
-def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narrow_output: bool = False,
-         targets: str = "any") -> Plan:
+def plan(
+    depth: int,
+    activation: str,
+    loss: str,
+    proof_mode: str = "rules",
+    narrow_output: bool = False,
+    targets: str = "any",
+) -> Plan:
     """Derive, translate, (prove) and print the rules of a network of this depth (cached);
     ``narrow_output``: at most templates.NARROW_ROWS output neurons (see ``_forward``); ``targets``:
     what the rows of Y satisfy (Network.targets), which the output layer's rule may use."""
     if proof_mode not in PROOF_MODES:
         raise CodegenError(f"unknown proof mode {proof_mode!r}: choose {', '.join(PROOF_MODES)}")
     if proof_mode == "network" and depth > NETWORK_PROOF_MAX_DEPTH:
-        raise CodegenError(f"--proof network proves every rule of this network one by one, at a cost that doubles "
-                           f"per layer: at most {NETWORK_PROOF_MAX_DEPTH} layers of weights (this one has {depth}); "
-                           f"--proof rules proves the per-layer rules once, for any depth")
+        raise CodegenError(
+            f"--proof network proves every rule of this network one by one, at a cost that doubles "
+            f"per layer: at most {NETWORK_PROOF_MAX_DEPTH} layers of weights (this one has {depth}); "
+            f"--proof rules proves the per-layer rules once, for any depth"
+        )
     check_kind(activation, loss)
     net = Network(depth=depth, activation=activation, loss=loss, targets=targets)
     rules: list[Rule] = []
@@ -461,13 +536,20 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narr
             target = {"delta": variable("Delta", p), "w": f"dW{p}", "b": f"dB{p}"}[q]
             code = statements(pr, target, m)
             verdict = prove_tree(net, q, p, m) if proof_mode == "network" else None
-            rules.append(Rule(q, p, str(net.tag(p)), m, target, tuple(code), tuple(sorted(pr.used)), verdict))
+            rules.append(
+                Rule(q, p, str(net.tag(p)), m, target, tuple(code), tuple(sorted(pr.used)), verdict)
+            )
     generic = generic_proofs(activation, loss, targets) if proof_mode == "rules" else ()
     if generic:
-        hidden, output = generic[:len(EMITTED)], generic[len(EMITTED):]
-        rules = [replace(r, verdict=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][1],
-                         proved_as=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][0])
-                 for r in rules]
+        hidden, output = generic[: len(EMITTED)], generic[len(EMITTED) :]
+        rules = [
+            replace(
+                r,
+                verdict=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][1],
+                proved_as=(output if r.layer == depth else hidden)[EMITTED.index(r.quantity)][0],
+            )
+            for r in rules
+        ]
     forward = tuple(_forward(net, p, narrow_output) for p in range(1, depth + 1))
     out, zout = variable("A", depth), variable("Z", depth)
     log_of: dict[sp.Expr, str] = {}
@@ -480,17 +562,35 @@ def plan(depth: int, activation: str, loss: str, proof_mode: str = "rules", narr
     term = net.loss_spec.term
     assert term is not None
     loss_code = lp.doprint(term(sp.Symbol(out), sp.Symbol("Y")))
-    return Plan(depth, activation, loss, tuple(rules), forward, loss_code, tuple(sorted(lp.helpers)), proof_mode,
-                generic)
+    return Plan(
+        depth,
+        activation,
+        loss,
+        tuple(rules),
+        forward,
+        loss_code,
+        tuple(sorted(lp.helpers)),
+        proof_mode,
+        generic,
+    )
 
 
 def network_plan(net: Network, proof_mode: str) -> Plan:
     """The plan of a network with concrete widths (which say whether its output layer is narrow)."""
     assert net.widths is not None
-    return plan(net.D, net.activation, net.loss, proof_mode, net.widths[-1] <= templates.NARROW_ROWS, net.targets)
+    return plan(
+        net.D,
+        net.activation,
+        net.loss,
+        proof_mode,
+        net.widths[-1] <= templates.NARROW_ROWS,
+        net.targets,
+    )
 
 
-def generic_proofs(activation: str, loss: str, targets: str = "any") -> tuple[tuple[str, proof.Verdict], ...]:
+def generic_proofs(
+    activation: str, loss: str, targets: str = "any"
+) -> tuple[tuple[str, proof.Verdict], ...]:
     """The rules that every layer's code is printed from, proved once: G, ∇W, ∇B at the generic
     layer l (below an arbitrary upstream Ψ, so they hold at every hidden layer of every network)
     and at the output layer L of this loss.  The code of layer p prints the same trees with the
@@ -513,7 +613,9 @@ def _hidden_proofs(activation: str) -> tuple[tuple[str, proof.Verdict], ...]:
 
 
 @lru_cache(maxsize=None)
-def _output_proofs(activation: str, loss: str, targets: str) -> tuple[tuple[str, proof.Verdict], ...]:
+def _output_proofs(
+    activation: str, loss: str, targets: str
+) -> tuple[tuple[str, proof.Verdict], ...]:
     return _proofs(Network(depth=1, activation=activation, loss=loss, targets=targets), 1)
 
 
@@ -528,11 +630,25 @@ def _indent(text: str, n: int = 4) -> str:
 
 def _args(names: set[str] | Sequence[str]) -> list[str]:
     """Arguments in a fixed, readable order: G above, W above, A, E, Z of this layer down, Y, n."""
+
     def key(s: str) -> tuple[int, int, str]:
-        order = {"D": 0, "W": 1, "A": 2, "E": 3, "Z": 4, "Y": 5, "n": 6, "ones_n": 7, "ones_": 8, "one": 9, "zero": 9}
+        order = {
+            "D": 0,
+            "W": 1,
+            "A": 2,
+            "E": 3,
+            "Z": 4,
+            "Y": 5,
+            "n": 6,
+            "ones_n": 7,
+            "ones_": 8,
+            "one": 9,
+            "zero": 9,
+        }
         head = s.rstrip("0123456789")
-        num = int(s[len(head):]) if s[len(head):] else 0
+        num = int(s[len(head) :]) if s[len(head) :] else 0
         return order.get(head, 9), -num, s
+
     return sorted(set(names), key=key)
 
 
@@ -547,10 +663,14 @@ def _shape(net: Network, name: str) -> str:
     widths = net.widths
     assert widths is not None
     head = name.rstrip("0123456789")
-    p = int(name[len(head):]) if name[len(head):] else net.D
-    return {"W": f"{widths[p]} × {widths[p - 1] if p else '?'}", "B": f"({widths[p]},)", "dW": f"{widths[p]} × "
-            f"{widths[p - 1] if p else '?'}", "dB": f"({widths[p]},)", "n": "the number of samples"}.get(
-        head, f"n × {widths[p]}")
+    p = int(name[len(head) :]) if name[len(head) :] else net.D
+    return {
+        "W": f"{widths[p]} × {widths[p - 1] if p else '?'}",
+        "B": f"({widths[p]},)",
+        "dW": f"{widths[p]} × {widths[p - 1] if p else '?'}",
+        "dB": f"({widths[p]},)",
+        "n": "the number of samples",
+    }.get(head, f"n × {widths[p]}")
 
 
 def _layer_function(pl: Plan, net: Network, p: int) -> str:
@@ -562,11 +682,18 @@ def _layer_function(pl: Plan, net: Network, p: int) -> str:
     for r in rules:
         doc.append(f"{r.formula}")
         same = r.proved_as.split(" = ")[0] == r.formula.split(" = ")[0]
-        doc.append(f"    {_verdict_text(r.verdict)}" + (f", as {r.proved_as.split(' = ')[0]}"
-                                                         if r.proved_as and not same else ""))
+        doc.append(
+            f"    {_verdict_text(r.verdict)}"
+            + (f", as {r.proved_as.split(' = ')[0]}" if r.proved_as and not same else "")
+        )
     doc.append("")
-    doc.append("Shapes: " + ", ".join(f"{a} {_shape(net, a)}" for a in args if a != "n")
-               + "; returns " + ", ".join(f"{r.target} {_shape(net, r.target)}" for r in rules) + ".")
+    doc.append(
+        "Shapes: "
+        + ", ".join(f"{a} {_shape(net, a)}" for a in args if a != "n")
+        + "; returns "
+        + ", ".join(f"{r.target} {_shape(net, r.target)}" for r in rules)
+        + "."
+    )
     body = [f"def layer_{p}({', '.join(args)}):", _indent('"""' + "\n".join(doc) + '\n"""')]
     for r in rules:
         body += [f"    {line}" for line in r.code]
@@ -579,8 +706,10 @@ def command(net: Network, proof_mode: str, output: str | None) -> str:
     widths = ",".join(map(str, net.widths or ()))
     out = "" if output is None else f" -o {output}"
     targets = "" if net.targets == "any" else f" --targets {net.targets}"
-    return (f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss}{targets} "
-            f"--proof {proof_mode}{out}")
+    return (
+        f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss}{targets} "
+        f"--proof {proof_mode}{out}"
+    )
 
 
 def _header(pl: Plan, net: Network, output: str | None) -> str:
@@ -600,9 +729,14 @@ def _header(pl: Plan, net: Network, output: str | None) -> str:
         "  Conventions: rows are samples; A^(p), Z^(p), G^(p) are n × n_p; W^(p) is n_p × n_(p-1)",
         "  (row j holds the weights of neuron j); B^(p) has n_p entries; layer 0 is the input X.",
         f"  Loss: {net.loss_spec.description}.",
-        *([f"  Targets: {net.targets} (every row of Y sums to 1), which the output layer's rule assumes and the",
-           "  code does not check: with other targets its gradients are not those of the loss."]
-          if net.targets != "any" else []),
+        *(
+            [
+                f"  Targets: {net.targets} (every row of Y sums to 1), which the output layer's rule assumes and the",
+                "  code does not check: with other targets its gradients are not those of the loss.",
+            ]
+            if net.targets != "any"
+            else []
+        ),
         f"  Activation: {ACTIVATIONS[pl.activation].description}.",
         "",
         "What is a fixed template, written by hand and the same for every network",
@@ -612,42 +746,67 @@ def _header(pl: Plan, net: Network, output: str | None) -> str:
         "",
     ]
     if pl.proof_mode == "network":
-        lines.append("How it was proved: each rule below, translated back entry by entry (matrix.to_index, G^(p) read")
-        lines.append("as ∂L/∂z^(p)), against sympy.diff of this network's loss (derivator.engine.proof.prove):")
+        lines.append(
+            "How it was proved: each rule below, translated back entry by entry (matrix.to_index, G^(p) read"
+        )
+        lines.append(
+            "as ∂L/∂z^(p)), against sympy.diff of this network's loss (derivator.engine.proof.prove):"
+        )
         for r in pl.rules:
             lines.append(f"  {r.formula:<50} {_verdict_text(r.verdict)}")
     elif pl.proof_mode == "rules":
-        lines.append("How it was proved: the rules the code is printed from, translated back entry by entry")
+        lines.append(
+            "How it was proved: the rules the code is printed from, translated back entry by entry"
+        )
         lines.append("(matrix.to_index, G^(p) read as ∂L/∂z^(p)), against sympy.diff of the loss")
-        lines.append("(derivator.engine.proof.prove), at the generic layer l (below any layers, so at every hidden")
+        lines.append(
+            "(derivator.engine.proof.prove), at the generic layer l (below any layers, so at every hidden"
+        )
         lines.append("layer) and at the output layer L:")
         for text, v in pl.generic_proofs:
             lines.append(f"  {text:<50} {_verdict_text(v)}")
         lines.append("Layer p's code prints the same trees with the layer tags moved.")
     else:
         lines.append("Not proved (generated with proofs switched off).")
-    lines += ["", "Use: gradients(params, X, Y) -> [(dW1, dB1), …]; loss_and_gradients(params, X, Y) -> (L, [...]);",
-              "forward(params, X); loss(params, X, Y); init_params(seed); save_params / load_params (.npz).",
-              "params is [(W1, B1), (W2, B2), …], layer 1 first.  Every array is float32 or float64, all of one",
-              "dtype, and the results keep it; X has n ≥ 1 rows.  Like PyTorch, nothing here warns: an inf or",
-              "NaN input propagates to the results it reaches."]
+    lines += [
+        "",
+        "Use: gradients(params, X, Y) -> [(dW1, dB1), …]; loss_and_gradients(params, X, Y) -> (L, [...]);",
+        "forward(params, X); loss(params, X, Y); init_params(seed); save_params / load_params (.npz).",
+        "params is [(W1, B1), (W2, B2), …], layer 1 first.  Every array is float32 or float64, all of one",
+        "dtype, and the results keep it; X has n ≥ 1 rows.  Like PyTorch, nothing here warns: an inf or",
+        "NaN input propagates to the results it reaches.",
+    ]
     return '"""' + "\n".join(lines) + '\n"""'
 
 
 def _unpack(depth: int) -> str:
-    return ", ".join(f"({variable('W', p)}, {variable('B', p)})" for p in range(1, depth + 1)) + \
-        ("," if depth == 1 else "") + " = params"
+    return (
+        ", ".join(f"({variable('W', p)}, {variable('B', p)})" for p in range(1, depth + 1))
+        + ("," if depth == 1 else "")
+        + " = params"
+    )
 
 
 def _check_source(depth: int, widths: Sequence[int]) -> str:
     """``_check``: one chain of comparisons of every shape and dtype (it runs on every call, so it is
     cheap: it stops at the first difference); only when it fails does ``_explain`` find the array to blame."""
     names = [n for p in range(1, depth + 1) for n in (variable("W", p), variable("B", p))]
-    want = [(widths[p], widths[p - 1]) if k == 0 else (widths[p],) for p in range(1, depth + 1) for k in (0, 1)]
+    want = [
+        (widths[p], widths[p - 1]) if k == 0 else (widths[p],)
+        for p in range(1, depth + 1)
+        for k in (0, 1)
+    ]
     tests = [f"{n}.shape == {w!r}" for n, w in zip(names, want)]
-    shapes = " \\\n                and ".join(" and ".join(tests[k:k + 4]) for k in range(0, len(tests), 4))
-    return templates.CHECK.format(unpack=_unpack(depth), shapes=shapes, inputs=widths[0], outputs=widths[-1],
-                                  same=" ".join(f"is {n}.dtype" for n in names))
+    shapes = " \\\n                and ".join(
+        " and ".join(tests[k : k + 4]) for k in range(0, len(tests), 4)
+    )
+    return templates.CHECK.format(
+        unpack=_unpack(depth),
+        shapes=shapes,
+        inputs=widths[0],
+        outputs=widths[-1],
+        same=" ".join(f"is {n}.dtype" for n in names),
+    )
 
 
 #: what a public function runs under: like PyTorch, never a warning (a decorator costs less per call
@@ -668,23 +827,36 @@ def _tables(names: set[str], widths: Sequence[int]) -> list[str]:
     for name in _constants(names):
         if name in templates.CONSTANTS:
             v64, v32, why = templates.CONSTANTS[name]
-            lines.append(f"_{name.upper()} = {{" + (f"  # {why}" if why else "") + "\n"  # short lines: articles print them
-                         f"    np.dtype(np.float64): np.array({v64}, np.float64),\n"
-                         f"    np.dtype(np.float32): np.array({v32}, np.float32),\n}}")
+            lines.append(
+                f"_{name.upper()} = {{"
+                + (f"  # {why}" if why else "")
+                + "\n"  # short lines: articles print them
+                f"    np.dtype(np.float64): np.array({v64}, np.float64),\n"
+                f"    np.dtype(np.float32): np.array({v32}, np.float32),\n}}"
+            )
         else:
-            p = int(name[len("ones_"):])
-            lines.append(f"_{name.upper()} = {{dt: np.ones(({widths[p]}, 1), dt) for dt in _FLOATS}}"
-                         f"  # a column of n_{p} ones")
+            p = int(name[len("ones_") :])
+            lines.append(
+                f"_{name.upper()} = {{dt: np.ones(({widths[p]}, 1), dt) for dt in _FLOATS}}"
+                f"  # a column of n_{p} ones"
+            )
     if lines:
-        lines.insert(0, "#: per dtype, the constants of the statements below (0-d arrays of the data's dtype: NumPy\n"
-                        "#: combines them with an array faster than with a Python number, and float32 stays float32)")
+        lines.insert(
+            0,
+            "#: per dtype, the constants of the statements below (0-d arrays of the data's dtype: NumPy\n"
+            "#: combines them with an array faster than with a Python number, and float32 stays float32)",
+        )
     return lines
 
 
 def _lookups(names: set[str], array: str) -> list[str]:
     """``one, zero = _ONE[X.dtype], _ZERO[X.dtype]``: the constants a function uses, for the data's dtype."""
     got = _constants(names)
-    return [f"    {', '.join(got)} = {', '.join(f'_{n.upper()}[{array}.dtype]' for n in got)}"] if got else []
+    return (
+        [f"    {', '.join(got)} = {', '.join(f'_{n.upper()}[{array}.dtype]' for n in got)}"]
+        if got
+        else []
+    )
 
 
 def module_source(net: Network, proof_mode: str = "rules", output: str | None = None) -> str:
@@ -703,53 +875,75 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     fwd_code = [line for f in pl.forward for line in f.code]
     bwd_uses = {u for r in pl.rules for u in r.uses}
     fwd_uses = set(_CONSTANT_NAME.findall("\n".join(fwd_code)))
-    head = "\n".join([
-        _header(pl, net, output),
-        "",
-        "import numpy as np",
-        "",
-        f"WIDTHS = {tuple(widths)!r}",
-        f"WIDTHS_TEXT = {'-'.join(map(str, widths))!r}",
-        f"ACTIVATION = {pl.activation!r}",
-        f"LOSS = {pl.loss!r}",
-        "_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))",
-        *_tables(fwd_uses | bwd_uses, widths),
-    ])
+    head = "\n".join(
+        [
+            _header(pl, net, output),
+            "",
+            "import numpy as np",
+            "",
+            f"WIDTHS = {tuple(widths)!r}",
+            f"WIDTHS_TEXT = {'-'.join(map(str, widths))!r}",
+            f"ACTIVATION = {pl.activation!r}",
+            f"LOSS = {pl.loss!r}",
+            "_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))",
+            *_tables(fwd_uses | bwd_uses, widths),
+        ]
+    )
     parts = [templates.HELPERS[h] for h in pl.helpers]
-    parts += [_check_source(D, widths), templates.EXPLAIN, templates.INIT_PARAMS, templates.SAVE_LOAD]
+    parts += [
+        _check_source(D, widths),
+        templates.EXPLAIN,
+        templates.INIT_PARAMS,
+        templates.SAVE_LOAD,
+    ]
     fwd_lines = ["    " + _unpack(D), "    A0 = X", *_lookups(fwd_uses, "X")]
     fwd_lines += ["    " + line for line in fwd_code]
-    parts.append("\n".join([
-        "def _forward(params, X):",
-        f'    """{", ".join(fwd)}: the forward pass, from the definitions Z^(p) = A^(p-1) W^(p)ᵀ + B^(p), A^(p) = σ(Z^(p))'
-        + (' (the softmax at the output)' if net.softmax_output else '') + '."""',
-        *fwd_lines,
-        f"    return {', '.join(fwd)}",
-    ]))
+    parts.append(
+        "\n".join(
+            [
+                "def _forward(params, X):",
+                f'    """{", ".join(fwd)}: the forward pass, from the definitions Z^(p) = A^(p-1) W^(p)ᵀ + B^(p), A^(p) = σ(Z^(p))'
+                + (" (the softmax at the output)" if net.softmax_output else "")
+                + '."""',
+                *fwd_lines,
+                f"    return {', '.join(fwd)}",
+            ]
+        )
+    )
     out = variable("A", D)
-    parts.append("\n".join([
-        ERRSTATE,
-        "def forward(params, X):",
-        f'    """The output activations A^(L) (n × {widths[-1]}) for the samples in the rows of X (n × {widths[0]})."""',
-        "    _check(params, X)",
-        f"    return _forward(params, X)[{fwd.index(out)}]",
-    ]))
+    parts.append(
+        "\n".join(
+            [
+                ERRSTATE,
+                "def forward(params, X):",
+                f'    """The output activations A^(L) (n × {widths[-1]}) for the samples in the rows of X (n × {widths[0]})."""',
+                "    _check(params, X)",
+                f"    return _forward(params, X)[{fwd.index(out)}]",
+            ]
+        )
+    )
     loss_desc = net.loss_spec.description
     loss_line = f"    L = float(np.sum({pl.loss_code})) / X.shape[0]"
-    parts.append("\n".join([
-        ERRSTATE,
-        "def loss(params, X, Y):",
-        f'    """The mean loss L: {loss_desc}."""',
-        "    _check(params, X, Y)",
-        f"    {', '.join(fwd)} = _forward(params, X)",
-        loss_line,
-        "    return L",
-    ]))
+    parts.append(
+        "\n".join(
+            [
+                ERRSTATE,
+                "def loss(params, X, Y):",
+                f'    """The mean loss L: {loss_desc}."""',
+                "    _check(params, X, Y)",
+                f"    {', '.join(fwd)} = _forward(params, X)",
+                loss_line,
+                "    return L",
+            ]
+        )
+    )
     for p in range(D, 0, -1):
         parts.append(_layer_function(pl, net, p))
     bwd = [v for v in fwd if v in bwd_uses]
-    back = ["def _backward(params, " + ", ".join(bwd) + ", Y):",
-            '    """Every layer\'s G, ∇W, ∇B, from the output layer down."""']
+    back = [
+        "def _backward(params, " + ", ".join(bwd) + ", Y):",
+        '    """Every layer\'s G, ∇W, ∇B, from the output layer down."""',
+    ]
     weights = sorted({u for u in bwd_uses if u[0] == "W"}, key=lambda v: int(v[1:]))
     back += [f"    {w} = params[{int(w[1:]) - 1}][0]" for w in weights]
     back.append("    n = Y.shape[0]")
@@ -762,24 +956,40 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
         back.append(f"    {', '.join(r.target for r in rules)} = layer_{p}({', '.join(args)})")
     back.append(f"    return [{', '.join(f'(dW{p}, dB{p})' for p in range(1, D + 1))}]")
     parts.append("\n".join(back))
-    shapes = f"X is n × {widths[0]}, Y is n × {widths[-1]}; dW<p> has the shape of W<p>, dB<p> of B<p>"
-    parts.append("\n".join([
-        ERRSTATE,
-        "def gradients(params, X, Y):",
-        f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
-        "    _check(params, X, Y)",
-        *(["    return _backward(params, *_forward(params, X), Y)"] if bwd == fwd else
-          [f"    {', '.join(fwd)} = _forward(params, X)", f"    return _backward(params, {', '.join(bwd)}, Y)"]),
-    ]))
-    parts.append("\n".join([
-        ERRSTATE,
-        "def loss_and_gradients(params, X, Y):",
-        f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
-        "    _check(params, X, Y)",
-        f"    {', '.join(fwd)} = _forward(params, X)",
-        loss_line,
-        f"    return L, _backward(params, {', '.join(bwd)}, Y)",
-    ]))
+    shapes = (
+        f"X is n × {widths[0]}, Y is n × {widths[-1]}; dW<p> has the shape of W<p>, dB<p> of B<p>"
+    )
+    parts.append(
+        "\n".join(
+            [
+                ERRSTATE,
+                "def gradients(params, X, Y):",
+                f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
+                "    _check(params, X, Y)",
+                *(
+                    ["    return _backward(params, *_forward(params, X), Y)"]
+                    if bwd == fwd
+                    else [
+                        f"    {', '.join(fwd)} = _forward(params, X)",
+                        f"    return _backward(params, {', '.join(bwd)}, Y)",
+                    ]
+                ),
+            ]
+        )
+    )
+    parts.append(
+        "\n".join(
+            [
+                ERRSTATE,
+                "def loss_and_gradients(params, X, Y):",
+                f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
+                "    _check(params, X, Y)",
+                f"    {', '.join(fwd)} = _forward(params, X)",
+                loss_line,
+                f"    return L, _backward(params, {', '.join(bwd)}, Y)",
+            ]
+        )
+    )
     source = head + "\n\n\n" + "\n\n\n".join(parts) + "\n"
     validate(source)
     return source
@@ -789,26 +999,125 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
 # the whitelist
 
 
-_BUILTINS = {"len", "enumerate", "zip", "any", "isinstance", "type", "tuple", "list", "float", "str", "range",
-             "ValueError", "TypeError", "AttributeError"}
-_NP_ATTRS = {"exp", "abs", "tanh", "cosh", "maximum", "minimum", "negative", "reciprocal", "logaddexp", "log", "sum",
-             "ndarray", "errstate", "float32", "float64", "dtype", "zeros", "sqrt", "random", "savez", "load", "array",
-             "ones", "empty", "asfortranarray"}
-_ARRAY_ATTRS = {"T", "sum", "shape", "ndim", "dtype", "itemsize", "max", "copy", "astype", "startswith", "append", "join",
-                "fill", "__name__", "default_rng", "normal", "files"}
-_NAMES = {"_explain", "np", "params", "pair", "p", "a", "k", "f", "name", "want", "arrays", "shown", "missing", "s",
-          "w", "S", "Z", "L", "lim", "seed", "dtype", "rng", "path", "WIDTHS", "WIDTHS_TEXT", "ACTIVATION", "LOSS",
-          "_FLOATS", "forward", "loss", "gradients", "loss_and_gradients", "init_params", "save_params",
-          "load_params", "_forward", "_backward", "_check", "dt", "t"} | {f"_{c.upper()}" for c in templates.CONSTANTS}
+_BUILTINS = {
+    "len",
+    "enumerate",
+    "zip",
+    "any",
+    "isinstance",
+    "type",
+    "tuple",
+    "list",
+    "float",
+    "str",
+    "range",
+    "ValueError",
+    "TypeError",
+    "AttributeError",
+}
+_NP_ATTRS = {
+    "exp",
+    "abs",
+    "tanh",
+    "cosh",
+    "maximum",
+    "minimum",
+    "negative",
+    "reciprocal",
+    "logaddexp",
+    "log",
+    "sum",
+    "ndarray",
+    "errstate",
+    "float32",
+    "float64",
+    "dtype",
+    "zeros",
+    "sqrt",
+    "random",
+    "savez",
+    "load",
+    "array",
+    "ones",
+    "empty",
+    "asfortranarray",
+}
+_ARRAY_ATTRS = {
+    "T",
+    "sum",
+    "shape",
+    "ndim",
+    "dtype",
+    "itemsize",
+    "max",
+    "copy",
+    "astype",
+    "startswith",
+    "append",
+    "join",
+    "fill",
+    "__name__",
+    "default_rng",
+    "normal",
+    "files",
+}
+_NAMES = {
+    "_explain",
+    "np",
+    "params",
+    "pair",
+    "p",
+    "a",
+    "k",
+    "f",
+    "name",
+    "want",
+    "arrays",
+    "shown",
+    "missing",
+    "s",
+    "w",
+    "S",
+    "Z",
+    "L",
+    "lim",
+    "seed",
+    "dtype",
+    "rng",
+    "path",
+    "WIDTHS",
+    "WIDTHS_TEXT",
+    "ACTIVATION",
+    "LOSS",
+    "_FLOATS",
+    "forward",
+    "loss",
+    "gradients",
+    "loss_and_gradients",
+    "init_params",
+    "save_params",
+    "load_params",
+    "_forward",
+    "_backward",
+    "_check",
+    "dt",
+    "t",
+} | {f"_{c.upper()}" for c in templates.CONSTANTS}
 _LOCAL = re.compile(r"^layer_[1-9][0-9]{0,3}$")
 #: the constants that statements may use (templates.CONSTANTS and the columns of ones), and their tables
-_CONSTANT_NAME = re.compile(r"\b(" + "|".join(templates.CONSTANTS) + r"|ones_(?:0|[1-9][0-9]{0,3}))\b")
+_CONSTANT_NAME = re.compile(
+    r"\b(" + "|".join(templates.CONSTANTS) + r"|ones_(?:0|[1-9][0-9]{0,3}))\b"
+)
 _TABLE = re.compile(r"^_ONES_(?:0|[1-9][0-9]{0,3})$")
 
 
 def _is_np(node: ast.expr, attr: str) -> bool:
-    return isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name) \
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == attr
+        and isinstance(node.value, ast.Name)
         and node.value.id == "np"
+    )
 
 
 def validate(source: str) -> None:
@@ -816,25 +1125,50 @@ def validate(source: str) -> None:
     ``np.load`` only with ``allow_pickle=False``, ``with`` only for ``np.errstate`` and ``np.load``, no
     decorator but ``np.errstate``."""
     tree_ = ast.parse(source)
-    allowed_stmt = (ast.FunctionDef, ast.Return, ast.Assign, ast.AugAssign, ast.If, ast.For, ast.Raise, ast.Expr,
-                    ast.Import, ast.Try, ast.Pass, ast.With)
+    allowed_stmt = (
+        ast.FunctionDef,
+        ast.Return,
+        ast.Assign,
+        ast.AugAssign,
+        ast.If,
+        ast.For,
+        ast.Raise,
+        ast.Expr,
+        ast.Import,
+        ast.Try,
+        ast.Pass,
+        ast.With,
+    )
     for node in ast.walk(tree_):
         if isinstance(node, ast.stmt) and not isinstance(node, allowed_stmt):
             raise CodegenError(f"generated code contains a {type(node).__name__} statement")
         if isinstance(node, ast.With):
-            if not all(isinstance(i.context_expr, ast.Call) and (_is_np(i.context_expr.func, "errstate")
-                       or _is_np(i.context_expr.func, "load")) for i in node.items):
+            if not all(
+                isinstance(i.context_expr, ast.Call)
+                and (_is_np(i.context_expr.func, "errstate") or _is_np(i.context_expr.func, "load"))
+                for i in node.items
+            ):
                 raise CodegenError("generated code may use `with` for np.errstate and np.load only")
         elif isinstance(node, ast.Call) and _is_np(node.func, "load"):
-            if not any(k.arg == "allow_pickle" and isinstance(k.value, ast.Constant) and k.value.value is False
-                       for k in node.keywords):
+            if not any(
+                k.arg == "allow_pickle"
+                and isinstance(k.value, ast.Constant)
+                and k.value.value is False
+                for k in node.keywords
+            ):
                 raise CodegenError("generated code may call np.load with allow_pickle=False only")
         elif isinstance(node, ast.Import):
             if [(a.name, a.asname) for a in node.names] != [("numpy", "np")]:
                 raise CodegenError("generated code may import numpy as np only")
         elif isinstance(node, ast.Name):
-            ok = node.id in _BUILTINS or node.id in _NAMES or node.id in templates.HELPERS \
-                or _VARIABLE.match(node.id) or _LOCAL.match(node.id) or _TABLE.match(node.id)
+            ok = (
+                node.id in _BUILTINS
+                or node.id in _NAMES
+                or node.id in templates.HELPERS
+                or _VARIABLE.match(node.id)
+                or _LOCAL.match(node.id)
+                or _TABLE.match(node.id)
+            )
             if not ok:
                 raise CodegenError(f"refusing the name {node.id!r} in generated code")
         elif isinstance(node, ast.Attribute):
@@ -845,9 +1179,13 @@ def validate(source: str) -> None:
             elif node.attr not in _ARRAY_ATTRS:
                 raise CodegenError(f"refusing the attribute .{node.attr} in generated code")
         elif isinstance(node, ast.FunctionDef):
-            if not (node.name in _NAMES or node.name in templates.HELPERS or _LOCAL.match(node.name)):
+            if not (
+                node.name in _NAMES or node.name in templates.HELPERS or _LOCAL.match(node.name)
+            ):
                 raise CodegenError(f"refusing the function name {node.name!r} in generated code")
-            if not all(isinstance(d, ast.Call) and _is_np(d.func, "errstate") for d in node.decorator_list):
+            if not all(
+                isinstance(d, ast.Call) and _is_np(d.func, "errstate") for d in node.decorator_list
+            ):
                 raise CodegenError("generated code may decorate a function with np.errstate only")
             for a in node.args.args:
                 if not (_VARIABLE.match(a.arg) or a.arg in _NAMES):
@@ -873,8 +1211,14 @@ class NumpyGradients:
         self.source = module_source(net, proof_mode)
         self.plan = network_plan(net, proof_mode)
         namespace: dict[str, Any] = {"__name__": "derivator_generated"}
-        exec(compile(self.source, f"<derivator: {'-'.join(map(str, net.widths or ()))} {net.activation}>", "exec"),
-             namespace)  # our own source, checked by validate()
+        exec(
+            compile(
+                self.source,
+                f"<derivator: {'-'.join(map(str, net.widths or ()))} {net.activation}>",
+                "exec",
+            ),
+            namespace,
+        )  # our own source, checked by validate()
         #: the generated module's namespace (load_params, save_params, …)
         self.module = namespace
         #: the generated functions themselves (no conversion: arrays must share one float dtype)
@@ -884,7 +1228,11 @@ class NumpyGradients:
         self._loss: Callable[..., Any] = namespace["loss"]
 
     def _array(self, a: Any) -> np.ndarray:
-        return a if type(a) is np.ndarray and a.dtype == self.dtype else np.asarray(a, dtype=self.dtype)
+        return (
+            a
+            if type(a) is np.ndarray and a.dtype == self.dtype
+            else np.asarray(a, dtype=self.dtype)
+        )
 
     def _params(self, params: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         """``params`` itself when every array already has the dtype (the common case costs
@@ -896,7 +1244,9 @@ class NumpyGradients:
                     return [tuple(np.asarray(x, dtype=dt) for x in pair) for pair in params]
         return params
 
-    def __call__(self, params: Sequence[Sequence[Any]], X: Any, Y: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    def __call__(
+        self, params: Sequence[Sequence[Any]], X: Any, Y: Any
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         return self.gradients(self._params(params), self._array(X), self._array(Y))
 
     def forward(self, params: Sequence[Sequence[Any]], X: Any) -> np.ndarray:
@@ -905,8 +1255,9 @@ class NumpyGradients:
     def loss(self, params: Sequence[Sequence[Any]], X: Any, Y: Any) -> float:
         return self._loss(self._params(params), self._array(X), self._array(Y))
 
-    def loss_and_gradients(self, params: Sequence[Sequence[Any]], X: Any,
-                           Y: Any) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
+    def loss_and_gradients(
+        self, params: Sequence[Sequence[Any]], X: Any, Y: Any
+    ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
         return self.loss_and_gradients_raw(self._params(params), self._array(X), self._array(Y))
 
     def init_params(self, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -921,27 +1272,49 @@ class NumpyGradients:
         return list(self.plan.generic_proofs)
 
 
-def init_params(widths: Sequence[int], seed: int = 0, dtype: Any = np.float64) -> list[tuple[np.ndarray, np.ndarray]]:
+def init_params(
+    widths: Sequence[int], seed: int = 0, dtype: Any = np.float64
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Random parameters for ``widths`` (deterministic in ``seed``), layer 1 first."""
     rng = np.random.default_rng(seed)
     out = []
     for p in range(1, len(widths)):
-        W = rng.normal(0.0, 1.0 / np.sqrt(widths[p - 1]), size=(widths[p], widths[p - 1])).astype(dtype)
+        W = rng.normal(0.0, 1.0 / np.sqrt(widths[p - 1]), size=(widths[p], widths[p - 1])).astype(
+            dtype
+        )
         out.append((W, np.zeros(widths[p], dtype=dtype)))
     return out
 
 
-def numpy_gradients(net: Network, dtype: Any = np.float64, proof_mode: str = "rules") -> NumpyGradients:
+def numpy_gradients(
+    net: Network, dtype: Any = np.float64, proof_mode: str = "rules"
+) -> NumpyGradients:
     """The gradients of ``net`` as NumPy functions compiled in memory (cached per network shape)."""
     check_network(net)
-    return _cached(tuple(net.widths or ()), net.activation, net.loss, np.dtype(dtype).name, proof_mode, net.targets)
+    return _cached(
+        tuple(net.widths or ()),
+        net.activation,
+        net.loss,
+        np.dtype(dtype).name,
+        proof_mode,
+        net.targets,
+    )
 
 
 @lru_cache(maxsize=64)
-def _cached(widths: tuple[int, ...], activation: str, loss: str, dtype: str, proof_mode: str,
-            targets: str = "any") -> NumpyGradients:
-    return NumpyGradients(Network(widths=widths, activation=activation, loss=loss, targets=targets), np.dtype(dtype),
-                          proof_mode)
+def _cached(
+    widths: tuple[int, ...],
+    activation: str,
+    loss: str,
+    dtype: str,
+    proof_mode: str,
+    targets: str = "any",
+) -> NumpyGradients:
+    return NumpyGradients(
+        Network(widths=widths, activation=activation, loss=loss, targets=targets),
+        np.dtype(dtype),
+        proof_mode,
+    )
 
 
 def write_module(net: Network, path: str, proof_mode: str = "rules") -> str:

@@ -35,8 +35,13 @@ from __future__ import annotations
 
 #: σ(Z^(p)) per activation, as statements ({p}: the layer number); every array they create is new
 SIGMA_STATEMENTS: dict[str, tuple[str, ...]] = {
-    "sigmoid": ("E{p} = np.negative(Z{p})", "np.minimum(E{p}, lim, out=E{p})", "np.exp(E{p}, out=E{p})",
-                "A{p} = E{p} + one", "np.reciprocal(A{p}, out=A{p})"),
+    "sigmoid": (
+        "E{p} = np.negative(Z{p})",
+        "np.minimum(E{p}, lim, out=E{p})",
+        "np.exp(E{p}, out=E{p})",
+        "A{p} = E{p} + one",
+        "np.reciprocal(A{p}, out=A{p})",
+    ),
     "tanh": ("A{p} = np.tanh(Z{p})",),
     "relu": ("A{p} = np.maximum(Z{p}, zero)",),
     "softplus": ("A{p} = np.logaddexp(0, Z{p})",),
@@ -45,7 +50,11 @@ SIGMA_STATEMENTS: dict[str, tuple[str, ...]] = {
 
 #: the softmax of the output layer, after subtracting each row's maximum (no overflow; the row sum is ≥ 1);
 #: the row sums are A𝟏 (ones_{p}: a column of n_p ones)
-SOFTMAX_STATEMENTS = ("A{p} = Z{p} - {row_max}", "np.exp(A{p}, out=A{p})", "A{p} /= A{p} @ ones_{p}")
+SOFTMAX_STATEMENTS = (
+    "A{p} = Z{p} - {row_max}",
+    "np.exp(A{p}, out=A{p})",
+    "A{p} /= A{p} @ ones_{p}",
+)
 #: each row's maximum, as a column: directly for wide rows, from a column-major copy for narrow ones
 ROW_MAX = "Z{p}.max(axis=1, keepdims=True)"
 ROW_MAX_NARROW = "np.asfortranarray(Z{p}).max(axis=1, keepdims=True)"
@@ -65,13 +74,20 @@ PRIME_STATEMENTS: dict[str, tuple[str, ...]] = {
 
 #: what each activation's statements read from the forward pass, and the constants they use
 PRIME_NEEDS: dict[str, tuple[str, ...]] = {
-    "sigmoid": ("E{p}", "A{p}"), "tanh": ("Z{p}",), "relu": ("Z{p}", "zero"), "softplus": ("Z{p}",), "identity": (),
+    "sigmoid": ("E{p}", "A{p}"),
+    "tanh": ("Z{p}",),
+    "relu": ("Z{p}", "zero"),
+    "softplus": ("Z{p}",),
+    "identity": (),
 }
 
 #: the 0-d constants of each dtype that the statements above use, by name: their float64 and float32
 #: values and what the module's table says of them
-CONSTANTS: dict[str, tuple[str, str, str]] = {"lim": ("709.0", "88.0", "e^lim is finite in float64, float32"),
-                                              "one": ("1.0", "1.0", ""), "zero": ("0.0", "0.0", "")}
+CONSTANTS: dict[str, tuple[str, str, str]] = {
+    "lim": ("709.0", "88.0", "e^lim is finite in float64, float32"),
+    "one": ("1.0", "1.0", ""),
+    "zero": ("0.0", "0.0", ""),
+}
 
 #: ln a of the output layer, in terms of Z^(L): finite where a underflows to 0 or rounds to 1
 LOG_SIGMOID = "(-np.logaddexp(0, -Z{p}))"

@@ -79,11 +79,15 @@ class Dataset:
             return np.eye(self.classes)[labels]
         if outputs == 1 and self.classes == 2:
             return labels.astype(float)[:, None]
-        raise TrainError(f"{self.name} has {self.classes} classes: the last width must be {self.classes}"
-                         + (" (or 1)" if self.classes == 2 else ""))
+        raise TrainError(
+            f"{self.name} has {self.classes} classes: the last width must be {self.classes}"
+            + (" (or 1)" if self.classes == 2 else "")
+        )
 
 
-def split_indices(y: np.ndarray, classes: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    y: np.ndarray, classes: int, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(kept, split off): a split that keeps each class's share (per-class shuffles from ``seed``)."""
     rng = np.random.default_rng(seed)
     keep, off = [], []
@@ -95,7 +99,9 @@ def split_indices(y: np.ndarray, classes: int, fraction: float, seed: int) -> tu
     return np.sort(np.concatenate(keep)), np.sort(np.concatenate(off))
 
 
-def _split(name: str, X: np.ndarray, y: np.ndarray, classes: int, test: float, seed: int, desc: str) -> Dataset:
+def _split(
+    name: str, X: np.ndarray, y: np.ndarray, classes: int, test: float, seed: int, desc: str
+) -> Dataset:
     itr, ite = split_indices(y, classes, test, seed)
     return Dataset(name, X[itr], y[itr], X[ite], y[ite], classes, desc)
 
@@ -103,19 +109,37 @@ def _split(name: str, X: np.ndarray, y: np.ndarray, classes: int, test: float, s
 def from_table(table: datafiles.Table, seed: int = 0, test: float = 0.25) -> Dataset:
     """A user's table, 25 % of each class held out for testing."""
     name = Path(table.source).name
-    ds = _split(name, table.X, table.labels, len(table.classes), test, seed,
-                f"{table.source}: {table.X.shape[0]} samples, {table.X.shape[1]} features, "
-                f"{len(table.classes)} classes, {round(100 * test)} % held out for testing")
+    ds = _split(
+        name,
+        table.X,
+        table.labels,
+        len(table.classes),
+        test,
+        seed,
+        f"{table.source}: {table.X.shape[0]} samples, {table.X.shape[1]} features, "
+        f"{len(table.classes)} classes, {round(100 * test)} % held out for testing",
+    )
     if len(ds.y_test) == 0 or len(ds.y_train) < 2:
-        raise TrainError(f"{table.source}: too few samples to hold {round(100 * test)} % of each class out for testing")
+        raise TrainError(
+            f"{table.source}: too few samples to hold {round(100 * test)} % of each class out for testing"
+        )
     return ds
 
 
 def xor() -> Dataset:
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
-    return Dataset("xor", X, y, X, y, 2, "XOR: the four points, which no single layer separates (no held-out "
-                   "set: accuracy is on the four training points)", held_out=False)
+    return Dataset(
+        "xor",
+        X,
+        y,
+        X,
+        y,
+        2,
+        "XOR: the four points, which no single layer separates (no held-out "
+        "set: accuracy is on the four training points)",
+        held_out=False,
+    )
 
 
 def moons(samples: int = 400, noise: float = 0.15, seed: int = 0) -> Dataset:
@@ -135,11 +159,20 @@ def digits(seed: int = 0) -> Dataset:
     try:
         from sklearn.datasets import load_digits
     except ImportError:
-        raise TrainError("the digits data set comes with scikit-learn: pip install scikit-learn "
-                         "(or the project's 'datasets' extra)") from None
+        raise TrainError(
+            "the digits data set comes with scikit-learn: pip install scikit-learn "
+            "(or the project's 'datasets' extra)"
+        ) from None
     d = load_digits()
-    return _split("digits", d.data / 16.0, d.target.astype(int), 10, 0.25, seed,
-                  "scikit-learn's 8x8 digits, 1797 images, 25 % held out for testing")
+    return _split(
+        "digits",
+        d.data / 16.0,
+        d.target.astype(int),
+        10,
+        0.25,
+        seed,
+        "scikit-learn's 8x8 digits, 1797 images, 25 % held out for testing",
+    )
 
 
 def load(name: str, seed: int = 0) -> Dataset:
@@ -203,8 +236,12 @@ class Result:
     held_out: bool = True
 
 
-def accuracy(grad: codegen.NumpyGradients, params: Sequence[tuple[np.ndarray, np.ndarray]], X: np.ndarray,
-             labels: np.ndarray) -> float:
+def accuracy(
+    grad: codegen.NumpyGradients,
+    params: Sequence[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    labels: np.ndarray,
+) -> float:
     out = grad.forward(params, X)
     pred = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0.5).astype(int)
     return float(np.mean(pred == labels))
@@ -220,32 +257,46 @@ def check_settings(s: Settings, data: Dataset) -> None:
         raise TrainError(str(e)) from None
     parameters = sum(s.widths[p] * (s.widths[p - 1] + 1) for p in range(1, len(s.widths)))
     if s.widths[0] != data.inputs:
-        raise TrainError(f"{data.name} has {data.inputs} inputs: the first width must be {data.inputs}")
+        raise TrainError(
+            f"{data.name} has {data.inputs} inputs: the first width must be {data.inputs}"
+        )
     data.targets(data.y_train[:1], s.widths[-1])
     if not (0 < s.lr <= 1e6 and math.isfinite(s.lr)):
         raise TrainError(f"learning rate {s.lr}: give a number in (0, 1e6]")
     if not 1 <= s.epochs <= MAX_EPOCHS:
         raise TrainError(f"epochs {s.epochs}: give 1 … {MAX_EPOCHS:,}")
     if not 0 <= s.batch_size <= datafiles.MAX_SAMPLES:
-        raise TrainError(f"batch size {s.batch_size}: give 0 (the whole set) … {datafiles.MAX_SAMPLES:,}")
+        raise TrainError(
+            f"batch size {s.batch_size}: give 0 (the whole set) … {datafiles.MAX_SAMPLES:,}"
+        )
     if not 0 <= s.seed < 2**32:
         raise TrainError(f"seed {s.seed}: give 0 … {2**32 - 1}")
     if not (0 <= s.momentum < 1 and math.isfinite(s.momentum)):
         raise TrainError(f"momentum {s.momentum}: give a number in [0, 1)")
     if not 0 <= s.validation <= 0.5:
-        raise TrainError(f"validation {s.validation}: give the share of the training set to hold out, 0 … 0.5")
+        raise TrainError(
+            f"validation {s.validation}: give the share of the training set to hold out, 0 … 0.5"
+        )
     if not 0 <= s.patience <= MAX_EPOCHS:
-        raise TrainError(f"patience {s.patience}: give 0 (never stop early) … {MAX_EPOCHS:,} epochs")
+        raise TrainError(
+            f"patience {s.patience}: give 0 (never stop early) … {MAX_EPOCHS:,} epochs"
+        )
     if s.patience and not s.validation:
-        raise TrainError("early stopping (--patience) watches the validation loss: give --validation too")
+        raise TrainError(
+            "early stopping (--patience) watches the validation loss: give --validation too"
+        )
     if s.validation and len(data.y_train) * s.validation < 1:
-        raise TrainError(f"{data.name}: {len(data.y_train)} training samples; too few for a validation split")
+        raise TrainError(
+            f"{data.name}: {len(data.y_train)} training samples; too few for a validation split"
+        )
     if s.dtype not in ("float32", "float64"):
         raise TrainError(f"dtype {s.dtype}: choose float32 or float64")
     work = float(s.epochs) * len(data.y_train) * parameters
     if work > MAX_WORK:
-        raise TrainError(f"{s.epochs} epochs × {len(data.y_train):,} samples × {parameters:,} parameters is more "
-                         f"than {MAX_WORK:.0e} steps: train fewer epochs or a smaller network")
+        raise TrainError(
+            f"{s.epochs} epochs × {len(data.y_train):,} samples × {parameters:,} parameters is more "
+            f"than {MAX_WORK:.0e} steps: train fewer epochs or a smaller network"
+        )
 
 
 #: what ``on_epoch`` receives after every epoch: epoch, training loss, validation loss, validation accuracy
@@ -287,7 +338,7 @@ def train(data: Dataset, s: Settings, on_epoch: EpochHook | None = None) -> Resu
     for epoch in range(1, s.epochs + 1):
         order = rng.permutation(n) if batch < n else np.arange(n)
         for first in range(0, n, batch):
-            idx = order[first:first + batch]
+            idx = order[first : first + batch]
             g = gradients(params, X[idx], Y[idx])
             if s.momentum:
                 for (W, b), (vW, vb), (dW, db) in zip(params, velocity, g):
@@ -312,8 +363,11 @@ def train(data: Dataset, s: Settings, on_epoch: EpochHook | None = None) -> Resu
             on_epoch(epoch, loss, vl, va)
         if not math.isfinite(loss) or loss > DIVERGED * max(start, 1e-12):
             result.seconds = time.perf_counter() - t0
-            raise Diverged(f"the training loss went from {start:.4g} to {loss:.4g} in epoch {epoch}: the run "
-                           f"diverged; lower the learning rate (--lr {s.lr / 10:g})", result)
+            raise Diverged(
+                f"the training loss went from {start:.4g} to {loss:.4g} in epoch {epoch}: the run "
+                f"diverged; lower the learning rate (--lr {s.lr / 10:g})",
+                result,
+            )
         if s.validation and vl is not None and vl < best[0]:
             best = (vl, epoch, [(W.copy(), b.copy()) for W, b in params])
         if s.patience and epoch - best[1] >= s.patience:
@@ -336,7 +390,9 @@ def save_params(r: Result, path: Path) -> None:
     """The trained weights as .npz (W1, B1, W2, …): ``load_params`` of the generated module reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
-        np.savez(fh, **{f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)})
+        np.savez(
+            fh, **{f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)}
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,8 +416,13 @@ def _label(v: float) -> str:
     return f"{v:g}"
 
 
-def loss_curve_svg(losses: Sequence[float], title: str, width: int = 640, height: int = 400,
-                   validation: Sequence[float] = ()) -> str:
+def loss_curve_svg(
+    losses: Sequence[float],
+    title: str,
+    width: int = 640,
+    height: int = 400,
+    validation: Sequence[float] = (),
+) -> str:
     """The loss per epoch as an SVG line chart, with the validation loss beside it when there is
     one (dashed, with a legend); a log scale when the losses span two decades.  Every number is
     printed with fixed precision, so equal inputs give equal bytes."""
@@ -394,35 +455,54 @@ def loss_curve_svg(losses: Sequence[float], title: str, width: int = 640, height
     def Yp(v: float) -> str:
         return _fmt(top + ph - (v - ylo) / (yhi - ylo) * ph)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{width / 2:.2f}" y="24" text-anchor="middle" font-size="15">{escape(title)}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2:.2f}" y="24" text-anchor="middle" font-size="15">{escape(title)}</text>',
+    ]
     for v in yticks:
         y = Yp(v)
-        text = _label(10 ** v) if log else _label(round(v, 12))
+        text = _label(10**v) if log else _label(round(v, 12))
         out.append(f'<line x1="{left}" y1="{y}" x2="{left + pw}" y2="{y}" stroke="#e0e0e0"/>')
-        out.append(f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle">{text}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle">{text}</text>'
+        )
     for e in xticks:
         x = X(e)
         out.append(f'<line x1="{x}" y1="{top + ph}" x2="{x}" y2="{top + ph + 5}" stroke="black"/>')
         out.append(f'<text x="{x}" y="{top + ph + 18}" text-anchor="middle">{int(e)}</text>')
-    out.append(f'<polyline fill="none" stroke="black" points="{left},{top} {left},{top + ph} {left + pw},{top + ph}"/>')
-    pts = " ".join(f"{X(k + 1)},{Yp(f(v) if v > 0 or not log else ylo)}" for k, v in enumerate(losses))
+    out.append(
+        f'<polyline fill="none" stroke="black" points="{left},{top} {left},{top + ph} {left + pw},{top + ph}"/>'
+    )
+    pts = " ".join(
+        f"{X(k + 1)},{Yp(f(v) if v > 0 or not log else ylo)}" for k, v in enumerate(losses)
+    )
     out.append(f'<polyline fill="none" stroke="#1f5fbf" stroke-width="1.5" points="{pts}"/>')
     if validation:
-        pts = " ".join(f"{X(k + 1)},{Yp(f(v) if v > 0 or not log else ylo)}" for k, v in enumerate(validation))
-        out.append(f'<polyline fill="none" stroke="#d0621b" stroke-width="1.5" stroke-dasharray="5,3" points="{pts}"/>')
-        for k, (name, colour, dash) in enumerate((("training", "#1f5fbf", ""), ("validation", "#d0621b", "5,3"))):
+        pts = " ".join(
+            f"{X(k + 1)},{Yp(f(v) if v > 0 or not log else ylo)}" for k, v in enumerate(validation)
+        )
+        out.append(
+            f'<polyline fill="none" stroke="#d0621b" stroke-width="1.5" stroke-dasharray="5,3" points="{pts}"/>'
+        )
+        for k, (name, colour, dash) in enumerate(
+            (("training", "#1f5fbf", ""), ("validation", "#d0621b", "5,3"))
+        ):
             y = top + 10 + 16 * k
             x0 = left + pw - 120
-            out.append(f'<line x1="{x0}" y1="{y}" x2="{x0 + 24}" y2="{y}" stroke="{colour}" stroke-width="1.5"'
-                       + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+            out.append(
+                f'<line x1="{x0}" y1="{y}" x2="{x0 + 24}" y2="{y}" stroke="{colour}" stroke-width="1.5"'
+                + (f' stroke-dasharray="{dash}"' if dash else "")
+                + "/>"
+            )
             out.append(f'<text x="{x0 + 30}" y="{y}" dominant-baseline="middle">{name}</text>')
     out.append(f'<text x="{left + pw / 2:.2f}" y="{height - 12}" text-anchor="middle">epoch</text>')
     ylabel = "loss L (log scale)" if log else "loss L"
-    out.append(f'<text x="16" y="{top + ph / 2:.2f}" text-anchor="middle" '
-               f'transform="rotate(-90 16 {top + ph / 2:.2f})">{ylabel}</text>')
+    out.append(
+        f'<text x="16" y="{top + ph / 2:.2f}" text-anchor="middle" '
+        f'transform="rotate(-90 16 {top + ph / 2:.2f})">{ylabel}</text>'
+    )
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -449,26 +529,34 @@ def write_png(svg_path: Path, png_path: Path) -> str | None:
 
         cairosvg.svg2png(url=str(svg_path), write_to=str(png_path))
         return tool
-    cmd = {"rsvg-convert": [tool, "-o", str(png_path), str(svg_path)],
-           "inkscape": [tool, str(svg_path), "--export-type=png", f"--export-filename={png_path}"],
-           "magick": [tool, str(svg_path), str(png_path)]}[tool]
+    cmd = {
+        "rsvg-convert": [tool, "-o", str(png_path), str(svg_path)],
+        "inkscape": [tool, str(svg_path), "--export-type=png", f"--export-filename={png_path}"],
+        "magick": [tool, str(svg_path), str(png_path)],
+    }[tool]
     done = subprocess.run(cmd, capture_output=True, timeout=60)
     return tool if done.returncode == 0 and png_path.exists() else None
 
 
 def describe(r: Result) -> str:
     s = r.settings
-    extra = (f", momentum {s.momentum:g}" if s.momentum else "") + \
-        (f", validation {round(100 * s.validation)} %" if s.validation else "") + \
-        (f", patience {s.patience}" if s.patience else "")
-    return (f"{r.dataset}: {'-'.join(map(str, s.widths))} {s.activation}, {s.loss}, η = {s.lr:g}, "
-            f"{s.epochs} epochs, batch {s.batch_size or 'all'}, seed {s.seed}, {s.dtype}{extra}")
+    extra = (
+        (f", momentum {s.momentum:g}" if s.momentum else "")
+        + (f", validation {round(100 * s.validation)} %" if s.validation else "")
+        + (f", patience {s.patience}" if s.patience else "")
+    )
+    return (
+        f"{r.dataset}: {'-'.join(map(str, s.widths))} {s.activation}, {s.loss}, η = {s.lr:g}, "
+        f"{s.epochs} epochs, batch {s.batch_size or 'all'}, seed {s.seed}, {s.dtype}{extra}"
+    )
 
 
 def title(r: Result) -> str:
     s = r.settings
-    return (f"{r.dataset}: {'-'.join(map(str, s.widths))} {s.activation}, {s.loss}, "
-            f"lr {s.lr:g}, batch {s.batch_size or 'all'}, seed {s.seed}")
+    return (
+        f"{r.dataset}: {'-'.join(map(str, s.widths))} {s.activation}, {s.loss}, "
+        f"lr {s.lr:g}, batch {s.batch_size or 'all'}, seed {s.seed}"
+    )
 
 
 def save_curve(r: Result, path: Path) -> tuple[Path, Path | None]:
@@ -497,7 +585,11 @@ def settings_for(dataset: str | Dataset, overrides: dict[str, Any] | None = None
     return Settings(**{**base.__dict__, **values})
 
 
-def run(dataset: str | Dataset, overrides: dict[str, Any] | None = None, on_epoch: EpochHook | None = None) -> Result:
+def run(
+    dataset: str | Dataset,
+    overrides: dict[str, Any] | None = None,
+    on_epoch: EpochHook | None = None,
+) -> Result:
     """Train on a built-in data set (by name) or a user's (a Dataset) with its defaults, any of
     which ``overrides`` replaces."""
     s = settings_for(dataset, overrides)

@@ -14,5 +14,22 @@ May import: ``derivator.engine`` and the standard library; never ``publish``, ``
 from . import blocks, check, conventions, inference, interpret, parse, report, vectors, workers
 from .check import Checked, FileError, Result, Run, Stop, check_files, check_text, summary
 
-__all__ = ["Checked", "FileError", "Result", "Run", "Stop", "blocks", "check", "check_files", "check_text",
-           "conventions", "inference", "interpret", "parse", "report", "summary", "vectors", "workers"]
+__all__ = [
+    "Checked",
+    "FileError",
+    "Result",
+    "Run",
+    "Stop",
+    "blocks",
+    "check",
+    "check_files",
+    "check_text",
+    "conventions",
+    "inference",
+    "interpret",
+    "parse",
+    "report",
+    "summary",
+    "vectors",
+    "workers",
+]

@@ -11,8 +11,24 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-DISPLAY_ENVS = ("equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",
-                "displaymath", "eqnarray", "eqnarray*", "flalign", "flalign*", "alignat", "alignat*", "math")
+DISPLAY_ENVS = (
+    "equation",
+    "equation*",
+    "align",
+    "align*",
+    "gather",
+    "gather*",
+    "multline",
+    "multline*",
+    "displaymath",
+    "eqnarray",
+    "eqnarray*",
+    "flalign",
+    "flalign*",
+    "alignat",
+    "alignat*",
+    "math",
+)
 
 
 @dataclass
@@ -114,8 +130,12 @@ MAX_ITEMS = 20_000
 _INCLUDE = re.compile(r"\\(input|include|includeonly|InputIfFileExists)\b")
 #: LaTeX environments whose content is not typeset as math (or at all)
 SKIPPED_ENVS = ("verbatim", "verbatim*", "Verbatim", "comment", "lstlisting", "minted", "alltt")
-_SKIPPED_BEGIN = re.compile(r"\\begin\{(?P<env>" + "|".join(re.escape(e) for e in SKIPPED_ENVS) + r")\}")
-_IF = re.compile(r"\\(?:(?P<false>iffalse)|(?P<fi>fi)|(?P<else>else)|(?P<iff>iff)|if[a-zA-Z@]*)(?![a-zA-Z@])")
+_SKIPPED_BEGIN = re.compile(
+    r"\\begin\{(?P<env>" + "|".join(re.escape(e) for e in SKIPPED_ENVS) + r")\}"
+)
+_IF = re.compile(
+    r"\\(?:(?P<false>iffalse)|(?P<fi>fi)|(?P<else>else)|(?P<iff>iff)|if[a-zA-Z@]*)(?![a-zA-Z@])"
+)
 
 
 def _run_of_backslashes(text: str, i: int) -> int:
@@ -156,8 +176,17 @@ class _Finder:
         return end
 
 
-def _take(src: Source, finder: _Finder, out: list["Item"], start: int, body: int, closer: str, display: bool,
-          env: str | None = None, limit: int | None = None) -> int | None:
+def _take(
+    src: Source,
+    finder: _Finder,
+    out: list["Item"],
+    start: int,
+    body: int,
+    closer: str,
+    display: bool,
+    env: str | None = None,
+    limit: int | None = None,
+) -> int | None:
     """The block opened at ``start`` whose text begins at ``body`` and ends at ``closer`` before
     ``limit`` (in Markdown the end of the paragraph): append it and return where scanning goes
     on; or append a Problem (never closed) and return None."""
@@ -205,24 +234,38 @@ def markdown(src: Source) -> list[Item]:
             m = _FENCE.match(text, i)
             if m:
                 fence = m.group("fence")
-                close = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+                close = re.compile(
+                    rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M
+                )
                 body_start = m.end() + 1
                 e = close.search(text, body_start)
                 body_end = e.start() if e else n
                 ln, col = src.position(i)
                 if e is None:
-                    out.append(Note(ln, col, f"the code fence {fence} opened here is never closed: the rest of "
-                                             "the file is read as code, not checked"))
+                    out.append(
+                        Note(
+                            ln,
+                            col,
+                            f"the code fence {fence} opened here is never closed: the rest of "
+                            "the file is read as code, not checked",
+                        )
+                    )
                 if m.group("info").strip().lower() == "math":
                     out.append(Block(text[body_start:body_end], body_start, ln, col, True, "math"))
-                i = (e.end() if e else n)
+                i = e.end() if e else n
                 continue
         if c == "<" and text.startswith("<!--", i):
             end = text.find("-->", i + 2)
             if end < 0:
                 ln, col = src.position(i)
-                out.append(Note(ln, col, "the comment <!-- opened here is never closed: the rest of the file "
-                                         "is a comment, not checked"))
+                out.append(
+                    Note(
+                        ln,
+                        col,
+                        "the comment <!-- opened here is never closed: the rest of the file "
+                        "is a comment, not checked",
+                    )
+                )
                 break
             end += 3
             m = _MD_DIRECTIVE.match(text, i, end)
@@ -259,7 +302,7 @@ def markdown(src: Source) -> list[Item]:
             end = _inline_end(text, i)
             if end is not None:
                 ln, col = src.position(i)
-                out.append(Block(text[i + 1:end], i + 1, ln, col, False))
+                out.append(Block(text[i + 1 : end], i + 1, ln, col, False))
                 i = end + 1
                 continue
         i += 1
@@ -272,8 +315,14 @@ def _capped(src: Source, out: list[Item]) -> list[Item]:
         return out
     last = out[MAX_ITEMS]
     out = out[:MAX_ITEMS]
-    out.append(Problem(last.line, last.column, f"more than {MAX_ITEMS:,} math blocks, directives and problems "
-                                               "in one file: the rest of the file is not read"))
+    out.append(
+        Problem(
+            last.line,
+            last.column,
+            f"more than {MAX_ITEMS:,} math blocks, directives and problems "
+            "in one file: the rest of the file is not read",
+        )
+    )
     return out
 
 
@@ -285,7 +334,7 @@ def _inline_end(text: str, i: int) -> int | None:
     if m is None or m.end() - 1 == i or text[m.end() - 1] != "$":
         return None
     j = m.end() - 1
-    if text[j - 1].isspace() or text[j + 1:j + 2].isdigit():
+    if text[j - 1].isspace() or text[j + 1 : j + 2].isdigit():
         return None
     return j
 
@@ -329,8 +378,14 @@ def _skipped_tex(src: Source, raw: str, out: list[Item]) -> tuple[str, str]:
         end = raw.find(closer, m.end())
         if end < 0:
             ln, col = src.position(m.start())
-            out.append(Note(ln, col, f"\\begin{{{m.group('env')}}} is never closed: the rest of the file is "
-                                     "not checked"))
+            out.append(
+                Note(
+                    ln,
+                    col,
+                    f"\\begin{{{m.group('env')}}} is never closed: the rest of the file is "
+                    "not checked",
+                )
+            )
             spans.append((m.start(), len(raw)))
             break
         spans.append((m.start(), end + len(closer)))
@@ -350,7 +405,9 @@ def _skipped_tex(src: Source, raw: str, out: list[Item]) -> tuple[str, str]:
             depth += 1
     if depth:
         ln, col = src.position(start)
-        out.append(Note(ln, col, "\\iffalse is never closed by \\fi: the rest of the file is not checked"))
+        out.append(
+            Note(ln, col, "\\iffalse is never closed by \\fi: the rest of the file is not checked")
+        )
         spans.append((start, len(raw)))
     return _blank(visible, spans), _blank(text, spans)
 
@@ -368,7 +425,13 @@ def latex(src: Source) -> list[Item]:
     for m in _INCLUDE.finditer(text):
         if not _escaped(text, m.start()):
             ln, col = src.position(m.start())
-            out.append(Problem(ln, col, f"\\{m.group(1)} is not followed: derivator reads only the files it is given"))
+            out.append(
+                Problem(
+                    ln,
+                    col,
+                    f"\\{m.group(1)} is not followed: derivator reads only the files it is given",
+                )
+            )
     i, n = 0, len(text)
     begin = re.compile(r"\\begin\{(?P<env>[a-zA-Z*]+)\}")
     while (nxt := _TEX_NEXT.search(text, i)) is not None and len(out) <= MAX_ITEMS:
@@ -403,7 +466,7 @@ def latex(src: Source) -> list[Item]:
                 out.append(Problem(ln, col, "$ is never closed"))
                 i += 1
                 continue
-            out.append(Block(text[i + 1:end], i + 1, ln, col, False))
+            out.append(Block(text[i + 1 : end], i + 1, ln, col, False))
             i = end + 1
             continue
         i += 1

@@ -43,7 +43,7 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
 MAX_BYTES = 16 * 1024 * 1024
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
 #: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
-MEMORY = 1024 * 1024 ** 2
+MEMORY = 1024 * 1024**2
 #: seconds a worker may run past the proof's own deadline before it is killed (the deadline
 #: is a Python signal, which code inside C, e.g. a big integer power, does not see)
 GRACE = 1.0
@@ -74,15 +74,24 @@ class Result:
     unreadable: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "step": self.step, "relation": self.relation,
-                "verdict": self.verdict, "method": self.method, "reason": self.reason,
-                "counterexample": self.counterexample}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "step": self.step,
+            "relation": self.relation,
+            "verdict": self.verdict,
+            "method": self.method,
+            "reason": self.reason,
+            "counterexample": self.counterexample,
+        }
 
 
 def check_timeout(seconds: float) -> float:
     """A usable per-relation time limit, or ValueError naming the allowed range."""
     if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
-        raise ValueError(f"--timeout {seconds:g}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+        raise ValueError(
+            f"--timeout {seconds:g}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
+        )
     return seconds
 
 
@@ -115,9 +124,13 @@ class Run:
 
     def workers(self) -> W.Pool:
         if self.pool is None:
-            late = (f"not decided within --timeout {self.timeout:g} s, and still busy {GRACE:g} s later: its worker "
-                    "was killed")
-            self.pool = W.Pool(partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late)
+            late = (
+                f"not decided within --timeout {self.timeout:g} s, and still busy {GRACE:g} s later: its worker "
+                "was killed"
+            )
+            self.pool = W.Pool(
+                partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late
+            )
             weakref.finalize(self, self.pool.close)
         return self.pool
 
@@ -171,8 +184,13 @@ def kind_of(name: str, text: str) -> str:
     return "tex" if re.search(r"\\begin\{document\}|\\documentclass", text) else "md"
 
 
-_KINDS = {stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
-          stat.S_ISSOCK: "a socket", stat.S_ISDIR: "a directory"}
+_KINDS = {
+    stat.S_ISFIFO: "a FIFO",
+    stat.S_ISCHR: "a character device",
+    stat.S_ISBLK: "a block device",
+    stat.S_ISSOCK: "a socket",
+    stat.S_ISDIR: "a directory",
+}
 
 
 def read(path: Path, max_bytes: int = MAX_BYTES) -> str:
@@ -192,7 +210,9 @@ def read(path: Path, max_bytes: int = MAX_BYTES) -> str:
             if test(st.st_mode):
                 raise FileError(str(path), f"is {what}, not a regular file")
         if st.st_size > max_bytes:
-            raise FileError(str(path), f"{st.st_size:,} bytes, more than the limit of {max_bytes:,} bytes")
+            raise FileError(
+                str(path), f"{st.st_size:,} bytes, more than the limit of {max_bytes:,} bytes"
+            )
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(max_bytes + 1)
     except OSError as e:
@@ -209,7 +229,9 @@ def read_stream(stream: Any, max_bytes: int = MAX_BYTES) -> str:
     try:
         data = stream.read(max_bytes + 1)
     except (OSError, ValueError) as e:
-        raise FileError("<stdin>", f"cannot be read ({getattr(e, 'strerror', None) or e})") from None
+        raise FileError(
+            "<stdin>", f"cannot be read ({getattr(e, 'strerror', None) or e})"
+        ) from None
     return decode("<stdin>", data, max_bytes)
 
 
@@ -222,8 +244,11 @@ def decode(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise FileError(name, f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as "
-                        "UTF-8", line) from None
+        raise FileError(
+            name,
+            f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as UTF-8",
+            line,
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -253,9 +278,13 @@ def parse_directive(text: str) -> dict[str, str]:
             out[key] = value
             continue
         if key not in DIRECTIVE_KEYS:
-            raise ValueError(f"unknown directive key {key!r} (known: {', '.join((*DIRECTIVE_KEYS, *CV.KEYS))})")
+            raise ValueError(
+                f"unknown directive key {key!r} (known: {', '.join((*DIRECTIVE_KEYS, *CV.KEYS))})"
+            )
         if value not in DIRECTIVE_KEYS[key]:
-            raise ValueError(f"unknown value {value!r} for {key} (choose {', '.join(DIRECTIVE_KEYS[key])})")
+            raise ValueError(
+                f"unknown value {value!r} for {key} (choose {', '.join(DIRECTIVE_KEYS[key])})"
+            )
         out[key] = value
     if not out:
         raise ValueError("an empty directive")
@@ -299,10 +328,14 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     src = B.Source(name, text)
     items = B.scan(src, kind or kind_of(name, text))
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
-    run.explanations += [f.text(name) for f in findings] or [f"{name}: nothing inferred (the notation's own letters)"]
+    run.explanations += [f.text(name) for f in findings] or [
+        f"{name}: nothing inferred (the notation's own letters)"
+    ]
     stated, stated_keys = CV.Conventions(), set[str]()
     settings = replace(run.defaults, conventions=inferred)
-    in_directives = set().union(*(_directive_keys(x.text) for x in items if isinstance(x, B.Directive)))
+    in_directives = set().union(
+        *(_directive_keys(x.text) for x in items if isinstance(x, B.Directive))
+    )
     for key in ("loss", "activation", "output-activation"):
         # the loss and activations the document's own definitions write beat the defaults; what the
         # caller states (run.stated), and a document that states them in directives (one per
@@ -310,7 +343,9 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         value = getattr(inferred, key.replace("-", "_"))
         if value and key not in run.stated and key not in in_directives:
             settings = replace(settings, **{key.replace("-", "_"): value})
-    defaulted = [k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)]
+    defaulted = [
+        k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
+    ]
     previous: B.Block | None = None
     lead: P.Lead | None = None
     skip_on, skip_next = False, False
@@ -320,22 +355,48 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
             continue
         if isinstance(item, B.Problem):
-            f.slots.append(Result(name, item.line, 0, "", "error", reason=item.message, column=item.column,
-                                  at=(item.line, item.column)))
+            f.slots.append(
+                Result(
+                    name,
+                    item.line,
+                    0,
+                    "",
+                    "error",
+                    reason=item.message,
+                    column=item.column,
+                    at=(item.line, item.column),
+                )
+            )
             continue
         if isinstance(item, B.Directive):
             try:
                 d = parse_directive(item.text)
             except ValueError as e:
-                f.slots.append(Result(name, item.line, 0, f"derivator: {item.text}", "error", reason=str(e),
-                                      column=item.column, at=(item.line, item.column)))
+                f.slots.append(
+                    Result(
+                        name,
+                        item.line,
+                        0,
+                        f"derivator: {item.text}",
+                        "error",
+                        reason=str(e),
+                        column=item.column,
+                        at=(item.line, item.column),
+                    )
+                )
                 continue
             stated, stated_keys = CV.update(stated, d), stated_keys | (set(d) & {*CV.KEYS, "loss"})
-            run.explanations += [f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS]
-            settings = I.Settings(d.get("activation", settings.activation), d.get("loss", settings.loss),
-                                  d.get("network", settings.network), d.get("targets", settings.targets),
-                                  CV.merge(inferred, stated, stated_keys),
-                                  d.get("output-activation", settings.output_activation))
+            run.explanations += [
+                f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS
+            ]
+            settings = I.Settings(
+                d.get("activation", settings.activation),
+                d.get("loss", settings.loss),
+                d.get("network", settings.network),
+                d.get("targets", settings.targets),
+                CV.merge(inferred, stated, stated_keys),
+                d.get("output-activation", settings.output_activation),
+            )
             defaulted = [k for k in defaulted if k not in d]
             skip = d.get("skip")
             if skip == "next":
@@ -348,8 +409,14 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             continue
         if not _RELATION_HINT.search(item.text):
             continue
-        lead = P.lead(previous.text, item.text, settings.conventions.reading, lead) if previous else None
-        f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, settings, skip_on or skip_next, lead=lead)
+        lead = (
+            P.lead(previous.text, item.text, settings.conventions.reading, lead)
+            if previous
+            else None
+        )
+        f.tasks[len(f.slots)] = Task(
+            name, src.excerpt(item), item, settings, skip_on or skip_next, lead=lead
+        )
         f.defaulted = sorted(set(f.defaulted) | set(defaulted))
         f.slots.append([])
         skip_next = False
@@ -373,10 +440,28 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
         for name in names:
             label = "<stdin>" if name == "-" else name
             try:
-                text = read_stream(stdin, run.max_bytes) if name == "-" else read(Path(name), run.max_bytes)
+                text = (
+                    read_stream(stdin, run.max_bytes)
+                    if name == "-"
+                    else read(Path(name), run.max_bytes)
+                )
             except FileError as e:
-                f = _File(label, [Result(label, e.line or 1, 0, "", "error", reason=e.reason, unreadable=True,
-                                         at=(e.line, 1) if e.line else None, display="(the file was not read)")])
+                f = _File(
+                    label,
+                    [
+                        Result(
+                            label,
+                            e.line or 1,
+                            0,
+                            "",
+                            "error",
+                            reason=e.reason,
+                            unreadable=True,
+                            at=(e.line, 1) if e.line else None,
+                            display="(the file was not read)",
+                        )
+                    ],
+                )
             else:
                 f = _plan(label, text, run, None)
             files.append(f)
@@ -398,14 +483,23 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
         elif not (so_far and k in f.tasks):
             out += slot
     refuted = sum(r.verdict == "refuted" for r in out)
-    if refuted and f.defaulted and not so_far:  # the verdicts are right about a network nobody named
-        words = {"activation": f"σ = {run.defaults.activation}", "loss": f"the loss {run.defaults.loss}"}
-        run.warnings.append(f"{f.name}: {refuted} refuted relation{'s' if refuted > 1 else ''} read with "
-                            f"{' and '.join(words[k] for k in f.defaulted)}, which the file does not state; if "
-                            f"it means another, say so with {' or '.join(f'{k}=…' for k in f.defaulted)}")
+    if (
+        refuted and f.defaulted and not so_far
+    ):  # the verdicts are right about a network nobody named
+        words = {
+            "activation": f"σ = {run.defaults.activation}",
+            "loss": f"the loss {run.defaults.loss}",
+        }
+        run.warnings.append(
+            f"{f.name}: {refuted} refuted relation{'s' if refuted > 1 else ''} read with "
+            f"{' and '.join(words[k] for k in f.defaulted)}, which the file does not state; if "
+            f"it means another, say so with {' or '.join(f'{k}=…' for k in f.defaulted)}"
+        )
     if len(f.conventions) > 1 and not so_far:
-        run.warnings.append(f"{f.name}: sums use both 0-based and 1-based bounds (both are read as over all "
-                            "of the range)")
+        run.warnings.append(
+            f"{f.name}: sums use both 0-based and 1-based bounds (both are read as over all "
+            "of the range)"
+        )
     return out
 
 
@@ -427,7 +521,9 @@ def _decide(files: list[_File], run: Run) -> None:
         raise
 
 
-def _collect(files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None]) -> None:
+def _collect(
+    files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None]
+) -> None:
     """Put every event of the pool in its file's slot (see :func:`_decide`)."""
     for ev in pool.events():
         n, k = ev.key
@@ -449,8 +545,14 @@ def _collect(files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Re
             task = f.tasks[k]
             lost = current.pop((n, k), None)
             if lost is None:  # lost while reading the block: the whole block is unknown
-                lost = Result(f.name, task.block.line, task.first, _short(task.block.text), "unknown",
-                              column=task.block.column)
+                lost = Result(
+                    f.name,
+                    task.block.line,
+                    task.first,
+                    _short(task.block.text),
+                    "unknown",
+                    column=task.block.column,
+                )
                 slot.append(lost)
                 del f.tasks[k]
             else:
@@ -463,8 +565,17 @@ def _collect(files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Re
 def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
     """In a worker: decide one block, announcing each relation before deciding it."""
     used: set[str] = set()
-    yield from block_results(task.name, task.source, task.block, task.settings, run, task.skipping, used,
-                             task.first, task.lead)
+    yield from block_results(
+        task.name,
+        task.source,
+        task.block,
+        task.settings,
+        run,
+        task.skipping,
+        used,
+        task.first,
+        task.lead,
+    )
     yield "used", used
 
 
@@ -474,9 +585,17 @@ def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int,
     return src.position(block.offset + max(pos, 0))
 
 
-def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings: I.Settings, run: Run,
-                  skipping: bool, conventions: set[str], first: int = 0,
-                  lead: P.Lead | None = None) -> Iterator[tuple[str, Result]]:
+def block_results(
+    name: str,
+    src: B.Source | B.Excerpt,
+    block: B.Block,
+    settings: I.Settings,
+    run: Run,
+    skipping: bool,
+    conventions: set[str],
+    first: int = 0,
+    lead: P.Lead | None = None,
+) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
     from it is ``unknown``); the block's other steps are still decided."""
@@ -487,23 +606,57 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
     except P.ReadError as e:
         ln, col = _position(src, block, e.pos)
         if skipping:
-            yield "result", Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive")
+            yield (
+                "result",
+                Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive"),
+            )
             return
-        yield "result", Result(name, block.line, 0, _short(block.text), "error",
-                               reason=f"line {ln}, column {col}: {e}", column=col, at=(ln, col))
+        yield (
+            "result",
+            Result(
+                name,
+                block.line,
+                0,
+                _short(block.text),
+                "error",
+                reason=f"line {ln}, column {col}: {e}",
+                column=col,
+                at=(ln, col),
+            ),
+        )
         return
     except RecursionError:
-        yield "result", Result(name, block.line, 0, _short(block.text), "error", reason="nested too deeply to read",
-                               column=block.column)
+        yield (
+            "result",
+            Result(
+                name,
+                block.line,
+                0,
+                _short(block.text),
+                "error",
+                reason="nested too deeply to read",
+                column=block.column,
+            ),
+        )
         return
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
         condition = conditions.get(c)
         if condition is not None and condition[1] == "=":
-            chain = replace(chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs])
-        if not chain.ops and isinstance(chain.exprs[0], P.Unread):  # unreadable, and no relation after it
-            r = Result(name, block.line, step, _short(block.text[chain.starts[0]:chain.ends[0]]), "unknown")
+            chain = replace(
+                chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs]
+            )
+        if not chain.ops and isinstance(
+            chain.exprs[0], P.Unread
+        ):  # unreadable, and no relation after it
+            r = Result(
+                name,
+                block.line,
+                step,
+                _short(block.text[chain.starts[0] : chain.ends[0]]),
+                "unknown",
+            )
             step += 1
             if r.step >= first:
                 _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
@@ -514,8 +667,16 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
         for k, op in enumerate(chain.ops):
             if op not in P.CHECKED_OPS:
                 continue
-            left = lead.text if chain.starts[k] < 0 and lead else block.text[chain.starts[k]:chain.ends[k]].strip()
-            text = left + f" {'=' if op == '=' else op} " + block.text[chain.starts[k + 1]:chain.ends[k + 1]].strip()
+            left = (
+                lead.text
+                if chain.starts[k] < 0 and lead
+                else block.text[chain.starts[k] : chain.ends[k]].strip()
+            )
+            text = (
+                left
+                + f" {'=' if op == '=' else op} "
+                + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
+            )
             r = Result(name, block.line, step, _short(text), "unknown")
             step += 1
             if r.step < first:
@@ -529,8 +690,10 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
             sides = (chain.exprs[k], chain.exprs[k + 1])
             if condition is not None and condition[1] == "≠":
                 r.verdict = "error"
-                r.reason = (f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
-                            f"be assumed: it is not checked")
+                r.reason = (
+                    f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
+                    f"be assumed: it is not checked"
+                )
             elif any(isinstance(x, P.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
@@ -538,7 +701,7 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
                     decide(r, chain, k, op, settings, run, conventions, src, block)
                 except MemoryError:
                     r.verdict, r.method = "unknown", "stopped"
-                    r.reason = f"needed more than the memory limit of {run.memory // 2 ** 20:,} MB"
+                    r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
                 except Exception as e:  # noqa: BLE001 — one relation must never stop the run
                     r.verdict, r.method = "error", ""
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
@@ -546,19 +709,25 @@ def block_results(name: str, src: B.Source | B.Excerpt, block: B.Block, settings
             yield "result", r
 
 
-def _unread(r: Result, sides: tuple[P.Node, P.Node], first: bool, src: B.Source | B.Excerpt,
-            block: B.Block) -> None:
+def _unread(
+    r: Result, sides: tuple[P.Node, P.Node], first: bool, src: B.Source | B.Excerpt, block: B.Block
+) -> None:
     """A step with an unreadable side.  Each unreadable expression is one error, at the first
     step that holds it (its chain's first step, or the step it ends); a step that only starts
     from an expression already reported is ``unknown``."""
     new = [x for x in (sides[0] if first else None, sides[1]) if isinstance(x, P.Unread)]
     if not new:
         ln, col = _position(src, block, sides[0].pos)
-        r.verdict, r.reason = "unknown", f"its left side could not be read (line {ln}, column {col})"
+        r.verdict, r.reason = (
+            "unknown",
+            f"its left side could not be read (line {ln}, column {col})",
+        )
         return
     ln, col = _position(src, block, new[0].pos)
     r.verdict, r.column, r.at = "error", col, (ln, col)
-    r.reason = "; ".join("line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new)
+    r.reason = "; ".join(
+        "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new
+    )
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -574,9 +743,20 @@ def _conditions(chains: list[P.Chain]) -> dict[int, tuple[str, str, str]]:
     out = {}
     for c in range(len(chains) - 1):
         nxt = chains[c + 1]
-        if chains[c].ops and len(nxt.exprs) == 2 and nxt.ops[0] in ("=", "≠") and all(
-                isinstance(x, P.Var) and len(x.name) == 1 and x.name.islower() and not x.sub and x.tag is None
-                and x.sample is None for x in nxt.exprs):
+        if (
+            chains[c].ops
+            and len(nxt.exprs) == 2
+            and nxt.ops[0] in ("=", "≠")
+            and all(
+                isinstance(x, P.Var)
+                and len(x.name) == 1
+                and x.name.islower()
+                and not x.sub
+                and x.tag is None
+                and x.sample is None
+                for x in nxt.exprs
+            )
+        ):
             out[c] = (nxt.exprs[0].name, nxt.ops[0], nxt.exprs[1].name)  # type: ignore[union-attr]
     return out
 
@@ -590,11 +770,25 @@ def _renamed(node: P.Node, old: str, new: str) -> P.Node:
     return P.map_children(node, lambda x: _renamed(x, old, new))
 
 
-def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run: Run,
-           conventions: set[str], src: B.Source, block: B.Block) -> None:
+def decide(
+    r: Result,
+    chain: P.Chain,
+    k: int,
+    op: str,
+    settings: I.Settings,
+    run: Run,
+    conventions: set[str],
+    src: B.Source,
+    block: B.Block,
+) -> None:
     try:
-        lhs_node, rhs_node, first = CV.read_relation(chain.exprs[k], chain.exprs[k + 1], chain.exprs[0],
-                                                     settings.conventions, settings.network)
+        lhs_node, rhs_node, first = CV.read_relation(
+            chain.exprs[k],
+            chain.exprs[k + 1],
+            chain.exprs[0],
+            settings.conventions,
+            settings.network,
+        )
         if I.is_update_rule(op, lhs_node, rhs_node):
             r.verdict, r.reason = "skipped", "update rule"
             return
@@ -610,8 +804,14 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
                     conv.chain_variable = v.den  # type: ignore[attr-defined]
             except (I.Unreadable, I.NeedsMatrix):
                 pass
-        elif isinstance(first, P.Call) and first.primes == 1 and len(first.args) == 1 \
-                and isinstance(first.args[0], P.Var) and not first.args[0].sub and first.args[0].tag is None:
+        elif (
+            isinstance(first, P.Call)
+            and first.primes == 1
+            and len(first.args) == 1
+            and isinstance(first.args[0], P.Var)
+            and not first.args[0].sub
+            and first.args[0].tag is None
+        ):
             # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
             try:
                 conv.chain_variable = conv.convert(first.args[0])
@@ -623,9 +823,11 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except I.NeedsMatrix as e:
             if not (I.has_matrix(lhs_node) and I.has_matrix(rhs_node)):
-                raise I.Unreadable("a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
-                                   "that is only true with one neuron per layer (directive network=single)",
-                                   e.pos) from None
+                raise I.Unreadable(
+                    "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
+                    "that is only true with one neuron per layer (directive network=single)",
+                    e.pos,
+                ) from None
             mc = I.MatrixConverter(net)
             rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
             lhs, rhs = mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
@@ -635,14 +837,22 @@ def decide(r: Result, chain: P.Chain, k: int, op: str, settings: I.Settings, run
         return
     except (I.Unreadable, P.ReadError) as e:
         ln, col = _position(src, block, e.pos)
-        r.verdict, r.reason, r.column, r.at = "error", f"line {ln}, column {col}: {e}", col, (ln, col)
+        r.verdict, r.reason, r.column, r.at = (
+            "error",
+            f"line {ln}, column {col}: {e}",
+            col,
+            (ln, col),
+        )
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = "error", str(e)
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):
-        r.verdict, r.reason = "skipped", "a statement about indices or sizes, not an identity between quantities"
+        r.verdict, r.reason = (
+            "skipped",
+            "a statement about indices or sizes, not an identity between quantities",
+        )
         return
     key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
     v = run.cache.get(key)
@@ -678,7 +888,9 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
         except (OSError, ValueError):
             is_dir = False
         if is_dir:
-            out += sorted(str(f) for f in Path(p).rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
+            out += sorted(
+                str(f) for f in Path(p).rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file()
+            )
         else:
             out.append(p)
     return out

@@ -22,16 +22,32 @@ from . import vectors
 from .parse import walk
 
 #: roles of ``letters=role:letter,…`` and the notation's letter for each
-ROLES = {"activation": "a", "preactivation": "z", "weight": "w", "bias": "b", "target": "y", "error": "delta",
-         "input": "a", "output": "a", "function": "sigma", "width": "n"}
+ROLES = {
+    "activation": "a",
+    "preactivation": "z",
+    "weight": "w",
+    "bias": "b",
+    "target": "y",
+    "error": "delta",
+    "input": "a",
+    "output": "a",
+    "function": "sigma",
+    "width": "n",
+}
 COST_MEANINGS = ("mean", "sample", "sum")
 #: the meaning of a cost letter the document uses but never defines bare (only ∂C/∂v, or only C_x = …):
 #: a bare use is an error naming cost-is (reported, not guessed)
 UNDEFINED = "undefined"
 VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by its own reader
-    "cost": None, "cost-is": COST_MEANINGS, "mse-half": ("yes", "no"), "letters": None,
-    "layer-tags": ("parenthesised", "superscript", "none"), "index-layers": None,
-    "weights": ("to-from", "from-to"), "weight-layer": ("into", "out-of"), "samples": None,
+    "cost": None,
+    "cost-is": COST_MEANINGS,
+    "mse-half": ("yes", "no"),
+    "letters": None,
+    "layer-tags": ("parenthesised", "superscript", "none"),
+    "index-layers": None,
+    "weights": ("to-from", "from-to"),
+    "weight-layer": ("into", "out-of"),
+    "samples": None,
     "batch": ("rows", "columns"),
 }
 #: a batch's matrices (Ng: examples as columns); X is A^{[0]}
@@ -78,8 +94,11 @@ class Conventions:
         """What the parser must know: digit tags, letters written as functions (J(W,b;x,y)), and the
         names of several letters (net, out, Cost)."""
         names = [letter for letter, _ in self.letters] + self.cost_letters()
-        return P.Reading(digit_tags=self.layer_tags == "superscript", call_letters=frozenset(self.cost_letters()),
-                         words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()))
+        return P.Reading(
+            digit_tags=self.layer_tags == "superscript",
+            call_letters=frozenset(self.cost_letters()),
+            words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
+        )
 
     def cost_letters(self) -> list[str]:
         out = [letter for letter, _ in self.costs]
@@ -106,12 +125,16 @@ class Conventions:
         return self == Conventions()
 
 
-def _pairs(key: str, value: str, roles: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
+def _pairs(
+    key: str, value: str, roles: tuple[str, ...] | None = None
+) -> tuple[tuple[str, str], ...]:
     out = []
     for part in value.split(","):
         left, colon, right = part.partition(":")
         if not colon or not left or not right:
-            raise ValueError(f"{key}={value}: write {key}=" + ("role:letter,…" if roles else "letter:layer,…"))
+            raise ValueError(
+                f"{key}={value}: write {key}=" + ("role:letter,…" if roles else "letter:layer,…")
+            )
         out.append((left, right))
     return tuple(out)
 
@@ -129,13 +152,17 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
         name = key.replace("-", "_")
         if key == "cost":
             if not _LETTER.fullmatch(value):
-                raise ValueError(f"cost={value}: give the cost's letter or command (C, E, J, \\mathcal{{C}}, Cost)")
+                raise ValueError(
+                    f"cost={value}: give the cost's letter or command (C, E, J, \\mathcal{{C}}, Cost)"
+                )
             changes[name] = value
         elif key == "letters":
             pairs = []
             for role, letter in _pairs(key, value, tuple(ROLES)):
                 if role not in ROLES:
-                    raise ValueError(f"unknown role {role!r} in letters (roles: {', '.join(ROLES)})")
+                    raise ValueError(
+                        f"unknown role {role!r} in letters (roles: {', '.join(ROLES)})"
+                    )
                 if not _LETTER.fullmatch(letter):
                     raise ValueError(f"letters: {letter!r} is not a letter")
                 pairs.append((letter, role))
@@ -153,7 +180,9 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
             changes[name] = tuple(pairs)
         elif key == "samples":
             if value not in ("superscript", "none") and not re.fullmatch(r"[a-zA-Z]", value):
-                raise ValueError(f"unknown value {value!r} for samples (choose i, another letter, superscript, none)")
+                raise ValueError(
+                    f"unknown value {value!r} for samples (choose i, another letter, superscript, none)"
+                )
             changes[name] = value
         else:
             changes[name] = value
@@ -165,10 +194,17 @@ def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Convent
     directive keys stated so far (a directive that states the default value overrides an inferred
     one too), and an ambiguity is settled by a directive of its key."""
     names = {k.replace("-", "_") for k in keys}
-    out = replace(inferred, **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names})
-    if "letters" in names:  # a letter stated overrides that letter's inferred role, not every inferred letter
+    out = replace(
+        inferred,
+        **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names},
+    )
+    if (
+        "letters" in names
+    ):  # a letter stated overrides that letter's inferred role, not every inferred letter
         mine = {letter for letter, _ in stated.letters}
-        out = replace(out, letters=stated.letters + tuple(p for p in inferred.letters if p[0] not in mine))
+        out = replace(
+            out, letters=stated.letters + tuple(p for p in inferred.letters if p[0] not in mine)
+        )
     return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
 
 
@@ -190,8 +226,16 @@ def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
     used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index) and n.name}
     used |= {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
     candidates = ([conv.samples] if len(conv.samples) == 1 else []) + list("isnqxu")
-    sample = next(c for c in candidates if c not in used) if any(c not in used for c in candidates) else "i"
-    batch = any(isinstance(n, P.Var) and n.name in BATCH_LETTERS and not n.sub for root in nodes for n in walk(root))
+    sample = (
+        next(c for c in candidates if c not in used)
+        if any(c not in used for c in candidates)
+        else "i"
+    )
+    batch = any(
+        isinstance(n, P.Var) and n.name in BATCH_LETTERS and not n.sub
+        for root in nodes
+        for n in walk(root)
+    )
     ctx = _Context(conv, sample, batch)
     return [_tr(n, ctx) for n in nodes]
 
@@ -233,9 +277,12 @@ def _implicit_sample_sum(node: P.SumNode, conv: Conventions) -> bool:
     letter = conv.samples if len(conv.samples) == 1 else "x"
     if node.index not in (letter, "x") or node.lower is not None or node.upper is not None:
         return False
-    return not any((isinstance(n, P.Index) and n.name == node.index) or (isinstance(n, P.Var) and (
-        n.name == node.index or n.sample is not None)) or (isinstance(n, P.SumNode) and n.index == node.index)
-        for n in walk(node.body))
+    return not any(
+        (isinstance(n, P.Index) and n.name == node.index)
+        or (isinstance(n, P.Var) and (n.name == node.index or n.sample is not None))
+        or (isinstance(n, P.SumNode) and n.index == node.index)
+        for n in walk(node.body)
+    )
 
 
 def _per_sample(node: P.Node, index: str) -> P.Node:
@@ -243,8 +290,11 @@ def _per_sample(node: P.Node, index: str) -> P.Node:
     (the notation puts it first: a_{ij}^{(L)}); weights, biases and sizes stay as they are."""
     if isinstance(node, P.Var):
         if node.name in PER_SAMPLE and node.sub:
-            return replace(node, sub=[P.Index(index, None, node.pos)] + list(node.sub),
-                           sub_raw=index + (node.sub_raw or ""))
+            return replace(
+                node,
+                sub=[P.Index(index, None, node.pos)] + list(node.sub),
+                sub_raw=index + (node.sub_raw or ""),
+            )
         return node
     if isinstance(node, P.Index):
         return node  # an index names a neuron, never a per-sample quantity
@@ -255,9 +305,16 @@ def _partial(num: P.Node, den: P.Node, pos: int, marked: bool = True) -> P.Node:
     """∂(c·X)/∂v = c·∂X/∂v for the constant a cost letter brings (2 under mse-half=no, n for a sum):
     linearity of the derivative, so that the partial is again one of a quantity."""
     inner = num.body if isinstance(num, P.Group) else num
-    if isinstance(inner, P.Mul) and len(inner.factors) == 2 and isinstance(inner.factors[1], P.Var) \
-            and inner.factors[1].name == "L" and (isinstance(inner.factors[0], P.Num) or (
-                isinstance(inner.factors[0], P.Var) and inner.factors[0].name == "n")):
+    if (
+        isinstance(inner, P.Mul)
+        and len(inner.factors) == 2
+        and isinstance(inner.factors[1], P.Var)
+        and inner.factors[1].name == "L"
+        and (
+            isinstance(inner.factors[0], P.Num)
+            or (isinstance(inner.factors[0], P.Var) and inner.factors[0].name == "n")
+        )
+    ):
         return P.Mul([inner.factors[0], P.Partial(inner.factors[1], den, marked, pos)], pos)
     return P.Partial(num, den, marked, pos)
 
@@ -265,19 +322,33 @@ def _partial(num: P.Node, den: P.Node, pos: int, marked: bool = True) -> P.Node:
 def _d_dx(node: P.Div) -> P.Node | None:
     """``\\frac{d\\sigma(x)}{dx}``: the derivative of a function of one variable x is σ′(x)."""
     num, den = node.num, node.den
-    if not (isinstance(num, P.Mul) and isinstance(den, P.Mul) and len(num.factors) == 2 and len(den.factors) == 2):
+    if not (
+        isinstance(num, P.Mul)
+        and isinstance(den, P.Mul)
+        and len(num.factors) == 2
+        and len(den.factors) == 2
+    ):
         return None
     (d1, f), (d2, x) = num.factors, den.factors
     if not all(isinstance(d, P.Var) and d.name == "d" and not d.sub for d in (d1, d2)):
         return None
     arg = f.args[0] if isinstance(f, P.Call) and len(f.args) == 1 else None
-    if isinstance(arg, P.Var) and isinstance(x, P.Var) and arg.name == x.name and not arg.sub and not x.sub \
-            and arg.tag is None and x.tag is None:
+    if (
+        isinstance(arg, P.Var)
+        and isinstance(x, P.Var)
+        and arg.name == x.name
+        and not arg.sub
+        and not x.sub
+        and arg.tag is None
+        and x.tag is None
+    ):
         return replace(f, primes=f.primes + 1)
     return None
 
 
-def _functions(factors: list[P.Node], ctx: _Context, stars: tuple[int, ...] = ()) -> tuple[list[P.Node], tuple[int, ...]]:
+def _functions(
+    factors: list[P.Node], ctx: _Context, stars: tuple[int, ...] = ()
+) -> tuple[list[P.Node], tuple[int, ...]]:
     """``f(z)``, ``h'(a_j)``, ``g'^{[l]}(z)``: a declared function letter applied to a bracket is
     the activation σ (or σ′).  ``a^L(x)``: a quantity of the sample x.  Ng's ``dz^{[l]}``: the
     partial of one example's loss with respect to z^{[l]} (a quantity after d; :func:`_ng_d`).
@@ -289,26 +360,59 @@ def _functions(factors: list[P.Node], ctx: _Context, stars: tuple[int, ...] = ()
         moved[k] = len(out)
         f = factors[k]
         nxt = factors[k + 1] if k + 1 < len(factors) else None
-        if isinstance(f, P.Var) and f.name in ("a", "z", "y", "delta", "b") and f.sample is None \
-                and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var) \
-                and len(nxt.body.name) == 1 and nxt.body.name.islower() and not nxt.body.sub \
-                and nxt.body.name not in ("a", "z", "w", "b", "y", "e", "n"):
-            out.append(replace(f, sample=nxt.body.name) if not f.sub else
-                       replace(f, sub=[P.Index(nxt.body.name, None, nxt.pos)] + list(f.sub)))
+        if (
+            isinstance(f, P.Var)
+            and f.name in ("a", "z", "y", "delta", "b")
+            and f.sample is None
+            and isinstance(nxt, P.Group)
+            and nxt.bracket == "("
+            and isinstance(nxt.body, P.Var)
+            and len(nxt.body.name) == 1
+            and nxt.body.name.islower()
+            and not nxt.body.sub
+            and nxt.body.name not in ("a", "z", "w", "b", "y", "e", "n")
+        ):
+            out.append(
+                replace(f, sample=nxt.body.name)
+                if not f.sub
+                else replace(f, sub=[P.Index(nxt.body.name, None, nxt.pos)] + list(f.sub))
+            )
             k += 2
             continue
-        if isinstance(f, P.Var) and f.sub and {getattr(x, "name", None) for x in f.sub} == {"W", "b"} \
-                and isinstance(nxt, P.Group) and nxt.bracket == "(" and isinstance(nxt.body, P.Var):
-            out.append(P.Var("a", None, "L", 0, f.pos))  # the hypothesis h_{W,b}(x): the network's output for x
+        if (
+            isinstance(f, P.Var)
+            and f.sub
+            and {getattr(x, "name", None) for x in f.sub} == {"W", "b"}
+            and isinstance(nxt, P.Group)
+            and nxt.bracket == "("
+            and isinstance(nxt.body, P.Var)
+        ):
+            out.append(
+                P.Var("a", None, "L", 0, f.pos)
+            )  # the hypothesis h_{W,b}(x): the network's output for x
             k += 2
             continue
-        if isinstance(f, P.Var) and f.name == "d" and not f.sub and not f.tag and isinstance(nxt, P.Var) \
-                and nxt.name in ("a", "z", "w", "b", "W", "A", "Z") and nxt.tag is not None and ctx.conv.role("d") is None:
+        if (
+            isinstance(f, P.Var)
+            and f.name == "d"
+            and not f.sub
+            and not f.tag
+            and isinstance(nxt, P.Var)
+            and nxt.name in ("a", "z", "w", "b", "W", "A", "Z")
+            and nxt.tag is not None
+            and ctx.conv.role("d") is None
+        ):
             out.append(_ng_d(nxt, ctx, f.pos))
             k += 2
             continue
-        if isinstance(f, P.Var) and ctx.conv.role(f.name) == "function" and not f.sub and k + 1 < len(factors) \
-                and isinstance(factors[k + 1], P.Group) and factors[k + 1].bracket == "(":  # type: ignore[union-attr]
+        if (
+            isinstance(f, P.Var)
+            and ctx.conv.role(f.name) == "function"
+            and not f.sub
+            and k + 1 < len(factors)
+            and isinstance(factors[k + 1], P.Group)
+            and factors[k + 1].bracket == "("
+        ):  # type: ignore[union-attr]
             out.append(P.Call("sigma", [factors[k + 1].body], f.primes, f.pos))  # type: ignore[union-attr]
             k += 2
             continue
@@ -325,15 +429,20 @@ def _ng_d(v: P.Var, ctx: _Context, pos: int) -> P.Node:
     (docs/notation-conventions.md, "Ng's d")."""
     if v.name in ("A", "Z") and v.sample is None:
         if ctx.conv.batch != "columns":
-            raise Unreadable(f"d{v.name}^{{[{v.tag}]}}: a derivative of a batch's matrix, whose layout is not "
-                             "known; state it with a directive batch=columns (examples as columns, Ng) or write "
-                             "Z = W A + b before it", pos)
+            raise Unreadable(
+                f"d{v.name}^{{[{v.tag}]}}: a derivative of a batch's matrix, whose layout is not "
+                "known; state it with a directive batch=columns (examples as columns, Ng) or write "
+                "Z = W A + b before it",
+                pos,
+            )
         return P.Partial(P.Var("L", None, None, 0, pos, sample=vectors.COLUMN), v, True, pos)
     target = replace(v, name=v.name.lower() if v.name != "W" else "w")
     if ctx.batch and v.name in ("W", "w", "b") and v.sample is None:
         return P.Partial(P.Var("L", None, None, 0, pos), target, True, pos)
     sample = v.sample or ctx.sample
-    return P.Partial(P.Var("L", [P.Index(sample, None, pos)], None, 0, pos, sample), target, True, pos)
+    return P.Partial(
+        P.Var("L", [P.Index(sample, None, pos)], None, 0, pos, sample), target, True, pos
+    )
 
 
 def _shifted(tag: str, k: int, pos: int) -> str:
@@ -353,7 +462,9 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
         if v.name == "m" and v.tag is None and v.sample is None:
             return replace(v, name="n")  # Ng's m examples: the notation's n
     if v.name in BATCH_LETTERS and v.sample is not None and not v.sub:
-        return replace(v, name="a" if v.name == "X" else v.name.lower(), tag="0" if v.name == "X" else v.tag)
+        return replace(
+            v, name="a" if v.name == "X" else v.name.lower(), tag="0" if v.name == "X" else v.tag
+        )
     role = conv.role(v.name)
     name = ROLES[role] if role is not None and role != "function" else v.name
     if role is None and v.name == "W" and v.sub and len(v.sub) == 2:
@@ -371,15 +482,22 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
         layers = dict(conv.index_layers)
         if isinstance(letter, P.Index) and letter.name in layers:
             tag = layers[letter.name]
-        elif (name in ("a", "z", "delta") or role is not None) and getattr(letter, "expr", None) is None:
-            raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: its index names no layer; state it with a directive "
-                             "index-layers=letter:layer,…", v.pos)
+        elif (name in ("a", "z", "delta") or role is not None) and getattr(
+            letter, "expr", None
+        ) is None:
+            raise Unreadable(
+                f"{v.name}_{{{v.sub_raw}}}: its index names no layer; state it with a directive "
+                "index-layers=letter:layer,…",
+                v.pos,
+            )
     elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
         tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
     if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
         return replace(v, name="n", sub_raw=_shifted(P.output_tag(v.sub_raw), 0, v.pos))
     if v.sample is not None and sub:
-        return replace(v, name=name, sub=[P.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None)
+        return replace(
+            v, name=name, sub=[P.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None
+        )
     return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
 
 
@@ -389,28 +507,39 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     conv = ctx.conv
     meaning = conv.meaning(v.name)
     if meaning == UNDEFINED and not v.sub and not (v.args is not None and ";" in v.args):
-        raise Unreadable(f"what {v.name} means is ambiguous: the document never defines the bare {v.name} (the mean "
-                         f"loss over the samples, or one sample's loss?); state it with a directive "
-                         f"cost-is=mean or cost-is=sample", v.pos)
+        raise Unreadable(
+            f"what {v.name} means is ambiguous: the document never defines the bare {v.name} (the mean "
+            f"loss over the samples, or one sample's loss?); state it with a directive "
+            f"cost-is=mean or cost-is=sample",
+            v.pos,
+        )
     for letter, key, why in conv.ambiguous:  # reported, not guessed
-        if letter == v.name and (key in ("mse-half", "loss") or (key == "cost-is" and not v.sub and not (
-                v.args is not None and ";" in v.args))):
+        if letter == v.name and (
+            key in ("mse-half", "loss")
+            or (key == "cost-is" and not v.sub and not (v.args is not None and ";" in v.args))
+        ):
             raise Unreadable(f"what {v.name} means is ambiguous: {why}", v.pos)
     if v.sub:
         if len(v.sub) != 1:
-            raise Unreadable(f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos)
+            raise Unreadable(
+                f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos
+            )
         sub = list(v.sub)
         if isinstance(sub[0], P.Index) and sub[0].name in ("n", "N", "m"):
             # Bishop's E_n: n is the pattern here, but in the notation n is the number of samples
             sub = [P.Index(ctx.sample, None, sub[0].pos)]
-        node: P.Node = P.Var("L", sub, None, v.primes, v.pos, getattr(sub[0], "name", None) or v.sub_raw)
+        node: P.Node = P.Var(
+            "L", sub, None, v.primes, v.pos, getattr(sub[0], "name", None) or v.sub_raw
+        )
     else:
         if v.args is not None and ";" in v.args:
             meaning = "sample"  # J(W,b;x,y): one example (x, y)
         if meaning == "sample":
             node = P.Var("L", [P.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample)
         elif meaning == "sum":
-            node = P.Mul([P.Var("n", None, None, 0, v.pos), P.Var("L", None, None, 0, v.pos)], v.pos)
+            node = P.Mul(
+                [P.Var("n", None, None, 0, v.pos), P.Var("L", None, None, 0, v.pos)], v.pos
+            )
         else:
             node = P.Var("L", None, None, v.primes, v.pos)
     if conv.mse_half == "no":
@@ -418,12 +547,15 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
     return node
 
 
-def read_relation(lhs: P.Node, rhs: P.Node, first: P.Node, conv: Conventions,
-                  network: str) -> tuple[P.Node, P.Node, P.Node]:
+def read_relation(
+    lhs: P.Node, rhs: P.Node, first: P.Node, conv: Conventions, network: str
+) -> tuple[P.Node, P.Node, P.Node]:
     """One relation (and the first expression of its chain) in the notation's letters, and in index
     form when it is written with vectors or matrices of one example."""
     lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
     columns = conv.batch == "columns"
-    if network != "single" and (vectors.is_vector_relation(lhs, rhs) or (columns and vectors.is_batch(lhs, rhs))):
+    if network != "single" and (
+        vectors.is_vector_relation(lhs, rhs) or (columns and vectors.is_batch(lhs, rhs))
+    ):
         lhs, rhs = vectors.index_form(lhs, rhs, columns)
     return lhs, rhs, first

@@ -21,7 +21,12 @@ from .conventions import UNDEFINED, Conventions
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
-COST_CANDIDATES = frozenset({"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"}) | P.COST_WORDS
+COST_CANDIDATES = (
+    frozenset(
+        {"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"}
+    )
+    | P.COST_WORDS
+)
 READING = P.Reading(call_letters=COST_CANDIDATES)
 KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
 
@@ -48,40 +53,66 @@ def _vars(node: object) -> list[P.Var]:
 def _has_half(node: P.Node) -> bool:
     """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``) in a definition."""
     for n in walk(node):
-        if isinstance(n, P.Div) and any(isinstance(x, P.Num) and x.text == "2" for x in walk(n.den)):
+        if isinstance(n, P.Div) and any(
+            isinstance(x, P.Num) and x.text == "2" for x in walk(n.den)
+        ):
             return True
     return False
 
 
 def _squares(node: P.Node) -> bool:
-    return any(isinstance(n, P.Pow) and isinstance(n.exp, P.Num) and n.exp.text == "2" for n in walk(node))
+    return any(
+        isinstance(n, P.Pow) and isinstance(n.exp, P.Num) and n.exp.text == "2" for n in walk(node)
+    )
 
 
 def _averages(node: P.Node) -> bool:
     """A division by the sample count (n, m, N) somewhere in the definition."""
-    return any(isinstance(n, P.Div) and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
-               for n in walk(node))
+    return any(
+        isinstance(n, P.Div)
+        and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
+        for n in walk(node)
+    )
 
 
 def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
     """``∂C/∂v = \\frac{1}{n} Σ_k ∂C_k/∂v``: the document says how its bare cost letter is made of
     the per-sample ones (the derivative of C = (1/n) Σ_k C_k), which fixes its meaning."""
-    if not (isinstance(lhs, P.Partial) and isinstance(lhs.num, P.Var) and lhs.num.name in COST_CANDIDATES
-            and not lhs.num.sub and _averages(rhs)):
+    if not (
+        isinstance(lhs, P.Partial)
+        and isinstance(lhs.num, P.Var)
+        and lhs.num.name in COST_CANDIDATES
+        and not lhs.num.sub
+        and _averages(rhs)
+    ):
         return False
     letter = lhs.num.name
-    return any(isinstance(n, P.SumNode) and any(
-        isinstance(p, P.Partial) and isinstance(p.num, P.Var) and p.num.name == letter and p.num.sub
-        and len(p.num.sub) == 1 and getattr(p.num.sub[0], "name", None) == n.index for p in walk(n.body))
-        for n in walk(rhs))
+    return any(
+        isinstance(n, P.SumNode)
+        and any(
+            isinstance(p, P.Partial)
+            and isinstance(p.num, P.Var)
+            and p.num.name == letter
+            and p.num.sub
+            and len(p.num.sub) == 1
+            and getattr(p.num.sub[0], "name", None) == n.index
+            for p in walk(n.body)
+        )
+        for n in walk(rhs)
+    )
 
 
 def _complement(node: P.Node) -> bool:
     """``1 - a``: one minus a single quantity."""
     node = P.ungrouped(node)
-    return (isinstance(node, P.Add) and len(node.terms) == 2 and isinstance(node.terms[0], P.Num)
-            and node.terms[0].text == "1" and isinstance(node.terms[1], P.Neg)
-            and isinstance(P.ungrouped(node.terms[1].arg), P.Var))
+    return (
+        isinstance(node, P.Add)
+        and len(node.terms) == 2
+        and isinstance(node.terms[0], P.Num)
+        and node.terms[0].text == "1"
+        and isinstance(node.terms[1], P.Neg)
+        and isinstance(P.ungrouped(node.terms[1].arg), P.Var)
+    )
 
 
 def loss_form(rhs: P.Node) -> str | None:
@@ -105,7 +136,12 @@ def _sums_samples(node: P.Node, letter: str) -> bool:
     for n in walk(node):
         if isinstance(n, P.SumNode):
             for v in _vars(n.body):
-                if v.name == letter and v.sub and len(v.sub) == 1 and getattr(v.sub[0], "name", None) == n.index:
+                if (
+                    v.name == letter
+                    and v.sub
+                    and len(v.sub) == 1
+                    and getattr(v.sub[0], "name", None) == n.index
+                ):
                     return True
     return False
 
@@ -123,7 +159,11 @@ class _Collector:
         if old is None:
             self.found[key] = Finding(line, key, value, evidence)
         elif old.value != value and not any(c.key == key for c in self.conflicts):
-            self.conflicts.append(Finding(line, key, "", f"line {old.line} says {old.value}, line {line} says {value}"))
+            self.conflicts.append(
+                Finding(
+                    line, key, "", f"line {old.line} says {old.value}, line {line} says {value}"
+                )
+            )
 
 
 def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
@@ -154,12 +194,24 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             names = {v.name for e in chain.exprs for v in _vars(e)}
             for n in (x for e in chain.exprs for x in walk(e)):
                 bound = n.upper if isinstance(n, P.SumNode) else None
-                if isinstance(bound, P.Var) and bound.name not in ("n", "N") and len(bound.name) == 1 \
-                        and bound.sub_raw and _WIDTH.fullmatch(bound.sub_raw) and bound.name not in letters:
+                if (
+                    isinstance(bound, P.Var)
+                    and bound.name not in ("n", "N")
+                    and len(bound.name) == 1
+                    and bound.sub_raw
+                    and _WIDTH.fullmatch(bound.sub_raw)
+                    and bound.name not in letters
+                ):
                     letters[bound.name] = "width"  # Σ_{j=1}^{s_{l+1}}: s_l is the width of layer l
-                    col.add(line, f"width {bound.name}", "the number of units of a layer",
-                            f"the upper bound {_show(bound)} of a sum")
-                num = n.num if isinstance(n, P.Partial) else n.of if isinstance(n, P.Nabla) else None
+                    col.add(
+                        line,
+                        f"width {bound.name}",
+                        "the number of units of a layer",
+                        f"the upper bound {_show(bound)} of a sum",
+                    )
+                num = (
+                    n.num if isinstance(n, P.Partial) else n.of if isinstance(n, P.Nabla) else None
+                )
                 if isinstance(num, P.Var) and num.name in COST_CANDIDATES and num.name not in used:
                     used[num.name] = line  # a cost letter by its use: ∂E_n/∂w
             for v in (x for e in chain.exprs for x in _vars(e)):
@@ -169,57 +221,112 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
             _named_sigmoid(line, chain.exprs, col, letters)
             _sigmoid_definition(line, chain, col)
-            if len(chain.exprs) >= 2 and chain.ops[0] == "=" and _mean_of_partials(chain.exprs[0], chain.exprs[1]):
+            if (
+                len(chain.exprs) >= 2
+                and chain.ops[0] == "="
+                and _mean_of_partials(chain.exprs[0], chain.exprs[1])
+            ):
                 letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
-                if costs.get(letter, (0, ""))[0] == 0:  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
+                if (
+                    costs.get(letter, (0, ""))[0] == 0
+                ):  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
                     costs[letter] = (line, "mean")
-                    col.add(line, f"cost {letter}", "mean", f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…")
+                    col.add(
+                        line,
+                        f"cost {letter}",
+                        "mean",
+                        f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…",
+                    )
             if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
                 if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
-                    _cost_definition(line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters)
+                    _cost_definition(
+                        line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters
+                    )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
                     _loss_definition(line, lhs, rhs, col)
-                _forward(line, lhs, rhs, col, letters, weight_pairs, first="w" not in seen and "W" not in seen)
+                _forward(
+                    line,
+                    lhs,
+                    rhs,
+                    col,
+                    letters,
+                    weight_pairs,
+                    first="w" not in seen and "W" not in seen,
+                )
                 _input(line, lhs, rhs, col, letters)
                 _batch_layout(line, lhs, rhs, col)
             seen |= names
     undefined = {k: v for k, v in used.items() if k not in costs}
     if len(undefined) == 1:
-        (letter, line), = undefined.items()
-        costs[letter] = (0, UNDEFINED)  # a cost letter, its bare meaning not defined: reported where used
+        ((letter, line),) = undefined.items()
+        costs[letter] = (
+            0,
+            UNDEFINED,
+        )  # a cost letter, its bare meaning not defined: reported where used
         col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
     elif len(undefined) > 1:
-        col.conflicts.append(Finding(min(undefined.values()), "cost", "", "several letters are differentiated like a "
-                                     f"cost ({', '.join(sorted(undefined))}): state which with cost=…"))
+        col.conflicts.append(
+            Finding(
+                min(undefined.values()),
+                "cost",
+                "",
+                "several letters are differentiated like a "
+                f"cost ({', '.join(sorted(undefined))}): state which with cost=…",
+            )
+        )
     conv = Conventions()
     findings = list(col.found.values())
     if costs:
         conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(costs.items())))
     if cost_conflicts:
-        conv = replace(conv, ambiguous=tuple((c.evidence.split(" ", 1)[0], "cost-is", c.evidence)
-                                             for c in cost_conflicts))
+        conv = replace(
+            conv,
+            ambiguous=tuple(
+                (c.evidence.split(" ", 1)[0], "cost-is", c.evidence) for c in cost_conflicts
+            ),
+        )
     half_conflict = next((c for c in col.conflicts if c.key == "mse-half"), None)
     if half_conflict is not None:  # with or without ½: reported, not guessed
-        conv = replace(conv, ambiguous=conv.ambiguous + tuple(
-            (k, "mse-half", f"its squared error has ½ in one definition and not in another "
-                f"({half_conflict.evidence}); state mse-half=yes|no") for k in costs))
+        conv = replace(
+            conv,
+            ambiguous=conv.ambiguous
+            + tuple(
+                (
+                    k,
+                    "mse-half",
+                    f"its squared error has ½ in one definition and not in another "
+                    f"({half_conflict.evidence}); state mse-half=yes|no",
+                )
+                for k in costs
+            ),
+        )
     elif "mse-half" in col.found:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
     loss = col.found.get("loss")
     loss_conflict = next((c for c in col.conflicts if c.key == "loss"), None)
     if loss_conflict is not None or (loss is not None and loss.value == "other"):
-        why = (f"the document defines its loss in two ways ({loss_conflict.evidence})" if loss_conflict else
-               f"line {loss.line} defines it as a loss derivator does not recognise (not the squared error, "  # type: ignore[union-attr]
-               "the cross-entropy -Σ y ln a or the binary cross-entropy)")
-        conv = replace(conv, ambiguous=conv.ambiguous + tuple(
-            (k, "loss", f"{why}; state the loss with a directive loss=…") for k in costs))
+        why = (
+            f"the document defines its loss in two ways ({loss_conflict.evidence})"
+            if loss_conflict
+            else f"line {loss.line} defines it as a loss derivator does not recognise (not the squared error, "  # type: ignore[union-attr]
+            "the cross-entropy -Σ y ln a or the binary cross-entropy)"
+        )
+        conv = replace(
+            conv,
+            ambiguous=conv.ambiguous
+            + tuple((k, "loss", f"{why}; state the loss with a directive loss=…") for k in costs),
+        )
     elif loss is not None:
         conv = replace(conv, loss=loss.value)
     for key in ("activation", "output-activation"):  # two different definitions: nothing inferred
         if key in col.found and not any(c.key == key for c in col.conflicts):
             conv = replace(conv, **{key.replace("-", "_"): col.found[key].value})
-    for key, value in (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")):
+    for key, value in (
+        ("weights", "weights"),
+        ("weight-layer", "weight_layer"),
+        ("batch", "batch"),
+    ):
         if key in col.found and not any(c.key == key for c in col.conflicts):
             conv = replace(conv, **{value: col.found[key].value})
     pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
@@ -231,8 +338,14 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             findings.append(Finding(0, "index-layers", "", layers))
         elif layers:
             conv = replace(conv, layer_tags="none", index_layers=layers)
-            findings.append(Finding(0, "index-layers", ",".join(f"{k}:{t}" for k, t in layers),
-                                    "the weights' indices, counted back from the output's index"))
+            findings.append(
+                Finding(
+                    0,
+                    "index-layers",
+                    ",".join(f"{k}:{t}" for k, t in layers),
+                    "the weights' indices, counted back from the output's index",
+                )
+            )
     return conv, sorted(findings + col.conflicts + cost_conflicts, key=lambda f: (f.line, f.key))
 
 
@@ -255,41 +368,77 @@ def _loss_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> Non
         col.add(line, "loss", form, f"the definition of {_show(lhs)}")
 
 
-def _cost_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, costs: dict[str, tuple[int, str]],
-                     conflicts: list[Finding], outputs: set[str], letters: dict[str, str]) -> None:
+def _cost_definition(
+    line: int,
+    lhs: P.Var,
+    rhs: P.Node,
+    col: _Collector,
+    costs: dict[str, tuple[int, str]],
+    conflicts: list[Finding],
+    outputs: set[str],
+    letters: dict[str, str],
+) -> None:
     letter = lhs.name
     if _squares(rhs) and not _sums_samples(rhs, letter):
-        col.add(line, "mse-half", "yes" if _has_half(rhs) else "no", f"the definition of {_show(lhs)}")
+        col.add(
+            line, "mse-half", "yes" if _has_half(rhs) else "no", f"the definition of {_show(lhs)}"
+        )
         names = [v for v in _vars(rhs) if v.name not in ("n", "m", "N")]
         # the squared difference of the output and the target: (a - y)², (y_k - t_k)²
         if any(v.name == "t" for v in names) and any(v.name == "y" for v in names):
             col.add(line, "letters", "output:y,target:t", f"the definition of {_show(lhs)}")
             letters.setdefault("y", "output")
             letters.setdefault("t", "target")
-            outputs.update(v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub  # type: ignore[union-attr]
-                           and isinstance(v.sub[-1], P.Index) and v.sub[-1].name)
+            outputs.update(
+                v.sub[-1].name
+                for v in names
+                if v.name in ("y", "t")
+                and v.sub  # type: ignore[union-attr]
+                and isinstance(v.sub[-1], P.Index)
+                and v.sub[-1].name
+            )
     if lhs.sub:
-        costs.setdefault(letter, (0, UNDEFINED))  # a cost letter; what the bare letter means is not defined here
+        costs.setdefault(
+            letter, (0, UNDEFINED)
+        )  # a cost letter; what the bare letter means is not defined here
         return
     if _averages(rhs):
         meaning = "mean"
     elif _sums_samples(rhs, letter):
         meaning = "sum"
-    elif lhs.args is not None and ";" not in lhs.args and any(v.name in ("w", "W") for v in _vars(rhs)):
+    elif (
+        lhs.args is not None
+        and ";" not in lhs.args
+        and any(v.name in ("w", "W") for v in _vars(rhs))
+    ):
         return  # J(W,b) defined with more than the loss (UFLDL's weight decay): not inferred
     else:
         meaning = "sample"
     old = costs.get(letter)
     if old is not None and old[1] != meaning and old[0] != 0:
-        conflicts.append(Finding(line, "cost-is", "", f"{letter} is defined as the {old[1]} (line {old[0]}) and as "
-                                 f"{meaning} (line {line}); state which with a directive cost-is=mean|sample|sum"))
+        conflicts.append(
+            Finding(
+                line,
+                "cost-is",
+                "",
+                f"{letter} is defined as the {old[1]} (line {old[0]}) and as "
+                f"{meaning} (line {line}); state which with a directive cost-is=mean|sample|sum",
+            )
+        )
         return
     costs[letter] = (line, meaning)
     col.add(line, f"cost {letter}", meaning, f"the definition of {letter}")
 
 
-def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str],
-             weight_pairs: list[tuple[str, str]], first: bool) -> None:
+def _forward(
+    line: int,
+    lhs: P.Var,
+    rhs: P.Node,
+    col: _Collector,
+    letters: dict[str, str],
+    weight_pairs: list[tuple[str, str]],
+    first: bool,
+) -> None:
     """``a = f(z)`` and ``z = Σ w a + b`` (or ``z = W a + b``).  The weights' order and layer are
     read only from the first relation that names a weight (a definition precedes its use: a later
     ``z = Σ_k w_kj a_k`` is a claim, maybe a mistake, not a convention), and the letters only from
@@ -297,26 +446,55 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
     body = rhs.body if isinstance(rhs, P.Group) else rhs
     _activation_definition(line, lhs, body, col, letters)
     applied: tuple[str, P.Node] | None = None
-    if isinstance(body, P.Call) and body.func == "sigma" and not body.primes and len(body.args) == 1:
+    if (
+        isinstance(body, P.Call)
+        and body.func == "sigma"
+        and not body.primes
+        and len(body.args) == 1
+    ):
         applied = ("sigma", body.args[0])
-    elif isinstance(body, P.Mul) and len(body.factors) == 2 and isinstance(body.factors[0], P.Var) \
-            and isinstance(body.factors[1], P.Group) and body.factors[1].bracket == "(" \
-            and not body.factors[0].sub and len(body.factors[0].name) == 1 and body.factors[0].name.islower() \
-            and not body.factors[0].primes:
+    elif (
+        isinstance(body, P.Mul)
+        and len(body.factors) == 2
+        and isinstance(body.factors[0], P.Var)
+        and isinstance(body.factors[1], P.Group)
+        and body.factors[1].bracket == "("
+        and not body.factors[0].sub
+        and len(body.factors[0].name) == 1
+        and body.factors[0].name.islower()
+        and not body.factors[0].primes
+    ):
         applied = (body.factors[0].name, body.factors[1].body)
-    if applied is not None and isinstance(applied[1], P.Var) and len(lhs.name) == 1 and lhs.name.lower() != \
-            applied[1].name.lower() and (lhs.name.islower() and applied[1].name.islower() or (
-                lhs.name, applied[1].name) == ("A", "Z")):  # Ng's batch: A = g(Z)
+    if (
+        applied is not None
+        and isinstance(applied[1], P.Var)
+        and len(lhs.name) == 1
+        and lhs.name.lower() != applied[1].name.lower()
+        and (
+            lhs.name.islower()
+            and applied[1].name.islower()
+            or (lhs.name, applied[1].name) == ("A", "Z")
+        )
+    ):  # Ng's batch: A = g(Z)
         func, arg = applied
         if func == "sigma":
             return
         if func not in letters:
             letters[func] = "function"
             col.add(line, f"function {func}", "the activation", f"{_show(lhs)} = {func}(…)")
-        if (lhs.name.lower(), arg.name.lower()) != ("a", "z") and lhs.name not in letters and arg.name not in letters:  # type: ignore[union-attr]
+        if (
+            (lhs.name.lower(), arg.name.lower()) != ("a", "z")
+            and lhs.name not in letters
+            and arg.name not in letters
+        ):  # type: ignore[union-attr]
             letters[lhs.name] = "activation"
             letters[arg.name] = "preactivation"  # type: ignore[union-attr]
-            col.add(line, "letters", f"activation:{lhs.name},preactivation:{arg.name}", f"{_show(lhs)} = {func}(…)")
+            col.add(
+                line,
+                "letters",
+                f"activation:{lhs.name},preactivation:{arg.name}",
+                f"{_show(lhs)} = {func}(…)",
+            )
         return
     if not _is_weighted_sum(lhs, body):
         return
@@ -324,7 +502,9 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
         return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
-    _named_by_the_sum(line, lhs, [v for v in _vars(rhs) if v.name not in ("w", "W", "b")], col, letters)
+    _named_by_the_sum(
+        line, lhs, [v for v in _vars(rhs) if v.name not in ("w", "W", "b")], col, letters
+    )
     if lhs.tag is not None and w.tag is not None and lhs.tag != w.tag:
         col.add(line, "weight-layer", "out-of", f"{_show(lhs)} is computed with {_show(w)}")
     elif lhs.tag is not None and w.tag is not None:
@@ -340,11 +520,17 @@ def _forward(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[
 
 def _role(v: P.Var, letters: dict[str, str]) -> str | None:
     """What a letter is: the document's own name for it, else the notation's (a, z; A, Z)."""
-    return letters.get(v.name) or {"a": "activation", "A": "activation", "z": "preactivation",
-                                   "Z": "preactivation"}.get(v.name)
+    return letters.get(v.name) or {
+        "a": "activation",
+        "A": "activation",
+        "z": "preactivation",
+        "Z": "preactivation",
+    }.get(v.name)
 
 
-def _activation_definition(line: int, lhs: P.Var, body: P.Node, col: _Collector, letters: dict[str, str]) -> None:
+def _activation_definition(
+    line: int, lhs: P.Var, body: P.Node, col: _Collector, letters: dict[str, str]
+) -> None:
     """``a = \\tanh(z)`` and ``a = \\max(0, z)`` fix the hidden layers' activation; an output equal
     to its weighted input, ``y_k = a_k`` (Bishop's linear outputs, ``a^L = z^L``), fixes the output
     layer's as the identity.  σ is the notation's own letter and fixes nothing."""
@@ -352,20 +538,39 @@ def _activation_definition(line: int, lhs: P.Var, body: P.Node, col: _Collector,
     found = None
     if isinstance(body, P.Call) and not body.primes and body.func == "tanh" and len(body.args) == 1:
         found, arg = "tanh", body.args[0]
-    elif isinstance(body, P.Call) and not body.primes and body.func == "max" and len(body.args) == 2 \
-            and isinstance(body.args[0], P.Num) and body.args[0].text == "0":
+    elif (
+        isinstance(body, P.Call)
+        and not body.primes
+        and body.func == "max"
+        and len(body.args) == 2
+        and isinstance(body.args[0], P.Num)
+        and body.args[0].text == "0"
+    ):
         found, arg = "relu", body.args[1]
-    if found is not None and isinstance(arg, P.Var) and _role(lhs, letters) == "activation" \
-            and _role(arg, letters) == "preactivation":
+    if (
+        found is not None
+        and isinstance(arg, P.Var)
+        and _role(lhs, letters) == "activation"
+        and _role(arg, letters) == "preactivation"
+    ):
         col.add(line, "activation", found, f"{_show(lhs)} = {found}(…)")
         return
-    output = letters.get(lhs.name) == "output" or (_role(lhs, letters) == "activation" and lhs.tag == "L")
-    if output and isinstance(body, P.Var) and _role(body, letters) == "preactivation" \
-            and (lhs.sub_raw or "") == (body.sub_raw or "") and (lhs.tag or "L") == (body.tag or "L"):
+    output = letters.get(lhs.name) == "output" or (
+        _role(lhs, letters) == "activation" and lhs.tag == "L"
+    )
+    if (
+        output
+        and isinstance(body, P.Var)
+        and _role(body, letters) == "preactivation"
+        and (lhs.sub_raw or "") == (body.sub_raw or "")
+        and (lhs.tag or "L") == (body.tag or "L")
+    ):
         col.add(line, "output-activation", "identity", f"{_show(lhs)} = {_show(body)}")
 
 
-def _named_by_the_sum(line: int, lhs: P.Var, inputs: list[P.Var], col: _Collector, letters: dict[str, str]) -> None:
+def _named_by_the_sum(
+    line: int, lhs: P.Var, inputs: list[P.Var], col: _Collector, letters: dict[str, str]
+) -> None:
     """``\\text{net}_j = Σ_k w_jk \\mathit{out}_k + b_j``: the first weighted sum defines the
     pre-activation, so a letter of the document's own on its left is the pre-activation, and the
     one tagged letter it weighs is the activation (of the layer below)."""
@@ -384,19 +589,46 @@ def _named_by_the_sum(line: int, lhs: P.Var, inputs: list[P.Var], col: _Collecto
     col.add(line, "letters", found, f"the weighted sum {_show(lhs)} = Σ w … + b")
 
 
-def _named_sigmoid(line: int, exprs: list[P.Node], col: _Collector, letters: dict[str, str]) -> None:
+def _named_sigmoid(
+    line: int, exprs: list[P.Node], col: _Collector, letters: dict[str, str]
+) -> None:
     """``Sigmoid(x) = f(x) = …``: a letter applied to x, equated with σ(x) itself, names σ."""
-    sigma = [e.args[0] for e in exprs if isinstance(e, P.Call) and e.func == "sigma" and not e.primes
-             and len(e.args) == 1 and isinstance(e.args[0], P.Var)]
+    sigma = [
+        e.args[0]
+        for e in exprs
+        if isinstance(e, P.Call)
+        and e.func == "sigma"
+        and not e.primes
+        and len(e.args) == 1
+        and isinstance(e.args[0], P.Var)
+    ]
     for e in exprs:
-        if sigma and isinstance(e, P.Mul) and len(e.factors) == 2 and isinstance(e.factors[0], P.Var) \
-                and isinstance(e.factors[1], P.Group) and isinstance(e.factors[1].body, P.Var):
+        if (
+            sigma
+            and isinstance(e, P.Mul)
+            and len(e.factors) == 2
+            and isinstance(e.factors[0], P.Var)
+            and isinstance(e.factors[1], P.Group)
+            and isinstance(e.factors[1].body, P.Var)
+        ):
             f, x = e.factors[0], e.factors[1].body
-            if len(f.name) == 1 and f.name.islower() and not f.sub and f.tag is None and not f.primes \
-                    and f.name not in letters and f.name not in ("a", "z", "w", "b", "y", "e") \
-                    and any(s.name == x.name for s in sigma):  # type: ignore[attr-defined]
+            if (
+                len(f.name) == 1
+                and f.name.islower()
+                and not f.sub
+                and f.tag is None
+                and not f.primes
+                and f.name not in letters
+                and f.name not in ("a", "z", "w", "b", "y", "e")
+                and any(s.name == x.name for s in sigma)
+            ):  # type: ignore[attr-defined]
                 letters[f.name] = "function"
-                col.add(line, f"function {f.name}", "the activation", f"{f.name}({x.name}) = σ({x.name})")
+                col.add(
+                    line,
+                    f"function {f.name}",
+                    "the activation",
+                    f"{f.name}({x.name}) = σ({x.name})",
+                )
 
 
 def _sigmoid_definition(line: int, chain: P.Chain, col: _Collector) -> None:
@@ -404,26 +636,55 @@ def _sigmoid_definition(line: int, chain: P.Chain, col: _Collector) -> None:
     if len(chain.exprs) < 2 or chain.ops[0] != "=":
         return
     lhs, rhs = chain.exprs[0], P.ungrouped(chain.exprs[1])
-    if not (isinstance(lhs, P.Call) and lhs.func == "sigma" and not lhs.primes and len(lhs.args) == 1
-            and isinstance(lhs.args[0], P.Var) and isinstance(rhs, P.Div) and isinstance(rhs.num, P.Num)
-            and rhs.num.text == "1"):
+    if not (
+        isinstance(lhs, P.Call)
+        and lhs.func == "sigma"
+        and not lhs.primes
+        and len(lhs.args) == 1
+        and isinstance(lhs.args[0], P.Var)
+        and isinstance(rhs, P.Div)
+        and isinstance(rhs.num, P.Num)
+        and rhs.num.text == "1"
+    ):
         return
     den = P.ungrouped(rhs.den)
     x = lhs.args[0].name
-    if isinstance(den, P.Add) and len(den.terms) == 2 and isinstance(den.terms[0], P.Num) and den.terms[0].text == "1":
+    if (
+        isinstance(den, P.Add)
+        and len(den.terms) == 2
+        and isinstance(den.terms[0], P.Num)
+        and den.terms[0].text == "1"
+    ):
         e = den.terms[1]
-        if isinstance(e, P.Pow) and isinstance(e.base, P.Var) and e.base.name == "e" and isinstance(e.exp, P.Neg) \
-                and isinstance(P.ungrouped(e.exp.arg), P.Var) and P.ungrouped(e.exp.arg).name == x:  # type: ignore[attr-defined]
+        if (
+            isinstance(e, P.Pow)
+            and isinstance(e.base, P.Var)
+            and e.base.name == "e"
+            and isinstance(e.exp, P.Neg)
+            and isinstance(P.ungrouped(e.exp.arg), P.Var)
+            and P.ungrouped(e.exp.arg).name == x
+        ):  # type: ignore[attr-defined]
             col.add(line, "activation", "sigmoid", f"σ({x}) = 1/(1 + e^(-{x}))")
 
 
 def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:
     """``x = a^{[0]}`` (or the other way round): x is the input layer's activation."""
     for x, a in ((lhs, rhs), (rhs, lhs)):
-        if isinstance(x, P.Var) and isinstance(a, P.Var) and a.name == "a" and a.tag == "0" and len(x.name) == 1 \
-                and x.name not in ("a", "z", "w", "b", "y") and not x.sub and x.tag is None and x.name not in letters:
+        if (
+            isinstance(x, P.Var)
+            and isinstance(a, P.Var)
+            and a.name == "a"
+            and a.tag == "0"
+            and len(x.name) == 1
+            and x.name not in ("a", "z", "w", "b", "y")
+            and not x.sub
+            and x.tag is None
+            and x.name not in letters
+        ):
             letters[x.name] = "input"
-            col.add(line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}")
+            col.add(
+                line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}"
+            )
 
 
 def _batch_layout(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
@@ -433,8 +694,12 @@ def _batch_layout(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
         return
     terms = rhs.terms if isinstance(rhs, P.Add) else [rhs]
     for t in terms:
-        names = [f.arg.name + "T" if isinstance(f, P.Transpose) and isinstance(f.arg, P.Var) else getattr(f, "name", "")
-                 for f in (t.factors if isinstance(t, P.Mul) else [])]
+        names = [
+            f.arg.name + "T"
+            if isinstance(f, P.Transpose) and isinstance(f.arg, P.Var)
+            else getattr(f, "name", "")
+            for f in (t.factors if isinstance(t, P.Mul) else [])
+        ]
         for w, x in (("W", "A"), ("W", "X")):
             if names[:2] == [w, x]:
                 col.add(line, "batch", "columns", f"{_show(lhs)} = {w} {x} + …")
@@ -451,10 +716,14 @@ def _is_weighted_sum(lhs: P.Var, body: P.Node) -> bool:
     if any(isinstance(n, (P.Partial, P.Call, P.Nabla, P.PrimeOf, P.Norm)) for n in nodes):
         return False
     names = [v.name for v in _vars(body)]
-    return names.count("w") + names.count("W") == 1 and lhs.name not in names and "delta" not in names
+    return (
+        names.count("w") + names.count("W") == 1 and lhs.name not in names and "delta" not in names
+    )
 
 
-def _index_layers(pairs: list[tuple[str, str]], outputs: set[str], order: str) -> tuple[tuple[str, str], ...] | str:
+def _index_layers(
+    pairs: list[tuple[str, str]], outputs: set[str], order: str
+) -> tuple[tuple[str, str], ...] | str:
     """Layers of index letters from the weights (to-from: w_pq ties p to the layer above q),
     anchored at the output's index; a letter at two layers is an ambiguity."""
     if len(outputs) != 1:
@@ -469,4 +738,6 @@ def _index_layers(pairs: list[tuple[str, str]], outputs: set[str], order: str) -
                     if b in layer and layer[b] != layer[a] + d:
                         return f"the index {b} stands for two layers"
                     layer.setdefault(b, layer[a] + d)
-    return tuple((k, "L" if v == 0 else f"L{v:+d}") for k, v in sorted(layer.items(), key=lambda kv: -kv[1]))
+    return tuple(
+        (k, "L" if v == 0 else f"L{v:+d}") for k, v in sorted(layer.items(), key=lambda kv: -kv[1])
+    )

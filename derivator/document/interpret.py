@@ -14,15 +14,34 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..engine import (SAMPLES, Network, NotationError, Partial, Tag, Upstream, index, index_ranges, parse_tag,
-                      unknown_name_message, unknown_names)
+from ..engine import (
+    SAMPLES,
+    Network,
+    NotationError,
+    Partial,
+    Tag,
+    Upstream,
+    index,
+    index_ranges,
+    parse_tag,
+    unknown_name_message,
+    unknown_names,
+)
 from ..engine import matrix as M
 from . import parse as P
 from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
 
 LAYERED = {"a", "z", "w", "b", "delta"}
-MATRICES = {"W": "W", "A": "A", "Z": "Z", "B": "B", "Delta": "Delta", "nabla W": "nabla W", "nabla B": "nabla B"}
+MATRICES = {
+    "W": "W",
+    "A": "A",
+    "Z": "Z",
+    "B": "B",
+    "Delta": "Delta",
+    "nabla W": "nabla W",
+    "nabla B": "nabla B",
+}
 MAX_EXPONENT = 64
 #: bare letters that name indices (notation.md's habit), not real variables
 INDEX_LETTERS = set("ijkmtpqrsuv")
@@ -66,14 +85,31 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
 @lru_cache(maxsize=None)
 def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
     if family == "l":
-        return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top))
+        return Network(
+            depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top)
+        )
     if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
-        return Network(depth=depth, activation=settings.activation, loss="upstream", top=Tag("", depth))
+        return Network(
+            depth=depth, activation=settings.activation, loss="upstream", top=Tag("", depth)
+        )
     if family == "output":  # absolute tags, the highest of them the output layer
-        return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
-                       targets=settings.targets, top=Tag("", depth), output_activation=settings.output_activation)
-    return Network(depth=depth, activation=settings.activation, loss=settings.loss, network=settings.network,
-                   targets=settings.targets, output_activation=settings.output_activation)
+        return Network(
+            depth=depth,
+            activation=settings.activation,
+            loss=settings.loss,
+            network=settings.network,
+            targets=settings.targets,
+            top=Tag("", depth),
+            output_activation=settings.output_activation,
+        )
+    return Network(
+        depth=depth,
+        activation=settings.activation,
+        loss=settings.loss,
+        network=settings.network,
+        targets=settings.targets,
+        output_activation=settings.output_activation,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,7 +140,9 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
     tags = tags_of(nodes)
     bases = {t.base for t, _ in tags}
     if len(bases) > 1:
-        raise Unreadable("this relation mixes layer tags of different kinds (L…, l…, absolute)", tags[0][1])
+        raise Unreadable(
+            "this relation mixes layer tags of different kinds (L…, l…, absolute)", tags[0][1]
+        )
     if not tags:
         return network(settings, "L", 1, 0)
     base = bases.pop()
@@ -143,11 +181,17 @@ def is_update_rule(op: str, lhs: P.Node, rhs: P.Node) -> bool:
 def has_matrix(node: object) -> bool:
     """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y) or use ⊙ or ᵀ?"""
     for n in walk(node):
-        if isinstance(n, P.Var) and (n.name in MATRICES or n.name == "Y") and (
-                not n.sub or any(isinstance(x, P.Index) and x.name == "·" for x in n.sub)):
+        if (
+            isinstance(n, P.Var)
+            and (n.name in MATRICES or n.name == "Y")
+            and (not n.sub or any(isinstance(x, P.Index) and x.name == "·" for x in n.sub))
+        ):
             return True
-        if isinstance(n, P.Transpose) or (isinstance(n, P.Mul) and n.hadamard) or \
-                (isinstance(n, P.Var) and n.name == "ones"):
+        if (
+            isinstance(n, P.Transpose)
+            or (isinstance(n, P.Mul) and n.hadamard)
+            or (isinstance(n, P.Var) and n.name == "ones")
+        ):
             return True
     return False
 
@@ -155,9 +199,15 @@ def has_matrix(node: object) -> bool:
 def uncheckable(node: object) -> None:
     for n in walk(node):
         if isinstance(n, P.Matrix):
-            names = all(isinstance(c, (P.Var, P.Partial, P.Ellipsis_, P.Num)) for row in n.rows for c in row)
-            raise Uncheckable("skipped" if names else "unknown",
-                              "a matrix shown to name its entries" if names else "matrix literals are not checked")
+            names = all(
+                isinstance(c, (P.Var, P.Partial, P.Ellipsis_, P.Num)) for row in n.rows for c in row
+            )
+            raise Uncheckable(
+                "skipped" if names else "unknown",
+                "a matrix shown to name its entries"
+                if names
+                else "matrix literals are not checked",
+            )
     for n in walk(node):
         if isinstance(n, P.Ellipsis_):
             raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
@@ -191,8 +241,11 @@ class Converter:
         if ix.expr is not None:
             value = self.convert(ix.expr)
             if value.atoms(sp.Indexed) or value.atoms(sp.Function):
-                raise Unreadable("an index that is a quantity (p_{y_i}: a class label used as an index) cannot be "
-                                 "read; with one-hot targets (targets=one-hot) write Σ_k y_ik p_k", ix.pos)
+                raise Unreadable(
+                    "an index that is a quantity (p_{y_i}: a class label used as an index) cannot be "
+                    "read; with one-hot targets (targets=one-hot) write Σ_k y_ik p_k",
+                    ix.pos,
+                )
             return value
         assert ix.name is not None
         if ix.name.isdigit():
@@ -226,8 +279,11 @@ class Converter:
                 if len(ix) == 0 and single:
                     ix = [sp.Integer(0), sp.Integer(0)]
                 if len(ix) != 2:
-                    raise Unreadable(f"w^{{({v.tag})}} needs two indices (w_{{jk}}: neuron j of this layer, "
-                                     "k of the layer below)", v.pos)
+                    raise Unreadable(
+                        f"w^{{({v.tag})}} needs two indices (w_{{jk}}: neuron j of this layer, "
+                        "k of the layer below)",
+                        v.pos,
+                    )
                 return net.w(p)[ix[0], ix[1]]
             if name == "b":
                 if len(ix) == 0 and single:
@@ -278,19 +334,28 @@ class Converter:
             return self.sample(), ix[0]
         if len(ix) == 0 and self.net.network == "single":
             return self.sample(), sp.Integer(0)
-        raise Unreadable(f"{v.name}{'^{(' + v.tag + ')}' if v.tag else ''} needs a neuron index "
-                         "(or a directive network=single)", v.pos)
+        raise Unreadable(
+            f"{v.name}{'^{(' + v.tag + ')}' if v.tag else ''} needs a neuron index "
+            "(or a directive network=single)",
+            v.pos,
+        )
 
     def plain(self, v: P.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
             if v.name in LAYERED:
-                raise Unreadable(f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
-                                 "or state which layer each index letter runs over (directive layer-tags=none "
-                                 "index-layers=letter:layer,…)", v.pos)
-            raise Unreadable(f"{v.name} with a subscript is not a quantity of the notation: if it is the "
-                             f"activation, the pre-activation, the target … state it (directive "
-                             f"letters=activation:{v.name},…)", v.pos)
+                raise Unreadable(
+                    f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
+                    "or state which layer each index letter runs over (directive layer-tags=none "
+                    "index-layers=letter:layer,…)",
+                    v.pos,
+                )
+            raise Unreadable(
+                f"{v.name} with a subscript is not a quantity of the notation: if it is the "
+                f"activation, the pre-activation, the target … state it (directive "
+                f"letters=activation:{v.name},…)",
+                v.pos,
+            )
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return self.letter(v.name)
         x = sp.Symbol(v.name, real=True)
@@ -304,8 +369,11 @@ class Converter:
         ``∂C/∂b`` used to vanish from a chain.  The rule is the prover's (``unknown_names``);
         this only says where the letter stands, and which directive would map a capital (a cost?)."""
         for x in unknown_names(self.net, lhs, rhs):
-            hint = f" (if {x.name} is the loss, state cost={x.name})" if x.name[:1].isupper() or \
-                x.name.startswith("\\mathcal") else ""
+            hint = (
+                f" (if {x.name} is the loss, state cost={x.name})"
+                if x.name[:1].isupper() or x.name.startswith("\\mathcal")
+                else ""
+            )
             raise Unreadable(unknown_name_message(x) + hint, self.letters.get(x, 0))
 
     def matrix_name(self, v: P.Var) -> sp.Expr:
@@ -314,9 +382,15 @@ class Converter:
         if net.network == "single" and v.tag is not None:
             p = self.layer(v)
             s = self.sample()
-            table = {"nabla W": Partial(net.L, net.w(p)[0, 0]), "nabla B": Partial(net.L, net.b(p)[0]),
-                     "W": net.w(p)[0, 0], "B": net.b(p)[0], "A": net.a(p)[s, 0], "Z": net.z(p)[s, 0],
-                     "Delta": net.delta(p)[s, 0]}
+            table = {
+                "nabla W": Partial(net.L, net.w(p)[0, 0]),
+                "nabla B": Partial(net.L, net.b(p)[0]),
+                "W": net.w(p)[0, 0],
+                "B": net.b(p)[0],
+                "A": net.a(p)[s, 0],
+                "Z": net.z(p)[s, 0],
+                "Delta": net.delta(p)[s, 0],
+            }
             return table[v.name]
         raise NeedsMatrix(v.pos)
 
@@ -325,11 +399,21 @@ class Converter:
         if isinstance(node, P.Num):
             return sp.Rational(Fraction(node.text).limit_denominator(10**12))
         if isinstance(node, P.Var):
-            if node.primes and len(node.name) == 1 and node.name.islower() and not node.sub and not node.tag:
-                return self.letter(node.name + "'" * node.primes)  # j′: another index letter (maybe bound)
+            if (
+                node.primes
+                and len(node.name) == 1
+                and node.name.islower()
+                and not node.sub
+                and not node.tag
+            ):
+                return self.letter(
+                    node.name + "'" * node.primes
+                )  # j′: another index letter (maybe bound)
             q = self.quantity(node)
             if node.primes and node.name not in ("L",):
-                raise Unreadable(f"{node.name}′ has no meaning here (did you mean σ′(…)?)", node.pos)
+                raise Unreadable(
+                    f"{node.name}′ has no meaning here (did you mean σ′(…)?)", node.pos
+                )
             return q
         if isinstance(node, P.Group):
             return self.convert(node.body)
@@ -354,9 +438,11 @@ class Converter:
             return self.partial(node)
         if isinstance(node, P.PrimeOf):
             if self.chain_variable is None:
-                raise Unreadable("a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v "
-                                 "or σ'(v)",
-                                 node.pos)
+                raise Unreadable(
+                    "a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v "
+                    "or σ'(v)",
+                    node.pos,
+                )
             return sp.diff(self.convert(node.body), self.chain_variable)
         if isinstance(node, P.Iverson):
             return sp.KroneckerDelta(self.convert(node.left), self.convert(node.right))
@@ -375,8 +461,14 @@ class Converter:
         while k < len(fs):
             f = fs[k]
             # n(l): the width of layer l (notation.md), not n times l
-            if isinstance(f, P.Var) and f.name == "n" and not f.sub and k + 1 < len(fs) \
-                    and isinstance(fs[k + 1], P.Group) and fs[k + 1].bracket == "(":
+            if (
+                isinstance(f, P.Var)
+                and f.name == "n"
+                and not f.sub
+                and k + 1 < len(fs)
+                and isinstance(fs[k + 1], P.Group)
+                and fs[k + 1].bracket == "("
+            ):
                 tag = _tag_text(fs[k + 1].body)
                 if tag is not None:
                     try:
@@ -413,14 +505,19 @@ class Converter:
                 raise Unreadable("σ takes one argument", node.pos)
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
         if node.primes:
-            raise Unreadable(f"{f}′ is not part of the notation: write σ′ for the activation's derivative", node.pos)
+            raise Unreadable(
+                f"{f}′ is not part of the notation: write σ′ for the activation's derivative",
+                node.pos,
+            )
         if f == "Psi":
             return Upstream(args[0], args[1] if len(args) > 1 else sp.Integer(0))
         if f in ("max", "min"):
             return (sp.Max if f == "max" else sp.Min)(*args)
         if len(args) != 1:
             raise Unreadable(f"{f} takes one argument", node.pos)
-        return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](args[0])
+        return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
+            args[0]
+        )
 
     def sum(self, node: P.SumNode) -> sp.Expr:
         d = sp.Dummy(node.index, integer=True)
@@ -432,7 +529,9 @@ class Converter:
         ranges, _ = index_ranges(self.net, body)
         if d not in ranges:
             if d not in body.free_symbols:
-                raise Unreadable(f"the sum over {node.index} has a body without {node.index}", node.pos)
+                raise Unreadable(
+                    f"the sum over {node.index} has a body without {node.index}", node.pos
+                )
             raise Unreadable(f"cannot tell which range {node.index} runs over", node.pos)
         r = ranges[d]
         size = self.net.n if r == SAMPLES else self.net.width(r)
@@ -455,8 +554,10 @@ class Converter:
             raise Unreadable(f"give both bounds of the sum over {node.index}, or none", node.pos)
         note = f"the sum over {node.index} runs from {lo} to {hi}, not over all of its range"
         if hi == self.net.n and r != SAMPLES:  # Σ_{i=1}^n over units: n counts the samples here
-            note += (f" (n is the number of samples; a sum over the units of a layer is written "
-                     f"\\sum_{node.index} or up to n_l)")
+            note += (
+                f" (n is the number of samples; a sum over the units of a layer is written "
+                f"\\sum_{node.index} or up to n_l)"
+            )
         self.notes.append(note)
         return sp.Sum(body, (d, lo, hi))
 
@@ -465,11 +566,21 @@ class Converter:
         den = self.convert(node.den)
         if not node.den_marked:
             self.notes.append("the denominator of a partial lacks ∂ (read ∂X/Y as ∂X/∂Y)")
-        if not (isinstance(den, sp.Indexed) and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")):
+        if not (
+            isinstance(den, sp.Indexed)
+            and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")
+        ):
             what = getattr(node.den, "name", None)
-            hint = (f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
-                    f"{what}^{{(l)}}_j)" if what in ("a", "z", "w", "b") else "")
-            raise Unreadable("a partial derivative must be taken with respect to one a, z, w or b" + hint, node.pos)
+            hint = (
+                f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
+                f"{what}^{{(l)}}_j)"
+                if what in ("a", "z", "w", "b")
+                else ""
+            )
+            raise Unreadable(
+                "a partial derivative must be taken with respect to one a, z, w or b" + hint,
+                node.pos,
+            )
         # a quantity or an expression written out: either way it stands for its true value,
         # differentiated through the network (an expression that does not name den is not 0)
         return Partial(num, den)
@@ -485,8 +596,12 @@ def _tag_text(node: P.Node) -> str | None:
     """``L``, ``l``, ``L-1``, ``l+1`` written as an expression, as a tag string."""
     if isinstance(node, P.Var) and node.name in ("L", "l") and not node.sub:
         return node.name
-    if isinstance(node, P.Add) and len(node.terms) == 2 and isinstance(node.terms[0], P.Var) \
-            and node.terms[0].name in ("L", "l"):
+    if (
+        isinstance(node, P.Add)
+        and len(node.terms) == 2
+        and isinstance(node.terms[0], P.Var)
+        and node.terms[0].name in ("L", "l")
+    ):
         t = node.terms[1]
         if isinstance(t, P.Neg) and isinstance(t.arg, P.Num):
             return f"{node.terms[0].name}-{t.arg.text}"
@@ -507,14 +622,20 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
             return
         if isinstance(n, P.Var) and n.sub:
             first = n.sub[0]
-            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or \
-                           (n.name == "L" and len(n.sub) >= 1)
-            if takes_sample and isinstance(first, P.Index) and first.name and first.name not in bound:
+            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or (
+                n.name == "L" and len(n.sub) >= 1
+            )
+            if (
+                takes_sample
+                and isinstance(first, P.Index)
+                and first.name
+                and first.name not in bound
+            ):
                 seen.add(first.name)
         if hasattr(n, "__dataclass_fields__"):
             for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
                 v = getattr(n, f)
-                for x in (v if isinstance(v, list) else [v]):
+                for x in v if isinstance(v, list) else [v]:
                     if hasattr(x, "__dataclass_fields__"):
                         visit(x, bound)
 
@@ -523,9 +644,12 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
     if len(seen) == 1:
         (s,) = seen
         return sp.Integer(int(s)) if s.isdigit() else index(s)
-    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index)} | \
-        {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
-    if "i" in used:  # Bishop's z_i, UFLDL's δ_i: i indexes neurons, so the implicit sample is another letter
+    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index)} | {
+        n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)
+    }
+    if (
+        "i" in used
+    ):  # Bishop's z_i, UFLDL's δ_i: i indexes neurons, so the implicit sample is another letter
         return index(next((c for c in "snqxu" if c not in used), "i"))
     return None
 
@@ -549,14 +673,21 @@ class MatrixConverter:
     def tree(self, node: P.Node) -> M.MatrixExpr | sp.Expr:
         """A matrix expression, or a SymPy scalar for scalar parts (1/n)."""
         net = self.net
-        if isinstance(node, P.Var) and node.name in MATRICES and node.tag is not None and not node.sub:
+        if (
+            isinstance(node, P.Var)
+            and node.name in MATRICES
+            and node.tag is not None
+            and not node.sub
+        ):
             try:
                 tag = str(net.tag(net.layer(node.tag)))
             except NotationError as e:
                 raise Unreadable(str(e), node.pos) from None
             name = MATRICES[node.name]
             if name.startswith("nabla"):
-                raise Unreadable(f"∇{name[-1]} can only stand alone on one side of a relation", node.pos)
+                raise Unreadable(
+                    f"∇{name[-1]} can only stand alone on one side of a relation", node.pos
+                )
             return M.Named(name, tag)
         if isinstance(node, P.Var) and node.name == "Y" and not node.sub:
             return M.Named("Y")
@@ -614,14 +745,29 @@ class MatrixConverter:
                 raise Unreadable("σ of a number in a matrix relation", node.pos)
             f = net.act.prime if node.primes else net.act.sigma
             return M.ElementwiseFunction(f, inner)
-        if isinstance(node, P.SumNode) and isinstance(node.body, P.Var) and node.body.name in MATRICES \
-                and not node.body.sub and node.body.tag is not None:
+        if (
+            isinstance(node, P.SumNode)
+            and isinstance(node.body, P.Var)
+            and node.body.name in MATRICES
+            and not node.body.sub
+            and node.body.tag is not None
+        ):
             return M.ColumnSum(self.tree(node.body))  # type: ignore[arg-type]  # Σ_i Δ: over the rows
-        if isinstance(node, P.SumNode) and isinstance(node.body, P.Var) and node.body.name in MATRICES \
-                and node.body.sub and len(node.body.sub) == 2:
+        if (
+            isinstance(node, P.SumNode)
+            and isinstance(node.body, P.Var)
+            and node.body.name in MATRICES
+            and node.body.sub
+            and len(node.body.sub) == 2
+        ):
             # Σ_i Δ_{i·}: the sum of the rows
             row, col = node.body.sub
-            if isinstance(row, P.Index) and row.name == node.index and isinstance(col, P.Index) and col.name == "·":
+            if (
+                isinstance(row, P.Index)
+                and row.name == node.index
+                and isinstance(col, P.Index)
+                and col.name == "·"
+            ):
                 inner = P.Var(node.body.name, None, node.body.tag, 0, node.pos)
                 return M.ColumnSum(self.tree(inner))  # type: ignore[arg-type]
         raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
@@ -629,11 +775,26 @@ class MatrixConverter:
     def side(self, node: P.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
         net = self.net
         node = P.ungrouped(node)
-        if isinstance(node, P.Var) and node.name in ("nabla W", "nabla B") and node.tag is not None and not node.sub:
+        if (
+            isinstance(node, P.Var)
+            and node.name in ("nabla W", "nabla B")
+            and node.tag is not None
+            and not node.sub
+        ):
             p = self._layer(node)
-            return Partial(net.L, net.w(p)[r, c]) if node.name == "nabla W" else Partial(net.L, net.b(p)[r])
-        if isinstance(node, P.Partial) and isinstance(node.den, P.Var) and node.den.name == "A" \
-                and node.den.tag is not None and isinstance(node.num, P.Var) and node.num.name == "L":
+            return (
+                Partial(net.L, net.w(p)[r, c])
+                if node.name == "nabla W"
+                else Partial(net.L, net.b(p)[r])
+            )
+        if (
+            isinstance(node, P.Partial)
+            and isinstance(node.den, P.Var)
+            and node.den.name == "A"
+            and node.den.tag is not None
+            and isinstance(node.num, P.Var)
+            and node.num.name == "L"
+        ):
             # ∂L_i/∂A^(l): the matrix of ∂L_i/∂a_ik^(l), rows are samples
             return Partial(net.Li[r], net.a(self._layer(node.den))[r, c])
         t = self.tree(node)
@@ -644,4 +805,3 @@ class MatrixConverter:
         except ValueError as e:
             raise Unreadable(f"matrix shapes do not fit: {e}", getattr(node, "pos", 0)) from None
         return M.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)
-

@@ -33,6 +33,7 @@ class ReadError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # tokens
 
+
 @dataclass
 class Tok:
     kind: str  # cmd, ch, num, letter, text, end; bad (unreadable: ``text`` says why)
@@ -40,9 +41,27 @@ class Tok:
     pos: int
 
 
-SPACING = {",", ";", "!", ":", " ", "displaystyle", "textstyle", "scriptstyle", "nonumber",
-           "notag", "limits", "nolimits", "enspace", "thinspace", "medspace", "thickspace", "negthinspace",
-           "mathstrut", "strut"}
+SPACING = {
+    ",",
+    ";",
+    "!",
+    ":",
+    " ",
+    "displaystyle",
+    "textstyle",
+    "scriptstyle",
+    "nonumber",
+    "notag",
+    "limits",
+    "nolimits",
+    "enspace",
+    "thinspace",
+    "medspace",
+    "thickspace",
+    "negthinspace",
+    "mathstrut",
+    "strut",
+}
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
 #: letters that a hat marks as vectors (\hat{y}, a prediction in many texts, is not among them)
 HATTED = {"a", "z", "b", "w", "W", "delta"}
@@ -51,17 +70,59 @@ STYLED = {"mathcal", "mathscr", "cal"}
 #: spacing with an argument, read and dropped
 SKIPPED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom", "color"}
 #: other spellings of one command
-ALIASES = {"bigtriangledown": "nabla", "triangledown": "nabla", "implies": "Rightarrow", "therefore": "Rightarrow",
-           "rightarrow": "Rightarrow", "to": "Rightarrow",
-           "Longrightarrow": "Rightarrow", "bullet": "odot", "circledcirc": "odot"}
-TEXT_CMDS = {"text", "textrm", "mbox", "textit", "textbf", "mathrm", "operatorname", "tag", "label", "hbox"}
+ALIASES = {
+    "bigtriangledown": "nabla",
+    "triangledown": "nabla",
+    "implies": "Rightarrow",
+    "therefore": "Rightarrow",
+    "rightarrow": "Rightarrow",
+    "to": "Rightarrow",
+    "Longrightarrow": "Rightarrow",
+    "bullet": "odot",
+    "circledcirc": "odot",
+}
+TEXT_CMDS = {
+    "text",
+    "textrm",
+    "mbox",
+    "textit",
+    "textbf",
+    "mathrm",
+    "operatorname",
+    "tag",
+    "label",
+    "hbox",
+}
 UNICODE = {
-    "–": ("ch", "-"), "—": ("ch", "-"), "−": ("ch", "-"), "·": ("cmd", "cdot"), "×": ("cmd", "times"),
-    "′": ("ch", "'"), "’": ("ch", "'"), "σ": ("cmd", "sigma"), "δ": ("cmd", "delta"), "Δ": ("cmd", "Delta"), "η": ("cmd", "eta"),
-    "∂": ("cmd", "partial"), "∇": ("cmd", "nabla"), "Σ": ("cmd", "sum"), "∑": ("cmd", "sum"),
-    "⊙": ("cmd", "odot"), "⊘": ("cmd", "oslash"), "…": ("cmd", "ldots"), "⋯": ("cmd", "cdots"), "≈": ("cmd", "approx"),
-    "≠": ("cmd", "neq"), "∈": ("cmd", "in"), "≤": ("cmd", "le"), "≥": ("cmd", "ge"), "←": ("cmd", "leftarrow"),
-    "ψ": ("cmd", "psi"), "Ψ": ("cmd", "Psi"), "\u00a0": ("space", ""), "\u3000": ("space", ""),
+    "–": ("ch", "-"),
+    "—": ("ch", "-"),
+    "−": ("ch", "-"),
+    "·": ("cmd", "cdot"),
+    "×": ("cmd", "times"),
+    "′": ("ch", "'"),
+    "’": ("ch", "'"),
+    "σ": ("cmd", "sigma"),
+    "δ": ("cmd", "delta"),
+    "Δ": ("cmd", "Delta"),
+    "η": ("cmd", "eta"),
+    "∂": ("cmd", "partial"),
+    "∇": ("cmd", "nabla"),
+    "Σ": ("cmd", "sum"),
+    "∑": ("cmd", "sum"),
+    "⊙": ("cmd", "odot"),
+    "⊘": ("cmd", "oslash"),
+    "…": ("cmd", "ldots"),
+    "⋯": ("cmd", "cdots"),
+    "≈": ("cmd", "approx"),
+    "≠": ("cmd", "neq"),
+    "∈": ("cmd", "in"),
+    "≤": ("cmd", "le"),
+    "≥": ("cmd", "ge"),
+    "←": ("cmd", "leftarrow"),
+    "ψ": ("cmd", "psi"),
+    "Ψ": ("cmd", "Psi"),
+    "\u00a0": ("space", ""),
+    "\u3000": ("space", ""),
 }
 PUNCT = set("{}^_()[]+-*/=,;&'|<>:!.~")
 #: ``{\cal C}``: a calligraphic letter in plain TeX's style, the braces part of it
@@ -76,7 +137,9 @@ _SIGMOID = re.compile(r"[sS]igmoid\s*\(")
 _CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
 
-def _word(text: str, name: str, j: int, start: int, words: frozenset[str]) -> tuple[str, int] | None:
+def _word(
+    text: str, name: str, j: int, start: int, words: frozenset[str]
+) -> tuple[str, int] | None:
     """``\\text{net}_j``, ``\\mathrm{net}_j``, ``\\mathit{out}_j``, ``\\text{Cost}``: a name of several
     letters, not prose, when a subscript or superscript follows it (prose is never subscripted) or
     when the document declares it (``letters=preactivation:net``, ``cost=Cost``).  The word and
@@ -95,9 +158,13 @@ def _word(text: str, name: str, j: int, start: int, words: frozenset[str]) -> tu
 
 
 def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
-    ordered = sorted(words, key=lambda w: (-len(w), w))  # the longest first: out before o… (deterministic)
+    ordered = sorted(
+        words, key=lambda w: (-len(w), w)
+    )  # the longest first: out before o… (deterministic)
     if len(text) > MAX_LENGTH:
-        raise ReadError(f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0)
+        raise ReadError(
+            f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0
+        )
     calls = {m.start(): m for m in _CODE_CALL.finditer(text)} if "." in text else {}
     sigmoids = {m.start() for m in _SIGMOID.finditer(text)} if "igmoid" in text else set()
     toks: list[Tok] = []
@@ -115,7 +182,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 j = i + 1
                 while j < n and text[j].isalpha():
                     j += 1
-                name = text[i + 1:j]
+                name = text[i + 1 : j]
                 if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
                     j += 1
                 word = _word(text, name, j, i, words)
@@ -129,7 +196,9 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 elif name in SKIPPED_WITH_ARGUMENT:
                     _, j = _braced(text, j, i)
                     if name == "hspace":
-                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, like \quad, separates relations
+                        toks.append(
+                            Tok("cmd", "quad", i)
+                        )  # a horizontal space, like \quad, separates relations
                 elif name in ALIASES:
                     toks.append(Tok("cmd", ALIASES[name], i))
                 elif name not in SPACING:
@@ -155,7 +224,9 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 while j < n and text[j].isdigit():
                     j += 1
             if j - i > MAX_DIGITS:
-                toks.append(Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i))
+                toks.append(
+                    Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i)
+                )
             else:
                 toks.append(Tok("num", text[i:j], i))
             i = j
@@ -168,16 +239,34 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 j += 1
                 if depth == 0:
                     break
-            toks.append(Tok("bad", f"{call.group(1)}(…) is program code, not a formula: write the sum as "
-                                   "\\sum_{i=1}^{m} …", i))
+            toks.append(
+                Tok(
+                    "bad",
+                    f"{call.group(1)}(…) is program code, not a formula: write the sum as "
+                    "\\sum_{i=1}^{m} …",
+                    i,
+                )
+            )
             i = j
             continue
         if i in sigmoids and not (i and text[i - 1].isalpha()):
             toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
             i += len("sigmoid")
             continue
-        declared = next((w for w in ordered if text.startswith(w, i) and not text[i + len(w):i + len(w) + 1].isalpha()
-                         and not (i and text[i - 1].isalpha())), None) if ordered and c.isalpha() else None
+        declared = (
+            next(
+                (
+                    w
+                    for w in ordered
+                    if text.startswith(w, i)
+                    and not text[i + len(w) : i + len(w) + 1].isalpha()
+                    and not (i and text[i - 1].isalpha())
+                ),
+                None,
+            )
+            if ordered and c.isalpha()
+            else None
+        )
         if declared is not None:  # net_j, with letters=preactivation:net: one name
             toks.append(Tok("letter", declared, i))
             i += len(declared)
@@ -188,8 +277,12 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             continue
         cal = _OLD_CAL.match(text, i) if c == "{" else None
         if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
-            toks += [Tok("cmd", "mathcal", i + 1), Tok("ch", "{", i + 5), Tok("letter", cal.group(1), cal.start(1)),
-                     Tok("ch", "}", cal.end() - 1)]
+            toks += [
+                Tok("cmd", "mathcal", i + 1),
+                Tok("ch", "{", i + 5),
+                Tok("letter", cal.group(1), cal.start(1)),
+                Tok("ch", "}", cal.end() - 1),
+            ]
             i = cal.end()
             continue
         if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
@@ -229,13 +322,14 @@ def _braced(text: str, j: int, start: int) -> tuple[str, int]:
         elif text[k] == "}":
             depth -= 1
             if depth == 0:
-                return text[j + 1:k], k + 1
+                return text[j + 1 : k], k + 1
         k += 1
     raise ReadError("unbalanced braces: { is never closed", j)
 
 
 # ---------------------------------------------------------------------------------------------
 # the tree
+
 
 @dataclass
 class Num:
@@ -398,8 +492,27 @@ class Unread:
     pos: int
 
 
-Node = Union[Num, Var, Group, Pow, Neg, Add, Mul, Div, Call, SumNode, Partial, PrimeOf, Ellipsis_, Matrix, Transpose,
-             Iverson, Unread, Norm, Nabla]
+Node = Union[
+    Num,
+    Var,
+    Group,
+    Pow,
+    Neg,
+    Add,
+    Mul,
+    Div,
+    Call,
+    SumNode,
+    Partial,
+    PrimeOf,
+    Ellipsis_,
+    Matrix,
+    Transpose,
+    Iverson,
+    Unread,
+    Norm,
+    Nabla,
+]
 
 
 @dataclass(frozen=True)
@@ -418,10 +531,33 @@ class Reading:
 DEFAULT_READING = Reading()
 
 CHECKED_OPS = ("=", "<-", ":=")
-RELATION_CMDS = {"approx": "≈", "neq": "≠", "ne": "≠", "in": "∈", "notin": "∉", "le": "≤", "leq": "≤",
-                 "ge": "≥", "geq": "≥", "leftarrow": "<-", "gets": "<-", "equiv": "≡", "sim": "~", "simeq": "≃",
-                 "coloneqq": ":=", "propto": "∝", "subset": "⊂", "subseteq": "⊆", "lt": "<", "gt": ">",
-                 "Leftarrow": "⇐", "Rightarrow": "⇒", "to": "→", "rightarrow": "→", "mapsto": "↦"}
+RELATION_CMDS = {
+    "approx": "≈",
+    "neq": "≠",
+    "ne": "≠",
+    "in": "∈",
+    "notin": "∉",
+    "le": "≤",
+    "leq": "≤",
+    "ge": "≥",
+    "geq": "≥",
+    "leftarrow": "<-",
+    "gets": "<-",
+    "equiv": "≡",
+    "sim": "~",
+    "simeq": "≃",
+    "coloneqq": ":=",
+    "propto": "∝",
+    "subset": "⊂",
+    "subseteq": "⊆",
+    "lt": "<",
+    "gt": ">",
+    "Leftarrow": "⇐",
+    "Rightarrow": "⇒",
+    "to": "→",
+    "rightarrow": "→",
+    "mapsto": "↦",
+}
 
 
 @dataclass
@@ -434,21 +570,95 @@ class Chain:
     ends: list[int] = field(default_factory=list)
 
 
-FUNCTIONS = {"sigma": "sigma", "tanh": "tanh", "exp": "exp", "log": "log", "ln": "log", "max": "max",
-             "min": "min", "Psi": "Psi", "psi": "Psi", "sinh": "sinh", "cosh": "cosh"}
-GREEK_NAMES = {"delta", "Delta", "eta", "nabla", "alpha", "beta", "gamma", "epsilon", "lambda", "mu", "theta",
-               "xi", "zeta", "omega", "phi", "varphi", "rho", "tau", "ell", "pi", "iota", "kappa", "nu"}
+FUNCTIONS = {
+    "sigma": "sigma",
+    "tanh": "tanh",
+    "exp": "exp",
+    "log": "log",
+    "ln": "log",
+    "max": "max",
+    "min": "min",
+    "Psi": "Psi",
+    "psi": "Psi",
+    "sinh": "sinh",
+    "cosh": "cosh",
+}
+GREEK_NAMES = {
+    "delta",
+    "Delta",
+    "eta",
+    "nabla",
+    "alpha",
+    "beta",
+    "gamma",
+    "epsilon",
+    "lambda",
+    "mu",
+    "theta",
+    "xi",
+    "zeta",
+    "omega",
+    "phi",
+    "varphi",
+    "rho",
+    "tau",
+    "ell",
+    "pi",
+    "iota",
+    "kappa",
+    "nu",
+}
 ELLIPSES = {"cdots", "ldots", "dots", "vdots", "ddots", "dotsb", "dotsc", "dotsm"}
-MATRIX_ENVS = {"pmatrix", "bmatrix", "matrix", "vmatrix", "Bmatrix", "Vmatrix", "smallmatrix", "array"}
-TRANSPARENT_ENVS = {"aligned", "align", "align*", "split", "gathered", "gather", "gather*", "equation",
-                    "equation*", "alignedat", "multline", "multline*", "eqnarray", "eqnarray*"}
-LEFT_RIGHT = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
-              "Biggl", "Biggr", "middle"}
+MATRIX_ENVS = {
+    "pmatrix",
+    "bmatrix",
+    "matrix",
+    "vmatrix",
+    "Bmatrix",
+    "Vmatrix",
+    "smallmatrix",
+    "array",
+}
+TRANSPARENT_ENVS = {
+    "aligned",
+    "align",
+    "align*",
+    "split",
+    "gathered",
+    "gather",
+    "gather*",
+    "equation",
+    "equation*",
+    "alignedat",
+    "multline",
+    "multline*",
+    "eqnarray",
+    "eqnarray*",
+}
+LEFT_RIGHT = {
+    "left",
+    "right",
+    "big",
+    "Big",
+    "bigg",
+    "Bigg",
+    "bigl",
+    "bigr",
+    "Bigl",
+    "Bigr",
+    "biggl",
+    "biggr",
+    "Biggl",
+    "Biggr",
+    "middle",
+}
 OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
 class Parser:
-    def __init__(self, text: str, reading: Reading = DEFAULT_READING, lead: Node | None = None) -> None:
+    def __init__(
+        self, text: str, reading: Reading = DEFAULT_READING, lead: Node | None = None
+    ) -> None:
         self.reading = reading
         #: the last expression of the previous block, which a block starting with = continues
         self.lead = lead
@@ -493,7 +703,12 @@ class Parser:
             return "="
         if t.kind == "ch" and t.text in "<>" and not (t.text == "<" and self.peek().text == "-"):
             return t.text
-        if t.kind == "ch" and t.text == ":" and self.peek().kind == "ch" and self.peek().text == "=":
+        if (
+            t.kind == "ch"
+            and t.text == ":"
+            and self.peek().kind == "ch"
+            and self.peek().text == "="
+        ):
             return ":="
         if t.kind == "cmd" and t.text in RELATION_CMDS:
             return RELATION_CMDS[t.text]
@@ -595,7 +810,9 @@ class Parser:
                 current.ends.append(self.tok.pos)
                 continue
             if self.at("ch", ")") or self.at("ch", "]") or self.at("ch", "}"):
-                raise ReadError(f"unbalanced brackets: {self.tok.text!r} closes nothing", self.tok.pos)
+                raise ReadError(
+                    f"unbalanced brackets: {self.tok.text!r} closes nothing", self.tok.pos
+                )
             start = self.tok.pos
             e = self.readable_expr()
             current = Chain([e], [], [start], [self.tok.pos])
@@ -623,10 +840,16 @@ class Parser:
                     level += 1
                 elif t.kind == "ch" and t.text in ")]}":
                     level = max(0, level - 1)
-                elif level == 0 and (self.relation_op() is not None or (t.kind == "ch" and t.text == "&")
-                                     or (t.kind == "cmd" and t.text == "\\")
-                                     or (t.kind == "cmd" and t.text in ("begin", "end")
-                                         and self._env_ahead() in TRANSPARENT_ENVS)):
+                elif level == 0 and (
+                    self.relation_op() is not None
+                    or (t.kind == "ch" and t.text == "&")
+                    or (t.kind == "cmd" and t.text == "\\")
+                    or (
+                        t.kind == "cmd"
+                        and t.text in ("begin", "end")
+                        and self._env_ahead() in TRANSPARENT_ENVS
+                    )
+                ):
                     break
                 self.k += 1
             return Unread(str(e), e.pos)
@@ -640,7 +863,16 @@ class Parser:
             return True
         if t.kind == "ch" and t.text == "," and self.nesting:
             return True  # arguments of \max(0, x), indices of a_{i,12}
-        if t.kind == "cmd" and t.text in ("}", "\\", "over", "right", "end", "cap", "cup", "setminus"):
+        if t.kind == "cmd" and t.text in (
+            "}",
+            "\\",
+            "over",
+            "right",
+            "end",
+            "cap",
+            "cup",
+            "setminus",
+        ):
             return True
         if t.kind == "cmd" and t.text == "|" and self.norms:
             return True  # the closing ‖ of a norm
@@ -720,7 +952,9 @@ class Parser:
         self.depth -= 1
         if not factors:
             t = self.tok
-            raise ReadError(f"expected a term but found {t.text or 'the end of the formula'!r}", t.pos)
+            raise ReadError(
+                f"expected a term but found {t.text or 'the end of the formula'!r}", t.pos
+            )
         last = factors[0] if len(factors) == 1 else Mul(factors, pos, stars=tuple(stars))
         if hadamard:
             return Mul(groups + [last], pos, True)
@@ -780,7 +1014,9 @@ class Parser:
         pos = self.eat("cmd", "partial").pos
         num = self.factor()
         if not self.at("ch", "/"):
-            raise ReadError("write ∂X/∂Y as \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", pos)
+            raise ReadError(
+                "write ∂X/∂Y as \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", pos
+            )
         self.k += 1
         marked = self.at("cmd", "partial")
         if marked:
@@ -862,7 +1098,9 @@ class Parser:
             return Var(t.text, None, None, 0, t.pos)
         if t.kind == "cmd":
             return self.primary()
-        raise ReadError(f"expected a superscript or subscript but found {t.text or 'the end'!r}", t.pos)
+        raise ReadError(
+            f"expected a superscript or subscript but found {t.text or 'the end'!r}", t.pos
+        )
 
     # ---- primaries ------------------------------------------------------------------------
     def primary(self) -> Node:
@@ -895,7 +1133,9 @@ class Parser:
         self.deeper()
         body = self.expr()
         iverson = None
-        if open_ == "[" and self.at("ch", "="):  # [j = k]: 1 when the indices agree (our printer's δ_jk)
+        if open_ == "[" and self.at(
+            "ch", "="
+        ):  # [j = k]: 1 when the indices agree (our printer's δ_jk)
             self.k += 1
             iverson = self.expr()
         self.depth -= 1
@@ -904,7 +1144,9 @@ class Parser:
             self.k += 1
         t = self.tok
         if not ((t.kind == "ch" and t.text == close) or (t.kind == "cmd" and t.text == close)):
-            raise ReadError(f"unbalanced brackets: expected {close!r} but found {t.text or 'the end'!r}", t.pos)
+            raise ReadError(
+                f"unbalanced brackets: expected {close!r} but found {t.text or 'the end'!r}", t.pos
+            )
         self.k += 1
         if iverson is not None:
             return Iverson(body, iverson, p)
@@ -939,14 +1181,17 @@ class Parser:
         self.depth -= 1
         self.nesting -= 1
         if not self.at("ch", "}"):
-            raise ReadError(f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}", self.tok.pos)
+            raise ReadError(
+                f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}",
+                self.tok.pos,
+            )
         self.k += 1
         return node
 
     def _over_ahead(self) -> bool:
         """Is there an ``\\over`` at the top level of the current brace group?"""
         depth = 0
-        for t in self.toks[self.k:]:
+        for t in self.toks[self.k :]:
             if t.kind == "end":
                 return False
             if t.kind == "ch" and t.text in "{([":
@@ -978,12 +1223,17 @@ class Parser:
             elif self.at("ch", "(") and v.name in self.reading.call_letters and v.args is None:
                 start = self.tok.pos
                 self._skip_bracket()
-                v.args = self.text[start + 1:self.toks[self.k - 1].pos]
+                v.args = self.text[start + 1 : self.toks[self.k - 1].pos]
             elif self.at("ch", "'") or self.at("cmd", "prime"):
                 self.k += 1
                 v.primes += 1
-            elif self.at("ch", "^") and self.peek().kind == "ch" and self.peek().text == "{" \
-                    and self.peek(2).kind == "cmd" and self.peek(2).text == "prime":
+            elif (
+                self.at("ch", "^")
+                and self.peek().kind == "ch"
+                and self.peek().text == "{"
+                and self.peek(2).kind == "cmd"
+                and self.peek(2).text == "prime"
+            ):
                 self.k += 2
                 self.k += 1
                 self.eat("ch", "}")
@@ -1031,9 +1281,11 @@ class Parser:
             end += 1
         if toks[end].text != "}":
             return False
-        inner = "".join(t.text for t in toks[k + 1:end])
+        inner = "".join(t.text for t in toks[k + 1 : end])
         m = _AUTHOR_TAG.fullmatch(inner)
-        if m is None or not (m.group("bare") or m.group("ng") or m.group("sample") or m.group("paren")):
+        if m is None or not (
+            m.group("bare") or m.group("ng") or m.group("sample") or m.group("paren")
+        ):
             return False
         if m.group("bare") and m.group("bare").isdigit() and not self.reading.digit_tags:
             return False
@@ -1068,7 +1320,9 @@ class Parser:
         if toks[k].text != ")":
             return False
         nxt = toks[k + 1]
-        return nxt.text == "}" or (nxt.kind == "cmd" and nxt.text in ("top", "intercal") and toks[k + 2].text == "}")
+        return nxt.text == "}" or (
+            nxt.kind == "cmd" and nxt.text in ("top", "intercal") and toks[k + 2].text == "}"
+        )
 
     def tag_script(self) -> tuple[str, bool]:
         """The tag of ``^{(L-1)}``, and whether a transpose follows inside: ``^{(L-1)\top}``."""
@@ -1110,8 +1364,19 @@ class Parser:
         if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
             # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
             self.k += 3
-            items.append(Index(None, Var(inside[0].text + inside[1].text + inside[2].text, None, None, 0,
-                                         inside[0].pos), inside[0].pos))
+            items.append(
+                Index(
+                    None,
+                    Var(
+                        inside[0].text + inside[1].text + inside[2].text,
+                        None,
+                        None,
+                        0,
+                        inside[0].pos,
+                    ),
+                    inside[0].pos,
+                )
+            )
         elif any(t.kind == "ch" and t.text == "_" for t in inside):
             p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
             items.append(Index(None, self.expr(), p))
@@ -1119,8 +1384,13 @@ class Parser:
             while True:
                 p = self.tok.pos
                 e = self.expr()
-                items.append(Index(e.name if isinstance(e, Var) and e.sub is None and e.tag is None else None,
-                                   None if isinstance(e, Var) and e.sub is None and e.tag is None else e, p))
+                items.append(
+                    Index(
+                        e.name if isinstance(e, Var) and e.sub is None and e.tag is None else None,
+                        None if isinstance(e, Var) and e.sub is None and e.tag is None else e,
+                        p,
+                    )
+                )
                 if self.at("ch", ","):
                     self.k += 1
                     continue
@@ -1148,9 +1418,12 @@ class Parser:
 
                 else:
                     what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
-                    raise ReadError(f"{what} cannot stand in a subscript: a subscript holds index letters "
-                                    "(a_{\\rm in} is a name, not an index)", t.pos)
-        raw = self.text[raw_start:self.tok.pos]
+                    raise ReadError(
+                        f"{what} cannot stand in a subscript: a subscript holds index letters "
+                        "(a_{\\rm in} is a name, not an index)",
+                        t.pos,
+                    )
+        raw = self.text[raw_start : self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
@@ -1251,15 +1524,24 @@ class Parser:
         if name == "hat":
             return self.hat(t.pos)
         if name == "Sigma":
-            raise ReadError("\\Sigma'(z) (the diagonal matrix of σ′(z_j)) is not part of the notation: Σ′(z) v is "
-                            "written σ′(z) ⊙ v", t.pos)
+            raise ReadError(
+                "\\Sigma'(z) (the diagonal matrix of σ′(z_j)) is not part of the notation: Σ′(z) v is "
+                "written σ′(z) ⊙ v",
+                t.pos,
+            )
         if name == "begin":
             return self.environment()
         if name == "mathbb":
-            raise ReadError("\\mathbb{…} (an indicator 𝟙(…) or a number set) is not part of the notation; with "
-                            "one-hot targets (targets=one-hot) the indicator 𝟙(y_i = k) is y_{ik}", t.pos)
+            raise ReadError(
+                "\\mathbb{…} (an indicator 𝟙(…) or a number set) is not part of the notation; with "
+                "one-hot targets (targets=one-hot) the indicator 𝟙(y_i = k) is y_{ik}",
+                t.pos,
+            )
         if name == "partial":
-            raise ReadError("a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", t.pos)
+            raise ReadError(
+                "a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y",
+                t.pos,
+            )
         if name == "sum":
             raise ReadError("a sum cannot stand here", t.pos)
         raise ReadError(f"unknown macro \\{name}", t.pos)
@@ -1274,8 +1556,11 @@ class Parser:
             self.k += 1
         inner = self.tok.text
         if not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
-            raise ReadError(f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector); "
-                            "a prediction ŷ is the output activation: write it a^{(L)}", pos)
+            raise ReadError(
+                f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector); "
+                "a prediction ŷ is the output activation: write it a^{(L)}",
+                pos,
+            )
         v = self.var(inner)
         if braced:
             self.eat("ch", "}")
@@ -1298,8 +1583,11 @@ class Parser:
         env = self.group_word()
         if env not in MATRIX_ENVS:
             self.skip_environment()  # one error for the whole environment: its rows are not relations
-            raise ReadError(f"environment {env} is not part of the notation" +
-                            (": write each case as a relation of its own" if env == "cases" else ""), p)
+            raise ReadError(
+                f"environment {env} is not part of the notation"
+                + (": write each case as a relation of its own" if env == "cases" else ""),
+                p,
+            )
         if env == "array" and self.at("ch", "{"):
             self.group_word()
         rows: list[list[Node]] = [[]]
@@ -1370,8 +1658,11 @@ class Parser:
                 raise ReadError("the denominator of a partial derivative is empty", pos)
             if num is None:  # the operator ∂/∂v: it applies to the rest of the product, like a Σ
                 if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
-                    raise ReadError("∂/∂v applies to nothing: write \\frac{\\partial}{\\partial v}(…) or "
-                                    "\\frac{\\partial X}{\\partial v}", pos)
+                    raise ReadError(
+                        "∂/∂v applies to nothing: write \\frac{\\partial}{\\partial v}(…) or "
+                        "\\frac{\\partial X}{\\partial v}",
+                        pos,
+                    )
                 self.deeper()
                 num = self.term()
                 self.depth -= 1
@@ -1407,7 +1698,10 @@ class Parser:
         self.depth -= 1
         self.nesting -= 1
         if not self.at("ch", "}"):
-            raise ReadError(f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}", self.tok.pos)
+            raise ReadError(
+                f"unbalanced braces: expected '}}' but found {self.tok.text or 'the end'!r}",
+                self.tok.pos,
+            )
         self.k += 1
         return partial, node
 
@@ -1436,8 +1730,11 @@ def _digits(node: Node) -> float | None:
         if base is None:  # a power of a quantity: interpret bounds its exponent
             return None
         if base * exponent > MAX_VALUE_DIGITS:
-            raise ReadError(f"a power with more than {MAX_VALUE_DIGITS:,} digits (the limit on a number's "
-                            "digits)", node.pos)
+            raise ReadError(
+                f"a power with more than {MAX_VALUE_DIGITS:,} digits (the limit on a number's "
+                "digits)",
+                node.pos,
+            )
         return base * exponent
     for f in fields(node):  # type: ignore[arg-type]  # any other node: look inside it
         value = getattr(node, f.name)
@@ -1450,8 +1747,10 @@ def _digits(node: Node) -> float | None:
 
 _LAYER_SUBSCRIPT = re.compile(r"[Ll][-+]\d+")
 _TAG = r"(?:[Ll](?:[-+]\d+)?|\d+|n_l(?:[-+]\d+)?|n_\{l\}(?:[-+]\d+)?)"
-_AUTHOR_TAG = re.compile(rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
-                         rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?")
+_AUTHOR_TAG = re.compile(
+    rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
+    rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?"
+)
 
 
 def output_tag(tag: str) -> str:
@@ -1460,7 +1759,7 @@ def output_tag(tag: str) -> str:
     tag = tag[1:-1] if tag.startswith("{") and tag.endswith("}") else tag
     for name in ("n_{l}", "n_l"):
         if tag.startswith(name):
-            return "L" + tag[len(name):]
+            return "L" + tag[len(name) :]
     return tag
 
 
@@ -1515,9 +1814,14 @@ def _env_name(toks: list[Tok], k: int) -> str:
 
 def _is_relation(toks: list[Tok], k: int) -> bool:
     t, after = toks[k], toks[min(k + 1, len(toks) - 1)]
-    return ((t.kind == "ch" and (t.text == "=" or (t.text in "<>" and not (t.text == "<" and after.text == "-"))
-                                 or (t.text == ":" and after.text == "=")))
-            or (t.kind == "cmd" and t.text in RELATION_CMDS))
+    return (
+        t.kind == "ch"
+        and (
+            t.text == "="
+            or (t.text in "<>" and not (t.text == "<" and after.text == "-"))
+            or (t.text == ":" and after.text == "=")
+        )
+    ) or (t.kind == "cmd" and t.text in RELATION_CMDS)
 
 
 def join_continued_rows(toks: list[Tok]) -> list[Tok]:
@@ -1533,12 +1837,25 @@ def join_continued_rows(toks: list[Tok]) -> list[Tok]:
             depth += 1
         elif t.kind == "ch" and t.text in "})]":
             depth = max(0, depth - 1)
-        elif t.kind == "cmd" and t.text in ("begin", "end") and _env_name(toks, k) not in TRANSPARENT_ENVS:
+        elif (
+            t.kind == "cmd"
+            and t.text in ("begin", "end")
+            and _env_name(toks, k) not in TRANSPARENT_ENVS
+        ):
             depth += 1 if t.text == "begin" else -1
-        if depth == 0 and t.kind == "cmd" and t.text == "\\" and toks[min(k + 1, len(toks) - 1)].text == "&":
+        if (
+            depth == 0
+            and t.kind == "cmd"
+            and t.text == "\\"
+            and toks[min(k + 1, len(toks) - 1)].text == "&"
+        ):
             # the next row: from after its & to the next line break or the end of the environment
             start = k + 2
-            while start < len(toks) and toks[start].kind == "cmd" and toks[start].text in ("quad", "qquad"):
+            while (
+                start < len(toks)
+                and toks[start].kind == "cmd"
+                and toks[start].text in ("quad", "qquad")
+            ):
                 start += 1
             end, level, relation = start, 0, False
             while end < len(toks) and toks[end].kind != "end":
@@ -1547,8 +1864,11 @@ def join_continued_rows(toks: list[Tok]) -> list[Tok]:
                     level += 1
                 elif u.kind == "ch" and u.text in "})]":
                     level -= 1
-                elif level == 0 and ((u.kind == "cmd" and u.text == "\\") or (u.kind == "ch" and u.text == "&")
-                                     or (u.kind == "cmd" and u.text in ("begin", "end"))):
+                elif level == 0 and (
+                    (u.kind == "cmd" and u.text == "\\")
+                    or (u.kind == "ch" and u.text == "&")
+                    or (u.kind == "cmd" and u.text in ("begin", "end"))
+                ):
                     break
                 relation = relation or (level == 0 and _is_relation(toks, end))
                 end += 1
@@ -1577,7 +1897,9 @@ class Lead:
 _CONTINUES = re.compile(r"^\s*(?:\\begin\{[a-z]+\*?\}\s*)?&?\s*=")
 
 
-def lead(previous: str, text: str, reading: Reading = DEFAULT_READING, before: Lead | None = None) -> Lead | None:
+def lead(
+    previous: str, text: str, reading: Reading = DEFAULT_READING, before: Lead | None = None
+) -> Lead | None:
     """A block that starts with ``=`` continues the previous block's chain: its last expression
     (``before``: the lead of the previous block, itself maybe a continuation)."""
     if not _CONTINUES.match(text):
@@ -1592,7 +1914,9 @@ def lead(previous: str, text: str, reading: Reading = DEFAULT_READING, before: L
     if last.starts[-1] < 0:
         return None
     node = last.exprs[-1]
-    for n in walk(node):  # its positions are the previous block's: point at this block's start instead
+    for n in walk(
+        node
+    ):  # its positions are the previous block's: point at this block's start instead
         if hasattr(n, "pos"):
             n.pos = -1
-    return Lead(node, previous[last.starts[-1]:last.ends[-1]].strip())
+    return Lead(node, previous[last.starts[-1] : last.ends[-1]].strip())

@@ -42,13 +42,21 @@ COLORS = {"proved": "32", "refuted": "31;1", "unknown": "33", "skipped": "2", "e
 def _counterexample_line(ce: dict[str, Any]) -> str:
     idx = ", ".join(f"{k}={v}" for k, v in ce.get("indices", {}).items())
     var = ", ".join(f"{k}={v}" for k, v in ce.get("variables", {}).items())
-    sizes = ", ".join(f"{'n' if k == 'n' else 'n_(' + k + ')'}={v}" for k, v in ce.get("sizes", {}).items())
+    sizes = ", ".join(
+        f"{'n' if k == 'n' else 'n_(' + k + ')'}={v}" for k, v in ce.get("sizes", {}).items()
+    )
     where = "; ".join(x for x in (idx, var) if x)
     return f"counterexample: {where or 'no free index'} at {sizes}: left {ce['left']}, right {ce['right']}"
 
 
-def text(results: list[Result], *, color: bool = False, quiet: bool = False, seconds: float | None = None,
-         warnings: list[str] | None = None) -> str:
+def text(
+    results: list[Result],
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    seconds: float | None = None,
+    warnings: list[str] | None = None,
+) -> str:
     """One line per relation (``file:line.step  mark verdict  relation``), reasons and
     counterexamples indented below, a summary line last."""
 
@@ -60,10 +68,14 @@ def text(results: list[Result], *, color: bool = False, quiet: bool = False, sec
         if quiet and r.verdict in ("proved", "skipped"):
             continue
         at = r.at if r.verdict == "error" and r.at else None
-        where = f"{_visible_all(r.file)}:{at[0]}:{at[1]}" if at else f"{_visible_all(r.file)}:{r.line}"
+        where = (
+            f"{_visible_all(r.file)}:{at[0]}:{at[1]}" if at else f"{_visible_all(r.file)}:{r.line}"
+        )
         where += f" #{r.step}" if r.step else ""
-        head = (f"{where:<18} {paint(r.verdict, MARKS[r.verdict] + ' ' + r.verdict):<10}  "
-                f"{_visible_all(r.display or r.relation)}")
+        head = (
+            f"{where:<18} {paint(r.verdict, MARKS[r.verdict] + ' ' + r.verdict):<10}  "
+            f"{_visible_all(r.display or r.relation)}"
+        )
         lines.append(head)
         pad = " " * 19
         details = [r.method] if r.method and r.verdict in ("proved", "unknown") else []
@@ -74,7 +86,9 @@ def text(results: list[Result], *, color: bool = False, quiet: bool = False, sec
             lines.append(pad + visible(_counterexample_line(r.counterexample)))
     s = summary(results)
     parts = [f"{n} {k}" for k, n in s.items() if n]
-    tail = f"{len(results)} relation{'s' if len(results) != 1 else ''}: " + (", ".join(parts) or "none")
+    tail = f"{len(results)} relation{'s' if len(results) != 1 else ''}: " + (
+        ", ".join(parts) or "none"
+    )
     if seconds is not None:
         tail += f" in {seconds:.2f} s"
     for w in warnings or []:
@@ -89,8 +103,11 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff\u2028\u2029]")
 def as_json(results: list[Result]) -> str:
     """notation.md's JSON.  json.dumps escapes C0 controls; DEL, C1 controls (a terminal reads
     U+009B as ESC [) and lone surrogates are escaped here too, losslessly."""
-    text = json.dumps({"results": [r.as_dict() for r in results], "summary": summary(results)},
-                      ensure_ascii=False, indent=2)
+    text = json.dumps(
+        {"results": [r.as_dict() for r in results], "summary": summary(results)},
+        ensure_ascii=False,
+        indent=2,
+    )
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -102,7 +119,9 @@ def _escape_property(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(results: list[Result], *, strict: bool = False, warnings: list[str] | None = None) -> str:
+def github(
+    results: list[Result], *, strict: bool = False, warnings: list[str] | None = None
+) -> str:
     """Workflow commands: ``::error`` for refuted and unreadable relations (at the line and
     column of the error itself when it is known), ``::warning`` for unknown ones (an error with
     --strict) and for the run's warnings."""
@@ -126,7 +145,9 @@ def github(results: list[Result], *, strict: bool = False, warnings: list[str] |
         props += f",title={_escape_property('derivator ' + r.verdict)}"
         out.append(f"::{level} {props}::{_escape_data(msg)}")
     s = summary(results)
-    out.append(f"derivator: {len(results)} relations, " + ", ".join(f"{n} {k}" for k, n in s.items() if n))
+    out.append(
+        f"derivator: {len(results)} relations, " + ", ".join(f"{n} {k}" for k, n in s.items() if n)
+    )
     return "\n".join(out)
 
 
@@ -141,14 +162,33 @@ def junit(results: list[Result], *, strict: bool = False, seconds: float = 0.0) 
         failures = sum(r.verdict == "refuted" or (strict and r.verdict == "unknown") for r in rs)
         errors = sum(r.verdict == "error" for r in rs)
         skipped = sum(r.verdict == "skipped" or (not strict and r.verdict == "unknown") for r in rs)
-        suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(rs)), failures=str(failures),
-                              errors=str(errors), skipped=str(skipped),
-                              time=f"{sum(r.seconds for r in rs):.3f}")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=name,
+            tests=str(len(rs)),
+            failures=str(failures),
+            errors=str(errors),
+            skipped=str(skipped),
+            time=f"{sum(r.seconds for r in rs):.3f}",
+        )
         for r in rs:
-            case = ET.SubElement(suite, "testcase", classname=name, name=f"line {r.line} step {r.step}: {r.relation}",
-                                 time=f"{r.seconds:.3f}")
-            detail = "\n".join(x for x in [r.method, r.reason,
-                                           _counterexample_line(r.counterexample) if r.counterexample else ""] if x)
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=name,
+                name=f"line {r.line} step {r.step}: {r.relation}",
+                time=f"{r.seconds:.3f}",
+            )
+            detail = "\n".join(
+                x
+                for x in [
+                    r.method,
+                    r.reason,
+                    _counterexample_line(r.counterexample) if r.counterexample else "",
+                ]
+                if x
+            )
             if r.verdict == "refuted" or (strict and r.verdict == "unknown"):
                 el = ET.SubElement(case, "failure", message=r.reason or r.verdict, type=r.verdict)
                 el.text = detail
@@ -159,4 +199,6 @@ def junit(results: list[Result], *, strict: bool = False, seconds: float = 0.0) 
                 ET.SubElement(case, "skipped", message=r.reason or r.verdict)
     ET.indent(suites)
     # XML 1.0 cannot hold control characters at all, not even escaped: write them visibly
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + visible(ET.tostring(suites, encoding="unicode"))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + visible(
+        ET.tostring(suites, encoding="unicode")
+    )

@@ -35,25 +35,45 @@ Unreadable = P.ReadError  # a construct that cannot be read, with where it stand
 
 
 def _is_vector(n: object) -> bool:
-    return isinstance(n, P.Var) and not n.sub and (
-        (n.name in VECTORS and (n.tag is not None or n.name == "y")) or (n.name in ("w", "W") and n.tag is not None))
+    return (
+        isinstance(n, P.Var)
+        and not n.sub
+        and (
+            (n.name in VECTORS and (n.tag is not None or n.name == "y"))
+            or (n.name in ("w", "W") and n.tag is not None)
+        )
+    )
 
 
 def _is_batch(n: object) -> bool:
-    return _LAYOUT["columns"] and isinstance(n, P.Var) and n.name in BATCH and not n.sub and n.sample is None \
+    return (
+        _LAYOUT["columns"]
+        and isinstance(n, P.Var)
+        and n.name in BATCH
+        and not n.sub
+        and n.sample is None
         and (n.tag is not None or n.name == "Y")
+    )
 
 
 def is_batch(lhs: P.Node, rhs: P.Node) -> bool:
     """Does the relation name a batch's matrix A, Z, Y (examples as columns) or Ng's dZ?"""
-    return any((isinstance(n, P.Var) and n.name in BATCH and not n.sub and n.sample is None)
-               or (isinstance(n, P.Var) and n.sample == COLUMN) for side in (lhs, rhs) for n in walk(side))
+    return any(
+        (isinstance(n, P.Var) and n.name in BATCH and not n.sub and n.sample is None)
+        or (isinstance(n, P.Var) and n.sample == COLUMN)
+        for side in (lhs, rhs)
+        for n in walk(side)
+    )
 
 
 def is_vector_relation(lhs: P.Node, rhs: P.Node) -> bool:
     """Does the relation name a vector of one example (a^l, δ^l, y; not only the matrix W, which
     with A, Z, Δ is a matrix form of a batch), a weight matrix w^l, or a norm?"""
-    return any((_is_vector(n) and n.name != "W") or isinstance(n, P.Norm) for side in (lhs, rhs) for n in walk(side))
+    return any(
+        (_is_vector(n) and n.name != "W") or isinstance(n, P.Norm)
+        for side in (lhs, rhs)
+        for n in walk(side)
+    )
 
 
 def index_form(lhs: P.Node, rhs: P.Node, columns: bool = False) -> tuple[P.Node, P.Node]:
@@ -72,8 +92,11 @@ def _index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
     left, right = shape(lhs), shape(rhs)
     shapes = {left, right}
     if len(shapes) > 1:
-        raise Unreadable(f"the two sides have different shapes: the left is {_NAMES[left]}, the right {_NAMES[right]}"
-                         + SINGLE, lhs_pos(lhs))
+        raise Unreadable(
+            f"the two sides have different shapes: the left is {_NAMES[left]}, the right {_NAMES[right]}"
+            + SINGLE,
+            lhs_pos(lhs),
+        )
     s = shapes.pop()
     idx = {SCALAR: (), VECTOR: FREE[:1], ROW: FREE[:1], MATRIX: FREE}[s]
     fresh = iter(f"ν{k}" for k in range(1, 1000))
@@ -96,9 +119,14 @@ def elementwise(n: P.Mul) -> P.Mul:
         return n
     groups: list[list[P.Node]] = [[]]
     for k, f in enumerate(n.factors):
-        if groups[-1] and shape(f) != SCALAR and (
+        if (
+            groups[-1]
+            and shape(f) != SCALAR
+            and (
                 (k in n.stars and _product(P.Mul(groups[-1], n.pos))[0] != SCALAR)
-                or (shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR)):
+                or (shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR)
+            )
+        ):
             groups.append([])
         groups[-1].append(f)
     if len(groups) == 1:
@@ -141,7 +169,10 @@ def _shape(n: P.Node) -> int:
         elif _LAYOUT["columns"] and found == {MATRIX, VECTOR}:
             found = {MATRIX}  # Z = W A + b: the column b is added to every column
         if len(found) > 1:
-            raise Unreadable("terms of different shapes (vectors, matrices, numbers) are combined" + SINGLE, n.pos)
+            raise Unreadable(
+                "terms of different shapes (vectors, matrices, numbers) are combined" + SINGLE,
+                n.pos,
+            )
         return found.pop()
     if isinstance(n, P.Mul):
         return _product(n)[0]
@@ -169,25 +200,46 @@ def _product(n: P.Mul) -> tuple[int, list[tuple[P.Node, int]]]:
     if not mats:
         return SCALAR, mats
     for (_, s), (g, t) in zip(mats, mats[1:]):
-        if (s in (VECTOR,) and t in (VECTOR, MATRIX)) or (s == ROW and t == ROW) or (s == MATRIX and t == ROW):
-            raise Unreadable("a product of a vector and a matrix whose shapes do not fit", getattr(g, "pos", n.pos))
+        if (
+            (s in (VECTOR,) and t in (VECTOR, MATRIX))
+            or (s == ROW and t == ROW)
+            or (s == MATRIX and t == ROW)
+        ):
+            raise Unreadable(
+                "a product of a vector and a matrix whose shapes do not fit",
+                getattr(g, "pos", n.pos),
+            )
     first, last = mats[0][1], mats[-1][1]
     rows = first in (VECTOR, MATRIX)
     cols = last in (ROW, MATRIX)
-    return {(True, True): MATRIX, (True, False): VECTOR, (False, True): ROW, (False, False): SCALAR}[(rows, cols)], mats
+    return {
+        (True, True): MATRIX,
+        (True, False): VECTOR,
+        (False, True): ROW,
+        (False, False): SCALAR,
+    }[(rows, cols)], mats
 
 
 def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-untyped-def]
     """The entry ``idx`` of n (``()`` for a number, ``(r,)`` for a vector or row, ``(r, c)``)."""
     if isinstance(n, P.Var):
         if _is_batch(n):  # entry (ρ, κ): neuron ρ of example κ
-            return replace(n, name=n.name.lower(), sub=[P.Index(x, None, n.pos) for x in idx[::-1]],
-                           sub_raw=",".join(idx[::-1]))
+            return replace(
+                n,
+                name=n.name.lower(),
+                sub=[P.Index(x, None, n.pos) for x in idx[::-1]],
+                sub_raw=",".join(idx[::-1]),
+            )
         if not _is_vector(n):
             return n
         sample = [P.Index(n.sample, None, n.pos)] if n.sample else []
-        return replace(n, name="w" if n.name == "W" else n.name, sample=None,
-                       sub=sample + [P.Index(x, None, n.pos) for x in idx], sub_raw=",".join(idx))
+        return replace(
+            n,
+            name="w" if n.name == "W" else n.name,
+            sample=None,
+            sub=sample + [P.Index(x, None, n.pos) for x in idx],
+            sub_raw=",".join(idx),
+        )
     if isinstance(n, P.Group):
         return replace(n, body=_ix(n.body, idx, fresh))
     if isinstance(n, P.Neg):
@@ -196,8 +248,13 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
         inner = shape(n.arg)
         return _ix(n.arg, idx[::-1] if inner == MATRIX else idx, fresh)
     if isinstance(n, P.Add):
-        return replace(n, terms=[_ix(t, idx[:1] if len(idx) == 2 and shape(t) == VECTOR else idx, fresh)
-                                 for t in n.terms])
+        return replace(
+            n,
+            terms=[
+                _ix(t, idx[:1] if len(idx) == 2 and shape(t) == VECTOR else idx, fresh)
+                for t in n.terms
+            ],
+        )
     if isinstance(n, P.Mul):
         n = elementwise(n)
     if isinstance(n, P.Mul) and n.hadamard:
@@ -210,7 +267,9 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
     if isinstance(n, P.Partial):
         num = n.num
-        if isinstance(num, P.Var) and num.sample == COLUMN:  # Ng's dZ: the loss of the column's example
+        if (
+            isinstance(num, P.Var) and num.sample == COLUMN
+        ):  # Ng's dZ: the loss of the column's example
             num = replace(num, sub=[P.Index(idx[-1], None, num.pos)], sub_raw=idx[-1], sample=None)
         return replace(n, num=_ix(num, (), fresh), den=_ix(n.den, idx, fresh))
     if isinstance(n, P.SumNode):
@@ -220,8 +279,13 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
             if not (isinstance(n.exp, P.Num) and n.exp.text == "2"):
                 raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
             d = next(fresh)
-            return P.SumNode(d, None, None, P.Pow(P.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
-                             n.pos)
+            return P.SumNode(
+                d,
+                None,
+                None,
+                P.Pow(P.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
+                n.pos,
+            )
         return replace(n, base=_ix(n.base, (), fresh), exp=_ix(n.exp, (), fresh))
     if isinstance(n, P.Norm):
         raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
@@ -251,9 +315,13 @@ def _matmul(n: P.Mul, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no
     for k in range(len(mats) - 1):
         if mats[k][1] == VECTOR and mats[k + 1][1] == ROW and cols[k + 1] is None:
             cols[k + 1] = ends.get("c")
-    entries = {id(f): tuple(x for x in (rows[k], cols[k]) if x is not None) if s != ROW else (cols[k],)
-               for k, (f, s) in enumerate(mats)}
-    factors = [_ix(f, entries[id(f)], fresh) if id(f) in entries else _ix(f, (), fresh) for f in n.factors]
+    entries = {
+        id(f): tuple(x for x in (rows[k], cols[k]) if x is not None) if s != ROW else (cols[k],)
+        for k, (f, s) in enumerate(mats)
+    }
+    factors = [
+        _ix(f, entries[id(f)], fresh) if id(f) in entries else _ix(f, (), fresh) for f in n.factors
+    ]
     body: P.Node = P.Mul(factors, n.pos)
     for d in reversed(bound):
         body = P.SumNode(d, None, None, body, n.pos)

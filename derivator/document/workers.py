@@ -137,7 +137,9 @@ class Pool:
     the worker (``late`` says so in the lost event), and ``memory`` bytes (0: no limit) bound
     each worker's address space."""
 
-    def __init__(self, work: Work, jobs: int, timeout: float, memory: int = 0, late: str = "") -> None:
+    def __init__(
+        self, work: Work, jobs: int, timeout: float, memory: int = 0, late: str = ""
+    ) -> None:
         if "fork" not in multiprocessing.get_all_start_methods():
             raise OSError("derivator check needs fork() to run proofs in worker processes")
         self.ctx = multiprocessing.get_context("fork")

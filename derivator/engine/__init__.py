@@ -12,20 +12,74 @@ May import: sympy, mpmath, numpy and the standard library; never ``document``, `
 ``codegen`` or ``cli``.
 """
 
-from . import activations, algebra, derive, evaluate, losses, matrix, network, notation, proof, render
+from . import (
+    activations,
+    algebra,
+    derive,
+    evaluate,
+    losses,
+    matrix,
+    network,
+    notation,
+    proof,
+    render,
+)
 from .activations import ACTIVATIONS, ActivationFunction, ActivationPrime, float_pair
 from .derive import Partial
 from .losses import LOSSES, Upstream, UpstreamPrime
 from .network import NETWORK_KINDS, TARGETS, Network, Stop
-from .notation import DEFAULT_LETTERS, MAX_LAYERS, NotationError, Tag, base_name, index, parse_letters, parse_tag, split_name
+from .notation import (
+    DEFAULT_LETTERS,
+    MAX_LAYERS,
+    NotationError,
+    Tag,
+    base_name,
+    index,
+    parse_letters,
+    parse_tag,
+    split_name,
+)
 from .proof import SAMPLES, Verdict, index_ranges, prove, unknown_name_message, unknown_names
 from .render import to_latex, to_unicode
 
 __all__ = [
-    "ACTIVATIONS", "ActivationFunction", "ActivationPrime", "DEFAULT_LETTERS", "LOSSES", "MAX_LAYERS", "NETWORK_KINDS",
+    "ACTIVATIONS",
+    "ActivationFunction",
+    "ActivationPrime",
+    "DEFAULT_LETTERS",
+    "LOSSES",
+    "MAX_LAYERS",
+    "NETWORK_KINDS",
     "TARGETS",
-    "Network", "NotationError", "Partial", "SAMPLES", "Stop", "Tag", "Upstream", "UpstreamPrime", "Verdict",
-    "activations", "algebra", "base_name", "derive", "evaluate", "float_pair", "index", "index_ranges",
-    "losses", "matrix", "network", "notation", "parse_letters", "parse_tag", "proof", "prove", "render",
-    "split_name", "to_latex", "to_unicode", "unknown_name_message", "unknown_names",
+    "Network",
+    "NotationError",
+    "Partial",
+    "SAMPLES",
+    "Stop",
+    "Tag",
+    "Upstream",
+    "UpstreamPrime",
+    "Verdict",
+    "activations",
+    "algebra",
+    "base_name",
+    "derive",
+    "evaluate",
+    "float_pair",
+    "index",
+    "index_ranges",
+    "losses",
+    "matrix",
+    "network",
+    "notation",
+    "parse_letters",
+    "parse_tag",
+    "proof",
+    "prove",
+    "render",
+    "split_name",
+    "to_latex",
+    "to_unicode",
+    "unknown_name_message",
+    "unknown_names",
 ]

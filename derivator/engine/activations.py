@@ -66,7 +66,10 @@ def _mp_sigmoid(x: Any) -> Any:
 
 
 def _relu_exact() -> tuple[Numeric, Numeric]:
-    return (lambda x: x if x > 0 else Fraction(0) * x, lambda x: Fraction(1) if x > 0 else Fraction(0))
+    return (
+        lambda x: x if x > 0 else Fraction(0) * x,
+        lambda x: Fraction(1) if x > 0 else Fraction(0),
+    )
 
 
 #: how the numeric stages evaluate σ when it is unknown (printed with counterexamples)
@@ -82,16 +85,41 @@ def _generic_mp() -> tuple[Numeric, Numeric]:
 def _make() -> dict[str, Activation]:
     table = {}
     specs: list[tuple[str, Any, Any, Any, str]] = [
-        ("sigmoid", lambda a: a * (1 - a), (_mp_sigmoid, lambda x: _mp_sigmoid(x) * (1 - _mp_sigmoid(x))), None,
-         "σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ)"),
-        ("tanh", lambda a: 1 - a**2, (mpmath.tanh, lambda x: 1 - mpmath.tanh(x) ** 2), None,
-         "σ(x) = tanh x, σ′ = 1−σ²"),
-        ("relu", None, (lambda x: x if x > 0 else 0 * x, lambda x: mpmath.mpf(1) if x > 0 else mpmath.mpf(0)),
-         _relu_exact(), "σ(x) = max(0, x), σ′ = [x > 0]"),
-        ("softplus", None, (lambda x: mpmath.log1p(mpmath.exp(x)), _mp_sigmoid), None,
-         "σ(x) = ln(1+e^x), σ′ = 1/(1+e^(−x))"),
-        ("identity", lambda a: sp.Integer(1), (lambda x: x, lambda x: mpmath.mpf(1)),
-         (lambda x: x, lambda x: Fraction(1)), "σ(x) = x, σ′ = 1"),
+        (
+            "sigmoid",
+            lambda a: a * (1 - a),
+            (_mp_sigmoid, lambda x: _mp_sigmoid(x) * (1 - _mp_sigmoid(x))),
+            None,
+            "σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ)",
+        ),
+        (
+            "tanh",
+            lambda a: 1 - a**2,
+            (mpmath.tanh, lambda x: 1 - mpmath.tanh(x) ** 2),
+            None,
+            "σ(x) = tanh x, σ′ = 1−σ²",
+        ),
+        (
+            "relu",
+            None,
+            (lambda x: x if x > 0 else 0 * x, lambda x: mpmath.mpf(1) if x > 0 else mpmath.mpf(0)),
+            _relu_exact(),
+            "σ(x) = max(0, x), σ′ = [x > 0]",
+        ),
+        (
+            "softplus",
+            None,
+            (lambda x: mpmath.log1p(mpmath.exp(x)), _mp_sigmoid),
+            None,
+            "σ(x) = ln(1+e^x), σ′ = 1/(1+e^(−x))",
+        ),
+        (
+            "identity",
+            lambda a: sp.Integer(1),
+            (lambda x: x, lambda x: mpmath.mpf(1)),
+            (lambda x: x, lambda x: Fraction(1)),
+            "σ(x) = x, σ′ = 1",
+        ),
         ("generic", None, _generic_mp(), None, "σ unknown: σ′ stays a symbol"),
     ]
     for name, prime_in_a, mp, exact, desc in specs:
@@ -107,7 +135,9 @@ def get(name: str) -> Activation:
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}"
+        ) from None
 
 
 def float_pair(name: str) -> tuple[Numeric, Numeric]:

@@ -83,7 +83,12 @@ def flatten(expr: sp.Expr, depth: int = 0) -> list[Term]:
             parts = flatten(arg, depth)
             out = [_mul(a, b) for a, b in product(out, parts)]
         return out
-    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp > 1 and expr.base.has(sp.Add, sp.Sum):
+    if (
+        isinstance(expr, sp.Pow)
+        and expr.exp.is_Integer
+        and expr.exp > 1
+        and expr.base.has(sp.Add, sp.Sum)
+    ):
         out = [Term((), sp.Integer(1))]
         for _ in range(int(expr.exp)):
             out = [_mul(a, b) for a, b in product(out, flatten(expr.base, depth))]
@@ -159,7 +164,9 @@ def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
     # canonical names must not capture a free index that happens to carry one (an index bound
     # in an enclosing expression that was normalised before)
     free = {s.name for s in term.body.free_symbols} - {d.name for d in term.dummies}
-    pool = [f"_{depth}_{n}" for n in range(len(limits) + len(free) + 1) if f"_{depth}_{n}" not in free]
+    pool = [
+        f"_{depth}_{n}" for n in range(len(limits) + len(free) + 1) if f"_{depth}_{n}" not in free
+    ]
     for combo in product(*choices):
         flat = [lim for g in combo for lim in g]
         names = {lim[0]: sp.Symbol(pool[n], integer=True) for n, lim in enumerate(flat)}
@@ -217,8 +224,11 @@ def equal(a: sp.Expr, b: sp.Expr) -> bool:
 # the form people read
 
 
-def tidy(expr: sp.Expr, namer: Callable[[Limit, set[sp.Symbol]], sp.Symbol],
-         order: Callable[[Limit], object] | None = None) -> sp.Expr:
+def tidy(
+    expr: sp.Expr,
+    namer: Callable[[Limit, set[sp.Symbol]], sp.Symbol],
+    order: Callable[[Limit], object] | None = None,
+) -> sp.Expr:
     """Contract, group the terms that sum over the same ranges, factor each group, pull out
     what does not depend on the bound indices, and name bound indices with ``namer``
     (given the limit and the names already taken), outermost (by ``order``) first."""

@@ -109,8 +109,12 @@ def _fold_add_once(net: Network, e: sp.Add) -> sp.Expr:
             if len(factors) != 2 or net.w(p)[X, d] not in factors:
                 continue
             other = factors[0] if factors[1] == net.w(p)[X, d] else factors[1]
-            if isinstance(other, sp.Indexed) and other.base == net.a(p - 1) and other.indices[1] == d \
-                    and d not in other.indices[0].free_symbols:
+            if (
+                isinstance(other, sp.Indexed)
+                and other.base == net.a(p - 1)
+                and other.indices[1] == d
+                and d not in other.indices[0].free_symbols
+            ):
                 rest = [x for x in args if x is not s and x is not bterm]
                 return sp.Add(net.z(p)[other.indices[0], X], *rest)
     return e
@@ -148,19 +152,25 @@ def _fold_mul(net: Network, e: sp.Mul) -> sp.Expr:
         items = exps.get(I, [])
         if items and sum(c for _, c, _ in items) == -s:
             drop = {id(df)} | {id(f) for f, _, _ in items}
-            out = [f for f in out if id(f) not in drop] + [net.a(net.D)[I, X] ** c for _, c, X in items]
+            out = [f for f in out if id(f) not in drop] + [
+                net.a(net.D)[I, X] ** c for _, c, X in items
+            ]
     return sp.Mul(*out) if len(out) != len(e.args) else e
 
 
 def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
     if isinstance(e, sp.Add):
         return _fold_add(net, e)
-    if isinstance(e, sp.Mul) and net.softmax_output:  # a^(L) is the softmax only where it is defined so
+    if (
+        isinstance(e, sp.Mul) and net.softmax_output
+    ):  # a^(L) is the softmax only where it is defined so
         return _fold_mul(net, e)
     if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
         ref = classify(net, e.args[0])
         act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
-        if act is not None and e.activation == act.name:  # a^(p) = σ_p(z^(p)), σ_p the activation of layer p
+        if (
+            act is not None and e.activation == act.name
+        ):  # a^(p) = σ_p(z^(p)), σ_p the activation of layer p
             return net.a(ref.layer)[ref.indices]  # type: ignore[index, union-attr]
     return e
 
@@ -278,7 +288,9 @@ def _upstream_to_delta(g: Network, e: sp.Expr) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
-def rules(activation: str, loss: str, network: str = "general", output_activation: str | None = None) -> Rules:
+def rules(
+    activation: str, loss: str, network: str = "general", output_activation: str | None = None
+) -> Rules:
     """Derive the per-layer rules with ``sympy.diff`` (cached: once per activation and loss).  The
     hidden rules are the fragment's (its layers have the hidden σ); only δ^(L) and ∂L_i/∂a^(L)
     see the output layer's activation."""
@@ -289,7 +301,13 @@ def rules(activation: str, loss: str, network: str = "general", output_activatio
     b = _upstream_to_delta(g, truth(g, g.L, g.b(top)[j]))
     a = _upstream_to_delta(g, truth(g, g.Li[i], g.a(mid)[i, k]))
     d = _upstream_to_delta(g, truth(g, g.Li[i], g.z(mid)[i, k]))
-    net = Network(activation=activation, loss=loss, network=network, depth=1, output_activation=output_activation)
+    net = Network(
+        activation=activation,
+        loss=loss,
+        network=network,
+        depth=1,
+        output_activation=output_activation,
+    )
     L = net.D
     out_delta = output_closed_form(net, truth(net, net.Li[i], net.z(L)[i, net.letter(L)]))
     out_a = truth(net, net.Li[i], net.a(L)[i, net.letter(L)])
@@ -315,8 +333,12 @@ def output_closed_form(net: Network, e: sp.Expr) -> sp.Expr:
     def closed(f: sp.Expr) -> sp.Expr:
         return in_a(net.a(net.D)[f.args[0].indices])
 
-    e = e.replace(lambda f: isinstance(f, act.prime) and isinstance(f.args[0], sp.Indexed) and f.args[0].base == z,
-                  closed)
+    e = e.replace(
+        lambda f: (
+            isinstance(f, act.prime) and isinstance(f.args[0], sp.Indexed) and f.args[0].base == z
+        ),
+        closed,
+    )
     return algebra.normal_expr(sp.cancel(e)) if bound else e
 
 
@@ -341,14 +363,21 @@ def local_gradient(net: Network, quantity: str, p: int) -> sp.Expr:
     """The rule at layer p of ``net``, in terms of the δ of the layer it needs (δ-form)."""
     lowest = 0 if quantity == "a" else 1  # the input layer has activations but no z, w, b
     if not lowest <= p <= net.D:
-        raise NotationError(f"layer {p} of a network with layers 0…{net.D} has no {quantity} gradient")
+        raise NotationError(
+            f"layer {p} of a network with layers 0…{net.D} has no {quantity} gradient"
+        )
     r = rules(net.activation, net.loss, net.network, net.output_activation)
     g = r.fragment
     if quantity in ("w", "b"):
         return retag(g, net, p - g.D, getattr(r, quantity))
     if p == net.D:
-        out = Network(activation=net.activation, loss=net.loss, network=net.network, depth=1,
-                      output_activation=net.output_activation)
+        out = Network(
+            activation=net.activation,
+            loss=net.loss,
+            network=net.network,
+            depth=1,
+            output_activation=net.output_activation,
+        )
         return retag(out, net, net.D - out.D, r.out_delta if quantity == "delta" else r.out_a)
     return retag(g, net, p - (g.D - 1), getattr(r, quantity))
 
@@ -432,10 +461,18 @@ def cut_partials(net: Network, e: sp.Expr) -> sp.Expr:
         d = sp.Dummy("d", integer=True)
         if nref.quantity == "Li":
             I = nref.indices[0]
-            return sp.Sum(net.delta(q)[I, d] * truth(net, net.z(q)[I, d], f.den), (d, 0, net.width(q) - 1))
+            return sp.Sum(
+                net.delta(q)[I, d] * truth(net, net.z(q)[I, d], f.den), (d, 0, net.width(q) - 1)
+            )
         s = sp.Dummy("i", integer=True)
-        return sp.Sum(net.delta(q)[s, d] * truth(net, net.z(q)[s, d], f.den),
-                      (d, 0, net.width(q) - 1), (s, 0, net.n - 1)) / net.n
+        return (
+            sp.Sum(
+                net.delta(q)[s, d] * truth(net, net.z(q)[s, d], f.den),
+                (d, 0, net.width(q) - 1),
+                (s, 0, net.n - 1),
+            )
+            / net.n
+        )
 
     return substitute_losses(net, e.replace(lambda f: isinstance(f, Partial), value))
 
@@ -466,8 +503,10 @@ def substitute_losses(net: Network, e: sp.Expr) -> sp.Expr:
     """Put the definitions of L and L_i (in terms of a^(L) and y) in place of the symbols."""
     top = Stop("a", net.D)
     if e.has(net.Li):
-        e = e.replace(lambda f: isinstance(f, sp.Indexed) and f.base == net.Li,
-                      lambda f: net.loss_i(f.indices[0], top))
+        e = e.replace(
+            lambda f: isinstance(f, sp.Indexed) and f.base == net.Li,
+            lambda f: net.loss_i(f.indices[0], top),
+        )
     if net.L in e.free_symbols:
         e = e.xreplace({net.L: net.loss_mean(top)})
     return e
@@ -476,4 +515,3 @@ def substitute_losses(net: Network, e: sp.Expr) -> sp.Expr:
 def _is_delta(f: sp.Indexed) -> bool:
     parts = split_name(str(f.base.label))
     return parts is not None and parts[0] == "delta"
-

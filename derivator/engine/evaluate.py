@@ -113,7 +113,9 @@ def _psi(inst: Instance, z: Any, j: int, prime: bool) -> Any:
     return (z * z * z / (3 * c) + f.sin(z)) if not prime else (z * z / c + f.cos(z))
 
 
-def random_instance(net: Network, rng: random.Random, field: Field = MP, denominator: int = 8) -> Instance:
+def random_instance(
+    net: Network, rng: random.Random, field: Field = MP, denominator: int = 8
+) -> Instance:
     """Random rational inputs k/denominator in [-1, 1] (small enough to check by hand)."""
     if net.symbolic or net.samples is None:
         raise ValueError("random_instance needs a network with concrete widths and samples")
@@ -128,19 +130,27 @@ def random_instance(net: Network, rng: random.Random, field: Field = MP, denomin
     v: dict[str, Array] = {}
     v[str(net.a(0).label)] = {(s, x): r() for s in range(n) for x in range(widths[0])}
     for p in range(1, net.D + 1):
-        v[str(net.w(p).label)] = {(x, u): r() for x in range(widths[p]) for u in range(widths[p - 1])}
+        v[str(net.w(p).label)] = {
+            (x, u): r() for x in range(widths[p]) for u in range(widths[p - 1])
+        }
         v[str(net.b(p).label)] = {(x,): r() for x in range(widths[p])}
     if net.targets == "one-hot":
         hot = [rng.randrange(widths[-1]) for _ in range(n)]
         v["y"] = {(s, x): field.num(int(x == hot[s])) for s in range(n) for x in range(widths[-1])}
     elif net.targets == "distribution":  # non-negative, each sample's summing to 1 (exactly)
         weights = [[rng.randint(1, denominator) for _ in range(widths[-1])] for _ in range(n)]
-        v["y"] = {(s, x): field.num(sp.Rational(weights[s][x], sum(weights[s])))
-                  for s in range(n) for x in range(widths[-1])}
+        v["y"] = {
+            (s, x): field.num(sp.Rational(weights[s][x], sum(weights[s])))
+            for s in range(n)
+            for x in range(widths[-1])
+        }
     elif net.loss in ("cross-entropy", "binary-cross-entropy"):
         # targets of a classifier in [0, 1]; under the cross-entropy, summing to 1 is *not* assumed
-        v["y"] = {(s, x): field.num(sp.Rational(rng.randint(0, denominator), denominator))
-                  for s in range(n) for x in range(widths[-1])}
+        v["y"] = {
+            (s, x): field.num(sp.Rational(rng.randint(0, denominator), denominator))
+            for s in range(n)
+            for x in range(widths[-1])
+        }
     else:
         v["y"] = {(s, x): r() for s in range(n) for x in range(widths[-1])}
     inst = Instance(net, field, v)
@@ -266,7 +276,12 @@ class _Evaluator:
             act = ACTIVATIONS[e.activation]
             return _act(self.inst, act, isinstance(e, ActivationPrime))(self.ev(e.args[0], env))
         if isinstance(e, (Upstream, UpstreamPrime)):
-            return _psi(self.inst, self.ev(e.args[0], env), self._index(e.args[1], env), isinstance(e, UpstreamPrime))
+            return _psi(
+                self.inst,
+                self.ev(e.args[0], env),
+                self._index(e.args[1], env),
+                isinstance(e, UpstreamPrime),
+            )
         if isinstance(e, sp.exp):
             return f.exp(self.ev(e.args[0], env))
         if isinstance(e, (sp.tanh, sp.sinh, sp.cosh)):
@@ -301,4 +316,3 @@ class _Evaluator:
         else:
             env[d] = saved
         return acc
-

@@ -48,14 +48,20 @@ class Loss:
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss("mse", False, lambda a, y: (a - y) ** 2 / 2, "L_i = Σ_j (a_ij − y_ij)²/2, L = (1/n) Σ_i L_i"),
+    "mse": Loss(
+        "mse", False, lambda a, y: (a - y) ** 2 / 2, "L_i = Σ_j (a_ij − y_ij)²/2, L = (1/n) Σ_i L_i"
+    ),
     "cross-entropy": Loss(
-        "cross-entropy", True, lambda a, y: -y * sp.log(a),
+        "cross-entropy",
+        True,
+        lambda a, y: -y * sp.log(a),
         "softmax output a_ij = e^(z_ij)/Σ_p e^(z_ip), L_i = −Σ_j y_ij ln a_ij, L = (1/n) Σ_i L_i",
     ),
     # the two-class loss of sigmoid output neurons (where a softmax of one neuron is the constant 1)
     "binary-cross-entropy": Loss(
-        "binary-cross-entropy", False, lambda a, y: -(y * sp.log(a) + (1 - y) * sp.log(1 - a)),
+        "binary-cross-entropy",
+        False,
+        lambda a, y: -(y * sp.log(a) + (1 - y) * sp.log(1 - a)),
         "sigmoid output a_ij = σ(z_ij), L_i = −Σ_j (y_ij ln a_ij + (1 − y_ij) ln(1 − a_ij)), L = (1/n) Σ_i L_i",
         activation="sigmoid",
     ),

@@ -136,8 +136,21 @@ class Zero:
     """The zero matrix of whatever shape the context needs (∂L_i/∂a of a layer L_i skips)."""
 
 
-MatrixExpr = Union[Named, Transpose, MatMul, Hadamard, Divide, Power, ElementwiseFunction, Scale, Add,
-                   Sub, ColumnSum, RowSum, Zero]
+MatrixExpr = Union[
+    Named,
+    Transpose,
+    MatMul,
+    Hadamard,
+    Divide,
+    Power,
+    ElementwiseFunction,
+    Scale,
+    Add,
+    Sub,
+    ColumnSum,
+    RowSum,
+    Zero,
+]
 
 
 def transpose(m: MatrixExpr) -> MatrixExpr:
@@ -247,7 +260,9 @@ def from_index(net: Network, expr: sp.Expr, rows: sp.Symbol, cols: sp.Symbol | N
     return _sum_of_terms(net, sp.Add.make_args(tidy), want)
 
 
-def _sum_of_terms(net: Network, terms: tuple[sp.Expr, ...], want: tuple[sp.Symbol, ...]) -> MatrixExpr:
+def _sum_of_terms(
+    net: Network, terms: tuple[sp.Expr, ...], want: tuple[sp.Symbol, ...]
+) -> MatrixExpr:
     """Σ of translated terms, positive terms first so that a − y prints as A − Y, not −Y + A."""
     parts: list[tuple[sp.Expr, MatrixExpr]] = []
     for t in terms:
@@ -272,7 +287,9 @@ def _scaled(c: sp.Expr, m: MatrixExpr) -> MatrixExpr:
     return Scale(c, m)
 
 
-def _term(net: Network, term: sp.Expr, want: tuple[sp.Symbol, ...]) -> list[tuple[sp.Expr, MatrixExpr]]:
+def _term(
+    net: Network, term: sp.Expr, want: tuple[sp.Symbol, ...]
+) -> list[tuple[sp.Expr, MatrixExpr]]:
     """(coefficient, matrix) for one term; a term whose Add factor cannot be a matrix sum (its
     addends carry different indices, e.g. 1 − a) is expanded and its pieces translated."""
     bound: dict[sp.Symbol, sp.Expr] = {}
@@ -288,10 +305,19 @@ def _term(net: Network, term: sp.Expr, want: tuple[sp.Symbol, ...]) -> list[tupl
         try:
             operands.append(_operand(net, f))
         except _Mixed:
-            expanded = sp.expand(term, deep=False, mul=True, multinomial=True, power_base=False,
-                                 power_exp=False, log=False)
+            expanded = sp.expand(
+                term,
+                deep=False,
+                mul=True,
+                multinomial=True,
+                power_base=False,
+                power_exp=False,
+                log=False,
+            )
             if expanded == term:
-                raise ValueError(f"cannot translate {f}: its addends carry different indices") from None
+                raise ValueError(
+                    f"cannot translate {f}: its addends carry different indices"
+                ) from None
             return [cm for t in sp.Add.make_args(expanded) for cm in _term(net, t, want)]
     if not operands:
         raise ValueError(f"cannot translate {term}: no matrix in it")
@@ -395,8 +421,12 @@ def _hadamard(a: MatrixExpr, b: MatrixExpr) -> MatrixExpr:
     return Hadamard(a, b)
 
 
-def _eliminate(ops: list[Operand], bound: dict[sp.Symbol, sp.Expr] | set[sp.Symbol],
-               want: tuple[sp.Symbol, ...], samples: set[sp.Symbol] = frozenset()) -> MatrixExpr:  # type: ignore[assignment]
+def _eliminate(
+    ops: list[Operand],
+    bound: dict[sp.Symbol, sp.Expr] | set[sp.Symbol],
+    want: tuple[sp.Symbol, ...],
+    samples: set[sp.Symbol] = frozenset(),
+) -> MatrixExpr:  # type: ignore[assignment]
     """Eliminate indices until one operand with the free indices is left (see module doc).
 
     Order matters only for how the result reads: Hadamard products of equal shapes first, then
@@ -405,18 +435,27 @@ def _eliminate(ops: list[Operand], bound: dict[sp.Symbol, sp.Expr] | set[sp.Symb
     ops = list(ops)
     order = sorted(bound, key=lambda d: (d in samples, str(d)))
     while True:
-        if _merge_equal(ops, want) or _sum_single(ops, order) or _contract(ops, order, want) \
-                or _merge_subset(ops):
+        if (
+            _merge_equal(ops, want)
+            or _sum_single(ops, order)
+            or _contract(ops, order, want)
+            or _merge_subset(ops)
+        ):
             continue
         break
     if order:
         holders = {d: sum(d in ix for _, ix in ops) for d in order}
-        raise ValueError("cannot translate: " + ", ".join(
-            f"the bound index {d} is shared by {k} factors" for d, k in holders.items()))
+        raise ValueError(
+            "cannot translate: "
+            + ", ".join(f"the bound index {d} is shared by {k} factors" for d, k in holders.items())
+        )
     if len(ops) != 1:
-        raise ValueError("cannot translate: factors " + ", ".join(str(ix) for _, ix in ops)
-                         + " do not combine into one matrix (an outer product or an index shared by"
-                         " more than two factors)")
+        raise ValueError(
+            "cannot translate: factors "
+            + ", ".join(str(ix) for _, ix in ops)
+            + " do not combine into one matrix (an outer product or an index shared by"
+            " more than two factors)"
+        )
     m, ix = ops[0]
     if set(ix) != set(want):
         raise ValueError(f"the expression has free indices {ix}, expected {want}")
@@ -428,9 +467,11 @@ def _merge_equal(ops: list[Operand], want: tuple[sp.Symbol, ...]) -> bool:
         for y in range(x + 1, len(ops)):
             if set(ops[x][1]) == set(ops[y][1]) and len(ops[x][1]) == len(ops[y][1]):
                 first, second = sorted((ops[x], ops[y]), key=lambda o: _rank(o[0]))
-                order = want if set(first[1]) == set(want) and len(want) == len(first[1]) else first[1]
+                order = (
+                    want if set(first[1]) == set(want) and len(want) == len(first[1]) else first[1]
+                )
                 merged = _hadamard(_orient(first, order), _orient(second, order))
-                ops[y:y + 1] = []
+                ops[y : y + 1] = []
                 ops[x] = (merged, order)
                 return True
     return False
@@ -479,15 +520,16 @@ def _contract(ops: list[Operand], bound: list[sp.Symbol], want: tuple[sp.Symbol,
                 best = product
         if best is None:
             continue  # two vectors: their dot product is a scalar, which is not translated
-        ops[y:y + 1] = []
+        ops[y : y + 1] = []
         ops[x] = (best[1], best[2])
         bound.remove(d)
         return True
     return False
 
 
-def _matmul(left: Operand, right: Operand, d: sp.Symbol,
-            want: tuple[sp.Symbol, ...]) -> tuple[int, MatrixExpr, tuple[sp.Symbol, ...]] | None:
+def _matmul(
+    left: Operand, right: Operand, d: sp.Symbol, want: tuple[sp.Symbol, ...]
+) -> tuple[int, MatrixExpr, tuple[sp.Symbol, ...]] | None:
     """left·right contracting d, with its cost (transposes needed now and later), or None when
     left is a vector (vectors are columns: only matrix·vector exists)."""
     (_, il), (mr, ir) = left, right
@@ -542,7 +584,9 @@ def _entry(net: Network, m: MatrixExpr, ix: tuple[sp.Expr, ...]) -> sp.Expr:
     if isinstance(m, MatMul):
         d = sp.Dummy("d", integer=True)
         inner = _matrix_shape(net, m.left, "a matrix product")[1]
-        return sp.Sum(_entry(net, m.left, (ix[0], d)) * _entry(net, m.right, (d,) + ix[1:]), (d, 0, inner - 1))
+        return sp.Sum(
+            _entry(net, m.left, (ix[0], d)) * _entry(net, m.right, (d,) + ix[1:]), (d, 0, inner - 1)
+        )
     left = _entry(net, m.left, ix)
     rshape = shape(net, m.right)
     right = _entry(net, m.right, ix[:1] if (rshape is not None and len(rshape) < len(ix)) else ix)
@@ -643,24 +687,34 @@ _LATEX = _Style(
     names={"A": "A", "Z": "Z", "W": "W", "B": "B", "Delta": r"\Delta", "Y": "Y"},
     tag=lambda name, tag: f"{name}^{{({tag})}}",
     transpose=lambda s, tagged: (s[:-1] + r"\top}") if tagged else f"{s}^{{\\top}}",
-    hadamard=r" \odot ", divide=r" \oslash ",
+    hadamard=r" \odot ",
+    divide=r" \oslash ",
     power=lambda s, k: f"{s}^{{\\odot {k}}}",
-    func=_func_name_latex, scale=_scale_latex, minus="-",
+    func=_func_name_latex,
+    scale=_scale_latex,
+    minus="-",
     column_sum=lambda s, tagged: rf"\sum_i {s}_{{i\cdot}}",
     row_sum=lambda s: rf"{s}\mathbf{{1}}",
-    lparen=r"\left(", rparen=r"\right)", plus=" + ",
+    lparen=r"\left(",
+    rparen=r"\right)",
+    plus=" + ",
 )
 
 _UNICODE = _Style(
     names={"A": "A", "Z": "Z", "W": "W", "B": "B", "Delta": "Δ", "Y": "Y"},
     tag=lambda name, tag: f"{name}^({tag})",
     transpose=lambda s, tagged: s + "ᵀ",
-    hadamard=" ⊙ ", divide=" ⊘ ",
+    hadamard=" ⊙ ",
+    divide=" ⊘ ",
     power=lambda s, k: f"{s}^⊙{k}",
-    func=_func_name_unicode, scale=_scale_unicode, minus="−",
+    func=_func_name_unicode,
+    scale=_scale_unicode,
+    minus="−",
     column_sum=lambda s, tagged: f"Σᵢ {s}_i·",
     row_sum=lambda s: f"{s}𝟏",
-    lparen="(", rparen=")", plus=" + ",
+    lparen="(",
+    rparen=")",
+    plus=" + ",
 )
 
 
@@ -721,7 +775,9 @@ def to_unicode(m: MatrixExpr) -> str:
 # numbers
 
 
-def _numeric_function(f: type, functions: dict[type, Callable[..., Any]] | None) -> Callable[..., Any]:
+def _numeric_function(
+    f: type, functions: dict[type, Callable[..., Any]] | None
+) -> Callable[..., Any]:
     if functions and f in functions:
         return functions[f]
     if issubclass(f, ActivationPrime):
@@ -735,8 +791,11 @@ def _numeric_function(f: type, functions: dict[type, Callable[..., Any]] | None)
     raise ValueError(f"no numeric value for the function {f.__name__}: pass it in ``functions``")
 
 
-def evaluate_numpy(m: MatrixExpr, arrays: dict[str, np.ndarray],
-                   functions: dict[type, Callable[..., Any]] | None = None) -> Any:
+def evaluate_numpy(
+    m: MatrixExpr,
+    arrays: dict[str, np.ndarray],
+    functions: dict[type, Callable[..., Any]] | None = None,
+) -> Any:
     """The value of m with NumPy; ``arrays`` maps :attr:`Named.key` (``"w^(L)"``, ``"y"``) to
     arrays (matrices 2-D, B 1-D).  Functions with a column argument get (Z, column indices)."""
     if isinstance(m, Named):

@@ -16,12 +16,23 @@ import sympy as sp
 
 from . import activations as acts
 from . import losses
-from .notation import DEFAULT_LETTERS, MAX_LAYERS, NotationError, Tag, base_name, index, layer_letter, parse_tag
+from .notation import (
+    DEFAULT_LETTERS,
+    MAX_LAYERS,
+    NotationError,
+    Tag,
+    base_name,
+    index,
+    layer_letter,
+    parse_tag,
+)
 
 NETWORK_KINDS = ("general", "single")
 #: the activations an output layer may have besides the hidden layers' (its σ′ is a polynomial in
 #: a^(L), so the printed formulas never show a σ′ that is not the hidden one)
-OUTPUT_ACTIVATIONS = tuple(name for name, act in acts.ACTIVATIONS.items() if act.prime_in_a is not None)
+OUTPUT_ACTIVATIONS = tuple(
+    name for name, act in acts.ACTIVATIONS.items() if act.prime_in_a is not None
+)
 #: what the targets satisfy (notation.md): nothing; Σ_j y_ij = 1 with y_ij ≥ 0; one-hot
 TARGETS = ("any", "distribution", "one-hot")
 
@@ -57,11 +68,17 @@ class Network:
             raise ValueError(f"unknown targets {self.targets!r}: choose {', '.join(TARGETS)}")
         acts.get(self.activation)
         out = self.output_activation
-        if out is not None and out not in ("softmax", self.activation) and acts.get(out).prime_in_a is None:
+        if (
+            out is not None
+            and out not in ("softmax", self.activation)
+            and acts.get(out).prime_in_a is None
+        ):
             # σ and σ′ print alike for every activation: the output's σ′ is written in a^(L) instead
             # (derive.output_closed_form), which needs σ′ = P(σ)
-            raise ValueError(f"output activation {out}: an output layer of its own may be "
-                             f"{', '.join(OUTPUT_ACTIVATIONS)} (σ′ written in a^(L)), or the hidden activation")
+            raise ValueError(
+                f"output activation {out}: an output layer of its own may be "
+                f"{', '.join(OUTPUT_ACTIVATIONS)} (σ′ written in a^(L)), or the hidden activation"
+            )
         if self.loss == "upstream" and out is not None:
             raise ValueError("a generic fragment has no output layer: no output activation")
         if self.loss != "upstream":
@@ -69,26 +86,38 @@ class Network:
             if spec.softmax and out not in (None, "softmax"):
                 raise ValueError(f"the {self.loss} loss needs a softmax output layer, not {out}")
             if not spec.softmax and out == "softmax":
-                raise ValueError(f"a softmax output layer goes with the cross-entropy loss, not {self.loss}")
+                raise ValueError(
+                    f"a softmax output layer goes with the cross-entropy loss, not {self.loss}"
+                )
             if spec.activation is not None and self.output_name != spec.activation:
-                raise ValueError(f"the {self.loss} loss needs σ = {spec.activation} at the output layer (its a^(L) "
-                                 f"must lie in (0, 1)), not {self.output_name}")
-        if out == self.activation or out == "softmax":  # one network, one cache key, one description
+                raise ValueError(
+                    f"the {self.loss} loss needs σ = {spec.activation} at the output layer (its a^(L) "
+                    f"must lie in (0, 1)), not {self.output_name}"
+                )
+        if (
+            out == self.activation or out == "softmax"
+        ):  # one network, one cache key, one description
             object.__setattr__(self, "output_activation", None)
         if self.network not in NETWORK_KINDS:
             raise ValueError(f"unknown network {self.network!r}: choose general or single")
         if self.widths is not None:
             if len(self.widths) > MAX_LAYERS + 1:
-                raise ValueError(f"{len(self.widths)} widths: derivator handles networks of at most {MAX_LAYERS} "
-                                 "layers of weights")
+                raise ValueError(
+                    f"{len(self.widths)} widths: derivator handles networks of at most {MAX_LAYERS} "
+                    "layers of weights"
+                )
             ws = tuple(int(w) for w in self.widths)
             if len(ws) < 2 or min(ws) < 1:
-                raise ValueError(f"widths {list(self.widths)}: give at least two layers, each at least 1 wide")
+                raise ValueError(
+                    f"widths {list(self.widths)}: give at least two layers, each at least 1 wide"
+                )
             object.__setattr__(self, "widths", ws)
             object.__setattr__(self, "depth", len(ws) - 1)
         if self.depth > MAX_LAYERS:
-            raise ValueError(f"depth {self.depth}: derivator handles networks of at most {MAX_LAYERS} layers of "
-                             "weights")
+            raise ValueError(
+                f"depth {self.depth}: derivator handles networks of at most {MAX_LAYERS} layers of "
+                "weights"
+            )
         if self.network == "single":
             object.__setattr__(self, "widths", (1,) * (self.depth + 1))
         if self.depth < 1:
@@ -105,9 +134,17 @@ class Network:
 
     def with_sizes(self, widths: Sequence[int], samples: int) -> "Network":
         """The same network at concrete sizes (for exact checks and numbers)."""
-        return Network(widths=tuple(widths), activation=self.activation, loss=self.loss, network="general",
-                       samples=samples, letters=self.letters, top=self.top, targets=self.targets,
-                       output_activation=self.output_activation)
+        return Network(
+            widths=tuple(widths),
+            activation=self.activation,
+            loss=self.loss,
+            network="general",
+            samples=samples,
+            letters=self.letters,
+            top=self.top,
+            targets=self.targets,
+            output_activation=self.output_activation,
+        )
 
     # ---- layers and tags ------------------------------------------------------------------
     @property
@@ -155,11 +192,15 @@ class Network:
             p = self.D + t.offset - self.top.offset
         else:
             kind = "generic layer" if t.base == "l" else "layer"
-            raise NotationError(f"{kind} {t} does not belong to this network (its top layer is {self.top})")
+            raise NotationError(
+                f"{kind} {t} does not belong to this network (its top layer is {self.top})"
+            )
         lowest = 1 if weights else 0
         if weights and p == 0:
-            raise NotationError(f"layer {t} is the input layer of this network: it has no weights or biases "
-                                f"(a network with {self.D + 1} layers of weights has them)")
+            raise NotationError(
+                f"layer {t} is the input layer of this network: it has no weights or biases "
+                f"(a network with {self.D + 1} layers of weights has them)"
+            )
         if not lowest <= p <= self.D:
             have = ", ".join(str(self.tag(q)) for q in range(self.D, lowest - 1, -1))
             raise NotationError(f"no layer {t} in this network: it has {have}")
@@ -168,7 +209,11 @@ class Network:
     # ---- sizes and indices ----------------------------------------------------------------
     @property
     def n(self) -> sp.Expr:
-        return sp.Integer(self.samples) if self.samples is not None else sp.Symbol("n", integer=True, positive=True)
+        return (
+            sp.Integer(self.samples)
+            if self.samples is not None
+            else sp.Symbol("n", integer=True, positive=True)
+        )
 
     def width(self, p: int) -> sp.Expr:
         if self.widths is not None:
@@ -236,7 +281,8 @@ class Network:
         if self.softmax_output and p == self.D:
             d = sp.Dummy("d", integer=True)
             return sp.exp(self.expand_z(p, I, X, stop)) / sp.Sum(
-                sp.exp(self.expand_z(p, I, d, stop)), (d, 0, self.width(p) - 1))
+                sp.exp(self.expand_z(p, I, d, stop)), (d, 0, self.width(p) - 1)
+            )
         act = self.activation_at(p)
         assert act is not None
         return act.sigma(self.expand_z(p, I, X, stop))
@@ -245,7 +291,12 @@ class Network:
         if stop.kind == "z" and p <= stop.layer:
             return self.z(p)[I, X]
         d = sp.Dummy("d", integer=True)
-        return sp.Sum(self.w(p)[X, d] * self.expand_a(p - 1, I, d, stop), (d, 0, self.width(p - 1) - 1)) + self.b(p)[X]
+        return (
+            sp.Sum(
+                self.w(p)[X, d] * self.expand_a(p - 1, I, d, stop), (d, 0, self.width(p - 1) - 1)
+            )
+            + self.b(p)[X]
+        )
 
     def loss_i(self, I: sp.Expr, stop: Stop) -> sp.Expr:
         """L_I expanded down to ``stop``."""
@@ -262,7 +313,13 @@ class Network:
         return sp.Sum(self.loss_i(I, stop), (I, 0, self.n - 1)) / self.n
 
     def describe(self) -> str:
-        sizes = "symbolic widths" if self.symbolic else "widths " + "-".join(map(str, self.widths or ()))
+        sizes = (
+            "symbolic widths"
+            if self.symbolic
+            else "widths " + "-".join(map(str, self.widths or ()))
+        )
         out = f", output activation {self.output_activation}" if self.output_activation else ""
-        return (f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}{out}, "
-                f"loss {self.loss}")
+        return (
+            f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}{out}, "
+            f"loss {self.loss}"
+        )

@@ -54,7 +54,9 @@ class Tag:
         return self.base == "l"
 
 
-_TAG_RE = re.compile(r"^\s*(?:(?P<base>[Ll])\s*(?:(?P<sign>[-+–−])\s*(?P<k>\d+))?|(?P<abs>\d+))\s*$")
+_TAG_RE = re.compile(
+    r"^\s*(?:(?P<base>[Ll])\s*(?:(?P<sign>[-+–−])\s*(?P<k>\d+))?|(?P<abs>\d+))\s*$"
+)
 
 
 def parse_tag(text: str | int | Tag) -> Tag:
@@ -65,7 +67,9 @@ def parse_tag(text: str | int | Tag) -> Tag:
         if text < 0:
             raise NotationError(f"layer {text}: absolute layers count from 0 (the input layer)")
         if text > MAX_LAYERS:
-            raise NotationError(f"layer {text}: derivator handles networks of at most {MAX_LAYERS} layers")
+            raise NotationError(
+                f"layer {text}: derivator handles networks of at most {MAX_LAYERS} layers"
+            )
         return Tag("", text)
     m = _TAG_RE.match(str(text))
     if not m:
@@ -75,7 +79,9 @@ def parse_tag(text: str | int | Tag) -> Tag:
         )
     digits = m.group("abs") or m.group("k") or "0"
     if len(digits) > 6 or int(digits) > MAX_LAYERS:
-        raise NotationError(f"layer {text}: derivator handles networks of at most {MAX_LAYERS} layers")
+        raise NotationError(
+            f"layer {text}: derivator handles networks of at most {MAX_LAYERS} layers"
+        )
     if m.group("abs") is not None:
         return Tag("", int(m.group("abs")))
     k = int(m.group("k") or 0)
@@ -117,7 +123,9 @@ def parse_letters(text: str) -> tuple[str, ...]:
     """``"j,k,m,t"`` → ``("j", "k", "m", "t")``, checked to be distinct single-word letters."""
     letters = tuple(s.strip() for s in text.split(",") if s.strip())
     if not letters or len(set(letters)) != len(letters) or SAMPLE in letters:
-        raise NotationError(f"letters {text!r}: give distinct letters other than {SAMPLE!r}, e.g. j,k,m,t")
+        raise NotationError(
+            f"letters {text!r}: give distinct letters other than {SAMPLE!r}, e.g. j,k,m,t"
+        )
     for s in letters:
         if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9]*", s):
             raise NotationError(f"letter {s!r} is not a plain identifier")

@@ -66,8 +66,12 @@ class Verdict:
         return s
 
     def as_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "method": self.method, "reason": self.reason,
-                "counterexample": self.counterexample}
+        return {
+            "verdict": self.verdict,
+            "method": self.method,
+            "reason": self.reason,
+            "counterexample": self.counterexample,
+        }
 
     def _repr_latex_(self) -> str:
         return rf"$\text{{{self.verdict}}}\ \text{{({self.method})}}$"
@@ -120,7 +124,9 @@ def free_indices(e: sp.Expr) -> set[sp.Symbol]:
 SAMPLES = -1
 
 
-def index_ranges(net: Network, *exprs: sp.Expr) -> tuple[dict[sp.Symbol, int], dict[sp.Symbol, set[int]]]:
+def index_ranges(
+    net: Network, *exprs: sp.Expr
+) -> tuple[dict[sp.Symbol, int], dict[sp.Symbol, set[int]]]:
     """Which range each index runs over (a layer number, or SAMPLES), inferred from where it
     stands, and the letters that stand in two different ranges (notation.md: an error, and in
     practice often a transposed index)."""
@@ -181,13 +187,23 @@ def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
     """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p), each at the layers whose activation
     that σ is (``Network.activation_at``), where the activation has one."""
     e = derive.fold(net, e)
-    if "identity" in (net.activation, net.output_activation):  # the only networks with an identity σ
+    if "identity" in (
+        net.activation,
+        net.output_activation,
+    ):  # the only networks with an identity σ
         # σ(x) = x for the identity; and a = z at the layers whose σ it is: one variable, not two
-        e = e.replace(lambda f: isinstance(f, ActivationFunction) and f.activation == "identity", lambda f: f.args[0])
+        e = e.replace(
+            lambda f: isinstance(f, ActivationFunction) and f.activation == "identity",
+            lambda f: f.args[0],
+        )
 
         def as_z(f: sp.Indexed) -> sp.Expr:
             ref = derive.classify(net, f)
-            if ref is not None and ref.quantity == "a" and _layer_is(net, ref.layer or 0, "identity"):
+            if (
+                ref is not None
+                and ref.quantity == "a"
+                and _layer_is(net, ref.layer or 0, "identity")
+            ):
                 return net.z(ref.layer)[ref.indices]  # type: ignore[arg-type, index]
             return f
 
@@ -234,7 +250,12 @@ def _expand_all(net: Network, e: sp.Expr) -> sp.Expr:
 
     def define(f: sp.Indexed) -> sp.Expr:
         ref = derive.classify(net, f)
-        if ref is not None and ref.quantity in ("a", "z") and ref.layer >= 1 and len(ref.indices) == 2:  # type: ignore[operator]
+        if (
+            ref is not None
+            and ref.quantity in ("a", "z")
+            and ref.layer >= 1
+            and len(ref.indices) == 2
+        ):  # type: ignore[operator]
             build = net.expand_a if ref.quantity == "a" else net.expand_z
             return build(ref.layer, *ref.indices, bottom)  # type: ignore[arg-type, misc]
         return f
@@ -243,15 +264,18 @@ def _expand_all(net: Network, e: sp.Expr) -> sp.Expr:
 
 
 #: each activation's definition and its derivative (activations.py states the same)
-EXPLICIT = {"sigmoid": (lambda x: 1 / (1 + sp.exp(-x)), lambda x: sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
-            "tanh": (sp.tanh, lambda x: 1 - sp.tanh(x) ** 2),
-            "softplus": (lambda x: sp.log(1 + sp.exp(x)), lambda x: 1 / (1 + sp.exp(-x))),
-            "identity": (lambda x: x, lambda x: sp.Integer(1)),
-            "relu": (lambda x: sp.Max(0, x), lambda x: sp.Heaviside(x, 0))}
+EXPLICIT = {
+    "sigmoid": (lambda x: 1 / (1 + sp.exp(-x)), lambda x: sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+    "tanh": (sp.tanh, lambda x: 1 - sp.tanh(x) ** 2),
+    "softplus": (lambda x: sp.log(1 + sp.exp(x)), lambda x: 1 / (1 + sp.exp(-x))),
+    "identity": (lambda x: x, lambda x: sp.Integer(1)),
+    "relu": (lambda x: sp.Max(0, x), lambda x: sp.Heaviside(x, 0)),
+}
 
 
 def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
     """σ and σ′ replaced by the activation's own formulas (sigmoid: 1/(1+e^(−x)), …)."""
+
     def formula(g: sp.Expr) -> sp.Expr:
         pair = EXPLICIT.get(g.activation)
         if pair is None:  # the generic σ: no formula
@@ -261,7 +285,9 @@ def _explicit(net: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(lambda g: isinstance(g, (ActivationFunction, ActivationPrime)), formula)
 
 
-def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True, primes: bool = True) -> bool:
+def normal_form_equal(
+    net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = True, primes: bool = True
+) -> bool:
     """Stage 2: equal normal forms, first with z atomic; with ``deep``, then with z written out
     one level, then with every activation written out down to the inputs, then with σ and σ′
     replaced by the activation's own formulas (a = tanh(z) under activation=tanh)."""
@@ -274,15 +300,20 @@ def normal_form_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr, deep: bool = Tru
         return True
     expanded = _expand_all(net, lhs - rhs)
 
-    def in_sigma(f: ActivationPrime) -> sp.Expr:  # σ′(x) as a polynomial in σ(x), without folding anything back
+    def in_sigma(
+        f: ActivationPrime,
+    ) -> sp.Expr:  # σ′(x) as a polynomial in σ(x), without folding anything back
         act = ACTIVATIONS[f.activation]
         return act.prime_in_a(act.sigma(f.args[0])) if act.prime_in_a is not None else f
 
     expanded = expanded.replace(lambda f: isinstance(f, ActivationPrime), in_sigma)
     if _zero(net, expanded):
         return True
-    return any(_has(expanded, a) for a in EXPLICIT) and expanded.has(*_ELEMENTARY) \
+    return (
+        any(_has(expanded, a) for a in EXPLICIT)
+        and expanded.has(*_ELEMENTARY)
         and _zero(net, _explicit(net, expanded))
+    )
 
 
 _ELEMENTARY = (sp.tanh, sp.exp, sp.log, sp.Max, sp.Heaviside)
@@ -312,11 +343,17 @@ def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
                 if lo != 0 or hi != top or len(uses) != 1:
                     continue
                 y = uses[0]
-                if isinstance(y, sp.Indexed) and y.base == net.y and y.indices[1] == d \
-                        and d not in y.indices[0].free_symbols \
-                        and not any(d in lim[1].free_symbols | lim[2].free_symbols for lim in t.limits):
-                    t = algebra.Term(tuple(lim for lim in t.limits if lim[0] != d),
-                                     sp.Mul(*[f for f in factors if f is not y]))
+                if (
+                    isinstance(y, sp.Indexed)
+                    and y.base == net.y
+                    and y.indices[1] == d
+                    and d not in y.indices[0].free_symbols
+                    and not any(d in lim[1].free_symbols | lim[2].free_symbols for lim in t.limits)
+                ):
+                    t = algebra.Term(
+                        tuple(lim for lim in t.limits if lim[0] != d),
+                        sp.Mul(*[f for f in factors if f is not y]),
+                    )
                     reduced = True
                     break
         out.append(t.expr())
@@ -347,17 +384,30 @@ def constant_indices(net: Network, *exprs: sp.Expr) -> dict[int, int]:
             ref = derive.classify(net, f)
             if ref is None:
                 continue
-            slots = {"a": (SAMPLES, ref.layer), "z": (SAMPLES, ref.layer), "delta": (SAMPLES, ref.layer),
-                     "w": (ref.layer, (ref.layer or 0) - 1), "b": (ref.layer,), "y": (SAMPLES, net.D),
-                     "Li": (SAMPLES,)}.get(ref.quantity, ())
+            slots = {
+                "a": (SAMPLES, ref.layer),
+                "z": (SAMPLES, ref.layer),
+                "delta": (SAMPLES, ref.layer),
+                "w": (ref.layer, (ref.layer or 0) - 1),
+                "b": (ref.layer,),
+                "y": (SAMPLES, net.D),
+                "Li": (SAMPLES,),
+            }.get(ref.quantity, ())
             for r, x in zip(slots, ref.indices):
                 if x.is_Integer and r is not None:
                     out[r] = max(out.get(r, 0), int(x))  # type: ignore[index]
     return out
 
 
-def size_sets(net: Network, single: bool = False, least: dict[int, int] | None = None, *, count: int = 3,
-              seed: int = 0, layers: set[int] | None = None) -> list[tuple[tuple[int, ...], int]]:
+def size_sets(
+    net: Network,
+    single: bool = False,
+    least: dict[int, int] | None = None,
+    *,
+    count: int = 3,
+    seed: int = 0,
+    layers: set[int] | None = None,
+) -> list[tuple[tuple[int, ...], int]]:
     """Widths (input first) and sample counts at which to look for a counterexample.
 
     The sample count and every width are pairwise different and at least 2 (design.md): with
@@ -378,8 +428,11 @@ def size_sets(net: Network, single: bool = False, least: dict[int, int] | None =
     base = 2 + max([c for c in least.values()] + [0])
     # the layers whose width can matter: those the relation names, with their neighbours (all of
     # them in a shallow network); the others stay 2 wide, so that a deep network stays cheap
-    touched = sorted(set(range(net.D + 1)) if layers is None or net.D < DEEP else
-                     {q for p in layers for q in (p - 1, p, p + 1) if 0 <= q <= net.D})
+    touched = sorted(
+        set(range(net.D + 1))
+        if layers is None or net.D < DEEP
+        else {q for p in layers for q in (p - 1, p, p + 1) if 0 <= q <= net.D}
+    )
     pool = range(base, base + len(touched) + 4)
     sets = []
     for _ in range(count):
@@ -406,8 +459,9 @@ def _layers(net: Network, *exprs: sp.Expr) -> set[int]:
     return out or {net.D}
 
 
-def _assignments(ranges: dict[sp.Symbol, int], concrete: Network, limit: int = 64,
-                 seed: int = 0) -> list[dict[sp.Symbol, int]]:
+def _assignments(
+    ranges: dict[sp.Symbol, int], concrete: Network, limit: int = 64, seed: int = 0
+) -> list[dict[sp.Symbol, int]]:
     """Every assignment of the free indices at these sizes, or a deterministic sample of at most
     ``limit`` of them (never the whole product: its size grows exponentially with the indices)."""
     syms = sorted(ranges, key=lambda s: s.name)
@@ -436,10 +490,12 @@ def _at_sizes(net: Network, concrete: Network, e: sp.Expr) -> sp.Expr:
 
 def _unroll(e: sp.Expr) -> sp.Expr:
     """Every sum whose bounds are numbers written out term by term (sums over n stay)."""
+
     def out(f: sp.Sum) -> sp.Expr:
         if all(lim[1].is_Integer and lim[2].is_Integer for lim in f.limits):
             return f.doit()
         return f
+
     return e.replace(lambda f: isinstance(f, sp.Sum), out)
 
 
@@ -466,7 +522,9 @@ def _backward(inst: evaluate.Instance, lowest: int) -> None:
         i, X = net.i, net.letter(p)
         inst.values[str(net.delta(p).label)] = {
             (s, x): evaluate.evaluate(rule, inst, {i: s, X: x})
-            for s in range(net.samples) for x in range(net.widths[p])}
+            for s in range(net.samples)
+            for x in range(net.widths[p])
+        }
 
 
 def _table(values: dict[tuple[int, ...], Any]) -> dict[str, str]:
@@ -475,7 +533,9 @@ def _table(values: dict[tuple[int, ...], Any]) -> dict[str, str]:
 
 def _inputs(inst: evaluate.Instance) -> dict[str, Any]:
     net = inst.net
-    keep = [str(net.a(0).label), "y"] + [str(net.base(q, p).label) for p in range(1, net.D + 1) for q in ("w", "b")]
+    keep = [str(net.a(0).label), "y"] + [
+        str(net.base(q, p).label) for p in range(1, net.D + 1) for q in ("w", "b")
+    ]
     return {name: _table(inst.values[name]) for name in keep}
 
 
@@ -489,7 +549,9 @@ def _forward(inst: evaluate.Instance) -> dict[str, Any]:
         for q in ("z", "a"):
             out[str(net.base(q, p).label)] = _table(inst.values[str(net.base(q, p).label)])
         if _layer_is(net, p, "generic"):
-            out[f"sigma'(z^({net.tag(p)}))"] = _table(evaluate.activation_values(inst, p, prime=True))
+            out[f"sigma'(z^({net.tag(p)}))"] = _table(
+                evaluate.activation_values(inst, p, prime=True)
+            )
     if net.loss == "upstream":
         out[f"Psi(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=False))
         out[f"Psi'(z^({net.tag(net.D)}))"] = _table(evaluate.upstream_values(inst, prime=True))
@@ -512,15 +574,27 @@ class _Search:
     checked: int = 0
 
 
-def _search(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, ranges: dict[sp.Symbol, int],
-            seed: int) -> _Search:
+def _search(
+    net: Network,
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    concrete: Network,
+    ranges: dict[sp.Symbol, int],
+    seed: int,
+) -> _Search:
     """Evaluate both sides at random inputs for every index assignment; first difference wins."""
     with mpmath.workdps(DIGITS):
         return _search_at(net, lhs, rhs, concrete, ranges, seed)
 
 
-def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, ranges: dict[sp.Symbol, int],
-               seed: int) -> _Search:
+def _search_at(
+    net: Network,
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    concrete: Network,
+    ranges: dict[sp.Symbol, int],
+    seed: int,
+) -> _Search:
     res = _Search()
     rng = random.Random(seed)
     inst = evaluate.random_instance(concrete, rng)
@@ -528,9 +602,19 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
     layers = derive.delta_layers(net, L - R)
     if layers:
         _backward(inst, layers[0])
-    plain = sorted((s for s in (L - R).free_symbols if isinstance(s, sp.Symbol)
-                    and s.assumptions0.get("real") and not s.assumptions0.get("integer")), key=lambda s: s.name)
-    values: dict[sp.Symbol, Any] = {s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain}
+    plain = sorted(
+        (
+            s
+            for s in (L - R).free_symbols
+            if isinstance(s, sp.Symbol)
+            and s.assumptions0.get("real")
+            and not s.assumptions0.get("integer")
+        ),
+        key=lambda s: s.name,
+    )
+    values: dict[sp.Symbol, Any] = {
+        s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain
+    }
     for env in _assignments(ranges, concrete, seed=seed):
         env = {**env, **values}
         try:
@@ -542,12 +626,18 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
         res.checked += 1
         if not _close(lv, rv):
             res.refuted = {
-                "sizes": {"n": concrete.samples,
-                          **{str(concrete.tag(p)): concrete.widths[p] for p in range(concrete.D, -1, -1)}},  # type: ignore[index]
-                "indices": {s.name: v for s, v in sorted(env.items(), key=lambda kv: kv[0].name)
-                            if s not in values},
+                "sizes": {
+                    "n": concrete.samples,
+                    **{str(concrete.tag(p)): concrete.widths[p] for p in range(concrete.D, -1, -1)},
+                },  # type: ignore[index]
+                "indices": {
+                    s.name: v
+                    for s, v in sorted(env.items(), key=lambda kv: kv[0].name)
+                    if s not in values
+                },
                 **({"variables": {s.name: _fmt(v) for s, v in values.items()}} if values else {}),
-                "left": _fmt(lv), "right": _fmt(rv),
+                "left": _fmt(lv),
+                "right": _fmt(rv),
                 "inputs": _inputs(inst),
                 "values": _forward(inst),
             }
@@ -563,7 +653,9 @@ def _search_at(net: Network, lhs: sp.Expr, rhs: sp.Expr, concrete: Network, rang
 # hints
 
 
-def _hints(net: Network, lhs: sp.Expr, rhs: sp.Expr, fl: set[sp.Symbol], fr: set[sp.Symbol]) -> list[str]:
+def _hints(
+    net: Network, lhs: sp.Expr, rhs: sp.Expr, fl: set[sp.Symbol], fr: set[sp.Symbol]
+) -> list[str]:
     hints = []
     only_r, only_l = sorted(fr - fl, key=str), sorted(fl - fr, key=str)
     for s in only_r:
@@ -573,11 +665,16 @@ def _hints(net: Network, lhs: sp.Expr, rhs: sp.Expr, fl: set[sp.Symbol], fr: set
     if only_r or only_l:
         return hints
     half = sp.Rational(1, 2)
-    factors = [(-1, "the sides differ only in sign"),
-               (1 / net.n, "a factor 1/n is missing on the right"),
-               (net.n, "the right side has an extra factor 1/n"),
-               (2, "the right side is half the left: a factor 2 (or ½ too many) on the right?"),
-               (half, "the right side is twice the left: a factor ½ missing (or 2 too many) on the right?")]
+    factors = [
+        (-1, "the sides differ only in sign"),
+        (1 / net.n, "a factor 1/n is missing on the right"),
+        (net.n, "the right side has an extra factor 1/n"),
+        (2, "the right side is half the left: a factor 2 (or ½ too many) on the right?"),
+        (
+            half,
+            "the right side is twice the left: a factor ½ missing (or 2 too many) on the right?",
+        ),
+    ]
     try:
         for c, text in factors:
             if normal_form_equal(net, lhs, c * rhs, deep=False):
@@ -585,9 +682,14 @@ def _hints(net: Network, lhs: sp.Expr, rhs: sp.Expr, fl: set[sp.Symbol], fr: set
                 break
         else:
             hints += _size_hints(net, lhs, rhs)
-        if net.softmax_output and net.targets == "any" and \
-                normal_form_equal(_with_targets(net, "distribution"), lhs, rhs, deep=False):
-            hints.append("holds when Σ_j y_ij = 1 (say so with the directive targets=distribution or one-hot)")
+        if (
+            net.softmax_output
+            and net.targets == "any"
+            and normal_form_equal(_with_targets(net, "distribution"), lhs, rhs, deep=False)
+        ):
+            hints.append(
+                "holds when Σ_j y_ij = 1 (say so with the directive targets=distribution or one-hot)"
+            )
     except (algebra.Unsupported, NotationError, TypeError, ValueError):
         pass
     return hints
@@ -603,7 +705,9 @@ def _size_hints(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[str]:
         if wrong not in rhs.free_symbols:
             continue
         for right in sizes:
-            if right != wrong and normal_form_equal(net, lhs, rhs.xreplace({wrong: right}), deep=False):
+            if right != wrong and normal_form_equal(
+                net, lhs, rhs.xreplace({wrong: right}), deep=False
+            ):
                 return [f"{names[wrong]} stands where {names[right]} belongs?"]
     return []
 
@@ -616,8 +720,15 @@ def _with_targets(net: Network, targets: str) -> Network:
 # the procedure
 
 
-def prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, *, timeout: float = 10.0, seed: int = 0,
-          single_hint: bool = True) -> Verdict:
+def prove(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    net: Network,
+    *,
+    timeout: float = 10.0,
+    seed: int = 0,
+    single_hint: bool = True,
+) -> Verdict:
     """Decide ``lhs = rhs`` in ``net`` (see the module docstring for the stages)."""
     t0 = time.perf_counter()
     try:
@@ -640,12 +751,24 @@ def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
     taken silently as a constant whose derivative is 0 (docs/soundness.md, "Names")."""
     sizes = {net.n} | {net.width(p) for p in range(net.D + 1)}
     both = lhs - rhs
-    quantities = bool(both.atoms(sp.Indexed)) or net.L in both.free_symbols or bool(both.atoms(derive.Partial))
-    labels = {f.base.label for f in both.atoms(sp.Indexed)}  # w^(L-1) in w^(L-1)[k, m] is no name of its own
+    quantities = (
+        bool(both.atoms(sp.Indexed))
+        or net.L in both.free_symbols
+        or bool(both.atoms(derive.Partial))
+    )
+    labels = {
+        f.base.label for f in both.atoms(sp.Indexed)
+    }  # w^(L-1) in w^(L-1)[k, m] is no name of its own
     out = []
     for x in sorted(both.free_symbols - labels, key=str):
-        if not isinstance(x, sp.Symbol) or isinstance(x, sp.Dummy) or _is_index(x) or x in sizes \
-                or x == net.L or x.name == "eta":
+        if (
+            not isinstance(x, sp.Symbol)
+            or isinstance(x, sp.Dummy)
+            or _is_index(x)
+            or x in sizes
+            or x == net.L
+            or x.name == "eta"
+        ):
             continue
         if quantities or not all(_inside_functions(e, x) for e in (lhs, rhs)):
             out.append(x)
@@ -653,15 +776,19 @@ def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
 
 
 def unknown_name_message(x: sp.Symbol) -> str:
-    return (f"unknown quantity {x.name}: it is neither a quantity of the network (a, z, w, b, y, δ, L, n, η) "
-            "nor declared")
+    return (
+        f"unknown quantity {x.name}: it is neither a quantity of the network (a, z, w, b, y, δ, L, n, η) "
+        "nor declared"
+    )
 
 
 def _inside_functions(e: sp.Expr, x: sp.Symbol) -> bool:
     """Does x stand only inside the arguments of functions (σ(x), e^{-x}, ln x, max(0, x))?"""
     if e == x:
         return False
-    if isinstance(e, (sp.Function, sp.exp, sp.log, sp.Max, sp.Min)) or (isinstance(e, sp.Pow) and e.base == sp.E):
+    if isinstance(e, (sp.Function, sp.exp, sp.log, sp.Max, sp.Min)) or (
+        isinstance(e, sp.Pow) and e.base == sp.E
+    ):
         return True
     return all(_inside_functions(a, x) for a in e.args)
 
@@ -695,46 +822,77 @@ def _prove_deep(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint
     L, R = derive.cut_partials(net, lhs), derive.cut_partials(net, rhs)
     layers = derive.delta_layers(net, L) + derive.delta_layers(net, R)
     if layers and free_indices(L) == free_indices(R):
-        proved = Verdict("proved", "all sizes (normal form, by the proved rules above the deepest layer)"
-                         if net.symbolic else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
+        proved = Verdict(
+            "proved",
+            "all sizes (normal form, by the proved rules above the deepest layer)"
+            if net.symbolic
+            else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
+        )
         # δ of the highest layer standing as an atom; then every δ written out up to the loss.
         # σ′ stays an atom at first: written as a(1 − a) in every layer it doubles the terms per layer
         few = len((L - R).atoms(ActivationPrime)) <= 8
         L, R = derive.raise_deltas(net, L, max(layers)), derive.raise_deltas(net, R, max(layers))
         if normal_form_equal(net, L, R, deep=False, primes=False):
             return proved
-        if normal_form_equal(net, derive.raise_deltas(net, L, net.D), derive.raise_deltas(net, R, net.D),
-                             deep=False, primes=False):
+        if normal_form_equal(
+            net,
+            derive.raise_deltas(net, L, net.D),
+            derive.raise_deltas(net, R, net.D),
+            deep=False,
+            primes=False,
+        ):
             return proved
         if few and normal_form_equal(net, L, R, deep=False):
             return proved
     return _decide(net, lhs, rhs, L, R, seed, single_hint)
 
 
-def _decide(net: Network, lhs: sp.Expr, rhs: sp.Expr, L: sp.Expr, R: sp.Expr, seed: int,
-            single_hint: bool) -> Verdict:
+def _decide(
+    net: Network, lhs: sp.Expr, rhs: sp.Expr, L: sp.Expr, R: sp.Expr, seed: int, single_hint: bool
+) -> Verdict:
     """Stages 2–4 on both sides with their partials replaced."""
     fl, fr = free_indices(L), free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, lhs, rhs, L, R)[0].items() if s in fl | fr}
     constants = constant_indices(net, L, R)
     sets = size_sets(net, least=constants, seed=seed, layers=_layers(net, lhs, rhs, L, R))
     stated = not net.symbolic and net.samples is not None  # every size given by the document
-    proved = Verdict("proved", "all sizes (normal form)" if net.symbolic else
-                     f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)")
+    proved = Verdict(
+        "proved",
+        "all sizes (normal form)"
+        if net.symbolic
+        else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
+    )
     if fl == fr and normal_form_equal(net, L, R, deep=False):
         return proved
     # a counterexample is decisive and usually quick: look for one before the costlier proofs
     first = net.with_sizes(*sets[0])
     quick = _search(net, L, R, first, ranges, seed)
-    if quick.refuted is None and fl == fr and (normal_form_equal(net, L, R) or explicit_equal(net, L, R)):
+    if (
+        quick.refuted is None
+        and fl == fr
+        and (normal_form_equal(net, L, R) or explicit_equal(net, L, R))
+    ):
         return proved
     hints = _hints(net, L, R, fl, fr) if quick.refuted is not None or fl != fr else []
     agreed: list[str] = []
-    if not net.symbolic and not stated and quick.refuted is None and fl == fr and _exact_zero(net, L - R):
-        return Verdict("proved", f"exact at the stated widths {_describe(net, net.widths, None)}, every n")
+    if (
+        not net.symbolic
+        and not stated
+        and quick.refuted is None
+        and fl == fr
+        and _exact_zero(net, L - R)
+    ):
+        return Verdict(
+            "proved", f"exact at the stated widths {_describe(net, net.widths, None)}, every n"
+        )
     for k, (widths, samples) in enumerate(sets):
         concrete = net.with_sizes(widths, samples)
-        if stated and quick.refuted is None and fl == fr and _exact_zero(net, _at_sizes(net, concrete, L - R)):
+        if (
+            stated
+            and quick.refuted is None
+            and fl == fr
+            and _exact_zero(net, _at_sizes(net, concrete, L - R))
+        ):
             return Verdict("proved", f"exact at the stated sizes {_describe(net, widths, samples)}")
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
@@ -743,31 +901,57 @@ def _decide(net: Network, lhs: sp.Expr, rhs: sp.Expr, L: sp.Expr, R: sp.Expr, se
             only = _holds_only_at(net, L, R, ranges, constants, seed)
             if only:
                 hints.append(only)
-            return Verdict("refuted", f"counterexample at sizes {_describe(net, widths, samples)}",
-                           "; ".join(hints), s.refuted, hints=hints)
+            return Verdict(
+                "refuted",
+                f"counterexample at sizes {_describe(net, widths, samples)}",
+                "; ".join(hints),
+                s.refuted,
+                hints=hints,
+            )
         if s.checked:
             agreed.append(_describe(net, widths, samples))
-    reason = (f"holds at sizes {'; '.join(agreed)} at random inputs: evidence, not a proof" if agreed else
-              "no point where both sides have a value was found (poles or undefined values)")
-    return Verdict("unknown", "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints)
+    reason = (
+        f"holds at sizes {'; '.join(agreed)} at random inputs: evidence, not a proof"
+        if agreed
+        else "no point where both sides have a value was found (poles or undefined values)"
+    )
+    return Verdict(
+        "unknown", "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
+    )
 
 
-def _conflict(net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbol, set[int]],
-              seed: int) -> Verdict:
+def _conflict(
+    net: Network, lhs: sp.Expr, rhs: sp.Expr, conflicts: dict[sp.Symbol, set[int]], seed: int
+) -> Verdict:
     """A letter in two ranges: look for a counterexample where those ranges are equally wide
     (the only place the relation means anything), else report the misuse as an error."""
-    words = [f"{s.name} stands for {' and for '.join(_range_name(net, r) for r in sorted(rs))}"
-             for s, rs in sorted(conflicts.items(), key=lambda kv: kv[0].name)]
+    words = [
+        f"{s.name} stands for {' and for '.join(_range_name(net, r) for r in sorted(rs))}"
+        for s, rs in sorted(conflicts.items(), key=lambda kv: kv[0].name)
+    ]
     transposed = any(_transposed(net, s, rs, (lhs, rhs)) for s, rs in conflicts.items())
-    message = "; ".join(words) + (": a transposed index?" if transposed else ": a wrong layer tag or index?")
+    message = "; ".join(words) + (
+        ": a transposed index?" if transposed else ": a wrong layer tag or index?"
+    )
     square = net.with_sizes((3,) * (net.D + 1), 3)
-    L, R = _values(square, _at_sizes(net, square, lhs)), _values(square, _at_sizes(net, square, rhs))
-    ranges = {s: (0 if r != SAMPLES else SAMPLES) for s, r in index_ranges(square, L, R)[0].items()
-              if s in free_indices(L) | free_indices(R)}
+    L, R = (
+        _values(square, _at_sizes(net, square, lhs)),
+        _values(square, _at_sizes(net, square, rhs)),
+    )
+    ranges = {
+        s: (0 if r != SAMPLES else SAMPLES)
+        for s, r in index_ranges(square, L, R)[0].items()
+        if s in free_indices(L) | free_indices(R)
+    }
     s = _search(square, L, R, square, ranges, seed)
     if s.refuted is not None:
-        return Verdict("refuted", f"counterexample at sizes {_describe(square, square.widths, 3)}",
-                       message, s.refuted, hints=[message])
+        return Verdict(
+            "refuted",
+            f"counterexample at sizes {_describe(square, square.widths, 3)}",
+            message,
+            s.refuted,
+            hints=[message],
+        )
     return Verdict("error", "", "one letter used for two different ranges: " + "; ".join(words))
 
 
@@ -777,17 +961,29 @@ def _transposed(net: Network, s: sp.Symbol, ranges: set[int], exprs: tuple[sp.Ex
     for e in exprs:
         for f in e.atoms(sp.Indexed):
             ref = derive.classify(net, f)
-            if ref is not None and ref.quantity == "w" and s in ref.indices \
-                    and ranges == {ref.layer, (ref.layer or 0) - 1}:
+            if (
+                ref is not None
+                and ref.quantity == "w"
+                and s in ref.indices
+                and ranges == {ref.layer, (ref.layer or 0) - 1}
+            ):
                 return True
     return False
 
 
-def _holds_only_at(net: Network, L: sp.Expr, R: sp.Expr, ranges: dict[sp.Symbol, int],
-                   constants: dict[int, int], seed: int) -> str | None:
+def _holds_only_at(
+    net: Network,
+    L: sp.Expr,
+    R: sp.Expr,
+    ranges: dict[sp.Symbol, int],
+    constants: dict[int, int],
+    seed: int,
+) -> str | None:
     """When indices are written as numbers (w_{03}), try the sizes those numbers suggest: a
     relation that lists every term of a sum holds at exactly that width."""
-    layers = {r: c for r, c in constants.items() if r != SAMPLES and c > 0}  # width 1: the single hint
+    layers = {
+        r: c for r, c in constants.items() if r != SAMPLES and c > 0
+    }  # width 1: the single hint
     if not net.symbolic or not layers:
         return None
     top = max(layers.values()) + 3
@@ -808,8 +1004,11 @@ def _holds_single(net: Network, L: sp.Expr, R: sp.Expr, seed: int) -> bool:
     free = free_indices(L) | free_indices(R)
     ranges = {s: r for s, r in index_ranges(net, L, R)[0].items() if s in free}
     try:  # several random points and sample counts: one can agree by accident (a ReLU that is off)
-        return all(_search(net, L, R, net.with_sizes((1,) * (net.D + 1), n), ranges, seed + k).refuted is None
-                   for k, n in enumerate((2, 3, 5)))
+        return all(
+            _search(net, L, R, net.with_sizes((1,) * (net.D + 1), n), ranges, seed + k).refuted
+            is None
+            for k, n in enumerate((2, 3, 5))
+        )
     except evaluate.EvaluationError:
         return False
 

@@ -106,14 +106,22 @@ QUANTITY_GLYPHS: dict[str, tuple[str, str]] = {"delta": (r"\delta", "δ")}
 
 #: which index positions of a quantity are neuron indices (dropped when 0 in single mode)
 NEURON_POSITIONS: dict[str, tuple[int, ...]] = {
-    "a": (1,), "z": (1,), "delta": (1,), "y": (1,), "w": (0, 1), "b": (0,),
+    "a": (1,),
+    "z": (1,),
+    "delta": (1,),
+    "y": (1,),
+    "w": (0, 1),
+    "b": (0,),
 }
 
 
 def _is_size(e: sp.Basic) -> bool:
     """n and n_(l): sizes, which a product shows in front with its number (the 1/n of a mean)."""
-    return isinstance(e, sp.Symbol) and not isinstance(e, sp.Dummy) and (
-        e.name == "n" or _WIDTH_RE.match(e.name) is not None)
+    return (
+        isinstance(e, sp.Symbol)
+        and not isinstance(e, sp.Dummy)
+        and (e.name == "n" or _WIDTH_RE.match(e.name) is not None)
+    )
 
 
 def _tag_of(e: sp.Basic) -> tuple[str, Tag] | None:
@@ -239,7 +247,9 @@ def _hoist(e: sp.Basic) -> sp.Basic:
     if isinstance(e, sp.Sum):
         body = args[0]
         bound = {lim[0] for lim in e.limits}
-        outside = [f for f in sp.Mul.make_args(body) if _is_scale(f) and not (f.free_symbols & bound)]
+        outside = [
+            f for f in sp.Mul.make_args(body) if _is_scale(f) and not (f.free_symbols & bound)
+        ]
         if outside:
             inside = [f for f in sp.Mul.make_args(body) if not any(f is o for o in outside)]
             return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *e.limits)
@@ -294,7 +304,9 @@ class _NotationPrinter:
     def _paren_str(self, s: str) -> str:  # target
         return f"({s})"
 
-    def _frac(self, num: str, den: str, *, num_prec: Prec, den_prec: Prec, num_open: bool) -> str:  # target
+    def _frac(
+        self, num: str, den: str, *, num_prec: Prec, den_prec: Prec, num_open: bool
+    ) -> str:  # target
         raise NotImplementedError
 
     def _scripted(self, stem: str, sub: str | None, sup: str | None) -> str:  # target
@@ -339,8 +351,11 @@ class _NotationPrinter:
                 s = self._print(x)  # type: ignore[attr-defined]
                 if isinstance(x, sp.Symbol):
                     m = _PLAIN_RE.match(x.name)
-                    one = m is not None and (len(m.group("stem")) == 1 or m.group("stem") in _GREEK) \
+                    one = (
+                        m is not None
+                        and (len(m.group("stem")) == 1 or m.group("stem") in _GREEK)
                         and not m.group("digits")
+                    )
                     items.append((s, "one" if one else "multi"))
                 elif isinstance(x, sp.Integer) and x >= 0:
                     items.append((s, "one" if x < 10 else "multi"))
@@ -410,7 +425,9 @@ class _NotationPrinter:
                 out += f"{space}{self.minus if neg else '+'}{space}{s}"
         return out
 
-    def _mul_parts(self, e: sp.Mul) -> tuple[bool, list[sp.Basic], list[sp.Basic], list[sp.Basic], list[sp.Basic]]:
+    def _mul_parts(
+        self, e: sp.Mul
+    ) -> tuple[bool, list[sp.Basic], list[sp.Basic], list[sp.Basic], list[sp.Basic]]:
         """Split a product into sign, scale numerator/denominator (numbers, sizes) and the other
         factors' numerator/denominator, each in chain-rule order, Σ factors last."""
         neg, pos = _split_sign(e)
@@ -430,14 +447,21 @@ class _NotationPrinter:
                 (sden if _is_scale(f) else den).append(sp.Pow(f.base, -f.exp))
             else:
                 (snum if _is_scale(f) else num).append(f)
-        return neg, self._ordered(snum, scale=True), self._ordered(sden, scale=True), \
-            self._ordered(num), self._ordered(den)
+        return (
+            neg,
+            self._ordered(snum, scale=True),
+            self._ordered(sden, scale=True),
+            self._ordered(num),
+            self._ordered(den),
+        )
 
     def _ordered(self, fs: list[sp.Basic], *, scale: bool = False) -> list[sp.Basic]:
         if scale:
             return sorted(fs, key=lambda f: (not isinstance(f, sp.Number), sp.sstr(f, order="lex")))
         # ties are broken by SymPy's plain printout, so both targets order alike
-        return sorted(fs, key=lambda f: (isinstance(f, sp.Sum), _chain_key(f), sp.sstr(f, order="lex")))
+        return sorted(
+            fs, key=lambda f: (isinstance(f, sp.Sum), _chain_key(f), sp.sstr(f, order="lex"))
+        )
 
     def _product(self, fs: list[sp.Basic]) -> str:
         """Juxtapose factors; a factor that runs on to the right (Σ) is bracketed unless last."""
@@ -459,17 +483,29 @@ class _NotationPrinter:
         neg, snum, sden, num, den = self._mul_parts(e)
         pieces: list[str] = []
         if sden:
-            pieces.append(self._frac(self._product(snum) if snum else "1", self._product(sden),
-                                     num_prec=Prec.ATOM, den_prec=self._product_prec(sden),
-                                     num_open=False))
+            pieces.append(
+                self._frac(
+                    self._product(snum) if snum else "1",
+                    self._product(sden),
+                    num_prec=Prec.ATOM,
+                    den_prec=self._product_prec(sden),
+                    num_open=False,
+                )
+            )
             if num or den:
                 pieces[-1] = self._scale_wrap(pieces[-1])
         elif snum:
             pieces.append(self._product(snum))
         if den:
-            pieces.append(self._frac(self._product(num) if num else "1", self._product(den),
-                                     num_prec=self._product_prec(num), den_prec=self._product_prec(den),
-                                     num_open=bool(num) and _kind(num[-1]) in OPEN_RIGHT))
+            pieces.append(
+                self._frac(
+                    self._product(num) if num else "1",
+                    self._product(den),
+                    num_prec=self._product_prec(num),
+                    den_prec=self._product_prec(den),
+                    num_open=bool(num) and _kind(num[-1]) in OPEN_RIGHT,
+                )
+            )
         elif num:
             pieces.append(self._product(num))
         out = self.product_sep.join(pieces)
@@ -497,8 +533,13 @@ class _NotationPrinter:
         b, x = e.base, e.exp
         if x.is_number and x.is_negative:
             inv = b if x == -1 else sp.Pow(b, -x)
-            return self._frac("1", self._print(inv), num_prec=Prec.ATOM,  # type: ignore[attr-defined]
-                              den_prec=self._prec(inv), num_open=False)
+            return self._frac(
+                "1",
+                self._print(inv),
+                num_prec=Prec.ATOM,  # type: ignore[attr-defined]
+                den_prec=self._prec(inv),
+                num_open=False,
+            )
         if x == sp.S.Half:
             return self._sqrt(b)
         return self._power(self._wrap_base(b), x)
@@ -676,13 +717,22 @@ class LatexRenderer(_NotationPrinter, LatexPrinter):
 # ---------------------------------------------------------------------------------------------
 # Unicode
 
-_SUB = dict(zip("0123456789+-−=()aehijklmnoprstuvxəβγρφχ",
-                "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓₔᵦᵧᵨᵩᵪ"))
-_SUP = dict(zip("0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUW",
-                "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁᵂ"))
-_GREEK_UNICODE = dict(zip(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
-    "tau upsilon phi chi psi omega".split(), "αβγδεζηθικλμνξοπρστυφχψω"))
+_SUB = dict(
+    zip("0123456789+-−=()aehijklmnoprstuvxəβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓₔᵦᵧᵨᵩᵪ")
+)
+_SUP = dict(
+    zip(
+        "0123456789+-−=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUW",
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁᵂ",
+    )
+)
+_GREEK_UNICODE = dict(
+    zip(
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
+        "tau upsilon phi chi psi omega".split(),
+        "αβγδεζηθικλμνξοπρστυφχψω",
+    )
+)
 _GREEK_UNICODE.update({k.capitalize(): v.upper() for k, v in list(_GREEK_UNICODE.items())})
 
 

@@ -17,5 +17,18 @@ from . import diagram, formulas, textbook, verify
 from .formulas import FORM_TITLES, FORM_TITLES_LATEX, Formula, display, matrix_lhs, resolve
 from .textbook import ChainWriter, Entry, prime_index
 
-__all__ = ["ChainWriter", "Entry", "FORM_TITLES", "FORM_TITLES_LATEX", "Formula", "diagram", "display",
-           "formulas", "matrix_lhs", "prime_index", "resolve", "textbook", "verify"]
+__all__ = [
+    "ChainWriter",
+    "Entry",
+    "FORM_TITLES",
+    "FORM_TITLES_LATEX",
+    "Formula",
+    "diagram",
+    "display",
+    "formulas",
+    "matrix_lhs",
+    "prime_index",
+    "resolve",
+    "textbook",
+    "verify",
+]

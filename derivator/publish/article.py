@@ -47,8 +47,23 @@ from ..engine import (
 )
 from ..engine import Partial as P
 from . import diagram, fit, formulas, listing, mathfmt, post, textbook, worked
-from .blocks import (Article, Block, Directive, Display, Entry, Figure, Heading, MarkupError, Step, Text, block_token,
-                     math_token, parse, ref_token, OPEN)
+from .blocks import (
+    Article,
+    Block,
+    Directive,
+    Display,
+    Entry,
+    Figure,
+    Heading,
+    MarkupError,
+    Step,
+    Text,
+    block_token,
+    math_token,
+    parse,
+    ref_token,
+    OPEN,
+)
 from .mathfmt import inline
 
 LANGS = ("zh", "en")
@@ -90,7 +105,9 @@ class Options:
         except NotationError as e:
             raise ArticleError(f"--layers: {e}") from None
         if tag.base != "L" or tag.offset > -1:
-            raise ArticleError(f"--layers {self.layers!r}: give L-1, L-2, L-3, … (how far back the propagation goes)")
+            raise ArticleError(
+                f"--layers {self.layers!r}: give L-1, L-2, L-3, … (how far back the propagation goes)"
+            )
         if tag.offset < -MAX_BACK:
             # deeper layers repeat the step of L-1 → L-2 → L-3; proving their chains costs minutes
             # (L-8 did not finish within the proof timeout), and each would be one more layout to test
@@ -146,12 +163,23 @@ class Nets:
         (title, author, proof marks), so that their proofs are found in the cache of :func:`_prove`."""
         if opts.network not in NETWORK_KINDS:
             raise ArticleError(f"--network {opts.network!r}: choose general or single")
-        nets = cls._build(replace(opts, title=None, author="", mathjax_url=DEFAULT_MATHJAX_URL, proof_marks=False,
-                                  network="general", template=None))
+        nets = cls._build(
+            replace(
+                opts,
+                title=None,
+                author="",
+                mathjax_url=DEFAULT_MATHJAX_URL,
+                proof_marks=False,
+                network="general",
+                template=None,
+            )
+        )
         if nets.general.softmax_output and opts.network == "single":
-            raise ArticleError(f"--loss {opts.loss} needs --network general: its softmax output over a single "
-                               "neuron is constant (always 1), so a chain of single neurons has no "
-                               f"{opts.loss} to derive")
+            raise ArticleError(
+                f"--loss {opts.loss} needs --network general: its softmax output over a single "
+                "neuron is constant (always 1), so a chain of single neurons has no "
+                f"{opts.loss} to derive"
+            )
         return nets
 
     @classmethod
@@ -161,7 +189,9 @@ class Nets:
         try:
             ACTIVATIONS[opts.activation]
             # fewer letters than layers: the rest continue with the default letters not yet taken
-            letters = tuple(opts.letters) + tuple(x for x in DEFAULT_LETTERS if x not in opts.letters)
+            letters = tuple(opts.letters) + tuple(
+                x for x in DEFAULT_LETTERS if x not in opts.letters
+            )
             kw: dict[str, Any] = dict(activation=opts.activation, loss=opts.loss, letters=letters)
             # a softmax over one neuron is constant (always 1): the single-neuron chain keeps the
             # squared error whatever the loss of the rest of the article (it says so, see _single)
@@ -169,7 +199,9 @@ class Nets:
             general = Network(depth=back + 1, **kw)
             example = Network(widths=(4, 2), **kw)
         except KeyError:
-            raise ArticleError(f"--activation {opts.activation!r}: choose one of {', '.join(ACTIVATIONS)}") from None
+            raise ArticleError(
+                f"--activation {opts.activation!r}: choose one of {', '.join(ACTIVATIONS)}"
+            ) from None
         except (ValueError, NotationError) as e:
             raise ArticleError(str(e)) from None
         return cls(single, general, example, back)
@@ -183,7 +215,9 @@ class _Placed:
     """Blocks the template places where it writes ``{{ x }}``: a display (numbered then, so that
     ``ref(x)`` can follow), or a directive.  ``{{ x(",") }}`` lets the sentence go on after a display."""
 
-    def __init__(self, w: _Writer, rows: Sequence[Step] = (), directive: str = "", punct: str = ".") -> None:
+    def __init__(
+        self, w: _Writer, rows: Sequence[Step] = (), directive: str = "", punct: str = "."
+    ) -> None:
         self.w, self.rows, self.directive, self.punct = w, tuple(rows), directive, punct
         self.number: int | None = None
         self.placed = False
@@ -196,7 +230,14 @@ class _Placed:
         if self.rows:
             self.w.equations += 1
             self.number = self.w.equations
-            blocks.append(Display(self.rows, self.w.o.proof_marks, self.number, self.punct if punct is None else punct))
+            blocks.append(
+                Display(
+                    self.rows,
+                    self.w.o.proof_marks,
+                    self.number,
+                    self.punct if punct is None else punct,
+                )
+            )
         return self.w.place(blocks)
 
     def __str__(self) -> str:
@@ -211,8 +252,14 @@ class _FigureSpec:
         self.w, self.name, self.fig = w, name, fig
 
     def make(self, title: str, caption: Text, number: int) -> Figure:
-        return Figure(f"{self.name}.{self.w.lang}", title, diagram.to_svg(self.fig, title, self.name),
-                      diagram.to_tikz(self.fig), caption, number)
+        return Figure(
+            f"{self.name}.{self.w.lang}",
+            title,
+            diagram.to_svg(self.fig, title, self.name),
+            diagram.to_tikz(self.fig),
+            caption,
+            number,
+        )
 
     def __str__(self) -> str:
         return self.w.place(self.make)
@@ -243,10 +290,16 @@ class _Writer:
     def ns(self, single: bool = False, **values: Any) -> dict[str, Any]:
         """What a template reads: formulas as inline math, everything else (displays, figures,
         lists of namespaces, flags) as it is."""
+
         def wrap(v: Any) -> Any:
             if isinstance(v, str) and v.startswith(OPEN):  # inline math already
                 return v
-            return self.m(v, single) if isinstance(v, (str, sp.Basic, int)) and not isinstance(v, bool) else v
+            return (
+                self.m(v, single)
+                if isinstance(v, (str, sp.Basic, int)) and not isinstance(v, bool)
+                else v
+            )
+
         return {k: wrap(v) for k, v in values.items()}
 
     # ---- displays -----------------------------------------------------------------------------
@@ -260,8 +313,9 @@ class _Writer:
                 v = _prove(a, b, net)
                 lhs, rhs = render.to_latex(a, single=single), render.to_latex(b, single=single)
                 if not v.proved:
-                    raise ArticleError(f"not proved, so not printed: {lhs} = {rhs}  [{v}]  "
-                                       f"({net.describe()})")
+                    raise ArticleError(
+                        f"not proved, so not printed: {lhs} = {rhs}  [{v}]  ({net.describe()})"
+                    )
                 rows.append(Step(lhs if n == 0 else "", rhs, _mark(_mark_key(v, net), self.lang)))
         return _Placed(self, rows)
 
@@ -271,11 +325,15 @@ class _Writer:
         same result, shorter, and deep layers are read that way."""
         lhs = render.to_latex(chain[0], single=single)
         mark = 12.0 if self.o.proof_marks else 0.0  # the widest proof mark, in em
-        while len(chain) > 2 and not fit.fits(lhs, render.to_latex(chain[-1], single=single), extra=mark):
+        while len(chain) > 2 and not fit.fits(
+            lhs, render.to_latex(chain[-1], single=single), extra=mark
+        ):
             chain.pop()
         return chain
 
-    def eq_rows(self, rows: Iterable[formulas.Formula], mark: str | None = None, skip: bool = False) -> _Placed:
+    def eq_rows(
+        self, rows: Iterable[formulas.Formula], mark: str | None = None, skip: bool = False
+    ) -> _Placed:
         """Display ``formulas.formulas`` rows (proved there), one per line.  ``mark`` overrides the
         proof mark; ``skip`` tells ``derivator check`` to pass over the display (a relation proved
         only under an assumption that the checker cannot know)."""
@@ -288,15 +346,22 @@ class _Writer:
             steps.append(Step(lhs, rhs, _mark(key, self.lang)))
         return _Placed(self, steps, "skip=next" if skip else "")
 
-    def define(self, rows: Sequence[tuple[str, str]], kind: str = "definition", op: str = "=") -> _Placed:
+    def define(
+        self, rows: Sequence[tuple[str, str]], kind: str = "definition", op: str = "="
+    ) -> _Placed:
         """Relations that are not identities to prove: names (∇W = the matrix of ∂L/∂w), updates.
         ``derivator check`` is told to skip definitions (update rules it recognises itself)."""
-        return _Placed(self, [Step(l, r, _mark(kind, self.lang), op) for l, r in rows],
-                       "skip=next" if kind == "definition" else "")
+        return _Placed(
+            self,
+            [Step(l, r, _mark(kind, self.lang), op) for l, r in rows],
+            "skip=next" if kind == "definition" else "",
+        )
 
     def directive(self, net: Network) -> _Placed:
         """The network of the section that follows, as ``derivator check`` must read it."""
-        return _Placed(self, directive=f"network={net.network} activation={net.activation} loss={net.loss}")
+        return _Placed(
+            self, directive=f"network={net.network} activation={net.activation} loss={net.loss}"
+        )
 
     def figure(self, name: str, fig: diagram.Figure) -> _FigureSpec:
         return _FigureSpec(self, name, fig)
@@ -308,7 +373,12 @@ class _Writer:
     def calls(self) -> dict[str, Any]:
         """``gradient``, ``chain``, ``matrix_form`` and ``ref`` as a post template has them; a label
         is optional here, since a template can hold the display itself: ``{% set d = gradient("w") %}``."""
-        return {"gradient": self.gradient, "chain": self.chain, "matrix_form": self.matrix_form, "ref": self.ref}
+        return {
+            "gradient": self.gradient,
+            "chain": self.chain,
+            "matrix_form": self.matrix_form,
+            "ref": self.ref,
+        }
 
     def _pick(self, quantity: str, layer: str, form: str) -> formulas.Formula:
         net = self.nets.general if self.o.network == "general" else self.nets.single
@@ -322,8 +392,14 @@ class _Writer:
             self.labels[label] = placed
         return placed
 
-    def gradient(self, quantity: str, layer: str = "L", form: str = "closed", label: str = "",
-                 punct: str = ".") -> _Placed:
+    def gradient(
+        self,
+        quantity: str,
+        layer: str = "L",
+        form: str = "closed",
+        label: str = "",
+        punct: str = ".",
+    ) -> _Placed:
         """One proved formula of a layer: ∂L/∂w of layer L-1 in chain, δ, closed or matrix form."""
         placed = self.eq_rows([self._pick(quantity, layer, form)])
         placed.punct = punct
@@ -333,8 +409,13 @@ class _Writer:
         """The chain of partials, then the closed form: two proved steps of one display."""
         c, closed = self._pick(quantity, layer, "chain"), self._pick(quantity, layer, "closed")
         (lhs, mid), rhs = c.latex().split(" = ", 1), closed.latex().split(" = ", 1)[1]
-        marks = [_mark("all" if r.verdict.method.startswith("all sizes") else "sizes", self.lang) for r in (c, closed)]
-        return self._labelled(_Placed(self, [Step(lhs, mid, marks[0]), Step("", rhs, marks[1])], punct=punct), label)
+        marks = [
+            _mark("all" if r.verdict.method.startswith("all sizes") else "sizes", self.lang)
+            for r in (c, closed)
+        ]
+        return self._labelled(
+            _Placed(self, [Step(lhs, mid, marks[0]), Step("", rhs, marks[1])], punct=punct), label
+        )
 
     def matrix_form(self, layer: str = "l", label: str = "", punct: str = ".") -> _Placed:
         """Δ, ∇W and ∇B of a layer in matrix form (samples in rows), each proved."""
@@ -346,10 +427,12 @@ class _Writer:
         """The number of a display placed above: the display itself, or its label."""
         placed = self.labels.get(x) if isinstance(x, str) else x
         if not isinstance(placed, _Placed) or placed.number is None:
-            raise ArticleError(f"{post.where(self.names)}: ref({x!r}): no display placed above has this label"
-                               if isinstance(x, str) else
-                               f"{post.where(self.names)}: ref(): the display is not placed yet "
-                               "(a reference follows its display)")
+            raise ArticleError(
+                f"{post.where(self.names)}: ref({x!r}): no display placed above has this label"
+                if isinstance(x, str)
+                else f"{post.where(self.names)}: ref(): the display is not placed yet "
+                "(a reference follows its display)"
+            )
         return ref_token(placed.number)
 
 
@@ -380,7 +463,7 @@ def _sigma_facts(net: Network) -> tuple[list[tuple[sp.Expr, sp.Expr]], str] | No
         return None
     in_sigma = {
         "sigmoid": s * (1 - s),
-        "tanh": 1 - s ** 2,
+        "tanh": 1 - s**2,
         "softplus": 1 / (1 + sp.exp(-x)),
         "identity": sp.Integer(1),
         "relu": sp.Piecewise((1, x > 0), (0, True)),
@@ -396,7 +479,9 @@ def _sigma_facts(net: Network) -> tuple[list[tuple[sp.Expr, sp.Expr]], str] | No
     return [(s, explicit), (sp_, in_sigma)], "sigma"
 
 
-def sig_prime_z(net: Network, p: int, I: sp.Expr | None = None, X: sp.Expr | None = None) -> sp.Expr:
+def sig_prime_z(
+    net: Network, p: int, I: sp.Expr | None = None, X: sp.Expr | None = None
+) -> sp.Expr:
     """σ′(z^(p)) of sample I (default i), neuron X (default the layer's letter)."""
     I = net.i if I is None else I
     X = net.letter(p) if X is None else X
@@ -417,8 +502,14 @@ def _updates(w: _Writer, net: Network, p: int) -> "_Placed":
     eta = sp.Symbol("eta")
     X, Y = net.letter(p), net.letter(p - 1)
     wp, bp = net.w(p)[X, Y], net.b(p)[X]
-    return w.define([(w.latex(wp, net), w.latex(wp - eta * P(net.L, wp), net)),
-                     (w.latex(bp, net), w.latex(bp - eta * P(net.L, bp), net))], kind="update", op=r"\leftarrow")
+    return w.define(
+        [
+            (w.latex(wp, net), w.latex(wp - eta * P(net.L, wp), net)),
+            (w.latex(bp, net), w.latex(bp - eta * P(net.L, bp), net)),
+        ],
+        kind="update",
+        op=r"\leftarrow",
+    )
 
 
 def _closed(g: Network, q: str, p: int) -> sp.Expr:
@@ -463,11 +554,29 @@ def _intro(w: _Writer) -> dict[str, Any]:
         x = sp.Symbol("x")
         act.update(sigma_x=net.sigma(x), sigma_prime_x=net.sigma_prime(x))
     return w.ns(
-        low=str(g.tag(D - back)), delta=g.delta(D - 1)[i, g.letter(D - 1)], L="L", L1="L-1", L2="L-2",
-        input=str(g.tag(0)), n=g.n, i=i, nL=g.width(D), j=j, k=k, a=g.a(D)[i, j], z=g.z(D)[i, j], sigma=r"\sigma",
-        w=g.w(D)[j, k], b=g.b(D)[j], y=g.y[i, j], Li=g.Li[i], loss=g.L,
+        low=str(g.tag(D - back)),
+        delta=g.delta(D - 1)[i, g.letter(D - 1)],
+        L="L",
+        L1="L-1",
+        L2="L-2",
+        input=str(g.tag(0)),
+        n=g.n,
+        i=i,
+        nL=g.width(D),
+        j=j,
+        k=k,
+        a=g.a(D)[i, j],
+        z=g.z(D)[i, j],
+        sigma=r"\sigma",
+        w=g.w(D)[j, k],
+        b=g.b(D)[j],
+        y=g.y[i, j],
+        Li=g.Li[i],
+        loss=g.L,
         letters=", ".join(str(g.letter(D - q)) for q in range(back + 2)),
-        tags=", ".join(str(g.tag(D - q)) for q in range(back + 2)), **act)
+        tags=", ".join(str(g.tag(D - q)) for q in range(back + 2)),
+        **act,
+    )
 
 
 def _single(w: _Writer) -> dict[str, Any]:
@@ -485,37 +594,79 @@ def _single(w: _Writer) -> dict[str, Any]:
     ai, yi, Li = (lambda p: net.a(p)[i, 0]), net.y[i, 0], net.Li[i]
     mean = textbook.ChainWriter(net).mean
     out = w.ns(
-        single=True, directive=w.directive(net), sigma=r"\sigma", a=a(D), z=z(D), ain=a(D - 1), w=W(D), b=B(D), y=y0, L0=L0,
-        ez=sp.exp(z(D)), dLda=P(L0, a(D)), err=_d(net, L0, a(D)), sigma_prime_z=net.sigma_prime(z(D)),
+        single=True,
+        directive=w.directive(net),
+        sigma=r"\sigma",
+        a=a(D),
+        z=z(D),
+        ain=a(D - 1),
+        w=W(D),
+        b=B(D),
+        y=y0,
+        L0=L0,
+        ez=sp.exp(z(D)),
+        dLda=P(L0, a(D)),
+        err=_d(net, L0, a(D)),
+        sigma_prime_z=net.sigma_prime(z(D)),
         eq_forward=w.eq(net, [z(D), W(D) * a(D - 1) + B(D)], [a(D), net.sigma(z(D))]),
-        eq_sigma=None if facts is None else w.define([(_function_latex(l), _function_latex(r)) for l, r in facts[0]],
-                                                     kind=facts[1]),
+        eq_sigma=None
+        if facts is None
+        else w.define(
+            [(_function_latex(l), _function_latex(r)) for l, r in facts[0]], kind=facts[1]
+        ),
         graph=w.figure("graph", diagram.graph_figure(net)),
         eq_loss=w.eq(net, [L0, term(a(D), y0)]),
         eq_chain=w.eq(net, [P(L0, W(D)), chain_w], [P(L0, B(D)), chain_b]),
         eq_dLda=w.eq(net, [P(L0, a(D)), P(term(a(D), y0), a(D)), _d(net, L0, a(D))]),
-        eq_factors=w.eq(net, [P(a(D), z(D)), _d(net, a(D), z(D))], [P(z(D), W(D)), _d(net, z(D), W(D))],
-                        [P(z(D), B(D)), _d(net, z(D), B(D))]),
-        eq_products=w.eq(net, [P(L0, W(D)), chain_w, _d(net, L0, W(D))], [P(L0, B(D)), chain_b, _d(net, L0, B(D))]),
+        eq_factors=w.eq(
+            net,
+            [P(a(D), z(D)), _d(net, a(D), z(D))],
+            [P(z(D), W(D)), _d(net, z(D), W(D))],
+            [P(z(D), B(D)), _d(net, z(D), B(D))],
+        ),
+        eq_products=w.eq(
+            net,
+            [P(L0, W(D)), chain_w, _d(net, L0, W(D))],
+            [P(L0, B(D)), chain_b, _d(net, L0, B(D))],
+        ),
         eq_reuse=w.eq(net, [P(L0, W(D)), a(D - 1) * P(L0, B(D))]),
-        example=_worked(w))
+        example=_worked(w),
+    )
     eta = sp.Symbol("eta")
-    out.update(w.ns(
-        n=net.n, i=i, loss=net.L, eta=eta, nW=formulas.matrix_lhs("w", "L", True),
-        nB=formulas.matrix_lhs("b", "L", True),
-        eq_mean=w.eq(net, [net.L, mean(Li), mean(term(ai(D), yi))]),
-        eq_mean_grads=w.eq(net, [P(net.L, W(D)), mean(P(Li, W(D))), _show(net, derive.gradient(net, "w", D))],
-                           [P(net.L, B(D)), mean(P(Li, B(D))), _show(net, derive.gradient(net, "b", D))]),
-        eq_gradient=w.define([(formulas.matrix_lhs("w", "L", True), w.latex(P(net.L, W(D)), net)),
-                              (formulas.matrix_lhs("b", "L", True), w.latex(P(net.L, B(D)), net))]),
-        eq_update=_updates(w, net, D)))
+    out.update(
+        w.ns(
+            n=net.n,
+            i=i,
+            loss=net.L,
+            eta=eta,
+            nW=formulas.matrix_lhs("w", "L", True),
+            nB=formulas.matrix_lhs("b", "L", True),
+            eq_mean=w.eq(net, [net.L, mean(Li), mean(term(ai(D), yi))]),
+            eq_mean_grads=w.eq(
+                net,
+                [P(net.L, W(D)), mean(P(Li, W(D))), _show(net, derive.gradient(net, "w", D))],
+                [P(net.L, B(D)), mean(P(Li, B(D))), _show(net, derive.gradient(net, "b", D))],
+            ),
+            eq_gradient=w.define(
+                [
+                    (formulas.matrix_lhs("w", "L", True), w.latex(P(net.L, W(D)), net)),
+                    (formulas.matrix_lhs("b", "L", True), w.latex(P(net.L, B(D)), net)),
+                ]
+            ),
+            eq_update=_updates(w, net, D),
+        )
+    )
     above_eq = out["eq_dLda"]
     layers = []
     for p in range(D - 1, D - back - 1, -1):
         chain_a = P(Li, ai(p + 1)) * P(ai(p + 1), net.z(p + 1)[i, 0]) * P(net.z(p + 1)[i, 0], ai(p))
         local = P(Li, ai(p + 1)) * sig_prime_z(net, p + 1) * W(p + 1)
         closed_a = _show(net, derive.gradient(net, "a", p))
-        chain = [P(Li, ai(p)), chain_a, local, closed_a] if p + 1 < D else [P(Li, ai(p)), chain_a, closed_a]
+        chain = (
+            [P(Li, ai(p)), chain_a, local, closed_a]
+            if p + 1 < D
+            else [P(Li, ai(p)), chain_a, closed_a]
+        )
         grads = []
         for q, param in (("w", W(p)), ("b", B(p))):
             zp = net.z(p)[i, 0]
@@ -524,9 +675,20 @@ def _single(w: _Writer) -> dict[str, Any]:
             mid = mean(P(Li, ai(p)) * sig_prime_z(net, p) * last)
             grads.append([P(net.L, param), chain_q, mid, _show(net, derive.gradient(net, q, p))])
         eq_a = w.eq(net, chain)
-        layer = w.ns(single=True, first=p == D - 1, tag=str(net.tag(p)), top=str(net.tag(p + 1)), w=W(p), a=ai(p),
-                     i=i, prev=P(Li, ai(p + 1)), eq_a=eq_a, above_eq=above_eq,
-                     eq_w=w.eq(net, grads[0]), eq_b=w.eq(net, grads[1]))
+        layer = w.ns(
+            single=True,
+            first=p == D - 1,
+            tag=str(net.tag(p)),
+            top=str(net.tag(p + 1)),
+            w=W(p),
+            a=ai(p),
+            i=i,
+            prev=P(Li, ai(p + 1)),
+            eq_a=eq_a,
+            above_eq=above_eq,
+            eq_w=w.eq(net, grads[0]),
+            eq_b=w.eq(net, grads[1]),
+        )
         layers.append(layer)
         above_eq = eq_a
     out["layers"] = layers
@@ -543,11 +705,21 @@ def _worked(w: _Writer) -> dict[str, Any] | None:
     def rows(rs: Iterable[worked.Row]) -> list[dict[str, Any]]:
         return [w.ns(single=True, quantity=r.quantity, value=n(r.value)) for r in rs]
 
-    return w.ns(single=True, forward=rows(ex.forward), local=rows(ex.local),
-                graph=w.figure("graph-numbers", diagram.graph_figure(ex.net, worked.numbers(ex))),
-                dw=ex.product_w.quantity, vw=n(ex.product_w.value), db=ex.product_b.quantity,
-                vb=n(ex.product_b.value), w=ex.net.w(1)[0, 0], h=worked.latex_number(worked.STEP),
-                h2=worked.latex_number(2 * worked.STEP), fw=n(ex.difference_w), fb=n(ex.difference_b))
+    return w.ns(
+        single=True,
+        forward=rows(ex.forward),
+        local=rows(ex.local),
+        graph=w.figure("graph-numbers", diagram.graph_figure(ex.net, worked.numbers(ex))),
+        dw=ex.product_w.quantity,
+        vw=n(ex.product_w.value),
+        db=ex.product_b.quantity,
+        vb=n(ex.product_b.value),
+        w=ex.net.w(1)[0, 0],
+        h=worked.latex_number(worked.STEP),
+        h2=worked.latex_number(2 * worked.STEP),
+        fw=n(ex.difference_w),
+        fb=n(ex.difference_b),
+    )
 
 
 @dataclass(frozen=True)
@@ -595,26 +767,70 @@ class _Top:
 def _general(w: _Writer) -> dict[str, Any]:
     """The many-neuron chapter: forward pass, loss, output layer, its matrices, then each layer below."""
     c = _Top(w.nets.general)
-    g, ex, D, i, j, k, jp, term, mean, a, z = w.nets.general, w.nets.example, c.D, c.i, c.j, c.k, c.jp, c.term, \
-        c.mean, c.a, c.z
+    g, ex, D, i, j, k, jp, term, mean, a, z = (
+        w.nets.general,
+        w.nets.example,
+        c.D,
+        c.i,
+        c.j,
+        c.k,
+        c.jp,
+        c.term,
+        c.mean,
+        c.a,
+        c.z,
+    )
     top = ex.D
     out = w.ns(
-        directive=w.directive(g), L="L", L1="L-1", network=w.figure("network", diagram.network_figure(ex)),
-        nL1=sp.Eq(g.width(D - 1), 4, evaluate=False), nL=sp.Eq(g.width(D), 2, evaluate=False), wjk=g.w(D)[j, k],
-        j=j, k=k, i=i, jp=jp, sigma=r"\sigma", loss=g.L, Li=g.Li[i], y=g.y[i, j], term=term(g.a(D)[i, j], g.y[i, j]),
-        a=a(D, j), z=z(D, j), ap=a(D, jp), sigma_prime=r"\sigma'", diff=a(D, j) - g.y[i, j],
+        directive=w.directive(g),
+        L="L",
+        L1="L-1",
+        network=w.figure("network", diagram.network_figure(ex)),
+        nL1=sp.Eq(g.width(D - 1), 4, evaluate=False),
+        nL=sp.Eq(g.width(D), 2, evaluate=False),
+        wjk=g.w(D)[j, k],
+        j=j,
+        k=k,
+        i=i,
+        jp=jp,
+        sigma=r"\sigma",
+        loss=g.L,
+        Li=g.Li[i],
+        y=g.y[i, j],
+        term=term(g.a(D)[i, j], g.y[i, j]),
+        a=a(D, j),
+        z=z(D, j),
+        ap=a(D, jp),
+        sigma_prime=r"\sigma'",
+        diff=a(D, j) - g.y[i, j],
         # the definition of z written out for the figure's four neurons (true for those only, so
         # `derivator check` is told to skip it; the general definition follows and is proved)
-        eq_z4=w.define([(w.latex(ex.z(top)[i, 0], ex),
-                         w.latex(sum((ex.w(top)[0, q] * ex.a(top - 1)[i, q] for q in range(4)), sp.Integer(0))
-                                 + ex.b(top)[0], ex))]))
+        eq_z4=w.define(
+            [
+                (
+                    w.latex(ex.z(top)[i, 0], ex),
+                    w.latex(
+                        sum(
+                            (ex.w(top)[0, q] * ex.a(top - 1)[i, q] for q in range(4)), sp.Integer(0)
+                        )
+                        + ex.b(top)[0],
+                        ex,
+                    ),
+                )
+            ]
+        ),
+    )
     if not g.softmax_output:
-        out["eq_z"] = w.eq(g, [z(D, j), _show(g, g.z_definition(D, i, j))], [a(D, j), g.sigma(z(D, j))])
+        out["eq_z"] = w.eq(
+            g, [z(D, j), _show(g, g.z_definition(D, i, j))], [a(D, j), g.sigma(z(D, j))]
+        )
     else:
         out["eq_z"] = w.eq(g, [z(D, j), _show(g, g.z_definition(D, i, j))])
         softmax = sp.exp(z(D, j)) / sp.Sum(sp.exp(z(D, jp)), (jp, 0, g.width(D) - 1))
         out["eq_softmax"] = w.eq(g, [a(D, j), softmax], [a(D - 1, k), g.sigma(z(D - 1, k))])
-    as_j = sp.Sum(term(g.a(D)[i, j], g.y[i, j]), (j, 0, g.width(D) - 1))  # j is bound here: L_i has no j
+    as_j = sp.Sum(
+        term(g.a(D)[i, j], g.y[i, j]), (j, 0, g.width(D) - 1)
+    )  # j is bound here: L_i has no j
     out["eq_loss"] = w.eq(g, [g.Li[i], as_j], [g.L, mean(g.Li[i]), mean(as_j)])
     out.update(_general_output_layer(w, c))
     out.update(_general_matrices(w, g, ex))
@@ -624,58 +840,104 @@ def _general(w: _Writer) -> dict[str, Any]:
 
 def _general_output_layer(w: _Writer, c: _Top) -> dict[str, Any]:
     g, D, i, j, k, jp, term, mean, a, z = c.g, c.D, c.i, c.j, c.k, c.jp, c.term, c.mean, c.a, c.z
-    dz = textbook.ChainWriter(g).dz_chain(D, j)  # ∂L_i/∂z_ij^(L) as a chain: Σ over j′ for a softmax
+    dz = textbook.ChainWriter(g).dz_chain(
+        D, j
+    )  # ∂L_i/∂z_ij^(L) as a chain: Σ over j′ for a softmax
     chain_w = mean(dz * P(z(D, j), g.w(D)[j, k]))
     chain_b = mean(dz * P(z(D, j), g.b(D)[j]))
-    out = w.ns(eq_chain=w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w], [P(g.L, g.b(D)[j]), chain_b]),
-               dzw=P(z(D, j), g.w(D)[j, k]), dadz=P(a(D, jp), z(D, j)), dLa=P(g.Li[i], a(D, jp)))
+    out = w.ns(
+        eq_chain=w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w], [P(g.L, g.b(D)[j]), chain_b]),
+        dzw=P(z(D, j), g.w(D)[j, k]),
+        dadz=P(a(D, jp), z(D, j)),
+        dLa=P(g.Li[i], a(D, jp)),
+    )
     if g.softmax_output:
         # j′ is taken by the chain's sum: L_i's own summation index becomes j″
         jpp = textbook.prime_index(jp)
         per_sample = sp.Sum(term(g.a(D)[i, jpp], g.y[i, jpp]), (jpp, 0, g.width(D) - 1))
-        out.update(w.ns(
-            jpp=jpp, same=sp.Eq(jpp, jp, evaluate=False),
-            eq_dLa=w.eq(g, [P(g.Li[i], a(D, jp)), P(per_sample, a(D, jp)), _d(g, g.Li[i], a(D, jp))]),
-            bracket=r"[j = j']".replace("j", str(j)),
-            eq_jacobian=w.eq(g, [P(a(D, jp), z(D, j)), _d(g, a(D, jp), z(D, j))]),
-            eq_dz=w.eq(g, [P(z(D, j), g.w(D)[j, k]), _d(g, z(D, j), g.w(D)[j, k])],
-                       [P(z(D, j), g.b(D)[j]), _d(g, z(D, j), g.b(D)[j])]),
-            term_jp=-g.y[i, jp] * (sp.KroneckerDelta(j, jp) - a(D, j)), same_j=sp.Eq(jp, j, evaluate=False),
-            yj=-g.y[i, j], rest=a(D, j) * sp.Sum(g.y[i, jp], (jp, 0, g.width(D) - 1)),
-            eq_delta=w.eq(g, [P(g.Li[i], z(D, j)), dz, _d(g, g.Li[i], z(D, j))]),
-            eq_together=w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w, _closed(g, "w", D)],
-                             [P(g.L, g.b(D)[j]), chain_b, _closed(g, "b", D)])))
+        out.update(
+            w.ns(
+                jpp=jpp,
+                same=sp.Eq(jpp, jp, evaluate=False),
+                eq_dLa=w.eq(
+                    g, [P(g.Li[i], a(D, jp)), P(per_sample, a(D, jp)), _d(g, g.Li[i], a(D, jp))]
+                ),
+                bracket=r"[j = j']".replace("j", str(j)),
+                eq_jacobian=w.eq(g, [P(a(D, jp), z(D, j)), _d(g, a(D, jp), z(D, j))]),
+                eq_dz=w.eq(
+                    g,
+                    [P(z(D, j), g.w(D)[j, k]), _d(g, z(D, j), g.w(D)[j, k])],
+                    [P(z(D, j), g.b(D)[j]), _d(g, z(D, j), g.b(D)[j])],
+                ),
+                term_jp=-g.y[i, jp] * (sp.KroneckerDelta(j, jp) - a(D, j)),
+                same_j=sp.Eq(jp, j, evaluate=False),
+                yj=-g.y[i, j],
+                rest=a(D, j) * sp.Sum(g.y[i, jp], (jp, 0, g.width(D) - 1)),
+                eq_delta=w.eq(g, [P(g.Li[i], z(D, j)), dz, _d(g, g.Li[i], z(D, j))]),
+                eq_together=w.eq(
+                    g,
+                    [P(g.L, g.w(D)[j, k]), chain_w, _closed(g, "w", D)],
+                    [P(g.L, g.b(D)[j]), chain_b, _closed(g, "b", D)],
+                ),
+            )
+        )
     else:
         per_sample = sp.Sum(term(g.a(D)[i, jp], g.y[i, jp]), (jp, 0, g.width(D) - 1))
-        out.update(w.ns(
-            same_j=sp.Eq(jp, j, evaluate=False),
-            eq_dLa=w.eq(g, [P(g.Li[i], a(D, j)), P(per_sample, a(D, j)), _d(g, g.Li[i], a(D, j))]),
-            eq_factors=w.eq(g, [P(a(D, j), z(D, j)), _d(g, a(D, j), z(D, j))],
-                            [P(z(D, j), g.w(D)[j, k]), _d(g, z(D, j), g.w(D)[j, k])],
-                            [P(z(D, j), g.b(D)[j]), _d(g, z(D, j), g.b(D)[j])]),
-            eq_together=w.eq(g, [P(g.L, g.w(D)[j, k]), chain_w, _show(g, derive.gradient(g, "w", D))],
-                             [P(g.L, g.b(D)[j]), chain_b, _show(g, derive.gradient(g, "b", D))])))
+        out.update(
+            w.ns(
+                same_j=sp.Eq(jp, j, evaluate=False),
+                eq_dLa=w.eq(
+                    g, [P(g.Li[i], a(D, j)), P(per_sample, a(D, j)), _d(g, g.Li[i], a(D, j))]
+                ),
+                eq_factors=w.eq(
+                    g,
+                    [P(a(D, j), z(D, j)), _d(g, a(D, j), z(D, j))],
+                    [P(z(D, j), g.w(D)[j, k]), _d(g, z(D, j), g.w(D)[j, k])],
+                    [P(z(D, j), g.b(D)[j]), _d(g, z(D, j), g.b(D)[j])],
+                ),
+                eq_together=w.eq(
+                    g,
+                    [P(g.L, g.w(D)[j, k]), chain_w, _show(g, derive.gradient(g, "w", D))],
+                    [P(g.L, g.b(D)[j]), chain_b, _show(g, derive.gradient(g, "b", D))],
+                ),
+            )
+        )
     return out
 
 
 def _general_matrices(w: _Writer, g: Network, ex: Network) -> dict[str, Any]:
     D = g.D
     gradW = sp.ImmutableMatrix(2, 4, lambda r, col: P(ex.L, ex.w(ex.D)[r, col]))
-    gradB = sp.ImmutableMatrix(1, 2, lambda r, col: P(ex.L, ex.b(ex.D)[col]))  # a row, as in the matrix form
-    return w.ns(nW=formulas.matrix_lhs("w", "L", True), nB=formulas.matrix_lhs("b", "L", True),
-                rows=g.width(D), cols=g.width(D - 1),
-                eq_gradients=w.define([(formulas.matrix_lhs("w", "L", True), render.to_latex(gradW)),
-                                       (formulas.matrix_lhs("b", "L", True), render.to_latex(gradB))]),
-                eq_update=_matrix_updates(w, "L"))
+    gradB = sp.ImmutableMatrix(
+        1, 2, lambda r, col: P(ex.L, ex.b(ex.D)[col])
+    )  # a row, as in the matrix form
+    return w.ns(
+        nW=formulas.matrix_lhs("w", "L", True),
+        nB=formulas.matrix_lhs("b", "L", True),
+        rows=g.width(D),
+        cols=g.width(D - 1),
+        eq_gradients=w.define(
+            [
+                (formulas.matrix_lhs("w", "L", True), render.to_latex(gradW)),
+                (formulas.matrix_lhs("b", "L", True), render.to_latex(gradB)),
+            ]
+        ),
+        eq_update=_matrix_updates(w, "L"),
+    )
 
 
 def _matrix_updates(w: _Writer, layer: str) -> _Placed:
     """W ← W − η∇W and B ← B − η∇B of ``layer``: assignments, not identities."""
     eta = sp.Symbol("eta")
     Wm, Bm = matrix.to_latex(matrix.Named("W", layer)), matrix.to_latex(matrix.Named("B", layer))
-    return w.define([(Wm, f"{Wm} - {render.to_latex(eta)} {formulas.matrix_lhs('w', layer, True)}"),
-                     (Bm, f"{Bm} - {render.to_latex(eta)} {formulas.matrix_lhs('b', layer, True)}")],
-                    kind="update", op=r"\leftarrow")
+    return w.define(
+        [
+            (Wm, f"{Wm} - {render.to_latex(eta)} {formulas.matrix_lhs('w', layer, True)}"),
+            (Bm, f"{Bm} - {render.to_latex(eta)} {formulas.matrix_lhs('b', layer, True)}"),
+        ],
+        kind="update",
+        op=r"\leftarrow",
+    )
 
 
 def _general_propagate(w: _Writer, c: _Top) -> list[dict[str, Any]]:
@@ -685,20 +947,41 @@ def _general_propagate(w: _Writer, c: _Top) -> list[dict[str, Any]]:
     layers = []
     for p in range(D - 1, D - back - 1, -1):
         X, U, Y = g.letter(p), g.letter(p + 1), g.letter(p - 1)
-        layer = w.ns(tag=str(g.tag(p)), up=str(g.tag(p + 1)), a=a(p, X), nU=g.width(p + 1), z=z(p + 1, U), U=U,
-                     first=p == D - 1, dz=P(g.Li[i], z(p + 1, U)), dza=P(z(p + 1, U), a(p, X)), w=g.w(p + 1)[U, X],
-                     dLda=P(g.Li[i], a(p, X)), softmax_above=g.softmax_output and p == D - 1)
+        layer = w.ns(
+            tag=str(g.tag(p)),
+            up=str(g.tag(p + 1)),
+            a=a(p, X),
+            nU=g.width(p + 1),
+            z=z(p + 1, U),
+            U=U,
+            first=p == D - 1,
+            dz=P(g.Li[i], z(p + 1, U)),
+            dza=P(z(p + 1, U), a(p, X)),
+            w=g.w(p + 1)[U, X],
+            dLda=P(g.Li[i], a(p, X)),
+            softmax_above=g.softmax_output and p == D - 1,
+        )
         if p == D - 1:
-            layer.update(w.ns(paths=w.figure("paths", diagram.network_figure(ex, paths_from=1)),
-                              a1=ex.a(ex.D - 1)[i, 1], w1=ex.w(ex.D)[U, 1]))
+            layer.update(
+                w.ns(
+                    paths=w.figure("paths", diagram.network_figure(ex, paths_from=1)),
+                    a1=ex.a(ex.D - 1)[i, 1],
+                    w1=ex.w(ex.D)[U, 1],
+                )
+            )
         if g.softmax_output and p == D - 1:
             # the softmax: ∂L_i/∂z_ij^(L) as a whole, found above (a_ij^(L) depends on every z_ij′^(L))
             chain_a = sum_u(P(g.Li[i], z(p + 1, U)) * P(z(p + 1, U), a(p, X)), U, p + 1)
             mid = sum_u(P(g.Li[i], z(p + 1, U)) * g.w(p + 1)[U, X], U, p + 1)
         else:
-            chain_a = sum_u(P(g.Li[i], a(p + 1, U)) * P(a(p + 1, U), z(p + 1, U)) * P(z(p + 1, U), a(p, X)),
-                            U, p + 1)
-            mid = sum_u(P(g.Li[i], a(p + 1, U)) * sig_prime_z(g, p + 1, i, U) * g.w(p + 1)[U, X], U, p + 1)
+            chain_a = sum_u(
+                P(g.Li[i], a(p + 1, U)) * P(a(p + 1, U), z(p + 1, U)) * P(z(p + 1, U), a(p, X)),
+                U,
+                p + 1,
+            )
+            mid = sum_u(
+                P(g.Li[i], a(p + 1, U)) * sig_prime_z(g, p + 1, i, U) * g.w(p + 1)[U, X], U, p + 1
+            )
         layer["eq_a"] = w.eq(g, [P(g.Li[i], a(p, X)), chain_a, mid, _closed(g, "a", p)])
         layer["eq_dza"] = w.eq(g, [P(z(p + 1, U), a(p, X)), _d(g, z(p + 1, U), a(p, X))])
         for q, param in (("w", g.w(p)[X, Y]), ("b", g.b(p)[X])):
@@ -718,14 +1001,28 @@ def _deltas(w: _Writer) -> dict[str, Any]:
     layers = []
     for p in range(D, D - back - 1, -1):
         rows = formulas.formulas(g, str(g.tag(p)), index_form=True, matrix_form=False)
-        pick = [r for r in rows if (r.quantity, r.form) in (("delta", "delta"), ("w", "delta"), ("b", "delta"))]
+        pick = [
+            r
+            for r in rows
+            if (r.quantity, r.form) in (("delta", "delta"), ("w", "delta"), ("b", "delta"))
+        ]
         pick.sort(key=lambda r: ("delta", "w", "b").index(r.quantity))
         given = [r for r in rows if r.form == "assumption"]
         # δ = a − y is true only when the targets of each sample sum to 1: formulas.py proves
         # δ = a − y + a(Σ y − 1), which holds always; `derivator check` must not read it as an identity
-        layers.append({"eq": w.eq_rows(pick), "eq_given": w.eq_rows(given, mark="given", skip=True) if given else None})
-    return w.ns(jp=jp, delta=g.delta(D)[i, X], eq_delta=w.eq(g, [g.delta(D)[i, X], P(g.Li[i], g.z(D)[i, X])]),
-                sum=sp.Sum(g.y[i, jp], (jp, 0, g.width(D) - 1)), layers=layers)
+        layers.append(
+            {
+                "eq": w.eq_rows(pick),
+                "eq_given": w.eq_rows(given, mark="given", skip=True) if given else None,
+            }
+        )
+    return w.ns(
+        jp=jp,
+        delta=g.delta(D)[i, X],
+        eq_delta=w.eq(g, [g.delta(D)[i, X], P(g.Li[i], g.z(D)[i, X])]),
+        sum=sp.Sum(g.y[i, jp], (jp, 0, g.width(D) - 1)),
+        layers=layers,
+    )
 
 
 def _matrices(w: _Writer) -> dict[str, Any]:
@@ -734,21 +1031,48 @@ def _matrices(w: _Writer) -> dict[str, Any]:
     layers = []
     for p in range(D, D - back - 1, -1):
         tag = str(g.tag(p))
-        layers.append({"layer": tag, **w.ns(output=p == D, A=matrix.to_latex(matrix.Named("A", tag)),
-                           Delta=matrix.to_latex(matrix.Named("Delta", tag)),
-                           AY=matrix.to_latex(matrix.Sub(matrix.Named("A", tag), matrix.Named("Y"))))})
+        layers.append(
+            {
+                "layer": tag,
+                **w.ns(
+                    output=p == D,
+                    A=matrix.to_latex(matrix.Named("A", tag)),
+                    Delta=matrix.to_latex(matrix.Named("Delta", tag)),
+                    AY=matrix.to_latex(matrix.Sub(matrix.Named("A", tag), matrix.Named("Y"))),
+                ),
+            }
+        )
     code = listing.listing(w.o.activation, w.o.loss, back)
     return w.ns(
-        A=matrix.to_latex(matrix.Named("A", "l")), Z=matrix.to_latex(matrix.Named("Z", "l")),
-        Delta=matrix.to_latex(matrix.Named("Delta", "l")), Y=matrix.to_latex(matrix.Named("Y")),
-        W=matrix.to_latex(matrix.Named("W", "l")), n=g.n, nl=sp.Symbol("n_(l)", integer=True, positive=True),
-        nl1=sp.Symbol("n_(l-1)", integer=True, positive=True), i=g.i, l="l", odot=r"\odot", top=r"^{\top}",
-        one=r"\mathbf{1}", nL=g.width(D), Y1=matrix.to_latex(matrix.RowSum(matrix.Named("Y"))), layers=layers,
+        A=matrix.to_latex(matrix.Named("A", "l")),
+        Z=matrix.to_latex(matrix.Named("Z", "l")),
+        Delta=matrix.to_latex(matrix.Named("Delta", "l")),
+        Y=matrix.to_latex(matrix.Named("Y")),
+        W=matrix.to_latex(matrix.Named("W", "l")),
+        n=g.n,
+        nl=sp.Symbol("n_(l)", integer=True, positive=True),
+        nl1=sp.Symbol("n_(l-1)", integer=True, positive=True),
+        i=g.i,
+        l="l",
+        odot=r"\odot",
+        top=r"^{\top}",
+        one=r"\mathbf{1}",
+        nL=g.width(D),
+        Y1=matrix.to_latex(matrix.RowSum(matrix.Named("Y"))),
+        layers=layers,
         eq_update=_matrix_updates(w, "l"),
         # the NumPy code of the article's network, as `derivator codegen` writes it (None: no code for σ)
-        listing=None if code is None else {"code": code.rstrip("\n"), **w.ns(
-            widths=rf"\text{{{','.join(map(str, listing.widths_for(back)))}}}", at=r"\texttt{@}",
-            star=r"\texttt{*}")})
+        listing=None
+        if code is None
+        else {
+            "code": code.rstrip("\n"),
+            **w.ns(
+                widths=rf"\text{{{','.join(map(str, listing.widths_for(back)))}}}",
+                at=r"\texttt{@}",
+                star=r"\texttt{*}",
+            ),
+        },
+    )
 
 
 def _summary(w: _Writer) -> dict[str, Any]:
@@ -761,9 +1085,14 @@ def _summary(w: _Writer) -> dict[str, Any]:
         return next(r for r in rows if r.quantity == q and r.form == form)
 
     four = [(top, "delta"), (any_l, "delta"), (any_l, "b"), (any_l, "w")]
-    return w.ns(l="l", z="z", a="a", dL=P(g.Li[g.i], (g.z if g.softmax_output else g.a)(g.D)[g.i, g.letter(g.D)]),
-                eq_index=w.eq_rows([pick(rows, q, "delta") for rows, q in four]),
-                eq_matrix=w.eq_rows([pick(rows, q, "matrix") for rows, q in four]))
+    return w.ns(
+        l="l",
+        z="z",
+        a="a",
+        dL=P(g.Li[g.i], (g.z if g.softmax_output else g.a)(g.D)[g.i, g.letter(g.D)]),
+        eq_index=w.eq_rows([pick(rows, q, "delta") for rows, q in four]),
+        eq_matrix=w.eq_rows([pick(rows, q, "matrix") for rows, q in four]),
+    )
 
 
 def _exercises(w: _Writer) -> dict[str, Any]:
@@ -777,35 +1106,71 @@ def _exercises(w: _Writer) -> dict[str, Any]:
     chain = textbook.ChainWriter(g)
     out: dict[str, Any] = {}
     answers = [
-        [P(g.L, g.b(low)[X]), chain.mean(P(g.Li[i], g.a(low)[i, X]) * P(g.a(low)[i, X], g.z(low)[i, X])
-                                         * P(g.z(low)[i, X], g.b(low)[X])), chain.mean(g.delta(low)[i, X])],
-        [P(g.L, g.w(D)[J, K]), chain.mean(g.delta(D)[i, J] * g.a(D - 1)[i, K])]]
-    out.update(w.ns(single, q1=P(g.L, g.b(low)[X]), d1=g.delta(low)[i, X], q2=P(g.L, g.w(D)[J, K]),
-                    prod2=g.delta(D)[i, J] * g.a(D - 1)[i, K]))
-    in_a = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a ** 2, "identity": lambda a: sp.Integer(1)}
+        [
+            P(g.L, g.b(low)[X]),
+            chain.mean(
+                P(g.Li[i], g.a(low)[i, X])
+                * P(g.a(low)[i, X], g.z(low)[i, X])
+                * P(g.z(low)[i, X], g.b(low)[X])
+            ),
+            chain.mean(g.delta(low)[i, X]),
+        ],
+        [P(g.L, g.w(D)[J, K]), chain.mean(g.delta(D)[i, J] * g.a(D - 1)[i, K])],
+    ]
+    out.update(
+        w.ns(
+            single,
+            q1=P(g.L, g.b(low)[X]),
+            d1=g.delta(low)[i, X],
+            q2=P(g.L, g.w(D)[J, K]),
+            prod2=g.delta(D)[i, J] * g.a(D - 1)[i, K],
+        )
+    )
+    in_a = {
+        "sigmoid": lambda a: a * (1 - a),
+        "tanh": lambda a: 1 - a**2,
+        "identity": lambda a: sp.Integer(1),
+    }
     out["in_sigma"] = g.loss == "mse" and g.activation in in_a
     if out["in_sigma"]:
         a = g.a(D)[i, J]
-        out.update(w.ns(single, sp=r"\sigma'", s=r"\sigma", d3=g.delta(D)[i, J], a3=a, z3=g.z(D)[i, J]))
+        out.update(
+            w.ns(single, sp=r"\sigma'", s=r"\sigma", d3=g.delta(D)[i, J], a3=a, z3=g.z(D)[i, J])
+        )
         answers.append([g.delta(D)[i, J], (a - g.y[i, J]) * in_a[g.activation](a)])
     out["paths"] = not single and low < D
     if out["paths"]:
-        out.update(w.ns(single, U=g.letter(D), q4=P(g.Li[i], g.a(D - 1)[i, K]), up="L", dU=g.delta(D)[i, J]))
-        answers.append([P(g.Li[i], g.a(D - 1)[i, K]), chain.sum_over(g.delta(D)[i, J] * g.w(D)[J, K], J, D)])
+        out.update(
+            w.ns(
+                single, U=g.letter(D), q4=P(g.Li[i], g.a(D - 1)[i, K]), up="L", dU=g.delta(D)[i, J]
+            )
+        )
+        answers.append(
+            [P(g.Li[i], g.a(D - 1)[i, K]), chain.sum_over(g.delta(D)[i, J] * g.w(D)[J, K], J, D)]
+        )
     out["answers"] = [w.eq(g, a) for a in answers]
     return out
 
 
 def _closing(w: _Writer) -> dict[str, Any]:
-    return {"summary": _summary(w) if w.o.network == "general" else None, "exercises": _exercises(w)}
+    return {
+        "summary": _summary(w) if w.o.network == "general" else None,
+        "exercises": _exercises(w),
+    }
 
 
 def language_environment(folder: Path) -> SandboxedEnvironment:
     """The environment of the language templates (``article.<lang>.j2``): sandboxed like a writer's
     post (``derivator render``), since a writer renders a copy (``--template``); undefined names
     are errors."""
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
-                                autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def template_path(opts: Options, lang: str) -> Path:
@@ -822,10 +1187,19 @@ def write(opts: Options, lang: str, nets: Nets) -> Article:
     path = template_path(opts, lang)
     w.names = {path.name: str(path)}
     ctx: dict[str, Any] = dict(
-        network=opts.network, activation=opts.activation, loss=opts.loss, ce=nets.general.softmax_output,
-        directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}"), **w.calls(),
-        intro=_intro(w), single=_single(w), general=_general(w) if general else None,
-        deltas=_deltas(w) if general else None, matrices=_matrices(w) if general else None, **_closing(w))
+        network=opts.network,
+        activation=opts.activation,
+        loss=opts.loss,
+        ce=nets.general.softmax_output,
+        directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}"),
+        **w.calls(),
+        intro=_intro(w),
+        single=_single(w),
+        general=_general(w) if general else None,
+        deltas=_deltas(w) if general else None,
+        matrices=_matrices(w) if general else None,
+        **_closing(w),
+    )
     try:
         text = post.render_template(post.load(language_environment(path.parent), path), path, ctx)
         body = parse(text, w.table)
@@ -834,7 +1208,9 @@ def write(opts: Options, lang: str, nets: Nets) -> Article:
     except MarkupError as e:
         raise ArticleError(f"{path}, as rendered: {e}") from None
     title = ""
-    if body and isinstance(body[0], Heading) and body[0].level == 1:  # the template's title: the default
+    if (
+        body and isinstance(body[0], Heading) and body[0].level == 1
+    ):  # the template's title: the default
         title = "".join(s for _, s in body[0].text.segments)
         body = body[1:]
     return Article(lang, opts.title or title, opts.author, body)
@@ -845,8 +1221,19 @@ def write(opts: Options, lang: str, nets: Nets) -> Article:
 
 
 def _tex_escape(s: str) -> str:
-    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", '"': "''"}
+    table = {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        '"': "''",
+    }
     out = "".join(table.get(c, c) for c in s).replace("--", "-{}-")  # --proof-marks, not an en dash
     # opening quotes in English: ``…''
     return re.sub(r"(^|[\s(])''", r"\1``", out)
@@ -856,7 +1243,9 @@ def environment() -> jinja2.Environment:
     """The templates, found inside the installed package; HTML autoescaped, undefined is an error."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False
+        ),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -872,17 +1261,27 @@ def render_article(article: Article, fmt: str, opts: Options) -> str:
     if fmt not in FORMATS:
         raise ArticleError(f"--format {fmt!r}: choose md, tex, html or all")
     template = environment().get_template(f"article.{fmt}.j2")
-    text = template.render(article=article, blocks=article.blocks, lang=article.lang, title=article.title,
-                           author=article.author, mathjax_url=opts.mathjax_url,
-                           formula_count=article.formula_count)
+    text = template.render(
+        article=article,
+        blocks=article.blocks,
+        lang=article.lang,
+        title=article.title,
+        author=article.author,
+        mathjax_url=opts.mathjax_url,
+        formula_count=article.formula_count,
+    )
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def generate(opts: Options, langs: Sequence[str], formats: Sequence[str], outdir: Path) -> list[Path]:
+def generate(
+    opts: Options, langs: Sequence[str], formats: Sequence[str], outdir: Path
+) -> list[Path]:
     """Write the article in every language and format asked for, plus the figures' SVG files.
     Nothing is written unless every formula of every language is proved."""
     if opts.template and len(langs) != 1:
-        raise ArticleError("--template: a template is written in one language; give --lang zh or --lang en")
+        raise ArticleError(
+            "--template: a template is written in one language; give --lang zh or --lang en"
+        )
     nets = Nets.build(opts)
     articles = [write(opts, lang, nets) for lang in langs]
     rendered = {(a.lang, fmt): render_article(a, fmt, opts) for a in articles for fmt in formats}

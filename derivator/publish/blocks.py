@@ -169,7 +169,9 @@ def _break(rhs: str, room: float) -> list[str]:
     right after a Σ (its body follows it) or a sign.  One row when it fits."""
     if fit.width(rhs) <= room:
         return [rhs]
-    units: list[list[str]] = []  # what stays together: Σ heads with the factor after them, a sign with its term
+    units: list[
+        list[str]
+    ] = []  # what stays together: Σ heads with the factor after them, a sign with its term
     for item in _items(rhs):
         if units and (units[-1][-1].startswith("\\sum") or units[-1][-1] in ("+", "-")):
             units[-1].append(item)
@@ -295,9 +297,11 @@ def text(src: str, where: str) -> Text:
     pos = 0
     for m in _TOKEN.finditer(src):
         if m.start() > pos:
-            segments.append(("text", src[pos:m.start()]))
+            segments.append(("text", src[pos : m.start()]))
         if m.group(1) == "b":
-            raise MarkupError(f"{where}: a display or figure inside a sentence; give it a paragraph of its own")
+            raise MarkupError(
+                f"{where}: a display or figure inside a sentence; give it a paragraph of its own"
+            )
         segments.append(("math" if m.group(1) == "m" else "ref", m.group(2)))
         pos = m.end()
     if pos < len(src):
@@ -319,7 +323,7 @@ def _chunks(src: str) -> list[tuple[int, list[str]]]:
             end = next((k for k in range(n + 1, len(lines)) if lines[k].startswith("```")), None)
             if end is None:
                 raise MarkupError(f"line {n + 1}: a listing that never ends (```)")
-            chunks.append((n + 1, lines[n:end + 1]))
+            chunks.append((n + 1, lines[n : end + 1]))
             n = end + 1
             continue
         if line.strip():
@@ -359,10 +363,16 @@ def parse(src: str, table: Sequence[Entry]) -> list[Block]:
                     items[-1].append(line)
             blocks.append(Items(tuple(text(_join(item), where) for item in items)))
         elif first.startswith("|"):
+
             def cells(line: str) -> list[str]:
                 return [c.strip() for c in line.strip().strip("|").split("|")]
-            blocks.append(Table(tuple(text(c, where) for c in cells(lines[0])),
-                                tuple(tuple(text(c, where) for c in cells(line)) for line in lines[2:])))
+
+            blocks.append(
+                Table(
+                    tuple(text(c, where) for c in cells(lines[0])),
+                    tuple(tuple(text(c, where) for c in cells(line)) for line in lines[2:]),
+                )
+            )
         elif first == ":::":
             blocks.append(Box(False))
         elif first.startswith(":::"):
@@ -376,11 +386,16 @@ def parse(src: str, table: Sequence[Entry]) -> list[Block]:
                 raise MarkupError(f"{where}: ![…](…) needs a figure")
             figures += 1
             blocks.append(make(m.group(1), text(_join(lines[1:]), where), figures))
-        elif all(m is not None and m.group(1) == "b" for m in (_TOKEN.fullmatch(ln.strip()) for ln in lines)):
+        elif all(
+            m is not None and m.group(1) == "b"
+            for m in (_TOKEN.fullmatch(ln.strip()) for ln in lines)
+        ):
             for line in lines:
                 entry = table[int(line.strip()[3:-1])]
                 if not isinstance(entry, list):
-                    raise MarkupError(f"{where}: a figure is placed with ![title](figure) and its caption")
+                    raise MarkupError(
+                        f"{where}: a figure is placed with ![title](figure) and its caption"
+                    )
                 blocks.extend(entry)
         else:
             blocks.append(Para(text(whole, where)))

@@ -99,8 +99,15 @@ def network_figure(net: Network, layers: int = 2, paths_from: int | None = None)
                     edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k], pos=0.27))
                 else:
                     strong = k == paths_from and p == top
-                    edges.append(Edge(f"a{p - 1}_{k}", f"a{p}_{j}", net.w(p)[j, k] if strong else None,
-                                      pos=0.6, style="strong" if strong else "faint"))
+                    edges.append(
+                        Edge(
+                            f"a{p - 1}_{k}",
+                            f"a{p}_{j}",
+                            net.w(p)[j, k] if strong else None,
+                            pos=0.6,
+                            style="strong" if strong else "faint",
+                        )
+                    )
     return Figure("circle", width, height, tuple(nodes), tuple(edges), tuple(headers))
 
 
@@ -111,26 +118,43 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
     w, b, a_below = net.w(D)[0, 0], net.b(D)[0], net.a(D - 1)[s, 0]
     z, a, y, L0 = net.z(D)[s, 0], net.a(D)[s, 0], net.y[s, 0], net.Li[s]
     nodes = (
-        Node("w", 60, 40, w), Node("a_below", 60, 130, a_below), Node("b", 60, 220, b),
-        Node("z", 270, 130, z), Node("a", 460, 130, a), Node("y", 460, 230, y), Node("L0", 640, 180, L0),
+        Node("w", 60, 40, w),
+        Node("a_below", 60, 130, a_below),
+        Node("b", 60, 220, b),
+        Node("z", 270, 130, z),
+        Node("a", 460, 130, a),
+        Node("y", 460, 230, y),
+        Node("L0", 640, 180, L0),
     )
 
     def local(num: sp.Expr, den: sp.Expr) -> sp.Expr:
         return derive.truth(net, num, den)
 
     edges = (
-        Edge("w", "z", local(z, w), lift=12), Edge("a_below", "z", local(z, a_below), lift=8),
-        Edge("b", "z", local(z, b), lift=12), Edge("z", "a", local(a, z), lift=9),
-        Edge("a", "L0", local(L0, a), pos=0.45, lift=14), Edge("y", "L0", None),
+        Edge("w", "z", local(z, w), lift=12),
+        Edge("a_below", "z", local(z, a_below), lift=8),
+        Edge("b", "z", local(z, b), lift=12),
+        Edge("z", "a", local(a, z), lift=9),
+        Edge("a", "L0", local(L0, a), pos=0.45, lift=14),
+        Edge("y", "L0", None),
     )
     if values is not None:
         by_name = {n.name: n for n in nodes}
         nodes = tuple(replace(n, value=values.get(n.expr)) for n in nodes)
-        edges = tuple(e if e.label is None else
-                      # the symbol rises to leave the edge itself to the number
-                      replace(e, value=values.get(Partial(by_name[e.dst].expr, by_name[e.src].expr)), lift=e.lift + 4)
-                      for e in edges)
-    return Figure("box", 690, 280 if values is not None else 262, nodes, edges, single=True, radius=24)
+        edges = tuple(
+            e
+            if e.label is None
+            # the symbol rises to leave the edge itself to the number
+            else replace(
+                e,
+                value=values.get(Partial(by_name[e.dst].expr, by_name[e.src].expr)),
+                lift=e.lift + 4,
+            )
+            for e in edges
+        )
+    return Figure(
+        "box", 690, 280 if values is not None else 262, nodes, edges, single=True, radius=24
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,7 +198,9 @@ def _chunks(text: str) -> list[tuple[bool, str]]:
     return chunks
 
 
-def _svg_runs(runs: list[tuple[str, str]], x: float, y: float, size: float, anchor: str = "middle") -> str:
+def _svg_runs(
+    runs: list[tuple[str, str]], x: float, y: float, size: float, anchor: str = "middle"
+) -> str:
     """A ``<text>`` of runs: scripts at 68 %, a superscript right after a subscript stacked above it."""
     small = round(size * 0.68, 1)
     shift = {"base": 0.0, "sub": round(size * 0.3, 1), "sup": round(-size * 0.42, 1)}
@@ -189,14 +215,22 @@ def _svg_runs(runs: list[tuple[str, str]], x: float, y: float, size: float, anch
             here = shift[level]
         if level != "base":
             attrs += f' font-size="{small}"'
-        parts += _italic_spans(text, attrs) if level == "base" else [
-            f"<tspan{attrs}>" + "".join(_italic_spans(text, "")) + "</tspan>"]
+        parts += (
+            _italic_spans(text, attrs)
+            if level == "base"
+            else [f"<tspan{attrs}>" + "".join(_italic_spans(text, "")) + "</tspan>"]
+        )
         before = (level, text)
-    return (f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" font-size="{size:g}">' + "".join(parts)
-            + "</text>")
+    return (
+        f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" font-size="{size:g}">'
+        + "".join(parts)
+        + "</text>"
+    )
 
 
-def _svg_label(e: sp.Expr, x: float, y: float, size: float, single: bool, anchor: str = "middle") -> str:
+def _svg_label(
+    e: sp.Expr, x: float, y: float, size: float, single: bool, anchor: str = "middle"
+) -> str:
     """A label with real sub- and superscripts, stacked as in print: a_ik^(L-1)."""
     if isinstance(e, sp.Indexed):
         stem, sub, sup = render.unicode_parts(e, single=single)
@@ -214,7 +248,12 @@ def _ends(fig: Figure, s: Node, d: Node) -> tuple[float, float, float, float]:
         r1 = r2 = fig.radius
     else:
         r1, r2 = _box_reach(fig, dx, dy, length), _box_reach(fig, dx, dy, length)
-    return (s.x + dx * r1 / length, s.y + dy * r1 / length, d.x - dx * (r2 + 4) / length, d.y - dy * (r2 + 4) / length)
+    return (
+        s.x + dx * r1 / length,
+        s.y + dy * r1 / length,
+        d.x - dx * (r2 + 4) / length,
+        d.y - dy * (r2 + 4) / length,
+    )
 
 
 def _box_reach(fig: Figure, dx: float, dy: float, length: float) -> float:
@@ -242,28 +281,38 @@ def _unicode_number(x: float) -> str:
 
 
 def _svg_number(x: float, cx: float, cy: float) -> str:
-    return (f'<text x="{cx:g}" y="{cy:g}" text-anchor="middle" font-size="12.5" fill="{_NUMBER}" stroke="white" '
-            f'stroke-width="4" paint-order="stroke">{escape(_unicode_number(x))}</text>')
+    return (
+        f'<text x="{cx:g}" y="{cy:g}" text-anchor="middle" font-size="12.5" fill="{_NUMBER}" stroke="white" '
+        f'stroke-width="4" paint-order="stroke">{escape(_unicode_number(x))}</text>'
+    )
 
 
 def to_svg(fig: Figure, title: str, ident: str) -> str:
     """A standalone SVG element (no XML declaration: it is also inlined into HTML).  ``ident``
     names its arrow marker: two figures inlined in one page must not share an ``id``."""
     by_name = {n.name: n for n in fig.nodes}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {fig.width:g} {fig.height:g}" '
-           f'width="{fig.width:g}" height="{fig.height:g}" role="img" aria-label="{escape(title)}" '
-           f'font-family="{_FONT}">',
-           f"<title>{escape(title)}</title>",
-           f'<defs><marker id="arrow-{ident}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-           'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {fig.width:g} {fig.height:g}" '
+        f'width="{fig.width:g}" height="{fig.height:g}" role="img" aria-label="{escape(title)}" '
+        f'font-family="{_FONT}">',
+        f"<title>{escape(title)}</title>",
+        f'<defs><marker id="arrow-{ident}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
+    ]
     for x, text, _ in fig.headers:
-        out.append(_svg_runs([("base", text)], x, 20, 15).replace("<text ", '<text fill="#333" ', 1))
+        out.append(
+            _svg_runs([("base", text)], x, 20, 15).replace("<text ", '<text fill="#333" ', 1)
+        )
     for e in fig.edges:
         s, d = by_name[e.src], by_name[e.dst]
         x1, y1, x2, y2 = _ends(fig, s, d)
-        stroke, width = {"strong": ("#1a4f8b", 2.4), "faint": ("#c8c8c8", 1.0)}.get(e.style, ("#777", 1.3))
-        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
-                   f'stroke-width="{width:g}" marker-end="url(#arrow-{ident})"/>')
+        stroke, width = {"strong": ("#1a4f8b", 2.4), "faint": ("#c8c8c8", 1.0)}.get(
+            e.style, ("#777", 1.3)
+        )
+        out.append(
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
+            f'stroke-width="{width:g}" marker-end="url(#arrow-{ident})"/>'
+        )
     for e in fig.edges:
         if e.label is None:
             continue
@@ -271,17 +320,26 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
         x1, y1, x2, y2 = _ends(fig, s, d)
         lx, ly = x1 + (x2 - x1) * e.pos, y1 + (y2 - y1) * e.pos - e.lift
         label = _svg_label(e.label, lx, ly + 4, 13.5 if e.lift else 12.5, fig.single)
-        out.append(label.replace("<text ", '<text fill="#1a4f8b" stroke="white" stroke-width="4" '
-                                 'paint-order="stroke" ', 1))
+        out.append(
+            label.replace(
+                "<text ",
+                '<text fill="#1a4f8b" stroke="white" stroke-width="4" paint-order="stroke" ',
+                1,
+            )
+        )
         if e.value is not None:  # the number under the edge, its symbol above it
             out.append(_svg_number(e.value, lx, ly + e.lift + 14))
     for n in fig.nodes:
         if fig.kind == "circle":
-            out.append(f'<circle cx="{n.x:g}" cy="{n.y:g}" r="{fig.radius:g}" fill="#f4f8fc" stroke="#333" '
-                       f'stroke-width="1.5"/>')
+            out.append(
+                f'<circle cx="{n.x:g}" cy="{n.y:g}" r="{fig.radius:g}" fill="#f4f8fc" stroke="#333" '
+                f'stroke-width="1.5"/>'
+            )
         else:
-            out.append(f'<rect x="{n.x - 44:g}" y="{n.y - 20:g}" width="88" height="40" rx="9" fill="#f4f8fc" '
-                       f'stroke="#333" stroke-width="1.5"/>')
+            out.append(
+                f'<rect x="{n.x - 44:g}" y="{n.y - 20:g}" width="88" height="40" rx="9" fill="#f4f8fc" '
+                f'stroke="#333" stroke-width="1.5"/>'
+            )
         out.append(_svg_label(n.expr, n.x - 2, n.y + 5, 16, fig.single))
         if n.value is not None:
             out.append(_svg_number(n.value, n.x, n.y + 36))
@@ -301,29 +359,43 @@ def to_tikz(fig: Figure) -> str:
         return f"({x / px:.3f},{-y / px:.3f})"
 
     if fig.kind == "circle":
-        style = (f"neuron/.style={{circle, draw, fill=blue!4, minimum size={2 * fig.radius / px:.2f}cm, "
-                 "inner sep=0pt}")
+        style = (
+            f"neuron/.style={{circle, draw, fill=blue!4, minimum size={2 * fig.radius / px:.2f}cm, "
+            "inner sep=0pt}"
+        )
     else:
-        style = (f"neuron/.style={{rectangle, rounded corners=3pt, draw, fill=blue!4, minimum width={88 / px:.2f}cm, "
-                 f"minimum height={40 / px:.2f}cm}}")
+        style = (
+            f"neuron/.style={{rectangle, rounded corners=3pt, draw, fill=blue!4, minimum width={88 / px:.2f}cm, "
+            f"minimum height={40 / px:.2f}cm}}"
+        )
     lines = [r"\begin{tikzpicture}[" + style + ", >=stealth]"]
     for x, _, latex in fig.headers:
         lines.append(rf"\node at {at(x, 20)} {{${latex}$}};")
     for n in fig.nodes:
-        lines.append(rf"\node[neuron] ({n.name}) at {at(n.x, n.y)} {{${render.to_latex(n.expr, single=fig.single)}$}};")
+        lines.append(
+            rf"\node[neuron] ({n.name}) at {at(n.x, n.y)} {{${render.to_latex(n.expr, single=fig.single)}$}};"
+        )
         if n.value is not None:
-            lines.append(rf"\node[below=1pt, font=\scriptsize, text=orange!70!black] at ({n.name}.south) "
-                         rf"{{${number(n.value)}$}};")
+            lines.append(
+                rf"\node[below=1pt, font=\scriptsize, text=orange!70!black] at ({n.name}.south) "
+                rf"{{${number(n.value)}$}};"
+            )
     for e in fig.edges:
         label = ""
         if e.label is not None:
             where = r"above, sloped, font=\small" if e.lift else r"fill=white, font=\scriptsize"
-            label = (rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
-                     rf"{{${render.to_latex(e.label, single=fig.single)}$}}")
+            label = (
+                rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
+                rf"{{${render.to_latex(e.label, single=fig.single)}$}}"
+            )
             if e.value is not None:
-                label += (rf" node[pos={e.pos:g}, below, sloped, font=\scriptsize, inner sep=1pt, "
-                          rf"text=orange!70!black] {{${number(e.value)}$}}")
-        colour = {"strong": "blue!60!black, very thick", "faint": "gray!40"}.get(e.style, "gray!80!black")
+                label += (
+                    rf" node[pos={e.pos:g}, below, sloped, font=\scriptsize, inner sep=1pt, "
+                    rf"text=orange!70!black] {{${number(e.value)}$}}"
+                )
+        colour = {"strong": "blue!60!black, very thick", "faint": "gray!40"}.get(
+            e.style, "gray!80!black"
+        )
         lines.append(rf"\draw[->, {colour}] ({e.src}) --{label} ({e.dst});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)

@@ -33,8 +33,8 @@ def _group(s: str, i: int) -> tuple[int, str]:
     for k in range(i, len(s)):
         depth += {"{": 1, "}": -1}.get(s[k], 0)
         if depth == 0:
-            return k + 1, s[i + 1:k]
-    return len(s), s[i + 1:]
+            return k + 1, s[i + 1 : k]
+    return len(s), s[i + 1 :]
 
 
 def width(tex: str) -> float:

@@ -13,13 +13,28 @@ from typing import Any
 
 import sympy as sp
 
-from ..engine import Network, NotationError, algebra, derive, index, matrix, parse_tag, proof, render
+from ..engine import (
+    Network,
+    NotationError,
+    algebra,
+    derive,
+    index,
+    matrix,
+    parse_tag,
+    proof,
+    render,
+)
 from . import textbook
 
 QUANTITY_ORDER = ("w", "b", "a", "delta")
 FORM_ORDER = ("chain", "delta", "closed", "matrix")
-FORM_TITLES = {"chain": "chain rule", "delta": "δ-form", "closed": "closed form", "matrix": "matrix form",
-               "assumption": "when each sample's targets sum to 1"}
+FORM_TITLES = {
+    "chain": "chain rule",
+    "delta": "δ-form",
+    "closed": "closed form",
+    "matrix": "matrix form",
+    "assumption": "when each sample's targets sum to 1",
+}
 FORM_TITLES_LATEX = {**FORM_TITLES, "delta": r"$\delta$-form"}
 
 
@@ -46,8 +61,14 @@ class Formula:
         return f"{render.to_unicode(self.lhs, single=self.single)} = {render.to_unicode(self.rhs, single=self.single)}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"quantity": self.quantity, "layer": self.layer, "form": self.form,
-                "latex": self.latex(), "text": self.unicode(), **self.verdict.as_dict()}
+        return {
+            "quantity": self.quantity,
+            "layer": self.layer,
+            "form": self.form,
+            "latex": self.latex(),
+            "text": self.unicode(),
+            **self.verdict.as_dict(),
+        }
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
@@ -56,9 +77,15 @@ class Formula:
 def matrix_lhs(quantity: str, tag: str, latex: bool) -> str:
     """∇W^(l), ∇B^(l), Δ^(l) and the matrix of ∂L_i/∂a_ik^(l) (rows are samples)."""
     if latex:
-        return {"w": rf"\nabla W^{{({tag})}}", "b": rf"\nabla B^{{({tag})}}", "delta": rf"\Delta^{{({tag})}}",
-                "a": rf"\frac{{\partial L_i}}{{\partial A^{{({tag})}}}}"}[quantity]
-    return {"w": f"∇W^({tag})", "b": f"∇B^({tag})", "delta": f"Δ^({tag})", "a": f"∂Lᵢ/∂A^({tag})"}[quantity]
+        return {
+            "w": rf"\nabla W^{{({tag})}}",
+            "b": rf"\nabla B^{{({tag})}}",
+            "delta": rf"\Delta^{{({tag})}}",
+            "a": rf"\frac{{\partial L_i}}{{\partial A^{{({tag})}}}}",
+        }[quantity]
+    return {"w": f"∇W^({tag})", "b": f"∇B^({tag})", "delta": f"Δ^({tag})", "a": f"∂Lᵢ/∂A^({tag})"}[
+        quantity
+    ]
 
 
 def display(net: Network, e: sp.Expr) -> sp.Expr:
@@ -67,7 +94,9 @@ def display(net: Network, e: sp.Expr) -> sp.Expr:
     by_width: dict[sp.Expr, list[int]] = {}
     for p in range(net.D + 1):
         by_width.setdefault(net.width(p), []).append(p)
-    layer_of = {w: ps[0] for w, ps in by_width.items() if len(ps) == 1}  # concrete widths may repeat
+    layer_of = {
+        w: ps[0] for w, ps in by_width.items() if len(ps) == 1
+    }  # concrete widths may repeat
 
     def layer(lim: algebra.Limit) -> int | None:
         return layer_of.get(lim[2] + 1)
@@ -104,8 +133,12 @@ def resolve(net: Network, layer: str | int) -> tuple[Network, int, str]:
 
 def _lhs(net: Network, quantity: str, p: int) -> sp.Expr:
     i, X, Y = net.i, net.letter(p), net.letter(p - 1)
-    return {"w": derive.Partial(net.L, net.w(p)[X, Y]), "b": derive.Partial(net.L, net.b(p)[X]),
-            "a": derive.Partial(net.Li[i], net.a(p)[i, X]), "delta": net.delta(p)[i, X]}[quantity]
+    return {
+        "w": derive.Partial(net.L, net.w(p)[X, Y]),
+        "b": derive.Partial(net.L, net.b(p)[X]),
+        "a": derive.Partial(net.Li[i], net.a(p)[i, X]),
+        "delta": net.delta(p)[i, X],
+    }[quantity]
 
 
 def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | None]:
@@ -113,13 +146,24 @@ def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | N
     return {"w": (X, Y), "b": (X, None), "a": (net.i, X), "delta": (net.i, X)}[quantity]
 
 
-def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_form: bool = False,
-             closed: bool = True, timeout: float = 10.0) -> list[Formula]:
+def formulas(
+    net: Network,
+    layer: str | int,
+    *,
+    index_form: bool = True,
+    matrix_form: bool = False,
+    closed: bool = True,
+    timeout: float = 10.0,
+) -> list[Formula]:
     """Every gradient of ``layer`` of ``net``, each form proved against ``sympy.diff``."""
     net, p, tag = resolve(net, layer)
     single = net.network == "single"
     out: list[Formula] = []
-    chains = {e.quantity: e for e in textbook.ChainWriter(net).entries(p, tag, closed=False) if e.form == "chain"}
+    chains = {
+        e.quantity: e
+        for e in textbook.ChainWriter(net).entries(p, tag, closed=False)
+        if e.form == "chain"
+    }
     for q in QUANTITY_ORDER:
         if q == "a" and net.loss == "upstream" and p == net.D:
             continue
@@ -127,29 +171,66 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
         if index_form:
             if q in chains:
                 e = chains[q]
-                out.append(Formula(q, tag, "chain", e.lhs, e.rhs, proof.prove(e.lhs, e.rhs, net, timeout=timeout),
-                                   single))
+                out.append(
+                    Formula(
+                        q,
+                        tag,
+                        "chain",
+                        e.lhs,
+                        e.rhs,
+                        proof.prove(e.lhs, e.rhs, net, timeout=timeout),
+                        single,
+                    )
+                )
             rule = derive.local_gradient(net, q, p)
-            out.append(Formula(q, tag, "delta", lhs, display(net, rule), proof.prove(lhs, rule, net, timeout=timeout),
-                               single))
+            out.append(
+                Formula(
+                    q,
+                    tag,
+                    "delta",
+                    lhs,
+                    display(net, rule),
+                    proof.prove(lhs, rule, net, timeout=timeout),
+                    single,
+                )
+            )
             if q == "delta" and p == net.D and net.softmax_output:
                 # δ = a − y needs Σ_j y_ij = 1: prove δ = a − y + a(Σ_j y_ij − 1), which holds always
                 e = textbook.one_hot_entry(net)
                 assert e.assumption is not None
-                v = proof.prove(e.lhs, e.rhs + e.assumption[2] * e.assumption[1], net, timeout=timeout)
+                v = proof.prove(
+                    e.lhs, e.rhs + e.assumption[2] * e.assumption[1], net, timeout=timeout
+                )
                 if v.proved:
                     v.method += f", given {e.assumption[0]}"
                 out.append(Formula(q, tag, "assumption", e.lhs, e.rhs, v, single))
             if closed and net.loss != "upstream":
                 full = derive.gradient(net, q, p, closed=True)
                 if not algebra.equal(full, rule):
-                    out.append(Formula(q, tag, "closed", lhs, display(net, full),
-                                       proof.prove(lhs, full, net, timeout=timeout), single))
+                    out.append(
+                        Formula(
+                            q,
+                            tag,
+                            "closed",
+                            lhs,
+                            display(net, full),
+                            proof.prove(lhs, full, net, timeout=timeout),
+                            single,
+                        )
+                    )
         if matrix_form:
             # one neuron per layer makes every index 0; the matrix form is the general network's,
             # proved there (it covers the single-neuron case)
-            mnet = net if not single else Network(depth=net.D, activation=net.activation, loss=net.loss,
-                                                  output_activation=net.output_activation)
+            mnet = (
+                net
+                if not single
+                else Network(
+                    depth=net.D,
+                    activation=net.activation,
+                    loss=net.loss,
+                    output_activation=net.output_activation,
+                )
+            )
             rows, cols = _free(mnet, q, p)
             try:
                 m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
@@ -158,8 +239,16 @@ def formulas(net: Network, layer: str | int, *, index_form: bool = True, matrix_
                     continue
                 raise
             back = matrix.to_index(mnet, m, rows, cols)
-            out.append(Formula(q, tag, "matrix", _lhs(mnet, q, p), m,
-                               proof.prove(_lhs(mnet, q, p), back, mnet, timeout=timeout)))
+            out.append(
+                Formula(
+                    q,
+                    tag,
+                    "matrix",
+                    _lhs(mnet, q, p),
+                    m,
+                    proof.prove(_lhs(mnet, q, p), back, mnet, timeout=timeout),
+                )
+            )
     return out
 
 
@@ -199,6 +288,10 @@ def pick(net: Network, quantity: str, layer: str, form: str, timeout: float = 10
 def _rows(net: Network, layer: str, matrix_form: bool, timeout: float) -> tuple[Formula, ...]:
     """A layer's formulas, once per render (a template asks for several of the same layer)."""
     try:
-        return tuple(formulas(net, layer, index_form=not matrix_form, matrix_form=matrix_form, timeout=timeout))
+        return tuple(
+            formulas(
+                net, layer, index_form=not matrix_form, matrix_form=matrix_form, timeout=timeout
+            )
+        )
     except NotationError as e:
         raise ValueError(str(e)) from None

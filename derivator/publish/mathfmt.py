@@ -25,7 +25,11 @@ def aligned(rows: list[tuple[str, str, str]], punct: str = "") -> str:
     if len(rows) == 1:
         lhs, op, rhs = rows[0]
         return f"{lhs} {op} {rhs}"
-    return "\\begin{aligned}\n" + " \\\\\n".join(f"{lhs} &{op} {rhs}" for lhs, op, rhs in rows) + "\n\\end{aligned}"
+    return (
+        "\\begin{aligned}\n"
+        + " \\\\\n".join(f"{lhs} &{op} {rhs}" for lhs, op, rhs in rows)
+        + "\n\\end{aligned}"
+    )
 
 
 def display(latex: str, fmt: str, number: int | None = None, label: str = "") -> str:
@@ -49,7 +53,6 @@ def reference(fmt: str, number: int, label: str = "") -> str:
     if fmt == "html":
         return f'<a href="#eq-{label or number}">({number})</a>'
     return f"({number})"
-
 
 
 def _braced(s: str, i: int) -> int:
@@ -78,6 +81,6 @@ def inline(latex: str) -> str:
             return "".join(out) + latex[i:]
         a_end = _braced(latex, k + 5)
         b_end = _braced(latex, a_end) if a_end < len(latex) and latex[a_end] == "{" else a_end
-        num, den = inline(latex[k + 6:a_end - 1]), inline(latex[a_end + 1:b_end - 1])
+        num, den = inline(latex[k + 6 : a_end - 1]), inline(latex[a_end + 1 : b_end - 1])
         out += [latex[i:k], f"{_operand(num)}/{_operand(den)}"]
         i = b_end

@@ -92,8 +92,15 @@ def _tb_line(tb: TracebackType | None, files: dict[str, str]) -> str | None:
 class _Calls:
     """The functions a template calls; one instance per render pass (equation numbers restart)."""
 
-    def __init__(self, net: Network, fmt: str, opts: PostOptions, names: dict[str, str],
-                 labels: dict[str, int], final: bool) -> None:
+    def __init__(
+        self,
+        net: Network,
+        fmt: str,
+        opts: PostOptions,
+        names: dict[str, str],
+        labels: dict[str, int],
+        final: bool,
+    ) -> None:
         self.net, self.fmt, self.opts, self.names = net, fmt, opts, names
         self.labels = labels  # from the previous pass, so that a reference may come first
         self.final = final
@@ -115,8 +122,14 @@ class _Calls:
         body = escape(latex, quote=False) if self.fmt == "html" else latex
         return Markup(mathfmt.display(body, self.fmt, self.number, label))
 
-    def gradient(self, quantity: str, layer: str = "L", form: str = "closed", label: str = "",
-                 punct: str = "") -> Markup:
+    def gradient(
+        self,
+        quantity: str,
+        layer: str = "L",
+        form: str = "closed",
+        label: str = "",
+        punct: str = "",
+    ) -> Markup:
         lhs, rhs = self._pick(quantity, layer, form).latex().split(" = ", 1)
         return self._display(mathfmt.aligned([(lhs, "=", rhs)], punct), label)
 
@@ -142,28 +155,41 @@ class _Calls:
 
 def environment(folder: Path, fmt: str) -> SandboxedEnvironment:
     """A sandboxed environment over the template's folder; undefined names are errors."""
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
-                                autoescape=fmt == "html", keep_trailing_newline=True)
+    return SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=fmt == "html",
+        keep_trailing_newline=True,
+    )
 
 
 def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
     """The rendered post; :class:`PostError` (with ``file:line``) when it cannot be rendered."""
     fmt = template_format(path)
     try:
-        net = Network(depth=opts.depth, activation=opts.activation, loss=opts.loss, network=opts.network)
+        net = Network(
+            depth=opts.depth, activation=opts.activation, loss=opts.loss, network=opts.network
+        )
     except (ValueError, NotationError) as e:
         raise PostError(str(e)) from None
     template = load(environment(path.parent, fmt), path)
     labels: dict[str, int] = {}
     text = ""
-    for final in (False, True):  # the first pass learns the labels' numbers, for references that come first
+    for final in (
+        False,
+        True,
+    ):  # the first pass learns the labels' numbers, for references that come first
         calls = _Calls(net, fmt, opts, {path.name: str(path)}, dict(labels), final)
-        ctx: dict[str, Any] = {"gradient": calls.gradient, "chain": calls.chain, "matrix_form": calls.matrix_form,
-                               "ref": calls.ref, "network": net.describe()}
+        ctx: dict[str, Any] = {
+            "gradient": calls.gradient,
+            "chain": calls.chain,
+            "matrix_form": calls.matrix_form,
+            "ref": calls.ref,
+            "network": net.describe(),
+        }
         text = render_template(template, path, ctx)
         labels = calls.labels
     return text
-
 
 
 def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
@@ -174,7 +200,9 @@ def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
     except jinja2.TemplateNotFound:
         raise PostError(f"{path}: no such file") from None
     except jinja2.TemplateSyntaxError as e:
-        raise PostError(f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}") from None
+        raise PostError(
+            f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}"
+        ) from None
     except UnicodeDecodeError as e:
         raise PostError(f"{path}: not UTF-8 ({e.reason})") from None
 
@@ -187,7 +215,9 @@ def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) 
     except PostError:
         raise
     except jinja2.TemplateSyntaxError as e:
-        raise PostError(f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}") from None
+        raise PostError(
+            f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}"
+        ) from None
     except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as e:
         where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
         raise PostError(f"{where_}: {type(e).__name__}: {e}") from None

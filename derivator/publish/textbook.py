@@ -70,7 +70,9 @@ class ChainWriter:
             return P(net.Li[i], net.z(p)[i, X])
         if net.softmax_output and p == net.D:
             Xp = prime_index(X)
-            return self.sum_over(P(net.Li[i], net.a(p)[i, Xp]) * P(net.a(p)[i, Xp], net.z(p)[i, X]), Xp, p)
+            return self.sum_over(
+                P(net.Li[i], net.a(p)[i, Xp]) * P(net.a(p)[i, Xp], net.z(p)[i, X]), Xp, p
+            )
         return P(net.Li[i], net.a(p)[i, X]) * P(net.a(p)[i, X], net.z(p)[i, X])
 
     # ---- the loss's own derivative at the output ---------------------------------------------
@@ -98,8 +100,9 @@ class ChainWriter:
         if p == net.D:
             return self.out_delta(X)
         U = net.letter(p + 1)
-        return self.sum_over(self.closed_delta(p + 1, U) * net.w(p + 1)[U, X], U, p + 1) \
-            * net.sigma_prime(net.z(p)[i, X])
+        return self.sum_over(
+            self.closed_delta(p + 1, U) * net.w(p + 1)[U, X], U, p + 1
+        ) * net.sigma_prime(net.z(p)[i, X])
 
     # ---- the four quantities of layer p in the three forms ------------------------------------
     def entries(self, p: int, layer: str, closed: bool = True) -> list[Entry]:
@@ -120,7 +123,12 @@ class ChainWriter:
         if p < net.D:
             U = net.letter(p + 1)
             zU = net.z(p + 1)[i, U]
-            add("a", "chain", dLda, self.sum_over(self.dz_chain(p + 1, U) * P(zU, net.a(p)[i, X]), U, p + 1))
+            add(
+                "a",
+                "chain",
+                dLda,
+                self.sum_over(self.dz_chain(p + 1, U) * P(zU, net.a(p)[i, X]), U, p + 1),
+            )
         # the backpropagation recurrence (δ-form)
         add("w", "delta", dLdw, self.mean(delta * net.a(p - 1)[i, Y]))
         add("b", "delta", dLdb, self.mean(delta))
@@ -140,9 +148,13 @@ class ChainWriter:
             add("delta", "closed", delta, d)
             if p < net.D:
                 U = net.letter(p + 1)
-                add("a", "closed", dLda, self.sum_over(self.closed_delta(p + 1, U) * net.w(p + 1)[U, X], U, p + 1))
+                add(
+                    "a",
+                    "closed",
+                    dLda,
+                    self.sum_over(self.closed_delta(p + 1, U) * net.w(p + 1)[U, X], U, p + 1),
+                )
         return out
-
 
     def matrix_entries(self, p: int, layer: str) -> list[Entry]:
         """The matrix form as an author writes it (samples as rows), each entry carried to index
@@ -155,7 +167,13 @@ class ChainWriter:
         Delta = M.Named("Delta", tag)
         sigma_p = M.ElementwiseFunction(net.act.prime, M.Named("Z", tag))
         rows: list[tuple[str, sp.Expr, M.MatrixExpr, sp.Expr, sp.Expr | None]] = [
-            ("w", P(net.L, net.w(p)[X, Y]), M.Scale(inv_n, M.MatMul(M.Transpose(Delta), M.Named("A", below))), X, Y),
+            (
+                "w",
+                P(net.L, net.w(p)[X, Y]),
+                M.Scale(inv_n, M.MatMul(M.Transpose(Delta), M.Named("A", below))),
+                X,
+                Y,
+            ),
             ("b", P(net.L, net.b(p)[X]), M.Scale(inv_n, M.ColumnSum(Delta)), X, None),
         ]
         if above is not None:
@@ -165,9 +183,21 @@ class ChainWriter:
         elif net.loss != "upstream":
             A, Yt = M.Named("A", tag), M.Named("Y")
             if net.softmax_output:
-                rows.append(("a", P(net.Li[i], net.a(p)[i, X]), M.Scale(sp.Integer(-1), M.Divide(Yt, A)), i, X))
-                rows.append(("delta", net.delta(p)[i, X], M.Sub(M.Hadamard(A, M.RowSum(Yt)), Yt), i, X))
-            elif net.loss == "binary-cross-entropy":  # ∂L_i/∂A (1/(1 − A) needs a matrix of ones): no row
+                rows.append(
+                    (
+                        "a",
+                        P(net.Li[i], net.a(p)[i, X]),
+                        M.Scale(sp.Integer(-1), M.Divide(Yt, A)),
+                        i,
+                        X,
+                    )
+                )
+                rows.append(
+                    ("delta", net.delta(p)[i, X], M.Sub(M.Hadamard(A, M.RowSum(Yt)), Yt), i, X)
+                )
+            elif (
+                net.loss == "binary-cross-entropy"
+            ):  # ∂L_i/∂A (1/(1 − A) needs a matrix of ones): no row
                 rows.append(("delta", net.delta(p)[i, X], M.Sub(A, Yt), i, X))
             else:
                 rows.append(("a", P(net.Li[i], net.a(p)[i, X]), M.Sub(A, Yt), i, X))
@@ -190,8 +220,12 @@ def network_for(activation: str, loss: str, network: str = "general") -> Network
     return Network(depth=DEPTH, activation=activation, loss=loss, network=network)
 
 
-def entries(activation: str = "sigmoid", loss: str = "mse", network: str = "general",
-            layers: tuple[str, ...] = LAYERS) -> list[Entry]:
+def entries(
+    activation: str = "sigmoid",
+    loss: str = "mse",
+    network: str = "general",
+    layers: tuple[str, ...] = LAYERS,
+) -> list[Entry]:
     """The textbook for one activation and loss."""
     out: list[Entry] = []
     net = network_for(activation, loss, network)
@@ -213,5 +247,12 @@ def one_hot_entry(net: Network) -> Entry:
     j = net.letter(D)
     jp = prime_index(j)
     total = sp.Sum(net.y[i, jp], (jp, 0, net.width(D) - 1))
-    return Entry("delta", "L", "delta", net.delta(D)[i, j], net.a(D)[i, j] - net.y[i, j], net,
-                 (f"Σ_{jp} y_i{jp} = 1 for every sample", total - 1, net.a(D)[i, j]))
+    return Entry(
+        "delta",
+        "L",
+        "delta",
+        net.delta(D)[i, j],
+        net.a(D)[i, j] - net.y[i, j],
+        net,
+        (f"Σ_{jp} y_i{jp} = 1 for every sample", total - 1, net.a(D)[i, j]),
+    )

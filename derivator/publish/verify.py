@@ -21,9 +21,16 @@ class Row:
 
     def as_dict(self) -> dict[str, object]:
         e = self.entry
-        return {"quantity": e.quantity, "layer": e.layer, "form": e.form, "activation": self.activation,
-                "loss": self.loss, "assumption": e.assumption[0] if e.assumption else None,
-                "seconds": round(self.verdict.seconds, 4), **self.verdict.as_dict()}
+        return {
+            "quantity": e.quantity,
+            "layer": e.layer,
+            "form": e.form,
+            "activation": self.activation,
+            "loss": self.loss,
+            "assumption": e.assumption[0] if e.assumption else None,
+            "seconds": round(self.verdict.seconds, 4),
+            **self.verdict.as_dict(),
+        }
 
 
 def check_entry(e: textbook.Entry, timeout: float = 10.0) -> proof.Verdict:
@@ -35,9 +42,13 @@ def check_entry(e: textbook.Entry, timeout: float = 10.0) -> proof.Verdict:
     return v
 
 
-def verify(activations: Iterable[str] = ALL_ACTIVATIONS, losses: Iterable[str] = ALL_LOSSES,
-           network: str = "general", timeout: float = 10.0,
-           progress: Callable[[Row], None] | None = None) -> list[Row]:
+def verify(
+    activations: Iterable[str] = ALL_ACTIVATIONS,
+    losses: Iterable[str] = ALL_LOSSES,
+    network: str = "general",
+    timeout: float = 10.0,
+    progress: Callable[[Row], None] | None = None,
+) -> list[Row]:
     rows = []
     for act in activations:
         for loss in losses:
@@ -56,4 +67,3 @@ def summary(rows: list[Row]) -> dict[str, int]:
     for r in rows:
         out[r.verdict.verdict] += 1
     return out
-

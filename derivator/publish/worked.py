@@ -43,8 +43,12 @@ class Example:
 
 def _instance(net: Network, w_shift: float = 0.0, b_shift: float = 0.0) -> evaluate.Instance:
     a0, w, b, y = (float(x) for x in INPUTS)
-    values = {str(net.a(0).label): {(0, 0): a0}, str(net.w(1).label): {(0, 0): w + w_shift},
-              str(net.b(1).label): {(0,): b + b_shift}, "y": {(0, 0): float(y)}}
+    values = {
+        str(net.a(0).label): {(0, 0): a0},
+        str(net.w(1).label): {(0, 0): w + w_shift},
+        str(net.b(1).label): {(0,): b + b_shift},
+        "y": {(0, 0): float(y)},
+    }
     inst = evaluate.Instance(net, evaluate.FLOAT, values)
     evaluate.forward(inst)
     return inst
@@ -57,24 +61,39 @@ def example(activation: str) -> Example | None:
     net = Network(widths=(1, 1), network="single", samples=1, activation=activation)
     inst = _instance(net)
     s = sp.Integer(0)
-    a_in, w, b, z, a, y, L0 = (net.a(0)[s, 0], net.w(1)[0, 0], net.b(1)[0], net.z(1)[s, 0], net.a(1)[s, 0],
-                               net.y[s, 0], net.Li[s])
+    a_in, w, b, z, a, y, L0 = (
+        net.a(0)[s, 0],
+        net.w(1)[0, 0],
+        net.b(1)[0],
+        net.z(1)[s, 0],
+        net.a(1)[s, 0],
+        net.y[s, 0],
+        net.Li[s],
+    )
 
     def value(e: sp.Expr) -> float:
         return float(evaluate.evaluate(e, inst))
 
     forward = tuple(Row(q, value(q)) for q in (a_in, w, b, z, a, y, L0))
     pairs = ((L0, a), (a, z), (z, w), (z, b), (z, a_in))
-    local = tuple(Row(derive.Partial(num, den), value(derive.truth(net, num, den))) for num, den in pairs)
+    local = tuple(
+        Row(derive.Partial(num, den), value(derive.truth(net, num, den))) for num, den in pairs
+    )
     dw = local[0].value * local[1].value * local[2].value
     db = local[0].value * local[1].value * local[3].value
 
     def loss(**shift: float) -> float:
         return float(evaluate.evaluate(L0, _instance(net, **shift)))
 
-    return Example(net, forward, local, Row(derive.Partial(L0, w), dw), Row(derive.Partial(L0, b), db),
-                   (loss(w_shift=STEP) - loss(w_shift=-STEP)) / (2 * STEP),
-                   (loss(b_shift=STEP) - loss(b_shift=-STEP)) / (2 * STEP))
+    return Example(
+        net,
+        forward,
+        local,
+        Row(derive.Partial(L0, w), dw),
+        Row(derive.Partial(L0, b), db),
+        (loss(w_shift=STEP) - loss(w_shift=-STEP)) / (2 * STEP),
+        (loss(b_shift=STEP) - loss(b_shift=-STEP)) / (2 * STEP),
+    )
 
 
 def numbers(ex: Example) -> dict[Any, float]:

@@ -15,7 +15,26 @@ from typing import Any, Callable
 import torch
 
 from . import ir
-from .ir import Add, D, Fn, Frac, Had, M, MatMul, Mul, Num, Pow, Q, Rel, Row, Size, Sum, T, Tag, position_ranges
+from .ir import (
+    Add,
+    D,
+    Fn,
+    Frac,
+    Had,
+    M,
+    MatMul,
+    Mul,
+    Num,
+    Pow,
+    Q,
+    Rel,
+    Row,
+    Size,
+    Sum,
+    T,
+    Tag,
+    position_ranges,
+)
 
 torch.set_default_dtype(torch.float64)
 
@@ -33,7 +52,9 @@ def _generic_prime(x: torch.Tensor) -> torch.Tensor:
 
 #: σ and σ′ of each activation; for ``generic`` a smooth function of our own choosing: a relation
 #: that holds for every σ holds for it
-ACTIVATIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]] = {
+ACTIVATIONS: dict[
+    str, tuple[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]]
+] = {
     "sigmoid": (torch.sigmoid, lambda x: torch.sigmoid(x) * (1 - torch.sigmoid(x))),
     "tanh": (torch.tanh, lambda x: 1 - torch.tanh(x) ** 2),
     "identity": (lambda x: x, torch.ones_like),
@@ -81,7 +102,10 @@ class Net:
     def forward(self, leaf: tuple[str, int, torch.Tensor] | None = None) -> dict[Any, torch.Tensor]:
         """Every quantity, with ``leaf`` (kind, layer, value) put in place of that quantity."""
         kind, q, val = leaf if leaf is not None else ("", -1, None)
-        sig, top = ACTIVATIONS[self.activation][0], ACTIVATIONS[self.output_activation or self.activation][0]
+        sig, top = (
+            ACTIVATIONS[self.activation][0],
+            ACTIVATIONS[self.output_activation or self.activation][0],
+        )
         st: dict[Any, torch.Tensor] = {}
         a = val if (kind, q) == ("a", 0) else self.values["a0"]
         st[("a", 0)] = a
@@ -124,8 +148,15 @@ class Net:
         return self.state[key]
 
 
-def make_net(tags: list[Tag], widths: list[int], n: int, activation: str, loss: str, seed: int,
-             output_activation: str = "") -> Net:
+def make_net(
+    tags: list[Tag],
+    widths: list[int],
+    n: int,
+    activation: str,
+    loss: str,
+    seed: int,
+    output_activation: str = "",
+) -> Net:
     g = torch.Generator().manual_seed(seed)
 
     def u(*shape: int, lo: float = -1.0) -> torch.Tensor:
@@ -135,7 +166,9 @@ def make_net(tags: list[Tag], widths: list[int], n: int, activation: str, loss: 
     for p in range(1, len(tags)):
         values[("w", p)], values[("b", p)] = u(widths[p], widths[p - 1]), u(widths[p])
     # targets of a classifier are non-negative; they need not sum to 1 (notation.md: targets=any)
-    values["y"] = u(n, widths[-1], lo=0.0 if loss in ("cross-entropy", "binary-cross-entropy") else -1.0)
+    values["y"] = u(
+        n, widths[-1], lo=0.0 if loss in ("cross-entropy", "binary-cross-entropy") else -1.0
+    )
     return Net(tags, widths, n, activation, loss, values, output_activation=output_activation)
 
 
@@ -147,7 +180,11 @@ def occurrences(node: ir.Node, bound: frozenset[str] = frozenset()) -> list[tupl
     """(letter, range) for every place a letter stands free in ``node``."""
     out: list[tuple[str, object]] = []
     if isinstance(node, Q):
-        out += [(x, r) for x, r in zip(node.idx, position_ranges(node)) if isinstance(x, str) and x not in bound]
+        out += [
+            (x, r)
+            for x, r in zip(node.idx, position_ranges(node))
+            if isinstance(x, str) and x not in bound
+        ]
     elif isinstance(node, Row):
         out += [] if node.var in bound else [(node.var, "n")]
     if isinstance(node, Sum):
@@ -217,8 +254,12 @@ def _spread(t: Tensor, axes: list[str]) -> torch.Tensor:
     return d.reshape(shape)
 
 
-def combine(a: Tensor, b: Tensor, op: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-            column_broadcast: bool = False) -> Tensor:
+def combine(
+    a: Tensor,
+    b: Tensor,
+    op: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    column_broadcast: bool = False,
+) -> Tensor:
     axes = list(a.axes) + [x for x in b.axes if x not in a.axes]
     for x in set(a.axes) & set(b.axes):
         sa, sb = a.size(x), b.size(x)
@@ -264,7 +305,9 @@ class Evaluator:
     def __init__(self, net: Net) -> None:
         self.net = net
 
-    def ev(self, x: ir.Node, env: dict[str, int], st: dict[Any, torch.Tensor] | None = None) -> Tensor:
+    def ev(
+        self, x: ir.Node, env: dict[str, int], st: dict[Any, torch.Tensor] | None = None
+    ) -> Tensor:
         st = self.net.state if st is None else st
         net = self.net
         if isinstance(x, Num):
@@ -287,13 +330,17 @@ class Evaluator:
             return combine(self.ev(x.num, env, st), self.ev(x.den, env, st), torch.div)
         if isinstance(x, Pow):
             b = self.ev(x.base, env, st)
-            return Tensor(b.data ** x.exp, b.axes)
+            return Tensor(b.data**x.exp, b.axes)
         if isinstance(x, Sum):
             return self.sum(x, env, st)
         if isinstance(x, Fn):
             a = self.ev(x.arg, env, st)
-            f = {"sigma": ACTIVATIONS[net.activation][0], "sigmap": ACTIVATIONS[net.activation][1],
-                 "exp": torch.exp, "ln": torch.log}[x.name]
+            f = {
+                "sigma": ACTIVATIONS[net.activation][0],
+                "sigmap": ACTIVATIONS[net.activation][1],
+                "exp": torch.exp,
+                "ln": torch.log,
+            }[x.name]
             return Tensor(f(a.data), a.axes)
         if isinstance(x, D):
             return self.partial(x, env, st)
@@ -358,7 +405,7 @@ class Evaluator:
         body = self.ev(x.body, {**env, x.var: count}, st)
         if x.var in body.axes:
             k = body.axes.index(x.var)
-            return Tensor(body.data.sum(dim=k), body.axes[:k] + body.axes[k + 1:])
+            return Tensor(body.data.sum(dim=k), body.axes[:k] + body.axes[k + 1 :])
         return Tensor(body.data * count, body.axes)
 
     def partial(self, x: D, env: dict[str, int], st: dict[Any, torch.Tensor]) -> Tensor:
@@ -385,7 +432,9 @@ class Evaluator:
                     q = x.num
                     if q.kind == "delta":
                         raise IllFormed("a derivative of δ")
-                    data = s2[q.kind] if q.kind in ("L", "Li", "y") else s2[(q.kind, net.p(q.layer))]
+                    data = (
+                        s2[q.kind] if q.kind in ("L", "Li", "y") else s2[(q.kind, net.p(q.layer))]
+                    )
                     axes.append(())
                     return data
                 t = self.ev(x.num, num_env, s2)
@@ -410,14 +459,19 @@ class Evaluator:
         else:
             p = net.p(x.layer)
         below = net.widths[p - 1] if p else 0
-        rows_cols = {"W": (net.widths[p], below), "gradW": (net.widths[p], below),
-                     "gradB": (0, net.widths[p])}.get(x.kind, (net.n, net.widths[p]))
+        rows_cols = {
+            "W": (net.widths[p], below),
+            "gradW": (net.widths[p], below),
+            "gradB": (0, net.widths[p]),
+        }.get(x.kind, (net.n, net.widths[p]))
         env2 = {**env, "#r": rows_cols[0], "#c": rows_cols[1]}
         if x.kind in MATRIX_QUANTITY:
             return self.ev(Q(MATRIX_QUANTITY[x.kind], x.layer, ("#r", "#c")), env2, st)
-        node = {"gradW": D(Q("L", None), Q("w", x.layer, ("#r", "#c"))),
-                "gradB": D(Q("L", None), Q("b", x.layer, ("#c",))),
-                "dLdA": D(Q("Li", None, ("#r",)), Q("a", x.layer, ("#r", "#c")))}[x.kind]
+        node = {
+            "gradW": D(Q("L", None), Q("w", x.layer, ("#r", "#c"))),
+            "gradB": D(Q("L", None), Q("b", x.layer, ("#c",))),
+            "dLdA": D(Q("Li", None, ("#r",)), Q("a", x.layer, ("#r", "#c"))),
+        }[x.kind]
         return self.ev(node, env2, st)
 
     def matmul(self, x: MatMul, env: dict[str, int], st: dict[Any, torch.Tensor]) -> Tensor:
@@ -432,7 +486,7 @@ class Evaluator:
             raise IllFormed("a product whose right factor has no rows")
         t = combine(_rename(a, "#c", "#k"), _rename(b, "#r", "#k"), torch.mul)
         k = t.axes.index("#k")
-        return Tensor(t.data.sum(dim=k), t.axes[:k] + t.axes[k + 1:])
+        return Tensor(t.data.sum(dim=k), t.axes[:k] + t.axes[k + 1 :])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,7 +534,9 @@ def compare(net: Net, r: Rel, fixed: dict[str, int] | None = None) -> Outcome:
     if not bool(bad.any()):
         return Outcome(True)
     pos = [int(k) for k in torch.nonzero(bad)[0]]
-    return Outcome(False, "sides differ", float(L[tuple(pos)]), float(R[tuple(pos)]), dict(zip(kept, pos)))
+    return Outcome(
+        False, "sides differ", float(L[tuple(pos)]), float(R[tuple(pos)]), dict(zip(kept, pos))
+    )
 
 
 def truth_nets(r: Rel, seed: int) -> list[Net]:
@@ -511,7 +567,9 @@ def truth_nets(r: Rel, seed: int) -> list[Net]:
         else:
             n = pool[(order["n"] + 2 * k) % len(pool)]
             widths = [pool[(order[t] + 2 * k) % len(pool)] for t in tags]
-        out.append(make_net(tags, widths, n, r.activation, r.loss, seed * 7 + k, r.output_activation))
+        out.append(
+            make_net(tags, widths, n, r.activation, r.loss, seed * 7 + k, r.output_activation)
+        )
     return out
 
 
@@ -560,14 +618,18 @@ def replay_net(r: Rel, cex: dict[str, Any]) -> tuple[Net, list[str]]:
     if r.activation == "generic":
         notes.append("generic σ replayed with our σ(x) = tanh(1.3x) + 0.1x")
     if tags[-1].base == "l":
-        notes.append("generic layer: derivator's upstream Ψ replaced by an MSE output at the top layer")
+        notes.append(
+            "generic layer: derivator's upstream Ψ replaced by an MSE output at the top layer"
+        )
     inputs = cex["inputs"]
     values: dict[Any, torch.Tensor] = {"a0": _table(inputs[f"a^({tags[0]})"], (n, widths[0]))}
     for p in range(1, len(tags)):
         values[("w", p)] = _table(inputs[f"w^({tags[p]})"], (widths[p], widths[p - 1]))
         values[("b", p)] = _table(inputs[f"b^({tags[p]})"], (widths[p],))
     values["y"] = _table(inputs["y"], (n, widths[-1]))
-    return Net(tags, widths, n, r.activation, r.loss, values, output_activation=r.output_activation), notes
+    return Net(
+        tags, widths, n, r.activation, r.loss, values, output_activation=r.output_activation
+    ), notes
 
 
 def replay(r: Rel, cex: dict[str, Any] | None) -> tuple[str, str]:

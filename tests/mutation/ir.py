@@ -247,8 +247,16 @@ def position_ranges(q: Q) -> tuple[object, ...]:
     """What each index position of a quantity runs over: "n" (samples), a layer, or "top"
     (the output layer, for y)."""
     t = q.layer
-    return {"a": ("n", t), "z": ("n", t), "delta": ("n", t), "w": (t, t.shift(-1) if t else None),
-            "b": (t,), "y": ("n", "top"), "Li": ("n",), "L": ()}[q.kind]
+    return {
+        "a": ("n", t),
+        "z": ("n", t),
+        "delta": ("n", t),
+        "w": (t, t.shift(-1) if t else None),
+        "b": (t,),
+        "y": ("n", "top"),
+        "Li": ("n",),
+        "L": (),
+    }[q.kind]
 
 
 def tags(node: Node) -> set[Tag]:
@@ -263,7 +271,14 @@ def tags(node: Node) -> set[Tag]:
 # ---------------------------------------------------------------------------------------------
 # LaTeX in derivator's notation (notation.md)
 
-MATRIX_NAMES = {"A": "A", "Z": "Z", "W": "W", "Delta": r"\Delta", "gradW": r"\nabla W", "gradB": r"\nabla B"}
+MATRIX_NAMES = {
+    "A": "A",
+    "Z": "Z",
+    "W": "W",
+    "Delta": r"\Delta",
+    "gradW": r"\nabla W",
+    "gradB": r"\nabla B",
+}
 
 
 def _tag(t: Tag | None) -> str:
@@ -384,8 +399,14 @@ def _factor(f: Node, first: bool = False, last: bool = True) -> str:
     """A factor of a product: sums of terms in brackets; a Σ that is not last in brackets, since
     a sum's body extends over the product that follows it (notation.md)."""
     s = latex(f)
-    if isinstance(f, Add) or (isinstance(f, Sum) and not last) or is_negative(f) and not first \
-            or isinstance(f, (Had, MatMul)) and not last:
+    if (
+        isinstance(f, Add)
+        or (isinstance(f, Sum) and not last)
+        or is_negative(f)
+        and not first
+        or isinstance(f, (Had, MatMul))
+        and not last
+    ):
         return rf"\left({s}\right)"
     return s
 

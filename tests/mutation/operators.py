@@ -9,8 +9,35 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable, Iterator
 
-from .ir import (Add, Fn, Frac, Had, M, MatMul, Mul, Node, Num, Path, Pow, Q, Rel, Row, Size, Sum, T, Tag, neg,
-                 negate, num, position_ranges, put, relation_latex, sub, transform, walk)
+from .ir import (
+    Add,
+    Fn,
+    Frac,
+    Had,
+    M,
+    MatMul,
+    Mul,
+    Node,
+    Num,
+    Path,
+    Pow,
+    Q,
+    Rel,
+    Row,
+    Size,
+    Sum,
+    T,
+    Tag,
+    neg,
+    negate,
+    num,
+    position_ranges,
+    put,
+    relation_latex,
+    sub,
+    transform,
+    walk,
+)
 
 
 @dataclass(frozen=True)
@@ -92,11 +119,17 @@ def size_factors(r: Rel) -> Rewrite:
         yield "size: factor n_(p)/n", with_rhs(r, Mul((Frac(Size(t), Size()), r.rhs)))
         shift = Add((Size(), neg(Size(t))))
         if mat:
-            yield "size: + n − n_(p)", with_rhs(r, Mul((Add((num(1), Size(), neg(Size(t)))), r.rhs)))
+            yield (
+                "size: + n − n_(p)",
+                with_rhs(r, Mul((Add((num(1), Size(), neg(Size(t)))), r.rhs))),
+            )
         else:
             yield "size: + n − n_(p)", with_rhs(r, Add((r.rhs, shift)))
         # 1 when n = n_(p): the factor a checker with n = n_(p) never sees
-        yield "size: factor (n − n_(p) + 1)", with_rhs(r, Mul((Add((Size(), neg(Size(t)), num(1))), r.rhs)))
+        yield (
+            "size: factor (n − n_(p) + 1)",
+            with_rhs(r, Mul((Add((Size(), neg(Size(t)), num(1))), r.rhs))),
+        )
     for s in [Size()] + [Size(t) for t in layers(r)[:3]]:
         vanish = Mul((Add((s, num(-2))), Add((s, num(-3)))))
         yield "size: factor 1 + (s−2)(s−3)", with_rhs(r, Mul((Add((num(1), vanish)), r.rhs)))
@@ -119,8 +152,14 @@ def _a_form(x: Node) -> Q | None:
     f = x.factors if isinstance(x, Mul) else ()
     if len(f) == 2 and isinstance(f[0], Q) and f[1] == sub(num(1), f[0]):
         return f[0]
-    if isinstance(x, Add) and len(x.terms) == 2 and x.terms[0] == num(1) and isinstance(x.terms[1], Mul) \
-            and len(x.terms[1].factors) == 2 and isinstance(x.terms[1].factors[1], Pow):
+    if (
+        isinstance(x, Add)
+        and len(x.terms) == 2
+        and x.terms[0] == num(1)
+        and isinstance(x.terms[1], Mul)
+        and len(x.terms[1].factors) == 2
+        and isinstance(x.terms[1].factors[1], Pow)
+    ):
         base = x.terms[1].factors[1].base
         return base if isinstance(base, Q) else None
     return None
@@ -137,15 +176,28 @@ def sigma_prime(r: Rel) -> Rewrite:
             yield "σ′: → σ", change(r, side, path, Fn("sigma", zq))
             for t in tags[:-1]:
                 if t != zq.layer and zq.layer is not None and abs(t.off - zq.layer.off) == 1:
-                    yield "σ′: wrong layer", change(r, side, path, Fn("sigmap", replace(zq, layer=t)))
+                    yield (
+                        "σ′: wrong layer",
+                        change(r, side, path, Fn("sigmap", replace(zq, layer=t))),
+                    )
         if isinstance(x, Fn) and x.name == "sigmap" and isinstance(x.arg, M):
             yield "σ′: → σ", change(r, side, path, Fn("sigma", x.arg))
             for t in tags[:-1]:
-                if t != x.arg.layer and x.arg.layer is not None and abs(t.off - x.arg.layer.off) == 1:
-                    yield "σ′: wrong layer", change(r, side, path, Fn("sigmap", replace(x.arg, layer=t)))
+                if (
+                    t != x.arg.layer
+                    and x.arg.layer is not None
+                    and abs(t.off - x.arg.layer.off) == 1
+                ):
+                    yield (
+                        "σ′: wrong layer",
+                        change(r, side, path, Fn("sigmap", replace(x.arg, layer=t))),
+                    )
         aq2 = _a_form(x)
         if aq2 is not None and aq2.layer is not None:
-            yield "σ′: a-form → σ′(z)", change(r, side, path, Fn("sigmap", Q("z", aq2.layer, aq2.idx)))
+            yield (
+                "σ′: a-form → σ′(z)",
+                change(r, side, path, Fn("sigmap", Q("z", aq2.layer, aq2.idx))),
+            )
             other = sub(num(1), Pow(aq2, 2)) if isinstance(x, Mul) else Mul((aq2, sub(num(1), aq2)))
             yield "σ′: a-form of the other activation", change(r, side, path, other)
             for t in tags[:-1]:
@@ -182,7 +234,7 @@ def indices(r: Rel) -> Rewrite:
                     continue
                 others = [u for u in letters if u != v and u not in bound]
                 for u in ([others[0]] if others else []) + ["u"]:
-                    idx = x.idx[:k] + (u,) + x.idx[k + 1:]
+                    idx = x.idx[:k] + (u,) + x.idx[k + 1 :]
                     yield "index: free renamed", change(r, side, path, replace(x, idx=idx))
         if isinstance(x, M) and x.kind in ("A", "Z", "W", "Delta"):
             yield "matrix: transposed", change(r, side, path, T(x))
@@ -239,11 +291,14 @@ def moved(r: Rel) -> Rewrite:
                 break
             names[v] = NEURON_LETTERS[pos] + v[1:]
         else:
+
             def move(x: Node) -> Node:
                 if isinstance(getattr(x, "layer", None), Tag):
                     x = replace(x, layer=x.layer.shift(k))  # type: ignore[union-attr, type-var]
                 if isinstance(x, Q):
-                    return replace(x, idx=tuple(names.get(v, v) if isinstance(v, str) else v for v in x.idx))
+                    return replace(
+                        x, idx=tuple(names.get(v, v) if isinstance(v, str) else v for v in x.idx)
+                    )
                 if isinstance(x, (Sum, Row)):
                     return replace(x, var=names.get(x.var, x.var))
                 return x
@@ -262,7 +317,7 @@ def drops(r: Rel) -> Rewrite:
             for k, f in enumerate(x.factors):
                 if isinstance(f, Num) and f.value == -1:
                     continue
-                rest = x.factors[:k] + x.factors[k + 1:]
+                rest = x.factors[:k] + x.factors[k + 1 :]
                 new = rest[0] if len(rest) == 1 else Mul(rest)
                 label = "1/n: dropped" if f == Frac(num(1), Size()) else "drop: factor"
                 yield label, change(r, side, path, new)
@@ -270,7 +325,7 @@ def drops(r: Rel) -> Rewrite:
             yield "drop: Σ", change(r, side, path, x.body)
         if isinstance(x, Add) and len(x.terms) >= 2 and side == "rhs":
             for k in range(len(x.terms)):
-                rest = x.terms[:k] + x.terms[k + 1:]
+                rest = x.terms[:k] + x.terms[k + 1 :]
                 yield "drop: term", change(r, side, path, rest[0] if len(rest) == 1 else Add(rest))
 
 
@@ -279,7 +334,7 @@ def signs(r: Rel) -> Rewrite:
     for side, path, x in sites(r):
         if isinstance(x, Add) and side == "rhs":
             for k, term in enumerate(x.terms):
-                terms = x.terms[:k] + (negate(term),) + x.terms[k + 1:]
+                terms = x.terms[:k] + (negate(term),) + x.terms[k + 1 :]
                 yield "sign: term flipped", change(r, side, path, replace(x, terms=terms))
 
 
@@ -320,7 +375,11 @@ def equivalents(r: Rel) -> Rewrite:
         if isinstance(x, Mul) and len(x.factors) >= 2:
             yield "≡ factors reordered", change(r, side, path, Mul(tuple(reversed(x.factors))))
         if isinstance(x, Sum):
-            fresh = next(v for v in ("v", "s", "q", "p") if v not in _letters(r) and v not in _bound_letters(r))
+            fresh = next(
+                v
+                for v in ("v", "s", "q", "p")
+                if v not in _letters(r) and v not in _bound_letters(r)
+            )
             yield "≡ bound index renamed", change(r, side, path, _rename_bound(x, x.var, fresh))
             if x.hi is not None:
                 yield "≡ Σ bounds 1..N", change(r, side, path, replace(x, one=not x.one))
@@ -328,14 +387,29 @@ def equivalents(r: Rel) -> Rewrite:
         if x == num(1, 2):
             yield "≡ ½ as 0.5", change(r, side, path, Num(Fraction(1, 2), "0.5"))
             yield "≡ ½ as {1 \\over 2}", change(r, side, path, Num(Fraction(1, 2), r"{1 \over 2}"))
-        if isinstance(x, Mul) and len(x.factors) == 2 and x.factors[0] == mean and isinstance(x.factors[1], Sum):
+        if (
+            isinstance(x, Mul)
+            and len(x.factors) == 2
+            and x.factors[0] == mean
+            and isinstance(x.factors[1], Sum)
+        ):
             s = x.factors[1]
             yield "≡ 1/n inside Σ", change(r, side, path, replace(s, body=Mul((mean, s.body))))
     yield "≡ ½·2 as 0.5 · 2", with_rhs(r, Mul((Num(Fraction(1, 2), "0.5"), num(2), r.rhs)))
 
 
-OPERATORS: list[Callable[[Rel], Rewrite]] = [size_swaps, size_factors, sigma_prime, indices, layer_tags, moved, drops,
-                                             signs, constants, matrices]
+OPERATORS: list[Callable[[Rel], Rewrite]] = [
+    size_swaps,
+    size_factors,
+    sigma_prime,
+    indices,
+    layer_tags,
+    moved,
+    drops,
+    signs,
+    constants,
+    matrices,
+]
 
 
 def mutants(name: str, r: Rel) -> list[Mutant]:

@@ -35,8 +35,19 @@ TIMEOUT, JOBS = 4.0, 2
 #: seed, never by what derivator says), besides the template itself; templates that cost
 #: derivator most (layer L-2, or L-1 behind a softmax) contribute fewer, so that the suite runs
 #: in about three minutes
-QUOTA = {"size": 3, "σ′": 2, "index": 2, "layer": 1, "layer moved": 2, "drop": 2, "sign": 1, "½ and 2": 1, "1/n": 1,
-         "matrix": 2, "≡": 2}
+QUOTA = {
+    "size": 3,
+    "σ′": 2,
+    "index": 2,
+    "layer": 1,
+    "layer moved": 2,
+    "drop": 2,
+    "sign": 1,
+    "½ and 2": 1,
+    "1/n": 1,
+    "matrix": 2,
+    "≡": 2,
+}
 COSTLY_QUOTA = {**QUOTA, "size": 2, "σ′": 1, "index": 1, "layer moved": 1, "drop": 1, "≡": 1}
 
 
@@ -89,15 +100,20 @@ def test_template_is_true(name: str) -> None:
 
 
 def test_equivalent_mutants_are_true() -> None:
-    wrong = [(m.template, m.operator, m.latex, truth(m.rel, m.template).why)
-             for m in selected() if m.equivalent and not truth(m.rel, m.template).true]
+    wrong = [
+        (m.template, m.operator, m.latex, truth(m.rel, m.template).why)
+        for m in selected()
+        if m.equivalent and not truth(m.rel, m.template).true
+    ]
     assert not wrong, wrong
 
 
 def test_partials_match_finite_differences() -> None:
     """Our autograd partials against central differences of our forward pass, and each σ′
     against the autograd derivative of its σ."""
-    net = E.make_net([Tag("L", -2), Tag("L", -1), Tag("L")], [3, 4, 2], 5, "tanh", "cross-entropy", 7)
+    net = E.make_net(
+        [Tag("L", -2), Tag("L", -1), Tag("L")], [3, 4, 2], 5, "tanh", "cross-entropy", 7
+    )
     ev, h = E.Evaluator(net), 1e-6
     env = {"i": 5, "j": 2, "k": 4}
 
@@ -105,7 +121,9 @@ def test_partials_match_finite_differences() -> None:
         base = net.state[(kind, p)].detach()
         bump = torch.zeros_like(base)
         bump[pos] = h
-        return (net.forward((kind, p, base + bump))[out] - net.forward((kind, p, base - bump))[out]) / (2 * h)
+        return (
+            net.forward((kind, p, base + bump))[out] - net.forward((kind, p, base - bump))[out]
+        ) / (2 * h)
 
     dw = ev.ev(D(Q("L", None), Q("w", Tag("L"), ("j", "k"))), env).data
     da = ev.ev(D(Q("Li", None, ("i",)), Q("a", Tag("L", -1), ("i", "k"))), env).data
@@ -166,13 +184,23 @@ def run_derivator(ms: list[Mutant]) -> list[Case]:
         run = Run(defaults=Settings(), timeout=TIMEOUT, jobs=JOBS)
         t0 = time.perf_counter()
         results = check_text(f"mutants-{act}-{loss}-{network}{out}.md", "\n".join(lines), run)
-        SECONDS["derivator check_text"] = SECONDS.get("derivator check_text", 0.0) + time.perf_counter() - t0
+        SECONDS["derivator check_text"] = (
+            SECONDS.get("derivator check_text", 0.0) + time.perf_counter() - t0
+        )
         for r in results:
             c = cases[id(at[r.line])]
             if c.verdict != "missing":  # derivator read two relations where we wrote one: a defect
-                c.verdict, c.reason = "split", c.reason + f" | step {r.step}: {r.verdict} ({r.method}) {r.reason}"
+                c.verdict, c.reason = (
+                    "split",
+                    c.reason + f" | step {r.step}: {r.verdict} ({r.method}) {r.reason}",
+                )
                 continue
-            c.verdict, c.method, c.reason, c.counterexample = r.verdict, r.method, r.reason, r.counterexample
+            c.verdict, c.method, c.reason, c.counterexample = (
+                r.verdict,
+                r.method,
+                r.reason,
+                r.counterexample,
+            )
     out = list(cases.values())
     for c in out:
         if c.verdict == "refuted" and not c.truth.true:
@@ -186,8 +214,19 @@ def _replay(c: Case) -> str:
 
 
 def table(cases: list[Case]) -> str:
-    cols = ["mutants", "true", "refuted", "proved", "unknown", "error", "skipped", "FALSE PASS", "FALSE REFUT",
-            "replay fail", "replay n/a"]
+    cols = [
+        "mutants",
+        "true",
+        "refuted",
+        "proved",
+        "unknown",
+        "error",
+        "skipped",
+        "FALSE PASS",
+        "FALSE REFUT",
+        "replay fail",
+        "replay n/a",
+    ]
     rows: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for c in cases:
         for key in (c.mutant.operator, "TOTAL"):
@@ -201,18 +240,26 @@ def table(cases: list[Case]) -> str:
             row["replay n/a"] += c.replay.startswith("inconclusive")
     width = max(len(k) for k in rows) + 2
     head = "operator".ljust(width) + " ".join(f"{x:>11}" for x in cols)
-    body = [k.ljust(width) + " ".join(f"{rows[k][x]:>11}" for x in cols)
-            for k in sorted(rows, key=lambda k: (k == "TOTAL", k))]
+    body = [
+        k.ljust(width) + " ".join(f"{rows[k][x]:>11}" for x in cols)
+        for k in sorted(rows, key=lambda k: (k == "TOTAL", k))
+    ]
     spent = ", ".join(f"{k} {v:.0f} s" for k, v in SECONDS.items())
     return "\n".join([head] + body + [f"{len(TEMPLATES)} templates; {spent}"])
 
 
 def describe(c: Case) -> str:
     t = c.truth
-    ours = "true" if t.true else f"false: {t.why}" + (
-        f" at {t.at}: left {t.left:.9g}, right {t.right:.9g}" if t.left is not None else "")
-    s = (f"- [{c.mutant.operator}] {c.mutant.template} ({'/'.join(x for x in c.mutant.rel.directives if x)})\n"
-         f"    {c.mutant.latex}\n    derivator: {c.verdict} ({c.method}) {c.reason[:300]}\n    ours: {ours}")
+    ours = (
+        "true"
+        if t.true
+        else f"false: {t.why}"
+        + (f" at {t.at}: left {t.left:.9g}, right {t.right:.9g}" if t.left is not None else "")
+    )
+    s = (
+        f"- [{c.mutant.operator}] {c.mutant.template} ({'/'.join(x for x in c.mutant.rel.directives if x)})\n"
+        f"    {c.mutant.latex}\n    derivator: {c.verdict} ({c.method}) {c.reason[:300]}\n    ours: {ours}"
+    )
     if c.replay and c.replay != "confirmed":
         s += f"\n    replay: {c.replay}"
     return s
@@ -227,13 +274,23 @@ def test_mutation_suite() -> None:
     cases = outcome()
     report = table(list(cases))
     print("\n" + report)
-    bad = [c for c in cases if c.false_pass or c.false_refutation or c.replay.startswith("failed")
-           or c.verdict in ("missing", "split")]
+    bad = [
+        c
+        for c in cases
+        if c.false_pass
+        or c.false_refutation
+        or c.replay.startswith("failed")
+        or c.verdict in ("missing", "split")
+    ]
     for c in bad:
         print(describe(c))
     assert len(cases) >= 1000 and len(TEMPLATES) >= 40
-    assert not bad, (f"{sum(c.false_pass for c in cases)} false passes, "
-                     f"{sum(c.false_refutation for c in cases)} false refutations, "
-                     f"{sum(c.replay.startswith('failed') for c in cases)} failed replays, "
-                     f"{sum(c.verdict in ('missing', 'split') for c in cases)} without one verdict:\n"
-                     + "\n".join(describe(c) for c in bad) + "\n\n" + report)
+    assert not bad, (
+        f"{sum(c.false_pass for c in cases)} false passes, "
+        f"{sum(c.false_refutation for c in cases)} false refutations, "
+        f"{sum(c.replay.startswith('failed') for c in cases)} failed replays, "
+        f"{sum(c.verdict in ('missing', 'split') for c in cases)} without one verdict:\n"
+        + "\n".join(describe(c) for c in bad)
+        + "\n\n"
+        + report
+    )
