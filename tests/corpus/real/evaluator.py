@@ -681,17 +681,14 @@ def d_dx(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor = GRID) -> t
 # numbers shown to a precision
 
 
-def shown_precision(text: str) -> float:
-    """One unit of the last digit shown: of the side that is one decimal number (the result an
-    author rounded), else of the coarsest decimal in the text."""
-    cuts = cut(text)
-    sides = [cuts[0][2], cuts[0][0]] if cuts else [text]
-    for side in sides:
-        m = re.fullmatch(r"\s*-?\s*\d*\.(\d+)\s*", side)
-        if m:
-            return 10.0 ** -len(m.group(1))
+def shown_precision(text: str) -> tuple[float, float]:
+    """One unit of the last digit shown, (finest, coarsest) over the decimal numbers of the text:
+    sides that differ by at most the finest agree at the precision shown under any reading; by
+    more than the coarsest, under none."""
     decimals = [len(d) for d in re.findall(r"\d\.(\d+)", text)]
-    return 10.0 ** -min(decimals) if decimals else 0.0
+    if not decimals:
+        return 0.0, 0.0
+    return 10.0 ** -max(decimals), 10.0 ** -min(decimals)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,15 +751,26 @@ class P:
 
 @dataclass(frozen=True)
 class PF:
-    """Decimals that disagree beyond the precision shown."""
+    """Decimals that disagree beyond the precision shown (under any reading of it)."""
 
     sides: Callable[[], tuple[float, float]]
     right = ("refuted",)
     kind = "PF"
 
 
-Key = T | F | D | S | P | PF
-KINDS = ("T", "F", "D", "S", "P", "PF")
+@dataclass(frozen=True)
+class PA:
+    """Decimals whose agreement depends on the reading of "the precision shown": within one unit
+    of the coarsest decimal of the relation, not of the finest.  Proved at the shown precision
+    and refuted are both right; neither is wrong."""
+
+    sides: Callable[[], tuple[float, float]]
+    right = ("refuted", "proved")
+    kind = "PA"
+
+
+Key = T | F | D | S | P | PF | PA
+KINDS = ("T", "F", "D", "S", "P", "PA", "PF")
 
 
 def confirm(key: Key, setup: Setup, text: str) -> str | None:
@@ -775,12 +783,15 @@ def confirm(key: Key, setup: Setup, text: str) -> str | None:
         want = not isinstance(key, F)
         if ok != want:
             return f"{key.kind}: the evaluator finds it {'true' if ok else 'false'}"
-    if isinstance(key, (P, PF)):
-        lhs, rhs = key.sides()
-        tol = shown_precision(text)
-        close = abs(lhs - rhs) <= tol * (1 + 1e-9)
-        if close != isinstance(key, P):
-            return f"{key.kind}: |{lhs!r} - {rhs!r}| = {abs(lhs - rhs):.3g} against {tol:g}"
+    if isinstance(key, (P, PF, PA)):
+        lhs, rhs = (float(v) for v in key.sides())
+        fine, coarse = shown_precision(text)
+        diff = abs(lhs - rhs)
+        kind = "P" if diff <= fine * (1 + 1e-6) else "PA" if diff <= coarse * (1 + 1e-6) else "PF"
+        if kind != key.kind:
+            return (
+                f"{key.kind}: |{lhs!r} - {rhs!r}| = {diff:.3g}: {kind} (units {fine:g}, {coarse:g})"
+            )
     return None
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from evaluator import (
     KINDS,
+    PA,
     PF,
     Key,
     P,
@@ -104,6 +105,13 @@ def outcome(key: Key, res: Any | None) -> str:
         if verdict == "refuted" or (verdict == "proved" and not precision):
             lhs, rhs = key.sides()
             if verdict == "refuted" or lhs != rhs:
+                return "wrong"
+    elif isinstance(key, PA):
+        if verdict == "refuted" or (verdict == "proved" and precision):
+            return "judged"
+        if verdict == "proved":
+            lhs, rhs = key.sides()
+            if lhs != rhs:
                 return "wrong"
     elif isinstance(key, PF):
         if verdict == "refuted":
