@@ -345,9 +345,20 @@ def _groups(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return out
 
 
+#: words that join two formulas (``\\text{ and }``); other text (``\\text{prod}``) is a name
+CONNECTIVES = re.compile(
+    r"\s*(?:and|or|where|with|for|for all|if|then|so|thus|hence|since|because|i\.e\.|e\.g\.|"
+    r"且|和|与|或|其中|即|则|所以|因为|对于)(?:\s.*)?\s*[,.:]?\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _is_sep(tok: str, depth: int, weak: bool) -> bool:
     if depth:
         return False
+    text = re.fullmatch(r"\\(?:text|textrm|mbox)\{(.*)\}", tok, re.DOTALL)
+    if text:
+        return not text.group(1).strip() or bool(CONNECTIVES.fullmatch(text.group(1)))
     head = re.match(r"\\[A-Za-z]+\*?|\\\\|.", tok)
     name = head.group(0) if head else tok
     return name in _STRONG or (weak and name in _WEAK)
