@@ -20,22 +20,22 @@ def q(N):
     g = (y - yh) * yh * (1 - yh)
     e = b * (1 - b) * (g @ W2)
     dEdy = N.dLi(N.a[2])
-    out = dict(
-        x=x,
-        b=b,
-        yh=yh,
-        y=y,
-        W2=W2,
-        fp2=fp2,
-        fp1=fp1,
-        g=g,
-        e=e,
-        dEdy=dEdy,
-        dE_dtheta=-N.dLi_param(N.b[2]),
-        dE_dv=N.dLi_param(N.W[1]).permute(0, 2, 1),
-        dE_dgamma=-N.dLi_param(N.b[1]),
-        back=(dEdy * fp2) @ W2,  # Σ_j ∂E/∂ŷ_j ∂ŷ_j/∂β_j ∂β_j/∂b_h: [s, h]
-    )
+    out = {
+        "x": x,
+        "b": b,
+        "yh": yh,
+        "y": y,
+        "W2": W2,
+        "fp2": fp2,
+        "fp1": fp1,
+        "g": g,
+        "e": e,
+        "dEdy": dEdy,
+        "dE_dtheta": -N.dLi_param(N.b[2]),
+        "dE_dv": N.dLi_param(N.W[1]).permute(0, 2, 1),
+        "dE_dgamma": -N.dLi_param(N.b[1]),
+        "back": (dEdy * fp2) @ W2,  # Σ_j ∂E/∂ŷ_j ∂ŷ_j/∂β_j ∂β_j/∂b_h: [s, h]
+    }
     N.memo["q"] = out
     return out
 
