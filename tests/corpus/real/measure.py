@@ -174,7 +174,9 @@ def judge(sources: list[Source], run: Run, variants: tuple[str, ...] = VARIANTS)
     return tally
 
 
-def report(split: str, t: Tally) -> str:
+def report(split: str, t: Tally, reasons: bool = True) -> str:
+    """The figures of one split; ``reasons=False`` (sealed) leaves out the counts by reason, so
+    that nothing but the summary and the wrong verdicts is read of a sealed run."""
     pct = lambda k: f"{k} ({100 * k / t.relations:.1f} %)" if t.relations else "0"
     lines = [
         f"== {split}: {t.files} files, {t.relations} relations "
@@ -189,6 +191,6 @@ def report(split: str, t: Tally) -> str:
         )
         for w in t.wrong[v]:
             lines.append(f"    WRONG {w}")
-        for reason, n in t.other[v].most_common():
+        for reason, n in t.other[v].most_common() if reasons else []:
             lines.append(f"    {n:4d}  {reason}")
     return "\n".join(lines)
