@@ -692,6 +692,13 @@ def d_dx(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor = GRID) -> t
 # numbers shown to a precision
 
 
+def _numbers_only(side: str) -> bool:
+    """A number, or a vector or matrix of numbers (no arithmetic)."""
+    body = re.sub(r"\\(?:begin|end)\{[a-z]*matrix\}|\\left|\\right|\\\\|[\[\](){}]", " ", side)
+    items = [t for t in re.split(r"[,&\s]+", body) if t]
+    return bool(items) and all(re.fullmatch(r"-?\d+(?:\.\d+)?", t) for t in items)
+
+
 def shown_precision(text: str) -> tuple[float, float]:
     """One unit of the last digit shown, (finest, coarsest) over the decimal numbers of the text:
     sides that differ by at most the finest agree at the precision shown under any reading; by
@@ -699,7 +706,13 @@ def shown_precision(text: str) -> tuple[float, float]:
     decimals = [len(d) for d in re.findall(r"\d\.(\d+)", text)]
     if not decimals:
         return 0.0, 0.0
-    return 10.0 ** -max(decimals), 10.0 ** -min(decimals)
+    coarse = min(decimals)
+    for lhs, _, rhs in cut(text)[:1]:
+        for side in (rhs, lhs):  # a side of numbers only is the rounded result shown
+            if _numbers_only(side):
+                coarse = min(len(d) for d in re.findall(r"\d\.(\d+)", side) or ["0" * coarse])
+                break
+    return 10.0 ** -max(decimals), 10.0**-coarse
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,9 +808,9 @@ def confirm(key: Key, setup: Setup, text: str) -> str | None:
         if ok != want:
             return f"{key.kind}: the evaluator finds it {'true' if ok else 'false'}"
     if isinstance(key, (P, PF, PA)):
-        lhs, rhs = (float(v) for v in key.sides())
+        lhs, rhs = (torch.as_tensor(v, dtype=F64) for v in key.sides())
         fine, coarse = shown_precision(text)
-        diff = abs(lhs - rhs)
+        diff = float((lhs - rhs).abs().max())  # vectors and matrices: their worst entry
         kind = "P" if diff <= fine * (1 + 1e-6) else "PA" if diff <= coarse * (1 + 1e-6) else "PF"
         if kind != key.kind:
             return (

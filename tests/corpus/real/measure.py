@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from evaluator import (
     KINDS,
     PA,
@@ -103,15 +104,15 @@ def outcome(key: Key, res: Any | None) -> str:
         if verdict == "proved" and precision:
             return "judged"
         if verdict == "refuted" or (verdict == "proved" and not precision):
-            lhs, rhs = key.sides()
-            if verdict == "refuted" or lhs != rhs:
+            lhs, rhs = (torch.as_tensor(v, dtype=torch.float64) for v in key.sides())
+            if verdict == "refuted" or not torch.equal(lhs, rhs):
                 return "wrong"
     elif isinstance(key, PA):
         if verdict == "refuted" or (verdict == "proved" and precision):
             return "judged"
         if verdict == "proved":
-            lhs, rhs = key.sides()
-            if lhs != rhs:
+            lhs, rhs = (torch.as_tensor(v, dtype=torch.float64) for v in key.sides())
+            if not torch.equal(lhs, rhs):
                 return "wrong"
     elif isinstance(key, PF):
         if verdict == "refuted":
