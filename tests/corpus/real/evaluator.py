@@ -257,7 +257,13 @@ def _tokens(body: str) -> list[tuple[str, int]]:
                 out.append((body[i:j], depth))
                 i = j
                 continue
-            if tok in (r"\{", r"\}"):
+            if tok == r"\{":  # a brace of the formula (a set, max{…}) groups like (
+                out.append((tok, depth))
+                depth += 1
+                i = m.end()
+                continue
+            if tok == r"\}":
+                depth -= 1
                 out.append((tok, depth))
                 i = m.end()
                 continue
