@@ -434,8 +434,8 @@ def relations(text: str, kind: str, split: dict[int, list[str]] | None = None) -
     relations as texts ``lhs SYMBOL rhs`` (each cut at its first top-level symbol)."""
     out: list[Relation] = []
     for d in displays(text, kind):
-        if split and d.number in split:
-            cuts = [cut(t)[0] for t in split[d.number]]
+        if split and d.number in split:  # texts cut at their first symbol, or (lhs, symbol, rhs)
+            cuts = [t if isinstance(t, tuple) else cut(t)[0] for t in split[d.number]]
         else:
             cuts = cut(d.body)
         for step, (lhs, sym, rhs) in enumerate(cuts):
