@@ -222,10 +222,12 @@ class Relation:
 
 def _tokens(body: str) -> list[tuple[str, int]]:
     """(token, depth) with depth counting {}, (), [], \\left…\\right and non-structural
-    environments; structural environments (aligned, split) are dropped."""
+    environments; structural environments (aligned, split, an array at the top level, as in an
+    algorithm's rows) are dropped."""
     out: list[tuple[str, int]] = []
     depth = 0
     i = 0
+    arrays: list[bool] = []  # for each open array: whether it was dropped as structural
     while i < len(body):
         m = _CONTROL.match(body, i)
         if m:
@@ -234,8 +236,13 @@ def _tokens(body: str) -> list[tuple[str, int]]:
                 env = re.match(r"\s*\{([^}]*)\}", body[m.end() :])
                 name = env.group(1) if env else ""
                 j = m.end() + (env.end() if env else 0)
-                if name in _STRUCTURAL:
-                    if tok == r"\begin" and name == "alignat":
+                if name == "array" and tok == r"\begin":
+                    arrays.append(depth == 0)
+                dropped = name == "array" and (arrays[-1] if arrays else False)
+                if name == "array" and tok == r"\end" and arrays:
+                    arrays.pop()
+                if name in _STRUCTURAL or dropped:
+                    if tok == r"\begin" and name in ("alignat", "alignat*", "array"):
                         j += len(re.match(r"\s*\{[^}]*\}", body[j:]).group(0))  # type: ignore[union-attr]
                     i = j
                     continue
@@ -381,6 +388,17 @@ def _pieces(operand: list[tuple[str, int]], weak: bool) -> list[str]:
     return kept or [""]
 
 
+_OPERATOR_START = re.compile(
+    r"^(?:\\quad|\\qquad|\\[,;:!]|\s)*(?:[-+*/=]|\\(?:cdot|times|pm|mp)\b)"
+)
+_OPERATOR_END = re.compile(r"(?:[-+*/(\[]|\\(?:cdot|times|pm|mp|left\(|left\[))\s*$")
+
+
+def _continues(row: str, previous: list[tuple[str, int]]) -> bool:
+    before = "".join(t for t, _ in previous).rstrip()
+    return bool(_OPERATOR_START.match(row) or _OPERATOR_END.search(before))
+
+
 def cut(body: str) -> list[tuple[str, str, str]]:
     """A display's relations (lhs, symbol, rhs) as a careful reader cuts them."""
     tokens = _groups(_tokens(body))
@@ -405,9 +423,15 @@ def cut(body: str) -> list[tuple[str, str, str]]:
                 operands[-1].append(row[k])
                 k += 1
         text0 = _clean("".join(t for t, _ in operands[0]))
+        if not symbols and not text0:  # an empty row (\\ \\)
+            continue
         if not symbols:
-            if chains and text0:
+            # a row that goes on with an operator continues the formula above; any other row
+            # without a relation (a loop header, a mapping R^n → R^m) stands alone
+            if chains and text0 and _continues(text0, chains[-1][0][-1]):
                 chains[-1][0][-1].extend(operands[0])
+            elif chains:
+                chains.append(([[]], []))  # the chain above ends here
             continue
         if chains and (not text0 or not _clean("".join(t for t, _ in chains[-1][0][-1]))):
             last = chains[-1][0]
