@@ -488,6 +488,7 @@ def normal(text: str) -> str:
 def same_relation(mine: Relation, theirs: str) -> bool:
     """Whether a checker's relation text is ours: its sides end and start like ours (a checker
     may keep a spacing command or a word before the left side, or after the right)."""
+    theirs = theirs.replace("<-", r"\leftarrow ")  # a checker may print an arrow as <-
     cuts = cut(theirs)
     if not cuts:
         return normal(theirs) == normal(mine.lhs + mine.rhs)
