@@ -7,7 +7,7 @@ import torch
 from evaluator import GRID, D, S, Setup, T
 
 SETUP = Setup(depth=2)
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: weights=from-to -->"  # what a user would add
 x = GRID
 
 KEY = {

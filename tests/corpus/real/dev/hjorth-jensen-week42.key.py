@@ -6,7 +6,7 @@ import torch
 from evaluator import D, F, Setup, T
 
 SETUP = Setup()
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: weights=from-to -->"  # what a user would add
 l = 2
 dz = lambda N, p: N.dLi(N.z[p])
 chain = lambda N: torch.einsum("sk,skj->sj", dz(N, l + 1), N.jac(N.z[l + 1], N.z[l]))

@@ -7,7 +7,7 @@ import torch
 from evaluator import GRID, PA, PF, D, F, P, S, Setup, T
 
 SETUP = Setup(depth=2, widths=(2, 2, 1), samples=1, loss="mse", total="sum")
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: weights=from-to cost-is=sample -->"  # what a user would add
 f64 = torch.float64
 ETA = 0.1
 

@@ -15,7 +15,7 @@ _spec.loader.exec_module(M)
 
 SETUP = M.SETUP
 MANY = Setup(depth=2, widths=(2, 2, 2), samples=9, loss="mse", total="sum")
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: cost-is=sample -->"  # what a user would add
 V, num, w, i, out_h, out_o, net_h, net_o, tgt, dE, dEo = (
     M.V,
     M.num,

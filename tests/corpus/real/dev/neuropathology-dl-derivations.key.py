@@ -7,7 +7,7 @@ import torch
 from evaluator import GRID, D, Setup, T, d_dx
 
 SETUP = Setup(depth=2, act="generic")
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: cost=L cost-is=sample -->"  # what a user would add
 x = GRID
 u = 3 * x + 5
 g_ = torch.Generator().manual_seed(9)

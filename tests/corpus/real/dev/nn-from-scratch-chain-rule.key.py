@@ -14,7 +14,7 @@ def _loss(a, y):
 
 SETUP = Setup(depth=4, act="generic", loss=_loss)
 NUM = Setup(depth=4, single=True, acts=("identity", "identity", "tanh", "identity"), loss="mse")
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: cost-is=sample -->"  # what a user would add
 x = GRID
 xp = torch.linspace(0.2, 3, 13, dtype=torch.float64)  # x > 0 for the logarithm
 f64 = torch.float64

@@ -12,7 +12,7 @@ def _loss(a, y):
 
 
 SETUP = Setup(depth=3, act="generic", loss=_loss)
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: cost-is=sample -->"  # what a user would add
 l = 2
 t = GRID / 2
 X, Y = torch.exp(t), t**2
