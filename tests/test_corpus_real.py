@@ -29,6 +29,7 @@ REAL = Path(__file__).resolve().parent / "corpus" / "real"
 sys.path.insert(0, str(REAL))
 
 from evaluator import (
+    GRID,
     SPLITS,
     Setup,
     confirm,
@@ -48,6 +49,16 @@ from derivator.document import Run, check_text
 F64 = torch.float64
 GENERIC = Setup()
 l, Lo = 2, 4
+from evaluator import d_dx  # noqa: F401  (re-exported for test_reader_forms)
+
+x = GRID  # a grid of scalars, for the activations' derivatives (also used by test_reader_forms)
+SOFTMAX = Setup(depth=1, out="softmax", loss="cross-entropy", targets="distribution")
+
+
+def cols(t: torch.Tensor) -> torch.Tensor:
+    """Per-sample rows as columns (Ng's layout: one column per sample)."""
+    return t.T
+
 
 #: the corpus's size: the goal of issue 22 (≥ 30 sources, ≥ 600 relations)
 MIN_SOURCES, MIN_RELATIONS = 30, 600
