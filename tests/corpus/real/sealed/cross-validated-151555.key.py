@@ -6,7 +6,7 @@ import torch
 from evaluator import GRID, D, Setup, T, d_dx
 
 SETUP = Setup()
-DIRECTIVE = None
+DIRECTIVE = "<!-- derivator: cost-is=sample -->"  # from the notation the document states
 Lo = 4
 z = GRID
 x, y = 2 * z, z**2

@@ -12,7 +12,9 @@ SETUP = Setup(
     targets="one-hot",
     widths=(None, None, 3),
 )
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: output-activation=softmax loss=cross-entropy weights=from-to cost-is=sample -->"
+)
 
 O = lambda N: N.a[2]
 Z = lambda N: N.z[2]

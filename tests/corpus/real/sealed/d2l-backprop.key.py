@@ -21,7 +21,9 @@ def _reg(N):
 SETUP = Setup(
     depth=2, acts=("generic", "identity"), bias=False, samples=1, loss=_loss, total="sum", reg=_reg
 )
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: activation=generic output-activation=identity cost-is=sample -->"
+)
 
 
 def x(N):

@@ -6,7 +6,9 @@ import torch
 from evaluator import D, S, Setup, T
 
 SETUP = Setup(depth=2, act="generic", total="sum")
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: activation=generic weights=from-to cost-is=sample -->"
+)
 
 KEY = {
     (1, 0): D(lambda N: (N.a[2], N.f[2](N.z[2]))),

@@ -8,7 +8,9 @@ from evaluator import GRID, D, S, Setup, T, d_dx
 SETUP = Setup(depth=2, single=True, act="relu", bias=False)
 NEURON = Setup(depth=1, single=True, act="relu", bias=False)  # "a single neuron"
 DEEP = Setup(depth=11, single=True, act="relu", bias=False)  # 10 hidden layers
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: network=single activation=relu -->"
+)
 
 A, B, Cf = torch.sin, (lambda t: torch.exp(0.3 * t)), torch.tanh
 x = GRID

@@ -6,7 +6,9 @@ import torch
 from evaluator import GRID, D, Setup, T, d_dx
 
 SETUP = Setup(depth=3, widths=(None, None, None, 1))
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: weights=from-to cost-is=sample -->"
+)
 SPLIT = {
     14: [
         (

@@ -6,7 +6,9 @@ e_h = b_h(1 - b_h) Σ_j w_hj g_j (the book's 5.10, 5.15).  Arrays per sample: [s
 from evaluator import D, S, Setup, T
 
 SETUP = Setup(depth=2)
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: weights=from-to cost-is=sample -->"
+)
 ETA = 0.37
 
 

@@ -7,7 +7,9 @@ import torch
 from evaluator import D, Setup, T
 
 SETUP = Setup(depth=1, out="softmax", loss="cross-entropy", targets="one-hot")
-DIRECTIVE = None
+DIRECTIVE = (  # from the notation the document states
+    "<!-- derivator: output-activation=softmax loss=cross-entropy targets=one-hot -->"
+)
 f64 = torch.float64
 g_ = torch.Generator().manual_seed(4)
 B, C, A = (
