@@ -29,9 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from test_article import ARTIFACTS, ROOT, need
 
 from derivator.publish import article as A
-from test_article import ARTIFACTS, ROOT, need
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus", "identity", "generic")
 

@@ -328,7 +328,7 @@ def test_an_empty_file_has_no_results(tmp_path: Path) -> None:
     assert r.returncode == 0
     assert json.loads(r.stdout) == {
         "results": [],
-        "summary": {v: 0 for v in ("proved", "refuted", "unknown", "skipped", "error")},
+        "summary": dict.fromkeys(("proved", "refuted", "unknown", "skipped", "error"), 0),
     }
 
 

@@ -541,7 +541,7 @@ def test_absurd_options_are_usage_errors_without_a_traceback(args: list[str]) ->
 # the supervisor itself: work stuck inside C, where no Python deadline reaches
 
 
-def _stuck_in_c(task: str):  # noqa: ANN201 — a generator of messages
+def _stuck_in_c(task: str):
     """Announce the task, then run a loop that never returns to the interpreter (as
     ``list(product(...))`` or a huge integer power did), or finish at once."""
     yield "begin", task

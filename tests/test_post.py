@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_article import need
 from typer.testing import CliRunner
 
 from derivator.cli.app import app
 from derivator.document import check as C
-from test_article import need
 
 ROOT = Path(__file__).resolve().parents[1]
 

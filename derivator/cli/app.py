@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from enum import Enum
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -61,7 +61,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Optional[bool] = typer.Option(
+    version: bool | None = typer.Option(
         None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
@@ -85,7 +85,7 @@ def formulas(
         help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
         "with a softmax output layer; binary-cross-entropy: with sigmoid outputs.",
     ),
-    output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
+    output_activation: OutputActivation | None = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
     network: Kind = typer.Option(
         Kind.general, help="general: many neurons per layer; single: one per layer."
     ),
@@ -99,7 +99,7 @@ def formulas(
         help="Layers of weights (the article's network has 3: L, L-1, L-2; "
         "its input layer is L-3).",
     ),
-    widths: Optional[str] = typer.Option(
+    widths: str | None = typer.Option(
         None,
         help=f"Concrete widths, input first (e.g. 4,3,2), each at most "
         f"{MAX_WIDTH}; default symbolic.",
@@ -145,7 +145,7 @@ def formulas(
         raise typer.Exit(1)
 
 
-def _mark(v: "Verdict") -> str:
+def _mark(v: Verdict) -> str:
     return ("✓ " if v.proved else "✗ ") + f"{v.verdict}: {v.method}"
 
 
@@ -201,10 +201,10 @@ def _latex(rows: list, title: str) -> str:
 
 @app.command()
 def verify(
-    activation: Optional[list[Activation]] = typer.Option(
+    activation: list[Activation] | None = typer.Option(
         None, help="Only these activations (repeatable)."
     ),
-    loss: Optional[list[Loss]] = typer.Option(
+    loss: list[Loss] | None = typer.Option(
         None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."
     ),
     network: Kind = typer.Option(Kind.general, help="general or single."),
@@ -224,7 +224,7 @@ def verify(
     t0 = time.perf_counter()
     header = f"{'quantity':8} {'layer':5} {'form':7} {'activation':10} {'loss':13} {'verdict':8} {'time':>7}  method"
 
-    def show(row: "v.Row") -> None:
+    def show(row: v.Row) -> None:
         if format is Format.text:
             e = row.entry
             typer.echo(
@@ -276,18 +276,18 @@ def check(
         help="text, json, github (workflow annotations) or junit (XML).",
     ),
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
-    activation: Optional[Activation] = typer.Option(
+    activation: Activation | None = typer.Option(
         None,
         help="Activation of the hidden layers (default sigmoid, "
         "or what the document's forward pass writes; a directive may "
         "change it).",
     ),
-    loss: Optional[Loss] = typer.Option(
+    loss: Loss | None = typer.Option(
         None,
         help="Loss (default mse, or what the document's cost definition "
         "writes; a directive may change it).",
     ),
-    output_activation: Optional[OutputActivation] = typer.Option(
+    output_activation: OutputActivation | None = typer.Option(
         None, help=OUTPUT_ACTIVATION_HELP + " A directive output-activation=… may change it."
     ),
     network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
@@ -317,7 +317,7 @@ def check(
         help="Worker processes deciding relations in parallel (0: one per "
         "core; never more than the cores).",
     ),
-    color: Optional[bool] = typer.Option(
+    color: bool | None = typer.Option(
         None,
         "--color/--no-color",
         help="Colour the text output (default: on a terminal, unless NO_COLOR is set).",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -65,7 +64,7 @@ def article(
         "--notation-letters",
         help="Neuron index letters of layers L, L-1, L-2, … (i is the sample).",
     ),
-    title: Optional[str] = typer.Option(None, help="Title (default: per language)."),
+    title: str | None = typer.Option(None, help="Title (default: per language)."),
     author: str = typer.Option("", help="Author line (default: none)."),
     mathjax_url: str = typer.Option(
         "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js",
@@ -75,7 +74,7 @@ def article(
     proof_marks: bool = typer.Option(
         False, "--proof-marks", help="Mark every formula with how it was proved."
     ),
-    template: Optional[Path] = typer.Option(
+    template: Path | None = typer.Option(
         None,
         "--template",
         help="Your copy of a language template "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -57,7 +57,7 @@ def codegen(
         "cross-entropy: with a softmax output layer; binary-cross-entropy: one sigmoid "
         "output per yes/no target.",
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the module to this file (default: print it)."
     ),
     proof: ProofMode = typer.Option(
@@ -107,48 +107,48 @@ def codegen(
 
 
 def train(
-    dataset: Optional[DatasetName] = typer.Option(
+    dataset: DatasetName | None = typer.Option(
         None,
         help="xor, moons (generated) or digits (scikit-learn's 8x8 "
         "digits, bundled); or give --data.",
     ),
-    data: Optional[Path] = typer.Option(
+    data: Path | None = typer.Option(
         None,
         help="Your own data: an .npz with arrays X (samples × features) and y "
         "(labels), or a .csv with one sample per line.",
     ),
-    target: Optional[str] = typer.Option(
+    target: str | None = typer.Option(
         None,
         help="The labels: an array of the .npz (default y), a column of the "
         ".csv by header name or number (default: the last).",
     ),
-    widths: Optional[str] = typer.Option(
+    widths: str | None = typer.Option(
         None,
         help="Widths, input first (default: xor 2,4,1; moons 2,16,2; "
         "digits 64,32,10; --data: features,32,classes).",
     ),
-    activation: Optional[Activation] = typer.Option(
+    activation: Activation | None = typer.Option(
         None, help="σ of every layer (default per data set)."
     ),
-    loss: Optional[Loss] = typer.Option(
+    loss: Loss | None = typer.Option(
         None,
         help="mse, cross-entropy (softmax output) or binary-cross-entropy "  # type: ignore[valid-type]
         "(one sigmoid output).",
     ),
-    lr: Optional[float] = typer.Option(None, help="The learning rate η of W ← W − η∇W."),
-    epochs: Optional[int] = typer.Option(None, help="Passes over the training set."),
-    batch_size: Optional[int] = typer.Option(
+    lr: float | None = typer.Option(None, help="The learning rate η of W ← W − η∇W."),
+    epochs: int | None = typer.Option(None, help="Passes over the training set."),
+    batch_size: int | None = typer.Option(
         None, help="Samples per step; 0 uses the whole training set."
     ),
-    momentum: Optional[float] = typer.Option(
+    momentum: float | None = typer.Option(
         None, help="μ of V ← μV − η∇W, W ← W + V (default 0: plain descent)."
     ),
-    validation: Optional[float] = typer.Option(
+    validation: float | None = typer.Option(
         None,
         help="Share of the training set held out to validate after "
         "every epoch (e.g. 0.2; default 0).",
     ),
-    patience: Optional[int] = typer.Option(
+    patience: int | None = typer.Option(
         None,
         help="Stop when the validation loss has not improved for this many "
         "epochs and keep the best weights (needs --validation).",
@@ -157,7 +157,7 @@ def train(
         0, help="Seed of the initial weights, the shuffles and the data split."
     ),
     dtype: DType = typer.Option(DType.float64, help="float64 or float32."),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
@@ -165,7 +165,7 @@ def train(
         "output/loss-<dataset>.svg); a PNG goes next to it when a renderer "
         "is installed.",
     ),
-    save: Optional[Path] = typer.Option(
+    save: Path | None = typer.Option(
         None,
         help="Write the trained weights to this .npz (W1, B1, …): the "
         "load_params of a module from derivator codegen reads it.",

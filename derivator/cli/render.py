@@ -7,7 +7,6 @@ with every ``gradient()``, ``chain()``, ``matrix_form()`` call replaced by prove
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,7 +18,7 @@ def render(
     template: Path = typer.Argument(
         ..., help="A jinja2 template named <name>.md.j2, <name>.tex.j2 or <name>.html.j2."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None,
         "--output",
         "-o",

@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any, Callable, Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from .. import __version__
-from . import templates
 from ..engine import (
     ACTIVATIONS,
     ActivationFunction,
@@ -49,6 +49,7 @@ from ..engine import (
     matrix,
     proof,
 )
+from . import templates
 
 #: the quantities the backward pass computes per layer, in the order they are computed
 EMITTED = ("delta", "w", "b")
@@ -606,13 +607,13 @@ def _proofs(net: Network, p: int) -> tuple[tuple[str, proof.Verdict], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hidden_proofs(activation: str) -> tuple[tuple[str, proof.Verdict], ...]:
     g = Network.generic(activation)
     return _proofs(g, g.D - 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _output_proofs(
     activation: str, loss: str, targets: str
 ) -> tuple[tuple[str, proof.Verdict], ...]:

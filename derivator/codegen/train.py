@@ -16,9 +16,10 @@ import math
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -37,7 +38,7 @@ class TrainError(ValueError):
 class Diverged(Exception):
     """The loss became non-finite or grew far above its start: the run failed (not the input)."""
 
-    def __init__(self, message: str, result: "Result") -> None:
+    def __init__(self, message: str, result: Result) -> None:
         super().__init__(message)
         self.result = result
 

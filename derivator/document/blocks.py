@@ -47,7 +47,7 @@ class Source:
         k = bisect.bisect_right(self.starts, offset) - 1
         return k + 1, offset - self.starts[k] + 1
 
-    def excerpt(self, block: "Block") -> "Excerpt":
+    def excerpt(self, block: Block) -> Excerpt:
         """What a worker needs to place a block's errors: the block, not the whole file."""
         line, column = self.position(block.offset)
         return Excerpt(block.offset, line, column, block.text)
@@ -179,7 +179,7 @@ class _Finder:
 def _take(
     src: Source,
     finder: _Finder,
-    out: list["Item"],
+    out: list[Item],
     start: int,
     body: int,
     closer: str,

@@ -15,10 +15,11 @@ import re
 import stat
 import time
 import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sympy as sp
 
@@ -140,7 +141,7 @@ class Run:
             self.pool.close()
             self.pool = None
 
-    def __enter__(self) -> "Run":
+    def __enter__(self) -> Run:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -702,7 +703,7 @@ def block_results(
                 except MemoryError:
                     r.verdict, r.method = "unknown", "stopped"
                     r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
-                except Exception as e:  # noqa: BLE001 — one relation must never stop the run
+                except Exception as e:
                     r.verdict, r.method = "error", ""
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
@@ -897,7 +898,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
 
 
 def summary(results: list[Result]) -> dict[str, int]:
-    s = {v: 0 for v in proof.VERDICTS}
+    s = dict.fromkeys(proof.VERDICTS, 0)
     for r in results:
         s[r.verdict] += 1
     return s

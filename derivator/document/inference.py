@@ -471,8 +471,7 @@ def _forward(
         and len(lhs.name) == 1
         and lhs.name.lower() != applied[1].name.lower()
         and (
-            lhs.name.islower()
-            and applied[1].name.islower()
+            (lhs.name.islower() and applied[1].name.islower())
             or (lhs.name, applied[1].name) == ("A", "Z")
         )
     ):  # Ng's batch: A = g(Z)

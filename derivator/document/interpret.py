@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -82,7 +82,7 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     return _network(replace(settings, conventions=Conventions()), family, depth, top)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
     if family == "l":
         return Network(

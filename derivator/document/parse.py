@@ -11,8 +11,9 @@ reader hang or exhaust the stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 120
@@ -342,7 +343,7 @@ class Var:
     """A letter or named symbol with scripts: ``a_{ij}^{(L)}`` is Var("a", [i, j], "L")."""
 
     name: str
-    sub: list["Node"] | None
+    sub: list[Node] | None
     tag: str | None
     primes: int
     pos: int
@@ -359,39 +360,39 @@ class Index:
     """One index in a subscript: a letter (maybe primed), a digit, or an expression."""
 
     name: str | None
-    expr: "Node | None"
+    expr: Node | None
     pos: int
 
 
 @dataclass
 class Group:
-    body: "Node"
+    body: Node
     bracket: str
     pos: int
 
 
 @dataclass
 class Pow:
-    base: "Node"
-    exp: "Node"
+    base: Node
+    exp: Node
     pos: int
 
 
 @dataclass
 class Neg:
-    arg: "Node"
+    arg: Node
     pos: int
 
 
 @dataclass
 class Add:
-    terms: list["Node"]
+    terms: list[Node]
     pos: int
 
 
 @dataclass
 class Mul:
-    factors: list["Node"]
+    factors: list[Node]
     pos: int
     hadamard: bool = False
     #: positions k of factors written after a ``*`` (Ng's entrywise product of matrices: ``dA * g'(Z)``)
@@ -400,15 +401,15 @@ class Mul:
 
 @dataclass
 class Div:
-    num: "Node"
-    den: "Node"
+    num: Node
+    den: Node
     pos: int
 
 
 @dataclass
 class Call:
     func: str  # sigma, tanh, exp, log, max, min, Psi
-    args: list["Node"]
+    args: list[Node]
     primes: int
     pos: int
 
@@ -416,18 +417,18 @@ class Call:
 @dataclass
 class SumNode:
     index: str
-    lower: "Node | None"
-    upper: "Node | None"
-    body: "Node"
+    lower: Node | None
+    upper: Node | None
+    body: Node
     pos: int
     #: ``\\sum_{k \\neq j}``: the one value of the index the sum leaves out
-    excluded: "Node | None" = None
+    excluded: Node | None = None
 
 
 @dataclass
 class Partial:
-    num: "Node"
-    den: "Node"
+    num: Node
+    den: Node
     den_marked: bool  # False for \frac{\partial a}{z}: no ∂ below
     pos: int
 
@@ -436,7 +437,7 @@ class Partial:
 class PrimeOf:
     """``(…)'``: the derivative of the bracket with respect to the chain's variable."""
 
-    body: "Node"
+    body: Node
     pos: int
 
 
@@ -444,8 +445,8 @@ class PrimeOf:
 class Iverson:
     """``[x = y]``: 1 when x equals y, else 0 (the Kronecker delta as our printer writes it)."""
 
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     pos: int
 
 
@@ -458,7 +459,7 @@ class Ellipsis_:
 class Norm:
     """``\\|v\\|``: the Euclidean norm of a vector (squared, it is the sum of squared entries)."""
 
-    arg: "Node"
+    arg: Node
     pos: int
 
 
@@ -466,20 +467,20 @@ class Norm:
 class Nabla:
     """``\\nabla_v X``: the gradient of X with respect to the vector or matrix v."""
 
-    of: "Node"
-    wrt: "Node"
+    of: Node
+    wrt: Node
     pos: int
 
 
 @dataclass
 class Matrix:
-    rows: list[list["Node"]]
+    rows: list[list[Node]]
     pos: int
 
 
 @dataclass
 class Transpose:
-    arg: "Node"
+    arg: Node
     pos: int
 
 
@@ -1072,7 +1073,7 @@ class Parser:
                 self.nesting -= 1
                 self.eat("ch", "}")
                 return Var("prime", None, None, 0, p)
-            if self.at("cmd", "top") or self.at("letter", "T") and self.peek().text == "}":
+            if self.at("cmd", "top") or (self.at("letter", "T") and self.peek().text == "}"):
                 self.k += 1
                 self.nesting -= 1
                 self.eat("ch", "}")

@@ -21,9 +21,10 @@ import resource
 import signal
 import time
 from collections import deque
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any
 
 Work = Callable[[Any], Iterator[Any]]
 
@@ -90,7 +91,7 @@ def _serve(conn: Connection, work: Work, memory: int) -> None:
         pass
     except MemoryError:
         code = 75
-    except BaseException:  # noqa: BLE001 — the supervisor reports the lost task; no traceback
+    except BaseException:
         code = 70
     os._exit(code)
 

@@ -9,9 +9,10 @@ Each activation is a pair of unevaluated ``Function`` classes, σ and σ′, whe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import mpmath
 import sympy as sp

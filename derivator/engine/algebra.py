@@ -11,9 +11,9 @@ dictionaries.  The same terms, grouped and factored, give the tidy form that peo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Callable, Iterable
 
 import sympy as sp
 

@@ -13,7 +13,7 @@ Two routes, one truth:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import sympy as sp
 
@@ -31,7 +31,7 @@ class Partial(sp.Expr):
 
     is_commutative = True
 
-    def __new__(cls, num: sp.Expr, den: sp.Expr) -> "Partial":
+    def __new__(cls, num: sp.Expr, den: sp.Expr) -> Partial:
         return sp.Expr.__new__(cls, num, den)
 
     @property
@@ -287,7 +287,7 @@ def _upstream_to_delta(g: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(lambda f: isinstance(f, UpstreamPrime), swap)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules(
     activation: str, loss: str, network: str = "general", output_activation: str | None = None
 ) -> Rules:
@@ -347,7 +347,7 @@ def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:
 
     Bases, widths and free index letters all move; bound indices are untouched (they are dummies)."""
     mapping: dict[sp.Expr, sp.Expr] = {}
-    for q in range(0, src.D + 1):
+    for q in range(src.D + 1):
         p = q + shift
         if not 0 <= p <= dst.D:
             continue

@@ -15,8 +15,9 @@ product is broadcast over the columns (it scales each row), which is all the gra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 import numpy as np
 import sympy as sp
@@ -51,38 +52,38 @@ class Named:
 
 @dataclass(frozen=True)
 class Transpose:
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
 class MatMul:
     """left · right; right may be a (column) vector, giving a vector."""
 
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Hadamard:
     """Entrywise product; a vector ``right`` is broadcast over the columns of ``left``."""
 
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Divide:
     """Entrywise quotient (from a factor with a negative power, e.g. y/a in the cross-entropy)."""
 
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Power:
     """Entrywise integer power M^{⊙k}."""
 
-    arg: "MatrixExpr"
+    arg: MatrixExpr
     exponent: int
 
 
@@ -93,7 +94,7 @@ class ElementwiseFunction:
     ``column_arg``: the function also takes the column index (Ψ′(z_ij, j) of the generic layer)."""
 
     func: type
-    arg: "MatrixExpr"
+    arg: MatrixExpr
     column_arg: bool = False
 
 
@@ -102,33 +103,33 @@ class Scale:
     """A scalar (SymPy expression without indices, e.g. 1/n) times a matrix."""
 
     factor: sp.Expr
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Add:
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Sub:
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class ColumnSum:
     """Σ over the rows (samples): an n × m matrix → a vector of m (Σ_i M_{i·})."""
 
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
 class RowSum:
     """Σ over the columns: an n × m matrix → a column vector of n (M𝟏)."""
 
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)

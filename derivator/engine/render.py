@@ -18,8 +18,9 @@ Public API: :func:`to_latex` and :func:`to_unicode`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -30,7 +31,7 @@ from .derive import Partial
 from .losses import Upstream, UpstreamPrime
 from .notation import Tag, parse_tag, split_name
 
-__all__ = ["to_latex", "to_unicode", "LatexRenderer", "UnicodeRenderer", "PRECEDENCE", "Prec"]
+__all__ = ["PRECEDENCE", "LatexRenderer", "Prec", "UnicodeRenderer", "to_latex", "to_unicode"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,8 +98,32 @@ _BOUND_RE = re.compile(r"^_(\d+)_(\d+)$")  # canonical bound indices of algebra.
 _WIDTH_RE = re.compile(r"^n_\((?P<tag>[^)]*)\)$")  # n_(L-1): width of a layer
 _PLAIN_RE = re.compile(r"^(?P<stem>[A-Za-z]+?)(?P<digits>\d*)(?P<primes>'*)$")
 _GREEK = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
-    "tau upsilon phi chi psi omega".split()
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "omicron",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+    ]
 )
 
 #: the quantities that carry a layer tag, as (LaTeX, Unicode)
@@ -728,8 +753,32 @@ _SUP = dict(
 )
 _GREEK_UNICODE = dict(
     zip(
-        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
-        "tau upsilon phi chi psi omega".split(),
+        [
+            "alpha",
+            "beta",
+            "gamma",
+            "delta",
+            "epsilon",
+            "zeta",
+            "eta",
+            "theta",
+            "iota",
+            "kappa",
+            "lambda",
+            "mu",
+            "nu",
+            "xi",
+            "omicron",
+            "pi",
+            "rho",
+            "sigma",
+            "tau",
+            "upsilon",
+            "phi",
+            "chi",
+            "psi",
+            "omega",
+        ],
         "αβγδεζηθικλμνξοπρστυφχψω",
     )
 )

@@ -18,10 +18,10 @@ from .formulas import FORM_TITLES, FORM_TITLES_LATEX, Formula, display, matrix_l
 from .textbook import ChainWriter, Entry, prime_index
 
 __all__ = [
-    "ChainWriter",
-    "Entry",
     "FORM_TITLES",
     "FORM_TITLES_LATEX",
+    "ChainWriter",
+    "Entry",
     "Formula",
     "diagram",
     "display",

@@ -14,9 +14,9 @@ disagree with the notation of the text.  Output is deterministic: fixed coordina
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 from html import escape
 
 import sympy as sp

@@ -14,7 +14,6 @@ the text that refers to it is written, in Markdown as much as in LaTeX.
 
 from __future__ import annotations
 
-
 FORMATS = ("md", "tex", "html")
 
 

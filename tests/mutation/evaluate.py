@@ -9,8 +9,9 @@ torch.autograd Jacobians of the numerator with the denominator made a leaf of th
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
