@@ -31,7 +31,7 @@ except ImportError:
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derivator.engine import (
+from derivator.engine import (  # noqa: E402
     Network,
     activations,
     derive,

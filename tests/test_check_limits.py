@@ -68,7 +68,8 @@ def _safety_net() -> None:
 def start(*args: str, cwd: Path = ROOT, **kw: object) -> subprocess.Popen[bytes]:
     """A run in the background; its output goes to files, so that the test can watch the process
     table meanwhile without a full pipe blocking the run (see :func:`finish`)."""
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    # open until finish() reads them: the process writes to them meanwhile
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
     p = subprocess.Popen(
         [sys.executable, "-m", "derivator", "check", *args],
         cwd=cwd,

@@ -718,7 +718,7 @@ def test_codegen_is_linear_in_depth_and_deterministic(tmp_path: Path) -> None:
     """Depth 64 with the default proofs (the generic rules, proved once) in seconds, byte for byte the same."""
     widths = ",".join(str(3 + k % 5) for k in range(65))
     out = []
-    for k in range(2):
+    for _k in range(2):
         t0 = __import__("time").perf_counter()
         done = subprocess.run(
             [

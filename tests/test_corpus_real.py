@@ -701,7 +701,7 @@ def test_the_evaluator_cannot_form_the_relations_whose_shapes_do_not_fit() -> No
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_every_relation_is_judged_rightly_or_explained(results, truths, name: str) -> None:
-    setup, table = FILES[name]
+    _setup, table = FILES[name]
     got = {(r.line, r.step): r for r in results[name]}
     listed = {(k if isinstance(k, tuple) else (k, 0)) for k in table}
     assert set(got) == listed, (
@@ -731,7 +731,7 @@ def test_every_relation_is_judged_rightly_or_explained(results, truths, name: st
 
 def judged(results: list, name: str, truths: dict) -> tuple[int, int]:
     """(relations judged rightly, wrong verdicts) of one file's results against the key."""
-    setup, table = FILES[name]
+    _setup, table = FILES[name]
     right = wrong = 0
     for r in results:
         want = _key(table, r.line, r.step)

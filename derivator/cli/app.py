@@ -6,13 +6,16 @@ import json
 import os
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
 
 from .. import __version__
 from ..engine import NotationError
+from .article import article
+from .numbers import codegen as _codegen
+from .numbers import train as _train
 from .options import (
     OUTPUT_ACTIVATION_HELP,
     Activation,
@@ -24,6 +27,7 @@ from .options import (
     usage_error,
     valid_timeout,
 )
+from .render import render as _render
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -41,13 +45,13 @@ app = typer.Typer(
 MAX_WIDTH = 1000
 
 
-class Form(str, Enum):
+class Form(StrEnum):
     index = "index"
     matrix = "matrix"
     both = "both"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     latex = "latex"
     json = "json"
@@ -123,7 +127,7 @@ def formulas(
         t0 = time.perf_counter()
         rows = net.formulas(layer, form=form.value, timeout=timeout)
     except (NotationError, ValueError) as e:
-        raise usage_error(str(e))
+        raise usage_error(str(e)) from None
     elapsed = time.perf_counter() - t0
     if format is Format.json:
         typer.echo(
@@ -254,7 +258,7 @@ def verify(
         raise typer.Exit(1)
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
@@ -437,11 +441,7 @@ def _dash_names(argv: list[str]) -> list[str]:
     return out
 
 
-from .article import article  # noqa: E402
-from .numbers import codegen as _codegen  # noqa: E402
-from .numbers import train as _train
-from .render import render as _render  # noqa: E402
-
+# the commands of the other modules come after this module's own in --help
 app.command()(article)
 app.command(name="codegen")(_codegen)
 app.command(name="train")(_train)

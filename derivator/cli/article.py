@@ -7,7 +7,7 @@ touching the other commands; cli.py registers it with ``app.command()(article)``
 from __future__ import annotations
 
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -17,13 +17,13 @@ from .options import Activation, Kind, usage_error
 from .options import ArticleLoss as Loss
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
     all = "all"
 
 
-class ArticleFormat(str, Enum):
+class ArticleFormat(StrEnum):
     md = "md"
     tex = "tex"
     html = "html"
@@ -104,9 +104,9 @@ def article(
         t0 = time.perf_counter()
         paths = A.generate(opts, langs, formats, output)
     except (A.ArticleError, NotationError, ValueError) as e:
-        raise usage_error(str(e))
+        raise usage_error(str(e)) from None
     except OSError as e:
-        raise usage_error(f"cannot write to {output}: {e.strerror or e}")
+        raise usage_error(f"cannot write to {output}: {e.strerror or e}") from None
     elapsed = time.perf_counter() - t0
     for p in paths:
         typer.echo(str(p))

@@ -7,7 +7,7 @@ nothing from cli.py so that either can change without the other.  Usage errors p
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +25,23 @@ def bounded_widths(text: str) -> tuple[int, ...]:
     try:
         cg.check_size(ws)
     except cg.CodegenError as e:
-        raise usage_error(f"--{e}")
+        raise usage_error(f"--{e}") from None
     return ws
 
 
-class ProofMode(str, Enum):
+class ProofMode(StrEnum):
     network = "network"
     rules = "rules"
     none = "none"
 
 
-class DatasetName(str, Enum):
+class DatasetName(StrEnum):
     xor = "xor"
     moons = "moons"
     digits = "digits"
 
 
-class DType(str, Enum):
+class DType(StrEnum):
     float64 = "float64"
     float32 = "float32"
 
@@ -84,7 +84,7 @@ def codegen(
         )
         source = cg.module_source(net, proof.value, None if output is None else output.as_posix())
     except ValueError as e:
-        raise usage_error(str(e))
+        raise usage_error(str(e)) from None
     if output is None:
         typer.echo(source, nl=False)
     else:
@@ -93,7 +93,7 @@ def codegen(
                 output.parent.mkdir(parents=True)
             output.write_text(source, encoding="utf-8", newline="\n")
         except OSError as e:
-            raise usage_error(f"cannot write {output}: {e.strerror or e}")
+            raise usage_error(f"cannot write {output}: {e.strerror or e}") from None
     verdicts = cg.network_plan(net, proof.value).verdicts
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
@@ -204,7 +204,7 @@ def train(
             dataset.value if dataset is not None else tr.from_table(read(data, target), seed)
         )  # type: ignore[arg-type]
     except (DataError, tr.TrainError) as e:
-        raise usage_error(str(e))
+        raise usage_error(str(e)) from None
     name = dataset.value if dataset is not None else Path(str(data)).stem
     path = output if output is not None else Path("output") / f"loss-{name}.svg"
     diverged = None
@@ -214,7 +214,7 @@ def train(
         else:
             result = tr.run(source, overrides)
     except tr.TrainError as e:
-        raise usage_error(str(e))
+        raise usage_error(str(e)) from None
     except tr.Diverged as e:
         diverged, result = str(e), e.result
     try:
@@ -222,7 +222,7 @@ def train(
         if save is not None and diverged is None:
             tr.save_params(result, save)
     except OSError as e:
-        raise usage_error(f"cannot write {e.filename}: {e.strerror or e}")
+        raise usage_error(f"cannot write {e.filename}: {e.strerror or e}") from None
     typer.echo(tr.describe(result))
     if diverged is not None:
         typer.echo(f"loss curve: {svg}")

@@ -7,32 +7,30 @@ cli_numpy.py.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import typer
 
 from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
 
-Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
+Activation = StrEnum("Activation", {name: name for name in ACTIVATIONS})  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
-OutputActivation = Enum(
+OutputActivation = StrEnum(
     "OutputActivation",
     {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},  # type: ignore[misc]
-    type=str,
 )
 OUTPUT_ACTIVATION_HELP = (
     "The activation of the output layer when it differs from --activation (e.g. identity "
     "outputs under tanh hidden units); default: the same."
 )
-Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
+Loss = StrEnum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED})  # type: ignore[misc]
 #: the losses of the articles
-ArticleLoss = Enum(
+ArticleLoss = StrEnum(
     "ArticleLoss",
     {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
-    type=str,
 )
-Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
-Targets = Enum("Targets", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
+Kind = StrEnum("Kind", {name: name for name in NETWORK_KINDS})  # type: ignore[misc]
+Targets = StrEnum("Targets", {name.replace("-", "_"): name for name in TARGETS})  # type: ignore[misc]
 
 
 def usage_error(message: str, code: int = 2) -> typer.Exit:

@@ -43,7 +43,7 @@ def render(
     try:
         text = post.render_post(template, opts)
     except post.PostError as e:
-        raise usage_error(str(e), code=1)
+        raise usage_error(str(e), code=1) from None
     if output is not None and str(output) == "-":
         typer.echo(text, nl=False)
         return
@@ -51,5 +51,5 @@ def render(
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as e:
-        raise usage_error(f"cannot write {target}: {e.strerror or e}")
+        raise usage_error(f"cannot write {target}: {e.strerror or e}") from None
     typer.echo(str(target))

@@ -94,7 +94,7 @@ def split_indices(
     keep, off = [], []
     for c in range(classes):
         idx = rng.permutation(np.flatnonzero(y == c))
-        k = int(round(len(idx) * fraction))
+        k = round(len(idx) * fraction)
         off.append(idx[:k])
         keep.append(idx[k:])
     return np.sort(np.concatenate(keep)), np.sort(np.concatenate(off))
@@ -444,7 +444,7 @@ def loss_curve_svg(
             yhi = ylo + 1.0
         step = _nice_step(yhi - ylo)
         ylo, yhi = math.floor(ylo / step) * step, math.ceil(yhi / step) * step
-        yticks = [ylo + k * step for k in range(int(round((yhi - ylo) / step)) + 1)]
+        yticks = [ylo + k * step for k in range(round((yhi - ylo) / step) + 1)]
     n = len(losses)
     xhi = max(n, 2)
     xstep = _nice_step(xhi - 1)

@@ -9,6 +9,7 @@ process only reads, schedules and assembles.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -814,10 +815,8 @@ def decide(
             and first.args[0].tag is None
         ):
             # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
-            try:
+            with contextlib.suppress(I.Unreadable, I.NeedsMatrix):
                 conv.chain_variable = conv.convert(first.args[0])
-            except (I.Unreadable, I.NeedsMatrix):
-                pass
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             conv.check_letters(lhs, rhs)

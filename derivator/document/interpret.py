@@ -8,6 +8,7 @@ bound by a Σ can never capture the same letter used free elsewhere in the relat
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
@@ -71,7 +72,7 @@ class Settings:
     #: what the targets satisfy (any, distribution, one-hot): an assumption the document states
     targets: str = "any"
     #: the document's letters and layouts (other authors' conventions): read before interpreting
-    conventions: Conventions = Conventions()
+    conventions: Conventions = field(default_factory=Conventions)
     #: σ of the output layer when it differs from ``activation`` (None: the same)
     output_activation: str | None = None
 
@@ -127,10 +128,8 @@ def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
                     raise Unreadable(str(e), n.pos) from None
             if isinstance(n, P.Var) and n.name == "n" and n.sub_raw:
                 raw = n.sub_raw.strip("()")
-                try:
+                with contextlib.suppress(NotationError):
                     out.append((parse_tag(raw), n.pos))
-                except NotationError:
-                    pass
     return out
 
 

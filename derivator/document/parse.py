@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Union
+from typing import Any
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 120
@@ -493,27 +493,27 @@ class Unread:
     pos: int
 
 
-Node = Union[
-    Num,
-    Var,
-    Group,
-    Pow,
-    Neg,
-    Add,
-    Mul,
-    Div,
-    Call,
-    SumNode,
-    Partial,
-    PrimeOf,
-    Ellipsis_,
-    Matrix,
-    Transpose,
-    Iverson,
-    Unread,
-    Norm,
-    Nabla,
-]
+Node = (
+    Num
+    | Var
+    | Group
+    | Pow
+    | Neg
+    | Add
+    | Mul
+    | Div
+    | Call
+    | SumNode
+    | Partial
+    | PrimeOf
+    | Ellipsis_
+    | Matrix
+    | Transpose
+    | Iverson
+    | Unread
+    | Norm
+    | Nabla
+)
 
 
 @dataclass(frozen=True)

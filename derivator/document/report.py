@@ -79,7 +79,7 @@ def text(
         lines.append(head)
         pad = " " * 19
         details = [r.method] if r.method and r.verdict in ("proved", "unknown") else []
-        details += [h for h in (r.hints or ([r.reason] if r.reason else []))]
+        details += list(r.hints or ([r.reason] if r.reason else []))
         for d in details:
             lines.append(pad + _visible_all(d))
         if r.counterexample:

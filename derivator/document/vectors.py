@@ -11,6 +11,7 @@ the way; a product whose shapes do not fit is an error, never a guess.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 from . import parse as P
@@ -199,7 +200,7 @@ def _product(n: P.Mul) -> tuple[int, list[tuple[P.Node, int]]]:
     mats = [(f, s) for f, s in items if s != SCALAR]
     if not mats:
         return SCALAR, mats
-    for (_, s), (g, t) in zip(mats, mats[1:]):
+    for (_, s), (g, t) in itertools.pairwise(mats):
         if (
             (s in (VECTOR,) and t in (VECTOR, MATRIX))
             or (s == ROW and t == ROW)

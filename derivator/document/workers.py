@@ -14,6 +14,7 @@ lazily and live as long as the pool, so what they cache stays warm across tasks 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -50,10 +51,8 @@ def cores() -> int:
 
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when its parent dies, so nothing outlives a killed run."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _address_space() -> int:
@@ -74,10 +73,8 @@ def _serve(conn: Connection, work: Work, memory: int) -> None:
         # the budget is for the work, on top of what the worker inherited at the fork: a parent
         # that has mapped large libraries (PyTorch in a test run) must not leave it no room at all
         limit = _address_space() + memory
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
     code = 0
     try:
         while True:

@@ -234,7 +234,7 @@ def tidy(
     (given the limit and the names already taken), outermost (by ``order``) first."""
     groups: dict[tuple, list[sp.Expr]] = defaultdict(list)
     limits_of: dict[tuple, tuple[Limit, ...]] = {}
-    for key, (t, c) in normal(expr).items():
+    for t, c in normal(expr).values():
         gkey = tuple(sorted((str(lim[0]), _range_key(lim)) for lim in t.limits))
         groups[gkey].append(c * t.body)
         limits_of[gkey] = t.limits

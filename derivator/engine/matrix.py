@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -137,21 +137,21 @@ class Zero:
     """The zero matrix of whatever shape the context needs (∂L_i/∂a of a layer L_i skips)."""
 
 
-MatrixExpr = Union[
-    Named,
-    Transpose,
-    MatMul,
-    Hadamard,
-    Divide,
-    Power,
-    ElementwiseFunction,
-    Scale,
-    Add,
-    Sub,
-    ColumnSum,
-    RowSum,
-    Zero,
-]
+MatrixExpr = (
+    Named
+    | Transpose
+    | MatMul
+    | Hadamard
+    | Divide
+    | Power
+    | ElementwiseFunction
+    | Scale
+    | Add
+    | Sub
+    | ColumnSum
+    | RowSum
+    | Zero
+)
 
 
 def transpose(m: MatrixExpr) -> MatrixExpr:

@@ -426,7 +426,7 @@ def size_sets(
         free = [k for k in range(floor, floor + len(widths) + count + 1) if k not in widths]
         return [(widths, k) for k in sorted(rng.sample(free, min(count, len(free))))]
     least = least or {}
-    base = 2 + max([c for c in least.values()] + [0])
+    base = 2 + max([*least.values(), 0])
     # the layers whose width can matter: those the relation names, with their neighbours (all of
     # them in a shallow network); the others stay 2 wide, so that a deep network stays cheap
     touched = sorted(

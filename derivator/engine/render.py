@@ -212,7 +212,7 @@ def _chain_key(f: sp.Basic) -> tuple[Any, ...]:
             return (_TOP, 0, ())
         if parts is None:
             return (_OTHER, 0 if label == "y" else 1, ())
-        q, tag = parts
+        q, _ = parts
         return (_effective_layer(f), _RANK.get(q, 4), ())
     if isinstance(f, sp.Symbol):
         if f.name == "L" and not isinstance(f, sp.Dummy):

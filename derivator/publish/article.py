@@ -23,6 +23,7 @@ Output is deterministic: no dates, no timings, no set iteration.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -310,7 +311,7 @@ class _Writer:
         rows: list[Step] = []
         for chain in chains:
             chain = self._fitted(list(chain), single)
-            for n, (a, b) in enumerate(zip(chain, chain[1:])):
+            for n, (a, b) in enumerate(itertools.pairwise(chain)):
                 v = _prove(a, b, net)
                 lhs, rhs = render.to_latex(a, single=single), render.to_latex(b, single=single)
                 if not v.proved:

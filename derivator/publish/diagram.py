@@ -169,7 +169,7 @@ def _runs_of(text: str) -> list[tuple[str, str]]:
     for c in text:
         d = unicodedata.decomposition(c)
         level, plain = "base", c
-        if d.startswith("<sub>") or d.startswith("<super>"):
+        if d.startswith(("<sub>", "<super>")):
             level, plain = ("sub" if d.startswith("<sub>") else "sup"), chr(int(d.split()[1], 16))
         if runs and runs[-1][0] == level:
             runs[-1] = (level, runs[-1][1] + plain)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from typing import Union
 
 
 @dataclass(frozen=True, order=True)
@@ -140,7 +139,7 @@ class Row:
     x: M
 
 
-Node = Union[Num, Size, Q, Add, Mul, Frac, Pow, Sum, Fn, D, M, T, MatMul, Had, Row]
+Node = Num | Size | Q | Add | Mul | Frac | Pow | Sum | Fn | D | M | T | MatMul | Had | Row
 
 
 @dataclass(frozen=True)

@@ -290,7 +290,7 @@ def moved(r: Rel) -> Rewrite:
             names[v] = NEURON_LETTERS[pos] + v[1:]
         else:
 
-            def move(x: Node) -> Node:
+            def move(x: Node, k: int = k, names: dict[str, str] = names) -> Node:
                 if isinstance(getattr(x, "layer", None), Tag):
                     x = replace(x, layer=x.layer.shift(k))  # type: ignore[union-attr, type-var]
                 if isinstance(x, Q):
