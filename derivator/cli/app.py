@@ -46,9 +46,11 @@ MAX_WIDTH = 1000
 
 
 class Form(StrEnum):
-    index = "index"
-    matrix = "matrix"
-    both = "both"
+    """The forms ``formulas --form`` prints (members in capitals: ``index`` is a method of str)."""
+
+    INDEX = "index"
+    MATRIX = "matrix"
+    BOTH = "both"
 
 
 class Format(StrEnum):
@@ -82,18 +84,18 @@ def formulas(
         "recurrence) or an absolute layer number (0 is the input).",
     ),
     activation: Activation = typer.Option(
-        Activation.sigmoid, help="The activation σ of the network."
+        Activation("sigmoid"), help="The activation σ of the network."
     ),
     loss: Loss = typer.Option(
-        Loss.mse,
+        Loss("mse"),
         help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
         "with a softmax output layer; binary-cross-entropy: with sigmoid outputs.",
     ),
     output_activation: OutputActivation | None = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
     network: Kind = typer.Option(
-        Kind.general, help="general: many neurons per layer; single: one per layer."
+        Kind("general"), help="general: many neurons per layer; single: one per layer."
     ),
-    form: Form = typer.Option(Form.index, help="Index notation, matrix form, or both."),
+    form: Form = typer.Option(Form.INDEX, help="Index notation, matrix form, or both."),
     format: Format = typer.Option(
         Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."
     ),
@@ -211,7 +213,7 @@ def verify(
     loss: list[Loss] | None = typer.Option(
         None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."
     ),
-    network: Kind = typer.Option(Kind.general, help="general or single."),
+    network: Kind = typer.Option(Kind("general"), help="general or single."),
     format: Format = typer.Option(
         Format.text, "--format", "-f", help="text or json (latex is not offered)."
     ),
@@ -294,9 +296,11 @@ def check(
     output_activation: OutputActivation | None = typer.Option(
         None, help=OUTPUT_ACTIVATION_HELP + " A directive output-activation=… may change it."
     ),
-    network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
+    network: Kind = typer.Option(
+        Kind("general"), help="Default network (a directive may change it)."
+    ),
     targets: Targets = typer.Option(
-        Targets.any,
+        Targets("any"),
         help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
         "y ≥ 0); one-hot. A directive may change it.",
     ),
@@ -430,7 +434,7 @@ def _dash_names(argv: list[str]) -> list[str]:
         return argv
     command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
     opts = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
-    out = []
+    out: list[str] = []
     for k, a in enumerate(argv):
         if a == "--":
             return out + argv[k:]

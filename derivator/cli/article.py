@@ -47,15 +47,15 @@ def article(
         help="Directory to write into (created if "
         "missing); files are named backprop-calculus.<lang>.<format>.",
     ),
-    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ."),
+    activation: Activation = typer.Option(Activation("sigmoid"), help="The activation σ."),
     loss: Loss = typer.Option(
-        Loss.mse,
+        Loss("mse"),
         help="The loss: mse, or cross-entropy (a softmax output layer; "
         "the single-neuron chapter keeps mse, so it needs --network general).",
     ),
     layers: str = typer.Option("L-2", help="How far back the propagation goes: L-1, L-2 or L-3."),
     network: Kind = typer.Option(
-        Kind.general,
+        Kind("general"),
         help="general: one neuron per layer, then "
         "many (the full article); single: only the single-neuron chain.",
     ),

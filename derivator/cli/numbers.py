@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import typer
 
@@ -49,11 +49,11 @@ class DType(StrEnum):
 def codegen(
     widths: str = typer.Option(..., help="Widths, input layer first, e.g. 784,128,10."),
     activation: Activation = typer.Option(
-        Activation.sigmoid, help="The activation σ of every layer."
+        Activation("sigmoid"), help="The activation σ of every layer."
     ),
     loss: Loss = typer.Option(
-        Loss.mse,
-        help="mse: Σ_j (a−y)²/2 averaged over the samples; "  # type: ignore[attr-defined]
+        Loss("mse"),
+        help="mse: Σ_j (a−y)²/2 averaged over the samples; "
         "cross-entropy: with a softmax output layer; binary-cross-entropy: one sigmoid "
         "output per yes/no target.",
     ),
@@ -67,8 +67,8 @@ def codegen(
         "emitted rule in this network (at most 6 layers); none: skip.",
     ),
     targets: Targets = typer.Option(
-        Targets.any,
-        help="What every row of Y satisfies: any; distribution "  # type: ignore[attr-defined]
+        Targets("any"),
+        help="What every row of Y satisfies: any; distribution "
         "(Σ_j y_ij = 1) or one-hot, which turn the softmax output layer's rule into "
         "G^(L) = (A^(L) − Y)/n, proved under that assumption (cross-entropy only).",
     ),
@@ -132,8 +132,7 @@ def train(
     ),
     loss: Loss | None = typer.Option(
         None,
-        help="mse, cross-entropy (softmax output) or binary-cross-entropy "  # type: ignore[valid-type]
-        "(one sigmoid output).",
+        help="mse, cross-entropy (softmax output) or binary-cross-entropy (one sigmoid output).",
     ),
     lr: float | None = typer.Option(None, help="The learning rate η of W ← W − η∇W."),
     epochs: int | None = typer.Option(None, help="Passes over the training set."),
@@ -201,8 +200,10 @@ def train(
     }
     try:
         source: Any = (
-            dataset.value if dataset is not None else tr.from_table(read(data, target), seed)
-        )  # type: ignore[arg-type]
+            dataset.value
+            if dataset is not None
+            else tr.from_table(read(cast(Path, data), target), seed)  # --data, as checked above
+        )
     except (DataError, tr.TrainError) as e:
         raise usage_error(str(e)) from None
     name = dataset.value if dataset is not None else Path(str(data)).stem

@@ -1,8 +1,9 @@
 """What every command's options share: the choices the engine knows, and how a usage error ends.
 
 The choices are built from the registries (activations, losses), so that a new activation is
-offered by every command at once; the commands themselves live in cli.py, cli_article.py and
-cli_numpy.py.
+offered by every command at once; the commands themselves live in app.py, article.py, numbers.py
+and render.py.  Built at run time, their members are unknown to a type checker: a default is
+written ``Activation("sigmoid")``, not ``Activation.sigmoid``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
 
 Activation = StrEnum("Activation", {name: name for name in ACTIVATIONS})  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
-OutputActivation = StrEnum(
+OutputActivation = StrEnum(  # type: ignore[misc]
     "OutputActivation",
-    {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},  # type: ignore[misc]
+    {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},
 )
 OUTPUT_ACTIVATION_HELP = (
     "The activation of the output layer when it differs from --activation (e.g. identity "
@@ -25,9 +26,9 @@ OUTPUT_ACTIVATION_HELP = (
 )
 Loss = StrEnum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED})  # type: ignore[misc]
 #: the losses of the articles
-ArticleLoss = StrEnum(
+ArticleLoss = StrEnum(  # type: ignore[misc]
     "ArticleLoss",
-    {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
+    {name.replace("-", "_"): name for name in losses.ARTICLE},
 )
 Kind = StrEnum("Kind", {name: name for name in NETWORK_KINDS})  # type: ignore[misc]
 Targets = StrEnum("Targets", {name.replace("-", "_"): name for name in TARGETS})  # type: ignore[misc]

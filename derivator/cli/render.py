@@ -26,11 +26,13 @@ def render(
         "name without .j2, next to it; - for standard output).",
     ),
     activation: Activation = typer.Option(
-        Activation.sigmoid, help="The activation σ of the post's network."
+        Activation("sigmoid"), help="The activation σ of the post's network."
     ),
-    loss: Loss = typer.Option(Loss.mse, help="The loss: mse, or cross-entropy (softmax output)."),
+    loss: Loss = typer.Option(
+        Loss("mse"), help="The loss: mse, or cross-entropy (softmax output)."
+    ),
     network: Kind = typer.Option(
-        Kind.general, help="general: many neurons per layer; single: one per layer."
+        Kind("general"), help="general: many neurons per layer; single: one per layer."
     ),
     depth: int = typer.Option(3, min=1, max=12, help="Layers of weights (3: L, L-1, L-2)."),
     timeout: float = typer.Option(10.0, min=0.001, help="Seconds allowed to prove each formula."),

@@ -369,7 +369,7 @@ def formula(quantity: str, tag: object, m: matrix.MatrixExpr) -> str:
 
 def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | None]:
     X, Y = net.letter(p), net.letter(p - 1)
-    return {"w": (X, Y), "b": (X, None), "delta": (net.i, X)}[quantity]  # type: ignore[return-value]
+    return {"w": (X, Y), "b": (X, None), "delta": (net.i, X)}[quantity]
 
 
 def _lhs(net: Network, quantity: str, p: int) -> sp.Expr:

@@ -391,9 +391,10 @@ def save_params(r: Result, path: Path) -> None:
     """The trained weights as .npz (W1, B1, W2, …): ``load_params`` of the generated module reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
-        np.savez(
-            fh, **{f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)}
-        )
+        arrays: dict[str, Any] = {
+            f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)
+        }
+        np.savez(fh, **arrays)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,14 +491,14 @@ def loss_curve_svg(
         for k, (name, colour, dash) in enumerate(
             (("training", "#1f5fbf", ""), ("validation", "#d0621b", "5,3"))
         ):
-            y = top + 10 + 16 * k
+            row = top + 10 + 16 * k
             x0 = left + pw - 120
             out.append(
-                f'<line x1="{x0}" y1="{y}" x2="{x0 + 24}" y2="{y}" stroke="{colour}" stroke-width="1.5"'
+                f'<line x1="{x0}" y1="{row}" x2="{x0 + 24}" y2="{row}" stroke="{colour}" stroke-width="1.5"'
                 + (f' stroke-dasharray="{dash}"' if dash else "")
                 + "/>"
             )
-            out.append(f'<text x="{x0 + 30}" y="{y}" dominant-baseline="middle">{name}</text>')
+            out.append(f'<text x="{x0 + 30}" y="{row}" dominant-baseline="middle">{name}</text>')
     out.append(f'<text x="{left + pw / 2:.2f}" y="{height - 12}" text-anchor="middle">epoch</text>')
     ylabel = "loss L (log scale)" if log else "loss L"
     out.append(

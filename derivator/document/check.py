@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
 import sympy as sp
 
@@ -528,7 +528,7 @@ def _collect(
 ) -> None:
     """Put every event of the pool in its file's slot (see :func:`_decide`)."""
     for ev in pool.events():
-        n, k = ev.key
+        n, k = cast(tuple[int, int], ev.key)  # (file, block), as submitted below
         f = files[n]
         slot = f.slots[k]
         assert isinstance(slot, list)
@@ -763,7 +763,11 @@ def _conditions(chains: list[P.Chain]) -> dict[int, tuple[str, str, str]]:
     return out
 
 
-def _renamed(node: P.Node, old: str, new: str) -> P.Node:
+@overload
+def _renamed(node: P.Index, old: str, new: str) -> P.Index: ...
+@overload
+def _renamed(node: P.Node, old: str, new: str) -> P.Node: ...
+def _renamed(node: P.Node | P.Index, old: str, new: str) -> P.Node | P.Index:
     """The expression with the index letter ``old`` written ``new`` (in subscripts and sums)."""
     if isinstance(node, P.Index):
         return replace(node, name=new) if node.name == old and node.expr is None else node
@@ -780,7 +784,7 @@ def decide(
     settings: I.Settings,
     run: Run,
     conventions: set[str],
-    src: B.Source,
+    src: B.Source | B.Excerpt,
     block: B.Block,
 ) -> None:
     try:
@@ -803,7 +807,7 @@ def decide(
             try:
                 v = conv.convert(first)
                 if isinstance(v, sp.Expr) and hasattr(v, "den"):
-                    conv.chain_variable = v.den  # type: ignore[attr-defined]
+                    conv.chain_variable = v.den
             except (I.Unreadable, I.NeedsMatrix):
                 pass
         elif (

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
+from typing import overload
 
 from ..engine import NotationError, parse_tag
 from . import parse as P
@@ -240,7 +241,12 @@ def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
     return [_tr(n, ctx) for n in nodes]
 
 
-def _tr(node: P.Node, ctx: _Context) -> P.Node:
+@overload
+def _tr(node: P.Index, ctx: _Context) -> P.Index: ...
+@overload
+def _tr(node: P.Node, ctx: _Context) -> P.Node: ...
+def _tr(node: P.Node | P.Index, ctx: _Context) -> P.Node | P.Index:
+    """The node in the notation's letters; a subscript's entries (Index) stay entries."""
     if isinstance(node, P.Var):
         return _var(node, ctx)
     if isinstance(node, P.Mul):
@@ -334,7 +340,8 @@ def _d_dx(node: P.Div) -> P.Node | None:
         return None
     arg = f.args[0] if isinstance(f, P.Call) and len(f.args) == 1 else None
     if (
-        isinstance(arg, P.Var)
+        isinstance(f, P.Call)
+        and isinstance(arg, P.Var)
         and isinstance(x, P.Var)
         and arg.name == x.name
         and not arg.sub
@@ -409,11 +416,10 @@ def _functions(
             isinstance(f, P.Var)
             and ctx.conv.role(f.name) == "function"
             and not f.sub
-            and k + 1 < len(factors)
-            and isinstance(factors[k + 1], P.Group)
-            and factors[k + 1].bracket == "("
-        ):  # type: ignore[union-attr]
-            out.append(P.Call("sigma", [factors[k + 1].body], f.primes, f.pos))  # type: ignore[union-attr]
+            and isinstance(nxt, P.Group)
+            and nxt.bracket == "("
+        ):
+            out.append(P.Call("sigma", [nxt.body], f.primes, f.pos))
             k += 2
             continue
         out.append(f)
@@ -480,7 +486,7 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
     if tag is None and conv.index_layers and name in ("a", "z", "w", "b", "delta") and sub:
         letter = sub[0] if name == "w" else sub[-1]
         layers = dict(conv.index_layers)
-        if isinstance(letter, P.Index) and letter.name in layers:
+        if letter.name in layers:
             tag = layers[letter.name]
         elif (name in ("a", "z", "delta") or role is not None) and getattr(
             letter, "expr", None
@@ -525,7 +531,7 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
                 f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos
             )
         sub = list(v.sub)
-        if isinstance(sub[0], P.Index) and sub[0].name in ("n", "N", "m"):
+        if sub[0].name in ("n", "N", "m"):
             # Bishop's E_n: n is the pattern here, but in the notation n is the number of samples
             sub = [P.Index(ctx.sample, None, sub[0].pos)]
         node: P.Node = P.Var(

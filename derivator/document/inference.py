@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from . import parse as P
 from .conventions import UNDEFINED, Conventions
@@ -69,8 +70,7 @@ def _squares(node: P.Node) -> bool:
 def _averages(node: P.Node) -> bool:
     """A division by the sample count (n, m, N) somewhere in the definition."""
     return any(
-        isinstance(n, P.Div)
-        and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
+        isinstance(n, P.Div) and any(v.name in ("n", "m", "N") for v in _vars(n.den))
         for n in walk(node)
     )
 
@@ -221,12 +221,15 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
             _named_sigmoid(line, chain.exprs, col, letters)
             _sigmoid_definition(line, chain, col)
+            cost = chain.exprs[0]
             if (
                 len(chain.exprs) >= 2
                 and chain.ops[0] == "="
-                and _mean_of_partials(chain.exprs[0], chain.exprs[1])
+                and isinstance(cost, P.Partial)
+                and isinstance(cost.num, P.Var)
+                and _mean_of_partials(cost, chain.exprs[1])
             ):
-                letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
+                letter = cost.num.name
                 if (
                     costs.get(letter, (0, ""))[0] == 0
                 ):  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
@@ -321,14 +324,16 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         conv = replace(conv, loss=loss.value)
     for key in ("activation", "output-activation"):  # two different definitions: nothing inferred
         if key in col.found and not any(c.key == key for c in col.conflicts):
-            conv = replace(conv, **{key.replace("-", "_"): col.found[key].value})
+            found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
+            conv = replace(conv, **found)
     for key, value in (
         ("weights", "weights"),
         ("weight-layer", "weight_layer"),
         ("batch", "batch"),
     ):
         if key in col.found and not any(c.key == key for c in col.conflicts):
-            conv = replace(conv, **{value: col.found[key].value})
+            found = {value: col.found[key].value}
+            conv = replace(conv, **found)
     pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
     if pairs:
         conv = replace(conv, letters=pairs)
@@ -390,12 +395,7 @@ def _cost_definition(
             letters.setdefault("y", "output")
             letters.setdefault("t", "target")
             outputs.update(
-                v.sub[-1].name
-                for v in names
-                if v.name in ("y", "t")
-                and v.sub  # type: ignore[union-attr]
-                and isinstance(v.sub[-1], P.Index)
-                and v.sub[-1].name
+                v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub and v.sub[-1].name
             )
     if lhs.sub:
         costs.setdefault(
@@ -467,15 +467,12 @@ def _forward(
         applied = (body.factors[0].name, body.factors[1].body)
     if (
         applied is not None
-        and isinstance(applied[1], P.Var)
+        and isinstance(arg := applied[1], P.Var)
         and len(lhs.name) == 1
-        and lhs.name.lower() != applied[1].name.lower()
-        and (
-            (lhs.name.islower() and applied[1].name.islower())
-            or (lhs.name, applied[1].name) == ("A", "Z")
-        )
+        and lhs.name.lower() != arg.name.lower()
+        and ((lhs.name.islower() and arg.name.islower()) or (lhs.name, arg.name) == ("A", "Z"))
     ):  # Ng's batch: A = g(Z)
-        func, arg = applied
+        func = applied[0]
         if func == "sigma":
             return
         if func not in letters:
@@ -485,9 +482,9 @@ def _forward(
             (lhs.name.lower(), arg.name.lower()) != ("a", "z")
             and lhs.name not in letters
             and arg.name not in letters
-        ):  # type: ignore[union-attr]
+        ):
             letters[lhs.name] = "activation"
-            letters[arg.name] = "preactivation"  # type: ignore[union-attr]
+            letters[arg.name] = "preactivation"
             col.add(
                 line,
                 "letters",
@@ -510,10 +507,10 @@ def _forward(
         col.add(line, "weight-layer", "into", f"{_show(lhs)} is computed with {_show(w)}")
     if lhs.sub and w.sub and len(w.sub) == 2:
         j = getattr(lhs.sub[-1], "name", None)
-        first, second = (getattr(x, "name", None) for x in w.sub)
-        if j is not None and first == j and second != j:
+        first_index, second_index = (x.name for x in w.sub)
+        if j is not None and first_index == j and second_index != j:
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
-        elif j is not None and second == j and first != j:
+        elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
 
 
@@ -620,7 +617,7 @@ def _named_sigmoid(
                 and f.name not in letters
                 and f.name not in ("a", "z", "w", "b", "y", "e")
                 and any(s.name == x.name for s in sigma)
-            ):  # type: ignore[attr-defined]
+            ):
                 letters[f.name] = "function"
                 col.add(
                     line,
@@ -660,9 +657,9 @@ def _sigmoid_definition(line: int, chain: P.Chain, col: _Collector) -> None:
             and isinstance(e.base, P.Var)
             and e.base.name == "e"
             and isinstance(e.exp, P.Neg)
-            and isinstance(P.ungrouped(e.exp.arg), P.Var)
-            and P.ungrouped(e.exp.arg).name == x
-        ):  # type: ignore[attr-defined]
+            and isinstance(exponent := P.ungrouped(e.exp.arg), P.Var)
+            and exponent.name == x
+        ):
             col.add(line, "activation", "sigmoid", f"σ({x}) = 1/(1 + e^(-{x}))")
 
 

@@ -183,7 +183,7 @@ def has_matrix(node: object) -> bool:
         if (
             isinstance(n, P.Var)
             and (n.name in MATRICES or n.name == "Y")
-            and (not n.sub or any(isinstance(x, P.Index) and x.name == "·" for x in n.sub))
+            and (not n.sub or any(x.name == "·" for x in n.sub))
         ):
             return True
         if (
@@ -235,8 +235,7 @@ class Converter:
                 return scope[name]
         return index(name)
 
-    def index(self, ix: P.Node) -> sp.Expr:
-        assert isinstance(ix, P.Index)
+    def index(self, ix: P.Index) -> sp.Expr:
         if ix.expr is not None:
             value = self.convert(ix.expr)
             if value.atoms(sp.Indexed) or value.atoms(sp.Function):
@@ -459,16 +458,16 @@ class Converter:
         k = 0
         while k < len(fs):
             f = fs[k]
+            after = fs[k + 1] if k + 1 < len(fs) else None
             # n(l): the width of layer l (notation.md), not n times l
             if (
                 isinstance(f, P.Var)
                 and f.name == "n"
                 and not f.sub
-                and k + 1 < len(fs)
-                and isinstance(fs[k + 1], P.Group)
-                and fs[k + 1].bracket == "("
+                and isinstance(after, P.Group)
+                and after.bracket == "("
             ):
-                tag = _tag_text(fs[k + 1].body)
+                tag = _tag_text(after.body)
                 if tag is not None:
                     try:
                         out.append(self.net.width(self.net.layer(tag)))
@@ -624,15 +623,10 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
             takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or (
                 n.name == "L" and len(n.sub) >= 1
             )
-            if (
-                takes_sample
-                and isinstance(first, P.Index)
-                and first.name
-                and first.name not in bound
-            ):
+            if takes_sample and first.name and first.name not in bound:
                 seen.add(first.name)
         if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+            for f in n.__dataclass_fields__:
                 v = getattr(n, f)
                 for x in v if isinstance(v, list) else [v]:
                     if hasattr(x, "__dataclass_fields__"):
@@ -714,9 +708,9 @@ class MatrixConverter:
             acc = parts[0]
             for x in parts[1:]:
                 if isinstance(x, M.Scale) and x.factor == -1:
-                    acc = M.Sub(acc, x.arg)  # type: ignore[arg-type]
+                    acc = M.Sub(acc, x.arg)
                 else:
-                    acc = M.Add(acc, x)  # type: ignore[arg-type]
+                    acc = M.Add(acc, x)
             return acc
         if isinstance(node, P.Mul):
             scalar: sp.Expr = sp.Integer(1)
@@ -742,8 +736,8 @@ class MatrixConverter:
             inner = self.tree(node.args[0])
             if isinstance(inner, sp.Expr):
                 raise Unreadable("σ of a number in a matrix relation", node.pos)
-            f = net.act.prime if node.primes else net.act.sigma
-            return M.ElementwiseFunction(f, inner)
+            elementwise = net.act.prime if node.primes else net.act.sigma
+            return M.ElementwiseFunction(elementwise, inner)
         if (
             isinstance(node, P.SumNode)
             and isinstance(node.body, P.Var)
@@ -751,7 +745,7 @@ class MatrixConverter:
             and not node.body.sub
             and node.body.tag is not None
         ):
-            return M.ColumnSum(self.tree(node.body))  # type: ignore[arg-type]  # Σ_i Δ: over the rows
+            return M.ColumnSum(self.tree(node.body))  # Σ_i Δ: over the rows
         if (
             isinstance(node, P.SumNode)
             and isinstance(node.body, P.Var)
@@ -761,14 +755,9 @@ class MatrixConverter:
         ):
             # Σ_i Δ_{i·}: the sum of the rows
             row, col = node.body.sub
-            if (
-                isinstance(row, P.Index)
-                and row.name == node.index
-                and isinstance(col, P.Index)
-                and col.name == "·"
-            ):
+            if row.name == node.index and col.name == "·":
                 inner = P.Var(node.body.name, None, node.body.tag, 0, node.pos)
-                return M.ColumnSum(self.tree(inner))  # type: ignore[arg-type]
+                return M.ColumnSum(self.tree(inner))
         raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
 
     def side(self, node: P.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:

@@ -11,7 +11,7 @@ reader hang or exhaust the stack.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
@@ -343,7 +343,7 @@ class Var:
     """A letter or named symbol with scripts: ``a_{ij}^{(L)}`` is Var("a", [i, j], "L")."""
 
     name: str
-    sub: list[Node] | None
+    sub: list[Index] | None
     tag: str | None
     primes: int
     pos: int
@@ -1341,7 +1341,7 @@ class Parser:
         self.eat("ch", "}")
         return s, transposed
 
-    def subscript(self) -> tuple[list[Node], str]:
+    def subscript(self) -> tuple[list[Index], str]:
         """Indices: each character one index; commas separate multi-character ones; ``(k-1)``
         is an expression index; ``{(L-1)}`` is a layer tag (kept raw for the width n_{(L-1)})."""
         start = self.tok.pos
@@ -1359,7 +1359,7 @@ class Parser:
         self.eat("ch", "{")
         self.nesting += 1
         raw_start = self.tok.pos
-        items: list[Node] = []
+        items: list[Index] = []
         inside = self._group_tokens()
         has_comma = any(t.kind == "ch" and t.text == "," for t in inside)
         if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
@@ -1407,7 +1407,7 @@ class Parser:
                     items.append(Index(t.text + self.primes_text(), None, t.pos))
                 elif t.kind == "ch" and t.text == "(":
                     g = self.bracket("(", ")")
-                    items.append(Index(None, g, t.pos))  # type: ignore[arg-type]
+                    items.append(Index(None, g, t.pos))
                 elif t.kind == "cmd" and t.text in GREEK_NAMES:
                     self.k += 1
                     items.append(Index(t.text, None, t.pos))
@@ -1717,9 +1717,10 @@ def _digits(node: Node) -> float | None:
         return _digits(node.arg if isinstance(node, Neg) else node.body)
     if isinstance(node, (Add, Mul)):
         parts = [_digits(x) for x in (node.terms if isinstance(node, Add) else node.factors)]
-        if any(d is None for d in parts):
+        known = [d for d in parts if d is not None]
+        if len(known) < len(parts):
             return None
-        return (max(parts) + 1) if isinstance(node, Add) else sum(parts)  # type: ignore[arg-type, type-var]
+        return (max(known) + 1) if isinstance(node, Add) else sum(known)
     if isinstance(node, Div):
         num, den = _digits(node.num), _digits(node.den)
         return None if num is None or den is None else num + den
@@ -1737,12 +1738,12 @@ def _digits(node: Node) -> float | None:
                 node.pos,
             )
         return base * exponent
-    for f in fields(node):  # type: ignore[arg-type]  # any other node: look inside it
+    for f in fields(node):  # any other node: look inside it
         value = getattr(node, f.name)
         for x in value if isinstance(value, list) else [value]:
             for y in x if isinstance(x, list) else [x]:
                 if is_dataclass(y):
-                    _digits(y)  # type: ignore[arg-type]
+                    _digits(y)  # type: ignore[arg-type]  # a dataclass inside a node is a node
     return None
 
 
@@ -1775,7 +1776,7 @@ def map_children(node: Any, f: Callable[[Any], Any]) -> Any:
     """The node rebuilt with ``f`` applied to each of its child nodes (each entry of a list, each
     entry of a matrix's rows); a leaf (a string, a number, None) comes back as it is.  The one
     traversal every rewrite of the tree (translation, renaming an index) shares."""
-    if not is_dataclass(node):
+    if not is_dataclass(node) or isinstance(node, type):
         return node
     changes = {}
     for name in node.__dataclass_fields__:
@@ -1787,7 +1788,7 @@ def map_children(node: Any, f: Callable[[Any], Any]) -> Any:
     return replace(node, **changes)
 
 
-def walk(node: object):  # type: ignore[no-untyped-def]
+def walk(node: object) -> Iterator[Any]:
     """Every node of a subtree (tuples and lists included), depth first."""
     stack = [node]
     while stack:
@@ -1797,7 +1798,7 @@ def walk(node: object):  # type: ignore[no-untyped-def]
             continue
         yield n
         if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+            for f in n.__dataclass_fields__:
                 v = getattr(n, f)
                 if isinstance(v, list) or hasattr(v, "__dataclass_fields__"):
                     stack.append(v)

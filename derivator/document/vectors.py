@@ -317,7 +317,7 @@ def _matmul(n: P.Mul, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no
         if mats[k][1] == VECTOR and mats[k + 1][1] == ROW and cols[k + 1] is None:
             cols[k + 1] = ends.get("c")
     entries = {
-        id(f): tuple(x for x in (rows[k], cols[k]) if x is not None) if s != ROW else (cols[k],)
+        id(f): tuple(x for x in ((rows[k], cols[k]) if s != ROW else (cols[k],)) if x is not None)
         for k, (f, s) in enumerate(mats)
     }
     factors = [

@@ -58,6 +58,13 @@ class Ref:
     layer: int | None
     indices: tuple[sp.Expr, ...]
 
+    @property
+    def at(self) -> int:
+        """The layer of a quantity that has one (a, z, w, b, δ); L, L_i and y belong to none."""
+        if self.layer is None:
+            raise ValueError(f"{self.quantity} belongs to no layer")
+        return self.layer
+
 
 def classify(net: Network, e: sp.Expr) -> Ref | None:
     if e == net.L:
@@ -98,7 +105,7 @@ def _fold_add_once(net: Network, e: sp.Add) -> sp.Expr:
         ref = classify(net, bterm) if isinstance(bterm, sp.Indexed) else None
         if ref is None or ref.quantity != "b":
             continue
-        p, (X,) = ref.layer, ref.indices
+        p, (X,) = ref.at, ref.indices
         for s in args:
             if not (isinstance(s, sp.Sum) and len(s.limits) == 1):
                 continue
@@ -167,11 +174,11 @@ def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
         return _fold_mul(net, e)
     if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
         ref = classify(net, e.args[0])
-        act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
+        act = net.activation_at(ref.at) if ref is not None and ref.quantity == "z" else None
         if (
-            act is not None and e.activation == act.name
+            ref is not None and act is not None and e.activation == act.name
         ):  # a^(p) = σ_p(z^(p)), σ_p the activation of layer p
-            return net.a(ref.layer)[ref.indices]  # type: ignore[index, union-attr]
+            return net.a(ref.at)[ref.indices]
     return e
 
 
@@ -198,11 +205,11 @@ def clean(net: Network, raw: sp.Expr) -> sp.Expr:
 
 def _stop_for(ref: Ref) -> Stop:
     if ref.quantity == "a":
-        return Stop("a", ref.layer)  # type: ignore[arg-type]
+        return Stop("a", ref.at)
     if ref.quantity == "z":
-        return Stop("z", ref.layer)  # type: ignore[arg-type]
+        return Stop("z", ref.at)
     if ref.quantity in ("w", "b"):
-        return Stop("a", ref.layer - 1)  # type: ignore[operator]
+        return Stop("a", ref.at - 1)
     raise ValueError(f"cannot differentiate with respect to {ref.quantity}")
 
 
@@ -216,11 +223,13 @@ def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
     if ref.quantity == "Li":
         return net.loss_i(ref.indices[0], stop)
     if ref.quantity == "a":
-        return net.expand_a(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
+        sample, neuron = ref.indices
+        return net.expand_a(ref.at, sample, neuron, stop)
     if ref.quantity == "z":
-        return net.expand_z(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
+        sample, neuron = ref.indices
+        return net.expand_z(ref.at, sample, neuron, stop)
     if ref.quantity == "delta":  # by definition ∂L_i/∂z^(p), itself written out down to the stop
-        value = truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
+        value = truth(net, net.Li[ref.indices[0]], net.z(ref.at)[ref.indices])
         return _expand_inside(net, value, stop)
     return num  # w, b, y and the inputs a^(0) are independent variables
 
@@ -436,7 +445,7 @@ def substitute_partials(net: Network, e: sp.Expr) -> sp.Expr:
     def delta_value(f: sp.Indexed) -> sp.Expr:
         ref = classify(net, f)
         assert ref is not None
-        return truth(net, net.Li[f.indices[0]], net.z(ref.layer)[f.indices])  # type: ignore[index]
+        return truth(net, net.Li[f.indices[0]], net.z(ref.at)[f.indices])
 
     e = e.replace(lambda f: isinstance(f, sp.Indexed) and _is_delta(f), delta_value)
     return substitute_losses(net, e)

@@ -16,6 +16,7 @@ product is broadcast over the columns (it scales each row), which is all the gra
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,7 +240,7 @@ def _matrix_shape(net: Network, m: MatrixExpr, what: str) -> tuple[sp.Expr, sp.E
     s = shape(net, m)
     if s is None or len(s) != 2:
         raise ValueError(f"{what} needs a matrix")
-    return s  # type: ignore[return-value]
+    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,7 +353,7 @@ def _index_tuple(e: sp.Indexed) -> tuple[sp.Symbol, ...]:
             raise ValueError(f"cannot translate {e}: index {x} is not a plain index")
     if len(set(e.indices)) != len(e.indices):
         raise ValueError(f"cannot translate {e}: a diagonal (repeated index)")
-    return tuple(e.indices)  # type: ignore[return-value]
+    return tuple(e.indices)
 
 
 def _indices_of(e: sp.Expr) -> set[sp.Symbol]:
@@ -426,8 +427,8 @@ def _eliminate(
     ops: list[Operand],
     bound: dict[sp.Symbol, sp.Expr] | set[sp.Symbol],
     want: tuple[sp.Symbol, ...],
-    samples: set[sp.Symbol] = frozenset(),
-) -> MatrixExpr:  # type: ignore[assignment]
+    samples: AbstractSet[sp.Symbol] = frozenset(),
+) -> MatrixExpr:
     """Eliminate indices until one operand with the free indices is left (see module doc).
 
     Order matters only for how the result reads: Hadamard products of equal shapes first, then
@@ -844,7 +845,7 @@ def arrays_from_instance(values: dict[str, dict[tuple[int, ...], Any]]) -> dict[
         if not table or name.startswith("__"):
             continue
         keys = list(table)
-        if not all(isinstance(k, tuple) and k for k in keys):
+        if not all(keys):  # () keys a scalar
             continue
         dims = tuple(max(k[a] for k in keys) + 1 for a in range(len(keys[0])))
         arr = np.zeros(dims)

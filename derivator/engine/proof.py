@@ -153,12 +153,12 @@ def index_ranges(
             idx = ref.indices
             if ref.quantity in ("a", "z", "delta") and len(idx) == 2:
                 put(idx[0], SAMPLES)
-                put(idx[1], ref.layer)  # type: ignore[arg-type]
+                put(idx[1], ref.at)
             elif ref.quantity == "w" and len(idx) == 2:
-                put(idx[0], ref.layer)  # type: ignore[arg-type]
-                put(idx[1], ref.layer - 1)  # type: ignore[operator]
+                put(idx[0], ref.at)
+                put(idx[1], ref.at - 1)
             elif ref.quantity == "b" and len(idx) == 1:
-                put(idx[0], ref.layer)  # type: ignore[arg-type]
+                put(idx[0], ref.at)
             elif ref.quantity == "y" and len(idx) == 2:
                 put(idx[0], SAMPLES)
                 put(idx[1], net.D)
@@ -205,7 +205,7 @@ def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
                 and ref.quantity == "a"
                 and _layer_is(net, ref.layer or 0, "identity")
             ):
-                return net.z(ref.layer)[ref.indices]  # type: ignore[arg-type, index]
+                return net.z(ref.at)[ref.indices]
             return f
 
         e = e.replace(lambda f: isinstance(f, sp.Indexed), as_z)
@@ -215,9 +215,14 @@ def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
     def closed(f: sp.Expr) -> sp.Expr:
         z = f.args[0]
         ref = derive.classify(net, z) if isinstance(z, sp.Indexed) else None
-        act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
-        if act is not None and act.prime_in_a is not None and f.activation == act.name:
-            return act.prime_in_a(net.a(ref.layer)[ref.indices])  # type: ignore[arg-type, index, union-attr]
+        act = net.activation_at(ref.at) if ref is not None and ref.quantity == "z" else None
+        if (
+            ref is not None
+            and act is not None
+            and act.prime_in_a is not None
+            and f.activation == act.name
+        ):
+            return act.prime_in_a(net.a(ref.at)[ref.indices])
         return f
 
     return e.replace(lambda f: isinstance(f, ActivationPrime), closed)
@@ -238,8 +243,9 @@ def _layer_is(net: Network, p: int, activation: str) -> bool:
 def _expand_z(net: Network, e: sp.Expr) -> sp.Expr:
     def define(f: sp.Indexed) -> sp.Expr:
         ref = derive.classify(net, f)
-        if ref is not None and ref.quantity == "z" and ref.layer >= 1:  # type: ignore[operator]
-            return net.z_definition(ref.layer, *ref.indices)  # type: ignore[arg-type, misc]
+        if ref is not None and ref.quantity == "z" and ref.at >= 1:
+            sample, neuron = ref.indices
+            return net.z_definition(ref.at, sample, neuron)
         return f
 
     return e.replace(lambda f: isinstance(f, sp.Indexed), define)
@@ -251,14 +257,10 @@ def _expand_all(net: Network, e: sp.Expr) -> sp.Expr:
 
     def define(f: sp.Indexed) -> sp.Expr:
         ref = derive.classify(net, f)
-        if (
-            ref is not None
-            and ref.quantity in ("a", "z")
-            and ref.layer >= 1
-            and len(ref.indices) == 2
-        ):  # type: ignore[operator]
+        if ref is not None and ref.quantity in ("a", "z") and ref.at >= 1 and len(ref.indices) == 2:
             build = net.expand_a if ref.quantity == "a" else net.expand_z
-            return build(ref.layer, *ref.indices, bottom)  # type: ignore[arg-type, misc]
+            sample, neuron = ref.indices
+            return build(ref.at, sample, neuron, bottom)
         return f
 
     return e.replace(lambda f: isinstance(f, sp.Indexed), define)
@@ -396,7 +398,7 @@ def constant_indices(net: Network, *exprs: sp.Expr) -> dict[int, int]:
             }.get(ref.quantity, ())
             for r, x in zip(slots, ref.indices):
                 if x.is_Integer and r is not None:
-                    out[r] = max(out.get(r, 0), int(x))  # type: ignore[index]
+                    out[r] = max(out.get(r, 0), int(x))
     return out
 
 
@@ -438,10 +440,10 @@ def size_sets(
     sets = []
     for _ in range(count):
         sizes = rng.sample(pool, len(touched) + 1)  # n, then the touched widths: all different
-        widths = [2] * (net.D + 1)
+        drawn = [2] * (net.D + 1)
         for q, w in zip(touched, sizes[1:]):
-            widths[q] = w
-        sets.append((tuple(widths), sizes[0]))
+            drawn[q] = w
+        sets.append((tuple(drawn), sizes[0]))
     if single:
         sets.append(((1,) * (net.D + 1), 2))
     return sets
@@ -626,11 +628,13 @@ def _search_at(
             continue  # a pole or an undefined value at this point: not evidence either way
         res.checked += 1
         if not _close(lv, rv):
+            widths = concrete.widths
+            assert widths is not None  # the sizes of a search are concrete
             res.refuted = {
                 "sizes": {
                     "n": concrete.samples,
-                    **{str(concrete.tag(p)): concrete.widths[p] for p in range(concrete.D, -1, -1)},
-                },  # type: ignore[index]
+                    **{str(concrete.tag(p)): widths[p] for p in range(concrete.D, -1, -1)},
+                },
                 "indices": {
                     s.name: v
                     for s, v in sorted(env.items(), key=lambda kv: kv[0].name)

@@ -135,7 +135,7 @@ _PROVED = ("all", "single", "sizes", "sigma", "given")
 def _mark(key: str, lang: str) -> str:
     """The LaTeX of a proof mark (``--proof-marks``); its words are in ``templates/_words.j2``."""
     words = environment().get_template("_words.j2").make_module({"lang": lang})
-    text = words.MARKS[key]
+    text = getattr(words, "MARKS")[key]  # noqa: B009  # a template's name, unknown to mypy
     glyph = r"\checkmark\ " if key in _PROVED else ""
     return rf"\scriptstyle {glyph}\text{{{text}}}"
 

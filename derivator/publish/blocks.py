@@ -313,7 +313,8 @@ def _chunks(src: str) -> list[tuple[int, list[str]]]:
     """(first line number, lines) of each block: blank lines separate, a fenced listing is one."""
     chunks: list[tuple[int, list[str]]] = []
     lines = src.split("\n")
-    n, current, start = 0, [], 0
+    n, start = 0, 0
+    current: list[str] = []
     while n < len(lines):
         line = lines[n]
         if line.startswith("```"):
