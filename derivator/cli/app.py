@@ -220,17 +220,17 @@ def verify(
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
-    from ..publish import verify as v
+    from ..publish import verify
 
     valid_timeout(timeout)
     if format is Format.latex:
         raise usage_error("verify prints text or json")
-    acts = [a.value for a in activation] if activation else list(v.ALL_ACTIVATIONS)
-    losses = [x.value for x in loss] if loss else list(v.ALL_LOSSES)
+    acts = [a.value for a in activation] if activation else list(verify.ALL_ACTIVATIONS)
+    losses = [x.value for x in loss] if loss else list(verify.ALL_LOSSES)
     t0 = time.perf_counter()
     header = f"{'quantity':8} {'layer':5} {'form':7} {'activation':10} {'loss':13} {'verdict':8} {'time':>7}  method"
 
-    def show(row: v.Row) -> None:
+    def show(row: verify.Row) -> None:
         if format is Format.text:
             e = row.entry
             typer.echo(
@@ -241,8 +241,8 @@ def verify(
 
     if format is Format.text:
         typer.echo(header)
-    rows = v.verify(acts, losses, network.value, timeout, progress=show)
-    s = v.summary(rows)
+    rows = verify.verify(acts, losses, network.value, timeout, progress=show)
+    s = verify.summary(rows)
     elapsed = time.perf_counter() - t0
     if format is Format.json:
         typer.echo(
@@ -343,16 +343,14 @@ def check(
     import os
     import signal
 
-    from ..document import check as C
-    from ..document import interpret as I
-    from ..document import report as R
+    from ..document import check, interpret, report
     from ..document.workers import cores
 
     valid_timeout(timeout)
     names = [_DASHED.get(f, f) for f in files]
     given = {"activation": activation, "loss": loss, "output-activation": output_activation}
-    run = C.Run(
-        I.Settings(
+    run = check.Run(
+        interpret.Settings(
             activation.value if activation else "sigmoid",
             loss.value if loss else "mse",
             network.value,
@@ -368,14 +366,14 @@ def check(
     def stop(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise C.Stop(signum)
+        raise check.Stop(signum)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
     try:
-        checked = C.check_files(
-            C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None
+        checked = check.check_files(
+            check.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None
         )
     finally:
         run.close()
@@ -386,27 +384,29 @@ def check(
     for r in results:
         if r.unreadable:
             where = f"{r.file}:{r.line}" if r.at else r.file
-            typer.echo(R.visible(f"Error: {where}: {r.reason}"), err=True)
+            typer.echo(report.visible(f"Error: {where}: {r.reason}"), err=True)
     if format in (
         CheckFormat.json,
         CheckFormat.junit,
     ):  # text and github print them in their output
         for w in run.warnings:
-            typer.echo(R.visible(f"warning: {w}"), err=True)
+            typer.echo(report.visible(f"warning: {w}"), err=True)
     if explain:
-        typer.echo(R.visible("\n".join(run.explanations)), err=True)
+        typer.echo(report.visible("\n".join(run.explanations)), err=True)
     if format is CheckFormat.json:
-        typer.echo(R.as_json(results))
+        typer.echo(report.as_json(results))
     elif format is CheckFormat.github:
-        typer.echo(R.github(results, strict=strict, warnings=run.warnings))
+        typer.echo(report.github(results, strict=strict, warnings=run.warnings))
     elif format is CheckFormat.junit:
-        typer.echo(R.junit(results, strict=strict, seconds=elapsed))
+        typer.echo(report.junit(results, strict=strict, seconds=elapsed))
     else:
         use_color = (
             color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         )
         typer.echo(
-            R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
+            report.text(
+                results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings
+            ),
             color=use_color,
         )
     if checked.stopped is not None:

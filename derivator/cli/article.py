@@ -83,11 +83,11 @@ def article(
     ),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
-    from ..publish import article as A
+    from ..publish import article
 
     try:
         letters = parse_letters(notation_letters)
-        opts = A.Options(
+        opts = article.Options(
             activation=activation.value,
             loss=loss.value,
             layers=layers,
@@ -99,11 +99,11 @@ def article(
             proof_marks=proof_marks,
             template=str(template) if template else None,
         )
-        langs = list(A.LANGS) if lang is Lang.all else [lang.value]
-        formats = list(A.FORMATS) if format is ArticleFormat.all else [format.value]
+        langs = list(article.LANGS) if lang is Lang.all else [lang.value]
+        formats = list(article.FORMATS) if format is ArticleFormat.all else [format.value]
         t0 = time.perf_counter()
-        paths = A.generate(opts, langs, formats, output)
-    except (A.ArticleError, NotationError, ValueError) as e:
+        paths = article.generate(opts, langs, formats, output)
+    except (article.ArticleError, NotationError, ValueError) as e:
         raise usage_error(str(e)) from None
     except OSError as e:
         raise usage_error(f"cannot write to {output}: {e.strerror or e}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import typer
 
@@ -19,12 +19,12 @@ from .options import Activation, Loss, Targets, parse_widths, usage_error
 def bounded_widths(text: str) -> tuple[int, ...]:
     """``parse_widths`` plus the bounds of ``codegen.check_size`` (depth, each width, the number of
     parameters), checked before any work starts."""
-    from ..codegen import numpy_code as cg
+    from ..codegen import numpy_code
 
     ws = parse_widths(text)
     try:
-        cg.check_size(ws)
-    except cg.CodegenError as e:
+        numpy_code.check_size(ws)
+    except numpy_code.CodegenError as e:
         raise usage_error(f"--{e}") from None
     return ws
 
@@ -74,7 +74,7 @@ def codegen(
     ),
 ) -> None:
     """Write a standalone NumPy module with the network's gradients, printed from the proved rules."""
-    from ..codegen import numpy_code as cg
+    from ..codegen import numpy_code
     from ..engine import Network
 
     ws = bounded_widths(widths)
@@ -82,7 +82,9 @@ def codegen(
         net = Network(
             widths=ws, activation=activation.value, loss=loss.value, targets=targets.value
         )
-        source = cg.module_source(net, proof.value, None if output is None else output.as_posix())
+        source = numpy_code.module_source(
+            net, proof.value, None if output is None else output.as_posix()
+        )
     except ValueError as e:
         raise usage_error(str(e)) from None
     if output is None:
@@ -94,7 +96,7 @@ def codegen(
             output.write_text(source, encoding="utf-8", newline="\n")
         except OSError as e:
             raise usage_error(f"cannot write {output}: {e.strerror or e}") from None
-    verdicts = cg.network_plan(net, proof.value).verdicts
+    verdicts = numpy_code.network_plan(net, proof.value).verdicts
     proved = sum(v.proved for v in verdicts)
     where = f"wrote {output}" if output is not None else "printed the module"
     typer.echo(
@@ -176,15 +178,7 @@ def train(
     """Train with the generated gradients and W ← W − η∇W; print accuracy and write the loss curve.
 
     Exit status: 0 trained, 1 the loss diverged, 2 bad input."""
-    from ..codegen import train as tr
-    from ..codegen.data import DataError, read
-
-    if (dataset is None) == (data is None):
-        raise usage_error("give either --dataset (xor, moons, digits) or --data FILE")
-    if target is not None and data is None:
-        raise usage_error("--target names the labels of a --data file")
-    if save is not None and save.suffix != ".npz":
-        raise usage_error(f"--save {save}: the weights are written as .npz")
+    _check_train_options(dataset, data, target, save)
     overrides = {
         "widths": bounded_widths(widths) if widths is not None else None,
         "activation": activation.value if activation is not None else None,
@@ -198,33 +192,81 @@ def train(
         "validation": validation,
         "patience": patience,
     }
-    try:
-        source: Any = (
-            dataset.value
-            if dataset is not None
-            else tr.from_table(read(cast(Path, data), target), seed)  # --data, as checked above
-        )
-    except (DataError, tr.TrainError) as e:
-        raise usage_error(str(e)) from None
+    source = _training_data(dataset, data, target, seed)
     name = dataset.value if dataset is not None else Path(str(data)).stem
-    path = output if output is not None else Path("output") / f"loss-{name}.svg"
-    diverged = None
+    result, diverged = _run_training(source, overrides, progress)
+    svg, png = _save_training(result, diverged, output or Path("output") / f"loss-{name}.svg", save)
+    _report_training(result, diverged, svg, png, save)
+
+
+def _check_train_options(
+    dataset: DatasetName | None, data: Path | None, target: str | None, save: Path | None
+) -> None:
+    """Usage errors among the options, before any work: one source of data, labels only for a
+    file, weights only as .npz."""
+    if (dataset is None) == (data is None):
+        raise usage_error("give either --dataset (xor, moons, digits) or --data FILE")
+    if target is not None and data is None:
+        raise usage_error("--target names the labels of a --data file")
+    if save is not None and save.suffix != ".npz":
+        raise usage_error(f"--save {save}: the weights are written as .npz")
+
+
+def _training_data(
+    dataset: DatasetName | None, data: Path | None, target: str | None, seed: int
+) -> Any:
+    """A built-in data set's name, or the user's table read and split (a usage error if it
+    cannot be read)."""
+    from ..codegen import train
+    from ..codegen.data import DataError, read
+
+    if dataset is not None:
+        return dataset.value
+    assert data is not None  # _check_train_options: --dataset or --data
+    try:
+        return train.from_table(read(data, target), seed)
+    except (DataError, train.TrainError) as e:
+        raise usage_error(str(e)) from None
+
+
+def _run_training(source: Any, overrides: dict[str, Any], progress: bool) -> tuple[Any, str | None]:
+    """(the result, why the loss diverged or None): a diverged run still has a loss curve."""
+    from ..codegen import train
+
     try:
         if progress:
-            result = _with_progress(tr, source, overrides)
-        else:
-            result = tr.run(source, overrides)
-    except tr.TrainError as e:
+            return _with_progress(source, overrides), None
+        return train.run(source, overrides), None
+    except train.TrainError as e:
         raise usage_error(str(e)) from None
-    except tr.Diverged as e:
-        diverged, result = str(e), e.result
+    except train.Diverged as e:
+        return e.result, str(e)
+
+
+def _save_training(
+    result: Any, diverged: str | None, curve: Path, save: Path | None
+) -> tuple[Path, Path | None]:
+    """Write the loss curve (SVG, and PNG where a renderer is installed) and, for a run that did
+    not diverge, the weights: (svg, png or None)."""
+    from ..codegen import train
+
     try:
-        svg, png = tr.save_curve(result, path)
+        svg, png = train.save_curve(result, curve)
         if save is not None and diverged is None:
-            tr.save_params(result, save)
+            train.save_params(result, save)
     except OSError as e:
         raise usage_error(f"cannot write {e.filename}: {e.strerror or e}") from None
-    typer.echo(tr.describe(result))
+    return svg, png
+
+
+def _report_training(
+    result: Any, diverged: str | None, svg: Path, png: Path | None, save: Path | None
+) -> None:
+    """Print what training reached: the settings, the final loss and accuracies, the validation
+    figures, where the curve and weights went; exit 1 for a loss that diverged."""
+    from ..codegen import train
+
+    typer.echo(train.describe(result))
     if diverged is not None:
         typer.echo(f"loss curve: {svg}")
         typer.echo(f"Error: {diverged}", err=True)
@@ -247,14 +289,16 @@ def train(
         typer.echo(f"weights: {save}")
 
 
-def _with_progress(tr: Any, source: Any, overrides: dict[str, Any]) -> Any:
+def _with_progress(source: Any, overrides: dict[str, Any]) -> Any:
     """Run training under a rich progress bar (on stderr) that shows the loss, or, when stderr is
     not a terminal (a log file, CI), with one line per epoch."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ..codegen import train
+
     console = Console(stderr=True)
-    total = tr.settings_for(source, overrides).epochs
+    total = train.settings_for(source, overrides).epochs
     if not console.is_terminal:
 
         def line(epoch: int, value: float, vl: float | None, va: float | None) -> None:
@@ -265,7 +309,7 @@ def _with_progress(tr: Any, source: Any, overrides: dict[str, Any]) -> Any:
             )
             typer.echo(f"epoch {epoch}/{total}: loss {value:.6g}{extra}", err=True)
 
-        return tr.run(source, overrides, line)
+        return train.run(source, overrides, line)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -283,4 +327,4 @@ def _with_progress(tr: Any, source: Any, overrides: dict[str, Any]) -> Any:
                 loss=f"{value:.4g}" + ("" if vl is None else f" / val {vl:.4g}"),
             )
 
-        return tr.run(source, overrides, on_epoch)
+        return train.run(source, overrides, on_epoch)

@@ -47,7 +47,7 @@ from ..engine import (
     proof,
     render,
 )
-from ..engine import Partial as P
+from ..engine import Partial as P  # ∂ as the formulas write it
 from . import diagram, fit, formulas, listing, mathfmt, post, textbook, worked
 from .blocks import (
     OPEN,
