@@ -1448,23 +1448,14 @@ class Parser:
         return out
 
     def command(self) -> Node:
+        """A macro: a fraction, a bracket, a function, a letter or wrapper of the notation, or an
+        error that says what to write instead."""
         t = self.tok
         name = t.text
         if name in ("frac", "dfrac", "tfrac", "cfrac"):
             return self.frac()
         if name in LEFT_RIGHT:
-            self.k += 1
-            d = self.tok
-            if d.kind == "ch" and d.text in "([":
-                return self.bracket(d.text, OPEN[d.text], t.pos)
-            if d.kind == "cmd" and d.text == "{":
-                return self.bracket("{", "}", t.pos)
-            if d.kind == "cmd" and d.text == "|":
-                return self.command()
-            if d.kind == "ch" and d.text == ".":
-                self.k += 1
-                return self.primary()
-            raise ReadError(f"\\{name} must be followed by a bracket", d.pos)
+            return self.sized_bracket(t)
         if name == "{":
             return self.bracket("{", "}")
         if name in ELLIPSES:
@@ -1473,79 +1464,119 @@ class Parser:
         if name in FUNCTIONS:
             return self.call(FUNCTIONS[name])
         if name == "nabla" and self.peek().kind == "ch" and self.peek().text == "_":
-            # ∇_a C, ∇_{W^{(l)}} J: the gradient of what follows with respect to the subscript
-            self.k += 2
-            wrt = self.script()
-            self.deeper()
-            of = self.factor()
-            self.depth -= 1
-            return Nabla(of, wrt, t.pos)
+            return self.gradient_of(t)
         if name == "|":
-            self.k += 1
-            self.nesting += 1
-            self.norms += 1
-            body = self.expr()
-            self.norms -= 1
-            self.nesting -= 1
-            if self.at("cmd", "right"):
-                self.k += 1
-            self.eat("cmd", "|")
-            return Norm(body, t.pos)
+            return self.norm(t)
         if name in STYLED:
-            self.k += 1
-            braced = self.at("ch", "{")
-            if braced:
-                self.k += 1
-            if not self.at("letter"):
-                raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-            letter = self.eat("letter").text
-            if braced:
-                self.eat("ch", "}")
-            return self.scripts(Var(f"\\mathcal{{{letter}}}", None, None, 0, t.pos))
+            return self.styled_letter(t)
         if name == "nabla":
-            self.k += 1
-            if not self.at("letter") or self.tok.text not in "WBwb":
-                raise ReadError("\\nabla must be followed by W or B", self.tok.pos)
-            letter = self.tok.text.upper()
-            return self.var("nabla " + letter, t.pos)
+            return self.nabla_matrix(t)
         if name in GREEK_NAMES:
             return self.var(name)
         if name in WRAPPERS:
-            self.k += 1
-            self.eat("ch", "{")
-            if name == "mathbf" and self.at("num", "1"):  # 𝟏, the vector of ones (Y𝟏: row sums)
-                p = self.eat("num").pos
-                self.eat("ch", "}")
-                return Var("ones", None, None, 0, p)
-            if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
-                raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-            v = self.var(self.tok.text)
-            self.eat("ch", "}")
-            return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+            return self.wrapped_letter(name)
         if name == "hat":
             return self.hat(t.pos)
+        if name == "begin":
+            return self.environment()
+        raise self.not_in_notation(t)
+
+    def sized_bracket(self, t: Tok) -> Node:
+        """``\\left( … \\right)`` and its kin: the size changes nothing; ``\\left.`` opens nothing."""
+        self.k += 1
+        d = self.tok
+        if d.kind == "ch" and d.text in "([":
+            return self.bracket(d.text, OPEN[d.text], t.pos)
+        if d.kind == "cmd" and d.text == "{":
+            return self.bracket("{", "}", t.pos)
+        if d.kind == "cmd" and d.text == "|":
+            return self.command()
+        if d.kind == "ch" and d.text == ".":
+            self.k += 1
+            return self.primary()
+        raise ReadError(f"\\{t.text} must be followed by a bracket", d.pos)
+
+    def gradient_of(self, t: Tok) -> Node:
+        """∇_a C, ∇_{W^{(l)}} J: the gradient of what follows with respect to the subscript."""
+        self.k += 2
+        wrt = self.script()
+        self.deeper()
+        of = self.factor()
+        self.depth -= 1
+        return Nabla(of, wrt, t.pos)
+
+    def norm(self, t: Tok) -> Node:
+        """``\\| v \\|``: a vector's norm."""
+        self.k += 1
+        self.nesting += 1
+        self.norms += 1
+        body = self.expr()
+        self.norms -= 1
+        self.nesting -= 1
+        if self.at("cmd", "right"):
+            self.k += 1
+        self.eat("cmd", "|")
+        return Norm(body, t.pos)
+
+    def styled_letter(self, t: Tok) -> Node:
+        """``\\mathcal{L}`` and the other styles of one letter: a name of its own."""
+        self.k += 1
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        if not self.at("letter"):
+            raise ReadError(f"\\{t.text}{{…}} must hold one letter", self.tok.pos)
+        letter = self.eat("letter").text
+        if braced:
+            self.eat("ch", "}")
+        return self.scripts(Var(f"\\mathcal{{{letter}}}", None, None, 0, t.pos))
+
+    def nabla_matrix(self, t: Tok) -> Node:
+        """``\\nabla W``, ``\\nabla b``: the gradient matrix (vector) of a layer's parameters."""
+        self.k += 1
+        if not self.at("letter") or self.tok.text not in "WBwb":
+            raise ReadError("\\nabla must be followed by W or B", self.tok.pos)
+        letter = self.tok.text.upper()
+        return self.var("nabla " + letter, t.pos)
+
+    def wrapped_letter(self, name: str) -> Node:
+        """``\\mathbf{a}``, ``\\bm{a}^l_j``: the letter inside (vectors in bold are still a);
+        ``\\mathbf{1}`` is the vector of ones (Y𝟏: row sums)."""
+        self.k += 1
+        self.eat("ch", "{")
+        if name == "mathbf" and self.at("num", "1"):
+            p = self.eat("num").pos
+            self.eat("ch", "}")
+            return Var("ones", None, None, 0, p)
+        if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+            raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
+        v = self.var(self.tok.text)
+        self.eat("ch", "}")
+        return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+
+    def not_in_notation(self, t: Tok) -> ReadError:
+        """The error for a macro the notation does not have, saying what to write instead."""
+        name = t.text
         if name == "Sigma":
-            raise ReadError(
+            return ReadError(
                 "\\Sigma'(z) (the diagonal matrix of σ′(z_j)) is not part of the notation: Σ′(z) v is "
                 "written σ′(z) ⊙ v",
                 t.pos,
             )
-        if name == "begin":
-            return self.environment()
         if name == "mathbb":
-            raise ReadError(
+            return ReadError(
                 "\\mathbb{…} (an indicator 𝟙(…) or a number set) is not part of the notation; with "
                 "one-hot targets (targets=one-hot) the indicator 𝟙(y_i = k) is y_{ik}",
                 t.pos,
             )
         if name == "partial":
-            raise ReadError(
+            return ReadError(
                 "a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y",
                 t.pos,
             )
         if name == "sum":
-            raise ReadError("a sum cannot stand here", t.pos)
-        raise ReadError(f"unknown macro \\{name}", t.pos)
+            return ReadError("a sum cannot stand here", t.pos)
+        return ReadError(f"unknown macro \\{name}", t.pos)
 
     def hat(self, pos: int) -> Node:
         """``\\hat{\\delta}^L``, ``\\hat{a}^L``: a vector, for authors who mark vectors with a hat
