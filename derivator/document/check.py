@@ -24,7 +24,16 @@ from typing import Any, cast, overload
 
 import sympy as sp
 
-from ..engine import ACTIVATIONS, TARGETS, NotationError, Partial, losses, proof, render
+from ..engine import (
+    ACTIVATIONS,
+    TARGETS,
+    NotationError,
+    Outcome,
+    Partial,
+    losses,
+    proof,
+    render,
+)
 from . import blocks, conventions, interpret, parse, workers
 from .conventions import read_relation  # decide() has a parameter named conventions
 from .inference import infer
@@ -58,7 +67,7 @@ class Result:
     line: int
     step: int
     relation: str
-    verdict: str
+    verdict: Outcome
     method: str = ""
     reason: str = ""
     counterexample: dict[str, Any] | None = None
@@ -71,6 +80,9 @@ class Result:
     at: tuple[int, int] | None = None
     #: the whole file could not be read (exit status 2, not 1)
     unreadable: bool = False
+
+    def __post_init__(self) -> None:
+        self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -360,7 +372,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                     item.line,
                     0,
                     "",
-                    "error",
+                    Outcome.ERROR,
                     reason=item.message,
                     column=item.column,
                     at=(item.line, item.column),
@@ -377,7 +389,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                         item.line,
                         0,
                         f"derivator: {item.text}",
-                        "error",
+                        Outcome.ERROR,
                         reason=str(e),
                         column=item.column,
                         at=(item.line, item.column),
@@ -458,7 +470,7 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
                             e.line or 1,
                             0,
                             "",
-                            "error",
+                            Outcome.ERROR,
                             reason=e.reason,
                             unreadable=True,
                             at=(e.line, 1) if e.line else None,
@@ -554,7 +566,7 @@ def _collect(
                     task.block.line,
                     task.first,
                     _short(task.block.text),
-                    "unknown",
+                    Outcome.UNKNOWN,
                     column=task.block.column,
                 )
                 slot.append(lost)
@@ -563,7 +575,7 @@ def _collect(
                 slot.append(lost)
                 task.first = lost.step + 1
                 pool.submit((n, k), task)
-            lost.verdict, lost.method, lost.reason = "unknown", "stopped", ev.payload
+            lost.verdict, lost.method, lost.reason = Outcome.UNKNOWN, "stopped", ev.payload
 
 
 def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
@@ -614,7 +626,14 @@ def block_results(
         if skipping:
             yield (
                 "result",
-                Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive"),
+                Result(
+                    name,
+                    block.line,
+                    0,
+                    _short(block.text),
+                    Outcome.SKIPPED,
+                    reason="skip directive",
+                ),
             )
             return
         yield (
@@ -624,7 +643,7 @@ def block_results(
                 block.line,
                 0,
                 _short(block.text),
-                "error",
+                Outcome.ERROR,
                 reason=f"line {ln}, column {col}: {e}",
                 column=col,
                 at=(ln, col),
@@ -639,7 +658,7 @@ def block_results(
                 block.line,
                 0,
                 _short(block.text),
-                "error",
+                Outcome.ERROR,
                 reason="nested too deeply to read",
                 column=block.column,
             ),
@@ -661,13 +680,18 @@ def block_results(
                 block.line,
                 step,
                 _short(block.text[chain.starts[0] : chain.ends[0]]),
-                "unknown",
+                Outcome.UNKNOWN,
             )
             step += 1
             if r.step >= first:
                 _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
                 if skipping:
-                    r.verdict, r.reason, r.column, r.at = "skipped", "skip directive", None, None
+                    r.verdict, r.reason, r.column, r.at = (
+                        Outcome.SKIPPED,
+                        "skip directive",
+                        None,
+                        None,
+                    )
                 yield "result", r
             continue
         for k, op in enumerate(chain.ops):
@@ -683,19 +707,19 @@ def block_results(
                 + f" {'=' if op == '=' else op} "
                 + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
             )
-            r = Result(name, block.line, step, _short(text), "unknown")
+            r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN)
             step += 1
             if r.step < first:
                 continue
             if skipping:
-                r.verdict, r.reason = "skipped", "skip directive"
+                r.verdict, r.reason = Outcome.SKIPPED, "skip directive"
                 yield "result", r
                 continue
             yield "begin", r
             t0 = time.perf_counter()
             sides = (chain.exprs[k], chain.exprs[k + 1])
             if condition is not None and condition[1] == "≠":
-                r.verdict = "error"
+                r.verdict = Outcome.ERROR
                 r.reason = (
                     f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
                     f"be assumed: it is not checked"
@@ -706,10 +730,10 @@ def block_results(
                 try:
                     decide(r, chain, k, op, settings, run, conventions, src, block)
                 except MemoryError:
-                    r.verdict, r.method = "unknown", "stopped"
+                    r.verdict, r.method = Outcome.UNKNOWN, "stopped"
                     r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
                 except Exception as e:
-                    r.verdict, r.method = "error", ""
+                    r.verdict, r.method = Outcome.ERROR, ""
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
             yield "result", r
@@ -729,12 +753,12 @@ def _unread(
     if not new:
         ln, col = _position(src, block, sides[0].pos)
         r.verdict, r.reason = (
-            "unknown",
+            Outcome.UNKNOWN,
             f"its left side could not be read (line {ln}, column {col})",
         )
         return
     ln, col = _position(src, block, new[0].pos)
-    r.verdict, r.column, r.at = "error", col, (ln, col)
+    r.verdict, r.column, r.at = Outcome.ERROR, col, (ln, col)
     r.reason = "; ".join(
         "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new
     )
@@ -804,7 +828,7 @@ def decide(
             settings.network,
         )
         if interpret.is_update_rule(op, lhs_node, rhs_node):
-            r.verdict, r.reason = "skipped", "update rule"
+            r.verdict, r.reason = Outcome.SKIPPED, "update rule"
             return
         interpret.uncheckable(lhs_node)
         interpret.uncheckable(rhs_node)
@@ -850,19 +874,19 @@ def decide(
     except (interpret.Unreadable, parse.ReadError) as e:
         ln, col = _position(src, block, e.pos)
         r.verdict, r.reason, r.column, r.at = (
-            "error",
+            Outcome.ERROR,
             f"line {ln}, column {col}: {e}",
             col,
             (ln, col),
         )
         return
     except (NotationError, ValueError, TypeError) as e:
-        r.verdict, r.reason = "error", str(e)
+        r.verdict, r.reason = Outcome.ERROR, str(e)
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):
         r.verdict, r.reason = (
-            "skipped",
+            Outcome.SKIPPED,
             "a statement about indices or sizes, not an identity between quantities",
         )
         return
@@ -909,7 +933,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
 
 
 def summary(results: list[Result]) -> dict[str, int]:
-    s = dict.fromkeys(proof.VERDICTS, 0)
+    s: dict[str, int] = dict.fromkeys(proof.VERDICTS, 0)
     for r in results:
         s[r.verdict] += 1
     return s

@@ -19,6 +19,7 @@ from ..engine import (
     SAMPLES,
     Network,
     NotationError,
+    Outcome,
     Partial,
     Tag,
     Upstream,
@@ -59,7 +60,7 @@ class Unreadable(ValueError):
 class Uncheckable(ValueError):
     """A relation that cannot be checked (an ellipsis, a matrix of names): verdict unknown/skipped."""
 
-    def __init__(self, verdict: str, reason: str) -> None:
+    def __init__(self, verdict: Outcome, reason: str) -> None:
         super().__init__(reason)
         self.verdict = verdict
 
@@ -204,14 +205,14 @@ def uncheckable(node: object) -> None:
                 for c in row
             )
             raise Uncheckable(
-                "skipped" if names else "unknown",
+                Outcome.SKIPPED if names else Outcome.UNKNOWN,
                 "a matrix shown to name its entries"
                 if names
                 else "matrix literals are not checked",
             )
     for n in walk(node):
         if isinstance(n, parse.Ellipsis_):
-            raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
+            raise Uncheckable(Outcome.UNKNOWN, "an ellipsis (…) cannot be checked")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,7 +450,7 @@ class Converter:
         if isinstance(node, parse.Transpose):
             raise NeedsMatrix(node.pos)
         if isinstance(node, (parse.Ellipsis_, parse.Matrix)):
-            raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
+            raise Uncheckable(Outcome.UNKNOWN, "an ellipsis (…) cannot be checked")
         raise Unreadable(f"cannot read {type(node).__name__}", getattr(node, "pos", 0))
 
     def product(self, node: parse.Mul) -> sp.Expr:

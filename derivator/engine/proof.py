@@ -36,8 +36,10 @@ from . import algebra, derive, evaluate
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .network import Network, Stop
 from .notation import NotationError
+from .outcome import Outcome
 
-VERDICTS = ("proved", "refuted", "unknown", "skipped", "error")
+#: every verdict, in the order reports count them
+VERDICTS = tuple(Outcome)
 #: from this depth on, partials of the loss are taken through the layer above their variable
 DEEP = 5
 #: working precision of the numeric stages; sides closer than 10^-30 count as equal
@@ -49,12 +51,15 @@ class Verdict:
     """The outcome of one claim.  ``counterexample`` names sizes, index values, the inputs and
     both sides' values, so that a reader can check a refutation by hand."""
 
-    verdict: str
+    verdict: Outcome
     method: str = ""
     reason: str = ""
     counterexample: dict[str, Any] | None = None
     seconds: float = 0.0
     hints: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
 
     @property
     def proved(self) -> bool:
@@ -740,11 +745,11 @@ def prove(
         with deadline(timeout):
             v = _prove(lhs, rhs, net, seed, single_hint)
     except Timeout:
-        v = Verdict("unknown", "timeout", f"not decided within {timeout:g} s")
+        v = Verdict(Outcome.UNKNOWN, "timeout", f"not decided within {timeout:g} s")
     except (NotationError, evaluate.EvaluationError) as e:
-        v = Verdict("error", "", str(e))
+        v = Verdict(Outcome.ERROR, "", str(e))
     except (ArithmeticError, RecursionError) as e:
-        v = Verdict("unknown", "", f"could not be decided ({type(e).__name__}: {e})")
+        v = Verdict(Outcome.UNKNOWN, "", f"could not be decided ({type(e).__name__}: {e})")
     v.seconds = time.perf_counter() - t0
     return v
 
@@ -828,7 +833,7 @@ def _prove_deep(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint
     layers = derive.delta_layers(net, L) + derive.delta_layers(net, R)
     if layers and free_indices(L) == free_indices(R):
         proved = Verdict(
-            "proved",
+            Outcome.PROVED,
             "all sizes (normal form, by the proved rules above the deepest layer)"
             if net.symbolic
             else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
@@ -862,7 +867,7 @@ def _decide(
     sets = size_sets(net, least=constants, seed=seed, layers=_layers(net, lhs, rhs, L, R))
     stated = not net.symbolic and net.samples is not None  # every size given by the document
     proved = Verdict(
-        "proved",
+        Outcome.PROVED,
         "all sizes (normal form)"
         if net.symbolic
         else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
@@ -888,7 +893,8 @@ def _decide(
         and _exact_zero(net, L - R)
     ):
         return Verdict(
-            "proved", f"exact at the stated widths {_describe(net, net.widths, None)}, every n"
+            Outcome.PROVED,
+            f"exact at the stated widths {_describe(net, net.widths, None)}, every n",
         )
     for k, (widths, samples) in enumerate(sets):
         concrete = net.with_sizes(widths, samples)
@@ -898,7 +904,9 @@ def _decide(
             and fl == fr
             and _exact_zero(net, _at_sizes(net, concrete, L - R))
         ):
-            return Verdict("proved", f"exact at the stated sizes {_describe(net, widths, samples)}")
+            return Verdict(
+                Outcome.PROVED, f"exact at the stated sizes {_describe(net, widths, samples)}"
+            )
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
             if single_hint and net.network != "single" and _holds_single(net, L, R, seed):
@@ -907,7 +915,7 @@ def _decide(
             if only:
                 hints.append(only)
             return Verdict(
-                "refuted",
+                Outcome.REFUTED,
                 f"counterexample at sizes {_describe(net, widths, samples)}",
                 "; ".join(hints),
                 s.refuted,
@@ -921,7 +929,7 @@ def _decide(
         else "no point where both sides have a value was found (poles or undefined values)"
     )
     return Verdict(
-        "unknown", "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
+        Outcome.UNKNOWN, "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
     )
 
 
@@ -951,13 +959,15 @@ def _conflict(
     s = _search(square, L, R, square, ranges, seed)
     if s.refuted is not None:
         return Verdict(
-            "refuted",
+            Outcome.REFUTED,
             f"counterexample at sizes {_describe(square, square.widths, 3)}",
             message,
             s.refuted,
             hints=[message],
         )
-    return Verdict("error", "", "one letter used for two different ranges: " + "; ".join(words))
+    return Verdict(
+        Outcome.ERROR, "", "one letter used for two different ranges: " + "; ".join(words)
+    )
 
 
 def _transposed(net: Network, s: sp.Symbol, ranges: set[int], exprs: tuple[sp.Expr, ...]) -> bool:

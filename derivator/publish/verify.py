@@ -63,7 +63,7 @@ def verify(
 
 
 def summary(rows: list[Row]) -> dict[str, int]:
-    out = dict.fromkeys(proof.VERDICTS, 0)
+    out: dict[str, int] = dict.fromkeys(proof.VERDICTS, 0)
     for r in rows:
         out[r.verdict.verdict] += 1
     return out
