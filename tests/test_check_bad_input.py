@@ -210,7 +210,9 @@ def test_a_multiline_error_points_at_the_offending_character(tmp_path: Path) -> 
     assert r.returncode == 1
     m = re.search(r"^m\.md:(\d+):(\d+)\s+\S+ error", r.stdout, re.M)
     assert m, r.stdout
-    assert "line 5, column 3" in r.stdout
+    # the place is said once, then shown: the source line with a caret under the column
+    assert "line 5, column 3" not in r.stdout
+    assert "5 | = \\foo(z_{ij}^{(L)})\n" in r.stdout and "\n  |   ^" in r.stdout.replace(" " * 19, ""), r.stdout
     ln, col = int(m.group(1)), int(m.group(2))
     assert doc.split("\n")[ln - 1][col - 1 :].startswith(r"\foo"), (ln, col)
 

@@ -8,11 +8,12 @@ written ``Activation("sigmoid")``, not ``Activation.sigmoid``.
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 
 import typer
 
-from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
+from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, diagnostic, losses
 
 Activation = StrEnum("Activation", {name: name for name in ACTIVATIONS})  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
@@ -35,7 +36,14 @@ Targets = StrEnum("Targets", {name.replace("-", "_"): name for name in TARGETS})
 
 
 def usage_error(message: str, code: int = 2) -> typer.Exit:
-    """Print ``Error: …`` to standard error and return the Exit to raise (status 2: usage)."""
+    """Print ``Error: …`` to standard error and return the Exit to raise (status 2: usage).
+
+    A message about a place in a file (``path:line:``) shows that line with a caret, one about an
+    option (``--name …``) the command line with a caret under the option (engine.diagnostic)."""
+    if message.startswith("--"):
+        message = diagnostic.command_line(sys.argv[1:], message)
+    else:
+        message = diagnostic.with_excerpt(message)
     typer.echo(f"Error: {message}", err=True)
     return typer.Exit(code)
 

@@ -80,6 +80,8 @@ class Result:
     at: tuple[int, int] | None = None
     #: the whole file could not be read (exit status 2, not 1)
     unreadable: bool = False
+    #: the file's line at ``at``, for the report's excerpt with a caret (not part of the JSON)
+    source_line: str = ""
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
@@ -92,7 +94,12 @@ class Result:
             "relation": self.relation,
             "verdict": self.verdict,
             "method": self.method,
-            "reason": self.reason,
+            # tools read where an error is from its reason, as they always have
+            "reason": (
+                f"line {self.at[0]}, column {self.at[1]}: {self.reason}"
+                if self.at is not None and self.verdict == Outcome.ERROR and not self.unreadable
+                else self.reason
+            ),
             "counterexample": self.counterexample,
         }
 
@@ -327,6 +334,8 @@ class _File:
 
     name: str
     slots: list[Result | list[Result]] = field(default_factory=list)
+    #: the file's text, for the source line of each error
+    text: str = ""
     tasks: dict[int, Task] = field(default_factory=dict)
     conventions: set[str] = field(default_factory=set)
     #: the settings nobody stated before the file's last relation (not the caller, a directive or
@@ -360,7 +369,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
     skip_on, skip_next = False, False
-    f = _File(name)
+    f = _File(name, text=text)
     for item in items:
         if isinstance(item, blocks.Note):
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
@@ -498,6 +507,10 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             out.append(slot)
         elif not (so_far and k in f.tasks):
             out += slot
+    lines = f.text.split("\n") if any(r.at for r in out) else []
+    for r in out:
+        if r.at is not None and 0 < r.at[0] <= len(lines):
+            r.source_line = lines[r.at[0] - 1]
     refuted = sum(r.verdict == "refuted" for r in out)
     if (
         refuted and f.defaulted and not so_far
@@ -644,7 +657,7 @@ def block_results(
                 0,
                 _short(block.text),
                 Outcome.ERROR,
-                reason=f"line {ln}, column {col}: {e}",
+                reason=str(e),
                 column=col,
                 at=(ln, col),
             ),
@@ -760,7 +773,11 @@ def _unread(
     ln, col = _position(src, block, new[0].pos)
     r.verdict, r.column, r.at = Outcome.ERROR, col, (ln, col)
     r.reason = "; ".join(
-        "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new
+        [new[0].message]  # at r.at
+        + [
+            "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message)
+            for x in new[1:]
+        ]
     )
 
 
@@ -873,12 +890,7 @@ def decide(
         return
     except (interpret.Unreadable, parse.ReadError) as e:
         ln, col = _position(src, block, e.pos)
-        r.verdict, r.reason, r.column, r.at = (
-            Outcome.ERROR,
-            f"line {ln}, column {col}: {e}",
-            col,
-            (ln, col),
-        )
+        r.verdict, r.reason, r.column, r.at = Outcome.ERROR, str(e), col, (ln, col)
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = Outcome.ERROR, str(e)

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..engine import Outcome
+from ..engine.diagnostic import excerpt
 from .check import Result, summary
 
 #: characters a terminal, an XML parser or a CI log must never receive raw: C0 and C1 controls
@@ -79,6 +80,9 @@ def text(
         details += list(r.hints or ([r.reason] if r.reason else []))
         for d in details:
             lines.append(pad + _visible_all(d))
+        if at and r.source_line:
+            shown = excerpt(visible(r.source_line), at[0], at[1])
+            lines += [pad + x for x in shown.split("\n")]
         if r.counterexample:
             lines.append(pad + visible(_counterexample_line(r.counterexample)))
     s = summary(results)
