@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Derive, prove and publish the calculus of backpropagation.",
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -59,6 +60,13 @@ class Format(StrEnum):
     json = "json"
 
 
+class VerifyFormat(StrEnum):
+    """What ``verify`` prints: a table, or JSON (its rows have no LaTeX of their own)."""
+
+    text = "text"
+    json = "json"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"derivator {__version__}")
@@ -67,8 +75,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool | None = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Derive, prove and publish the calculus of backpropagation."""
@@ -102,6 +110,7 @@ def formulas(
     depth: int = typer.Option(
         3,
         min=1,
+        metavar="<int>",
         help="Layers of weights (the article's network has 3: L, L-1, L-2; "
         "its input layer is L-3).",
     ),
@@ -214,8 +223,8 @@ def verify(
         None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."
     ),
     network: Kind = typer.Option(Kind("general"), help="general or single."),
-    format: Format = typer.Option(
-        Format.text, "--format", "-f", help="text or json (latex is not offered)."
+    format: VerifyFormat = typer.Option(
+        VerifyFormat.text, "--format", "-f", help="Output as text or JSON."
     ),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
@@ -223,15 +232,13 @@ def verify(
     from ..publish import verify
 
     valid_timeout(timeout)
-    if format is Format.latex:
-        raise usage_error("verify prints text or json")
     acts = [a.value for a in activation] if activation else list(verify.ALL_ACTIVATIONS)
     losses = [x.value for x in loss] if loss else list(verify.ALL_LOSSES)
     t0 = time.perf_counter()
     header = f"{'quantity':8} {'layer':5} {'form':7} {'activation':10} {'loss':13} {'verdict':8} {'time':>7}  method"
 
     def show(row: verify.Row) -> None:
-        if format is Format.text:
+        if format is VerifyFormat.text:
             e = row.entry
             typer.echo(
                 f"{e.quantity:8} {e.layer:5} {e.form:7} {row.activation:10} {row.loss:13} "
@@ -239,12 +246,12 @@ def verify(
                 + (f" — {row.verdict.reason}" if row.verdict.reason else "")
             )
 
-    if format is Format.text:
+    if format is VerifyFormat.text:
         typer.echo(header)
     rows = verify.verify(acts, losses, network.value, timeout, progress=show)
     s = verify.summary(rows)
     elapsed = time.perf_counter() - t0
-    if format is Format.json:
+    if format is VerifyFormat.json:
         typer.echo(
             json.dumps(
                 {"results": [r.as_dict() for r in rows], "summary": s}, ensure_ascii=False, indent=2

@@ -136,10 +136,20 @@ def train(
         None,
         help="mse, cross-entropy (softmax output) or binary-cross-entropy (one sigmoid output).",
     ),
-    lr: float | None = typer.Option(None, help="The learning rate η of W ← W − η∇W."),
-    epochs: int | None = typer.Option(None, help="Passes over the training set."),
+    lr: float | None = typer.Option(
+        None,
+        help="The learning rate η of W ← W − η∇W.",
+        show_default="xor 5, moons 0.2, digits 0.1, --data 0.1",
+    ),
+    epochs: int | None = typer.Option(
+        None,
+        help="Passes over the training set.",
+        show_default="xor 2000, moons 200, digits 40, --data 40",
+    ),
     batch_size: int | None = typer.Option(
-        None, help="Samples per step; 0 uses the whole training set."
+        None,
+        help="Samples per step; 0 uses the whole training set.",
+        show_default="xor 0, moons 16, digits 16, --data 16",
     ),
     momentum: float | None = typer.Option(
         None, help="μ of V ← μV − η∇W, W ← W + V (default 0: plain descent)."

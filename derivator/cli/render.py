@@ -34,7 +34,9 @@ def render(
     network: Kind = typer.Option(
         Kind("general"), help="general: many neurons per layer; single: one per layer."
     ),
-    depth: int = typer.Option(3, min=1, max=12, help="Layers of weights (3: L, L-1, L-2)."),
+    depth: int = typer.Option(
+        3, min=1, max=12, metavar="<int>", help="Layers of weights (3: L, L-1, L-2)."
+    ),
     timeout: float = typer.Option(10.0, min=0.001, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Render a writer's template: its gradient(), chain() and matrix_form() calls become proved
