@@ -18,21 +18,46 @@ import mpmath
 import sympy as sp
 
 
-class ActivationFunction(sp.Function):
+class _ArticleNotation:
+    """SymPy's own printers (``latex()``, ``str()``, ``pretty()``, a notebook's display) call
+    these hooks: σ(z) and σ′(z) as the article writes them, for every activation, instead of
+    ``\\operatorname{Tanh'}``.  (derivator's renderers use printing methods of their own.)"""
+
+    #: (LaTeX, Unicode)
+    symbol: tuple[str, str] = ("", "")
+    args: tuple[Any, ...]
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        s = rf"{self.symbol[0]}\left({printer._print(self.args[0])}\right)"
+        return s if exp is None else rf"\left({s}\right)^{{{exp}}}"  # σ′² would be σ^′^2
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.symbol[1]}({printer._print(self.args[0])})"
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        arg = prettyForm(*printer._print(self.args[0]).parens())
+        return prettyForm(*arg.left(self.symbol[1]))
+
+
+class ActivationFunction(_ArticleNotation, sp.Function):
     """σ of some activation.  Subclasses set ``activation`` (the registry key)."""
 
     activation: str = ""
     nargs = 1
+    symbol = (r"\sigma", "σ")
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return ACTIVATIONS[self.activation].prime(self.args[0])
 
 
-class ActivationPrime(sp.Function):
+class ActivationPrime(_ArticleNotation, sp.Function):
     """σ′ of some activation.  A second derivative is never needed, so none is defined."""
 
     activation: str = ""
     nargs = 1
+    symbol = (r"\sigma'", "σ′")
 
 
 def _pair(name: str) -> tuple[type[ActivationFunction], type[ActivationPrime]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 import sympy as sp
 
@@ -44,6 +45,11 @@ class Partial(sp.Expr):
 
     def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
         return f"∂({printer.doprint(self.num)})/∂({printer.doprint(self.den)})"
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        """∂num/∂den as a fraction, for SymPy's latex() and a notebook's display."""
+        s = rf"\frac{{\partial {printer._print(self.num)}}}{{\partial {printer._print(self.den)}}}"
+        return s if exp is None else rf"\left({s}\right)^{{{exp}}}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,11 @@
 An :class:`Outcome` is a string (``Outcome.PROVED == "proved"``), so JSON, templates and code that
 compares with ``"proved"`` see the plain word; each member also carries the mark and the terminal
 colour that the text report prints, so that a new verdict is one line here.
+
+>>> Outcome.PROVED == "proved", f"{Outcome.REFUTED.mark} {Outcome.REFUTED}"
+(True, '✗ refuted')
+>>> Outcome.of("unknown")
+<Outcome.UNKNOWN: 'unknown'>
 """
 
 from __future__ import annotations
