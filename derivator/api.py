@@ -69,7 +69,7 @@ class Network(_Network):
     def _repr_latex_(self) -> str:
         return rf"$\text{{{self.describe()}}}$"
 
-    # ---- numbers (issue 5): NumPy code generated from the proved rules, see codegen.py ----
+    # ---- numbers: NumPy code generated from the proved rules (derivator.codegen) ----
     def numpy_gradients(self, dtype: Any = "float64", *, proof: str = "rules") -> Any:
         """``grad(params, X, Y)`` → [(∂L/∂W^(1), ∂L/∂b^(1)), …] for a batch (X: samples × inputs),
         with ``grad.forward`` and ``grad.loss``; params is [(W1, b1), …], W^(p) n_p × n_(p-1).

@@ -1,4 +1,4 @@
-"""Bad input (issue 3): every item gets a clear message with file:line:column, the other relations
+"""Bad input: every item gets a clear message with file:line:column, the other relations
 of the file are still checked, the run never hangs, never prints a traceback and never executes
 anything."""
 
@@ -212,13 +212,15 @@ def test_a_multiline_error_points_at_the_offending_character(tmp_path: Path) -> 
     assert m, r.stdout
     # the place is said once, then shown: the source line with a caret under the column
     assert "line 5, column 3" not in r.stdout
-    assert "5 | = \\foo(z_{ij}^{(L)})\n" in r.stdout and "\n  |   ^" in r.stdout.replace(" " * 19, ""), r.stdout
+    assert "5 | = \\foo(z_{ij}^{(L)})\n" in r.stdout and "\n  |   ^" in r.stdout.replace(
+        " " * 19, ""
+    ), r.stdout
     ln, col = int(m.group(1)), int(m.group(2))
     assert doc.split("\n")[ln - 1][col - 1 :].startswith(r"\foo"), (ln, col)
 
 
 def test_empty_blocks_are_mentioned_and_do_not_stop_the_file(tmp_path: Path) -> None:
-    """Issue 3 lists "an empty block" among the inputs that get a clear message with file:line.
+    """The brief lists "an empty block" among the inputs that get a clear message with file:line.
 
     BUG (or spec conflict): empty blocks ($$$$, $$ $$, \\[ \\], an empty equation) are silently
     dropped (check.py block_results yields nothing for an empty text; check_text skips blocks without

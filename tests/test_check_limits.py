@@ -1,4 +1,4 @@
-"""`derivator check` in CI (issue 10): bounded in time and memory, never hangs, never skips
+"""`derivator check` in CI: bounded in time and memory, never hangs, never skips
 silently.  Real processes, real signals, the real process table: every proof runs in a worker
 that the supervisor can kill, and nothing the user writes can make a run hang, leak a process
 or hide part of a file."""

@@ -1,4 +1,4 @@
-"""Claims far below the output are decided by the proved rules, linearly in depth (issue 10, item 3).
+"""Claims far below the output are decided by the proved rules, linearly in depth.
 
 Truth comes from a NumPy forward and backward pass written here (float64, sigmoid, MSE), never
 from derivator: every refutation's counterexample is replayed in it, and both sides' values must

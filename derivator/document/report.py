@@ -1,6 +1,7 @@
 """How ``derivator check`` reports: text for people, JSON for tools, GitHub annotations, JUnit XML.
 
-The JSON shape, the verdict words and the line/step numbering are notation.md's contract.
+The JSON shape, the verdict words and the line/step numbering are the contract of
+docs/check-output.md.
 """
 
 from __future__ import annotations

@@ -464,7 +464,7 @@ def cut_partials(net: Network, e: sp.Expr) -> sp.Expr:
     through z^(p+1) (definition of z), so by the chain rule ∂L_I/∂v = Σ_d δ_Id^(q) ∂z_Id^(q)/∂v
     and ∂L/∂v = (1/n) Σ_s Σ_d δ_sd^(q) ∂z_sd^(q)/∂v, with δ^(q) = ∂L_I/∂z^(q) left standing and
     only the local ∂z/∂v differentiated.  The work no longer grows with the number of layers
-    between v and the loss (deep layers, issue 10); δ^(q) is decided by the proved rules above it."""
+    between v and the loss (deep layers); δ^(q) is decided by the proved rules above it."""
 
     def value(f: Partial) -> sp.Expr:
         nref, dref = classify(net, f.num), classify(net, f.den)

@@ -89,7 +89,7 @@ def in_bound(path: Path) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# size confusions (issue 9: the checker's own sizes made n equal to n_(L))
+# size confusions (the checker's own sizes once made n equal to n_(L))
 
 
 def size_swaps(r: Rel) -> Rewrite:

@@ -1,4 +1,4 @@
-"""Issue 9's mutation suite: does ``derivator check`` ever say ``proved`` of a false relation or
+"""The mutation suite: does ``derivator check`` ever say ``proved`` of a false relation or
 ``refuted`` of a true one?
 
 Templates (``templates.py``) are true relations of backpropagation; operators (``operators.py``)
