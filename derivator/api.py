@@ -1,4 +1,4 @@
-"""The Python API for notebooks and scripts: ``Network`` with its gradients, formulas and proofs.
+r"""The Python API for notebooks and scripts: ``Network`` with its gradients, formulas and proofs.
 
 ``network.Network`` only builds expressions (it sits at the start of the data flow); this
 subclass adds the verbs that use the rest of the package, so that a notebook user needs one import.
@@ -6,10 +6,13 @@ The examples below run as doctests in the test suite (tests/test_quality.py).
 
 >>> from derivator import Network, Partial, prove
 >>> net = Network(activation="tanh")          # depth 3, symbolic widths, MSE loss
->>> print(net.gradient("w", layer="L"))        # ∂L/∂w_jk^(L), a SymPy expression
-Sum((a^(L)[i, j] - y[i, j])*σ′(z^(L)[i, j])*a^(L-1)[i, k], (i, 0, n - 1))/n
+>>> gradient = net.gradient("w", layer="L")     # ∂L/∂w_jk^(L), a SymPy expression
+>>> print(gradient)
+Sum((a^(L)[i, j] - y[i, j])*TanhPrime(z^(L)[i, j])*a^(L-1)[i, k], (i, 0, n - 1))/n
+>>> print(gradient._repr_latex_())             # what a notebook shows: σ′, as the article writes
+$\displaystyle \frac{\sum_{i=0}^{n - 1} \left({a^{(L)}}_{i,j} - {y}_{i,j}\right) \sigma'\left({z^{(L)}}_{i,j}\right) {a^{(L-1)}}_{i,k}}{n}$
 >>> print(net.gradient("delta", layer="L-1", closed=False))   # the backpropagation rule
-σ′(z^(L-1)[i, k])*Sum(delta^(L)[i, j]*w^(L)[j, k], (j, 0, n_(L) - 1))
+TanhPrime(z^(L-1)[i, k])*Sum(delta^(L)[i, j]*w^(L)[j, k], (j, 0, n_(L) - 1))
 
 A hand-written formula is proved for every size, or refuted with sizes and values to check by hand:
 

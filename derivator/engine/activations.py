@@ -19,9 +19,11 @@ import sympy as sp
 
 
 class _ArticleNotation:
-    """SymPy's own printers (``latex()``, ``str()``, ``pretty()``, a notebook's display) call
-    these hooks: σ(z) and σ′(z) as the article writes them, for every activation, instead of
-    ``\\operatorname{Tanh'}``.  (derivator's renderers use printing methods of their own.)"""
+    """SymPy's ``latex()`` and ``pretty()`` (and so a notebook's display) call these hooks: σ(z)
+    and σ′(z) as the article writes them, for every activation, instead of
+    ``\\operatorname{Tanh'}``.  ``str()`` keeps SymPy's ``TanhPrime(z)``: the normal form
+    (algebra.canonical) and the printers' orderings tell terms apart by their printout, and every
+    activation's σ′ would print alike.  derivator's renderers use printing methods of their own."""
 
     #: (LaTeX, Unicode)
     symbol: tuple[str, str] = ("", "")
@@ -30,9 +32,6 @@ class _ArticleNotation:
     def _latex(self, printer: Any, exp: Any = None) -> str:
         s = rf"{self.symbol[0]}\left({printer._print(self.args[0])}\right)"
         return s if exp is None else rf"\left({s}\right)^{{{exp}}}"  # σ′² would be σ^′^2
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"{self.symbol[1]}({printer._print(self.args[0])})"
 
     def _pretty(self, printer: Any) -> Any:
         from sympy.printing.pretty.stringpict import prettyForm

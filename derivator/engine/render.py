@@ -658,7 +658,7 @@ def _latex_name(name: str) -> str | None:
 class LatexRenderer(_NotationPrinter, LatexPrinter):
     """LaTeX in the article's notation."""
 
-    printmethod = "_derivator_latex"  # ignore objects' own _latex (Partial has none; keep it so)
+    printmethod = "_derivator_latex"  # not the objects' own _latex, which serves SymPy's latex()
     target = 0
     minus = "-"
     product_sep = " "
