@@ -87,7 +87,7 @@ def test_latex_output_has_balanced_braces() -> None:
         (("formulas", "--widths", "3,two"), "--widths"),
         (("formulas", "--widths", "3"), "at least two layers"),
         (("formulas", "--form", "tensor"), "tensor"),
-        (("verify", "--format", "latex"), "text or json"),
+        (("verify", "--format", "latex"), "'text', 'json'"),  # the choices offered
         (("nonsense",), "nonsense"),
     ],
 )
