@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
@@ -40,12 +41,19 @@ def usage_error(message: str, code: int = 2) -> typer.Exit:
 
     A message about a place in a file (``path:line:``) shows that line with a caret, one about an
     option (``--name …``) the command line with a caret under the option (engine.diagnostic)."""
-    if message.startswith("--"):
+    if message.startswith("--") and _from_the_command_line():
         message = diagnostic.command_line(sys.argv[1:], message)
     else:
         message = diagnostic.with_excerpt(message)
     typer.echo(f"Error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _from_the_command_line() -> bool:
+    """Whether sys.argv is derivator's own command line (``derivator …``, ``python -m derivator``),
+    not that of a program that runs the app in-process (a test runner)."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    return program.name == "derivator" or program.parent.name == "derivator"
 
 
 def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:
