@@ -34,11 +34,11 @@ def cold() -> tuple[float, int]:
 
 
 def warm() -> float:
-    from derivator.document import check as C
+    from derivator.document import check
 
     text = SEED.read_text(encoding="utf-8")
     t0 = time.perf_counter()
-    C.check_text(str(SEED), text, C.Run())
+    check.check_text(str(SEED), text, check.Run())
     return time.perf_counter() - t0
 
 

@@ -31,10 +31,10 @@ except ImportError:
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
-from derivator.engine import (
-    Network,  # noqa: E402
+from derivator.engine import (  # noqa: E402
+    Network,
     activations,
-    derive,  # noqa: E402
+    derive,
 )
 
 DEPTHS = (2, 4, 8, 16, 32, 64)

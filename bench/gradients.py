@@ -225,6 +225,9 @@ def run_case(
             assert np.allclose(a, c.numpy(), rtol=tol, atol=tol * np.abs(a).max()), (
                 "torch != generated"
             )
+            assert np.allclose(b, d.numpy(), rtol=tol, atol=tol * max(np.abs(b).max(), 1e-30)), (
+                "torch != generated (biases)"
+            )
     k = _calibrate(fs, argss)
     samples: list[list[float]] = [[] for _ in fs]
     orders = list(

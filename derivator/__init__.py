@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Network", "Partial", "Verdict", "prove", "__version__"]
+__all__ = ["Network", "Outcome", "Partial", "Verdict", "__version__", "prove"]
 
 _EXPORTS = {
     "Network": ("api", "Network"),
     "prove": ("api", "prove"),
     "Partial": ("engine.derive", "Partial"),
     "Verdict": ("engine.proof", "Verdict"),
+    "Outcome": ("engine.outcome", "Outcome"),
 }
 
 

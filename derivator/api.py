@@ -1,7 +1,26 @@
-"""The Python API for notebooks and scripts: ``Network`` with its gradients, formulas and proofs.
+r"""The Python API for notebooks and scripts: ``Network`` with its gradients, formulas and proofs.
 
 ``network.Network`` only builds expressions (it sits at the start of the data flow); this
 subclass adds the verbs that use the rest of the package, so that a notebook user needs one import.
+The examples below run as doctests in the test suite (tests/test_quality.py).
+
+>>> from derivator import Network, Partial, prove
+>>> net = Network(activation="tanh")          # depth 3, symbolic widths, MSE loss
+>>> gradient = net.gradient("w", layer="L")     # ∂L/∂w_jk^(L), a SymPy expression
+>>> print(gradient)
+Sum((a^(L)[i, j] - y[i, j])*TanhPrime(z^(L)[i, j])*a^(L-1)[i, k], (i, 0, n - 1))/n
+>>> print(gradient._repr_latex_())             # what a notebook shows: σ′, as the article writes
+$\displaystyle \frac{\sum_{i=0}^{n - 1} \left({a^{(L)}}_{i,j} - {y}_{i,j}\right) \sigma'\left({z^{(L)}}_{i,j}\right) {a^{(L-1)}}_{i,k}}{n}$
+>>> print(net.gradient("delta", layer="L-1", closed=False))   # the backpropagation rule
+TanhPrime(z^(L-1)[i, k])*Sum(delta^(L)[i, j]*w^(L)[j, k], (j, 0, n_(L) - 1))
+
+A hand-written formula is proved for every size, or refuted with sizes and values to check by hand:
+
+>>> i, k, D = net.i, net.letter(net.D - 1), net.D
+>>> print(prove(Partial(net.Li[i], net.a(D - 1)[i, k]), net.gradient("a", layer="L-1"), net))
+proved (all sizes (normal form))
+>>> prove(Partial(net.Li[i], net.a(D - 1)[i, k]), net.a(D)[i, 0] - net.y[i, 0], net).verdict
+<Outcome.REFUTED: 'refuted'>
 """
 
 from __future__ import annotations
@@ -17,10 +36,11 @@ from .publish import formulas as _formulas
 
 
 class Network(_Network):
-    """A fully connected network in the article's notation.
+    """A fully connected network in the article's notation: depth 3 (layers L, L-1, L-2 of
+    weights) with symbolic widths unless told otherwise.
 
-    >>> net = Network(activation="tanh")          # depth 3, symbolic widths, MSE loss
-    >>> net.gradient("w", layer="L-1")             # ∂L/∂w_km^(L-1) as a SymPy expression
+    >>> Network(widths=[4, 3, 2], activation="relu").describe()
+    'general network, 2 layers of weights (widths 4-3-2), activation relu, loss mse'
     """
 
     def gradient(self, quantity: str, layer: str | int = "L", *, closed: bool = True) -> sp.Expr:
@@ -31,8 +51,14 @@ class Network(_Network):
 
     def formulas(
         self, layer: str | int = "L", *, form: str = "index", timeout: float = 10.0
-    ) -> list[_formulas.Formula]:
-        """Every gradient of a layer as chain rule, δ-form, closed form and/or matrix form, proved."""
+    ) -> _formulas.FormulaTable:
+        """Every gradient of a layer as chain rule, δ-form, closed form and/or matrix form, proved;
+        a notebook shows them as a table with each verdict.
+
+        >>> table = Network().formulas("L")
+        >>> [(f.quantity, f.form, str(f.verdict.verdict)) for f in table][:3]
+        [('w', 'chain', 'proved'), ('w', 'delta', 'proved'), ('w', 'closed', 'proved')]
+        """
         if form not in ("index", "matrix", "both"):
             raise ValueError(f"unknown form {form!r}: choose index, matrix or both")
         return _formulas.formulas(
@@ -46,12 +72,20 @@ class Network(_Network):
     def _repr_latex_(self) -> str:
         return rf"$\text{{{self.describe()}}}$"
 
-    # ---- numbers (issue 5): NumPy code generated from the proved rules, see codegen.py ----
+    # ---- numbers: NumPy code generated from the proved rules (derivator.codegen) ----
     def numpy_gradients(self, dtype: Any = "float64", *, proof: str = "rules") -> Any:
         """``grad(params, X, Y)`` → [(∂L/∂W^(1), ∂L/∂b^(1)), …] for a batch (X: samples × inputs),
         with ``grad.forward`` and ``grad.loss``; params is [(W1, b1), …], W^(p) n_p × n_(p-1).
         Needs concrete widths.  ``proof``: "rules" (the generic rules, once), "network" (every
-        emitted rule in this network) or "none"; the verdicts are in ``grad.proofs``."""
+        emitted rule in this network) or "none"; the verdicts are in ``grad.proofs``.
+
+        >>> import numpy as np
+        >>> net = Network(widths=[3, 4, 2])
+        >>> grad = net.numpy_gradients()
+        >>> X, Y = np.ones((5, 3)), np.zeros((5, 2))
+        >>> [(dW.shape, dB.shape) for dW, dB in grad(net.init_params(seed=0), X, Y)]
+        [((4, 3), (4,)), ((2, 4), (2,))]
+        """
         from .codegen import numpy_code as codegen
 
         return codegen.numpy_gradients(self, dtype=dtype, proof_mode=proof)

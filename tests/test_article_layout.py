@@ -29,9 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from test_article import ARTIFACTS, ROOT, need
 
 from derivator.publish import article as A
-from test_article import ARTIFACTS, ROOT, need
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "softplus", "identity", "generic")
 
@@ -118,7 +118,7 @@ def test_no_line_is_wider_than_the_page_in_any_layout(
         logs = list(pool.map(lambda d: _compile(d[2], ENGINE[d[1]]), documents))
     table = {}
     bad = []
-    for (name, lang, tex), log in zip(documents, logs):
+    for (name, lang, _tex), log in zip(documents, logs):
         over = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
         pages = int(re.search(r"Output written on .*?\((\d+) pages?", log).group(1))  # type: ignore[union-attr]
         table[f"{name}.{lang}"] = {

@@ -1,5 +1,5 @@
 """`derivator check` as a user meets it: real processes, files, directories, stdin, every format,
-exit codes 0/1/2, colour only on a terminal, and never a traceback (notation.md, issue 3)."""
+exit codes 0/1/2, colour only on a terminal, and never a traceback (docs/check-output.md)."""
 
 from __future__ import annotations
 

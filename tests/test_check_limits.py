@@ -1,4 +1,4 @@
-"""`derivator check` in CI (issue 10): bounded in time and memory, never hangs, never skips
+"""`derivator check` in CI: bounded in time and memory, never hangs, never skips
 silently.  Real processes, real signals, the real process table: every proof runs in a worker
 that the supervisor can kill, and nothing the user writes can make a run hang, leak a process
 or hide part of a file."""
@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from derivator.document import blocks as B
-from derivator.document import workers as W
+from derivator.document import blocks, workers
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
@@ -68,7 +67,8 @@ def _safety_net() -> None:
 def start(*args: str, cwd: Path = ROOT, **kw: object) -> subprocess.Popen[bytes]:
     """A run in the background; its output goes to files, so that the test can watch the process
     table meanwhile without a full pipe blocking the run (see :func:`finish`)."""
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    # open until finish() reads them: the process writes to them meanwhile
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
     p = subprocess.Popen(
         [sys.executable, "-m", "derivator", "check", *args],
         cwd=cwd,
@@ -386,9 +386,9 @@ def test_a_crlf_file_with_two_refutations_fails(tmp_path: Path) -> None:
 def test_ten_megabytes_on_one_line_are_scanned_in_seconds(make, kind: str) -> None:
     text = make(10 << 20)
     t0 = time.perf_counter()
-    items = B.scan(B.Source("big", text), kind)
+    items = blocks.scan(blocks.Source("big", text), kind)
     assert time.perf_counter() - t0 < 5
-    assert len(items) <= B.MAX_ITEMS + 1
+    assert len(items) <= blocks.MAX_ITEMS + 1
 
 
 def test_only_regular_files_of_bounded_size_are_read(tmp_path: Path) -> None:
@@ -576,7 +576,7 @@ def test_absurd_options_are_usage_errors_without_a_traceback(args: list[str]) ->
 # the supervisor itself: work stuck inside C, where no Python deadline reaches
 
 
-def _stuck_in_c(task: str):  # noqa: ANN201 — a generator of messages
+def _stuck_in_c(task: str):
     """Announce the task, then run a loop that never returns to the interpreter (as
     ``list(product(...))`` or a huge integer power did), or finish at once."""
     yield "begin", task
@@ -587,9 +587,9 @@ def _stuck_in_c(task: str):  # noqa: ANN201 — a generator of messages
     yield "result", task
 
 
-def _watch(pool: W.Pool) -> tuple[list[W.Event], int]:
+def _watch(pool: workers.Pool) -> tuple[list[workers.Event], int]:
     """Every event of the pool, and the largest worker's peak RSS meanwhile."""
-    events: list[W.Event] = []
+    events: list[workers.Event] = []
     peak = 0
     for ev in pool.events():
         events.append(ev)
@@ -598,7 +598,7 @@ def _watch(pool: W.Pool) -> tuple[list[W.Event], int]:
 
 
 def test_work_stuck_in_c_is_killed_on_time_and_the_pool_goes_on() -> None:
-    pool = W.Pool(_stuck_in_c, jobs=1, timeout=1.0, memory=1 << 30, late="too slow")
+    pool = workers.Pool(_stuck_in_c, jobs=1, timeout=1.0, memory=1 << 30, late="too slow")
     try:
         for k, task in enumerate(["quick", "spin", "quick"]):
             pool.submit(k, task)
@@ -613,7 +613,7 @@ def test_work_stuck_in_c_is_killed_on_time_and_the_pool_goes_on() -> None:
 
 
 def test_work_that_grows_without_end_in_c_stops_at_the_memory_limit() -> None:
-    pool = W.Pool(_stuck_in_c, jobs=1, timeout=30.0, memory=512 << 20)
+    pool = workers.Pool(_stuck_in_c, jobs=1, timeout=30.0, memory=512 << 20)
     try:
         pool.submit("g", "grow")
         t0 = time.monotonic()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from derivator import Network
-from derivator.document import check as C
+from derivator.document import check
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ def test_printed_formulas_check_as_proved(activation: str, loss: str, layer: str
     ]
     doc = [f"<!-- derivator: activation={activation} loss={loss} -->"]
     doc += [f"$$\n{r.latex()}\n$$\n" for r in rows]
-    results = C.check_text("printed.md", "\n".join(doc), C.Run())
+    results = check.check_text("printed.md", "\n".join(doc), check.Run())
     assert len(results) == len(rows)
     assert [(r.verdict, r.relation) for r in results if r.verdict != "proved"] == []
 
@@ -37,7 +37,7 @@ def test_the_printers_kronecker_bracket_and_ones_vector_read_back() -> None:
             r"$$\Delta^{(L)} = A^{(L)} - Y$$",
         ]
     )
-    verdicts = [r.verdict for r in C.check_text("k.md", doc, C.Run())]
+    verdicts = [r.verdict for r in check.check_text("k.md", doc, check.Run())]
     assert verdicts == ["proved", "refuted", "proved", "refuted"]
 
 
@@ -58,7 +58,7 @@ def test_a_right_hand_side_broken_over_rows_reads_as_one() -> None:
     assert len(broken) >= 2
     wrong = broken[0].replace(r"&\qquad \times", r"&\qquad \times w_{00}^{(L)}", 1)
     doc += [f"$$\n{b}\n$$\n" for b in broken + [wrong]]
-    results = C.check_text("broken.md", "\n".join(doc), C.Run())
+    results = check.check_text("broken.md", "\n".join(doc), check.Run())
     assert [r.verdict for r in results] == ["proved"] * len(broken) + ["refuted"]
 
 
@@ -72,5 +72,5 @@ def test_rows_that_are_not_continuations_stay_apart() -> None:
             r" &= (a_{0}^{(L)} - y_{0}) \sigma'(z_{0}^{(L)}) \end{aligned}$$",
         ]
     )
-    verdicts = [r.verdict for r in C.check_text("rows.md", doc, C.Run())]
+    verdicts = [r.verdict for r in check.check_text("rows.md", doc, check.Run())]
     assert verdicts == ["refuted", "refuted"]

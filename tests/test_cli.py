@@ -51,7 +51,7 @@ def test_json_output_is_parseable_and_every_formula_is_proved() -> None:
     forms = {(f["quantity"], f["form"]) for f in data["formulas"]}
     assert ("delta", "matrix") in forms and ("w", "chain") in forms
     assert all(f["verdict"] == "proved" for f in data["formulas"])
-    delta = [f for f in data["formulas"] if f["quantity"] == "delta" and f["form"] == "delta"][0]
+    delta = next(f for f in data["formulas"] if f["quantity"] == "delta" and f["form"] == "delta")
     assert "y_{ij'}" in delta["latex"] and r"\sum_{j'=0}^{n_{(L)}-1}" in delta["latex"]
 
 
@@ -87,7 +87,7 @@ def test_latex_output_has_balanced_braces() -> None:
         (("formulas", "--widths", "3,two"), "--widths"),
         (("formulas", "--widths", "3"), "at least two layers"),
         (("formulas", "--form", "tensor"), "tensor"),
-        (("verify", "--format", "latex"), "text or json"),
+        (("verify", "--format", "latex"), "'text', 'json'"),  # the choices offered
         (("nonsense",), "nonsense"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Claims far below the output are decided by the proved rules, linearly in depth (issue 10, item 3).
+"""Claims far below the output are decided by the proved rules, linearly in depth.
 
 Truth comes from a NumPy forward and backward pass written here (float64, sigmoid, MSE), never
 from derivator: every refutation's counterexample is replayed in it, and both sides' values must
@@ -66,7 +66,7 @@ def test_the_delta_rule_deep_down_is_proved_and_a_transposed_weight_refuted(back
     assert bad.verdict == "refuted", (bad.method, bad.reason)
     # replay: left δ_ik^(L-back), right Σ_j δ_ij^(L-up) w_kj^(L-up) σ′(z_ik^(L-back)) at square sizes
     ce = bad.counterexample
-    a, w, delta, sp_ = _replay(ce, back + 1)
+    _a, w, delta, sp_ = _replay(ce, back + 1)
     i, k = ce["indices"]["i"], ce["indices"]["k"]
     left = delta[back][i, k]
     right_value = (
@@ -98,7 +98,7 @@ def test_deep_parameter_gradients_and_a_missing_mean() -> None:
     assert "1/n" in b.reason
     ce = b.counterexample
     n = ce["sizes"]["n"]
-    a, _, delta, _ = _replay(ce, 13)
+    _a, _, delta, _ = _replay(ce, 13)
     j = ce["indices"]["j"]
     true_value = delta[12][:, j].sum() / n  # ∂L/∂b_j = (1/n) Σ_i δ_ij, L the mean of the L_i
     assert true_value == pytest.approx(float(ce["left"]), rel=1e-4, abs=1e-300)

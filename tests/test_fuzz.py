@@ -1,4 +1,4 @@
-"""Fuzzing `check_text` (issue 3): inputs drawn from the grammar's alphabet, real relations mutated
+"""Fuzzing `check_text`: inputs drawn from the grammar's alphabet, real relations mutated
 token by token, and whole documents of several blocks.  10,000 examples in all.
 
 Not only "no exception": every result must follow notation.md (five verdict words, 1-based lines

@@ -500,7 +500,7 @@ def test_softmax_cross_entropy_delta_numbers() -> None:
         [None, rng.uniform(-1, 1, 4)],
         rng.uniform(0, 1, (2, 4)),
     )
-    z, a, _, _ = case.run()
+    _z, a, _, _ = case.run()
     want = a[1] * case.Y.sum(axis=1, keepdims=True) - case.Y
     for s in range(2):
         for x in range(4):

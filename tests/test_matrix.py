@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derivator.engine import ACTIVATIONS, Network, UpstreamPrime, algebra, derive, evaluate
-from derivator.engine import matrix as M
+from derivator.engine import ACTIVATIONS, Network, UpstreamPrime, algebra, derive, evaluate, matrix
 
 NETWORKS = {
     "sigmoid-mse": lambda: Network(),
@@ -38,19 +37,23 @@ def test_roundtrip_is_a_proof(name: str, quantity: str, p: int) -> None:
     net = NETWORKS[name]()
     e = derive.local_gradient(net, quantity, p)
     rows, cols = free_indices(net, quantity, p)
-    m = M.from_index(net, e, rows, cols)
-    assert algebra.equal(M.to_index(net, m, rows, cols), e)
-    M.shape(net, m)  # well formed
+    m = matrix.from_index(net, e, rows, cols)
+    assert algebra.equal(matrix.to_index(net, m, rows, cols), e)
+    matrix.shape(net, m)  # well formed
 
 
 def unicode_of(net: Network, quantity: str, p: int) -> str:
     rows, cols = free_indices(net, quantity, p)
-    return M.to_unicode(M.from_index(net, derive.local_gradient(net, quantity, p), rows, cols))
+    return matrix.to_unicode(
+        matrix.from_index(net, derive.local_gradient(net, quantity, p), rows, cols)
+    )
 
 
 def latex_of(net: Network, quantity: str, p: int) -> str:
     rows, cols = free_indices(net, quantity, p)
-    return M.to_latex(M.from_index(net, derive.local_gradient(net, quantity, p), rows, cols))
+    return matrix.to_latex(
+        matrix.from_index(net, derive.local_gradient(net, quantity, p), rows, cols)
+    )
 
 
 def test_the_four_formulas_mse() -> None:
@@ -87,13 +90,13 @@ def test_generic_layer_and_cross_entropy() -> None:
 
 
 def test_sigma_prime_keeps_its_class() -> None:
-    m = M.from_index(
+    m = matrix.from_index(
         Network(activation="tanh"),
         derive.local_gradient(Network(activation="tanh"), "delta", 2),
         Network().i,
         Network().letter(2),
     )
-    assert isinstance(m, M.Hadamard) and isinstance(m.right, M.ElementwiseFunction)
+    assert isinstance(m, matrix.Hadamard) and isinstance(m.right, matrix.ElementwiseFunction)
     assert m.right.func is ACTIVATIONS["tanh"].prime
 
 
@@ -105,13 +108,15 @@ def test_closed_forms_and_truth(name: str) -> None:
         for q in ("w", "b", "delta"):
             e = derive.gradient(net, q, p, closed=True)
             rows, cols = free_indices(net, q, p)
-            assert algebra.equal(M.to_index(net, M.from_index(net, e, rows, cols), rows, cols), e)
+            assert algebra.equal(
+                matrix.to_index(net, matrix.from_index(net, e, rows, cols), rows, cols), e
+            )
     j, k = net.letter(2), net.letter(1)
     e = derive.truth(net, net.L, net.w(2)[j, k])
-    assert algebra.equal(M.to_index(net, M.from_index(net, e, j, k), j, k), e)
+    assert algebra.equal(matrix.to_index(net, matrix.from_index(net, e, j, k), j, k), e)
     if name == "sigmoid-mse":
         assert (
-            M.to_unicode(M.from_index(net, e, j, k))
+            matrix.to_unicode(matrix.from_index(net, e, j, k))
             == "(1/n) ((((A^(L) − Y) ⊙ σ′(Z^(L))) W^(L)) ⊙ σ′(Z^(L-1)))ᵀ A^(L-2)"
         )
 
@@ -120,29 +125,29 @@ def test_orientation_follows_rows_and_cols() -> None:
     net = Network()
     j, k = net.letter(3), net.letter(2)
     e = derive.local_gradient(net, "w", 3)
-    m = M.from_index(net, e, k, j)  # the transpose: Aᵀ Δ
-    assert M.to_unicode(m) == "(1/n) A^(L-1)ᵀ Δ^(L)"
-    assert algebra.equal(M.to_index(net, m, k, j), e)
+    m = matrix.from_index(net, e, k, j)  # the transpose: Aᵀ Δ
+    assert matrix.to_unicode(m) == "(1/n) A^(L-1)ᵀ Δ^(L)"
+    assert algebra.equal(matrix.to_index(net, m, k, j), e)
 
 
 def test_row_sum_and_broadcast_roundtrip() -> None:
     net = Network()
     i, j, d = net.i, net.letter(3), sp.Dummy("d", integer=True)
     e = net.a(3)[i, j] * sp.Sum(net.y[i, d], (d, 0, net.width(3) - 1))
-    m = M.from_index(net, e, i, j)
-    assert m == M.Hadamard(M.Named("A", "L"), M.RowSum(M.Named("Y")))
-    assert algebra.equal(M.to_index(net, m, i, j), e)
+    m = matrix.from_index(net, e, i, j)
+    assert m == matrix.Hadamard(matrix.Named("A", "L"), matrix.RowSum(matrix.Named("Y")))
+    assert algebra.equal(matrix.to_index(net, m, i, j), e)
 
 
 def test_errors() -> None:
     net = Network()
     i, j, k = net.i, net.letter(3), net.letter(2)
     with pytest.raises(ValueError, match="do not combine"):
-        M.from_index(net, net.b(3)[j] * net.b(2)[k], j, k)  # an outer product
+        matrix.from_index(net, net.b(3)[j] * net.b(2)[k], j, k)  # an outer product
     with pytest.raises(ValueError, match="diagonal"):
-        M.from_index(net, net.w(3)[j, j], j, None)
+        matrix.from_index(net, net.w(3)[j, j], j, None)
     with pytest.raises(ValueError, match="free indices"):
-        M.from_index(net, net.a(3)[i, j], i, k)
+        matrix.from_index(net, net.a(3)[i, j], i, k)
     # two bound indices, each shared by three matrices: no sequence of products expresses it
     d, m_ = sp.Dummy("d", integer=True), sp.Dummy("m", integer=True)
     e = sp.Sum(
@@ -151,9 +156,9 @@ def test_errors() -> None:
         (m_, 0, net.width(3) - 1),
     )
     with pytest.raises(ValueError, match="shared by 3"):
-        M.from_index(net, e, i, k)
+        matrix.from_index(net, e, i, k)
     with pytest.raises(ValueError):
-        M.shape(net, M.MatMul(M.Named("W", "L"), M.Named("W", "L")))
+        matrix.shape(net, matrix.MatMul(matrix.Named("W", "L"), matrix.Named("W", "L")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,15 +175,15 @@ def test_numpy_agrees_with_the_index_form(loss: str) -> None:
         inst.values[str(net.delta(p).label)] = {
             (s, x): float(nprng.normal()) for s in range(3) for x in range(net.widths[p])
         }  # type: ignore[index]
-    arrays = M.arrays_from_instance(inst.values)
+    arrays = matrix.arrays_from_instance(inst.values)
     for p in range(1, net.D + 1):
         for q in derive.QUANTITIES:
             for closed in (False, True):
                 e = derive.gradient(net, q, p, closed=closed)
                 rows, cols = free_indices(net, q, p)
-                m = M.from_index(net, e, rows, cols)
-                value = np.atleast_1d(M.evaluate_numpy(m, arrays))
-                assert value.shape == tuple(int(s) for s in M.shape(net, m))  # type: ignore[union-attr]
+                m = matrix.from_index(net, e, rows, cols)
+                value = np.atleast_1d(matrix.evaluate_numpy(m, arrays))
+                assert value.shape == tuple(int(s) for s in matrix.shape(net, m))  # type: ignore[union-attr]
                 for idx in np.ndindex(*value.shape):
                     env = {rows: idx[0]} if cols is None else {rows: idx[0], cols: idx[1]}
                     expected = evaluate.evaluate(e, inst, env)
@@ -192,7 +197,7 @@ def test_numpy_agrees_with_the_index_form(loss: str) -> None:
 
 def test_numpy_column_function() -> None:
     """Ψ′(Z) of the generic layer takes the column index too; callers supply its numbers."""
-    m = M.ElementwiseFunction(UpstreamPrime, M.Named("Z", "L"), column_arg=True)
+    m = matrix.ElementwiseFunction(UpstreamPrime, matrix.Named("Z", "L"), column_arg=True)
     z = np.arange(6.0).reshape(3, 2)
-    out = M.evaluate_numpy(m, {"z^(L)": z}, {UpstreamPrime: lambda x, col: x * 10 + col})
+    out = matrix.evaluate_numpy(m, {"z^(L)": z}, {UpstreamPrime: lambda x, col: x * 10 + col})
     assert (out == z * 10 + np.array([[0, 1]] * 3)).all()

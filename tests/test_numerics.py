@@ -14,11 +14,10 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+from test_codegen import KINDS, need_torch
 
 from derivator import Network
 from derivator.codegen import numpy_code as codegen
-
-from test_codegen import KINDS, need_torch
 
 SIGMA = {
     "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),

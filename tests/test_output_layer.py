@@ -1,5 +1,5 @@
 """The output layer of its own: binary cross-entropy and an output activation other than the
-hidden layers' (issue 11: Ng's dz = a − y, Bishop's linear outputs under tanh hidden units).
+hidden layers' (Ng's dz = a − y, Bishop's linear outputs under tanh hidden units).
 
 Truth comes from PyTorch autograd on a network built here from the definitions (never from
 derivator), at random sizes where the sample count and every width differ:

@@ -51,6 +51,8 @@ def test_the_wheel_holds_every_module_and_the_installed_commands_run(tmp_path: P
     assert "derivator/publish/templates/article.html.j2" in names, (
         "templates missing from the wheel (package-data)"
     )
+    assert "derivator/py.typed" in names, "py.typed missing: type checkers would ignore our hints"
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE in the wheel"
     site = tmp_path / "site"
     subprocess.run(
         [

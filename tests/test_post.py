@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_article import need
 from typer.testing import CliRunner
 
 from derivator.cli.app import app
-from derivator.document import check as C
-from test_article import need
+from derivator.document import check
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,8 +52,8 @@ def test_readme_example_renders_and_checks_clean(
     assert [int(n) for n in re.findall(r"\\tag\{(\d+)\}", text)] == [1, 2, 3]
     # the reference to the later display (label m) is resolved, as is the earlier one
     assert "Entry by entry, (1) is the second line of (3)" in text
-    results = C.check_text(
-        str(md), f"<!-- derivator: activation={activation} loss={loss} -->\n" + text, C.Run()
+    results = check.check_text(
+        str(md), f"<!-- derivator: activation={activation} loss={loss} -->\n" + text, check.Run()
     )
     assert len(results) >= 6
     assert all(r.verdict == "proved" for r in results), [

@@ -159,7 +159,7 @@ def test_a_bounded_time_gives_unknown_not_a_hang() -> None:
     # a deep closed form at concrete sizes with a tiny budget: the deadline must win
     net = Network(depth=4)
     e = textbook.entries("sigmoid", "mse", layers=("L-3",))
-    closed = [x for x in e if x.form == "closed" and x.quantity == "w"][0]
+    closed = next(x for x in e if x.form == "closed" and x.quantity == "w")
     v = verify.check_entry(closed, timeout=0.001)
     assert v.verdict in ("unknown", "proved")
     assert v.seconds < 1.0

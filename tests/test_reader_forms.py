@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from test_corpus_real import GENERIC, Lo, cols, d_dx, holds, l, outer, sig_p, x
 
 from derivator.document import Run, check_text
-from test_corpus_real import GENERIC, Lo, cols, d_dx, holds, l, outer, sig_p, x
 
 NG_HEAD = "$$Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$$\n\n$$A^{[l]} = g^{[l]}(Z^{[l]})$$\n\n"
 

@@ -183,10 +183,10 @@ def test_bad_csv_is_refused_with_file_and_line(
 def test_npz_with_object_arrays_is_refused_without_unpickling(tmp_path: Path) -> None:
     path = tmp_path / "evil.npz"
     np.savez(path, X=np.zeros((3, 2)), y=np.array([object(), object(), object()], dtype=object))
-    with pytest.raises(data.DataError, match="not a NumPy .npz file of plain arrays"):
+    with pytest.raises(data.DataError, match=r"not a NumPy \.npz file of plain arrays"):
         data.read(path)
     np.savez(path, X=np.zeros((3, 2)), labels=np.array([0, 1, 0]))
-    with pytest.raises(data.DataError, match="needs arrays X .* and y"):
+    with pytest.raises(data.DataError, match=r"needs arrays X .* and y"):
         data.read(path)
 
 

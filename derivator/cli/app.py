@@ -6,13 +6,16 @@ import json
 import os
 import sys
 import time
-from enum import Enum
-from typing import TYPE_CHECKING, Optional
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 
 from .. import __version__
 from ..engine import NotationError
+from .article import article
+from .numbers import codegen as _codegen
+from .numbers import train as _train
 from .options import (
     OUTPUT_ACTIVATION_HELP,
     Activation,
@@ -24,13 +27,15 @@ from .options import (
     usage_error,
     valid_timeout,
 )
+from .render import render as _render
 
 if TYPE_CHECKING:
     from ..engine import Verdict
 
 app = typer.Typer(
     help="Derive, prove and publish the calculus of backpropagation.",
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -41,15 +46,24 @@ app = typer.Typer(
 MAX_WIDTH = 1000
 
 
-class Form(str, Enum):
-    index = "index"
-    matrix = "matrix"
-    both = "both"
+class Form(StrEnum):
+    """The forms ``formulas --form`` prints (members in capitals: ``index`` is a method of str)."""
+
+    INDEX = "index"
+    MATRIX = "matrix"
+    BOTH = "both"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     latex = "latex"
+    json = "json"
+
+
+class VerifyFormat(StrEnum):
+    """What ``verify`` prints: a table, or JSON (its rows have no LaTeX of their own)."""
+
+    text = "text"
     json = "json"
 
 
@@ -61,8 +75,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Derive, prove and publish the calculus of backpropagation."""
@@ -78,28 +92,29 @@ def formulas(
         "recurrence) or an absolute layer number (0 is the input).",
     ),
     activation: Activation = typer.Option(
-        Activation.sigmoid, help="The activation σ of the network."
+        Activation("sigmoid"), help="The activation σ of the network."
     ),
     loss: Loss = typer.Option(
-        Loss.mse,
+        Loss("mse"),
         help="mse: Σ_j (a−y)²/2 averaged over n samples; cross-entropy: "
         "with a softmax output layer; binary-cross-entropy: with sigmoid outputs.",
     ),
-    output_activation: Optional[OutputActivation] = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
+    output_activation: OutputActivation | None = typer.Option(None, help=OUTPUT_ACTIVATION_HELP),
     network: Kind = typer.Option(
-        Kind.general, help="general: many neurons per layer; single: one per layer."
+        Kind("general"), help="general: many neurons per layer; single: one per layer."
     ),
-    form: Form = typer.Option(Form.index, help="Index notation, matrix form, or both."),
+    form: Form = typer.Option(Form.INDEX, help="Index notation, matrix form, or both."),
     format: Format = typer.Option(
         Format.text, "--format", "-f", help="Output as text, LaTeX or JSON."
     ),
     depth: int = typer.Option(
         3,
         min=1,
+        metavar="<int>",
         help="Layers of weights (the article's network has 3: L, L-1, L-2; "
         "its input layer is L-3).",
     ),
-    widths: Optional[str] = typer.Option(
+    widths: str | None = typer.Option(
         None,
         help=f"Concrete widths, input first (e.g. 4,3,2), each at most "
         f"{MAX_WIDTH}; default symbolic.",
@@ -123,7 +138,7 @@ def formulas(
         t0 = time.perf_counter()
         rows = net.formulas(layer, form=form.value, timeout=timeout)
     except (NotationError, ValueError) as e:
-        raise usage_error(str(e))
+        raise usage_error(str(e)) from None
     elapsed = time.perf_counter() - t0
     if format is Format.json:
         typer.echo(
@@ -145,7 +160,7 @@ def formulas(
         raise typer.Exit(1)
 
 
-def _mark(v: "Verdict") -> str:
+def _mark(v: Verdict) -> str:
     return ("✓ " if v.proved else "✗ ") + f"{v.verdict}: {v.method}"
 
 
@@ -201,31 +216,29 @@ def _latex(rows: list, title: str) -> str:
 
 @app.command()
 def verify(
-    activation: Optional[list[Activation]] = typer.Option(
+    activation: list[Activation] | None = typer.Option(
         None, help="Only these activations (repeatable)."
     ),
-    loss: Optional[list[Loss]] = typer.Option(
+    loss: list[Loss] | None = typer.Option(
         None, help="Only these losses (repeatable; the binary cross-entropy with the sigmoid only)."
     ),
-    network: Kind = typer.Option(Kind.general, help="general or single."),
-    format: Format = typer.Option(
-        Format.text, "--format", "-f", help="text or json (latex is not offered)."
+    network: Kind = typer.Option(Kind("general"), help="general or single."),
+    format: VerifyFormat = typer.Option(
+        VerifyFormat.text, "--format", "-f", help="Output as text or JSON."
     ),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
-    from ..publish import verify as v
+    from ..publish import verify
 
     valid_timeout(timeout)
-    if format is Format.latex:
-        raise usage_error("verify prints text or json")
-    acts = [a.value for a in activation] if activation else list(v.ALL_ACTIVATIONS)
-    losses = [x.value for x in loss] if loss else list(v.ALL_LOSSES)
+    acts = [a.value for a in activation] if activation else list(verify.ALL_ACTIVATIONS)
+    losses = [x.value for x in loss] if loss else list(verify.ALL_LOSSES)
     t0 = time.perf_counter()
     header = f"{'quantity':8} {'layer':5} {'form':7} {'activation':10} {'loss':13} {'verdict':8} {'time':>7}  method"
 
-    def show(row: "v.Row") -> None:
-        if format is Format.text:
+    def show(row: verify.Row) -> None:
+        if format is VerifyFormat.text:
             e = row.entry
             typer.echo(
                 f"{e.quantity:8} {e.layer:5} {e.form:7} {row.activation:10} {row.loss:13} "
@@ -233,12 +246,12 @@ def verify(
                 + (f" — {row.verdict.reason}" if row.verdict.reason else "")
             )
 
-    if format is Format.text:
+    if format is VerifyFormat.text:
         typer.echo(header)
-    rows = v.verify(acts, losses, network.value, timeout, progress=show)
-    s = v.summary(rows)
+    rows = verify.verify(acts, losses, network.value, timeout, progress=show)
+    s = verify.summary(rows)
     elapsed = time.perf_counter() - t0
-    if format is Format.json:
+    if format is VerifyFormat.json:
         typer.echo(
             json.dumps(
                 {"results": [r.as_dict() for r in rows], "summary": s}, ensure_ascii=False, indent=2
@@ -254,7 +267,7 @@ def verify(
         raise typer.Exit(1)
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
@@ -276,23 +289,25 @@ def check(
         help="text, json, github (workflow annotations) or junit (XML).",
     ),
     strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
-    activation: Optional[Activation] = typer.Option(
+    activation: Activation | None = typer.Option(
         None,
         help="Activation of the hidden layers (default sigmoid, "
         "or what the document's forward pass writes; a directive may "
         "change it).",
     ),
-    loss: Optional[Loss] = typer.Option(
+    loss: Loss | None = typer.Option(
         None,
         help="Loss (default mse, or what the document's cost definition "
         "writes; a directive may change it).",
     ),
-    output_activation: Optional[OutputActivation] = typer.Option(
+    output_activation: OutputActivation | None = typer.Option(
         None, help=OUTPUT_ACTIVATION_HELP + " A directive output-activation=… may change it."
     ),
-    network: Kind = typer.Option(Kind.general, help="Default network (a directive may change it)."),
+    network: Kind = typer.Option(
+        Kind("general"), help="Default network (a directive may change it)."
+    ),
     targets: Targets = typer.Option(
-        Targets.any,
+        Targets("any"),
         help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
         "y ≥ 0); one-hot. A directive may change it.",
     ),
@@ -317,7 +332,7 @@ def check(
         help="Worker processes deciding relations in parallel (0: one per "
         "core; never more than the cores).",
     ),
-    color: Optional[bool] = typer.Option(
+    color: bool | None = typer.Option(
         None,
         "--color/--no-color",
         help="Colour the text output (default: on a terminal, unless NO_COLOR is set).",
@@ -335,16 +350,14 @@ def check(
     import os
     import signal
 
-    from ..document import check as C
-    from ..document import interpret as I
-    from ..document import report as R
+    from ..document import check, interpret, report
     from ..document.workers import cores
 
     valid_timeout(timeout)
     names = [_DASHED.get(f, f) for f in files]
     given = {"activation": activation, "loss": loss, "output-activation": output_activation}
-    run = C.Run(
-        I.Settings(
+    run = check.Run(
+        interpret.Settings(
             activation.value if activation else "sigmoid",
             loss.value if loss else "mse",
             network.value,
@@ -360,14 +373,14 @@ def check(
     def stop(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise C.Stop(signum)
+        raise check.Stop(signum)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
     try:
-        checked = C.check_files(
-            C.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None
+        checked = check.check_files(
+            check.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None
         )
     finally:
         run.close()
@@ -378,27 +391,29 @@ def check(
     for r in results:
         if r.unreadable:
             where = f"{r.file}:{r.line}" if r.at else r.file
-            typer.echo(R.visible(f"Error: {where}: {r.reason}"), err=True)
+            typer.echo(report.visible(f"Error: {where}: {r.reason}"), err=True)
     if format in (
         CheckFormat.json,
         CheckFormat.junit,
     ):  # text and github print them in their output
         for w in run.warnings:
-            typer.echo(R.visible(f"warning: {w}"), err=True)
+            typer.echo(report.visible(f"warning: {w}"), err=True)
     if explain:
-        typer.echo(R.visible("\n".join(run.explanations)), err=True)
+        typer.echo(report.visible("\n".join(run.explanations)), err=True)
     if format is CheckFormat.json:
-        typer.echo(R.as_json(results))
+        typer.echo(report.as_json(results))
     elif format is CheckFormat.github:
-        typer.echo(R.github(results, strict=strict, warnings=run.warnings))
+        typer.echo(report.github(results, strict=strict, warnings=run.warnings))
     elif format is CheckFormat.junit:
-        typer.echo(R.junit(results, strict=strict, seconds=elapsed))
+        typer.echo(report.junit(results, strict=strict, seconds=elapsed))
     else:
         use_color = (
             color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         )
         typer.echo(
-            R.text(results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings),
+            report.text(
+                results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings
+            ),
             color=use_color,
         )
     if checked.stopped is not None:
@@ -426,7 +441,7 @@ def _dash_names(argv: list[str]) -> list[str]:
         return argv
     command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
     opts = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
-    out = []
+    out: list[str] = []
     for k, a in enumerate(argv):
         if a == "--":
             return out + argv[k:]
@@ -437,11 +452,7 @@ def _dash_names(argv: list[str]) -> list[str]:
     return out
 
 
-from .article import article  # noqa: E402
-from .numbers import codegen as _codegen  # noqa: E402
-from .numbers import train as _train
-from .render import render as _render  # noqa: E402
-
+# the commands of the other modules come after this module's own in --help
 app.command()(article)
 app.command(name="codegen")(_codegen)
 app.command(name="train")(_train)

@@ -7,9 +7,8 @@ touching the other commands; cli.py registers it with ``app.command()(article)``
 from __future__ import annotations
 
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,13 +17,13 @@ from .options import Activation, Kind, usage_error
 from .options import ArticleLoss as Loss
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
     all = "all"
 
 
-class ArticleFormat(str, Enum):
+class ArticleFormat(StrEnum):
     md = "md"
     tex = "tex"
     html = "html"
@@ -48,15 +47,15 @@ def article(
         help="Directory to write into (created if "
         "missing); files are named backprop-calculus.<lang>.<format>.",
     ),
-    activation: Activation = typer.Option(Activation.sigmoid, help="The activation σ."),
+    activation: Activation = typer.Option(Activation("sigmoid"), help="The activation σ."),
     loss: Loss = typer.Option(
-        Loss.mse,
+        Loss("mse"),
         help="The loss: mse, or cross-entropy (a softmax output layer; "
         "the single-neuron chapter keeps mse, so it needs --network general).",
     ),
     layers: str = typer.Option("L-2", help="How far back the propagation goes: L-1, L-2 or L-3."),
     network: Kind = typer.Option(
-        Kind.general,
+        Kind("general"),
         help="general: one neuron per layer, then "
         "many (the full article); single: only the single-neuron chain.",
     ),
@@ -65,7 +64,7 @@ def article(
         "--notation-letters",
         help="Neuron index letters of layers L, L-1, L-2, … (i is the sample).",
     ),
-    title: Optional[str] = typer.Option(None, help="Title (default: per language)."),
+    title: str | None = typer.Option(None, help="Title (default: per language)."),
     author: str = typer.Option("", help="Author line (default: none)."),
     mathjax_url: str = typer.Option(
         "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js",
@@ -75,7 +74,7 @@ def article(
     proof_marks: bool = typer.Option(
         False, "--proof-marks", help="Mark every formula with how it was proved."
     ),
-    template: Optional[Path] = typer.Option(
+    template: Path | None = typer.Option(
         None,
         "--template",
         help="Your copy of a language template "
@@ -84,11 +83,11 @@ def article(
     ),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
-    from ..publish import article as A
+    from ..publish import article
 
     try:
         letters = parse_letters(notation_letters)
-        opts = A.Options(
+        opts = article.Options(
             activation=activation.value,
             loss=loss.value,
             layers=layers,
@@ -100,14 +99,14 @@ def article(
             proof_marks=proof_marks,
             template=str(template) if template else None,
         )
-        langs = list(A.LANGS) if lang is Lang.all else [lang.value]
-        formats = list(A.FORMATS) if format is ArticleFormat.all else [format.value]
+        langs = list(article.LANGS) if lang is Lang.all else [lang.value]
+        formats = list(article.FORMATS) if format is ArticleFormat.all else [format.value]
         t0 = time.perf_counter()
-        paths = A.generate(opts, langs, formats, output)
-    except (A.ArticleError, NotationError, ValueError) as e:
-        raise usage_error(str(e))
+        paths = article.generate(opts, langs, formats, output)
+    except (article.ArticleError, NotationError, ValueError) as e:
+        raise usage_error(str(e)) from None
     except OSError as e:
-        raise usage_error(f"cannot write to {output}: {e.strerror or e}")
+        raise usage_error(f"cannot write to {output}: {e.strerror or e}") from None
     elapsed = time.perf_counter() - t0
     for p in paths:
         typer.echo(str(p))

@@ -1,44 +1,59 @@
 """What every command's options share: the choices the engine knows, and how a usage error ends.
 
 The choices are built from the registries (activations, losses), so that a new activation is
-offered by every command at once; the commands themselves live in cli.py, cli_article.py and
-cli_numpy.py.
+offered by every command at once; the commands themselves live in app.py, article.py, numbers.py
+and render.py.  Built at run time, their members are unknown to a type checker: a default is
+written ``Activation("sigmoid")``, not ``Activation.sigmoid``.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+import sys
+from enum import StrEnum
+from pathlib import Path
 
 import typer
 
-from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
+from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, diagnostic, losses
 
-Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
+Activation = StrEnum("Activation", {name: name for name in ACTIVATIONS})  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
-OutputActivation = Enum(
+OutputActivation = StrEnum(  # type: ignore[misc]
     "OutputActivation",
-    {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},  # type: ignore[misc]
-    type=str,
+    {**{name: name for name in ACTIVATIONS}, "softmax": "softmax"},
 )
 OUTPUT_ACTIVATION_HELP = (
     "The activation of the output layer when it differs from --activation (e.g. identity "
     "outputs under tanh hidden units); default: the same."
 )
-Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
+Loss = StrEnum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED})  # type: ignore[misc]
 #: the losses of the articles
-ArticleLoss = Enum(
+ArticleLoss = StrEnum(  # type: ignore[misc]
     "ArticleLoss",
-    {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
-    type=str,
+    {name.replace("-", "_"): name for name in losses.ARTICLE},
 )
-Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
-Targets = Enum("Targets", {name.replace("-", "_"): name for name in TARGETS}, type=str)  # type: ignore[misc]
+Kind = StrEnum("Kind", {name: name for name in NETWORK_KINDS})  # type: ignore[misc]
+Targets = StrEnum("Targets", {name.replace("-", "_"): name for name in TARGETS})  # type: ignore[misc]
 
 
 def usage_error(message: str, code: int = 2) -> typer.Exit:
-    """Print ``Error: …`` to standard error and return the Exit to raise (status 2: usage)."""
+    """Print ``Error: …`` to standard error and return the Exit to raise (status 2: usage).
+
+    A message about a place in a file (``path:line:``) shows that line with a caret, one about an
+    option (``--name …``) the command line with a caret under the option (engine.diagnostic)."""
+    if message.startswith("--") and _from_the_command_line():
+        message = diagnostic.command_line(sys.argv[1:], message)
+    else:
+        message = diagnostic.with_excerpt(message)
     typer.echo(f"Error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _from_the_command_line() -> bool:
+    """Whether sys.argv is derivator's own command line (``derivator …``, ``python -m derivator``),
+    not that of a program that runs the app in-process (a test runner)."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    return program.name == "derivator" or program.parent.name == "derivator"
 
 
 def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:

@@ -7,7 +7,6 @@ with every ``gradient()``, ``chain()``, ``matrix_form()`` call replaced by prove
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,7 +18,7 @@ def render(
     template: Path = typer.Argument(
         ..., help="A jinja2 template named <name>.md.j2, <name>.tex.j2 or <name>.html.j2."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
@@ -27,13 +26,17 @@ def render(
         "name without .j2, next to it; - for standard output).",
     ),
     activation: Activation = typer.Option(
-        Activation.sigmoid, help="The activation σ of the post's network."
+        Activation("sigmoid"), help="The activation σ of the post's network."
     ),
-    loss: Loss = typer.Option(Loss.mse, help="The loss: mse, or cross-entropy (softmax output)."),
+    loss: Loss = typer.Option(
+        Loss("mse"), help="The loss: mse, or cross-entropy (softmax output)."
+    ),
     network: Kind = typer.Option(
-        Kind.general, help="general: many neurons per layer; single: one per layer."
+        Kind("general"), help="general: many neurons per layer; single: one per layer."
     ),
-    depth: int = typer.Option(3, min=1, max=12, help="Layers of weights (3: L, L-1, L-2)."),
+    depth: int = typer.Option(
+        3, min=1, max=12, metavar="<int>", help="Layers of weights (3: L, L-1, L-2)."
+    ),
     timeout: float = typer.Option(10.0, min=0.001, help="Seconds allowed to prove each formula."),
 ) -> None:
     """Render a writer's template: its gradient(), chain() and matrix_form() calls become proved
@@ -44,7 +47,7 @@ def render(
     try:
         text = post.render_post(template, opts)
     except post.PostError as e:
-        raise usage_error(str(e), code=1)
+        raise usage_error(str(e), code=1) from None
     if output is not None and str(output) == "-":
         typer.echo(text, nl=False)
         return
@@ -52,5 +55,5 @@ def render(
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as e:
-        raise usage_error(f"cannot write {target}: {e.strerror or e}")
+        raise usage_error(f"cannot write {target}: {e.strerror or e}") from None
     typer.echo(str(target))

@@ -18,6 +18,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -120,14 +121,13 @@ def read_npz(path: Path, target: str | None) -> Table:
                     f"{', '.join(names) or 'none'}"
                     + ("" if target else " (name the labels with --target)")
                 )
-            X, y = f["X"], f[key]
+            # NpzFile gives the bytes of a member that is not a .npy array
+            X, y = cast(object, f["X"]), cast(object, f[key])
     except DataError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:  # a damaged member
         raise DataError(f"{path}: not a NumPy .npz file of plain arrays ({e})") from None
-    if not (
-        isinstance(X, np.ndarray) and isinstance(y, np.ndarray)
-    ):  # members that are not .npy arrays
+    if not (isinstance(X, np.ndarray) and isinstance(y, np.ndarray)):  # a member that is not .npy
         raise DataError(f"{path}: not a NumPy .npz file of plain arrays (X or {key} is no array)")
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: X has dtype {X.dtype}; it must hold numbers")

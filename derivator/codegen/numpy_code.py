@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any, Callable, Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from .. import __version__
-from . import templates
 from ..engine import (
     ACTIVATIONS,
     ActivationFunction,
@@ -49,6 +49,7 @@ from ..engine import (
     matrix,
     proof,
 )
+from . import templates
 
 #: the quantities the backward pass computes per layer, in the order they are computed
 EMITTED = ("delta", "w", "b")
@@ -368,7 +369,7 @@ def formula(quantity: str, tag: object, m: matrix.MatrixExpr) -> str:
 
 def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | None]:
     X, Y = net.letter(p), net.letter(p - 1)
-    return {"w": (X, Y), "b": (X, None), "delta": (net.i, X)}[quantity]  # type: ignore[return-value]
+    return {"w": (X, Y), "b": (X, None), "delta": (net.i, X)}[quantity]
 
 
 def _lhs(net: Network, quantity: str, p: int) -> sp.Expr:
@@ -606,13 +607,13 @@ def _proofs(net: Network, p: int) -> tuple[tuple[str, proof.Verdict], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hidden_proofs(activation: str) -> tuple[tuple[str, proof.Verdict], ...]:
     g = Network.generic(activation)
     return _proofs(g, g.D - 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _output_proofs(
     activation: str, loss: str, targets: str
 ) -> tuple[tuple[str, proof.Verdict], ...]:
@@ -864,18 +865,61 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
     path the module is written to, for the regeneration command in its header."""
     check_network(net)
     pl = network_plan(net, proof_mode)
-    D = net.D
     widths = net.widths
-    assert widths is not None
-    # what _forward returns: the arrays the backward pass reads, and what the loss reads, in the order computed
+    assert widths is not None  # check_network: concrete widths
+    arrays = _arrays(pl, net.D)
+    parts = [templates.HELPERS[h] for h in pl.helpers]
+    parts += [
+        _check_source(net.D, widths),
+        templates.EXPLAIN,
+        templates.INIT_PARAMS,
+        templates.SAVE_LOAD,
+    ]
+    parts += _forward_functions(pl, net, widths, arrays)
+    parts += [_layer_function(pl, net, p) for p in range(net.D, 0, -1)]
+    parts.append(_backward_function(pl, net.D, arrays))
+    parts += _gradient_functions(pl, widths, arrays)
+    head = _module_head(pl, net, output, widths, arrays)
+    source = head + "\n\n\n" + "\n\n\n".join(parts) + "\n"
+    validate(source)
+    return source
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """What the generated functions hand each other: the arrays the forward pass returns (in the
+    order computed: what the backward pass and the loss read), those the backward pass takes,
+    the forward pass's code, and the constants each side looks up."""
+
+    forward: list[str]
+    backward: list[str]
+    forward_code: list[str]
+    forward_uses: set[str]
+    backward_uses: set[str]
+
+
+def _arrays(pl: Plan, D: int) -> _Arrays:
     needed = {u for r in pl.rules for u in r.uses if u[0] in "AEZ"} | {variable("A", D)}
     if re.search(rf"\bZ{D}\b", pl.loss_code):
         needed.add(variable("Z", D))
-    fwd = sorted(needed, key=lambda v: (int(v[1:]), "ZEA".index(v[0])))
-    fwd_code = [line for f in pl.forward for line in f.code]
-    bwd_uses = {u for r in pl.rules for u in r.uses}
-    fwd_uses = set(_CONSTANT_NAME.findall("\n".join(fwd_code)))
-    head = "\n".join(
+    forward = sorted(needed, key=lambda v: (int(v[1:]), "ZEA".index(v[0])))
+    forward_code = [line for f in pl.forward for line in f.code]
+    backward_uses = {u for r in pl.rules for u in r.uses}
+    return _Arrays(
+        forward,
+        [v for v in forward if v in backward_uses],
+        forward_code,
+        set(_CONSTANT_NAME.findall("\n".join(forward_code))),
+        backward_uses,
+    )
+
+
+def _module_head(
+    pl: Plan, net: Network, output: str | None, widths: tuple[int, ...], arrays: _Arrays
+) -> str:
+    """The header (how the module was made and proved), the import, the network's constants and
+    the tables the code looks up."""
+    return "\n".join(
         [
             _header(pl, net, output),
             "",
@@ -886,113 +930,110 @@ def module_source(net: Network, proof_mode: str = "rules", output: str | None = 
             f"ACTIVATION = {pl.activation!r}",
             f"LOSS = {pl.loss!r}",
             "_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))",
-            *_tables(fwd_uses | bwd_uses, widths),
+            *_tables(arrays.forward_uses | arrays.backward_uses, widths),
         ]
     )
-    parts = [templates.HELPERS[h] for h in pl.helpers]
-    parts += [
-        _check_source(D, widths),
-        templates.EXPLAIN,
-        templates.INIT_PARAMS,
-        templates.SAVE_LOAD,
-    ]
-    fwd_lines = ["    " + _unpack(D), "    A0 = X", *_lookups(fwd_uses, "X")]
-    fwd_lines += ["    " + line for line in fwd_code]
-    parts.append(
-        "\n".join(
-            [
-                "def _forward(params, X):",
-                f'    """{", ".join(fwd)}: the forward pass, from the definitions Z^(p) = A^(p-1) W^(p)ᵀ + B^(p), A^(p) = σ(Z^(p))'
-                + (" (the softmax at the output)" if net.softmax_output else "")
-                + '."""',
-                *fwd_lines,
-                f"    return {', '.join(fwd)}",
-            ]
-        )
+
+
+def _loss_line(pl: Plan) -> str:
+    return f"    L = float(np.sum({pl.loss_code})) / X.shape[0]"
+
+
+def _forward_functions(
+    pl: Plan, net: Network, widths: tuple[int, ...], arrays: _Arrays
+) -> list[str]:
+    """``_forward`` (the definitions, computed), ``forward`` (the outputs) and ``loss``."""
+    D, fwd = net.D, arrays.forward
+    body = ["    " + _unpack(D), "    A0 = X", *_lookups(arrays.forward_uses, "X")]
+    body += ["    " + line for line in arrays.forward_code]
+    private = "\n".join(
+        [
+            "def _forward(params, X):",
+            f'    """{", ".join(fwd)}: the forward pass, from the definitions Z^(p) = A^(p-1) W^(p)ᵀ + B^(p), A^(p) = σ(Z^(p))'
+            + (" (the softmax at the output)" if net.softmax_output else "")
+            + '."""',
+            *body,
+            f"    return {', '.join(fwd)}",
+        ]
     )
-    out = variable("A", D)
-    parts.append(
-        "\n".join(
-            [
-                ERRSTATE,
-                "def forward(params, X):",
-                f'    """The output activations A^(L) (n × {widths[-1]}) for the samples in the rows of X (n × {widths[0]})."""',
-                "    _check(params, X)",
-                f"    return _forward(params, X)[{fwd.index(out)}]",
-            ]
-        )
+    public = "\n".join(
+        [
+            ERRSTATE,
+            "def forward(params, X):",
+            f'    """The output activations A^(L) (n × {widths[-1]}) for the samples in the rows of X (n × {widths[0]})."""',
+            "    _check(params, X)",
+            f"    return _forward(params, X)[{fwd.index(variable('A', D))}]",
+        ]
     )
-    loss_desc = net.loss_spec.description
-    loss_line = f"    L = float(np.sum({pl.loss_code})) / X.shape[0]"
-    parts.append(
-        "\n".join(
-            [
-                ERRSTATE,
-                "def loss(params, X, Y):",
-                f'    """The mean loss L: {loss_desc}."""',
-                "    _check(params, X, Y)",
-                f"    {', '.join(fwd)} = _forward(params, X)",
-                loss_line,
-                "    return L",
-            ]
-        )
+    loss = "\n".join(
+        [
+            ERRSTATE,
+            "def loss(params, X, Y):",
+            f'    """The mean loss L: {net.loss_spec.description}."""',
+            "    _check(params, X, Y)",
+            f"    {', '.join(fwd)} = _forward(params, X)",
+            _loss_line(pl),
+            "    return L",
+        ]
     )
-    for p in range(D, 0, -1):
-        parts.append(_layer_function(pl, net, p))
-    bwd = [v for v in fwd if v in bwd_uses]
+    return [private, public, loss]
+
+
+def _backward_function(pl: Plan, D: int, arrays: _Arrays) -> str:
+    """``_backward``: the layer functions called from the output layer down."""
+    uses = arrays.backward_uses
     back = [
-        "def _backward(params, " + ", ".join(bwd) + ", Y):",
+        "def _backward(params, " + ", ".join(arrays.backward) + ", Y):",
         '    """Every layer\'s G, ∇W, ∇B, from the output layer down."""',
     ]
-    weights = sorted({u for u in bwd_uses if u[0] == "W"}, key=lambda v: int(v[1:]))
+    weights = sorted({u for u in uses if u[0] == "W"}, key=lambda v: int(v[1:]))
     back += [f"    {w} = params[{int(w[1:]) - 1}][0]" for w in weights]
     back.append("    n = Y.shape[0]")
-    if "ones_n" in bwd_uses:  # 𝟏, n ones: Σ over the samples is a product with it (templates)
+    if "ones_n" in uses:  # 𝟏, n ones: Σ over the samples is a product with it (templates)
         back += ["    ones_n = np.empty(n, Y.dtype)", "    ones_n.fill(1)"]
-    back += _lookups(bwd_uses, "Y")
+    back += _lookups(uses, "Y")
     for p in range(D, 0, -1):
         rules = pl.layer_rules(p)
         args = _args({u for r in rules for u in r.uses} - {r.target for r in rules})
         back.append(f"    {', '.join(r.target for r in rules)} = layer_{p}({', '.join(args)})")
     back.append(f"    return [{', '.join(f'(dW{p}, dB{p})' for p in range(1, D + 1))}]")
-    parts.append("\n".join(back))
+    return "\n".join(back)
+
+
+def _gradient_functions(pl: Plan, widths: tuple[int, ...], arrays: _Arrays) -> list[str]:
+    """``gradients`` and ``loss_and_gradients``: the public entry points of the backward pass."""
+    fwd, bwd = arrays.forward, arrays.backward
     shapes = (
         f"X is n × {widths[0]}, Y is n × {widths[-1]}; dW<p> has the shape of W<p>, dB<p> of B<p>"
     )
-    parts.append(
-        "\n".join(
-            [
-                ERRSTATE,
-                "def gradients(params, X, Y):",
-                f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
-                "    _check(params, X, Y)",
-                *(
-                    ["    return _backward(params, *_forward(params, X), Y)"]
-                    if bwd == fwd
-                    else [
-                        f"    {', '.join(fwd)} = _forward(params, X)",
-                        f"    return _backward(params, {', '.join(bwd)}, Y)",
-                    ]
-                ),
-            ]
-        )
+    gradients = "\n".join(
+        [
+            ERRSTATE,
+            "def gradients(params, X, Y):",
+            f'    """∂L/∂W^(p) and ∂L/∂B^(p) of every layer, [(dW1, dB1), …]: {shapes}."""',
+            "    _check(params, X, Y)",
+            *(
+                ["    return _backward(params, *_forward(params, X), Y)"]
+                if bwd == fwd
+                else [
+                    f"    {', '.join(fwd)} = _forward(params, X)",
+                    f"    return _backward(params, {', '.join(bwd)}, Y)",
+                ]
+            ),
+        ]
     )
-    parts.append(
-        "\n".join(
-            [
-                ERRSTATE,
-                "def loss_and_gradients(params, X, Y):",
-                f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
-                "    _check(params, X, Y)",
-                f"    {', '.join(fwd)} = _forward(params, X)",
-                loss_line,
-                f"    return L, _backward(params, {', '.join(bwd)}, Y)",
-            ]
-        )
+    both = "\n".join(
+        [
+            ERRSTATE,
+            "def loss_and_gradients(params, X, Y):",
+            f'    """(L, [(dW1, dB1), …]) from one forward pass: {shapes}."""',
+            "    _check(params, X, Y)",
+            f"    {', '.join(fwd)} = _forward(params, X)",
+            _loss_line(pl),
+            f"    return L, _backward(params, {', '.join(bwd)}, Y)",
+        ]
     )
-    source = head + "\n\n\n" + "\n\n\n".join(parts) + "\n"
-    validate(source)
-    return source
+    return [gradients, both]
 
 
 # ---------------------------------------------------------------------------------------------

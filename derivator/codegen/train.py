@@ -16,9 +16,10 @@ import math
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -37,7 +38,7 @@ class TrainError(ValueError):
 class Diverged(Exception):
     """The loss became non-finite or grew far above its start: the run failed (not the input)."""
 
-    def __init__(self, message: str, result: "Result") -> None:
+    def __init__(self, message: str, result: Result) -> None:
         super().__init__(message)
         self.result = result
 
@@ -93,7 +94,7 @@ def split_indices(
     keep, off = [], []
     for c in range(classes):
         idx = rng.permutation(np.flatnonzero(y == c))
-        k = int(round(len(idx) * fraction))
+        k = round(len(idx) * fraction)
         off.append(idx[:k])
         keep.append(idx[k:])
     return np.sort(np.concatenate(keep)), np.sort(np.concatenate(off))
@@ -390,9 +391,10 @@ def save_params(r: Result, path: Path) -> None:
     """The trained weights as .npz (W1, B1, W2, …): ``load_params`` of the generated module reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
-        np.savez(
-            fh, **{f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)}
-        )
+        arrays: dict[str, Any] = {
+            f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)
+        }
+        np.savez(fh, **arrays)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,7 +445,7 @@ def loss_curve_svg(
             yhi = ylo + 1.0
         step = _nice_step(yhi - ylo)
         ylo, yhi = math.floor(ylo / step) * step, math.ceil(yhi / step) * step
-        yticks = [ylo + k * step for k in range(int(round((yhi - ylo) / step)) + 1)]
+        yticks = [ylo + k * step for k in range(round((yhi - ylo) / step) + 1)]
     n = len(losses)
     xhi = max(n, 2)
     xstep = _nice_step(xhi - 1)
@@ -489,14 +491,14 @@ def loss_curve_svg(
         for k, (name, colour, dash) in enumerate(
             (("training", "#1f5fbf", ""), ("validation", "#d0621b", "5,3"))
         ):
-            y = top + 10 + 16 * k
+            row = top + 10 + 16 * k
             x0 = left + pw - 120
             out.append(
-                f'<line x1="{x0}" y1="{y}" x2="{x0 + 24}" y2="{y}" stroke="{colour}" stroke-width="1.5"'
+                f'<line x1="{x0}" y1="{row}" x2="{x0 + 24}" y2="{row}" stroke="{colour}" stroke-width="1.5"'
                 + (f' stroke-dasharray="{dash}"' if dash else "")
                 + "/>"
             )
-            out.append(f'<text x="{x0 + 30}" y="{y}" dominant-baseline="middle">{name}</text>')
+            out.append(f'<text x="{x0 + 30}" y="{row}" dominant-baseline="middle">{name}</text>')
     out.append(f'<text x="{left + pw / 2:.2f}" y="{height - 12}" text-anchor="middle">epoch</text>')
     ylabel = "loss L (log scale)" if log else "loss L"
     out.append(

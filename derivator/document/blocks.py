@@ -47,7 +47,7 @@ class Source:
         k = bisect.bisect_right(self.starts, offset) - 1
         return k + 1, offset - self.starts[k] + 1
 
-    def excerpt(self, block: "Block") -> "Excerpt":
+    def excerpt(self, block: Block) -> Excerpt:
         """What a worker needs to place a block's errors: the block, not the whole file."""
         line, column = self.position(block.offset)
         return Excerpt(block.offset, line, column, block.text)
@@ -179,7 +179,7 @@ class _Finder:
 def _take(
     src: Source,
     finder: _Finder,
-    out: list["Item"],
+    out: list[Item],
     start: int,
     body: int,
     closer: str,
@@ -223,7 +223,7 @@ def markdown(src: Source) -> list[Item]:
     comment or fence that is never closed hides the rest of the file (as in CommonMark) and
     says so in a Note.  One pass: every search starts where the last one ended or is cut short
     by what an earlier one found."""
-    text, out = src.text, []
+    text, out = src.text, list[Item]()
     finder, paragraphs = _Finder(text), _Paragraphs(text)
     no_close_run: dict[int, int] = {}
     i, n = 0, len(text)
@@ -276,34 +276,34 @@ def markdown(src: Source) -> list[Item]:
             continue
         if c == "`":
             run = _BACKTICKS.match(text, i).end() - i  # type: ignore[union-attr]
-            close = -1 if no_close_run.get(run, n) <= i else text.find("`" * run, i + run)
-            if close < 0:
+            closing = -1 if no_close_run.get(run, n) <= i else text.find("`" * run, i + run)
+            if closing < 0:
                 no_close_run[run] = i
-            i = close + run if close >= 0 else i + run
+            i = closing + run if closing >= 0 else i + run
             continue
         if c == "\\" and (run := _run_of_backslashes(text, i)):
             i += run  # pairs of backslashes are line breaks: on to the last, odd one
             continue
         if c == "\\" and text.startswith("\\[", i) and not _escaped(text, i):
-            nxt = _take(src, finder, out, i, i + 2, "\\]", True)
-            i = i + 2 if nxt is None else nxt
+            after = _take(src, finder, out, i, i + 2, "\\]", True)
+            i = i + 2 if after is None else after
             continue
         if c == "\\" and i + 1 < n:
             i += 2  # an escaped character (\$ among them)
             continue
         if c == "$":
             if text.startswith("$$", i):
-                nxt = _take(src, finder, out, i, i + 2, "$$", True, limit=paragraphs.end(i + 2))
-                if nxt is None:  # go on with the next line: the rest of the file is still read
-                    nxt = text.find("\n", i)
-                    nxt = n if nxt < 0 else nxt + 1
-                i = nxt
+                after = _take(src, finder, out, i, i + 2, "$$", True, limit=paragraphs.end(i + 2))
+                if after is None:  # go on with the next line: the rest of the file is still read
+                    after = text.find("\n", i)
+                    after = n if after < 0 else after + 1
+                i = after
                 continue
-            end = _inline_end(text, i)
-            if end is not None:
+            inline_end = _inline_end(text, i)
+            if inline_end is not None:
                 ln, col = src.position(i)
-                out.append(Block(text[i + 1 : end], i + 1, ln, col, False))
-                i = end + 1
+                out.append(Block(text[i + 1 : inline_end], i + 1, ln, col, False))
+                i = inline_end + 1
                 continue
         i += 1
     return _capped(src, out)
@@ -441,24 +441,24 @@ def latex(src: Source) -> list[Item]:
             i += run
             continue
         if c == "\\":
-            m = begin.match(text, i)
-            if m and m.group("env") in DISPLAY_ENVS:
-                env = m.group("env")
-                nxt = _take(src, finder, out, i, m.end(), f"\\end{{{env}}}", True, env)
-                i = m.end() if nxt is None else nxt
+            opening = begin.match(text, i)
+            if opening and opening.group("env") in DISPLAY_ENVS:
+                env = opening.group("env")
+                after = _take(src, finder, out, i, opening.end(), f"\\end{{{env}}}", True, env)
+                i = opening.end() if after is None else after
                 continue
             for opener, closer in (("\\[", "\\]"), ("\\(", "\\)")):
                 if text.startswith(opener, i):
-                    nxt = _take(src, finder, out, i, i + 2, closer, opener == "\\[")
-                    i = i + 2 if nxt is None else nxt
+                    after = _take(src, finder, out, i, i + 2, closer, opener == "\\[")
+                    i = i + 2 if after is None else after
                     break
             else:
                 i += 2
             continue
         if c == "$":
             if text.startswith("$$", i):
-                nxt = _take(src, finder, out, i, i + 2, "$$", True)
-                i = i + 2 if nxt is None else nxt
+                after = _take(src, finder, out, i, i + 2, "$$", True)
+                i = i + 2 if after is None else after
                 continue
             end = finder.unescaped("$", i + 1, n)
             ln, col = src.position(i)

@@ -9,25 +9,33 @@ process only reads, schedules and assembles.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import stat
 import time
 import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, cast, overload
 
 import sympy as sp
 
-from ..engine import ACTIVATIONS, TARGETS, NotationError, Partial, losses, proof, render
-from . import blocks as B
-from . import conventions as CV
-from . import interpret as I
-from . import parse as P
-from . import workers as W
+from ..engine import (
+    ACTIVATIONS,
+    TARGETS,
+    NotationError,
+    Outcome,
+    Partial,
+    losses,
+    proof,
+    render,
+)
+from . import blocks, conventions, interpret, parse, workers
+from .conventions import read_relation  # decide() has a parameter named conventions
 from .inference import infer
 
 DIRECTIVE_KEYS = {
@@ -59,7 +67,7 @@ class Result:
     line: int
     step: int
     relation: str
-    verdict: str
+    verdict: Outcome
     method: str = ""
     reason: str = ""
     counterexample: dict[str, Any] | None = None
@@ -72,6 +80,11 @@ class Result:
     at: tuple[int, int] | None = None
     #: the whole file could not be read (exit status 2, not 1)
     unreadable: bool = False
+    #: the file's line at ``at``, for the report's excerpt with a caret (not part of the JSON)
+    source_line: str = ""
+
+    def __post_init__(self) -> None:
+        self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,7 +94,12 @@ class Result:
             "relation": self.relation,
             "verdict": self.verdict,
             "method": self.method,
-            "reason": self.reason,
+            # tools read where an error is from its reason, as they always have
+            "reason": (
+                f"line {self.at[0]}, column {self.at[1]}: {self.reason}"
+                if self.at is not None and self.verdict == Outcome.ERROR and not self.unreadable
+                else self.reason
+            ),
             "counterexample": self.counterexample,
         }
 
@@ -102,7 +120,7 @@ class Run:
     The pool starts at the first block to decide and lives until :meth:`close` (or until the run
     is garbage-collected); its workers keep their proof caches for the whole run."""
 
-    defaults: I.Settings = field(default_factory=I.Settings)
+    defaults: interpret.Settings = field(default_factory=interpret.Settings)
     timeout: float = 10.0
     #: worker processes deciding blocks in parallel (capped at the cores this process may use)
     jobs: int = 1
@@ -114,21 +132,21 @@ class Run:
     stated: frozenset[str] = frozenset()
     cache: dict[tuple[Any, ...], proof.Verdict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    pool: W.Pool | None = field(default=None, repr=False)
+    pool: workers.Pool | None = field(default=None, repr=False)
     #: what was inferred about each file's notation, and from which line (``check --explain``)
     explanations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
-        self.jobs = max(1, min(self.jobs, W.cores()))
+        self.jobs = max(1, min(self.jobs, workers.cores()))
 
-    def workers(self) -> W.Pool:
+    def workers(self) -> workers.Pool:
         if self.pool is None:
             late = (
                 f"not decided within --timeout {self.timeout:g} s, and still busy {GRACE:g} s later: its worker "
                 "was killed"
             )
-            self.pool = W.Pool(
+            self.pool = workers.Pool(
                 partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late
             )
             weakref.finalize(self, self.pool.close)
@@ -140,7 +158,7 @@ class Run:
             self.pool.close()
             self.pool = None
 
-    def __enter__(self) -> "Run":
+    def __enter__(self) -> Run:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -270,16 +288,16 @@ def parse_directive(text: str) -> dict[str, str]:
         if "=" not in part:
             raise ValueError(f"directive {part!r}: write key=value")
         key, value = part.split("=", 1)
-        if key in CV.KEYS:
+        if key in conventions.KEYS:
             try:
-                CV.update(CV.Conventions(), {key: value})
+                conventions.update(conventions.Conventions(), {key: value})
             except ValueError as e:
                 raise ValueError(f"directive {key}={value}: {e}") from None
             out[key] = value
             continue
         if key not in DIRECTIVE_KEYS:
             raise ValueError(
-                f"unknown directive key {key!r} (known: {', '.join((*DIRECTIVE_KEYS, *CV.KEYS))})"
+                f"unknown directive key {key!r} (known: {', '.join((*DIRECTIVE_KEYS, *conventions.KEYS))})"
             )
         if value not in DIRECTIVE_KEYS[key]:
             raise ValueError(
@@ -299,14 +317,14 @@ class Task:
     """One block to decide in a worker: all it needs, and nothing of the rest of its file."""
 
     name: str
-    source: B.Excerpt
-    block: B.Block
-    settings: I.Settings
+    source: blocks.Excerpt
+    block: blocks.Block
+    settings: interpret.Settings
     skipping: bool
     #: the first step to decide (after a worker was lost, the block resumes past the lost step)
     first: int = 0
     #: the expression a block that starts with = continues (the previous block's last one)
-    lead: P.Lead | None = None
+    lead: parse.Lead | None = None
 
 
 @dataclass
@@ -316,6 +334,8 @@ class _File:
 
     name: str
     slots: list[Result | list[Result]] = field(default_factory=list)
+    #: the file's text, for the source line of each error
+    text: str = ""
     tasks: dict[int, Task] = field(default_factory=dict)
     conventions: set[str] = field(default_factory=set)
     #: the settings nobody stated before the file's last relation (not the caller, a directive or
@@ -325,16 +345,16 @@ class _File:
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     """Read the directives and cut the blocks of one file; every block becomes a Task."""
-    src = B.Source(name, text)
-    items = B.scan(src, kind or kind_of(name, text))
-    inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, B.Block)])
+    src = blocks.Source(name, text)
+    items = blocks.scan(src, kind or kind_of(name, text))
+    inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
     run.explanations += [f.text(name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
     ]
-    stated, stated_keys = CV.Conventions(), set[str]()
+    stated, stated_keys = conventions.Conventions(), set[str]()
     settings = replace(run.defaults, conventions=inferred)
     in_directives = set().union(
-        *(_directive_keys(x.text) for x in items if isinstance(x, B.Directive))
+        *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
     )
     for key in ("loss", "activation", "output-activation"):
         # the loss and activations the document's own definitions write beat the defaults; what the
@@ -346,29 +366,29 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
-    previous: B.Block | None = None
-    lead: P.Lead | None = None
+    previous: blocks.Block | None = None
+    lead: parse.Lead | None = None
     skip_on, skip_next = False, False
-    f = _File(name)
+    f = _File(name, text=text)
     for item in items:
-        if isinstance(item, B.Note):
+        if isinstance(item, blocks.Note):
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
             continue
-        if isinstance(item, B.Problem):
+        if isinstance(item, blocks.Problem):
             f.slots.append(
                 Result(
                     name,
                     item.line,
                     0,
                     "",
-                    "error",
+                    Outcome.ERROR,
                     reason=item.message,
                     column=item.column,
                     at=(item.line, item.column),
                 )
             )
             continue
-        if isinstance(item, B.Directive):
+        if isinstance(item, blocks.Directive):
             try:
                 d = parse_directive(item.text)
             except ValueError as e:
@@ -378,23 +398,28 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                         item.line,
                         0,
                         f"derivator: {item.text}",
-                        "error",
+                        Outcome.ERROR,
                         reason=str(e),
                         column=item.column,
                         at=(item.line, item.column),
                     )
                 )
                 continue
-            stated, stated_keys = CV.update(stated, d), stated_keys | (set(d) & {*CV.KEYS, "loss"})
+            stated, stated_keys = (
+                conventions.update(stated, d),
+                stated_keys | (set(d) & {*conventions.KEYS, "loss"}),
+            )
             run.explanations += [
-                f"{name}:{item.line}: {k}={v} (directive)" for k, v in d.items() if k in CV.KEYS
+                f"{name}:{item.line}: {k}={v} (directive)"
+                for k, v in d.items()
+                if k in conventions.KEYS
             ]
-            settings = I.Settings(
+            settings = interpret.Settings(
                 d.get("activation", settings.activation),
                 d.get("loss", settings.loss),
                 d.get("network", settings.network),
                 d.get("targets", settings.targets),
-                CV.merge(inferred, stated, stated_keys),
+                conventions.merge(inferred, stated, stated_keys),
                 d.get("output-activation", settings.output_activation),
             )
             defaulted = [k for k in defaulted if k not in d]
@@ -410,7 +435,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         if not _RELATION_HINT.search(item.text):
             continue
         lead = (
-            P.lead(previous.text, item.text, settings.conventions.reading, lead)
+            parse.lead(previous.text, item.text, settings.conventions.reading, lead)
             if previous
             else None
         )
@@ -454,7 +479,7 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
                             e.line or 1,
                             0,
                             "",
-                            "error",
+                            Outcome.ERROR,
                             reason=e.reason,
                             unreadable=True,
                             at=(e.line, 1) if e.line else None,
@@ -482,6 +507,10 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             out.append(slot)
         elif not (so_far and k in f.tasks):
             out += slot
+    lines = f.text.split("\n") if any(r.at for r in out) else []
+    for r in out:
+        if r.at is not None and 0 < r.at[0] <= len(lines):
+            r.source_line = lines[r.at[0] - 1]
     refuted = sum(r.verdict == "refuted" for r in out)
     if (
         refuted and f.defaulted and not so_far
@@ -522,11 +551,11 @@ def _decide(files: list[_File], run: Run) -> None:
 
 
 def _collect(
-    files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None]
+    files: list[_File], pool: workers.Pool, current: dict[tuple[int, int], Result | None]
 ) -> None:
     """Put every event of the pool in its file's slot (see :func:`_decide`)."""
     for ev in pool.events():
-        n, k = ev.key
+        n, k = cast(tuple[int, int], ev.key)  # (file, block), as submitted below
         f = files[n]
         slot = f.slots[k]
         assert isinstance(slot, list)
@@ -550,7 +579,7 @@ def _collect(
                     task.block.line,
                     task.first,
                     _short(task.block.text),
-                    "unknown",
+                    Outcome.UNKNOWN,
                     column=task.block.column,
                 )
                 slot.append(lost)
@@ -559,7 +588,7 @@ def _collect(
                 slot.append(lost)
                 task.first = lost.step + 1
                 pool.submit((n, k), task)
-            lost.verdict, lost.method, lost.reason = "unknown", "stopped", ev.payload
+            lost.verdict, lost.method, lost.reason = Outcome.UNKNOWN, "stopped", ev.payload
 
 
 def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
@@ -579,7 +608,9 @@ def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
     yield "used", used
 
 
-def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int, int]:
+def _position(
+    src: blocks.Source | blocks.Excerpt, block: blocks.Block, pos: int
+) -> tuple[int, int]:
     """Line and column of a position in the block; a position in the expression a continuation
     block continues (pos < 0: it stands in the previous block) is the block's own start."""
     return src.position(block.offset + max(pos, 0))
@@ -587,14 +618,14 @@ def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int,
 
 def block_results(
     name: str,
-    src: B.Source | B.Excerpt,
-    block: B.Block,
-    settings: I.Settings,
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
+    settings: interpret.Settings,
     run: Run,
     skipping: bool,
     conventions: set[str],
     first: int = 0,
-    lead: P.Lead | None = None,
+    lead: parse.Lead | None = None,
 ) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
@@ -602,13 +633,20 @@ def block_results(
     if not block.text.strip():
         return
     try:
-        chains = P.parse(block.text, settings.conventions.reading, lead.node if lead else None)
-    except P.ReadError as e:
+        chains = parse.parse(block.text, settings.conventions.reading, lead.node if lead else None)
+    except parse.ReadError as e:
         ln, col = _position(src, block, e.pos)
         if skipping:
             yield (
                 "result",
-                Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive"),
+                Result(
+                    name,
+                    block.line,
+                    0,
+                    _short(block.text),
+                    Outcome.SKIPPED,
+                    reason="skip directive",
+                ),
             )
             return
         yield (
@@ -618,8 +656,8 @@ def block_results(
                 block.line,
                 0,
                 _short(block.text),
-                "error",
-                reason=f"line {ln}, column {col}: {e}",
+                Outcome.ERROR,
+                reason=str(e),
                 column=col,
                 at=(ln, col),
             ),
@@ -633,7 +671,7 @@ def block_results(
                 block.line,
                 0,
                 _short(block.text),
-                "error",
+                Outcome.ERROR,
                 reason="nested too deeply to read",
                 column=block.column,
             ),
@@ -648,24 +686,29 @@ def block_results(
                 chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs]
             )
         if not chain.ops and isinstance(
-            chain.exprs[0], P.Unread
+            chain.exprs[0], parse.Unread
         ):  # unreadable, and no relation after it
             r = Result(
                 name,
                 block.line,
                 step,
                 _short(block.text[chain.starts[0] : chain.ends[0]]),
-                "unknown",
+                Outcome.UNKNOWN,
             )
             step += 1
             if r.step >= first:
                 _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
                 if skipping:
-                    r.verdict, r.reason, r.column, r.at = "skipped", "skip directive", None, None
+                    r.verdict, r.reason, r.column, r.at = (
+                        Outcome.SKIPPED,
+                        "skip directive",
+                        None,
+                        None,
+                    )
                 yield "result", r
             continue
         for k, op in enumerate(chain.ops):
-            if op not in P.CHECKED_OPS:
+            if op not in parse.CHECKED_OPS:
                 continue
             left = (
                 lead.text
@@ -677,56 +720,64 @@ def block_results(
                 + f" {'=' if op == '=' else op} "
                 + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
             )
-            r = Result(name, block.line, step, _short(text), "unknown")
+            r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN)
             step += 1
             if r.step < first:
                 continue
             if skipping:
-                r.verdict, r.reason = "skipped", "skip directive"
+                r.verdict, r.reason = Outcome.SKIPPED, "skip directive"
                 yield "result", r
                 continue
             yield "begin", r
             t0 = time.perf_counter()
             sides = (chain.exprs[k], chain.exprs[k + 1])
             if condition is not None and condition[1] == "≠":
-                r.verdict = "error"
+                r.verdict = Outcome.ERROR
                 r.reason = (
                     f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
                     f"be assumed: it is not checked"
                 )
-            elif any(isinstance(x, P.Unread) for x in sides):
+            elif any(isinstance(x, parse.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
                 try:
                     decide(r, chain, k, op, settings, run, conventions, src, block)
                 except MemoryError:
-                    r.verdict, r.method = "unknown", "stopped"
+                    r.verdict, r.method = Outcome.UNKNOWN, "stopped"
                     r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
-                except Exception as e:  # noqa: BLE001 — one relation must never stop the run
-                    r.verdict, r.method = "error", ""
+                except Exception as e:
+                    r.verdict, r.method = Outcome.ERROR, ""
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
             yield "result", r
 
 
 def _unread(
-    r: Result, sides: tuple[P.Node, P.Node], first: bool, src: B.Source | B.Excerpt, block: B.Block
+    r: Result,
+    sides: tuple[parse.Node, parse.Node],
+    first: bool,
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
 ) -> None:
     """A step with an unreadable side.  Each unreadable expression is one error, at the first
     step that holds it (its chain's first step, or the step it ends); a step that only starts
     from an expression already reported is ``unknown``."""
-    new = [x for x in (sides[0] if first else None, sides[1]) if isinstance(x, P.Unread)]
+    new = [x for x in (sides[0] if first else None, sides[1]) if isinstance(x, parse.Unread)]
     if not new:
         ln, col = _position(src, block, sides[0].pos)
         r.verdict, r.reason = (
-            "unknown",
+            Outcome.UNKNOWN,
             f"its left side could not be read (line {ln}, column {col})",
         )
         return
     ln, col = _position(src, block, new[0].pos)
-    r.verdict, r.column, r.at = "error", col, (ln, col)
+    r.verdict, r.column, r.at = Outcome.ERROR, col, (ln, col)
     r.reason = "; ".join(
-        "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new
+        [new[0].message]  # at r.at
+        + [
+            "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message)
+            for x in new[1:]
+        ]
     )
 
 
@@ -735,7 +786,7 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _conditions(chains: list[P.Chain]) -> dict[int, tuple[str, str, str]]:
+def _conditions(chains: list[parse.Chain]) -> dict[int, tuple[str, str, str]]:
     """``\\frac{\\partial p_j}{\\partial o_i} = p_i(1 - p_i), \\quad i = j``: a relation followed in its block by
     an equation or inequation of two index letters is stated under that condition: {chain: (i, op, j)}.
     Under ``i = j`` the relation is read with j renamed i (the case it states); ``i ≠ j`` cannot be
@@ -748,7 +799,7 @@ def _conditions(chains: list[P.Chain]) -> dict[int, tuple[str, str, str]]:
             and len(nxt.exprs) == 2
             and nxt.ops[0] in ("=", "≠")
             and all(
-                isinstance(x, P.Var)
+                isinstance(x, parse.Var)
                 and len(x.name) == 1
                 and x.name.islower()
                 and not x.sub
@@ -761,96 +812,93 @@ def _conditions(chains: list[P.Chain]) -> dict[int, tuple[str, str, str]]:
     return out
 
 
-def _renamed(node: P.Node, old: str, new: str) -> P.Node:
+@overload
+def _renamed(node: parse.Index, old: str, new: str) -> parse.Index: ...
+@overload
+def _renamed(node: parse.Node, old: str, new: str) -> parse.Node: ...
+def _renamed(node: parse.Node | parse.Index, old: str, new: str) -> parse.Node | parse.Index:
     """The expression with the index letter ``old`` written ``new`` (in subscripts and sums)."""
-    if isinstance(node, P.Index):
+    if isinstance(node, parse.Index):
         return replace(node, name=new) if node.name == old and node.expr is None else node
-    if isinstance(node, P.SumNode) and node.index == old:
+    if isinstance(node, parse.SumNode) and node.index == old:
         node = replace(node, index=new)
-    return P.map_children(node, lambda x: _renamed(x, old, new))
+    return parse.map_children(node, lambda x: _renamed(x, old, new))
 
 
 def decide(
     r: Result,
-    chain: P.Chain,
+    chain: parse.Chain,
     k: int,
     op: str,
-    settings: I.Settings,
+    settings: interpret.Settings,
     run: Run,
     conventions: set[str],
-    src: B.Source,
-    block: B.Block,
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
 ) -> None:
     try:
-        lhs_node, rhs_node, first = CV.read_relation(
+        lhs_node, rhs_node, first = read_relation(
             chain.exprs[k],
             chain.exprs[k + 1],
             chain.exprs[0],
             settings.conventions,
             settings.network,
         )
-        if I.is_update_rule(op, lhs_node, rhs_node):
-            r.verdict, r.reason = "skipped", "update rule"
+        if interpret.is_update_rule(op, lhs_node, rhs_node):
+            r.verdict, r.reason = Outcome.SKIPPED, "update rule"
             return
-        I.uncheckable(lhs_node)
-        I.uncheckable(rhs_node)
-        net = I.choose_network(settings, [lhs_node, rhs_node, first])
-        conv = I.Converter(net, settings)
-        conv.implicit = I.implicit_sample([lhs_node, rhs_node])
-        if isinstance(first, P.Partial):
+        interpret.uncheckable(lhs_node)
+        interpret.uncheckable(rhs_node)
+        net = interpret.choose_network(settings, [lhs_node, rhs_node, first])
+        conv = interpret.Converter(net, settings)
+        conv.implicit = interpret.implicit_sample([lhs_node, rhs_node])
+        if isinstance(first, parse.Partial):
             try:
                 v = conv.convert(first)
                 if isinstance(v, sp.Expr) and hasattr(v, "den"):
-                    conv.chain_variable = v.den  # type: ignore[attr-defined]
-            except (I.Unreadable, I.NeedsMatrix):
+                    conv.chain_variable = v.den
+            except (interpret.Unreadable, interpret.NeedsMatrix):
                 pass
         elif (
-            isinstance(first, P.Call)
+            isinstance(first, parse.Call)
             and first.primes == 1
             and len(first.args) == 1
-            and isinstance(first.args[0], P.Var)
+            and isinstance(first.args[0], parse.Var)
             and not first.args[0].sub
             and first.args[0].tag is None
         ):
             # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
-            try:
+            with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
                 conv.chain_variable = conv.convert(first.args[0])
-            except (I.Unreadable, I.NeedsMatrix):
-                pass
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
-        except I.NeedsMatrix as e:
-            if not (I.has_matrix(lhs_node) and I.has_matrix(rhs_node)):
-                raise I.Unreadable(
+        except interpret.NeedsMatrix as e:
+            if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
+                raise interpret.Unreadable(
                     "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
                     "that is only true with one neuron per layer (directive network=single)",
                     e.pos,
                 ) from None
-            mc = I.MatrixConverter(net)
+            mc = interpret.MatrixConverter(net)
             rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
             lhs, rhs = mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
         conventions |= conv.conventions
-    except I.Uncheckable as e:
+    except interpret.Uncheckable as e:
         r.verdict, r.reason = e.verdict, str(e)
         return
-    except (I.Unreadable, P.ReadError) as e:
+    except (interpret.Unreadable, parse.ReadError) as e:
         ln, col = _position(src, block, e.pos)
-        r.verdict, r.reason, r.column, r.at = (
-            "error",
-            f"line {ln}, column {col}: {e}",
-            col,
-            (ln, col),
-        )
+        r.verdict, r.reason, r.column, r.at = Outcome.ERROR, str(e), col, (ln, col)
         return
     except (NotationError, ValueError, TypeError) as e:
-        r.verdict, r.reason = "error", str(e)
+        r.verdict, r.reason = Outcome.ERROR, str(e)
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):
         r.verdict, r.reason = (
-            "skipped",
+            Outcome.SKIPPED,
             "a statement about indices or sizes, not an identity between quantities",
         )
         return
@@ -897,7 +945,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
 
 
 def summary(results: list[Result]) -> dict[str, int]:
-    s = {v: 0 for v in proof.VERDICTS}
+    s: dict[str, int] = dict.fromkeys(proof.VERDICTS, 0)
     for r in results:
         s[r.verdict] += 1
     return s

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
+from typing import overload
 
 from ..engine import NotationError, parse_tag
-from . import parse as P
-from . import vectors
+from . import parse, vectors
 from .parse import walk
 
 #: roles of ``letters=role:letter,…`` and the notation's letter for each
@@ -56,7 +56,7 @@ KEYS = tuple(VALUES)
 _LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|[A-Za-z][A-Za-z]+")
 
 
-Unreadable = P.ReadError  # a construct that cannot be read, with where it stands
+Unreadable = parse.ReadError  # a construct that cannot be read, with where it stands
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,11 @@ class Conventions:
     output_activation: str | None = None
 
     @property
-    def reading(self) -> P.Reading:
+    def reading(self) -> parse.Reading:
         """What the parser must know: digit tags, letters written as functions (J(W,b;x,y)), and the
         names of several letters (net, out, Cost)."""
         names = [letter for letter, _ in self.letters] + self.cost_letters()
-        return P.Reading(
+        return parse.Reading(
             digit_tags=self.layer_tags == "superscript",
             call_letters=frozenset(self.cost_letters()),
             words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
@@ -221,10 +221,10 @@ class _Context:
     batch: bool = False
 
 
-def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
+def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse.Node]:
     """The nodes of one relation in the notation's own letters."""
-    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index) and n.name}
-    used |= {n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)}
+    used = {n.name for root in nodes for n in walk(root) if isinstance(n, parse.Index) and n.name}
+    used |= {n.index for root in nodes for n in walk(root) if isinstance(n, parse.SumNode)}
     candidates = ([conv.samples] if len(conv.samples) == 1 else []) + list("isnqxu")
     sample = (
         next(c for c in candidates if c not in used)
@@ -232,7 +232,7 @@ def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
         else "i"
     )
     batch = any(
-        isinstance(n, P.Var) and n.name in BATCH_LETTERS and not n.sub
+        isinstance(n, parse.Var) and n.name in BATCH_LETTERS and not n.sub
         for root in nodes
         for n in walk(root)
     )
@@ -240,37 +240,42 @@ def translate_relation(nodes: list[P.Node], conv: Conventions) -> list[P.Node]:
     return [_tr(n, ctx) for n in nodes]
 
 
-def _tr(node: P.Node, ctx: _Context) -> P.Node:
-    if isinstance(node, P.Var):
+@overload
+def _tr(node: parse.Index, ctx: _Context) -> parse.Index: ...
+@overload
+def _tr(node: parse.Node, ctx: _Context) -> parse.Node: ...
+def _tr(node: parse.Node | parse.Index, ctx: _Context) -> parse.Node | parse.Index:
+    """The node in the notation's letters; a subscript's entries (Index) stay entries."""
+    if isinstance(node, parse.Var):
         return _var(node, ctx)
-    if isinstance(node, P.Mul):
+    if isinstance(node, parse.Mul):
         factors, stars = _functions([_tr(f, ctx) for f in node.factors], ctx, node.stars)
         if len(factors) == 1:
             return factors[0]  # f(x) merged into σ(x): no product left
         return replace(node, factors=factors, stars=stars)
-    if isinstance(node, P.Div):
+    if isinstance(node, parse.Div):
         derivative = _d_dx(node)
         if derivative is not None:
             return _tr(derivative, ctx)
-    if isinstance(node, P.Nabla):
+    if isinstance(node, parse.Nabla):
         wrt = _tr(node.wrt, ctx)
-        if isinstance(wrt, P.Var) and wrt.name == "a" and wrt.tag is None:
+        if isinstance(wrt, parse.Var) and wrt.name == "a" and wrt.tag is None:
             wrt = replace(wrt, tag="L")  # Nielsen's ∇_a C: the output activations
         return _partial(_tr(node.of, ctx), wrt, node.pos)
-    if isinstance(node, P.Partial):
+    if isinstance(node, parse.Partial):
         return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos, node.den_marked)
-    if isinstance(node, P.Index):
+    if isinstance(node, parse.Index):
         return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
-    if isinstance(node, P.SumNode) and _implicit_sample_sum(node, ctx.conv):
+    if isinstance(node, parse.SumNode) and _implicit_sample_sum(node, ctx.conv):
         return replace(node, body=_per_sample(_tr(node.body, ctx), node.index))
-    return P.map_children(node, lambda x: _tr(x, ctx))
+    return parse.map_children(node, lambda x: _tr(x, ctx))
 
 
 #: quantities that belong to one sample: an implicit sample sum gives them its index
 PER_SAMPLE = ("a", "z", "y", "delta")
 
 
-def _implicit_sample_sum(node: P.SumNode, conv: Conventions) -> bool:
+def _implicit_sample_sum(node: parse.SumNode, conv: Conventions) -> bool:
     """Nielsen's ``\\frac{1}{n}\\sum_x a^{L-1}_k(a^L_j - y_j)``: a sum over the sample letter (the
     one ``samples=`` names, or Nielsen's x) whose body never writes that letter, because a, z, y
     and δ stand for their values at the sample x (the notation's own definition of them)."""
@@ -278,64 +283,65 @@ def _implicit_sample_sum(node: P.SumNode, conv: Conventions) -> bool:
     if node.index not in (letter, "x") or node.lower is not None or node.upper is not None:
         return False
     return not any(
-        (isinstance(n, P.Index) and n.name == node.index)
-        or (isinstance(n, P.Var) and (n.name == node.index or n.sample is not None))
-        or (isinstance(n, P.SumNode) and n.index == node.index)
+        (isinstance(n, parse.Index) and n.name == node.index)
+        or (isinstance(n, parse.Var) and (n.name == node.index or n.sample is not None))
+        or (isinstance(n, parse.SumNode) and n.index == node.index)
         for n in walk(node.body)
     )
 
 
-def _per_sample(node: P.Node, index: str) -> P.Node:
+def _per_sample(node: parse.Node, index: str) -> parse.Node:
     """The body of an implicit sample sum with the sample index on every per-sample quantity
     (the notation puts it first: a_{ij}^{(L)}); weights, biases and sizes stay as they are."""
-    if isinstance(node, P.Var):
+    if isinstance(node, parse.Var):
         if node.name in PER_SAMPLE and node.sub:
             return replace(
                 node,
-                sub=[P.Index(index, None, node.pos)] + list(node.sub),
+                sub=[parse.Index(index, None, node.pos)] + list(node.sub),
                 sub_raw=index + (node.sub_raw or ""),
             )
         return node
-    if isinstance(node, P.Index):
+    if isinstance(node, parse.Index):
         return node  # an index names a neuron, never a per-sample quantity
-    return P.map_children(node, lambda x: _per_sample(x, index))
+    return parse.map_children(node, lambda x: _per_sample(x, index))
 
 
-def _partial(num: P.Node, den: P.Node, pos: int, marked: bool = True) -> P.Node:
+def _partial(num: parse.Node, den: parse.Node, pos: int, marked: bool = True) -> parse.Node:
     """∂(c·X)/∂v = c·∂X/∂v for the constant a cost letter brings (2 under mse-half=no, n for a sum):
     linearity of the derivative, so that the partial is again one of a quantity."""
-    inner = num.body if isinstance(num, P.Group) else num
+    inner = num.body if isinstance(num, parse.Group) else num
     if (
-        isinstance(inner, P.Mul)
+        isinstance(inner, parse.Mul)
         and len(inner.factors) == 2
-        and isinstance(inner.factors[1], P.Var)
+        and isinstance(inner.factors[1], parse.Var)
         and inner.factors[1].name == "L"
         and (
-            isinstance(inner.factors[0], P.Num)
-            or (isinstance(inner.factors[0], P.Var) and inner.factors[0].name == "n")
+            isinstance(inner.factors[0], parse.Num)
+            or (isinstance(inner.factors[0], parse.Var) and inner.factors[0].name == "n")
         )
     ):
-        return P.Mul([inner.factors[0], P.Partial(inner.factors[1], den, marked, pos)], pos)
-    return P.Partial(num, den, marked, pos)
+        return parse.Mul([inner.factors[0], parse.Partial(inner.factors[1], den, marked, pos)], pos)
+    return parse.Partial(num, den, marked, pos)
 
 
-def _d_dx(node: P.Div) -> P.Node | None:
+def _d_dx(node: parse.Div) -> parse.Node | None:
     """``\\frac{d\\sigma(x)}{dx}``: the derivative of a function of one variable x is σ′(x)."""
     num, den = node.num, node.den
     if not (
-        isinstance(num, P.Mul)
-        and isinstance(den, P.Mul)
+        isinstance(num, parse.Mul)
+        and isinstance(den, parse.Mul)
         and len(num.factors) == 2
         and len(den.factors) == 2
     ):
         return None
     (d1, f), (d2, x) = num.factors, den.factors
-    if not all(isinstance(d, P.Var) and d.name == "d" and not d.sub for d in (d1, d2)):
+    if not all(isinstance(d, parse.Var) and d.name == "d" and not d.sub for d in (d1, d2)):
         return None
-    arg = f.args[0] if isinstance(f, P.Call) and len(f.args) == 1 else None
+    arg = f.args[0] if isinstance(f, parse.Call) and len(f.args) == 1 else None
     if (
-        isinstance(arg, P.Var)
-        and isinstance(x, P.Var)
+        isinstance(f, parse.Call)
+        and isinstance(arg, parse.Var)
+        and isinstance(x, parse.Var)
         and arg.name == x.name
         and not arg.sub
         and not x.sub
@@ -347,13 +353,13 @@ def _d_dx(node: P.Div) -> P.Node | None:
 
 
 def _functions(
-    factors: list[P.Node], ctx: _Context, stars: tuple[int, ...] = ()
-) -> tuple[list[P.Node], tuple[int, ...]]:
+    factors: list[parse.Node], ctx: _Context, stars: tuple[int, ...] = ()
+) -> tuple[list[parse.Node], tuple[int, ...]]:
     """``f(z)``, ``h'(a_j)``, ``g'^{[l]}(z)``: a declared function letter applied to a bracket is
     the activation σ (or σ′).  ``a^L(x)``: a quantity of the sample x.  Ng's ``dz^{[l]}``: the
     partial of one example's loss with respect to z^{[l]} (a quantity after d; :func:`_ng_d`).
     Returns the factors and where the ``*`` of the written product now stand."""
-    out: list[P.Node] = []
+    out: list[parse.Node] = []
     moved: dict[int, int] = {}
     k = 0
     while k < len(factors):
@@ -361,12 +367,12 @@ def _functions(
         f = factors[k]
         nxt = factors[k + 1] if k + 1 < len(factors) else None
         if (
-            isinstance(f, P.Var)
+            isinstance(f, parse.Var)
             and f.name in ("a", "z", "y", "delta", "b")
             and f.sample is None
-            and isinstance(nxt, P.Group)
+            and isinstance(nxt, parse.Group)
             and nxt.bracket == "("
-            and isinstance(nxt.body, P.Var)
+            and isinstance(nxt.body, parse.Var)
             and len(nxt.body.name) == 1
             and nxt.body.name.islower()
             and not nxt.body.sub
@@ -375,29 +381,29 @@ def _functions(
             out.append(
                 replace(f, sample=nxt.body.name)
                 if not f.sub
-                else replace(f, sub=[P.Index(nxt.body.name, None, nxt.pos)] + list(f.sub))
+                else replace(f, sub=[parse.Index(nxt.body.name, None, nxt.pos)] + list(f.sub))
             )
             k += 2
             continue
         if (
-            isinstance(f, P.Var)
+            isinstance(f, parse.Var)
             and f.sub
             and {getattr(x, "name", None) for x in f.sub} == {"W", "b"}
-            and isinstance(nxt, P.Group)
+            and isinstance(nxt, parse.Group)
             and nxt.bracket == "("
-            and isinstance(nxt.body, P.Var)
+            and isinstance(nxt.body, parse.Var)
         ):
             out.append(
-                P.Var("a", None, "L", 0, f.pos)
+                parse.Var("a", None, "L", 0, f.pos)
             )  # the hypothesis h_{W,b}(x): the network's output for x
             k += 2
             continue
         if (
-            isinstance(f, P.Var)
+            isinstance(f, parse.Var)
             and f.name == "d"
             and not f.sub
             and not f.tag
-            and isinstance(nxt, P.Var)
+            and isinstance(nxt, parse.Var)
             and nxt.name in ("a", "z", "w", "b", "W", "A", "Z")
             and nxt.tag is not None
             and ctx.conv.role("d") is None
@@ -406,14 +412,13 @@ def _functions(
             k += 2
             continue
         if (
-            isinstance(f, P.Var)
+            isinstance(f, parse.Var)
             and ctx.conv.role(f.name) == "function"
             and not f.sub
-            and k + 1 < len(factors)
-            and isinstance(factors[k + 1], P.Group)
-            and factors[k + 1].bracket == "("
-        ):  # type: ignore[union-attr]
-            out.append(P.Call("sigma", [factors[k + 1].body], f.primes, f.pos))  # type: ignore[union-attr]
+            and isinstance(nxt, parse.Group)
+            and nxt.bracket == "("
+        ):
+            out.append(parse.Call("sigma", [nxt.body], f.primes, f.pos))
             k += 2
             continue
         out.append(f)
@@ -421,7 +426,7 @@ def _functions(
     return out, tuple(moved[k] for k in stars if k in moved)
 
 
-def _ng_d(v: P.Var, ctx: _Context, pos: int) -> P.Node:
+def _ng_d(v: parse.Var, ctx: _Context, pos: int) -> parse.Node:
     """Ng's ``d`` before a quantity: the partial of a loss with respect to it.  Of one example's loss
     for the quantities of one example (``dz^{[l]}``, and ``dW^{[l]}``, ``db^{[l]}`` among them) and for
     the columns of a batch (``dZ^{[l]}``: column i is ∂L_i/∂z^{[l](i)}; ``dZ^{[l](i)}`` is that column);
@@ -435,13 +440,15 @@ def _ng_d(v: P.Var, ctx: _Context, pos: int) -> P.Node:
                 "Z = W A + b before it",
                 pos,
             )
-        return P.Partial(P.Var("L", None, None, 0, pos, sample=vectors.COLUMN), v, True, pos)
+        return parse.Partial(
+            parse.Var("L", None, None, 0, pos, sample=vectors.COLUMN), v, True, pos
+        )
     target = replace(v, name=v.name.lower() if v.name != "W" else "w")
     if ctx.batch and v.name in ("W", "w", "b") and v.sample is None:
-        return P.Partial(P.Var("L", None, None, 0, pos), target, True, pos)
+        return parse.Partial(parse.Var("L", None, None, 0, pos), target, True, pos)
     sample = v.sample or ctx.sample
-    return P.Partial(
-        P.Var("L", [P.Index(sample, None, pos)], None, 0, pos, sample), target, True, pos
+    return parse.Partial(
+        parse.Var("L", [parse.Index(sample, None, pos)], None, 0, pos, sample), target, True, pos
     )
 
 
@@ -452,7 +459,7 @@ def _shifted(tag: str, k: int, pos: int) -> str:
         raise Unreadable(str(e), pos) from None
 
 
-def _var(v: P.Var, ctx: _Context) -> P.Node:
+def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     conv = ctx.conv
     if v.name in conv.cost_letters():
         return _cost(v, ctx)
@@ -480,7 +487,7 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
     if tag is None and conv.index_layers and name in ("a", "z", "w", "b", "delta") and sub:
         letter = sub[0] if name == "w" else sub[-1]
         layers = dict(conv.index_layers)
-        if isinstance(letter, P.Index) and letter.name in layers:
+        if letter.name in layers:
             tag = layers[letter.name]
         elif (name in ("a", "z", "delta") or role is not None) and getattr(
             letter, "expr", None
@@ -493,15 +500,15 @@ def _var(v: P.Var, ctx: _Context) -> P.Node:
     elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
         tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
     if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
-        return replace(v, name="n", sub_raw=_shifted(P.output_tag(v.sub_raw), 0, v.pos))
+        return replace(v, name="n", sub_raw=_shifted(parse.output_tag(v.sub_raw), 0, v.pos))
     if v.sample is not None and sub:
         return replace(
-            v, name=name, sub=[P.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None
+            v, name=name, sub=[parse.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None
         )
     return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
 
 
-def _cost(v: P.Var, ctx: _Context) -> P.Node:
+def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
     """A cost letter → L (mean), L_i (one sample) or n·L (the sum), times 2 under ``mse-half=no``
     (a squared error without ½ is twice the notation's L_i)."""
     conv = ctx.conv
@@ -525,31 +532,33 @@ def _cost(v: P.Var, ctx: _Context) -> P.Node:
                 f"{v.name}_{{{v.sub_raw}}}: a cost takes one subscript, the sample", v.pos
             )
         sub = list(v.sub)
-        if isinstance(sub[0], P.Index) and sub[0].name in ("n", "N", "m"):
+        if sub[0].name in ("n", "N", "m"):
             # Bishop's E_n: n is the pattern here, but in the notation n is the number of samples
-            sub = [P.Index(ctx.sample, None, sub[0].pos)]
-        node: P.Node = P.Var(
+            sub = [parse.Index(ctx.sample, None, sub[0].pos)]
+        node: parse.Node = parse.Var(
             "L", sub, None, v.primes, v.pos, getattr(sub[0], "name", None) or v.sub_raw
         )
     else:
         if v.args is not None and ";" in v.args:
             meaning = "sample"  # J(W,b;x,y): one example (x, y)
         if meaning == "sample":
-            node = P.Var("L", [P.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample)
+            node = parse.Var(
+                "L", [parse.Index(ctx.sample, None, v.pos)], None, v.primes, v.pos, ctx.sample
+            )
         elif meaning == "sum":
-            node = P.Mul(
-                [P.Var("n", None, None, 0, v.pos), P.Var("L", None, None, 0, v.pos)], v.pos
+            node = parse.Mul(
+                [parse.Var("n", None, None, 0, v.pos), parse.Var("L", None, None, 0, v.pos)], v.pos
             )
         else:
-            node = P.Var("L", None, None, v.primes, v.pos)
+            node = parse.Var("L", None, None, v.primes, v.pos)
     if conv.mse_half == "no":
-        node = P.Group(P.Mul([P.Num("2", v.pos), node], v.pos), "(", v.pos)
+        node = parse.Group(parse.Mul([parse.Num("2", v.pos), node], v.pos), "(", v.pos)
     return node
 
 
 def read_relation(
-    lhs: P.Node, rhs: P.Node, first: P.Node, conv: Conventions, network: str
-) -> tuple[P.Node, P.Node, P.Node]:
+    lhs: parse.Node, rhs: parse.Node, first: parse.Node, conv: Conventions, network: str
+) -> tuple[parse.Node, parse.Node, parse.Node]:
     """One relation (and the first expression of its chain) in the notation's letters, and in index
     form when it is written with vectors or matrices of one example."""
     lhs, rhs, first = translate_relation([lhs, rhs, first], conv)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
-from . import parse as P
+from . import parse
 from .conventions import UNDEFINED, Conventions
 from .parse import walk
 
@@ -25,9 +26,9 @@ COST_CANDIDATES = (
     frozenset(
         {"C", "E", "J", "\\mathcal{C}", "\\mathcal{L}", "\\mathcal{E}", "\\mathcal{J}", "ell"}
     )
-    | P.COST_WORDS
+    | parse.COST_WORDS
 )
-READING = P.Reading(call_letters=COST_CANDIDATES)
+READING = parse.Reading(call_letters=COST_CANDIDATES)
 KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
 
 
@@ -46,41 +47,41 @@ class Finding:
         return f"{name}:{self.line}: {self.key}={self.value} (from {self.evidence})"
 
 
-def _vars(node: object) -> list[P.Var]:
-    return [n for n in walk(node) if isinstance(n, P.Var)]
+def _vars(node: object) -> list[parse.Var]:
+    return [n for n in walk(node) if isinstance(n, parse.Var)]
 
 
-def _has_half(node: P.Node) -> bool:
+def _has_half(node: parse.Node) -> bool:
     """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``) in a definition."""
     for n in walk(node):
-        if isinstance(n, P.Div) and any(
-            isinstance(x, P.Num) and x.text == "2" for x in walk(n.den)
+        if isinstance(n, parse.Div) and any(
+            isinstance(x, parse.Num) and x.text == "2" for x in walk(n.den)
         ):
             return True
     return False
 
 
-def _squares(node: P.Node) -> bool:
+def _squares(node: parse.Node) -> bool:
     return any(
-        isinstance(n, P.Pow) and isinstance(n.exp, P.Num) and n.exp.text == "2" for n in walk(node)
-    )
-
-
-def _averages(node: P.Node) -> bool:
-    """A division by the sample count (n, m, N) somewhere in the definition."""
-    return any(
-        isinstance(n, P.Div)
-        and any(isinstance(v, P.Var) and v.name in ("n", "m", "N") for v in _vars(n.den))
+        isinstance(n, parse.Pow) and isinstance(n.exp, parse.Num) and n.exp.text == "2"
         for n in walk(node)
     )
 
 
-def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
+def _averages(node: parse.Node) -> bool:
+    """A division by the sample count (n, m, N) somewhere in the definition."""
+    return any(
+        isinstance(n, parse.Div) and any(v.name in ("n", "m", "N") for v in _vars(n.den))
+        for n in walk(node)
+    )
+
+
+def _mean_of_partials(lhs: parse.Node, rhs: parse.Node) -> bool:
     """``∂C/∂v = \\frac{1}{n} Σ_k ∂C_k/∂v``: the document says how its bare cost letter is made of
     the per-sample ones (the derivative of C = (1/n) Σ_k C_k), which fixes its meaning."""
     if not (
-        isinstance(lhs, P.Partial)
-        and isinstance(lhs.num, P.Var)
+        isinstance(lhs, parse.Partial)
+        and isinstance(lhs.num, parse.Var)
         and lhs.num.name in COST_CANDIDATES
         and not lhs.num.sub
         and _averages(rhs)
@@ -88,10 +89,10 @@ def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
         return False
     letter = lhs.num.name
     return any(
-        isinstance(n, P.SumNode)
+        isinstance(n, parse.SumNode)
         and any(
-            isinstance(p, P.Partial)
-            and isinstance(p.num, P.Var)
+            isinstance(p, parse.Partial)
+            and isinstance(p.num, parse.Var)
             and p.num.name == letter
             and p.num.sub
             and len(p.num.sub) == 1
@@ -102,39 +103,41 @@ def _mean_of_partials(lhs: P.Node, rhs: P.Node) -> bool:
     )
 
 
-def _complement(node: P.Node) -> bool:
+def _complement(node: parse.Node) -> bool:
     """``1 - a``: one minus a single quantity."""
-    node = P.ungrouped(node)
+    node = parse.ungrouped(node)
     return (
-        isinstance(node, P.Add)
+        isinstance(node, parse.Add)
         and len(node.terms) == 2
-        and isinstance(node.terms[0], P.Num)
+        and isinstance(node.terms[0], parse.Num)
         and node.terms[0].text == "1"
-        and isinstance(node.terms[1], P.Neg)
-        and isinstance(P.ungrouped(node.terms[1].arg), P.Var)
+        and isinstance(node.terms[1], parse.Neg)
+        and isinstance(parse.ungrouped(node.terms[1].arg), parse.Var)
     )
 
 
-def loss_form(rhs: P.Node) -> str | None:
+def loss_form(rhs: parse.Node) -> str | None:
     """Which loss a cost definition writes, by its shape: a square and no logarithm is the squared
     error; logarithms of single quantities only, ``-Σ y ln a``, the cross-entropy; logarithms of a
     quantity and of one minus a quantity, ``-[y ln a + (1-y) ln(1-a)]``, the binary cross-entropy.
     ``"other"``: a logarithm of anything else (``ln(1+e^{-ya})``, ``ln(e^f/Σe^f)``), a loss that
     could be several things; ``None``: nothing that names a loss (``C = (1/n) Σ_x C_x``)."""
-    logs = [n for n in walk(rhs) if isinstance(n, P.Call) and n.func == "log"]
+    logs = [n for n in walk(rhs) if isinstance(n, parse.Call) and n.func == "log"]
     if not logs:
         return "mse" if _squares(rhs) else None
-    plain = sum(len(n.args) == 1 and isinstance(P.ungrouped(n.args[0]), P.Var) for n in logs)
+    plain = sum(
+        len(n.args) == 1 and isinstance(parse.ungrouped(n.args[0]), parse.Var) for n in logs
+    )
     complement = sum(len(n.args) == 1 and _complement(n.args[0]) for n in logs)
     if plain + complement < len(logs) or not plain or _squares(rhs):
         return "other"
     return "binary-cross-entropy" if complement else "cross-entropy"
 
 
-def _sums_samples(node: P.Node, letter: str) -> bool:
+def _sums_samples(node: parse.Node, letter: str) -> bool:
     """``Σ_n E_n``: a sum whose body is the cost letter subscripted by the sum's index."""
     for n in walk(node):
-        if isinstance(n, P.SumNode):
+        if isinstance(n, parse.SumNode):
             for v in _vars(n.body):
                 if (
                     v.name == letter
@@ -179,8 +182,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     seen: set[str] = set()  # letters named by earlier relations: a definition comes before its use
     for line, text in blocks:
         try:
-            chains = P.parse(text, READING)
-        except (P.ReadError, RecursionError):
+            chains = parse.parse(text, READING)
+        except (parse.ReadError, RecursionError):
             continue
         for chain in chains:
             for v in (x for e in chain.exprs for x in _vars(e)):
@@ -193,9 +196,9 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     col.add(line, "samples", "superscript", f"{_show(v)}")
             names = {v.name for e in chain.exprs for v in _vars(e)}
             for n in (x for e in chain.exprs for x in walk(e)):
-                bound = n.upper if isinstance(n, P.SumNode) else None
+                bound = n.upper if isinstance(n, parse.SumNode) else None
                 if (
-                    isinstance(bound, P.Var)
+                    isinstance(bound, parse.Var)
                     and bound.name not in ("n", "N")
                     and len(bound.name) == 1
                     and bound.sub_raw
@@ -210,9 +213,17 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         f"the upper bound {_show(bound)} of a sum",
                     )
                 num = (
-                    n.num if isinstance(n, P.Partial) else n.of if isinstance(n, P.Nabla) else None
+                    n.num
+                    if isinstance(n, parse.Partial)
+                    else n.of
+                    if isinstance(n, parse.Nabla)
+                    else None
                 )
-                if isinstance(num, P.Var) and num.name in COST_CANDIDATES and num.name not in used:
+                if (
+                    isinstance(num, parse.Var)
+                    and num.name in COST_CANDIDATES
+                    and num.name not in used
+                ):
                     used[num.name] = line  # a cost letter by its use: ∂E_n/∂w
             for v in (x for e in chain.exprs for x in _vars(e)):
                 if v.name in ("w", "W") and v.sub and len(v.sub) == 2 and v.tag is None:
@@ -221,12 +232,15 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         weight_pairs.append((p, q))  # without layer tags a weight ties two layers
             _named_sigmoid(line, chain.exprs, col, letters)
             _sigmoid_definition(line, chain, col)
+            cost = chain.exprs[0]
             if (
                 len(chain.exprs) >= 2
                 and chain.ops[0] == "="
-                and _mean_of_partials(chain.exprs[0], chain.exprs[1])
+                and isinstance(cost, parse.Partial)
+                and isinstance(cost.num, parse.Var)
+                and _mean_of_partials(cost, chain.exprs[1])
             ):
-                letter = chain.exprs[0].num.name  # type: ignore[attr-defined]
+                letter = cost.num.name
                 if (
                     costs.get(letter, (0, ""))[0] == 0
                 ):  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
@@ -237,7 +251,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         "mean",
                         f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…",
                     )
-            if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], P.Var):
+            if (
+                len(chain.exprs) >= 2
+                and chain.ops[0] == "="
+                and isinstance(chain.exprs[0], parse.Var)
+            ):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
                 if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
                     _cost_definition(
@@ -321,14 +339,16 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         conv = replace(conv, loss=loss.value)
     for key in ("activation", "output-activation"):  # two different definitions: nothing inferred
         if key in col.found and not any(c.key == key for c in col.conflicts):
-            conv = replace(conv, **{key.replace("-", "_"): col.found[key].value})
+            found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
+            conv = replace(conv, **found)
     for key, value in (
         ("weights", "weights"),
         ("weight-layer", "weight_layer"),
         ("batch", "batch"),
     ):
         if key in col.found and not any(c.key == key for c in col.conflicts):
-            conv = replace(conv, **{value: col.found[key].value})
+            found = {value: col.found[key].value}
+            conv = replace(conv, **found)
     pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
     if pairs:
         conv = replace(conv, letters=pairs)
@@ -349,7 +369,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     return conv, sorted(findings + col.conflicts + cost_conflicts, key=lambda f: (f.line, f.key))
 
 
-def _show(v: P.Var) -> str:
+def _show(v: parse.Var) -> str:
     s = v.name
     if v.sub_raw:
         s += f"_{{{v.sub_raw}}}"
@@ -358,7 +378,7 @@ def _show(v: P.Var) -> str:
     return s
 
 
-def _loss_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
+def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
     """The loss a definition writes (:func:`loss_form`); a definition with weights in it (a weight
     decay term) or in terms of other cost letters says nothing about it."""
     if any(v.name in ("w", "W") for v in _vars(rhs)):
@@ -370,8 +390,8 @@ def _loss_definition(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> Non
 
 def _cost_definition(
     line: int,
-    lhs: P.Var,
-    rhs: P.Node,
+    lhs: parse.Var,
+    rhs: parse.Node,
     col: _Collector,
     costs: dict[str, tuple[int, str]],
     conflicts: list[Finding],
@@ -390,12 +410,7 @@ def _cost_definition(
             letters.setdefault("y", "output")
             letters.setdefault("t", "target")
             outputs.update(
-                v.sub[-1].name
-                for v in names
-                if v.name in ("y", "t")
-                and v.sub  # type: ignore[union-attr]
-                and isinstance(v.sub[-1], P.Index)
-                and v.sub[-1].name
+                v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub and v.sub[-1].name
             )
     if lhs.sub:
         costs.setdefault(
@@ -432,8 +447,8 @@ def _cost_definition(
 
 def _forward(
     line: int,
-    lhs: P.Var,
-    rhs: P.Node,
+    lhs: parse.Var,
+    rhs: parse.Node,
     col: _Collector,
     letters: dict[str, str],
     weight_pairs: list[tuple[str, str]],
@@ -443,21 +458,21 @@ def _forward(
     read only from the first relation that names a weight (a definition precedes its use: a later
     ``z = Σ_k w_kj a_k`` is a claim, maybe a mistake, not a convention), and the letters only from
     an activation function the document names by its own letter (``z_j = h(a_j)``)."""
-    body = rhs.body if isinstance(rhs, P.Group) else rhs
+    body = rhs.body if isinstance(rhs, parse.Group) else rhs
     _activation_definition(line, lhs, body, col, letters)
-    applied: tuple[str, P.Node] | None = None
+    applied: tuple[str, parse.Node] | None = None
     if (
-        isinstance(body, P.Call)
+        isinstance(body, parse.Call)
         and body.func == "sigma"
         and not body.primes
         and len(body.args) == 1
     ):
         applied = ("sigma", body.args[0])
     elif (
-        isinstance(body, P.Mul)
+        isinstance(body, parse.Mul)
         and len(body.factors) == 2
-        and isinstance(body.factors[0], P.Var)
-        and isinstance(body.factors[1], P.Group)
+        and isinstance(body.factors[0], parse.Var)
+        and isinstance(body.factors[1], parse.Group)
         and body.factors[1].bracket == "("
         and not body.factors[0].sub
         and len(body.factors[0].name) == 1
@@ -467,16 +482,12 @@ def _forward(
         applied = (body.factors[0].name, body.factors[1].body)
     if (
         applied is not None
-        and isinstance(applied[1], P.Var)
+        and isinstance(arg := applied[1], parse.Var)
         and len(lhs.name) == 1
-        and lhs.name.lower() != applied[1].name.lower()
-        and (
-            lhs.name.islower()
-            and applied[1].name.islower()
-            or (lhs.name, applied[1].name) == ("A", "Z")
-        )
+        and lhs.name.lower() != arg.name.lower()
+        and ((lhs.name.islower() and arg.name.islower()) or (lhs.name, arg.name) == ("A", "Z"))
     ):  # Ng's batch: A = g(Z)
-        func, arg = applied
+        func = applied[0]
         if func == "sigma":
             return
         if func not in letters:
@@ -486,9 +497,9 @@ def _forward(
             (lhs.name.lower(), arg.name.lower()) != ("a", "z")
             and lhs.name not in letters
             and arg.name not in letters
-        ):  # type: ignore[union-attr]
+        ):
             letters[lhs.name] = "activation"
-            letters[arg.name] = "preactivation"  # type: ignore[union-attr]
+            letters[arg.name] = "preactivation"
             col.add(
                 line,
                 "letters",
@@ -511,14 +522,14 @@ def _forward(
         col.add(line, "weight-layer", "into", f"{_show(lhs)} is computed with {_show(w)}")
     if lhs.sub and w.sub and len(w.sub) == 2:
         j = getattr(lhs.sub[-1], "name", None)
-        first, second = (getattr(x, "name", None) for x in w.sub)
-        if j is not None and first == j and second != j:
+        first_index, second_index = (x.name for x in w.sub)
+        if j is not None and first_index == j and second_index != j:
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
-        elif j is not None and second == j and first != j:
+        elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
 
 
-def _role(v: P.Var, letters: dict[str, str]) -> str | None:
+def _role(v: parse.Var, letters: dict[str, str]) -> str | None:
     """What a letter is: the document's own name for it, else the notation's (a, z; A, Z)."""
     return letters.get(v.name) or {
         "a": "activation",
@@ -529,27 +540,32 @@ def _role(v: P.Var, letters: dict[str, str]) -> str | None:
 
 
 def _activation_definition(
-    line: int, lhs: P.Var, body: P.Node, col: _Collector, letters: dict[str, str]
+    line: int, lhs: parse.Var, body: parse.Node, col: _Collector, letters: dict[str, str]
 ) -> None:
     """``a = \\tanh(z)`` and ``a = \\max(0, z)`` fix the hidden layers' activation; an output equal
     to its weighted input, ``y_k = a_k`` (Bishop's linear outputs, ``a^L = z^L``), fixes the output
     layer's as the identity.  σ is the notation's own letter and fixes nothing."""
-    arg: P.Node | None = None
+    arg: parse.Node | None = None
     found = None
-    if isinstance(body, P.Call) and not body.primes and body.func == "tanh" and len(body.args) == 1:
+    if (
+        isinstance(body, parse.Call)
+        and not body.primes
+        and body.func == "tanh"
+        and len(body.args) == 1
+    ):
         found, arg = "tanh", body.args[0]
     elif (
-        isinstance(body, P.Call)
+        isinstance(body, parse.Call)
         and not body.primes
         and body.func == "max"
         and len(body.args) == 2
-        and isinstance(body.args[0], P.Num)
+        and isinstance(body.args[0], parse.Num)
         and body.args[0].text == "0"
     ):
         found, arg = "relu", body.args[1]
     if (
         found is not None
-        and isinstance(arg, P.Var)
+        and isinstance(arg, parse.Var)
         and _role(lhs, letters) == "activation"
         and _role(arg, letters) == "preactivation"
     ):
@@ -560,7 +576,7 @@ def _activation_definition(
     )
     if (
         output
-        and isinstance(body, P.Var)
+        and isinstance(body, parse.Var)
         and _role(body, letters) == "preactivation"
         and (lhs.sub_raw or "") == (body.sub_raw or "")
         and (lhs.tag or "L") == (body.tag or "L")
@@ -569,7 +585,7 @@ def _activation_definition(
 
 
 def _named_by_the_sum(
-    line: int, lhs: P.Var, inputs: list[P.Var], col: _Collector, letters: dict[str, str]
+    line: int, lhs: parse.Var, inputs: list[parse.Var], col: _Collector, letters: dict[str, str]
 ) -> None:
     """``\\text{net}_j = Σ_k w_jk \\mathit{out}_k + b_j``: the first weighted sum defines the
     pre-activation, so a letter of the document's own on its left is the pre-activation, and the
@@ -590,26 +606,26 @@ def _named_by_the_sum(
 
 
 def _named_sigmoid(
-    line: int, exprs: list[P.Node], col: _Collector, letters: dict[str, str]
+    line: int, exprs: list[parse.Node], col: _Collector, letters: dict[str, str]
 ) -> None:
     """``Sigmoid(x) = f(x) = …``: a letter applied to x, equated with σ(x) itself, names σ."""
     sigma = [
         e.args[0]
         for e in exprs
-        if isinstance(e, P.Call)
+        if isinstance(e, parse.Call)
         and e.func == "sigma"
         and not e.primes
         and len(e.args) == 1
-        and isinstance(e.args[0], P.Var)
+        and isinstance(e.args[0], parse.Var)
     ]
     for e in exprs:
         if (
             sigma
-            and isinstance(e, P.Mul)
+            and isinstance(e, parse.Mul)
             and len(e.factors) == 2
-            and isinstance(e.factors[0], P.Var)
-            and isinstance(e.factors[1], P.Group)
-            and isinstance(e.factors[1].body, P.Var)
+            and isinstance(e.factors[0], parse.Var)
+            and isinstance(e.factors[1], parse.Group)
+            and isinstance(e.factors[1].body, parse.Var)
         ):
             f, x = e.factors[0], e.factors[1].body
             if (
@@ -621,7 +637,7 @@ def _named_sigmoid(
                 and f.name not in letters
                 and f.name not in ("a", "z", "w", "b", "y", "e")
                 and any(s.name == x.name for s in sigma)
-            ):  # type: ignore[attr-defined]
+            ):
                 letters[f.name] = "function"
                 col.add(
                     line,
@@ -631,48 +647,50 @@ def _named_sigmoid(
                 )
 
 
-def _sigmoid_definition(line: int, chain: P.Chain, col: _Collector) -> None:
+def _sigmoid_definition(line: int, chain: parse.Chain, col: _Collector) -> None:
     """``\\sigma(x) = \\frac{1}{1+e^{-x}}``: the document states that its σ is the logistic function."""
     if len(chain.exprs) < 2 or chain.ops[0] != "=":
         return
-    lhs, rhs = chain.exprs[0], P.ungrouped(chain.exprs[1])
+    lhs, rhs = chain.exprs[0], parse.ungrouped(chain.exprs[1])
     if not (
-        isinstance(lhs, P.Call)
+        isinstance(lhs, parse.Call)
         and lhs.func == "sigma"
         and not lhs.primes
         and len(lhs.args) == 1
-        and isinstance(lhs.args[0], P.Var)
-        and isinstance(rhs, P.Div)
-        and isinstance(rhs.num, P.Num)
+        and isinstance(lhs.args[0], parse.Var)
+        and isinstance(rhs, parse.Div)
+        and isinstance(rhs.num, parse.Num)
         and rhs.num.text == "1"
     ):
         return
-    den = P.ungrouped(rhs.den)
+    den = parse.ungrouped(rhs.den)
     x = lhs.args[0].name
     if (
-        isinstance(den, P.Add)
+        isinstance(den, parse.Add)
         and len(den.terms) == 2
-        and isinstance(den.terms[0], P.Num)
+        and isinstance(den.terms[0], parse.Num)
         and den.terms[0].text == "1"
     ):
         e = den.terms[1]
         if (
-            isinstance(e, P.Pow)
-            and isinstance(e.base, P.Var)
+            isinstance(e, parse.Pow)
+            and isinstance(e.base, parse.Var)
             and e.base.name == "e"
-            and isinstance(e.exp, P.Neg)
-            and isinstance(P.ungrouped(e.exp.arg), P.Var)
-            and P.ungrouped(e.exp.arg).name == x
-        ):  # type: ignore[attr-defined]
+            and isinstance(e.exp, parse.Neg)
+            and isinstance(exponent := parse.ungrouped(e.exp.arg), parse.Var)
+            and exponent.name == x
+        ):
             col.add(line, "activation", "sigmoid", f"σ({x}) = 1/(1 + e^(-{x}))")
 
 
-def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[str, str]) -> None:
+def _input(
+    line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector, letters: dict[str, str]
+) -> None:
     """``x = a^{[0]}`` (or the other way round): x is the input layer's activation."""
     for x, a in ((lhs, rhs), (rhs, lhs)):
         if (
-            isinstance(x, P.Var)
-            and isinstance(a, P.Var)
+            isinstance(x, parse.Var)
+            and isinstance(a, parse.Var)
             and a.name == "a"
             and a.tag == "0"
             and len(x.name) == 1
@@ -687,18 +705,18 @@ def _input(line: int, lhs: P.Var, rhs: P.Node, col: _Collector, letters: dict[st
             )
 
 
-def _batch_layout(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
+def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
     """``Z = W A + b`` (Ng): W multiplies from the left, so a batch's examples are its columns;
     ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left)."""
     if lhs.name != "Z" or lhs.tag is None or lhs.sub:
         return
-    terms = rhs.terms if isinstance(rhs, P.Add) else [rhs]
+    terms = rhs.terms if isinstance(rhs, parse.Add) else [rhs]
     for t in terms:
         names = [
             f.arg.name + "T"
-            if isinstance(f, P.Transpose) and isinstance(f.arg, P.Var)
+            if isinstance(f, parse.Transpose) and isinstance(f.arg, parse.Var)
             else getattr(f, "name", "")
-            for f in (t.factors if isinstance(t, P.Mul) else [])
+            for f in (t.factors if isinstance(t, parse.Mul) else [])
         ]
         for w, x in (("W", "A"), ("W", "X")):
             if names[:2] == [w, x]:
@@ -707,13 +725,16 @@ def _batch_layout(line: int, lhs: P.Var, rhs: P.Node, col: _Collector) -> None:
                 col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w}ᵀ + …")
 
 
-def _is_weighted_sum(lhs: P.Var, body: P.Node) -> bool:
+def _is_weighted_sum(lhs: parse.Var, body: parse.Node) -> bool:
     """``Σ_d w x_d + b``, ``W x + b`` or ``Σ_d w x_d``: one weight, no derivative, no function, no
     error term, and the left side a letter that is not the loss or an error term."""
     if lhs.name in ("delta", "L", "Delta") or lhs.name in COST_CANDIDATES or lhs.name.isupper():
         return False
     nodes = list(walk(body))
-    if any(isinstance(n, (P.Partial, P.Call, P.Nabla, P.PrimeOf, P.Norm)) for n in nodes):
+    if any(
+        isinstance(n, (parse.Partial, parse.Call, parse.Nabla, parse.PrimeOf, parse.Norm))
+        for n in nodes
+    ):
         return False
     names = [v.name for v in _vars(body)]
     return (

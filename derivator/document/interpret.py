@@ -8,9 +8,10 @@ bound by a Σ can never capture the same letter used free elsewhere in the relat
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -18,17 +19,18 @@ from ..engine import (
     SAMPLES,
     Network,
     NotationError,
+    Outcome,
     Partial,
     Tag,
     Upstream,
     index,
     index_ranges,
+    matrix,
     parse_tag,
     unknown_name_message,
     unknown_names,
 )
-from ..engine import matrix as M
-from . import parse as P
+from . import parse
 from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
 
@@ -58,7 +60,7 @@ class Unreadable(ValueError):
 class Uncheckable(ValueError):
     """A relation that cannot be checked (an ellipsis, a matrix of names): verdict unknown/skipped."""
 
-    def __init__(self, verdict: str, reason: str) -> None:
+    def __init__(self, verdict: Outcome, reason: str) -> None:
         super().__init__(reason)
         self.verdict = verdict
 
@@ -71,7 +73,7 @@ class Settings:
     #: what the targets satisfy (any, distribution, one-hot): an assumption the document states
     targets: str = "any"
     #: the document's letters and layouts (other authors' conventions): read before interpreting
-    conventions: Conventions = Conventions()
+    conventions: Conventions = field(default_factory=Conventions)
     #: σ of the output layer when it differs from ``activation`` (None: the same)
     output_activation: str | None = None
 
@@ -82,7 +84,7 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     return _network(replace(settings, conventions=Conventions()), family, depth, top)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
     if family == "l":
         return Network(
@@ -120,17 +122,15 @@ def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
     out = []
     for root in nodes:
         for n in walk(root):
-            if isinstance(n, P.Var) and n.tag is not None:
+            if isinstance(n, parse.Var) and n.tag is not None:
                 try:
                     out.append((parse_tag(n.tag), n.pos))
                 except NotationError as e:
                     raise Unreadable(str(e), n.pos) from None
-            if isinstance(n, P.Var) and n.name == "n" and n.sub_raw:
+            if isinstance(n, parse.Var) and n.name == "n" and n.sub_raw:
                 raw = n.sub_raw.strip("()")
-                try:
+                with contextlib.suppress(NotationError):
                     out.append((parse_tag(raw), n.pos))
-                except NotationError:
-                    pass
     return out
 
 
@@ -161,18 +161,18 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
     # relation with y makes its highest layer the output; without y, the layers named may sit
     # anywhere below the output, and the loss above them is an arbitrary function Ψ of the next
     # layer: what is proved there holds for every deeper network and every loss (soundness.md)
-    if any(isinstance(n, P.Var) and n.name == "y" for root in nodes for n in walk(root)):
+    if any(isinstance(n, parse.Var) and n.name == "y" for root in nodes for n in walk(root)):
         return network(settings, "output", max(1, max(offsets)), 0)
     return network(settings, "absolute", max(1, max(offsets)) + 1, 0)
 
 
-def is_update_rule(op: str, lhs: P.Node, rhs: P.Node) -> bool:
+def is_update_rule(op: str, lhs: parse.Node, rhs: parse.Node) -> bool:
     """``w = w - η ∇W``, ``w ← …``, ``w := …``: an assignment, not an identity."""
     if op in ("<-", ":="):
         return True
-    if not isinstance(lhs, P.Var) or lhs.name not in ("w", "b", "W", "B"):
+    if not isinstance(lhs, parse.Var) or lhs.name not in ("w", "b", "W", "B"):
         return False
-    names = [n for n in walk(rhs) if isinstance(n, P.Var)]
+    names = [n for n in walk(rhs) if isinstance(n, parse.Var)]
     same = any(v.name == lhs.name and v.tag == lhs.tag for v in names)
     step = any(v.name in ("eta", "nabla W", "nabla B", "alpha") for v in names)
     return same and step
@@ -182,15 +182,15 @@ def has_matrix(node: object) -> bool:
     """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y) or use ⊙ or ᵀ?"""
     for n in walk(node):
         if (
-            isinstance(n, P.Var)
+            isinstance(n, parse.Var)
             and (n.name in MATRICES or n.name == "Y")
-            and (not n.sub or any(isinstance(x, P.Index) and x.name == "·" for x in n.sub))
+            and (not n.sub or any(x.name == "·" for x in n.sub))
         ):
             return True
         if (
-            isinstance(n, P.Transpose)
-            or (isinstance(n, P.Mul) and n.hadamard)
-            or (isinstance(n, P.Var) and n.name == "ones")
+            isinstance(n, parse.Transpose)
+            or (isinstance(n, parse.Mul) and n.hadamard)
+            or (isinstance(n, parse.Var) and n.name == "ones")
         ):
             return True
     return False
@@ -198,19 +198,21 @@ def has_matrix(node: object) -> bool:
 
 def uncheckable(node: object) -> None:
     for n in walk(node):
-        if isinstance(n, P.Matrix):
+        if isinstance(n, parse.Matrix):
             names = all(
-                isinstance(c, (P.Var, P.Partial, P.Ellipsis_, P.Num)) for row in n.rows for c in row
+                isinstance(c, (parse.Var, parse.Partial, parse.Ellipsis_, parse.Num))
+                for row in n.rows
+                for c in row
             )
             raise Uncheckable(
-                "skipped" if names else "unknown",
+                Outcome.SKIPPED if names else Outcome.UNKNOWN,
                 "a matrix shown to name its entries"
                 if names
                 else "matrix literals are not checked",
             )
     for n in walk(node):
-        if isinstance(n, P.Ellipsis_):
-            raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
+        if isinstance(n, parse.Ellipsis_):
+            raise Uncheckable(Outcome.UNKNOWN, "an ellipsis (…) cannot be checked")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,8 +238,7 @@ class Converter:
                 return scope[name]
         return index(name)
 
-    def index(self, ix: P.Node) -> sp.Expr:
-        assert isinstance(ix, P.Index)
+    def index(self, ix: parse.Index) -> sp.Expr:
         if ix.expr is not None:
             value = self.convert(ix.expr)
             if value.atoms(sp.Indexed) or value.atoms(sp.Function):
@@ -252,20 +253,20 @@ class Converter:
             return sp.Integer(int(ix.name))
         return self.letter(ix.name)
 
-    def indices(self, v: P.Var) -> list[sp.Expr]:
+    def indices(self, v: parse.Var) -> list[sp.Expr]:
         return [self.index(x) for x in (v.sub or [])]
 
     def sample(self) -> sp.Expr:
         return self.implicit if self.implicit is not None else index("i")
 
     # ---- quantities -----------------------------------------------------------------------
-    def layer(self, v: P.Var) -> int:
+    def layer(self, v: parse.Var) -> int:
         try:
             return self.net.layer(v.tag)  # type: ignore[arg-type]
         except NotationError as e:
             raise Unreadable(str(e), v.pos) from None
 
-    def quantity(self, v: P.Var) -> sp.Expr:
+    def quantity(self, v: parse.Var) -> sp.Expr:
         net, name = self.net, v.name
         single = net.network == "single"
         ix = self.indices(v)
@@ -324,7 +325,7 @@ class Converter:
             return sp.Symbol("eta")
         return self.plain(v)
 
-    def sample_and_neuron(self, ix: list[sp.Expr], v: P.Var) -> tuple[sp.Expr, sp.Expr]:
+    def sample_and_neuron(self, ix: list[sp.Expr], v: parse.Var) -> tuple[sp.Expr, sp.Expr]:
         if len(ix) == 2:
             return ix[0], ix[1]
         if len(ix) == 1 and self.net.network == "single" and not ix[0].is_Integer:
@@ -340,7 +341,7 @@ class Converter:
             v.pos,
         )
 
-    def plain(self, v: P.Var) -> sp.Expr:
+    def plain(self, v: parse.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
             if v.name in LAYERED:
@@ -376,7 +377,7 @@ class Converter:
             )
             raise Unreadable(unknown_name_message(x) + hint, self.letters.get(x, 0))
 
-    def matrix_name(self, v: P.Var) -> sp.Expr:
+    def matrix_name(self, v: parse.Var) -> sp.Expr:
         """∇W, ∇B, W, … : entries of a one-neuron network, or a matrix (see MatrixRelation)."""
         net = self.net
         if net.network == "single" and v.tag is not None:
@@ -395,10 +396,10 @@ class Converter:
         raise NeedsMatrix(v.pos)
 
     # ---- the tree -------------------------------------------------------------------------
-    def convert(self, node: P.Node) -> sp.Expr:
-        if isinstance(node, P.Num):
+    def convert(self, node: parse.Node) -> sp.Expr:
+        if isinstance(node, parse.Num):
             return sp.Rational(Fraction(node.text).limit_denominator(10**12))
-        if isinstance(node, P.Var):
+        if isinstance(node, parse.Var):
             if (
                 node.primes
                 and len(node.name) == 1
@@ -415,28 +416,28 @@ class Converter:
                     f"{node.name}′ has no meaning here (did you mean σ′(…)?)", node.pos
                 )
             return q
-        if isinstance(node, P.Group):
+        if isinstance(node, parse.Group):
             return self.convert(node.body)
-        if isinstance(node, P.Neg):
+        if isinstance(node, parse.Neg):
             return -self.convert(node.arg)
-        if isinstance(node, P.Add):
+        if isinstance(node, parse.Add):
             return sp.Add(*[self.convert(t) for t in node.terms])
-        if isinstance(node, P.Mul):
+        if isinstance(node, parse.Mul):
             return self.product(node)
-        if isinstance(node, P.Div):
+        if isinstance(node, parse.Div):
             den = self.convert(node.den)
             if den == 0:
                 raise Unreadable("division by zero", node.pos)
             return self.convert(node.num) / den
-        if isinstance(node, P.Pow):
+        if isinstance(node, parse.Pow):
             return self.power(node)
-        if isinstance(node, P.Call):
+        if isinstance(node, parse.Call):
             return self.call(node)
-        if isinstance(node, P.SumNode):
+        if isinstance(node, parse.SumNode):
             return self.sum(node)
-        if isinstance(node, P.Partial):
+        if isinstance(node, parse.Partial):
             return self.partial(node)
-        if isinstance(node, P.PrimeOf):
+        if isinstance(node, parse.PrimeOf):
             if self.chain_variable is None:
                 raise Unreadable(
                     "a prime on a bracket means d/dv, but this chain does not start with ∂X/∂v "
@@ -444,15 +445,15 @@ class Converter:
                     node.pos,
                 )
             return sp.diff(self.convert(node.body), self.chain_variable)
-        if isinstance(node, P.Iverson):
+        if isinstance(node, parse.Iverson):
             return sp.KroneckerDelta(self.convert(node.left), self.convert(node.right))
-        if isinstance(node, P.Transpose):
+        if isinstance(node, parse.Transpose):
             raise NeedsMatrix(node.pos)
-        if isinstance(node, (P.Ellipsis_, P.Matrix)):
-            raise Uncheckable("unknown", "an ellipsis (…) cannot be checked")
+        if isinstance(node, (parse.Ellipsis_, parse.Matrix)):
+            raise Uncheckable(Outcome.UNKNOWN, "an ellipsis (…) cannot be checked")
         raise Unreadable(f"cannot read {type(node).__name__}", getattr(node, "pos", 0))
 
-    def product(self, node: P.Mul) -> sp.Expr:
+    def product(self, node: parse.Mul) -> sp.Expr:
         if node.hadamard:
             raise NeedsMatrix(node.pos)
         out: list[sp.Expr] = []
@@ -460,16 +461,16 @@ class Converter:
         k = 0
         while k < len(fs):
             f = fs[k]
+            after = fs[k + 1] if k + 1 < len(fs) else None
             # n(l): the width of layer l (notation.md), not n times l
             if (
-                isinstance(f, P.Var)
+                isinstance(f, parse.Var)
                 and f.name == "n"
                 and not f.sub
-                and k + 1 < len(fs)
-                and isinstance(fs[k + 1], P.Group)
-                and fs[k + 1].bracket == "("
+                and isinstance(after, parse.Group)
+                and after.bracket == "("
             ):
-                tag = _tag_text(fs[k + 1].body)
+                tag = _tag_text(after.body)
                 if tag is not None:
                     try:
                         out.append(self.net.width(self.net.layer(tag)))
@@ -481,7 +482,7 @@ class Converter:
             k += 1
         return sp.Mul(*out)
 
-    def power(self, node: P.Pow) -> sp.Expr:
+    def power(self, node: parse.Pow) -> sp.Expr:
         base = self.convert(node.base)
         exp = self.convert(node.exp)
         if exp.is_Integer and abs(int(exp)) > MAX_EXPONENT:
@@ -495,7 +496,7 @@ class Converter:
             raise Unreadable(f"a power of {out.exp} (the limit is {MAX_EXPONENT})", node.pos)
         return out
 
-    def call(self, node: P.Call) -> sp.Expr:
+    def call(self, node: parse.Call) -> sp.Expr:
         args = [self.convert(a) for a in node.args]
         f = node.func
         if node.primes > 1:
@@ -519,7 +520,7 @@ class Converter:
             args[0]
         )
 
-    def sum(self, node: P.SumNode) -> sp.Expr:
+    def sum(self, node: parse.SumNode) -> sp.Expr:
         d = sp.Dummy(node.index, integer=True)
         self.bound.append({node.index: d})
         try:
@@ -561,7 +562,7 @@ class Converter:
         self.notes.append(note)
         return sp.Sum(body, (d, lo, hi))
 
-    def partial(self, node: P.Partial) -> sp.Expr:
+    def partial(self, node: parse.Partial) -> sp.Expr:
         num = self.convert(node.num)
         den = self.convert(node.den)
         if not node.den_marked:
@@ -592,48 +593,43 @@ class NeedsMatrix(ValueError):
         self.pos = pos
 
 
-def _tag_text(node: P.Node) -> str | None:
+def _tag_text(node: parse.Node) -> str | None:
     """``L``, ``l``, ``L-1``, ``l+1`` written as an expression, as a tag string."""
-    if isinstance(node, P.Var) and node.name in ("L", "l") and not node.sub:
+    if isinstance(node, parse.Var) and node.name in ("L", "l") and not node.sub:
         return node.name
     if (
-        isinstance(node, P.Add)
+        isinstance(node, parse.Add)
         and len(node.terms) == 2
-        and isinstance(node.terms[0], P.Var)
+        and isinstance(node.terms[0], parse.Var)
         and node.terms[0].name in ("L", "l")
     ):
         t = node.terms[1]
-        if isinstance(t, P.Neg) and isinstance(t.arg, P.Num):
+        if isinstance(t, parse.Neg) and isinstance(t.arg, parse.Num):
             return f"{node.terms[0].name}-{t.arg.text}"
-        if isinstance(t, P.Num):
+        if isinstance(t, parse.Num):
             return f"{node.terms[0].name}+{t.text}"
     return None
 
 
-def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
+def implicit_sample(nodes: list[parse.Node]) -> sp.Expr | None:
     """The sample that one-subscript quantities (a_j, y_j) refer to: the one named elsewhere in
     the relation when that is a single letter or number (L_{0j} = (a_j − y_j)²/2 is about
     sample 0), else the free index i."""
     seen: set[str] = set()
 
     def visit(n: object, bound: frozenset[str]) -> None:
-        if isinstance(n, P.SumNode):
+        if isinstance(n, parse.SumNode):
             visit(n.body, bound | {n.index})
             return
-        if isinstance(n, P.Var) and n.sub:
+        if isinstance(n, parse.Var) and n.sub:
             first = n.sub[0]
             takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or (
                 n.name == "L" and len(n.sub) >= 1
             )
-            if (
-                takes_sample
-                and isinstance(first, P.Index)
-                and first.name
-                and first.name not in bound
-            ):
+            if takes_sample and first.name and first.name not in bound:
                 seen.add(first.name)
         if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+            for f in n.__dataclass_fields__:
                 v = getattr(n, f)
                 for x in v if isinstance(v, list) else [v]:
                     if hasattr(x, "__dataclass_fields__"):
@@ -644,8 +640,8 @@ def implicit_sample(nodes: list[P.Node]) -> sp.Expr | None:
     if len(seen) == 1:
         (s,) = seen
         return sp.Integer(int(s)) if s.isdigit() else index(s)
-    used = {n.name for root in nodes for n in walk(root) if isinstance(n, P.Index)} | {
-        n.index for root in nodes for n in walk(root) if isinstance(n, P.SumNode)
+    used = {n.name for root in nodes for n in walk(root) if isinstance(n, parse.Index)} | {
+        n.index for root in nodes for n in walk(root) if isinstance(n, parse.SumNode)
     }
     if (
         "i" in used
@@ -664,17 +660,17 @@ class MatrixConverter:
     def __init__(self, net: Network) -> None:
         self.net = net
 
-    def _layer(self, v: P.Var) -> int:
+    def _layer(self, v: parse.Var) -> int:
         try:
             return self.net.layer(v.tag)  # type: ignore[arg-type]
         except NotationError as e:
             raise Unreadable(str(e), v.pos) from None
 
-    def tree(self, node: P.Node) -> M.MatrixExpr | sp.Expr:
+    def tree(self, node: parse.Node) -> matrix.MatrixExpr | sp.Expr:
         """A matrix expression, or a SymPy scalar for scalar parts (1/n)."""
         net = self.net
         if (
-            isinstance(node, P.Var)
+            isinstance(node, parse.Var)
             and node.name in MATRICES
             and node.tag is not None
             and not node.sub
@@ -688,45 +684,45 @@ class MatrixConverter:
                 raise Unreadable(
                     f"∇{name[-1]} can only stand alone on one side of a relation", node.pos
                 )
-            return M.Named(name, tag)
-        if isinstance(node, P.Var) and node.name == "Y" and not node.sub:
-            return M.Named("Y")
-        if isinstance(node, P.Var) and node.name == "n" and not node.sub:
+            return matrix.Named(name, tag)
+        if isinstance(node, parse.Var) and node.name == "Y" and not node.sub:
+            return matrix.Named("Y")
+        if isinstance(node, parse.Var) and node.name == "n" and not node.sub:
             return net.n
-        if isinstance(node, P.Num):
+        if isinstance(node, parse.Num):
             return sp.Rational(Fraction(node.text))
-        if isinstance(node, P.Group):
+        if isinstance(node, parse.Group):
             return self.tree(node.body)
-        if isinstance(node, P.Transpose):
+        if isinstance(node, parse.Transpose):
             inner = self.tree(node.arg)
-            return M.Transpose(inner) if not isinstance(inner, sp.Expr) else inner
-        if isinstance(node, P.Neg):
+            return matrix.Transpose(inner) if not isinstance(inner, sp.Expr) else inner
+        if isinstance(node, parse.Neg):
             inner = self.tree(node.arg)
-            return -inner if isinstance(inner, sp.Expr) else M.Scale(sp.Integer(-1), inner)
-        if isinstance(node, P.Div):
+            return -inner if isinstance(inner, sp.Expr) else matrix.Scale(sp.Integer(-1), inner)
+        if isinstance(node, parse.Div):
             num, den = self.tree(node.num), self.tree(node.den)
             if not isinstance(den, sp.Expr):
                 if isinstance(num, sp.Expr):
                     raise Unreadable("a number divided by a matrix", node.pos)
-                return M.Divide(num, den)  # Y ⊘ A: entry by entry
-            return num / den if isinstance(num, sp.Expr) else M.Scale(1 / den, num)
-        if isinstance(node, P.Add):
+                return matrix.Divide(num, den)  # Y ⊘ A: entry by entry
+            return num / den if isinstance(num, sp.Expr) else matrix.Scale(1 / den, num)
+        if isinstance(node, parse.Add):
             parts = [self.tree(t) for t in node.terms]
             acc = parts[0]
             for x in parts[1:]:
-                if isinstance(x, M.Scale) and x.factor == -1:
-                    acc = M.Sub(acc, x.arg)  # type: ignore[arg-type]
+                if isinstance(x, matrix.Scale) and x.factor == -1:
+                    acc = matrix.Sub(acc, x.arg)
                 else:
-                    acc = M.Add(acc, x)  # type: ignore[arg-type]
+                    acc = matrix.Add(acc, x)
             return acc
-        if isinstance(node, P.Mul):
+        if isinstance(node, parse.Mul):
             scalar: sp.Expr = sp.Integer(1)
-            mats: list[M.MatrixExpr] = []
+            mats: list[matrix.MatrixExpr] = []
             for f in node.factors:
-                if isinstance(f, P.Var) and f.name == "ones" and not node.hadamard:
+                if isinstance(f, parse.Var) and f.name == "ones" and not node.hadamard:
                     if not mats:
                         raise Unreadable("𝟏 (the vector of ones) must follow a matrix: Y𝟏", f.pos)
-                    mats[-1] = M.RowSum(mats[-1])  # M𝟏: the sums of the rows
+                    mats[-1] = matrix.RowSum(mats[-1])  # M𝟏: the sums of the rows
                     continue
                 t = self.tree(f)
                 if isinstance(t, sp.Expr):
@@ -737,46 +733,41 @@ class MatrixConverter:
                 return scalar
             acc = mats[0]
             for x in mats[1:]:
-                acc = M.Hadamard(acc, x) if node.hadamard else M.MatMul(acc, x)
-            return acc if scalar == 1 else M.Scale(scalar, acc)
-        if isinstance(node, P.Call) and node.func == "sigma":
+                acc = matrix.Hadamard(acc, x) if node.hadamard else matrix.MatMul(acc, x)
+            return acc if scalar == 1 else matrix.Scale(scalar, acc)
+        if isinstance(node, parse.Call) and node.func == "sigma":
             inner = self.tree(node.args[0])
             if isinstance(inner, sp.Expr):
                 raise Unreadable("σ of a number in a matrix relation", node.pos)
-            f = net.act.prime if node.primes else net.act.sigma
-            return M.ElementwiseFunction(f, inner)
+            elementwise = net.act.prime if node.primes else net.act.sigma
+            return matrix.ElementwiseFunction(elementwise, inner)
         if (
-            isinstance(node, P.SumNode)
-            and isinstance(node.body, P.Var)
+            isinstance(node, parse.SumNode)
+            and isinstance(node.body, parse.Var)
             and node.body.name in MATRICES
             and not node.body.sub
             and node.body.tag is not None
         ):
-            return M.ColumnSum(self.tree(node.body))  # type: ignore[arg-type]  # Σ_i Δ: over the rows
+            return matrix.ColumnSum(self.tree(node.body))  # Σ_i Δ: over the rows
         if (
-            isinstance(node, P.SumNode)
-            and isinstance(node.body, P.Var)
+            isinstance(node, parse.SumNode)
+            and isinstance(node.body, parse.Var)
             and node.body.name in MATRICES
             and node.body.sub
             and len(node.body.sub) == 2
         ):
             # Σ_i Δ_{i·}: the sum of the rows
             row, col = node.body.sub
-            if (
-                isinstance(row, P.Index)
-                and row.name == node.index
-                and isinstance(col, P.Index)
-                and col.name == "·"
-            ):
-                inner = P.Var(node.body.name, None, node.body.tag, 0, node.pos)
-                return M.ColumnSum(self.tree(inner))  # type: ignore[arg-type]
+            if row.name == node.index and col.name == "·":
+                inner = parse.Var(node.body.name, None, node.body.tag, 0, node.pos)
+                return matrix.ColumnSum(self.tree(inner))
         raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
 
-    def side(self, node: P.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
+    def side(self, node: parse.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
         net = self.net
-        node = P.ungrouped(node)
+        node = parse.ungrouped(node)
         if (
-            isinstance(node, P.Var)
+            isinstance(node, parse.Var)
             and node.name in ("nabla W", "nabla B")
             and node.tag is not None
             and not node.sub
@@ -788,11 +779,11 @@ class MatrixConverter:
                 else Partial(net.L, net.b(p)[r])
             )
         if (
-            isinstance(node, P.Partial)
-            and isinstance(node.den, P.Var)
+            isinstance(node, parse.Partial)
+            and isinstance(node.den, parse.Var)
             and node.den.name == "A"
             and node.den.tag is not None
-            and isinstance(node.num, P.Var)
+            and isinstance(node.num, parse.Var)
             and node.num.name == "L"
         ):
             # ∂L_i/∂A^(l): the matrix of ∂L_i/∂a_ik^(l), rows are samples
@@ -801,7 +792,7 @@ class MatrixConverter:
         if isinstance(t, sp.Expr):
             raise Unreadable("a matrix equated with a number", getattr(node, "pos", 0))
         try:
-            shape = M.shape(net, t)
+            shape = matrix.shape(net, t)
         except ValueError as e:
             raise Unreadable(f"matrix shapes do not fit: {e}", getattr(node, "pos", 0)) from None
-        return M.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)
+        return matrix.to_index(net, t, r, c if shape is not None and len(shape) == 2 else None)

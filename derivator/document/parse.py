@@ -11,8 +11,9 @@ reader hang or exhaust the stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Callable, Union
+from typing import Any
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 120
@@ -342,7 +343,7 @@ class Var:
     """A letter or named symbol with scripts: ``a_{ij}^{(L)}`` is Var("a", [i, j], "L")."""
 
     name: str
-    sub: list["Node"] | None
+    sub: list[Index] | None
     tag: str | None
     primes: int
     pos: int
@@ -359,39 +360,39 @@ class Index:
     """One index in a subscript: a letter (maybe primed), a digit, or an expression."""
 
     name: str | None
-    expr: "Node | None"
+    expr: Node | None
     pos: int
 
 
 @dataclass
 class Group:
-    body: "Node"
+    body: Node
     bracket: str
     pos: int
 
 
 @dataclass
 class Pow:
-    base: "Node"
-    exp: "Node"
+    base: Node
+    exp: Node
     pos: int
 
 
 @dataclass
 class Neg:
-    arg: "Node"
+    arg: Node
     pos: int
 
 
 @dataclass
 class Add:
-    terms: list["Node"]
+    terms: list[Node]
     pos: int
 
 
 @dataclass
 class Mul:
-    factors: list["Node"]
+    factors: list[Node]
     pos: int
     hadamard: bool = False
     #: positions k of factors written after a ``*`` (Ng's entrywise product of matrices: ``dA * g'(Z)``)
@@ -400,15 +401,15 @@ class Mul:
 
 @dataclass
 class Div:
-    num: "Node"
-    den: "Node"
+    num: Node
+    den: Node
     pos: int
 
 
 @dataclass
 class Call:
     func: str  # sigma, tanh, exp, log, max, min, Psi
-    args: list["Node"]
+    args: list[Node]
     primes: int
     pos: int
 
@@ -416,18 +417,18 @@ class Call:
 @dataclass
 class SumNode:
     index: str
-    lower: "Node | None"
-    upper: "Node | None"
-    body: "Node"
+    lower: Node | None
+    upper: Node | None
+    body: Node
     pos: int
     #: ``\\sum_{k \\neq j}``: the one value of the index the sum leaves out
-    excluded: "Node | None" = None
+    excluded: Node | None = None
 
 
 @dataclass
 class Partial:
-    num: "Node"
-    den: "Node"
+    num: Node
+    den: Node
     den_marked: bool  # False for \frac{\partial a}{z}: no ∂ below
     pos: int
 
@@ -436,7 +437,7 @@ class Partial:
 class PrimeOf:
     """``(…)'``: the derivative of the bracket with respect to the chain's variable."""
 
-    body: "Node"
+    body: Node
     pos: int
 
 
@@ -444,8 +445,8 @@ class PrimeOf:
 class Iverson:
     """``[x = y]``: 1 when x equals y, else 0 (the Kronecker delta as our printer writes it)."""
 
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     pos: int
 
 
@@ -458,7 +459,7 @@ class Ellipsis_:
 class Norm:
     """``\\|v\\|``: the Euclidean norm of a vector (squared, it is the sum of squared entries)."""
 
-    arg: "Node"
+    arg: Node
     pos: int
 
 
@@ -466,20 +467,20 @@ class Norm:
 class Nabla:
     """``\\nabla_v X``: the gradient of X with respect to the vector or matrix v."""
 
-    of: "Node"
-    wrt: "Node"
+    of: Node
+    wrt: Node
     pos: int
 
 
 @dataclass
 class Matrix:
-    rows: list[list["Node"]]
+    rows: list[list[Node]]
     pos: int
 
 
 @dataclass
 class Transpose:
-    arg: "Node"
+    arg: Node
     pos: int
 
 
@@ -492,27 +493,27 @@ class Unread:
     pos: int
 
 
-Node = Union[
-    Num,
-    Var,
-    Group,
-    Pow,
-    Neg,
-    Add,
-    Mul,
-    Div,
-    Call,
-    SumNode,
-    Partial,
-    PrimeOf,
-    Ellipsis_,
-    Matrix,
-    Transpose,
-    Iverson,
-    Unread,
-    Norm,
-    Nabla,
-]
+Node = (
+    Num
+    | Var
+    | Group
+    | Pow
+    | Neg
+    | Add
+    | Mul
+    | Div
+    | Call
+    | SumNode
+    | Partial
+    | PrimeOf
+    | Ellipsis_
+    | Matrix
+    | Transpose
+    | Iverson
+    | Unread
+    | Norm
+    | Nabla
+)
 
 
 @dataclass(frozen=True)
@@ -1072,7 +1073,7 @@ class Parser:
                 self.nesting -= 1
                 self.eat("ch", "}")
                 return Var("prime", None, None, 0, p)
-            if self.at("cmd", "top") or self.at("letter", "T") and self.peek().text == "}":
+            if self.at("cmd", "top") or (self.at("letter", "T") and self.peek().text == "}"):
                 self.k += 1
                 self.nesting -= 1
                 self.eat("ch", "}")
@@ -1340,7 +1341,7 @@ class Parser:
         self.eat("ch", "}")
         return s, transposed
 
-    def subscript(self) -> tuple[list[Node], str]:
+    def subscript(self) -> tuple[list[Index], str]:
         """Indices: each character one index; commas separate multi-character ones; ``(k-1)``
         is an expression index; ``{(L-1)}`` is a layer tag (kept raw for the width n_{(L-1)})."""
         start = self.tok.pos
@@ -1358,7 +1359,7 @@ class Parser:
         self.eat("ch", "{")
         self.nesting += 1
         raw_start = self.tok.pos
-        items: list[Node] = []
+        items: list[Index] = []
         inside = self._group_tokens()
         has_comma = any(t.kind == "ch" and t.text == "," for t in inside)
         if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
@@ -1406,7 +1407,7 @@ class Parser:
                     items.append(Index(t.text + self.primes_text(), None, t.pos))
                 elif t.kind == "ch" and t.text == "(":
                     g = self.bracket("(", ")")
-                    items.append(Index(None, g, t.pos))  # type: ignore[arg-type]
+                    items.append(Index(None, g, t.pos))
                 elif t.kind == "cmd" and t.text in GREEK_NAMES:
                     self.k += 1
                     items.append(Index(t.text, None, t.pos))
@@ -1447,23 +1448,14 @@ class Parser:
         return out
 
     def command(self) -> Node:
+        """A macro: a fraction, a bracket, a function, a letter or wrapper of the notation, or an
+        error that says what to write instead."""
         t = self.tok
         name = t.text
         if name in ("frac", "dfrac", "tfrac", "cfrac"):
             return self.frac()
         if name in LEFT_RIGHT:
-            self.k += 1
-            d = self.tok
-            if d.kind == "ch" and d.text in "([":
-                return self.bracket(d.text, OPEN[d.text], t.pos)
-            if d.kind == "cmd" and d.text == "{":
-                return self.bracket("{", "}", t.pos)
-            if d.kind == "cmd" and d.text == "|":
-                return self.command()
-            if d.kind == "ch" and d.text == ".":
-                self.k += 1
-                return self.primary()
-            raise ReadError(f"\\{name} must be followed by a bracket", d.pos)
+            return self.sized_bracket(t)
         if name == "{":
             return self.bracket("{", "}")
         if name in ELLIPSES:
@@ -1472,79 +1464,119 @@ class Parser:
         if name in FUNCTIONS:
             return self.call(FUNCTIONS[name])
         if name == "nabla" and self.peek().kind == "ch" and self.peek().text == "_":
-            # ∇_a C, ∇_{W^{(l)}} J: the gradient of what follows with respect to the subscript
-            self.k += 2
-            wrt = self.script()
-            self.deeper()
-            of = self.factor()
-            self.depth -= 1
-            return Nabla(of, wrt, t.pos)
+            return self.gradient_of(t)
         if name == "|":
-            self.k += 1
-            self.nesting += 1
-            self.norms += 1
-            body = self.expr()
-            self.norms -= 1
-            self.nesting -= 1
-            if self.at("cmd", "right"):
-                self.k += 1
-            self.eat("cmd", "|")
-            return Norm(body, t.pos)
+            return self.norm(t)
         if name in STYLED:
-            self.k += 1
-            braced = self.at("ch", "{")
-            if braced:
-                self.k += 1
-            if not self.at("letter"):
-                raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-            letter = self.eat("letter").text
-            if braced:
-                self.eat("ch", "}")
-            return self.scripts(Var(f"\\mathcal{{{letter}}}", None, None, 0, t.pos))
+            return self.styled_letter(t)
         if name == "nabla":
-            self.k += 1
-            if not self.at("letter") or self.tok.text not in "WBwb":
-                raise ReadError("\\nabla must be followed by W or B", self.tok.pos)
-            letter = self.tok.text.upper()
-            return self.var("nabla " + letter, t.pos)
+            return self.nabla_matrix(t)
         if name in GREEK_NAMES:
             return self.var(name)
         if name in WRAPPERS:
-            self.k += 1
-            self.eat("ch", "{")
-            if name == "mathbf" and self.at("num", "1"):  # 𝟏, the vector of ones (Y𝟏: row sums)
-                p = self.eat("num").pos
-                self.eat("ch", "}")
-                return Var("ones", None, None, 0, p)
-            if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
-                raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-            v = self.var(self.tok.text)
-            self.eat("ch", "}")
-            return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+            return self.wrapped_letter(name)
         if name == "hat":
             return self.hat(t.pos)
+        if name == "begin":
+            return self.environment()
+        raise self.not_in_notation(t)
+
+    def sized_bracket(self, t: Tok) -> Node:
+        """``\\left( … \\right)`` and its kin: the size changes nothing; ``\\left.`` opens nothing."""
+        self.k += 1
+        d = self.tok
+        if d.kind == "ch" and d.text in "([":
+            return self.bracket(d.text, OPEN[d.text], t.pos)
+        if d.kind == "cmd" and d.text == "{":
+            return self.bracket("{", "}", t.pos)
+        if d.kind == "cmd" and d.text == "|":
+            return self.command()
+        if d.kind == "ch" and d.text == ".":
+            self.k += 1
+            return self.primary()
+        raise ReadError(f"\\{t.text} must be followed by a bracket", d.pos)
+
+    def gradient_of(self, t: Tok) -> Node:
+        """∇_a C, ∇_{W^{(l)}} J: the gradient of what follows with respect to the subscript."""
+        self.k += 2
+        wrt = self.script()
+        self.deeper()
+        of = self.factor()
+        self.depth -= 1
+        return Nabla(of, wrt, t.pos)
+
+    def norm(self, t: Tok) -> Node:
+        """``\\| v \\|``: a vector's norm."""
+        self.k += 1
+        self.nesting += 1
+        self.norms += 1
+        body = self.expr()
+        self.norms -= 1
+        self.nesting -= 1
+        if self.at("cmd", "right"):
+            self.k += 1
+        self.eat("cmd", "|")
+        return Norm(body, t.pos)
+
+    def styled_letter(self, t: Tok) -> Node:
+        """``\\mathcal{L}`` and the other styles of one letter: a name of its own."""
+        self.k += 1
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        if not self.at("letter"):
+            raise ReadError(f"\\{t.text}{{…}} must hold one letter", self.tok.pos)
+        letter = self.eat("letter").text
+        if braced:
+            self.eat("ch", "}")
+        return self.scripts(Var(f"\\mathcal{{{letter}}}", None, None, 0, t.pos))
+
+    def nabla_matrix(self, t: Tok) -> Node:
+        """``\\nabla W``, ``\\nabla b``: the gradient matrix (vector) of a layer's parameters."""
+        self.k += 1
+        if not self.at("letter") or self.tok.text not in "WBwb":
+            raise ReadError("\\nabla must be followed by W or B", self.tok.pos)
+        letter = self.tok.text.upper()
+        return self.var("nabla " + letter, t.pos)
+
+    def wrapped_letter(self, name: str) -> Node:
+        """``\\mathbf{a}``, ``\\bm{a}^l_j``: the letter inside (vectors in bold are still a);
+        ``\\mathbf{1}`` is the vector of ones (Y𝟏: row sums)."""
+        self.k += 1
+        self.eat("ch", "{")
+        if name == "mathbf" and self.at("num", "1"):
+            p = self.eat("num").pos
+            self.eat("ch", "}")
+            return Var("ones", None, None, 0, p)
+        if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+            raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
+        v = self.var(self.tok.text)
+        self.eat("ch", "}")
+        return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+
+    def not_in_notation(self, t: Tok) -> ReadError:
+        """The error for a macro the notation does not have, saying what to write instead."""
+        name = t.text
         if name == "Sigma":
-            raise ReadError(
+            return ReadError(
                 "\\Sigma'(z) (the diagonal matrix of σ′(z_j)) is not part of the notation: Σ′(z) v is "
                 "written σ′(z) ⊙ v",
                 t.pos,
             )
-        if name == "begin":
-            return self.environment()
         if name == "mathbb":
-            raise ReadError(
+            return ReadError(
                 "\\mathbb{…} (an indicator 𝟙(…) or a number set) is not part of the notation; with "
                 "one-hot targets (targets=one-hot) the indicator 𝟙(y_i = k) is y_{ik}",
                 t.pos,
             )
         if name == "partial":
-            raise ReadError(
+            return ReadError(
                 "a lone ∂: write \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y",
                 t.pos,
             )
         if name == "sum":
-            raise ReadError("a sum cannot stand here", t.pos)
-        raise ReadError(f"unknown macro \\{name}", t.pos)
+            return ReadError("a sum cannot stand here", t.pos)
+        return ReadError(f"unknown macro \\{name}", t.pos)
 
     def hat(self, pos: int) -> Node:
         """``\\hat{\\delta}^L``, ``\\hat{a}^L``: a vector, for authors who mark vectors with a hat
@@ -1716,9 +1748,10 @@ def _digits(node: Node) -> float | None:
         return _digits(node.arg if isinstance(node, Neg) else node.body)
     if isinstance(node, (Add, Mul)):
         parts = [_digits(x) for x in (node.terms if isinstance(node, Add) else node.factors)]
-        if any(d is None for d in parts):
+        known = [d for d in parts if d is not None]
+        if len(known) < len(parts):
             return None
-        return (max(parts) + 1) if isinstance(node, Add) else sum(parts)  # type: ignore[arg-type, type-var]
+        return (max(known) + 1) if isinstance(node, Add) else sum(known)
     if isinstance(node, Div):
         num, den = _digits(node.num), _digits(node.den)
         return None if num is None or den is None else num + den
@@ -1736,12 +1769,12 @@ def _digits(node: Node) -> float | None:
                 node.pos,
             )
         return base * exponent
-    for f in fields(node):  # type: ignore[arg-type]  # any other node: look inside it
+    for f in fields(node):  # any other node: look inside it
         value = getattr(node, f.name)
         for x in value if isinstance(value, list) else [value]:
             for y in x if isinstance(x, list) else [x]:
                 if is_dataclass(y):
-                    _digits(y)  # type: ignore[arg-type]
+                    _digits(y)  # type: ignore[arg-type]  # a dataclass inside a node is a node
     return None
 
 
@@ -1774,7 +1807,7 @@ def map_children(node: Any, f: Callable[[Any], Any]) -> Any:
     """The node rebuilt with ``f`` applied to each of its child nodes (each entry of a list, each
     entry of a matrix's rows); a leaf (a string, a number, None) comes back as it is.  The one
     traversal every rewrite of the tree (translation, renaming an index) shares."""
-    if not is_dataclass(node):
+    if not is_dataclass(node) or isinstance(node, type):
         return node
     changes = {}
     for name in node.__dataclass_fields__:
@@ -1786,7 +1819,7 @@ def map_children(node: Any, f: Callable[[Any], Any]) -> Any:
     return replace(node, **changes)
 
 
-def walk(node: object):  # type: ignore[no-untyped-def]
+def walk(node: object) -> Iterator[Any]:
     """Every node of a subtree (tuples and lists included), depth first."""
     stack = [node]
     while stack:
@@ -1796,7 +1829,7 @@ def walk(node: object):  # type: ignore[no-untyped-def]
             continue
         yield n
         if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:  # type: ignore[attr-defined]
+            for f in n.__dataclass_fields__:
                 v = getattr(n, f)
                 if isinstance(v, list) or hasattr(v, "__dataclass_fields__"):
                     stack.append(v)

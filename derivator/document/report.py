@@ -1,6 +1,7 @@
 """How ``derivator check`` reports: text for people, JSON for tools, GitHub annotations, JUnit XML.
 
-The JSON shape, the verdict words and the line/step numbering are notation.md's contract.
+The JSON shape, the verdict words and the line/step numbering are the contract of
+docs/check-output.md.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from ..engine import Outcome
+from ..engine.diagnostic import excerpt
 from .check import Result, summary
 
 #: characters a terminal, an XML parser or a CI log must never receive raw: C0 and C1 controls
@@ -35,10 +38,6 @@ def _visible_all(s: str) -> str:
     return visible(s).replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
 
 
-MARKS = {"proved": "✓", "refuted": "✗", "unknown": "?", "skipped": "–", "error": "!"}
-COLORS = {"proved": "32", "refuted": "31;1", "unknown": "33", "skipped": "2", "error": "35;1"}
-
-
 def _counterexample_line(ce: dict[str, Any]) -> str:
     idx = ", ".join(f"{k}={v}" for k, v in ce.get("indices", {}).items())
     var = ", ".join(f"{k}={v}" for k, v in ce.get("variables", {}).items())
@@ -60,8 +59,8 @@ def text(
     """One line per relation (``file:line.step  mark verdict  relation``), reasons and
     counterexamples indented below, a summary line last."""
 
-    def paint(verdict: str, s: str) -> str:
-        return f"\x1b[{COLORS[verdict]}m{s}\x1b[0m" if color else s
+    def paint(verdict: Outcome, s: str) -> str:
+        return f"\x1b[{verdict.color}m{s}\x1b[0m" if color else s
 
     lines: list[str] = []
     for r in results:
@@ -73,15 +72,18 @@ def text(
         )
         where += f" #{r.step}" if r.step else ""
         head = (
-            f"{where:<18} {paint(r.verdict, MARKS[r.verdict] + ' ' + r.verdict):<10}  "
+            f"{where:<18} {paint(r.verdict, r.verdict.mark + ' ' + r.verdict):<10}  "
             f"{_visible_all(r.display or r.relation)}"
         )
         lines.append(head)
         pad = " " * 19
         details = [r.method] if r.method and r.verdict in ("proved", "unknown") else []
-        details += [h for h in (r.hints or ([r.reason] if r.reason else []))]
+        details += list(r.hints or ([r.reason] if r.reason else []))
         for d in details:
             lines.append(pad + _visible_all(d))
+        if at and r.source_line:
+            shown = excerpt(visible(r.source_line), at[0], at[1])
+            lines += [pad + x for x in shown.split("\n")]
         if r.counterexample:
             lines.append(pad + visible(_counterexample_line(r.counterexample)))
     s = summary(results)

@@ -11,9 +11,10 @@ the way; a product whose shapes do not fit is an error, never a guess.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
-from . import parse as P
+from . import parse
 from .parse import walk
 
 #: one example's vectors when written without a subscript in a general network
@@ -31,12 +32,12 @@ BATCH = {"A", "Z", "Y"}
 _LAYOUT = {"columns": False}
 
 
-Unreadable = P.ReadError  # a construct that cannot be read, with where it stands
+Unreadable = parse.ReadError  # a construct that cannot be read, with where it stands
 
 
 def _is_vector(n: object) -> bool:
     return (
-        isinstance(n, P.Var)
+        isinstance(n, parse.Var)
         and not n.sub
         and (
             (n.name in VECTORS and (n.tag is not None or n.name == "y"))
@@ -48,7 +49,7 @@ def _is_vector(n: object) -> bool:
 def _is_batch(n: object) -> bool:
     return (
         _LAYOUT["columns"]
-        and isinstance(n, P.Var)
+        and isinstance(n, parse.Var)
         and n.name in BATCH
         and not n.sub
         and n.sample is None
@@ -56,27 +57,29 @@ def _is_batch(n: object) -> bool:
     )
 
 
-def is_batch(lhs: P.Node, rhs: P.Node) -> bool:
+def is_batch(lhs: parse.Node, rhs: parse.Node) -> bool:
     """Does the relation name a batch's matrix A, Z, Y (examples as columns) or Ng's dZ?"""
     return any(
-        (isinstance(n, P.Var) and n.name in BATCH and not n.sub and n.sample is None)
-        or (isinstance(n, P.Var) and n.sample == COLUMN)
+        (isinstance(n, parse.Var) and n.name in BATCH and not n.sub and n.sample is None)
+        or (isinstance(n, parse.Var) and n.sample == COLUMN)
         for side in (lhs, rhs)
         for n in walk(side)
     )
 
 
-def is_vector_relation(lhs: P.Node, rhs: P.Node) -> bool:
+def is_vector_relation(lhs: parse.Node, rhs: parse.Node) -> bool:
     """Does the relation name a vector of one example (a^l, δ^l, y; not only the matrix W, which
     with A, Z, Δ is a matrix form of a batch), a weight matrix w^l, or a norm?"""
     return any(
-        (_is_vector(n) and n.name != "W") or isinstance(n, P.Norm)
+        (_is_vector(n) and n.name != "W") or isinstance(n, parse.Norm)
         for side in (lhs, rhs)
         for n in walk(side)
     )
 
 
-def index_form(lhs: P.Node, rhs: P.Node, columns: bool = False) -> tuple[P.Node, P.Node]:
+def index_form(
+    lhs: parse.Node, rhs: parse.Node, columns: bool = False
+) -> tuple[parse.Node, parse.Node]:
     """Both sides entry by entry, with the same free indices; ``columns``: A, Z, Y are a batch's
     matrices with the examples as columns (Ng), and a column vector added to them is broadcast
     over the columns (``Z = W A + b``)."""
@@ -88,7 +91,7 @@ def index_form(lhs: P.Node, rhs: P.Node, columns: bool = False) -> tuple[P.Node,
         _LAYOUT["columns"] = False
 
 
-def _index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
+def _index_form(lhs: parse.Node, rhs: parse.Node) -> tuple[parse.Node, parse.Node]:
     left, right = shape(lhs), shape(rhs)
     shapes = {left, right}
     if len(shapes) > 1:
@@ -106,40 +109,40 @@ def _index_form(lhs: P.Node, rhs: P.Node) -> tuple[P.Node, P.Node]:
         _SHAPES.clear()
 
 
-def lhs_pos(n: P.Node) -> int:
+def lhs_pos(n: parse.Node) -> int:
     return getattr(n, "pos", 0)
 
 
-def elementwise(n: P.Mul) -> P.Mul:
+def elementwise(n: parse.Mul) -> parse.Mul:
     """Juxtaposed column vectors, ``dz * g'(z)`` (Ng writes * for the entrywise product): a
     column vector times a column vector has no matrix meaning, so the product splits there into
     entrywise factors, each a matrix product of its own.  Between a batch's matrices the ``*``
     itself says so (``dA * g'(Z)``): a written ``*`` between non-scalars splits the product too."""
     if n.hadamard:
         return n
-    groups: list[list[P.Node]] = [[]]
+    groups: list[list[parse.Node]] = [[]]
     for k, f in enumerate(n.factors):
         if (
             groups[-1]
             and shape(f) != SCALAR
             and (
-                (k in n.stars and _product(P.Mul(groups[-1], n.pos))[0] != SCALAR)
-                or (shape(f) == VECTOR and _product(P.Mul(groups[-1], n.pos))[0] == VECTOR)
+                (k in n.stars and _product(parse.Mul(groups[-1], n.pos))[0] != SCALAR)
+                or (shape(f) == VECTOR and _product(parse.Mul(groups[-1], n.pos))[0] == VECTOR)
             )
         ):
             groups.append([])
         groups[-1].append(f)
     if len(groups) == 1:
         return n
-    return P.Mul([g[0] if len(g) == 1 else P.Mul(g, n.pos) for g in groups], n.pos, True)
+    return parse.Mul([g[0] if len(g) == 1 else parse.Mul(g, n.pos) for g in groups], n.pos, True)
 
 
 #: shapes already found, by node (the node is kept, so that its id cannot be reused meanwhile):
 #: without it, nested products would be measured again at every level, exponentially in depth
-_SHAPES: dict[int, tuple[P.Node, int]] = {}
+_SHAPES: dict[int, tuple[parse.Node, int]] = {}
 
 
-def shape(n: P.Node) -> int:
+def shape(n: parse.Node) -> int:
     hit = _SHAPES.get(id(n))
     if hit is not None and hit[0] is n:
         return hit[1]
@@ -148,23 +151,23 @@ def shape(n: P.Node) -> int:
     return s
 
 
-def _shape(n: P.Node) -> int:
-    if isinstance(n, P.Var):
+def _shape(n: parse.Node) -> int:
+    if isinstance(n, parse.Var):
         if _is_vector(n):
             return MATRIX if n.name in ("w", "W") else VECTOR
         return MATRIX if _is_batch(n) else SCALAR
-    if isinstance(n, (P.Group,)):
+    if isinstance(n, (parse.Group,)):
         return shape(n.body)
-    if isinstance(n, P.Neg):
+    if isinstance(n, parse.Neg):
         return shape(n.arg)
-    if isinstance(n, P.Transpose):
+    if isinstance(n, parse.Transpose):
         return {VECTOR: ROW, ROW: VECTOR}.get(shape(n.arg), shape(n.arg))
-    if isinstance(n, P.Mul) and not n.hadamard and elementwise(n).hadamard:
+    if isinstance(n, parse.Mul) and not n.hadamard and elementwise(n).hadamard:
         return shape(elementwise(n))
-    if isinstance(n, P.Add) or (isinstance(n, P.Mul) and n.hadamard):
-        parts = n.terms if isinstance(n, P.Add) else n.factors
+    if isinstance(n, parse.Add) or (isinstance(n, parse.Mul) and n.hadamard):
+        parts = n.terms if isinstance(n, parse.Add) else n.factors
         found = {shape(t) for t in parts}
-        if isinstance(n, P.Mul):
+        if isinstance(n, parse.Mul):
             found -= {SCALAR} if len(found) > 1 else set()
         elif _LAYOUT["columns"] and found == {MATRIX, VECTOR}:
             found = {MATRIX}  # Z = W A + b: the column b is added to every column
@@ -174,32 +177,32 @@ def _shape(n: P.Node) -> int:
                 n.pos,
             )
         return found.pop()
-    if isinstance(n, P.Mul):
+    if isinstance(n, parse.Mul):
         return _product(n)[0]
-    if isinstance(n, P.Div):
+    if isinstance(n, parse.Div):
         if shape(n.den) != SCALAR:
             raise Unreadable("division by a vector", n.pos)
         return shape(n.num)
-    if isinstance(n, P.Call):
+    if isinstance(n, parse.Call):
         return shape(n.args[0]) if n.args else SCALAR
-    if isinstance(n, P.Partial):
+    if isinstance(n, parse.Partial):
         return shape(n.den)
-    if isinstance(n, P.SumNode):
+    if isinstance(n, parse.SumNode):
         return shape(n.body)
-    if isinstance(n, P.Pow):
-        if shape(n.base) != SCALAR and not isinstance(n.base, P.Norm):
+    if isinstance(n, parse.Pow):
+        if shape(n.base) != SCALAR and not isinstance(n.base, parse.Norm):
             raise Unreadable("a power of a vector: write ‖v‖² or an entry v_j" + SINGLE, n.pos)
         return SCALAR
     return SCALAR
 
 
-def _product(n: P.Mul) -> tuple[int, list[tuple[P.Node, int]]]:
+def _product(n: parse.Mul) -> tuple[int, list[tuple[parse.Node, int]]]:
     """The shape of a matrix product and its non-scalar factors with their shapes."""
     items = [(f, shape(f)) for f in n.factors]
     mats = [(f, s) for f, s in items if s != SCALAR]
     if not mats:
         return SCALAR, mats
-    for (_, s), (g, t) in zip(mats, mats[1:]):
+    for (_, s), (g, t) in itertools.pairwise(mats):
         if (
             (s in (VECTOR,) and t in (VECTOR, MATRIX))
             or (s == ROW and t == ROW)
@@ -220,34 +223,34 @@ def _product(n: P.Mul) -> tuple[int, list[tuple[P.Node, int]]]:
     }[(rows, cols)], mats
 
 
-def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-untyped-def]
+def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: ignore[no-untyped-def]
     """The entry ``idx`` of n (``()`` for a number, ``(r,)`` for a vector or row, ``(r, c)``)."""
-    if isinstance(n, P.Var):
+    if isinstance(n, parse.Var):
         if _is_batch(n):  # entry (ρ, κ): neuron ρ of example κ
             return replace(
                 n,
                 name=n.name.lower(),
-                sub=[P.Index(x, None, n.pos) for x in idx[::-1]],
+                sub=[parse.Index(x, None, n.pos) for x in idx[::-1]],
                 sub_raw=",".join(idx[::-1]),
             )
         if not _is_vector(n):
             return n
-        sample = [P.Index(n.sample, None, n.pos)] if n.sample else []
+        sample = [parse.Index(n.sample, None, n.pos)] if n.sample else []
         return replace(
             n,
             name="w" if n.name == "W" else n.name,
             sample=None,
-            sub=sample + [P.Index(x, None, n.pos) for x in idx],
+            sub=sample + [parse.Index(x, None, n.pos) for x in idx],
             sub_raw=",".join(idx),
         )
-    if isinstance(n, P.Group):
+    if isinstance(n, parse.Group):
         return replace(n, body=_ix(n.body, idx, fresh))
-    if isinstance(n, P.Neg):
+    if isinstance(n, parse.Neg):
         return replace(n, arg=_ix(n.arg, idx, fresh))
-    if isinstance(n, P.Transpose):
+    if isinstance(n, parse.Transpose):
         inner = shape(n.arg)
         return _ix(n.arg, idx[::-1] if inner == MATRIX else idx, fresh)
-    if isinstance(n, P.Add):
+    if isinstance(n, parse.Add):
         return replace(
             n,
             terms=[
@@ -255,44 +258,48 @@ def _ix(n: P.Node, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-un
                 for t in n.terms
             ],
         )
-    if isinstance(n, P.Mul):
+    if isinstance(n, parse.Mul):
         n = elementwise(n)
-    if isinstance(n, P.Mul) and n.hadamard:
-        return P.Mul([_ix(f, idx if shape(f) != SCALAR else (), fresh) for f in n.factors], n.pos)
-    if isinstance(n, P.Mul):
+    if isinstance(n, parse.Mul) and n.hadamard:
+        return parse.Mul(
+            [_ix(f, idx if shape(f) != SCALAR else (), fresh) for f in n.factors], n.pos
+        )
+    if isinstance(n, parse.Mul):
         return _matmul(n, idx, fresh)
-    if isinstance(n, P.Div):
+    if isinstance(n, parse.Div):
         return replace(n, num=_ix(n.num, idx, fresh), den=_ix(n.den, (), fresh))
-    if isinstance(n, P.Call):
+    if isinstance(n, parse.Call):
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
-    if isinstance(n, P.Partial):
+    if isinstance(n, parse.Partial):
         num = n.num
         if (
-            isinstance(num, P.Var) and num.sample == COLUMN
+            isinstance(num, parse.Var) and num.sample == COLUMN
         ):  # Ng's dZ: the loss of the column's example
-            num = replace(num, sub=[P.Index(idx[-1], None, num.pos)], sub_raw=idx[-1], sample=None)
+            num = replace(
+                num, sub=[parse.Index(idx[-1], None, num.pos)], sub_raw=idx[-1], sample=None
+            )
         return replace(n, num=_ix(num, (), fresh), den=_ix(n.den, idx, fresh))
-    if isinstance(n, P.SumNode):
+    if isinstance(n, parse.SumNode):
         return replace(n, body=_ix(n.body, idx, fresh))
-    if isinstance(n, P.Pow):
-        if isinstance(n.base, P.Norm):
-            if not (isinstance(n.exp, P.Num) and n.exp.text == "2"):
+    if isinstance(n, parse.Pow):
+        if isinstance(n.base, parse.Norm):
+            if not (isinstance(n.exp, parse.Num) and n.exp.text == "2"):
                 raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
             d = next(fresh)
-            return P.SumNode(
+            return parse.SumNode(
                 d,
                 None,
                 None,
-                P.Pow(P.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
+                parse.Pow(parse.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
                 n.pos,
             )
         return replace(n, base=_ix(n.base, (), fresh), exp=_ix(n.exp, (), fresh))
-    if isinstance(n, P.Norm):
+    if isinstance(n, parse.Norm):
         raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
     return n
 
 
-def _matmul(n: P.Mul, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no-untyped-def]
+def _matmul(n: parse.Mul, idx: tuple[str, ...], fresh) -> parse.Node:  # type: ignore[no-untyped-def]
     """X₁X₂…: neighbours share a summed index where a column meets a row (matrix·vector,
     row·vector, matrix·matrix); a vector followed by a row is their outer product."""
     result, mats = _product(n)
@@ -316,13 +323,13 @@ def _matmul(n: P.Mul, idx: tuple[str, ...], fresh) -> P.Node:  # type: ignore[no
         if mats[k][1] == VECTOR and mats[k + 1][1] == ROW and cols[k + 1] is None:
             cols[k + 1] = ends.get("c")
     entries = {
-        id(f): tuple(x for x in (rows[k], cols[k]) if x is not None) if s != ROW else (cols[k],)
+        id(f): tuple(x for x in ((rows[k], cols[k]) if s != ROW else (cols[k],)) if x is not None)
         for k, (f, s) in enumerate(mats)
     }
     factors = [
         _ix(f, entries[id(f)], fresh) if id(f) in entries else _ix(f, (), fresh) for f in n.factors
     ]
-    body: P.Node = P.Mul(factors, n.pos)
+    body: parse.Node = parse.Mul(factors, n.pos)
     for d in reversed(bound):
-        body = P.SumNode(d, None, None, body, n.pos)
+        body = parse.SumNode(d, None, None, body, n.pos)
     return body

@@ -14,6 +14,7 @@ lazily and live as long as the pool, so what they cache stays warm across tasks 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -21,9 +22,10 @@ import resource
 import signal
 import time
 from collections import deque
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any
 
 Work = Callable[[Any], Iterator[Any]]
 
@@ -49,10 +51,8 @@ def cores() -> int:
 
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when its parent dies, so nothing outlives a killed run."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _address_space() -> int:
@@ -73,10 +73,8 @@ def _serve(conn: Connection, work: Work, memory: int) -> None:
         # the budget is for the work, on top of what the worker inherited at the fork: a parent
         # that has mapped large libraries (PyTorch in a test run) must not leave it no room at all
         limit = _address_space() + memory
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
     code = 0
     try:
         while True:
@@ -90,7 +88,7 @@ def _serve(conn: Connection, work: Work, memory: int) -> None:
         pass
     except MemoryError:
         code = 75
-    except BaseException:  # noqa: BLE001 — the supervisor reports the lost task; no traceback
+    except BaseException:
         code = 70
     os._exit(code)
 

@@ -4,7 +4,7 @@ It holds everything that is mathematics and nothing that reads a user's file or 
 the conventions of the notation (``notation``), the symbolic network (``network`` with
 ``activations`` and ``losses``), our normal form (``algebra``), the gradients (``derive``), the
 matrix forms (``matrix``), exact and high-precision evaluation (``evaluate``), the decision
-procedure (``proof``) and the printer of the notation (``render``: LaTeX and Unicode). The printer
+procedure (``proof``) with its verdicts (``outcome``) and the printer of the notation (``render``: LaTeX and Unicode). The printer
 lives here, not in ``publish``, because ``document`` shows relations with it too, and the two
 readers of the engine should not depend on each other.
 
@@ -16,11 +16,13 @@ from . import (
     activations,
     algebra,
     derive,
+    diagnostic,
     evaluate,
     losses,
     matrix,
     network,
     notation,
+    outcome,
     proof,
     render,
 )
@@ -39,22 +41,24 @@ from .notation import (
     parse_tag,
     split_name,
 )
+from .outcome import Outcome
 from .proof import SAMPLES, Verdict, index_ranges, prove, unknown_name_message, unknown_names
 from .render import to_latex, to_unicode
 
 __all__ = [
     "ACTIVATIONS",
-    "ActivationFunction",
-    "ActivationPrime",
     "DEFAULT_LETTERS",
     "LOSSES",
     "MAX_LAYERS",
     "NETWORK_KINDS",
+    "SAMPLES",
     "TARGETS",
+    "ActivationFunction",
+    "ActivationPrime",
     "Network",
     "NotationError",
+    "Outcome",
     "Partial",
-    "SAMPLES",
     "Stop",
     "Tag",
     "Upstream",
@@ -64,6 +68,7 @@ __all__ = [
     "algebra",
     "base_name",
     "derive",
+    "diagnostic",
     "evaluate",
     "float_pair",
     "index",
@@ -72,6 +77,7 @@ __all__ = [
     "matrix",
     "network",
     "notation",
+    "outcome",
     "parse_letters",
     "parse_tag",
     "proof",

@@ -9,29 +9,54 @@ Each activation is a pair of unevaluated ``Function`` classes, σ and σ′, whe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import mpmath
 import sympy as sp
 
 
-class ActivationFunction(sp.Function):
+class _ArticleNotation:
+    """SymPy's ``latex()`` and ``pretty()`` (and so a notebook's display) call these hooks: σ(z)
+    and σ′(z) as the article writes them, for every activation, instead of
+    ``\\operatorname{Tanh'}``.  ``str()`` keeps SymPy's ``TanhPrime(z)``: the normal form
+    (algebra.canonical) and the printers' orderings tell terms apart by their printout, and every
+    activation's σ′ would print alike.  derivator's renderers use printing methods of their own."""
+
+    #: (LaTeX, Unicode)
+    symbol: tuple[str, str] = ("", "")
+    args: tuple[Any, ...]
+
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        s = rf"{self.symbol[0]}\left({printer._print(self.args[0])}\right)"
+        return s if exp is None else rf"\left({s}\right)^{{{exp}}}"  # σ′² would be σ^′^2
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        arg = prettyForm(*printer._print(self.args[0]).parens())
+        return prettyForm(*arg.left(self.symbol[1]))
+
+
+class ActivationFunction(_ArticleNotation, sp.Function):
     """σ of some activation.  Subclasses set ``activation`` (the registry key)."""
 
     activation: str = ""
     nargs = 1
+    symbol = (r"\sigma", "σ")
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return ACTIVATIONS[self.activation].prime(self.args[0])
 
 
-class ActivationPrime(sp.Function):
+class ActivationPrime(_ArticleNotation, sp.Function):
     """σ′ of some activation.  A second derivative is never needed, so none is defined."""
 
     activation: str = ""
     nargs = 1
+    symbol = (r"\sigma'", "σ′")
 
 
 def _pair(name: str) -> tuple[type[ActivationFunction], type[ActivationPrime]]:

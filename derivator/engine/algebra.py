@@ -11,9 +11,10 @@ dictionaries.  The same terms, grouped and factored, give the tidy form that peo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import permutations, product
-from typing import Callable, Iterable
+from typing import Any
 
 import sympy as sp
 
@@ -227,14 +228,14 @@ def equal(a: sp.Expr, b: sp.Expr) -> bool:
 def tidy(
     expr: sp.Expr,
     namer: Callable[[Limit, set[sp.Symbol]], sp.Symbol],
-    order: Callable[[Limit], object] | None = None,
+    order: Callable[[Limit], Any] | None = None,
 ) -> sp.Expr:
     """Contract, group the terms that sum over the same ranges, factor each group, pull out
     what does not depend on the bound indices, and name bound indices with ``namer``
     (given the limit and the names already taken), outermost (by ``order``) first."""
     groups: dict[tuple, list[sp.Expr]] = defaultdict(list)
     limits_of: dict[tuple, tuple[Limit, ...]] = {}
-    for key, (t, c) in normal(expr).items():
+    for t, c in normal(expr).values():
         gkey = tuple(sorted((str(lim[0]), _range_key(lim)) for lim in t.limits))
         groups[gkey].append(c * t.body)
         limits_of[gkey] = t.limits
@@ -254,7 +255,8 @@ def tidy(
         summand = summand.xreplace(rename)
         limits = [(rename[d], lo, hi) for d, lo, hi in limits]
         bound = {lim[0] for lim in limits}
-        inside, outside = [], []
+        inside: list[sp.Expr] = []
+        outside: list[sp.Expr] = []
         for f in sp.Mul.make_args(summand):
             (inside if f.free_symbols & bound else outside).append(f)
         body = sp.Mul(*inside)

@@ -13,7 +13,8 @@ Two routes, one truth:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 import sympy as sp
 
@@ -31,7 +32,7 @@ class Partial(sp.Expr):
 
     is_commutative = True
 
-    def __new__(cls, num: sp.Expr, den: sp.Expr) -> "Partial":
+    def __new__(cls, num: sp.Expr, den: sp.Expr) -> Partial:
         return sp.Expr.__new__(cls, num, den)
 
     @property
@@ -45,6 +46,11 @@ class Partial(sp.Expr):
     def _sympystr(self, printer: sp.printing.str.StrPrinter) -> str:
         return f"∂({printer.doprint(self.num)})/∂({printer.doprint(self.den)})"
 
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        """∂num/∂den as a fraction, for SymPy's latex() and a notebook's display."""
+        s = rf"\frac{{\partial {printer._print(self.num)}}}{{\partial {printer._print(self.den)}}}"
+        return s if exp is None else rf"\left({s}\right)^{{{exp}}}"
+
 
 # ---------------------------------------------------------------------------------------------
 # naming what an expression is
@@ -57,6 +63,13 @@ class Ref:
     quantity: str
     layer: int | None
     indices: tuple[sp.Expr, ...]
+
+    @property
+    def at(self) -> int:
+        """The layer of a quantity that has one (a, z, w, b, δ); L, L_i and y belong to none."""
+        if self.layer is None:
+            raise ValueError(f"{self.quantity} belongs to no layer")
+        return self.layer
 
 
 def classify(net: Network, e: sp.Expr) -> Ref | None:
@@ -98,7 +111,7 @@ def _fold_add_once(net: Network, e: sp.Add) -> sp.Expr:
         ref = classify(net, bterm) if isinstance(bterm, sp.Indexed) else None
         if ref is None or ref.quantity != "b":
             continue
-        p, (X,) = ref.layer, ref.indices
+        p, (X,) = ref.at, ref.indices
         for s in args:
             if not (isinstance(s, sp.Sum) and len(s.limits) == 1):
                 continue
@@ -167,11 +180,11 @@ def _fold_node(net: Network, e: sp.Expr) -> sp.Expr:
         return _fold_mul(net, e)
     if isinstance(e, ActivationFunction) and isinstance(e.args[0], sp.Indexed):
         ref = classify(net, e.args[0])
-        act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
+        act = net.activation_at(ref.at) if ref is not None and ref.quantity == "z" else None
         if (
-            act is not None and e.activation == act.name
+            ref is not None and act is not None and e.activation == act.name
         ):  # a^(p) = σ_p(z^(p)), σ_p the activation of layer p
-            return net.a(ref.layer)[ref.indices]  # type: ignore[index, union-attr]
+            return net.a(ref.at)[ref.indices]
     return e
 
 
@@ -198,11 +211,11 @@ def clean(net: Network, raw: sp.Expr) -> sp.Expr:
 
 def _stop_for(ref: Ref) -> Stop:
     if ref.quantity == "a":
-        return Stop("a", ref.layer)  # type: ignore[arg-type]
+        return Stop("a", ref.at)
     if ref.quantity == "z":
-        return Stop("z", ref.layer)  # type: ignore[arg-type]
+        return Stop("z", ref.at)
     if ref.quantity in ("w", "b"):
-        return Stop("a", ref.layer - 1)  # type: ignore[operator]
+        return Stop("a", ref.at - 1)
     raise ValueError(f"cannot differentiate with respect to {ref.quantity}")
 
 
@@ -216,11 +229,13 @@ def expand_for(net: Network, num: sp.Expr, stop: Stop) -> sp.Expr:
     if ref.quantity == "Li":
         return net.loss_i(ref.indices[0], stop)
     if ref.quantity == "a":
-        return net.expand_a(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
+        sample, neuron = ref.indices
+        return net.expand_a(ref.at, sample, neuron, stop)
     if ref.quantity == "z":
-        return net.expand_z(ref.layer, *ref.indices, stop)  # type: ignore[arg-type, misc]
+        sample, neuron = ref.indices
+        return net.expand_z(ref.at, sample, neuron, stop)
     if ref.quantity == "delta":  # by definition ∂L_i/∂z^(p), itself written out down to the stop
-        value = truth(net, net.Li[ref.indices[0]], net.z(ref.layer)[ref.indices])  # type: ignore[arg-type,index]
+        value = truth(net, net.Li[ref.indices[0]], net.z(ref.at)[ref.indices])
         return _expand_inside(net, value, stop)
     return num  # w, b, y and the inputs a^(0) are independent variables
 
@@ -287,7 +302,7 @@ def _upstream_to_delta(g: Network, e: sp.Expr) -> sp.Expr:
     return e.replace(lambda f: isinstance(f, UpstreamPrime), swap)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules(
     activation: str, loss: str, network: str = "general", output_activation: str | None = None
 ) -> Rules:
@@ -347,7 +362,7 @@ def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:
 
     Bases, widths and free index letters all move; bound indices are untouched (they are dummies)."""
     mapping: dict[sp.Expr, sp.Expr] = {}
-    for q in range(0, src.D + 1):
+    for q in range(src.D + 1):
         p = q + shift
         if not 0 <= p <= dst.D:
             continue
@@ -436,7 +451,7 @@ def substitute_partials(net: Network, e: sp.Expr) -> sp.Expr:
     def delta_value(f: sp.Indexed) -> sp.Expr:
         ref = classify(net, f)
         assert ref is not None
-        return truth(net, net.Li[f.indices[0]], net.z(ref.layer)[f.indices])  # type: ignore[index]
+        return truth(net, net.Li[f.indices[0]], net.z(ref.at)[f.indices])
 
     e = e.replace(lambda f: isinstance(f, sp.Indexed) and _is_delta(f), delta_value)
     return substitute_losses(net, e)
@@ -449,7 +464,7 @@ def cut_partials(net: Network, e: sp.Expr) -> sp.Expr:
     through z^(p+1) (definition of z), so by the chain rule ∂L_I/∂v = Σ_d δ_Id^(q) ∂z_Id^(q)/∂v
     and ∂L/∂v = (1/n) Σ_s Σ_d δ_sd^(q) ∂z_sd^(q)/∂v, with δ^(q) = ∂L_I/∂z^(q) left standing and
     only the local ∂z/∂v differentiated.  The work no longer grows with the number of layers
-    between v and the loss (deep layers, issue 10); δ^(q) is decided by the proved rules above it."""
+    between v and the loss (deep layers); δ^(q) is decided by the proved rules above it."""
 
     def value(f: Partial) -> sp.Expr:
         nref, dref = classify(net, f.num), classify(net, f.den)

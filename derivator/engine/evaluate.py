@@ -8,11 +8,13 @@ which is right for the small sizes at which claims are checked (widths 2–5).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -69,7 +71,7 @@ class Instance:
 
     net: Network
     field: Field
-    values: dict[str, Array] = field(default_factory=dict)
+    values: dict[str, Array] = dataclasses.field(default_factory=dict)
 
 
 def _act(inst: Instance, act: Activation, prime: bool) -> Callable[[Any], Any]:
@@ -166,7 +168,7 @@ def forward(inst: Instance) -> None:
     zero = f.num(0)
     for p in range(1, net.D + 1):
         A, W, B = v[str(net.a(p - 1).label)], v[str(net.w(p).label)], v[str(net.b(p).label)]
-        Z = {}
+        Z: Array = {}
         for s in range(n):
             for x in range(widths[p]):
                 acc = B[(x,)]
@@ -175,7 +177,7 @@ def forward(inst: Instance) -> None:
                 Z[(s, x)] = acc
         v[str(net.z(p).label)] = Z
         if p == net.D and net.softmax_output:
-            Aout = {}
+            Aout: Array = {}
             for s in range(n):
                 m = max(Z[(s, x)] for x in range(widths[p]))
                 e = [f.exp(Z[(s, x)] - m) for x in range(widths[p])]
@@ -189,7 +191,7 @@ def forward(inst: Instance) -> None:
             sig = _act(inst, act, False)
             v[str(net.a(p).label)] = {k: sig(val) for k, val in Z.items()}
     top = net.D
-    Li = {}
+    Li: Array = {}
     for s in range(n):
         acc = zero
         for x in range(widths[top]):

@@ -8,8 +8,8 @@ expression that ``sympy.diff`` differentiates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 

@@ -15,8 +15,10 @@ product is broadcast over the columns (it scales each row), which is all the gra
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -51,38 +53,38 @@ class Named:
 
 @dataclass(frozen=True)
 class Transpose:
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
 class MatMul:
     """left · right; right may be a (column) vector, giving a vector."""
 
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Hadamard:
     """Entrywise product; a vector ``right`` is broadcast over the columns of ``left``."""
 
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Divide:
     """Entrywise quotient (from a factor with a negative power, e.g. y/a in the cross-entropy)."""
 
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Power:
     """Entrywise integer power M^{⊙k}."""
 
-    arg: "MatrixExpr"
+    arg: MatrixExpr
     exponent: int
 
 
@@ -93,7 +95,7 @@ class ElementwiseFunction:
     ``column_arg``: the function also takes the column index (Ψ′(z_ij, j) of the generic layer)."""
 
     func: type
-    arg: "MatrixExpr"
+    arg: MatrixExpr
     column_arg: bool = False
 
 
@@ -102,33 +104,33 @@ class Scale:
     """A scalar (SymPy expression without indices, e.g. 1/n) times a matrix."""
 
     factor: sp.Expr
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Add:
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class Sub:
-    left: "MatrixExpr"
-    right: "MatrixExpr"
+    left: MatrixExpr
+    right: MatrixExpr
 
 
 @dataclass(frozen=True)
 class ColumnSum:
     """Σ over the rows (samples): an n × m matrix → a vector of m (Σ_i M_{i·})."""
 
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
 class RowSum:
     """Σ over the columns: an n × m matrix → a column vector of n (M𝟏)."""
 
-    arg: "MatrixExpr"
+    arg: MatrixExpr
 
 
 @dataclass(frozen=True)
@@ -136,21 +138,21 @@ class Zero:
     """The zero matrix of whatever shape the context needs (∂L_i/∂a of a layer L_i skips)."""
 
 
-MatrixExpr = Union[
-    Named,
-    Transpose,
-    MatMul,
-    Hadamard,
-    Divide,
-    Power,
-    ElementwiseFunction,
-    Scale,
-    Add,
-    Sub,
-    ColumnSum,
-    RowSum,
-    Zero,
-]
+MatrixExpr = (
+    Named
+    | Transpose
+    | MatMul
+    | Hadamard
+    | Divide
+    | Power
+    | ElementwiseFunction
+    | Scale
+    | Add
+    | Sub
+    | ColumnSum
+    | RowSum
+    | Zero
+)
 
 
 def transpose(m: MatrixExpr) -> MatrixExpr:
@@ -238,7 +240,7 @@ def _matrix_shape(net: Network, m: MatrixExpr, what: str) -> tuple[sp.Expr, sp.E
     s = shape(net, m)
     if s is None or len(s) != 2:
         raise ValueError(f"{what} needs a matrix")
-    return s  # type: ignore[return-value]
+    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,7 +353,7 @@ def _index_tuple(e: sp.Indexed) -> tuple[sp.Symbol, ...]:
             raise ValueError(f"cannot translate {e}: index {x} is not a plain index")
     if len(set(e.indices)) != len(e.indices):
         raise ValueError(f"cannot translate {e}: a diagonal (repeated index)")
-    return tuple(e.indices)  # type: ignore[return-value]
+    return tuple(e.indices)
 
 
 def _indices_of(e: sp.Expr) -> set[sp.Symbol]:
@@ -425,8 +427,8 @@ def _eliminate(
     ops: list[Operand],
     bound: dict[sp.Symbol, sp.Expr] | set[sp.Symbol],
     want: tuple[sp.Symbol, ...],
-    samples: set[sp.Symbol] = frozenset(),
-) -> MatrixExpr:  # type: ignore[assignment]
+    samples: AbstractSet[sp.Symbol] = frozenset(),
+) -> MatrixExpr:
     """Eliminate indices until one operand with the free indices is left (see module doc).
 
     Order matters only for how the result reads: Hadamard products of equal shapes first, then
@@ -843,7 +845,7 @@ def arrays_from_instance(values: dict[str, dict[tuple[int, ...], Any]]) -> dict[
         if not table or name.startswith("__"):
             continue
         keys = list(table)
-        if not all(isinstance(k, tuple) and k for k in keys):
+        if not all(keys):  # () keys a scalar
             continue
         dims = tuple(max(k[a] for k in keys) + 1 for a in range(len(keys[0])))
         arr = np.zeros(dims)

@@ -9,8 +9,8 @@ indices are always fresh ``Dummy`` symbols so that they never capture a free ind
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import sympy as sp
 
@@ -127,12 +127,12 @@ class Network:
 
     # ---- construction helpers -------------------------------------------------------------
     @classmethod
-    def generic(cls, activation: str = "sigmoid", **kw: object) -> "Network":
+    def generic(cls, activation: str = "sigmoid", **kw: object) -> Network:
         """The fragment l-2 … l+1 whose top feeds an arbitrary upstream Ψ (see losses.Upstream):
         what is proved here holds at every layer of every network."""
         return cls(depth=3, activation=activation, loss="upstream", top=Tag("l", 1), **kw)  # type: ignore[arg-type]
 
-    def with_sizes(self, widths: Sequence[int], samples: int) -> "Network":
+    def with_sizes(self, widths: Sequence[int], samples: int) -> Network:
         """The same network at concrete sizes (for exact checks and numbers)."""
         return Network(
             widths=tuple(widths),

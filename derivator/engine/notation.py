@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -46,7 +46,7 @@ class Tag:
             return self.base
         return f"{self.base}{self.offset:+d}"
 
-    def shift(self, k: int) -> "Tag":
+    def shift(self, k: int) -> Tag:
         return Tag(self.base, self.offset + k)
 
     @property
@@ -106,7 +106,7 @@ def split_name(name: str) -> tuple[str, Tag] | None:
     return m.group("q"), parse_tag(m.group("tag"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def index(letter: str) -> sp.Symbol:
     """A free index.  All indices are integer symbols; bound indices are ``sp.Dummy`` instead."""
     return sp.Symbol(letter, integer=True)

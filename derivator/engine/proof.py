@@ -23,10 +23,11 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any, Iterator
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -35,8 +36,10 @@ from . import algebra, derive, evaluate
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .network import Network, Stop
 from .notation import NotationError
+from .outcome import Outcome
 
-VERDICTS = ("proved", "refuted", "unknown", "skipped", "error")
+#: every verdict, in the order reports count them
+VERDICTS = tuple(Outcome)
 #: from this depth on, partials of the loss are taken through the layer above their variable
 DEEP = 5
 #: working precision of the numeric stages; sides closer than 10^-30 count as equal
@@ -48,12 +51,15 @@ class Verdict:
     """The outcome of one claim.  ``counterexample`` names sizes, index values, the inputs and
     both sides' values, so that a reader can check a refutation by hand."""
 
-    verdict: str
+    verdict: Outcome
     method: str = ""
     reason: str = ""
     counterexample: dict[str, Any] | None = None
     seconds: float = 0.0
     hints: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
 
     @property
     def proved(self) -> bool:
@@ -152,12 +158,12 @@ def index_ranges(
             idx = ref.indices
             if ref.quantity in ("a", "z", "delta") and len(idx) == 2:
                 put(idx[0], SAMPLES)
-                put(idx[1], ref.layer)  # type: ignore[arg-type]
+                put(idx[1], ref.at)
             elif ref.quantity == "w" and len(idx) == 2:
-                put(idx[0], ref.layer)  # type: ignore[arg-type]
-                put(idx[1], ref.layer - 1)  # type: ignore[operator]
+                put(idx[0], ref.at)
+                put(idx[1], ref.at - 1)
             elif ref.quantity == "b" and len(idx) == 1:
-                put(idx[0], ref.layer)  # type: ignore[arg-type]
+                put(idx[0], ref.at)
             elif ref.quantity == "y" and len(idx) == 2:
                 put(idx[0], SAMPLES)
                 put(idx[1], net.D)
@@ -204,7 +210,7 @@ def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
                 and ref.quantity == "a"
                 and _layer_is(net, ref.layer or 0, "identity")
             ):
-                return net.z(ref.layer)[ref.indices]  # type: ignore[arg-type, index]
+                return net.z(ref.at)[ref.indices]
             return f
 
         e = e.replace(lambda f: isinstance(f, sp.Indexed), as_z)
@@ -214,9 +220,14 @@ def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
     def closed(f: sp.Expr) -> sp.Expr:
         z = f.args[0]
         ref = derive.classify(net, z) if isinstance(z, sp.Indexed) else None
-        act = net.activation_at(ref.layer) if ref is not None and ref.quantity == "z" else None  # type: ignore[arg-type]
-        if act is not None and act.prime_in_a is not None and f.activation == act.name:
-            return act.prime_in_a(net.a(ref.layer)[ref.indices])  # type: ignore[arg-type, index, union-attr]
+        act = net.activation_at(ref.at) if ref is not None and ref.quantity == "z" else None
+        if (
+            ref is not None
+            and act is not None
+            and act.prime_in_a is not None
+            and f.activation == act.name
+        ):
+            return act.prime_in_a(net.a(ref.at)[ref.indices])
         return f
 
     return e.replace(lambda f: isinstance(f, ActivationPrime), closed)
@@ -237,8 +248,9 @@ def _layer_is(net: Network, p: int, activation: str) -> bool:
 def _expand_z(net: Network, e: sp.Expr) -> sp.Expr:
     def define(f: sp.Indexed) -> sp.Expr:
         ref = derive.classify(net, f)
-        if ref is not None and ref.quantity == "z" and ref.layer >= 1:  # type: ignore[operator]
-            return net.z_definition(ref.layer, *ref.indices)  # type: ignore[arg-type, misc]
+        if ref is not None and ref.quantity == "z" and ref.at >= 1:
+            sample, neuron = ref.indices
+            return net.z_definition(ref.at, sample, neuron)
         return f
 
     return e.replace(lambda f: isinstance(f, sp.Indexed), define)
@@ -250,14 +262,10 @@ def _expand_all(net: Network, e: sp.Expr) -> sp.Expr:
 
     def define(f: sp.Indexed) -> sp.Expr:
         ref = derive.classify(net, f)
-        if (
-            ref is not None
-            and ref.quantity in ("a", "z")
-            and ref.layer >= 1
-            and len(ref.indices) == 2
-        ):  # type: ignore[operator]
+        if ref is not None and ref.quantity in ("a", "z") and ref.at >= 1 and len(ref.indices) == 2:
             build = net.expand_a if ref.quantity == "a" else net.expand_z
-            return build(ref.layer, *ref.indices, bottom)  # type: ignore[arg-type, misc]
+            sample, neuron = ref.indices
+            return build(ref.at, sample, neuron, bottom)
         return f
 
     return e.replace(lambda f: isinstance(f, sp.Indexed), define)
@@ -395,7 +403,7 @@ def constant_indices(net: Network, *exprs: sp.Expr) -> dict[int, int]:
             }.get(ref.quantity, ())
             for r, x in zip(slots, ref.indices):
                 if x.is_Integer and r is not None:
-                    out[r] = max(out.get(r, 0), int(x))  # type: ignore[index]
+                    out[r] = max(out.get(r, 0), int(x))
     return out
 
 
@@ -425,7 +433,7 @@ def size_sets(
         free = [k for k in range(floor, floor + len(widths) + count + 1) if k not in widths]
         return [(widths, k) for k in sorted(rng.sample(free, min(count, len(free))))]
     least = least or {}
-    base = 2 + max([c for c in least.values()] + [0])
+    base = 2 + max([*least.values(), 0])
     # the layers whose width can matter: those the relation names, with their neighbours (all of
     # them in a shallow network); the others stay 2 wide, so that a deep network stays cheap
     touched = sorted(
@@ -437,10 +445,10 @@ def size_sets(
     sets = []
     for _ in range(count):
         sizes = rng.sample(pool, len(touched) + 1)  # n, then the touched widths: all different
-        widths = [2] * (net.D + 1)
+        drawn = [2] * (net.D + 1)
         for q, w in zip(touched, sizes[1:]):
-            widths[q] = w
-        sets.append((tuple(widths), sizes[0]))
+            drawn[q] = w
+        sets.append((tuple(drawn), sizes[0]))
     if single:
         sets.append(((1,) * (net.D + 1), 2))
     return sets
@@ -625,11 +633,13 @@ def _search_at(
             continue  # a pole or an undefined value at this point: not evidence either way
         res.checked += 1
         if not _close(lv, rv):
+            widths = concrete.widths
+            assert widths is not None  # the sizes of a search are concrete
             res.refuted = {
                 "sizes": {
                     "n": concrete.samples,
-                    **{str(concrete.tag(p)): concrete.widths[p] for p in range(concrete.D, -1, -1)},
-                },  # type: ignore[index]
+                    **{str(concrete.tag(p)): widths[p] for p in range(concrete.D, -1, -1)},
+                },
                 "indices": {
                     s.name: v
                     for s, v in sorted(env.items(), key=lambda kv: kv[0].name)
@@ -735,11 +745,11 @@ def prove(
         with deadline(timeout):
             v = _prove(lhs, rhs, net, seed, single_hint)
     except Timeout:
-        v = Verdict("unknown", "timeout", f"not decided within {timeout:g} s")
+        v = Verdict(Outcome.UNKNOWN, "timeout", f"not decided within {timeout:g} s")
     except (NotationError, evaluate.EvaluationError) as e:
-        v = Verdict("error", "", str(e))
+        v = Verdict(Outcome.ERROR, "", str(e))
     except (ArithmeticError, RecursionError) as e:
-        v = Verdict("unknown", "", f"could not be decided ({type(e).__name__}: {e})")
+        v = Verdict(Outcome.UNKNOWN, "", f"could not be decided ({type(e).__name__}: {e})")
     v.seconds = time.perf_counter() - t0
     return v
 
@@ -823,7 +833,7 @@ def _prove_deep(lhs: sp.Expr, rhs: sp.Expr, net: Network, seed: int, single_hint
     layers = derive.delta_layers(net, L) + derive.delta_layers(net, R)
     if layers and free_indices(L) == free_indices(R):
         proved = Verdict(
-            "proved",
+            Outcome.PROVED,
             "all sizes (normal form, by the proved rules above the deepest layer)"
             if net.symbolic
             else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
@@ -857,7 +867,7 @@ def _decide(
     sets = size_sets(net, least=constants, seed=seed, layers=_layers(net, lhs, rhs, L, R))
     stated = not net.symbolic and net.samples is not None  # every size given by the document
     proved = Verdict(
-        "proved",
+        Outcome.PROVED,
         "all sizes (normal form)"
         if net.symbolic
         else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
@@ -883,7 +893,8 @@ def _decide(
         and _exact_zero(net, L - R)
     ):
         return Verdict(
-            "proved", f"exact at the stated widths {_describe(net, net.widths, None)}, every n"
+            Outcome.PROVED,
+            f"exact at the stated widths {_describe(net, net.widths, None)}, every n",
         )
     for k, (widths, samples) in enumerate(sets):
         concrete = net.with_sizes(widths, samples)
@@ -893,7 +904,9 @@ def _decide(
             and fl == fr
             and _exact_zero(net, _at_sizes(net, concrete, L - R))
         ):
-            return Verdict("proved", f"exact at the stated sizes {_describe(net, widths, samples)}")
+            return Verdict(
+                Outcome.PROVED, f"exact at the stated sizes {_describe(net, widths, samples)}"
+            )
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
             if single_hint and net.network != "single" and _holds_single(net, L, R, seed):
@@ -902,7 +915,7 @@ def _decide(
             if only:
                 hints.append(only)
             return Verdict(
-                "refuted",
+                Outcome.REFUTED,
                 f"counterexample at sizes {_describe(net, widths, samples)}",
                 "; ".join(hints),
                 s.refuted,
@@ -916,7 +929,7 @@ def _decide(
         else "no point where both sides have a value was found (poles or undefined values)"
     )
     return Verdict(
-        "unknown", "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
+        Outcome.UNKNOWN, "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
     )
 
 
@@ -946,13 +959,15 @@ def _conflict(
     s = _search(square, L, R, square, ranges, seed)
     if s.refuted is not None:
         return Verdict(
-            "refuted",
+            Outcome.REFUTED,
             f"counterexample at sizes {_describe(square, square.widths, 3)}",
             message,
             s.refuted,
             hints=[message],
         )
-    return Verdict("error", "", "one letter used for two different ranges: " + "; ".join(words))
+    return Verdict(
+        Outcome.ERROR, "", "one letter used for two different ranges: " + "; ".join(words)
+    )
 
 
 def _transposed(net: Network, s: sp.Symbol, ranges: set[int], exprs: tuple[sp.Expr, ...]) -> bool:

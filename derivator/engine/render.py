@@ -18,8 +18,9 @@ Public API: :func:`to_latex` and :func:`to_unicode`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -30,7 +31,7 @@ from .derive import Partial
 from .losses import Upstream, UpstreamPrime
 from .notation import Tag, parse_tag, split_name
 
-__all__ = ["to_latex", "to_unicode", "LatexRenderer", "UnicodeRenderer", "PRECEDENCE", "Prec"]
+__all__ = ["PRECEDENCE", "LatexRenderer", "Prec", "UnicodeRenderer", "to_latex", "to_unicode"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,8 +98,32 @@ _BOUND_RE = re.compile(r"^_(\d+)_(\d+)$")  # canonical bound indices of algebra.
 _WIDTH_RE = re.compile(r"^n_\((?P<tag>[^)]*)\)$")  # n_(L-1): width of a layer
 _PLAIN_RE = re.compile(r"^(?P<stem>[A-Za-z]+?)(?P<digits>\d*)(?P<primes>'*)$")
 _GREEK = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
-    "tau upsilon phi chi psi omega".split()
+    [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "omicron",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+    ]
 )
 
 #: the quantities that carry a layer tag, as (LaTeX, Unicode)
@@ -187,7 +212,7 @@ def _chain_key(f: sp.Basic) -> tuple[Any, ...]:
             return (_TOP, 0, ())
         if parts is None:
             return (_OTHER, 0 if label == "y" else 1, ())
-        q, tag = parts
+        q, _ = parts
         return (_effective_layer(f), _RANK.get(q, 4), ())
     if isinstance(f, sp.Symbol):
         if f.name == "L" and not isinstance(f, sp.Dummy):
@@ -297,6 +322,9 @@ class _NotationPrinter:
     _single: bool = False
     _compact: int = 0  # > 0 inside sub/superscripts: no spaces around + and −
 
+    #: SymPy's dispatcher, from the printer class this one is mixed into
+    _print: Callable[..., str]
+
     # ---- target hooks ---------------------------------------------------------------------
     minus: str = "-"
     product_sep: str = " "
@@ -322,7 +350,7 @@ class _NotationPrinter:
         return f"{head}({', '.join(args)})"
 
     # ---- entry ----------------------------------------------------------------------------
-    def doprint(self, expr: Any) -> str:  # type: ignore[override]
+    def doprint(self, expr: Any) -> str:
         e = sp.sympify(expr, strict=True)  # numbers and SymPy objects only: never parse a string
         return super().doprint(_hoist(_rename_dummies(e)))  # type: ignore[misc]
 
@@ -334,7 +362,7 @@ class _NotationPrinter:
     def _wrap(self, e: sp.Basic, level: Prec, *, strict: bool = False, last: bool = True) -> str:
         """Print ``e``, bracketed when it binds less tightly than ``level`` (or equally, when
         ``strict``), or when it runs on to the right and is not ``last``."""
-        s = self._print(e)  # type: ignore[attr-defined]
+        s = self._print(e)
         p = self._prec(e)
         if p < level or (strict and p == level) or (not last and _kind(e) in OPEN_RIGHT):
             return self._paren_str(s)
@@ -348,7 +376,7 @@ class _NotationPrinter:
         try:
             items: list[tuple[str, str]] = []  # (text, kind: one | multi | compound)
             for x in indices:
-                s = self._print(x)  # type: ignore[attr-defined]
+                s = self._print(x)
                 if isinstance(x, sp.Symbol):
                     m = _PLAIN_RE.match(x.name)
                     one = (
@@ -536,7 +564,7 @@ class _NotationPrinter:
             return self._frac(
                 "1",
                 self._print(inv),
-                num_prec=Prec.ATOM,  # type: ignore[attr-defined]
+                num_prec=Prec.ATOM,
                 den_prec=self._prec(inv),
                 num_open=False,
             )
@@ -550,9 +578,9 @@ class _NotationPrinter:
         if isinstance(e, sp.Pow):
             return self._wrap(e, Prec.ATOM)
         if isinstance(e, sp.Indexed) and _tag_of(e) is not None:
-            return self._paren_str(self._print(e))  # type: ignore[attr-defined]
+            return self._paren_str(self._print(e))
         if isinstance(e, sp.IndexedBase) and split_name(str(e.label)) is not None:
-            return self._paren_str(self._print(e))  # type: ignore[attr-defined]
+            return self._paren_str(self._print(e))
         return self._wrap(e, Prec.ATOM)
 
     def _power(self, base: str, exp: sp.Basic) -> str:  # target
@@ -566,12 +594,12 @@ class _NotationPrinter:
         a, b = e.args
         if a.is_number and not b.is_number:
             a, b = b, a  # [j = 0], not [0 = j]
-        return f"[{self._print(a)} = {self._print(b)}]"  # type: ignore[attr-defined]
+        return f"[{self._print(a)} = {self._print(b)}]"
 
     def _print_Function(self, e: sp.Function, **kw: Any) -> str:
         # SymPy's dispatcher skips intermediate classes of Function subclasses, so the notation's
         # functions are recognised here by isinstance.
-        args = [self._print(a) for a in e.args]  # type: ignore[attr-defined]
+        args = [self._print(a) for a in e.args]
         if isinstance(e, ActivationFunction):
             return self._call(self._sigma(False), args)
         if isinstance(e, ActivationPrime):
@@ -630,7 +658,7 @@ def _latex_name(name: str) -> str | None:
 class LatexRenderer(_NotationPrinter, LatexPrinter):
     """LaTeX in the article's notation."""
 
-    printmethod = "_derivator_latex"  # ignore objects' own _latex (Partial has none; keep it so)
+    printmethod = "_derivator_latex"  # not the objects' own _latex, which serves SymPy's latex()
     target = 0
     minus = "-"
     product_sep = " "
@@ -728,8 +756,32 @@ _SUP = dict(
 )
 _GREEK_UNICODE = dict(
     zip(
-        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma "
-        "tau upsilon phi chi psi omega".split(),
+        [
+            "alpha",
+            "beta",
+            "gamma",
+            "delta",
+            "epsilon",
+            "zeta",
+            "eta",
+            "theta",
+            "iota",
+            "kappa",
+            "lambda",
+            "mu",
+            "nu",
+            "xi",
+            "omicron",
+            "pi",
+            "rho",
+            "sigma",
+            "tau",
+            "upsilon",
+            "phi",
+            "chi",
+            "psi",
+            "omega",
+        ],
         "αβγδεζηθικλμνξοπρστυφχψω",
     )
 )

@@ -14,15 +14,24 @@ jinja2 and the standard library; never ``document`` or ``cli``.
 """
 
 from . import diagram, formulas, textbook, verify
-from .formulas import FORM_TITLES, FORM_TITLES_LATEX, Formula, display, matrix_lhs, resolve
+from .formulas import (
+    FORM_TITLES,
+    FORM_TITLES_LATEX,
+    Formula,
+    FormulaTable,
+    display,
+    matrix_lhs,
+    resolve,
+)
 from .textbook import ChainWriter, Entry, prime_index
 
 __all__ = [
-    "ChainWriter",
-    "Entry",
     "FORM_TITLES",
     "FORM_TITLES_LATEX",
+    "ChainWriter",
+    "Entry",
     "Formula",
+    "FormulaTable",
     "diagram",
     "display",
     "formulas",

@@ -23,11 +23,13 @@ Output is deterministic: no dates, no timings, no set iteration.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import jinja2
 import sympy as sp
@@ -45,9 +47,10 @@ from ..engine import (
     proof,
     render,
 )
-from ..engine import Partial as P
+from ..engine import Partial as P  # ∂ as the formulas write it
 from . import diagram, fit, formulas, listing, mathfmt, post, textbook, worked
 from .blocks import (
+    OPEN,
     Article,
     Block,
     Directive,
@@ -62,7 +65,6 @@ from .blocks import (
     math_token,
     parse,
     ref_token,
-    OPEN,
 )
 from .mathfmt import inline
 
@@ -119,7 +121,7 @@ class Options:
 # proofs
 
 
-@lru_cache(maxsize=None)
+@cache
 def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network) -> proof.Verdict:
     """Cached: both languages print the same formulas of the same networks."""
     return proof.prove(lhs, rhs, net, timeout=PROOF_TIMEOUT)
@@ -129,11 +131,11 @@ def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network) -> proof.Verdict:
 _PROVED = ("all", "single", "sizes", "sigma", "given")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _mark(key: str, lang: str) -> str:
     """The LaTeX of a proof mark (``--proof-marks``); its words are in ``templates/_words.j2``."""
     words = environment().get_template("_words.j2").make_module({"lang": lang})
-    text = getattr(words, "MARKS")[key]
+    text = getattr(words, "MARKS")[key]  # noqa: B009  # a template's name, unknown to mypy
     glyph = r"\checkmark\ " if key in _PROVED else ""
     return rf"\scriptstyle {glyph}\text{{{text}}}"
 
@@ -158,7 +160,7 @@ class Nets:
     back: int
 
     @classmethod
-    def build(cls, opts: Options) -> "Nets":
+    def build(cls, opts: Options) -> Nets:
         """The networks for ``opts``; the same objects for options that differ only in presentation
         (title, author, proof marks), so that their proofs are found in the cache of :func:`_prove`."""
         if opts.network not in NETWORK_KINDS:
@@ -184,7 +186,7 @@ class Nets:
 
     @classmethod
     @lru_cache(maxsize=16)
-    def _build(cls, opts: Options) -> "Nets":
+    def _build(cls, opts: Options) -> Nets:
         back = opts.back()
         try:
             ACTIVATIONS[opts.activation]
@@ -248,7 +250,7 @@ class _FigureSpec:
     """A picture the template places with ``![title](x)`` and a caption: its title is in the
     template's language, and the SVG carries it."""
 
-    def __init__(self, w: "_Writer", name: str, fig: diagram.Figure) -> None:
+    def __init__(self, w: _Writer, name: str, fig: diagram.Figure) -> None:
         self.w, self.name, self.fig = w, name, fig
 
     def make(self, title: str, caption: Text, number: int) -> Figure:
@@ -309,7 +311,7 @@ class _Writer:
         rows: list[Step] = []
         for chain in chains:
             chain = self._fitted(list(chain), single)
-            for n, (a, b) in enumerate(zip(chain, chain[1:])):
+            for n, (a, b) in enumerate(itertools.pairwise(chain)):
                 v = _prove(a, b, net)
                 lhs, rhs = render.to_latex(a, single=single), render.to_latex(b, single=single)
                 if not v.proved:
@@ -498,7 +500,7 @@ def _d(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
     return _show(net, derive.truth(net, num, den))
 
 
-def _updates(w: _Writer, net: Network, p: int) -> "_Placed":
+def _updates(w: _Writer, net: Network, p: int) -> _Placed:
     eta = sp.Symbol("eta")
     X, Y = net.letter(p), net.letter(p - 1)
     wp, bp = net.w(p)[X, Y], net.b(p)[X]

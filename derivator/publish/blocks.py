@@ -26,8 +26,8 @@ ever evaluated.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from . import fit
 
@@ -313,7 +313,8 @@ def _chunks(src: str) -> list[tuple[int, list[str]]]:
     """(first line number, lines) of each block: blank lines separate, a fenced listing is one."""
     chunks: list[tuple[int, list[str]]] = []
     lines = src.split("\n")
-    n, current, start = 0, [], 0
+    n, start = 0, 0
+    current: list[str] = []
     while n < len(lines):
         line = lines[n]
         if line.startswith("```"):

@@ -14,9 +14,9 @@ disagree with the notation of the text.  Output is deterministic: fixed coordina
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 from html import escape
 
 import sympy as sp
@@ -117,7 +117,7 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
     D, s = net.D, sp.Integer(0)
     w, b, a_below = net.w(D)[0, 0], net.b(D)[0], net.a(D - 1)[s, 0]
     z, a, y, L0 = net.z(D)[s, 0], net.a(D)[s, 0], net.y[s, 0], net.Li[s]
-    nodes = (
+    nodes: tuple[Node, ...] = (
         Node("w", 60, 40, w),
         Node("a_below", 60, 130, a_below),
         Node("b", 60, 220, b),
@@ -130,7 +130,7 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
     def local(num: sp.Expr, den: sp.Expr) -> sp.Expr:
         return derive.truth(net, num, den)
 
-    edges = (
+    edges: tuple[Edge, ...] = (
         Edge("w", "z", local(z, w), lift=12),
         Edge("a_below", "z", local(z, a_below), lift=8),
         Edge("b", "z", local(z, b), lift=12),
@@ -169,7 +169,7 @@ def _runs_of(text: str) -> list[tuple[str, str]]:
     for c in text:
         d = unicodedata.decomposition(c)
         level, plain = "base", c
-        if d.startswith("<sub>") or d.startswith("<super>"):
+        if d.startswith(("<sub>", "<super>")):
             level, plain = ("sub" if d.startswith("<sub>") else "sup"), chr(int(d.split()[1], 16))
         if runs and runs[-1][0] == level:
             runs[-1] = (level, runs[-1][1] + plain)

@@ -7,6 +7,7 @@ This is what ``derivator formulas`` prints and what ``Network.formulas`` returns
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -72,6 +73,42 @@ class Formula:
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
+
+
+class FormulaTable(list[Formula]):
+    """The formulas of a layer, as :meth:`derivator.Network.formulas` returns them: a list that a
+    notebook shows as a table, each formula in the article's notation beside its verdict."""
+
+    def _rows(self) -> list[tuple[str, str, str, proof.Verdict]]:
+        return [(f.quantity, FORM_TITLES[f.form], f.latex(), f.verdict) for f in self]
+
+    def _repr_markdown_(self) -> str:
+        lines = ["| | form | formula | verdict |", "|---|---|---|---|"]
+        for quantity, form, latex, v in self._rows():
+            math = latex.replace("|", r"\vert ")  # a bar would end the table's cell
+            lines.append(f"| {quantity} | {form} | ${math}$ | {_verdict_text(v)} |")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(quantity)}</td><td>{html.escape(form)}</td>"
+            f"<td>\\({html.escape(latex)}\\)</td><td>{html.escape(_verdict_text(v))}</td></tr>"
+            for quantity, form, latex, v in self._rows()
+        )
+        head = "<tr><th></th><th>form</th><th>formula</th><th>verdict</th></tr>"
+        return f'<table class="derivator-formulas">{head}{rows}</table>'
+
+    def _repr_latex_(self) -> str:
+        rows = " \\\\\n".join(
+            rf"{latex} & \text{{{form}; {v.verdict}}}" for _, form, latex, v in self._rows()
+        )
+        return f"$$\\begin{{array}}{{ll}}\n{rows}\n\\end{{array}}$$"
+
+
+def _verdict_text(v: proof.Verdict) -> str:
+    """``✓ proved: all sizes (normal form)``: the mark, the verdict and how it was reached."""
+    text = f"{v.verdict.mark} {v.verdict}"
+    return f"{text}: {v.method}" if v.method else text
 
 
 def matrix_lhs(quantity: str, tag: str, latex: bool) -> str:
@@ -154,11 +191,11 @@ def formulas(
     matrix_form: bool = False,
     closed: bool = True,
     timeout: float = 10.0,
-) -> list[Formula]:
+) -> FormulaTable:
     """Every gradient of ``layer`` of ``net``, each form proved against ``sympy.diff``."""
     net, p, tag = resolve(net, layer)
     single = net.network == "single"
-    out: list[Formula] = []
+    out = FormulaTable()
     chains = {
         e.quantity: e
         for e in textbook.ChainWriter(net).entries(p, tag, closed=False)

@@ -91,7 +91,7 @@ def listing(activation: str, loss: str, back: int) -> str | None:
     ]
     # the tables the kept code reads, and the tables those read (_FLOATS)
     used: list[str] = []
-    for name, text in reversed(tables):
+    for name, _ in reversed(tables):
         if any(
             re.search(rf"\b{name}\b", t) for _, t in kept + [(n, t) for n, t in tables if n in used]
         ):

@@ -14,7 +14,6 @@ the text that refers to it is written, in Markdown as much as in LaTeX.
 
 from __future__ import annotations
 
-
 FORMATS = ("md", "tex", "html")
 
 
@@ -74,7 +73,8 @@ def _operand(t: str) -> str:
 def inline(latex: str) -> str:
     """Math for running text: a stacked ``\\frac`` squeezes the lines around it, so inline it is
     a slash (``\\partial L/\\partial a``, ``1/n``, ``1/\\left(1 + e^{-x}\\right)``)."""
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while True:
         k = latex.find("\\frac{", i)
         if k < 0:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..engine import Network, index, losses
-from ..engine import Partial as P
-from ..engine import matrix as M
+from ..engine import Network, index, losses, matrix
+from ..engine import Partial as P  # ∂ as the formulas write it
 
 LAYERS = ("L", "L-1", "L-2", "L-3", "l")
 FORMS = ("chain", "delta", "closed", "matrix")
@@ -39,7 +38,7 @@ class Entry:
     net: Network
     assumption: tuple[str, sp.Expr, sp.Expr] | None = None
     #: for the matrix form: the hand-written matrix expression (``rhs`` is its index form)
-    matrix: M.MatrixExpr | None = None
+    matrix: matrix.MatrixExpr | None = None
 
 
 def prime_index(letter: sp.Expr) -> sp.Symbol:
@@ -164,49 +163,59 @@ class ChainWriter:
         tag = str(net.tag(p))
         below, above = str(net.tag(p - 1)), str(net.tag(p + 1)) if p < net.D else None
         inv_n = 1 / net.n
-        Delta = M.Named("Delta", tag)
-        sigma_p = M.ElementwiseFunction(net.act.prime, M.Named("Z", tag))
-        rows: list[tuple[str, sp.Expr, M.MatrixExpr, sp.Expr, sp.Expr | None]] = [
+        Delta = matrix.Named("Delta", tag)
+        sigma_p = matrix.ElementwiseFunction(net.act.prime, matrix.Named("Z", tag))
+        rows: list[tuple[str, sp.Expr, matrix.MatrixExpr, sp.Expr, sp.Expr | None]] = [
             (
                 "w",
                 P(net.L, net.w(p)[X, Y]),
-                M.Scale(inv_n, M.MatMul(M.Transpose(Delta), M.Named("A", below))),
+                matrix.Scale(
+                    inv_n, matrix.MatMul(matrix.Transpose(Delta), matrix.Named("A", below))
+                ),
                 X,
                 Y,
             ),
-            ("b", P(net.L, net.b(p)[X]), M.Scale(inv_n, M.ColumnSum(Delta)), X, None),
+            ("b", P(net.L, net.b(p)[X]), matrix.Scale(inv_n, matrix.ColumnSum(Delta)), X, None),
         ]
         if above is not None:
-            back = M.MatMul(M.Named("Delta", above), M.Named("W", above))
+            back = matrix.MatMul(matrix.Named("Delta", above), matrix.Named("W", above))
             rows.append(("a", P(net.Li[i], net.a(p)[i, X]), back, i, X))
-            rows.append(("delta", net.delta(p)[i, X], M.Hadamard(back, sigma_p), i, X))
+            rows.append(("delta", net.delta(p)[i, X], matrix.Hadamard(back, sigma_p), i, X))
         elif net.loss != "upstream":
-            A, Yt = M.Named("A", tag), M.Named("Y")
+            A, Yt = matrix.Named("A", tag), matrix.Named("Y")
             if net.softmax_output:
                 rows.append(
                     (
                         "a",
                         P(net.Li[i], net.a(p)[i, X]),
-                        M.Scale(sp.Integer(-1), M.Divide(Yt, A)),
+                        matrix.Scale(sp.Integer(-1), matrix.Divide(Yt, A)),
                         i,
                         X,
                     )
                 )
                 rows.append(
-                    ("delta", net.delta(p)[i, X], M.Sub(M.Hadamard(A, M.RowSum(Yt)), Yt), i, X)
+                    (
+                        "delta",
+                        net.delta(p)[i, X],
+                        matrix.Sub(matrix.Hadamard(A, matrix.RowSum(Yt)), Yt),
+                        i,
+                        X,
+                    )
                 )
             elif (
                 net.loss == "binary-cross-entropy"
             ):  # ∂L_i/∂A (1/(1 − A) needs a matrix of ones): no row
-                rows.append(("delta", net.delta(p)[i, X], M.Sub(A, Yt), i, X))
+                rows.append(("delta", net.delta(p)[i, X], matrix.Sub(A, Yt), i, X))
             else:
-                rows.append(("a", P(net.Li[i], net.a(p)[i, X]), M.Sub(A, Yt), i, X))
-                rows.append(("delta", net.delta(p)[i, X], M.Hadamard(M.Sub(A, Yt), sigma_p), i, X))
+                rows.append(("a", P(net.Li[i], net.a(p)[i, X]), matrix.Sub(A, Yt), i, X))
+                rows.append(
+                    ("delta", net.delta(p)[i, X], matrix.Hadamard(matrix.Sub(A, Yt), sigma_p), i, X)
+                )
         out = []
         for q, lhs, m, r, c in rows:
             if not (isinstance(r, sp.Symbol) and (c is None or isinstance(c, sp.Symbol))):
                 continue  # a single-neuron network has no free neuron index to carry the matrix
-            out.append(Entry(q, layer, "matrix", lhs, M.to_index(net, m, r, c), net, matrix=m))
+            out.append(Entry(q, layer, "matrix", lhs, matrix.to_index(net, m, r, c), net, matrix=m))
         return out
 
 

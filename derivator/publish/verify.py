@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..engine import ACTIVATIONS, losses, proof
 from . import textbook
@@ -63,7 +63,7 @@ def verify(
 
 
 def summary(rows: list[Row]) -> dict[str, int]:
-    out = {v: 0 for v in proof.VERDICTS}
+    out: dict[str, int] = dict.fromkeys(proof.VERDICTS, 0)
     for r in rows:
         out[r.verdict.verdict] += 1
     return out

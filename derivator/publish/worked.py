@@ -43,7 +43,7 @@ class Example:
 
 def _instance(net: Network, w_shift: float = 0.0, b_shift: float = 0.0) -> evaluate.Instance:
     a0, w, b, y = (float(x) for x in INPUTS)
-    values = {
+    values: dict[str, evaluate.Array] = {
         str(net.a(0).label): {(0, 0): a0},
         str(net.w(1).label): {(0, 0): w + w_shift},
         str(net.b(1).label): {(0,): b + b_shift},

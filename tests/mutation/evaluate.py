@@ -9,8 +9,9 @@ torch.autograd Jacobians of the numerator with the denominator made a leaf of th
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -399,7 +400,7 @@ class Evaluator:
             h = self.ev(x.hi, env, st)
             if h.axes:
                 raise IllFormed("a sum bound that depends on an index")
-            count = int(round(float(h.data)))
+            count = round(float(h.data))
         if count < 0:
             raise IllFormed("a sum with a negative number of terms")
         body = self.ev(x.body, {**env, x.var: count}, st)

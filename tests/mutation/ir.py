@@ -11,9 +11,9 @@ Indices are one-letter strings (or small integers); a sum's range is the size it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from typing import Callable, Iterator, Union
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +23,7 @@ class Tag:
     base: str
     off: int = 0
 
-    def shift(self, k: int) -> "Tag":
+    def shift(self, k: int) -> Tag:
         return Tag(self.base, self.off + k)
 
     def __str__(self) -> str:
@@ -55,32 +55,32 @@ class Q:
 
 @dataclass(frozen=True)
 class Add:
-    terms: tuple["Node", ...]
+    terms: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Mul:
-    factors: tuple["Node", ...]
+    factors: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Frac:
-    num: "Node"
-    den: "Node"
+    num: Node
+    den: Node
 
 
 @dataclass(frozen=True)
 class Pow:
-    base: "Node"
+    base: Node
     exp: int
 
 
 @dataclass(frozen=True)
 class Sum:
     var: str
-    body: "Node"
+    body: Node
     #: the number of terms (a size expression); None: the range the index stands for
-    hi: "Node | None" = None
+    hi: Node | None = None
     #: written 1..hi instead of 0..hi-1
     one: bool = False
 
@@ -90,14 +90,14 @@ class Fn:
     """sigma, sigmap (σ′), exp, ln."""
 
     name: str
-    arg: "Node"
+    arg: Node
 
 
 @dataclass(frozen=True)
 class D:
     """∂num/∂den: the true partial derivative through the network."""
 
-    num: "Node"
+    num: Node
     den: Q
 
 
@@ -113,21 +113,21 @@ class M:
 class T:
     """Transpose."""
 
-    x: "Node"
+    x: Node
 
 
 @dataclass(frozen=True)
 class MatMul:
-    x: "Node"
-    y: "Node"
+    x: Node
+    y: Node
 
 
 @dataclass(frozen=True)
 class Had:
     """Entrywise product (odot) or quotient (oslash)."""
 
-    x: "Node"
-    y: "Node"
+    x: Node
+    y: Node
     op: str = "odot"
 
 
@@ -139,7 +139,7 @@ class Row:
     x: M
 
 
-Node = Union[Num, Size, Q, Add, Mul, Frac, Pow, Sum, Fn, D, M, T, MatMul, Had, Row]
+Node = Num | Size | Q | Add | Mul | Frac | Pow | Sum | Fn | D | M | T | MatMul | Had | Row
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,7 @@ def put(node: Node, path: Path, new: Node) -> Node:
     return replace(node, **{name: put(v, rest, new)})  # type: ignore[type-var]
 
 
-def transform(node: Node, f: "Callable[[Node], Node]") -> Node:
+def transform(node: Node, f: Callable[[Node], Node]) -> Node:
     """The tree rebuilt bottom-up with ``f`` applied to every node."""
     changes: dict[str, object] = {}
     for name, k, child in children(node):
@@ -402,10 +402,8 @@ def _factor(f: Node, first: bool = False, last: bool = True) -> str:
     if (
         isinstance(f, Add)
         or (isinstance(f, Sum) and not last)
-        or is_negative(f)
-        and not first
-        or isinstance(f, (Had, MatMul))
-        and not last
+        or (is_negative(f) and not first)
+        or (isinstance(f, (Had, MatMul)) and not last)
     ):
         return rf"\left({s}\right)"
     return s

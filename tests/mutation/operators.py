@@ -5,9 +5,9 @@ true).  An operator only proposes; whether a mutant is true is decided by our ev
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Callable, Iterator
 
 from .ir import (
     Add,
@@ -89,7 +89,7 @@ def in_bound(path: Path) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# size confusions (issue 9: the checker's own sizes made n equal to n_(L))
+# size confusions (the checker's own sizes once made n equal to n_(L))
 
 
 def size_swaps(r: Rel) -> Rewrite:
@@ -247,9 +247,7 @@ def _rename_bound(node: Node, old: str, new: str) -> Node:
     for path, x in list(walk(node)):
         if isinstance(x, Q) and old in x.idx:
             node = put(node, path, replace(x, idx=tuple(new if v == old else v for v in x.idx)))
-        elif isinstance(x, Row) and x.var == old:
-            node = put(node, path, replace(x, var=new))
-        elif isinstance(x, Sum) and x.var == old:
+        elif (isinstance(x, Row) and x.var == old) or (isinstance(x, Sum) and x.var == old):
             node = put(node, path, replace(x, var=new))
     return node
 
@@ -292,7 +290,7 @@ def moved(r: Rel) -> Rewrite:
             names[v] = NEURON_LETTERS[pos] + v[1:]
         else:
 
-            def move(x: Node) -> Node:
+            def move(x: Node, k: int = k, names: dict[str, str] = names) -> Node:
                 if isinstance(getattr(x, "layer", None), Tag):
                     x = replace(x, layer=x.layer.shift(k))  # type: ignore[union-attr, type-var]
                 if isinstance(x, Q):

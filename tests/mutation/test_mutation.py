@@ -1,4 +1,4 @@
-"""Issue 9's mutation suite: does ``derivator check`` ever say ``proved`` of a false relation or
+"""The mutation suite: does ``derivator check`` ever say ``proved`` of a false relation or
 ``refuted`` of a true one?
 
 Templates (``templates.py``) are true relations of backpropagation; operators (``operators.py``)
@@ -15,7 +15,7 @@ import collections
 import random
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import pytest
@@ -62,7 +62,7 @@ def family(operator: str) -> str:
     return "≡" if operator.startswith("≡") else operator.split(":")[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def selected() -> tuple[Mutant, ...]:
     out: list[Mutant] = []
     for name, rel in TEMPLATES.items():
@@ -265,7 +265,7 @@ def describe(c: Case) -> str:
     return s
 
 
-@lru_cache(maxsize=None)
+@cache
 def outcome() -> tuple[Case, ...]:
     return tuple(run_derivator(list(selected())))
 
