@@ -20,7 +20,9 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -60,24 +62,24 @@ def cols(t: torch.Tensor) -> torch.Tensor:
     return t.T
 
 
-#: the corpus's size: the goal of issue 22 (≥ 30 sources, ≥ 600 relations)
+#: the corpus's size: the goal of the corpus (≥ 30 sources, ≥ 600 relations)
 MIN_SOURCES, MIN_RELATIONS = 30, 600
 
 #: wrong verdicts on dev/ that are known bugs (reported to the issue owners); each is
 #: "file display.step: why".  A new wrong verdict fails the test; a fixed one is only reported.
 KNOWN_WRONG: dict[str, str] = {
     "dev/bishop-prml-5.3.tex display 1 step 0": "(5.48) a_j = Σ_i w_ji z_i, biases absorbed, "
-    "refuted as written: the definition is judged in the default network with biases (issue 22)",
+    "refuted as written: the definition is judged in the default network with biases",
     "dev/bishop-prml-5.3.tex display 12 step 0": "(5.65) δ_j = (1 - z_j²) Σ_k w_kj δ_k refuted as "
     "written: the file's tanh (stated in the book's text) is unknown without a directive, and the "
-    "claim is judged with the default sigmoid (issue 22: no default model for what is unsaid)",
+    "claim is judged with the default sigmoid (no default model for what is unsaid)",
     "dev/ng-deep-learning.md display 5 step 0": "dz^{[2]} = a^{[2]} - y refuted as written: the "
     "logistic loss is not written in the file and the claim is judged with the default mse",
     "dev/coursera-ml-huang-zh.md display 5 step 0": "δ^{(4)} = a^{(4)} - y refuted as written: the "
     "cost J(Θ) (binary cross-entropy, with \\subk) is not read and the default mse is used (22)",
     "dev/goodfellow-6.5-zh.tex display 2 step 1": "f(g(x)) = f(y) refuted: the document's y = g(x) "
-    "is read as the target y of the default network (issue 22: definitions define)",
-    # rounded decimals refuted although they agree to the precision shown (issue 18, item 1)
+    "is read as the target y of the default network (definitions define)",
+    # rounded decimals refuted although they agree to the precision shown (numeric worked examples)
     **{
         f"dev/{name} display {d} step {k}": "decimals that agree to the shown precision, refuted"
         for name, places in {
@@ -87,7 +89,7 @@ KNOWN_WRONG: dict[str, str] = {
         for d, k in places
     },
     # L defined as one example's loss ½‖a - y‖² is read as the mean cost over n samples, and i (a
-    # unit index) as the sample (issue 22: the cost as written)
+    # unit index) as the sample (the cost as written)
     **{
         f"dev/neuropathology-dl-derivations.md display {d} step {k}": "L read as the mean cost"
         for d, k in [
@@ -106,7 +108,7 @@ KNOWN_WRONG: dict[str, str] = {
             (26, 1),
         ]
     },
-    # dz/dx with z = f(g(x)) defined by the document: z read as a pre-activation (issue 22)
+    # dz/dx with z = f(g(x)) defined by the document: z read as a pre-activation
     **{
         f"dev/nn-from-scratch-chain-rule.md display {d} step 0": "z = f(g(x)) not honoured"
         for d in (2, 6, 10, 14)
@@ -126,7 +128,7 @@ ALL = [(split, p.name) for split in SPLITS for p in _files(split)]
 
 
 def test_the_corpus_is_large_and_split_by_source() -> None:
-    """The issue's size (≥ 30 sources, ≥ 600 relations), both splits used, and the split is the
+    """The corpus's planned size (≥ 30 sources, ≥ 600 relations), both splits used, and the split is the
     recorded draw of README.md (a file in the wrong split, or not drawn, fails)."""
     readme = (REAL / "README.md").read_text(encoding="utf-8")
     total = 0
@@ -323,7 +325,12 @@ BCE, CE, MSE = (
     Setup(loss="cross-entropy", targets="distribution", out="softmax"),
     GENERIC,
 )
-_MEAN_W = lambda f: lambda N: (N.grad(N.L, N.W[Lo]), f(N).T @ N.a[Lo - 1] / N.n)
+
+
+def _MEAN_W(f: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, Any]]:
+    return lambda N: (N.grad(N.L, N.W[Lo]), f(N).T @ N.a[Lo - 1] / N.n)
+
+
 LOSS_CASES = [
     (
         BCE_C,

@@ -585,7 +585,10 @@ class Net:
         g = torch.Generator().manual_seed(seed)
         self.g = g
         self.memo: dict[str, Any] = {}  # a key's intermediate results, computed once per net
-        rnd = lambda *s: torch.randn(*s, dtype=F64, generator=g)
+
+        def rnd(*s: int) -> torch.Tensor:
+            return torch.randn(*s, dtype=F64, generator=g)
+
         self.rnd = rnd
         self.setup, self.n, self.widths, self.D = setup, n, widths, len(widths) - 1
         D = self.D

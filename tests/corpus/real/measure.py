@@ -181,7 +181,10 @@ def judge(sources: list[Source], run: Run, variants: tuple[str, ...] = VARIANTS)
 def report(split: str, t: Tally, reasons: bool = True) -> str:
     """The figures of one split; ``reasons=False`` (sealed) leaves out the counts by reason, so
     that nothing but the summary and the wrong verdicts is read of a sealed run."""
-    pct = lambda k: f"{k} ({100 * k / t.relations:.1f} %)" if t.relations else "0"
+
+    def pct(k: int) -> str:
+        return f"{k} ({100 * k / t.relations:.1f} %)" if t.relations else "0"
+
     lines = [
         f"== {split}: {t.files} files, {t.relations} relations "
         + ", ".join(f"{k} {t.kinds[k]}" for k in KINDS),
