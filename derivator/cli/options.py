@@ -1,7 +1,8 @@
 """What every command's options share: the choices the engine knows, and how a usage error ends.
 
-The choices are built from the registries (activations, losses), so that a new activation is
-offered by every command at once; the commands themselves live in cli.py, cli_article.py and
+The choices are built from the engine's names (``engine.names``, kept equal to the registries of
+activations and losses), so that a new activation is offered by every command at once, and so
+that building the command line never imports SymPy; the commands themselves live in cli.py, cli_article.py and
 cli_numpy.py.
 """
 
@@ -11,7 +12,7 @@ from enum import Enum
 
 import typer
 
-from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, losses
+from ..engine.names import ACTIVATIONS, ARTICLE_LOSSES, LOSSES, NETWORK_KINDS, TARGETS
 
 Activation = Enum("Activation", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
@@ -24,11 +25,11 @@ OUTPUT_ACTIVATION_HELP = (
     "The activation of the output layer when it differs from --activation (e.g. identity "
     "outputs under tanh hidden units); default: the same."
 )
-Loss = Enum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED}, type=str)  # type: ignore[misc]
+Loss = Enum("Loss", {name.replace("-", "_"): name for name in LOSSES}, type=str)  # type: ignore[misc]
 #: the losses of the articles
 ArticleLoss = Enum(
     "ArticleLoss",
-    {name.replace("-", "_"): name for name in losses.ARTICLE},  # type: ignore[misc]
+    {name.replace("-", "_"): name for name in ARTICLE_LOSSES},  # type: ignore[misc]
     type=str,
 )
 Kind = Enum("Kind", {name: name for name in NETWORK_KINDS}, type=str)  # type: ignore[misc]
@@ -69,7 +70,7 @@ def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:
 def valid_timeout(seconds: float) -> float:
     """``--timeout`` as given, or a usage error unless it is finite, above 0 and at most a day
     (the rule of :func:`derivator.document.check.check_timeout`)."""
-    from ..document.check import check_timeout
+    from ..document.config import check_timeout
 
     try:
         return check_timeout(seconds)
