@@ -9,10 +9,7 @@ process only reads, schedules and assembles.
 
 from __future__ import annotations
 
-import math
-import os
 import re
-import stat
 import time
 import weakref
 from dataclasses import dataclass, field, replace
@@ -28,7 +25,13 @@ from . import conventions as CV
 from . import interpret as I
 from . import parse as P
 from . import workers as W
+from .cache import UNSTABLE, Cache, relation_key, verdict_fields
+from .config import check_timeout
+from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
+from .files import decode as decode  # noqa: F401 (re-exported: check.decode)
 from .inference import infer
+from .results import Checked, FileOutcome, Result, Stop, unreadable
+from .results import summary as summary  # noqa: F401 (re-exported: check.summary)
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
@@ -38,61 +41,12 @@ DIRECTIVE_KEYS = {
     "targets": TARGETS,
     "skip": ("next", "on", "off"),
 }
-SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
-#: the largest file read (bytes): bigger ones are refused before reading, not truncated
-MAX_BYTES = 16 * 1024 * 1024
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
 #: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
 MEMORY = 1024 * 1024**2
 #: seconds a worker may run past the proof's own deadline before it is killed (the deadline
 #: is a Python signal, which code inside C, e.g. a big integer power, does not see)
 GRACE = 1.0
-#: the longest --timeout (seconds); beyond it "bounded" means nothing to a CI job
-MAX_TIMEOUT = 24 * 3600.0
-
-
-@dataclass
-class Result:
-    """One relation (or one problem) of a file, as notation.md's JSON shows it."""
-
-    file: str
-    line: int
-    step: int
-    relation: str
-    verdict: str
-    method: str = ""
-    reason: str = ""
-    counterexample: dict[str, Any] | None = None
-    column: int | None = None
-    seconds: float = 0.0
-    hints: list[str] = field(default_factory=list)
-    #: the relation as derivator read it, in the notation's Unicode (empty when it was not read)
-    display: str = ""
-    #: where a reading error is (line, column), which may be below the block's first line
-    at: tuple[int, int] | None = None
-    #: the whole file could not be read (exit status 2, not 1)
-    unreadable: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "step": self.step,
-            "relation": self.relation,
-            "verdict": self.verdict,
-            "method": self.method,
-            "reason": self.reason,
-            "counterexample": self.counterexample,
-        }
-
-
-def check_timeout(seconds: float) -> float:
-    """A usable per-relation time limit, or ValueError naming the allowed range."""
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
-        raise ValueError(
-            f"--timeout {seconds:g}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
-        )
-    return seconds
 
 
 @dataclass(eq=False)
@@ -117,6 +71,11 @@ class Run:
     pool: W.Pool | None = field(default=None, repr=False)
     #: what was inferred about each file's notation, and from which line (``check --explain``)
     explanations: list[str] = field(default_factory=list)
+    #: directives of the conventions every file starts with (``[tool.derivator]``), as read by
+    #: :func:`parse_directive`; a file's own directives override them
+    directives: dict[str, str] = field(default_factory=dict)
+    #: the persistent cache of verdicts (``.derivator_cache``), read and written by the workers
+    store: Cache | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
@@ -145,111 +104,6 @@ class Run:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class FileError(Exception):
-    """A file that cannot be read at all (missing, not UTF-8, not a regular file, too big);
-    ``line`` is where, when one line is to blame."""
-
-    def __init__(self, name: str, reason: str, line: int | None = None) -> None:
-        super().__init__(f"{name}:{line}: {reason}" if line else f"{name}: {reason}")
-        self.reason, self.line = reason, line
-
-
-class Stop(BaseException):
-    """Raised (by a signal handler) to end a run early; ``signum`` is the signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@dataclass
-class Checked:
-    """The outcome of :func:`check_files`: results in the order of the files and of their text;
-    ``stopped`` is the signal that ended the run early (then only what was decided is there)."""
-
-    results: list[Result]
-    stopped: int | None = None
-
-    @property
-    def unreadable(self) -> bool:
-        return any(r.unreadable for r in self.results)
-
-
-def kind_of(name: str, text: str) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
-    return "tex" if re.search(r"\\begin\{document\}|\\documentclass", text) else "md"
-
-
-_KINDS = {
-    stat.S_ISFIFO: "a FIFO",
-    stat.S_ISCHR: "a character device",
-    stat.S_ISBLK: "a block device",
-    stat.S_ISSOCK: "a socket",
-    stat.S_ISDIR: "a directory",
-}
-
-
-def read(path: Path, max_bytes: int = MAX_BYTES) -> str:
-    """The text of a regular file of at most ``max_bytes`` bytes.  Opened without blocking and
-    checked before reading, so that a FIFO or /dev/zero is refused instead of hanging."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise FileError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise FileError(str(path), "is a directory") from None
-    except OSError as e:
-        raise FileError(str(path), f"cannot be read ({e.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        for test, what in _KINDS.items():
-            if test(st.st_mode):
-                raise FileError(str(path), f"is {what}, not a regular file")
-        if st.st_size > max_bytes:
-            raise FileError(
-                str(path), f"{st.st_size:,} bytes, more than the limit of {max_bytes:,} bytes"
-            )
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        raise FileError(str(path), f"cannot be read ({e.strerror})") from None
-    finally:
-        os.close(fd)
-    return decode(str(path), data, max_bytes)
-
-
-def read_stream(stream: Any, max_bytes: int = MAX_BYTES) -> str:
-    """Standard input (a binary stream, or None when it is closed), with the same limits."""
-    if stream is None:
-        raise FileError("<stdin>", "standard input is closed")
-    try:
-        data = stream.read(max_bytes + 1)
-    except (OSError, ValueError) as e:
-        raise FileError(
-            "<stdin>", f"cannot be read ({getattr(e, 'strerror', None) or e})"
-        ) from None
-    return decode("<stdin>", data, max_bytes)
-
-
-def decode(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
-    """UTF-8 text with every line break made ``\\n`` (CRLF and a lone CR included: a reader
-    counts lines the same way, and every scanner then sees one kind of line end)."""
-    if len(data) > max_bytes:
-        raise FileError(name, f"more than the limit of {max_bytes:,} bytes")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise FileError(
-            name,
-            f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as UTF-8",
-            line,
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,6 +175,9 @@ class _File:
     #: the settings nobody stated before the file's last relation (not the caller, a directive or
     #: the document's definitions): its refutations are about the default network
     defaulted: list[str] = field(default_factory=list)
+    #: what the run said about this file (warnings, --explain), in the order it said it
+    warnings: list[str] = field(default_factory=list)
+    explanations: list[str] = field(default_factory=list)
 
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
@@ -332,6 +189,11 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         f"{name}: nothing inferred (the notation's own letters)"
     ]
     stated, stated_keys = CV.Conventions(), set[str]()
+    if run.directives:  # the configuration's directives, as if the file began with them
+        stated = CV.update(stated, run.directives)
+        stated_keys = set(run.directives) & {*CV.KEYS, "loss"}
+        inferred = CV.merge(inferred, stated, stated_keys)
+        run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
     settings = replace(run.defaults, conventions=inferred)
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, B.Directive))
@@ -435,42 +297,56 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
     """Check files (``-`` is ``stdin``, a binary stream) in one run.  A file that cannot be read
     becomes one ``error`` result marked ``unreadable``.  A :class:`Stop` or KeyboardInterrupt
     (Ctrl-C) ends the run at once: the workers are killed and what was decided is returned."""
-    files: list[_File] = []
-    try:
+
+    def sources() -> Iterator[tuple[str, str | FileError]]:
         for name in names:
             label = "<stdin>" if name == "-" else name
             try:
-                text = (
-                    read_stream(stdin, run.max_bytes)
-                    if name == "-"
-                    else read(Path(name), run.max_bytes)
+                yield (
+                    label,
+                    (
+                        read_stream(stdin, run.max_bytes)
+                        if name == "-"
+                        else read(Path(name), run.max_bytes)
+                    ),
                 )
             except FileError as e:
-                f = _File(
-                    label,
-                    [
-                        Result(
-                            label,
-                            e.line or 1,
-                            0,
-                            "",
-                            "error",
-                            reason=e.reason,
-                            unreadable=True,
-                            at=(e.line, 1) if e.line else None,
-                            display="(the file was not read)",
-                        )
-                    ],
-                )
+                yield label, e
+
+    return check_sources(sources(), run)
+
+
+def check_sources(sources: Iterable[tuple[str, str | FileError]], run: Run) -> Checked:
+    """Check texts already read, ``(name, text)``, in one run; ``(name, FileError)`` stands for a
+    file that could not be read.  Each file's results, warnings and explanations are also kept
+    apart in ``Checked.files`` (what the persistent cache stores)."""
+    files: list[_File] = []
+    try:
+        for label, text in sources:
+            warned, explained = len(run.warnings), len(run.explanations)
+            if isinstance(text, FileError):
+                f = _File(label, [unreadable(label, text)])
             else:
                 f = _plan(label, text, run, None)
+            f.warnings = run.warnings[warned:]
+            f.explanations = run.explanations[explained:]
             files.append(f)
         _decide(files, run)
     except (Stop, KeyboardInterrupt) as e:
         run.close()
         signum = e.signum if isinstance(e, Stop) else 2
-        return Checked([r for f in files for r in _assemble(f, run, so_far=True)], signum)
-    return Checked([r for f in files for r in _assemble(f, run)])
+        done = [_outcome(f, run, so_far=True) for f in files]
+        return Checked([r for o in done for r in o.results], signum, done)
+    done = [_outcome(f, run) for f in files]
+    return Checked([r for o in done for r in o.results], None, done)
+
+
+def _outcome(f: _File, run: Run, so_far: bool = False) -> FileOutcome:
+    warned = len(run.warnings)
+    results = _assemble(f, run, so_far)
+    return FileOutcome(
+        f.name, results, f.warnings + run.warnings[warned:], f.explanations, complete=not so_far
+    )
 
 
 def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
@@ -608,7 +484,15 @@ def block_results(
         if skipping:
             yield (
                 "result",
-                Result(name, block.line, 0, _short(block.text), "skipped", reason="skip directive"),
+                Result(
+                    name,
+                    block.line,
+                    0,
+                    _short(block.text),
+                    "skipped",
+                    reason="skip directive",
+                    column=block.column,
+                ),
             )
             return
         yield (
@@ -620,7 +504,7 @@ def block_results(
                 _short(block.text),
                 "error",
                 reason=f"line {ln}, column {col}: {e}",
-                column=col,
+                column=block.column,
                 at=(ln, col),
             ),
         )
@@ -656,12 +540,13 @@ def block_results(
                 step,
                 _short(block.text[chain.starts[0] : chain.ends[0]]),
                 "unknown",
+                column=block.column,
             )
             step += 1
             if r.step >= first:
                 _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
                 if skipping:
-                    r.verdict, r.reason, r.column, r.at = "skipped", "skip directive", None, None
+                    r.verdict, r.reason, r.at = "skipped", "skip directive", None
                 yield "result", r
             continue
         for k, op in enumerate(chain.ops):
@@ -677,7 +562,7 @@ def block_results(
                 + f" {'=' if op == '=' else op} "
                 + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
             )
-            r = Result(name, block.line, step, _short(text), "unknown")
+            r = Result(name, block.line, step, _short(text), "unknown", column=block.column)
             step += 1
             if r.step < first:
                 continue
@@ -724,7 +609,7 @@ def _unread(
         )
         return
     ln, col = _position(src, block, new[0].pos)
-    r.verdict, r.column, r.at = "error", col, (ln, col)
+    r.verdict, r.at = "error", (ln, col)
     r.reason = "; ".join(
         "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message) for x in new
     )
@@ -837,12 +722,7 @@ def decide(
         return
     except (I.Unreadable, P.ReadError) as e:
         ln, col = _position(src, block, e.pos)
-        r.verdict, r.reason, r.column, r.at = (
-            "error",
-            f"line {ln}, column {col}: {e}",
-            col,
-            (ln, col),
-        )
+        r.verdict, r.reason, r.at = "error", f"line {ln}, column {col}: {e}", (ln, col)
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = "error", str(e)
@@ -857,12 +737,29 @@ def decide(
     key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
     v = run.cache.get(key)
     if v is None:
-        v = proof.prove(lhs, rhs, net, timeout=run.timeout)
+        v = _prove_stored(lhs, rhs, net, run, r)
         run.cache[key] = v
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     notes = list(dict.fromkeys(conv.notes))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, net: Any, run: Run, r: Result) -> proof.Verdict:
+    """``proof.prove``, through the persistent cache when the run has one: a relation whose two
+    sides and model are unchanged is not proved again (its verdict never depended on anything
+    else); a verdict that depends on the run's limits is not stored."""
+    if run.store is None:
+        return proof.prove(lhs, rhs, net, timeout=run.timeout)
+    key = relation_key(sp.srepr(lhs), sp.srepr(rhs), net)
+    stored = verdict_fields(run.store.get("relations", key))
+    if stored is not None:
+        r.cached = True
+        return proof.Verdict(**stored)
+    v = proof.prove(lhs, rhs, net, timeout=run.timeout)
+    if v.method not in UNSTABLE:
+        run.store.put("relations", key, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds})
+    return v
 
 
 def _about_indices(lhs: sp.Expr, rhs: sp.Expr) -> bool:
@@ -894,10 +791,3 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
         else:
             out.append(p)
     return out
-
-
-def summary(results: list[Result]) -> dict[str, int]:
-    s = {v: 0 for v in proof.VERDICTS}
-    for r in results:
-        s[r.verdict] += 1
-    return s
