@@ -211,8 +211,23 @@ def verify(
         Format.text, "--format", "-f", help="text or json (latex is not offered)."
     ),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
+    jobs: int = typer.Option(
+        0, min=0, help="Worker processes proving in parallel (0: one per core)."
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Prove every formula again (no .derivator_cache)."
+    ),
+    cache_dir: Optional[str] = typer.Option(
+        None,
+        "--cache-dir",
+        help="Where verdicts are kept (default: as check finds it).",
+        show_default=False,
+    ),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
+    from ..document import cache as C
+    from ..document import config as CF
+    from ..document.workers import cores
     from ..publish import verify as v
 
     valid_timeout(timeout)
@@ -234,7 +249,20 @@ def verify(
 
     if format is Format.text:
         typer.echo(header)
-    rows = v.verify(acts, losses, network.value, timeout, progress=show)
+    try:
+        folder = CF.load(cli={"cache-dir": cache_dir}).cache_dir()
+    except CF.ConfigError as e:
+        raise usage_error(str(e))
+    store = None if no_cache else C.Cache.open(folder)
+    rows = v.verify(
+        acts,
+        losses,
+        network.value,
+        timeout,
+        progress=show,
+        jobs=min(jobs, cores()) if jobs else cores(),
+        store=store if store is not None and store.problem is None else None,
+    )
     s = v.summary(rows)
     elapsed = time.perf_counter() - t0
     if format is Format.json:

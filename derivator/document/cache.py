@@ -104,6 +104,22 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def sides_text(lhs: Any, rhs: Any) -> tuple[str, str]:
+    """Both sides of a relation as text that names the same expression in every process:
+    SymPy's ``srepr`` with each Dummy (whose number differs from run to run) written as a symbol
+    numbered in order of appearance, with its assumptions.  Only called with SymPy loaded."""
+    import sympy as sp
+
+    dummies: dict[Any, Any] = {}
+    for side in (lhs, rhs):
+        for node in sp.preorder_traversal(side):
+            if isinstance(node, sp.Dummy) and node not in dummies:
+                dummies[node] = sp.Symbol(f"Dummy#{len(dummies)}:{node.name}", **node.assumptions0)
+    if dummies:
+        lhs, rhs = lhs.xreplace(dummies), rhs.xreplace(dummies)
+    return sp.srepr(lhs), sp.srepr(rhs)
+
+
 def relation_key(left: str, right: str, model: Any) -> str:
     """The key of a relation's verdict: its two sides as read (``srepr``) in a model."""
     return digest("relation", left, right, model_fingerprint(model))
@@ -190,6 +206,15 @@ class Cache:
             pass
         except OSError as e:  # a full or read-only disk: the run goes on, reading only
             self.problem = f"the cache {self.folder} could not be written: {e.strerror or e}"
+
+    def get_relation(self, lhs: Any, rhs: Any, model: Any) -> dict[str, Any] | None:
+        """A stored verdict's fields for ``lhs = rhs`` (SymPy expressions) in a model, or None."""
+        return verdict_fields(self.get("relations", relation_key(*sides_text(lhs, rhs), model)))
+
+    def put_relation(self, lhs: Any, rhs: Any, model: Any, verdict: dict[str, Any]) -> None:
+        """Store a verdict's fields (never one that depends on the run's limits)."""
+        if verdict.get("method") not in UNSTABLE:
+            self.put("relations", relation_key(*sides_text(lhs, rhs), model), verdict)
 
 
 def _read(path: Path, key: str) -> Any:

@@ -25,7 +25,7 @@ from . import conventions as CV
 from . import interpret as I
 from . import parse as P
 from . import workers as W
-from .cache import UNSTABLE, Cache, relation_key, verdict_fields
+from .cache import Cache
 from .config import check_timeout
 from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
 from .files import decode as decode  # noqa: F401 (re-exported: check.decode)
@@ -44,6 +44,9 @@ DIRECTIVE_KEYS = {
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
 #: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
 MEMORY = 1024 * 1024**2
+#: with at least this many files per worker, each file is planned and decided by one worker
+#: (:class:`FileTask`); with fewer, files are planned here and their blocks shared out
+WHOLE_FILES = 4
 #: seconds a worker may run past the proof's own deadline before it is killed (the deadline
 #: is a Python signal, which code inside C, e.g. a big integer power, does not see)
 GRACE = 1.0
@@ -178,6 +181,32 @@ class _File:
     #: what the run said about this file (warnings, --explain), in the order it said it
     warnings: list[str] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)
+    #: a file decided whole by one worker (:class:`FileTask`): its text, whether the worker's
+    #: plan has arrived, and the blocks not decided yet
+    text: str | None = None
+    planned: bool = True
+    pending: set[int] = field(default_factory=set)
+
+
+@dataclass
+class FileTask:
+    """A whole file for one worker to plan and decide: with many files, planning them in the
+    parent would leave the workers waiting (it takes as long as deciding a repeated relation),
+    so the parent only reads files and collects what the workers send."""
+
+    name: str
+    text: str
+
+
+@dataclass
+class _Plan:
+    """What a worker tells the parent about a file it planned: its slots (a Result, or None for
+    a block it is about to decide), and what planning said about the file."""
+
+    slots: list[Result | None]
+    warnings: list[str]
+    explanations: list[str]
+    defaulted: list[str]
 
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
@@ -322,23 +351,33 @@ def check_sources(sources: Iterable[tuple[str, str | FileError]], run: Run) -> C
     apart in ``Checked.files`` (what the persistent cache stores)."""
     files: list[_File] = []
     try:
-        for label, text in sources:
-            warned, explained = len(run.warnings), len(run.explanations)
+        read = list(sources)
+        whole = sum(isinstance(text, str) for _, text in read) >= WHOLE_FILES * run.jobs
+        for label, text in read:
             if isinstance(text, FileError):
-                f = _File(label, [unreadable(label, text)])
+                files.append(_File(label, [unreadable(label, text)]))
+            elif whole:  # planned and decided by a worker
+                files.append(_File(label, text=text, planned=False))
             else:
-                f = _plan(label, text, run, None)
-            f.warnings = run.warnings[warned:]
-            f.explanations = run.explanations[explained:]
-            files.append(f)
+                files.append(_planned(label, text, run))
         _decide(files, run)
     except (Stop, KeyboardInterrupt) as e:
         run.close()
         signum = e.signum if isinstance(e, Stop) else 2
-        done = [_outcome(f, run, so_far=True) for f in files]
+        done = [_outcome(f, run, so_far=True) for f in files if f.planned]
         return Checked([r for o in done for r in o.results], signum, done)
     done = [_outcome(f, run) for f in files]
     return Checked([r for o in done for r in o.results], None, done)
+
+
+def _planned(name: str, text: str, run: Run) -> _File:
+    """:func:`_plan` in this process, with what it said about the file kept with the file."""
+    warned, explained = len(run.warnings), len(run.explanations)
+    f = _plan(name, text, run, None)
+    f.warnings = run.warnings[warned:]
+    f.explanations = run.explanations[explained:]
+    del run.warnings[warned:], run.explanations[explained:]
+    return f
 
 
 def _outcome(f: _File, run: Run, so_far: bool = False) -> FileOutcome:
@@ -356,7 +395,7 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
     for k, slot in enumerate(f.slots):
         if isinstance(slot, Result):
             out.append(slot)
-        elif not (so_far and k in f.tasks):
+        elif not (so_far and (k in f.tasks or k in f.pending)):
             out += slot
     refuted = sum(r.verdict == "refuted" for r in out)
     if (
@@ -382,64 +421,143 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
 def _decide(files: list[_File], run: Run) -> None:
     """Decide every block of every file on the run's workers and put the results in their slots.
 
-    A worker announces each relation before deciding it; when the worker is lost (killed on
-    time, out of memory, died), that relation becomes ``unknown`` with the reason and the rest of
-    its block is decided by a fresh worker."""
+    A file not planned yet goes to a worker whole (:class:`FileTask`, the biggest first, so that
+    the last one to finish is a small one); a planned file's blocks go one by one.  A worker
+    announces each relation before deciding it; when the worker is lost (killed on time, out of
+    memory, died), that relation becomes ``unknown`` with the reason and the rest of its block is
+    decided by a fresh worker (a whole file's other blocks too, planned here)."""
     pool = run.workers()
     current: dict[tuple[int, int], Result | None] = {}
+    whole = [n for n, f in enumerate(files) if not f.planned]
+    for n in sorted(whole, key=lambda n: -len(files[n].text or "")):
+        pool.submit(("file", n), FileTask(files[n].name, files[n].text or ""))
     for n, f in enumerate(files):
         for k, task in f.tasks.items():
             pool.submit((n, k), task)
     try:
-        _collect(files, pool, current)
+        _collect(files, pool, current, run)
     except BaseException:
         run.close()  # workers busy with this run's blocks must not answer the next one
         raise
 
 
 def _collect(
-    files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None]
+    files: list[_File], pool: W.Pool, current: dict[tuple[int, int], Result | None], run: Run
 ) -> None:
     """Put every event of the pool in its file's slot (see :func:`_decide`)."""
     for ev in pool.events():
+        if ev.key[0] == "file":
+            _file_event(files, ev, pool, current, run)
+            continue
         n, k = ev.key
         f = files[n]
-        slot = f.slots[k]
-        assert isinstance(slot, list)
         if ev.kind == "message":
-            what, payload = ev.payload
-            if what == "begin":
-                current[n, k] = payload
-            elif what == "result":
-                slot.append(payload)
-                current[n, k] = None
-            else:
-                f.conventions |= payload
+            _block_message(f, n, k, *ev.payload, current)
         elif ev.kind == "done":
             del f.tasks[k]
         else:
-            task = f.tasks[k]
-            lost = current.pop((n, k), None)
-            if lost is None:  # lost while reading the block: the whole block is unknown
-                lost = Result(
-                    f.name,
-                    task.block.line,
-                    task.first,
-                    _short(task.block.text),
-                    "unknown",
-                    column=task.block.column,
-                )
-                slot.append(lost)
-                del f.tasks[k]
-            else:
-                slot.append(lost)
-                task.first = lost.step + 1
-                pool.submit((n, k), task)
-            lost.verdict, lost.method, lost.reason = "unknown", "stopped", ev.payload
+            _lost(f, n, k, f.tasks[k], ev.payload, pool, current)
 
 
-def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
-    """In a worker: decide one block, announcing each relation before deciding it."""
+def _block_message(
+    f: _File, n: int, k: int, what: str, payload: Any, current: dict[tuple[int, int], Result | None]
+) -> None:
+    slot = f.slots[k]
+    assert isinstance(slot, list)
+    if what == "begin":
+        current[n, k] = payload
+    elif what == "result":
+        slot.append(payload)
+        current[n, k] = None
+    else:
+        f.conventions |= payload
+
+
+def _lost(
+    f: _File,
+    n: int,
+    k: int,
+    task: Task,
+    why: str,
+    pool: W.Pool,
+    current: dict[tuple[int, int], Result | None],
+) -> None:
+    """A block whose worker was lost: the relation it was deciding is unknown, and the rest of
+    the block goes to a fresh worker (a block lost while being read is unknown as a whole)."""
+    slot = f.slots[k]
+    assert isinstance(slot, list)
+    lost = current.pop((n, k), None)
+    if lost is None:
+        lost = Result(
+            f.name,
+            task.block.line,
+            task.first,
+            _short(task.block.text),
+            "unknown",
+            column=task.block.column,
+        )
+        slot.append(lost)
+        f.tasks.pop(k, None)
+    else:
+        slot.append(lost)
+        task.first = lost.step + 1
+        f.tasks[k] = task
+        pool.submit((n, k), task)
+    lost.verdict, lost.method, lost.reason = "unknown", "stopped", why
+
+
+def _file_event(
+    files: list[_File],
+    ev: W.Event,
+    pool: W.Pool,
+    current: dict[tuple[int, int], Result | None],
+    run: Run,
+) -> None:
+    """An event of a whole file's worker: its plan, then its blocks' messages as a block's."""
+    n = ev.key[1]
+    f = files[n]
+    if ev.kind == "message":
+        what, payload = ev.payload
+        if what == "plan":
+            f.slots = [[] if r is None else r for r in payload.slots]
+            f.pending = {k for k, r in enumerate(payload.slots) if r is None}
+            f.warnings, f.explanations = payload.warnings, payload.explanations
+            f.defaulted, f.planned = payload.defaulted, True
+        elif what == "block-done":
+            f.pending.discard(payload)
+        else:
+            k, inner = payload
+            _block_message(f, n, k, what, inner, current)
+        return
+    if ev.kind == "done" or not (f.pending or not f.planned):
+        return
+    # the worker was lost: plan the file here and give what is left to fresh workers
+    again = _planned(f.name, f.text or "", run)
+    if not f.planned:
+        again.text, files[n] = f.text, again
+        for k, task in again.tasks.items():
+            pool.submit((n, k), task)
+        return
+    for k in sorted(f.pending):
+        task = again.tasks[k]
+        slot = f.slots[k]
+        assert isinstance(slot, list)
+        if (n, k) in current and current[n, k] is not None:
+            _lost(f, n, k, task, ev.payload, pool, current)
+        else:
+            current.pop((n, k), None)
+            task.first = slot[-1].step + 1 if slot else task.first
+            f.tasks[k] = task
+            pool.submit((n, k), task)
+    f.pending.clear()
+
+
+def _work(run: Run, task: Task | FileTask) -> Iterator[tuple[str, Any]]:
+    """In a worker: decide one block, announcing each relation before deciding it; or plan a
+    whole file and decide its blocks, each message marked with its block's slot."""
+    if isinstance(task, FileTask):
+        yield from _work_file(run, task)
+        return
     used: set[str] = set()
     yield from block_results(
         task.name,
@@ -453,6 +571,16 @@ def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
         task.lead,
     )
     yield "used", used
+
+
+def _work_file(run: Run, task: FileTask) -> Iterator[tuple[str, Any]]:
+    f = _planned(task.name, task.text, run)
+    slots = [slot if isinstance(slot, Result) else None for slot in f.slots]
+    yield "plan", _Plan(slots, f.warnings, f.explanations, f.defaulted)
+    for k, block in f.tasks.items():
+        for what, payload in _work(run, block):
+            yield what, (k, payload)
+        yield "block-done", k
 
 
 def _position(src: B.Source | B.Excerpt, block: B.Block, pos: int) -> tuple[int, int]:
@@ -751,14 +879,15 @@ def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, net: Any, run: Run, r: Result) -> 
     else); a verdict that depends on the run's limits is not stored."""
     if run.store is None:
         return proof.prove(lhs, rhs, net, timeout=run.timeout)
-    key = relation_key(sp.srepr(lhs), sp.srepr(rhs), net)
-    stored = verdict_fields(run.store.get("relations", key))
+    left, right = sp.srepr(lhs), sp.srepr(rhs)
+    stored = run.store.get_relation(left, right, net)
     if stored is not None:
         r.cached = True
         return proof.Verdict(**stored)
     v = proof.prove(lhs, rhs, net, timeout=run.timeout)
-    if v.method not in UNSTABLE:
-        run.store.put("relations", key, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds})
+    run.store.put_relation(
+        left, right, net, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds}
+    )
     return v
 
 
