@@ -753,3 +753,65 @@ def test_the_github_action_as_the_runner_runs_it(tmp_path: Path, shim: Path) -> 
     r, out = run_action(repo, shim, tmp_path, args="--strict --timeout 20", cache="false")
     assert r.returncode == 0, r.stdout + r.stderr
     assert out == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. start-up and verify
+
+
+def test_the_command_line_is_built_without_sympy() -> None:
+    """--help, --version and the check command's options need no SymPy (engine.names)."""
+    code = "import sys, derivator.cli.app as app, typer; typer.main.get_command(app.app); print('sympy' in sys.modules)"
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env(), timeout=60
+    )
+    assert r.stdout.strip() == "False", r.stderr
+
+
+@pytest.mark.slow
+def test_verify_on_every_core_and_from_the_cache_gives_the_serial_table(tmp_path: Path) -> None:
+    def verify(*args: str) -> list[tuple]:
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "derivator",
+                "verify",
+                "-f",
+                "json",
+                "--activation",
+                "identity",
+                "--activation",
+                "relu",
+                "--loss",
+                "mse",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            env=env(),
+            cwd=tmp_path,
+            timeout=600,
+        )
+        assert r.returncode == 0, r.stderr
+        return [
+            (
+                x["quantity"],
+                x["layer"],
+                x["form"],
+                x["activation"],
+                x["loss"],
+                x["verdict"],
+                x["method"],
+            )
+            for x in json.loads(r.stdout)["results"]
+        ]
+
+    cache = tmp_path / "cache"
+    serial = verify("--jobs", "1", "--no-cache")
+    parallel = verify("--jobs", "2", "--cache-dir", str(cache))
+    assert parallel == serial and len(serial) == 148
+    entries = {p: p.stat().st_mtime_ns for p in cache.rglob("*.json")}
+    assert len(entries) >= 100
+    assert verify("--jobs", "2", "--cache-dir", str(cache)) == serial
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.json")} == entries  # only read
