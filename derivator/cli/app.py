@@ -299,8 +299,11 @@ def run() -> None:
     """Console entry point: usage errors exit 2, and no traceback reaches the user (not for a
     closed or full standard output either)."""
     try:
-        command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
-        app(args=dash_names(sys.argv[1:], command), prog_name="derivator")
+        command = typer.main.get_command(app)  # built once (typer converts every option)
+        argv = sys.argv[1:]
+        if argv and argv[0] == "check":
+            argv = dash_names(argv, command.commands["check"])  # type: ignore[attr-defined]
+        command(args=argv, prog_name="derivator")
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

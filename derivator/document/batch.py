@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from .cache import UNSTABLE, Cache, digest
 from .files import MAX_BYTES, FileError, read, read_stream
-from .results import Checked, FileOutcome, Stop, from_record, record
+from .results import Checked, FileOutcome, Stop, from_record, record, unreadable
 
 #: default address-space budget of a worker (bytes), as ``check --memory 768``
 MEMORY = 768 * 1024**2
@@ -108,21 +108,22 @@ def check_paths(
     """Check files (``-`` is ``stdin``) through ``cache`` (None: prove everything).  A
     :class:`Stop` or KeyboardInterrupt ends the run: what was decided is returned."""
     done: list[FileOutcome | None] = []
-    misses: list[tuple[int, str, str | FileError, str | None]] = []
+    misses: list[tuple[int, str, str, str | None]] = []
     stopped: int | None = None
     try:
         for name in names:
             label = "<stdin>" if name == "-" else name
             try:
-                text: str | FileError = (
+                text = (
                     read_stream(stdin, options.max_bytes)
                     if name == "-"
                     else read(Path(name), options.max_bytes)
                 )
-            except FileError as e:
-                text = e
+            except FileError as e:  # reported as it is: nothing to decide
+                done.append(FileOutcome(label, [unreadable(label, e)]))
+                continue
             key = None
-            if cache is not None and isinstance(text, str):
+            if cache is not None:
                 key = file_key(label, text, options)
                 found = _stored(cache, key, label)
                 if found is not None:
@@ -139,7 +140,7 @@ def check_paths(
 
 
 def _check(
-    misses: list[tuple[int, str, str | FileError, str | None]],
+    misses: list[tuple[int, str, str, str | None]],
     done: list[FileOutcome | None],
     options: Options,
     cache: Cache | None,
