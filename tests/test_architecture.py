@@ -116,3 +116,17 @@ def test_the_architecture_lists_every_publish_module() -> None:
     modules = sorted(p.stem for p in (PACKAGE / "publish").glob("*.py") if p.stem != "__init__")
     missing = [m for m in modules if f"| `{m}` |" not in doc]
     assert len(modules) >= 10 and not missing, missing
+
+
+def test_the_engines_names_are_its_registries() -> None:
+    """``engine.names`` lists what the registries hold without importing SymPy (the command line
+    is built from it): a new activation or loss changes both, or this fails."""
+    from derivator.engine import activations, losses, names, network, notation, proof
+
+    assert tuple(activations.ACTIVATIONS) == names.ACTIVATIONS
+    assert names.LOSSES == losses.OFFERED
+    assert names.ARTICLE_LOSSES == losses.ARTICLE
+    assert names.NETWORK_KINDS == network.NETWORK_KINDS
+    assert names.TARGETS == network.TARGETS
+    assert tuple(proof.VERDICTS) == names.VERDICTS
+    assert names.DEFAULT_LETTERS == notation.DEFAULT_LETTERS

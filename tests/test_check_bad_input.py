@@ -329,11 +329,11 @@ def test_unreadable_files_exit_2_with_a_message_and_the_others_are_checked(tmp_p
 def test_an_empty_file_has_no_results(tmp_path: Path) -> None:
     (tmp_path / "empty.md").write_text("", encoding="utf-8")
     r = check("empty.md", "--format", "json", cwd=tmp_path)
-    assert r.returncode == 0
-    assert json.loads(r.stdout) == {
-        "results": [],
-        "summary": dict.fromkeys(("proved", "refuted", "unknown", "skipped", "error"), 0),
-    }
+    assert r.returncode == 5 and "no relation found in 1 file" in r.stderr  # nothing was checked
+    data = json.loads(r.stdout)
+    assert data["results"] == [] and data["warnings"] == []
+    assert data["summary"] == dict.fromkeys(("proved", "refuted", "unknown", "skipped", "error"), 0)
+    assert check("empty.md", "--allow-empty", cwd=tmp_path).returncode == 0
 
 
 def test_powers_hidden_in_nested_powers_do_not_hang() -> None:

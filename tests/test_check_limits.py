@@ -209,6 +209,38 @@ def test_a_worker_killed_mid_run_costs_only_its_relation(tmp_path: Path) -> None
     assert time.monotonic() - t0 < 50  # long before the 60 s timeout
 
 
+def test_a_worker_killed_on_a_whole_file_costs_only_its_relation(tmp_path: Path) -> None:
+    """With many files each worker plans and decides whole files: SIGKILL to the one busy on a
+    slow relation makes that relation unknown, the rest of its file is planned again and decided
+    by a new worker, and every other file is unaffected."""
+    names = []
+    for n in range(6):
+        blocks = [GOOD, SLOW, GOOD, WRONG] if n == 3 else [GOOD, WRONG]
+        names.append(str(write(tmp_path / f"f{n}.md", "\n\n".join(blocks) + "\n")))
+    p = start("--timeout", "60", "--memory", "3000", "--jobs", "1", "--format", "json", *names)
+    t0 = time.monotonic()
+    victim = None
+    while victim is None and time.monotonic() - t0 < 90:
+        busy = [c for c in children(p.pid) if cpu(c) > 4]
+        victim = busy[0] if busy else None
+        time.sleep(0.05)
+    assert victim is not None, "the heavy relation never started"
+    os.kill(victim, signal.SIGKILL)
+    out, err = finish(p)
+    results = json.loads(out)["results"]
+    verdicts = [(r["file"][-5:], r["verdict"]) for r in results]
+    want = [(f"f{n}.md", v) for n in range(6) for v in ("proved", "refuted")]
+    want[6:8] = [
+        ("f3.md", "proved"),
+        ("f3.md", "unknown"),
+        ("f3.md", "proved"),
+        ("f3.md", "refuted"),
+    ]
+    assert verdicts == want, err
+    assert "SIGKILL" in results[7]["reason"]
+    assert p.returncode == 1
+
+
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_ends_the_run_within_a_second_and_leaves_no_process(
     tmp_path: Path, sig: int, code: int

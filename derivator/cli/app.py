@@ -12,22 +12,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from .. import __version__
-from ..engine import NotationError
-from .article import article
-from .numbers import codegen as _codegen
-from .numbers import train as _train
 from .options import (
     OUTPUT_ACTIVATION_HELP,
     Activation,
     Kind,
     Loss,
     OutputActivation,
-    Targets,
     parse_widths,
     usage_error,
     valid_timeout,
 )
-from .render import render as _render
 
 if TYPE_CHECKING:
     from ..engine import Verdict
@@ -123,6 +117,7 @@ def formulas(
 ) -> None:
     """Print every gradient of a layer, as the chain rule and in closed form, each one proved."""
     from ..api import Network
+    from ..engine import NotationError
 
     valid_timeout(timeout)
     ws = parse_widths(widths, most=MAX_WIDTH) if widths is not None else None
@@ -227,8 +222,22 @@ def verify(
         VerifyFormat.text, "--format", "-f", help="Output as text or JSON."
     ),
     timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
+    jobs: int = typer.Option(
+        0, min=0, help="Worker processes proving in parallel (0: one per core)."
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Prove every formula again (no .derivator_cache)."
+    ),
+    cache_dir: str | None = typer.Option(
+        None,
+        "--cache-dir",
+        help="Where verdicts are kept (default: as check finds it).",
+        show_default=False,
+    ),
 ) -> None:
     """Prove every formula of the shipped textbook equal to SymPy's automatic derivative."""
+    from ..document import cache, config
+    from ..document.workers import cores
     from ..publish import verify
 
     valid_timeout(timeout)
@@ -248,7 +257,20 @@ def verify(
 
     if format is VerifyFormat.text:
         typer.echo(header)
-    rows = verify.verify(acts, losses, network.value, timeout, progress=show)
+    try:
+        folder = config.load(cli={"cache-dir": cache_dir}).cache_dir()
+    except config.ConfigError as e:
+        raise usage_error(str(e)) from e
+    store = None if no_cache else cache.Cache.open(folder)
+    rows = verify.verify(
+        acts,
+        losses,
+        network.value,
+        timeout,
+        progress=show,
+        jobs=min(jobs, cores()) if jobs else cores(),
+        store=store if store is not None and store.problem is None else None,
+    )
     s = verify.summary(rows)
     elapsed = time.perf_counter() - t0
     if format is VerifyFormat.json:
@@ -267,192 +289,15 @@ def verify(
         raise typer.Exit(1)
 
 
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    junit = "junit"
-
-
-@app.command()
-def check(
-    files: list[str] = typer.Argument(
-        ...,
-        help="Markdown or LaTeX files, directories (searched for *.md and "
-        "*.tex), or - for standard input.  Names that start with - work as "
-        "they are, or after --.",
-    ),
-    format: CheckFormat = typer.Option(
-        CheckFormat.text,
-        "--format",
-        "-f",
-        help="text, json, github (workflow annotations) or junit (XML).",
-    ),
-    strict: bool = typer.Option(False, help="Fail on unknown verdicts too."),
-    activation: Activation | None = typer.Option(
-        None,
-        help="Activation of the hidden layers (default sigmoid, "
-        "or what the document's forward pass writes; a directive may "
-        "change it).",
-    ),
-    loss: Loss | None = typer.Option(
-        None,
-        help="Loss (default mse, or what the document's cost definition "
-        "writes; a directive may change it).",
-    ),
-    output_activation: OutputActivation | None = typer.Option(
-        None, help=OUTPUT_ACTIVATION_HELP + " A directive output-activation=… may change it."
-    ),
-    network: Kind = typer.Option(
-        Kind("general"), help="Default network (a directive may change it)."
-    ),
-    targets: Targets = typer.Option(
-        Targets("any"),
-        help="What the targets satisfy: any; distribution (Σ_j y_ij = 1, "
-        "y ≥ 0); one-hot. A directive may change it.",
-    ),
-    timeout: float = typer.Option(
-        10.0,
-        help="Seconds allowed to decide each relation (a worker still busy "
-        "a second later is killed; the relation is unknown).",
-    ),
-    memory: int = typer.Option(
-        768,
-        min=256,
-        max=1 << 20,
-        help="Megabytes of address space each worker may "
-        "add to what it starts with; a relation that needs more is unknown.",
-    ),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Text format: show only what is not proved."
-    ),
-    jobs: int = typer.Option(
-        0,
-        min=0,
-        help="Worker processes deciding relations in parallel (0: one per "
-        "core; never more than the cores).",
-    ),
-    color: bool | None = typer.Option(
-        None,
-        "--color/--no-color",
-        help="Colour the text output (default: on a terminal, unless NO_COLOR is set).",
-    ),
-    explain: bool = typer.Option(
-        False,
-        "--explain",
-        help="Print (on standard error) what was inferred about "
-        "each file's letters, layer tags, weights and cost, and from which line.",
-    ),
-) -> None:
-    """Check every relation in hand-written derivations: proved, refuted (with a counterexample),
-    unknown, skipped or error.  Exit status 1 when something is refuted or unreadable, 2 for a
-    usage error or a file that cannot be read, 130/143 when interrupted (SIGINT/SIGTERM)."""
-    import os
-    import signal
-
-    from ..document import check, interpret, report
-    from ..document.workers import cores
-
-    valid_timeout(timeout)
-    names = [_DASHED.get(f, f) for f in files]
-    given = {"activation": activation, "loss": loss, "output-activation": output_activation}
-    run = check.Run(
-        interpret.Settings(
-            activation.value if activation else "sigmoid",
-            loss.value if loss else "mse",
-            network.value,
-            targets.value,
-            output_activation=output_activation.value if output_activation else None,
-        ),
-        timeout,
-        jobs=jobs or cores(),
-        memory=memory << 20,
-        stated=frozenset(k for k, v in given.items() if v is not None),
-    )
-
-    def stop(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise check.Stop(signum)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    t0 = time.perf_counter()
-    try:
-        checked = check.check_files(
-            check.expand_paths(names), run, stdin=sys.stdin.buffer if sys.stdin else None
-        )
-    finally:
-        run.close()
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # printing is run()'s to interrupt
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    elapsed = time.perf_counter() - t0
-    results = checked.results
-    for r in results:
-        if r.unreadable:
-            where = f"{r.file}:{r.line}" if r.at else r.file
-            typer.echo(report.visible(f"Error: {where}: {r.reason}"), err=True)
-    if format in (
-        CheckFormat.json,
-        CheckFormat.junit,
-    ):  # text and github print them in their output
-        for w in run.warnings:
-            typer.echo(report.visible(f"warning: {w}"), err=True)
-    if explain:
-        typer.echo(report.visible("\n".join(run.explanations)), err=True)
-    if format is CheckFormat.json:
-        typer.echo(report.as_json(results))
-    elif format is CheckFormat.github:
-        typer.echo(report.github(results, strict=strict, warnings=run.warnings))
-    elif format is CheckFormat.junit:
-        typer.echo(report.junit(results, strict=strict, seconds=elapsed))
-    else:
-        use_color = (
-            color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-        )
-        typer.echo(
-            report.text(
-                results, color=use_color, quiet=quiet, seconds=elapsed, warnings=run.warnings
-            ),
-            color=use_color,
-        )
-    if checked.stopped is not None:
-        name = signal.Signals(checked.stopped).name
-        typer.echo(
-            f"interrupted by {name}: printed the {len(results)} results decided before it", err=True
-        )
-        raise typer.Exit(128 + checked.stopped)
-    if checked.unreadable:
-        raise typer.Exit(2)
-    bad = {"refuted", "error"} | ({"unknown"} if strict else set())
-    if any(r.verdict in bad for r in results):
-        raise typer.Exit(1)
-
-
-#: file names that start with "-" given to ``check`` without "--", as rewritten by :func:`run`
-_DASHED: dict[str, str] = {}
-
-
-def _dash_names(argv: list[str]) -> list[str]:
-    """``check -dash.md`` (what pre-commit passes for such a file) reads the file instead of
-    failing on an unknown option: an argument that starts with "-", is no option of ``check``
-    and names an existing path is passed as ``./-dash.md`` (and reported under its own name)."""
-    if not argv or argv[0] != "check":
-        return argv
-    command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
-    opts = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
-    out: list[str] = []
-    for k, a in enumerate(argv):
-        if a == "--":
-            return out + argv[k:]
-        if a.startswith("-") and a != "-" and a.split("=", 1)[0] not in opts and os.path.lexists(a):
-            _DASHED["./" + a] = a
-            a = "./" + a
-        out.append(a)
-    return out
-
-
 # the commands of the other modules come after this module's own in --help
+from .article import article  # noqa: E402
+from .check import check, clean, dash_names  # noqa: E402
+from .numbers import codegen as _codegen  # noqa: E402
+from .numbers import train as _train  # noqa: E402
+from .render import render as _render  # noqa: E402
+
+app.command()(check)
+app.command()(clean)
 app.command()(article)
 app.command(name="codegen")(_codegen)
 app.command(name="train")(_train)
@@ -463,7 +308,11 @@ def run() -> None:
     """Console entry point: usage errors exit 2, and no traceback reaches the user (not for a
     closed or full standard output either)."""
     try:
-        app(args=_dash_names(sys.argv[1:]), prog_name="derivator")
+        command = typer.main.get_command(app)  # built once (typer converts every option)
+        argv = sys.argv[1:]
+        if argv and argv[0] == "check":
+            argv = dash_names(argv, command.commands["check"])  # type: ignore[attr-defined]
+        command(args=argv, prog_name="derivator")
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from ..engine import DEFAULT_LETTERS, NotationError, parse_letters
+from ..engine.names import DEFAULT_LETTERS
 from .options import Activation, Kind, usage_error
 from .options import ArticleLoss as Loss
 
@@ -83,6 +83,7 @@ def article(
     ),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
+    from ..engine import NotationError, parse_letters
     from ..publish import article
 
     try:

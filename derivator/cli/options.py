@@ -1,9 +1,10 @@
 """What every command's options share: the choices the engine knows, and how a usage error ends.
 
-The choices are built from the registries (activations, losses), so that a new activation is
-offered by every command at once; the commands themselves live in app.py, article.py, numbers.py
-and render.py.  Built at run time, their members are unknown to a type checker: a default is
-written ``Activation("sigmoid")``, not ``Activation.sigmoid``.
+The choices are built from the engine's names (``engine.names``, kept equal to the registries of
+activations and losses), so that a new activation is offered by every command at once, and so
+that building the command line never imports SymPy; the commands themselves live in app.py,
+check.py, article.py, numbers.py and render.py.  Built at run time, their members are unknown to a
+type checker: a default is written ``Activation("sigmoid")``, not ``Activation.sigmoid``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import typer
 
-from ..engine import ACTIVATIONS, NETWORK_KINDS, TARGETS, diagnostic, losses
+from ..engine import diagnostic
+from ..engine.names import ACTIVATIONS, ARTICLE_LOSSES, LOSSES, NETWORK_KINDS, TARGETS
 
 Activation = StrEnum("Activation", {name: name for name in ACTIVATIONS})  # type: ignore[misc]
 #: σ of the output layer when it differs from the hidden layers' (softmax: the cross-entropy's)
@@ -26,11 +28,11 @@ OUTPUT_ACTIVATION_HELP = (
     "The activation of the output layer when it differs from --activation (e.g. identity "
     "outputs under tanh hidden units); default: the same."
 )
-Loss = StrEnum("Loss", {name.replace("-", "_"): name for name in losses.OFFERED})  # type: ignore[misc]
+Loss = StrEnum("Loss", {name.replace("-", "_"): name for name in LOSSES})  # type: ignore[misc]
 #: the losses of the articles
 ArticleLoss = StrEnum(  # type: ignore[misc]
     "ArticleLoss",
-    {name.replace("-", "_"): name for name in losses.ARTICLE},
+    {name.replace("-", "_"): name for name in ARTICLE_LOSSES},
 )
 Kind = StrEnum("Kind", {name: name for name in NETWORK_KINDS})  # type: ignore[misc]
 Targets = StrEnum("Targets", {name.replace("-", "_"): name for name in TARGETS})  # type: ignore[misc]
@@ -84,7 +86,7 @@ def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:
 def valid_timeout(seconds: float) -> float:
     """``--timeout`` as given, or a usage error unless it is finite, above 0 and at most a day
     (the rule of :func:`derivator.document.check.check_timeout`)."""
-    from ..document.check import check_timeout
+    from ..document.config import check_timeout
 
     try:
         return check_timeout(seconds)

@@ -10,10 +10,7 @@ process only reads, schedules and assembles.
 from __future__ import annotations
 
 import contextlib
-import math
-import os
 import re
-import stat
 import time
 import weakref
 from collections.abc import Iterable, Iterator
@@ -35,8 +32,14 @@ from ..engine import (
     render,
 )
 from . import blocks, conventions, interpret, parse, workers
+from .cache import Cache
+from .config import check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
+from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
+from .files import decode as decode
 from .inference import infer
+from .results import Checked, FileOutcome, Result, Stop, unreadable
+from .results import summary as summary
 
 DIRECTIVE_KEYS = {
     "activation": tuple(ACTIVATIONS),
@@ -46,71 +49,15 @@ DIRECTIVE_KEYS = {
     "targets": TARGETS,
     "skip": ("next", "on", "off"),
 }
-SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
-#: the largest file read (bytes): bigger ones are refused before reading, not truncated
-MAX_BYTES = 16 * 1024 * 1024
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
 #: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
 MEMORY = 1024 * 1024**2
+#: with at least this many files per worker, each file is planned and decided by one worker
+#: (:class:`FileTask`); with fewer, files are planned here and their blocks shared out
+WHOLE_FILES = 4
 #: seconds a worker may run past the proof's own deadline before it is killed (the deadline
 #: is a Python signal, which code inside C, e.g. a big integer power, does not see)
 GRACE = 1.0
-#: the longest --timeout (seconds); beyond it "bounded" means nothing to a CI job
-MAX_TIMEOUT = 24 * 3600.0
-
-
-@dataclass
-class Result:
-    """One relation (or one problem) of a file, as notation.md's JSON shows it."""
-
-    file: str
-    line: int
-    step: int
-    relation: str
-    verdict: Outcome
-    method: str = ""
-    reason: str = ""
-    counterexample: dict[str, Any] | None = None
-    column: int | None = None
-    seconds: float = 0.0
-    hints: list[str] = field(default_factory=list)
-    #: the relation as derivator read it, in the notation's Unicode (empty when it was not read)
-    display: str = ""
-    #: where a reading error is (line, column), which may be below the block's first line
-    at: tuple[int, int] | None = None
-    #: the whole file could not be read (exit status 2, not 1)
-    unreadable: bool = False
-    #: the file's line at ``at``, for the report's excerpt with a caret (not part of the JSON)
-    source_line: str = ""
-
-    def __post_init__(self) -> None:
-        self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "step": self.step,
-            "relation": self.relation,
-            "verdict": self.verdict,
-            "method": self.method,
-            # tools read where an error is from its reason, as they always have
-            "reason": (
-                f"line {self.at[0]}, column {self.at[1]}: {self.reason}"
-                if self.at is not None and self.verdict == Outcome.ERROR and not self.unreadable
-                else self.reason
-            ),
-            "counterexample": self.counterexample,
-        }
-
-
-def check_timeout(seconds: float) -> float:
-    """A usable per-relation time limit, or ValueError naming the allowed range."""
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT):
-        raise ValueError(
-            f"--timeout {seconds:g}: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
-        )
-    return seconds
 
 
 @dataclass(eq=False)
@@ -135,6 +82,11 @@ class Run:
     pool: workers.Pool | None = field(default=None, repr=False)
     #: what was inferred about each file's notation, and from which line (``check --explain``)
     explanations: list[str] = field(default_factory=list)
+    #: directives of the conventions every file starts with (``[tool.derivator]``), as read by
+    #: :func:`parse_directive`; a file's own directives override them
+    directives: dict[str, str] = field(default_factory=dict)
+    #: the persistent cache of verdicts (``.derivator_cache``), read and written by the workers
+    store: Cache | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
@@ -163,111 +115,6 @@ class Run:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class FileError(Exception):
-    """A file that cannot be read at all (missing, not UTF-8, not a regular file, too big);
-    ``line`` is where, when one line is to blame."""
-
-    def __init__(self, name: str, reason: str, line: int | None = None) -> None:
-        super().__init__(f"{name}:{line}: {reason}" if line else f"{name}: {reason}")
-        self.reason, self.line = reason, line
-
-
-class Stop(BaseException):
-    """Raised (by a signal handler) to end a run early; ``signum`` is the signal."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@dataclass
-class Checked:
-    """The outcome of :func:`check_files`: results in the order of the files and of their text;
-    ``stopped`` is the signal that ended the run early (then only what was decided is there)."""
-
-    results: list[Result]
-    stopped: int | None = None
-
-    @property
-    def unreadable(self) -> bool:
-        return any(r.unreadable for r in self.results)
-
-
-def kind_of(name: str, text: str) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix in SUFFIXES:
-        return SUFFIXES[suffix]
-    return "tex" if re.search(r"\\begin\{document\}|\\documentclass", text) else "md"
-
-
-_KINDS = {
-    stat.S_ISFIFO: "a FIFO",
-    stat.S_ISCHR: "a character device",
-    stat.S_ISBLK: "a block device",
-    stat.S_ISSOCK: "a socket",
-    stat.S_ISDIR: "a directory",
-}
-
-
-def read(path: Path, max_bytes: int = MAX_BYTES) -> str:
-    """The text of a regular file of at most ``max_bytes`` bytes.  Opened without blocking and
-    checked before reading, so that a FIFO or /dev/zero is refused instead of hanging."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise FileError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise FileError(str(path), "is a directory") from None
-    except OSError as e:
-        raise FileError(str(path), f"cannot be read ({e.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        for test, what in _KINDS.items():
-            if test(st.st_mode):
-                raise FileError(str(path), f"is {what}, not a regular file")
-        if st.st_size > max_bytes:
-            raise FileError(
-                str(path), f"{st.st_size:,} bytes, more than the limit of {max_bytes:,} bytes"
-            )
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(max_bytes + 1)
-    except OSError as e:
-        raise FileError(str(path), f"cannot be read ({e.strerror})") from None
-    finally:
-        os.close(fd)
-    return decode(str(path), data, max_bytes)
-
-
-def read_stream(stream: Any, max_bytes: int = MAX_BYTES) -> str:
-    """Standard input (a binary stream, or None when it is closed), with the same limits."""
-    if stream is None:
-        raise FileError("<stdin>", "standard input is closed")
-    try:
-        data = stream.read(max_bytes + 1)
-    except (OSError, ValueError) as e:
-        raise FileError(
-            "<stdin>", f"cannot be read ({getattr(e, 'strerror', None) or e})"
-        ) from None
-    return decode("<stdin>", data, max_bytes)
-
-
-def decode(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
-    """UTF-8 text with every line break made ``\\n`` (CRLF and a lone CR included: a reader
-    counts lines the same way, and every scanner then sees one kind of line end)."""
-    if len(data) > max_bytes:
-        raise FileError(name, f"more than the limit of {max_bytes:,} bytes")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise FileError(
-            name,
-            f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as UTF-8",
-            line,
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,13 +181,40 @@ class _File:
 
     name: str
     slots: list[Result | list[Result]] = field(default_factory=list)
-    #: the file's text, for the source line of each error
-    text: str = ""
     tasks: dict[int, Task] = field(default_factory=dict)
     conventions: set[str] = field(default_factory=set)
     #: the settings nobody stated before the file's last relation (not the caller, a directive or
     #: the document's definitions): its refutations are about the default network
     defaulted: list[str] = field(default_factory=list)
+    #: what the run said about this file (warnings, --explain), in the order it said it
+    warnings: list[str] = field(default_factory=list)
+    explanations: list[str] = field(default_factory=list)
+    #: a file decided whole by one worker (:class:`FileTask`): its text, whether the worker's
+    #: plan has arrived, and the blocks not decided yet
+    text: str | None = None
+    planned: bool = True
+    pending: set[int] = field(default_factory=set)
+
+
+@dataclass
+class FileTask:
+    """A whole file for one worker to plan and decide: with many files, planning them in the
+    parent would leave the workers waiting (it takes as long as deciding a repeated relation),
+    so the parent only reads files and collects what the workers send."""
+
+    name: str
+    text: str
+
+
+@dataclass
+class _Plan:
+    """What a worker tells the parent about a file it planned: its slots (a Result, or None for
+    a block it is about to decide), and what planning said about the file."""
+
+    slots: list[Result | None]
+    warnings: list[str]
+    explanations: list[str]
+    defaulted: list[str]
 
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
@@ -352,6 +226,11 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         f"{name}: nothing inferred (the notation's own letters)"
     ]
     stated, stated_keys = conventions.Conventions(), set[str]()
+    if run.directives:  # the configuration's directives, as if the file began with them
+        stated = conventions.update(stated, run.directives)
+        stated_keys = set(run.directives) & {*conventions.KEYS, "loss"}
+        inferred = conventions.merge(inferred, stated, stated_keys)
+        run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
     settings = replace(run.defaults, conventions=inferred)
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
@@ -369,7 +248,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
     skip_on, skip_next = False, False
-    f = _File(name, text=text)
+    f = _File(name)
     for item in items:
         if isinstance(item, blocks.Note):
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
@@ -460,42 +339,67 @@ def check_files(names: Iterable[str], run: Run, stdin: Any = None) -> Checked:
     """Check files (``-`` is ``stdin``, a binary stream) in one run.  A file that cannot be read
     becomes one ``error`` result marked ``unreadable``.  A :class:`Stop` or KeyboardInterrupt
     (Ctrl-C) ends the run at once: the workers are killed and what was decided is returned."""
-    files: list[_File] = []
-    try:
+
+    def sources() -> Iterator[tuple[str, str | FileError]]:
         for name in names:
             label = "<stdin>" if name == "-" else name
             try:
-                text = (
-                    read_stream(stdin, run.max_bytes)
-                    if name == "-"
-                    else read(Path(name), run.max_bytes)
+                yield (
+                    label,
+                    (
+                        read_stream(stdin, run.max_bytes)
+                        if name == "-"
+                        else read(Path(name), run.max_bytes)
+                    ),
                 )
             except FileError as e:
-                f = _File(
-                    label,
-                    [
-                        Result(
-                            label,
-                            e.line or 1,
-                            0,
-                            "",
-                            Outcome.ERROR,
-                            reason=e.reason,
-                            unreadable=True,
-                            at=(e.line, 1) if e.line else None,
-                            display="(the file was not read)",
-                        )
-                    ],
-                )
+                yield label, e
+
+    return check_sources(sources(), run)
+
+
+def check_sources(sources: Iterable[tuple[str, str | FileError]], run: Run) -> Checked:
+    """Check texts already read, ``(name, text)``, in one run; ``(name, FileError)`` stands for a
+    file that could not be read.  Each file's results, warnings and explanations are also kept
+    apart in ``Checked.files`` (what the persistent cache stores)."""
+    files: list[_File] = []
+    try:
+        read = list(sources)
+        whole = sum(isinstance(text, str) for _, text in read) >= WHOLE_FILES * run.jobs
+        for label, text in read:
+            if isinstance(text, FileError):
+                files.append(_File(label, [unreadable(label, text)]))
+            elif whole:  # planned and decided by a worker
+                files.append(_File(label, text=text, planned=False))
             else:
-                f = _plan(label, text, run, None)
-            files.append(f)
+                files.append(_planned(label, text, run))
         _decide(files, run)
     except (Stop, KeyboardInterrupt) as e:
         run.close()
         signum = e.signum if isinstance(e, Stop) else 2
-        return Checked([r for f in files for r in _assemble(f, run, so_far=True)], signum)
-    return Checked([r for f in files for r in _assemble(f, run)])
+        done = [_outcome(f, run, so_far=True) for f in files if f.planned]
+        return Checked([r for o in done for r in o.results], signum, done)
+    done = [_outcome(f, run) for f in files]
+    return Checked([r for o in done for r in o.results], None, done)
+
+
+def _planned(name: str, text: str, run: Run) -> _File:
+    """:func:`_plan` in this process, with what it said about the file kept with the file."""
+    warned, explained = len(run.warnings), len(run.explanations)
+    f = _plan(name, text, run, None)
+    f.text = text  # for the source line of each error
+    f.warnings = run.warnings[warned:]
+    f.explanations = run.explanations[explained:]
+    del run.warnings[warned:], run.explanations[explained:]
+    return f
+
+
+def _outcome(f: _File, run: Run, so_far: bool = False) -> FileOutcome:
+    warned = len(run.warnings)
+    results = _assemble(f, run, so_far)
+    return FileOutcome(
+        f.name, results, f.warnings + run.warnings[warned:], f.explanations, complete=not so_far
+    )
 
 
 def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
@@ -505,9 +409,9 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
     for k, slot in enumerate(f.slots):
         if isinstance(slot, Result):
             out.append(slot)
-        elif not (so_far and k in f.tasks):
+        elif not (so_far and (k in f.tasks or k in f.pending)):
             out += slot
-    lines = f.text.split("\n") if any(r.at for r in out) else []
+    lines = (f.text or "").split("\n") if any(r.at for r in out) else []
     for r in out:
         if r.at is not None and 0 < r.at[0] <= len(lines):
             r.source_line = lines[r.at[0] - 1]
@@ -535,64 +439,145 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
 def _decide(files: list[_File], run: Run) -> None:
     """Decide every block of every file on the run's workers and put the results in their slots.
 
-    A worker announces each relation before deciding it; when the worker is lost (killed on
-    time, out of memory, died), that relation becomes ``unknown`` with the reason and the rest of
-    its block is decided by a fresh worker."""
+    A file not planned yet goes to a worker whole (:class:`FileTask`, the biggest first, so that
+    the last one to finish is a small one); a planned file's blocks go one by one.  A worker
+    announces each relation before deciding it; when the worker is lost (killed on time, out of
+    memory, died), that relation becomes ``unknown`` with the reason and the rest of its block is
+    decided by a fresh worker (a whole file's other blocks too, planned here)."""
     pool = run.workers()
     current: dict[tuple[int, int], Result | None] = {}
+    whole = [n for n, f in enumerate(files) if not f.planned]
+    for n in sorted(whole, key=lambda n: -len(files[n].text or "")):
+        pool.submit(("file", n), FileTask(files[n].name, files[n].text or ""))
     for n, f in enumerate(files):
         for k, task in f.tasks.items():
             pool.submit((n, k), task)
     try:
-        _collect(files, pool, current)
+        _collect(files, pool, current, run)
     except BaseException:
         run.close()  # workers busy with this run's blocks must not answer the next one
         raise
 
 
 def _collect(
-    files: list[_File], pool: workers.Pool, current: dict[tuple[int, int], Result | None]
+    files: list[_File], pool: workers.Pool, current: dict[tuple[int, int], Result | None], run: Run
 ) -> None:
     """Put every event of the pool in its file's slot (see :func:`_decide`)."""
     for ev in pool.events():
-        n, k = cast(tuple[int, int], ev.key)  # (file, block), as submitted below
+        key = cast(tuple[Any, int], ev.key)  # ("file", file) or (file, block), as submitted
+        if key[0] == "file":
+            _file_event(files, ev, pool, current, run)
+            continue
+        n, k = key
         f = files[n]
-        slot = f.slots[k]
-        assert isinstance(slot, list)
         if ev.kind == "message":
             what, payload = ev.payload
-            if what == "begin":
-                current[n, k] = payload
-            elif what == "result":
-                slot.append(payload)
-                current[n, k] = None
-            else:
-                f.conventions |= payload
+            _block_message(f, n, k, what, payload, current)
         elif ev.kind == "done":
             del f.tasks[k]
         else:
-            task = f.tasks[k]
-            lost = current.pop((n, k), None)
-            if lost is None:  # lost while reading the block: the whole block is unknown
-                lost = Result(
-                    f.name,
-                    task.block.line,
-                    task.first,
-                    _short(task.block.text),
-                    Outcome.UNKNOWN,
-                    column=task.block.column,
-                )
-                slot.append(lost)
-                del f.tasks[k]
-            else:
-                slot.append(lost)
-                task.first = lost.step + 1
-                pool.submit((n, k), task)
-            lost.verdict, lost.method, lost.reason = Outcome.UNKNOWN, "stopped", ev.payload
+            _lost(f, n, k, f.tasks[k], ev.payload, pool, current)
 
 
-def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
-    """In a worker: decide one block, announcing each relation before deciding it."""
+def _block_message(
+    f: _File, n: int, k: int, what: str, payload: Any, current: dict[tuple[int, int], Result | None]
+) -> None:
+    slot = f.slots[k]
+    assert isinstance(slot, list)
+    if what == "begin":
+        current[n, k] = payload
+    elif what == "result":
+        slot.append(payload)
+        current[n, k] = None
+    else:
+        f.conventions |= payload
+
+
+def _lost(
+    f: _File,
+    n: int,
+    k: int,
+    task: Task,
+    why: str,
+    pool: workers.Pool,
+    current: dict[tuple[int, int], Result | None],
+) -> None:
+    """A block whose worker was lost: the relation it was deciding is unknown, and the rest of
+    the block goes to a fresh worker (a block lost while being read is unknown as a whole)."""
+    slot = f.slots[k]
+    assert isinstance(slot, list)
+    lost = current.pop((n, k), None)
+    if lost is None:
+        lost = Result(
+            f.name,
+            task.block.line,
+            task.first,
+            _short(task.block.text),
+            Outcome.UNKNOWN,
+            column=task.block.column,
+        )
+        slot.append(lost)
+        f.tasks.pop(k, None)
+    else:
+        slot.append(lost)
+        task.first = lost.step + 1
+        f.tasks[k] = task
+        pool.submit((n, k), task)
+    lost.verdict, lost.method, lost.reason = Outcome.UNKNOWN, "stopped", why
+
+
+def _file_event(
+    files: list[_File],
+    ev: workers.Event,
+    pool: workers.Pool,
+    current: dict[tuple[int, int], Result | None],
+    run: Run,
+) -> None:
+    """An event of a whole file's worker: its plan, then its blocks' messages as a block's."""
+    n = cast(tuple[str, int], ev.key)[1]
+    f = files[n]
+    if ev.kind == "message":
+        what, payload = ev.payload
+        if what == "plan":
+            f.slots = [[] if r is None else r for r in payload.slots]
+            f.pending = {k for k, r in enumerate(payload.slots) if r is None}
+            f.warnings, f.explanations = payload.warnings, payload.explanations
+            f.defaulted, f.planned = payload.defaulted, True
+        elif what == "block-done":
+            f.pending.discard(payload)
+        else:
+            k, inner = payload
+            _block_message(f, n, k, what, inner, current)
+        return
+    if ev.kind == "done" or not (f.pending or not f.planned):
+        return
+    # the worker was lost: plan the file here and give what is left to fresh workers
+    again = _planned(f.name, f.text or "", run)
+    if not f.planned:
+        again.text, files[n] = f.text, again
+        for k, task in again.tasks.items():
+            pool.submit((n, k), task)
+        return
+    for k in sorted(f.pending):
+        task = again.tasks[k]
+        slot = f.slots[k]
+        assert isinstance(slot, list)
+        if (n, k) in current and current[n, k] is not None:
+            _lost(f, n, k, task, ev.payload, pool, current)
+        else:
+            current.pop((n, k), None)
+            task.first = slot[-1].step + 1 if slot else task.first
+            f.tasks[k] = task
+            pool.submit((n, k), task)
+    f.pending.clear()
+
+
+def _work(run: Run, task: Task | FileTask) -> Iterator[tuple[str, Any]]:
+    """In a worker: decide one block, announcing each relation before deciding it; or plan a
+    whole file and decide its blocks, each message marked with its block's slot."""
+    if isinstance(task, FileTask):
+        yield from _work_file(run, task)
+        return
     used: set[str] = set()
     yield from block_results(
         task.name,
@@ -606,6 +591,16 @@ def _work(run: Run, task: Task) -> Iterator[tuple[str, Any]]:
         task.lead,
     )
     yield "used", used
+
+
+def _work_file(run: Run, task: FileTask) -> Iterator[tuple[str, Any]]:
+    f = _planned(task.name, task.text, run)
+    slots = [slot if isinstance(slot, Result) else None for slot in f.slots]
+    yield "plan", _Plan(slots, f.warnings, f.explanations, f.defaulted)
+    for k, block in f.tasks.items():
+        for what, payload in _work(run, block):
+            yield what, (k, payload)
+        yield "block-done", k
 
 
 def _position(
@@ -646,6 +641,7 @@ def block_results(
                     _short(block.text),
                     Outcome.SKIPPED,
                     reason="skip directive",
+                    column=block.column,
                 ),
             )
             return
@@ -658,7 +654,7 @@ def block_results(
                 _short(block.text),
                 Outcome.ERROR,
                 reason=str(e),
-                column=col,
+                column=block.column,
                 at=(ln, col),
             ),
         )
@@ -694,17 +690,13 @@ def block_results(
                 step,
                 _short(block.text[chain.starts[0] : chain.ends[0]]),
                 Outcome.UNKNOWN,
+                column=block.column,
             )
             step += 1
             if r.step >= first:
                 _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
                 if skipping:
-                    r.verdict, r.reason, r.column, r.at = (
-                        Outcome.SKIPPED,
-                        "skip directive",
-                        None,
-                        None,
-                    )
+                    r.verdict, r.reason, r.at = Outcome.SKIPPED, "skip directive", None
                 yield "result", r
             continue
         for k, op in enumerate(chain.ops):
@@ -720,7 +712,7 @@ def block_results(
                 + f" {'=' if op == '=' else op} "
                 + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
             )
-            r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN)
+            r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN, column=block.column)
             step += 1
             if r.step < first:
                 continue
@@ -771,7 +763,7 @@ def _unread(
         )
         return
     ln, col = _position(src, block, new[0].pos)
-    r.verdict, r.column, r.at = Outcome.ERROR, col, (ln, col)
+    r.verdict, r.at = Outcome.ERROR, (ln, col)
     r.reason = "; ".join(
         [new[0].message]  # at r.at
         + [
@@ -890,7 +882,7 @@ def decide(
         return
     except (interpret.Unreadable, parse.ReadError) as e:
         ln, col = _position(src, block, e.pos)
-        r.verdict, r.reason, r.column, r.at = Outcome.ERROR, str(e), col, (ln, col)
+        r.verdict, r.reason, r.at = Outcome.ERROR, str(e), (ln, col)
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = Outcome.ERROR, str(e)
@@ -905,12 +897,30 @@ def decide(
     key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
     v = run.cache.get(key)
     if v is None:
-        v = proof.prove(lhs, rhs, net, timeout=run.timeout)
+        v = _prove_stored(lhs, rhs, net, run, r)
         run.cache[key] = v
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     notes = list(dict.fromkeys(conv.notes))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, net: Any, run: Run, r: Result) -> proof.Verdict:
+    """``proof.prove``, through the persistent cache when the run has one: a relation whose two
+    sides and model are unchanged is not proved again (its verdict never depended on anything
+    else); a verdict that depends on the run's limits is not stored."""
+    if run.store is None:
+        return proof.prove(lhs, rhs, net, timeout=run.timeout)
+    left, right = sp.srepr(lhs), sp.srepr(rhs)
+    stored = run.store.get_relation(left, right, net)
+    if stored is not None:
+        r.cached = True
+        return proof.Verdict(**stored)
+    v = proof.prove(lhs, rhs, net, timeout=run.timeout)
+    run.store.put_relation(
+        left, right, net, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds}
+    )
+    return v
 
 
 def _about_indices(lhs: sp.Expr, rhs: sp.Expr) -> bool:
@@ -942,10 +952,3 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
         else:
             out.append(p)
     return out
-
-
-def summary(results: list[Result]) -> dict[str, int]:
-    s: dict[str, int] = dict.fromkeys(proof.VERDICTS, 0)
-    for r in results:
-        s[r.verdict] += 1
-    return s
