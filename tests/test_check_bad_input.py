@@ -176,7 +176,7 @@ def test_the_other_relations_of_the_file_are_still_checked(runs: dict, name: str
 def test_unknown_macro_column_points_at_the_macro(runs: dict) -> None:
     e = next(r for r in _results(runs, "unknown_macro.md") if r["verdict"] == "error")
     col = CASES["unknown_macro.md"].split("\n")[2].index(r"\foo") + 1
-    assert f"line 3, column {col}" in e["reason"], e["reason"]
+    assert e["position"] == {"line": 3, "column": col}, e
     assert re.search(rf"^unknown_macro\.md:3:{col}\s", runs["text"], re.M)  # type: ignore[arg-type]
 
 

@@ -1,4 +1,4 @@
-"""`derivator check` wired into CI as a course maintainer would (issue 21): configuration in
+"""`derivator check` wired into CI as a course maintainer would: configuration in
 pyproject.toml, discovery as ruff does it, exit codes, the persistent cache, every output format
 (validated against the published SARIF 2.1.0 schema and our own JSON schema), the pre-commit hook
 and the GitHub Action run as those tools run them.  Real processes and real files throughout."""

@@ -264,12 +264,14 @@ def assert_documented(text: str, results: list[Result], elapsed: float) -> None:
             assert r.line >= prev.line, "results out of reading order"
         if r.verdict == "error":
             assert r.reason.strip(), r
-            m = re.search(r"\bline (\d+), column (\d+)", r.reason)
-            if m:  # a reading error: where reading stopped, inside the input
-                ln, col = int(m.group(1)), int(m.group(2))
+            # a reading error: where reading stopped (``at``, and any further place its reason
+            # names), inside the input
+            places = [
+                (int(a), int(b)) for a, b in re.findall(r"\bline (\d+), column (\d+)", r.reason)
+            ]
+            for ln, col in places + ([r.at] if r.at else []):
                 assert r.line <= ln <= len(lines), (r.line, ln, len(lines), r.reason)
                 assert 1 <= col <= len(lines[ln - 1]) + 1, (ln, col, lines[ln - 1][:80], r.reason)
-                assert r.column == col, (r.column, col)
             if r.column is not None:
                 assert 1 <= r.column <= max(len(x) for x in lines) + 1, r.column
         if r.verdict == "refuted":

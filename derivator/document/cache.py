@@ -151,7 +151,7 @@ class Cache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.base = folder / source_fingerprint()
+        self.base: Path | None = folder / source_fingerprint()
         #: why the cache could not be written (then it is only read), for one warning
         self.problem: str | None = None
         self.hits = 0
@@ -175,15 +175,16 @@ class Cache:
                     _write(folder / name, text)
         except OSError as e:
             cache.problem = f"the cache {folder} is not used: {e.strerror or e}"
-            cache.base = None  # type: ignore[assignment]
+            cache.base = None
         return cache
 
     def _path(self, kind: str, key: str) -> Path:
+        assert self.base is not None, "an unusable cache is never read or written"
         return self.base / kind / key[:2] / f"{key}.json"
 
     def get(self, kind: str, key: str) -> Any:
         """The value stored under ``key``, or None (missing, unreadable, foreign, another key)."""
-        value = _read(self._path(kind, key), key)
+        value = None if self.base is None else _read(self._path(kind, key), key)
         if value is None:
             self.misses += 1
         else:

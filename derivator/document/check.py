@@ -755,6 +755,7 @@ def _unread(
     step that holds it (its chain's first step, or the step it ends); a step that only starts
     from an expression already reported is ``unknown``."""
     new = [x for x in (sides[0] if first else None, sides[1]) if isinstance(x, parse.Unread)]
+    new = list({id(x): x for x in new}.values())  # a one-sided step names its expression once
     if not new:
         ln, col = _position(src, block, sides[0].pos)
         r.verdict, r.reason = (
