@@ -9,10 +9,17 @@ import torch
 from evaluator import D, S, Setup, T
 
 SETUP = Setup(
-    depth=2, act="relu", out="softmax", loss="cross-entropy", total="mean", bias=False,
+    depth=2,
+    act="relu",
+    out="softmax",
+    loss="cross-entropy",
+    total="mean",
+    bias=False,
     targets="one-hot",
 )
-LIN = Setup(depth=1, out="softmax", loss="cross-entropy", total="mean", bias=False, targets="one-hot")
+LIN = Setup(
+    depth=1, out="softmax", loss="cross-entropy", total="mean", bias=False, targets="one-hot"
+)
 DIRECTIVE = (
     "<!-- derivator: loss=cross-entropy targets=one-hot activation=relu "
     "output-activation=softmax batch=rows -->"
@@ -20,7 +27,11 @@ DIRECTIVE = (
 SPLIT = {
     5: [
         ("z", "=", r"\frac{\exp(\Theta^T x)}{1^T \exp(\Theta^T x)}"),
-        (r"\frac{\exp(\Theta^T x)}{1^T \exp(\Theta^T x)}", r"\equiv", r"\normalize(\exp(\Theta^T x))"),
+        (
+            r"\frac{\exp(\Theta^T x)}{1^T \exp(\Theta^T x)}",
+            r"\equiv",
+            r"\normalize(\exp(\Theta^T x))",
+        ),
     ],
     11: [
         ("Z_1", r"\in", r"\mathbb{R}^{m \times d}"),
@@ -37,9 +48,7 @@ G2 = lambda N: torch.softmax(N.a[1] @ N.W[2].T, 1) - N.y
 G1 = lambda N: (N.a[1] > 0).to(torch.float64) * (G2(N) @ N.W[2])
 
 KEY = {
-    (1, 0): D(
-        lambda N: (N.Li, torch.logsumexp(N.z[1], 1) - (N.z[1] * N.y).sum(1)), setup=LIN
-    ),
+    (1, 0): D(lambda N: (N.Li, torch.logsumexp(N.z[1], 1) - (N.z[1] * N.y).sum(1)), setup=LIN),
     (2, 0): D(lambda N: (N.z[1], N.a[0] @ N.W[1].T), setup=LIN),
     # ∇_Θ of one example's loss: x (z - e_y)ᵀ, n × k per example
     (4, 0): T(
@@ -49,8 +58,12 @@ KEY = {
         ),
         setup=LIN,
     ),
-    (5, 0): D(lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True)), setup=LIN),
-    (5, 1): D(lambda N: (torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True), P(N)), setup=LIN),
+    (5, 0): D(
+        lambda N: (N.a[1], torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True)), setup=LIN
+    ),
+    (5, 1): D(
+        lambda N: (torch.exp(N.z[1]) / torch.exp(N.z[1]).sum(1, keepdim=True), P(N)), setup=LIN
+    ),
     (6, 0): T(lambda N: (N.dL(N.W[1]).T, N.a[0].T @ (P(N) - N.y) / N.n), setup=LIN),
     (7, 0): D(lambda N: (N.a[1], P(N)), setup=LIN),
     (8, 0): D(lambda N: (N.z[2], torch.relu(N.a[0] @ N.W[1].T) @ N.W[2].T)),

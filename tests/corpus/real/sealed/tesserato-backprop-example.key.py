@@ -5,10 +5,11 @@ to output c (W[2][c, b]), E = ½ Σ_c (o_c - t_c)² of one example.  "∂f/∂u_
 the author's f′ at the bracket (as the next step shows).  E* is a new cost of the hidden layer
 alone (its own setup: one layer of g, targets t*)."""
 
-import torch
 from evaluator import D, Setup, T
 
-SETUP = Setup(depth=2, widths=(2, 3, 2), acts=("softplus", "generic"), loss="mse", total="sum", bias=False)
+SETUP = Setup(
+    depth=2, widths=(2, 3, 2), acts=("softplus", "generic"), loss="mse", total="sum", bias=False
+)
 STAR = Setup(depth=1, widths=(2, 3), acts=("softplus",), loss="mse", total="sum", bias=False)
 DIRECTIVE = (
     "<!-- derivator: cost=E cost-is=sample weights=from-to "
@@ -25,20 +26,17 @@ u = lambda N, b, c: N.W[2][c - 1, b - 1]
 dE_du11 = lambda N: N.dLi_param(N.W[2])[:, 0, 0]
 dE_dw11 = lambda N: N.dLi_param(N.W[1])[:, 0, 0]
 du11 = lambda N: h(N, 1) * (o(N, 1) - t(N, 1)) * fp(N, 1)
-dw11 = lambda N: (o(N, 1) - t(N, 1)) * fp(N, 1) * u(N, 1, 1) * i(N, 1) * gp(N, 1) + (
-    o(N, 2) - t(N, 2)
-) * fp(N, 2) * u(N, 1, 2) * i(N, 1) * gp(N, 1)
+dw11 = lambda N: (
+    (o(N, 1) - t(N, 1)) * fp(N, 1) * u(N, 1, 1) * i(N, 1) * gp(N, 1)
+    + (o(N, 2) - t(N, 2)) * fp(N, 2) * u(N, 1, 2) * i(N, 1) * gp(N, 1)
+)
 star = lambda N: N.dLi_param(N.W[1])[:, 0, 0]
 star_rhs = lambda N: i(N, 1) * (h(N, 1) - t(N, 1)) * gp(N, 1)
 
 KEY = {
+    **{(k, 0): D(lambda N, k=k: (h(N, k), N.f[1](N.a[0] @ N.W[1].T)[:, k - 1])) for k in (1, 2, 3)},
     **{
-        (k, 0): D(lambda N, k=k: (h(N, k), N.f[1](N.a[0] @ N.W[1].T)[:, k - 1]))
-        for k in (1, 2, 3)
-    },
-    **{
-        (3 + k, 0): D(lambda N, k=k: (o(N, k), N.f[2](N.a[1] @ N.W[2].T)[:, k - 1]))
-        for k in (1, 2)
+        (3 + k, 0): D(lambda N, k=k: (o(N, k), N.f[2](N.a[1] @ N.W[2].T)[:, k - 1])) for k in (1, 2)
     },
     (6, 0): D(lambda N: (N.Li, 0.5 * ((o(N, 1) - t(N, 1)) ** 2 + (o(N, 2) - t(N, 2)) ** 2))),
     **{(7, k): T(lambda N: (dE_du11(N), du11(N))) for k in range(5)},

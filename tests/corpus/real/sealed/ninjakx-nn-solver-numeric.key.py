@@ -10,9 +10,7 @@ import math
 from evaluator import PA, PF, D, P, Setup
 
 SETUP = Setup(depth=3, widths=(4, 2, 2, 1), samples=1, bias=False)
-DIRECTIVE = (
-    "<!-- derivator: network=single letters=input:I,preactivation:net,activation:out -->"
-)
+DIRECTIVE = "<!-- derivator: network=single letters=input:I,preactivation:net,activation:out -->"
 
 sig = lambda x: 1 / (1 + math.exp(-x))
 I = [1, 2, -1, 1]

@@ -39,7 +39,9 @@ KEY = {
     (7, 2): T(lambda N: (outer(dz(N, l + 1), N.a[l]), outer(dz(N, l + 1), N.a[l]))),
     (8, 0): T(lambda N: (N.dLi_param(N.W[l + 1]), outer(dz(N, l + 1), N.a[l]))),
     (9, 0): T(lambda N: (dz(N, l), delta_l(N))),
-    (9, 1): T(lambda N: (delta_l(N), torch.einsum("si,ij->sj", dz(N, l + 1), N.W[l + 1]) * sp(N, l))),
+    (9, 1): T(
+        lambda N: (delta_l(N), torch.einsum("si,ij->sj", dz(N, l + 1), N.W[l + 1]) * sp(N, l))
+    ),
     (10, 0): T(lambda N: (dz(N, l), delta_l(N))),
     # ∇_a C read off (10): the gradient with respect to a^l
     (11, 0): T(lambda N: (N.dLi(N.a[l]), dz(N, l + 1) @ N.W[l + 1])),

@@ -96,24 +96,60 @@ KEY = {
     (16, 0): D(const(A, torch.sigmoid(Z))),
     (16, 1): D(None, why="a convolution layer's forward pass (its example is keyed below)"),
     (17, 0): D(const(d_Z, d_Z)),
-    (17, 1): T(const(d_Z, torch.einsum("pq,pqij->ij", d_Zn, torch.autograd.functional.jacobian(
-        lambda z: corr(torch.sigmoid(z), w), Z.detach())))),
+    (17, 1): T(
+        const(
+            d_Z,
+            torch.einsum(
+                "pq,pqij->ij",
+                d_Zn,
+                torch.autograd.functional.jacobian(lambda z: corr(torch.sigmoid(z), w), Z.detach()),
+            ),
+        )
+    ),
     (17, 2): T(const(d_Z, d_Z)),
     (18, 0): D(const(Zn - Bk, corr(A, Wk))),
     (19, 0): D(const(corr(a, w), (Zn - Bk).detach())),
-    (20, 0): D(const(corr(a, w)[0, 0], a[0, 0] * w[0, 0] + a[0, 1] * w[0, 1] + a[1, 0] * w[1, 0] + a[1, 1] * w[1, 1])),
-    (21, 0): D(const(corr(a, w)[0, 1], a[0, 1] * w[0, 0] + a[0, 2] * w[0, 1] + a[1, 1] * w[1, 0] + a[1, 2] * w[1, 1])),
-    (22, 0): D(const(corr(a, w)[1, 0], a[1, 0] * w[0, 0] + a[1, 1] * w[0, 1] + a[2, 0] * w[1, 0] + a[2, 1] * w[1, 1])),
-    (23, 0): D(const(corr(a, w)[1, 1], a[1, 1] * w[0, 0] + a[1, 2] * w[0, 1] + a[2, 1] * w[1, 0] + a[2, 2] * w[1, 1])),
+    (20, 0): D(
+        const(
+            corr(a, w)[0, 0],
+            a[0, 0] * w[0, 0] + a[0, 1] * w[0, 1] + a[1, 0] * w[1, 0] + a[1, 1] * w[1, 1],
+        )
+    ),
+    (21, 0): D(
+        const(
+            corr(a, w)[0, 1],
+            a[0, 1] * w[0, 0] + a[0, 2] * w[0, 1] + a[1, 1] * w[1, 0] + a[1, 2] * w[1, 1],
+        )
+    ),
+    (22, 0): D(
+        const(
+            corr(a, w)[1, 0],
+            a[1, 0] * w[0, 0] + a[1, 1] * w[0, 1] + a[2, 0] * w[1, 0] + a[2, 1] * w[1, 1],
+        )
+    ),
+    (23, 0): D(
+        const(
+            corr(a, w)[1, 1],
+            a[1, 1] * w[0, 0] + a[1, 2] * w[0, 1] + a[2, 1] * w[1, 0] + a[2, 2] * w[1, 1],
+        )
+    ),
     (24, 0): D(const(d_A, d_A)),
-    (24, 1): T(const(d_A, torch.einsum("pq,pqij->ij", d_Zn, torch.autograd.functional.jacobian(
-        lambda x: corr(x, w), a)))),
+    (24, 1): T(
+        const(
+            d_A,
+            torch.einsum(
+                "pq,pqij->ij", d_Zn, torch.autograd.functional.jacobian(lambda x: corr(x, w), a)
+            ),
+        )
+    ),
     (24, 2): T(const(d_A, d_A)),
     (26, 0): entry(1, 1, dl[0, 0] * w[0, 0]),
     (27, 0): entry(1, 2, dl[0, 0] * w[0, 1] + dl[0, 1] * w[0, 0]),
     (28, 0): entry(1, 3, dl[0, 1] * w[0, 1]),
     (29, 0): entry(2, 1, dl[0, 0] * w[1, 0] + dl[1, 0] * w[0, 0]),
-    (30, 0): entry(2, 2, dl[0, 0] * w[1, 1] + dl[0, 1] * w[1, 0] + dl[1, 0] * w[0, 1] + dl[1, 1] * w[0, 0]),
+    (30, 0): entry(
+        2, 2, dl[0, 0] * w[1, 1] + dl[0, 1] * w[1, 0] + dl[1, 0] * w[0, 1] + dl[1, 1] * w[0, 0]
+    ),
     (31, 0): entry(2, 3, dl[0, 1] * w[1, 1] + dl[1, 1] * w[0, 1]),
     (32, 0): entry(3, 1, dl[1, 0] * w[1, 0]),
     (33, 0): entry(3, 2, dl[1, 0] * w[1, 1] + dl[1, 1] * w[1, 0]),
@@ -126,9 +162,29 @@ KEY = {
     (36, 3): F(const(d_Z, full(dl, rot))),
     (37, 0): D(const(Zn, corr(A, Wk) + Bk)),
     (38, 0): T(const(d_W, corr(a, dl))),
-    (39, 0): T(const(d_W[0, 0], a[0, 0] * dl[0, 0] + a[0, 1] * dl[0, 1] + a[1, 0] * dl[1, 0] + a[1, 1] * dl[1, 1])),
-    (40, 0): T(const(d_W[0, 1], a[0, 1] * dl[0, 0] + a[0, 2] * dl[0, 1] + a[1, 1] * dl[1, 0] + a[1, 2] * dl[1, 1])),
-    (41, 0): F(const(d_W[1, 0], a[1, 0] * dl[0, 0] + a[1, 1] * dl[0, 1] + a[2, 0] * dl[1, 0] + a[2, 2] * dl[1, 1])),
-    (42, 0): F(const(d_W[0, 1], a[1, 1] * dl[0, 0] + a[1, 2] * dl[0, 1] + a[2, 1] * dl[1, 0] + a[2, 2] * dl[1, 1])),
+    (39, 0): T(
+        const(
+            d_W[0, 0],
+            a[0, 0] * dl[0, 0] + a[0, 1] * dl[0, 1] + a[1, 0] * dl[1, 0] + a[1, 1] * dl[1, 1],
+        )
+    ),
+    (40, 0): T(
+        const(
+            d_W[0, 1],
+            a[0, 1] * dl[0, 0] + a[0, 2] * dl[0, 1] + a[1, 1] * dl[1, 0] + a[1, 2] * dl[1, 1],
+        )
+    ),
+    (41, 0): F(
+        const(
+            d_W[1, 0],
+            a[1, 0] * dl[0, 0] + a[1, 1] * dl[0, 1] + a[2, 0] * dl[1, 0] + a[2, 2] * dl[1, 1],
+        )
+    ),
+    (42, 0): F(
+        const(
+            d_W[0, 1],
+            a[1, 1] * dl[0, 0] + a[1, 2] * dl[0, 1] + a[2, 1] * dl[1, 0] + a[2, 2] * dl[1, 1],
+        )
+    ),
     (43, 0): T(const(d_W, corr(a, dl))),
 }

@@ -60,13 +60,17 @@ KEY = {
     (10, 0): T(lambda N: (N.grad(_reg(N), N.W[1]), LAM * N.W[1])),
     (10, 1): T(lambda N: (N.grad(_reg(N), N.W[2]), LAM * N.W[2])),
     (11, 0): T(lambda N: (dJ(N, N.W[2]), outer(dJ_do(N), N.a[1]) + LAM * N.W[2])),
-    (11, 1): T(lambda N: (outer(dJ_do(N), N.a[1]) + LAM * N.W[2], outer(dJ_do(N), N.a[1]) + LAM * N.W[2])),
+    (11, 1): T(
+        lambda N: (outer(dJ_do(N), N.a[1]) + LAM * N.W[2], outer(dJ_do(N), N.a[1]) + LAM * N.W[2])
+    ),
     (12, 0): T(lambda N: (dJ(N, N.a[1]), dJ_dh(N))),
     (12, 1): T(lambda N: (dJ_dh(N), dJ_do(N) @ N.W[2])),
     (13, 0): T(lambda N: (dJ_dz(N), dJ_dh(N) * N.fprime(1))),
     (13, 1): T(lambda N: (dJ_dh(N) * N.fprime(1), dJ(N, N.a[1]) * N.fprime(1))),
     (14, 0): T(lambda N: (dJ(N, N.W[1]), outer(dJ_dz(N), N.a[0]) + LAM * N.W[1])),
-    (14, 1): T(lambda N: (outer(dJ_dz(N), N.a[0]) + LAM * N.W[1], outer(dJ_dz(N), N.a[0]) + LAM * N.W[1])),
+    (14, 1): T(
+        lambda N: (outer(dJ_dz(N), N.a[0]) + LAM * N.W[1], outer(dJ_dz(N), N.a[0]) + LAM * N.W[1])
+    ),
     (15, 0): D(lambda N: (N.L - N.Li.sum(), LAM / 2 * ((N.W[1] ** 2).sum() + (N.W[2] ** 2).sum()))),
     (16, 0): T(lambda N: (dJ(N, N.W[2]), outer(dJ_do(N), N.a[1]) + LAM * N.W[2])),
 }
