@@ -109,6 +109,13 @@ KNOWN_WRONG: dict[str, str] = {
             (26, 1),
         ]
     },
+    # the post's last cross-entropy steps hold with its softmax outputs, its E^q = -Σ_j t log y and
+    # its one-hot targets (Σ_c t_qc = 1, stated in its prose): refuted with the directive, in a
+    # model without them (the definitions of its cross-entropy section are not honoured)
+    **{
+        f"dev/jeong-numpy-nn-backprop.md display 33 step {k}": "softmax/CE/one-hot not used"
+        for k in (6, 7)
+    },
     # dz/dx with z = f(g(x)) defined by the document: z read as a pre-activation
     **{
         f"dev/nn-from-scratch-chain-rule.md display {d} step 0": "z = f(g(x)) not honoured"
