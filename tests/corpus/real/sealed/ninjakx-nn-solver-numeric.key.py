@@ -6,6 +6,7 @@ text shows.  The second hidden layer's sums are wrong (0.43 for 0.2422, 1 for 0.
 outputs are the true ones, and three logistic functions flip the exponent's sign."""
 
 import math
+from fractions import Fraction as Q
 
 from evaluator import PA, PF, D, P, Setup
 
@@ -14,8 +15,10 @@ DIRECTIVE = "<!-- derivator: network=single letters=input:I,preactivation:net,ac
 
 sig = lambda x: 1 / (1 + math.exp(-x))
 I = [1, 2, -1, 1]
-net_h11 = 0.5 * 1 + 0.4 * 2 + 0.1 * -1 + 0.2 * 1
-net_h12 = 0.65 * 1 + 0.15 * 2 + 0.2 * -1 + 0.7 * 1
+# the first layer's sums in exact decimals (1.4 and 1.45 exactly: an exact identity's two sides are
+# then the same float)
+net_h11 = float(Q("0.5") * 1 + Q("0.4") * 2 + Q("0.1") * -1 + Q("0.2") * 1)
+net_h12 = float(Q("0.65") * 1 + Q("0.15") * 2 + Q("0.2") * -1 + Q("0.7") * 1)
 h11, h12 = sig(net_h11), sig(net_h12)
 net_h21 = 0.1 * h11 + 0.2 * h12
 net_h22 = 0.3 * h11 + 0.4 * h12
