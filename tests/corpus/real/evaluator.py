@@ -49,11 +49,11 @@ def strip_directives(text: str) -> str:
 def with_directive(text: str, directive: str, kind: str, before: int | None = None) -> str:
     """The text with one directive line added before line ``before`` (default: before the first
     display), as a user would add it.  In a notebook the line goes into the first Markdown cell
-    that holds a display."""
+    that holds a display (``$$``, ``\\[…\\]`` or an environment such as ``equation``)."""
     if kind == "ipynb":
         nb = json.loads(text)
-        for cell in nb["cells"]:
-            if cell.get("cell_type") == "markdown" and "$$" in _cell_text(cell):
+        for k, cell in enumerate(nb["cells"]):
+            if cell.get("cell_type") == "markdown" and _scan(_cell_text(cell), k, 1):
                 cell["source"] = directive + "\n\n" + _cell_text(cell)
                 break
         return json.dumps(nb, ensure_ascii=False, indent=1)
