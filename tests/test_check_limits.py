@@ -419,7 +419,8 @@ def test_ten_megabytes_on_one_line_are_scanned_in_seconds(make, kind: str) -> No
     text = make(10 << 20)
     t0 = time.perf_counter()
     items = blocks.scan(blocks.Source("big", text), kind)
-    assert time.perf_counter() - t0 < 5
+    # a bound against quadratic scanning (minutes), not a timing: about 1 s idle, 5 s under full load
+    assert time.perf_counter() - t0 < 30
     assert len(items) <= blocks.MAX_ITEMS + 1
 
 

@@ -163,7 +163,7 @@ def test_the_docs_hold_what_a_user_needs() -> None:
             "unknown",
             "skipped",
             "error",
-            "check-output.schema.json",
+            "check-result.schema.json",
         ],
     }.items():
         text = (docs / page).read_text(encoding="utf-8")
