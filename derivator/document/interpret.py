@@ -398,7 +398,8 @@ class Converter:
     # ---- the tree -------------------------------------------------------------------------
     def convert(self, node: parse.Node) -> sp.Expr:
         if isinstance(node, parse.Num):
-            return sp.Rational(Fraction(node.text).limit_denominator(10**12))
+            # a decimal is the exact rational it writes (1.0000000000001 ≠ 1), never a nearby one
+            return sp.Rational(Fraction(node.text))
         if isinstance(node, parse.Var):
             if (
                 node.primes
