@@ -22,7 +22,7 @@ Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
 #: the first and last value an index takes
 Range = tuple[sp.Expr, sp.Expr]
 #: the ranges of the free indices, as the caller knows them from the network's quantities
-Ranges = Mapping[sp.Symbol, Range]
+Ranges = Mapping[sp.Expr, Range]
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,8 @@ def contract(term: Term, ranges: Ranges | None = None) -> Term:
 def _range_of(k: sp.Expr, term: Term, d: sp.Symbol, ranges: Ranges | None) -> Range | None:
     """The range of values k takes, as far as it is known (see :func:`contract`)."""
     if k.is_Integer:
-        return (k, k)
+        # a number written as an entry's index: itself, and where the sizes presuppose it lies
+        return (k, ranges[k][1]) if ranges is not None and k in ranges else (k, k)
     for e, lo, hi in term.limits:
         if e == k:
             if d in lo.free_symbols | hi.free_symbols:

@@ -108,7 +108,7 @@ SAMPLES = -1
 
 
 def index_ranges(
-    net: Network, *exprs: sp.Expr
+    net: Network, *exprs: sp.Expr, numbers: dict[sp.Integer, set[int]] | None = None
 ) -> tuple[dict[sp.Symbol, int], dict[sp.Symbol, set[int]]]:
     """Which range each index runs over (a layer number, or SAMPLES), inferred from where it
     stands, and the letters that stand in two different ranges (notation.md: an error, and in
@@ -117,6 +117,8 @@ def index_ranges(
     conflicts: dict[sp.Symbol, set[int]] = {}
 
     def put(x: sp.Expr, r: int) -> None:
+        if numbers is not None and isinstance(x, sp.Integer):  # a_{01}: 1 in layer r's range
+            numbers.setdefault(x, set()).add(r)
         if isinstance(x, sp.Symbol) and is_index(x):
             if x in found and found[x] != r:
                 conflicts.setdefault(x, {found[x]}).add(r)
@@ -158,17 +160,23 @@ def index_ranges(
     return found, conflicts
 
 
-def bounds(net: Network, *exprs: sp.Expr) -> dict[sp.Symbol, algebra.Range]:
+def bounds(net: Network, *exprs: sp.Expr) -> dict[sp.Expr, algebra.Range]:
     """The range (first, last) of every index that stands in a quantity of these expressions
     (or beside one in a [j = k]): what a Kronecker contraction must know to remove a sum
     (docs/soundness.md, "Sums, brackets and δ").  A letter in two ranges gets none: the prover
-    reports it before any contraction."""
-    found, conflicts = index_ranges(net, *exprs)
-    return {
-        s: (sp.Integer(0), sp.S(net.n if r == SAMPLES else net.width(r)) - 1)
-        for s, r in found.items()
-        if s not in conflicts
-    }
+    reports it before any contraction.  A number written as an index gets the range of its
+    slot: the relation presupposes the sizes at which that entry exists."""
+    numbers: dict[sp.Integer, set[int]] = {}
+    found, conflicts = index_ranges(net, *exprs, numbers=numbers)
+
+    def span(r: int) -> algebra.Range:
+        return (sp.Integer(0), sp.S(net.n if r == SAMPLES else net.width(r)) - 1)
+
+    out: dict[sp.Expr, algebra.Range] = {s: span(r) for s, r in found.items() if s not in conflicts}
+    # a number written as an index (a_{01}^{(L)}) names an entry that exists only where the
+    # range holds it: the relation presupposes n_(L) ≥ 2, and speaks of no other sizes
+    out |= {k: span(next(iter(rs))) for k, rs in numbers.items() if len(rs) == 1}
+    return out
 
 
 def _fold_add(net: Network, e: sp.Add) -> sp.Expr:
