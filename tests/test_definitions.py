@@ -1,5 +1,5 @@
 """Definitions define: a document's scalar definitions build the model its claims are judged in
-(issue 22).  Truth from our own evaluator: PyTorch autograd on the network the document defines,
+Truth from our own evaluator: PyTorch autograd on the network the document defines,
 at random values (never from derivator)."""
 
 from __future__ import annotations

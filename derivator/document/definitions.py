@@ -29,7 +29,7 @@ import sympy as sp
 
 from ..engine import Outcome
 from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
-from . import parse
+from . import decimals, parse
 from .parse import walk
 
 #: operators that say "is defined as"
@@ -287,17 +287,6 @@ def replace_primes(v: parse.Var) -> parse.Var:
     return parse.Var(v.name, v.sub, v.tag, 0, v.pos, v.sub_raw, v.transposed, v.sample, v.args)
 
 
-def decimals(nodes: list[parse.Node]) -> tuple[int, int] | None:
-    """The finest and coarsest decimals of the numbers a relation shows (None: no decimals)."""
-    shown = [
-        len(n.text.split(".", 1)[1])
-        for root in nodes
-        for n in walk(root)
-        if isinstance(n, parse.Num) and "." in n.text
-    ]
-    return (max(shown), min(shown)) if shown else None
-
-
 # ---------------------------------------------------------------------------------------------
 # the first walk: which relations are definitions, and the scalar model they build
 
@@ -455,7 +444,7 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
     reader = Reader(model, scalar)
     left, right = reader.read(lhs), reader.read(rhs)
     try:
-        j = scalar.judge(left, right, decimals([lhs, rhs]))
+        j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
     functions = {str(f.func) for f in (left - right).atoms(sp.core.function.AppliedUndef)}

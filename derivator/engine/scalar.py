@@ -23,11 +23,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
+from . import precision
 from .outcome import Outcome
 
 #: points at which a claim that is not proved is evaluated before it is called unknown
@@ -106,18 +107,21 @@ class ScalarModel:
         return {s for s in self.expand(e).free_symbols if isinstance(s, sp.Symbol)}
 
     # ---- judging -----------------------------------------------------------------------------
-    def judge(self, lhs: sp.Expr, rhs: sp.Expr, decimals: tuple[int, int] | None) -> Judgement:
-        """Decide ``lhs = rhs`` (partials already taken).  ``decimals``: the finest and coarsest
-        number of decimals the relation shows, when it shows any: such a relation is about the
-        document's own values and is compared to the precision it shows."""
+    def judge(self, lhs: sp.Expr, rhs: sp.Expr, step: Fraction | None) -> Judgement:
+        """Decide ``lhs = rhs`` (partials as written).  ``step``: one unit of the last digit the
+        relation shows, when it shows decimals: such a relation is about the document's own
+        values and is compared to the precision it shows."""
         left, right = self.expand(lhs), self.expand(rhs)
-        diff = sp.simplify(sp.expand(left - right, deep=False))
-        if diff == 0:
-            return Judgement(
-                Outcome.PROVED, "exact, for every value (the document's definitions substituted)"
-            )
-        if decimals is not None:
-            return self._at_values(left, right, decimals)
+        if step is not None:
+            return self._at_values(left, right, step)
+        differs = self._at_points(left, right, tries=2)
+        if differs.verdict != Outcome.REFUTED:
+            diff = sp.simplify(sp.expand(left - right, deep=False))
+            if diff == 0:
+                return Judgement(
+                    Outcome.PROVED,
+                    "exact, for every value (the document's definitions substituted)",
+                )
         hidden = (left.free_symbols | right.free_symbols) & self.opaque
         if hidden:
             x = sorted(hidden, key=str)[0]
@@ -128,8 +132,9 @@ class ScalarModel:
             )
         return self._at_points(left, right)
 
-    def _at_values(self, left: sp.Expr, right: sp.Expr, decimals: tuple[int, int]) -> Judgement:
-        """A worked example: both sides at the document's given values, to the precision shown."""
+    def _at_values(self, left: sp.Expr, right: sp.Expr, step: Fraction) -> Judgement:
+        """A worked example: both sides at the document's given values, judged at the precision
+        the relation shows (``engine.precision``, one unit ``step`` of the last digit shown)."""
         lv, rv = left.xreplace(self.values), right.xreplace(self.values)
         missing = sorted((lv.free_symbols | rv.free_symbols), key=str)
         if missing:
@@ -137,43 +142,21 @@ class ScalarModel:
                 Outcome.UNKNOWN,
                 reason=f"{missing[0]} has no value in the document: the numbers cannot be checked",
             )
-        a, b = sp.N(lv, 40), sp.N(rv, 40)
-        if not (a.is_real and b.is_real):
-            return Judgement(Outcome.UNKNOWN, reason="the two sides are not real numbers")
-        gap = abs(Decimal(str(a)) - Decimal(str(b)))
-        fine, coarse = (Decimal(10) ** -d for d in decimals)
-        shown = {
-            "sizes": {},
-            "indices": {},
-            "variables": {"the document's values": "given"},
-            "left": f"{sp.N(lv, 12)}",
-            "right": f"{sp.N(rv, 12)}",
-        }
-        if gap == 0:
+        if lv == rv or (lv - rv).is_zero:
             return Judgement(Outcome.PROVED, "exact at the document's values")
-        if gap <= fine:
-            return Judgement(
-                Outcome.PROVED,
-                f"at the shown precision ({decimals[0]} decimals) with the document's values",
-            )
-        if gap > coarse:
-            return Judgement(
-                Outcome.REFUTED,
-                "the document's values",
-                f"the two sides differ by {sp.N(gap, 3)} at the document's own values",
-                shown,
-            )
+        v = precision.judge(lv, rv, step)
+        if v is None:
+            return Judgement(Outcome.UNKNOWN, reason="the two sides are not numbers")
         return Judgement(
-            Outcome.UNKNOWN,
-            reason=f"the sides differ by {sp.N(gap, 3)}: within the coarsest decimal shown, not the finest",
+            v.verdict, f"{v.method} (the document's values)", v.reason, v.counterexample
         )
 
-    def _at_points(self, left: sp.Expr, right: sp.Expr) -> Judgement:
+    def _at_points(self, left: sp.Expr, right: sp.Expr, tries: int = POINTS) -> Judgement:
         """Not proved: look for leaf values where the two sides differ (a function left generic is
         given a concrete smooth function there: a claim for every function fails for one); a
         difference refutes, none leaves the claim unknown."""
         rng = random.Random(0)
-        for _ in range(POINTS):
+        for _ in range(tries):
             concrete = {
                 f: sp.Lambda(
                     _T,
