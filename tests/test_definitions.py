@@ -1,4 +1,4 @@
-"""Definitions define: a document's scalar definitions build the model its claims are judged in
+"""Definitions define: a document's scalar definitions build the model its claims are judged in.
 Truth from our own evaluator: PyTorch autograd on the network the document defines,
 at random values (never from derivator)."""
 
