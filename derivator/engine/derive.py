@@ -263,13 +263,19 @@ def truth(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
     placeholders (in order of appearance, with the same assumptions) before the cached
     derivation and renamed back after, so ∂L_i/∂a_ik and ∂L_s/∂a_sm are one derivation.  A
     derivative does not depend on what its free indices are called: the renaming is injective,
-    the placeholders occur nowhere else (bound indices are fresh dummies), and the result is
-    the derivative of the renamed expression with the names put back (docs/soundness.md)."""
+    the placeholders occur nowhere else, and the result is the derivative of the renamed
+    expression with the names put back; when the result already holds one of the original
+    names (a bound index the normal form named so), putting them back would capture it, and
+    the derivation is done with the original names instead (docs/soundness.md)."""
     places = _placeholders(net, num, den)
     if not places:
         return _truth_cached(net, num, den)
-    back = {v: k for k, v in places.items()}
-    return _truth_cached(net, num.xreplace(places), den.xreplace(places)).xreplace(back)
+    value = _truth_cached(net, num.xreplace(places), den.xreplace(places))
+    if value.has(*places):
+        # the derivation made a symbol of the same name (the normal form names bound indices
+        # _0_0, _0_1, … avoiding only the names it sees): putting the names back would capture
+        return _truth_cached(net, num, den)
+    return value.xreplace({v: k for k, v in places.items()})
 
 
 def _placeholders(net: Network, num: sp.Expr, den: sp.Expr) -> dict[sp.Symbol, sp.Symbol]:
