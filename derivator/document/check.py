@@ -28,10 +28,11 @@ from ..engine import (
     Outcome,
     Partial,
     losses,
+    precision,
     proof,
     render,
 )
-from . import blocks, conventions, interpret, parse, workers
+from . import blocks, conventions, decimals, interpret, notebook, parse, workers
 from .cache import Cache
 from .config import check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
@@ -194,6 +195,8 @@ class _File:
     text: str | None = None
     planned: bool = True
     pending: set[int] = field(default_factory=set)
+    #: how the file is read (md, tex, ipynb), when known
+    kind: str | None = None
 
 
 @dataclass
@@ -219,8 +222,15 @@ class _Plan:
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     """Read the directives and cut the blocks of one file; every block becomes a Task."""
+    kind = kind or kind_of(name, text)
+    raw = text
+    if kind == "ipynb":  # its Markdown cells, read as one Markdown text
+        try:
+            text, kind = notebook.markdown(name, text)[0], "md"
+        except FileError as e:
+            return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
-    items = blocks.scan(src, kind or kind_of(name, text))
+    items = blocks.scan(src, kind)
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
     run.explanations += [f.text(name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
@@ -248,7 +258,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
     skip_on, skip_next = False, False
-    f = _File(name)
+    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
     for item in items:
         if isinstance(item, blocks.Note):
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
@@ -411,10 +421,17 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             out.append(slot)
         elif not (so_far and (k in f.tasks or k in f.pending)):
             out += slot
-    lines = (f.text or "").split("\n") if any(r.at for r in out) else []
+    text, cells = f.text or "", None
+    if (f.kind or kind_of(f.name, text)) == "ipynb" and not any(r.unreadable for r in out):
+        text, cells = notebook.markdown(f.name, text)
+    lines = text.split("\n") if any(r.at for r in out) else []
     for r in out:
         if r.at is not None and 0 < r.at[0] <= len(lines):
             r.source_line = lines[r.at[0] - 1]
+        if cells is not None and r.cell is None:  # a notebook's place: cell and line in it
+            r.cell, r.line = cells.place(r.line)
+            if r.at is not None:
+                r.at = (cells.place(r.at[0])[1], r.at[1])
     refuted = sum(r.verdict == "refuted" for r in out)
     if (
         refuted and f.defaulted and not so_far
@@ -887,6 +904,12 @@ def decide(
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = Outcome.ERROR, str(e)
+        return
+    shown = precision.judge(lhs, rhs, decimals.shown_unit(lhs_node, rhs_node))
+    if shown is not None:  # rounded decimals: equal to the digits shown, or not
+        r.verdict, r.method, r.reason = shown.verdict, shown.method, shown.reason
+        r.counterexample = shown.counterexample
+        r.display = f"{precision.shown(lhs)} = {precision.shown(rhs)}"
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):
