@@ -28,10 +28,11 @@ from ..engine import (
     Outcome,
     Partial,
     losses,
+    precision,
     proof,
     render,
 )
-from . import blocks, conventions, interpret, parse, workers
+from . import blocks, conventions, decimals, interpret, parse, workers
 from .cache import Cache
 from .config import check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
@@ -887,6 +888,12 @@ def decide(
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = Outcome.ERROR, str(e)
+        return
+    shown = precision.judge(lhs, rhs, decimals.shown_unit(lhs_node, rhs_node))
+    if shown is not None:  # rounded decimals: equal to the digits shown, or not
+        r.verdict, r.method, r.reason = shown.verdict, shown.method, shown.reason
+        r.counterexample = shown.counterexample
+        r.display = f"{precision.shown(lhs)} = {precision.shown(rhs)}"
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):

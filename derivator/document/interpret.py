@@ -398,7 +398,7 @@ class Converter:
     # ---- the tree -------------------------------------------------------------------------
     def convert(self, node: parse.Node) -> sp.Expr:
         if isinstance(node, parse.Num):
-            return sp.Rational(Fraction(node.text).limit_denominator(10**12))
+            return sp.Rational(Fraction(node.text))  # a decimal is the exact number it shows
         if isinstance(node, parse.Var):
             if (
                 node.primes
@@ -487,7 +487,13 @@ class Converter:
         exp = self.convert(node.exp)
         if exp.is_Integer and abs(int(exp)) > MAX_EXPONENT:
             raise Unreadable(f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos)
-        if exp.is_Number and not exp.is_Integer and exp.is_Rational and exp.q > MAX_EXPONENT:
+        if (
+            exp.is_Number
+            and not exp.is_Integer
+            and exp.is_Rational
+            and exp.q > MAX_EXPONENT
+            and 10**parse.MAX_DIGITS % exp.q  # a decimal exponent (e^{-0.3775}) is read
+        ):
             raise Unreadable(f"an exponent of {exp}", node.pos)
         if base == sp.E:
             return sp.exp(exp)

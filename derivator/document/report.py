@@ -49,6 +49,8 @@ def _visible_all(s: str) -> str:
 
 
 def _counterexample_line(ce: dict[str, Any]) -> str:
+    if "unit" in ce:  # decimals judged at the precision they show
+        return f"values: left {ce['left']}, right {ce['right']}"
     idx = ", ".join(f"{k}={v}" for k, v in ce.get("indices", {}).items())
     var = ", ".join(f"{k}={v}" for k, v in ce.get("variables", {}).items())
     sizes = ", ".join(
