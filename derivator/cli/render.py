@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from ..system import files
 from .options import Activation, Kind, usage_error
 from .options import ArticleLoss as Loss
 
@@ -53,7 +54,7 @@ def render(
         return
     target = output or template.with_name(template.name[: -len(".j2")])
     try:
-        target.write_text(text, encoding="utf-8")
+        files.write_atomic(target, text)
     except OSError as e:
         raise usage_error(f"cannot write {target}: {e.strerror or e}") from None
     typer.echo(str(target))

@@ -49,6 +49,7 @@ from ..engine import (
     matrix,
     proof,
 )
+from ..system import files
 from . import templates
 
 #: the quantities the backward pass computes per layer, in the order they are computed
@@ -1361,6 +1362,5 @@ def _cached(
 def write_module(net: Network, path: str, proof_mode: str = "rules") -> str:
     """Write the standalone module to ``path`` (byte-identical for the same network); returns it."""
     source = module_source(net, proof_mode, path)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(source)
+    files.write_atomic(path, source)
     return source

@@ -14,6 +14,7 @@ A reader that opens ``folder / name`` follows symlinks and ``..`` out of the fol
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -25,14 +26,17 @@ class OutsideError(OSError):
 
 def _refuse_symlink(target: Path) -> None:
     if target.is_symlink():
-        raise OutsideError(f"{target}: a symlink; not written through (remove it first)")
+        raise OutsideError(
+            errno.ELOOP, "a symlink; not written through (remove it first)", str(target)
+        )
 
 
-def replace_atomic(target: Path | str, data: bytes) -> Path:
+def replace_atomic(target: Path | str, data: bytes, durable: bool = True) -> Path:
     """Write ``data`` to ``target`` atomically: a temporary file next to it, fsync, ``os.replace``.
 
     A symlink at ``target`` is refused (:class:`OutsideError`); on any error (a full disk) the old
-    file stays as it was and the temporary file is removed."""
+    file stays as it was and the temporary file is removed.  ``durable=False`` skips the fsync, for
+    files that may be lost in a crash but must never be read half-written (a cache entry)."""
     target = Path(target)
     _refuse_symlink(target)
     folder = target.parent if str(target.parent) else Path(".")
@@ -41,7 +45,8 @@ def replace_atomic(target: Path | str, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         try:
             mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
             os.chmod(tmp, mode)
@@ -56,9 +61,12 @@ def replace_atomic(target: Path | str, data: bytes) -> Path:
     return target
 
 
-def write_atomic(target: Path | str, text: str, encoding: str = "utf-8") -> Path:
-    """:func:`replace_atomic` of ``text`` encoded (``Path.write_text`` without its hazards)."""
-    return replace_atomic(target, text.encode(encoding))
+def write_atomic(
+    target: Path | str, text: str, encoding: str = "utf-8", durable: bool = True
+) -> Path:
+    """:func:`replace_atomic` of ``text`` encoded (``Path.write_text`` without its hazards); line
+    ends are written as given (``\n``), never translated."""
+    return replace_atomic(target, text.encode(encoding), durable)
 
 
 def _umask() -> int:
@@ -80,7 +88,7 @@ def inside(folder: Path | str, path: Path | str) -> Path:
     root = Path(folder).resolve()
     real = (root / path).resolve()
     if real != root and root not in real.parents:
-        raise OutsideError(f"{path}: outside {folder}")
+        raise OutsideError(errno.EACCES, f"outside {folder}", str(path))
     return real
 
 
