@@ -219,6 +219,11 @@ def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) 
         raise PostError(
             f"{where_}: the template includes, extends or calls itself without end"
         ) from None
+    except MemoryError as e:
+        where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
+        raise PostError(
+            f"{where_}: the template needs more memory than allowed (--memory)"
+        ) from None
     except (
         jinja2.TemplateError,
         TypeError,
@@ -226,7 +231,6 @@ def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) 
         KeyError,
         AttributeError,
         ArithmeticError,
-        MemoryError,
     ) as e:
         where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
         raise PostError(f"{where_}: {type(e).__name__}: {e}") from None
