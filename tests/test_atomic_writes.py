@@ -1,4 +1,4 @@
-"""Every file derivator writes is written atomically and never through a symlink (issue 17, item 7).
+"""Every file derivator writes is written atomically and never through a symlink.
 
 Before: ``render``, ``article``, ``codegen`` and ``train --save`` opened their target and wrote in
 place, so a symlink planted at the target overwrote the file it pointed to, and a full disk left a

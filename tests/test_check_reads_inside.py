@@ -1,4 +1,4 @@
-"""``derivator check DIR`` reads only what lies inside DIR (issue 17, item 8).
+"""``derivator check DIR`` reads only what lies inside DIR.
 
 Before, a symbolic link in DIR to a file outside it was read, and the outside file's text was
 printed in the notes of its results.  Now the link is left out with a warning that names it; a

@@ -1,4 +1,4 @@
-"""Option text cannot inject code into a generated module (issue 17, item 9).
+"""Option text cannot inject code into a generated module.
 
 Before, ``derivator codegen -o $'g\"\"\"\\nimport numpy as np\\nnp.savez(...)\\n\"\"\"x.py'`` wrote a
 module whose docstring the path closed, so that importing the module ran the code in the path, and

@@ -1,4 +1,4 @@
-"""Bad input is an error with its place, never a traceback (issue 17, item 12).
+"""Bad input is an error with its place, never a traceback.
 
 The template cases (a template that includes or extends itself, ``{{(2**10000000)|string}}``,
 private-use characters in an article template) are in test_template_safety.py; here are the

@@ -1,5 +1,5 @@
 """In Markdown, bare display environments and ``\\(…\\)`` are read; math-looking environments that
-are not read are named in a warning (issue 17, item 11).
+are not read are named in a warning.
 
 Before, a wrong relation in a bare ``\\begin{equation}``, ``\\begin{align}``/``align*`` (as Jupyter
 and many blogs write them) or ``\\(…\\)`` gave "0 relations": nothing said it was not checked.

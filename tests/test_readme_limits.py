@@ -1,4 +1,4 @@
-"""The README's limits are the code's (issue 17, item 13): each number the README gives for a
+"""The README's limits are the code's: each number the README gives for a
 limit is read from its text and compared with the constant the code enforces, so that neither can
 change alone.  (Before, the README said "constants up to 1,000 digits, exponents up to 100"
 while the reader refused a number of more than 30 digits and an exponent above 64.)"""

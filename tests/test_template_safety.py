@@ -1,5 +1,5 @@
 """A template is a user's file: it sees plain data, runs no code, allocates no gigabytes, and no
-name it writes leads out of its folders (issue 17, items 6, 8, 10 and 12).
+name it writes leads out of its folders.
 
 The attack that found this: ``{{ gradient("w").w.nets.single.i.coeff("…") }}`` walked from a
 display to its writer, to its networks, to a SymPy symbol whose ``coeff`` evaluates a string.
