@@ -205,3 +205,46 @@ def test_a_relation_under_an_index_condition() -> None:
         "skipped",
         "error",
     ], got
+
+
+#: spacing inside a product (issue 18, item 3): \quad, \,, \; and ~ between factors are a product
+SPACED = [
+    (
+        r"\frac{\partial C}{\partial w^{(L)}_{jk}} = a^{(L-1)}_k \quad \sigma'(z^{(L)}_j) \quad (a^{(L)}_j - y_j)",
+        lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * sig_p(N, Lo), N.a[Lo - 1])),
+    ),
+    (
+        r"\frac{\partial C}{\partial w^{(L)}_{jk}} = -1 \quad (y_j - a^{(L)}_j) \quad \sigma'(z^{(L)}_j) \quad a^{(L-1)}_k",
+        lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * sig_p(N, Lo), N.a[Lo - 1])),
+    ),
+    (
+        r"\frac{\partial C}{\partial w^{(L)}_{jk}} = a^{(L-1)}_k\,\sigma'(z^{(L)}_j)\;(a^{(L)}_j - y_j)",
+        lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] - N.y) * sig_p(N, Lo), N.a[Lo - 1])),
+    ),
+    (
+        r"\frac{\partial C}{\partial w^{(L)}_{jk}} = a^{(L-1)}_k~\sigma'(z^{(L)}_j) \qquad (a^{(L)}_j + y_j)",
+        lambda N: (N.dLi_param(N.W[Lo]), outer((N.a[Lo] + N.y) * sig_p(N, Lo), N.a[Lo - 1])),
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(SPACED)))
+def test_spacing_inside_a_product_is_a_product(k: int) -> None:
+    formula, sides = SPACED[k]
+    r = _last(f"<!-- derivator: cost-is=sample -->\n\n$${formula}$$\n")
+    want = "proved" if holds(sides, GENERIC) else "refuted"
+    assert r.verdict == want, (formula, r.verdict, r.reason)
+
+
+def test_spacing_before_a_relation_still_separates_relations() -> None:
+    text = (
+        "<!-- derivator: cost-is=sample -->\n\n"
+        "$$\\frac{\\partial C}{\\partial b^{(L)}_{j}} = \\delta^{(L)}_j \\quad\\quad "
+        "\\delta^{(L)}_j = \\sigma'(z^{(L)}_j)\\,(a^{(L)}_j - y_j)$$\n"
+    )
+    results = check_text("post.md", text, Run(timeout=20.0))
+    assert [r.relation for r in results] == [
+        "\\frac{\\partial C}{\\partial b^{(L)}_{j}} = \\delta^{(L)}_j",
+        "\\delta^{(L)}_j = \\sigma'(z^{(L)}_j)\\,(a^{(L)}_j - y_j)",
+    ]
+    assert [r.verdict for r in results] == ["proved", "proved"]

@@ -197,9 +197,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 elif name in SKIPPED_WITH_ARGUMENT:
                     _, j = _braced(text, j, i)
                     if name == "hspace":
-                        toks.append(
-                            Tok("cmd", "quad", i)
-                        )  # a horizontal space, like \quad, separates relations
+                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, read like \quad
                 elif name in ALIASES:
                     toks.append(Tok("cmd", ALIASES[name], i))
                 elif name not in SPACING:
@@ -913,9 +911,9 @@ class Parser:
         stars: list[int] = []
         while True:
             if self.at("cmd", "quad") or self.at("cmd", "qquad"):
-                if not self.nesting and (factors or groups):
-                    break  # a separator between relations
-                self.k += 1  # inside brackets, or before the term's first factor: only space
+                if not self.nesting and (factors or groups) and self._relation_ahead():
+                    break  # a separator between relations: a = b \quad c = d
+                self.k += 1  # a space inside a product (-1 \quad (y - a) \quad x), or before it
                 continue
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
@@ -960,6 +958,31 @@ class Parser:
         if hadamard:
             return Mul(groups + [last], pos, True)
         return last
+
+    def _relation_ahead(self) -> bool:
+        """Does a relation sign stand after the space at the current token, before the next
+        separator or space at the top level?  Then the space separates two relations
+        (``a = b \\quad c = d``); otherwise it only spaces out the factors of a product."""
+        k, depth = self.k + 1, 0
+        while self.toks[k].kind == "cmd" and self.toks[k].text in ("quad", "qquad"):
+            k += 1  # \quad\quad is one space
+        while k < len(self.toks) and self.toks[k].kind != "end":
+            t = self.toks[k]
+            if t.kind == "ch" and t.text in "([{":
+                depth += 1
+            elif t.kind == "ch" and t.text in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif depth == 0:
+                if _is_relation(self.toks, k):
+                    return True
+                if (t.kind == "ch" and t.text in ",;.&") or t.kind == "text":
+                    return False
+                if t.kind == "cmd" and t.text in ("quad", "qquad", "\\", "end", "begin"):
+                    return False
+            k += 1
+        return False
 
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
