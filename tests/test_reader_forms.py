@@ -248,3 +248,67 @@ def test_spacing_before_a_relation_still_separates_relations() -> None:
         "\\delta^{(L)}_j = \\sigma'(z^{(L)}_j)\\,(a^{(L)}_j - y_j)",
     ]
     assert [r.verdict for r in results] == ["proved", "proved"]
+
+
+#: operators and macros of other authors (issue 18, item 4), each with its truth
+OPERATORS = [
+    (r"\frac{\partial C}{\partial a^{(L-1)}_k} = \sum_j w^{(L)}_{jk} \delta^{(L)}_j", True),
+    (r"\frac{\partial C}{\partial a^{(L-1)}} = W^{(L)\intercal} \delta^{(L)}", True),
+    (r"\frac{\partial C}{\partial a^{(L-1)}} = (W^{(L)})^\mathsf{T} \delta^{(L)}", True),
+    (r"\frac{\partial C}{\partial a^{(L-1)}} = (W^{(L)})^{\mathrm{T}} \delta^{(L)}", True),
+    (r"\frac{\partial C}{\partial a^{(L-1)}} = W^{(L)T} \delta^{(L)}", True),
+    (r"\frac{\partial C}{\partial a^{(L-1)}_k} = \sum w^{(L)}_{jk} \delta^{(L)}_j", True),
+    (r"\frac{\partial C}{\partial a^{(L-1)}_k} = \sum w^{(L)}_{jk} a^{(L)}_j", False),
+    (
+        r"\frac{\partial C}{\partial a^{(L-1)}_k} = \sum_{j \in \text{outputs}} w^{(L)}_{jk} \delta^{(L)}_j",
+        True,
+    ),
+    (
+        r"\frac{\partial C}{\partial a^{(L-1)}_k} = \bigg( \sum_j w^{(L)}_{jk} \delta^{(L)}_j \bigg)",
+        True,
+    ),
+    (r"1 - \tanh^2(x) = \operatorname{sech}^2(x)", True),
+    (r"1 - \tanh^2(x) = \frac{1}{\cosh^{2}(x)}", True),
+    (r"1 + \tanh^2(x) = \frac{1}{\cosh^{2}(x)}", False),
+    (r"\max\{0, x\} = \max(0, x)", True),
+    (r"0.25 + -0.05 = 0.2", True),
+]
+
+
+def _operator_truth(formula: str) -> bool:
+    """The truth of OPERATORS' network-free rows, from math at many points (our evaluator)."""
+    import math
+
+    xs = [-2.0 + 0.37 * k for k in range(12)]
+    if "tanh" in formula:
+        sign = 1 if "1 + " in formula else -1
+        return all(
+            abs((1 + sign * math.tanh(v) ** 2) - 1 / math.cosh(v) ** 2) < 1e-12 for v in xs
+        )
+    return True  # max{0, x} = max(0, x) and 0.25 - 0.05 = 0.2 hold
+
+
+@pytest.mark.parametrize("k", range(len(OPERATORS)))
+def test_operators_and_macros_of_other_authors(k: int) -> None:
+    formula, _ = OPERATORS[k]
+    r = _last(f"<!-- derivator: cost-is=sample -->\n\n$${formula}$$\n")
+    if "partial" in formula:  # ∂C/∂a^{(L-1)}_k = Σ_j w_jk δ_j, from the PyTorch evaluator
+        wrong = " a^{(L)}_j" in formula  # the activation where δ belongs
+        true = holds(
+            lambda N: (N.dLi(N.a[Lo - 1]), (N.a[Lo] if wrong else N.dLi(N.z[Lo])) @ N.W[Lo]),
+            GENERIC,
+        )
+    else:
+        true = _operator_truth(formula)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
+
+
+@pytest.mark.parametrize("sign", ["\\triangleq", "\\coloneqq", ":=", "\\equiv", "≜"])
+def test_definition_signs_are_read_as_definitions(sign: str) -> None:
+    r = _last(f"$$\\delta^{{(L)}}_j {sign} \\frac{{\\partial L}}{{\\partial z^{{(L)}}_j}}$$\n")
+    assert r.verdict != "error" and ":=" in r.relation, (r.verdict, r.reason)
+
+
+def test_a_sum_whose_index_cannot_be_told_says_what_to_write() -> None:
+    r = _last("$$L = \\frac{1}{2} \\sum (y_{ij} - a^{(L)}_{ij})^2$$\n")
+    assert r.verdict == "error" and "\\sum_{k}" in r.reason and "any of i, j" in r.reason

@@ -522,6 +522,8 @@ class Converter:
             return (sp.Max if f == "max" else sp.Min)(*args)
         if len(args) != 1:
             raise Unreadable(f"{f} takes one argument", node.pos)
+        if f == "sech":
+            return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
         return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
             args[0]
         )
