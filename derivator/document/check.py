@@ -32,7 +32,7 @@ from ..engine import (
     proof,
     render,
 )
-from . import blocks, conventions, decimals, interpret, notebook, parse, workers
+from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
 from .cache import Cache
 from .config import check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
@@ -173,6 +173,8 @@ class Task:
     first: int = 0
     #: the expression a block that starts with = continues (the previous block's last one)
     lead: parse.Lead | None = None
+    #: the model the document's scalar definitions build (``definitions``), shared by its blocks
+    model: definitions.Model | None = None
 
 
 @dataclass
@@ -335,6 +337,21 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         f.slots.append([])
         skip_next = False
         previous = item
+    model = definitions.first_walk(
+        [
+            (
+                t.block.line,
+                t.block.text,
+                t.settings.conventions.reading,
+                t.lead.node if t.lead else None,
+            )
+            for t in f.tasks.values()
+        ]
+    )
+    if model.sites:
+        run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
+        for t in f.tasks.values():
+            t.model = model
     return f
 
 
@@ -432,7 +449,8 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             r.cell, r.line = cells.place(r.line)
             if r.at is not None:
                 r.at = (cells.place(r.at[0])[1], r.at[1])
-    refuted = sum(r.verdict == "refuted" for r in out)
+    # a refutation in the document's own model (definitions.judge) is about no default
+    refuted = sum(r.verdict == "refuted" and "document's" not in r.method for r in out)
     if (
         refuted and f.defaulted and not so_far
     ):  # the verdicts are right about a network nobody named
@@ -606,6 +624,7 @@ def _work(run: Run, task: Task | FileTask) -> Iterator[tuple[str, Any]]:
         used,
         task.first,
         task.lead,
+        task.model,
     )
     yield "used", used
 
@@ -638,6 +657,7 @@ def block_results(
     conventions: set[str],
     first: int = 0,
     lead: parse.Lead | None = None,
+    model: definitions.Model | None = None,
 ) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
@@ -690,6 +710,7 @@ def block_results(
             ),
         )
         return
+    scalar = _scalar_steps(block, settings, lead, model, chains)
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
@@ -746,6 +767,8 @@ def block_results(
                     f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
                     f"be assumed: it is not checked"
                 )
+            elif model is not None and _in_model(r, block, scalar, model, op):
+                pass
             elif any(isinstance(x, parse.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
@@ -759,6 +782,69 @@ def block_results(
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
             yield "result", r
+
+
+def _scalar_steps(
+    block: blocks.Block,
+    settings: interpret.Settings,
+    lead: parse.Lead | None,
+    model: definitions.Model | None,
+    chains: list[parse.Chain],
+) -> dict[int, tuple[parse.Node, parse.Node]] | None:
+    """The block's relations as the scalar model reads them (its names of several letters), by
+    step; None when the model has nothing to say or the two readings number steps differently."""
+    if model is None:
+        return None
+    try:
+        again = parse.parse(
+            block.text, model.reading(settings.conventions.reading), lead.node if lead else None
+        )
+    except (parse.ReadError, RecursionError):
+        return None
+    mine = definitions.steps(again)
+    if len(mine) != len(definitions.steps(chains)):
+        return None
+    return {step: (chain.exprs[k], chain.exprs[k + 1]) for step, chain, k in mine}
+
+
+def _in_model(
+    r: Result,
+    block: blocks.Block,
+    scalar: dict[int, tuple[parse.Node, parse.Node]] | None,
+    model: definitions.Model,
+    op: str,
+) -> bool:
+    """Decide r in the document's scalar model when it belongs there: a definition of the model
+    is reported as defined; a claim about the model's names is judged with its definitions
+    substituted.  False: the relation is the network reading's."""
+    site = model.sites.get((block.line, r.step))
+    if scalar is None or r.step not in scalar or op not in ("=", *definitions.DEFINING_OPS):
+        return False
+    if site is not None:
+        j = definitions.defined(site, model)
+    else:
+        lhs, rhs = scalar[r.step]
+        if (
+            op != "="
+            or interpret.is_update_rule(op, lhs, rhs)
+            or not definitions.uses_model([lhs, rhs], model)
+        ):
+            return False
+        why = definitions.conflict([lhs, rhs], model, (block.line, r.step))
+        if why is not None:
+            r.verdict, r.reason = Outcome.ERROR, why
+            return True
+        try:
+            j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+        except (definitions.NotScalar, TypeError, ValueError, ArithmeticError, RecursionError):
+            return False
+    r.verdict, r.method, r.reason, r.counterexample = (
+        j.verdict,
+        j.method,
+        j.reason,
+        j.counterexample,
+    )
+    return True
 
 
 def _unread(

@@ -167,9 +167,16 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
 
 
 def is_update_rule(op: str, lhs: parse.Node, rhs: parse.Node) -> bool:
-    """``w = w - η ∇W``, ``w ← …``, ``w := …``: an assignment, not an identity."""
-    if op in ("<-", ":="):
+    """``w = w - η ∇W``, ``w ← …``, ``w := w - …``: an assignment, not an identity.  ``D := …``
+    with a name that does not stand on its right is a definition (``definitions``)."""
+    if op == "<-":
         return True
+    if op == ":=":
+        if not isinstance(lhs, parse.Var):
+            return True
+        return any(
+            isinstance(v, parse.Var) and v.name == lhs.name and v.tag == lhs.tag for v in walk(rhs)
+        )
     if not isinstance(lhs, parse.Var) or lhs.name not in ("w", "b", "W", "B"):
         return False
     names = [n for n in walk(rhs) if isinstance(n, parse.Var)]

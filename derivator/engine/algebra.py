@@ -11,7 +11,7 @@ dictionaries.  The same terms, grouped and factored, give the tidy form that peo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import permutations, product
 from typing import Any
@@ -19,6 +19,10 @@ from typing import Any
 import sympy as sp
 
 Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
+#: the first and last value an index takes
+Range = tuple[sp.Expr, sp.Expr]
+#: the ranges of the free indices, as the caller knows them from the network's quantities
+Ranges = Mapping[sp.Expr, Range]
 
 
 @dataclass(frozen=True)
@@ -67,21 +71,31 @@ def _sum_over(term: Term, limits: Iterable[Limit]) -> Term:
     for d, lo, hi in limits:
         if lo == hi:
             body = body.xreplace({d: lo})
-        elif d in body.free_symbols:
+        elif d in body.free_symbols or not nonnegative(hi - lo + 1):
+            # (hi − lo + 1)·c counts the terms only when the range is not reversed: a sum
+            # from 3 to n − 1 at n = 2 is empty (0), not −1 terms
             kept.append((d, lo, hi))
         else:
             body = body * (hi - lo + 1)
     return Term(tuple(kept), body)
 
 
-def flatten(expr: sp.Expr, depth: int = 0) -> list[Term]:
+def nonnegative(x: sp.Expr) -> bool:
+    """Is x ≥ 0 for every size (sizes are positive integers)?  Only what SymPy proves."""
+    x = sp.expand(x)
+    if x.is_Number:
+        return bool(x >= 0)
+    return x.is_nonnegative is True
+
+
+def flatten(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> list[Term]:
     """Expand ``expr`` into a list of terms (products distributed, sums pulled outward)."""
     if isinstance(expr, sp.Add):
-        return [t for arg in expr.args for t in flatten(arg, depth)]
+        return [t for arg in expr.args for t in flatten(arg, depth, ranges)]
     if isinstance(expr, sp.Mul):
         out = [Term((), sp.Integer(1))]
         for arg in expr.args:
-            parts = flatten(arg, depth)
+            parts = flatten(arg, depth, ranges)
             out = [_mul(a, b) for a, b in product(out, parts)]
         return out
     if (
@@ -92,23 +106,25 @@ def flatten(expr: sp.Expr, depth: int = 0) -> list[Term]:
     ):
         out = [Term((), sp.Integer(1))]
         for _ in range(int(expr.exp)):
-            out = [_mul(a, b) for a, b in product(out, flatten(expr.base, depth))]
+            out = [_mul(a, b) for a, b in product(out, flatten(expr.base, depth, ranges))]
         return out
     if isinstance(expr, sp.Sum):
-        inner = flatten(expr.function, depth)
+        inner = flatten(expr.function, depth, ranges)
         limits = [(lim[0], lim[1], lim[2]) for lim in expr.limits]
         return [_sum_over(t, limits) for t in inner]
-    return [Term((), _atom(expr, depth))]
+    return [Term((), _atom(expr, depth, ranges))]
 
 
-def _atom(expr: sp.Expr, depth: int) -> sp.Expr:
+def _atom(expr: sp.Expr, depth: int, ranges: Ranges | None) -> sp.Expr:
     """An atom, with the arguments of functions and powers put in normal form themselves."""
     if expr.is_Atom or isinstance(expr, (sp.Indexed, sp.KroneckerDelta)):
         return expr
     if isinstance(expr, sp.Pow):
-        return sp.Pow(normal_expr(expr.base, depth + 1), normal_expr(expr.exp, depth + 1))
+        return sp.Pow(
+            normal_expr(expr.base, depth + 1, ranges), normal_expr(expr.exp, depth + 1, ranges)
+        )
     if isinstance(expr, (sp.Function, sp.Max, sp.Min)):
-        return expr.func(*[normal_expr(a, depth + 1) for a in expr.args])
+        return expr.func(*[normal_expr(a, depth + 1, ranges) for a in expr.args])
     return expr
 
 
@@ -116,30 +132,74 @@ def _atom(expr: sp.Expr, depth: int) -> sp.Expr:
 # Kronecker deltas
 
 
-def contract(term: Term) -> Term:
-    """Contract every Kronecker delta that involves a bound index: Σ_d δ_{dk} f(d) = f(k).
+def contract(term: Term, ranges: Ranges | None = None) -> Term:
+    """Contract the Kronecker deltas on a bound index whose other side provably lies in the
+    bound index's range: Σ_{d=lo}^{hi} [d = k] f(d) = f(k) when lo ≤ k ≤ hi, and = 0 when k
+    lies wholly outside [lo, hi].  Otherwise the sum and its bracket stay as they are (the
+    numeric stages decide it): Σ_{p=1}^{n−1} [p = j] a_p is a_j only for j ≥ 1.
 
-    The other index is assumed to lie in the bound index's range, which holds whenever the
-    expression is well typed (the index check of the prover runs before this)."""
+    Where k's range comes from: a number; another bound index of the term (its limits); a free
+    index in ``ranges`` (the caller reads it from the quantities the index stands in); or such
+    an index plus a number (j + 1).  Nothing is assumed of an index the caller does not know."""
     while True:
-        dummies = set(term.dummies)
-        for f in sp.Mul.make_args(term.body):
+        dummies = {lim[0]: lim for lim in term.limits}
+        factors = sp.Mul.make_args(term.body)
+        for f in factors:
             base = f.base if isinstance(f, sp.Pow) else f
             if not isinstance(base, sp.KroneckerDelta):
                 continue
             x, y = base.args
-            if x in dummies:
-                d, other = x, y
-            elif y in dummies:
-                d, other = y, x
-            else:
-                continue
-            rest = sp.Mul(*[g for g in sp.Mul.make_args(term.body) if g is not f])
-            limits = tuple(lim for lim in term.limits if lim[0] != d)
-            term = Term(limits, rest.xreplace({d: other}))
-            break
+            done = None
+            for d, other in ((x, y), (y, x)):
+                if d not in dummies or d in other.free_symbols:
+                    continue
+                _, lo, hi = dummies[d]
+                span = _range_of(other, term, d, ranges)
+                if span is None:
+                    continue
+                # k itself, or its whole range, between lo and hi (lo may be j + 1, k may be j)
+                above = nonnegative(other - lo) or nonnegative(span[0] - lo)
+                below = nonnegative(hi - other) or nonnegative(hi - span[1])
+                if above and below:
+                    rest = sp.Mul(*[g for g in factors if g is not f])
+                    limits = tuple(
+                        (e, a.xreplace({d: other}), b.xreplace({d: other}))
+                        for e, a, b in term.limits
+                        if e != d
+                    )
+                    done = Term(limits, rest.xreplace({d: other}))
+                    break
+                if any(
+                    nonnegative(x)
+                    for x in (other - hi - 1, lo - other - 1, span[0] - hi - 1, lo - span[1] - 1)
+                ):
+                    return Term((), sp.Integer(0))  # no d in the range equals k: every term is 0
+            if done is not None:
+                term = done
+                break
         else:
             return term
+
+
+def _range_of(k: sp.Expr, term: Term, d: sp.Symbol, ranges: Ranges | None) -> Range | None:
+    """The range of values k takes, as far as it is known (see :func:`contract`)."""
+    if k.is_Integer:
+        # a number written as an entry's index: itself, and where the sizes presuppose it lies
+        return (k, ranges[k][1]) if ranges is not None and k in ranges else (k, k)
+    for e, lo, hi in term.limits:
+        if e == k:
+            if d in lo.free_symbols | hi.free_symbols:
+                return None
+            return (lo, hi)
+    if ranges is not None and k in ranges:
+        return ranges[k]
+    if isinstance(k, sp.Add):
+        shift, rest = k.as_coeff_Add()
+        if shift.is_Integer and shift != 0 and isinstance(rest, sp.Symbol):
+            inner = _range_of(rest, term, d, ranges)
+            if inner is not None:
+                return (inner[0] + shift, inner[1] + shift)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,11 +240,14 @@ def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
     return best
 
 
-def normal(expr: sp.Expr, depth: int = 0) -> dict[str, tuple[Term, sp.Expr]]:
-    """The normal form: canonical term (without its number) → (term, rational coefficient)."""
+def normal(
+    expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None
+) -> dict[str, tuple[Term, sp.Expr]]:
+    """The normal form: canonical term (without its number) → (term, rational coefficient).
+    ``ranges``: the ranges of the free indices, which decide the Kronecker contractions."""
     out: dict[str, tuple[Term, sp.Expr]] = {}
-    for t in flatten(expr, depth):
-        t = contract(t)
+    for t in flatten(expr, depth, ranges):
+        t = contract(t, ranges)
         coeff, rest = t.body.as_coeff_Mul()
         if coeff == 0:
             continue
@@ -197,11 +260,11 @@ def normal(expr: sp.Expr, depth: int = 0) -> dict[str, tuple[Term, sp.Expr]]:
     return {k: v for k, v in sorted(out.items()) if v[1] != 0}
 
 
-def normal_expr(expr: sp.Expr, depth: int = 0) -> sp.Expr:
+def normal_expr(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> sp.Expr:
     """``expr`` rebuilt from its normal form (deterministic)."""
     if expr.is_Atom:
         return expr
-    return sp.Add(*[c * t.expr() for t, c in normal(expr, depth).values()])
+    return sp.Add(*[c * t.expr() for t, c in normal(expr, depth, ranges).values()])
 
 
 def freshen(expr: sp.Expr) -> sp.Expr:
@@ -216,9 +279,9 @@ def freshen(expr: sp.Expr) -> sp.Expr:
     return expr.func(*[freshen(a) for a in expr.args])
 
 
-def equal(a: sp.Expr, b: sp.Expr) -> bool:
+def equal(a: sp.Expr, b: sp.Expr, ranges: Ranges | None = None) -> bool:
     """True when the normal forms agree: a proof for all sizes (sums stay symbolic)."""
-    return not normal(a - b)
+    return not normal(a - b, ranges=ranges)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,13 +292,14 @@ def tidy(
     expr: sp.Expr,
     namer: Callable[[Limit, set[sp.Symbol]], sp.Symbol],
     order: Callable[[Limit], Any] | None = None,
+    ranges: Ranges | None = None,
 ) -> sp.Expr:
     """Contract, group the terms that sum over the same ranges, factor each group, pull out
     what does not depend on the bound indices, and name bound indices with ``namer``
     (given the limit and the names already taken), outermost (by ``order``) first."""
     groups: dict[tuple, list[sp.Expr]] = defaultdict(list)
     limits_of: dict[tuple, tuple[Limit, ...]] = {}
-    for t, c in normal(expr).values():
+    for t, c in normal(expr, ranges=ranges).values():
         gkey = tuple(sorted((str(lim[0]), _range_key(lim)) for lim in t.limits))
         groups[gkey].append(c * t.body)
         limits_of[gkey] = t.limits

@@ -48,9 +48,34 @@ def _value(e: sp.Expr) -> sp.Float | None:
 
 
 def shown(e: sp.Expr) -> str:
-    """A constant side as the decimal it evaluates to (what a reader compares), 12 digits."""
+    """A constant side as the decimal it evaluates to (what a reader compares), 12 digits, or
+    every digit when it is a decimal that needs more (1.0000000000001 is not 1)."""
+    exact = _exact_decimal(e)
+    if exact is not None:
+        return exact
     v = _value(e)
     return _show(v) if v is not None else str(e)
+
+
+def _exact_decimal(e: sp.Expr) -> str | None:
+    """A rational with a finite decimal expansion of more than 12 significant digits, written
+    out in full; None otherwise (12 digits then say everything, or no finite decimal exists)."""
+    if not isinstance(e, sp.Expr) or not e.is_Rational:
+        return None
+    q = int(e.q)
+    twos = fives = 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    if q != 1:
+        return None
+    places = max(twos, fives)
+    scaled = abs(int(e.p)) * 10**places // int(e.q)
+    digits = str(scaled).rjust(places + 1, "0")
+    text = digits[: len(digits) - places] + ("." + digits[-places:] if places else "")
+    text = ("-" if e < 0 else "") + text
+    return text if len(digits.lstrip("0")) > 12 else None
 
 
 def _show(x: sp.Float) -> str:
@@ -75,27 +100,33 @@ def judge(lhs: sp.Expr, rhs: sp.Expr, step: Fraction | None) -> Verdict | None:
         return None
     if lhs == rhs or (lhs - rhs).is_zero:
         return None
-    diff = abs(left - right)
     bound = sp.Rational(step.numerator, step.denominator)
-    margin = sp.Float(10) ** (-(DIGITS - 10))
-    text = _show(diff)
+    exact = lhs - rhs
+    if exact.is_Rational:  # decimals and fractions only: the difference is exact, no margin
+        diff, margin = abs(exact), sp.Integer(0)
+    else:  # e^x, roots: DIGITS digits, and a margin well above their last one
+        diff = abs(left - right)
+        margin = sp.Float(10, DIGITS) ** (-(DIGITS - 10))
+    text = _show(sp.Float(diff, DIGITS))
     shown = _decimal(step)
-    if diff <= bound - margin:
+    # strictly within one unit: 1 = 1.0000000000001 differs by a whole unit of the last digit
+    # shown, which no rounding of 1 gives (issue 17: a decimal is the number it writes)
+    if diff < bound - margin:
         return Verdict(
             Outcome.PROVED,
             METHOD,
             f"the sides differ by {text}, within one unit of the last digit shown ({shown})",
         )
-    if diff > bound + margin:
+    if diff >= bound + margin:
         return Verdict(
             Outcome.REFUTED,
             METHOD,
-            f"the sides differ by {text}, more than one unit of the last digit shown ({shown})",
+            f"the sides differ by {text}, not less than one unit of the last digit shown ({shown})",
             {
                 "sizes": {},
                 "indices": {},
-                "left": _show(left),
-                "right": _show(right),
+                "left": _exact_decimal(lhs) or _show(left),
+                "right": _exact_decimal(rhs) or _show(right),
                 "difference": text,
                 "unit": shown,
             },
