@@ -282,9 +282,7 @@ def _operator_truth(formula: str) -> bool:
     xs = [-2.0 + 0.37 * k for k in range(12)]
     if "tanh" in formula:
         sign = 1 if "1 + " in formula else -1
-        return all(
-            abs((1 + sign * math.tanh(v) ** 2) - 1 / math.cosh(v) ** 2) < 1e-12 for v in xs
-        )
+        return all(abs((1 + sign * math.tanh(v) ** 2) - 1 / math.cosh(v) ** 2) < 1e-12 for v in xs)
     return True  # max{0, x} = max(0, x) and 0.25 - 0.05 = 0.2 hold
 
 

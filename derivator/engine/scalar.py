@@ -93,6 +93,13 @@ class ScalarModel:
         """∂num/∂den in the model: num written out down to den (den kept as a variable)."""
         if not isinstance(den, sp.Symbol):
             raise NotBuilt(f"∂/∂{den}: not a quantity")
+        if (
+            isinstance(num, sp.Symbol)
+            and num != den
+            and num not in self.formulas
+            and num not in self.values
+        ):  # ∂L/∂u with L never defined: how L depends on u is unknown, not 0
+            raise NotBuilt(f"{num} is not defined in the document's model")
         written = self.expand(num, frozenset({den}))
         hidden = (written.free_symbols & self.opaque) - {den}
         if hidden:
