@@ -303,10 +303,33 @@ def test_operators_and_macros_of_other_authors(k: int) -> None:
 
 @pytest.mark.parametrize("sign", ["\\triangleq", "\\coloneqq", ":=", "\\equiv", "≜"])
 def test_definition_signs_are_read_as_definitions(sign: str) -> None:
-    r = _last(f"$$\\delta^{{(L)}}_j {sign} \\frac{{\\partial L}}{{\\partial z^{{(L)}}_j}}$$\n")
-    assert r.verdict != "error" and ":=" in r.relation, (r.verdict, r.reason)
+    r = _last(
+        "<!-- derivator: cost-is=sample -->\n\n"
+        f"$$\\delta^{{(L)}}_j {sign} \\frac{{\\partial C}}{{\\partial z^{{(L)}}_j}}$$\n"
+    )
+    assert r.verdict in ("defined", "proved"), (r.verdict, r.reason)
 
 
 def test_a_sum_whose_index_cannot_be_told_says_what_to_write() -> None:
     r = _last("$$L = \\frac{1}{2} \\sum (y_{ij} - a^{(L)}_{ij})^2$$\n")
     assert r.verdict == "error" and "\\sum_{k}" in r.reason and "any of i, j" in r.reason
+
+
+def test_a_blank_line_inside_a_display_keeps_the_display_whole() -> None:
+    text = (
+        "<!-- derivator: cost-is=sample -->\n\n"
+        "$$\\frac{\\partial C}{\\partial a^{(L-1)}_k}\n\n= \\sum_j w^{(L)}_{jk} \\delta^{(L)}_j$$\n\n"
+        "$$\\frac{\\partial C}{\\partial a^{(L-1)}_k}\n\n= \\sum_j w^{(L)}_{jk} a^{(L)}_j$$\n\n"
+        "text $$a = b\n\nmore text\n"
+    )
+    results = check_text("post.md", text, Run(timeout=20.0))
+    assert [r.verdict for r in results] == ["proved", "refuted", "error"], [
+        (r.verdict, r.reason) for r in results
+    ]
+    assert "$$ is never closed" in results[2].reason
+
+
+def test_a_product_over_an_index_is_refused_with_what_to_write() -> None:
+    r = _last("$$\\prod_{k=1}^{3} x = x^3$$\n")
+    assert r.verdict == "error" and "\\prod" in r.reason and "\\sum_k \\log x_k" in r.reason
+    assert r.at == (1, 3)

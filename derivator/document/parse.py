@@ -546,8 +546,7 @@ RELATION_CMDS = {
     "geq": "≥",
     "leftarrow": "<-",
     "gets": "<-",
-    "equiv": ":=",  # a definition: "is defined as"
-    "triangleq": ":=",
+    "equiv": "≡",
     "sim": "~",
     "simeq": "≃",
     "coloneqq": ":=",
@@ -1645,6 +1644,12 @@ class Parser:
             )
         if name == "sum":
             return ReadError("a sum cannot stand here", t.pos)
+        if name == "prod":
+            return ReadError(
+                "\\prod (a product over an index) is not part of the notation: write its log as a "
+                "sum, \\log \\prod_k x_k = \\sum_k \\log x_k, or the factors one by one",
+                t.pos,
+            )
         return ReadError(f"unknown macro \\{name}", t.pos)
 
     def hat(self, pos: int) -> Node:
