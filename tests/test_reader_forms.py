@@ -333,3 +333,21 @@ def test_a_product_over_an_index_is_refused_with_what_to_write() -> None:
     r = _last("$$\\prod_{k=1}^{3} x = x^3$$\n")
     assert r.verdict == "error" and "\\prod" in r.reason and "\\sum_k \\log x_k" in r.reason
     assert r.at == (1, 3)
+
+
+#: matrix identities (issue 18, item 5), examples as rows: Δ's row i is sample i's δ
+MATRIX_FORMS = [
+    (r"\nabla W^{(L)} = n^{-1} \Delta^{(L)T} A^{(L-1)}", 1),
+    (r"\nabla W^{(L)} = n^{-2} \Delta^{(L)T} A^{(L-1)}", 2),
+    (r"\nabla W^{(L)} = \frac{1}{n} (A^{(L-1)T} \Delta^{(L)})^T", 1),
+]
+
+
+@pytest.mark.parametrize("k", range(len(MATRIX_FORMS)))
+def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
+    formula, power = MATRIX_FORMS[k]
+    r = _last(f"$${formula}$$\n")
+    true = holds(
+        lambda N: (N.grad(N.L, N.W[Lo]), N.dLi(N.z[Lo]).T @ N.a[Lo - 1] / N.n**power), GENERIC
+    )
+    assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)

@@ -1751,6 +1751,10 @@ class Parser:
             self.eat("cmd" if close == "}" else "ch", close)
         elif self.at("ch", "{"):
             args = [self.brace_group()]
+        elif self.at("cmd", "sum"):  # \log \sum_k e^{z_k}: the sum is the argument
+            self.deeper()
+            args = [self.sum()]
+            self.depth -= 1
         else:
             args = [self.factor()]
         if power is not None:  # \tanh^2(z) is (\tanh z)^2
