@@ -107,8 +107,11 @@ class Model:
         governs what follows it), or its first one when the document defines it only later."""
         chosen: dict[str, tuple[tuple[int, int], sp.Expr | sp.Lambda]] = {}
         for where, name, payload in self.versions:
-            if where < place or (name not in chosen and not isinstance(payload, sp.Lambda)):
-                chosen[name] = (where, payload)  # a function is used only after its definition
+            ahead = isinstance(payload, sp.Lambda) or payload.is_number
+            if where < place or (name not in chosen and not ahead):
+                # a formula defined further on still gives its name a meaning; a function or a
+                # given value counts only from where it is written (f is often reused)
+                chosen[name] = (where, payload)
         scalar = ScalarModel()
         for name, (where, payload) in chosen.items():
             sym = sp.Symbol(name)
@@ -119,10 +122,13 @@ class Model:
                 scalar.values[sym] = payload
             else:
                 scalar.formulas[sym] = payload
+        # out_{h2} = 0.5968… beside out_{h1} = σ(net_{h1}), or E_{o1} used in E_{total} = E_{o1} +
+        # E_{o2} but never written out: a quantity of a kind the document computes, whose own
+        # dependence on the others is not written
         kinds = {kind_of(str(x)) for x in scalar.formulas}
-        for x in scalar.values:
+        for x in scalar.known() - set(scalar.formulas):
             if kind_of(str(x)) in kinds:
-                scalar.opaque.add(x)  # out_{h2} = 0.5968… beside out_{h1} = σ(net_{h1})
+                scalar.opaque.add(x)
         return scalar
 
     @property
@@ -444,11 +450,11 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
     reader = Reader(model, scalar)
     left, right = reader.read(lhs), reader.read(rhs)
     try:
+        scalar.check_known(left - right)
         j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
-    functions = {str(f.func) for f in (left - right).atoms(sp.core.function.AppliedUndef)}
-    functions |= {f for f in model.functions if f in used_functions([lhs, rhs])}
+    functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
     if j.verdict == Outcome.REFUTED and functions:
         # a letter such as f is reused for one example after another (f(x) = 1/x, then
         # f(x) = e^x), and which one a claim means is not written: a refutation through a

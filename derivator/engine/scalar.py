@@ -71,6 +71,28 @@ class ScalarModel:
     functions: dict[str, sp.Lambda] = field(default_factory=dict)
     #: where each name was defined (line), for messages
     lines: dict[sp.Symbol, int] = field(default_factory=dict)
+    #: the functions of the document that writing out has gone through (see ``judge``)
+    touched: set[str] = field(default_factory=set)
+
+    def known(self) -> set[sp.Symbol]:
+        """The names the model knows: those it defines, and the leaves its definitions use (the
+        inputs and parameters, x of y = g(x))."""
+        out = set(self.formulas) | set(self.values)
+        for f in self.formulas.values():
+            out |= {s for s in f.free_symbols if isinstance(s, sp.Symbol)}
+        for lam in self.functions.values():
+            out |= {s for s in lam.expr.free_symbols if isinstance(s, sp.Symbol)}
+            out |= set(lam.variables)
+        return out
+
+    def check_known(self, e: sp.Expr) -> None:
+        """A name the document never defines nor uses in a definition means nothing here (its
+        partials would silently be 0): NotBuilt."""
+        unknown = sorted(
+            (s for s in e.free_symbols - self.known() if not isinstance(s, sp.Dummy)), key=str
+        )
+        if unknown:
+            raise NotBuilt(f"{unknown[0]} is not defined in the document's model")
 
     # ---- writing out -------------------------------------------------------------------------
     def expand(self, e: sp.Expr, keep: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
@@ -85,6 +107,7 @@ class ScalarModel:
             e = e.xreplace(subs)
         else:
             raise NotBuilt("the definitions refer to each other in a cycle")
+        self.touched |= {str(f.func) for f in e.atoms(sp.core.function.AppliedUndef)}
         for name, lam in self.functions.items():
             e = e.replace(sp.Function(name), lam)
         return e.doit() if e.has(sp.Subs, sp.Derivative) else e
@@ -93,13 +116,7 @@ class ScalarModel:
         """∂num/∂den in the model: num written out down to den (den kept as a variable)."""
         if not isinstance(den, sp.Symbol):
             raise NotBuilt(f"∂/∂{den}: not a quantity")
-        if (
-            isinstance(num, sp.Symbol)
-            and num != den
-            and num not in self.formulas
-            and num not in self.values
-        ):  # ∂L/∂u with L never defined: how L depends on u is unknown, not 0
-            raise NotBuilt(f"{num} is not defined in the document's model")
+        self.check_known(num)
         written = self.expand(num, frozenset({den}))
         hidden = (written.free_symbols & self.opaque) - {den}
         if hidden:
