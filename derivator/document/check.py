@@ -344,8 +344,9 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             if previous
             else None
         )
+        here = replace(settings, conventions=settings.conventions.at(item.line))
         f.tasks[len(f.slots)] = Task(
-            name, src.excerpt(item), item, settings, skip_on or skip_next, lead=lead
+            name, src.excerpt(item), item, here, skip_on or skip_next, lead=lead
         )
         f.defaulted = sorted(set(f.defaulted) | set(defaulted))
         f.slots.append([])
@@ -362,7 +363,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             for t in f.tasks.values()
         ]
     )
-    if model.sites:
+    if model.sites or model.network:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
         for t in f.tasks.values():
             t.model = model
@@ -463,6 +464,7 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             r.cell, r.line = cells.place(r.line)
             if r.at is not None:
                 r.at = (cells.place(r.at[0])[1], r.at[1])
+    _broken(out)
     # a refutation in the document's own model (definitions.judge) is about no default
     refuted = sum(r.verdict == "refuted" and "document's" not in r.method for r in out)
     if (
@@ -761,7 +763,7 @@ def block_results(
             )
             text = (
                 left
-                + f" {'=' if op == '=' else op} "
+                + f" {_written_op(block.text, chain, k, op)} "
                 + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
             )
             r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN, column=block.column)
@@ -782,7 +784,15 @@ def block_results(
                     f"be assumed: it is not checked"
                 )
             elif model is not None and _in_model(r, block, scalar, model, op):
-                pass
+                r.defines = (
+                    model.sites[block.line, r.step].name
+                    if (
+                        block.line,
+                        r.step,
+                    )
+                    in model.sites
+                    else ""
+                )
             elif any(isinstance(x, parse.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
@@ -794,6 +804,8 @@ def block_results(
                 except Exception as e:
                     r.verdict, r.method = Outcome.ERROR, ""
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
+            if model is not None and not r.defines:
+                _network_definition(r, block, model, sides)
             r.seconds = time.perf_counter() - t0
             yield "result", r
 
@@ -859,6 +871,68 @@ def _in_model(
         j.counterexample,
     )
     return True
+
+
+def _written_op(text: str, chain: parse.Chain, k: int, op: str) -> str:
+    """The operator as the document writes it (``\\equiv``, ``\\coloneqq``), so that a relation
+    reads as written; ``=`` and ``<-`` as always."""
+    if op in ("=", "<-") or chain.ends[k] < 0:
+        return "=" if op == "=" else op
+    written = text[chain.ends[k] : chain.starts[k + 1]].strip()
+    return written if written.startswith("\\") or written == ":=" else op
+
+
+def _network_definition(
+    r: Result, block: blocks.Block, model: definitions.Model, sides: tuple[parse.Node, parse.Node]
+) -> None:
+    """A relation of the network reading: what it uses, and, for a definition of the network's
+    model, ``defined`` when the model derivator reads the document in satisfies it (anything else
+    is settled in :func:`_broken`, once every block is decided)."""
+    r.uses = sorted(definitions.uses(list(sides)))
+    name = model.network.get((block.line, r.step))
+    if name is None:
+        again = definitions.network_name(sides[0])
+        if again is not None and r.verdict == Outcome.PROVED and r.step == 0:
+            r.defines = again  # a restatement the model satisfies: the name is built again
+        return
+    r.defines = name
+    if r.verdict == Outcome.PROVED:
+        r.verdict, r.method = (
+            Outcome.DEFINED,
+            "definition (the model satisfies it: " + r.method + ")",
+        )
+        r.reason = f"defines {name}" + (f"; {r.reason}" if r.reason else "")
+
+
+def _broken(out: list[Result]) -> None:
+    """A definition of the network's model that the model derivator built does not satisfy is
+    not refuted (definitions define): it is an error, and the relations after it that use its
+    name are errors naming it, never judged in a default model.  A later definition of the name
+    that the model satisfies governs what follows it."""
+    broken: dict[str, int] = {}
+    for r in out:
+        if r.defines and r.verdict in (Outcome.DEFINED, Outcome.PROVED):
+            broken.pop(r.defines, None)
+            continue
+        if r.defines and r.verdict in (Outcome.REFUTED, Outcome.ERROR, Outcome.UNKNOWN):
+            if r.verdict == Outcome.REFUTED:
+                r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
+                r.reason = (
+                    f"a definition of {r.defines} that the model derivator built does not satisfy "
+                    f"({r.reason or 'refuted there'}): derivator cannot build the document's model "
+                    "from it, so what uses it is not judged (state the model with directives, "
+                    "check --explain shows the one it built)"
+                )
+            broken.setdefault(r.defines, r.line)
+            continue
+        hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
+        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED):
+            line, name = hit[0]
+            r.verdict, r.method, r.counterexample, r.hints = Outcome.ERROR, "", None, []
+            r.reason = (
+                f"uses {name}, whose definition (line {line}) derivator could not build into its "
+                "model: not judged in a model the document does not define"
+            )
 
 
 def _unread(

@@ -101,6 +101,10 @@ class Model:
     #: differently: a redefinition or a wrong restatement, which the text does not tell apart;
     #: from there on the name is not judged
     conflicts: dict[str, tuple[tuple[int, int], int]] = field(default_factory=dict)
+    #: (block line, step) → the name a definition of the network's model defines there (the
+    #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
+    #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
+    network: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def at(self, place: tuple[int, int]) -> ScalarModel:
         """The model in force at a place: each name's last definition before it (a redefinition
@@ -350,6 +354,14 @@ def _applied(node: parse.Node) -> set[str]:
     return out
 
 
+_INDEXES = set("ijklmnpq")
+
+
+def _bare(node: parse.Node) -> str | None:
+    node = parse.ungrouped(node)
+    return node.name if isinstance(node, parse.Var) and not node.sub and node.tag is None else None
+
+
 def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: list[str]) -> Model:
     """The scalar model of a document from its relations in reading order,
     ``(block line, step, left side, operator, right side)``.
@@ -371,6 +383,8 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         if target is None:
             continue
         name, variables = target
+        if name in _INDEXES and _bare(rhs) in _INDEXES:
+            continue  # i = j: which indices a formula is stated for, not a quantity
         if name.startswith("delta") and not _only_partials(rhs):
             continue  # a formula for δ is a claim; δ is defined as a partial of the cost
         if not variables and any(
@@ -451,6 +465,9 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
     left, right = reader.read(lhs), reader.read(rhs)
     try:
         scalar.check_known(left - right)
+    except NotBuilt as e:
+        raise NotScalar(str(e)) from None  # a name the scalar model does not hold: not its claim
+    try:
         j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
@@ -504,6 +521,56 @@ def steps(chains: list[parse.Chain]) -> list[tuple[int, parse.Chain, int]]:
     return out
 
 
+def network_name(node: parse.Node) -> str | None:
+    """The name a network quantity on a left side defines: its letter (``z`` of ``z^l_j``)."""
+    node = parse.ungrouped(node)
+    if (
+        isinstance(node, parse.Var)
+        and not node.primes
+        and node.name not in ("e", "nabla W", "nabla B")
+    ):
+        return _key(node)
+    return None
+
+
+def _key(v: parse.Var) -> str:
+    """A quantity's name: its letter, with a subscript of digits (C_0 and C_1 are two costs; a_j
+    and a_k one activation)."""
+    raw = (v.sub_raw or "").strip()
+    return f"{v.name}_{raw}" if raw.isdigit() else v.name
+
+
+def uses(nodes: list[parse.Node]) -> set[str]:
+    """The names a relation uses (what a broken definition takes with it)."""
+    return {_key(n) for root in nodes for n in walk(root) if isinstance(n, parse.Var)}
+
+
+def _network_sites(
+    model: Model, relations: list[tuple[int, int, parse.Node, str, parse.Node]]
+) -> None:
+    """Which relations the scalar model did not take define a name of the network's model."""
+    seen: set[str] = set()
+    for line, step, lhs, op, rhs in relations:
+        if op not in ("=", *DEFINING_OPS) or (line, step) in model.sites:
+            continue
+        if isinstance(lhs, parse.Unread):
+            continue  # a left side that cannot be read names nothing
+        name = network_name(lhs)
+        if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
+            continue
+        if name == "delta" and not _only_partials(rhs):
+            continue  # a formula for δ is a claim
+        if any(
+            isinstance(n, parse.Var)
+            and _key(n) == name
+            and (n.sub_raw, n.tag) == (lhs.sub_raw, lhs.tag)  # type: ignore[union-attr]
+            for n in walk(rhs)
+        ):
+            continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
+        seen.add(name)
+        model.network[line, step] = name
+
+
 def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) -> Model:
     """The scalar model of a document's blocks ``(line, text, reading, lead)`` in reading order."""
     texts = [text for _, text, _, _ in blocks]
@@ -520,4 +587,14 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
             continue
         for step, chain, k in steps(chains):
             relations.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
-    return build(relations, texts)
+    model = build(relations, texts)
+    plain = []
+    for line, text, reading, lead in blocks:
+        try:
+            chains = parse.parse(text, reading, lead)
+        except (parse.ReadError, RecursionError):
+            continue
+        for step, chain, k in steps(chains):
+            plain.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
+    _network_sites(model, plain)
+    return model

@@ -40,6 +40,11 @@ class Result:
     source_line: str = ""
     #: in a notebook, the cell (counted from 1) that ``line`` and ``at`` count lines in
     cell: int | None = None
+    #: the name this relation defines, when it is a definition (``definitions``; "" for a claim)
+    defines: str = ""
+    #: the names it uses (a claim that uses a name whose definition could not be built is not
+    #: judged in a default model)
+    uses: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
@@ -152,6 +157,8 @@ def record(r: Result) -> dict[str, Any]:
         "at": list(r.at) if r.at else None,
         "source_line": r.source_line,
         "cell": r.cell,
+        "defines": r.defines,
+        "uses": list(r.uses),
     }
 
 
@@ -164,7 +171,7 @@ def from_record(d: Any) -> Result:
     from disk: its shape is checked, never trusted)."""
     if not isinstance(d, dict) or set(d) != set(record(Result("", 1, 0, "", Outcome.ERROR))):
         raise ValueError("not a result record")
-    texts = ("file", "relation", "verdict", "method", "reason", "display", "source_line")
+    texts = ("file", "relation", "verdict", "method", "reason", "display", "source_line", "defines")
     if not all(isinstance(d[k], str) for k in texts) or d["verdict"] not in VERDICTS:
         raise ValueError("not a result record")
     if not (
@@ -181,6 +188,8 @@ def from_record(d: Any) -> Result:
     if isinstance(d["seconds"], bool) or not isinstance(d["seconds"], (int, float)):
         raise ValueError("not a result record")
     if not (d["cell"] is None or _is_int(d["cell"])):
+        raise ValueError("not a result record")
+    if not (isinstance(d["uses"], list) and all(isinstance(u, str) for u in d["uses"])):
         raise ValueError("not a result record")
     return Result(
         d["file"],
@@ -199,4 +208,6 @@ def from_record(d: Any) -> Result:
         cached=True,
         source_line=d["source_line"],
         cell=d["cell"],
+        defines=d["defines"],
+        uses=list(d["uses"]),
     )

@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
@@ -32,6 +28,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from ..system import deadline as system_deadline
 from . import algebra, derive, evaluate
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .derive import SAMPLES, index_ranges
@@ -84,33 +81,10 @@ class Verdict:
         return rf"$\text{{{self.verdict}}}\ \text{{({self.method})}}$"
 
 
-class Timeout(Exception):
-    pass
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`Timeout` inside the block after ``seconds`` (main thread only: SIGALRM).
-
-    The alarm repeats every 50 ms after the deadline: Python may run a signal handler inside
-    code that swallows exceptions (a garbage-collector callback), and one lost Timeout must not
-    let a proof run on unbounded.  Elsewhere than the main thread the block runs unbounded;
-    callers there must bound their inputs."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def fire(signum: int, frame: object) -> None:
-        raise Timeout()
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+# the deadline lives in derivator.system (it works in any thread); named here for the callers
+# that imported it from the prover
+Timeout = system_deadline.Timeout
+deadline = system_deadline.deadline
 
 
 # ---------------------------------------------------------------------------------------------

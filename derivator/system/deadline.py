@@ -17,6 +17,7 @@ import ctypes
 import math
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -58,17 +59,25 @@ def deadline(seconds: float) -> Iterator[None]:
 
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
+    """SIGALRM after ``seconds``; inside an outer deadline, never later than the outer one, whose
+    timer runs on (re-armed with what is left of it) after the block."""
+
     def fire(signum: int, frame: object) -> None:
         raise Timeout()
 
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    start = time.monotonic()
     old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer > 0 else seconds, _REPEAT)
     try:
         yield
     finally:
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if outer > 0:  # the outer deadline goes on; past already, it fires at once
+            left = outer - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), _REPEAT)
 
 
 @contextmanager
