@@ -119,3 +119,23 @@ def test_a_csv_is_read_row_by_row_with_its_line_numbers(tmp_path: Path) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["train", "--data", str(path), "-o", str(tmp_path / "c.svg")])
     assert result.exit_code == 2 and "data.csv:52: x2 is 'oops'" in result.output, result.output
+
+
+def test_load_params_of_a_generated_module_refuses_an_array_larger_than_its_widths(
+    tmp_path: Path,
+) -> None:
+    """A small .npz may unpack to gigabytes: the generated ``load_params`` reads each array's
+    unpacked size from the archive before it loads it."""
+    from derivator.codegen import numpy_code
+
+    namespace: dict[str, object] = {}
+    exec(numpy_code.module_source(Network(widths=(2, 3, 1)), "none"), namespace)  # our own code
+    path = tmp_path / "w.npz"
+    np.savez_compressed(
+        path, W1=np.zeros((3, 200_000)), B1=np.zeros(3), W2=np.zeros((1, 3)), B2=np.zeros(1)
+    )
+    with pytest.raises(ValueError, match="W1 unpacks to 4,800,128 bytes"):
+        namespace["load_params"](str(path))  # type: ignore[operator]
+    np.savez(path, W1=np.zeros((3, 2)), B1=np.zeros(3), W2=np.zeros((1, 3)), B2=np.zeros(1))
+    params = namespace["load_params"](str(path))  # type: ignore[operator]
+    assert [w.shape for w, _ in params] == [(3, 2), (1, 3)]

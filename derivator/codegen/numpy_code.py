@@ -1100,6 +1100,9 @@ _NP_ATTRS = {
     "asfortranarray",
 }
 _ARRAY_ATTRS = {
+    "zip",
+    "getinfo",
+    "file_size",
     "T",
     "sum",
     "shape",
@@ -1119,6 +1122,7 @@ _ARRAY_ATTRS = {
     "files",
 }
 _NAMES = {
+    "size",
     "_explain",
     "np",
     "params",
