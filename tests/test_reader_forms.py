@@ -351,3 +351,19 @@ def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
         lambda N: (N.grad(N.L, N.W[Lo]), N.dLi(N.z[Lo]).T @ N.a[Lo - 1] / N.n**power), GENERIC
     )
     assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
+
+
+@pytest.mark.parametrize(
+    ("formula", "column", "words"),
+    [
+        ("$$a = \\cos x$$", 7, "cosine"),
+        ("$$\\sin x = 1$$", 3, "sine"),
+        ("$$\\Theta^{(1)} = 1$$", 3, "W^{(l)}"),
+        ("$$\\bar{a} = 1$$", 3, "letter of its own"),
+        ("$$\\lim_{h \\to 0} h = 0$$", 3, "limits"),
+        ("$$\\pmatrix{a \\cr b} = 1$$", 3, "\\begin{pmatrix}"),
+    ],
+)
+def test_macros_still_refused_say_where_and_why(formula: str, column: int, words: str) -> None:
+    r = _last(formula + "\n")
+    assert r.verdict == "error" and words in r.reason and r.at == (1, column), (r.reason, r.at)
