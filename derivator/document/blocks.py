@@ -325,6 +325,9 @@ def markdown(src: Source) -> list[Item]:
         if c == "$":
             if text.startswith("$$", i):
                 after = _take(src, finder, out, i, i + 2, "$$", True, limit=paragraphs.end(i + 2))
+                if after is None and (wide := _display_across_blank_lines(text, i)) is not None:
+                    out[-1] = Block(text[i + 2 : wide], i + 2, *src.position(i), True)
+                    after = wide + 2
                 if after is None:  # go on with the next line: the rest of the file is still read
                     after = text.find("\n", i)
                     after = n if after < 0 else after + 1
@@ -338,6 +341,31 @@ def markdown(src: Source) -> list[Item]:
                 continue
         i += 1
     return _capped(src, out)
+
+
+#: the most lines a display may run over blank lines (``$$`` on a line of its own, a blank line
+#: inside, ``$$`` ending a line): beyond that an unclosed ``$$`` is reported, not guessed
+MAX_DISPLAY_LINES = 40
+_FENCE_OR_COMMENT = re.compile(r"(?m)^[ \t]{0,3}(?:```|~~~)|<!--")
+
+
+def _display_across_blank_lines(text: str, i: int) -> int | None:
+    """Where the ``$$`` that closes the display opened at ``i`` stands, for a display with a blank
+    line inside (many Markdown renderers keep such a display whole): the opener begins its line,
+    the closer ends its line, within MAX_DISPLAY_LINES lines, with no other ``$$``, code fence or
+    comment between.  None when the display is not of that shape (then it is never closed)."""
+    line_start = text.rfind("\n", 0, i) + 1
+    if text[line_start:i].strip():
+        return None
+    end = text.find("$$", i + 2)
+    if end < 0 or text.count("\n", i, end) > MAX_DISPLAY_LINES:
+        return None
+    rest = text.find("\n", end)
+    if text[end + 2 : len(text) if rest < 0 else rest].strip():
+        return None
+    if _FENCE_OR_COMMENT.search(text, i + 2, end):
+        return None
+    return end
 
 
 def _capped(src: Source, out: list[Item]) -> list[Item]:

@@ -171,7 +171,7 @@ def parse_directive(text: str) -> dict[str, str]:
     return out
 
 
-_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|←")
+_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|←|≜|≡")
 
 
 @dataclass

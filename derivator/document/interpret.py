@@ -535,6 +535,8 @@ class Converter:
             return (sp.Max if f == "max" else sp.Min)(*args)
         if len(args) != 1:
             raise Unreadable(f"{f} takes one argument", node.pos)
+        if f == "sech":
+            return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
         return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
             args[0]
         )
@@ -754,6 +756,15 @@ class MatrixConverter:
             for x in mats[1:]:
                 acc = matrix.Hadamard(acc, x) if node.hadamard else matrix.MatMul(acc, x)
             return acc if scalar == 1 else matrix.Scale(scalar, acc)
+        if isinstance(node, parse.Pow):  # n^{-1} in front of a matrix product: a scalar
+            base, exp = self.tree(node.base), self.tree(node.exp)
+            if isinstance(base, sp.Expr) and isinstance(exp, sp.Expr) and exp.is_Integer:
+                if abs(int(exp)) > MAX_EXPONENT:
+                    raise Unreadable(
+                        f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos
+                    )
+                return base**exp
+            raise Unreadable("a power of a matrix is not part of the notation", node.pos)
         if isinstance(node, parse.Call) and node.func == "sigma":
             inner = self.tree(node.args[0])
             if isinstance(inner, sp.Expr):

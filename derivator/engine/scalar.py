@@ -117,6 +117,13 @@ class ScalarModel:
         if not isinstance(den, sp.Symbol):
             raise NotBuilt(f"∂/∂{den}: not a quantity")
         self.check_known(num)
+        if (
+            isinstance(num, sp.Symbol)
+            and num != den
+            and num not in self.formulas
+            and num not in self.values
+        ):  # ∂L/∂u with L never defined (only used in δ ≡ ∂L/∂u): unknown, not 0
+            raise NotBuilt(f"how {num} depends on {den} is not defined in the document's model")
         written = self.expand(num, frozenset({den}))
         hidden = (written.free_symbols & self.opaque) - {den}
         if hidden:
