@@ -365,6 +365,10 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     )
     if model.sites or model.network:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
+        run.explanations += [
+            f"{name}:{line}: defines {what} (definition, network model)"
+            for (line, _), what in sorted(model.network.items())
+        ]
         for t in f.tasks.values():
             t.model = model
     return f
