@@ -30,17 +30,23 @@ from ..engine import (
 from ..system import deadline
 from . import textbook
 
+#: the least time a derivation is given, however short the proofs' timeout (a tiny timeout asks
+#: for proofs left undecided, not for no formula at all)
+MIN_DERIVE_SECONDS = 5.0
+
 
 @contextmanager
 def _deriving(timeout: float, what: str) -> Iterator[None]:
-    """Bound a derivation like a proof: a network too deep to derive within ``timeout`` is a
-    ValueError naming the limit, not minutes of work outside every deadline."""
+    """Bound a derivation like a proof: a network too deep to derive within ``timeout`` (at least
+    :data:`MIN_DERIVE_SECONDS`) is a ValueError naming the limit, not minutes of work outside
+    every deadline."""
+    budget = max(timeout, MIN_DERIVE_SECONDS)
     try:
-        with deadline.deadline(timeout):
+        with deadline.deadline(budget):
             yield
     except deadline.Timeout:
         raise ValueError(
-            f"deriving {what} took more than {timeout:g} s (--timeout): the network is too deep "
+            f"deriving {what} took more than {budget:g} s (--timeout): the network is too deep "
             "to derive within it"
         ) from None
 
