@@ -268,11 +268,7 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("common_mistakes.md", 31, 0): (P,),  # both sums
     ("common_mistakes.md", 33, 0): ("error",),  # (a - y)² without /2
     ("common_mistakes.md", 35, 0): ("error",),  # L as a sum
-    ("common_mistakes.md", 37, 0): (
-        R,
-        "j stands for layer L-1 and for layer L",
-        TRANSPOSED,
-    ),  # z with w_kj
+    ("common_mistakes.md", 37, 0): ("error",),  # z with w_kj
     ("common_mistakes.md", 39, 0): ("error",),  # σ'(z^(L-1)) where σ'(z^(L)) belongs
 }
 
