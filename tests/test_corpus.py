@@ -310,7 +310,9 @@ def test_corpus_is_big_and_varied() -> None:
     assert len(EXPECTED) >= 80
     assert len(FILES) >= 6
     assert {Path(f).suffix for f in FILES} == {".md", ".tex"}
-    wrong = sum(v[0] == R for v in EXPECTED.values())
+    wrong = sum(
+        v[0] in (R, "error") for v in EXPECTED.values()
+    )  # mistakes: refuted claims, unbuildable definitions
     assert wrong * 3 >= len(EXPECTED), (wrong, len(EXPECTED))
     assert (
         sorted(p.name for p in CORPUS.iterdir() if p.is_file()) == FILES
