@@ -20,7 +20,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / ".." / "shared" / "seed" / "backprop-calculus.zh.md"
+#: the article kept beside the project (DERIVATOR_SEED names another copy, e.g. from a worktree)
+SEED = Path(
+    os.environ.get("DERIVATOR_SEED", ROOT / ".." / "shared" / "seed" / "backprop-calculus.zh.md")
+)
 sys.path.insert(0, str(ROOT))
 
 

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
-VERDICTS = ("proved", "refuted", "unknown", "skipped", "error")
+VERDICTS = ("proved", "refuted", "unknown", "skipped", "error", "defined")
 RESULT_KEYS = {"file", "line", "step", "relation", "verdict", "method", "reason", "counterexample"}
 
 GOOD = r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$"

@@ -28,10 +28,11 @@ from ..engine import (
     Outcome,
     Partial,
     losses,
+    precision,
     proof,
     render,
 )
-from . import blocks, conventions, interpret, parse, workers
+from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
 from .cache import Cache
 from .config import check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
@@ -172,6 +173,8 @@ class Task:
     first: int = 0
     #: the expression a block that starts with = continues (the previous block's last one)
     lead: parse.Lead | None = None
+    #: the model the document's scalar definitions build (``definitions``), shared by its blocks
+    model: definitions.Model | None = None
 
 
 @dataclass
@@ -194,6 +197,8 @@ class _File:
     text: str | None = None
     planned: bool = True
     pending: set[int] = field(default_factory=set)
+    #: how the file is read (md, tex, ipynb), when known
+    kind: str | None = None
 
 
 @dataclass
@@ -219,8 +224,15 @@ class _Plan:
 
 def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     """Read the directives and cut the blocks of one file; every block becomes a Task."""
+    kind = kind or kind_of(name, text)
+    raw = text
+    if kind == "ipynb":  # its Markdown cells, read as one Markdown text
+        try:
+            text, kind = notebook.markdown(name, text)[0], "md"
+        except FileError as e:
+            return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
-    items = blocks.scan(src, kind or kind_of(name, text))
+    items = blocks.scan(src, kind)
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
     run.explanations += [f.text(name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
@@ -248,7 +260,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
     skip_on, skip_next = False, False
-    f = _File(name)
+    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
     for item in items:
         if isinstance(item, blocks.Note):
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
@@ -325,6 +337,21 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         f.slots.append([])
         skip_next = False
         previous = item
+    model = definitions.first_walk(
+        [
+            (
+                t.block.line,
+                t.block.text,
+                t.settings.conventions.reading,
+                t.lead.node if t.lead else None,
+            )
+            for t in f.tasks.values()
+        ]
+    )
+    if model.sites:
+        run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
+        for t in f.tasks.values():
+            t.model = model
     return f
 
 
@@ -411,11 +438,19 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             out.append(slot)
         elif not (so_far and (k in f.tasks or k in f.pending)):
             out += slot
-    lines = (f.text or "").split("\n") if any(r.at for r in out) else []
+    text, cells = f.text or "", None
+    if (f.kind or kind_of(f.name, text)) == "ipynb" and not any(r.unreadable for r in out):
+        text, cells = notebook.markdown(f.name, text)
+    lines = text.split("\n") if any(r.at for r in out) else []
     for r in out:
         if r.at is not None and 0 < r.at[0] <= len(lines):
             r.source_line = lines[r.at[0] - 1]
-    refuted = sum(r.verdict == "refuted" for r in out)
+        if cells is not None and r.cell is None:  # a notebook's place: cell and line in it
+            r.cell, r.line = cells.place(r.line)
+            if r.at is not None:
+                r.at = (cells.place(r.at[0])[1], r.at[1])
+    # a refutation in the document's own model (definitions.judge) is about no default
+    refuted = sum(r.verdict == "refuted" and "document's" not in r.method for r in out)
     if (
         refuted and f.defaulted and not so_far
     ):  # the verdicts are right about a network nobody named
@@ -589,6 +624,7 @@ def _work(run: Run, task: Task | FileTask) -> Iterator[tuple[str, Any]]:
         used,
         task.first,
         task.lead,
+        task.model,
     )
     yield "used", used
 
@@ -621,6 +657,7 @@ def block_results(
     conventions: set[str],
     first: int = 0,
     lead: parse.Lead | None = None,
+    model: definitions.Model | None = None,
 ) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
@@ -673,6 +710,7 @@ def block_results(
             ),
         )
         return
+    scalar = _scalar_steps(block, settings, lead, model, chains)
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
@@ -729,6 +767,8 @@ def block_results(
                     f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
                     f"be assumed: it is not checked"
                 )
+            elif model is not None and _in_model(r, block, scalar, model, op):
+                pass
             elif any(isinstance(x, parse.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
@@ -742,6 +782,69 @@ def block_results(
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
             r.seconds = time.perf_counter() - t0
             yield "result", r
+
+
+def _scalar_steps(
+    block: blocks.Block,
+    settings: interpret.Settings,
+    lead: parse.Lead | None,
+    model: definitions.Model | None,
+    chains: list[parse.Chain],
+) -> dict[int, tuple[parse.Node, parse.Node]] | None:
+    """The block's relations as the scalar model reads them (its names of several letters), by
+    step; None when the model has nothing to say or the two readings number steps differently."""
+    if model is None:
+        return None
+    try:
+        again = parse.parse(
+            block.text, model.reading(settings.conventions.reading), lead.node if lead else None
+        )
+    except (parse.ReadError, RecursionError):
+        return None
+    mine = definitions.steps(again)
+    if len(mine) != len(definitions.steps(chains)):
+        return None
+    return {step: (chain.exprs[k], chain.exprs[k + 1]) for step, chain, k in mine}
+
+
+def _in_model(
+    r: Result,
+    block: blocks.Block,
+    scalar: dict[int, tuple[parse.Node, parse.Node]] | None,
+    model: definitions.Model,
+    op: str,
+) -> bool:
+    """Decide r in the document's scalar model when it belongs there: a definition of the model
+    is reported as defined; a claim about the model's names is judged with its definitions
+    substituted.  False: the relation is the network reading's."""
+    site = model.sites.get((block.line, r.step))
+    if scalar is None or r.step not in scalar or op not in ("=", *definitions.DEFINING_OPS):
+        return False
+    if site is not None:
+        j = definitions.defined(site, model)
+    else:
+        lhs, rhs = scalar[r.step]
+        if (
+            op != "="
+            or interpret.is_update_rule(op, lhs, rhs)
+            or not definitions.uses_model([lhs, rhs], model)
+        ):
+            return False
+        why = definitions.conflict([lhs, rhs], model, (block.line, r.step))
+        if why is not None:
+            r.verdict, r.reason = Outcome.ERROR, why
+            return True
+        try:
+            j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+        except (definitions.NotScalar, TypeError, ValueError, ArithmeticError, RecursionError):
+            return False
+    r.verdict, r.method, r.reason, r.counterexample = (
+        j.verdict,
+        j.method,
+        j.reason,
+        j.counterexample,
+    )
+    return True
 
 
 def _unread(
@@ -887,6 +990,12 @@ def decide(
         return
     except (NotationError, ValueError, TypeError) as e:
         r.verdict, r.reason = Outcome.ERROR, str(e)
+        return
+    shown = precision.judge(lhs, rhs, decimals.shown_unit(lhs_node, rhs_node))
+    if shown is not None:  # rounded decimals: equal to the digits shown, or not
+        r.verdict, r.method, r.reason = shown.verdict, shown.method, shown.reason
+        r.counterexample = shown.counterexample
+        r.display = f"{precision.shown(lhs)} = {precision.shown(rhs)}"
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):

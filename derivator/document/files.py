@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 #: the file suffixes ``check`` reads, and the reader each one gets
-SUFFIXES = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}
+SUFFIXES = {
+    ".md": "md",
+    ".markdown": "md",
+    ".tex": "tex",
+    ".ltx": "tex",
+    ".ipynb": "ipynb",
+}
 #: the largest file read (bytes): bigger ones are refused before reading, not truncated
 MAX_BYTES = 16 * 1024 * 1024
 

@@ -167,9 +167,16 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
 
 
 def is_update_rule(op: str, lhs: parse.Node, rhs: parse.Node) -> bool:
-    """``w = w - η ∇W``, ``w ← …``, ``w := …``: an assignment, not an identity."""
-    if op in ("<-", ":="):
+    """``w = w - η ∇W``, ``w ← …``, ``w := w - …``: an assignment, not an identity.  ``D := …``
+    with a name that does not stand on its right is a definition (``definitions``)."""
+    if op == "<-":
         return True
+    if op == ":=":
+        if not isinstance(lhs, parse.Var):
+            return True
+        return any(
+            isinstance(v, parse.Var) and v.name == lhs.name and v.tag == lhs.tag for v in walk(rhs)
+        )
     if not isinstance(lhs, parse.Var) or lhs.name not in ("w", "b", "W", "B"):
         return False
     names = [n for n in walk(rhs) if isinstance(n, parse.Var)]
@@ -398,7 +405,7 @@ class Converter:
     # ---- the tree -------------------------------------------------------------------------
     def convert(self, node: parse.Node) -> sp.Expr:
         if isinstance(node, parse.Num):
-            return sp.Rational(Fraction(node.text).limit_denominator(10**12))
+            return sp.Rational(Fraction(node.text))  # a decimal is the exact number it shows
         if isinstance(node, parse.Var):
             if (
                 node.primes
@@ -487,7 +494,13 @@ class Converter:
         exp = self.convert(node.exp)
         if exp.is_Integer and abs(int(exp)) > MAX_EXPONENT:
             raise Unreadable(f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos)
-        if exp.is_Number and not exp.is_Integer and exp.is_Rational and exp.q > MAX_EXPONENT:
+        if (
+            exp.is_Number
+            and not exp.is_Integer
+            and exp.is_Rational
+            and exp.q > MAX_EXPONENT
+            and 10**parse.MAX_DIGITS % exp.q  # a decimal exponent (e^{-0.3775}) is read
+        ):
             raise Unreadable(f"an exponent of {exp}", node.pos)
         if base == sp.E:
             return sp.exp(exp)

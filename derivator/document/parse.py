@@ -531,7 +531,8 @@ class Reading:
 
 DEFAULT_READING = Reading()
 
-CHECKED_OPS = ("=", "<-", ":=")
+#: the relations that are checked: equalities, assignments, and what is written as a definition
+CHECKED_OPS = ("=", "<-", ":=", "≡", "≜")
 RELATION_CMDS = {
     "approx": "≈",
     "neq": "≠",
@@ -548,6 +549,7 @@ RELATION_CMDS = {
     "sim": "~",
     "simeq": "≃",
     "coloneqq": ":=",
+    "triangleq": "≜",
     "propto": "∝",
     "subset": "⊂",
     "subseteq": "⊆",

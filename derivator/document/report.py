@@ -49,6 +49,8 @@ def _visible_all(s: str) -> str:
 
 
 def _counterexample_line(ce: dict[str, Any]) -> str:
+    if "unit" in ce:  # decimals judged at the precision they show
+        return f"values: left {ce['left']}, right {ce['right']}"
     idx = ", ".join(f"{k}={v}" for k, v in ce.get("indices", {}).items())
     var = ", ".join(f"{k}={v}" for k, v in ce.get("variables", {}).items())
     sizes = ", ".join(
@@ -76,12 +78,15 @@ def text(
 
     lines: list[str] = []
     for r in results:
-        if quiet and r.verdict in ("proved", "skipped", *(() if strict else ("unknown",))):
+        if quiet and r.verdict in (
+            "proved",
+            "defined",
+            "skipped",
+            *(() if strict else ("unknown",)),
+        ):
             continue
         at = r.at if r.verdict == "error" and r.at else None
-        where = (
-            f"{_visible_all(r.file)}:{at[0]}:{at[1]}" if at else f"{_visible_all(r.file)}:{r.line}"
-        )
+        where = _visible_all(r.location())
         where += f" #{r.step}" if r.step else ""
         head = (
             f"{where:<18} {paint(r.verdict, r.verdict.mark + ' ' + r.verdict):<10}  "
@@ -129,6 +134,7 @@ def result_json(r: Result) -> dict[str, Any]:
     return {
         "file": r.file,
         "line": r.line,
+        "cell": r.cell,
         "column": r.column,
         "step": r.step,
         "relation": r.relation,

@@ -38,9 +38,18 @@ class Result:
     cached: bool = False
     #: the file's line at ``at``, for the report's excerpt with a caret (not part of the JSON)
     source_line: str = ""
+    #: in a notebook, the cell (counted from 1) that ``line`` and ``at`` count lines in
+    cell: int | None = None
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
+
+    def location(self) -> str:
+        """Where a reader finds it: ``file:line`` (``file:cell 3:line`` in a notebook), and
+        ``:column`` of a reading error's exact place."""
+        line, column = self.at if self.verdict == Outcome.ERROR and self.at else (self.line, None)
+        where = f"{self.file}:cell {self.cell}:{line}" if self.cell else f"{self.file}:{line}"
+        return f"{where}:{column}" if column else where
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +151,7 @@ def record(r: Result) -> dict[str, Any]:
         "display": r.display,
         "at": list(r.at) if r.at else None,
         "source_line": r.source_line,
+        "cell": r.cell,
     }
 
 
@@ -170,6 +180,8 @@ def from_record(d: Any) -> Result:
         raise ValueError("not a result record")
     if isinstance(d["seconds"], bool) or not isinstance(d["seconds"], (int, float)):
         raise ValueError("not a result record")
+    if not (d["cell"] is None or _is_int(d["cell"])):
+        raise ValueError("not a result record")
     return Result(
         d["file"],
         d["line"],
@@ -186,4 +198,5 @@ def from_record(d: Any) -> Result:
         (at[0], at[1]) if at else None,
         cached=True,
         source_line=d["source_line"],
+        cell=d["cell"],
     )

@@ -11,14 +11,21 @@ dictionaries.  The same terms, grouped and factored, give the tidy form that peo
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import permutations, product
 from typing import Any
 
 import sympy as sp
 
+from . import sums as sums  # installs the cached Sum.free_symbols
+
 Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
+#: the first and last value an index takes
+Range = tuple[sp.Expr, sp.Expr]
+#: the ranges of the free indices, as the caller knows them from the network's quantities
+Ranges = Mapping[sp.Expr, Range]
 
 
 @dataclass(frozen=True)
@@ -45,19 +52,36 @@ class Unsupported(ValueError):
 # flattening
 
 
-def _fresh(term: Term, taken: set[sp.Symbol]) -> Term:
-    """Rename the term's bound indices that are in ``taken`` to fresh dummies."""
-    clash = {d: sp.Dummy(d.name, integer=True) for d in term.dummies if d in taken}
-    if not clash:
-        return term
-    limits = tuple((clash.get(d, d), lo, hi) for d, lo, hi in term.limits)
-    return Term(limits, term.body.xreplace(clash))
+def _products(parts: list[list[Term]]) -> list[Term]:
+    """Every product of one term of each part (distributing a product of sums).
 
-
-def _mul(t1: Term, t2: Term) -> Term:
-    t2 = _fresh(t2, set(t1.dummies) | t1.body.free_symbols)
-    t1 = _fresh(t1, t2.body.free_symbols - set(t2.dummies))
-    return Term(t1.limits + t2.limits, t1.body * t2.body)
+    The same as multiplying the terms pairwise, but each product's monomial is built once
+    (SymPy's ``Mul`` of all the factors) instead of once per factor, and each term's free
+    symbols are computed once, not once per product it takes part in.  A bound index is
+    renamed (to a fresh dummy) when it clashes with another factor's free symbols or with an
+    index bound by an earlier factor: then no index captures another and all are distinct."""
+    if len(parts) == 1:
+        return parts[0]
+    free = [[t.body.free_symbols - set(t.dummies) for t in part] for part in parts]
+    out = []
+    for picks in product(*[range(len(part)) for part in parts]):
+        terms = [parts[k][n] for k, n in enumerate(picks)]
+        frees = [free[k][n] for k, n in enumerate(picks)]
+        limits: list[Limit] = []
+        bodies: list[sp.Expr] = []
+        bound: set[sp.Symbol] = set()
+        for k, t in enumerate(terms):
+            others = set().union(*(f for m, f in enumerate(frees) if m != k))
+            clash = {
+                d: sp.Dummy(d.name, integer=True) for d in t.dummies if d in others or d in bound
+            }
+            body = t.body.xreplace(clash) if clash else t.body
+            for d, lo, hi in t.limits:
+                limits.append((clash.get(d, d), lo, hi))
+                bound.add(clash.get(d, d))
+            bodies.append(body)
+        out.append(Term(tuple(limits), sp.Mul(*bodies)))
+    return out
 
 
 def _sum_over(term: Term, limits: Iterable[Limit]) -> Term:
@@ -67,48 +91,53 @@ def _sum_over(term: Term, limits: Iterable[Limit]) -> Term:
     for d, lo, hi in limits:
         if lo == hi:
             body = body.xreplace({d: lo})
-        elif d in body.free_symbols:
+        elif d in body.free_symbols or not nonnegative(hi - lo + 1):
+            # (hi − lo + 1)·c counts the terms only when the range is not reversed: a sum
+            # from 3 to n − 1 at n = 2 is empty (0), not −1 terms
             kept.append((d, lo, hi))
         else:
             body = body * (hi - lo + 1)
     return Term(tuple(kept), body)
 
 
-def flatten(expr: sp.Expr, depth: int = 0) -> list[Term]:
+def nonnegative(x: sp.Expr) -> bool:
+    """Is x ≥ 0 for every size (sizes are positive integers)?  Only what SymPy proves."""
+    x = sp.expand(x)
+    if x.is_Number:
+        return bool(x >= 0)
+    return x.is_nonnegative is True
+
+
+def flatten(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> list[Term]:
     """Expand ``expr`` into a list of terms (products distributed, sums pulled outward)."""
     if isinstance(expr, sp.Add):
-        return [t for arg in expr.args for t in flatten(arg, depth)]
+        return [t for arg in expr.args for t in flatten(arg, depth, ranges)]
     if isinstance(expr, sp.Mul):
-        out = [Term((), sp.Integer(1))]
-        for arg in expr.args:
-            parts = flatten(arg, depth)
-            out = [_mul(a, b) for a, b in product(out, parts)]
-        return out
+        return _products([flatten(arg, depth, ranges) for arg in expr.args])
     if (
         isinstance(expr, sp.Pow)
         and expr.exp.is_Integer
         and expr.exp > 1
         and expr.base.has(sp.Add, sp.Sum)
     ):
-        out = [Term((), sp.Integer(1))]
-        for _ in range(int(expr.exp)):
-            out = [_mul(a, b) for a, b in product(out, flatten(expr.base, depth))]
-        return out
+        return _products([flatten(expr.base, depth, ranges)] * int(expr.exp))
     if isinstance(expr, sp.Sum):
-        inner = flatten(expr.function, depth)
+        inner = flatten(expr.function, depth, ranges)
         limits = [(lim[0], lim[1], lim[2]) for lim in expr.limits]
         return [_sum_over(t, limits) for t in inner]
-    return [Term((), _atom(expr, depth))]
+    return [Term((), _atom(expr, depth, ranges))]
 
 
-def _atom(expr: sp.Expr, depth: int) -> sp.Expr:
+def _atom(expr: sp.Expr, depth: int, ranges: Ranges | None) -> sp.Expr:
     """An atom, with the arguments of functions and powers put in normal form themselves."""
     if expr.is_Atom or isinstance(expr, (sp.Indexed, sp.KroneckerDelta)):
         return expr
     if isinstance(expr, sp.Pow):
-        return sp.Pow(normal_expr(expr.base, depth + 1), normal_expr(expr.exp, depth + 1))
+        return sp.Pow(
+            normal_expr(expr.base, depth + 1, ranges), normal_expr(expr.exp, depth + 1, ranges)
+        )
     if isinstance(expr, (sp.Function, sp.Max, sp.Min)):
-        return expr.func(*[normal_expr(a, depth + 1) for a in expr.args])
+        return expr.func(*[normal_expr(a, depth + 1, ranges) for a in expr.args])
     return expr
 
 
@@ -116,30 +145,74 @@ def _atom(expr: sp.Expr, depth: int) -> sp.Expr:
 # Kronecker deltas
 
 
-def contract(term: Term) -> Term:
-    """Contract every Kronecker delta that involves a bound index: Σ_d δ_{dk} f(d) = f(k).
+def contract(term: Term, ranges: Ranges | None = None) -> Term:
+    """Contract the Kronecker deltas on a bound index whose other side provably lies in the
+    bound index's range: Σ_{d=lo}^{hi} [d = k] f(d) = f(k) when lo ≤ k ≤ hi, and = 0 when k
+    lies wholly outside [lo, hi].  Otherwise the sum and its bracket stay as they are (the
+    numeric stages decide it): Σ_{p=1}^{n−1} [p = j] a_p is a_j only for j ≥ 1.
 
-    The other index is assumed to lie in the bound index's range, which holds whenever the
-    expression is well typed (the index check of the prover runs before this)."""
+    Where k's range comes from: a number; another bound index of the term (its limits); a free
+    index in ``ranges`` (the caller reads it from the quantities the index stands in); or such
+    an index plus a number (j + 1).  Nothing is assumed of an index the caller does not know."""
     while True:
-        dummies = set(term.dummies)
-        for f in sp.Mul.make_args(term.body):
+        dummies = {lim[0]: lim for lim in term.limits}
+        factors = sp.Mul.make_args(term.body)
+        for f in factors:
             base = f.base if isinstance(f, sp.Pow) else f
             if not isinstance(base, sp.KroneckerDelta):
                 continue
             x, y = base.args
-            if x in dummies:
-                d, other = x, y
-            elif y in dummies:
-                d, other = y, x
-            else:
-                continue
-            rest = sp.Mul(*[g for g in sp.Mul.make_args(term.body) if g is not f])
-            limits = tuple(lim for lim in term.limits if lim[0] != d)
-            term = Term(limits, rest.xreplace({d: other}))
-            break
+            done = None
+            for d, other in ((x, y), (y, x)):
+                if d not in dummies or d in other.free_symbols:
+                    continue
+                _, lo, hi = dummies[d]
+                span = _range_of(other, term, d, ranges)
+                if span is None:
+                    continue
+                # k itself, or its whole range, between lo and hi (lo may be j + 1, k may be j)
+                above = nonnegative(other - lo) or nonnegative(span[0] - lo)
+                below = nonnegative(hi - other) or nonnegative(hi - span[1])
+                if above and below:
+                    rest = sp.Mul(*[g for g in factors if g is not f])
+                    limits = tuple(
+                        (e, a.xreplace({d: other}), b.xreplace({d: other}))
+                        for e, a, b in term.limits
+                        if e != d
+                    )
+                    done = Term(limits, rest.xreplace({d: other}))
+                    break
+                if any(
+                    nonnegative(x)
+                    for x in (other - hi - 1, lo - other - 1, span[0] - hi - 1, lo - span[1] - 1)
+                ):
+                    return Term((), sp.Integer(0))  # no d in the range equals k: every term is 0
+            if done is not None:
+                term = done
+                break
         else:
             return term
+
+
+def _range_of(k: sp.Expr, term: Term, d: sp.Symbol, ranges: Ranges | None) -> Range | None:
+    """The range of values k takes, as far as it is known (see :func:`contract`)."""
+    if k.is_Integer:
+        # a number written as an entry's index: itself, and where the sizes presuppose it lies
+        return (k, ranges[k][1]) if ranges is not None and k in ranges else (k, k)
+    for e, lo, hi in term.limits:
+        if e == k:
+            if d in lo.free_symbols | hi.free_symbols:
+                return None
+            return (lo, hi)
+    if ranges is not None and k in ranges:
+        return ranges[k]
+    if isinstance(k, sp.Add):
+        shift, rest = k.as_coeff_Add()
+        if shift.is_Integer and shift != 0 and isinstance(rest, sp.Symbol):
+            inner = _range_of(rest, term, d, ranges)
+            if inner is not None:
+                return (inner[0] + shift, inner[1] + shift)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +220,25 @@ def contract(term: Term) -> Term:
 
 
 def _range_key(lim: Limit) -> str:
-    return f"{lim[1]}:{lim[2]}"
+    return _bounds_text(lim[1], lim[2])
+
+
+@lru_cache(maxsize=4096)
+def _bounds_text(lo: sp.Expr, hi: sp.Expr) -> str:
+    """``lo:hi`` as printed: the same few ranges (0 … n_(l) − 1) recur in every term, and
+    printing them again each time was a fifth of the normal form's cost."""
+    return f"{lo}:{hi}"
+
+
+@lru_cache(maxsize=4096)
+def _text(e: sp.Expr) -> str:
+    return str(e)
+
+
+def _limits_text(limits: tuple[Limit, ...]) -> str:
+    """``str(limits)`` (the tuple's own printout) with each bound printed once per run."""
+    parts = [f"({d}, {_text(lo)}, {_text(hi)})" for d, lo, hi in limits]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
@@ -173,18 +264,21 @@ def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
         names = {lim[0]: sp.Symbol(pool[n], integer=True) for n, lim in enumerate(flat)}
         body = term.body.xreplace(names)
         new_limits = tuple((names[d], lo, hi) for d, lo, hi in flat)
-        key = f"{new_limits}|{body}"
+        key = f"{_limits_text(new_limits)}|{body}"
         if best is None or key < best[0]:
             best = (key, Term(new_limits, body))
     assert best is not None
     return best
 
 
-def normal(expr: sp.Expr, depth: int = 0) -> dict[str, tuple[Term, sp.Expr]]:
-    """The normal form: canonical term (without its number) → (term, rational coefficient)."""
+def normal(
+    expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None
+) -> dict[str, tuple[Term, sp.Expr]]:
+    """The normal form: canonical term (without its number) → (term, rational coefficient).
+    ``ranges``: the ranges of the free indices, which decide the Kronecker contractions."""
     out: dict[str, tuple[Term, sp.Expr]] = {}
-    for t in flatten(expr, depth):
-        t = contract(t)
+    for t in flatten(expr, depth, ranges):
+        t = contract(t, ranges)
         coeff, rest = t.body.as_coeff_Mul()
         if coeff == 0:
             continue
@@ -197,11 +291,11 @@ def normal(expr: sp.Expr, depth: int = 0) -> dict[str, tuple[Term, sp.Expr]]:
     return {k: v for k, v in sorted(out.items()) if v[1] != 0}
 
 
-def normal_expr(expr: sp.Expr, depth: int = 0) -> sp.Expr:
+def normal_expr(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> sp.Expr:
     """``expr`` rebuilt from its normal form (deterministic)."""
     if expr.is_Atom:
         return expr
-    return sp.Add(*[c * t.expr() for t, c in normal(expr, depth).values()])
+    return sp.Add(*[c * t.expr() for t, c in normal(expr, depth, ranges).values()])
 
 
 def freshen(expr: sp.Expr) -> sp.Expr:
@@ -216,9 +310,9 @@ def freshen(expr: sp.Expr) -> sp.Expr:
     return expr.func(*[freshen(a) for a in expr.args])
 
 
-def equal(a: sp.Expr, b: sp.Expr) -> bool:
+def equal(a: sp.Expr, b: sp.Expr, ranges: Ranges | None = None) -> bool:
     """True when the normal forms agree: a proof for all sizes (sums stay symbolic)."""
-    return not normal(a - b)
+    return not normal(a - b, ranges=ranges)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,13 +323,14 @@ def tidy(
     expr: sp.Expr,
     namer: Callable[[Limit, set[sp.Symbol]], sp.Symbol],
     order: Callable[[Limit], Any] | None = None,
+    ranges: Ranges | None = None,
 ) -> sp.Expr:
     """Contract, group the terms that sum over the same ranges, factor each group, pull out
     what does not depend on the bound indices, and name bound indices with ``namer``
     (given the limit and the names already taken), outermost (by ``order``) first."""
     groups: dict[tuple, list[sp.Expr]] = defaultdict(list)
     limits_of: dict[tuple, tuple[Limit, ...]] = {}
-    for t, c in normal(expr).values():
+    for t, c in normal(expr, ranges=ranges).values():
         gkey = tuple(sorted((str(lim[0]), _range_key(lim)) for lim in t.limits))
         groups[gkey].append(c * t.body)
         limits_of[gkey] = t.limits

@@ -93,6 +93,92 @@ def classify(net: Network, e: sp.Expr) -> Ref | None:
 # folding expanded forward expressions back into a and z
 
 
+# ---------------------------------------------------------------------------------------------
+# indices and their ranges
+
+
+def is_index(s: sp.Symbol) -> bool:
+    """Indices are the integer symbols that are not sizes.  Read the declared assumptions only:
+    asking SymPy to infer them costs more than everything else in a proof."""
+    a = s.assumptions0
+    return bool(a.get("integer")) and not a.get("positive")
+
+
+SAMPLES = -1
+
+
+def index_ranges(
+    net: Network, *exprs: sp.Expr, numbers: dict[sp.Integer, set[int]] | None = None
+) -> tuple[dict[sp.Symbol, int], dict[sp.Symbol, set[int]]]:
+    """Which range each index runs over (a layer number, or SAMPLES), inferred from where it
+    stands, and the letters that stand in two different ranges (notation.md: an error, and in
+    practice often a transposed index)."""
+    found: dict[sp.Symbol, int] = {}
+    conflicts: dict[sp.Symbol, set[int]] = {}
+
+    def put(x: sp.Expr, r: int) -> None:
+        if numbers is not None and isinstance(x, sp.Integer):  # a_{01}: 1 in layer r's range
+            numbers.setdefault(x, set()).add(r)
+        if isinstance(x, sp.Symbol) and is_index(x):
+            if x in found and found[x] != r:
+                conflicts.setdefault(x, {found[x]}).add(r)
+            found.setdefault(x, r)
+
+    deltas: list[sp.KroneckerDelta] = []
+    for e in exprs:
+        for f in sp.preorder_traversal(e):
+            if isinstance(f, sp.KroneckerDelta):
+                deltas.append(f)
+            if not isinstance(f, sp.Indexed):
+                continue
+            ref = classify(net, f)
+            if ref is None:
+                continue
+            idx = ref.indices
+            if ref.quantity in ("a", "z", "delta") and len(idx) == 2:
+                put(idx[0], SAMPLES)
+                put(idx[1], ref.at)
+            elif ref.quantity == "w" and len(idx) == 2:
+                put(idx[0], ref.at)
+                put(idx[1], ref.at - 1)
+            elif ref.quantity == "b" and len(idx) == 1:
+                put(idx[0], ref.at)
+            elif ref.quantity == "y" and len(idx) == 2:
+                put(idx[0], SAMPLES)
+                put(idx[1], net.D)
+            elif ref.quantity == "Li" and len(idx) == 1:
+                put(idx[0], SAMPLES)
+            else:
+                raise NotationError(f"{f}: wrong number of indices")
+    for _ in range(2):  # [j = k]: both indices run over the same range
+        for d in deltas:
+            x, y = d.args
+            if x in found:
+                put(y, found[x])
+            elif y in found:
+                put(x, found[y])
+    return found, conflicts
+
+
+def bounds(net: Network, *exprs: sp.Expr) -> dict[sp.Expr, algebra.Range]:
+    """The range (first, last) of every index that stands in a quantity of these expressions
+    (or beside one in a [j = k]): what a Kronecker contraction must know to remove a sum
+    (docs/soundness.md, "Sums, brackets and δ").  A letter in two ranges gets none: the prover
+    reports it before any contraction.  A number written as an index gets the range of its
+    slot: the relation presupposes the sizes at which that entry exists."""
+    numbers: dict[sp.Integer, set[int]] = {}
+    found, conflicts = index_ranges(net, *exprs, numbers=numbers)
+
+    def span(r: int) -> algebra.Range:
+        return (sp.Integer(0), sp.S(net.n if r == SAMPLES else net.width(r)) - 1)
+
+    out: dict[sp.Expr, algebra.Range] = {s: span(r) for s, r in found.items() if s not in conflicts}
+    # a number written as an index (a_{01}^{(L)}) names an entry that exists only where the
+    # range holds it: the relation presupposes n_(L) ≥ 2, and speaks of no other sizes
+    out |= {k: span(next(iter(rs))) for k, rs in numbers.items() if len(rs) == 1}
+    return out
+
+
 def _fold_add(net: Network, e: sp.Add) -> sp.Expr:
     """b_X + Σ_d w_Xd a_Id → z_IX, also when negated (−b − Σ … from e^(−z))."""
     folded = _fold_add_once(net, e)
@@ -199,10 +285,13 @@ def fold(net: Network, e: sp.Expr) -> sp.Expr:
     return _fold_node(net, new)
 
 
-def clean(net: Network, raw: sp.Expr) -> sp.Expr:
-    """A raw ``sympy.diff`` result in normal form, in terms of a, z, σ′(z)."""
-    once = algebra.normal_expr(fold(net, raw))
-    return algebra.normal_expr(fold(net, once))
+def clean(net: Network, raw: sp.Expr, *context: sp.Expr) -> sp.Expr:
+    """A raw ``sympy.diff`` result in normal form, in terms of a, z, σ′(z).  Its Kronecker deltas
+    are contracted where the ranges of the indices, read from the quantities they stand in (in
+    ``raw`` and in the ``context``: the numerator and the variable), allow it."""
+    ranges = bounds(net, raw, *context)
+    once = algebra.normal_expr(fold(net, raw), ranges=ranges)
+    return algebra.normal_expr(fold(net, once), ranges=ranges)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,8 +346,44 @@ def _expand_inside(net: Network, e: sp.Expr, stop: Stop) -> sp.Expr:
 
 
 def truth(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
-    """∂num/∂den by ``sympy.diff`` of the expanded numerator, cleaned (normal form)."""
-    return _truth_cached(net, num, den)
+    """∂num/∂den by ``sympy.diff`` of the expanded numerator, cleaned (normal form).
+
+    Derived once per shape: the free index letters of ``num`` and ``den`` are renamed to fixed
+    placeholders (in order of appearance, with the same assumptions) before the cached
+    derivation and renamed back after, so ∂L_i/∂a_ik and ∂L_s/∂a_sm are one derivation.  A
+    derivative does not depend on what its free indices are called: the renaming is injective,
+    the placeholders occur nowhere else, and the result is the derivative of the renamed
+    expression with the names put back; when the result already holds one of the original
+    names (a bound index the normal form named so), putting them back would capture it, and
+    the derivation is done with the original names instead (docs/soundness.md)."""
+    places = _placeholders(net, num, den)
+    if not places:
+        return _truth_cached(net, num, den)
+    value = _truth_cached(net, num.xreplace(places), den.xreplace(places))
+    if value.has(*places):
+        # the derivation made a symbol of the same name (the normal form names bound indices
+        # _0_0, _0_1, … avoiding only the names it sees): putting the names back would capture
+        return _truth_cached(net, num, den)
+    return value.xreplace({v: k for k, v in places.items()})
+
+
+def _placeholders(net: Network, num: sp.Expr, den: sp.Expr) -> dict[sp.Symbol, sp.Symbol]:
+    """The free index symbols of ``num`` and ``den`` (in the indices of their quantities, not
+    the sizes), each to the placeholder of its position and assumptions."""
+    sizes = {net.n} | {net.width(p) for p in range(net.D + 1)}
+    out: dict[sp.Symbol, sp.Symbol] = {}
+    for e in (num, den):
+        for f in sorted(e.atoms(sp.Indexed), key=sp.default_sort_key):
+            for x in f.indices:
+                for s in sorted(x.free_symbols, key=sp.default_sort_key):
+                    if isinstance(s, sp.Symbol) and s not in sizes and s not in out:
+                        out[s] = _placeholder(len(out), tuple(sorted(s.assumptions0.items())))
+    return out
+
+
+@cache
+def _placeholder(k: int, assumptions: tuple[tuple[str, bool], ...]) -> sp.Symbol:
+    return sp.Dummy(f"free{k}", **dict(assumptions))
 
 
 @lru_cache(maxsize=4096)
@@ -267,7 +392,7 @@ def _truth_cached(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
     if dref is None or dref.quantity not in ("a", "z", "w", "b"):
         raise ValueError(f"cannot differentiate with respect to {den}")
     expanded = expand_for(net, num, _stop_for(dref))
-    return clean(net, sp.diff(expanded, den))
+    return clean(net, sp.diff(expanded, den), num, den)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -354,7 +479,7 @@ def output_closed_form(net: Network, e: sp.Expr) -> sp.Expr:
         ),
         closed,
     )
-    return algebra.normal_expr(sp.cancel(e)) if bound else e
+    return algebra.normal_expr(sp.cancel(e), ranges=bounds(net, e)) if bound else e
 
 
 def retag(src: Network, dst: Network, shift: int, e: sp.Expr) -> sp.Expr:
@@ -428,7 +553,7 @@ def gradient(net: Network, quantity: str, p: int, *, closed: bool = True) -> sp.
     need = p if quantity in ("w", "b") else p + 1
     if need <= net.D and e.has(net.delta(need)):
         e = substitute_delta(net, e, need, closed_delta(net, need))
-    return algebra.normal_expr(e)
+    return algebra.normal_expr(e, ranges=bounds(net, e))
 
 
 def gradients(net: Network) -> dict[tuple[str, int], sp.Expr]:

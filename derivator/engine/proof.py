@@ -34,6 +34,7 @@ import sympy as sp
 
 from . import algebra, derive, evaluate
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
+from .derive import SAMPLES, index_ranges
 from .network import Network, Stop
 from .notation import NotationError
 from .outcome import Outcome
@@ -116,69 +117,8 @@ def deadline(seconds: float) -> Iterator[None]:
 # indices
 
 
-def _is_index(s: sp.Symbol) -> bool:
-    """Indices are the integer symbols that are not sizes.  Read the declared assumptions only:
-    asking SymPy to infer them costs more than everything else in a proof."""
-    a = s.assumptions0
-    return bool(a.get("integer")) and not a.get("positive")
-
-
 def free_indices(e: sp.Expr) -> set[sp.Symbol]:
-    return {s for s in e.free_symbols if isinstance(s, sp.Symbol) and _is_index(s)}
-
-
-SAMPLES = -1
-
-
-def index_ranges(
-    net: Network, *exprs: sp.Expr
-) -> tuple[dict[sp.Symbol, int], dict[sp.Symbol, set[int]]]:
-    """Which range each index runs over (a layer number, or SAMPLES), inferred from where it
-    stands, and the letters that stand in two different ranges (notation.md: an error, and in
-    practice often a transposed index)."""
-    found: dict[sp.Symbol, int] = {}
-    conflicts: dict[sp.Symbol, set[int]] = {}
-
-    def put(x: sp.Expr, r: int) -> None:
-        if isinstance(x, sp.Symbol) and _is_index(x):
-            if x in found and found[x] != r:
-                conflicts.setdefault(x, {found[x]}).add(r)
-            found.setdefault(x, r)
-
-    deltas: list[sp.KroneckerDelta] = []
-    for e in exprs:
-        for f in sp.preorder_traversal(e):
-            if isinstance(f, sp.KroneckerDelta):
-                deltas.append(f)
-            if not isinstance(f, sp.Indexed):
-                continue
-            ref = derive.classify(net, f)
-            if ref is None:
-                continue
-            idx = ref.indices
-            if ref.quantity in ("a", "z", "delta") and len(idx) == 2:
-                put(idx[0], SAMPLES)
-                put(idx[1], ref.at)
-            elif ref.quantity == "w" and len(idx) == 2:
-                put(idx[0], ref.at)
-                put(idx[1], ref.at - 1)
-            elif ref.quantity == "b" and len(idx) == 1:
-                put(idx[0], ref.at)
-            elif ref.quantity == "y" and len(idx) == 2:
-                put(idx[0], SAMPLES)
-                put(idx[1], net.D)
-            elif ref.quantity == "Li" and len(idx) == 1:
-                put(idx[0], SAMPLES)
-            else:
-                raise NotationError(f"{f}: wrong number of indices")
-    for _ in range(2):  # [j = k]: both indices run over the same range
-        for d in deltas:
-            x, y = d.args
-            if x in found:
-                put(y, found[x])
-            elif y in found:
-                put(x, found[y])
-    return found, conflicts
+    return {s for s in e.free_symbols if isinstance(s, sp.Symbol) and derive.is_index(s)}
 
 
 def _range_name(net: Network, r: int) -> str:
@@ -329,7 +269,7 @@ _ELEMENTARY = (sp.tanh, sp.exp, sp.log, sp.Max, sp.Heaviside)
 
 def _zero(net: Network, e: sp.Expr) -> bool:
     """Is e zero in the normal form, using what the targets satisfy where the document says so?"""
-    return algebra.equal(_assume_targets(net, e), sp.Integer(0))
+    return algebra.equal(_assume_targets(net, e), sp.Integer(0), derive.bounds(net, e))
 
 
 def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
@@ -340,8 +280,9 @@ def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
         return e
     top = net.width(net.D) - 1
     out = []
-    for t in algebra.flatten(e):
-        t = algebra.contract(t)
+    ranges = derive.bounds(net, e)
+    for t in algebra.flatten(e, ranges=ranges):
+        t = algebra.contract(t, ranges)
         reduced = True
         while reduced:
             reduced = False
@@ -520,6 +461,18 @@ def _fmt(x: Any) -> str:
     return mpmath.nstr(x, 6) if isinstance(x, mpmath.mpf) else str(x)
 
 
+def _fmt_pair(left: Any, right: Any) -> tuple[str, str]:
+    """Both sides of a counterexample with as many digits as it takes to see them differ
+    (1 and 1.0000000000001 both print 1.0 at six digits)."""
+    for digits in (6, 10, 15, 20, 30, 40, DIGITS):
+        pair = tuple(
+            mpmath.nstr(x, digits) if isinstance(x, mpmath.mpf) else str(x) for x in (left, right)
+        )
+        if pair[0] != pair[1]:
+            break
+    return pair[0], pair[1]
+
+
 def _backward(inst: evaluate.Instance, lowest: int) -> None:
     """δ^(p) for every layer from the output down to ``lowest``, by the proved rules (in place):
     the values that the deep stage's δ atoms stand for."""
@@ -646,8 +599,8 @@ def _search_at(
                     if s not in values
                 },
                 **({"variables": {s.name: _fmt(v) for s, v in values.items()}} if values else {}),
-                "left": _fmt(lv),
-                "right": _fmt(rv),
+                "left": _fmt_pair(lv, rv)[0],
+                "right": _fmt_pair(lv, rv)[1],
                 "inputs": _inputs(inst),
                 "values": _forward(inst),
             }
@@ -774,7 +727,7 @@ def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
         if (
             not isinstance(x, sp.Symbol)
             or isinstance(x, sp.Dummy)
-            or _is_index(x)
+            or derive.is_index(x)
             or x in sizes
             or x == net.L
             or x.name == "eta"

@@ -1,0 +1,69 @@
+"""Worked numeric examples (issue 18, item 1): decimals are judged at the precision they show.
+Truth comes from Python's own exact arithmetic (fractions) and ``math``, never from derivator:
+a rounded result within one unit of its last digit is "proved at the shown precision", beyond it
+"refuted" with the difference; exact equality stays an ordinary proof."""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import pytest
+
+from derivator.document import Run, check_text
+
+
+def _verdicts(text: str) -> list[tuple[str, str, str]]:
+    with Run(jobs=1) as run:
+        return [(r.verdict, r.method, r.reason) for r in check_text("n.md", text, run)]
+
+
+def _cases(seed: int) -> list[tuple[str, bool]]:
+    """(relation, holds at the shown precision) for random products and sums rounded by hand."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(6):
+        a = Fraction(rng.randrange(10**7, 10**8), 10**8)
+        b = Fraction(rng.randrange(10**3, 10**4), 10**4)
+        exact = a * (1 - a) + b
+        places = rng.choice([6, 7, 9])
+        shown = Fraction(round(exact * 10**places), 10**places)  # rounded: within half a unit
+        off = Fraction(rng.choice([0, 3, 7]), 10**places)  # a wrong digit moves it by 3 or 7 units
+        text = (
+            f"{float(a):.8f}(1 - {float(a):.8f}) + {float(b):.4f} = {float(shown + off):.{places}f}"
+        )
+        out.append((text, off == 0))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rounded_results_hold_at_the_precision_shown(seed: int) -> None:
+    cases = _cases(seed)
+    got = _verdicts("\n\n".join(f"$${t}$$" for t, _ in cases))
+    for (text, holds), (verdict, method, reason) in zip(cases, got):
+        assert method == "at the shown precision", (text, reason)
+        assert verdict == ("proved" if holds else "refuted"), (text, reason)
+        assert "differ by" in reason
+
+
+def test_a_non_integer_exponent_is_read() -> None:
+    value = 1 / (1 + math.exp(-0.3775))  # 0.59326999210…
+    (good, bad) = _verdicts(
+        f"$$\\frac{{1}}{{1+e^{{-0.3775}}}} = {value:.9f}$$\n\n"
+        f"$$\\frac{{1}}{{1+e^{{-0.3775}}}} = {value + 2e-6:.9f}$$"
+    )
+    assert good[:2] == ("proved", "at the shown precision")
+    assert bad[:2] == ("refuted", "at the shown precision")
+
+
+def test_exact_decimals_are_an_ordinary_identity() -> None:
+    ((verdict, method, _),) = _verdicts("$$0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 = 0.0275$$")
+    assert verdict == "proved" and "precision" not in method
+
+
+def test_a_refutation_says_by_how_much_in_the_report() -> None:
+    with Run(jobs=1) as run:
+        (r,) = check_text("n.md", "$$0.5 + 0.5 = 1.2$$", run)
+    assert r.verdict == "refuted" and r.counterexample is not None
+    assert r.counterexample["difference"] == "0.2" and r.counterexample["unit"] == "0.1"

@@ -1,0 +1,109 @@
+"""Issue 17, items 1–4: relations an attacker wrote to make derivator prove something false.
+
+Each case goes through the public interfaces (``check_text``, the CLI).  What is true or false
+here is plain arithmetic a reader can redo (a sum that misses j = 0, a decimal that is not 1),
+never derivator's own opinion; the evaluator-backed families are in tests/mutation/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derivator.document import Run, check_text
+
+MSE = "<!-- derivator: activation=sigmoid loss=mse -->\n\n"
+
+
+def verdicts(*relations: str, head: str = MSE, timeout: float = 10.0) -> list[str]:
+    doc = head + "\n\n".join(f"$${r}$$" for r in relations) + "\n"
+    results = check_text("soundness.md", doc, Run(timeout=timeout, jobs=1))
+    return [str(r.verdict) for r in results]
+
+
+def verdict(relation: str, **kw: object) -> str:
+    (v,) = verdicts(relation, **kw)  # type: ignore[arg-type]
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. sum bounds: Σ_{p∈R} [p = j] f(p) = f(j) only when j ∈ R
+
+
+SHORT_SUMS = [
+    # the bracket with a sum that misses p = 0
+    r"\sum_{p=1}^{n_{(L)}-1} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}",
+    # the chain rule with the same short sum
+    r"\delta_{ij}^{(L)} = \sum_{p=1}^{n_{(L)}-1} \frac{\partial L_i}{\partial a_{ip}^{(L)}}"
+    r"\frac{\partial a_{ip}^{(L)}}{\partial z_{ij}^{(L)}}",
+    # the partial of a loss written by hand with a short sum
+    r"\frac{\partial}{\partial a_{ij}^{(L)}} \frac12\sum_{k=1}^{n_{(L)}-1}(a_{ik}^{(L)} - y_{ik})^2"
+    r" = a_{ij}^{(L)} - y_{ij}",
+    # a sample sum that misses the first sample
+    r"\frac{\partial L}{\partial b_j^{(L)}} = \frac{1}{n}\sum_{i=1}^{n-1} \delta_{ij}^{(L)}",
+    # a sum that stops one short at the top
+    r"\sum_{p=0}^{n_{(L)}-2} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}",
+    # another layer's width
+    r"\sum_{p=0}^{n_{(L-1)}-1} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}",
+]
+
+
+@pytest.mark.parametrize("relation", SHORT_SUMS)
+def test_a_sum_that_misses_part_of_its_range_is_never_proved(relation: str) -> None:
+    assert verdict(relation) == "refuted"
+
+
+FULL_SUMS = [
+    r"\sum_{p} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}",
+    r"\sum_{p=1}^{n_{(L)}} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}",
+    r"\delta_{ij}^{(L)} = \sum_{p} \frac{\partial L_i}{\partial a_{ip}^{(L)}}"
+    r"\frac{\partial a_{ip}^{(L)}}{\partial z_{ij}^{(L)}}",
+    r"\frac{\partial}{\partial a_{ij}^{(L)}} \frac12\sum_{k}(a_{ik}^{(L)} - y_{ik})^2"
+    r" = a_{ij}^{(L)} - y_{ij}",
+    r"\frac{\partial L}{\partial b_j^{(L)}} = \frac{1}{n}\sum_{i} \delta_{ij}^{(L)}",
+    # j lies in 0..j: the contraction is proved from the bound itself
+    r"\sum_{p=0}^{j} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}",
+]
+
+
+@pytest.mark.parametrize("relation", FULL_SUMS)
+def test_a_sum_over_its_whole_range_still_contracts(relation: str) -> None:
+    assert verdict(relation) == "proved"
+
+
+def test_a_bracket_outside_the_range_is_zero_not_the_term() -> None:
+    # p runs from j + 1: never p = j, so the sum is 0 (the sides differ in free indices, so at
+    # most refuted or unknown, never proved equal to a_ij)
+    assert verdict(r"\sum_{p=j+1}^{n_{(L)}-1} [p = j]\, a_{ip}^{(L)} = a_{ij}^{(L)}") == "refuted"
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. decimals are the exact rationals they write
+
+
+@pytest.mark.parametrize(
+    "relation",
+    [
+        r"0 = 0.0000000000004 \cdot 100000000000000000000000000",
+        r"1 = 1.0000000000001",
+        r"1 = 0.999999999999999",
+        r"\frac{\partial L}{\partial b_j^{(L)}} = \frac1n\sum_i \delta_{ij}^{(L)} + 0.0000000000004",
+    ],
+)
+def test_a_decimal_is_never_rounded_to_a_nearby_fraction(relation: str) -> None:
+    assert verdict(relation) == "refuted"
+
+
+def test_exact_decimals_are_proved() -> None:
+    assert verdicts(r"0.5 = \frac12", r"0.1 + 0.2 = 0.3", r"1.25 \cdot 4 = 5") == ["proved"] * 3
+
+
+def test_the_printout_keeps_every_term_and_the_counterexample_shows_the_difference() -> None:
+    doc = (
+        MSE
+        + r"$$\frac{\partial L}{\partial b_j^{(L)}} = \frac1n\sum_i \delta_{ij}^{(L)} + 0.0000000000004$$"
+        + "\n\n$$1 = 1.0000000000001$$\n"
+    )
+    first, second = check_text("d.md", doc, Run(jobs=1))
+    assert "2500000000000" in first.display  # 4·10⁻¹³ = 1/2500000000000, not dropped
+    assert second.counterexample is not None
+    assert second.counterexample["left"] != second.counterexample["right"]
