@@ -1344,14 +1344,16 @@ def _exercises(w: _Writer) -> dict[str, Any]:
     return out
 
 
-#: the widths of the small network a slip is refuted in: the prover decides it there in a fraction
-#: of the time it takes at symbolic widths (one slip took 9 s), and a reader can redo it by hand
+#: the samples of the small network a slip is refuted in: the prover decides a slip there in a
+#: fraction of the time it takes at symbolic widths (the bias slip took 9 s), and a reader can redo
+#: the counterexample by hand
 SLIP_SAMPLES = 2
 
 
 def _slip_network(net: Network) -> Network:
-    """``net`` with concrete widths (2 inputs, 3 in the next layer, 2 elsewhere) and 2 samples."""
-    widths = (1,) * (net.D + 1) if net.network == "single" else (2, 3) + (2,) * (net.D - 1)
+    """``net`` with concrete widths and 2 samples: one neuron per layer, except two in the first
+    hidden layer and two outputs (a sum over the output neurons left out must show)."""
+    widths = (1,) * (net.D + 1) if net.network == "single" else (1, 2) + (1,) * (net.D - 2) + (2,)
     return Network(
         widths=widths,
         samples=SLIP_SAMPLES,

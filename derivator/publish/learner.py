@@ -4,7 +4,8 @@ Next to the fast module ``derivator codegen`` writes (in place, overflow-safe, o
 layer), this listing is written to be read: σ and σ′ as a textbook writes them, the forward pass
 keeping every Z and A, and the four equations of the summary, each on its own line with its name
 (BP1–BP4), in a loop that prints the loss after every step.  It runs as it stands (the tests run
-it and compare its gradients with PyTorch's autograd).
+it and compare its gradients with PyTorch's autograd).  The code is ASCII: LaTeX prints it
+verbatim, where a σ has no glyph.
 
 Why a template and not codegen: codegen's module is shaped by speed and safety (no temporary
 arrays, clipped exponents); a learner needs the opposite, the formulas one to one.  The activation's
@@ -31,11 +32,11 @@ STEPS = 5
 _HEAD = """import numpy as np
 
 
-def sigma(z):  # the activation σ
+def sigma(z):  # the activation, sigma
     return {sigma}
 
 
-def sigma_prime(z):  # its derivative σ′
+def sigma_prime(z):  # its derivative, sigma prime
     return {prime}
 """
 

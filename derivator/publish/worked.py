@@ -87,8 +87,8 @@ def example(activation: str) -> Example | None:
     dw = local[0].value * local[1].value * local[2].value
     db = local[0].value * local[1].value * local[3].value
 
-    def loss(**shift: float) -> float:
-        return float(evaluate.evaluate(L0, _instance(net, **shift)))
+    def loss(w_shift: float = 0.0, b_shift: float = 0.0) -> float:
+        return float(evaluate.evaluate(L0, _instance(net, w_shift, b_shift)))
 
     return Example(
         net,

@@ -15,7 +15,12 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 try {
   const page = await context.newPage();
   await page.goto('file://' + path.resolve(file), { waitUntil: 'load' });
-  if (selector) {
+  if (selector && selector.startsWith('@')) {
+    // the viewport, scrolled to the element, every <details> opened: the page as a reader sees it
+    await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+    await page.locator(selector.slice(1)).first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: out });
+  } else if (selector) {
     const el = page.locator(selector).first();
     await el.evaluate((e) => { if (e.tagName === 'DETAILS') e.open = true; });
     await el.screenshot({ path: out });
