@@ -10,6 +10,7 @@ process only reads, schedules and assembles.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 import time
 import weakref
@@ -103,6 +104,7 @@ class Run:
                 partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late
             )
             weakref.finalize(self, self.pool.close)
+            _warm()
         return self.pool
 
     def close(self) -> None:
@@ -116,6 +118,18 @@ class Run:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: modules SymPy imports on first use, inside the first proof: the first ``Add`` imports
+#: ``sympy.tensor.tensor``, which brings ``sympy.combinatorics`` (a tenth of a second)
+FIRST_USE = ("sympy.tensor.tensor", "sympy.assumptions.wrapper", "sympy.sets.setexpr")
+
+
+def _warm() -> None:
+    """Import what every worker would import on its first proof, once here before the workers
+    fork (they inherit it), instead of once in each worker."""
+    for name in FIRST_USE:
+        importlib.import_module(name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -257,6 +257,12 @@ class Converter:
             return value
         assert ix.name is not None
         if ix.name.isdigit():
+            if not ix.name.isdecimal():  # ², ³, ¹ are digits that int() does not read
+                raise Unreadable(
+                    f"the index {ix.name} is a superscript digit: write a power outside the "
+                    "index (a_i^2) or a plain digit (a_{i2})",
+                    ix.pos,
+                )
             return sp.Integer(int(ix.name))
         return self.letter(ix.name)
 
@@ -652,7 +658,7 @@ def implicit_sample(nodes: list[parse.Node]) -> sp.Expr | None:
         visit(root, frozenset())
     if len(seen) == 1:
         (s,) = seen
-        return sp.Integer(int(s)) if s.isdigit() else index(s)
+        return sp.Integer(int(s)) if s.isdecimal() else index(s)
     used = {n.name for root in nodes for n in walk(root) if isinstance(n, parse.Index)} | {
         n.index for root in nodes for n in walk(root) if isinstance(n, parse.SumNode)
     }

@@ -241,11 +241,14 @@ def _limits_text(limits: tuple[Limit, ...]) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
+@lru_cache(maxsize=8192)
 def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
     """Rename bound indices to ``_<depth>_<n>`` so that equal terms print equal.
 
     Indices are ordered by range first; within a group of equal range every permutation is tried
-    and the smallest printout wins (groups are small: a few indices)."""
+    and the smallest printout wins (groups are small: a few indices).  Remembered per term: the
+    stages of a proof normalise the same terms again (half the calls in ``verify``), and each
+    call prints the term once per permutation."""
     limits = sorted(term.limits, key=_range_key)
     groups: dict[str, list[Limit]] = defaultdict(list)
     for lim in limits:
