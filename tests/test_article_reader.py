@@ -17,6 +17,7 @@ import math
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_article import ARTIFACTS, JS, need, need_npm
+from typer.testing import CliRunner
 
+from derivator.cli.app import app
 from derivator.publish import article as A
 from derivator.publish import learner, worked
 
@@ -543,3 +546,38 @@ def test_each_activations_listing_runs_and_its_derivative_is_the_activations(
     sigma, prime = space["sigma"], space["sigma_prime"]
     quotient = (sigma(z + h) - sigma(z - h)) / (2 * h)  # type: ignore[operator]
     np.testing.assert_allclose(prime(z), quotient, rtol=1e-6, atol=1e-8)  # type: ignore[operator]
+
+
+# ---------------------------------------------------------------------------------------------
+# the writer's route: no silent fallback
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ('gradient("w", layer=2)', "name the layer by its tag"),
+        ('gradient("w", layer="2")', "name the layer by its tag"),
+        ('gradient("w", layer="l", form="closed")', 'ask for form="delta"'),
+    ],
+)
+def test_a_template_asking_for_what_is_not_there_fails_at_its_line(
+    tmp_path: Path, call: str, message: str
+) -> None:
+    """``layer=2`` once printed L-1 (a number counts from the input), ``form="closed"`` at layer l
+    the δ form: both silently.  Now each is an error at the template's line."""
+    src = tmp_path / "post.md.j2"
+    src.write_text("# A post\n\n{{ " + call + " }}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", str(src), "-o", "-"])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "post.md.j2:3" in result.output, result.output
+
+
+def test_a_template_in_one_language_is_not_rendered_as_the_other(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.en.j2"
+    shutil.copy(A.TEMPLATES / "article.en.j2", mine)
+    result = CliRunner().invoke(
+        app, ["article", "--template", str(mine), "--lang", "zh", "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "is written in en" in result.output and "give --lang en" in result.output
+    assert not (tmp_path / "out").exists()

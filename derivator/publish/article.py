@@ -1610,6 +1610,7 @@ def render_article(article: Article, fmt: str, opts: Options) -> str:
         mathjax_url=opts.mathjax_url,
         math=opts.math,
         formula_count=article.formula_count,
+        widget_formula_count=article.html_formula_count - article.formula_count,
     )
     return re.sub(r"\n{3,}", "\n\n", text)
 
@@ -1622,6 +1623,14 @@ def generate(
     if opts.template and len(langs) != 1:
         raise ArticleError(
             "--template: a template is written in one language; give --lang zh or --lang en"
+        )
+    written_in = re.search(r"\.(zh|en)\.", Path(opts.template).name) if opts.template else None
+    if written_in is not None and written_in.group(1) != langs[0]:
+        # its prose is in one language, the words of the layout (Figure, Note, marks) in --lang's
+        raise ArticleError(
+            f"--template {Path(opts.template or '').name} is written in {written_in.group(1)}; "
+            f"--lang {langs[0]} would mix its prose with the other language's words: "
+            f"give --lang {written_in.group(1)}"
         )
     nets = Nets.build(opts)
     articles = [write(opts, lang, nets) for lang in langs]

@@ -302,7 +302,14 @@ class Article:
                 n += sum(t.math_count for row in (b.header, *b.rows) for t in row)
             elif isinstance(b, Box) and b.title is not None:
                 n += b.title.math_count
-            elif isinstance(b, Widget):
+        return n
+
+    @property
+    def html_formula_count(self) -> int:
+        """:attr:`formula_count` and the math of the sliders, which only the HTML page has."""
+        n = self.formula_count
+        for b in self.blocks:
+            if isinstance(b, Widget):
                 n += sum(t.math_count for _, t, *_ in b.sliders)
                 n += sum(t.math_count for t, _ in b.rows)
         return n

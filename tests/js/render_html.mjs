@@ -41,8 +41,10 @@ try {
       const main = document.querySelector('main');
       const text = document.body.innerText;
       return {
-        emitted: Number(main.dataset.formulas),
-        rendered: document.querySelectorAll('mjx-container, main math').length,
+        // the formulas of the text (as many as the Markdown has) and those of the sliders (HTML only)
+        emitted: Number(main.dataset.formulas) + Number(main.dataset.widgetFormulas || 0),
+        // MathJax keeps a hidden MathML copy inside each of its containers: count what it typeset
+        rendered: document.querySelectorAll('mjx-container').length || document.querySelectorAll('main math').length,
         merror: document.querySelectorAll('mjx-merror, [data-mjx-error], merror').length,
         // typeset MathML has a box of its own: a formula drawn as text would have no height
         flat_math: [...document.querySelectorAll('main math')].filter((m) => m.getBoundingClientRect().height < 8).length,
