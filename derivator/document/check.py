@@ -896,8 +896,15 @@ def _network_definition(
     name = model.network.get((block.line, r.step))
     if name is None:
         again = definitions.network_name(sides[0])
-        if again is not None and r.verdict == Outcome.PROVED and r.step == 0:
-            r.defines = again  # a restatement the model satisfies: the name is built again
+        if (
+            again is not None
+            and r.verdict == Outcome.PROVED
+            and r.step == 0
+            and (not again.startswith("delta") or definitions.defines_delta(sides[1]))
+        ):
+            # a restatement the model satisfies: the name is built again; a formula for δ is a
+            # claim, which never rebuilds a δ whose definition (its sign) the model does not hold
+            r.defines = again
         return
     if r.verdict == Outcome.ERROR and not any(
         isinstance(n, parse.Unread) for side in sides for n in parse.walk(side)
