@@ -35,7 +35,7 @@ from ..engine import (
 )
 from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
 from .cache import Cache
-from .config import check_timeout
+from .config import MEMORY_MB, TIMEOUT, check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
 from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
 from .files import decode as decode
@@ -52,8 +52,8 @@ DIRECTIVE_KEYS = {
     "skip": ("next", "on", "off"),
 }
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
-#: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
-MEMORY = 1024 * 1024**2
+#: same default as ``check --memory`` (config.MEMORY_MB).
+MEMORY = MEMORY_MB * 1024**2
 #: with at least this many files per worker, each file is planned and decided by one worker
 #: (:class:`FileTask`); with fewer, files are planned here and their blocks shared out
 WHOLE_FILES = 4
@@ -70,7 +70,7 @@ class Run:
     is garbage-collected); its workers keep their proof caches for the whole run."""
 
     defaults: interpret.Settings = field(default_factory=interpret.Settings)
-    timeout: float = 10.0
+    timeout: float = TIMEOUT
     #: worker processes deciding blocks in parallel (capped at the cores this process may use)
     jobs: int = 1
     #: address-space limit of each worker in bytes (0: none)
@@ -1126,15 +1126,14 @@ def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, net: Any, run: Run, r: Result) -> 
     else); a verdict that depends on the run's limits is not stored."""
     if run.store is None:
         return proof.prove(lhs, rhs, net, timeout=run.timeout)
-    left, right = sp.srepr(lhs), sp.srepr(rhs)
-    stored = run.store.get_relation(left, right, net)
+    # the expressions themselves: the key names each Dummy by its order (cache.sides_text), so
+    # that a sum's bound index, numbered anew in every process, still finds its entry
+    stored = run.store.get_relation(lhs, rhs, net)
     if stored is not None:
         r.cached = True
         return proof.Verdict(**stored)
     v = proof.prove(lhs, rhs, net, timeout=run.timeout)
-    run.store.put_relation(
-        left, right, net, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds}
-    )
+    run.store.put_relation(lhs, rhs, net, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds})
     return v
 
 
