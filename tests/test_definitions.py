@@ -207,3 +207,33 @@ def test_the_cache_keys_a_verdict_by_the_definitions_in_force(tmp_path: Path) ->
     for cost in (r"\frac{1}{2}", "", r"\frac{1}{2}", ""):
         write(cost)
         assert verdicts("--cache-dir", str(cache)) == uncached[cost]
+
+
+def test_a_formula_for_delta_never_rebuilds_a_delta_defined_with_another_sign() -> None:
+    """δ = −∂C/∂z (the author's sign) is not the network's δ; a later formula δ = (a − y)σ′(z)
+    is a claim, false in the author's model (autograd at random sizes, widths differing): it is
+    never proved, nor the gradient written with it."""
+    torch.manual_seed(5)
+    n_prev, n_out = 3, 4
+    a_prev = torch.rand(n_prev, dtype=torch.float64)
+    w = torch.rand(n_out, n_prev, dtype=torch.float64)
+    b = torch.rand(n_out, dtype=torch.float64)
+    y = torch.rand(n_out, dtype=torch.float64)
+    z = (w @ a_prev + b).requires_grad_(True)
+    cost = 0.5 * ((torch.sigmoid(z) - y) ** 2).sum()
+    cost.backward()
+    assert z.grad is not None
+    delta = -z.grad  # the author's δ
+    claim = (torch.sigmoid(z) - y) * torch.sigmoid(z) * (1 - torch.sigmoid(z))
+    assert not torch.allclose(delta, claim)  # the claim is false in the author's model
+    results = _check(
+        "$$z^{(L)}_{j} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{k} + b^{(L)}_j$$\n\n"
+        "$$a^{(L)}_{j} = \\sigma(z^{(L)}_{j})$$\n\n"
+        "$$C = \\frac{1}{2}\\sum_j (a^{(L)}_j - y_j)^2$$\n\n"
+        "$$\\delta^{(L)}_j = -\\frac{\\partial C}{\\partial z^{(L)}_j}$$\n\n"
+        "$$\\delta^{(L)}_j = (a^{(L)}_j - y_j)\\sigma'(z^{(L)}_j)$$\n\n"
+        "$$\\frac{\\partial C}{\\partial w^{(L)}_{jk}} = \\delta^{(L)}_j a^{(L-1)}_k$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:3] == ["defined"] * 3
+    assert "proved" not in verdicts[3:] and "defined" not in verdicts[4:]

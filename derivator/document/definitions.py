@@ -347,6 +347,12 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
     return None
 
 
+def defines_delta(rhs: parse.Node) -> bool:
+    """Whether ``δ = rhs`` can define δ: only as a partial of the cost (with its sign); any other
+    formula for δ is a claim about it, never a definition (nor a redefinition)."""
+    return _only_partials(rhs)
+
+
 def _only_partials(node: parse.Node) -> bool:
     """δ's right side when it defines δ: a partial, its negative, or a product of partials."""
     node = parse.ungrouped(node)
