@@ -535,11 +535,34 @@ class Converter:
             return (sp.Max if f == "max" else sp.Min)(*args)
         if len(args) != 1:
             raise Unreadable(f"{f} takes one argument", node.pos)
+        if f == "softmax":
+            return self.softmax(args[0], node.pos)
+        if f == "diag":
+            raise Unreadable(
+                "diag(v) is a matrix: it is read in a product with a vector or a matrix, "
+                "diag(v) x = v ⊙ x",
+                node.pos,
+            )
         if f == "sech":
             return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
         return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
             args[0]
         )
+
+    def softmax(self, x: sp.Expr, pos: int) -> sp.Expr:
+        """softmax(u)_j = e^{u_j} / Σ_k e^{u_k} (its definition), the sum over all of j's range:
+        j is the one index of the argument that runs over a layer's units."""
+        ranges, _ = index_ranges(self.net, x)
+        units = [d for d, r in ranges.items() if r != SAMPLES and d in x.free_symbols]
+        if len(units) != 1:
+            raise Unreadable(
+                "softmax(…) needs the entry it gives: write softmax(z^{(L)})_j or softmax(z_j), "
+                "one index over a layer's units",
+                pos,
+            )
+        (j,) = units
+        k = sp.Dummy("k", integer=True)
+        return sp.exp(x) / sp.Sum(sp.exp(x.subs(j, k)), (k, 0, self.net.width(ranges[j]) - 1))
 
     def sum(self, node: parse.SumNode) -> sp.Expr:
         d = sp.Dummy(node.index, integer=True)
@@ -644,7 +667,8 @@ def implicit_sample(nodes: list[parse.Node]) -> sp.Expr | None:
             return
         if isinstance(n, parse.Var) and n.sub:
             first = n.sub[0]
-            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or (
+            kronecker = n.name == "delta" and n.tag is None  # δ_jk: 1 when j = k, no sample
+            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2 and not kronecker) or (
                 n.name == "L" and len(n.sub) >= 1
             )
             if takes_sample and first.name and first.name not in bound:

@@ -183,6 +183,10 @@ def _shape(n: parse.Node) -> int:
         if shape(n.den) != SCALAR:
             raise Unreadable("division by a vector", n.pos)
         return shape(n.num)
+    if isinstance(n, parse.Call) and n.func == "diag":
+        if len(n.args) != 1 or shape(n.args[0]) != VECTOR:
+            raise Unreadable("diag(…) takes one column vector: diag(σ′(z^{(l)}))", n.pos)
+        return MATRIX
     if isinstance(n, parse.Call):
         return shape(n.args[0]) if n.args else SCALAR
     if isinstance(n, parse.Partial):
@@ -268,6 +272,18 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
         return _matmul(n, idx, fresh)
     if isinstance(n, parse.Div):
         return replace(n, num=_ix(n.num, idx, fresh), den=_ix(n.den, (), fresh))
+    if isinstance(n, parse.Call) and n.func == "diag":
+        # diag(v)_{ρκ} = v_ρ [ρ = κ]: the definition of the diagonal matrix of v
+        row, col = idx
+        kronecker = parse.Var(
+            "delta",
+            [parse.Index(row, None, n.pos), parse.Index(col, None, n.pos)],
+            None,
+            0,
+            n.pos,
+            f"{row},{col}",
+        )
+        return parse.Mul([_ix(n.args[0], (row,), fresh), kronecker], n.pos)
     if isinstance(n, parse.Call):
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
     if isinstance(n, parse.Partial):
