@@ -377,7 +377,8 @@ def test_check_verdicts_against_autograd(k: int) -> None:
         "rel.md", HEAD.format(h=h, o=o, loss=loss) + f"$${formula}$$\n", Run(timeout=20.0)
     )
     true = _holds(kind, depth, sides)
-    if r.defines:  # the forward pass as written defines; one the stated model contradicts is an error
+    # the forward pass as written defines; one the stated model contradicts is an error
+    if r.defines:
         assert r.verdict == ("defined" if true else "error"), (formula, true, r.verdict, r.reason)
         return
     assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
