@@ -704,7 +704,9 @@ def _assert_checks_clean(folder: Path) -> None:
         bad = [
             (r.line, r.step, r.verdict, r.reason)
             for r in results
-            if r.verdict != "proved" and (r.verdict, r.reason) not in NOT_IDENTITIES
+            if r.verdict != "proved"
+            and (r.verdict, r.reason) not in NOT_IDENTITIES
+            and not (r.verdict == "defined" and r.defines)  # the article's own definitions
         ]
         assert not bad, bad
         assert sum(r.verdict == "proved" for r in results) > 0.8 * len(results)

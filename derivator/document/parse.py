@@ -493,6 +493,16 @@ class Transpose:
 
 
 @dataclass
+class Entry:
+    """``(W^{(L)T}\\delta^{(L)})_k``: entry k of a vector expression (entry (j, k) of a matrix
+    one), read by ``vectors`` as the expression's index form with those indices."""
+
+    body: Node
+    sub: list[Index]
+    pos: int
+
+
+@dataclass
 class Unread:
     """An expression that could not be read, kept in its chain so that the chain's other steps
     are still checked (one bad row of an ``align`` is one error, not the whole block)."""
@@ -517,6 +527,7 @@ Node = (
     | Ellipsis_
     | Matrix
     | Transpose
+    | Entry
     | Iverson
     | Unread
     | Norm
@@ -1099,6 +1110,12 @@ class Parser:
     def factor(self) -> Node:
         self.deeper()
         node = self.primary()
+        if (
+            isinstance(node, Var) and node.transposed and node.sub and len(node.sub) == 2
+        ):  # W^{(L)T}_{kj}: entry (k, j) of the transpose is entry (j, k)
+            node.transposed = False
+            node.sub = node.sub[::-1]
+            node.sub_raw = ",".join(x.name or "" for x in node.sub)
         if isinstance(node, Var) and node.transposed:  # A^{(l)\top}
             node.transposed = False
             node = Transpose(node, node.pos)
@@ -1132,6 +1149,17 @@ class Parser:
                     node = PrimeOf(node.body, p) if isinstance(node, Group) else node
                 else:
                     node = Pow(node, exp, p)
+                continue
+            if self.at("ch", "_") and isinstance(node, Group) and node.bracket in "([":
+                p = self.eat("ch", "_").pos
+                sub, _ = self.subscript()
+                if len(sub) > 2 or any(x.name is None for x in sub):
+                    raise ReadError(
+                        "a subscript on a bracket is an entry of a vector or matrix expression: "
+                        "one or two index letters, (W^{(L)T}\\delta^{(L)})_k",
+                        p,
+                    )
+                node = Entry(node.body, sub, p)
                 continue
             if self.at("ch", "_") and isinstance(node, Group):
                 raise ReadError("a subscript on a bracket has no meaning here", self.tok.pos)
