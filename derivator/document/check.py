@@ -35,7 +35,7 @@ from ..engine import (
 )
 from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
 from .cache import Cache, InModel
-from .config import check_timeout
+from .config import MEMORY_MB, TIMEOUT, check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
 from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
 from .files import decode as decode
@@ -52,8 +52,8 @@ DIRECTIVE_KEYS = {
     "skip": ("next", "on", "off"),
 }
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
-#: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
-MEMORY = 1024 * 1024**2
+#: same default as ``check --memory`` (config.MEMORY_MB).
+MEMORY = MEMORY_MB * 1024**2
 #: with at least this many files per worker, each file is planned and decided by one worker
 #: (:class:`FileTask`); with fewer, files are planned here and their blocks shared out
 WHOLE_FILES = 4
@@ -70,7 +70,7 @@ class Run:
     is garbage-collected); its workers keep their proof caches for the whole run."""
 
     defaults: interpret.Settings = field(default_factory=interpret.Settings)
-    timeout: float = 10.0
+    timeout: float = TIMEOUT
     #: worker processes deciding blocks in parallel (capped at the cores this process may use)
     jobs: int = 1
     #: address-space limit of each worker in bytes (0: none)
@@ -900,7 +900,7 @@ def _network_definition(
             again is not None
             and r.verdict == Outcome.PROVED
             and r.step == 0
-            and (not again.startswith("delta") or definitions.defines_delta(sides[1]))
+            and (again.lower() != "delta" or definitions.defines_delta(sides[1]))
         ):
             # a restatement the model satisfies: the name is built again; a formula for δ is a
             # claim, which never rebuilds a δ whose definition (its sign) the model does not hold

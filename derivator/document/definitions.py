@@ -594,8 +594,8 @@ def _network_sites(
             form = f"{name} {'sample' if lhs.sub else 'bare'}"
         if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
-        if name == "delta" and not _only_partials(rhs):
-            continue  # a formula for δ is a claim
+        if name in ("delta", "Delta") and not _only_partials(rhs):
+            continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
         bounds = {
             id(b)
             for n in walk(rhs)
