@@ -205,7 +205,7 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     ("generic_layer.md", 43, 0): (P,),  # ∂L_i/∂a^(l)
     ("generic_layer.md", 47, 0): (R, SIGN),  # with a minus
     ("generic_layer.md", 51, 0): (P,),  # (l+1), (l+2)
-    ("generic_layer.md", 57, 0): ("defined",),  # Δ = (Δ W) ⊙ σ'(Z)
+    ("generic_layer.md", 57, 0): (P,),  # Δ = (Δ W) ⊙ σ'(Z): a propagation step, a claim
     ("generic_layer.md", 59, 0): (P,),  # ∇W = 1/n (Δ)^\top A
     ("generic_layer.md", 59, 1): (P,),  # ∇B = 1/n Σ_i Δ
     # BUG: "unknown macro \top" for \Delta^{(l)\top}, which is how `derivator formulas --format latex`

@@ -504,7 +504,8 @@ def _shifted(tag: str, k: int, pos: int) -> str:
 
 def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     conv = ctx.conv
-    if v.name in conv.cost_letters():
+    if v.name in conv.cost_letters() and not (v.name == "L" and v.sub and len(v.sub) != 1):
+        # (the notation's own L with two subscripts, L_{0j}, is its own quantity, not a cost)
         return _cost(v, ctx)
     if conv.batch == "columns" and not v.sub:
         if v.name == "X" and v.tag is None:
