@@ -589,8 +589,8 @@ def _network_sites(
         name = network_name(lhs)
         if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
-        if name == "delta" and not _only_partials(rhs):
-            continue  # a formula for δ is a claim
+        if name in ("delta", "Delta") and not _only_partials(rhs):
+            continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
         if any(
             isinstance(n, parse.Var)
             and _key(n) == name
