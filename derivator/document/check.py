@@ -993,7 +993,10 @@ def _unread(
     r.reason = "; ".join(
         [new[0].message]  # at r.at
         + [
-            "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message)
+            # the same refusal on the other side is said once, with where it recurs
+            "also at line {}, column {}".format(*_position(src, block, x.pos))
+            if x.message == new[0].message
+            else "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message)
             for x in new[1:]
         ]
     )
