@@ -87,12 +87,12 @@ def render(
 def article_language(template: Path) -> str | None:
     """``mine.en.j2`` → ``en``: a copy of the article's language template (written as the article
     is); None for a post template (``<name>.<format>.j2``)."""
+    parts = template.name.split(".")
+    if len(parts) < 3 or parts[-1] != "j2" or parts[-2] in ("md", "tex", "html"):
+        return None  # a post's format: not worth importing the article (a fifth of a render)
     from ..publish import article
 
-    parts = template.name.split(".")
-    return (
-        parts[-2] if len(parts) >= 3 and parts[-1] == "j2" and parts[-2] in article.LANGS else None
-    )
+    return parts[-2] if parts[-2] in article.LANGS else None
 
 
 def _article(

@@ -1537,6 +1537,15 @@ class Parser:
                 elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
                     self.k += 1
                     items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
+                elif t.kind == "cmd" and t.text in WRAPPERS and self._styled_index_ahead():
+                    # w_{\mathbf{j}k}: a letter in bold or italic is the same index letter
+                    self.k += 1
+                    braced = self.at("ch", "{")
+                    self.k += braced
+                    letter = self.eat("letter")
+                    if braced:
+                        self.eat("ch", "}")
+                    items.append(Index(letter.text + self.primes_text(), None, letter.pos))
                 elif t.kind == "end":
                     raise ReadError("unbalanced braces: { is never closed", start)
 
@@ -1551,6 +1560,18 @@ class Parser:
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
+
+    def _styled_index_ahead(self) -> bool:
+        """``\\mathbf{j}`` or ``\\bm j`` at the current token: one letter in a style."""
+        if self.peek().kind == "letter":
+            return True
+        return (
+            self.peek().kind == "ch"
+            and self.peek().text == "{"
+            and self.peek(2).kind == "letter"
+            and self.peek(3).kind == "ch"
+            and self.peek(3).text == "}"
+        )
 
     def _group_tokens(self) -> list[Tok]:
         """The tokens up to the ``}`` that closes the current group (top level of the group)."""

@@ -245,10 +245,32 @@ def _zero(net: Network, e: sp.Expr) -> bool:
     """Is e zero in the normal form, using what the targets satisfy where the document says so?"""
     if algebra.equal(_assume_targets(net, e), sp.Integer(0), derive.bounds(net, e)):
         return True
-    again = identities.rewrite(e)  # log, exp and relu′ identities (docs/soundness.md)
+    again = identities.rewrite(
+        _softmax_logs(net, e)
+    )  # log, exp and relu′ identities (soundness.md)
     return again != e and algebra.equal(
         _assume_targets(net, again), sp.Integer(0), derive.bounds(net, again)
     )
+
+
+def _softmax_logs(net: Network, e: sp.Expr) -> sp.Expr:
+    """log a_IX^(L) = z_IX^(L) − log Σ_p e^{z_Ip^(L)} at a softmax output: the log of its
+    definition e^{z_IX}/Σ_p e^{z_Ip}, a quotient of positive numbers (a layer has a neuron)."""
+    if not net.softmax_output or not e.has(sp.log):
+        return e
+    top, z = net.a(net.D), net.z(net.D)
+
+    def split(f: sp.log) -> sp.Expr:
+        x = f.args[0]
+        if not (isinstance(x, sp.Indexed) and x.base == top and len(x.indices) == 2):
+            return f
+        sample, neuron = x.indices
+        d = sp.Dummy("p", integer=True)
+        return z[sample, neuron] - sp.log(
+            sp.Sum(sp.exp(z[sample, d]), (d, 0, net.width(net.D) - 1))
+        )
+
+    return e.replace(lambda f: isinstance(f, sp.log), split)
 
 
 def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
@@ -312,6 +334,24 @@ def _sums_to_one(net: Network) -> tuple[sp.IndexedBase, ...]:
     return tuple(out)
 
 
+def _a_as_sigma(net: Network, e: sp.Expr) -> sp.Expr:
+    """Each a^(p) of a layer with an elementwise activation written σ(z^(p)), one level."""
+
+    def define(f: sp.Indexed) -> sp.Expr:
+        ref = derive.classify(net, f)
+        if (
+            ref is not None
+            and ref.quantity == "a"
+            and ref.at >= 1
+            and len(ref.indices) == 2
+            and net.activation_at(ref.at) is not None
+        ):
+            return net.a_definition(ref.at, *ref.indices)
+        return f
+
+    return e.replace(lambda f: isinstance(f, sp.Indexed), define)
+
+
 def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
     """For relations without sums (σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ) on a plain x): simplify the
     difference with the activation written out.  Only small expressions: simplify can be slow."""
@@ -323,7 +363,17 @@ def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
     closed = _closed_forms(net, diff)
     if closed != diff and sp.cancel(sp.together(closed)) == 0:
         return True
-    return sp.simplify(_explicit(net, diff)) == 0
+    explicit = _explicit(net, diff)
+    if sp.simplify(explicit) == 0:
+        return True
+    # tanh, sinh, cosh by their definitions in exponentials, e.g. tanh x = (e^x − e^{−x})/(e^x + e^{−x}),
+    # with each a^(p) written σ(z^(p)) (its definition) so that the activation's formula shows
+    explicit = _explicit(net, _a_as_sigma(net, diff))
+    hyperbolic = explicit.atoms(sp.tanh, sp.sinh, sp.cosh)
+    if hyperbolic and explicit.has(sp.exp):
+        written = explicit.xreplace({h: h.rewrite(sp.exp) for h in hyperbolic})
+        return sp.simplify(written) == 0
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
