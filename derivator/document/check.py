@@ -33,7 +33,17 @@ from ..engine import (
     proof,
     render,
 )
-from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
+from . import (
+    blocks,
+    conventions,
+    decimals,
+    definitions,
+    interpret,
+    literals,
+    notebook,
+    parse,
+    workers,
+)
 from .cache import Cache, InModel
 from .config import MEMORY_MB, TIMEOUT, check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
@@ -1058,6 +1068,11 @@ def decide(
         )
         if interpret.is_update_rule(op, lhs_node, rhs_node):
             r.verdict, r.reason = Outcome.SKIPPED, "update rule"
+            return
+        literal = literals.judge(lhs_node, rhs_node)
+        if literal is not None:  # matrices written out in numbers: arithmetic
+            r.verdict, r.method, r.reason = literal.verdict, literal.method, literal.reason
+            r.counterexample = literal.counterexample
             return
         interpret.uncheckable(lhs_node)
         interpret.uncheckable(rhs_node)

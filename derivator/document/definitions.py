@@ -589,8 +589,8 @@ def _network_sites(
         name = network_name(lhs)
         if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
-        if name == "delta" and not _only_partials(rhs):
-            continue  # a formula for δ is a claim
+        if name in ("delta", "Delta") and not _only_partials(rhs):
+            continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
         target = parse.ungrouped(lhs)  # network_name reads (z_ij) as z_ij: a Var inside brackets
         assert isinstance(target, parse.Var)
         if any(
