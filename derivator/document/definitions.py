@@ -596,6 +596,8 @@ def _network_sites(
             continue
         if name in ("delta", "Delta") and not _only_partials(rhs):
             continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
+        target = parse.ungrouped(lhs)  # network_name reads (z_ij) as z_ij: a Var inside brackets
+        assert isinstance(target, parse.Var)
         bounds = {
             id(b)
             for n in walk(rhs)
@@ -608,7 +610,7 @@ def _network_sites(
             isinstance(n, parse.Var)
             and id(n) not in bounds
             and _key(n) == name
-            and (n.sub_raw, n.tag) == (lhs.sub_raw, lhs.tag)  # type: ignore[union-attr]
+            and (n.sub_raw, n.tag) == (target.sub_raw, target.tag)
             for n in walk(rhs)
         ):
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
