@@ -23,21 +23,23 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 import sympy as sp
 
-from . import algebra, derive, evaluate
+from . import algebra, audit, derive, evaluate
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .derive import SAMPLES, index_ranges
 from .network import Network, Stop
 from .notation import NotationError
 from .outcome import Outcome
+
+T = TypeVar("T")
 
 #: every verdict, in the order reports count them
 VERDICTS = tuple(Outcome)
@@ -58,6 +60,8 @@ class Verdict:
     counterexample: dict[str, Any] | None = None
     seconds: float = 0.0
     hints: list[str] = field(default_factory=list)
+    #: what the independent audit of a ``proved`` found (``audit.Audit``); empty otherwise
+    audit: str = ""
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
@@ -111,6 +115,28 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+@contextmanager
+def share(fraction: float) -> Iterator[None]:
+    """Run the block on ``fraction`` of the time the enclosing :func:`deadline` has left, raising
+    :class:`Timeout` when that share is spent; the enclosing deadline then goes on as before.
+    A costly symbolic stage (a zero term (Σa + Σz)^64 − … to expand) must not use the time a
+    numeric counterexample needs (issue 17).  Without an enclosing deadline: no limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    if remaining <= 0:
+        yield
+        return
+    t0 = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, max(remaining * fraction, 0.01), 0.05)
+    try:
+        yield
+    finally:
+        left = remaining - (time.monotonic() - t0)
+        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), 0.05)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,6 +581,7 @@ def _search_at(
     concrete: Network,
     ranges: dict[sp.Symbol, int],
     seed: int,
+    only: dict[sp.Symbol, int] | None = None,
 ) -> _Search:
     res = _Search()
     rng = random.Random(seed)
@@ -576,7 +603,7 @@ def _search_at(
     values: dict[sp.Symbol, Any] = {
         s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain
     }
-    for env in _assignments(ranges, concrete, seed=seed):
+    for env in [only] if only is not None else _assignments(ranges, concrete, seed=seed):
         env = {**env, **values}
         try:
             lv, rv = evaluate.evaluate(L, inst, env), evaluate.evaluate(R, inst, env)
@@ -584,6 +611,20 @@ def _search_at(
             if isinstance(e, evaluate.EvaluationError):
                 raise
             continue  # a pole or an undefined value at this point: not evidence either way
+        if (
+            not _close(lv, rv)
+            and only is None
+            and not _differs_finer(
+                net,
+                lhs,
+                rhs,
+                concrete,
+                ranges,
+                seed,
+                {k: v for k, v in env.items() if k not in values},
+            )
+        ):
+            continue  # a difference made by rounding (cancellation in a costly term): no evidence
         res.checked += 1
         if not _close(lv, rv):
             widths = concrete.widths
@@ -610,6 +651,21 @@ def _search_at(
                 res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"
             return res
     return res
+
+
+def _differs_finer(
+    net: Network,
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    concrete: Network,
+    ranges: dict[sp.Symbol, int],
+    seed: int,
+    env: dict[sp.Symbol, int],
+) -> bool:
+    """Does a difference found at DIGITS digits remain at 3·DIGITS (the same point, the same
+    inputs)?  (Σa + Σz)^64 − ((Σa)² + …)^32 is 0 but loses ~30 digits to cancellation."""
+    with mpmath.workdps(3 * DIGITS):
+        return _search_at(net, lhs, rhs, concrete, ranges, seed, only=env).refuted is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,6 +753,8 @@ def prove(
     try:
         with deadline(timeout):
             v = _prove(lhs, rhs, net, seed, single_hint)
+        if v.proved and audit.ENABLED:
+            v = confirm(v, lhs, rhs, audit.NetworkModel(net), seed, timeout)
     except Timeout:
         v = Verdict(Outcome.UNKNOWN, "timeout", f"not decided within {timeout:g} s")
     except (NotationError, evaluate.EvaluationError) as e:
@@ -705,6 +763,33 @@ def prove(
         v = Verdict(Outcome.UNKNOWN, "", f"could not be decided ({type(e).__name__}: {e})")
     v.seconds = time.perf_counter() - t0
     return v
+
+
+def confirm(
+    v: Verdict, lhs: sp.Expr, rhs: sp.Expr, model: audit.Model, seed: int, timeout: float
+) -> Verdict:
+    """A proof, audited: both sides evaluated as read in ``model`` (``audit.py``), under a
+    deadline of its own.  A disagreement is an error, never ``proved``; an audit that cannot
+    evaluate the relation or does not finish leaves the proof and says so."""
+    try:
+        with deadline(max(2.0, timeout / 2)):
+            found = audit.audit(lhs, rhs, model, seed)
+    except Timeout:
+        v.audit = "not finished"
+        return v
+    if found.status != "disagreed":
+        v.audit = str(found)
+        return v
+    where = found.where
+    at = ", ".join(f"{k}={x}" for k, x in {**where["sizes"], **where["indices"]}.items())
+    return Verdict(
+        Outcome.ERROR,
+        "audit",
+        f"proof and evaluation disagree: the prover found {v.method or 'a proof'}, but at {at} "
+        f"the left side is {where['left']} and the right side {where['right']}",
+        {**where, "sizes": where["sizes"]},
+        audit="disagreed",
+    )
 
 
 def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
@@ -825,9 +910,11 @@ def _decide(
         if net.symbolic
         else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
     )
-    if fl == fr and normal_form_equal(net, L, R, deep=False):
+    if fl == fr and _within(0.4, lambda: normal_form_equal(net, L, R, deep=False)):
         return proved
-    # a counterexample is decisive and usually quick: look for one before the costlier proofs
+    # a counterexample is decisive and usually quick: look for one before the costlier proofs;
+    # the first normal form had only a share of the time, so that a costly term cannot hide a
+    # wrong step behind a timeout
     first = net.with_sizes(*sets[0])
     quick = _search(net, L, R, first, ranges, seed)
     if (
@@ -836,7 +923,11 @@ def _decide(
         and (normal_form_equal(net, L, R) or explicit_equal(net, L, R))
     ):
         return proved
-    hints = _hints(net, L, R, fl, fr) if quick.refuted is not None or fl != fr else []
+    hints = (
+        _within(0.3, lambda: _hints(net, L, R, fl, fr)) or []
+        if quick.refuted is not None or fl != fr
+        else []
+    )
     agreed: list[str] = []
     if (
         not net.symbolic
@@ -862,9 +953,13 @@ def _decide(
             )
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
-            if single_hint and net.network != "single" and _holds_single(net, L, R, seed):
+            if (
+                single_hint
+                and net.network != "single"
+                and _within(0.3, lambda: _holds_single(net, L, R, seed))
+            ):
                 hints.append("holds only when every layer has one neuron")
-            only = _holds_only_at(net, L, R, ranges, constants, seed)
+            only = _within(0.3, lambda: _holds_only_at(net, L, R, ranges, constants, seed))
             if only:
                 hints.append(only)
             return Verdict(
@@ -884,6 +979,15 @@ def _decide(
     return Verdict(
         Outcome.UNKNOWN, "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
     )
+
+
+def _within(fraction: float, stage: Callable[[], T]) -> T | None:
+    """A stage on a share of the time left (:func:`share`); None when that share ran out."""
+    try:
+        with share(fraction):
+            return stage()
+    except Timeout:
+        return None
 
 
 def _conflict(

@@ -12,6 +12,7 @@ counterexample replayed by our evaluator.  ``pytest -s`` prints the table per op
 from __future__ import annotations
 
 import collections
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from derivator.document import Run, check_text
 from derivator.document.interpret import Settings
 
 from . import evaluate as E
+from .families import perturbation
 from .ir import D, Q, Rel, Tag, tags
 from .operators import Mutant, mutants
 from .templates import TEMPLATES
@@ -47,8 +49,23 @@ QUOTA = {
     "1/n": 1,
     "matrix": 2,
     "≡": 2,
+    # issue 17's families (families.py)
+    "range": 2,
+    "kronecker": 2,
+    "decimal": 2,
+    "costly": 1,
+    "≡ kronecker": 1,
+    "≡ decimal": 1,
+    "≡ costly": 1,
 }
 COSTLY_QUOTA = {**QUOTA, "size": 2, "σ′": 1, "index": 1, "layer moved": 1, "drop": 1, "≡": 1}
+#: a costly zero term makes derivator spend a share of its time before the numbers: in a run of
+#: the whole set every template gets one, in the sampled run this share of the templates
+COSTLY_SHARE = 0.15
+#: ``DERIVATOR_MUTATION=full`` runs every selected mutant (the figures of the report); the test
+#: suite runs a sample of SAMPLE of them, drawn with a fixed seed, to stay near a minute and a half
+FULL = os.environ.get("DERIVATOR_MUTATION") == "full"
+SAMPLE, SAMPLE_NEW = 280, 100
 
 
 def costly(rel: Rel) -> bool:
@@ -59,7 +76,9 @@ def costly(rel: Rel) -> bool:
 def family(operator: str) -> str:
     if operator == "≡ the template itself":
         return operator
-    return "≡" if operator.startswith("≡") else operator.split(":")[0]
+    if operator.startswith("≡"):
+        return operator.split(":")[0] if ":" in operator else "≡"
+    return operator.split(":")[0]
 
 
 @cache
@@ -71,10 +90,34 @@ def selected() -> tuple[Mutant, ...]:
             by[family(m.operator)].append(m)
         out.append(by.pop("≡ the template itself")[0])
         quota = COSTLY_QUOTA if costly(rel) else QUOTA
+        expensive = random.Random(f"{name}/costly").random() < COSTLY_SHARE
         for fam, ms in sorted(by.items()):
+            if fam.endswith("costly") and not (FULL or expensive):
+                continue
             random.Random(f"{name}/{fam}").shuffle(ms)
             out += ms[: quota[fam]]
+    if not FULL:  # a fixed sample, a share of it from issue 17's families
+        new = [m for m in out if family(m.operator).lstrip("≡ ") in NEW_FAMILIES]
+        old = [m for m in out if family(m.operator).lstrip("≡ ") not in NEW_FAMILIES]
+        random.Random("sample:new").shuffle(new)
+        random.Random("sample:old").shuffle(old)
+        keep = set(map(id, new[:SAMPLE_NEW] + old[: SAMPLE - SAMPLE_NEW]))
+        out = [m for m in out if id(m) in keep]
     return tuple(out)
+
+
+NEW_FAMILIES = ("range", "kronecker", "decimal", "costly")
+
+
+def mutant_truth(m: Mutant) -> E.Outcome:
+    """Our verdict on a mutant.  A decimal perturbed by 10⁻¹⁵ is below what float64 resolves, so
+    its truth is the template's by our evaluator and the exact change: a true template whose
+    number moved by a nonzero amount is false."""
+    amount = perturbation(m.operator)
+    if amount:
+        base = truth(TEMPLATES[m.template], m.template)
+        return E.Outcome(False, f"a number moved by {amount}") if base.true else base
+    return truth(m.rel, m.template)
 
 
 _NETS: dict[Any, list[E.Net]] = {}
@@ -101,9 +144,9 @@ def test_template_is_true(name: str) -> None:
 
 def test_equivalent_mutants_are_true() -> None:
     wrong = [
-        (m.template, m.operator, m.latex, truth(m.rel, m.template).why)
+        (m.template, m.operator, m.latex, mutant_truth(m).why)
         for m in selected()
-        if m.equivalent and not truth(m.rel, m.template).true
+        if m.equivalent and not mutant_truth(m).true
     ]
     assert not wrong, wrong
 
@@ -169,7 +212,7 @@ SECONDS: dict[str, float] = {}
 def run_derivator(ms: list[Mutant]) -> list[Case]:
     """One Markdown document per directive set, one ``check_text`` per document."""
     t0 = time.perf_counter()
-    cases = {id(m): Case(m, truth(m.rel, m.template)) for m in ms}
+    cases = {id(m): Case(m, mutant_truth(m)) for m in ms}
     SECONDS["our truth"] = time.perf_counter() - t0
     groups: dict[tuple[str, str, str, str], list[Mutant]] = collections.defaultdict(list)
     for m in ms:
@@ -284,7 +327,7 @@ def test_mutation_suite() -> None:
     ]
     for c in bad:
         print(describe(c))
-    assert len(cases) >= 1000 and len(TEMPLATES) >= 40
+    assert len(cases) >= (1000 if FULL else SAMPLE - 10) and len(TEMPLATES) >= 40
     assert not bad, (
         f"{sum(c.false_pass for c in cases)} false passes, "
         f"{sum(c.false_refutation for c in cases)} false refutations, "

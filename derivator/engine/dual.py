@@ -1,0 +1,133 @@
+"""Dual numbers x + x′ε (ε² = 0) over mpmath reals: derivatives by arithmetic, not by rules.
+
+The audit (``audit.py``) needs ∂X/∂v of relations as a reader wrote them, by a route that shares
+nothing with the prover's ``sympy.diff``, normal form and closed forms.  Seeding one input with
+derivative 1 and running the forward pass and X's own arithmetic on dual numbers gives ∂X/∂v
+exactly (up to the working precision): every operation carries its derivative by the definition
+of the derivative of +, ×, ÷, exp, log, tanh, never by a rewrite of the expression.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+
+
+class Dual:
+    """``a + d·ε``: a value and its derivative along one seeded input."""
+
+    __slots__ = ("a", "d")
+
+    def __init__(self, a: Any, d: Any = 0) -> None:
+        self.a = mpmath.mpf(a)
+        self.d = mpmath.mpf(d)
+
+    def __repr__(self) -> str:
+        return f"Dual({self.a}, {self.d})"
+
+    def __add__(self, o: Any) -> Dual:
+        o = lift(o)
+        return Dual(self.a + o.a, self.d + o.d)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Dual:
+        return Dual(-self.a, -self.d)
+
+    def __sub__(self, o: Any) -> Dual:
+        return self + (-lift(o))
+
+    def __rsub__(self, o: Any) -> Dual:
+        return lift(o) - self
+
+    def __mul__(self, o: Any) -> Dual:
+        o = lift(o)
+        return Dual(self.a * o.a, self.a * o.d + self.d * o.a)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o: Any) -> Dual:
+        o = lift(o)
+        if o.a == 0:
+            raise ZeroDivisionError("division by zero")
+        return Dual(self.a / o.a, (self.d * o.a - self.a * o.d) / (o.a * o.a))
+
+    def __rtruediv__(self, o: Any) -> Dual:
+        return lift(o) / self
+
+    def __pow__(self, k: int) -> Dual:
+        if not isinstance(k, int):
+            raise TypeError("only integer powers of dual numbers")
+        if k < 0:
+            return Dual(1) / (self ** (-k))
+        return Dual(self.a**k, k * self.a ** (k - 1) * self.d if k else 0)
+
+    # comparisons look at the value (max(0, x), x > 0)
+    def __lt__(self, o: Any) -> bool:
+        return bool(self.a < lift(o).a)
+
+    def __gt__(self, o: Any) -> bool:
+        return bool(self.a > lift(o).a)
+
+    def __le__(self, o: Any) -> bool:
+        return bool(self.a <= lift(o).a)
+
+    def __ge__(self, o: Any) -> bool:
+        return bool(self.a >= lift(o).a)
+
+
+def lift(x: Any) -> Dual:
+    return x if isinstance(x, Dual) else Dual(x, 0)
+
+
+def value(x: Any) -> Any:
+    return x.a if isinstance(x, Dual) else mpmath.mpf(x)
+
+
+def derivative(x: Any) -> Any:
+    """The ε part (0 for a plain number: it does not depend on the seeded input)."""
+    return x.d if isinstance(x, Dual) else mpmath.mpf(0)
+
+
+def _chain(f: Any, df: Any, x: Any) -> Any:
+    if isinstance(x, Dual):
+        return Dual(f(x.a), df(x.a) * x.d)
+    return f(x)
+
+
+def exp(x: Any) -> Any:
+    return _chain(mpmath.exp, mpmath.exp, x)
+
+
+def log(x: Any) -> Any:
+    if value(x) <= 0:
+        raise ValueError("log of a non-positive number")
+    return _chain(mpmath.log, lambda t: 1 / t, x)
+
+
+def tanh(x: Any) -> Any:
+    return _chain(mpmath.tanh, lambda t: 1 - mpmath.tanh(t) ** 2, x)
+
+
+def sinh(x: Any) -> Any:
+    return _chain(mpmath.sinh, mpmath.cosh, x)
+
+
+def cosh(x: Any) -> Any:
+    return _chain(mpmath.cosh, mpmath.sinh, x)
+
+
+def sin(x: Any) -> Any:
+    return _chain(mpmath.sin, mpmath.cos, x)
+
+
+def sqrt(x: Any) -> Any:
+    if value(x) < 0:
+        raise ValueError("square root of a negative number")
+    return _chain(mpmath.sqrt, lambda t: 1 / (2 * mpmath.sqrt(t)), x)
+
+
+def step(x: Any) -> Any:
+    """The Heaviside step with H(0) = 0 (derivative 0 where it exists)."""
+    return mpmath.mpf(1 if value(x) > 0 else 0)
