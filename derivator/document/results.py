@@ -40,6 +40,8 @@ class Result:
     source_line: str = ""
     #: in a notebook, the cell (counted from 1) that ``line`` and ``at`` count lines in
     cell: int | None = None
+    #: what the independent audit of a proof found (engine/audit.py); empty when none ran here
+    audit: str = ""
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too

@@ -207,6 +207,8 @@ class Case:
 
 #: wall-clock seconds of the suite's parts, for the report
 SECONDS: dict[str, float] = {}
+#: what the audit of each proved verdict found (issue 17, item 3)
+AUDITS: collections.Counter[str] = collections.Counter()
 
 
 def run_derivator(ms: list[Mutant]) -> list[Case]:
@@ -238,6 +240,7 @@ def run_derivator(ms: list[Mutant]) -> list[Case]:
                     c.reason + f" | step {r.step}: {r.verdict} ({r.method}) {r.reason}",
                 )
                 continue
+            AUDITS[r.audit.split(" at ")[0] or ("-" if r.verdict != "proved" else "cached")] += 1
             c.verdict, c.method, c.reason, c.counterexample = (
                 r.verdict,
                 r.method,
@@ -288,7 +291,8 @@ def table(cases: list[Case]) -> str:
         for k in sorted(rows, key=lambda k: (k == "TOTAL", k))
     ]
     spent = ", ".join(f"{k} {v:.0f} s" for k, v in SECONDS.items())
-    return "\n".join([head] + body + [f"{len(TEMPLATES)} templates; {spent}"])
+    audits = ", ".join(f"{k}: {v}" for k, v in sorted(AUDITS.items()))
+    return "\n".join([head] + body + [f"{len(TEMPLATES)} templates; {spent}", f"audit: {audits}"])
 
 
 def describe(c: Case) -> str:
