@@ -43,11 +43,21 @@ Values = dict[str, dict[tuple[int, ...], Any]]
 #: the entry that carries the derivative ε: (label, index)
 Seed = tuple[str, tuple[int, ...]]
 #: size sets per audit, and index points per size set at most
-SIZE_SETS, POINTS = 2, 16
+SIZE_SETS, POINTS = 2, 8
 #: the bench (bench/audit_overhead.py) turns the audit off to measure what it costs; nothing else
 ENABLED = True
-#: working digits, and the digits of the recheck of a disagreement (rounding is not a difference)
-DIGITS, RECHECK = 40, 100
+#: digits the first (float) pass trusts, and the digits of the recheck of a difference there
+#: (rounding is not a difference: a costly zero term loses many to cancellation)
+FLOAT_DIGITS, RECHECK = 21, 100
+
+
+#: the number type of the pass under way: floats first (fast), mpmath's reals for a recheck
+_REAL: list[Callable[[Any], Any]] = [float]
+
+
+def real(p: int, q: int = 1) -> Any:
+    """p/q in the number type of the pass under way."""
+    return _REAL[0](p) / q
 
 
 class NotEvaluable(Exception):
@@ -115,6 +125,8 @@ class NetworkModel:
 
     def __init__(self, net: Network) -> None:
         self.net = net
+        #: the unseeded pass of each draw of inputs, from which a seeded one starts
+        self._plain: dict[Any, tuple[Values, Values]] = {}
         D = net.D
         self.labels = {
             **{str(net.a(p).label): ("a", p) for p in range(D + 1)},
@@ -211,14 +223,23 @@ class NetworkModel:
         net = self.net
         n = self._n(sizes)
 
-        def num(x: Fraction) -> Any:
-            return mpmath.mpf(x.numerator) / x.denominator
-
-        v: Values = {k: {i: num(x) for i, x in t.items()} for k, t in inputs.items()}
+        # below the seeded entry nothing changes: start from the plain pass, at its layer
+        key = (id(inputs), _REAL[0], tuple(sorted(sizes.items(), key=str)))
+        kept = self._plain.get(key) if seed is not None else None
+        start = 1
+        if kept is not None and kept[0] is inputs and seed is not None:
+            v: Values = dict(kept[1])
+            kind, layer = self.labels.get(seed[0], ("", 0))
+            start = layer + 1 if kind == "a" else layer if kind in ("z", "w", "b") else net.D + 1
+        else:
+            v = {
+                k: {i: real(x.numerator, x.denominator) for i, x in t.items()}
+                for k, t in inputs.items()
+            }
 
         def seeded(label: str) -> None:
             if seed is not None and seed[0] == label:
-                table = v[label]
+                table = v[label] = dict(v[label])
                 if seed[1] not in table:
                     raise NotEvaluable(f"no entry {seed[1]} of {label}")
                 table[seed[1]] = dual.Dual(dual.value(table[seed[1]]), 1)
@@ -229,7 +250,7 @@ class NetworkModel:
             raise NotEvaluable(f"cannot differentiate by {seed[0]}")
         for label in list(v):
             seeded(label)
-        for p in range(1, net.D + 1):
+        for p in range(start, net.D + 1):
             A, W, B = v[str(net.a(p - 1).label)], v[str(net.w(p).label)], v[str(net.b(p).label)]
             wp, wq = self._width(p, sizes), self._width(p - 1, sizes)
             Z: dict[tuple[int, ...], Any] = {}
@@ -241,6 +262,7 @@ class NetworkModel:
                     Z[(s, x)] = acc
             v[str(net.z(p).label)] = Z
             seeded(str(net.z(p).label))
+            Z = v[str(net.z(p).label)]  # the seeded copy, when z^(p) is the seed
             if p == net.D and net.softmax_output:
                 out: dict[tuple[int, ...], Any] = {}
                 for s in range(n):
@@ -262,7 +284,7 @@ class NetworkModel:
         Zt = v[str(net.z(top).label)]
         losses: dict[tuple[int, ...], Any] = {}
         for s in range(n):
-            acc = mpmath.mpf(0)
+            acc = real(0)
             for x in range(self._width(top, sizes)):
                 a, y = A[(s, x)], Y[(s, x)]
                 if net.loss == "upstream":
@@ -275,10 +297,12 @@ class NetworkModel:
                     acc = acc + (a - y) * (a - y) / 2
             losses[(s,)] = acc
         v[str(net.Li.label)] = losses
-        mean: Any = mpmath.mpf(0)
+        mean: Any = real(0)
         for s in range(n):
             mean = mean + losses[(s,)]
         v["__mean__"] = {(): mean / n}
+        if seed is None:
+            self._plain[key] = (inputs, v)  # the inputs kept: their id stays theirs
         return v
 
     def scalar(self, s: sp.Symbol, values: Values) -> Any | None:
@@ -354,18 +378,16 @@ def evaluate(e: sp.Expr, point: _Point, env: dict[sp.Symbol, int], seed: Seed | 
     ``seed`` (inside a partial) or the plain ones."""
     model = point.model
     if isinstance(e, sp.Integer):
-        return mpmath.mpf(int(e))
+        return real(int(e))
     if isinstance(e, sp.Rational):
-        return mpmath.mpf(int(e.p)) / int(e.q)
-    if e is sp.pi:
-        return mpmath.pi
+        return real(int(e.p), int(e.q))
     if e is sp.E:
-        return mpmath.e
+        return dual.exp(real(1))
     if isinstance(e, sp.Symbol):
         if e in env:
-            return mpmath.mpf(env[e])
+            return real(env[e])
         if e in point.sizes:
-            return mpmath.mpf(point.sizes[e])
+            return real(point.sizes[e])
         if e in point.variables:
             return point.variables[e]
         s = model.scalar(e, point.values(seed))
@@ -416,7 +438,7 @@ def evaluate(e: sp.Expr, point: _Point, env: dict[sp.Symbol, int], seed: Seed | 
         return point.memo[key]
     if isinstance(e, sp.KroneckerDelta):
         x, y = (_index(evaluate(a, point, env, None)) for a in e.args)
-        return mpmath.mpf(1 if x == y else 0)
+        return real(1 if x == y else 0)
     if isinstance(e, sp.exp):
         return dual.exp(evaluate(e.args[0], point, env, seed))
     if isinstance(e, sp.log):
@@ -445,7 +467,7 @@ def _sum(
     d, lo, hi = limits[-1]
     first = _index(evaluate(lo, point, env, None))
     last = _index(evaluate(hi, point, env, None))
-    acc: Any = mpmath.mpf(0)
+    acc: Any = real(0)
     for x in range(first, last + 1):
         acc = acc + _sum(body, limits[:-1], point, {**env, d: x}, seed)
     return acc
@@ -543,7 +565,7 @@ def _points(extents: dict[sp.Symbol, int], rng: random.Random) -> list[dict[sp.S
 
 
 def _close(a: Any, b: Any, digits: int) -> bool:
-    return bool(abs(a - b) <= mpmath.mpf(10) ** -(digits - 12) * (1 + abs(a) + abs(b)))
+    return bool(abs(a - b) <= real(1, 10 ** (digits - 12)) * (1 + abs(a) + abs(b)))
 
 
 def _least(model: Model, exprs: tuple[sp.Expr, ...]) -> int:
@@ -570,35 +592,35 @@ def audit(lhs: sp.Expr, rhs: sp.Expr, model: Model, seed: int = 0) -> Audit:
             sizes = model.sizes(rng, least)
             inputs = model.inputs(sizes, rng)
             extents = _index_extents(model, sizes, exprs, free)
-            with mpmath.workdps(DIGITS):
-                point = _Point(model, sizes, inputs)
-                # a plain variable (x in σ′(x) = σ(x)(1 − σ(x)), η): a random number
-                variables = {
-                    s: mpmath.mpf(rng.choice([k for k in range(-8, 9) if k])) / 8
-                    for s in sorted(free_all - free - set(sizes), key=str)
-                    if isinstance(s, sp.Symbol) and model.scalar(s, point.plain) is None
-                }
-                point.variables = variables
-                for env in _points(extents, rng):
-                    try:
-                        left = dual.value(evaluate(lhs, point, env, None))
-                        right = dual.value(evaluate(rhs, point, env, None))
-                    except (ZeroDivisionError, ValueError, OverflowError):
-                        continue  # a pole: no value, no evidence either way
-                    if not _close(left, right, DIGITS) and not _recheck(
-                        lhs, rhs, model, sizes, inputs, variables, env
-                    ):
-                        return Audit(
-                            "disagreed",
-                            checked,
-                            {
-                                "sizes": {str(k): v for k, v in sizes.items()},
-                                "indices": {s.name: v for s, v in sorted(env.items(), key=str)},
-                                "left": mpmath.nstr(left, 12),
-                                "right": mpmath.nstr(right, 12),
-                            },
-                        )
-                    checked += 1
+            _REAL[0] = float
+            point = _Point(model, sizes, inputs)
+            # a plain variable (x in σ′(x) = σ(x)(1 − σ(x)), η): a random number
+            variables = {
+                s: Fraction(rng.choice([k for k in range(-8, 9) if k]), 8)
+                for s in sorted(free_all - free - set(sizes), key=str)
+                if isinstance(s, sp.Symbol) and model.scalar(s, point.plain) is None
+            }
+            point.variables = {s: float(v) for s, v in variables.items()}
+            for env in _points(extents, rng):
+                try:
+                    left = dual.value(evaluate(lhs, point, env, None))
+                    right = dual.value(evaluate(rhs, point, env, None))
+                except (ZeroDivisionError, ValueError, OverflowError):
+                    continue  # a pole: no value, no evidence either way
+                if not _close(left, right, FLOAT_DIGITS) and not _recheck(
+                    lhs, rhs, model, sizes, inputs, variables, env
+                ):
+                    return Audit(
+                        "disagreed",
+                        checked,
+                        {
+                            "sizes": {str(k): v for k, v in sizes.items()},
+                            "indices": {s.name: v for s, v in sorted(env.items(), key=str)},
+                            "left": f"{float(left):.12g}",
+                            "right": f"{float(right):.12g}",
+                        },
+                    )
+                checked += 1
     except NotEvaluable as e:
         return Audit("not evaluable", checked, reason=str(e))
     if checked == 0:
@@ -612,17 +634,21 @@ def _recheck(
     model: Model,
     sizes: Sizes,
     inputs: Values,
-    variables: dict[sp.Symbol, Any],
+    variables: dict[sp.Symbol, Fraction],
     env: dict[sp.Symbol, int],
 ) -> bool:
     """A difference at DIGITS digits, evaluated again at RECHECK: do the sides agree there?
     (A costly zero term, (Σa + Σz)^64 − …, loses digits to cancellation.)"""
-    with mpmath.workdps(RECHECK):
-        point = _Point(model, sizes, inputs)
-        point.variables = {s: mpmath.mpf(v) for s, v in variables.items()}
-        try:
-            left = dual.value(evaluate(lhs, point, env, None))
-            right = dual.value(evaluate(rhs, point, env, None))
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return True
-        return _close(left, right, RECHECK)
+    _REAL[0] = mpmath.mpf
+    try:
+        with mpmath.workdps(RECHECK):
+            point = _Point(model, sizes, inputs)
+            point.variables = {s: real(v.numerator, v.denominator) for s, v in variables.items()}
+            try:
+                left = dual.value(evaluate(lhs, point, env, None))
+                right = dual.value(evaluate(rhs, point, env, None))
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return True
+            return _close(left, right, RECHECK)
+    finally:
+        _REAL[0] = float

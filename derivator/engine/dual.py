@@ -1,4 +1,5 @@
-"""Dual numbers x + x′ε (ε² = 0) over mpmath reals: derivatives by arithmetic, not by rules.
+"""Dual numbers x + x′ε (ε² = 0) over floats or mpmath reals: derivatives by arithmetic, not by
+rules.
 
 The audit (``audit.py``) needs ∂X/∂v of relations as a reader wrote them, by a route that shares
 nothing with the prover's ``sympy.diff``, normal form and closed forms.  Seeding one input with
@@ -9,6 +10,7 @@ of the derivative of +, ×, ÷, exp, log, tanh, never by a rewrite of the expres
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mpmath
@@ -20,8 +22,8 @@ class Dual:
     __slots__ = ("a", "d")
 
     def __init__(self, a: Any, d: Any = 0) -> None:
-        self.a = mpmath.mpf(a)
-        self.d = mpmath.mpf(d)
+        self.a = a
+        self.d = d
 
     def __repr__(self) -> str:
         return f"Dual({self.a}, {self.d})"
@@ -82,52 +84,58 @@ def lift(x: Any) -> Dual:
 
 
 def value(x: Any) -> Any:
-    return x.a if isinstance(x, Dual) else mpmath.mpf(x)
+    return x.a if isinstance(x, Dual) else x
 
 
 def derivative(x: Any) -> Any:
     """The ε part (0 for a plain number: it does not depend on the seeded input)."""
-    return x.d if isinstance(x, Dual) else mpmath.mpf(0)
+    return x.d if isinstance(x, Dual) else 0 * x
 
 
-def _chain(f: Any, df: Any, x: Any) -> Any:
+def _lib(t: Any) -> Any:
+    """Floats take the math module (fast), mpmath's reals mpmath (any precision)."""
+    return math if isinstance(t, float) else mpmath
+
+
+def _chain(name: str, df: Any, x: Any) -> Any:
     if isinstance(x, Dual):
-        return Dual(f(x.a), df(x.a) * x.d)
-    return f(x)
+        return Dual(getattr(_lib(x.a), name)(x.a), df(x.a) * x.d)
+    return getattr(_lib(x), name)(x)
 
 
 def exp(x: Any) -> Any:
-    return _chain(mpmath.exp, mpmath.exp, x)
+    return _chain("exp", lambda t: _lib(t).exp(t), x)
 
 
 def log(x: Any) -> Any:
     if value(x) <= 0:
         raise ValueError("log of a non-positive number")
-    return _chain(mpmath.log, lambda t: 1 / t, x)
+    return _chain("log", lambda t: 1 / t, x)
 
 
 def tanh(x: Any) -> Any:
-    return _chain(mpmath.tanh, lambda t: 1 - mpmath.tanh(t) ** 2, x)
+    return _chain("tanh", lambda t: 1 - _lib(t).tanh(t) ** 2, x)
 
 
 def sinh(x: Any) -> Any:
-    return _chain(mpmath.sinh, mpmath.cosh, x)
+    return _chain("sinh", lambda t: _lib(t).cosh(t), x)
 
 
 def cosh(x: Any) -> Any:
-    return _chain(mpmath.cosh, mpmath.sinh, x)
+    return _chain("cosh", lambda t: _lib(t).sinh(t), x)
 
 
 def sin(x: Any) -> Any:
-    return _chain(mpmath.sin, mpmath.cos, x)
+    return _chain("sin", lambda t: _lib(t).cos(t), x)
 
 
 def sqrt(x: Any) -> Any:
     if value(x) < 0:
         raise ValueError("square root of a negative number")
-    return _chain(mpmath.sqrt, lambda t: 1 / (2 * mpmath.sqrt(t)), x)
+    return _chain("sqrt", lambda t: 1 / (2 * _lib(t).sqrt(t)), x)
 
 
 def step(x: Any) -> Any:
     """The Heaviside step with H(0) = 0 (derivative 0 where it exists)."""
-    return mpmath.mpf(1 if value(x) > 0 else 0)
+    v = value(x)
+    return (v * 0) + (1 if v > 0 else 0)
