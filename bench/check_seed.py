@@ -19,22 +19,27 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / ".." / "shared" / "seed" / "backprop-calculus.zh.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import ROOT, load, run
+
+#: the article kept beside the project (DERIVATOR_SEED names another copy, e.g. from a worktree)
+SEED = Path(
+    os.environ.get(
+        "DERIVATOR_SEED",
+        Path(__file__).resolve().parents[1] / ".." / "shared" / "seed" / "backprop-calculus.zh.md",
+    )
+)
 sys.path.insert(0, str(ROOT))
 
+#: CPU seconds of the runs timed by ``timed``, by kind ("cold", "cached")
+CPU: dict[str, list[float]] = {"cold": [], "cached": []}
 
-def timed(*args: str, cache: str | None = None) -> tuple[float, dict]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+def timed(*args: str, cache: str | None = None, kind: str = "") -> tuple[float, dict]:
     extra = ["--cache-dir", cache] if cache else ["--no-cache"]
-    t0 = time.perf_counter()
-    r = subprocess.run(
-        [sys.executable, "-m", "derivator", *args, *extra],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    dt = time.perf_counter() - t0
+    dt, cpu, r = run(*args, *extra)
+    if kind:
+        CPU[kind].append(cpu)
     return dt, json.loads(r.stdout) if r.stdout.startswith("{") else {}
 
 
@@ -65,11 +70,11 @@ def main() -> None:
     n = 0
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as cache:
-            dt, data = timed(*args)
+            dt, data = timed(*args, kind="cold")
             colds.append(dt)
             n = len(data["results"])
             timed(*args, cache=cache)  # fill the cache
-            dt, data = timed(*args, cache=cache)
+            dt, data = timed(*args, cache=cache, kind="cached")
             cacheds.append(dt)
             hits = sum(r["cached"] for r in data["results"])
             if hits < len(data["results"]):  # a relation stopped by its timeout is never kept
@@ -81,10 +86,14 @@ def main() -> None:
     warm()  # fill SymPy's caches, then time fresh runs
     warms = [warm() for _ in range(repeats)]
     c, k, w = statistics.median(colds), statistics.median(cacheds), statistics.median(warms)
-    print(f"seed article: {n} relations, {os.cpu_count()} cores, median of {repeats}")
-    print(f"cold   (new process, no cache, imports included) {c:6.2f} s   goal < 1 s")
+    print(f"seed article: {n} relations, {os.cpu_count()} cores, median of {repeats}, {load()}")
+    print(
+        f"cold   (new process, no cache, imports included) {c:6.2f} s   goal < 1 s"
+        f"   CPU {statistics.median(CPU['cold']):.2f} s"
+    )
     print(
         f"cached (new process, every file from the cache)  {k:6.2f} s   cached/cold = {k / c:.3f} (goal < 0.1)"
+        f"   CPU {statistics.median(CPU['cached']):.2f} s"
     )
     print(f"warm   (in process, new Run)                     {w:6.2f} s")
     print(

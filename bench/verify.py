@@ -8,26 +8,19 @@ cores and the cache.  Usage: python bench/verify.py
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import ROOT, load, run
 
 
-def timed(*args: str) -> float:
-    t0 = time.perf_counter()
-    r = subprocess.run(
-        [sys.executable, "-m", "derivator", "verify", "--format", "json", *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
+def timed(*args: str) -> tuple[float, float]:
+    wall, cpu, r = run("verify", "--format", "json", *args)
     if r.returncode not in (0, 1):
         raise SystemExit(f"verify failed ({r.returncode}): {r.stderr[-2000:]}")
-    return time.perf_counter() - t0
+    return wall, cpu
 
 
 def main() -> None:
@@ -35,10 +28,13 @@ def main() -> None:
         serial = timed("--jobs", "1", "--no-cache")
         parallel = timed("--cache-dir", cache)
         cached = timed("--cache-dir", cache)
-    print(f"derivator verify ({os.cpu_count()} cores)")
-    print(f"--jobs 1, no cache    {serial:7.2f} s")
-    print(f"every core, no cache  {parallel:7.2f} s   serial/parallel = {serial / parallel:.2f}")
-    print(f"every core, cached    {cached:7.2f} s   goal < 15 s")
+    print(f"derivator verify ({os.cpu_count()} cores, {ROOT}, {load()}): wall s (CPU s)")
+    print(f"--jobs 1, no cache    {serial[0]:7.2f} ({serial[1]:6.2f})")
+    print(
+        f"every core, no cache  {parallel[0]:7.2f} ({parallel[1]:6.2f})   "
+        f"serial/parallel = {serial[0] / parallel[0]:.2f}"
+    )
+    print(f"every core, cached    {cached[0]:7.2f} ({cached[1]:6.2f})   goal < 15 s")
 
 
 if __name__ == "__main__":

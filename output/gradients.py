@@ -111,11 +111,17 @@ def save_params(params, path):
 
 def load_params(path):
     """Read [(W1, B1), …] from an .npz file written by save_params (or derivator train --save);
-    a ValueError when it does not fit WIDTHS.  Never unpickles anything."""
+    a ValueError when it does not fit WIDTHS.  Never unpickles anything, and never unpacks an
+    array larger than WIDTHS needs (a small .npz may unpack to gigabytes)."""
     with np.load(path, allow_pickle=False) as f:
         missing = [f"{k}{p}" for p in range(1, len(WIDTHS)) for k in "WB" if f"{k}{p}" not in f.files]
         if missing:
             raise ValueError(f"{path}: no array {missing[0]} (expected W1, B1, … for {len(WIDTHS) - 1} layers)")
+        for p in range(1, len(WIDTHS)):
+            for k, want in (("W", WIDTHS[p] * WIDTHS[p - 1]), ("B", WIDTHS[p])):
+                size = f.zip.getinfo(f"{k}{p}.npy").file_size
+                if size > 8 * want + 4096:
+                    raise ValueError(f"{path}: {k}{p} unpacks to {size:,} bytes; {WIDTHS_TEXT} needs {8 * want:,}")
         params = [(f[f"W{p}"], f[f"B{p}"]) for p in range(1, len(WIDTHS))]
     _check(params, np.zeros((1, WIDTHS[0]), dtype=params[0][0].dtype))
     return params

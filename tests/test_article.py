@@ -588,6 +588,7 @@ def site(generated: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
+@pytest.mark.slow
 def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
     node, chromium = need("node"), need("chromium")
     need_npm("playwright-core")
@@ -787,6 +788,7 @@ def test_cross_entropy_markdown_formulas_pass_mathjax(cross_entropy: Path) -> No
     _assert_markdown_passes_mathjax(cross_entropy)
 
 
+@pytest.mark.slow
 def test_derivator_check_proves_every_relation_of_the_cross_entropy_markdown(
     cross_entropy: Path,
 ) -> None:

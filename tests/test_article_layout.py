@@ -109,6 +109,7 @@ def _compile(tex: Path, engine: str) -> str:
     return log
 
 
+@pytest.mark.slow
 def test_no_line_is_wider_than_the_page_in_any_layout(
     documents: list[tuple[str, str, Path]],
 ) -> None:
@@ -139,6 +140,7 @@ def test_no_line_is_wider_than_the_page_in_any_layout(
     assert len(table) == 2 * len(COMBOS) - 1
 
 
+@pytest.mark.slow
 def test_every_page_as_png(documents: list[tuple[str, str, Path]]) -> None:
     """Full documents as pictures (not the first page only): the deepest cross-entropy article with
     proof marks, in both languages, every page."""

@@ -391,18 +391,21 @@ MUTANT_RUN = Run(timeout=TIMEOUT)
 DOC_RUN = Run(timeout=TIMEOUT)
 
 
+@pytest.mark.slow
 @settings(max_examples=5000, **SETTINGS)
 @given(soup())
 def test_alphabet_soup(text: str) -> None:
     run_check("soup.md", text, SOUP_RUN)
 
 
+@pytest.mark.slow
 @settings(max_examples=3500, **SETTINGS)
 @given(mutated())
 def test_mutated_relations(text: str) -> None:
     run_check("mutant.md", text, MUTANT_RUN)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, **SETTINGS)
 @given(document())
 def test_documents(doc: tuple[str, str]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from ..engine.names import DEFAULT_LETTERS
-from .options import Activation, Kind, usage_error
+from .options import Activation, Kind, bounded, cpu_option, memory_option, usage_error
 from .options import ArticleLoss as Loss
 
 
@@ -81,6 +81,8 @@ def article(
         "(derivator/publish/templates/article.<lang>.j2), written in its place; "
         "give the one --lang it is written in.",
     ),
+    memory: int = memory_option(),
+    cpu: int = cpu_option(),
 ) -> None:
     """Write the article on the calculus of backpropagation: every formula derived and proved."""
     from ..engine import NotationError, parse_letters
@@ -103,7 +105,9 @@ def article(
         langs = list(article.LANGS) if lang is Lang.all else [lang.value]
         formats = list(article.FORMATS) if format is ArticleFormat.all else [format.value]
         t0 = time.perf_counter()
-        paths = article.generate(opts, langs, formats, output)
+        paths = bounded(
+            lambda: article.generate(opts, langs, formats, output), memory, cpu, "article"
+        )
     except (article.ArticleError, NotationError, ValueError) as e:
         raise usage_error(str(e)) from None
     except OSError as e:

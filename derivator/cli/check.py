@@ -278,7 +278,16 @@ def check(
             "--show-files lists what would be checked, --allow-empty accepts nothing",
             NO_RELATIONS,
         )
-    _check(found.files, cfg, fmt, quiet=quiet, statistics=statistics, color=color, explain=explain)
+    _check(
+        found.files,
+        cfg,
+        fmt,
+        quiet=quiet,
+        statistics=statistics,
+        color=color,
+        explain=explain,
+        found_warnings=found.warnings,
+    )
 
 
 def _print_empty(fmt: CheckFormat, statistics: bool) -> None:
@@ -323,6 +332,7 @@ def _check(
     statistics: bool,
     color: bool | None,
     explain: bool,
+    found_warnings: list[str] | None = None,
 ) -> None:
     from ..document import batch, cache, report
 
@@ -363,7 +373,11 @@ def _check(
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     elapsed = time.perf_counter() - t0
     results = checked.results
-    warnings = checked.warnings + ([store.problem] if store and store.problem else [])
+    warnings = (
+        (found_warnings or [])
+        + checked.warnings
+        + ([store.problem] if store and store.problem else [])
+    )
     for r in results:
         if r.unreadable:
             where = f"{r.file}:{r.line}" if r.at else r.file

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from ..system import files
 from .options import Activation, Loss, Targets, parse_widths, usage_error
 
 
@@ -93,7 +94,7 @@ def codegen(
         try:
             if output.parent and not output.parent.exists():
                 output.parent.mkdir(parents=True)
-            output.write_text(source, encoding="utf-8", newline="\n")
+            files.write_atomic(output, source)
         except OSError as e:
             raise usage_error(f"cannot write {output}: {e.strerror or e}") from None
     verdicts = numpy_code.network_plan(net, proof.value).verdicts

@@ -10,8 +10,10 @@ type checker: a default is written ``Activation("sigmoid")``, not ``Activation.s
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 
@@ -35,6 +37,7 @@ ArticleLoss = StrEnum(  # type: ignore[misc]
     {name.replace("-", "_"): name for name in ARTICLE_LOSSES},
 )
 Kind = StrEnum("Kind", {name: name for name in NETWORK_KINDS})  # type: ignore[misc]
+T = TypeVar("T")
 Targets = StrEnum("Targets", {name.replace("-", "_"): name for name in TARGETS})  # type: ignore[misc]
 
 
@@ -81,6 +84,46 @@ def parse_widths(text: str, most: int | None = None) -> tuple[int, ...]:
     if most is not None and max(widths) > most:
         raise usage_error(f"--widths: a layer of {max(widths):,} neurons; the limit is {most:,}")
     return widths
+
+
+def memory_option() -> int:
+    """``--memory``: the MB of address space the child that renders may use (a template's loops or
+    a formula's size cannot take the machine)."""
+    from ..system import child
+
+    return typer.Option(
+        child.MEMORY_MB,
+        "--memory",
+        min=256,
+        max=1 << 20,
+        metavar="<MB>",
+        help="MB of address space the rendering may use; past it the render stops with an error.",
+    )
+
+
+def cpu_option() -> int:
+    """``--cpu``: the seconds of CPU the child that renders may use."""
+    from ..system import child
+
+    return typer.Option(
+        child.CPU_SECONDS,
+        "--cpu",
+        min=1,
+        max=86400,
+        metavar="<seconds>",
+        help="Seconds of CPU the rendering may use; past them the render stops with an error.",
+    )
+
+
+def bounded(work: Callable[[], T], memory: int, cpu: int, what: str) -> T:
+    """``work()`` in a child limited to ``memory`` MB and ``cpu`` seconds; a limit hit is a usage
+    error (exit 1) naming ``what`` and the limit."""
+    from ..system import child
+
+    try:
+        return child.run_bounded(work, memory, cpu)
+    except child.LimitError as e:
+        raise usage_error(f"{what}: {e}", code=1) from None
 
 
 def valid_timeout(seconds: float) -> float:

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import typer
 
-from .options import Activation, Kind, usage_error
+from ..system import files
+from .options import (
+    Activation,
+    Kind,
+    bounded,
+    cpu_option,
+    memory_option,
+    usage_error,
+    valid_timeout,
+)
 from .options import ArticleLoss as Loss
 
 
@@ -37,15 +46,18 @@ def render(
     depth: int = typer.Option(
         3, min=1, max=12, metavar="<int>", help="Layers of weights (3: L, L-1, L-2)."
     ),
-    timeout: float = typer.Option(10.0, min=0.001, help="Seconds allowed to prove each formula."),
+    timeout: float = typer.Option(10.0, help="Seconds allowed to prove each formula."),
+    memory: int = memory_option(),
+    cpu: int = cpu_option(),
 ) -> None:
     """Render a writer's template: its gradient(), chain() and matrix_form() calls become proved
     formulas; a formula that cannot be proved fails with the template's file:line."""
     from ..publish import post
 
+    valid_timeout(timeout)
     opts = post.PostOptions(activation.value, loss.value, network.value, depth, timeout)
     try:
-        text = post.render_post(template, opts)
+        text = bounded(lambda: post.render_post(template, opts), memory, cpu, str(template))
     except post.PostError as e:
         raise usage_error(str(e), code=1) from None
     if output is not None and str(output) == "-":
@@ -53,7 +65,7 @@ def render(
         return
     target = output or template.with_name(template.name[: -len(".j2")])
     try:
-        target.write_text(text, encoding="utf-8")
+        files.write_atomic(target, text)
     except OSError as e:
         raise usage_error(f"cannot write {target}: {e.strerror or e}") from None
     typer.echo(str(target))

@@ -13,9 +13,12 @@ Everything is bounded before it is read: the file's size, the samples, features 
 
 from __future__ import annotations
 
+import array
 import csv
+import itertools
 import math
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -26,6 +29,8 @@ MAX_BYTES = 512 * 1024 * 1024
 MAX_SAMPLES = 2_000_000
 MAX_FEATURES = 100_000
 MAX_CLASSES = 1_000
+#: the most numbers X may hold (samples × features; 400 MB of float64), checked before reading
+MAX_VALUES = 50_000_000
 
 
 class DataError(ValueError):
@@ -98,9 +103,48 @@ def _bounded(X: np.ndarray, where: str) -> np.ndarray:
     return X
 
 
+def npz_shapes(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """The shape and dtype of every array of an .npz, read from the .npy headers alone: a 2 MB file
+    of zeros may unpack to gigabytes, so its sizes are checked before any array is loaded."""
+    out: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with zf.open(info) as fp:
+                version = np.lib.format.read_magic(fp)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+                else:
+                    raise ValueError(f"{info.filename}: .npy format {version} is not read")
+            out[info.filename[: -len(".npy")]] = (tuple(shape), np.dtype(dtype))
+    return out
+
+
+def check_npz(path: Path, most_values: int = MAX_VALUES) -> None:
+    """Refuse an .npz any of whose arrays holds more than ``most_values`` numbers or more bytes
+    than :data:`MAX_BYTES`, before it is loaded (DataError naming the array and its shape)."""
+    try:
+        shapes = npz_shapes(path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise DataError(f"{path}: not a NumPy .npz file of plain arrays ({e})") from None
+    for name, (shape, dtype) in shapes.items():
+        count = math.prod(shape)
+        if count > most_values or count * dtype.itemsize > MAX_BYTES:
+            raise DataError(
+                f"{path}: array {name} of shape {shape} holds {count:,} values "
+                f"({count * dtype.itemsize:,} bytes unpacked); at most {most_values:,} values "
+                f"and {MAX_BYTES:,} bytes"
+            )
+
+
 def read_npz(path: Path, target: str | None) -> Table:
     _check_size(path)
     key = target or "y"
+    if zipfile.is_zipfile(path):
+        check_npz(path)
     try:
         loaded = np.load(path, allow_pickle=False)
     except (
@@ -140,28 +184,34 @@ def read_npz(path: Path, target: str | None) -> Table:
     return Table(X, labels, classes, str(path))
 
 
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
 def read_csv(path: Path, target: str | None) -> Table:
+    """Read row by row into a flat array of float64 (8 bytes a value): before, the whole text, its
+    lines and a list of cells per row were held at once (a 60 MB file peaked near 1.7 GB)."""
     _check_size(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return _read_rows(path, csv.reader(fh), target)
     except (OSError, UnicodeDecodeError) as e:
         raise DataError(f"cannot read {path}: {e}") from None
-    rows = [
-        (k, r) for k, r in enumerate(csv.reader(text.splitlines()), 1) if any(c.strip() for c in r)
-    ]
-    if not rows:
+    except csv.Error as e:
+        raise DataError(f"{path}: not a CSV file ({e})") from None
+
+
+def _read_rows(path: Path, reader: Iterator[list[str]], target: str | None) -> Table:
+    rows = ((k, r) for k, r in enumerate(reader, 1) if any(c.strip() for c in r))
+    first = next(rows, None)
+    if first is None:
         raise DataError(f"{path}: no rows")
-    width = len(rows[0][1])
-
-    def numeric(cell: str) -> bool:
-        try:
-            float(cell)
-            return True
-        except ValueError:
-            return False
-
-    header = None if all(numeric(c) for c in rows[0][1]) else [c.strip() for c in rows[0][1]]
-    body = rows[1:] if header is not None else rows
+    width = len(first[1])
+    header = None if all(_numeric(c) for c in first[1]) else [c.strip() for c in first[1]]
     if target is None:
         col = width - 1
     elif header is not None and target in header:
@@ -177,13 +227,18 @@ def read_csv(path: Path, target: str | None) -> Table:
                 else f"; give a column number 0…{width - 1}"
             )
         )
-    if len(body) > MAX_SAMPLES or width - 1 > MAX_FEATURES:
-        raise DataError(
-            f"{path}: {len(body)} rows × {width} columns; at most {MAX_SAMPLES:,} × {MAX_FEATURES + 1:,}"
-        )
-    X = np.empty((len(body), width - 1))
+    if width - 1 > MAX_FEATURES:
+        raise DataError(f"{path}: {width} columns; at most {MAX_FEATURES + 1:,}")
+    values = array.array("d")
     labels: list[str] = []
-    for r, (line, cells) in enumerate(body):
+    body = rows if header is not None else itertools.chain([first], rows)
+    for line, cells in body:
+        if len(labels) >= MAX_SAMPLES or len(values) + width > MAX_VALUES:
+            raise DataError(
+                f"{path}:{line}: more than {min(MAX_SAMPLES, MAX_VALUES // max(width - 1, 1)):,} "
+                f"rows of {width} columns; at most {MAX_SAMPLES:,} samples and "
+                f"{MAX_VALUES:,} values"
+            )
         if len(cells) != width:
             raise DataError(f"{path}:{line}: {len(cells)} columns; the first line has {width}")
         for c, cell in enumerate(cells):
@@ -191,12 +246,13 @@ def read_csv(path: Path, target: str | None) -> Table:
                 labels.append(cell)
                 continue
             try:
-                X[r, c - (c > col)] = float(cell)
+                values.append(float(cell))
             except ValueError:
                 name = header[c] if header else f"column {c}"
                 raise DataError(
                     f"{path}:{line}: {name} is {cell.strip()!r}, not a number"
                 ) from None
+    X = np.frombuffer(values, dtype=np.float64).reshape(len(labels), width - 1).copy()
     X = _bounded(X, str(path))
     y, classes = _classes(labels, f"{path}: column {header[col] if header else col}")
     return Table(X, y, classes, str(path))

@@ -49,6 +49,7 @@ from ..engine import (
     matrix,
     proof,
 )
+from ..system import files
 from . import templates
 
 #: the quantities the backward pass computes per layer, in the order they are computed
@@ -702,10 +703,25 @@ def _layer_function(pl: Plan, net: Network, p: int) -> str:
     return "\n".join(body)
 
 
+def comment_text(text: str) -> str:
+    """``text`` as it may stand in the module's docstring: a character that is not printable (a
+    newline: it cannot end the line) as its escape, quoted for a shell when it holds anything but
+    plain path characters, and every backslash and double quote escaped, so that no ``\"\"\"``
+    can close the docstring.  Why: the ``-o`` path is a user's text, and before it could close the
+    docstring and add code that ran when the module was imported."""
+    shown = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+    if not re.fullmatch(r"[\w./+,=:@%-]+", shown):
+        shown = "'" + shown.replace("'", "'\\''") + "'"
+    return shown.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def command(net: Network, proof_mode: str, output: str | None) -> str:
-    """The command line that writes this module (it goes into the header)."""
+    """The command line that writes this module (it goes into the header; the output path as
+    :func:`comment_text`)."""
     widths = ",".join(map(str, net.widths or ()))
-    out = "" if output is None else f" -o {output}"
+    out = "" if output is None else f" -o {comment_text(output)}"
     targets = "" if net.targets == "any" else f" --targets {net.targets}"
     return (
         f"derivator codegen --widths {widths} --activation {net.activation} --loss {net.loss}{targets} "
@@ -1084,6 +1100,9 @@ _NP_ATTRS = {
     "asfortranarray",
 }
 _ARRAY_ATTRS = {
+    "zip",
+    "getinfo",
+    "file_size",
     "T",
     "sum",
     "shape",
@@ -1103,6 +1122,7 @@ _ARRAY_ATTRS = {
     "files",
 }
 _NAMES = {
+    "size",
     "_explain",
     "np",
     "params",
@@ -1161,11 +1181,79 @@ def _is_np(node: ast.expr, attr: str) -> bool:
     )
 
 
+#: what a top-level constant's value may call (nothing that reads, writes or runs anything)
+_CONSTANT_CALLS = {"dtype", "array", "ones", "zeros", "full"}
+_CONSTANT = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
+
+
+def _top_level(tree_: ast.Module) -> None:
+    """Importing the module runs its top level: only the docstring, imports, function definitions
+    and constants (an upper-case name bound to literals and NumPy's array constructors) may stand
+    there, so that nothing runs at import but building those constants."""
+    for n, node in enumerate(tree_.body):
+        if n == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node, (ast.Import, ast.FunctionDef)):
+            continue
+        if isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if len(names) != len(node.targets) or not all(_CONSTANT.match(x) for x in names):
+                raise CodegenError(
+                    "generated code may bind only upper-case constant names at its top level"
+                )
+            for call in (c for c in ast.walk(node.value) if isinstance(c, ast.Call)):
+                if not any(_is_np(call.func, attr) for attr in _CONSTANT_CALLS):
+                    raise CodegenError(
+                        f"generated code may not call {ast.unparse(call.func)} at its top level"
+                    )
+            continue
+        raise CodegenError(
+            f"generated code may not run a {type(node).__name__} statement at its top level "
+            f"(line {node.lineno})"
+        )
+
+
+def _module_attribute(target: ast.expr, modules: set[str]) -> bool:
+    """Does the assignment target write into an imported module (``np.load = …``, ``np.x.y = …``)?"""
+    for node in ast.walk(target):
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            base = node.value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in modules:
+                return True
+    return False
+
+
 def validate(source: str) -> None:
     """Refuse generated source with any name, attribute, import or statement outside the whitelist;
     ``np.load`` only with ``allow_pickle=False``, ``with`` only for ``np.errstate`` and ``np.load``, no
-    decorator but ``np.errstate``."""
+    decorator but ``np.errstate``; at the top level only the docstring, imports, definitions and
+    constants; no assignment to an imported module's attribute."""
     tree_ = ast.parse(source)
+    _top_level(tree_)
+    modules = {
+        a.asname or a.name.split(".")[0]
+        for node in ast.walk(tree_)
+        if isinstance(node, ast.Import)
+        for a in node.names
+    }
+    for node in ast.walk(tree_):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, (ast.For, ast.With)):
+            targets = (
+                [node.target]
+                if isinstance(node, ast.For)
+                else [i.optional_vars for i in node.items if i.optional_vars is not None]
+            )
+        if any(_module_attribute(t, modules) for t in targets):
+            raise CodegenError(
+                f"generated code may not assign to an imported module's attribute (line {getattr(node, 'lineno', '?')})"
+            )
     allowed_stmt = (
         ast.FunctionDef,
         ast.Return,
@@ -1361,6 +1449,5 @@ def _cached(
 def write_module(net: Network, path: str, proof_mode: str = "rules") -> str:
     """Write the standalone module to ``path`` (byte-identical for the same network); returns it."""
     source = module_source(net, proof_mode, path)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(source)
+    files.write_atomic(path, source)
     return source

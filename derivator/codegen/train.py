@@ -12,9 +12,11 @@ the same bytes) and, where an SVG renderer is installed, as PNG too.
 
 from __future__ import annotations
 
+import io
 import math
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..engine import Network
+from ..system import files
 from . import data as datafiles
 from . import numpy_code as codegen
 
@@ -390,11 +393,12 @@ def train(data: Dataset, s: Settings, on_epoch: EpochHook | None = None) -> Resu
 def save_params(r: Result, path: Path) -> None:
     """The trained weights as .npz (W1, B1, W2, …): ``load_params`` of the generated module reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        arrays: dict[str, Any] = {
-            f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)
-        }
-        np.savez(fh, **arrays)
+    arrays: dict[str, Any] = {
+        f"{k}{p}": a for p, pair in enumerate(r.params, 1) for k, a in zip("WB", pair)
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    files.replace_atomic(path, buffer.getvalue())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,18 +530,26 @@ def write_png(svg_path: Path, png_path: Path) -> str | None:
     tool = png_renderer()
     if tool is None:
         return None
+    with tempfile.TemporaryDirectory() as folder:  # rendered aside, then put in place atomically
+        made = _render_png(tool, svg_path, Path(folder) / "out.png")
+        if made:
+            files.replace_atomic(png_path, (Path(folder) / "out.png").read_bytes())
+    return tool if made else None
+
+
+def _render_png(tool: str, svg_path: Path, png_path: Path) -> bool:
     if tool == "cairosvg":
         import cairosvg
 
         cairosvg.svg2png(url=str(svg_path), write_to=str(png_path))
-        return tool
+        return png_path.exists()
     cmd = {
         "rsvg-convert": [tool, "-o", str(png_path), str(svg_path)],
         "inkscape": [tool, str(svg_path), "--export-type=png", f"--export-filename={png_path}"],
         "magick": [tool, str(svg_path), str(png_path)],
     }[tool]
     done = subprocess.run(cmd, capture_output=True, timeout=60)
-    return tool if done.returncode == 0 and png_path.exists() else None
+    return done.returncode == 0 and png_path.exists()
 
 
 def describe(r: Result) -> str:
@@ -564,7 +576,7 @@ def title(r: Result) -> str:
 def save_curve(r: Result, path: Path) -> tuple[Path, Path | None]:
     """Write the SVG (and a PNG next to it when a renderer is installed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(loss_curve_svg(r.losses, title(r), validation=r.val_losses), encoding="utf-8")
+    files.write_atomic(path, loss_curve_svg(r.losses, title(r), validation=r.val_losses))
     png = path.with_suffix(".png")
     return path, (png if write_png(path, png) else None)
 

@@ -128,6 +128,13 @@ _INLINE = re.compile(r"\$(?!\s)(?:[^$\\`\n]|\\[\s\S]|\n(?!\n))*[$`]?")
 #: refused with a Problem rather than decided)
 MAX_ITEMS = 20_000
 _INCLUDE = re.compile(r"\\(input|include|includeonly|InputIfFileExists)\b")
+#: a bare ``\begin{…}`` in Markdown (as Jupyter and many blogs write display math without $$)
+_MD_BEGIN = re.compile(r"\\begin\{(?P<env>[a-zA-Z]+\*?)\}")
+#: environments that hold math but are not read on their own in Markdown: a warning names them
+_MATH_LOOKING = re.compile(
+    r"(?:[a-zA-Z]*matrix|array|cases|aligned|alignedat|gathered|split|subequations|dcases|"
+    r"smallmatrix|subarray)\*?"
+)
 #: LaTeX environments whose content is not typeset as math (or at all)
 SKIPPED_ENVS = ("verbatim", "verbatim*", "Verbatim", "comment", "lstlisting", "minted", "alltt")
 _SKIPPED_BEGIN = re.compile(
@@ -218,10 +225,12 @@ class _Paragraphs:
 
 
 def markdown(src: Source) -> list[Item]:
-    """Blocks of a Markdown file: ``$$…$$``, ``\\[…\\]``, ``$…$``, fenced ``math`` blocks, and
-    ``<!-- derivator: … -->`` directives.  Code spans and other fenced blocks are skipped; a
-    comment or fence that is never closed hides the rest of the file (as in CommonMark) and
-    says so in a Note.  One pass: every search starts where the last one ended or is cut short
+    """Blocks of a Markdown file: ``$$…$$``, ``\\[…\\]``, ``\\(…\\)``, ``$…$``, a bare
+    ``\\begin{equation}`` / ``align`` / ``align*`` (any display environment, as Jupyter writes them),
+    fenced ``math`` blocks, and ``<!-- derivator: … -->`` directives; a bare environment that looks
+    like math but is not read (``pmatrix``, ``cases``, ``aligned``) is a Note.  Code spans and
+    other fenced blocks are skipped; a comment or fence that is never closed hides the rest of
+    the file (as in CommonMark) and says so in a Note.  One pass: every search starts where the last one ended or is cut short
     by what an earlier one found."""
     text, out = src.text, list[Item]()
     finder, paragraphs = _Finder(text), _Paragraphs(text)
@@ -288,12 +297,37 @@ def markdown(src: Source) -> list[Item]:
             after = _take(src, finder, out, i, i + 2, "\\]", True)
             i = i + 2 if after is None else after
             continue
+        if c == "\\" and text.startswith("\\(", i):
+            after = _take(src, finder, out, i, i + 2, "\\)", False, limit=paragraphs.end(i + 2))
+            i = i + 2 if after is None else after
+            continue
+        if c == "\\" and (m := _MD_BEGIN.match(text, i)):
+            env = m.group("env")
+            if env in DISPLAY_ENVS:  # read as in LaTeX: a relation there is checked, never skipped
+                after = _take(src, finder, out, i, m.end(), f"\\end{{{env}}}", True, env)
+                i = m.end() if after is None else after
+                continue
+            if _MATH_LOOKING.fullmatch(env):
+                ln, col = src.position(i)
+                out.append(
+                    Note(
+                        ln,
+                        col,
+                        f"\\begin{{{env}}} outside $$ … $$ is not read: put it inside $$ … $$ or "
+                        "an equation or align environment to have it checked",
+                    )
+                )
+            i = m.end()
+            continue
         if c == "\\" and i + 1 < n:
             i += 2  # an escaped character (\$ among them)
             continue
         if c == "$":
             if text.startswith("$$", i):
                 after = _take(src, finder, out, i, i + 2, "$$", True, limit=paragraphs.end(i + 2))
+                if after is None and (wide := _display_across_blank_lines(text, i)) is not None:
+                    out[-1] = Block(text[i + 2 : wide], i + 2, *src.position(i), True)
+                    after = wide + 2
                 if after is None:  # go on with the next line: the rest of the file is still read
                     after = text.find("\n", i)
                     after = n if after < 0 else after + 1
@@ -307,6 +341,31 @@ def markdown(src: Source) -> list[Item]:
                 continue
         i += 1
     return _capped(src, out)
+
+
+#: the most lines a display may run over blank lines (``$$`` on a line of its own, a blank line
+#: inside, ``$$`` ending a line): beyond that an unclosed ``$$`` is reported, not guessed
+MAX_DISPLAY_LINES = 40
+_FENCE_OR_COMMENT = re.compile(r"(?m)^[ \t]{0,3}(?:```|~~~)|<!--")
+
+
+def _display_across_blank_lines(text: str, i: int) -> int | None:
+    """Where the ``$$`` that closes the display opened at ``i`` stands, for a display with a blank
+    line inside (many Markdown renderers keep such a display whole): the opener begins its line,
+    the closer ends its line, within MAX_DISPLAY_LINES lines, with no other ``$$``, code fence or
+    comment between.  None when the display is not of that shape (then it is never closed)."""
+    line_start = text.rfind("\n", 0, i) + 1
+    if text[line_start:i].strip():
+        return None
+    end = text.find("$$", i + 2)
+    if end < 0 or text.count("\n", i, end) > MAX_DISPLAY_LINES:
+        return None
+    rest = text.find("\n", end)
+    if text[end + 2 : len(text) if rest < 0 else rest].strip():
+        return None
+    if _FENCE_OR_COMMENT.search(text, i + 2, end):
+        return None
+    return end
 
 
 def _capped(src: Source, out: list[Item]) -> list[Item]:

@@ -32,11 +32,11 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..system import files
 
 #: the layout of entries; a new layout is a new folder, never a misread entry
 FORMAT = 1
@@ -236,18 +236,10 @@ def _read(path: Path, key: str) -> Any:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write atomically: a temporary file in the same folder, renamed over ``path`` (a symbolic
-    link at ``path`` is replaced, never followed)."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # as a file written with open() would be (mkstemp makes 0600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write atomically (:func:`derivator.system.files.write_atomic`: a temporary file in the same
+    folder, renamed over ``path``; a symbolic link at ``path`` is refused, never followed).  No
+    fsync: an entry lost in a crash is computed again, but one is never read half-written."""
+    files.write_atomic(path, text, durable=False)
 
 
 def clean(folder: Path) -> bool:

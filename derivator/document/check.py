@@ -10,6 +10,7 @@ process only reads, schedules and assembles.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 import time
 import weakref
@@ -32,7 +33,7 @@ from ..engine import (
     proof,
     render,
 )
-from . import blocks, conventions, decimals, interpret, notebook, parse, workers
+from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
 from .cache import Cache
 from .config import check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
@@ -103,6 +104,7 @@ class Run:
                 partial(_work, self), self.jobs, self.timeout + GRACE, self.memory, late
             )
             weakref.finalize(self, self.pool.close)
+            _warm()
         return self.pool
 
     def close(self) -> None:
@@ -116,6 +118,18 @@ class Run:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: modules SymPy imports on first use, inside the first proof: the first ``Add`` imports
+#: ``sympy.tensor.tensor``, which brings ``sympy.combinatorics`` (a tenth of a second)
+FIRST_USE = ("sympy.tensor.tensor", "sympy.assumptions.wrapper", "sympy.sets.setexpr")
+
+
+def _warm() -> None:
+    """Import what every worker would import on its first proof, once here before the workers
+    fork (they inherit it), instead of once in each worker."""
+    for name in FIRST_USE:
+        importlib.import_module(name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +171,7 @@ def parse_directive(text: str) -> dict[str, str]:
     return out
 
 
-_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|←")
+_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|←|≜|≡")
 
 
 @dataclass
@@ -173,6 +187,8 @@ class Task:
     first: int = 0
     #: the expression a block that starts with = continues (the previous block's last one)
     lead: parse.Lead | None = None
+    #: the model the document's scalar definitions build (``definitions``), shared by its blocks
+    model: definitions.Model | None = None
 
 
 @dataclass
@@ -328,13 +344,29 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             if previous
             else None
         )
+        here = replace(settings, conventions=settings.conventions.at(item.line))
         f.tasks[len(f.slots)] = Task(
-            name, src.excerpt(item), item, settings, skip_on or skip_next, lead=lead
+            name, src.excerpt(item), item, here, skip_on or skip_next, lead=lead
         )
         f.defaulted = sorted(set(f.defaulted) | set(defaulted))
         f.slots.append([])
         skip_next = False
         previous = item
+    model = definitions.first_walk(
+        [
+            (
+                t.block.line,
+                t.block.text,
+                t.settings.conventions.reading,
+                t.lead.node if t.lead else None,
+            )
+            for t in f.tasks.values()
+        ]
+    )
+    if model.sites or model.network:
+        run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
+        for t in f.tasks.values():
+            t.model = model
     return f
 
 
@@ -432,7 +464,9 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             r.cell, r.line = cells.place(r.line)
             if r.at is not None:
                 r.at = (cells.place(r.at[0])[1], r.at[1])
-    refuted = sum(r.verdict == "refuted" for r in out)
+    _broken(out)
+    # a refutation in the document's own model (definitions.judge) is about no default
+    refuted = sum(r.verdict == "refuted" and "document's" not in r.method for r in out)
     if (
         refuted and f.defaulted and not so_far
     ):  # the verdicts are right about a network nobody named
@@ -606,6 +640,7 @@ def _work(run: Run, task: Task | FileTask) -> Iterator[tuple[str, Any]]:
         used,
         task.first,
         task.lead,
+        task.model,
     )
     yield "used", used
 
@@ -638,6 +673,7 @@ def block_results(
     conventions: set[str],
     first: int = 0,
     lead: parse.Lead | None = None,
+    model: definitions.Model | None = None,
 ) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
@@ -690,6 +726,7 @@ def block_results(
             ),
         )
         return
+    scalar = _scalar_steps(block, settings, lead, model, chains)
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
@@ -726,7 +763,7 @@ def block_results(
             )
             text = (
                 left
-                + f" {'=' if op == '=' else op} "
+                + f" {_written_op(block.text, chain, k, op)} "
                 + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
             )
             r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN, column=block.column)
@@ -746,6 +783,16 @@ def block_results(
                     f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
                     f"be assumed: it is not checked"
                 )
+            elif model is not None and _in_model(r, block, scalar, model, op):
+                r.defines = (
+                    model.sites[block.line, r.step].name
+                    if (
+                        block.line,
+                        r.step,
+                    )
+                    in model.sites
+                    else ""
+                )
             elif any(isinstance(x, parse.Unread) for x in sides):
                 _unread(r, sides, k == 0, src, block)
             else:
@@ -757,8 +804,135 @@ def block_results(
                 except Exception as e:
                     r.verdict, r.method = Outcome.ERROR, ""
                     r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
+            if model is not None and not r.defines:
+                _network_definition(r, block, model, sides)
             r.seconds = time.perf_counter() - t0
             yield "result", r
+
+
+def _scalar_steps(
+    block: blocks.Block,
+    settings: interpret.Settings,
+    lead: parse.Lead | None,
+    model: definitions.Model | None,
+    chains: list[parse.Chain],
+) -> dict[int, tuple[parse.Node, parse.Node]] | None:
+    """The block's relations as the scalar model reads them (its names of several letters), by
+    step; None when the model has nothing to say or the two readings number steps differently."""
+    if model is None:
+        return None
+    try:
+        again = parse.parse(
+            block.text, model.reading(settings.conventions.reading), lead.node if lead else None
+        )
+    except (parse.ReadError, RecursionError):
+        return None
+    mine = definitions.steps(again)
+    if len(mine) != len(definitions.steps(chains)):
+        return None
+    return {step: (chain.exprs[k], chain.exprs[k + 1]) for step, chain, k in mine}
+
+
+def _in_model(
+    r: Result,
+    block: blocks.Block,
+    scalar: dict[int, tuple[parse.Node, parse.Node]] | None,
+    model: definitions.Model,
+    op: str,
+) -> bool:
+    """Decide r in the document's scalar model when it belongs there: a definition of the model
+    is reported as defined; a claim about the model's names is judged with its definitions
+    substituted.  False: the relation is the network reading's."""
+    site = model.sites.get((block.line, r.step))
+    if scalar is None or r.step not in scalar or op not in ("=", *definitions.DEFINING_OPS):
+        return False
+    if site is not None:
+        j = definitions.defined(site, model)
+    else:
+        lhs, rhs = scalar[r.step]
+        if (
+            op != "="
+            or interpret.is_update_rule(op, lhs, rhs)
+            or not definitions.uses_model([lhs, rhs], model)
+        ):
+            return False
+        why = definitions.conflict([lhs, rhs], model, (block.line, r.step))
+        if why is not None:
+            r.verdict, r.reason = Outcome.ERROR, why
+            return True
+        try:
+            j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+        except (definitions.NotScalar, TypeError, ValueError, ArithmeticError, RecursionError):
+            return False
+    r.verdict, r.method, r.reason, r.counterexample = (
+        j.verdict,
+        j.method,
+        j.reason,
+        j.counterexample,
+    )
+    return True
+
+
+def _written_op(text: str, chain: parse.Chain, k: int, op: str) -> str:
+    """The operator as the document writes it (``\\equiv``, ``\\coloneqq``), so that a relation
+    reads as written; ``=`` and ``<-`` as always."""
+    if op in ("=", "<-") or chain.ends[k] < 0:
+        return "=" if op == "=" else op
+    written = text[chain.ends[k] : chain.starts[k + 1]].strip()
+    return written if written.startswith("\\") or written == ":=" else op
+
+
+def _network_definition(
+    r: Result, block: blocks.Block, model: definitions.Model, sides: tuple[parse.Node, parse.Node]
+) -> None:
+    """A relation of the network reading: what it uses, and, for a definition of the network's
+    model, ``defined`` when the model derivator reads the document in satisfies it (anything else
+    is settled in :func:`_broken`, once every block is decided)."""
+    r.uses = sorted(definitions.uses(list(sides)))
+    name = model.network.get((block.line, r.step))
+    if name is None:
+        again = definitions.network_name(sides[0])
+        if again is not None and r.verdict == Outcome.PROVED and r.step == 0:
+            r.defines = again  # a restatement the model satisfies: the name is built again
+        return
+    r.defines = name
+    if r.verdict == Outcome.PROVED:
+        r.verdict, r.method = (
+            Outcome.DEFINED,
+            "definition (the model satisfies it: " + r.method + ")",
+        )
+        r.reason = f"defines {name}" + (f"; {r.reason}" if r.reason else "")
+
+
+def _broken(out: list[Result]) -> None:
+    """A definition of the network's model that the model derivator built does not satisfy is
+    not refuted (definitions define): it is an error, and the relations after it that use its
+    name are errors naming it, never judged in a default model.  A later definition of the name
+    that the model satisfies governs what follows it."""
+    broken: dict[str, int] = {}
+    for r in out:
+        if r.defines and r.verdict in (Outcome.DEFINED, Outcome.PROVED):
+            broken.pop(r.defines, None)
+            continue
+        if r.defines and r.verdict in (Outcome.REFUTED, Outcome.ERROR, Outcome.UNKNOWN):
+            if r.verdict == Outcome.REFUTED:
+                r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
+                r.reason = (
+                    f"a definition of {r.defines} that the model derivator built does not satisfy "
+                    f"({r.reason or 'refuted there'}): derivator cannot build the document's model "
+                    "from it, so what uses it is not judged (state the model with directives, "
+                    "check --explain shows the one it built)"
+                )
+            broken.setdefault(r.defines, r.line)
+            continue
+        hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
+        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED):
+            line, name = hit[0]
+            r.verdict, r.method, r.counterexample, r.hints = Outcome.ERROR, "", None, []
+            r.reason = (
+                f"uses {name}, whose definition (line {line}) derivator could not build into its "
+                "model: not judged in a model the document does not define"
+            )
 
 
 def _unread(

@@ -70,6 +70,10 @@ class Conventions:
     #: cost letters the document defines twice in different ways: (letter, directive key, explanation);
     #: a directive with that key settles it
     ambiguous: tuple[tuple[str, str, str], ...] = ()
+    #: every definition of a bare cost letter, (letter, line, meaning) in reading order, when the
+    #: document redefines one (Nielsen's C, the mean, then one example's cost): each governs the
+    #: relations after it (:meth:`at`)
+    cost_history: tuple[tuple[str, int, str], ...] = ()
     mse_half: str = "yes"
     #: (author's letter, role)
     letters: tuple[tuple[str, str], ...] = ()
@@ -119,6 +123,18 @@ class Conventions:
             if name == letter:
                 return role
         return None
+
+    def at(self, line: int) -> Conventions:
+        """The conventions in force at a line: a redefined cost letter means what its last
+        definition before the line says (its first one before any)."""
+        if not self.cost_history:
+            return self
+        meaning: dict[str, str] = {}
+        for letter, where, what in self.cost_history:
+            if where <= line or letter not in meaning:
+                meaning[letter] = what
+        costs = tuple((k, meaning.get(k, m)) for k, m in self.costs)
+        return replace(self, costs=costs)
 
     @property
     def is_default(self) -> bool:

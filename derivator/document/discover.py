@@ -7,7 +7,9 @@ LaTeX), skipping what ``exclude`` and ``extend-exclude`` name (by default hidden
 ``.venv``, ``node_modules``, ``site-packages``, ``build``, ``dist`` …) and what ``.gitignore``
 files ignore (from the repository's top down to each folder, as git reads them, with
 ``.git/info/exclude``).  Patterns are gitignore patterns, matched against the path relative to the
-project root.  Symbolic links to folders are not followed (no loops, nothing outside the tree).
+project root.  Symbolic links to folders are not followed (no loops, nothing outside the tree);
+a symbolic link to a file is read only when its real path lies inside the folder named (else a
+warning says it was left out: before, ``check DIR`` printed an outside file's text in its notes).
 
 The order is the order of the arguments, and sorted within a folder, so output is deterministic;
 a file reached twice is checked once.
@@ -32,6 +34,8 @@ class Found:
     files: list[str] = field(default_factory=list)
     #: files and folders skipped by an exclusion or .gitignore, with the reason
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: what a user should hear about: symbolic links that lead out of the folder named
+    warnings: list[str] = field(default_factory=list)
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.PathSpec:
@@ -174,6 +178,15 @@ class Finder:
                 continue
             if not (is_dir or is_file):
                 continue
+            key = path
+            if is_file and entry.is_symlink():
+                real = path.resolve()
+                if real != base and base not in real.parents:
+                    out.warnings.append(
+                        f"{name}: a symbolic link to a file outside {base}; not read"
+                    )
+                    continue
+                key = real  # a file reached twice (through a link) is checked once
             why = self.excluded(path, is_dir, base)
             if why is None and self.gitignore and ignore.ignored(path, is_dir):
                 why = "ignored by .gitignore"
@@ -184,7 +197,7 @@ class Finder:
                 inner = ignore.entering(path) if self.gitignore else ignore
                 found += self._walk(name, path, base, inner, out)
             elif self.include.match_file(self._relative(path, base)):
-                found.append((str(name), path))
+                found.append((str(name), key))
         return sorted(found, key=lambda x: x[0])
 
 

@@ -174,6 +174,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     col = _Collector()
     costs: dict[str, tuple[int, str]] = {}
     cost_conflicts: list[Finding] = []
+    history: list[tuple[str, int, str]] = []
     letters: dict[str, str] = {}
     weight_pairs: list[tuple[str, str]] = []
     output_letters: set[str] = set()
@@ -259,7 +260,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
                 if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
                     _cost_definition(
-                        line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters
+                        line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters, history
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
                     _loss_definition(line, lhs, rhs, col)
@@ -297,6 +298,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     findings = list(col.found.values())
     if costs:
         conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(costs.items())))
+    if len({(letter, m) for letter, _, m in history}) > len({letter for letter, _, _ in history}):
+        conv = replace(conv, cost_history=tuple(history))
     if cost_conflicts:
         conv = replace(
             conv,
@@ -397,6 +400,7 @@ def _cost_definition(
     conflicts: list[Finding],
     outputs: set[str],
     letters: dict[str, str],
+    history: list[tuple[str, int, str]],
 ) -> None:
     letter = lhs.name
     if _squares(rhs) and not _sums_samples(rhs, letter):
@@ -430,16 +434,10 @@ def _cost_definition(
     else:
         meaning = "sample"
     old = costs.get(letter)
+    history.append((letter, line, meaning))
     if old is not None and old[1] != meaning and old[0] != 0:
-        conflicts.append(
-            Finding(
-                line,
-                "cost-is",
-                "",
-                f"{letter} is defined as the {old[1]} (line {old[0]}) and as "
-                f"{meaning} (line {line}); state which with a directive cost-is=mean|sample|sum",
-            )
-        )
+        # a redefinition: it governs what follows it (Conventions.at)
+        col.add(line, f"cost {letter}", meaning, f"the definition of {letter} (from here on)")
         return
     costs[letter] = (line, meaning)
     col.add(line, f"cost {letter}", meaning, f"the definition of {letter}")

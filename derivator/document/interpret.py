@@ -167,9 +167,16 @@ def choose_network(settings: Settings, nodes: list[object]) -> Network:
 
 
 def is_update_rule(op: str, lhs: parse.Node, rhs: parse.Node) -> bool:
-    """``w = w - η ∇W``, ``w ← …``, ``w := …``: an assignment, not an identity."""
-    if op in ("<-", ":="):
+    """``w = w - η ∇W``, ``w ← …``, ``w := w - …``: an assignment, not an identity.  ``D := …``
+    with a name that does not stand on its right is a definition (``definitions``)."""
+    if op == "<-":
         return True
+    if op == ":=":
+        if not isinstance(lhs, parse.Var):
+            return True
+        return any(
+            isinstance(v, parse.Var) and v.name == lhs.name and v.tag == lhs.tag for v in walk(rhs)
+        )
     if not isinstance(lhs, parse.Var) or lhs.name not in ("w", "b", "W", "B"):
         return False
     names = [n for n in walk(rhs) if isinstance(n, parse.Var)]
@@ -250,6 +257,12 @@ class Converter:
             return value
         assert ix.name is not None
         if ix.name.isdigit():
+            if not ix.name.isdecimal():  # ², ³, ¹ are digits that int() does not read
+                raise Unreadable(
+                    f"the index {ix.name} is a superscript digit: write a power outside the "
+                    "index (a_i^2) or a plain digit (a_{i2})",
+                    ix.pos,
+                )
             return sp.Integer(int(ix.name))
         return self.letter(ix.name)
 
@@ -522,6 +535,8 @@ class Converter:
             return (sp.Max if f == "max" else sp.Min)(*args)
         if len(args) != 1:
             raise Unreadable(f"{f} takes one argument", node.pos)
+        if f == "sech":
+            return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
         return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
             args[0]
         )
@@ -645,7 +660,7 @@ def implicit_sample(nodes: list[parse.Node]) -> sp.Expr | None:
         visit(root, frozenset())
     if len(seen) == 1:
         (s,) = seen
-        return sp.Integer(int(s)) if s.isdigit() else index(s)
+        return sp.Integer(int(s)) if s.isdecimal() else index(s)
     used = {n.name for root in nodes for n in walk(root) if isinstance(n, parse.Index)} | {
         n.index for root in nodes for n in walk(root) if isinstance(n, parse.SumNode)
     }
@@ -741,6 +756,15 @@ class MatrixConverter:
             for x in mats[1:]:
                 acc = matrix.Hadamard(acc, x) if node.hadamard else matrix.MatMul(acc, x)
             return acc if scalar == 1 else matrix.Scale(scalar, acc)
+        if isinstance(node, parse.Pow):  # n^{-1} in front of a matrix product: a scalar
+            base, exp = self.tree(node.base), self.tree(node.exp)
+            if isinstance(base, sp.Expr) and isinstance(exp, sp.Expr) and exp.is_Integer:
+                if abs(int(exp)) > MAX_EXPONENT:
+                    raise Unreadable(
+                        f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos
+                    )
+                return base**exp
+            raise Unreadable("a power of a matrix is not part of the notation", node.pos)
         if isinstance(node, parse.Call) and node.func == "sigma":
             inner = self.tree(node.args[0])
             if isinstance(inner, sp.Expr):

@@ -90,6 +90,7 @@ TEXT_CMDS = {
     "textbf",
     "mathrm",
     "operatorname",
+    "mathsf",
     "tag",
     "label",
     "hbox",
@@ -120,6 +121,8 @@ UNICODE = {
     "≤": ("cmd", "le"),
     "≥": ("cmd", "ge"),
     "←": ("cmd", "leftarrow"),
+    "≜": ("cmd", "triangleq"),
+    "≡": ("cmd", "equiv"),
     "ψ": ("cmd", "psi"),
     "Ψ": ("cmd", "Psi"),
     "\u00a0": ("space", ""),
@@ -152,7 +155,7 @@ def _word(
     except ReadError:
         return None
     body = body.strip()
-    if not re.fullmatch(r"[A-Za-z]{2,}", body):
+    if not re.fullmatch(r"[A-Za-z]{2,}", body) or body in WORD_FUNCTIONS:
         return None
     after = text[end:].lstrip()[:1]
     return (body, end) if after in ("_", "^") or body in words or body in COST_WORDS else None
@@ -197,9 +200,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
                 elif name in SKIPPED_WITH_ARGUMENT:
                     _, j = _braced(text, j, i)
                     if name == "hspace":
-                        toks.append(
-                            Tok("cmd", "quad", i)
-                        )  # a horizontal space, like \quad, separates relations
+                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, read like \quad
                 elif name in ALIASES:
                     toks.append(Tok("cmd", ALIASES[name], i))
                 elif name not in SPACING:
@@ -531,7 +532,8 @@ class Reading:
 
 DEFAULT_READING = Reading()
 
-CHECKED_OPS = ("=", "<-", ":=")
+#: the relations that are checked: equalities, assignments, and what is written as a definition
+CHECKED_OPS = ("=", "<-", ":=", "≡", "≜")
 RELATION_CMDS = {
     "approx": "≈",
     "neq": "≠",
@@ -548,6 +550,7 @@ RELATION_CMDS = {
     "sim": "~",
     "simeq": "≃",
     "coloneqq": ":=",
+    "triangleq": "≜",
     "propto": "∝",
     "subset": "⊂",
     "subseteq": "⊆",
@@ -583,7 +586,10 @@ FUNCTIONS = {
     "psi": "Psi",
     "sinh": "sinh",
     "cosh": "cosh",
+    "sech": "sech",
 }
+#: functions written as words (\operatorname{sech}, \text{sech}): the function of that name
+WORD_FUNCTIONS = {"sech": "sech", "tanh": "tanh", "sigmoid": "sigma", "exp": "exp"}
 GREEK_NAMES = {
     "delta",
     "Delta",
@@ -730,7 +736,7 @@ class Parser:
             return t.text
         if t.kind == "cmd" and t.text in ("quad", "qquad"):
             return t.text
-        if t.kind == "text":
+        if t.kind == "text" and t.text.split(":", 1)[1].strip() not in WORD_FUNCTIONS:
             return "text"
         if t.kind == "cmd" and t.text == "\\":
             return "newline"
@@ -819,6 +825,8 @@ class Parser:
             current = Chain([e], [], [start], [self.tok.pos])
             out.append(current)
             fresh_line = False
+        for chain in out:
+            chain.exprs = [_with_sum_indices(e, chain.exprs) for e in chain.exprs]
         return out
 
     def readable_expr(self) -> Node:
@@ -877,7 +885,13 @@ class Parser:
             return True
         if t.kind == "cmd" and t.text == "|" and self.norms:
             return True  # the closing ‖ of a norm
-        return t.kind == "cmd" and t.text in LEFT_RIGHT and t.text.endswith("r")
+        if t.kind == "cmd" and t.text in LEFT_RIGHT and t.text.endswith("r"):
+            return True
+        after = self.peek()  # \big) and \bigg] close a bracket as \bigr) does
+        closing = (after.kind == "ch" and after.text in ")]") or (
+            after.kind == "cmd" and after.text == "}"
+        )
+        return t.kind == "cmd" and t.text in LEFT_RIGHT and t.text != "left" and closing
 
     def expr(self) -> Node:
         self.deeper()
@@ -895,6 +909,9 @@ class Parser:
             neg = self.tok.text == "-"
             p = self.tok.pos
             self.k += 1
+            while self.at("ch", "-") or self.at("ch", "+"):  # 0.05 + -0.02: a signed term
+                neg ^= self.tok.text == "-"
+                self.k += 1
             t = self.term()
             terms.append(Neg(t, p) if neg else t)
         # set operations (∩, ∪) only appear in relations that are not checked: keep the left side
@@ -913,9 +930,9 @@ class Parser:
         stars: list[int] = []
         while True:
             if self.at("cmd", "quad") or self.at("cmd", "qquad"):
-                if not self.nesting and (factors or groups):
-                    break  # a separator between relations
-                self.k += 1  # inside brackets, or before the term's first factor: only space
+                if not self.nesting and (factors or groups) and self._relation_ahead():
+                    break  # a separator between relations: a = b \quad c = d
+                self.k += 1  # a space inside a product (-1 \quad (y - a) \quad x), or before it
                 continue
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
@@ -961,6 +978,31 @@ class Parser:
             return Mul(groups + [last], pos, True)
         return last
 
+    def _relation_ahead(self) -> bool:
+        """Does a relation sign stand after the space at the current token, before the next
+        separator or space at the top level?  Then the space separates two relations
+        (``a = b \\quad c = d``); otherwise it only spaces out the factors of a product."""
+        k, depth = self.k + 1, 0
+        while self.toks[k].kind == "cmd" and self.toks[k].text in ("quad", "qquad"):
+            k += 1  # \quad\quad is one space
+        while k < len(self.toks) and self.toks[k].kind != "end":
+            t = self.toks[k]
+            if t.kind == "ch" and t.text in "([{":
+                depth += 1
+            elif t.kind == "ch" and t.text in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif depth == 0:
+                if _is_relation(self.toks, k):
+                    return True
+                if (t.kind == "ch" and t.text in ",;.&") or t.kind == "text":
+                    return False
+                if t.kind == "cmd" and t.text in ("quad", "qquad", "\\", "end", "begin"):
+                    return False
+            k += 1
+        return False
+
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
         index, lower, upper, excluded = None, None, None, None
@@ -974,7 +1016,7 @@ class Parser:
                 self.k += 1
                 upper = self.script()
         if index is None:
-            raise ReadError("a sum needs its index: \\sum_{k} or \\sum_{k=0}^{n-1}", pos)
+            index = ""  # \sum w_{jk} δ_j: the index is the one the relation leaves bound (chains)
         self.deeper()
         if self.at("ch", "-"):  # \sum_{k \neq i} -p_k y_k: the sign belongs to the body
             p = self.eat("ch", "-").pos
@@ -999,6 +1041,8 @@ class Parser:
         elif self.at("ch", "="):
             self.k += 1
             lower = self.expr()
+        elif self.at("cmd", "in") and self.peek().kind == "text" and self.peek(2).text == "}":
+            self.k += 2  # \sum_{k \in \text{outputs}}: over the whole range, as a named set
         self.nesting -= 1
         self.eat("ch", "}")
         return name, lower
@@ -1045,7 +1089,12 @@ class Parser:
             if self.at("ch", "^"):
                 p = self.tok.pos
                 self.k += 1
-                if self.at("letter", "T") or self.at("cmd", "top") or self.at("cmd", "intercal"):
+                if (
+                    self.at("letter", "T")
+                    or self.at("cmd", "top")
+                    or self.at("cmd", "intercal")
+                    or _is_transpose_word(self.tok)
+                ):
                     self.k += 1
                     node = Transpose(node, p)
                     continue
@@ -1073,7 +1122,14 @@ class Parser:
                 self.nesting -= 1
                 self.eat("ch", "}")
                 return Var("prime", None, None, 0, p)
-            if self.at("cmd", "top") or (self.at("letter", "T") and self.peek().text == "}"):
+            if (
+                self.at("cmd", "top")
+                or self.at("cmd", "intercal")
+                or (
+                    (self.at("letter", "T") or _is_transpose_word(self.tok))
+                    and self.peek().text == "}"
+                )
+            ):
                 self.k += 1
                 self.nesting -= 1
                 self.eat("ch", "}")
@@ -1119,6 +1175,8 @@ class Parser:
             raise ReadError("absolute values |…| are not part of the notation", t.pos)
         if t.kind == "cmd":
             return self.command()
+        if t.kind == "text" and t.text.split(":", 1)[1].strip() in WORD_FUNCTIONS:
+            return self.call(WORD_FUNCTIONS[t.text.split(":", 1)[1].strip()])  # \operatorname{sech}
         if t.kind == "text":
             raise ReadError("\\text{…} inside a formula term", t.pos)
         if t.kind == "end":
@@ -1322,7 +1380,12 @@ class Parser:
             return False
         nxt = toks[k + 1]
         return nxt.text == "}" or (
-            nxt.kind == "cmd" and nxt.text in ("top", "intercal") and toks[k + 2].text == "}"
+            (
+                (nxt.kind == "cmd" and nxt.text in ("top", "intercal"))
+                or (nxt.kind == "letter" and nxt.text == "T")
+                or _is_transpose_word(nxt)
+            )
+            and toks[k + 2].text == "}"
         )
 
     def tag_script(self) -> tuple[str, bool]:
@@ -1335,7 +1398,12 @@ class Parser:
             self.k += 1
         self.eat("ch", ")")
         transposed = False
-        if self.at("cmd", "top") or self.at("cmd", "intercal"):
+        if (
+            self.at("cmd", "top")
+            or self.at("cmd", "intercal")
+            or self.at("letter", "T")
+            or _is_transpose_word(self.tok)
+        ):
             self.k += 1
             transposed = True
         self.eat("ch", "}")
@@ -1576,6 +1644,12 @@ class Parser:
             )
         if name == "sum":
             return ReadError("a sum cannot stand here", t.pos)
+        if name == "prod":
+            return ReadError(
+                "\\prod (a product over an index) is not part of the notation: write its log as a "
+                "sum, \\log \\prod_k x_k = \\sum_k \\log x_k, or the factors one by one",
+                t.pos,
+            )
         return ReadError(f"unknown macro \\{name}", t.pos)
 
     def hat(self, pos: int) -> Node:
@@ -1660,10 +1734,11 @@ class Parser:
                 primes += 1
             else:
                 break
+        power = self._function_power()
         if self.at("cmd") and self.tok.text in LEFT_RIGHT:
             self.k += 1
-        if self.at("ch", "(") or self.at("ch", "["):
-            close = OPEN[self.tok.text]
+        if self.at("ch", "(") or self.at("ch", "[") or self.at("cmd", "{"):
+            close = OPEN[self.tok.text]  # \max\{0, z\}: braces as brackets
             self.k += 1
             self.nesting += 1
             args = [self.expr()]
@@ -1673,12 +1748,42 @@ class Parser:
             self.nesting -= 1
             if self.at("cmd") and self.tok.text in LEFT_RIGHT:
                 self.k += 1
-            self.eat("ch", close)
+            self.eat("cmd" if close == "}" else "ch", close)
         elif self.at("ch", "{"):
             args = [self.brace_group()]
+        elif self.at("cmd", "sum"):  # \log \sum_k e^{z_k}: the sum is the argument
+            self.deeper()
+            args = [self.sum()]
+            self.depth -= 1
         else:
             args = [self.factor()]
+        if power is not None:  # \tanh^2(z) is (\tanh z)^2
+            return Pow(Call(func, args, primes, pos), power, power.pos)
         return Call(func, args, primes, pos)
+
+    def _function_power(self) -> Num | None:
+        """The power of ``\\tanh^2(z)``, ``\\cosh^{2}``: a whole number of one digit raised on the
+        function's name (``\\tanh^{-1}`` is the inverse function, never a power: not read here)."""
+        t, nxt = self.tok, self.peek()
+        if not (t.kind == "ch" and t.text == "^"):
+            return None
+        if nxt.kind == "num" and nxt.text[:1].isdigit() and nxt.text[0] != "0":
+            self.k += 1
+            if len(nxt.text) > 1:  # ^23 is ^2 then 3
+                self.toks[self.k] = Tok("num", nxt.text[0], nxt.pos)
+                self.toks.insert(self.k + 1, Tok("num", nxt.text[1:], nxt.pos + 1))
+            self.k += 1
+            return Num(nxt.text[0], nxt.pos)
+        if (
+            nxt.kind == "ch"
+            and nxt.text == "{"
+            and self.peek(2).kind == "num"
+            and self.peek(2).text.isdigit()
+            and self.peek(3).text == "}"
+        ):
+            self.k += 4
+            return Num(self.toks[self.k - 2].text, self.toks[self.k - 2].pos)
+        return None
 
     def frac(self) -> Node:
         pos = self.tok.pos
@@ -1784,6 +1889,53 @@ _AUTHOR_TAG = re.compile(
     rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
     rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?"
 )
+
+
+def _letters(node: object) -> set[str]:
+    """The index letters written in the subscripts of a subtree."""
+    return {
+        i.name
+        for n in walk(node)
+        if isinstance(n, Var) and n.sub
+        for i in n.sub
+        if i.name and i.expr is None and i.name.isalpha() and i.name.islower()
+    }
+
+
+def _with_sum_indices(node: Node, chain: list[Node]) -> Node:
+    """``\\sum w_{jk} \\delta_j`` written without its index: the index is the one letter of the
+    body's subscripts that no other side of the relation uses (there it would be free); when
+    none or several are, the sum is unreadable, with what to write."""
+    if not any(isinstance(n, SumNode) and n.index == "" for n in walk(node)):
+        return node
+    others = set().union(*(_letters(e) for e in chain if e is not node))
+
+    def fill(n: Any) -> Any:
+        if isinstance(n, SumNode) and n.index == "":
+            inner = {m.index for m in walk(n.body) if isinstance(m, SumNode)}
+            candidates = sorted(_letters(n.body) - others - inner)
+            if len(candidates) != 1:
+                raise ReadError(
+                    "a sum needs its index: \\sum_{k} or \\sum_{k=0}^{n-1} (written without it, "
+                    + (
+                        f"it could run over any of {', '.join(candidates)})"
+                        if candidates
+                        else "no index of its body is left for it)"
+                    ),
+                    n.pos,
+                )
+            n = replace(n, index=candidates[0])
+        return map_children(n, fill)
+
+    try:
+        return fill(node)
+    except ReadError as e:
+        return Unread(str(e), e.pos)
+
+
+def _is_transpose_word(t: Tok) -> bool:
+    """``\\mathsf{T}``, ``\\mathrm{T}``, ``\\text{T}``: the transpose's T in an upright style."""
+    return t.kind == "text" and t.text.split(":", 1)[1].strip() in ("T", "\\top", "\\intercal")
 
 
 def output_tag(tag: str) -> str:

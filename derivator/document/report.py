@@ -78,7 +78,12 @@ def text(
 
     lines: list[str] = []
     for r in results:
-        if quiet and r.verdict in ("proved", "skipped", *(() if strict else ("unknown",))):
+        if quiet and r.verdict in (
+            "proved",
+            "defined",
+            "skipped",
+            *(() if strict else ("unknown",)),
+        ):
             continue
         at = r.at if r.verdict == "error" and r.at else None
         where = _visible_all(r.location())

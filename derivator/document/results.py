@@ -40,6 +40,11 @@ class Result:
     source_line: str = ""
     #: in a notebook, the cell (counted from 1) that ``line`` and ``at`` count lines in
     cell: int | None = None
+    #: the name this relation defines, when it is a definition (``definitions``; "" for a claim)
+    defines: str = ""
+    #: the names it uses (a claim that uses a name whose definition could not be built is not
+    #: judged in a default model)
+    uses: list[str] = field(default_factory=list)
     #: what the independent audit of a proof found (engine/audit.py); empty when none ran here
     audit: str = ""
 
@@ -154,6 +159,8 @@ def record(r: Result) -> dict[str, Any]:
         "at": list(r.at) if r.at else None,
         "source_line": r.source_line,
         "cell": r.cell,
+        "defines": r.defines,
+        "uses": list(r.uses),
     }
 
 
@@ -166,7 +173,7 @@ def from_record(d: Any) -> Result:
     from disk: its shape is checked, never trusted)."""
     if not isinstance(d, dict) or set(d) != set(record(Result("", 1, 0, "", Outcome.ERROR))):
         raise ValueError("not a result record")
-    texts = ("file", "relation", "verdict", "method", "reason", "display", "source_line")
+    texts = ("file", "relation", "verdict", "method", "reason", "display", "source_line", "defines")
     if not all(isinstance(d[k], str) for k in texts) or d["verdict"] not in VERDICTS:
         raise ValueError("not a result record")
     if not (
@@ -183,6 +190,8 @@ def from_record(d: Any) -> Result:
     if isinstance(d["seconds"], bool) or not isinstance(d["seconds"], (int, float)):
         raise ValueError("not a result record")
     if not (d["cell"] is None or _is_int(d["cell"])):
+        raise ValueError("not a result record")
+    if not (isinstance(d["uses"], list) and all(isinstance(u, str) for u in d["uses"])):
         raise ValueError("not a result record")
     return Result(
         d["file"],
@@ -201,4 +210,6 @@ def from_record(d: Any) -> Result:
         cached=True,
         source_line=d["source_line"],
         cell=d["cell"],
+        defines=d["defines"],
+        uses=list(d["uses"]),
     )

@@ -12,8 +12,8 @@ readers of the engine should not depend on each other.
 Names are imported on first use (PEP 562): ``derivator check`` answering from its cache, or
 printing its help, reads ``names`` and never pays for SymPy.
 
-May import: sympy, mpmath, numpy and the standard library; never ``document``, ``publish``,
-``codegen`` or ``cli``.
+May import: sympy, mpmath, numpy, the standard library and ``system`` (the deadline); never
+``document``, ``publish``, ``codegen`` or ``cli``.
 """
 
 from __future__ import annotations

@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import permutations, product
 from typing import Any
 
 import sympy as sp
+
+from . import sums as sums  # installs the cached Sum.free_symbols
 
 Limit = tuple[sp.Symbol, sp.Expr, sp.Expr]
 #: the first and last value an index takes
@@ -49,19 +52,36 @@ class Unsupported(ValueError):
 # flattening
 
 
-def _fresh(term: Term, taken: set[sp.Symbol]) -> Term:
-    """Rename the term's bound indices that are in ``taken`` to fresh dummies."""
-    clash = {d: sp.Dummy(d.name, integer=True) for d in term.dummies if d in taken}
-    if not clash:
-        return term
-    limits = tuple((clash.get(d, d), lo, hi) for d, lo, hi in term.limits)
-    return Term(limits, term.body.xreplace(clash))
+def _products(parts: list[list[Term]]) -> list[Term]:
+    """Every product of one term of each part (distributing a product of sums).
 
-
-def _mul(t1: Term, t2: Term) -> Term:
-    t2 = _fresh(t2, set(t1.dummies) | t1.body.free_symbols)
-    t1 = _fresh(t1, t2.body.free_symbols - set(t2.dummies))
-    return Term(t1.limits + t2.limits, t1.body * t2.body)
+    The same as multiplying the terms pairwise, but each product's monomial is built once
+    (SymPy's ``Mul`` of all the factors) instead of once per factor, and each term's free
+    symbols are computed once, not once per product it takes part in.  A bound index is
+    renamed (to a fresh dummy) when it clashes with another factor's free symbols or with an
+    index bound by an earlier factor: then no index captures another and all are distinct."""
+    if len(parts) == 1:
+        return parts[0]
+    free = [[t.body.free_symbols - set(t.dummies) for t in part] for part in parts]
+    out = []
+    for picks in product(*[range(len(part)) for part in parts]):
+        terms = [parts[k][n] for k, n in enumerate(picks)]
+        frees = [free[k][n] for k, n in enumerate(picks)]
+        limits: list[Limit] = []
+        bodies: list[sp.Expr] = []
+        bound: set[sp.Symbol] = set()
+        for k, t in enumerate(terms):
+            others = set().union(*(f for m, f in enumerate(frees) if m != k))
+            clash = {
+                d: sp.Dummy(d.name, integer=True) for d in t.dummies if d in others or d in bound
+            }
+            body = t.body.xreplace(clash) if clash else t.body
+            for d, lo, hi in t.limits:
+                limits.append((clash.get(d, d), lo, hi))
+                bound.add(clash.get(d, d))
+            bodies.append(body)
+        out.append(Term(tuple(limits), sp.Mul(*bodies)))
+    return out
 
 
 def _sum_over(term: Term, limits: Iterable[Limit]) -> Term:
@@ -93,21 +113,14 @@ def flatten(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> list
     if isinstance(expr, sp.Add):
         return [t for arg in expr.args for t in flatten(arg, depth, ranges)]
     if isinstance(expr, sp.Mul):
-        out = [Term((), sp.Integer(1))]
-        for arg in expr.args:
-            parts = flatten(arg, depth, ranges)
-            out = [_mul(a, b) for a, b in product(out, parts)]
-        return out
+        return _products([flatten(arg, depth, ranges) for arg in expr.args])
     if (
         isinstance(expr, sp.Pow)
         and expr.exp.is_Integer
         and expr.exp > 1
         and expr.base.has(sp.Add, sp.Sum)
     ):
-        out = [Term((), sp.Integer(1))]
-        for _ in range(int(expr.exp)):
-            out = [_mul(a, b) for a, b in product(out, flatten(expr.base, depth, ranges))]
-        return out
+        return _products([flatten(expr.base, depth, ranges)] * int(expr.exp))
     if isinstance(expr, sp.Sum):
         inner = flatten(expr.function, depth, ranges)
         limits = [(lim[0], lim[1], lim[2]) for lim in expr.limits]
@@ -207,14 +220,35 @@ def _range_of(k: sp.Expr, term: Term, d: sp.Symbol, ranges: Ranges | None) -> Ra
 
 
 def _range_key(lim: Limit) -> str:
-    return f"{lim[1]}:{lim[2]}"
+    return _bounds_text(lim[1], lim[2])
 
 
+@lru_cache(maxsize=4096)
+def _bounds_text(lo: sp.Expr, hi: sp.Expr) -> str:
+    """``lo:hi`` as printed: the same few ranges (0 … n_(l) − 1) recur in every term, and
+    printing them again each time was a fifth of the normal form's cost."""
+    return f"{lo}:{hi}"
+
+
+@lru_cache(maxsize=4096)
+def _text(e: sp.Expr) -> str:
+    return str(e)
+
+
+def _limits_text(limits: tuple[Limit, ...]) -> str:
+    """``str(limits)`` (the tuple's own printout) with each bound printed once per run."""
+    parts = [f"({d}, {_text(lo)}, {_text(hi)})" for d, lo, hi in limits]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+@lru_cache(maxsize=8192)
 def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
     """Rename bound indices to ``_<depth>_<n>`` so that equal terms print equal.
 
     Indices are ordered by range first; within a group of equal range every permutation is tried
-    and the smallest printout wins (groups are small: a few indices)."""
+    and the smallest printout wins (groups are small: a few indices).  Remembered per term: the
+    stages of a proof normalise the same terms again (half the calls in ``verify``), and each
+    call prints the term once per permutation."""
     limits = sorted(term.limits, key=_range_key)
     groups: dict[str, list[Limit]] = defaultdict(list)
     for lim in limits:
@@ -233,7 +267,7 @@ def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
         names = {lim[0]: sp.Symbol(pool[n], integer=True) for n, lim in enumerate(flat)}
         body = term.body.xreplace(names)
         new_limits = tuple((names[d], lo, hi) for d, lo, hi in flat)
-        key = f"{new_limits}|{body}"
+        key = f"{_limits_text(new_limits)}|{body}"
         if best is None or key < best[0]:
             best = (key, Term(new_limits, body))
     assert best is not None

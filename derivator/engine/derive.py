@@ -346,8 +346,44 @@ def _expand_inside(net: Network, e: sp.Expr, stop: Stop) -> sp.Expr:
 
 
 def truth(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
-    """∂num/∂den by ``sympy.diff`` of the expanded numerator, cleaned (normal form)."""
-    return _truth_cached(net, num, den)
+    """∂num/∂den by ``sympy.diff`` of the expanded numerator, cleaned (normal form).
+
+    Derived once per shape: the free index letters of ``num`` and ``den`` are renamed to fixed
+    placeholders (in order of appearance, with the same assumptions) before the cached
+    derivation and renamed back after, so ∂L_i/∂a_ik and ∂L_s/∂a_sm are one derivation.  A
+    derivative does not depend on what its free indices are called: the renaming is injective,
+    the placeholders occur nowhere else, and the result is the derivative of the renamed
+    expression with the names put back; when the result already holds one of the original
+    names (a bound index the normal form named so), putting them back would capture it, and
+    the derivation is done with the original names instead (docs/soundness.md)."""
+    places = _placeholders(net, num, den)
+    if not places:
+        return _truth_cached(net, num, den)
+    value = _truth_cached(net, num.xreplace(places), den.xreplace(places))
+    if value.has(*places):
+        # the derivation made a symbol of the same name (the normal form names bound indices
+        # _0_0, _0_1, … avoiding only the names it sees): putting the names back would capture
+        return _truth_cached(net, num, den)
+    return value.xreplace({v: k for k, v in places.items()})
+
+
+def _placeholders(net: Network, num: sp.Expr, den: sp.Expr) -> dict[sp.Symbol, sp.Symbol]:
+    """The free index symbols of ``num`` and ``den`` (in the indices of their quantities, not
+    the sizes), each to the placeholder of its position and assumptions."""
+    sizes = {net.n} | {net.width(p) for p in range(net.D + 1)}
+    out: dict[sp.Symbol, sp.Symbol] = {}
+    for e in (num, den):
+        for f in sorted(e.atoms(sp.Indexed), key=sp.default_sort_key):
+            for x in f.indices:
+                for s in sorted(x.free_symbols, key=sp.default_sort_key):
+                    if isinstance(s, sp.Symbol) and s not in sizes and s not in out:
+                        out[s] = _placeholder(len(out), tuple(sorted(s.assumptions0.items())))
+    return out
+
+
+@cache
+def _placeholder(k: int, assumptions: tuple[tuple[str, bool], ...]) -> sp.Symbol:
+    return sp.Dummy(f"free{k}", **dict(assumptions))
 
 
 @lru_cache(maxsize=4096)

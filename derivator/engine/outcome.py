@@ -39,6 +39,10 @@ class Outcome(StrEnum):
 
     #: equal for every size and input (or at the sizes the document states)
     PROVED = "proved", "✓", "32"
+    #: a definition: the document gives a name its meaning (forward pass, cost, a new name,
+    #: ``:=``), and derivator built it into the model the document's claims are judged in; a
+    #: definition is never refuted (docs/soundness.md, "Definitions define")
+    DEFINED = "defined", "≔", "36"
     #: a counterexample shows the two sides differ
     REFUTED = "refuted", "✗", "31;1"
     #: not decided: evidence only, a timeout, or a form the prover cannot settle

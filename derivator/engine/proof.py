@@ -32,7 +32,8 @@ from typing import Any, TypeVar
 import mpmath
 import sympy as sp
 
-from . import algebra, audit, derive, evaluate
+from ..system import deadline as system_deadline
+from . import algebra, audit, derive, evaluate, identities
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .derive import SAMPLES, index_ranges
 from .network import Network, Stop
@@ -88,33 +89,10 @@ class Verdict:
         return rf"$\text{{{self.verdict}}}\ \text{{({self.method})}}$"
 
 
-class Timeout(Exception):
-    pass
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`Timeout` inside the block after ``seconds`` (main thread only: SIGALRM).
-
-    The alarm repeats every 50 ms after the deadline: Python may run a signal handler inside
-    code that swallows exceptions (a garbage-collector callback), and one lost Timeout must not
-    let a proof run on unbounded.  Elsewhere than the main thread the block runs unbounded;
-    callers there must bound their inputs."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def fire(signum: int, frame: object) -> None:
-        raise Timeout()
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+# the deadline lives in derivator.system (it works in any thread); named here for the callers
+# that imported it from the prover
+Timeout = system_deadline.Timeout
+deadline = system_deadline.deadline
 
 
 @contextmanager
@@ -122,21 +100,16 @@ def share(fraction: float) -> Iterator[None]:
     """Run the block on ``fraction`` of the time the enclosing :func:`deadline` has left, raising
     :class:`Timeout` when that share is spent; the enclosing deadline then goes on as before.
     A costly symbolic stage (a zero term (Σa + Σz)^64 − … to expand) must not use the time a
-    numeric counterexample needs (issue 17).  Without an enclosing deadline: no limit."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    numeric counterexample needs (issue 17).  Only in the main thread, where the time left can
+    be read from the timer; elsewhere, and without an enclosing deadline, the block runs on."""
+    remaining = 0.0
+    if threading.current_thread() is threading.main_thread():
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
     if remaining <= 0:
         yield
         return
-    t0 = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, max(remaining * fraction, 0.01), 0.05)
-    try:
+    with deadline(max(remaining * fraction, 0.01)):
         yield
-    finally:
-        left = remaining - (time.monotonic() - t0)
-        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), 0.05)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,7 +268,12 @@ _ELEMENTARY = (sp.tanh, sp.exp, sp.log, sp.Max, sp.Heaviside)
 
 def _zero(net: Network, e: sp.Expr) -> bool:
     """Is e zero in the normal form, using what the targets satisfy where the document says so?"""
-    return algebra.equal(_assume_targets(net, e), sp.Integer(0), derive.bounds(net, e))
+    if algebra.equal(_assume_targets(net, e), sp.Integer(0), derive.bounds(net, e)):
+        return True
+    again = identities.rewrite(e)  # log, exp and relu′ identities (docs/soundness.md)
+    return again != e and algebra.equal(
+        _assume_targets(net, again), sp.Integer(0), derive.bounds(net, again)
+    )
 
 
 def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:

@@ -33,7 +33,6 @@ from typing import Any
 
 import jinja2
 import sympy as sp
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..engine import (
     ACTIVATIONS,
@@ -48,9 +47,12 @@ from ..engine import (
     render,
 )
 from ..engine import Partial as P  # ∂ as the formulas write it
-from . import diagram, fit, formulas, listing, mathfmt, post, textbook, worked
+from ..system import files
+from . import diagram, fit, formulas, listing, mathfmt, post, sandbox, textbook, worked
 from .blocks import (
+    CLOSE,
     OPEN,
+    SEP,
     Article,
     Block,
     Directive,
@@ -215,7 +217,8 @@ class Nets:
 
 class _Placed:
     """Blocks the template places where it writes ``{{ x }}``: a display (numbered then, so that
-    ``ref(x)`` can follow), or a directive.  ``{{ x(",") }}`` lets the sentence go on after a display."""
+    ``ref(x)`` can follow), or a directive.  The template never holds this object: it holds a
+    :class:`Shown` token, which :meth:`_Writer.resolve` turns back into these blocks."""
 
     def __init__(
         self, w: _Writer, rows: Sequence[Step] = (), directive: str = "", punct: str = "."
@@ -224,7 +227,8 @@ class _Placed:
         self.number: int | None = None
         self.placed = False
 
-    def __call__(self, punct: str | None = None) -> str:
+    def blocks(self, punct: str | None = None) -> list[Block]:
+        """The blocks, numbered now: the display's place in the text decides its number."""
         if self.placed:
             raise ArticleError("a template places the same display twice")
         self.placed = True
@@ -240,10 +244,26 @@ class _Placed:
                     self.punct if punct is None else punct,
                 )
             )
-        return self.w.place(blocks)
+        return blocks
 
-    def __str__(self) -> str:
-        return self()
+
+#: a display offered to the template (``d``: index[|punct]) and a reference to one (``q``:
+#: index|file:line); both are resolved in the rendered text, in order (:meth:`_Writer.resolve`)
+_OFFERED = re.compile(f"{OPEN}([dq]){SEP}([^{CLOSE}]*){CLOSE}")
+
+
+class Shown(str):
+    """What a template holds for a display: a token, plain text with no path to any object.
+    ``{{ x }}`` places it; ``{{ x(",") }}`` places it with the sentence going on after it."""
+
+    __slots__ = ()
+
+    def __call__(self, punct: object = None) -> str:  # a template passes anything
+        if punct is None:
+            return str(self)
+        if not isinstance(punct, str) or len(punct) > 20 or sandbox.PRIVATE.search(punct):
+            raise ArticleError(f"display({punct!r}): give punctuation, such as ',' or '.'")
+        return str(self)[:-1] + "|" + punct + CLOSE
 
 
 class _FigureSpec:
@@ -263,9 +283,6 @@ class _FigureSpec:
             number,
         )
 
-    def __str__(self) -> str:
-        return self.w.place(self.make)
-
 
 class _Writer:
     """The formulas of one article in one language: every display proved before it is offered to
@@ -278,6 +295,46 @@ class _Writer:
         self.labels: dict[str, _Placed] = {}
         #: the template's name → the path shown in a message (file:line)
         self.names: dict[str, str] = {}
+        #: the displays offered to the template, by the index its token carries
+        self.offered: list[_Placed] = []
+        self.offer_index: dict[int, int] = {}
+
+    # ---- what the template holds: plain data --------------------------------------------------
+    def offer(self, placed: _Placed) -> Shown:
+        """The token a template holds for ``placed`` (the same token for the same display)."""
+        if id(placed) not in self.offer_index:
+            self.offer_index[id(placed)] = len(self.offered)
+            self.offered.append(placed)
+        return Shown(f"{OPEN}d{SEP}{self.offer_index[id(placed)]}{CLOSE}")
+
+    def convert(self, value: Any) -> Any:
+        """:func:`sandbox.plain`'s conversion: a display or figure becomes its token."""
+        if isinstance(value, _Placed):
+            return self.offer(value)
+        if isinstance(value, _FigureSpec):
+            return self.place(value.make)
+        return None
+
+    def resolve(self, text: str) -> str:
+        """The rendered text with its display tokens placed (numbered in the order they stand) and
+        its references numbered; a reference to a display not placed above it is an error."""
+
+        def one(m: re.Match[str]) -> str:
+            index, _, rest = m.group(2).partition("|")
+            if not index.isdigit() or int(index) >= len(self.offered):
+                raise ArticleError(
+                    "text that imitates the article's tokens (private-use characters)"
+                )
+            placed = self.offered[int(index)]
+            if m.group(1) == "d":
+                return self.place(placed.blocks(rest or None))
+            if placed.number is None:
+                raise ArticleError(
+                    f"{rest}: ref(): the display is not placed yet (a reference follows its display)"
+                )
+            return ref_token(placed.number)
+
+        return _OFFERED.sub(one, text)
 
     def place(self, entry: Entry) -> str:
         self.table.append(entry)
@@ -389,10 +446,10 @@ class _Writer:
         except ValueError as e:
             raise ArticleError(f"{post.where(self.names)}: {e}") from None
 
-    def _labelled(self, placed: _Placed, label: str) -> _Placed:
+    def _labelled(self, placed: _Placed, label: str) -> Shown:
         if label:
             self.labels[label] = placed
-        return placed
+        return self.offer(placed)
 
     def gradient(
         self,
@@ -401,13 +458,13 @@ class _Writer:
         form: str = "closed",
         label: str = "",
         punct: str = ".",
-    ) -> _Placed:
+    ) -> Shown:
         """One proved formula of a layer: ∂L/∂w of layer L-1 in chain, δ, closed or matrix form."""
         placed = self.eq_rows([self._pick(quantity, layer, form)])
         placed.punct = punct
         return self._labelled(placed, label)
 
-    def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = ".") -> _Placed:
+    def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = ".") -> Shown:
         """The chain of partials, then the closed form: two proved steps of one display."""
         c, closed = self._pick(quantity, layer, "chain"), self._pick(quantity, layer, "closed")
         (lhs, mid), rhs = c.latex().split(" = ", 1), closed.latex().split(" = ", 1)[1]
@@ -419,23 +476,25 @@ class _Writer:
             _Placed(self, [Step(lhs, mid, marks[0]), Step("", rhs, marks[1])], punct=punct), label
         )
 
-    def matrix_form(self, layer: str = "l", label: str = "", punct: str = ".") -> _Placed:
+    def matrix_form(self, layer: str = "l", label: str = "", punct: str = ".") -> Shown:
         """Δ, ∇W and ∇B of a layer in matrix form (samples in rows), each proved."""
         placed = self.eq_rows([self._pick(q, layer, "matrix") for q in ("delta", "w", "b")])
         placed.punct = punct
         return self._labelled(placed, label)
 
-    def ref(self, x: _Placed | str) -> str:
-        """The number of a display placed above: the display itself, or its label."""
-        placed = self.labels.get(x) if isinstance(x, str) else x
-        if not isinstance(placed, _Placed) or placed.number is None:
+    def ref(self, x: object) -> str:
+        """The number of a display placed above: the display itself, or its label (a token,
+        numbered by :meth:`resolve` once the display's place is known)."""
+        m = _OFFERED.fullmatch(x) if isinstance(x, str) else None
+        if m is not None and m.group(1) == "d" and m.group(2).partition("|")[0].isdigit():
+            index = int(m.group(2).partition("|")[0])
+        elif isinstance(x, str) and x in self.labels:
+            index = self.offer_index[id(self.labels[x])]
+        else:
             raise ArticleError(
                 f"{post.where(self.names)}: ref({x!r}): no display placed above has this label"
-                if isinstance(x, str)
-                else f"{post.where(self.names)}: ref(): the display is not placed yet "
-                "(a reference follows its display)"
             )
-        return ref_token(placed.number)
+        return f"{OPEN}q{SEP}{index}|{post.where(self.names)}{CLOSE}"
 
 
 def _function_latex(e: sp.Expr) -> str:
@@ -1161,18 +1220,11 @@ def _closing(w: _Writer) -> dict[str, Any]:
     }
 
 
-def language_environment(folder: Path) -> SandboxedEnvironment:
+def language_environment(folder: Path) -> sandbox.Sandbox:
     """The environment of the language templates (``article.<lang>.j2``): sandboxed like a writer's
     post (``derivator render``), since a writer renders a copy (``--template``); undefined names
-    are errors."""
-    return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    are errors, and the private-use characters of the markup's tokens may not be written."""
+    return sandbox.environment(folder, private=False, trim_blocks=True, lstrip_blocks=True)
 
 
 def template_path(opts: Options, lang: str) -> Path:
@@ -1180,21 +1232,22 @@ def template_path(opts: Options, lang: str) -> Path:
     return Path(opts.template) if opts.template else TEMPLATES / f"article.{lang}.j2"
 
 
-def write(opts: Options, lang: str, nets: Nets) -> Article:
-    """The whole article in one language: the chapters' formulas, placed by ``article.<lang>.j2``."""
+def context(opts: Options, lang: str, nets: Nets) -> tuple[dict[str, Any], _Writer]:
+    """What the language template sees: plain data (:func:`sandbox.plain`: text, numbers, tuples,
+    read-only mappings, display tokens) and its calls, whose results are plain too; and the writer
+    that keeps what the tokens stand for."""
     if lang not in LANGS:
         raise ArticleError(f"--lang {lang!r}: choose zh or en")
     w = _Writer(opts, lang, nets)
     general = opts.network == "general"
     path = template_path(opts, lang)
     w.names = {path.name: str(path)}
-    ctx: dict[str, Any] = dict(
+    values: dict[str, Any] = dict(
         network=opts.network,
         activation=opts.activation,
         loss=opts.loss,
         ce=nets.general.softmax_output,
         directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}"),
-        **w.calls(),
         intro=_intro(w),
         single=_single(w),
         general=_general(w) if general else None,
@@ -1202,13 +1255,24 @@ def write(opts: Options, lang: str, nets: Nets) -> Article:
         matrices=_matrices(w) if general else None,
         **_closing(w),
     )
+    return sandbox.context(values, w.calls(), w.convert), w
+
+
+def write(opts: Options, lang: str, nets: Nets) -> Article:
+    """The whole article in one language: the chapters' formulas, placed by ``article.<lang>.j2``."""
+    ctx, w = context(opts, lang, nets)
+    path = template_path(opts, lang)
     try:
         text = post.render_template(post.load(language_environment(path.parent), path), path, ctx)
-        body = parse(text, w.table)
+        body = parse(w.resolve(text), w.table)
     except post.PostError as e:
         raise ArticleError(str(e)) from None
     except MarkupError as e:
         raise ArticleError(f"{path}, as rendered: {e}") from None
+    except (IndexError, ValueError):
+        raise ArticleError(
+            f"{path}, as rendered: text that imitates the article's tokens (private-use characters)"
+        ) from None
     title = ""
     if (
         body and isinstance(body[0], Heading) and body[0].level == 1
@@ -1291,13 +1355,14 @@ def generate(
     written = []
     for (lang, fmt), text in rendered.items():
         path = outdir / f"{STEM}.{lang}.{fmt}"
-        path.write_text(text, encoding="utf-8")
+        files.write_atomic(path, text)
         written.append(path)
     figdir = outdir / "figures"
     figdir.mkdir(exist_ok=True)
     for b in (b for a in articles for b in a.blocks):
         if isinstance(b, Figure):
             path = outdir / b.src
-            path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + b.svg, encoding="utf-8")
+            files.inside(outdir, path)  # a figure's name never leads out of the output folder
+            files.write_atomic(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + b.svg)
             written.append(path)
     return written

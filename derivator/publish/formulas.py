@@ -8,6 +8,8 @@ This is what ``derivator formulas`` prints and what ``Network.formulas`` returns
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,7 +27,23 @@ from ..engine import (
     proof,
     render,
 )
+from ..system import deadline
 from . import textbook
+
+
+@contextmanager
+def _deriving(timeout: float, what: str) -> Iterator[None]:
+    """Bound a derivation like a proof: a network too deep to derive within ``timeout`` is a
+    ValueError naming the limit, not minutes of work outside every deadline."""
+    try:
+        with deadline.deadline(timeout):
+            yield
+    except deadline.Timeout:
+        raise ValueError(
+            f"deriving {what} took more than {timeout:g} s (--timeout): the network is too deep "
+            "to derive within it"
+        ) from None
+
 
 QUANTITY_ORDER = ("w", "b", "a", "delta")
 FORM_ORDER = ("chain", "delta", "closed", "matrix")
@@ -196,15 +214,24 @@ def formulas(
     net, p, tag = resolve(net, layer)
     single = net.network == "single"
     out = FormulaTable()
-    chains = {
-        e.quantity: e
-        for e in textbook.ChainWriter(net).entries(p, tag, closed=False)
-        if e.form == "chain"
-    }
+    with _deriving(timeout, f"the chain rule of layer {tag}"):
+        chains = {
+            e.quantity: e
+            for e in textbook.ChainWriter(net).entries(p, tag, closed=False)
+            if e.form == "chain"
+        }
     for q in QUANTITY_ORDER:
         if q == "a" and net.loss == "upstream" and p == net.D:
             continue
-        lhs = _lhs(net, q, p)
+        with _deriving(timeout, f"∂L/∂{q} of layer {tag}"):
+            lhs = _lhs(net, q, p)
+            rule = derive.local_gradient(net, q, p)
+            full = (
+                derive.gradient(net, q, p, closed=True)
+                if index_form and closed and net.loss != "upstream"
+                else None
+            )
+            distinct = full is not None and not algebra.equal(full, rule)
         if index_form:
             if q in chains:
                 e = chains[q]
@@ -219,7 +246,6 @@ def formulas(
                         single,
                     )
                 )
-            rule = derive.local_gradient(net, q, p)
             out.append(
                 Formula(
                     q,
@@ -241,20 +267,18 @@ def formulas(
                 if v.proved:
                     v.method += f", given {e.assumption[0]}"
                 out.append(Formula(q, tag, "assumption", e.lhs, e.rhs, v, single))
-            if closed and net.loss != "upstream":
-                full = derive.gradient(net, q, p, closed=True)
-                if not algebra.equal(full, rule):
-                    out.append(
-                        Formula(
-                            q,
-                            tag,
-                            "closed",
-                            lhs,
-                            display(net, full),
-                            proof.prove(lhs, full, net, timeout=timeout),
-                            single,
-                        )
+            if full is not None and distinct:
+                out.append(
+                    Formula(
+                        q,
+                        tag,
+                        "closed",
+                        lhs,
+                        display(net, full),
+                        proof.prove(lhs, full, net, timeout=timeout),
+                        single,
                     )
+                )
         if matrix_form:
             # one neuron per layer makes every index 0; the matrix form is the general network's,
             # proved there (it covers the single-neuron case)
@@ -270,12 +294,15 @@ def formulas(
             )
             rows, cols = _free(mnet, q, p)
             try:
-                m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
-            except ValueError:
-                if q == "a" and p == net.D:  # 1/(1 − a) of the binary cross-entropy: no ones matrix
+                with _deriving(timeout, f"the matrix form of ∂L/∂{q} of layer {tag}"):
+                    m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
+            except ValueError as e:
+                # 1/(1 − a) of the binary cross-entropy: no ones matrix
+                if q == "a" and p == net.D and "took more than" not in str(e):
                     continue
                 raise
-            back = matrix.to_index(mnet, m, rows, cols)
+            with _deriving(timeout, f"the matrix form of ∂L/∂{q} of layer {tag}"):
+                back = matrix.to_index(mnet, m, rows, cols)
             out.append(
                 Formula(
                     q,

@@ -26,11 +26,10 @@ from types import FrameType, TracebackType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..engine import Network, NotationError
-from . import formulas, mathfmt
+from . import formulas, mathfmt, sandbox
 
 
 class PostError(Exception):
@@ -153,14 +152,9 @@ class _Calls:
         return Markup(mathfmt.reference(self.fmt, self.labels[label], label))
 
 
-def environment(folder: Path, fmt: str) -> SandboxedEnvironment:
+def environment(folder: Path, fmt: str) -> sandbox.Sandbox:
     """A sandboxed environment over the template's folder; undefined names are errors."""
-    return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=fmt == "html",
-        keep_trailing_newline=True,
-    )
+    return sandbox.environment(folder, autoescape=fmt == "html")
 
 
 def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
@@ -205,6 +199,8 @@ def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
         ) from None
     except UnicodeDecodeError as e:
         raise PostError(f"{path}: not UTF-8 ({e.reason})") from None
+    except jinja2.TemplateError as e:  # the sandbox's loader: too large, outside the folder
+        raise PostError(str(e)) from None
 
 
 def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) -> str:
@@ -218,6 +214,23 @@ def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) 
         raise PostError(
             f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}"
         ) from None
-    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as e:
+    except RecursionError as e:
+        where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
+        raise PostError(
+            f"{where_}: the template includes, extends or calls itself without end"
+        ) from None
+    except MemoryError as e:
+        where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
+        raise PostError(
+            f"{where_}: the template needs more memory than allowed (--memory)"
+        ) from None
+    except (
+        jinja2.TemplateError,
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,
+        ArithmeticError,
+    ) as e:
         where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
         raise PostError(f"{where_}: {type(e).__name__}: {e}") from None

@@ -317,6 +317,7 @@ def outcome() -> tuple[Case, ...]:
     return tuple(run_derivator(list(selected())))
 
 
+@pytest.mark.slow
 def test_mutation_suite() -> None:
     cases = outcome()
     report = table(list(cases))

@@ -1,0 +1,600 @@
+"""What is a definition, and the scalar model a document's definitions build.
+
+A definition gives a name its meaning; a claim says something about names that already have
+one.  Read from the syntax tree, before anything is judged:
+
+* anything written as a definition, ``:=``, ``\\coloneqq``, ``\\equiv``, ``\\triangleq`` (unless
+  the name stands on its right too: ``w := w − η ∂E/∂w`` is an update, not a definition);
+* an equation whose left side is a name the document has not defined yet (the forward pass
+  ``net_{h1} = w_1 i_1 + …``, the cost ``E_{total} = …``, a given value ``w_1 = 0.15``, a named
+  intermediate ``e = a − y``, a function ``g(x) = x^2``), except δ, which is defined only as a
+  partial of the cost (``δ_{o1} = ∂E/∂net_{o1}``, with its sign): a formula for δ is a claim;
+* never a formula for a standard function (σ, tanh, exp: ``σ(z) = 1/(1+e^{z})`` is a claim and
+  is refuted), a partial derivative, or a name already defined (a restatement is a claim about
+  it, judged against the first definition: Mazur's second ``net_{h1}`` with ``w_3`` is refuted).
+
+Definitions whose two sides are scalars (no index that runs over a layer, no layer tag) build a
+:class:`engine.scalar.ScalarModel`, in which the relations about those names are judged.  A
+definition the scalar model cannot take (a sum over units, an indexed weight) is left to the
+network reading (``interpret``), where it is a definition of the network's model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from ..engine import Outcome
+from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
+from . import decimals, parse
+from .parse import walk
+
+#: operators that say "is defined as"
+DEFINING_OPS = (":=", "≡", "≜")
+#: cost letters written as one capital
+COST_CAPITALS = {"C", "E", "J", "L"}
+#: words a document writes with subscripts that are no names (\text{…} is read apart)
+NOT_WORDS = {"exp", "log", "ln", "max", "min", "tanh", "sin", "cos", "sum", "lim", "arg", "in"}
+_WORD = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})(?=\s*_)")
+
+
+class NotScalar(ValueError):
+    """A relation the scalar model cannot read (a sum, an indexed quantity, a matrix …)."""
+
+
+def words(texts: list[str]) -> frozenset[str]:
+    """Names of several letters the document writes with a subscript (``net_{h1}``, ``out_{o1}``,
+    ``target_{o1}``): one name each in the scalar reading."""
+    found = {m.group(1) for t in texts for m in _WORD.finditer(t)}
+    return frozenset(w for w in found if w.lower() not in NOT_WORDS)
+
+
+def name_of(v: parse.Var) -> str | None:
+    """The scalar name a letter stands for (``out_{o1}``, ``w_5``, ``x``), or None when it is not
+    a scalar: a layer tag, a sample, an index that runs (``a_j``), a capital that is a matrix."""
+    if v.tag is not None or v.sample is not None or v.transposed or v.args is not None:
+        return None
+    if len(v.name) == 1 and v.name.isupper() and v.name not in COST_CAPITALS:
+        return None
+    raw = v.sub_raw
+    if raw is not None:
+        raw = raw.strip()
+        plain = re.fullmatch(r"[A-Za-z0-9]+", raw)
+        if not plain or not (any(c.isdigit() for c in raw) or len(raw) >= 3):
+            return None
+    base = v.name.removeprefix("\\mathcal{").removesuffix("}") if "mathcal" in v.name else v.name
+    return base + (f"_{{{raw}}}" if raw else "")
+
+
+def kind_of(name: str) -> str:
+    """The kind of a name: its letters before the subscript (``out`` for ``out_{o1}``)."""
+    return name.split("_", 1)[0]
+
+
+@dataclass
+class Site:
+    """One definition: its place, the name it defines, and whether the model holds it."""
+
+    line: int
+    step: int
+    name: str
+    built: bool = True
+    why: str = ""
+
+
+@dataclass
+class Model:
+    """A document's scalar model and where its definitions stand (picklable: it goes to the
+    workers with each block)."""
+
+    #: (block line, step) → the definition there
+    sites: dict[tuple[int, int], Site] = field(default_factory=dict)
+    words: frozenset[str] = frozenset()
+    #: the names of functions the document applies (``f(g(x))``) and those it defines
+    functions: set[str] = field(default_factory=set)
+    #: every definition in reading order: (place, name, formula, value or function)
+    versions: list[tuple[tuple[int, int], str, sp.Expr | sp.Lambda]] = field(default_factory=list)
+    #: name → (place, line of the definition) of an equation that restates a defined name
+    #: differently: a redefinition or a wrong restatement, which the text does not tell apart;
+    #: from there on the name is not judged
+    conflicts: dict[str, tuple[tuple[int, int], int]] = field(default_factory=dict)
+    #: (block line, step) → the name a definition of the network's model defines there (the
+    #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
+    #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
+    network: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def at(self, place: tuple[int, int]) -> ScalarModel:
+        """The model in force at a place: each name's last definition before it (a redefinition
+        governs what follows it), or its first one when the document defines it only later."""
+        chosen: dict[str, tuple[tuple[int, int], sp.Expr | sp.Lambda]] = {}
+        for where, name, payload in self.versions:
+            ahead = isinstance(payload, sp.Lambda) or payload.is_number
+            if where < place or (name not in chosen and not ahead):
+                # a formula defined further on still gives its name a meaning; a function or a
+                # given value counts only from where it is written (f is often reused)
+                chosen[name] = (where, payload)
+        scalar = ScalarModel()
+        for name, (where, payload) in chosen.items():
+            sym = sp.Symbol(name)
+            scalar.lines[sym] = where[0]
+            if isinstance(payload, sp.Lambda):
+                scalar.functions[name] = payload
+            elif payload.is_number:
+                scalar.values[sym] = payload
+            else:
+                scalar.formulas[sym] = payload
+        # out_{h2} = 0.5968… beside out_{h1} = σ(net_{h1}), or E_{o1} used in E_{total} = E_{o1} +
+        # E_{o2} but never written out: a quantity of a kind the document computes, whose own
+        # dependence on the others is not written
+        kinds = {kind_of(str(x)) for x in scalar.formulas}
+        for x in scalar.known() - set(scalar.formulas):
+            if kind_of(str(x)) in kinds:
+                scalar.opaque.add(x)
+        return scalar
+
+    @property
+    def names(self) -> set[str]:
+        return {s.name for s in self.sites.values() if s.built}
+
+    def reading(self, base: parse.Reading) -> parse.Reading:
+        return parse.Reading(base.digit_tags, base.call_letters, base.words | self.words)
+
+    def explain(self) -> list[str]:
+        """What ``check --explain`` prints about the scalar model."""
+        out = []
+        for (line, _), name, payload in self.versions:
+            if isinstance(payload, sp.Lambda):
+                out.append(f"{line}: {name} := {payload}")
+            elif payload.is_number:
+                out.append(f"{line}: {name} = {payload} (given)")
+            else:
+                out.append(f"{line}: {name} := {payload}")
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# reading a side in the scalar model
+
+
+@dataclass
+class Reader:
+    """Syntax tree → SymPy in a scalar model: names are symbols, functions applied or generic."""
+
+    model: Model
+    #: the model in force where the relation stands (its functions' variables)
+    scalar: ScalarModel = field(default_factory=ScalarModel)
+
+    def symbol(self, v: parse.Var) -> sp.Expr:
+        name = name_of(v)
+        if name is None or v.primes:
+            raise NotScalar(v.name)
+        if name == "e":
+            raise NotScalar("e")
+        if name in self.model.functions:
+            lam = self.scalar.functions.get(name)
+            if (
+                lam is None
+            ):  # a function the document applies but never defines: ∂f/∂x means nothing
+                raise NotScalar(name)
+            return sp.Function(name)(*lam.variables)  # f of ∂f/∂x: f of its own variables
+        return sp.Symbol(name)
+
+    def read(self, node: parse.Node) -> sp.Expr:
+        if isinstance(node, parse.Num):
+            return sp.Rational(Fraction(node.text))
+        if isinstance(node, parse.Var):
+            if node.name == "e" and not node.sub:
+                return sp.E
+            return self.symbol(node)
+        if isinstance(node, parse.Group):
+            return self.read(node.body)
+        if isinstance(node, parse.Neg):
+            return -self.read(node.arg)
+        if isinstance(node, parse.Add):
+            return sp.Add(*[self.read(t) for t in node.terms])
+        if isinstance(node, parse.Mul):
+            return self.product(node)
+        if isinstance(node, parse.Div):
+            d = self.derivative(node)
+            if d is not None:
+                return d
+            den = self.read(node.den)
+            if den == 0:
+                raise NotScalar("division by zero")
+            return self.read(node.num) / den
+        if isinstance(node, parse.Pow):
+            base, exp = self.read(node.base), self.read(node.exp)
+            if exp.is_Integer and abs(int(exp)) > 64:
+                raise NotScalar("power")
+            return sp.exp(exp) if base == sp.E else base**exp
+        if isinstance(node, parse.Call):
+            return self.call(node)
+        if isinstance(node, parse.Partial):
+            return self.partial(self.read(node.num), node.den)
+        raise NotScalar(type(node).__name__)
+
+    def product(self, node: parse.Mul) -> sp.Expr:
+        if node.hadamard:
+            raise NotScalar("⊙")
+        out: list[sp.Expr] = []
+        fs = node.factors
+        k = 0
+        while k < len(fs):
+            f, after = fs[k], fs[k + 1] if k + 1 < len(fs) else None
+            if (
+                isinstance(f, parse.Var)
+                and isinstance(after, parse.Group)
+                and after.bracket == "("
+                and self.is_function(f)
+            ):
+                out.append(self.apply(f, after.body))
+                k += 2
+                continue
+            out.append(self.read(f))
+            k += 1
+        return sp.Mul(*out)
+
+    def is_function(self, v: parse.Var) -> bool:
+        name = name_of(replace_primes(v))
+        return name is not None and name in self.model.functions
+
+    def apply(self, f: parse.Var, arg: parse.Node) -> sp.Expr:
+        name = name_of(replace_primes(f))
+        assert name is not None
+        x = self.read(arg)
+        if f.primes:
+            return applied_prime(name, x, f.primes)
+        return sp.Function(name)(x)
+
+    def call(self, node: parse.Call) -> sp.Expr:
+        args = [self.read(a) for a in node.args]
+        if node.func == "sigma" and len(args) == 1:
+            # σ of a scalar note is the logistic function (written out: the model goes to the
+            # workers, and a SymPy function class of our own does not travel)
+            s = 1 / (1 + sp.exp(-args[0]))
+            return s * (1 - s) if node.primes else s
+        if node.primes:
+            raise NotScalar(node.func + "′")
+        if node.func in ("max", "min"):
+            return (sp.Max if node.func == "max" else sp.Min)(*args)
+        table = {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}
+        if node.func not in table or len(args) != 1:
+            raise NotScalar(node.func)
+        return table[node.func](args[0])
+
+    def derivative(self, node: parse.Div) -> sp.Expr | None:
+        """``\\frac{dz}{dx}``, read as d·z / d·x by the parser: the derivative dz/dx."""
+        num, den = parse.ungrouped(node.num), parse.ungrouped(node.den)
+        if not (
+            isinstance(den, parse.Mul)
+            and len(den.factors) == 2
+            and isinstance(den.factors[0], parse.Var)
+            and den.factors[0].name == "d"
+            and not den.factors[0].sub
+            and isinstance(den.factors[1], parse.Var)
+        ):
+            return None
+        if isinstance(num, parse.Mul) and len(num.factors) == 2:
+            d, what = num.factors
+            if isinstance(d, parse.Var) and d.name == "d" and not d.sub:
+                return self.partial(self.read(what), den.factors[1])
+        return None
+
+    def partial(self, num: sp.Expr, den: parse.Node) -> sp.Expr:
+        den = parse.ungrouped(den)
+        if not isinstance(den, parse.Var):
+            raise NotScalar("∂/∂(expression)")
+        x = self.symbol(den)
+        if not isinstance(x, sp.Symbol):
+            raise NotScalar("∂/∂f")
+        return ScalarPartial(num, x)
+
+
+def replace_primes(v: parse.Var) -> parse.Var:
+    return parse.Var(v.name, v.sub, v.tag, 0, v.pos, v.sub_raw, v.transposed, v.sample, v.args)
+
+
+# ---------------------------------------------------------------------------------------------
+# the first walk: which relations are definitions, and the scalar model they build
+
+
+def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
+    """The name a left side would define, and a function's variables (``g(x)``: ("g", ["x"]))."""
+    lhs = parse.ungrouped(lhs)
+    if isinstance(lhs, parse.Var) and not lhs.primes:
+        name = name_of(lhs)
+        return (name, []) if name else None
+    if (
+        isinstance(lhs, parse.Mul)
+        and len(lhs.factors) == 2
+        and isinstance(lhs.factors[0], parse.Var)
+        and not lhs.factors[0].primes
+        and isinstance(lhs.factors[1], parse.Group)
+        and lhs.factors[1].bracket == "("
+    ):
+        f, arg = lhs.factors[0], parse.ungrouped(lhs.factors[1].body)
+        fname, xname = name_of(f), name_of(arg) if isinstance(arg, parse.Var) else None
+        if fname and xname and len(fname) <= 4 and fname not in model.names:
+            return fname, [xname]
+    return None
+
+
+def _only_partials(node: parse.Node) -> bool:
+    """δ's right side when it defines δ: a partial, its negative, or a product of partials."""
+    node = parse.ungrouped(node)
+    if isinstance(node, parse.Neg):
+        return _only_partials(node.arg)
+    if isinstance(node, parse.Partial):
+        return True
+    if isinstance(node, parse.Div):
+        return Reader(Model()).derivative(node) is not None
+    return isinstance(node, parse.Mul) and all(_only_partials(f) for f in node.factors)
+
+
+def _applied(node: parse.Node) -> set[str]:
+    """Names applied to a bracket as functions (``f(g(x))``, ``\\phi_1(u_1)``, ``f'(u)``)."""
+    out = set()
+    for n in walk(node):
+        if isinstance(n, parse.Mul):
+            for f, after in zip(n.factors, n.factors[1:]):
+                if (
+                    isinstance(f, parse.Var)
+                    and isinstance(after, parse.Group)
+                    and after.bracket == "("
+                    and (f.primes or len(f.name) == 1 or f.name in ("phi", "psi", "ell"))
+                    and f.name.islower()
+                    and f.name != "e"
+                ):
+                    name = name_of(replace_primes(f))
+                    if name:
+                        out.add(name)
+    return out
+
+
+_INDEXES = set("ijklmnpq")
+
+
+def _bare(node: parse.Node) -> str | None:
+    node = parse.ungrouped(node)
+    return node.name if isinstance(node, parse.Var) and not node.sub and node.tag is None else None
+
+
+def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: list[str]) -> Model:
+    """The scalar model of a document from its relations in reading order,
+    ``(block line, step, left side, operator, right side)``.
+
+    A name is defined once; an equation for it after that restates it (a claim), except a
+    function (``f(x) = 1/x``, later ``f(x) = e^x``: each example's f governs what follows it) and
+    a name restated beside new names it is now made of (``u = g(x), v = m(u), z = f(v)`` after
+    ``z = f(g(x))``): a new example, which governs what follows it too."""
+    model = Model(words=words(texts))
+    for *_, lhs, _, rhs in relations:
+        model.functions |= _applied(lhs) | _applied(rhs)
+    reader = Reader(model)
+    fresh: dict[int, set[str]] = {}  # block line → names first defined in that block
+    restated: list[tuple[int, int, str, parse.Node, parse.Node]] = []
+    for line, step, lhs, op, rhs in relations:
+        if op not in ("=", *DEFINING_OPS):
+            continue
+        target = defined_name(lhs, model)
+        if target is None:
+            continue
+        name, variables = target
+        if name in _INDEXES and _bare(rhs) in _INDEXES:
+            continue  # i = j: which indices a formula is stated for, not a quantity
+        if name.startswith("delta") and not _only_partials(rhs):
+            continue  # a formula for δ is a claim; δ is defined as a partial of the cost
+        if not variables and any(
+            isinstance(n, parse.Var) and name_of(n) == name for n in walk(rhs)
+        ):
+            continue  # an update (w := w − η …), not a definition
+        known = name in model.names
+        if known and not variables:
+            around = fresh.get(line, set()) - {name}
+            uses = {name_of(n) for n in walk(rhs) if isinstance(n, parse.Var)}
+            if not (around & uses):
+                restated.append((line, step, name, lhs, rhs))
+                continue  # a restatement: a claim about a name already defined
+        try:
+            if variables:
+                body = reader.read(rhs)
+                payload: sp.Expr | sp.Lambda = sp.Lambda(
+                    tuple(sp.Symbol(x) for x in variables), body
+                )
+                model.functions.add(name)
+            else:
+                payload = reader.read(rhs)
+                if not (payload.free_symbols or payload.atoms(sp.Function) or payload.is_number):
+                    continue
+        except (NotScalar, NotBuilt, parse.ReadError, TypeError, ValueError, ZeroDivisionError):
+            continue  # not a scalar definition: the network reading has it
+        if not known:
+            fresh.setdefault(line, set()).add(name)
+        model.sites[line, step] = Site(line, step, name)
+        model.versions.append(((line, step), name, payload))
+    for line, step, name, lhs, rhs in restated:
+        if name in model.conflicts:
+            continue
+        try:
+            verdict = judge(lhs, rhs, model, (line, step)).verdict
+        except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+            continue
+        if verdict != Outcome.PROVED:
+            first = next(w[0] for w, n, _ in model.versions if n == name)
+            model.conflicts[name] = ((line, step), first)
+    return model
+
+
+def uses_model(nodes: list[parse.Node], model: Model) -> bool:
+    """Does a relation name a quantity the scalar model defines?"""
+    return bool(used(nodes, model))
+
+
+def used(nodes: list[parse.Node], model: Model) -> set[str]:
+    """The names of the scalar model a relation uses."""
+    names = model.names
+    return {
+        name
+        for root in nodes
+        for n in walk(root)
+        if isinstance(n, parse.Var) and (name := name_of(replace_primes(n))) in names
+    }
+
+
+def conflict(nodes: list[parse.Node], model: Model, place: tuple[int, int]) -> str | None:
+    """Why a relation is not judged: it uses (or restates) a name the document defines twice in
+    different ways, at or before this place."""
+    for name in sorted(used(nodes, model)):
+        hit = model.conflicts.get(name)
+        if hit is not None and hit[0] <= place:
+            return (
+                f"{name} is defined on line {hit[1]} and stated differently on line {hit[0][0]}: "
+                f"a new definition or a wrong restatement? derivator cannot tell, and does not "
+                f"judge what uses {name} from there on (write the new example with new names)"
+            )
+    return None
+
+
+def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]) -> Judgement:
+    """A claim in the scalar model in force at its place."""
+    scalar = model.at(place)
+    reader = Reader(model, scalar)
+    left, right = reader.read(lhs), reader.read(rhs)
+    try:
+        scalar.check_known(left - right)
+    except NotBuilt as e:
+        raise NotScalar(str(e)) from None  # a name the scalar model does not hold: not its claim
+    try:
+        j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
+    except NotBuilt as e:
+        return Judgement(Outcome.UNKNOWN, reason=str(e))
+    functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
+    if j.verdict == Outcome.REFUTED and functions:
+        # a letter such as f is reused for one example after another (f(x) = 1/x, then
+        # f(x) = e^x), and which one a claim means is not written: a refutation through a
+        # document's function is not trusted
+        return Judgement(
+            Outcome.UNKNOWN,
+            reason=f"not proved; {j.reason} (through the function {sorted(functions)[0]}, whose "
+            "definition in force derivator cannot be sure of)",
+        )
+    return j
+
+
+def used_functions(nodes: list[parse.Node]) -> set[str]:
+    return {
+        name
+        for root in nodes
+        for n in walk(root)
+        if isinstance(n, parse.Var) and (name := name_of(replace_primes(n))) is not None
+    }
+
+
+def defined(site: Site, model: Model) -> Judgement:
+    """The verdict of a definition the scalar model holds."""
+    payload = next(p for where, _, p in model.versions if where == (site.line, site.step))
+    if isinstance(payload, sp.Lambda):
+        what = "defines the function"
+    elif payload.is_number:
+        what = "gives the value of"
+    else:
+        what = "defines"
+    return Judgement(Outcome.DEFINED, "definition", f"{what} {site.name}")
+
+
+def steps(chains: list[parse.Chain]) -> list[tuple[int, parse.Chain, int]]:
+    """(step, chain, operator) of every relation of a block, numbered as ``check`` numbers them
+    (an unreadable expression with no relation after it takes a step of its own)."""
+    out = []
+    step = 0
+    for chain in chains:
+        if not chain.ops and isinstance(chain.exprs[0], parse.Unread):
+            step += 1
+            continue
+        for k, op in enumerate(chain.ops):
+            if op in parse.CHECKED_OPS:
+                out.append((step, chain, k))
+                step += 1
+    return out
+
+
+def network_name(node: parse.Node) -> str | None:
+    """The name a network quantity on a left side defines: its letter (``z`` of ``z^l_j``)."""
+    node = parse.ungrouped(node)
+    if (
+        isinstance(node, parse.Var)
+        and not node.primes
+        and node.name not in ("e", "nabla W", "nabla B")
+    ):
+        return _key(node)
+    return None
+
+
+def _key(v: parse.Var) -> str:
+    """A quantity's name: its letter, with a subscript of digits (C_0 and C_1 are two costs; a_j
+    and a_k one activation)."""
+    raw = (v.sub_raw or "").strip()
+    return f"{v.name}_{raw}" if raw.isdigit() else v.name
+
+
+def uses(nodes: list[parse.Node]) -> set[str]:
+    """The names a relation uses (what a broken definition takes with it)."""
+    return {_key(n) for root in nodes for n in walk(root) if isinstance(n, parse.Var)}
+
+
+def _network_sites(
+    model: Model, relations: list[tuple[int, int, parse.Node, str, parse.Node]]
+) -> None:
+    """Which relations the scalar model did not take define a name of the network's model."""
+    seen: set[str] = set()
+    for line, step, lhs, op, rhs in relations:
+        if op not in ("=", *DEFINING_OPS) or (line, step) in model.sites:
+            continue
+        if isinstance(lhs, parse.Unread):
+            continue  # a left side that cannot be read names nothing
+        name = network_name(lhs)
+        if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
+            continue
+        if name == "delta" and not _only_partials(rhs):
+            continue  # a formula for δ is a claim
+        if any(
+            isinstance(n, parse.Var)
+            and _key(n) == name
+            and (n.sub_raw, n.tag) == (lhs.sub_raw, lhs.tag)  # type: ignore[union-attr]
+            for n in walk(rhs)
+        ):
+            continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
+        seen.add(name)
+        model.network[line, step] = name
+
+
+def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) -> Model:
+    """The scalar model of a document's blocks ``(line, text, reading, lead)`` in reading order."""
+    texts = [text for _, text, _, _ in blocks]
+    extra = words(texts)
+    relations = []
+    for line, text, reading, lead in blocks:
+        try:
+            chains = parse.parse(
+                text,
+                parse.Reading(reading.digit_tags, reading.call_letters, reading.words | extra),
+                lead,
+            )
+        except (parse.ReadError, RecursionError):
+            continue
+        for step, chain, k in steps(chains):
+            relations.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
+    model = build(relations, texts)
+    plain = []
+    for line, text, reading, lead in blocks:
+        try:
+            chains = parse.parse(text, reading, lead)
+        except (parse.ReadError, RecursionError):
+            continue
+        for step, chain, k in steps(chains):
+            plain.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
+    _network_sites(model, plain)
+    return model

@@ -1,0 +1,267 @@
+"""A model built from a document's scalar definitions: named quantities, each defined by a formula
+of others (``net_{h1} = w_1 i_1 + w_2 i_2 + b_1``, ``z = f(g(x))``) or given a value (``w_1 = 0.15``).
+
+Worked examples and chain-rule notes write no indexed network: they name every unit, weight and
+cost (Mazur's ``out_{o1}``, ``E_{total}``), or compose functions (``z = f(g(x))``).  Their model is
+exactly their definitions, so a claim is judged by substituting them: both sides are written out
+down to the quantities nothing defines (inputs, weights, targets, functions left generic), and
+a partial ``∂A/∂B`` is the derivative of A written out down to B, B kept as a variable (the
+computational graph's partial: every other path to the leaves is independent of B).
+
+Why this is sound (docs/soundness.md, "Definitions define"): a definition only *names* an
+expression, so substituting it changes nothing that holds in the document's model; a
+proof is exact (SymPy finds the difference 0 for every value of the leaves); a refutation is a
+point (leaf values, or the document's own given values when the claim shows decimals) where the
+two sides differ, computed in the same model.  A function left generic (``f``, ``g`` never
+defined) is an arbitrary smooth function: what is proved holds for every such function.
+
+May import: sympy, mpmath and the standard library.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from . import precision
+from .outcome import Outcome
+
+#: points at which a claim that is not proved is evaluated before it is called unknown
+POINTS = 6
+
+
+class ScalarPartial(sp.Function):
+    """∂num/∂den as written, taken in the model when the claim is judged (a definition such as
+    ``δ = ∂E/∂net`` is read before the model that gives E its meaning is complete)."""
+
+    nargs = 2
+
+
+class NotBuilt(ValueError):
+    """A claim that needs what the model does not define (a quantity given only by its value,
+    whose dependence on others the document never writes)."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on one claim in a scalar model."""
+
+    verdict: Outcome
+    method: str = ""
+    reason: str = ""
+    counterexample: dict[str, Any] | None = None
+
+
+@dataclass
+class ScalarModel:
+    """Named quantities with their definitions.  ``formulas`` map a name's symbol to the
+    expression defining it; ``values`` give a leaf (or a quantity stated only by its value) its
+    value; ``opaque`` holds the quantities stated only by a value although the document computes
+    others of their kind (``out_{h2} = 0.5968…``): their value is known, their dependence is not;
+    ``functions`` hold functions defined by a formula (``g(x) = x^2``)."""
+
+    formulas: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    opaque: set[sp.Symbol] = field(default_factory=set)
+    functions: dict[str, sp.Lambda] = field(default_factory=dict)
+    #: where each name was defined (line), for messages
+    lines: dict[sp.Symbol, int] = field(default_factory=dict)
+    #: the functions of the document that writing out has gone through (see ``judge``)
+    touched: set[str] = field(default_factory=set)
+
+    def known(self) -> set[sp.Symbol]:
+        """The names the model knows: those it defines, and the leaves its definitions use (the
+        inputs and parameters, x of y = g(x))."""
+        out = set(self.formulas) | set(self.values)
+        for f in self.formulas.values():
+            out |= {s for s in f.free_symbols if isinstance(s, sp.Symbol)}
+        for lam in self.functions.values():
+            out |= {s for s in lam.expr.free_symbols if isinstance(s, sp.Symbol)}
+            out |= set(lam.variables)
+        return out
+
+    def check_known(self, e: sp.Expr) -> None:
+        """A name the document never defines nor uses in a definition means nothing here (its
+        partials would silently be 0): NotBuilt."""
+        unknown = sorted(
+            (s for s in e.free_symbols - self.known() if not isinstance(s, sp.Dummy)), key=str
+        )
+        if unknown:
+            raise NotBuilt(f"{unknown[0]} is not defined in the document's model")
+
+    # ---- writing out -------------------------------------------------------------------------
+    def expand(self, e: sp.Expr, keep: frozenset[sp.Symbol] = frozenset()) -> sp.Expr:
+        """``e`` with every defined quantity replaced by its formula, recursively, except ``keep``;
+        partials as written taken, and functions the document defines applied."""
+        for _ in range(64):  # definitions form no cycle (a name is defined from earlier ones)
+            subs = {s: f for s, f in self.formulas.items() if s in e.free_symbols and s not in keep}
+            partials = [p for p in e.atoms(ScalarPartial) if not p.args[0].atoms(ScalarPartial)]
+            if not subs and not partials:
+                break
+            e = e.xreplace({p: self.partial(p.args[0], p.args[1]) for p in partials})
+            e = e.xreplace(subs)
+        else:
+            raise NotBuilt("the definitions refer to each other in a cycle")
+        self.touched |= {str(f.func) for f in e.atoms(sp.core.function.AppliedUndef)}
+        for name, lam in self.functions.items():
+            e = e.replace(sp.Function(name), lam)
+        return e.doit() if e.has(sp.Subs, sp.Derivative) else e
+
+    def partial(self, num: sp.Expr, den: sp.Expr) -> sp.Expr:
+        """∂num/∂den in the model: num written out down to den (den kept as a variable)."""
+        if not isinstance(den, sp.Symbol):
+            raise NotBuilt(f"∂/∂{den}: not a quantity")
+        self.check_known(num)
+        if (
+            isinstance(num, sp.Symbol)
+            and num != den
+            and num not in self.formulas
+            and num not in self.values
+        ):  # ∂L/∂u with L never defined (only used in δ ≡ ∂L/∂u): unknown, not 0
+            raise NotBuilt(f"how {num} depends on {den} is not defined in the document's model")
+        written = self.expand(num, frozenset({den}))
+        hidden = (written.free_symbols & self.opaque) - {den}
+        if hidden:
+            x = sorted(hidden, key=str)[0]
+            raise NotBuilt(
+                f"{x} is given only by its value (line {self.lines.get(x, '?')}): how it depends on "
+                f"{den} is not defined"
+            )
+        return sp.diff(written, den)
+
+    def leaves(self, e: sp.Expr) -> set[sp.Symbol]:
+        return {s for s in self.expand(e).free_symbols if isinstance(s, sp.Symbol)}
+
+    # ---- judging -----------------------------------------------------------------------------
+    def judge(self, lhs: sp.Expr, rhs: sp.Expr, step: Fraction | None) -> Judgement:
+        """Decide ``lhs = rhs`` (partials as written).  ``step``: one unit of the last digit the
+        relation shows, when it shows decimals: such a relation is about the document's own
+        values and is compared to the precision it shows."""
+        left, right = self.expand(lhs), self.expand(rhs)
+        if step is not None:
+            return self._at_values(left, right, step)
+        differs = self._at_points(left, right, tries=2)
+        if differs.verdict != Outcome.REFUTED:
+            diff = sp.simplify(sp.expand(left - right, deep=False))
+            if diff == 0:
+                return Judgement(
+                    Outcome.PROVED,
+                    "exact, for every value (the document's definitions substituted)",
+                )
+        hidden = (left.free_symbols | right.free_symbols) & self.opaque
+        if hidden:
+            x = sorted(hidden, key=str)[0]
+            return Judgement(
+                Outcome.UNKNOWN,
+                reason=f"not proved: {x} is given only by its value (line "
+                f"{self.lines.get(x, '?')}), so the claim cannot be decided for other values",
+            )
+        return self._at_points(left, right)
+
+    def _at_values(self, left: sp.Expr, right: sp.Expr, step: Fraction) -> Judgement:
+        """A worked example: both sides at the document's given values, judged at the precision
+        the relation shows (``engine.precision``, one unit ``step`` of the last digit shown)."""
+        lv, rv = left.xreplace(self.values), right.xreplace(self.values)
+        missing = sorted((lv.free_symbols | rv.free_symbols), key=str)
+        if missing:
+            return Judgement(
+                Outcome.UNKNOWN,
+                reason=f"{missing[0]} has no value in the document: the numbers cannot be checked",
+            )
+        if lv == rv or (lv - rv).is_zero:
+            return Judgement(Outcome.PROVED, "exact at the document's values")
+        v = precision.judge(lv, rv, step)
+        if v is None:
+            return Judgement(Outcome.UNKNOWN, reason="the two sides are not numbers")
+        return Judgement(
+            v.verdict, f"{v.method} (the document's values)", v.reason, v.counterexample
+        )
+
+    def _at_points(self, left: sp.Expr, right: sp.Expr, tries: int = POINTS) -> Judgement:
+        """Not proved: look for leaf values where the two sides differ (a function left generic is
+        given a concrete smooth function there: a claim for every function fails for one); a
+        difference refutes, none leaves the claim unknown."""
+        rng = random.Random(0)
+        for _ in range(tries):
+            concrete = {
+                f: sp.Lambda(
+                    _T,
+                    sp.sin(sp.Rational(rng.randint(3, 17), 7) * _T)
+                    + sp.Rational(rng.randint(1, 9), 5) * _T**2
+                    + sp.Rational(rng.randint(-9, 9), 4),
+                )
+                for f in _undefined(left) | _undefined(right)
+            }
+            try:
+                lf, rf = _instantiate(left, concrete), _instantiate(right, concrete)
+            except (ArithmeticError, TypeError, ValueError):
+                continue
+            symbols = sorted(lf.free_symbols | rf.free_symbols, key=str)
+            point = {s: sp.Rational(rng.randint(5, 95), 100) * rng.choice((1, -1)) for s in symbols}
+            try:
+                a, b = sp.N(lf.xreplace(point), 30), sp.N(rf.xreplace(point), 30)
+            except (ArithmeticError, TypeError, ValueError):
+                continue
+            if not (a.is_number and b.is_number and a.is_finite and b.is_finite):
+                continue
+            if abs(a - b) > sp.Float("1e-20") * (1 + abs(a) + abs(b)):
+                where = [f"{s} = {v}" for s, v in point.items()]
+                where += [
+                    f"{f} = {lam.expr.xreplace({_T: sp.Symbol('t')})}"
+                    for f, lam in concrete.items()
+                ]
+                return Judgement(
+                    Outcome.REFUTED,
+                    "counterexample in the document's model",
+                    "the two sides differ at "
+                    + ", ".join(where)
+                    + f": {sp.N(a, 8)} ≠ {sp.N(b, 8)}",
+                    {
+                        "sizes": {},
+                        "indices": {},
+                        "variables": {str(s): str(v) for s, v in point.items()}
+                        | {
+                            f"{f}(t)": str(lam.expr.xreplace({_T: sp.Symbol("t")}))
+                            for f, lam in concrete.items()
+                        },
+                        "left": str(sp.N(a, 12)),
+                        "right": str(sp.N(b, 12)),
+                    },
+                )
+        return Judgement(
+            Outcome.UNKNOWN,
+            reason="not proved, and no values were found where the two sides differ",
+        )
+
+
+_T = sp.Dummy("t")
+
+
+def _undefined(e: sp.Expr) -> set[sp.FunctionClass]:
+    """The functions e applies that nothing defines (``f`` of ``z = f(g(x))``)."""
+    return {f.func for f in e.atoms(sp.core.function.AppliedUndef)}
+
+
+def _instantiate(e: sp.Expr, concrete: dict[sp.FunctionClass, sp.Lambda]) -> sp.Expr:
+    for f, lam in concrete.items():
+        e = e.replace(f, lam)
+    return e.doit()
+
+
+def applied_prime(name: str, arg: sp.Expr, primes: int) -> sp.Expr:
+    """f′(arg) for a function f left generic: its derivative at arg."""
+    t = sp.Dummy("t")
+    d = sp.Derivative(sp.Function(name)(t), (t, primes))
+    return sp.Subs(d, t, arg)
+
+
+def symbols_of(exprs: Iterable[sp.Expr]) -> set[sp.Symbol]:
+    out: set[sp.Symbol] = set()
+    for e in exprs:
+        out |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
+    return out
