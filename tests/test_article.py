@@ -4,9 +4,10 @@
   another process (other hash seed) writes the same bytes;
 * .tex compiles (pdflatex for English, xelatex + ctex for Chinese; a missing glyph is an error) and
   page 1 becomes a PNG under ``build/test-artifacts``;
-* .html renders in Debian's headless Chromium with MathJax 3 from the npm package, served on
-  127.0.0.1: no MathJax error, no raw TeX, no request to another host, no console error, as many
-  typeset formulas as were emitted (a screenshot goes to the artifacts);
+* .html renders in Debian's headless Chromium with the network off, served on 127.0.0.1: the default
+  pages as MathML made in Python (no script), the --math mathjax pages with MathJax 3 from the npm
+  package; no math error, no raw TeX, no request to another host, no console error, as many typeset
+  formulas as were emitted (a screenshot goes to the artifacts);
 * every formula of the .md passes MathJax's TeX parser with undefined macros as errors;
 * a formula that is not proved stops the generation, and nothing is written;
 * the templates are found by the installed package, from outside the repository.
@@ -573,10 +574,19 @@ def site(generated: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
             for lang in A.LANGS
         }
     )
+    # the default pages show MathML made in Python: no script is loaded, nothing fetched (the one
+    # script on the page is the sliders', inline)
     for name, source in sources.items():
         html = source.read_text(encoding="utf-8")
+        assert "<script src" not in html and "MathJax" not in html, name
+        shutil.copy(source, root / name)
+    # the MathJax option, with MathJax from node_modules instead of the CDN
+    mathjax = tmp_path / "mathjax"
+    A.generate(A.Options(math="mathjax"), list(A.LANGS), ["html"], mathjax)
+    for lang in A.LANGS:
+        html = (mathjax / f"backprop-calculus.{lang}.html").read_text(encoding="utf-8")
         assert A.DEFAULT_MATHJAX_URL in html
-        (root / name).write_text(
+        (root / f"mathjax.{lang}.html").write_text(
             html.replace(A.DEFAULT_MATHJAX_URL, f"{origin}/mathjax/tex-chtml.js"), encoding="utf-8"
         )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -595,7 +605,7 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     origin, root = site
     pages = sorted(p.name for p in root.glob("*.html"))
-    assert len(pages) == 6
+    assert len(pages) == 8
     run = subprocess.run(
         [node, str(JS / "render_html.mjs"), chromium, origin, str(ARTIFACTS), *pages],
         capture_output=True,
@@ -608,7 +618,8 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         r = report[page]
         assert r["foreign"] == [], f"{page}: requests to other hosts {r['foreign']}"
         assert r["failed"] == [] and r["console"] == [], (r["failed"], r["console"])
-        assert r["merror"] == 0, f"{page}: MathJax errors"
+        assert r["mathjax"] == page.startswith("mathjax."), page
+        assert r["merror"] == 0 and r["flat_math"] == 0, f"{page}: math errors"
         assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
         assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
         assert r["svgs"] == 4

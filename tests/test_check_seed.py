@@ -92,8 +92,8 @@ def test_every_other_relation_of_the_multi_neuron_section_is_proved(
             assert r.verdict in ("unknown", "skipped"), r
         elif r.line == ONLY_FOR_FOUR_NEURONS:
             assert "holds only when n_(L-1) = 4" in r.reason, r
-        else:
-            assert r.verdict == "proved", (r.line, r.step, r.verdict, r.reason)
+        else:  # a definition the network satisfies is defined (a_j = σ(z_j), z_ij = Σ_k …)
+            assert r.verdict in ("proved", "defined"), (r.line, r.step, r.verdict, r.reason)
     assert any(r.line == 195 and r.step == 0 and r.verdict == "proved" for r in plain)
     assert any(r.line == 195 and r.step == 4 and r.verdict == "proved" for r in plain)
 

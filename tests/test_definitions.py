@@ -107,3 +107,37 @@ def test_delta_formula_is_a_claim_not_a_definition() -> None:
     assert [str(r.verdict) for r in results][:2] == ["defined", "defined"]
     assert str(results[2].verdict) != "defined"
     assert [str(r.verdict) for r in results][3:] == ["defined", "proved"]
+
+
+def test_network_definitions_are_defined_and_a_formula_for_delta_is_a_claim() -> None:
+    """The forward pass defines z and a (the network satisfies it); δ = a − y is a claim, false
+    for a sigmoid output under the squared error (autograd at random sizes: δ = (a − y)σ′(z))."""
+    torch.manual_seed(3)
+    n, k, j = 5, 3, 4  # samples and widths differ
+    a_prev = torch.rand(n, k, dtype=torch.float64)
+    w = torch.rand(j, k, dtype=torch.float64)
+    b = torch.rand(j, dtype=torch.float64)
+    y = torch.rand(n, j, dtype=torch.float64)
+    z = (a_prev @ w.T + b).requires_grad_(True)
+    loss = (0.5 * (torch.sigmoid(z) - y) ** 2).sum()
+    loss.backward()
+    assert z.grad is not None
+    assert not torch.allclose(z.grad, torch.sigmoid(z) - y)  # the claim is false
+    results = _check(
+        "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$\n\n"
+        "$$a^{(L)}_{ij} = \\sigma(z^{(L)}_{ij})$$\n\n"
+        "$$\\delta^{(L)}_{ij} = a^{(L)}_{ij} - y_{ij}$$\n"
+    )
+    assert [str(r.verdict) for r in results] == ["defined", "defined", "refuted"]
+    assert [r.defines for r in results] == ["z", "a", ""]
+
+
+def test_a_definition_that_cannot_be_read_takes_its_name_with_it() -> None:
+    """A cost whose definition cannot be read is not replaced by the default mean loss: the
+    relations after it that use it are errors naming its line."""
+    results = _check(
+        "$$L = \\frac{1}{2} \\|a^{(L)} - y_{\\text{true}}\\|^2$$\n\n"
+        "$$\\frac{\\partial L}{\\partial b^{(L)}_j} = \\delta^{(L)}_j$$\n"
+    )
+    assert [str(r.verdict) for r in results] == ["error", "error"]
+    assert "(line 1)" in results[1].reason

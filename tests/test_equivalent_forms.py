@@ -1,4 +1,4 @@
-"""Equivalent forms a careful author writes (issue 18, item 6): true ones are proved through
+"""Equivalent forms a careful author writes: true ones are proved through
 identities valid for every real value (docs/soundness.md, "Readings"), and the same forms where
 they are false (another activation, a wrong sign) are never proved.  Truth comes from our own
 evaluator (PyTorch at random sizes where the sample count and widths differ), never from

@@ -56,7 +56,7 @@ def test_readme_example_renders_and_checks_clean(
         str(md), f"<!-- derivator: activation={activation} loss={loss} -->\n" + text, check.Run()
     )
     assert len(results) >= 6
-    assert all(r.verdict == "proved" for r in results), [
+    assert all(r.verdict in ("proved", "defined") for r in results), [
         (r.line, r.verdict, r.reason) for r in results
     ]
 

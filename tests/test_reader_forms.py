@@ -207,7 +207,7 @@ def test_a_relation_under_an_index_condition() -> None:
     ], got
 
 
-#: spacing inside a product (issue 18, item 3): \quad, \,, \; and ~ between factors are a product
+#: spacing inside a product: \quad, \,, \; and ~ between factors are a product
 SPACED = [
     (
         r"\frac{\partial C}{\partial w^{(L)}_{jk}} = a^{(L-1)}_k \quad \sigma'(z^{(L)}_j) \quad (a^{(L)}_j - y_j)",
@@ -250,7 +250,7 @@ def test_spacing_before_a_relation_still_separates_relations() -> None:
     assert [r.verdict for r in results] == ["proved", "proved"]
 
 
-#: operators and macros of other authors (issue 18, item 4), each with its truth
+#: operators and macros of other authors, each with its truth
 OPERATORS = [
     (r"\frac{\partial C}{\partial a^{(L-1)}_k} = \sum_j w^{(L)}_{jk} \delta^{(L)}_j", True),
     (r"\frac{\partial C}{\partial a^{(L-1)}} = W^{(L)\intercal} \delta^{(L)}", True),
@@ -335,7 +335,7 @@ def test_a_product_over_an_index_is_refused_with_what_to_write() -> None:
     assert r.at == (1, 3)
 
 
-#: matrix identities (issue 18, item 5), examples as rows: Δ's row i is sample i's δ
+#: matrix identities, examples as rows: Δ's row i is sample i's δ
 MATRIX_FORMS = [
     (r"\nabla W^{(L)} = n^{-1} \Delta^{(L)T} A^{(L-1)}", 1),
     (r"\nabla W^{(L)} = n^{-2} \Delta^{(L)T} A^{(L-1)}", 2),
@@ -351,3 +351,19 @@ def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
         lambda N: (N.grad(N.L, N.W[Lo]), N.dLi(N.z[Lo]).T @ N.a[Lo - 1] / N.n**power), GENERIC
     )
     assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
+
+
+@pytest.mark.parametrize(
+    ("formula", "column", "words"),
+    [
+        ("$$a = \\cos x$$", 7, "cosine"),
+        ("$$\\sin x = 1$$", 3, "sine"),
+        ("$$\\Theta^{(1)} = 1$$", 3, "W^{(l)}"),
+        ("$$\\bar{a} = 1$$", 3, "letter of its own"),
+        ("$$\\lim_{h \\to 0} h = 0$$", 3, "limits"),
+        ("$$\\pmatrix{a \\cr b} = 1$$", 3, "\\begin{pmatrix}"),
+    ],
+)
+def test_macros_still_refused_say_where_and_why(formula: str, column: int, words: str) -> None:
+    r = _last(formula + "\n")
+    assert r.verdict == "error" and words in r.reason and r.at == (1, column), (r.reason, r.at)

@@ -1,4 +1,4 @@
-"""Notebooks (issue 18, item 2): ``check nb.ipynb`` reads the Markdown cells, places each result
+"""Notebooks: ``check nb.ipynb`` reads the Markdown cells, places each result
 by cell and line, and refuses a file that is not a notebook with a clear message (exit 2)."""
 
 from __future__ import annotations

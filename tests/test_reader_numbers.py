@@ -1,4 +1,4 @@
-"""Worked numeric examples (issue 18, item 1): decimals are judged at the precision they show.
+"""Worked numeric examples: decimals are judged at the precision they show.
 Truth comes from Python's own exact arithmetic (fractions) and ``math``, never from derivator:
 a rounded result within one unit of its last digit is "proved at the shown precision", beyond it
 "refuted" with the difference; exact equality stays an ordinary proof."""

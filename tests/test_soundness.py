@@ -1,4 +1,4 @@
-"""Issue 17, items 1–4: relations an attacker wrote to make derivator prove something false.
+"""Relations an attacker wrote to make derivator prove something false.
 
 Each case goes through the public interfaces (``check_text``, the CLI).  What is true or false
 here is plain arithmetic a reader can redo (a sum that misses j = 0, a decimal that is not 1),

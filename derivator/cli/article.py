@@ -30,6 +30,11 @@ class ArticleFormat(StrEnum):
     all = "all"
 
 
+class ArticleMath(StrEnum):
+    mathml = "mathml"
+    mathjax = "mathjax"
+
+
 def article(
     lang: Lang = typer.Option(
         Lang.en, "--lang", help="Language of the article: zh, en, or all (both)."
@@ -38,7 +43,7 @@ def article(
         ArticleFormat.all,
         "--format",
         "-f",
-        help="md (Markdown with $$ math), tex (standalone LaTeX), html (MathJax 3), or all.",
+        help="md (Markdown with $$ math), tex (standalone LaTeX), html, or all.",
     ),
     output: Path = typer.Option(
         Path("output"),
@@ -66,10 +71,20 @@ def article(
     ),
     title: str | None = typer.Option(None, help="Title (default: per language)."),
     author: str = typer.Option("", help="Author line (default: none)."),
+    loss_letter: str = typer.Option(
+        "L",
+        "--loss-letter",
+        help="The letter of the loss: L, C or ℒ (L also names the output layer).",
+    ),
+    math: ArticleMath = typer.Option(
+        ArticleMath.mathml,
+        "--math",
+        help="How the .html shows math: mathml (typeset offline, no script) or mathjax.",
+    ),
     mathjax_url: str = typer.Option(
         "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js",
         "--mathjax-url",
-        help="MathJax 3 script for the .html (a local copy for offline use).",
+        help="MathJax 3 script for the .html with --math mathjax.",
     ),
     proof_marks: bool = typer.Option(
         False, "--proof-marks", help="Mark every formula with how it was proved."
@@ -99,6 +114,8 @@ def article(
             title=title,
             author=author,
             mathjax_url=mathjax_url,
+            math=math.value,
+            loss_letter=loss_letter,
             proof_marks=proof_marks,
             template=str(template) if template else None,
         )

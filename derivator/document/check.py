@@ -365,6 +365,10 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     )
     if model.sites or model.network:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
+        run.explanations += [
+            f"{name}:{line}: defines {what} (definition, network model)"
+            for (line, _), what in sorted(model.network.items())
+        ]
         for t in f.tasks.values():
             t.model = model
     return f
@@ -895,6 +899,12 @@ def _network_definition(
         if again is not None and r.verdict == Outcome.PROVED and r.step == 0:
             r.defines = again  # a restatement the model satisfies: the name is built again
         return
+    if r.verdict == Outcome.ERROR and not any(
+        isinstance(n, parse.Unread) for side in sides for n in parse.walk(side)
+    ):
+        # read, but not in this notation (an index free on one side only, a size limit): an
+        # error of its own, which leaves the name to the network's own definition
+        return
     r.defines = name
     if r.verdict == Outcome.PROVED:
         r.verdict, r.method = (
@@ -914,7 +924,13 @@ def _broken(out: list[Result]) -> None:
         if r.defines and r.verdict in (Outcome.DEFINED, Outcome.PROVED):
             broken.pop(r.defines, None)
             continue
-        if r.defines and r.verdict in (Outcome.REFUTED, Outcome.ERROR, Outcome.UNKNOWN):
+        if r.defines and r.verdict in (Outcome.REFUTED, Outcome.ERROR):
+            # a definition that holds only at sizes the notation implies (w_00, a_0: one neuron
+            # per layer) is not a model that contradicts the document: reported, not breaking
+            # a definition whose two sides do not even have the same free indices (L_i = (1/n)
+            # Σ_i …) defines nothing: reported, and the name keeps the notation's meaning
+            said = " ".join([r.reason, *r.hints])
+            sized = "holds only when" in said or "free on the left only" in said
             if r.verdict == Outcome.REFUTED:
                 r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
                 r.reason = (
@@ -923,7 +939,8 @@ def _broken(out: list[Result]) -> None:
                     "from it, so what uses it is not judged (state the model with directives, "
                     "check --explain shows the one it built)"
                 )
-            broken.setdefault(r.defines, r.line)
+            if not sized:
+                broken.setdefault(r.defines, r.line)
             continue
         hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
         if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED):

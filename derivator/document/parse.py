@@ -615,6 +615,19 @@ GREEK_NAMES = {
     "kappa",
     "nu",
 }
+#: macros met in real derivations that the notation does not have, and why (what to write)
+REFUSED = {
+    "cos": "(cosine) is not part of the notation: a network's functions are σ, tanh, exp, log, "
+    "max, sinh, cosh and sech",
+    "sin": "(sine) is not part of the notation: a network's functions are σ, tanh, exp, log, "
+    "max, sinh, cosh and sech",
+    "Theta": "(Θ, a matrix of parameters) is not part of the notation: write the weights "
+    "W^{(l)} and biases b^{(l)}",
+    "bar": "(a bar: a mean, a conjugate or a new name) is not part of the notation: name the "
+    "quantity with a letter of its own",
+    "lim": "(a limit) is not part of the notation: derivator checks identities, not limits",
+    "pmatrix": "is plain TeX's matrix: write \\begin{pmatrix} … \\end{pmatrix}",
+}
 ELLIPSES = {"cdots", "ldots", "dots", "vdots", "ddots", "dotsb", "dotsc", "dotsm"}
 MATRIX_ENVS = {
     "pmatrix",
@@ -1644,6 +1657,8 @@ class Parser:
             )
         if name == "sum":
             return ReadError("a sum cannot stand here", t.pos)
+        if name in REFUSED:
+            return ReadError(f"\\{name} {REFUSED[name]}", t.pos)
         if name == "prod":
             return ReadError(
                 "\\prod (a product over an index) is not part of the notation: write its log as a "

@@ -147,6 +147,8 @@ def result_json(r: Result) -> dict[str, Any]:
         "position": {"line": r.at[0], "column": r.at[1]} if r.at else None,
         "seconds": round(r.seconds, 3),
         "cached": r.cached,
+        "defines": r.defines or None,
+        "uses": list(r.uses),
     }
 
 

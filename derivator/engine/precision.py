@@ -110,7 +110,7 @@ def judge(lhs: sp.Expr, rhs: sp.Expr, step: Fraction | None) -> Verdict | None:
     text = _show(sp.Float(diff, DIGITS))
     shown = _decimal(step)
     # strictly within one unit: 1 = 1.0000000000001 differs by a whole unit of the last digit
-    # shown, which no rounding of 1 gives (issue 17: a decimal is the number it writes)
+    # shown, which no rounding of 1 gives (a decimal is the number it writes)
     if diff < bound - margin:
         return Verdict(
             Outcome.PROVED,

@@ -18,7 +18,9 @@ Public API: :func:`to_latex` and :func:`to_unicode`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import IntEnum
 from typing import Any
 
@@ -315,6 +317,29 @@ def _rename_dummies(e: sp.Basic) -> sp.Basic:
 # the shared algorithm
 
 
+#: the letters a loss may be printed with (``loss_letter``): (LaTeX, Unicode)
+LOSS_LETTERS: dict[str, tuple[str, str]] = {
+    "L": ("L", "L"),
+    "C": ("C", "C"),
+    "ℒ": ("\\mathcal{L}", "ℒ"),
+}
+_LOSS: ContextVar[str] = ContextVar("loss_letter", default="L")
+
+
+@contextmanager
+def loss_letter(letter: str) -> Iterator[None]:
+    """Print the loss (``L`` and ``L_i``) as ``letter`` (C, ℒ) inside the block: an article whose
+    output layer is L can call its loss C, as Nielsen does.  Only the printing changes; the
+    expressions (and their proofs) keep the loss named L."""
+    if letter not in LOSS_LETTERS:
+        raise ValueError(f"loss letter {letter!r}: choose {', '.join(LOSS_LETTERS)}")
+    token = _LOSS.set(letter)
+    try:
+        yield
+    finally:
+        _LOSS.reset(token)
+
+
 class _NotationPrinter:
     """Everything both targets share.  Subclasses provide the hooks marked "target"."""
 
@@ -408,7 +433,13 @@ class _NotationPrinter:
         sup = f"({self._tag_text(tag)})" if tag is not None else None
         return stem, sub, sup
 
+    def _loss(self) -> str:
+        """The loss letter in this target (``loss_letter``)."""
+        return LOSS_LETTERS[_LOSS.get()][self.target]
+
     def _quantity(self, q: str) -> str:
+        if q == "L":
+            return self._loss()
         if q in QUANTITY_GLYPHS:
             return QUANTITY_GLYPHS[q][self.target]
         return self._name(q)
@@ -427,6 +458,8 @@ class _NotationPrinter:
         return self._scripted(self._quantity(parts[0]), None, f"({self._tag_text(parts[1])})")
 
     def _print_Symbol(self, e: sp.Symbol) -> str:
+        if e.name == "L" and not isinstance(e, sp.Dummy):
+            return self._loss()
         m = _WIDTH_RE.match(e.name)
         if m:
             try:
@@ -689,7 +722,7 @@ class LatexRenderer(_NotationPrinter, LatexPrinter):
     def _print_Indexed(self, e: sp.Indexed) -> str:
         stem, sub, sup = self._indexed_parts(e)
         if str(e.base.label) == "L" and sub is not None and len(sub) == 1:
-            return f"L_{sub}"  # the article's L_i
+            return f"{self._loss()}_{sub}"  # the article's L_i
         return self._scripted(stem, sub, sup)
 
     def _name(self, name: str) -> str:

@@ -48,7 +48,21 @@ from ..engine import (
 )
 from ..engine import Partial as P  # ∂ as the formulas write it
 from ..system import files
-from . import diagram, fit, formulas, listing, mathfmt, post, sandbox, textbook, worked
+from . import (
+    cost,
+    diagram,
+    fit,
+    formulas,
+    interactive,
+    learner,
+    listing,
+    mathfmt,
+    mathml,
+    post,
+    sandbox,
+    textbook,
+    worked,
+)
 from .blocks import (
     CLOSE,
     OPEN,
@@ -63,7 +77,9 @@ from .blocks import (
     MarkupError,
     Step,
     Text,
+    Widget,
     block_token,
+    break_rows,
     math_token,
     parse,
     ref_token,
@@ -72,6 +88,8 @@ from .mathfmt import inline
 
 LANGS = ("zh", "en")
 FORMATS = ("md", "tex", "html")
+#: how the HTML shows math: MathML made here (offline, the default) or MathJax in the browser
+MATH = ("mathml", "mathjax")
 STEM = "backprop-calculus"
 DEFAULT_MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -80,6 +98,8 @@ PROOF_TIMEOUT = 20.0
 #: the deepest layer the article propagates to (--layers L-3): deeper layers add nothing new to read,
 #: and their proofs would make every layout test (and the suite) minutes longer
 MAX_BACK = 3
+#: the most rows a display's closed form may be broken into on the page before it is left out
+MAX_ROWS = 3
 
 
 class ArticleError(Exception):
@@ -98,6 +118,11 @@ class Options:
     title: str | None = None
     author: str = ""
     mathjax_url: str = DEFAULT_MATHJAX_URL
+    #: how the HTML shows math: "mathml" (made here, offline) or "mathjax" (typeset in the browser)
+    math: str = "mathml"
+    #: the letter the loss is printed with (L, C or ℒ): with L, ∂L/∂w^(L) names the loss and the
+    #: output layer with one letter
+    loss_letter: str = "L"
     proof_marks: bool = False
     #: a writer's copy of a language template, rendered in place of templates/article.<lang>.j2
     template: str | None = None
@@ -173,6 +198,8 @@ class Nets:
                 title=None,
                 author="",
                 mathjax_url=DEFAULT_MATHJAX_URL,
+                math="mathml",
+                loss_letter="L",
                 proof_marks=False,
                 network="general",
                 template=None,
@@ -221,9 +248,15 @@ class _Placed:
     :class:`Shown` token, which :meth:`_Writer.resolve` turns back into these blocks."""
 
     def __init__(
-        self, w: _Writer, rows: Sequence[Step] = (), directive: str = "", punct: str = "."
+        self,
+        w: _Writer,
+        rows: Sequence[Step] = (),
+        directive: str = "",
+        punct: str = ".",
+        widget: Widget | None = None,
     ) -> None:
         self.w, self.rows, self.directive, self.punct = w, tuple(rows), directive, punct
+        self.widget = widget
         self.number: int | None = None
         self.placed = False
 
@@ -233,6 +266,8 @@ class _Placed:
             raise ArticleError("a template places the same display twice")
         self.placed = True
         blocks: list[Block] = [Directive(self.directive)] if self.directive else []
+        if self.widget is not None:
+            blocks.append(self.widget)
         if self.rows:
             self.w.equations += 1
             self.number = self.w.equations
@@ -383,9 +418,13 @@ class _Writer:
         before it (a product of the layer's factors and the derivative found one layer up) is the
         same result, shorter, and deep layers are read that way."""
         lhs = render.to_latex(chain[0], single=single)
-        mark = 12.0 if self.o.proof_marks else 0.0  # the widest proof mark, in em
-        while len(chain) > 2 and not fit.fits(
-            lhs, render.to_latex(chain[-1], single=single), extra=mark
+        mark = fit.MARK if self.o.proof_marks else 0.0
+        room = fit.LINE - fit.width(lhs) - 1.0 - mark
+        # broken over rows on the page (Display.wide) a closed form is read whole up to three rows;
+        # longer, it is the recursive form above it that a reader follows
+        while (
+            len(chain) > 2
+            and len(break_rows(render.to_latex(chain[-1], single=single), room)) > MAX_ROWS
         ):
             chain.pop()
         return chain
@@ -416,11 +455,34 @@ class _Writer:
             "skip=next" if kind == "definition" else "",
         )
 
+    def slip(self, net: Network, lhs: sp.Expr, wrong: sp.Expr) -> _Placed:
+        """A wrong answer shown as such: ``lhs ≠ wrong``, marked refuted (``_counterexample``
+        holds the refutation).  ``derivator check`` reads no relation in a ≠, so it needs no
+        skip directive (one would skip the answer after it)."""
+        return _Placed(
+            self,
+            [
+                Step(
+                    self.latex(lhs, net),
+                    self.latex(wrong, net),
+                    _mark("refuted", self.lang),
+                    r"\neq",
+                )
+            ],
+        )
+
     def directive(self, net: Network) -> _Placed:
         """The network of the section that follows, as ``derivator check`` must read it."""
         return _Placed(
-            self, directive=f"network={net.network} activation={net.activation} loss={net.loss}"
+            self,
+            directive=f"network={net.network} activation={net.activation} loss={net.loss}"
+            + self.cost(),
         )
+
+    def cost(self) -> str:
+        """The directive's ``cost=…`` when the loss is printed with another letter than L."""
+        letter = self.o.loss_letter
+        return "" if letter == "L" else f" cost={render.LOSS_LETTERS[letter][0]}"
 
     def figure(self, name: str, fig: diagram.Figure) -> _FigureSpec:
         return _FigureSpec(self, name, fig)
@@ -637,7 +699,26 @@ def _intro(w: _Writer) -> dict[str, Any]:
         letters=", ".join(str(g.letter(D - q)) for q in range(back + 2)),
         tags=", ".join(str(g.tag(D - q)) for q in range(back + 2)),
         **act,
-    )
+    ) | _intro_single(w)
+
+
+def _intro_single(w: _Writer) -> dict[str, Any]:
+    """The notation of ``--network single``: one neuron per layer, so no neuron indices, widths or
+    a_ij; only what that article uses."""
+    net = w.nets.single
+    D, i = net.D, net.i
+    return {
+        f"s_{k}": v
+        for k, v in w.ns(
+            True,
+            a=net.a(D)[i, 0],
+            z=net.z(D)[i, 0],
+            w=net.w(D)[0, 0],
+            b=net.b(D)[0],
+            y=net.y[i, 0],
+            delta=net.delta(D)[i, 0],
+        ).items()
+    }
 
 
 def _single(w: _Writer) -> dict[str, Any]:
@@ -756,6 +837,33 @@ def _single(w: _Writer) -> dict[str, Any]:
     return out
 
 
+def _widget(w: _Writer, ex: worked.Example) -> Widget:
+    """The example's sliders (HTML): its inputs, the numbers they recompute, and the script,
+    generated from the relations the article proves (σ explicit, σ′ as _sigma_facts proves it)."""
+    facts = _sigma_facts(ex.net)
+    assert facts is not None  # the generic σ has no example
+    (_, explicit), (_, prime) = facts[0]
+    x = sp.Symbol("x", real=True)
+
+    def math(e: Any) -> Text:
+        return Text((("math", inline(render.to_latex(e, single=True))),))
+
+    keys = ("z", "a", "L0", "a-L0", "z-a", "w-z", "b-z", "a_below-z")
+    quantity = {**{k: r.quantity for k, r in zip(worked.KEYS[:7], ex.forward)}}
+    quantity.update(zip(keys[3:], (r.quantity for r in ex.local)))
+    quantity.update(dw=ex.product_w.quantity, db=ex.product_b.quantity)
+    words = environment().get_template("_words.j2").make_module({"lang": w.lang})
+    return Widget(
+        Text((("text", getattr(words, "WIDGET")),)),  # noqa: B009  # a template's name
+        tuple(
+            (sl.key, math(sl.label), sl.low, sl.high, sl.value)
+            for sl in interactive.sliders(ex.net)
+        ),
+        tuple((math(quantity[k]), k) for k in (*keys, "dw", "db")),
+        interactive.script(ex.net, explicit, prime, x),
+    )
+
+
 def _worked(w: _Writer) -> dict[str, Any] | None:
     """The single-neuron chain with numbers (worked.py computes them), checked by a difference quotient."""
     ex = worked.example(w.o.activation)
@@ -770,6 +878,7 @@ def _worked(w: _Writer) -> dict[str, Any] | None:
         single=True,
         forward=rows(ex.forward),
         local=rows(ex.local),
+        sliders=_Placed(w, widget=_widget(w, ex)),
         graph=w.figure("graph-numbers", diagram.graph_figure(ex.net, worked.numbers(ex))),
         dw=ex.product_w.quantity,
         vw=n(ex.product_w.value),
@@ -1104,12 +1213,17 @@ def _matrices(w: _Writer) -> dict[str, Any]:
             }
         )
     code = listing.listing(w.o.activation, w.o.loss, back)
+    learn = learner.training_listing(w.o.activation, w.o.loss, back)
     return w.ns(
         A=matrix.to_latex(matrix.Named("A", "l")),
         Z=matrix.to_latex(matrix.Named("Z", "l")),
         Delta=matrix.to_latex(matrix.Named("Delta", "l")),
         Y=matrix.to_latex(matrix.Named("Y")),
         W=matrix.to_latex(matrix.Named("W", "l")),
+        B=matrix.to_latex(matrix.Named("B", "l")),
+        j=g.letter(D),
+        nW=formulas.matrix_lhs("w", "l", True),
+        nB=formulas.matrix_lhs("b", "l", True),
         n=g.n,
         nl=sp.Symbol("n_(l)", integer=True, positive=True),
         nl1=sp.Symbol("n_(l-1)", integer=True, positive=True),
@@ -1122,18 +1236,48 @@ def _matrices(w: _Writer) -> dict[str, Any]:
         Y1=matrix.to_latex(matrix.RowSum(matrix.Named("Y"))),
         layers=layers,
         eq_update=_matrix_updates(w, "l"),
+        # the listing a learner reads: the four equations plainly, trained for a few steps
+        learn=None if learn is None else {"code": learn.rstrip("\n"), "steps": learner.STEPS},
         # the NumPy code of the article's network, as `derivator codegen` writes it (None: no code for σ)
         listing=None
         if code is None
         else {
             "code": code.rstrip("\n"),
+            # the code numbers layers from the input (layer_1 … layer_D); the text names them L-2 … L
+            "layers": [
+                {"fn": f"layer_{q}", "W": f"W{q}", **w.ns(tag=str(g.tag(D - back - 1 + q)))}
+                for q in range(back + 1, 0, -1)
+            ],
+            "top": f"D{back + 1}",
             **w.ns(
                 widths=rf"\text{{{','.join(map(str, listing.widths_for(back)))}}}",
                 at=r"\texttt{@}",
                 star=r"\texttt{*}",
+                input=str(g.tag(D - back - 1)),
+                DeltaL=matrix.to_latex(matrix.Named("Delta", "L")),
             ),
         },
     )
+
+
+def _cost(w: _Writer, widths: tuple[int, ...]) -> dict[str, Any]:
+    """The operation counts of "why backpropagation is fast" (cost.py) for ``widths``."""
+    c = cost.costs(widths)
+    return {
+        "widths": ", ".join(map(str, widths)),
+        "parameters": c.parameters,
+        "rows": [
+            {"key": key, "passes": n.passes, "mults": n.mults, "calls": n.calls}
+            for key, n in (
+                ("differences", c.differences),
+                ("forward_mode", c.forward_mode),
+                ("backward", c.backward),
+            )
+        ],
+        "forward": c.forward.mults,
+        "ratio": c.ratio,
+        "mode_ratio": round(c.forward_mode.mults / c.backward.mults),
+    }
 
 
 def _summary(w: _Writer) -> dict[str, Any]:
@@ -1148,6 +1292,11 @@ def _summary(w: _Writer) -> dict[str, Any]:
     four = [(top, "delta"), (any_l, "delta"), (any_l, "b"), (any_l, "w")]
     return w.ns(
         l="l",
+        up="l+1",
+        down="l-1",
+        j=g.letter(g.D),
+        k=g.letter(g.D - 1),
+        m=g.letter(g.D - 2),
         z="z",
         a="a",
         dL=P(g.Li[g.i], (g.z if g.softmax_output else g.a)(g.D)[g.i, g.letter(g.D)]),
@@ -1156,66 +1305,163 @@ def _summary(w: _Writer) -> dict[str, Any]:
     )
 
 
+def _exercise_relations(g: Network, back: int) -> dict[str, tuple[list[sp.Expr], sp.Expr]]:
+    """Each exercise's answer (a chain of proved steps) and a slip a reader is likely to make, in
+    network ``g``: built anew for the small network the slips are refuted in."""
+    D, i = g.D, g.i
+    low = D - back
+    X, J, K = g.letter(low), g.letter(D), g.letter(D - 1)
+    chain = textbook.ChainWriter(g)
+    delta_low = g.delta(low)[i, X]
+    prod = g.delta(D)[i, J] * g.a(D - 1)[i, K]
+    out = {
+        "bias": (
+            [
+                P(g.L, g.b(low)[X]),
+                chain.mean(
+                    P(g.Li[i], g.a(low)[i, X])
+                    * P(g.a(low)[i, X], g.z(low)[i, X])
+                    * P(g.z(low)[i, X], g.b(low)[X])
+                ),
+                chain.mean(delta_low),
+            ],
+            chain.mean(delta_low * sig_prime_z(g, low, i, X)),  # σ′ counted twice
+        ),
+        "weight": (
+            [P(g.L, g.w(D)[J, K]), chain.mean(prod)],
+            sp.Sum(prod, (i, 0, g.n - 1)),  # the 1/n of the mean forgotten
+        ),
+    }
+    in_a = _IN_A.get(g.activation)
+    if g.loss == "mse" and in_a is not None:
+        a = g.a(D)[i, J]
+        right, slip = in_a
+        out["sigma"] = ([g.delta(D)[i, J], (a - g.y[i, J]) * right(a)], (a - g.y[i, J]) * slip(a))
+    if g.network == "general" and low < D:
+        out["paths"] = (
+            [P(g.Li[i], g.a(D - 1)[i, K]), chain.sum_over(g.delta(D)[i, J] * g.w(D)[J, K], J, D)],
+            g.delta(D)[i, J] * g.w(D)[J, K],  # the sum over the paths left out
+        )
+    return out
+
+
+#: σ′ written in the output a (right), and the slip that keeps only part of it
+_IN_A: dict[str, tuple[Any, Any]] = {
+    "sigmoid": (lambda a: a * (1 - a), lambda a: a),
+    "tanh": (lambda a: 1 - a**2, lambda a: 1 - a),
+}
+
+
 def _exercises(w: _Writer) -> dict[str, Any]:
-    """Three or four exercises whose answers are printed proved, so that a reader can check theirs
-    with ``derivator check`` and compare."""
+    """Three or four numbered exercises.  Each has its answer, printed proved, and a slip a reader
+    is likely to make, refuted by the prover that ``derivator check`` runs, with the counterexample
+    it found (sizes, indices, the two sides' values), so that a reader sees what checking buys."""
     g = w.nets.general if w.o.network == "general" else w.nets.single
     single = g.network == "single"
     D, i, back = g.D, g.i, w.nets.back
     low = D - back
     X, J, K = g.letter(low), g.letter(D), g.letter(D - 1)
-    chain = textbook.ChainWriter(g)
-    out: dict[str, Any] = {}
-    answers = [
-        [
-            P(g.L, g.b(low)[X]),
-            chain.mean(
-                P(g.Li[i], g.a(low)[i, X])
-                * P(g.a(low)[i, X], g.z(low)[i, X])
-                * P(g.z(low)[i, X], g.b(low)[X])
-            ),
-            chain.mean(g.delta(low)[i, X]),
-        ],
-        [P(g.L, g.w(D)[J, K]), chain.mean(g.delta(D)[i, J] * g.a(D - 1)[i, K])],
-    ]
-    out.update(
-        w.ns(
-            single,
-            q1=P(g.L, g.b(low)[X]),
-            d1=g.delta(low)[i, X],
-            q2=P(g.L, g.w(D)[J, K]),
-            prod2=g.delta(D)[i, J] * g.a(D - 1)[i, K],
-        )
-    )
-    in_a = {
-        "sigmoid": lambda a: a * (1 - a),
-        "tanh": lambda a: 1 - a**2,
-        "identity": lambda a: sp.Integer(1),
+    small = _slip_network(g)
+    relations = _exercise_relations(g, back)
+    in_small = _exercise_relations(small, back)
+    values: dict[str, dict[str, Any]] = {
+        "bias": dict(q=P(g.L, g.b(low)[X]), d=g.delta(low)[i, X], sp=sig_prime_z(g, low, i, X)),
+        "weight": dict(q=P(g.L, g.w(D)[J, K]), prod=g.delta(D)[i, J] * g.a(D - 1)[i, K], n=g.n),
+        "sigma": dict(
+            sp=r"\sigma'",
+            s=r"\sigma",
+            d=g.delta(D)[i, J],
+            a=g.a(D)[i, J],
+            z=g.z(D)[i, J],
+            right=_IN_A[g.activation][0](g.a(D)[i, J]) if g.activation in _IN_A else 0,
+        ),
+        "paths": dict(U=J, q=P(g.Li[i], g.a(D - 1)[i, K]), up="L", dU=g.delta(D)[i, J]),
     }
-    out["in_sigma"] = g.loss == "mse" and g.activation in in_a
-    if out["in_sigma"]:
-        a = g.a(D)[i, J]
-        out.update(
-            w.ns(single, sp=r"\sigma'", s=r"\sigma", d3=g.delta(D)[i, J], a3=a, z3=g.z(D)[i, J])
+    items: list[dict[str, Any]] = []
+    for kind, (answer, wrong) in relations.items():
+        found = _counterexample(small, in_small[kind][0][0], in_small[kind][1])
+        items.append(
+            {
+                "kind": kind,
+                "number": len(items) + 1,
+                **w.ns(single, **values[kind]),
+                "answer": w.eq(g, answer),
+                # a slip the prover cannot refute (the generic σ has no values) is not shown as one
+                "wrong": w.slip(g, answer[0], wrong) if found else None,
+                "found": found,
+            }
         )
-        answers.append([g.delta(D)[i, J], (a - g.y[i, J]) * in_a[g.activation](a)])
-    out["paths"] = not single and low < D
-    if out["paths"]:
+    out: dict[str, Any] = {"exercises": items}
+    if single:
+        # the exercises use δ, which the single-neuron chapter never names: define it here
         out.update(
             w.ns(
-                single, U=g.letter(D), q4=P(g.Li[i], g.a(D - 1)[i, K]), up="L", dU=g.delta(D)[i, J]
+                True,
+                delta=g.delta(low)[i, X],
+                eq_delta=w.eq(g, [g.delta(low)[i, X], P(g.Li[i], g.z(low)[i, X])]),
             )
         )
-        answers.append(
-            [P(g.Li[i], g.a(D - 1)[i, K]), chain.sum_over(g.delta(D)[i, J] * g.w(D)[J, K], J, D)]
-        )
-    out["answers"] = [w.eq(g, a) for a in answers]
     return out
 
 
-def _closing(w: _Writer) -> dict[str, Any]:
+#: the samples of the small network a slip is refuted in: the prover decides a slip there in a
+#: fraction of the time it takes at symbolic widths (the bias slip took 9 s), and a reader can redo
+#: the counterexample by hand
+SLIP_SAMPLES = 2
+
+
+def _slip_network(net: Network) -> Network:
+    """``net`` with concrete widths and 2 samples: one neuron per layer, except two in the first
+    hidden layer and two outputs (a sum over the output neurons left out must show)."""
+    widths = (1,) * (net.D + 1) if net.network == "single" else (1, 2) + (1,) * (net.D - 2) + (2,)
+    return Network(
+        widths=widths,
+        samples=SLIP_SAMPLES,
+        network=net.network,
+        activation=net.activation,
+        loss=net.loss,
+        letters=net.letters,
+    )
+
+
+@cache
+def _refuted(lhs: sp.Expr, wrong: sp.Expr, net: Network) -> proof.Verdict:
+    return proof.prove(lhs, wrong, net, timeout=PROOF_TIMEOUT)
+
+
+def _counterexample(small: Network, lhs: sp.Expr, wrong: sp.Expr) -> dict[str, Any] | None:
+    """What the prover of ``derivator check`` finds against ``lhs = wrong`` in the small network:
+    the sizes, the indices and both sides' values, as plain text (numbers a reader types in, not
+    formulas to check).  None: not refuted (the generic σ has no values).  A slip that is proved is
+    an error: the exercise would teach a falsehood."""
+    v = _refuted(lhs, wrong, small)
+    if v.proved:
+        raise ArticleError(f"the exercises' slip {lhs} = {wrong} is true [{v}]")
+    ce = v.counterexample
+    if ce is None:
+        return None
+    sizes = ce["sizes"]
+    widths = [sizes[str(small.tag(p))] for p in range(small.D + 1)]
     return {
-        "summary": _summary(w) if w.o.network == "general" else None,
+        "n": sizes["n"],
+        "widths": ", ".join(map(str, widths)),
+        "indices": ", ".join(f"{k} = {v}" for k, v in ce["indices"].items()),
+        "left": _plain_number(ce["left"]),
+        "right": _plain_number(ce["right"]),
+    }
+
+
+def _plain_number(text: str) -> str:
+    """A value of a counterexample in running text: four significant digits, a real minus sign."""
+    return f"{float(text):.4g}".replace("-", "\u2212")
+
+
+def _closing(w: _Writer) -> dict[str, Any]:
+    back = w.nets.back
+    general = w.o.network == "general"
+    return {
+        "summary": _summary(w) if general else None,
+        "cost": _cost(w, listing.widths_for(back) if general else (1,) * (back + 2)),
         "exercises": _exercises(w),
     }
 
@@ -1247,7 +1493,7 @@ def context(opts: Options, lang: str, nets: Nets) -> tuple[dict[str, Any], _Writ
         activation=opts.activation,
         loss=opts.loss,
         ce=nets.general.softmax_output,
-        directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}"),
+        directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}" + w.cost()),
         intro=_intro(w),
         single=_single(w),
         general=_general(w) if general else None,
@@ -1259,7 +1505,17 @@ def context(opts: Options, lang: str, nets: Nets) -> tuple[dict[str, Any], _Writ
 
 
 def write(opts: Options, lang: str, nets: Nets) -> Article:
-    """The whole article in one language: the chapters' formulas, placed by ``article.<lang>.j2``."""
+    """The whole article in one language: the chapters' formulas, placed by ``article.<lang>.j2``;
+    every formula and figure label printed with the loss letter of ``opts``."""
+    if opts.loss_letter not in render.LOSS_LETTERS:
+        raise ArticleError(
+            f"--loss-letter {opts.loss_letter!r}: choose {', '.join(render.LOSS_LETTERS)}"
+        )
+    with render.loss_letter(opts.loss_letter):
+        return _write(opts, lang, nets)
+
+
+def _write(opts: Options, lang: str, nets: Nets) -> Article:
     ctx, w = context(opts, lang, nets)
     path = template_path(opts, lang)
     try:
@@ -1300,6 +1556,19 @@ def _tex_escape(s: str) -> str:
         "^": r"\textasciicircum{}",
         '"': "''",
     }
+    # the few symbols the prose writes in Unicode (σ′(Z), A·(1 − A), ⊙), typeset as math
+    table.update(
+        {
+            "σ": r"\ensuremath{\sigma}",
+            "′": r"\ensuremath{'}",
+            "−": r"\ensuremath{-}",
+            "·": r"\ensuremath{\cdot}",
+            "⊙": r"\ensuremath{\odot}",
+            "²": r"\ensuremath{^2}",
+        }
+    )
+    s = s.replace("σ′", "\ue010")  # one symbol: σ with its prime
+    table["\ue010"] = r"\ensuremath{\sigma'}"
     out = "".join(table.get(c, c) for c in s).replace("--", "-{}-")  # --proof-marks, not an en dash
     # opening quotes in English: ``…''
     return re.sub(r"(^|[\s(])''", r"\1``", out)
@@ -1320,12 +1589,17 @@ def environment() -> jinja2.Environment:
     env.filters["tex"] = _tex_escape
     env.globals["display_math"] = mathfmt.display
     env.globals["eqref"] = mathfmt.reference
+    env.globals["glued"] = mathfmt.glued
+    env.globals["mathml_display"] = mathfmt.mathml_display
+    env.globals["inline_mathml"] = mathml.inline
     return env
 
 
 def render_article(article: Article, fmt: str, opts: Options) -> str:
     if fmt not in FORMATS:
         raise ArticleError(f"--format {fmt!r}: choose md, tex, html or all")
+    if opts.math not in MATH:
+        raise ArticleError(f"--math {opts.math!r}: choose {' or '.join(MATH)}")
     template = environment().get_template(f"article.{fmt}.j2")
     text = template.render(
         article=article,
@@ -1334,7 +1608,9 @@ def render_article(article: Article, fmt: str, opts: Options) -> str:
         title=article.title,
         author=article.author,
         mathjax_url=opts.mathjax_url,
+        math=opts.math,
         formula_count=article.formula_count,
+        widget_formula_count=article.html_formula_count - article.formula_count,
     )
     return re.sub(r"\n{3,}", "\n\n", text)
 
@@ -1347,6 +1623,14 @@ def generate(
     if opts.template and len(langs) != 1:
         raise ArticleError(
             "--template: a template is written in one language; give --lang zh or --lang en"
+        )
+    written_in = re.search(r"\.(zh|en)\.", Path(opts.template).name) if opts.template else None
+    if written_in is not None and written_in.group(1) != langs[0]:
+        # its prose is in one language, the words of the layout (Figure, Note, marks) in --lang's
+        raise ArticleError(
+            f"--template {Path(opts.template or '').name} is written in {written_in.group(1)}; "
+            f"--lang {langs[0]} would mix its prose with the other language's words: "
+            f"give --lang {written_in.group(1)}"
         )
     nets = Nets.build(opts)
     articles = [write(opts, lang, nets) for lang in langs]

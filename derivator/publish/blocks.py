@@ -12,6 +12,8 @@ The markup (one block per paragraph, blocks separated by blank lines)::
     ## Heading                 ### Sub-heading
     > A note.                  - an item (a line that does not start with "- " continues it)
     ::: Title of a box         :::  (ends the box)
+    :::? Title of an answer    :::  (ends it; HTML: <details>, opened by the reader)
+    1. a numbered item         2. the next
     ![Title](figure)           then the caption, on the lines that follow
     | header | header |        |---|---|, then one row per line, each cell one formula
     ```python … ```            a listing, verbatim
@@ -33,6 +35,8 @@ from . import fit
 
 OPEN, SEP, CLOSE = "\ue000", "\ue001", "\ue002"
 _TOKEN = re.compile(f"{OPEN}([mrb]){SEP}([^{CLOSE}]*){CLOSE}")
+#: a numbered item: "1. " at the start of a line
+_NUMBERED = re.compile(r"(\d+)\. ")
 #: a line break between two of these characters is not a space (Chinese prose)
 _CJK = re.compile("[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 
@@ -89,6 +93,9 @@ class Para:
 class Items:
     items: tuple[Text, ...]
     kind: str = "items"
+    #: "1. " items: numbered (the exercises), starting at ``start``
+    ordered: bool = False
+    start: int = 1
 
 
 @dataclass(frozen=True)
@@ -130,8 +137,19 @@ class Display:
         :data:`fit.PHONE` goes on over several rows, each continuation an ``&\\qquad`` row that
         starts with ``\\times`` (a product broken) or its ``+``/``-`` (a sum broken); ``derivator
         check`` reads such a row as the rest of the row above."""
+        return self.broken(fit.PHONE)
+
+    @property
+    def wide(self) -> str:
+        """The display for the printed page (LaTeX): broken as :attr:`narrow`, at the page's
+        :data:`fit.LINE` (less the proof marks' room), so that a long closed form is printed whole
+        rather than overfull or left out."""
+        return self.broken(fit.LINE - (fit.MARK if self.marks else 0.0))
+
+    def broken(self, line: float) -> str:
+        """The display with every right-hand side broken into rows of at most ``line`` em."""
         offset = max(fit.width(r.lhs) for r in self.rows) + 1.0
-        pieces = [_break(r.rhs, fit.PHONE - offset) for r in self.rows]
+        pieces = [break_rows(r.rhs, line - offset) for r in self.rows]
         if all(len(p) == 1 for p in pieces):
             return self.latex
         last = len(self.rows) - 1
@@ -163,7 +181,7 @@ def _items(tex: str) -> list[str]:
     return items
 
 
-def _break(rhs: str, room: float) -> list[str]:
+def break_rows(rhs: str, room: float) -> list[str]:
     """``rhs`` as rows no wider than ``room`` em where it can be broken: before a factor of a
     product (the row then starts with ``\\times``) or before the sign of a term of a sum; never
     right after a Σ (its body follows it) or a sign.  One row when it fits."""
@@ -235,14 +253,29 @@ class Code:
 
 @dataclass(frozen=True)
 class Box:
-    """Start (``open``) or end of a framed box: the summary of the four equations."""
+    """Start (``open``) or end of a framed box: the summary of the four equations; or, with
+    ``style="details"`` (``:::? title``), an answer the reader opens (HTML ``<details>``)."""
 
     open: bool
     title: Text | None = None
     kind: str = "box"
+    style: str = "box"
 
 
-Block = Heading | Para | Items | Display | Figure | Directive | Table | Code | Box
+@dataclass(frozen=True)
+class Widget:
+    """The worked example a reader moves (HTML only; the other formats leave it out): sliders, each
+    ``(key, label, low, high, value)``, a table of ``(label, key)`` rows whose numbers the script
+    recomputes, and the script itself (generated from the proved formulas, interactive.py)."""
+
+    title: Text
+    sliders: tuple[tuple[str, Text, float, float, float], ...]
+    rows: tuple[tuple[Text, str], ...]
+    script: str
+    kind: str = "widget"
+
+
+Block = Heading | Para | Items | Display | Figure | Directive | Table | Code | Box | Widget
 
 
 @dataclass
@@ -269,6 +302,16 @@ class Article:
                 n += sum(t.math_count for row in (b.header, *b.rows) for t in row)
             elif isinstance(b, Box) and b.title is not None:
                 n += b.title.math_count
+        return n
+
+    @property
+    def html_formula_count(self) -> int:
+        """:attr:`formula_count` and the math of the sliders, which only the HTML page has."""
+        n = self.formula_count
+        for b in self.blocks:
+            if isinstance(b, Widget):
+                n += sum(t.math_count for _, t, *_ in b.sliders)
+                n += sum(t.math_count for t, _ in b.rows)
         return n
 
 
@@ -343,6 +386,7 @@ def _chunks(src: str) -> list[tuple[int, list[str]]]:
 def parse(src: str, table: Sequence[Entry]) -> list[Block]:
     """The blocks of a rendered language template; ``table`` holds what its block tokens stand for."""
     blocks: list[Block] = []
+    boxes: list[str] = []  # the styles of the boxes open here, innermost last
     figures = 0
     for start, lines in _chunks(src):
         where = f"line {start}"
@@ -363,6 +407,21 @@ def parse(src: str, table: Sequence[Entry]) -> list[Block]:
                 else:
                     items[-1].append(line)
             blocks.append(Items(tuple(text(_join(item), where) for item in items)))
+        elif (numbered := _NUMBERED.match(first)) is not None:
+            items = []
+            for line in lines:
+                m = _NUMBERED.match(line)
+                if m is not None:
+                    items.append([line[m.end() :]])
+                else:
+                    items[-1].append(line)
+            blocks.append(
+                Items(
+                    tuple(text(_join(item), where) for item in items),
+                    ordered=True,
+                    start=int(numbered.group(1)),
+                )
+            )
         elif first.startswith("|"):
 
             def cells(line: str) -> list[str]:
@@ -375,9 +434,14 @@ def parse(src: str, table: Sequence[Entry]) -> list[Block]:
                 )
             )
         elif first == ":::":
-            blocks.append(Box(False))
+            if not boxes:
+                raise MarkupError(f"{where}: ::: closes a box that was never opened")
+            blocks.append(Box(False, style=boxes.pop()))
         elif first.startswith(":::"):
-            blocks.append(Box(True, text(_join([first[3:]] + lines[1:]), where)))
+            style = "details" if first.startswith(":::?") else "box"
+            boxes.append(style)
+            title = first[4:] if style == "details" else first[3:]
+            blocks.append(Box(True, text(_join([title] + lines[1:]), where), style=style))
         elif first.startswith("!["):
             m = re.fullmatch(rf"!\[(.*)\]\({OPEN}b{SEP}(\d+){CLOSE}\)", first)
             if m is None:

@@ -117,14 +117,16 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
     D, s = net.D, sp.Integer(0)
     w, b, a_below = net.w(D)[0, 0], net.b(D)[0], net.a(D - 1)[s, 0]
     z, a, y, L0 = net.z(D)[s, 0], net.a(D)[s, 0], net.y[s, 0], net.Li[s]
+    # the three inputs of z 115 px apart: each arrow's symbol above it and number below it stay
+    # clear of the next arrow's (at 90 px the number of w's arrow sat on the symbol of a's)
     nodes: tuple[Node, ...] = (
         Node("w", 60, 40, w),
-        Node("a_below", 60, 130, a_below),
-        Node("b", 60, 220, b),
-        Node("z", 270, 130, z),
-        Node("a", 460, 130, a),
-        Node("y", 460, 230, y),
-        Node("L0", 640, 180, L0),
+        Node("a_below", 60, 155, a_below),
+        Node("b", 60, 270, b),
+        Node("z", 280, 155, z),
+        Node("a", 470, 155, a),
+        Node("y", 470, 265, y),
+        Node("L0", 650, 210, L0),
     )
 
     def local(num: sp.Expr, den: sp.Expr) -> sp.Expr:
@@ -153,7 +155,7 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
             for e in edges
         )
     return Figure(
-        "box", 690, 280 if values is not None else 262, nodes, edges, single=True, radius=24
+        "box", 700, 330 if values is not None else 312, nodes, edges, single=True, radius=24
     )
 
 
@@ -280,9 +282,11 @@ def _unicode_number(x: float) -> str:
     return tex.replace("-", "−")
 
 
-def _svg_number(x: float, cx: float, cy: float) -> str:
+def _svg_number(x: float, cx: float, cy: float, key: str) -> str:
+    """A number of the worked example; ``data-q`` names it for the page's sliders
+    (``worked.KEYS``: a node's name, or an arrow's ``tail-head``)."""
     return (
-        f'<text x="{cx:g}" y="{cy:g}" text-anchor="middle" font-size="12.5" fill="{_NUMBER}" stroke="white" '
+        f'<text data-q="{key}" x="{cx:g}" y="{cy:g}" text-anchor="middle" font-size="14" fill="{_NUMBER}" stroke="white" '
         f'stroke-width="4" paint-order="stroke">{escape(_unicode_number(x))}</text>'
     )
 
@@ -292,8 +296,11 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
     names its arrow marker: two figures inlined in one page must not share an ``id``."""
     by_name = {n.name: n for n in fig.nodes}
     out = [
+        # never drawn below 80 % of its size (a phone scrolls the figure instead): at 420 px a
+        # 700 px figure shrunk to fit set its labels at 6 px
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {fig.width:g} {fig.height:g}" '
-        f'width="{fig.width:g}" height="{fig.height:g}" role="img" aria-label="{escape(title)}" '
+        f'width="{fig.width:g}" height="{fig.height:g}" style="min-width: {0.8 * fig.width:g}px" '
+        f'role="img" aria-label="{escape(title)}" '
         f'font-family="{_FONT}">',
         f"<title>{escape(title)}</title>",
         f'<defs><marker id="arrow-{ident}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -319,7 +326,7 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
         s, d = by_name[e.src], by_name[e.dst]
         x1, y1, x2, y2 = _ends(fig, s, d)
         lx, ly = x1 + (x2 - x1) * e.pos, y1 + (y2 - y1) * e.pos - e.lift
-        label = _svg_label(e.label, lx, ly + 4, 13.5 if e.lift else 12.5, fig.single)
+        label = _svg_label(e.label, lx, ly + 4, 15 if e.lift else 13.5, fig.single)
         out.append(
             label.replace(
                 "<text ",
@@ -328,7 +335,7 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
             )
         )
         if e.value is not None:  # the number under the edge, its symbol above it
-            out.append(_svg_number(e.value, lx, ly + e.lift + 14))
+            out.append(_svg_number(e.value, lx, ly + e.lift + 16, f"{e.src}-{e.dst}"))
     for n in fig.nodes:
         if fig.kind == "circle":
             out.append(
@@ -342,7 +349,7 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
             )
         out.append(_svg_label(n.expr, n.x - 2, n.y + 5, 16, fig.single))
         if n.value is not None:
-            out.append(_svg_number(n.value, n.x, n.y + 36))
+            out.append(_svg_number(n.value, n.x, n.y + 36, n.name))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

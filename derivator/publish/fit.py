@@ -18,6 +18,8 @@ LINE = 38.0
 #: the same at phone width (HTML at 420 px, the display font at 85 %): calibrated on the article's
 #: displays in Chromium, where 25.7 em fitted and 28.1 em scrolled inside its box
 PHONE = 24.0
+#: the room a proof mark (``--proof-marks``) takes at the end of a row, in em
+MARK = 12.0
 
 _SKIP = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|,|;|!|quad|qquad)(?![a-zA-Z])")
 _COMMAND = re.compile(r"\\([a-zA-Z]+)")

@@ -30,17 +30,23 @@ from ..engine import (
 from ..system import deadline
 from . import textbook
 
+#: the least time a derivation is given, however short the proofs' timeout (a tiny timeout asks
+#: for proofs left undecided, not for no formula at all)
+MIN_DERIVE_SECONDS = 5.0
+
 
 @contextmanager
 def _deriving(timeout: float, what: str) -> Iterator[None]:
-    """Bound a derivation like a proof: a network too deep to derive within ``timeout`` is a
-    ValueError naming the limit, not minutes of work outside every deadline."""
+    """Bound a derivation like a proof: a network too deep to derive within ``timeout`` (at least
+    :data:`MIN_DERIVE_SECONDS`) is a ValueError naming the limit, not minutes of work outside
+    every deadline."""
+    budget = max(timeout, MIN_DERIVE_SECONDS)
     try:
-        with deadline.deadline(timeout):
+        with deadline.deadline(budget):
             yield
     except deadline.Timeout:
         raise ValueError(
-            f"deriving {what} took more than {timeout:g} s (--timeout): the network is too deep "
+            f"deriving {what} took more than {budget:g} s (--timeout): the network is too deep "
             "to derive within it"
         ) from None
 
@@ -331,6 +337,13 @@ def pick(net: Network, quantity: str, layer: str, form: str, timeout: float = 10
     q = PICK_QUANTITIES.get(quantity)
     if q is None:
         raise ValueError(f"quantity {quantity!r}: choose w, b, a or delta")
+    if str(layer).strip().lstrip("+-").isdigit():
+        # a number counts layers from the input: layer=2 is L-1 at depth 3 and L-2 at depth 4, so a
+        # template that means "the layer below the output" would silently print another one
+        raise ValueError(
+            f"layer {layer!r}: name the layer by its tag (L, L-1, L-2, … or l for any layer); "
+            "a number counts from the input and names another layer at another depth"
+        )
     if form not in PICK_FORMS:
         raise ValueError(f"form {form!r}: choose {', '.join(PICK_FORMS)}")
     try:
@@ -338,7 +351,14 @@ def pick(net: Network, quantity: str, layer: str, form: str, timeout: float = 10
     except ValueError as e:
         raise ValueError(f"layer {layer!r}: {e}") from None
     chosen = [r for r in rows if r.form == form]
-    if not chosen and form == "closed":  # at the output layer the δ-form is already closed
+    if not chosen and form == "closed":
+        # at the output layer the δ-form is the closed form (δ^(L) is written out); at the generic
+        # layer l the δ-form is all there is, and giving it for "closed" would hide that
+        if parse_tag(str(layer)).generic:
+            raise ValueError(
+                f"no closed form of {quantity} at layer {layer}: at a generic layer the formula "
+                'is the recursion through δ; ask for form="delta"'
+            )
         chosen = [r for r in rows if r.form == "delta"]
     if not chosen:
         raise ValueError(f"no {form} form of {quantity} at layer {layer} in this network")

@@ -14,6 +14,11 @@ the text that refers to it is written, in Markdown as much as in LaTeX.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
+from . import mathml
+
 FORMATS = ("md", "tex", "html")
 
 
@@ -43,6 +48,34 @@ def display(latex: str, fmt: str, number: int | None = None, label: str = "") ->
         ident = f' id="eq-{label or number}"' if number is not None else ""
         return f'<div class="display"{ident}>\\[\n{body}{tag}\n\\]</div>'
     return f"$$\n{body}{tag}\n$$"
+
+
+def mathml_display(latex: str, number: int | None = None, label: str = "") -> str:
+    """A display as MathML (the offline HTML page), its number beside it as the page's text."""
+    ident = f' id="eq-{label or number}"' if number is not None else ""
+    eqno = f'<span class="eqno">({number})</span>' if number is not None else ""
+    return f'<div class="display"{ident}>{mathml.display(latex)}{eqno}</div>'
+
+
+#: what may follow inline math without a line break between them: a reader expects the comma after
+#: a formula on the formula's line (Latin and Chinese punctuation)
+_PUNCT = re.compile(r"^[.,;:!?)\]\u3001\u3002\uff0c\uff1b\uff1a\uff09\uff01\uff1f]+")
+
+
+def glued(segments: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Text segments as ``(kind, text, tail)``: the punctuation right after inline math moves into
+    its ``tail``, so that the page can keep the two on one line."""
+    out: list[tuple[str, str, str]] = []
+    carry = ""
+    for n, (kind, text) in enumerate(segments):
+        if kind == "text" and carry:
+            text = text[len(carry) :]
+        carry = ""
+        if kind == "math" and n + 1 < len(segments) and segments[n + 1][0] == "text":
+            m = _PUNCT.match(segments[n + 1][1])
+            carry = m.group(0) if m else ""
+        out.append((kind, text, carry))
+    return out
 
 
 def reference(fmt: str, number: int, label: str = "") -> str:

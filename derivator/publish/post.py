@@ -174,13 +174,15 @@ def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
         True,
     ):  # the first pass learns the labels' numbers, for references that come first
         calls = _Calls(net, fmt, opts, {path.name: str(path)}, dict(labels), final)
-        ctx: dict[str, Any] = {
-            "gradient": calls.gradient,
-            "chain": calls.chain,
-            "matrix_form": calls.matrix_form,
-            "ref": calls.ref,
-            "network": net.describe(),
-        }
+        ctx: dict[str, Any] = sandbox.context(  # plain data and calls that return Markup
+            {"network": net.describe()},
+            {
+                "gradient": calls.gradient,
+                "chain": calls.chain,
+                "matrix_form": calls.matrix_form,
+                "ref": calls.ref,
+            },
+        )
         text = render_template(template, path, ctx)
         labels = calls.labels
     return text

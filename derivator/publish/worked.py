@@ -41,8 +41,13 @@ class Example:
     difference_b: float
 
 
-def _instance(net: Network, w_shift: float = 0.0, b_shift: float = 0.0) -> evaluate.Instance:
-    a0, w, b, y = (float(x) for x in INPUTS)
+def _instance(
+    net: Network,
+    w_shift: float = 0.0,
+    b_shift: float = 0.0,
+    inputs: tuple[float, float, float, float] | None = None,
+) -> evaluate.Instance:
+    a0, w, b, y = inputs if inputs is not None else (float(x) for x in INPUTS)
     values: dict[str, evaluate.Array] = {
         str(net.a(0).label): {(0, 0): a0},
         str(net.w(1).label): {(0, 0): w + w_shift},
@@ -82,8 +87,8 @@ def example(activation: str) -> Example | None:
     dw = local[0].value * local[1].value * local[2].value
     db = local[0].value * local[1].value * local[3].value
 
-    def loss(**shift: float) -> float:
-        return float(evaluate.evaluate(L0, _instance(net, **shift)))
+    def loss(w_shift: float = 0.0, b_shift: float = 0.0) -> float:
+        return float(evaluate.evaluate(L0, _instance(net, w_shift, b_shift)))
 
     return Example(
         net,
@@ -114,3 +119,60 @@ def latex_number(x: float) -> str:
     if not exponent:
         return mantissa
     return rf"{mantissa} \cdot 10^{{{int(exponent)}}}".replace("1 \\cdot ", "")
+
+
+#: the names of the values :func:`values` returns: the graph's nodes, its arrows (head-tail as in the
+#: figure: ``"w-z"`` is ∂z/∂w) and the two gradients
+KEYS = (
+    "a_below",
+    "w",
+    "b",
+    "z",
+    "a",
+    "y",
+    "L0",
+    "a-L0",
+    "z-a",
+    "w-z",
+    "b-z",
+    "a_below-z",
+    "dw",
+    "db",
+)
+
+
+def values(activation: str, a0: float, w: float, b: float, y: float) -> dict[str, float]:
+    """Every number of the example at other inputs, by :data:`KEYS`, from the engine's evaluator
+    (the page's sliders recompute the same numbers in JavaScript; the tests compare the two)."""
+    net = Network(widths=(1, 1), network="single", samples=1, activation=activation)
+    inst = _instance(net, inputs=(a0, w, b, y))
+    s = sp.Integer(0)
+    a_in, wq, bq, z, a, L0 = (
+        net.a(0)[s, 0],
+        net.w(1)[0, 0],
+        net.b(1)[0],
+        net.z(1)[s, 0],
+        net.a(1)[s, 0],
+        net.Li[s],
+    )
+
+    def value(e: sp.Expr) -> float:
+        return float(evaluate.evaluate(e, inst))
+
+    out = {
+        "a_below": a0,
+        "w": w,
+        "b": b,
+        "z": value(z),
+        "a": value(a),
+        "y": y,
+        "L0": value(L0),
+        "a-L0": value(derive.truth(net, L0, a)),
+        "z-a": value(derive.truth(net, a, z)),
+        "w-z": value(derive.truth(net, z, wq)),
+        "b-z": value(derive.truth(net, z, bq)),
+        "a_below-z": value(derive.truth(net, z, a_in)),
+    }
+    out["dw"] = out["a-L0"] * out["z-a"] * out["w-z"]
+    out["db"] = out["a-L0"] * out["z-a"] * out["b-z"]
+    return out

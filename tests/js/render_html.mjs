@@ -1,5 +1,6 @@
-// Render HTML articles in Debian's headless Chromium (playwright-core, no downloaded browser) and
-// report what a reader would see: MathJax errors, raw TeX left over, requests to other hosts,
+// Render HTML articles in Debian's headless Chromium (playwright-core, no downloaded browser) with
+// the network off (every host but 127.0.0.1 unresolvable, other requests aborted) and report what a
+// reader would see: math errors (MathJax's, or MathML's merror), raw TeX left over, requests to other hosts,
 // console errors, how many formulas were typeset, and at phone width (420 px) whether anything
 // but a display's own box is wider than the page.  Full-page screenshots (desktop, phone) go to OUT.
 // Usage: node render_html.mjs CHROMIUM ORIGIN OUTDIR PAGE…   (PAGE: a path under ORIGIN)
@@ -15,7 +16,8 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   headless: true,
   viewport: { width: 1000, height: 1200 },
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-         '--no-first-run', '--disable-sync', '--disable-quic'],
+         '--no-first-run', '--disable-sync', '--disable-quic',
+         '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
 });
 const report = {};
 try {
@@ -28,16 +30,24 @@ try {
     page.on('pageerror', (err) => r.console.push(String(err)));
     await page.route((url) => !url.href.startsWith(origin + '/'), (route) => route.abort());
     await page.goto(origin + '/' + page_path, { waitUntil: 'load', timeout: 60000 });
-    await page.waitForFunction(() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise,
-                               null, { timeout: 60000 });
-    await page.evaluate(() => window.MathJax.startup.promise);
+    // MathJax pages typeset in the browser; MathML pages are typeset as they load
+    r.mathjax = await page.evaluate(() => document.getElementById('MathJax-script') !== null);
+    if (r.mathjax) {
+      await page.waitForFunction(() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise,
+                                 null, { timeout: 60000 });
+      await page.evaluate(() => window.MathJax.startup.promise);
+    }
     Object.assign(r, await page.evaluate(() => {
       const main = document.querySelector('main');
       const text = document.body.innerText;
       return {
-        emitted: Number(main.dataset.formulas),
-        rendered: document.querySelectorAll('mjx-container').length,
-        merror: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
+        // the formulas of the text (as many as the Markdown has) and those of the sliders (HTML only)
+        emitted: Number(main.dataset.formulas) + Number(main.dataset.widgetFormulas || 0),
+        // MathJax keeps a hidden MathML copy inside each of its containers: count what it typeset
+        rendered: document.querySelectorAll('mjx-container').length || document.querySelectorAll('main math').length,
+        merror: document.querySelectorAll('mjx-merror, [data-mjx-error], merror').length,
+        // typeset MathML has a box of its own: a formula drawn as text would have no height
+        flat_math: [...document.querySelectorAll('main math')].filter((m) => m.getBoundingClientRect().height < 8).length,
         raw_dollars: (text.match(/\$\$/g) || []).length,
         raw_delims: (text.match(/\\\(|\\\)|\\\[|\\\]/g) || []).length,
         svgs: document.querySelectorAll('figure svg').length,
@@ -51,7 +61,7 @@ try {
     await page.waitForTimeout(300);
     Object.assign(r, await page.evaluate(() => {
       const doc = document.documentElement;
-      const inside = (el) => el.closest('.display, pre, mjx-container[display="true"]') !== null;
+      const inside = (el) => el.closest('.display, pre, mjx-container[display="true"], .figure-scroll') !== null;
       const wide = [];
       for (const el of document.querySelectorAll('main *')) {
         const box = el.getBoundingClientRect();

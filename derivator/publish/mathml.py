@@ -1,0 +1,79 @@
+"""MathML for the HTML article, made here in Python, so that the page shows typeset math with no
+network and no script (MathJax stays an option: ``--math mathjax``).
+
+Every formula is our printer's LaTeX; latex2mathml converts one formula at a time.  What it does not
+do, this module does: an ``aligned`` block becomes an ``mtable`` (one row per relation, the left
+side right-aligned, the rest left-aligned by the page's CSS), and the equation number is written
+beside the math by the page, not inside it.  A formula the converter cannot read (a command left
+as text) is an error, not a page with a backslash in it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from latex2mathml.converter import convert
+
+_XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'
+
+
+class MathMLError(ValueError):
+    """A formula that latex2mathml leaves unconverted."""
+
+
+def _rows(latex: str) -> list[list[str]] | None:
+    """The cells of an ``aligned`` block (None: a single relation)."""
+    m = re.fullmatch(r"\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*", latex, re.S)
+    if m is None:
+        return None
+    return [[cell.strip() for cell in _split(row, "&")] for row in _split(m.group(1), "\\\\")]
+
+
+def _split(latex: str, sep: str) -> list[str]:
+    """``latex`` split at ``sep`` outside nested environments (a matrix inside an aligned row keeps
+    its own ``&`` and ``\\\\``)."""
+    parts, depth, start, k = [], 0, 0, 0
+    while k < len(latex):
+        if latex.startswith("\\begin{", k):
+            depth += 1
+        elif latex.startswith("\\end{", k):
+            depth -= 1
+        elif depth == 0 and latex.startswith(sep, k):
+            parts.append(latex[start:k])
+            k += len(sep)
+            start = k
+            continue
+        k += 1
+    parts.append(latex[start:])
+    return parts
+
+
+def _inner(latex: str) -> str:
+    """The MathML of one formula, without its <math> element."""
+    if not latex.strip():
+        return "<mrow></mrow>"
+    try:
+        out = convert(latex)
+    except Exception as e:  # latex2mathml's own exceptions carry no message: name the formula
+        raise MathMLError(f"latex2mathml cannot read {latex!r} ({type(e).__name__})") from None
+    start, end = out.index(">") + 1, out.rindex("</math>")
+    inner = out[start:end]
+    if "\\" in inner:
+        raise MathMLError(f"latex2mathml left LaTeX unconverted in: {latex}")
+    return inner
+
+
+def inline(latex: str) -> str:
+    """Inline math for running text."""
+    return f'<math display="inline">{_inner(latex)}</math>'
+
+
+def display(latex: str) -> str:
+    """A display: one relation, or an aligned block as a table of rows."""
+    rows = _rows(latex)
+    if rows is None:
+        return f'<math display="block">{_inner(latex)}</math>'
+    body = "".join(
+        "<mtr>" + "".join(f"<mtd>{_inner(cell)}</mtd>" for cell in row) + "</mtr>" for row in rows
+    )
+    return f'<math display="block"><mtable class="aligned">{body}</mtable></math>'
