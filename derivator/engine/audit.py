@@ -21,6 +21,7 @@ Models plug in through :class:`Model`; :class:`NetworkModel` is the built-in net
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from itertools import product
 from typing import Any, Protocol
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from . import dual
@@ -38,10 +40,10 @@ from .network import Network
 
 #: a size symbol (n, n_(L), …) → its value in one size set
 Sizes = dict[sp.Expr, int]
-#: a quantity's label (``str(base.label)``) → its entries; scalars under the index ()
-Values = dict[str, dict[tuple[int, ...], Any]]
-#: the entry that carries the derivative ε: (label, index)
-Seed = tuple[str, tuple[int, ...]]
+#: the drawn inputs: a quantity's label (``str(base.label)``) → its entries as exact fractions
+Inputs = dict[str, np.ndarray]
+#: the quantity whose every entry carries a derivative (its label), or None
+Seed = str | None
 #: size sets per audit, and index points per size set at most
 SIZE_SETS, POINTS = 2, 8
 #: the bench (bench/audit_overhead.py) turns the audit off to measure what it costs; nothing else
@@ -60,8 +62,31 @@ def real(p: int, q: int = 1) -> Any:
     return _REAL[0](p) / q
 
 
+def _array(exact: np.ndarray) -> np.ndarray:
+    """Exact fractions as an array in the number type of the pass under way."""
+    if _REAL[0] is float:
+        return exact.astype(float)
+    mpf = mpmath.mpf
+    return np.frompyfunc(lambda x: mpf(x.numerator) / x.denominator, 1, 1)(exact).astype(object)
+
+
 class NotEvaluable(Exception):
     """The relation holds something the audit has no value for."""
+
+
+@dataclass
+class Table:
+    """A quantity's values (``value``: an array over its indices; a scalar: a 0-d array) and,
+    on a seeded pass, their derivatives along every entry of the seeded quantity (``tangent``:
+    value.shape + the seed's shape; None: it does not depend on the seed)."""
+
+    value: np.ndarray
+    tangent: np.ndarray | None = None
+
+
+#: a quantity's label → its table; the mean loss under ``MEAN``
+Values = dict[str, Table]
+MEAN = "__mean__"
 
 
 class Model(Protocol):
@@ -70,20 +95,21 @@ class Model(Protocol):
     ``sizes`` draws one size set (each size symbol → a value, at least ``least``: a number
     written as an index needs that entry to exist); ``shape`` gives the extents of an indexed
     quantity at those sizes (None: not a quantity of the model); ``inputs`` draws the values of
-    the free quantities; ``definition`` computes every quantity from them, with the ``seed``
-    entry (an input or a defined quantity) carrying derivative 1; ``scalar`` gives a symbol that
-    is a quantity (the mean loss L); ``meaning`` gives a quantity defined as an expression to
-    evaluate instead (δ_ij = ∂L_i/∂z_ij); ``function`` evaluates σ, σ′, Ψ …"""
+    the free quantities; ``definition`` computes every quantity from them, with every entry of
+    the ``seed`` quantity (an input or a defined quantity) carrying its derivative (forward mode
+    along all its entries at once); ``scalar`` gives the label of a symbol that is a quantity
+    (the mean loss L); ``meaning`` gives a quantity defined as an expression to evaluate instead
+    (δ_ij = ∂L_i/∂z_ij); ``function`` evaluates σ, σ′, Ψ …"""
 
     def sizes(self, rng: random.Random, least: int) -> Sizes: ...
 
     def shape(self, base: sp.Expr, sizes: Sizes) -> tuple[int, ...] | None: ...
 
-    def inputs(self, sizes: Sizes, rng: random.Random) -> Values: ...
+    def inputs(self, sizes: Sizes, rng: random.Random) -> Inputs: ...
 
-    def definition(self, inputs: Values, sizes: Sizes, seed: Seed | None) -> Values: ...
+    def definition(self, inputs: Inputs, sizes: Sizes, seed: Seed) -> Values: ...
 
-    def scalar(self, s: sp.Symbol, values: Values) -> Any | None: ...
+    def scalar(self, s: sp.Symbol) -> str | None: ...
 
     def meaning(self, e: sp.Indexed) -> sp.Expr | None: ...
 
@@ -99,7 +125,7 @@ def _sigmoid(x: Any) -> Any:
 
 
 def _relu(x: Any) -> Any:
-    return x if x > 0 else 0 * x
+    return x * dual.step(x)
 
 
 #: σ of each activation, written out (the generic σ: any fixed smooth function will do, since a
@@ -114,34 +140,71 @@ SIGMA: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def psi(z: Any, j: int) -> Any:
+def psi(z: Any, j: Any) -> Any:
     """The upstream Ψ(z, j) of a generic layer: any fixed smooth function of z and j."""
     return dual.exp(z / (j + 2)) + z * z * (j + 1) / 7
 
 
+_LABELS: dict[Any, str] = {}
+
+
+def label_of(base: Any) -> str:
+    """The label of an indexed quantity's base as text (``str(base.label)``, printed once)."""
+    if base not in _LABELS:
+        _LABELS[base] = str(getattr(base, "label", ""))
+    return _LABELS[base]
+
+
+def _trailing(x: np.ndarray, k: int) -> np.ndarray:
+    """x with k axes of length 1 after its own (to scale a tangent entrywise)."""
+    return x.reshape(x.shape + (1,) * k)
+
+
+def _elementwise(f: Callable[[Any], Any], z: Table, k: int) -> Table:
+    """f applied to every entry; its derivative by dual arithmetic on f's formula."""
+    out = f(dual.Dual(z.value, np.ones_like(z.value)))
+    value = np.broadcast_to(dual.value(out), z.value.shape)
+    if z.tangent is None:
+        return Table(np.array(value))
+    slope = np.broadcast_to(dual.derivative(out), z.value.shape)
+    return Table(np.array(value), _trailing(slope, k) * z.tangent)
+
+
+@functools.lru_cache(maxsize=64)
+def _names(net: Network) -> dict[tuple[str, int], str]:
+    """The label of each quantity of the network ((kind, layer) → label), printed once."""
+    D = net.D
+    return {
+        **{("a", p): str(net.a(p).label) for p in range(D + 1)},
+        **{(q, p): str(getattr(net, q)(p).label) for q in "zwb" for p in range(1, D + 1)},
+        **{("delta", p): str(net.delta(p).label) for p in range(1, D + 1)},
+        ("y", D): str(net.y.label),
+        ("Li", D): str(net.Li.label),
+    }
+
+
+#: the values inputs are drawn from: ±1/8 … ±1
+EIGHTHS = [Fraction(k, 8) for k in range(-8, 9) if k]
+
+
 class NetworkModel:
     """The network of ``network.py``: z = W a + b, a = σ(z) (softmax at a cross-entropy output),
-    the loss of each sample and their mean, all by explicit loops."""
+    the loss of each sample and their mean, as array operations (never a rewrite of the
+    relation: the definition of each quantity, computed)."""
 
     def __init__(self, net: Network) -> None:
         self.net = net
-        #: the unseeded pass of each draw of inputs, from which a seeded one starts
-        self._plain: dict[Any, tuple[Values, Values]] = {}
-        D = net.D
-        self.labels = {
-            **{str(net.a(p).label): ("a", p) for p in range(D + 1)},
-            **{str(net.z(p).label): ("z", p) for p in range(1, D + 1)},
-            **{str(net.w(p).label): ("w", p) for p in range(1, D + 1)},
-            **{str(net.b(p).label): ("b", p) for p in range(1, D + 1)},
-            **{str(net.delta(p).label): ("delta", p) for p in range(1, D + 1)},
-            str(net.y.label): ("y", D),
-            str(net.Li.label): ("Li", D),
-        }
+        #: the plain pass of each draw of inputs, from which a seeded one starts
+        self._plain: dict[tuple[int, Any], tuple[Inputs, Values]] = {}
+        self.names = _names(net)
+        self.labels = {label: kind for kind, label in self.names.items()}
+        self.widths = [net.width(p) for p in range(net.D + 1)]
+        self._meanings: dict[sp.Indexed, sp.Expr | None] = {}
 
     # ---- sizes and shapes
     def sizes(self, rng: random.Random, least: int) -> Sizes:
         net = self.net
-        symbols = [net.n] + [net.width(p) for p in range(net.D + 1)]
+        symbols = [net.n] + self.widths
         free = [s for s in symbols if isinstance(s, sp.Symbol)]
         fixed = {int(s) for s in symbols if not isinstance(s, sp.Symbol)}
         # small sizes from 1 (the boundary) up, the sample count apart from every width, and
@@ -161,7 +224,7 @@ class NetworkModel:
         return out
 
     def _width(self, p: int, sizes: Sizes) -> int:
-        w = self.net.width(p)
+        w = self.widths[p]
         return int(sizes[w]) if isinstance(w, sp.Symbol) else int(w)
 
     def _n(self, sizes: Sizes) -> int:
@@ -169,7 +232,7 @@ class NetworkModel:
         return int(sizes[n]) if isinstance(n, sp.Symbol) else int(n)
 
     def shape(self, base: sp.Expr, sizes: Sizes) -> tuple[int, ...] | None:
-        kind = self.labels.get(str(getattr(base, "label", "")))
+        kind = self.labels.get(label_of(base))
         if kind is None:
             return None
         q, p = kind
@@ -185,136 +248,119 @@ class NetworkModel:
         }[q]
 
     # ---- values
-    def inputs(self, sizes: Sizes, rng: random.Random) -> Values:
-        net = self.net
+    def inputs(self, sizes: Sizes, rng: random.Random) -> Inputs:
+        net, names = self.net, self.names
         n, top = self._n(sizes), self._width(net.D, sizes)
 
-        def r() -> Fraction:
-            return Fraction(rng.choice([k for k in range(-8, 9) if k]), 8)
+        def draw(*shape: int) -> np.ndarray:
+            count = int(np.prod(shape))
+            out = np.empty(count, dtype=object)
+            out[:] = [rng.choice(EIGHTHS) for _ in range(count)]
+            return out.reshape(shape)
 
-        v: Values = {
-            str(net.a(0).label): {
-                (s, x): r() for s in range(n) for x in range(self._width(0, sizes))
-            }
-        }
+        v: Inputs = {names["a", 0]: draw(n, self._width(0, sizes))}
         for p in range(1, net.D + 1):
             wp, wq = self._width(p, sizes), self._width(p - 1, sizes)
-            v[str(net.w(p).label)] = {(x, u): r() for x in range(wp) for u in range(wq)}
-            v[str(net.b(p).label)] = {(x,): r() for x in range(wp)}
-        y: dict[tuple[int, ...], Any]
+            v[names["w", p]] = draw(wp, wq)
+            v[names["b", p]] = draw(wp)
+        y = np.empty((n, top), dtype=object)
         if net.targets == "one-hot":
-            hot = [rng.randrange(top) for _ in range(n)]
-            y = {(s, x): Fraction(int(x == hot[s])) for s in range(n) for x in range(top)}
+            for s in range(n):
+                hot = rng.randrange(top)
+                for x in range(top):
+                    y[s, x] = Fraction(int(x == hot))
         elif net.targets == "distribution":
-            weights = [[rng.randint(1, 8) for _ in range(top)] for _ in range(n)]
-            y = {
-                (s, x): Fraction(weights[s][x], sum(weights[s]))
-                for s in range(n)
-                for x in range(top)
-            }
+            for s in range(n):
+                weights = [rng.randint(1, 8) for _ in range(top)]
+                for x in range(top):
+                    y[s, x] = Fraction(weights[x], sum(weights))
         elif net.loss in ("cross-entropy", "binary-cross-entropy"):
-            y = {(s, x): Fraction(rng.randint(0, 8), 8) for s in range(n) for x in range(top)}
+            for at in np.ndindex(n, top):
+                y[at] = Fraction(rng.randint(0, 8), 8)
         else:
-            y = {(s, x): r() for s in range(n) for x in range(top)}
-        v[str(net.y.label)] = y
+            y = draw(n, top)
+        v[names["y", net.D]] = y
         return v
 
-    def definition(self, inputs: Values, sizes: Sizes, seed: Seed | None) -> Values:
-        net = self.net
-        n = self._n(sizes)
-
-        # below the seeded entry nothing changes: start from the plain pass, at its layer
-        key = (id(inputs), _REAL[0], tuple(sorted(sizes.items(), key=str)))
-        kept = self._plain.get(key) if seed is not None else None
-        start = 1
-        if kept is not None and kept[0] is inputs and seed is not None:
-            v: Values = dict(kept[1])
-            kind, layer = self.labels.get(seed[0], ("", 0))
-            start = layer + 1 if kind == "a" else layer if kind in ("z", "w", "b") else net.D + 1
+    def definition(self, inputs: Inputs, sizes: Sizes, seed: Seed) -> Values:
+        if seed is not None:
+            kind = self.labels.get(seed)
+            if kind is None or kind[0] in ("delta", "Li", "y"):
+                raise NotEvaluable(f"cannot differentiate by {seed}")
+        key = (id(inputs), _REAL[0])
+        kept = self._plain.get(key)
+        if kept is None or kept[0] is not inputs:
+            plain = {k: Table(_array(t)) for k, t in inputs.items()}
+            self._forward(plain, 1, sizes, 0)
+            kept = self._plain[key] = (inputs, plain)  # the inputs kept: their id stays theirs
+        if seed is None:
+            return kept[1]
+        # below the seeded quantity nothing changes: start from the plain pass, at its layer
+        v = dict(kept[1])
+        q, layer = self.labels[seed]
+        shape = v[seed].value.shape
+        size = int(np.prod(shape))
+        eye = np.eye(size).reshape(shape + shape)
+        v[seed] = Table(v[seed].value, eye if _REAL[0] is float else eye.astype(object))
+        if q == "a":
+            self._forward(v, layer + 1, sizes, len(shape))
         else:
-            v = {
-                k: {i: real(x.numerator, x.denominator) for i, x in t.items()}
-                for k, t in inputs.items()
-            }
+            self._forward(v, layer, sizes, len(shape), seeded=seed)
+        return v
 
-        def seeded(label: str) -> None:
-            if seed is not None and seed[0] == label:
-                table = v[label] = dict(v[label])
-                if seed[1] not in table:
-                    raise NotEvaluable(f"no entry {seed[1]} of {label}")
-                table[seed[1]] = dual.Dual(dual.value(table[seed[1]]), 1)
-
-        if seed is not None and seed[0] not in self.labels:
-            raise NotEvaluable(f"cannot differentiate by {seed[0]}")
-        if seed is not None and self.labels[seed[0]][0] in ("delta", "Li"):
-            raise NotEvaluable(f"cannot differentiate by {seed[0]}")
-        for label in list(v):
-            seeded(label)
+    def _forward(
+        self, v: Values, start: int, sizes: Sizes, k: int, seeded: str | None = None
+    ) -> None:
+        """The layers from ``start`` up, then the losses (k: the seed's number of axes; the
+        quantity ``seeded`` keeps the table it was given)."""
+        net, names = self.net, self.names
+        n = self._n(sizes)
         for p in range(start, net.D + 1):
-            A, W, B = v[str(net.a(p - 1).label)], v[str(net.w(p).label)], v[str(net.b(p).label)]
-            wp, wq = self._width(p, sizes), self._width(p - 1, sizes)
-            Z: dict[tuple[int, ...], Any] = {}
-            for s in range(n):
-                for x in range(wp):
-                    acc = B[(x,)]
-                    for u in range(wq):
-                        acc = acc + W[(x, u)] * A[(s, u)]
-                    Z[(s, x)] = acc
-            v[str(net.z(p).label)] = Z
-            seeded(str(net.z(p).label))
-            Z = v[str(net.z(p).label)]  # the seeded copy, when z^(p) is the seed
+            zl, al = names["z", p], names["a", p]
+            if zl != seeded:
+                v[zl] = _affine(v[names["a", p - 1]], v[names["w", p]], v[names["b", p]], k)
+            if al == seeded:
+                continue
             if p == net.D and net.softmax_output:
-                out: dict[tuple[int, ...], Any] = {}
-                for s in range(n):
-                    m = max(dual.value(Z[(s, x)]) for x in range(wp))
-                    e = [dual.exp(Z[(s, x)] - m) for x in range(wp)]
-                    total = e[0]
-                    for t in e[1:]:
-                        total = total + t
-                    for x in range(wp):
-                        out[(s, x)] = e[x] / total
-                v[str(net.a(p).label)] = out
+                v[al] = _softmax(v[zl], k)
             else:
                 act = net.activation_at(p)
                 assert act is not None
-                sigma = SIGMA[act.name]
-                v[str(net.a(p).label)] = {k: sigma(z) for k, z in Z.items()}
-            seeded(str(net.a(p).label))
-        top, A, Y = net.D, v[str(net.a(net.D).label)], v[str(net.y.label)]
-        Zt = v[str(net.z(top).label)]
-        losses: dict[tuple[int, ...], Any] = {}
-        for s in range(n):
-            acc = real(0)
-            for x in range(self._width(top, sizes)):
-                a, y = A[(s, x)], Y[(s, x)]
-                if net.loss == "upstream":
-                    acc = acc + psi(Zt[(s, x)], x)
-                elif net.loss == "cross-entropy":
-                    acc = acc - y * dual.log(a)
-                elif net.loss == "binary-cross-entropy":
-                    acc = acc - (y * dual.log(a) + (1 - y) * dual.log(1 - a))
-                else:
-                    acc = acc + (a - y) * (a - y) / 2
-            losses[(s,)] = acc
-        v[str(net.Li.label)] = losses
-        mean: Any = real(0)
-        for s in range(n):
-            mean = mean + losses[(s,)]
-        v["__mean__"] = {(): mean / n}
-        if seed is None:
-            self._plain[key] = (inputs, v)  # the inputs kept: their id stays theirs
-        return v
+                v[al] = _elementwise(SIGMA[act.name], v[zl], k)
+        top = net.D
+        A, Z, Y = v[names["a", top]], v[names["z", top]], v[names["y", top]].value
+        columns = np.arange(Y.shape[1]).reshape(1, -1)
+        if net.loss == "upstream":
+            loss = _elementwise(lambda z: psi(z, columns), Z, k)
+        elif net.loss == "cross-entropy":
+            loss = _elementwise(lambda a: -Y * dual.log(a), A, k)
+        elif net.loss == "binary-cross-entropy":
+            loss = _elementwise(lambda a: -(Y * dual.log(a) + (1 - Y) * dual.log(1 - a)), A, k)
+        else:
+            loss = _elementwise(lambda a: (a - Y) * (a - Y) / 2, A, k)
+        Li = Table(
+            loss.value.sum(axis=1), None if loss.tangent is None else loss.tangent.sum(axis=1)
+        )
+        v[names["Li", top]] = Li
+        v[MEAN] = Table(
+            np.array(Li.value.sum(axis=0) / n),
+            None if Li.tangent is None else Li.tangent.sum(axis=0) / n,
+        )
 
-    def scalar(self, s: sp.Symbol, values: Values) -> Any | None:
-        return values["__mean__"][()] if s == self.net.L else None
+    def scalar(self, s: sp.Symbol) -> str | None:
+        return MEAN if s == self.net.L else None
 
     def meaning(self, e: sp.Indexed) -> sp.Expr | None:
         from .derive import Partial  # the unevaluated ∂ node only, no rule of derive
 
-        kind = self.labels.get(str(e.base.label))
-        if kind is None or kind[0] != "delta" or len(e.indices) != 2:
-            return None
-        return Partial(self.net.Li[e.indices[0]], self.net.z(kind[1])[e.indices])
+        if e in self._meanings:
+            return self._meanings[e]
+        kind = self.labels.get(label_of(e.base))
+        out = None
+        if kind is not None and kind[0] == "delta" and len(e.indices) == 2:
+            out = Partial(self.net.Li[e.indices[0]], self.net.z(kind[1])[e.indices])
+        self._meanings[e] = out
+        return out
 
     def function(self, f: sp.Expr) -> Callable[[list[Any]], Any] | None:
         if isinstance(f, ActivationFunction) and f.activation in SIGMA:
@@ -327,6 +373,34 @@ class NetworkModel:
         if isinstance(f, UpstreamPrime):
             return lambda args: _prime(lambda z: psi(z, int(dual.value(args[1]))), args[0])
         return None
+
+
+def _affine(A: Table, W: Table, B: Table, k: int) -> Table:
+    """z_sx = Σ_u W_xu a_su + b_x, and its derivative by the product rule, entry by entry."""
+    value = A.value @ W.value.T + B.value
+    parts = []
+    if A.tangent is not None:  # Σ_u W_xu ∂a_su
+        parts.append(np.moveaxis(np.tensordot(A.tangent, W.value, axes=([1], [1])), -1, 1))
+    if W.tangent is not None:  # Σ_u ∂W_xu a_su
+        parts.append(np.tensordot(A.value, W.tangent, axes=([1], [1])))
+    if B.tangent is not None:
+        parts.append(np.broadcast_to(B.tangent[None], value.shape + B.tangent.shape[1:]))
+    tangent = None
+    for part in parts:
+        tangent = part if tangent is None else tangent + part
+    return Table(value, tangent)
+
+
+def _softmax(Z: Table, k: int) -> Table:
+    """a_sx = e^{z_sx} / Σ_y e^{z_sy}; ∂a_sx = a_sx (∂z_sx − Σ_y a_sy ∂z_sy)."""
+    shifted = Z.value - Z.value.max(axis=1, keepdims=True)
+    e = dual.exp(shifted)
+    a = e / e.sum(axis=1, keepdims=True)
+    if Z.tangent is None:
+        return Table(a)
+    wide = _trailing(a, k)
+    mix = (wide * Z.tangent).sum(axis=1, keepdims=True)
+    return Table(a, wide * (Z.tangent - mix))
 
 
 def _prime(g: Callable[[Any], Any], x: Any) -> Any:
@@ -343,22 +417,18 @@ def _prime(g: Callable[[Any], Any], x: Any) -> Any:
 class _Point:
     """One size set and one draw of inputs: the values, and those seeded for each partial."""
 
-    def __init__(self, model: Model, sizes: Sizes, inputs: Values) -> None:
+    def __init__(self, model: Model, sizes: Sizes, inputs: Inputs) -> None:
         self.model, self.sizes, self.inputs = model, sizes, inputs
         self.plain = model.definition(inputs, sizes, None)
-        self.seeded: dict[Seed, Values] = {}
+        self.seeded: dict[str, Values] = {}
         self.variables: dict[sp.Symbol, Any] = {}
         # a sum's or partial's value depends only on the indices free in it: computed once per
         # their values (nested sums of a closed form then cost what backpropagation costs)
         self.memo: dict[tuple[Any, ...], Any] = {}
-        self.frees: dict[sp.Expr, tuple[sp.Symbol, ...]] = {}
+        #: the relation's expressions compiled (shared by every point of one audit)
+        self.code: dict[sp.Expr, Code] = {}
 
-    def key(self, e: sp.Expr, env: dict[sp.Symbol, int], seed: Seed | None) -> tuple[Any, ...]:
-        if e not in self.frees:
-            self.frees[e] = tuple(sorted(e.free_symbols, key=str))
-        return (e, seed, tuple(env.get(s) for s in self.frees[e]))
-
-    def values(self, seed: Seed | None) -> Values:
+    def values(self, seed: Seed) -> Values:
         if seed is None:
             return self.plain
         if seed not in self.seeded:
@@ -373,116 +443,196 @@ def _index(x: Any) -> int:
     return int(v)
 
 
-def evaluate(e: sp.Expr, point: _Point, env: dict[sp.Symbol, int], seed: Seed | None) -> Any:
+def _entry(table: Table, idx: tuple[int, ...], what: str) -> Any:
+    """One entry, with its derivatives along the seed when it has them (a dual number whose
+    ε part is an array over the seed's entries).  An index outside the quantity has no value
+    (never Python's count from the end)."""
+    shape = table.value.shape
+    if len(idx) != len(shape) or any(not 0 <= x < k for x, k in zip(idx, shape)):
+        raise NotEvaluable(f"no entry {idx} of {what}")
+    v = table.value.item(idx) if idx else table.value.item()
+    return v if table.tangent is None else dual.Dual(v, table.tangent[idx])
+
+
+#: an expression compiled for the audit: its value at a point, free indices, seed
+Code = Callable[["_Point", dict[sp.Symbol, int], Seed], Any]
+
+
+def evaluate(e: sp.Expr, point: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
     """The value of e at this point (with free indices ``env``), on the values seeded by
     ``seed`` (inside a partial) or the plain ones."""
-    model = point.model
-    if isinstance(e, sp.Integer):
-        return real(int(e))
+    return compile_expr(e, point.model, point.code)(point, env, seed)
+
+
+def compile_expr(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
+    """e as a tree of closures (``code`` keeps those made): the expression is read once per
+    relation, not once per point.  Each node computes its value from its definition (a sum from
+    its lower to its upper bound, a partial by dual numbers); nothing is rewritten."""
+    if e not in code:
+        code[e] = _compile(e, model, code)
+    return code[e]
+
+
+def _compile(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
+    def sub(x: sp.Expr) -> Code:
+        return compile_expr(x, model, code)
+
     if isinstance(e, sp.Rational):
-        return real(int(e.p), int(e.q))
+        p, q = int(e.p), int(e.q)
+        return lambda pt, env, seed: real(p, q)
     if e is sp.E:
-        return dual.exp(real(1))
+        return lambda pt, env, seed: dual.exp(real(1))
     if isinstance(e, sp.Symbol):
-        if e in env:
-            return real(env[e])
-        if e in point.sizes:
-            return real(point.sizes[e])
-        if e in point.variables:
-            return point.variables[e]
-        s = model.scalar(e, point.values(seed))
-        if s is None:
-            raise NotEvaluable(f"no value for {e}")
-        return s
+        label = model.scalar(e)
+
+        def symbol(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+            if e in env:
+                return real(env[e])
+            if e in pt.sizes:
+                return real(pt.sizes[e])
+            if e in pt.variables:
+                return pt.variables[e]
+            if label is None:
+                raise NotEvaluable(f"no value for {e}")
+            return _entry(pt.values(seed)[label], (), str(e))
+
+        return symbol
     if isinstance(e, sp.Indexed):
         meaning = model.meaning(e)
         if meaning is not None:
-            return evaluate(meaning, point, env, seed)
-        idx = tuple(_index(evaluate(x, point, env, None)) for x in e.indices)
-        table = point.values(seed).get(str(e.base.label))
-        if table is None:
-            raise NotEvaluable(f"no values for {e.base}")
-        if idx not in table:
-            raise NotEvaluable(f"no entry {idx} of {e.base}")
-        return table[idx]
-    if isinstance(e, sp.Add):
-        acc = evaluate(e.args[0], point, env, seed)
-        for a in e.args[1:]:
-            acc = acc + evaluate(a, point, env, seed)
-        return acc
-    if isinstance(e, sp.Mul):
-        acc = evaluate(e.args[0], point, env, seed)
-        for a in e.args[1:]:
-            acc = acc * evaluate(a, point, env, seed)
-        return acc
+            return sub(meaning)
+        name, slots = label_of(e.base), [sub(x) for x in e.indices]
+
+        def indexed(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+            idx = tuple(_index(f(pt, env, None)) for f in slots)
+            table = pt.values(seed).get(name)
+            if table is None:
+                raise NotEvaluable(f"no values for {name}")
+            return _entry(table, idx, name)
+
+        return indexed
+    if isinstance(e, (sp.Add, sp.Mul)):
+        first, *rest = [sub(x) for x in e.args]
+        add = isinstance(e, sp.Add)
+
+        def combine(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+            acc = first(pt, env, seed)
+            for f in rest:
+                acc = acc + f(pt, env, seed) if add else acc * f(pt, env, seed)
+            return acc
+
+        return combine
     if isinstance(e, sp.Pow):
-        base = evaluate(e.base, point, env, seed)
-        if e.exp.is_Integer:
-            k = int(e.exp)
-            if k < 0 and dual.value(base) == 0:
-                raise ZeroDivisionError("0 to a negative power")
-            return base**k
-        if e.exp == sp.Rational(1, 2):
-            return dual.sqrt(base)
-        if e.base is sp.E:
-            return dual.exp(evaluate(e.exp, point, env, seed))
-        raise NotEvaluable(f"the power {e}")
-    if isinstance(e, sp.Sum) or type(e).__name__ == "Partial":
-        key = point.key(e, env, seed)
-        if key not in point.memo:
-            point.memo[key] = (
-                _sum(e.function, list(e.limits), point, env, seed)
-                if isinstance(e, sp.Sum)
-                else _partial(e, point, env, seed)
-            )
-        return point.memo[key]
+        return _power(e, sub)
+    if isinstance(e, sp.Sum):
+        return _sum(e, sub)
+    if type(e).__name__ == "Partial":
+        return _partial(e, sub)
     if isinstance(e, sp.KroneckerDelta):
-        x, y = (_index(evaluate(a, point, env, None)) for a in e.args)
-        return real(1 if x == y else 0)
-    if isinstance(e, sp.exp):
-        return dual.exp(evaluate(e.args[0], point, env, seed))
-    if isinstance(e, sp.log):
-        return dual.log(evaluate(e.args[0], point, env, seed))
-    if isinstance(e, (sp.tanh, sp.sinh, sp.cosh)):
-        fn = {sp.tanh: dual.tanh, sp.sinh: dual.sinh, sp.cosh: dual.cosh}[type(e)]
-        return fn(evaluate(e.args[0], point, env, seed))
+        x, y = (sub(a) for a in e.args)
+        return lambda pt, env, seed: real(int(_index(x(pt, env, None)) == _index(y(pt, env, None))))
+    args = [sub(a) for a in e.args]
+    unary = {
+        sp.exp: dual.exp,
+        sp.log: dual.log,
+        sp.tanh: dual.tanh,
+        sp.sinh: dual.sinh,
+        sp.cosh: dual.cosh,
+        sp.Heaviside: dual.step,
+    }.get(type(e))
+    if unary is not None and len(args) == 1:
+        fn, (arg,) = unary, args
+        return lambda pt, env, seed: fn(arg(pt, env, seed))
     if isinstance(e, (sp.Max, sp.Min)):
-        vals = [evaluate(a, point, env, seed) for a in e.args]
         pick = max if isinstance(e, sp.Max) else min
-        return pick(vals, key=dual.value)
-    if isinstance(e, sp.Heaviside):
-        return dual.step(evaluate(e.args[0], point, env, seed))
+        return lambda pt, env, seed: pick((f(pt, env, seed) for f in args), key=dual.value)
     value_of = model.function(e)
     if value_of is not None:
-        return value_of([evaluate(a, point, env, seed) for a in e.args])
+        of = value_of
+        return lambda pt, env, seed: of([f(pt, env, seed) for f in args])
     raise NotEvaluable(f"{type(e).__name__}: {e}")
 
 
-def _sum(
-    body: sp.Expr, limits: list[Any], point: _Point, env: dict[sp.Symbol, int], seed: Seed | None
-) -> Any:
-    """A sum as written: from its lower to its upper bound, empty when the upper is below."""
-    if not limits:
-        return evaluate(body, point, env, seed)
-    d, lo, hi = limits[-1]
-    first = _index(evaluate(lo, point, env, None))
-    last = _index(evaluate(hi, point, env, None))
-    acc: Any = real(0)
-    for x in range(first, last + 1):
-        acc = acc + _sum(body, limits[:-1], point, {**env, d: x}, seed)
-    return acc
+def _power(e: sp.Pow, sub: Callable[[sp.Expr], Code]) -> Code:
+    base = sub(e.base)
+    if e.exp.is_Integer:
+        k = int(e.exp)
+
+        def power(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+            b = base(pt, env, seed)
+            if k < 0 and dual.value(b) == 0:
+                raise ZeroDivisionError("0 to a negative power")
+            return b**k
+
+        return power
+    if e.exp == sp.Rational(1, 2):
+        return lambda pt, env, seed: dual.sqrt(base(pt, env, seed))
+    if e.base is sp.E:
+        exponent = sub(e.exp)
+        return lambda pt, env, seed: dual.exp(exponent(pt, env, seed))
+    raise NotEvaluable(f"the power {e}")
 
 
-def _partial(e: sp.Expr, point: _Point, env: dict[sp.Symbol, int], seed: Seed | None) -> Any:
-    """∂X/∂v: X evaluated on the values with v's entry seeded (dual numbers)."""
-    if seed is not None:
-        raise NotEvaluable("a partial inside a partial")
+def _frees(e: sp.Expr) -> tuple[sp.Symbol, ...]:
+    return tuple(sorted(e.free_symbols, key=str))
+
+
+def _sum(e: sp.Sum, sub: Callable[[sp.Expr], Code]) -> Code:
+    """A sum as written: from its lower to its upper bound, empty when the upper is below.  Its
+    value depends only on the indices free in it: computed once per their values (nested sums
+    of a closed form then cost what backpropagation costs)."""
+    body = sub(e.function)
+    limits = [(d, sub(lo), sub(hi)) for d, lo, hi in e.limits]
+    frees = _frees(e)
+
+    def run(pt: _Point, env: dict[sp.Symbol, int], seed: Seed, k: int) -> Any:
+        if k < 0:
+            return body(pt, env, seed)
+        d, lo, hi = limits[k]
+        first, last = _index(lo(pt, env, None)), _index(hi(pt, env, None))
+        acc: Any = real(0)
+        for x in range(first, last + 1):
+            acc = acc + run(pt, {**env, d: x}, seed, k - 1)
+        return acc
+
+    def total(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+        key = (e, seed, tuple(env.get(s) for s in frees))
+        if key not in pt.memo:
+            pt.memo[key] = run(pt, env, seed, len(limits) - 1)
+        return pt.memo[key]
+
+    return total
+
+
+def _partial(e: sp.Expr, sub: Callable[[sp.Expr], Code]) -> Code:
+    """∂X/∂v: X evaluated once on the values seeded along every entry of v's quantity (dual
+    numbers), and the derivative along v's entry picked."""
     num, den = e.args
     if not isinstance(den, sp.Indexed):
         raise NotEvaluable(f"a partial by {den}")
-    idx = tuple(_index(evaluate(x, point, env, None)) for x in den.indices)
-    value = evaluate(num, point, env, (str(den.base.label), idx))
-    return dual.derivative(value)
+    label, slots, of, frees = (
+        label_of(den.base),
+        [sub(x) for x in den.indices],
+        sub(num),
+        _frees(num),
+    )
+
+    def partial(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+        if seed is not None:
+            raise NotEvaluable("a partial inside a partial")
+        idx = tuple(_index(f(pt, env, None)) for f in slots)
+        key = (num, label, tuple(env.get(s) for s in frees))
+        if key not in pt.memo:
+            pt.memo[key] = of(pt, env, label)
+        value = pt.memo[key]
+        if not isinstance(value, dual.Dual):
+            return 0 * value  # X does not depend on v's quantity at all
+        slopes = value.d
+        if len(idx) != slopes.ndim or any(not 0 <= x < k for x, k in zip(idx, slopes.shape)):
+            raise NotEvaluable(f"no entry {idx} of {label}")
+        return slopes.item(idx) if idx else slopes.item()
+
+    return partial
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,6 +737,7 @@ def audit(lhs: sp.Expr, rhs: sp.Expr, model: Model, seed: int = 0) -> Audit:
     free = {s for s in free_all if isinstance(s, sp.Symbol) and _is_index(s)}
     least = _least(model, exprs)
     checked = 0
+    code: dict[sp.Expr, Code] = {}  # the relation compiled once, for every point
     try:
         for _ in range(SIZE_SETS):
             sizes = model.sizes(rng, least)
@@ -594,11 +745,12 @@ def audit(lhs: sp.Expr, rhs: sp.Expr, model: Model, seed: int = 0) -> Audit:
             extents = _index_extents(model, sizes, exprs, free)
             _REAL[0] = float
             point = _Point(model, sizes, inputs)
+            point.code = code
             # a plain variable (x in σ′(x) = σ(x)(1 − σ(x)), η): a random number
             variables = {
                 s: Fraction(rng.choice([k for k in range(-8, 9) if k]), 8)
                 for s in sorted(free_all - free - set(sizes), key=str)
-                if isinstance(s, sp.Symbol) and model.scalar(s, point.plain) is None
+                if isinstance(s, sp.Symbol) and model.scalar(s) is None
             }
             point.variables = {s: float(v) for s, v in variables.items()}
             for env in _points(extents, rng):
@@ -608,7 +760,7 @@ def audit(lhs: sp.Expr, rhs: sp.Expr, model: Model, seed: int = 0) -> Audit:
                 except (ZeroDivisionError, ValueError, OverflowError):
                     continue  # a pole: no value, no evidence either way
                 if not _close(left, right, FLOAT_DIGITS) and not _recheck(
-                    lhs, rhs, model, sizes, inputs, variables, env
+                    lhs, rhs, model, sizes, inputs, variables, env, code
                 ):
                     return Audit(
                         "disagreed",
@@ -633,9 +785,10 @@ def _recheck(
     rhs: sp.Expr,
     model: Model,
     sizes: Sizes,
-    inputs: Values,
+    inputs: Inputs,
     variables: dict[sp.Symbol, Fraction],
     env: dict[sp.Symbol, int],
+    code: dict[sp.Expr, Code],
 ) -> bool:
     """A difference at DIGITS digits, evaluated again at RECHECK: do the sides agree there?
     (A costly zero term, (Σa + Σz)^64 − …, loses digits to cancellation.)"""
@@ -643,6 +796,7 @@ def _recheck(
     try:
         with mpmath.workdps(RECHECK):
             point = _Point(model, sizes, inputs)
+            point.code = code
             point.variables = {s: real(v.numerator, v.denominator) for s, v in variables.items()}
             try:
                 left = dual.value(evaluate(lhs, point, env, None))

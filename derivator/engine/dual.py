@@ -1,5 +1,6 @@
 """Dual numbers x + x′ε (ε² = 0) over floats or mpmath reals: derivatives by arithmetic, not by
-rules.
+rules.  The value and the derivative may be NumPy arrays (of floats, or of mpmath reals): a
+whole layer at once, or one value with its derivatives along every entry of a seeded quantity.
 
 The audit (``audit.py``) needs ∂X/∂v of relations as a reader wrote them, by a route that shares
 nothing with the prover's ``sympy.diff``, normal form and closed forms.  Seeding one input with
@@ -14,6 +15,7 @@ import math
 from typing import Any
 
 import mpmath
+import numpy as np
 
 
 class Dual:
@@ -51,7 +53,7 @@ class Dual:
 
     def __truediv__(self, o: Any) -> Dual:
         o = lift(o)
-        if o.a == 0:
+        if _vanishes(o.a):
             raise ZeroDivisionError("division by zero")
         return Dual(self.a / o.a, (self.d * o.a - self.a * o.d) / (o.a * o.a))
 
@@ -79,6 +81,11 @@ class Dual:
         return bool(self.a >= lift(o).a)
 
 
+def _vanishes(x: Any) -> bool:
+    """Is x zero (an array: anywhere)?"""
+    return bool(np.any(x == 0)) if isinstance(x, np.ndarray) else bool(x == 0)
+
+
 def lift(x: Any) -> Dual:
     return x if isinstance(x, Dual) else Dual(x, 0)
 
@@ -92,8 +99,21 @@ def derivative(x: Any) -> Any:
     return x.d if isinstance(x, Dual) else 0 * x
 
 
+class _ObjectArrays:
+    """mpmath's functions, elementwise over NumPy arrays of mpmath reals."""
+
+    def __getattr__(self, name: str) -> Any:
+        return np.frompyfunc(getattr(mpmath, name), 1, 1)
+
+
+_OBJECTS = _ObjectArrays()
+
+
 def _lib(t: Any) -> Any:
-    """Floats take the math module (fast), mpmath's reals mpmath (any precision)."""
+    """Floats take the math module (fast), mpmath's reals mpmath (any precision), arrays NumPy
+    (of floats) or mpmath elementwise (of mpmath reals)."""
+    if isinstance(t, np.ndarray):
+        return _OBJECTS if t.dtype == object else np
     return math if isinstance(t, float) else mpmath
 
 
@@ -108,7 +128,7 @@ def exp(x: Any) -> Any:
 
 
 def log(x: Any) -> Any:
-    if value(x) <= 0:
+    if np.any(value(x) <= 0):
         raise ValueError("log of a non-positive number")
     return _chain("log", lambda t: 1 / t, x)
 
@@ -130,7 +150,7 @@ def sin(x: Any) -> Any:
 
 
 def sqrt(x: Any) -> Any:
-    if value(x) < 0:
+    if np.any(value(x) < 0):
         raise ValueError("square root of a negative number")
     return _chain("sqrt", lambda t: 1 / (2 * _lib(t).sqrt(t)), x)
 
@@ -138,4 +158,6 @@ def sqrt(x: Any) -> Any:
 def step(x: Any) -> Any:
     """The Heaviside step with H(0) = 0 (derivative 0 where it exists)."""
     v = value(x)
+    if isinstance(v, np.ndarray):
+        return v * 0 + (v > 0)
     return (v * 0) + (1 if v > 0 else 0)
