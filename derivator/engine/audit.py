@@ -45,7 +45,7 @@ Inputs = dict[str, np.ndarray]
 #: the quantity whose every entry carries a derivative (its label), or None
 Seed = str | None
 #: size sets per audit, and index points per size set at most
-SIZE_SETS, POINTS = 2, 8
+SIZE_SETS, POINTS = 2, 6
 #: the bench (bench/audit_overhead.py) turns the audit off to measure what it costs; nothing else
 ENABLED = True
 #: digits the first (float) pass trusts, and the digits of the recheck of a difference there
@@ -255,7 +255,7 @@ class NetworkModel:
         def draw(*shape: int) -> np.ndarray:
             count = int(np.prod(shape))
             out = np.empty(count, dtype=object)
-            out[:] = [rng.choice(EIGHTHS) for _ in range(count)]
+            out[:] = rng.choices(EIGHTHS, k=count)
             return out.reshape(shape)
 
         v: Inputs = {names["a", 0]: draw(n, self._width(0, sizes))}
@@ -501,10 +501,10 @@ def _compile(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
         meaning = model.meaning(e)
         if meaning is not None:
             return sub(meaning)
-        name, slots = label_of(e.base), [sub(x) for x in e.indices]
+        name, slots = label_of(e.base), [_position(x, sub) for x in e.indices]
 
         def indexed(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
-            idx = tuple(_index(f(pt, env, None)) for f in slots)
+            idx = tuple(f(pt, env) for f in slots)
             table = pt.values(seed).get(name)
             if table is None:
                 raise NotEvaluable(f"no values for {name}")
@@ -529,8 +529,8 @@ def _compile(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
     if type(e).__name__ == "Partial":
         return _partial(e, sub)
     if isinstance(e, sp.KroneckerDelta):
-        x, y = (sub(a) for a in e.args)
-        return lambda pt, env, seed: real(int(_index(x(pt, env, None)) == _index(y(pt, env, None))))
+        x, y = (_position(a, sub) for a in e.args)
+        return lambda pt, env, seed: real(int(x(pt, env) == y(pt, env)))
     args = [sub(a) for a in e.args]
     unary = {
         sp.exp: dual.exp,
@@ -551,6 +551,45 @@ def _compile(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
         of = value_of
         return lambda pt, env, seed: of([f(pt, env, seed) for f in args])
     raise NotEvaluable(f"{type(e).__name__}: {e}")
+
+
+#: an index expression compiled: its integer value at a point and free indices
+Position = Callable[["_Point", dict[sp.Symbol, int]], int]
+
+
+def _position(x: sp.Expr, sub: Callable[[sp.Expr], Code]) -> Position:
+    """An index, a bound: an integer (an index letter, a size, a number, or j + 1 and the like
+    computed as a value that must be a whole number)."""
+    if isinstance(x, sp.Integer):
+        k = int(x)
+        return lambda pt, env: k
+    if isinstance(x, sp.Symbol):
+
+        def letter(pt: _Point, env: dict[sp.Symbol, int]) -> int:
+            if x in env:
+                return env[x]
+            if x in pt.sizes:
+                return int(pt.sizes[x])
+            return _index(general(pt, env, None))
+
+        general = sub(x)
+        return letter
+    code = sub(x)
+    return lambda pt, env: _index(code(pt, env, None))
+
+
+#: compiled expressions per model (a network): the relations of one document or of ``verify``
+#: share their partials and sums; bounded, dropped whole when full
+_CODES: dict[Any, dict[sp.Expr, Code]] = {}
+
+
+def _code_for(model: Model) -> dict[sp.Expr, Code]:
+    key = getattr(model, "net", None)
+    if key is None:
+        return {}
+    if len(_CODES) > 16 or sum(map(len, _CODES.values())) > 50000:
+        _CODES.clear()
+    return _CODES.setdefault(key, {})
 
 
 def _power(e: sp.Pow, sub: Callable[[sp.Expr], Code]) -> Code:
@@ -582,14 +621,14 @@ def _sum(e: sp.Sum, sub: Callable[[sp.Expr], Code]) -> Code:
     value depends only on the indices free in it: computed once per their values (nested sums
     of a closed form then cost what backpropagation costs)."""
     body = sub(e.function)
-    limits = [(d, sub(lo), sub(hi)) for d, lo, hi in e.limits]
+    limits = [(d, _position(lo, sub), _position(hi, sub)) for d, lo, hi in e.limits]
     frees = _frees(e)
 
     def run(pt: _Point, env: dict[sp.Symbol, int], seed: Seed, k: int) -> Any:
         if k < 0:
             return body(pt, env, seed)
         d, lo, hi = limits[k]
-        first, last = _index(lo(pt, env, None)), _index(hi(pt, env, None))
+        first, last = lo(pt, env), hi(pt, env)
         acc: Any = real(0)
         for x in range(first, last + 1):
             acc = acc + run(pt, {**env, d: x}, seed, k - 1)
@@ -610,17 +649,13 @@ def _partial(e: sp.Expr, sub: Callable[[sp.Expr], Code]) -> Code:
     num, den = e.args
     if not isinstance(den, sp.Indexed):
         raise NotEvaluable(f"a partial by {den}")
-    label, slots, of, frees = (
-        label_of(den.base),
-        [sub(x) for x in den.indices],
-        sub(num),
-        _frees(num),
-    )
+    label, of, frees = label_of(den.base), sub(num), _frees(num)
+    slots = [_position(x, sub) for x in den.indices]
 
     def partial(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
         if seed is not None:
             raise NotEvaluable("a partial inside a partial")
-        idx = tuple(_index(f(pt, env, None)) for f in slots)
+        idx = tuple(f(pt, env) for f in slots)
         key = (num, label, tuple(env.get(s) for s in frees))
         if key not in pt.memo:
             pt.memo[key] = of(pt, env, label)
@@ -662,26 +697,37 @@ def _is_index(s: sp.Basic) -> bool:
     return bool(a.get("integer")) and not a.get("positive")
 
 
-def _index_extents(
-    model: Model, sizes: Sizes, exprs: tuple[sp.Expr, ...], free: set[sp.Symbol]
-) -> dict[sp.Symbol, int]:
-    """How far each free index runs, from the slots of the quantities it stands in."""
-    out: dict[sp.Symbol, int] = {}
-    deltas = []
+def _occurrences(exprs: tuple[sp.Expr, ...]) -> tuple[list[sp.Indexed], list[sp.Expr]]:
+    """The indexed quantities and the Kronecker brackets of the relation (read once)."""
+    indexed: list[sp.Indexed] = []
+    deltas: list[sp.Expr] = []
     for e in exprs:
         for f in sp.preorder_traversal(e):
             if isinstance(f, sp.KroneckerDelta):
                 deltas.append(f)
-            if not isinstance(f, sp.Indexed):
-                continue
-            shape = model.shape(f.base, sizes)
-            if shape is None or len(shape) != len(f.indices):
-                continue
-            for x, k in zip(f.indices, shape):
-                if x in free:
-                    if out.get(x, k) != k:
-                        raise NotEvaluable(f"{x} runs over two ranges")
-                    out[x] = k
+            elif isinstance(f, sp.Indexed):
+                indexed.append(f)
+    return indexed, deltas
+
+
+def _index_extents(
+    model: Model,
+    sizes: Sizes,
+    found: tuple[list[sp.Indexed], list[sp.Expr]],
+    free: set[sp.Symbol],
+) -> dict[sp.Symbol, int]:
+    """How far each free index runs, from the slots of the quantities it stands in."""
+    out: dict[sp.Symbol, int] = {}
+    indexed, deltas = found
+    for f in indexed:
+        shape = model.shape(f.base, sizes)
+        if shape is None or len(shape) != len(f.indices):
+            continue
+        for x, k in zip(f.indices, shape):
+            if x in free:
+                if out.get(x, k) != k:
+                    raise NotEvaluable(f"{x} runs over two ranges")
+                out[x] = k
     for _ in range(2):
         for d in deltas:
             x, y = d.args
@@ -732,17 +778,20 @@ def _least(model: Model, exprs: tuple[sp.Expr, ...]) -> int:
 def audit(lhs: sp.Expr, rhs: sp.Expr, model: Model, seed: int = 0) -> Audit:
     """Evaluate ``lhs`` and ``rhs`` as read at ``SIZE_SETS`` random size sets and compare."""
     exprs = (lhs, rhs)
-    rng = random.Random(f"audit:{seed}:{sp.srepr(lhs)}={sp.srepr(rhs)}")
     free_all = set().union(*(e.free_symbols for e in exprs))
     free = {s for s in free_all if isinstance(s, sp.Symbol) and _is_index(s)}
+    # the draws depend on the seed and the free indices (printing the relation costs more than
+    # the audit of a small one)
+    rng = random.Random(f"audit:{seed}:{sorted(map(str, free_all))}")
     least = _least(model, exprs)
+    found = _occurrences(exprs)
     checked = 0
-    code: dict[sp.Expr, Code] = {}  # the relation compiled once, for every point
+    code = _code_for(model)  # compiled once per expression and model, for every point
     try:
         for _ in range(SIZE_SETS):
             sizes = model.sizes(rng, least)
             inputs = model.inputs(sizes, rng)
-            extents = _index_extents(model, sizes, exprs, free)
+            extents = _index_extents(model, sizes, found, free)
             _REAL[0] = float
             point = _Point(model, sizes, inputs)
             point.code = code

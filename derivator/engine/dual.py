@@ -22,6 +22,9 @@ class Dual:
     """``a + d·ε``: a value and its derivative along one seeded input."""
 
     __slots__ = ("a", "d")
+    #: an array on the left (y · log a) leaves the operation to the dual number, instead of
+    #: making an array of dual numbers
+    __array_ufunc__ = None
 
     def __init__(self, a: Any, d: Any = 0) -> None:
         self.a = a

@@ -411,6 +411,16 @@ class Evaluator:
         if x.lo > count:
             raise IllFormed("a sum that starts past its end")
         body = self.ev(x.body, {**env, x.var: count}, st)
+        if x.after is not None:  # positions after the free index only: a mask [p > j]
+            if x.after not in env:
+                raise IllFormed(f"{x.after} is not a free index here")
+            after = torch.arange(env[x.after]).reshape(-1, 1)
+            mask = (torch.arange(count).reshape(1, -1) > after).to(torch.float64)
+            if x.var not in body.axes:
+                body = combine(
+                    body, Tensor(torch.ones(count, dtype=torch.float64), (x.var,)), torch.mul
+                )
+            body = combine(body, Tensor(mask, (x.after, x.var)), torch.mul)
         if x.var in body.axes:
             k = body.axes.index(x.var)
             part = body.data.narrow(k, x.lo, count - x.lo)  # positions lo … count − 1

@@ -4,7 +4,8 @@ perturbation by our evaluator on the unperturbed relation and exact arithmetic o
 since float64 cannot see 10⁻¹⁵; see ``test_mutation.truth``).
 
 * ``range``: sums over part of their range — from 1 in 0-based bounds, to one short of the top,
-  up to another layer's width — and the full range written out (0..N−1, 1..N), which is true;
+  up to another layer's width, from j+1 after a free index j — and the full range written out
+  (0..N−1, 1..N), which is true;
 * ``kronecker``: a quantity or a partial written as Σ_p [p = j] X_p, over the whole range (true)
   and over short ranges (false), also inside the templates' chain-rule sums;
 * ``decimal``: ½ written 0.5 (true) and perturbed by 10⁻¹³ … 10⁻¹⁵ (false), or a term 10⁻¹⁵ added;
@@ -99,6 +100,12 @@ def ranges(r: Rel) -> Rewrite:
                     change(r, side, path, replace(x, hi=other, lo=0, one=False)),
                 )
                 break
+        free = [v for v in letters_of(r) if v not in bound_letters(r) and v != x.var]
+        if free:
+            yield (
+                "range: from a free index j+1",
+                change(r, side, path, replace(x, hi=size, lo=0, one=False, after=free[0])),
+            )
         if x.hi is None:
             yield "≡ range written 0..N−1", change(r, side, path, replace(x, hi=size))
             yield "≡ range written 1..N", change(r, side, path, replace(x, hi=size, one=True))

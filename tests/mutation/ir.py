@@ -85,6 +85,8 @@ class Sum:
     one: bool = False
     #: the first position summed (0-based), written \sum_{var=lo}^{hi-1}: a short range
     lo: int = 0
+    #: a free index j: the sum starts after it, written \sum_{var=j+1}^{hi-1}
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,8 @@ def latex(x: Node) -> str:
     if isinstance(x, Sum):
         if x.hi is None:
             bounds = f"_{{{x.var}}}"
+        elif x.after:
+            bounds = f"_{{{x.var}={x.after}+1}}^{{{latex(Add((x.hi, num(-1))))}}}"
         elif x.lo:
             bounds = f"_{{{x.var}={x.lo}}}^{{{latex(Add((x.hi, num(-1))))}}}"
         elif x.one:

@@ -266,6 +266,8 @@ def _replay(c: Case) -> str:
         shown = c.counterexample.get("left") != c.counterexample.get("right")
         if status == "failed" and why.startswith("our sides agree") and shown:
             return "confirmed"
+        if status == "inconclusive" and shown:  # a network we had to complete ourselves
+            return f"inconclusive: {why}"
         return f"failed: the template at that point: {status} ({why}); sides shown differ: {shown}"
     status, why = E.replay(c.mutant.rel, c.counterexample)
     return status if status == "confirmed" else f"{status}: {why}"
