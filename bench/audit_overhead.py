@@ -1,4 +1,4 @@
-"""What the audit of every ``proved`` costs (issue 17, item 3), and how many verdicts it audited.
+"""What the audit of every ``proved`` costs, and how many verdicts it audited.
 
 Runs ``derivator verify`` (one core, no cache) in two fresh processes, with the audit and without
 (``engine.audit.ENABLED``), and compares their CPU time (wall time on a shared machine says more

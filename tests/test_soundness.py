@@ -148,6 +148,26 @@ def test_the_audit_evaluates_relations_as_read() -> None:
     assert audit.audit(net.delta(net.D)[i, j], short, model).status == "disagreed"
 
 
+@pytest.mark.parametrize("loss", ["mse", "cross-entropy", "binary-cross-entropy"])
+def test_the_audit_sees_through_a_costly_zero_and_not_past_a_wrong_step(loss: str) -> None:
+    """(Σa + Σz)^64 − ((Σa)² + 2ΣaΣz + (Σz)²)^32 is 0 but loses dozens of digits in floating
+    point: the audit rechecks at high precision, agrees on the true relation plus that zero,
+    and still disagrees with the wrong step beside it."""
+    import sympy as sp
+
+    from derivator.engine import Network, Partial, audit
+
+    net = Network(loss=loss)
+    i, j, k = (sp.Symbol(c, integer=True) for c in "ijk")
+    a, z, top = net.a(net.D), net.z(net.D), net.width(net.D) - 1
+    A, Z = sp.Sum(a[i, k], (k, 0, top)), sp.Sum(z[i, k], (k, 0, top))
+    zero = (A + Z) ** 64 - (A**2 + 2 * A * Z + Z**2) ** 32
+    lhs, delta = Partial(net.Li[i], z[i, j]), net.delta(net.D)[i, j]
+    model = audit.NetworkModel(net)
+    assert audit.audit(lhs, delta + zero, model).status == "agreed"
+    assert audit.audit(lhs, 2 * delta + zero, model).status == "disagreed"
+
+
 def test_a_proved_verdict_says_it_was_audited() -> None:
     import sympy as sp
 

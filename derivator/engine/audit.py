@@ -195,7 +195,7 @@ class NetworkModel:
     def __init__(self, net: Network) -> None:
         self.net = net
         #: the plain pass of each draw of inputs, from which a seeded one starts
-        self._plain: dict[tuple[int, Any], tuple[Inputs, Values]] = {}
+        self._plain: dict[tuple[int, Any, int], tuple[Inputs, Values]] = {}
         self.names = _names(net)
         self.labels = {label: kind for kind, label in self.names.items()}
         self.widths = [net.width(p) for p in range(net.D + 1)]
@@ -287,7 +287,7 @@ class NetworkModel:
             kind = self.labels.get(seed)
             if kind is None or kind[0] in ("delta", "Li", "y"):
                 raise NotEvaluable(f"cannot differentiate by {seed}")
-        key = (id(inputs), _REAL[0])
+        key = (id(inputs), _REAL[0], mpmath.mp.dps)
         kept = self._plain.get(key)
         if kept is None or kept[0] is not inputs:
             plain = {k: Table(_array(t)) for k, t in inputs.items()}
@@ -839,19 +839,26 @@ def _recheck(
     env: dict[sp.Symbol, int],
     code: dict[sp.Expr, Code],
 ) -> bool:
-    """A difference at DIGITS digits, evaluated again at RECHECK: do the sides agree there?
-    (A costly zero term, (Σa + Σz)^64 − …, loses digits to cancellation.)"""
+    """A difference in floating point, evaluated again with RECHECK digits (and three times as
+    many): do the sides agree there?  A costly zero term, (Σa + Σz)^64 − …, loses dozens of digits
+    to cancellation; agreement is to the float pass's tolerance, since the audit looks for the
+    gross differences of a wrong rewrite, not for a 10⁻¹⁵ decimal (the exact stages' business)."""
     _REAL[0] = mpmath.mpf
     try:
-        with mpmath.workdps(RECHECK):
-            point = _Point(model, sizes, inputs)
-            point.code = code
-            point.variables = {s: real(v.numerator, v.denominator) for s, v in variables.items()}
-            try:
-                left = dual.value(evaluate(lhs, point, env, None))
-                right = dual.value(evaluate(rhs, point, env, None))
-            except (ZeroDivisionError, ValueError, OverflowError):
-                return True
-            return _close(left, right, RECHECK)
+        for digits in (RECHECK, 3 * RECHECK):
+            with mpmath.workdps(digits):
+                point = _Point(model, sizes, inputs)
+                point.code = code
+                point.variables = {
+                    s: real(v.numerator, v.denominator) for s, v in variables.items()
+                }
+                try:
+                    left = dual.value(evaluate(lhs, point, env, None))
+                    right = dual.value(evaluate(rhs, point, env, None))
+                except (ZeroDivisionError, ValueError, OverflowError):
+                    return True
+                if _close(left, right, FLOAT_DIGITS):
+                    return True
+        return False
     finally:
         _REAL[0] = float

@@ -100,7 +100,7 @@ def share(fraction: float) -> Iterator[None]:
     """Run the block on ``fraction`` of the time the enclosing :func:`deadline` has left, raising
     :class:`Timeout` when that share is spent; the enclosing deadline then goes on as before.
     A costly symbolic stage (a zero term (Σa + Σz)^64 − … to expand) must not use the time a
-    numeric counterexample needs (issue 17).  Only in the main thread, where the time left can
+    numeric counterexample needs.  Only in the main thread, where the time left can
     be read from the timer; elsewhere, and without an enclosing deadline, the block runs on."""
     remaining = 0.0
     if threading.current_thread() is threading.main_thread():

@@ -1,4 +1,4 @@
-"""The mutation families of issue 17: the kinds of relation that once made derivator prove
+"""The mutation families that found false proofs: the kinds of relation that once made derivator prove
 something false.  Each proposes mutants; truth is still decided by our evaluator alone (a decimal
 perturbation by our evaluator on the unperturbed relation and exact arithmetic on the change,
 since float64 cannot see 10⁻¹⁵; see ``test_mutation.truth``).

@@ -413,7 +413,7 @@ OPERATORS: list[Callable[[Rel], Rewrite]] = [
 def mutants(name: str, r: Rel) -> list[Mutant]:
     """Every mutant of one template, each LaTeX text once (the template itself among the
     rewrites that keep it true)."""
-    from .families import FAMILIES  # issue 17's families, which build on these helpers
+    from .families import FAMILIES  # the families of sums, brackets, decimals, costly terms
 
     seen = {relation_latex(r)}
     out = [Mutant("≡ the template itself", name, r, True)]

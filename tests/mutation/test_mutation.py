@@ -49,7 +49,7 @@ QUOTA = {
     "1/n": 1,
     "matrix": 2,
     "≡": 2,
-    # issue 17's families (families.py)
+    # the families of families.py
     "range": 2,
     "kronecker": 2,
     "decimal": 2,
@@ -96,7 +96,7 @@ def selected() -> tuple[Mutant, ...]:
                 continue
             random.Random(f"{name}/{fam}").shuffle(ms)
             out += ms[: quota[fam]]
-    if not FULL:  # a fixed sample, a share of it from issue 17's families
+    if not FULL:  # a fixed sample, a share of it from the families of families.py
         new = [m for m in out if family(m.operator).lstrip("≡ ") in NEW_FAMILIES]
         old = [m for m in out if family(m.operator).lstrip("≡ ") not in NEW_FAMILIES]
         random.Random("sample:new").shuffle(new)
@@ -208,7 +208,7 @@ class Case:
 
 #: wall-clock seconds of the suite's parts, for the report
 SECONDS: dict[str, float] = {}
-#: what the audit of each proved verdict found (issue 17, item 3)
+#: what the audit of each proved verdict found
 AUDITS: collections.Counter[str] = collections.Counter()
 
 
