@@ -15,9 +15,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import load, run
+from timing import load, run, snapshot
 
 #: relations a reader writes about the output and the last hidden layer (some right, some not)
 RELATIONS = [
@@ -56,7 +57,7 @@ def write_files(folder: Path, files: int, per_file: int) -> list[Path]:
     return out
 
 
-def timed(folder: Path, *options: str, cache: str | None = None) -> tuple[float, dict[str, int]]:
+def timed(folder: Path, *options: str, cache: str | None = None) -> tuple[float, dict[str, Any]]:
     wall, cpu, r = run(
         "check",
         str(folder),
@@ -68,7 +69,26 @@ def timed(folder: Path, *options: str, cache: str | None = None) -> tuple[float,
     if r.returncode not in (0, 1):
         raise SystemExit(f"check failed ({r.returncode}): {r.stderr[-2000:]}")
     CPU.append(cpu)
-    return wall, json.loads(r.stdout)["summary"]
+    return wall, json.loads(r.stdout)
+
+
+def verdicts(report: dict[str, Any]) -> dict[tuple[str, int, int], tuple[str, str, str]]:
+    """Each relation's verdict, method and reason, by file, line and step (not the seconds)."""
+    return {
+        (Path(r["file"]).name, r["line"], r["step"]): (r["verdict"], r["method"], r["reason"])
+        for r in report["results"]
+    }
+
+
+def disagreements(runs: dict[str, dict[str, Any]]) -> list[str]:
+    """The relations whose verdict differs between runs, one line each (at most 20)."""
+    (first, base), *others = [(name, verdicts(report)) for name, report in runs.items()]
+    out = []
+    for name, other in others:
+        for key in sorted(base.keys() | other.keys()):
+            if base.get(key) != other.get(key):
+                out.append(f"{key}: {first} {base.get(key)} / {name} {other.get(key)}")
+    return out[:20]
 
 
 #: CPU seconds of each timed run, in order
@@ -78,19 +98,24 @@ CPU: list[float] = []
 def main() -> None:
     files = int(sys.argv[1]) if len(sys.argv) > 1 else 500
     per_file = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    snapshot()  # four runs of minutes each: one version of the code for all of them
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
         write_files(Path(tmp), files, per_file)
-        parallel, s1 = timed(Path(tmp))
-        serial, s2 = timed(Path(tmp), "--jobs", "1")
+        parallel, r1 = timed(Path(tmp))
+        serial, r2 = timed(Path(tmp), "--jobs", "1")
         timed(Path(tmp), cache=cache)
-        cached, s3 = timed(Path(tmp), cache=cache)
-    assert s1 == s2 == s3, (s1, s2, s3)
+        cached, r3 = timed(Path(tmp), cache=cache)
+    s1 = r1["summary"]
     print(f"{files} files x {per_file} relations ({os.cpu_count()} cores, {load()}): {s1}")
     print(f"default jobs {parallel:7.2f} s   CPU {CPU[0]:7.2f} s")
     print(f"--jobs 1     {serial:7.2f} s   CPU {CPU[1]:7.2f} s")
     print(f"cached       {cached:7.2f} s   CPU {CPU[3]:7.2f} s")
     print(f"serial / parallel = {serial / parallel:.2f} (above 1: parallel wins; goal 1.6)")
     print(f"cached / parallel = {cached / parallel:.3f}")
+    differ = disagreements({"default jobs": r1, "--jobs 1": r2, "cached": r3})
+    if differ:
+        print("the runs disagree:", r1["summary"], r2["summary"], r3["summary"], *differ, sep="\n")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -416,7 +416,9 @@ def test_a_bad_writers_template_fails_with_file_and_line(
         ],
     )
     assert (
-        result.exit_code != 0 and "bad.en.j2:3: " in result.output and message in result.output
+        result.exit_code != 0
+        and re.search(r"bad\.en\.j2:3:[4-7]: ", result.output)
+        and message in result.output
     ), result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
@@ -702,7 +704,9 @@ def _assert_checks_clean(folder: Path) -> None:
         bad = [
             (r.line, r.step, r.verdict, r.reason)
             for r in results
-            if r.verdict != "proved" and (r.verdict, r.reason) not in NOT_IDENTITIES
+            if r.verdict != "proved"
+            and (r.verdict, r.reason) not in NOT_IDENTITIES
+            and not (r.verdict == "defined" and r.defines)  # the article's own definitions
         ]
         assert not bad, bad
         assert sum(r.verdict == "proved" for r in results) > 0.8 * len(results)

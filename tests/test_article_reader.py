@@ -212,6 +212,34 @@ def test_each_slip_is_refuted_by_derivator_check(tmp_path: Path) -> None:
     assert run.stdout.count("refuted") >= 4, run.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_a_slope_of_0_or_1_gets_a_bias_slip_that_is_one(activation: str, tmp_path: Path) -> None:
+    """Where σ′ is only ever 0 or 1, σ′ counted twice is no slip (σ′² = σ′: the article once
+    stopped with "the slip is true" for identity and printed a slip sentence ending in a colon
+    for relu).  Every exercise shows a wrong formula there too, and derivator check refutes each."""
+    A.generate(A.Options(activation=activation, layers="L-1"), ["en"], ["md"], tmp_path)
+    md = _read(tmp_path, "en", "md")
+    exercises = md[md.index("## Exercises") :]
+    assert "changes nothing for this activation" in exercises
+    slips = re.findall(r"\$\$\n(.*?) \\neq (.*?)\. \\tag\{\d+\}\n\$\$", exercises)
+    assert len(slips) == len(re.findall(r"Answer to exercise", exercises)) == 3
+    text = f"<!-- derivator: network=general activation={activation} loss=mse -->\n\n" + "".join(
+        f"$$\n{lhs} = {rhs}\n$$\n\n" for lhs, rhs in slips
+    )
+    (tmp_path / "slips.md").write_text(text, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "derivator", "check", "slips.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.count("refuted") >= 3, run.stdout
+
+
 # ---------------------------------------------------------------------------------------------
 # 9. the page: closed forms whole, B defined, summary indices, headings, punctuation
 
@@ -570,6 +598,33 @@ def test_a_template_asking_for_what_is_not_there_fails_at_its_line(
     result = CliRunner().invoke(app, ["render", str(src), "-o", "-"])
     assert result.exit_code == 1, result.output
     assert message in result.output and "post.md.j2:3" in result.output, result.output
+
+
+@pytest.mark.slow
+def test_render_takes_what_article_template_takes(tmp_path: Path) -> None:
+    """One route for a writer: ``derivator render mine.en.j2`` writes the article from a language
+    template as ``derivator article --template`` does (every format, --depth 3 = --layers L-2),
+    and its errors carry the template's line, column and a caret."""
+    mine = tmp_path / "mine.en.j2"
+    mine.write_text(
+        "# My notes\n\nThe weights one layer down:\n\n{{ gradient('w', layer='L-1') }}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["render", str(mine), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    for fmt in A.FORMATS:
+        text = _read(tmp_path / "out", "en", fmt)
+        assert "My notes" in text and "The weights one layer down" in text
+    assert r"\partial w_{km}^{(L-1)}" in _read(tmp_path / "out", "en", "md")
+    bad = tmp_path / "bad.en.j2"
+    bad.write_text("# T\n\nSee {{ gradient('w', layer='L-9') }}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", str(bad), "-o", str(tmp_path / "bad")])
+    assert result.exit_code == 1, result.output
+    assert "bad.en.j2:3:8: " in result.output and "no layer L-9" in result.output
+    assert "\n3 | See {{ gradient('w', layer='L-9') }}\n  |        ^" in result.output
+    assert not (tmp_path / "bad").exists()
+    result = CliRunner().invoke(app, ["render", str(mine), "--depth", "7"])
+    assert result.exit_code == 2 and "--depth 7" in result.output, result.output
 
 
 def test_a_template_in_one_language_is_not_rendered_as_the_other(tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ GOOD = r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$"
 WRONG = r"$$\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)}$$"
 GOOD_B = r"$$\frac{\partial z_{ij}^{(L)}}{\partial b_j^{(L)}} = 1$$"
 GOOD_W = r"$$\frac{\partial z_{ij}^{(L)}}{\partial w_{jk}^{(L)}} = a_{ik}^{(L-1)}$$"
+#: a sum: its bound index is a SymPy Dummy, numbered anew in every process
+GOOD_SUM = r"$$\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} = \sum_j (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)}$$"
 #: true when the bare cost C is the mean over samples (cost-is=mean), false for the sum
 MEAN_C = r"$$\frac{\partial C}{\partial a_{ij}^{(L)}} = \frac{1}{n}(a_{ij}^{(L)} - y_{ij})$$"
 
@@ -378,15 +380,16 @@ def test_an_unchanged_file_is_answered_from_the_cache_without_sympy(tmp_path: Pa
 
 def test_a_changed_relation_is_proved_again_and_its_neighbours_are_not(tmp_path: Path) -> None:
     folder = tmp_path / "notes"
-    f = write(folder / "a.md", doc(GOOD, GOOD_W, GOOD_B))
+    f = write(folder / "a.md", doc(GOOD, GOOD_W, GOOD_B, GOOD_SUM))
     check("a.md", "--format", "json", cwd=folder)
-    f.write_text(doc(GOOD, WRONG, GOOD_B), encoding="utf-8")
+    f.write_text(doc(GOOD, WRONG, GOOD_B, GOOD_SUM), encoding="utf-8")
     r = check("a.md", "--format", "json", cwd=folder)
     results = json.loads(r.stdout)["results"]
     assert [(x["verdict"], x["cached"]) for x in results] == [
         ("proved", True),
         ("refuted", False),
         ("proved", True),
+        ("proved", True),  # found although its Dummy has another number in this process
     ]
     # the model is part of the key: the same text in another network is judged again
     r = check("a.md", "--format", "json", "--loss", "cross-entropy", cwd=folder)

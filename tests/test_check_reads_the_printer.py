@@ -24,7 +24,10 @@ def test_printed_formulas_check_as_proved(activation: str, loss: str, layer: str
     doc += [f"$$\n{r.latex()}\n$$\n" for r in rows]
     results = check.check_text("printed.md", "\n".join(doc), check.Run())
     assert len(results) == len(rows)
-    assert [(r.verdict, r.relation) for r in results if r.verdict != "proved"] == []
+    # δ written as the product of partials it stands for is the document's definition of δ
+    judged = [r for r in results if not (r.verdict == "defined" and r.defines == "delta")]
+    assert len(judged) >= len(results) - 1
+    assert [(r.verdict, r.relation) for r in judged if r.verdict != "proved"] == []
 
 
 def test_the_printers_kronecker_bracket_and_ones_vector_read_back() -> None:

@@ -33,6 +33,17 @@ ONE_NEURON = "holds only when every layer has one neuron"
 
 P, R, U, S, E = "proved", "refuted", "unknown", "skipped", "error"
 
+#: keys derivator still contradicts (the test fails the day it agrees: update this list then).
+#: BUG: the model does not yet take a cost written without ½ next to one with ½ (native L), nor
+#: a forward pass that orients the weights from k to j after the notation's w_jk was used: those
+#: definitions are errors, and the claim after them is not judged in the model they define
+KNOWN_WRONG = {
+    ("common_mistakes.md", 33, 0),
+    ("common_mistakes.md", 35, 0),
+    ("common_mistakes.md", 37, 0),
+    ("common_mistakes.md", 39, 0),
+}
+
 EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     # ---- output_layer.md: sigmoid, MSE, general network, the article's letters i, j, k
     ("output_layer.md", 8, 0): ("defined",),  # z = Σ_k w a + b
@@ -266,10 +277,13 @@ EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
         ONE_NEURON,
     ),  # two layers, Σ_k forgotten
     ("common_mistakes.md", 31, 0): (P,),  # both sums
-    ("common_mistakes.md", 33, 0): ("error",),  # (a - y)² without /2
-    ("common_mistakes.md", 35, 0): ("error",),  # L as a sum
-    ("common_mistakes.md", 37, 0): ("error",),  # z with w_kj
-    ("common_mistakes.md", 39, 0): ("error",),  # σ'(z^(L-1)) where σ'(z^(L)) belongs
+    # 33, 35, 37 are definitions (a cost, a redefined cost, a forward pass with w_kj): the model
+    # takes them as written, so they are defined; 39 is a claim judged in that model, false there
+    # (test_common_mistakes_claim_is_false_in_the_model_its_document_defines, NumPy)
+    ("common_mistakes.md", 33, 0): ("defined",),  # (a - y)² without /2: a cost as written
+    ("common_mistakes.md", 35, 0): ("defined",),  # L as a sum with ½: L redefined
+    ("common_mistakes.md", 37, 0): ("defined",),  # z with w_kj: the forward pass, w from k to j
+    ("common_mistakes.md", 39, 0): (R,),  # σ'(z^(L-1)) where σ'(z^(L)) belongs
 }
 
 FILES = sorted({f for f, _, _ in EXPECTED})
@@ -335,7 +349,9 @@ def test_every_relation_is_expected_and_every_expectation_reported(results, name
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED), ids=lambda k: f"{k[0]}:{k[1]}.{k[2]}")
-def test_verdict(results, key: tuple[str, int, int]) -> None:
+def test_verdict(results, key: tuple[str, int, int], request: pytest.FixtureRequest) -> None:
+    if key in KNOWN_WRONG:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="KNOWN_WRONG: see its note"))
     verdict, *hints = EXPECTED[key]
     r = _by_key(results).get(key)
     assert r is not None, f"{key} not reported"
@@ -428,3 +444,38 @@ def test_mixed_sum_conventions_warn_once_per_file(results) -> None:
     # generic_layer.md only ever writes 0-based bounds
     assert not any(w.startswith("generic_layer.md:") for w in warnings), warnings
     assert len(warnings) == len(set(warnings))
+
+
+def test_common_mistakes_claim_is_false_in_the_model_its_document_defines() -> None:
+    """The truth of common_mistakes.md line 39, from NumPy in the model lines 33 and 37 define
+    (L_i = Σ_j (a_ij − y_ij)² without ½, z_ij = Σ_k w_kj a_ik + b_j: w from k to j, sigmoid):
+    ∂L_i/∂a_ik^(L-1) = Σ_j 2(a_ij − y_ij) σ′(z_ij) w_kj.  The claim Σ_j (a_ij − y_ij)
+    σ′(z_ik^(L-1)) w_jk differs at random values; where the widths differ its w_jk does not even
+    index the weights (k runs over n_(L-1) rows, j over n_(L) columns)."""
+    import numpy as np
+
+    rng = np.random.default_rng(39)
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    dsig = lambda x: sig(x) * (1 - sig(x))  # noqa: E731
+    for n, n_prev, n_out in ((5, 3, 3), (4, 2, 2)):  # w_jk is defined only for equal widths
+        z_prev = rng.normal(size=(n, n_prev))
+        a_prev = sig(z_prev)
+        w = rng.normal(size=(n_prev, n_out))  # w[k, j]: from unit k of L-1 to unit j of L
+        b = rng.normal(size=n_out)
+        y = rng.random(size=(n, n_out))
+        z = a_prev @ w + b
+        a = sig(z)
+        eps = 1e-6
+        i, k = 1, 0
+        bumped = a_prev.copy()
+        bumped[i, k] += eps
+        before = ((sig(a_prev[i] @ w + b) - y[i]) ** 2).sum()
+        after = ((sig(bumped[i] @ w + b) - y[i]) ** 2).sum()
+        numeric = (after - before) / eps
+        exact = sum(2 * (a[i, j] - y[i, j]) * dsig(z[i, j]) * w[k, j] for j in range(n_out))
+        assert abs(numeric - exact) < 1e-4
+        claim = sum((a[i, j] - y[i, j]) * dsig(z_prev[i, k]) * w[j, k] for j in range(n_out))
+        assert abs(claim - exact) > 1e-3
+    w = rng.normal(size=(2, 4))  # n_(L-1) = 2, n_(L) = 4: w_jk with j = 3 is no weight
+    with pytest.raises(IndexError):
+        w[3, 0]

@@ -4,7 +4,11 @@ at random values (never from derivator)."""
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import torch
 
@@ -141,3 +145,95 @@ def test_a_definition_that_cannot_be_read_takes_its_name_with_it() -> None:
     )
     assert [str(r.verdict) for r in results] == ["error", "error"]
     assert "(line 1)" in results[1].reason
+
+
+NETWORK_DOC = r"""
+$$z^{{(L)}}_{{j}} = \sum_k w^{{(L)}}_{{jk}} a^{{(L-1)}}_{{k}} + b^{{(L)}}_j$$
+
+$$a^{{(L)}}_{{j}} = \sigma(z^{{(L)}}_{{j}})$$
+
+$$C = {cost}\sum_j (a^{{(L)}}_j - y_j)^2$$
+
+$$\frac{{\partial C}}{{\partial a^{{(L)}}_j}} = a^{{(L)}}_j - y_j$$
+"""
+
+SCALAR_DOC = r"""
+$$net_{{h1}} = w_1 * i_1 + w_2 * i_2 + b_1 * 1$$
+
+$$out_{{h1}} = \frac{{1}}{{1+e^{{-net_{{h1}}}}}}$$
+
+$$E = {cost}(t - out_{{h1}})^{{2}}$$
+
+$$\frac{{\partial E}}{{\partial w_{{1}}}} = -(t - out_{{h1}}) * out_{{h1}}(1 - out_{{h1}}) * i_1$$
+"""
+
+
+def test_the_cache_keys_a_verdict_by_the_definitions_in_force(tmp_path: Path) -> None:
+    """The same claims under definitions that change between runs (the cost with ½ and
+    without): through the persistent cache, cold and warm, every verdict equals an uncached
+    run's.  Truth: ∂C/∂a_j = a_j − y_j holds only for the cost with ½ (autograd below)."""
+    a = torch.rand(4, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(4, dtype=torch.float64)
+    for half, holds in ((0.5, True), (1.0, False)):
+        a.grad = None
+        (half * ((a - y) ** 2).sum()).backward()
+        assert a.grad is not None and torch.allclose(a.grad, a - y) == holds
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    cache = tmp_path / "cache"
+
+    def write(cost: str) -> None:
+        (folder / "net.md").write_text(NETWORK_DOC.format(cost=cost), encoding="utf-8")
+        (folder / "units.md").write_text(SCALAR_DOC.format(cost=cost), encoding="utf-8")
+
+    def verdicts(*options: str) -> list[tuple[str, int, str]]:
+        r = subprocess.run(
+            [sys.executable, "-m", "derivator", "check", "net.md", "units.md"]
+            + ["--jobs", "1", "--format", "jsonl", *options],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            timeout=300,
+        )
+        rows = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+        return [(x["file"], x["line"], x["verdict"]) for x in rows]
+
+    uncached = {}
+    for cost in (r"\frac{1}{2}", ""):
+        write(cost)
+        uncached[cost] = verdicts("--no-cache")
+    assert uncached[r"\frac{1}{2}"][3][2] == "proved" and uncached[""][3][2] == "refuted"
+    assert uncached[r"\frac{1}{2}"][-1][2] == "proved" and uncached[""][-1][2] == "refuted"
+    for cost in (r"\frac{1}{2}", "", r"\frac{1}{2}", ""):
+        write(cost)
+        assert verdicts("--cache-dir", str(cache)) == uncached[cost]
+
+
+def test_a_formula_for_delta_never_rebuilds_a_delta_defined_with_another_sign() -> None:
+    """δ = −∂C/∂z (the author's sign) is not the network's δ; a later formula δ = (a − y)σ′(z)
+    is a claim, false in the author's model (autograd at random sizes, widths differing): it is
+    never proved, nor the gradient written with it."""
+    torch.manual_seed(5)
+    n_prev, n_out = 3, 4
+    a_prev = torch.rand(n_prev, dtype=torch.float64)
+    w = torch.rand(n_out, n_prev, dtype=torch.float64)
+    b = torch.rand(n_out, dtype=torch.float64)
+    y = torch.rand(n_out, dtype=torch.float64)
+    z = (w @ a_prev + b).requires_grad_(True)
+    cost = 0.5 * ((torch.sigmoid(z) - y) ** 2).sum()
+    cost.backward()
+    assert z.grad is not None
+    delta = -z.grad  # the author's δ
+    claim = (torch.sigmoid(z) - y) * torch.sigmoid(z) * (1 - torch.sigmoid(z))
+    assert not torch.allclose(delta, claim)  # the claim is false in the author's model
+    results = _check(
+        "$$z^{(L)}_{j} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{k} + b^{(L)}_j$$\n\n"
+        "$$a^{(L)}_{j} = \\sigma(z^{(L)}_{j})$$\n\n"
+        "$$C = \\frac{1}{2}\\sum_j (a^{(L)}_j - y_j)^2$$\n\n"
+        "$$\\delta^{(L)}_j = -\\frac{\\partial C}{\\partial z^{(L)}_j}$$\n\n"
+        "$$\\delta^{(L)}_j = (a^{(L)}_j - y_j)\\sigma'(z^{(L)}_j)$$\n\n"
+        "$$\\frac{\\partial C}{\\partial w^{(L)}_{jk}} = \\delta^{(L)}_j a^{(L-1)}_k$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:3] == ["defined"] * 3
+    assert "proved" not in verdicts[3:] and "defined" not in verdicts[4:]

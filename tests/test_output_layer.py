@@ -377,6 +377,10 @@ def test_check_verdicts_against_autograd(k: int) -> None:
         "rel.md", HEAD.format(h=h, o=o, loss=loss) + f"$${formula}$$\n", Run(timeout=20.0)
     )
     true = _holds(kind, depth, sides)
+    # the forward pass as written defines; one the stated model contradicts is an error
+    if r.defines:
+        assert r.verdict == ("defined" if true else "error"), (formula, true, r.verdict, r.reason)
+        return
     assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
     if not true:
         left, right = _replay(kind, depth, sides, r.counterexample)
@@ -493,16 +497,19 @@ def test_command_line_output_activation_sets_the_default(tmp_path) -> None:  # t
     assert json.loads(linear.stdout)["results"][0]["verdict"] == "proved"
 
 
-def test_a_stated_option_beats_what_the_forward_pass_implies(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """a^(L) = z^(L) defines a linear output (proved) unless the command line says otherwise."""
+def test_a_stated_option_against_the_forward_pass_is_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """a^(L) = z^(L) defines a linear output (defined); where the command line states another
+    output activation, the document's definition cannot be built into that model: an error
+    naming it, never a refutation of a definition."""
     doc = tmp_path / "lin.md"
     doc.write_text("$$a_{ij}^{(L)} = z_{ij}^{(L)}$$\n", encoding="utf-8")
     implied = runner.invoke(app, ["check", str(doc), "--format", "json"])
     stated = runner.invoke(
         app, ["check", str(doc), "--output-activation", "tanh", "--format", "json"]
     )
-    assert json.loads(implied.stdout)["results"][0]["verdict"] == "proved"
-    assert json.loads(stated.stdout)["results"][0]["verdict"] == "refuted"
+    assert json.loads(implied.stdout)["results"][0]["verdict"] == "defined"
+    (r,) = json.loads(stated.stdout)["results"]
+    assert r["verdict"] == "error" and "definition of a" in r["reason"], r
 
 
 def test_codegen_refuses_a_distinct_output_activation() -> None:

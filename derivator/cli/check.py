@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 
+from ..document.config import MEMORY_MB, TIMEOUT
 from .options import OUTPUT_ACTIVATION_HELP, Activation, Kind, Loss, OutputActivation, Targets
 
 #: the exit statuses of ``check`` (also in the README)
@@ -132,14 +133,14 @@ def check(
     ),
     timeout: float | None = typer.Option(
         None,
-        help="Seconds allowed to decide each relation (default 10; a worker still busy a "
+        help=f"Seconds allowed to decide each relation (default {TIMEOUT:g}; a worker still busy a "
         "second later is killed, and the relation is unknown).",
         show_default=False,
     ),
     memory: int | None = typer.Option(
         None,
         help="Megabytes of address space each worker may add to what it starts with (default "
-        "768, at least 256); a relation that needs more is unknown.",
+        f"{MEMORY_MB}, at least 256); a relation that needs more is unknown.",
         show_default=False,
     ),
     jobs: int | None = typer.Option(

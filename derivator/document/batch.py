@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .cache import UNSTABLE, Cache, digest
+from .config import MEMORY_MB, TIMEOUT
 from .files import MAX_BYTES, FileError, read, read_stream
 from .results import Checked, FileOutcome, Stop, from_record, record, unreadable
 
-#: default address-space budget of a worker (bytes), as ``check --memory 768``
-MEMORY = 768 * 1024**2
+#: default address-space budget of a worker (bytes), as ``check --memory`` (config.MEMORY_MB)
+MEMORY = MEMORY_MB * 1024**2
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Options:
     stated: frozenset[str] = frozenset()
     #: conventions' directives as ``(key, value)``, from the configuration
     directives: tuple[tuple[str, str], ...] = ()
-    timeout: float = 10.0
+    timeout: float = TIMEOUT
     #: worker processes (0: one per core this process may use)
     jobs: int = 0
     memory: int = MEMORY

@@ -97,6 +97,21 @@ def model_fingerprint(model: Any) -> str:
     return repr(model)
 
 
+class InModel:
+    """A network together with what else a relation's verdict is judged with in ``check``: the
+    run's settings (directives, conventions in force at the relation's line) and the
+    fingerprint of the document's definitions in force there
+    (:meth:`derivator.document.definitions.Model.fingerprint`).  Its :meth:`fingerprint` is the
+    model part of a relation's key, so a verdict is never reused in a document that defines its
+    names differently, even when the relation's text and sides are the same."""
+
+    def __init__(self, net: Any, settings: Any, definitions: str) -> None:
+        self.net, self.settings, self.definitions = net, settings, definitions
+
+    def fingerprint(self) -> str:
+        return digest("model", repr(self.net), repr(self.settings), self.definitions)
+
+
 def digest(*parts: Any) -> str:
     """The SHA-256 of the parts as canonical JSON."""
     text = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)

@@ -33,9 +33,19 @@ from ..engine import (
     proof,
     render,
 )
-from . import blocks, conventions, decimals, definitions, interpret, notebook, parse, workers
-from .cache import Cache
-from .config import check_timeout
+from . import (
+    blocks,
+    conventions,
+    decimals,
+    definitions,
+    interpret,
+    literals,
+    notebook,
+    parse,
+    workers,
+)
+from .cache import Cache, InModel
+from .config import MEMORY_MB, TIMEOUT, check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
 from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
 from .files import decode as decode
@@ -52,8 +62,8 @@ DIRECTIVE_KEYS = {
     "skip": ("next", "on", "off"),
 }
 #: default address-space limit of a worker (bytes); a proof that needs more is ``unknown``.  The
-#: corpus and the seed article need less than 700 MB; a CI runner has a few GB for all the cores.
-MEMORY = 1024 * 1024**2
+#: same default as ``check --memory`` (config.MEMORY_MB).
+MEMORY = MEMORY_MB * 1024**2
 #: with at least this many files per worker, each file is planned and decided by one worker
 #: (:class:`FileTask`); with fewer, files are planned here and their blocks shared out
 WHOLE_FILES = 4
@@ -70,7 +80,7 @@ class Run:
     is garbage-collected); its workers keep their proof caches for the whole run."""
 
     defaults: interpret.Settings = field(default_factory=interpret.Settings)
-    timeout: float = 10.0
+    timeout: float = TIMEOUT
     #: worker processes deciding blocks in parallel (capped at the cores this process may use)
     jobs: int = 1
     #: address-space limit of each worker in bytes (0: none)
@@ -801,7 +811,7 @@ def block_results(
                 _unread(r, sides, k == 0, src, block)
             else:
                 try:
-                    decide(r, chain, k, op, settings, run, conventions, src, block)
+                    decide(r, chain, k, op, settings, run, conventions, src, block, model)
                 except MemoryError:
                     r.verdict, r.method = Outcome.UNKNOWN, "stopped"
                     r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
@@ -896,8 +906,15 @@ def _network_definition(
     name = model.network.get((block.line, r.step))
     if name is None:
         again = definitions.network_name(sides[0])
-        if again is not None and r.verdict == Outcome.PROVED and r.step == 0:
-            r.defines = again  # a restatement the model satisfies: the name is built again
+        if (
+            again is not None
+            and r.verdict == Outcome.PROVED
+            and r.step == 0
+            and (not again.startswith("delta") or definitions.defines_delta(sides[1]))
+        ):
+            # a restatement the model satisfies: the name is built again; a formula for δ is a
+            # claim, which never rebuilds a δ whose definition (its sign) the model does not hold
+            r.defines = again
         return
     if r.verdict == Outcome.ERROR and not any(
         isinstance(n, parse.Unread) for side in sides for n in parse.walk(side)
@@ -1036,7 +1053,11 @@ def decide(
     conventions: set[str],
     src: blocks.Source | blocks.Excerpt,
     block: blocks.Block,
+    model: definitions.Model | None = None,
 ) -> None:
+    """Read relation ``k`` of a chain in the network reading and judge it (through the run's
+    caches, keyed by everything the verdict depends on: the sides, the network, the settings
+    in force and the document's definitions in force, ``model``)."""
     try:
         lhs_node, rhs_node, first = read_relation(
             chain.exprs[k],
@@ -1047,6 +1068,11 @@ def decide(
         )
         if interpret.is_update_rule(op, lhs_node, rhs_node):
             r.verdict, r.reason = Outcome.SKIPPED, "update rule"
+            return
+        literal = literals.judge(lhs_node, rhs_node)
+        if literal is not None:  # matrices written out in numbers: arithmetic
+            r.verdict, r.method, r.reason = literal.verdict, literal.method, literal.reason
+            r.counterexample = literal.counterexample
             return
         interpret.uncheckable(lhs_node)
         interpret.uncheckable(rhs_node)
@@ -1109,10 +1135,19 @@ def decide(
             "a statement about indices or sizes, not an identity between quantities",
         )
         return
-    key = (net, settings, str(conv.implicit), str(conv.chain_variable), r.relation, run.timeout)
+    defs = model.fingerprint((block.line, r.step)) if model is not None else ""
+    key = (
+        net,
+        settings,
+        defs,
+        str(conv.implicit),
+        str(conv.chain_variable),
+        r.relation,
+        run.timeout,
+    )
     v = run.cache.get(key)
     if v is None:
-        v = _prove_stored(lhs, rhs, net, run, r)
+        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
         run.cache[key] = v
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
@@ -1121,21 +1156,18 @@ def decide(
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
 
 
-def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, net: Any, run: Run, r: Result) -> proof.Verdict:
+def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result) -> proof.Verdict:
     """``proof.prove``, through the persistent cache when the run has one: a relation whose two
-    sides and model are unchanged is not proved again (its verdict never depended on anything
-    else); a verdict that depends on the run's limits is not stored."""
+    sides and model (network, settings, the document's definitions in force) are unchanged is
+    not proved again; a verdict that depends on the run's limits is not stored."""
     if run.store is None:
-        return proof.prove(lhs, rhs, net, timeout=run.timeout)
-    left, right = sp.srepr(lhs), sp.srepr(rhs)
-    stored = run.store.get_relation(left, right, net)
+        return proof.prove(lhs, rhs, model.net, timeout=run.timeout)
+    stored = run.store.get_relation(lhs, rhs, model)
     if stored is not None:
         r.cached = True
         return proof.Verdict(**stored)
-    v = proof.prove(lhs, rhs, net, timeout=run.timeout)
-    run.store.put_relation(
-        left, right, net, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds}
-    )
+    v = proof.prove(lhs, rhs, model.net, timeout=run.timeout)
+    run.store.put_relation(lhs, rhs, model, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds})
     return v
 
 

@@ -30,6 +30,12 @@ from typing import Any
 from ..engine.names import ACTIVATIONS, LOSSES, NETWORK_KINDS, TARGETS
 from .files import SUFFIXES
 
+#: default address-space budget of a check worker in megabytes (``--memory``, ``memory =``, and the
+#: API's ``check.Run``): the corpus and the seed article need less than 700 MB, and a CI runner has
+#: a few GB for all its cores.  The one place this default is written.
+MEMORY_MB = 768
+#: default seconds per relation (``--timeout``, ``timeout =``, ``check.Run``)
+TIMEOUT = 10.0
 #: the file names that hold a configuration, by precedence within one folder
 FILES = ("derivator.toml", ".derivator.toml", "pyproject.toml")
 FORMATS = ("text", "json", "jsonl", "sarif", "github", "junit")
@@ -146,8 +152,8 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "respect-gitignore": (_boolean, True),
     "strict": (_boolean, False),
     "allow-empty": (_boolean, False),
-    "timeout": (_timeout, 10.0),
-    "memory": (_integer(256, 1 << 20, "megabytes"), 768),
+    "timeout": (_timeout, TIMEOUT),
+    "memory": (_integer(256, 1 << 20, "megabytes"), MEMORY_MB),
     "jobs": (_integer(0, 1 << 20, "worker processes (0: one per core; capped at the cores)"), 0),
     "format": (_choice(FORMATS), "text"),
     "cache": (_boolean, True),

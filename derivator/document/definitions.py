@@ -21,6 +21,8 @@ network reading (``interpret``), where it is a definition of the network's model
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -105,6 +107,29 @@ class Model:
     #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
     #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
     network: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: (block line, step) → the text of each definition of the network's model, as written
+    said: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def fingerprint(self, place: tuple[int, int]) -> str:
+        """What a relation at ``place`` is judged with from the document's definitions, as one
+        string for the cache key of its verdict: every definition (scalar and network, as read or
+        as written), in reading order, and how many stand before the place (a redefinition
+        governs what follows it).  Two documents that share a relation's text but define its
+        names differently never share its verdict."""
+        defs = sorted(
+            [(where, name, sp.srepr(payload)) for where, name, payload in self.versions]
+            + [(where, name, self.said.get(where, "")) for where, name in self.network.items()]
+        )
+        before = sum(where < place for where, _, _ in defs)
+        data = [
+            [[name, text] for _, name, text in defs],
+            before,
+            sorted(self.conflicts),
+            sorted(self.words),
+            sorted(self.functions),
+        ]
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def at(self, place: tuple[int, int]) -> ScalarModel:
         """The model in force at a place: each name's last definition before it (a redefinition
@@ -320,6 +345,12 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
         if fname and xname and len(fname) <= 4 and fname not in model.names:
             return fname, [xname]
     return None
+
+
+def defines_delta(rhs: parse.Node) -> bool:
+    """Whether ``δ = rhs`` can define δ: only as a partial of the cost (with its sign); any other
+    formula for δ is a claim about it, never a definition (nor a redefinition)."""
+    return _only_partials(rhs)
 
 
 def _only_partials(node: parse.Node) -> bool:
@@ -558,8 +589,8 @@ def _network_sites(
         name = network_name(lhs)
         if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
-        if name == "delta" and not _only_partials(rhs):
-            continue  # a formula for δ is a claim
+        if name in ("delta", "Delta") and not _only_partials(rhs):
+            continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
         if any(
             isinstance(n, parse.Var)
             and _key(n) == name
@@ -589,6 +620,7 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
             relations.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
     model = build(relations, texts)
     plain = []
+    said: dict[tuple[int, int], str] = {}
     for line, text, reading, lead in blocks:
         try:
             chains = parse.parse(text, reading, lead)
@@ -596,5 +628,8 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
             continue
         for step, chain, k in steps(chains):
             plain.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
+            start = max(chain.starts[k], 0)
+            said[line, step] = text[start : chain.ends[k + 1]] if chain.ends[k + 1] >= 0 else text
     _network_sites(model, plain)
+    model.said = {where: said.get(where, "") for where in model.network}
     return model

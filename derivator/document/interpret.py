@@ -177,12 +177,32 @@ def is_update_rule(op: str, lhs: parse.Node, rhs: parse.Node) -> bool:
         return any(
             isinstance(v, parse.Var) and v.name == lhs.name and v.tag == lhs.tag for v in walk(rhs)
         )
+    if increment(lhs):
+        return True
     if not isinstance(lhs, parse.Var) or lhs.name not in ("w", "b", "W", "B"):
         return False
     names = [n for n in walk(rhs) if isinstance(n, parse.Var)]
     same = any(v.name == lhs.name and v.tag == lhs.tag for v in names)
     step = any(v.name in ("eta", "nabla W", "nabla B", "alpha") for v in names)
     return same and step
+
+
+def increment(node: parse.Node) -> bool:
+    """``\\Delta w_{jk}``, ``\\Delta W^{(l)}``, ``\\Delta b_j``: the change a training step makes to a
+    parameter (Δ without a layer, written against w, b, W or B), an assignment of the update
+    rule, not the matrix Δ^{(l)} of δ's nor a product Δ·w."""
+    node = parse.ungrouped(node)
+    return (
+        isinstance(node, parse.Mul)
+        and not node.hadamard
+        and len(node.factors) == 2
+        and isinstance(node.factors[0], parse.Var)
+        and node.factors[0].name == "Delta"
+        and node.factors[0].tag is None
+        and not node.factors[0].sub
+        and isinstance(node.factors[1], parse.Var)
+        and node.factors[1].name in ("w", "b", "W", "B")
+    )
 
 
 def has_matrix(node: object) -> bool:
@@ -194,6 +214,8 @@ def has_matrix(node: object) -> bool:
             and (not n.sub or any(x.name == "·" for x in n.sub))
         ):
             return True
+        if isinstance(n, parse.Var) and n.name == "b" and n.tag is not None and not n.sub:
+            return True  # the bias vector, in a relation with a batch's matrices
         if (
             isinstance(n, parse.Transpose)
             or (isinstance(n, parse.Mul) and n.hadamard)
@@ -302,6 +324,8 @@ class Converter:
             if name == "b":
                 if len(ix) == 0 and single:
                     ix = [sp.Integer(0)]
+                if len(ix) == 0 and v.sample is None:
+                    raise NeedsMatrix(v.pos)  # the vector b^{(l)} beside a batch's matrices
                 if len(ix) != 1:
                     raise Unreadable(f"b^{{({v.tag})}} takes one index", v.pos)
                 return net.b(p)[ix[0]]
@@ -460,6 +484,12 @@ class Converter:
             return sp.diff(self.convert(node.body), self.chain_variable)
         if isinstance(node, parse.Iverson):
             return sp.KroneckerDelta(self.convert(node.left), self.convert(node.right))
+        if isinstance(node, parse.Entry):
+            raise Unreadable(
+                "a subscript on a bracket is read only on a vector or matrix expression "
+                "((W^{(L)T}\\delta^{(L)})_k); on numbers write the index inside",
+                node.pos,
+            )
         if isinstance(node, parse.Transpose):
             raise NeedsMatrix(node.pos)
         if isinstance(node, (parse.Ellipsis_, parse.Matrix)):
@@ -535,11 +565,34 @@ class Converter:
             return (sp.Max if f == "max" else sp.Min)(*args)
         if len(args) != 1:
             raise Unreadable(f"{f} takes one argument", node.pos)
+        if f == "softmax":
+            return self.softmax(args[0], node.pos)
+        if f == "diag":
+            raise Unreadable(
+                "diag(v) is a matrix: it is read in a product with a vector or a matrix, "
+                "diag(v) x = v ⊙ x",
+                node.pos,
+            )
         if f == "sech":
             return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
         return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
             args[0]
         )
+
+    def softmax(self, x: sp.Expr, pos: int) -> sp.Expr:
+        """softmax(u)_j = e^{u_j} / Σ_k e^{u_k} (its definition), the sum over all of j's range:
+        j is the one index of the argument that runs over a layer's units."""
+        ranges, _ = index_ranges(self.net, x)
+        units = [d for d, r in ranges.items() if r != SAMPLES and d in x.free_symbols]
+        if len(units) != 1:
+            raise Unreadable(
+                "softmax(…) needs the entry it gives: write softmax(z^{(L)})_j or softmax(z_j), "
+                "one index over a layer's units",
+                pos,
+            )
+        (j,) = units
+        k = sp.Dummy("k", integer=True)
+        return sp.exp(x) / sp.Sum(sp.exp(x.subs(j, k)), (k, 0, self.net.width(ranges[j]) - 1))
 
     def sum(self, node: parse.SumNode) -> sp.Expr:
         d = sp.Dummy(node.index, integer=True)
@@ -644,7 +697,8 @@ def implicit_sample(nodes: list[parse.Node]) -> sp.Expr | None:
             return
         if isinstance(n, parse.Var) and n.sub:
             first = n.sub[0]
-            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2) or (
+            kronecker = n.name == "delta" and n.tag is None  # δ_jk: 1 when j = k, no sample
+            takes_sample = (n.name in PER_SAMPLE and len(n.sub) == 2 and not kronecker) or (
                 n.name == "L" and len(n.sub) >= 1
             )
             if takes_sample and first.name and first.name not in bound:
@@ -708,10 +762,18 @@ class MatrixConverter:
             return matrix.Named(name, tag)
         if isinstance(node, parse.Var) and node.name == "Y" and not node.sub:
             return matrix.Named("Y")
+        if isinstance(node, parse.Var) and node.name == "b" and node.tag is not None:
+            if node.sub:
+                raise Unreadable(
+                    "an entry b_j in a matrix relation: write the vector b^{(l)}", node.pos
+                )
+            return self.tree(parse.Var("B", None, node.tag, 0, node.pos))  # the bias vector
         if isinstance(node, parse.Var) and node.name == "n" and not node.sub:
             return net.n
         if isinstance(node, parse.Num):
             return sp.Rational(Fraction(node.text))
+        if isinstance(node, parse.Partial):
+            return self.gradient(node)
         if isinstance(node, parse.Group):
             return self.tree(node.body)
         if isinstance(node, parse.Transpose):
@@ -793,6 +855,37 @@ class MatrixConverter:
                 return matrix.ColumnSum(self.tree(inner))
         raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
 
+    def gradient(self, node: parse.Partial) -> matrix.Gradient:
+        """``∂L/∂W^{(l)}``, ``∂L/∂b^{(l)}``, ``∂L/∂Z^{(l)}``, ``∂L_i/∂A^{(l)}``: the matrix of
+        the loss's partials by the entries.  L is the mean cost (notation.md); L_i the loss of
+        each row's sample, which only matrices with a row per sample (A, Z) have."""
+        num, den = parse.ungrouped(node.num), parse.ungrouped(node.den)
+        letters = {**MATRICES, "b": "B", "w": "W"}
+        if not (
+            isinstance(num, parse.Var)
+            and num.name == "L"
+            and num.tag is None
+            and isinstance(den, parse.Var)
+            and letters.get(den.name) in ("W", "A", "Z", "B")
+            and den.tag is not None
+            and not den.sub
+        ):
+            raise Unreadable(
+                "in a matrix relation a partial is ∂L/∂M of the loss by a matrix or vector of "
+                "the network (∂L/∂W^{(l)}, ∂L/∂b^{(l)}, ∂L/∂Z^{(l)}, ∂L_i/∂A^{(l)})",
+                node.pos,
+            )
+        wrt = self.tree(parse.Var(letters[den.name], None, den.tag, 0, den.pos))
+        assert isinstance(wrt, matrix.Named)
+        per_sample = bool(num.sub)
+        if per_sample and (len(num.sub or []) != 1 or wrt.quantity not in ("A", "Z")):
+            raise Unreadable(
+                "∂L_i/∂M: L_i is the loss of the sample of each row, so M must have a row per "
+                "sample (A^{(l)}, Z^{(l)}); the weights' gradient is ∂L/∂W^{(l)}",
+                node.pos,
+            )
+        return matrix.Gradient(wrt, per_sample)
+
     def side(self, node: parse.Node, r: sp.Symbol, c: sp.Symbol) -> sp.Expr:
         net = self.net
         node = parse.ungrouped(node)
@@ -808,16 +901,6 @@ class MatrixConverter:
                 if node.name == "nabla W"
                 else Partial(net.L, net.b(p)[r])
             )
-        if (
-            isinstance(node, parse.Partial)
-            and isinstance(node.den, parse.Var)
-            and node.den.name == "A"
-            and node.den.tag is not None
-            and isinstance(node.num, parse.Var)
-            and node.num.name == "L"
-        ):
-            # ∂L_i/∂A^(l): the matrix of ∂L_i/∂a_ik^(l), rows are samples
-            return Partial(net.Li[r], net.a(self._layer(node.den))[r, c])
         t = self.tree(node)
         if isinstance(t, sp.Expr):
             raise Unreadable("a matrix equated with a number", getattr(node, "pos", 0))

@@ -137,6 +137,8 @@ WORD_CMDS = {"text", "textrm", "textit", "mathrm", "mathit", "operatorname"}
 COST_WORDS = frozenset({"Cost"})
 #: the logistic function written as a word before its argument
 _SIGMOID = re.compile(r"[sS]igmoid\s*\(")
+#: the softmax written as a plain word before its argument (``softmax(z)``)
+_SOFTMAX = re.compile(r"[sS]oftmax\s*\(")
 #: a call of a library function, ``np.sum(``: code, which a formula may quote but not mean
 _CODE_CALL = re.compile(r"([A-Za-z]+\.[A-Za-z_]+)\s*\(")
 
@@ -171,6 +173,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
         )
     calls = {m.start(): m for m in _CODE_CALL.finditer(text)} if "." in text else {}
     sigmoids = {m.start() for m in _SIGMOID.finditer(text)} if "igmoid" in text else set()
+    softmaxes = {m.start() for m in _SOFTMAX.finditer(text)} if "oftmax" in text else set()
     toks: list[Tok] = []
     i, n = 0, len(text)
     while i < n:
@@ -254,6 +257,10 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
         if i in sigmoids and not (i and text[i - 1].isalpha()):
             toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
             i += len("sigmoid")
+            continue
+        if i in softmaxes and not (i and text[i - 1].isalpha()):
+            toks.append(Tok("text", "text:softmax", i))  # softmax(z): the function of that name
+            i += len("softmax")
             continue
         declared = (
             next(
@@ -486,6 +493,16 @@ class Transpose:
 
 
 @dataclass
+class Entry:
+    """``(W^{(L)T}\\delta^{(L)})_k``: entry k of a vector expression (entry (j, k) of a matrix
+    one), read by ``vectors`` as the expression's index form with those indices."""
+
+    body: Node
+    sub: list[Index]
+    pos: int
+
+
+@dataclass
 class Unread:
     """An expression that could not be read, kept in its chain so that the chain's other steps
     are still checked (one bad row of an ``align`` is one error, not the whole block)."""
@@ -510,6 +527,7 @@ Node = (
     | Ellipsis_
     | Matrix
     | Transpose
+    | Entry
     | Iverson
     | Unread
     | Norm
@@ -589,7 +607,14 @@ FUNCTIONS = {
     "sech": "sech",
 }
 #: functions written as words (\operatorname{sech}, \text{sech}): the function of that name
-WORD_FUNCTIONS = {"sech": "sech", "tanh": "tanh", "sigmoid": "sigma", "exp": "exp"}
+WORD_FUNCTIONS = {
+    "sech": "sech",
+    "tanh": "tanh",
+    "sigmoid": "sigma",
+    "exp": "exp",
+    "softmax": "softmax",
+    "diag": "diag",
+}
 GREEK_NAMES = {
     "delta",
     "Delta",
@@ -1085,6 +1110,12 @@ class Parser:
     def factor(self) -> Node:
         self.deeper()
         node = self.primary()
+        if (
+            isinstance(node, Var) and node.transposed and node.sub and len(node.sub) == 2
+        ):  # W^{(L)T}_{kj}: entry (k, j) of the transpose is entry (j, k)
+            node.transposed = False
+            node.sub = node.sub[::-1]
+            node.sub_raw = ",".join(x.name or "" for x in node.sub)
         if isinstance(node, Var) and node.transposed:  # A^{(l)\top}
             node.transposed = False
             node = Transpose(node, node.pos)
@@ -1118,6 +1149,17 @@ class Parser:
                     node = PrimeOf(node.body, p) if isinstance(node, Group) else node
                 else:
                     node = Pow(node, exp, p)
+                continue
+            if self.at("ch", "_") and isinstance(node, Group) and node.bracket in "([":
+                p = self.eat("ch", "_").pos
+                sub, _ = self.subscript()
+                if len(sub) > 2 or any(x.name is None for x in sub):
+                    raise ReadError(
+                        "a subscript on a bracket is an entry of a vector or matrix expression: "
+                        "one or two index letters, (W^{(L)T}\\delta^{(L)})_k",
+                        p,
+                    )
+                node = Entry(node.body, sub, p)
                 continue
             if self.at("ch", "_") and isinstance(node, Group):
                 raise ReadError("a subscript on a bracket has no meaning here", self.tok.pos)
@@ -1495,6 +1537,15 @@ class Parser:
                 elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
                     self.k += 1
                     items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
+                elif t.kind == "cmd" and t.text in WRAPPERS and self._styled_index_ahead():
+                    # w_{\mathbf{j}k}: a letter in bold or italic is the same index letter
+                    self.k += 1
+                    braced = self.at("ch", "{")
+                    self.k += braced
+                    letter = self.eat("letter")
+                    if braced:
+                        self.eat("ch", "}")
+                    items.append(Index(letter.text + self.primes_text(), None, letter.pos))
                 elif t.kind == "end":
                     raise ReadError("unbalanced braces: { is never closed", start)
 
@@ -1509,6 +1560,18 @@ class Parser:
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
+
+    def _styled_index_ahead(self) -> bool:
+        """``\\mathbf{j}`` or ``\\bm j`` at the current token: one letter in a style."""
+        if self.peek().kind == "letter":
+            return True
+        return (
+            self.peek().kind == "ch"
+            and self.peek().text == "{"
+            and self.peek(2).kind == "letter"
+            and self.peek(3).kind == "ch"
+            and self.peek(3).text == "}"
+        )
 
     def _group_tokens(self) -> list[Tok]:
         """The tokens up to the ``}`` that closes the current group (top level of the group)."""
@@ -1752,6 +1815,17 @@ class Parser:
         power = self._function_power()
         if self.at("cmd") and self.tok.text in LEFT_RIGHT:
             self.k += 1
+        if (
+            self.at("ch", "(")
+            and self.peek().kind == "cmd"
+            and self.peek().text in ("cdot", "bullet", "odot")
+            and self.peek(2).text == ")"
+        ):
+            raise ReadError(
+                f"{func}(·) names the function, not a value: write it applied, {func}(z^{{(L)}})"
+                + (", or its entries e^{z_j} / \\sum_k e^{z_k}" if func == "softmax" else ""),
+                pos,
+            )
         if self.at("ch", "(") or self.at("ch", "[") or self.at("cmd", "{"):
             close = OPEN[self.tok.text]  # \max\{0, z\}: braces as brackets
             self.k += 1
@@ -1772,9 +1846,27 @@ class Parser:
             self.depth -= 1
         else:
             args = [self.factor()]
+        if func == "softmax" and self.at("ch", "_"):
+            args = [self._softmax_entry(args)]
         if power is not None:  # \tanh^2(z) is (\tanh z)^2
             return Pow(Call(func, args, primes, pos), power, power.pos)
         return Call(func, args, primes, pos)
+
+    def _softmax_entry(self, args: list[Node]) -> Node:
+        """``softmax(z^{(L)})_j``: entry j of the softmax of the vector z is the softmax read at
+        z_j (its sum runs over j's range), so the subscript goes onto the vector's letter."""
+        p = self.eat("ch", "_").pos
+        sub, raw = self.subscript()
+        arg = ungrouped(args[0]) if len(args) == 1 else None
+        if not (isinstance(arg, Var) and arg.sub is None):
+            raise ReadError(
+                "softmax(…)_j: the subscript is read on a vector's name, softmax(z^{(L)})_j; "
+                "write the entries of a longer argument, e^{u_j} / \\sum_k e^{u_k}",
+                p,
+            )
+        return Var(
+            arg.name, sub, arg.tag, arg.primes, arg.pos, raw, arg.transposed, arg.sample, arg.args
+        )
 
     def _function_power(self) -> Num | None:
         """The power of ``\\tanh^2(z)``, ``\\cosh^{2}``: a whole number of one digit raised on the

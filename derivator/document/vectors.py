@@ -28,6 +28,8 @@ SINGLE = " (with one neuron per layer, state network=single)"
 COLUMN = "·"
 #: a batch's matrices with the examples as columns (Ng): entry (ρ, κ) is neuron ρ of example κ
 BATCH = {"A", "Z", "Y"}
+#: the matrices of a batch with a row per sample (the notation's own layout)
+ROW_BATCH = {"A", "Z", "Delta"}
 #: the layout of the relation being rewritten (set by :func:`index_form`)
 _LAYOUT = {"columns": False}
 
@@ -70,11 +72,13 @@ def is_batch(lhs: parse.Node, rhs: parse.Node) -> bool:
 def is_vector_relation(lhs: parse.Node, rhs: parse.Node) -> bool:
     """Does the relation name a vector of one example (a^l, δ^l, y; not only the matrix W, which
     with A, Z, Δ is a matrix form of a batch), a weight matrix w^l, or a norm?"""
-    return any(
-        (_is_vector(n) and n.name != "W") or isinstance(n, parse.Norm)
-        for side in (lhs, rhs)
-        for n in walk(side)
-    )
+    nodes = [n for side in (lhs, rhs) for n in walk(side)]
+    if any(
+        isinstance(n, parse.Var) and n.name in ROW_BATCH and n.tag is not None and not n.sub
+        for n in nodes
+    ):
+        return False  # A, Z, Δ with a row per sample: a batch's matrix relation (interpret)
+    return any((_is_vector(n) and n.name != "W") or isinstance(n, parse.Norm) for n in nodes)
 
 
 def index_form(
@@ -183,6 +187,20 @@ def _shape(n: parse.Node) -> int:
         if shape(n.den) != SCALAR:
             raise Unreadable("division by a vector", n.pos)
         return shape(n.num)
+    if isinstance(n, parse.Entry):
+        inner = shape(n.body)
+        if {VECTOR: 1, ROW: 1, MATRIX: 2}.get(inner) != len(n.sub):
+            raise Unreadable(
+                f"(…)_{{{''.join(x.name or '' for x in n.sub)}}}: the bracket holds "
+                f"{_NAMES[inner]}; an entry takes one index of a vector, (…)_k, or two of a "
+                "matrix, (…)_{jk}",
+                n.pos,
+            )
+        return SCALAR
+    if isinstance(n, parse.Call) and n.func == "diag":
+        if len(n.args) != 1 or shape(n.args[0]) != VECTOR:
+            raise Unreadable("diag(…) takes one column vector: diag(σ′(z^{(l)}))", n.pos)
+        return MATRIX
     if isinstance(n, parse.Call):
         return shape(n.args[0]) if n.args else SCALAR
     if isinstance(n, parse.Partial):
@@ -268,6 +286,20 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
         return _matmul(n, idx, fresh)
     if isinstance(n, parse.Div):
         return replace(n, num=_ix(n.num, idx, fresh), den=_ix(n.den, (), fresh))
+    if isinstance(n, parse.Entry):  # (W^T δ)_k: the bracket's index form at k
+        return _ix(n.body, tuple(x.name or "" for x in n.sub), fresh)
+    if isinstance(n, parse.Call) and n.func == "diag":
+        # diag(v)_{ρκ} = v_ρ [ρ = κ]: the definition of the diagonal matrix of v
+        row, col = idx
+        kronecker = parse.Var(
+            "delta",
+            [parse.Index(row, None, n.pos), parse.Index(col, None, n.pos)],
+            None,
+            0,
+            n.pos,
+            f"{row},{col}",
+        )
+        return parse.Mul([_ix(n.args[0], (row,), fresh), kronecker], n.pos)
     if isinstance(n, parse.Call):
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
     if isinstance(n, parse.Partial):

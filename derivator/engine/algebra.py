@@ -274,6 +274,34 @@ def canonical(term: Term, depth: int = 0) -> tuple[str, Term]:
     return best
 
 
+def unify(term: Term) -> Term:
+    """[j = p]·f(p) = [j = p]·f(j) for two free indices j and p: where j ≠ p both sides are 0,
+    where j = p they are the same product.  The later index (by name) is replaced by the earlier
+    one in the rest of the product, so that a_ip·[j = p] and a_ij·[j = p] become one term; a
+    bracket's power is the bracket ([j = p]^k = [j = p], its values are 0 and 1)."""
+    bound = set(term.dummies)
+    on_limits = set().union(*[lo.free_symbols | hi.free_symbols for _, lo, hi in term.limits])
+    factors = list(sp.Mul.make_args(term.body))
+    for k, f in enumerate(factors):
+        base = f.base if isinstance(f, sp.Pow) and f.exp.is_Integer and f.exp > 0 else f
+        if not isinstance(base, sp.KroneckerDelta):
+            continue
+        x, y = sorted(base.args, key=str)
+        if not (
+            isinstance(x, sp.Symbol)
+            and isinstance(y, sp.Symbol)
+            and x != y
+            and not {x, y} & bound
+            and y not in on_limits
+        ):
+            continue
+        rest = sp.Mul(*[g for m, g in enumerate(factors) if m != k])
+        if y not in rest.free_symbols and base is f:
+            continue
+        return unify(Term(term.limits, base * rest.xreplace({y: x})))
+    return term
+
+
 def normal(
     expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None
 ) -> dict[str, tuple[Term, sp.Expr]]:
@@ -281,7 +309,7 @@ def normal(
     ``ranges``: the ranges of the free indices, which decide the Kronecker contractions."""
     out: dict[str, tuple[Term, sp.Expr]] = {}
     for t in flatten(expr, depth, ranges):
-        t = contract(t, ranges)
+        t = unify(contract(t, ranges))
         coeff, rest = t.body.as_coeff_Mul()
         if coeff == 0:
             continue

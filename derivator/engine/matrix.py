@@ -134,6 +134,17 @@ class RowSum:
 
 
 @dataclass(frozen=True)
+class Gradient:
+    """The matrix of partials of the loss by the entries of a matrix of the network:
+    ``∂L/∂W^(l)`` (entry (j, k) is ∂L/∂w_jk), ``∂L/∂Z^(l)`` (entry (i, k) is ∂L/∂z_ik, L the
+    mean cost); ``per_sample``: ``∂L_i/∂A^(l)``, entry (i, k) is ∂L_i/∂a_ik (the loss of the
+    row's own sample)."""
+
+    wrt: Named
+    per_sample: bool = False
+
+
+@dataclass(frozen=True)
 class Zero:
     """The zero matrix of whatever shape the context needs (∂L_i/∂a of a layer L_i skips)."""
 
@@ -151,6 +162,7 @@ MatrixExpr = (
     | Sub
     | ColumnSum
     | RowSum
+    | Gradient
     | Zero
 )
 
@@ -203,6 +215,8 @@ def shape(net: Network, m: MatrixExpr) -> tuple[sp.Expr, ...] | None:
     Raises ValueError when the dimensions do not fit, so malformed trees fail early."""
     if isinstance(m, Named):
         return named_shape(net, m)
+    if isinstance(m, Gradient):
+        return named_shape(net, m.wrt)
     if isinstance(m, Zero):
         return None
     if isinstance(m, Transpose):
@@ -231,6 +245,10 @@ def shape(net: Network, m: MatrixExpr) -> tuple[sp.Expr, ...] | None:
         if right[0] != left[0]:
             raise ValueError(f"cannot broadcast a vector of {right[0]} over the columns of {left}")
         return left
+    if isinstance(m, (Add, Sub)) and len(left) == 2 and len(right) == 1:
+        if right[0] != left[1] or right[0] == left[0]:
+            raise ValueError(f"cannot add a vector of {right[0]} to every row of {left}")
+        return left  # Z = A Wᵀ + b: the bias vector added to every row (every sample)
     if left != right:
         raise ValueError(f"entrywise operation on shapes {left} and {right}")
     return left
@@ -566,6 +584,9 @@ def _entry(net: Network, m: MatrixExpr, ix: tuple[sp.Expr, ...]) -> sp.Expr:
         return net.base(QUANTITY_BASE[m.quantity], net.layer(m.tag or ""))[ix]
     if isinstance(m, Zero):
         return sp.Integer(0)
+    if isinstance(m, Gradient):
+        of = net.Li[ix[0]] if m.per_sample else net.L
+        return derive.Partial(of, _entry(net, m.wrt, ix))
     if isinstance(m, Transpose):
         return _entry(net, m.arg, ix[::-1])
     if isinstance(m, Scale):
@@ -591,7 +612,10 @@ def _entry(net: Network, m: MatrixExpr, ix: tuple[sp.Expr, ...]) -> sp.Expr:
         )
     left = _entry(net, m.left, ix)
     rshape = shape(net, m.right)
-    right = _entry(net, m.right, ix[:1] if (rshape is not None and len(rshape) < len(ix)) else ix)
+    short = rshape is not None and len(rshape) < len(ix)
+    # a vector beside a matrix: over the columns in ⊙ and ⊘ (it scales each row), along each
+    # row in + and − (b added to every sample's row)
+    right = _entry(net, m.right, (ix[1:] if isinstance(m, (Add, Sub)) else ix[:1]) if short else ix)
     if isinstance(m, Hadamard):
         return left * right
     if isinstance(m, Divide):
@@ -821,6 +845,8 @@ def evaluate_numpy(
         return evaluate_numpy(m.arg, arrays, functions).sum(axis=0)
     if isinstance(m, RowSum):
         return evaluate_numpy(m.arg, arrays, functions).sum(axis=1)
+    if isinstance(m, Gradient):  # read from a document, never printed as code
+        raise ValueError(f"∂L/∂{m.wrt.key} has no NumPy value of its own")
     left = evaluate_numpy(m.left, arrays, functions)
     right = evaluate_numpy(m.right, arrays, functions)
     if isinstance(m, MatMul):

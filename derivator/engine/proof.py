@@ -277,10 +277,23 @@ def _zero(net: Network, e: sp.Expr) -> bool:
 
 
 def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
-    """Σ_d y_Id over the whole output layer is 1 when the targets are distributions (or one-hot):
-    a definition that the document or the command line states (``targets=distribution``), used
-    only then, and only on a sum whose index stands in that one factor y_Id and nowhere else."""
-    if net.targets == "any" or not e.has(net.y):
+    """Sums over the whole output layer that are 1 by a definition of the model, used only where
+    the model has it (docs/soundness.md, "Sums that are 1"), and only on a sum whose index stands
+    in that one factor and nowhere else:
+
+    * Σ_d y_Id = 1 when the targets are distributions (or one-hot): a definition that the
+      document or the command line states (``targets=distribution``);
+    * Σ_d a^(L)_Id = 1 when the output layer is a softmax, a^(L)_Id = e^{z_Id} / Σ_p e^{z_Ip}:
+      the numerators summed are the denominator, which is positive (a sum of exponentials over
+      a layer of at least one neuron); and so a softmax output layer of one neuron is
+      a^(L)_I0 = e^{z_I0} / e^{z_I0} = 1 itself."""
+    if net.softmax_output and net.width(net.D) == 1 and e.has(net.a(net.D)):
+        top = net.a(net.D)
+        e = e.replace(
+            lambda f: isinstance(f, sp.Indexed) and f.base == top, lambda f: sp.Integer(1)
+        )
+    one = _sums_to_one(net)
+    if not one or not any(e.has(base) for base in one):
         return e
     top = net.width(net.D) - 1
     out = []
@@ -298,7 +311,8 @@ def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
                 y = uses[0]
                 if (
                     isinstance(y, sp.Indexed)
-                    and y.base == net.y
+                    and y.base in one
+                    and len(y.indices) == 2
                     and y.indices[1] == d
                     and d not in y.indices[0].free_symbols
                     and not any(d in lim[1].free_symbols | lim[2].free_symbols for lim in t.limits)
@@ -313,13 +327,56 @@ def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:
     return sp.Add(*out)
 
 
+def _sums_to_one(net: Network) -> tuple[sp.IndexedBase, ...]:
+    """The output layer's quantities whose sum over the layer is 1 in this model."""
+    out = []
+    if net.targets != "any":
+        out.append(net.y)
+    if net.softmax_output:
+        out.append(net.a(net.D))
+    return tuple(out)
+
+
+def _a_as_sigma(net: Network, e: sp.Expr) -> sp.Expr:
+    """Each a^(p) of a layer with an elementwise activation written σ(z^(p)), one level."""
+
+    def define(f: sp.Indexed) -> sp.Expr:
+        ref = derive.classify(net, f)
+        if (
+            ref is not None
+            and ref.quantity == "a"
+            and ref.at >= 1
+            and len(ref.indices) == 2
+            and net.activation_at(ref.at) is not None
+        ):
+            return net.a_definition(ref.at, *ref.indices)
+        return f
+
+    return e.replace(lambda f: isinstance(f, sp.Indexed), define)
+
+
 def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
     """For relations without sums (σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ) on a plain x): simplify the
     difference with the activation written out.  Only small expressions: simplify can be slow."""
     diff = lhs - rhs
     if diff.has(sp.Sum) or sp.count_ops(diff) > 60:
         return False
-    return sp.simplify(_explicit(net, diff)) == 0
+    # σ′(z) → a(1 − a) first (the activation's definition at that layer), then the rational
+    # functions of the atoms put over one denominator: (a − y)/σ′(z) = (1 − y)/(1 − a) − y/a
+    closed = _closed_forms(net, diff)
+    if closed != diff and sp.cancel(sp.together(closed)) == 0:
+        return True
+    explicit = _explicit(net, diff)
+    if sp.simplify(explicit) == 0:
+        return True
+    # tanh, sinh, cosh by their definitions in exponentials, e.g. tanh x = (e^x − e^{−x})/(e^x + e^{−x}),
+    # with each a^(p) written σ(z^(p)) (its definition) so that the activation's formula shows
+    explicit = _explicit(net, _a_as_sigma(net, diff))
+    hyperbolic = explicit.atoms(sp.tanh, sp.sinh, sp.cosh)
+    if hyperbolic and explicit.has(sp.exp):
+        written = explicit.xreplace({h: h.rewrite(sp.exp) for h in hyperbolic})
+        return sp.simplify(written) == 0
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -888,7 +945,10 @@ def _decide(
         if net.symbolic
         else f"exact at sizes {_describe(net, net.widths, net.samples)} (normal form)",
     )
-    if fl == fr and _within(0.4, lambda: normal_form_equal(net, L, R, deep=False)):
+    # an index free on one side only: the relation holds for each of its values when the
+    # difference is 0 for every value (Σ_j a_ij = 1 for each sample i)
+    nested = fl <= fr or fr <= fl
+    if nested and _within(0.4, lambda: normal_form_equal(net, L, R, deep=False)):
         return proved
     # a counterexample is decisive and usually quick: look for one before the costlier proofs;
     # the first normal form had only a share of the time, so that a costly term cannot hide a
@@ -897,7 +957,7 @@ def _decide(
     quick = _search(net, L, R, first, ranges, seed)
     if (
         quick.refuted is None
-        and fl == fr
+        and nested
         and (normal_form_equal(net, L, R) or explicit_equal(net, L, R))
     ):
         return proved

@@ -501,12 +501,12 @@ class _Writer:
             "ref": self.ref,
         }
 
-    def _pick(self, quantity: str, layer: str, form: str) -> formulas.Formula:
+    def _pick(self, quantity: str, layer: str, form: str, call: str) -> formulas.Formula:
         net = self.nets.general if self.o.network == "general" else self.nets.single
         try:
             return formulas.pick(net, quantity, layer, form, PROOF_TIMEOUT)
         except ValueError as e:
-            raise ArticleError(f"{post.where(self.names)}: {e}") from None
+            raise ArticleError(f"{post.where(self.names, call)}: {e}") from None
 
     def _labelled(self, placed: _Placed, label: str) -> Shown:
         if label:
@@ -522,13 +522,14 @@ class _Writer:
         punct: str = ".",
     ) -> Shown:
         """One proved formula of a layer: ∂L/∂w of layer L-1 in chain, δ, closed or matrix form."""
-        placed = self.eq_rows([self._pick(quantity, layer, form)])
+        placed = self.eq_rows([self._pick(quantity, layer, form, "gradient")])
         placed.punct = punct
         return self._labelled(placed, label)
 
     def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = ".") -> Shown:
         """The chain of partials, then the closed form: two proved steps of one display."""
-        c, closed = self._pick(quantity, layer, "chain"), self._pick(quantity, layer, "closed")
+        c = self._pick(quantity, layer, "chain", "chain")
+        closed = self._pick(quantity, layer, "closed", "chain")
         (lhs, mid), rhs = c.latex().split(" = ", 1), closed.latex().split(" = ", 1)[1]
         marks = [
             _mark("all" if r.verdict.method.startswith("all sizes") else "sizes", self.lang)
@@ -540,7 +541,9 @@ class _Writer:
 
     def matrix_form(self, layer: str = "l", label: str = "", punct: str = ".") -> Shown:
         """Δ, ∇W and ∇B of a layer in matrix form (samples in rows), each proved."""
-        placed = self.eq_rows([self._pick(q, layer, "matrix") for q in ("delta", "w", "b")])
+        placed = self.eq_rows(
+            [self._pick(q, layer, "matrix", "matrix_form") for q in ("delta", "w", "b")]
+        )
         placed.punct = punct
         return self._labelled(placed, label)
 
@@ -554,7 +557,7 @@ class _Writer:
             index = self.offer_index[id(self.labels[x])]
         else:
             raise ArticleError(
-                f"{post.where(self.names)}: ref({x!r}): no display placed above has this label"
+                f"{post.where(self.names, 'ref')}: ref({x!r}): no display placed above has this label"
             )
         return f"{OPEN}q{SEP}{index}|{post.where(self.names)}{CLOSE}"
 
@@ -1305,6 +1308,7 @@ def _summary(w: _Writer) -> dict[str, Any]:
     )
 
 
+@cache
 def _exercise_relations(g: Network, back: int) -> dict[str, tuple[list[sp.Expr], sp.Expr]]:
     """Each exercise's answer (a chain of proved steps) and a slip a reader is likely to make, in
     network ``g``: built anew for the small network the slips are refuted in."""
@@ -1325,7 +1329,11 @@ def _exercise_relations(g: Network, back: int) -> dict[str, tuple[list[sp.Expr],
                 ),
                 chain.mean(delta_low),
             ],
-            chain.mean(delta_low * sig_prime_z(g, low, i, X)),  # σ′ counted twice
+            # σ′ counted twice; where σ′ is only ever 0 or 1 that changes nothing (σ′² = σ′, a
+            # true relation, not a slip), and the slip shown is the 1/n of the mean forgotten
+            sp.Sum(delta_low, (i, 0, g.n - 1))
+            if bias_slip(g.activation) == "sum"
+            else chain.mean(delta_low * sig_prime_z(g, low, i, X)),
         ),
         "weight": (
             [P(g.L, g.w(D)[J, K]), chain.mean(prod)],
@@ -1345,6 +1353,17 @@ def _exercise_relations(g: Network, back: int) -> dict[str, tuple[list[sp.Expr],
     return out
 
 
+#: the activations whose slope σ′ is only ever 0 or 1 (identity: 1; relu: 0 or 1), for which
+#: "σ′ counted twice" is no slip: σ′·σ′ = σ′
+SLOPE_0_OR_1 = ("identity", "relu")
+
+
+def bias_slip(activation: str) -> str:
+    """The slip the bias exercise shows: ``twice`` (σ′ multiplied once more) where that changes the
+    value, else ``sum`` (the 1/n of the mean forgotten), which is wrong for every activation."""
+    return "sum" if activation in SLOPE_0_OR_1 else "twice"
+
+
 #: σ′ written in the output a (right), and the slip that keeps only part of it
 _IN_A: dict[str, tuple[Any, Any]] = {
     "sigmoid": (lambda a: a * (1 - a), lambda a: a),
@@ -1361,11 +1380,14 @@ def _exercises(w: _Writer) -> dict[str, Any]:
     D, i, back = g.D, g.i, w.nets.back
     low = D - back
     X, J, K = g.letter(low), g.letter(D), g.letter(D - 1)
-    small = _slip_network(g)
     relations = _exercise_relations(g, back)
-    in_small = _exercise_relations(small, back)
     values: dict[str, dict[str, Any]] = {
-        "bias": dict(q=P(g.L, g.b(low)[X]), d=g.delta(low)[i, X], sp=sig_prime_z(g, low, i, X)),
+        "bias": dict(
+            q=P(g.L, g.b(low)[X]),
+            d=g.delta(low)[i, X],
+            sp=sig_prime_z(g, low, i, X),
+            n=g.n,
+        ),
         "weight": dict(q=P(g.L, g.w(D)[J, K]), prod=g.delta(D)[i, J] * g.a(D - 1)[i, K], n=g.n),
         "sigma": dict(
             sp=r"\sigma'",
@@ -1379,10 +1401,11 @@ def _exercises(w: _Writer) -> dict[str, Any]:
     }
     items: list[dict[str, Any]] = []
     for kind, (answer, wrong) in relations.items():
-        found = _counterexample(small, in_small[kind][0][0], in_small[kind][1])
+        found = _counterexample(g, back, kind)
         items.append(
             {
                 "kind": kind,
+                "slip": bias_slip(g.activation) if kind == "bias" else kind,
                 "number": len(items) + 1,
                 **w.ns(single, **values[kind]),
                 "answer": w.eq(g, answer),
@@ -1410,18 +1433,28 @@ def _exercises(w: _Writer) -> dict[str, Any]:
 SLIP_SAMPLES = 2
 
 
-def _slip_network(net: Network) -> Network:
-    """``net`` with concrete widths and 2 samples: one neuron per layer, except two in the first
-    hidden layer and two outputs (a sum over the output neurons left out must show)."""
-    widths = (1,) * (net.D + 1) if net.network == "single" else (1, 2) + (1,) * (net.D - 2) + (2,)
-    return Network(
-        widths=widths,
-        samples=SLIP_SAMPLES,
-        network=net.network,
-        activation=net.activation,
-        loss=net.loss,
-        letters=net.letters,
-    )
+def _slip_networks(net: Network) -> tuple[Network, Network]:
+    """``net`` with concrete widths, first small: 2 samples, one neuron per layer except two in the
+    first hidden layer and two outputs (a sum over the output neurons left out must show); then,
+    should a slip hold there by a coincidence of sizes (a /2 that equals 1/n at n = 2), sizes that
+    all differ and are at least 3 (single network: 3 samples)."""
+    D = net.D
+    if net.network == "single":
+        shapes = [((1,) * (D + 1), SLIP_SAMPLES), ((1,) * (D + 1), 3)]
+    else:
+        shapes = [((1, 2) + (1,) * (D - 2) + (2,), SLIP_SAMPLES), (tuple(range(4, D + 5)), 3)]
+    made = [
+        Network(
+            widths=widths,
+            samples=samples,
+            network=net.network,
+            activation=net.activation,
+            loss=net.loss,
+            letters=net.letters,
+        )
+        for widths, samples in shapes
+    ]
+    return made[0], made[1]
 
 
 @cache
@@ -1429,14 +1462,18 @@ def _refuted(lhs: sp.Expr, wrong: sp.Expr, net: Network) -> proof.Verdict:
     return proof.prove(lhs, wrong, net, timeout=PROOF_TIMEOUT)
 
 
-def _counterexample(small: Network, lhs: sp.Expr, wrong: sp.Expr) -> dict[str, Any] | None:
-    """What the prover of ``derivator check`` finds against ``lhs = wrong`` in the small network:
-    the sizes, the indices and both sides' values, as plain text (numbers a reader types in, not
-    formulas to check).  None: not refuted (the generic σ has no values).  A slip that is proved is
-    an error: the exercise would teach a falsehood."""
-    v = _refuted(lhs, wrong, small)
-    if v.proved:
-        raise ArticleError(f"the exercises' slip {lhs} = {wrong} is true [{v}]")
+def _counterexample(net: Network, back: int, kind: str) -> dict[str, Any] | None:
+    """What the prover of ``derivator check`` finds against exercise ``kind``'s slip in a small
+    network: the sizes, the indices and both sides' values, as plain text (numbers a reader types
+    in, not formulas to check).  None: not refuted (the generic σ has no values).  A slip that is
+    true at both sizes tried is an error: the exercise would teach a falsehood."""
+    for small in _slip_networks(net):
+        answer, wrong = _exercise_relations(small, back)[kind]
+        v = _refuted(answer[0], wrong, small)
+        if not v.proved:
+            break
+    else:
+        raise ArticleError(f"the exercises' slip {answer[0]} = {wrong} is true [{v}]")
     ce = v.counterexample
     if ce is None:
         return None

@@ -8,7 +8,7 @@ This is what ``derivator formulas`` prints and what ``Network.formulas`` returns
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -215,26 +215,45 @@ def formulas(
     matrix_form: bool = False,
     closed: bool = True,
     timeout: float = 10.0,
+    only: Collection[tuple[str, str]] | None = None,
 ) -> FormulaTable:
-    """Every gradient of ``layer`` of ``net``, each form proved against ``sympy.diff``."""
+    """Every gradient of ``layer`` of ``net``, each form proved against ``sympy.diff``; with
+    ``only``, just those (quantity, form) pairs (a template's call needs one formula: deriving and
+    proving the layer's other ten took most of a short template's render time)."""
     net, p, tag = resolve(net, layer)
     single = net.network == "single"
     out = FormulaTable()
-    with _deriving(timeout, f"the chain rule of layer {tag}"):
-        chains = {
-            e.quantity: e
-            for e in textbook.ChainWriter(net).entries(p, tag, closed=False)
-            if e.form == "chain"
-        }
+
+    def wanted(q: str, form: str) -> bool:
+        return only is None or (q, form) in only
+
+    chains: dict[str, Any] = {}
+    if any(wanted(q, "chain") for q in QUANTITY_ORDER):
+        with _deriving(timeout, f"the chain rule of layer {tag}"):
+            chains = {
+                e.quantity: e
+                for e in textbook.ChainWriter(net).entries(p, tag, closed=False)
+                if e.form == "chain" and wanted(e.quantity, "chain")
+            }
     for q in QUANTITY_ORDER:
         if q == "a" and net.loss == "upstream" and p == net.D:
+            continue
+        if only is not None and not any(q == oq for oq, _ in only):
+            continue
+        if only is not None and not any(
+            wanted(q, f) for f in ("delta", "closed", "assumption", "matrix")
+        ):
+            if q in chains:
+                e = chains[q]
+                v = proof.prove(e.lhs, e.rhs, net, timeout=timeout)
+                out.append(Formula(q, tag, "chain", e.lhs, e.rhs, v, single))
             continue
         with _deriving(timeout, f"∂L/∂{q} of layer {tag}"):
             lhs = _lhs(net, q, p)
             rule = derive.local_gradient(net, q, p)
             full = (
                 derive.gradient(net, q, p, closed=True)
-                if index_form and closed and net.loss != "upstream"
+                if index_form and closed and net.loss != "upstream" and wanted(q, "closed")
                 else None
             )
             distinct = full is not None and not algebra.equal(full, rule)
@@ -252,18 +271,20 @@ def formulas(
                         single,
                     )
                 )
-            out.append(
-                Formula(
-                    q,
-                    tag,
-                    "delta",
-                    lhs,
-                    display(net, rule),
-                    proof.prove(lhs, rule, net, timeout=timeout),
-                    single,
+            # the δ form: also what "closed" falls back to where it is not a distinct formula
+            if wanted(q, "delta") or (wanted(q, "closed") and not distinct):
+                out.append(
+                    Formula(
+                        q,
+                        tag,
+                        "delta",
+                        lhs,
+                        display(net, rule),
+                        proof.prove(lhs, rule, net, timeout=timeout),
+                        single,
+                    )
                 )
-            )
-            if q == "delta" and p == net.D and net.softmax_output:
+            if q == "delta" and p == net.D and net.softmax_output and wanted(q, "assumption"):
                 # δ = a − y needs Σ_j y_ij = 1: prove δ = a − y + a(Σ_j y_ij − 1), which holds always
                 e = textbook.one_hot_entry(net)
                 assert e.assumption is not None
@@ -285,7 +306,7 @@ def formulas(
                         single,
                     )
                 )
-        if matrix_form:
+        if matrix_form and wanted(q, "matrix"):
             # one neuron per layer makes every index 0; the matrix form is the general network's,
             # proved there (it covers the single-neuron case)
             mnet = (
@@ -347,7 +368,7 @@ def pick(net: Network, quantity: str, layer: str, form: str, timeout: float = 10
     if form not in PICK_FORMS:
         raise ValueError(f"form {form!r}: choose {', '.join(PICK_FORMS)}")
     try:
-        rows = [r for r in _rows(net, str(layer), form == "matrix", timeout) if r.quantity == q]
+        rows = list(_rows(net, str(layer), form == "matrix", timeout, q, form))
     except ValueError as e:
         raise ValueError(f"layer {layer!r}: {e}") from None
     chosen = [r for r in rows if r.form == form]
@@ -368,13 +389,23 @@ def pick(net: Network, quantity: str, layer: str, form: str, timeout: float = 10
     return r
 
 
-@lru_cache(maxsize=64)
-def _rows(net: Network, layer: str, matrix_form: bool, timeout: float) -> tuple[Formula, ...]:
-    """A layer's formulas, once per render (a template asks for several of the same layer)."""
+@lru_cache(maxsize=256)
+def _rows(
+    net: Network, layer: str, matrix_form: bool, timeout: float, quantity: str, form: str
+) -> tuple[Formula, ...]:
+    """The formulas of ``quantity`` at ``layer`` that a call asking for ``form`` may print (for
+    "closed", the δ form where it is the closed form: ``formulas`` keeps it then), derived and
+    proved once per render."""
+    only = [(quantity, form)]
     try:
         return tuple(
             formulas(
-                net, layer, index_form=not matrix_form, matrix_form=matrix_form, timeout=timeout
+                net,
+                layer,
+                index_form=not matrix_form,
+                matrix_form=matrix_form,
+                timeout=timeout,
+                only=only,
             )
         )
     except NotationError as e:

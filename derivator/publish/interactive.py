@@ -19,7 +19,7 @@ import sympy as sp
 from sympy.printing.jscode import jscode
 
 from ..engine import Network, derive
-from .worked import INPUTS, KEYS
+from .worked import INPUTS, KEYS, quantities
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,13 @@ class Slider:
 
 def sliders(net: Network) -> tuple[Slider, ...]:
     """The four inputs of the example, each with a range a reader can explore."""
-    s = sp.Integer(0)
+    q = quantities(net)
     a0, w, b, y = (float(x) for x in INPUTS)
     return (
-        Slider("a_below", net.a(0)[s, 0], -1.0, 1.0, a0),
-        Slider("w", net.w(1)[0, 0], -2.0, 2.0, w),
-        Slider("b", net.b(1)[0], -1.0, 1.0, b),
-        Slider("y", net.y[s, 0], 0.0, 1.0, y),
+        Slider("a_below", q.a_below, -1.0, 1.0, a0),
+        Slider("w", q.w, -2.0, 2.0, w),
+        Slider("b", q.b, -1.0, 1.0, b),
+        Slider("y", q.y, 0.0, 1.0, y),
     )
 
 
@@ -51,17 +51,9 @@ def script(net: Network, sigma: sp.Expr, prime: sp.Expr, x: sp.Symbol) -> str:
     """The page's JavaScript for the example's network ``net`` (one neuron, one sample).
     ``sigma`` is σ(x) written out and ``prime`` σ′(x) as the article proves it (it may contain
     σ(x) itself, printed as a call of ``sigma``)."""
-    s = sp.Integer(0)
-    a_in, w, b, z, a, y, L0 = (
-        net.a(0)[s, 0],
-        net.w(1)[0, 0],
-        net.b(1)[0],
-        net.z(1)[s, 0],
-        net.a(1)[s, 0],
-        net.y[s, 0],
-        net.Li[s],
-    )
-    names = {a_in: "a_below", w: "w", b: "b", z: "z", a: "a", y: "y"}
+    q = quantities(net)
+    a_in, w, b, z, a, y, L0 = q
+    names = {getattr(q, k): k for k in ("a_below", "w", "b", "z", "a", "y")}
     symbol = {e: sp.Symbol(n) for e, n in names.items()}
     call_sigma, call_prime = sp.Function("sigma"), sp.Function("sigmaPrime")
     sx = net.sigma(x)
@@ -76,7 +68,7 @@ def script(net: Network, sigma: sp.Expr, prime: sp.Expr, x: sp.Symbol) -> str:
     term = net.loss_spec.term
     assert term is not None
     forward = {
-        "z": plain(sp.expand(net.z_definition(1, s, 0).doit())),
+        "z": plain(sp.expand(net.z_definition(1, sp.Integer(0), 0).doit())),
         "a": plain(net.sigma(z)),
         "L0": plain(term(a, y)),
     }

@@ -17,6 +17,7 @@ Python internals (``''.__class__.__mro__``), which would execute code from that 
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..engine import Network, NotationError
+from ..engine import Network, NotationError, diagnostic
 from . import formulas, mathfmt, sandbox
 
 
@@ -55,19 +56,51 @@ def template_format(path: Path) -> str:
     return parts[-2]
 
 
-def _template_line(frames: list[FrameType], names: dict[str, str]) -> str | None:
-    """``file:line`` of the innermost template frame (jinja2 maps its compiled code back to lines)."""
+def column(path: str, line: int, *hints: str) -> int | None:
+    """The column (1-based) of the place on ``path``'s line ``line`` that an error is about: where
+    the first of ``hints`` that stands on the line does (the call that failed, a name jinja2 quotes
+    in its message), else the first ``{{`` or ``{%``; None when the line cannot be read.  jinja2
+    tells the line only; the column puts the caret under the call, as a reader's errors do."""
+    text = diagnostic.source_line(path, line)
+    if text is None:
+        return None
+    for hint in hints:
+        for probe in (hint + "(", hint) if hint else ():
+            at = text.find(probe)
+            if at >= 0:
+                return at + 1
+    starts = [at for at in (text.find("{{"), text.find("{%")) if at >= 0]
+    return min(starts) + 1 if starts else 1
+
+
+def place(path: str, line: int, *hints: str) -> str:
+    """``path:line:column`` (``path:line`` when the line cannot be read): see :func:`column`."""
+    col = column(path, line, *hints)
+    return f"{path}:{line}" + (f":{col}" if col is not None else "")
+
+
+def quoted(message: str) -> list[str]:
+    """The names jinja2 quotes in ``message`` (``'nope' is undefined``, ``attribute '__class__'``,
+    ``expected token 'end of print statement', got 'b'``): what on the line it is about."""
+    return re.findall(r"'([^'\n]{1,80})'", message)
+
+
+def _template_line(frames: list[FrameType], names: dict[str, str], call: str = "") -> str | None:
+    """``file:line:column`` of the innermost template frame (jinja2 maps its compiled code back to
+    lines; the column is where ``call`` stands on that line)."""
     for frame in reversed(frames):
         t = frame.f_globals.get("__jinja_template__")
         if t is not None:
-            return f"{names.get(t.name, t.name)}:{t.get_corresponding_lineno(frame.f_lineno)}"
+            return place(
+                names.get(t.name, t.name), t.get_corresponding_lineno(frame.f_lineno), call
+            )
     return None
 
 
-def where(names: dict[str, str]) -> str:
-    """``file:line`` of the template line whose call is running now (``?`` outside a template);
-    ``names`` maps a template's name to the path a writer knows it by."""
-    return _template_line(_stack(), names) or "?"
+def where(names: dict[str, str], call: str = "") -> str:
+    """``file:line:column`` of the template line whose call (named ``call``) is running now (``?``
+    outside a template); ``names`` maps a template's name to the path a writer knows it by."""
+    return _template_line(_stack(), names, call) or "?"
 
 
 def _stack() -> list[FrameType]:
@@ -78,14 +111,15 @@ def _stack() -> list[FrameType]:
     return list(reversed(frames))
 
 
-def _tb_line(tb: TracebackType | None, files: dict[str, str]) -> str | None:
-    """``file:line`` of the innermost traceback entry in a template: jinja2 rewrites the traceback
-    of an error raised while rendering so that its entries carry the template's file and line."""
-    where = None
+def _tb_line(tb: TracebackType | None, files: dict[str, str], *hints: str) -> str | None:
+    """``file:line:column`` of the innermost traceback entry in a template: jinja2 rewrites the
+    traceback of an error raised while rendering so that its entries carry the template's file and
+    line (the column: where the first of ``hints`` stands on it)."""
+    found = None
     for entry in traceback.extract_tb(tb):
-        if entry.filename in files:
-            where = f"{files[entry.filename]}:{entry.lineno}"
-    return where
+        if entry.filename in files and entry.lineno is not None:
+            found = (files[entry.filename], entry.lineno)
+    return place(*found, *hints) if found else None
 
 
 class _Calls:
@@ -105,14 +139,14 @@ class _Calls:
         self.final = final
         self.number = 0
 
-    def fail(self, message: str) -> PostError:
-        return PostError(f"{where(self.names)}: {message}")
+    def fail(self, message: str, call: str) -> PostError:
+        return PostError(f"{where(self.names, call)}: {message}")
 
-    def _pick(self, quantity: str, layer: str, form: str) -> formulas.Formula:
+    def _pick(self, quantity: str, layer: str, form: str, call: str) -> formulas.Formula:
         try:
             return formulas.pick(self.net, quantity, layer, form, self.opts.timeout)
         except ValueError as e:
-            raise self.fail(str(e)) from None
+            raise self.fail(str(e), call) from None
 
     def _display(self, latex: str, label: str) -> Markup:
         self.number += 1
@@ -129,26 +163,29 @@ class _Calls:
         label: str = "",
         punct: str = "",
     ) -> Markup:
-        lhs, rhs = self._pick(quantity, layer, form).latex().split(" = ", 1)
+        lhs, rhs = self._pick(quantity, layer, form, "gradient").latex().split(" = ", 1)
         return self._display(mathfmt.aligned([(lhs, "=", rhs)], punct), label)
 
     def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = "") -> Markup:
         """The chain of partials, then the closed form: two proved steps of one display."""
-        c = self._pick(quantity, layer, "chain")
-        closed = self._pick(quantity, layer, "closed")
+        c = self._pick(quantity, layer, "chain", "chain")
+        closed = self._pick(quantity, layer, "closed", "chain")
         lhs, mid = c.latex().split(" = ", 1)
         rhs = closed.latex().split(" = ", 1)[1]
         return self._display(mathfmt.aligned([(lhs, "=", mid), ("", "=", rhs)], punct), label)
 
     def matrix_form(self, layer: str = "l", label: str = "", punct: str = "") -> Markup:
-        rows = [self._pick(q, layer, "matrix").latex().split(" = ", 1) for q in ("delta", "w", "b")]
+        rows = [
+            self._pick(q, layer, "matrix", "matrix_form").latex().split(" = ", 1)
+            for q in ("delta", "w", "b")
+        ]
         return self._display(mathfmt.aligned([(lhs, "=", rhs) for lhs, rhs in rows], punct), label)
 
     def ref(self, label: str) -> Markup:
         if label not in self.labels:
             if not self.final:  # the first pass: the label may be defined further down
                 return Markup(mathfmt.reference(self.fmt, 0, label))
-            raise self.fail(f"ref({label!r}): no formula has label={label!r}")
+            raise self.fail(f"ref({label!r}): no formula has label={label!r}", "ref")
         return Markup(mathfmt.reference(self.fmt, self.labels[label], label))
 
 
@@ -196,9 +233,7 @@ def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
     except jinja2.TemplateNotFound:
         raise PostError(f"{path}: no such file") from None
     except jinja2.TemplateSyntaxError as e:
-        raise PostError(
-            f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}"
-        ) from None
+        raise _syntax(e, path) from None
     except UnicodeDecodeError as e:
         raise PostError(f"{path}: not UTF-8 ({e.reason})") from None
     except jinja2.TemplateError as e:  # the sandbox's loader: too large, outside the folder
@@ -213,9 +248,7 @@ def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) 
     except PostError:
         raise
     except jinja2.TemplateSyntaxError as e:
-        raise PostError(
-            f"{path if e.name == path.name else e.filename}:{e.lineno}: {e.message}"
-        ) from None
+        raise _syntax(e, path) from None
     except RecursionError as e:
         where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
         raise PostError(
@@ -234,5 +267,13 @@ def render_template(template: jinja2.Template, path: Path, ctx: dict[str, Any]) 
         AttributeError,
         ArithmeticError,
     ) as e:
-        where_ = _tb_line(e.__traceback__, {str(template.filename): str(path)}) or str(path)
+        files = {str(template.filename): str(path)}
+        where_ = _tb_line(e.__traceback__, files, *quoted(str(e))) or str(path)
         raise PostError(f"{where_}: {type(e).__name__}: {e}") from None
+
+
+def _syntax(e: jinja2.TemplateSyntaxError, path: Path) -> PostError:
+    """A template that does not parse: ``file:line:column: message`` (the column: where the token
+    jinja2 names in its message stands on the line)."""
+    name = str(path) if e.name == path.name else str(e.filename)
+    return PostError(f"{place(name, e.lineno, *quoted(e.message or ''))}: {e.message}")

@@ -10,7 +10,7 @@ and a finite-difference quotient of the loss that agrees with the product.  All 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy as sp
 
@@ -41,6 +41,33 @@ class Example:
     difference_b: float
 
 
+class Quantities(NamedTuple):
+    """The example's quantities in its one-neuron, one-sample network: the graph's nodes, named
+    as in :data:`KEYS` (the table, the figure and the page's sliders all start from these)."""
+
+    a_below: sp.Expr
+    w: sp.Expr
+    b: sp.Expr
+    z: sp.Expr
+    a: sp.Expr
+    y: sp.Expr
+    L0: sp.Expr
+
+
+def quantities(net: Network) -> Quantities:
+    """The nodes of the example's computational graph in ``net`` (sample 0, neuron 0)."""
+    s = sp.Integer(0)
+    return Quantities(
+        net.a(0)[s, 0],
+        net.w(1)[0, 0],
+        net.b(1)[0],
+        net.z(1)[s, 0],
+        net.a(1)[s, 0],
+        net.y[s, 0],
+        net.Li[s],
+    )
+
+
 def _instance(
     net: Network,
     w_shift: float = 0.0,
@@ -65,16 +92,7 @@ def example(activation: str) -> Example | None:
         return None
     net = Network(widths=(1, 1), network="single", samples=1, activation=activation)
     inst = _instance(net)
-    s = sp.Integer(0)
-    a_in, w, b, z, a, y, L0 = (
-        net.a(0)[s, 0],
-        net.w(1)[0, 0],
-        net.b(1)[0],
-        net.z(1)[s, 0],
-        net.a(1)[s, 0],
-        net.y[s, 0],
-        net.Li[s],
-    )
+    a_in, w, b, z, a, y, L0 = quantities(net)
 
     def value(e: sp.Expr) -> float:
         return float(evaluate.evaluate(e, inst))
@@ -146,15 +164,7 @@ def values(activation: str, a0: float, w: float, b: float, y: float) -> dict[str
     (the page's sliders recompute the same numbers in JavaScript; the tests compare the two)."""
     net = Network(widths=(1, 1), network="single", samples=1, activation=activation)
     inst = _instance(net, inputs=(a0, w, b, y))
-    s = sp.Integer(0)
-    a_in, wq, bq, z, a, L0 = (
-        net.a(0)[s, 0],
-        net.w(1)[0, 0],
-        net.b(1)[0],
-        net.z(1)[s, 0],
-        net.a(1)[s, 0],
-        net.Li[s],
-    )
+    a_in, wq, bq, z, a, _, L0 = quantities(net)
 
     def value(e: sp.Expr) -> float:
         return float(evaluate.evaluate(e, inst))
