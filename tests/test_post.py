@@ -91,6 +91,36 @@ def test_tex_post_compiles_with_numbered_references(tmp_path: Path) -> None:
         assert "Entry by entry, (1) is the second line of (3)" in words
 
 
+def test_long_closed_forms_fit_a_plain_latex_article(tmp_path: Path) -> None:
+    """A post in LaTeX's plain article class with every closed form and chain of a network four
+    layers deep: real pdflatex reports no line wider than the page.  The closed forms are broken
+    over rows as the article breaks them (there were six overfull lines, 12 pt to 158 pt)."""
+    template = (
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+        '{% for layer in ["L", "L-1", "L-2", "L-3"] %}\n'
+        '{{ gradient("w", layer=layer, form="closed", punct=".") }}\n'
+        '{{ gradient("b", layer=layer, form="closed", punct=".") }}\n'
+        '{{ chain("w", layer=layer, punct=".") }}\n'
+        "{% endfor %}\n"
+        '{{ matrix_form("l") }}\n'
+        "\\end{document}\n"
+    )
+    code, out, tex = render(tmp_path, "long.tex.j2", template, "--depth", "4")
+    assert code == 0, out
+    assert "&\\qquad \\times" in tex.read_text(encoding="utf-8")
+    pdflatex = need("pdflatex")
+    run = subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
+    log = tex.with_suffix(".log").read_text(encoding="utf-8", errors="replace")
+    assert re.findall(r"Overfull \\hbox \(([\d.]+)pt", log) == []
+
+
 def test_html_post_escapes_math_and_links_references(tmp_path: Path) -> None:
     template = "<p>{{ gradient('b', layer='L-1', label='b') }} and {{ ref('b') }} {{ '<b>' }}</p>\n"
     code, out, html = render(tmp_path, "post.html.j2", template)
@@ -124,6 +154,24 @@ def test_bad_templates_fail_with_file_line_column_and_caret(
     assert f"bad.md.j2:2:{column}: " in out and message in out, out
     assert f"\n2 | {line2}\n  | {' ' * (column - 1)}^" in out, out
     assert "Traceback" not in out and not md.exists()
+
+
+def test_render_checks_the_writers_own_math(tmp_path: Path) -> None:
+    """The calls print proved formulas; a formula the writer typed is checked too, so a page with
+    a refuted relation is never reported as proved: exit status 1, the relation listed, the page
+    written (to be looked at)."""
+    call = '{{ gradient("b", layer="L") }}\n\n'
+    wrong = (
+        "$$\n\\frac{\\partial L}{\\partial b_j^{(L)}} = \\sum_{i=0}^{n-1} \\delta_{ij}^{(L)}\n$$\n"
+    )
+    code, out, md = render(tmp_path, "post.md.j2", "# Post\n\n" + call + "By hand:\n\n" + wrong)
+    assert code == 1, out
+    assert "refutes" in out and "post.md:9: refuted" in out and "1/n is missing" in out, out
+    assert md.exists()
+    right = wrong.replace("= \\sum", "= \\frac{1}{n} \\sum")
+    code, out, md = render(tmp_path, "post.md.j2", "# Post\n\n" + call + "By hand:\n\n" + right)
+    assert code == 0, out
+    assert "1 displays of proved formulas" in out and "proves the 1 relations" in out, out
 
 
 def test_a_formula_that_is_not_proved_fails_at_its_line(tmp_path: Path) -> None:

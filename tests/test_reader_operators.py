@@ -179,3 +179,40 @@ def test_a_derivative_over_sigma_prime_is_read_through_the_activation() -> None:
         true = holds(sides, BCE)
         r = _last(head, formula)
         assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
+DISTRIBUTION = Setup(depth=2, out="softmax", loss="cross-entropy", targets="distribution")
+
+
+@pytest.mark.parametrize(
+    "formula,sides",
+    [
+        (
+            r"\log a^{(L)}_{ij} = z^{(L)}_{ij} - \log\sum_k e^{z^{(L)}_{ik}}",
+            lambda N: (N.a[D].log(), N.z[D] - N.z[D].logsumexp(1, keepdim=True)),
+        ),
+        (
+            r"\log a^{(L)}_{ij} = z^{(L)}_{ij} + \log\sum_k e^{z^{(L)}_{ik}}",
+            lambda N: (N.a[D].log(), N.z[D] + N.z[D].logsumexp(1, keepdim=True)),
+        ),
+        (
+            r"\sum_j y_{ij}\log a^{(L)}_{ij} = \sum_j y_{ij} z^{(L)}_{ij} - \log\sum_k e^{z^{(L)}_{ik}}",
+            lambda N: (
+                (N.y * N.a[D].log()).sum(1),
+                (N.y * N.z[D]).sum(1) - N.z[D].logsumexp(1),
+            ),
+        ),
+        (
+            r"\sum_j y_{ij}\log a^{(L)}_{ij} = \sum_j y_{ij} z^{(L)}_{ij} - 2\log\sum_k e^{z^{(L)}_{ik}}",
+            lambda N: (
+                (N.y * N.a[D].log()).sum(1),
+                (N.y * N.z[D]).sum(1) - 2 * N.z[D].logsumexp(1),
+            ),
+        ),
+    ],
+)
+def test_the_log_of_a_softmax_output_and_log_sum_exp(formula: str, sides) -> None:  # type: ignore[no-untyped-def]
+    head = SOFTMAX_HEAD[:-4] + " targets=distribution -->"
+    true = holds(sides, DISTRIBUTION)
+    r = _last(head, formula)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)

@@ -910,7 +910,7 @@ def _network_definition(
             again is not None
             and r.verdict == Outcome.PROVED
             and r.step == 0
-            and (not again.startswith("delta") or definitions.defines_delta(sides[1]))
+            and (again.lower() != "delta" or definitions.defines_delta(sides[1]))
         ):
             # a restatement the model satisfies: the name is built again; a formula for δ is a
             # claim, which never rebuilds a δ whose definition (its sign) the model does not hold
@@ -993,7 +993,10 @@ def _unread(
     r.reason = "; ".join(
         [new[0].message]  # at r.at
         + [
-            "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message)
+            # the same refusal on the other side is said once, with where it recurs
+            "also at line {}, column {}".format(*_position(src, block, x.pos))
+            if x.message == new[0].message
+            else "line {}, column {}: {}".format(*_position(src, block, x.pos), x.message)
             for x in new[1:]
         ]
     )

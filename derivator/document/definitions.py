@@ -587,18 +587,34 @@ def _network_sites(
         if isinstance(lhs, parse.Unread):
             continue  # a left side that cannot be read names nothing
         name = network_name(lhs)
-        if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
+        form = name or ""
+        if name in COST_CAPITALS and isinstance(lhs, parse.Var):
+            # one sample's cost (L_i) and the bare letter (L, the mean or the sum) are defined
+            # apart: the first definition of each is a definition of the network's model
+            form = f"{name} {'sample' if lhs.sub else 'bare'}"
+        if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
         if name in ("delta", "Delta") and not _only_partials(rhs):
             continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
+        target = parse.ungrouped(lhs)  # network_name reads (z_ij) as z_ij: a Var inside brackets
+        assert isinstance(target, parse.Var)
+        bounds = {
+            id(b)
+            for n in walk(rhs)
+            if isinstance(n, parse.SumNode)
+            for edge in (n.lower, n.upper)
+            if edge is not None
+            for b in walk(edge)
+        }  # n_{(L)} in a sum's bound names a width, not the cost L
         if any(
             isinstance(n, parse.Var)
+            and id(n) not in bounds
             and _key(n) == name
-            and (n.sub_raw, n.tag) == (lhs.sub_raw, lhs.tag)  # type: ignore[union-attr]
+            and (n.sub_raw, n.tag) == (target.sub_raw, target.tag)
             for n in walk(rhs)
         ):
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
-        seen.add(name)
+        seen.add(form)
         model.network[line, step] = name
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import parse
-from .conventions import UNDEFINED, Conventions
+from .conventions import UNDEFINED, Conventions, cost_form
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
@@ -149,6 +149,31 @@ def _sums_samples(node: parse.Node, letter: str) -> bool:
     return False
 
 
+def _over_samples(node: parse.Node) -> bool:
+    """``Σ_{i=1}^{n} Σ_j (a_{ij} − y_{ij})²``: a sum over the samples, whose index is the first of
+    two subscripts of an output or target inside it (a bound n alone says nothing: Σ_{i=1}^n
+    (y_i − t_i)² sums over n outputs)."""
+    for n in walk(node):
+        if not isinstance(n, parse.SumNode):
+            continue
+        if any(
+            v.name in ("a", "y", "t", "o")
+            and v.sub
+            and len(v.sub) == 2
+            and getattr(v.sub[0], "name", None) == n.index
+            for v in _vars(n.body)
+        ):
+            return True
+    return False
+
+
+def _half(node: parse.Node) -> str:
+    """Whether a squared-error definition has its ½ (``\\frac12``, ``/2``, ``0.5``)."""
+    if _has_half(node) or any(isinstance(n, parse.Num) and n.text == "0.5" for n in walk(node)):
+        return "yes"
+    return "no"
+
+
 _WIDTH = re.compile(r"\(?(?:[Ll](?:[-+]\d+)?|n_l)\)?")
 
 
@@ -175,6 +200,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     costs: dict[str, tuple[int, str]] = {}
     cost_conflicts: list[Finding] = []
     history: list[tuple[str, int, str]] = []
+    #: every squared-error definition of a cost: (letter, form, line, whether it has ½)
+    halves: list[tuple[str, str, int, str]] = []
     letters: dict[str, str] = {}
     weight_pairs: list[tuple[str, str]] = []
     output_letters: set[str] = set()
@@ -258,9 +285,20 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 and isinstance(chain.exprs[0], parse.Var)
             ):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
-                if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
+                if lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
+                    # every definition of a cost, the notation's own L written out as a squared
+                    # error too (the cost as written: with ½ or without, a sum over samples or not)
                     _cost_definition(
-                        line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters, history
+                        line,
+                        lhs,
+                        rhs,
+                        col,
+                        costs,
+                        cost_conflicts,
+                        output_letters,
+                        letters,
+                        history,
+                        halves,
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
                     _loss_definition(line, lhs, rhs, col)
@@ -308,7 +346,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             ),
         )
     half_conflict = next((c for c in col.conflicts if c.key == "mse-half"), None)
-    if half_conflict is not None:  # with or without ½: reported, not guessed
+    if len({h for _, _, _, h in halves}) > 1:
+        # with ½ in one definition and without in another: each definition governs its form of
+        # the letter (one sample's, or the bare one) from its line on (Conventions.at)
+        conv = replace(conv, half_history=tuple(halves))
+    elif half_conflict is not None:  # with or without ½: reported, not guessed
         conv = replace(
             conv,
             ambiguous=conv.ambiguous
@@ -401,8 +443,13 @@ def _cost_definition(
     outputs: set[str],
     letters: dict[str, str],
     history: list[tuple[str, int, str]],
+    halves: list[tuple[str, str, int, str]],
 ) -> None:
     letter = lhs.name
+    if letter == "L" and not any(x[0] == "L" for x in history):
+        history.append(("L", 0, "mean"))  # the notation's L, the mean, until the document's own
+    if _squares(rhs):
+        halves.append((letter, cost_form(lhs), line, _half(rhs)))
     if _squares(rhs) and not _sums_samples(rhs, letter):
         col.add(
             line, "mse-half", "yes" if _has_half(rhs) else "no", f"the definition of {_show(lhs)}"
@@ -417,13 +464,13 @@ def _cost_definition(
                 v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub and v.sub[-1].name
             )
     if lhs.sub:
-        costs.setdefault(
-            letter, (0, UNDEFINED)
-        )  # a cost letter; what the bare letter means is not defined here
+        # a cost letter; what the bare letter means is not defined here (the notation's own L
+        # keeps its meaning, the mean)
+        costs.setdefault(letter, (0, "mean" if letter == "L" else UNDEFINED))
         return
     if _averages(rhs):
         meaning = "mean"
-    elif _sums_samples(rhs, letter):
+    elif _sums_samples(rhs, letter) or _over_samples(rhs):
         meaning = "sum"
     elif (
         lhs.args is not None

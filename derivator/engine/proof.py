@@ -270,10 +270,32 @@ def _zero(net: Network, e: sp.Expr) -> bool:
     """Is e zero in the normal form, using what the targets satisfy where the document says so?"""
     if algebra.equal(_assume_targets(net, e), sp.Integer(0), derive.bounds(net, e)):
         return True
-    again = identities.rewrite(e)  # log, exp and relu′ identities (docs/soundness.md)
+    again = identities.rewrite(
+        _softmax_logs(net, e)
+    )  # log, exp and relu′ identities (soundness.md)
     return again != e and algebra.equal(
         _assume_targets(net, again), sp.Integer(0), derive.bounds(net, again)
     )
+
+
+def _softmax_logs(net: Network, e: sp.Expr) -> sp.Expr:
+    """log a_IX^(L) = z_IX^(L) − log Σ_p e^{z_Ip^(L)} at a softmax output: the log of its
+    definition e^{z_IX}/Σ_p e^{z_Ip}, a quotient of positive numbers (a layer has a neuron)."""
+    if not net.softmax_output or not e.has(sp.log):
+        return e
+    top, z = net.a(net.D), net.z(net.D)
+
+    def split(f: sp.log) -> sp.Expr:
+        x = f.args[0]
+        if not (isinstance(x, sp.Indexed) and x.base == top and len(x.indices) == 2):
+            return f
+        sample, neuron = x.indices
+        d = sp.Dummy("p", integer=True)
+        return z[sample, neuron] - sp.log(
+            sp.Sum(sp.exp(z[sample, d]), (d, 0, net.width(net.D) - 1))
+        )
+
+    return e.replace(lambda f: isinstance(f, sp.log), split)
 
 
 def _assume_targets(net: Network, e: sp.Expr) -> sp.Expr:

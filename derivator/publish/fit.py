@@ -15,6 +15,10 @@ import re
 #: the widest display row (left side, relation and right side) that fits the A4 page of the
 #: LaTeX article, in em, with a margin for the estimate's error
 LINE = 38.0
+#: the widest row of a writer's LaTeX post (``derivator render``), whose page derivator does not
+#: know: LaTeX's plain article class (345 pt of text at 10 pt, 34.5 em), less the margin for the
+#: estimate's error that :data:`LINE` keeps; a wider page only leaves some room unused
+POST = 30.0
 #: the same at phone width (HTML at 420 px, the display font at 85 %): calibrated on the article's
 #: displays in Chromium, where 25.7 em fitted and 28.1 em scrolled inside its box
 PHONE = 24.0

@@ -30,7 +30,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..engine import Network, NotationError, diagnostic
-from . import formulas, mathfmt, sandbox
+from . import blocks, fit, formulas, mathfmt, sandbox
 
 
 class PostError(Exception):
@@ -138,6 +138,8 @@ class _Calls:
         self.labels = labels  # from the previous pass, so that a reference may come first
         self.final = final
         self.number = 0
+        #: the displays the calls placed (proved as printed), for the command's check of the rest
+        self.shown: list[str] = []
 
     def fail(self, message: str, call: str) -> PostError:
         return PostError(f"{where(self.names, call)}: {message}")
@@ -148,12 +150,23 @@ class _Calls:
         except ValueError as e:
             raise self.fail(str(e), call) from None
 
+    def _fitted(self, rows: list[tuple[str, str]], punct: str) -> str:
+        """``lhs = rhs`` rows (an empty lhs continues the chain), each right side broken over rows
+        as the article breaks it: at a plain LaTeX article's width in LaTeX (:data:`fit.POST`), at
+        a phone's in Markdown and HTML (closed forms ran 43 pt and 48 pt past a plain article)."""
+        display = blocks.Display(
+            tuple(blocks.Step(lhs, rhs, "") for lhs, rhs in rows), False, 0, punct
+        )
+        return display.broken(fit.POST) if self.fmt == "tex" else display.narrow
+
     def _display(self, latex: str, label: str) -> Markup:
         self.number += 1
         if label:
             self.labels[label] = self.number
         body = escape(latex, quote=False) if self.fmt == "html" else latex
-        return Markup(mathfmt.display(body, self.fmt, self.number, label))
+        shown = mathfmt.display(body, self.fmt, self.number, label)
+        self.shown.append(shown)
+        return Markup(shown)
 
     def gradient(
         self,
@@ -164,7 +177,7 @@ class _Calls:
         punct: str = "",
     ) -> Markup:
         lhs, rhs = self._pick(quantity, layer, form, "gradient").latex().split(" = ", 1)
-        return self._display(mathfmt.aligned([(lhs, "=", rhs)], punct), label)
+        return self._display(self._fitted([(lhs, rhs)], punct), label)
 
     def chain(self, quantity: str, layer: str = "L", label: str = "", punct: str = "") -> Markup:
         """The chain of partials, then the closed form: two proved steps of one display."""
@@ -172,14 +185,14 @@ class _Calls:
         closed = self._pick(quantity, layer, "closed", "chain")
         lhs, mid = c.latex().split(" = ", 1)
         rhs = closed.latex().split(" = ", 1)[1]
-        return self._display(mathfmt.aligned([(lhs, "=", mid), ("", "=", rhs)], punct), label)
+        return self._display(self._fitted([(lhs, mid), ("", rhs)], punct), label)
 
     def matrix_form(self, layer: str = "l", label: str = "", punct: str = "") -> Markup:
         rows = [
             self._pick(q, layer, "matrix", "matrix_form").latex().split(" = ", 1)
             for q in ("delta", "w", "b")
         ]
-        return self._display(mathfmt.aligned([(lhs, "=", rhs) for lhs, rhs in rows], punct), label)
+        return self._display(self._fitted([(lhs, rhs) for lhs, rhs in rows], punct), label)
 
     def ref(self, label: str) -> Markup:
         if label not in self.labels:
@@ -196,6 +209,19 @@ def environment(folder: Path, fmt: str) -> sandbox.Sandbox:
 
 def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
     """The rendered post; :class:`PostError` (with ``file:line``) when it cannot be rendered."""
+    return render_parts(path, opts)[0]
+
+
+def writers_own(text: str, shown: list[str]) -> str:
+    """``text`` with the displays the calls placed (``shown``, proved as printed) blanked out,
+    line for line: what is left is the writer's own prose and math, for ``derivator check``."""
+    for display in shown:
+        text = text.replace(display, "\n" * display.count("\n"))
+    return text
+
+
+def render_parts(path: Path, opts: PostOptions = PostOptions()) -> tuple[str, list[str]]:
+    """The rendered post and the displays its calls placed in it (:func:`writers_own`)."""
     fmt = template_format(path)
     try:
         net = Network(
@@ -205,7 +231,7 @@ def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
         raise PostError(str(e)) from None
     template = load(environment(path.parent, fmt), path)
     labels: dict[str, int] = {}
-    text = ""
+    text, shown = "", list[str]()
     for final in (
         False,
         True,
@@ -221,8 +247,8 @@ def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
             },
         )
         text = render_template(template, path, ctx)
-        labels = calls.labels
-    return text
+        labels, shown = calls.labels, calls.shown
+    return text, shown
 
 
 def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
