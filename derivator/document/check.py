@@ -1153,6 +1153,7 @@ def decide(
         v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
         run.cache[key] = v
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
+    r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
