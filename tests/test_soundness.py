@@ -214,3 +214,43 @@ def test_strict_fails_the_run_on_an_unknown(tmp_path: Path) -> None:
     )
     assert "unknown" in plain.stdout and plain.returncode == 0
     assert strict.returncode == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 3 (continued). proofs in a document's own scalar model are audited too
+
+CHAIN_NOTE = """A chain-rule note.
+
+$$u = g(x)$$
+
+$$v = f(u)$$
+
+$$\\frac{\\partial v}{\\partial x} = f'(u) g'(x)$$
+
+$$h(s) = s^3 + 2s$$
+
+$$\\frac{\\partial h}{\\partial s} = CLAIM$$
+"""
+
+
+def test_a_scalar_proof_is_audited() -> None:
+    results = check_text("note.md", CHAIN_NOTE.replace("CLAIM", "3s^2 + 2"), Run(jobs=1))
+    proved = [r for r in results if str(r.verdict) == "proved"]
+    assert len(proved) == 2 and all(r.audit.startswith("agreed at") for r in proved)
+
+
+def test_a_fault_of_the_scalar_prover_is_caught_by_the_audit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wrong rule of differentiation in the scalar model (every partial doubled) makes the
+    prover prove ∂h/∂s = 6s² + 4; the audit, which differentiates by dual numbers, makes it an
+    error."""
+    from derivator.engine import scalar
+
+    right = scalar.ScalarModel.partial
+    monkeypatch.setattr(
+        scalar.ScalarModel, "partial", lambda self, num, den: 2 * right(self, num, den)
+    )
+    results = check_text("note.md", CHAIN_NOTE.replace("CLAIM", "6s^2 + 4"), Run(jobs=1))
+    last = results[-1]
+    assert str(last.verdict) == "error" and "proof and evaluation disagree" in last.reason

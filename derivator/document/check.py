@@ -884,6 +884,7 @@ def _in_model(
         j.reason,
         j.counterexample,
     )
+    r.audit = j.audit
     return True
 
 

@@ -152,6 +152,10 @@ def sin(x: Any) -> Any:
     return _chain("sin", lambda t: _lib(t).cos(t), x)
 
 
+def cos(x: Any) -> Any:
+    return _chain("cos", lambda t: -_lib(t).sin(t), x)
+
+
 def sqrt(x: Any) -> Any:
     if np.any(value(x) < 0):
         raise ValueError("square root of a negative number")
