@@ -1,7 +1,7 @@
 """How long a writer waits for a short template: ``derivator render`` of a 15-line post.
 
 The post (below) asks for seven displays at four layers (closed forms at L, L-1, L-2, a chain,
-the matrix form of layer l) and three references, in LaTeX.  Target (issue 20, item 15): under 2 s
+the matrix form of layer l) and three references, in LaTeX.  Target: under 2 s
 on an idle machine; it took about 11 s when every call derived and proved all eleven formulas of
 its layer, where now it derives and proves the one it prints.
 

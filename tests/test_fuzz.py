@@ -426,6 +426,9 @@ FOUND = [
     # an error in the expression a continuation block continues was placed at the previous block's
     # column, beyond the end of this block's line
     "Text.\n\n$$a_{ij}^{(L)} + Q_{ij} = b$$\n$$= c$$\n",
+    # AttributeError 'Group' object has no attribute 'sub_raw' (definitions._network_sites): a
+    # bracketed left side, (z_ij) = …, read as a definition of z
+    r"$$\sigma^{\prime}=(z_{ij}^{(L)}) = \sigma(z_{ij}^{(L)}) - \sigma(z_{ij}^{(L)})^2$$" + "\n",
 ]
 
 

@@ -156,6 +156,24 @@ def test_bad_templates_fail_with_file_line_column_and_caret(
     assert "Traceback" not in out and not md.exists()
 
 
+def test_render_checks_the_writers_own_math(tmp_path: Path) -> None:
+    """The calls print proved formulas; a formula the writer typed is checked too, so a page with
+    a refuted relation is never reported as proved: exit status 1, the relation listed, the page
+    written (to be looked at)."""
+    call = '{{ gradient("b", layer="L") }}\n\n'
+    wrong = (
+        "$$\n\\frac{\\partial L}{\\partial b_j^{(L)}} = \\sum_{i=0}^{n-1} \\delta_{ij}^{(L)}\n$$\n"
+    )
+    code, out, md = render(tmp_path, "post.md.j2", "# Post\n\n" + call + "By hand:\n\n" + wrong)
+    assert code == 1, out
+    assert "refutes" in out and "post.md:9: refuted" in out and "1/n is missing" in out, out
+    assert md.exists()
+    right = wrong.replace("= \\sum", "= \\frac{1}{n} \\sum")
+    code, out, md = render(tmp_path, "post.md.j2", "# Post\n\n" + call + "By hand:\n\n" + right)
+    assert code == 0, out
+    assert "1 displays of proved formulas" in out and "proves the 1 relations" in out, out
+
+
 def test_a_formula_that_is_not_proved_fails_at_its_line(tmp_path: Path) -> None:
     """With no time to prove anything, the third line's formula is not proved: the render stops there."""
     code, out, md = render(

@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from ..system import files
+from . import selfcheck
 from .options import (
     Activation,
     Kind,
@@ -70,18 +71,29 @@ def render(
         return
     opts = post.PostOptions(activation.value, loss.value, network.value, depth, timeout)
     try:
-        text = bounded(lambda: post.render_post(template, opts), memory, cpu, str(template))
+        text, shown = bounded(lambda: post.render_parts(template, opts), memory, cpu, str(template))
     except post.PostError as e:
         raise usage_error(str(e), code=1) from None
-    if output is not None and str(output) == "-":
-        typer.echo(text, nl=False)
-        return
+    to_stdout = output is not None and str(output) == "-"
     target = output or template.with_name(template.name[: -len(".j2")])
-    try:
-        files.write_atomic(target, text)
-    except OSError as e:
-        raise usage_error(f"cannot write {target}: {e.strerror or e}") from None
-    typer.echo(str(target))
+    if to_stdout:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            files.write_atomic(target, text)
+        except OSError as e:
+            raise usage_error(f"cannot write {target}: {e.strerror or e}") from None
+        typer.echo(str(target))
+    fmt = post.template_format(template)
+    if fmt in selfcheck.CHECKED:
+        page = "<stdout>" if to_stdout else str(target)
+        own = post.writers_own(text, shown)
+        said = selfcheck.check_page(
+            page, own, fmt, (opts.activation, opts.loss, opts.network), timeout
+        )
+        if said.failing:
+            raise usage_error(said.summary(), code=1)
+        typer.echo(f"{len(shown)} displays of proved formulas; " + said.summary(), err=True)
 
 
 def article_language(template: Path) -> str | None:
@@ -135,3 +147,15 @@ def _article(
         raise usage_error(f"cannot write to {folder}: {e.strerror or e}") from None
     for p in paths:
         typer.echo(str(p))
+    # the article's displays were proved as placed; the template's own math is checked with them
+    page = next(p for p in paths if p.suffix == ".md")
+    said = selfcheck.check_page(
+        str(page),
+        page.read_text(encoding="utf-8"),
+        "md",
+        (activation, loss, network),
+        scope="on the page",
+    )
+    if said.failing:
+        raise usage_error(said.summary(), code=1)
+    typer.echo(said.summary(), err=True)

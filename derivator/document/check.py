@@ -884,6 +884,7 @@ def _in_model(
         j.reason,
         j.counterexample,
     )
+    r.audit = j.audit
     return True
 
 
@@ -910,7 +911,7 @@ def _network_definition(
             again is not None
             and r.verdict == Outcome.PROVED
             and r.step == 0
-            and (not again.startswith("delta") or definitions.defines_delta(sides[1]))
+            and (again.lower() != "delta" or definitions.defines_delta(sides[1]))
         ):
             # a restatement the model satisfies: the name is built again; a formula for δ is a
             # claim, which never rebuilds a δ whose definition (its sign) the model does not hold
@@ -1153,6 +1154,7 @@ def decide(
         v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
         run.cache[key] = v
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
+    r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)

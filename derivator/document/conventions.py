@@ -75,12 +75,21 @@ class Conventions:
     #: relations after it (:meth:`at`)
     cost_history: tuple[tuple[str, int, str], ...] = ()
     mse_half: str = "yes"
+    #: every squared-error definition of a cost, (letter, form, line, "yes"/"no": its ½), when
+    #: the document writes the ½ in some and not in others; form is "sample" (L_i) or "bare" (L).
+    #: Each governs its form of the letter from its line on (:meth:`at`, :meth:`half`)
+    half_history: tuple[tuple[str, str, int, str], ...] = ()
+    #: the ½ of each (letter, form) in force at a line (:meth:`at` fills it from half_history)
+    halves: tuple[tuple[str, str, str], ...] = ()
     #: (author's letter, role)
     letters: tuple[tuple[str, str], ...] = ()
     layer_tags: str = "parenthesised"
     #: (index letter, layer tag) for ``layer-tags=none``
     index_layers: tuple[tuple[str, str], ...] = ()
     weights: str = "to-from"
+    #: (line, order) of a forward pass that fixes the weights' order after claims named weights:
+    #: the order from that line on (:meth:`at`); before it, ``weights``
+    weights_history: tuple[tuple[int, str], ...] = ()
     weight_layer: str = "into"
     samples: str = "i"
     #: how a batch's matrices A, Z, Y hold the examples: as rows (the notation) or as columns (Ng)
@@ -124,17 +133,39 @@ class Conventions:
                 return role
         return None
 
+    def half(self, letter: str, form: str) -> str:
+        """Whether the squared error of a cost letter's form ("sample": L_i, "bare": L, or a
+        digit subscript: C_0 and C_1 are two costs) has its ½ where these conventions are in
+        force: its own last definition, else the bare or one sample's form's, else ``mse_half``."""
+        for wanted in dict.fromkeys((form, "sample", "bare")):
+            for name, which, value in self.halves:
+                if (name, which) == (letter, wanted):
+                    return value
+        return self.mse_half
+
     def at(self, line: int) -> Conventions:
         """The conventions in force at a line: a redefined cost letter means what its last
-        definition before the line says (its first one before any)."""
-        if not self.cost_history:
-            return self
+        definition before the line says (its first one before any); so does its ½."""
+        if self.half_history or self.weights_history:
+            chosen: dict[tuple[str, str], str] = {}
+            for letter, form, where, value in self.half_history:
+                if where <= line:  # before its first definition a form keeps mse_half
+                    chosen[letter, form] = value
+            halves = tuple((k[0], k[1], v) for k, v in sorted(chosen.items()))
+            conv = replace(self, halves=halves)
+        else:
+            conv = self
+        for where, order in conv.weights_history:
+            if where <= line:
+                conv = replace(conv, weights=order)
+        if not conv.cost_history:
+            return conv
         meaning: dict[str, str] = {}
-        for letter, where, what in self.cost_history:
+        for letter, where, what in conv.cost_history:
             if where <= line or letter not in meaning:
                 meaning[letter] = what
-        costs = tuple((k, meaning.get(k, m)) for k, m in self.costs)
-        return replace(self, costs=costs)
+        costs = tuple((k, meaning.get(k, m)) for k, m in conv.costs)
+        return replace(conv, costs=costs)
 
     @property
     def is_default(self) -> bool:
@@ -214,6 +245,10 @@ def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Convent
         inferred,
         **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names},
     )
+    if "mse_half" in names:  # a stated ½ holds for every definition of the cost
+        out = replace(out, half_history=(), halves=())
+    if "weights" in names:  # a stated order holds for the whole document
+        out = replace(out, weights_history=())
     if (
         "letters" in names
     ):  # a letter stated overrides that letter's inferred role, not every inferred letter
@@ -477,7 +512,8 @@ def _shifted(tag: str, k: int, pos: int) -> str:
 
 def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     conv = ctx.conv
-    if v.name in conv.cost_letters():
+    if v.name in conv.cost_letters() and not (v.name == "L" and v.sub and len(v.sub) != 1):
+        # (the notation's own L with two subscripts, L_{0j}, is its own quantity, not a cost)
         return _cost(v, ctx)
     if conv.batch == "columns" and not v.sub:
         if v.name == "X" and v.tag is None:
@@ -524,6 +560,15 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
 
 
+def cost_form(v: parse.Var, meaning: str = "") -> str:
+    """Which of a cost letter's quantities ``v`` names, for its ½ (:meth:`Conventions.half`): a
+    digit subscript (C_0, C_1: costs of their own), one sample's (L_i), or the bare letter."""
+    raw = (v.sub_raw or "").strip()
+    if raw.isdigit():
+        return raw
+    return "sample" if v.sub or meaning == "sample" else "bare"
+
+
 def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
     """A cost letter → L (mean), L_i (one sample) or n·L (the sum), times 2 under ``mse-half=no``
     (a squared error without ½ is twice the notation's L_i)."""
@@ -567,7 +612,7 @@ def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
             )
         else:
             node = parse.Var("L", None, None, v.primes, v.pos)
-    if conv.mse_half == "no":
+    if conv.half(v.name, cost_form(v, meaning)) == "no":
         node = parse.Group(parse.Mul([parse.Num("2", v.pos), node], v.pos), "(", v.pos)
     return node
 

@@ -21,6 +21,7 @@ network reading (``interpret``), where it is a definition of the network's model
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -29,7 +30,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..engine import Outcome
+from ..engine import Outcome, scalar_audit
 from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
 from . import decimals, parse
 from .parse import walk
@@ -502,6 +503,8 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
         j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
+    if j.verdict == Outcome.PROVED:
+        j = _audited(j, left, right, scalar)
     functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
     if j.verdict == Outcome.REFUTED and functions:
         # a letter such as f is reused for one example after another (f(x) = 1/x, then
@@ -513,6 +516,22 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
             "definition in force derivator cannot be sure of)",
         )
     return j
+
+
+def _audited(j: Judgement, left: sp.Expr, right: sp.Expr, scalar: ScalarModel) -> Judgement:
+    """A proof in the scalar model, audited: both sides as read, evaluated from the definitions
+    at random values (``engine.scalar_audit``); a disagreement is an error, never ``proved``."""
+    found = scalar_audit.audit(left, right, scalar, at_values="document's values" in j.method)
+    if found.status != "disagreed":
+        return dataclasses.replace(j, audit=str(found))
+    at = ", ".join(f"{k} = {v}" for k, v in found.where["variables"].items())
+    return Judgement(
+        Outcome.ERROR,
+        "audit",
+        f"proof and evaluation disagree: the model proved it ({j.method}), but at {at} the two "
+        "sides differ",
+        audit="disagreed",
+    )
 
 
 def used_functions(nodes: list[parse.Node]) -> set[str]:
@@ -587,18 +606,34 @@ def _network_sites(
         if isinstance(lhs, parse.Unread):
             continue  # a left side that cannot be read names nothing
         name = network_name(lhs)
-        if name is None or name in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
+        form = name or ""
+        if name in COST_CAPITALS and isinstance(lhs, parse.Var):
+            # one sample's cost (L_i) and the bare letter (L, the mean or the sum) are defined
+            # apart: the first definition of each is a definition of the network's model
+            form = f"{name} {'sample' if lhs.sub else 'bare'}"
+        if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
         if name in ("delta", "Delta") and not _only_partials(rhs):
             continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
+        target = parse.ungrouped(lhs)  # network_name reads (z_ij) as z_ij: a Var inside brackets
+        assert isinstance(target, parse.Var)
+        bounds = {
+            id(b)
+            for n in walk(rhs)
+            if isinstance(n, parse.SumNode)
+            for edge in (n.lower, n.upper)
+            if edge is not None
+            for b in walk(edge)
+        }  # n_{(L)} in a sum's bound names a width, not the cost L
         if any(
             isinstance(n, parse.Var)
+            and id(n) not in bounds
             and _key(n) == name
-            and (n.sub_raw, n.tag) == (lhs.sub_raw, lhs.tag)  # type: ignore[union-attr]
+            and (n.sub_raw, n.tag) == (target.sub_raw, target.tag)
             for n in walk(rhs)
         ):
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
-        seen.add(name)
+        seen.add(form)
         model.network[line, step] = name
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import parse
-from .conventions import UNDEFINED, Conventions
+from .conventions import UNDEFINED, Conventions, cost_form
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
@@ -149,6 +149,31 @@ def _sums_samples(node: parse.Node, letter: str) -> bool:
     return False
 
 
+def _over_samples(node: parse.Node) -> bool:
+    """``Σ_{i=1}^{n} Σ_j (a_{ij} − y_{ij})²``: a sum over the samples, whose index is the first of
+    two subscripts of an output or target inside it (a bound n alone says nothing: Σ_{i=1}^n
+    (y_i − t_i)² sums over n outputs)."""
+    for n in walk(node):
+        if not isinstance(n, parse.SumNode):
+            continue
+        if any(
+            v.name in ("a", "y", "t", "o")
+            and v.sub
+            and len(v.sub) == 2
+            and getattr(v.sub[0], "name", None) == n.index
+            for v in _vars(n.body)
+        ):
+            return True
+    return False
+
+
+def _half(node: parse.Node) -> str:
+    """Whether a squared-error definition has its ½ (``\\frac12``, ``/2``, ``0.5``)."""
+    if _has_half(node) or any(isinstance(n, parse.Num) and n.text == "0.5" for n in walk(node)):
+        return "yes"
+    return "no"
+
+
 _WIDTH = re.compile(r"\(?(?:[Ll](?:[-+]\d+)?|n_l)\)?")
 
 
@@ -175,8 +200,12 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     costs: dict[str, tuple[int, str]] = {}
     cost_conflicts: list[Finding] = []
     history: list[tuple[str, int, str]] = []
+    #: every squared-error definition of a cost: (letter, form, line, whether it has ½)
+    halves: list[tuple[str, str, int, str]] = []
     letters: dict[str, str] = {}
     weight_pairs: list[tuple[str, str]] = []
+    #: the weights' order a forward pass fixes after claims already named weights: (line, order)
+    weights_later: list[tuple[int, str]] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
     used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
@@ -258,9 +287,20 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 and isinstance(chain.exprs[0], parse.Var)
             ):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
-                if lhs.name in COST_CANDIDATES:  # every definition: two that disagree are ambiguous
+                if lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
+                    # every definition of a cost, the notation's own L written out as a squared
+                    # error too (the cost as written: with ½ or without, a sum over samples or not)
                     _cost_definition(
-                        line, lhs, rhs, col, costs, cost_conflicts, output_letters, letters, history
+                        line,
+                        lhs,
+                        rhs,
+                        col,
+                        costs,
+                        cost_conflicts,
+                        output_letters,
+                        letters,
+                        history,
+                        halves,
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
                     _loss_definition(line, lhs, rhs, col)
@@ -272,6 +312,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     letters,
                     weight_pairs,
                     first="w" not in seen and "W" not in seen,
+                    later=weights_later,
                 )
                 _input(line, lhs, rhs, col, letters)
                 _batch_layout(line, lhs, rhs, col)
@@ -308,7 +349,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             ),
         )
     half_conflict = next((c for c in col.conflicts if c.key == "mse-half"), None)
-    if half_conflict is not None:  # with or without ½: reported, not guessed
+    if len({h for _, _, _, h in halves}) > 1:
+        # with ½ in one definition and without in another: each definition governs its form of
+        # the letter (one sample's, or the bare one) from its line on (Conventions.at)
+        conv = replace(conv, half_history=tuple(halves))
+    elif half_conflict is not None:  # with or without ½: reported, not guessed
         conv = replace(
             conv,
             ambiguous=conv.ambiguous
@@ -344,6 +389,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         if key in col.found and not any(c.key == key for c in col.conflicts):
             found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
             conv = replace(conv, **found)
+    if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
+        conv = replace(conv, weights_history=tuple(weights_later))
     for key, value in (
         ("weights", "weights"),
         ("weight-layer", "weight_layer"),
@@ -401,8 +448,13 @@ def _cost_definition(
     outputs: set[str],
     letters: dict[str, str],
     history: list[tuple[str, int, str]],
+    halves: list[tuple[str, str, int, str]],
 ) -> None:
     letter = lhs.name
+    if letter == "L" and not any(x[0] == "L" for x in history):
+        history.append(("L", 0, "mean"))  # the notation's L, the mean, until the document's own
+    if _squares(rhs):
+        halves.append((letter, cost_form(lhs), line, _half(rhs)))
     if _squares(rhs) and not _sums_samples(rhs, letter):
         col.add(
             line, "mse-half", "yes" if _has_half(rhs) else "no", f"the definition of {_show(lhs)}"
@@ -417,13 +469,13 @@ def _cost_definition(
                 v.sub[-1].name for v in names if v.name in ("y", "t") and v.sub and v.sub[-1].name
             )
     if lhs.sub:
-        costs.setdefault(
-            letter, (0, UNDEFINED)
-        )  # a cost letter; what the bare letter means is not defined here
+        # a cost letter; what the bare letter means is not defined here (the notation's own L
+        # keeps its meaning, the mean)
+        costs.setdefault(letter, (0, "mean" if letter == "L" else UNDEFINED))
         return
     if _averages(rhs):
         meaning = "mean"
-    elif _sums_samples(rhs, letter):
+    elif _sums_samples(rhs, letter) or _over_samples(rhs):
         meaning = "sum"
     elif (
         lhs.args is not None
@@ -451,6 +503,7 @@ def _forward(
     letters: dict[str, str],
     weight_pairs: list[tuple[str, str]],
     first: bool,
+    later: list[tuple[int, str]] | None = None,
 ) -> None:
     """``a = f(z)`` and ``z = Σ w a + b`` (or ``z = W a + b``).  The weights' order and layer are
     read only from the first relation that names a weight (a definition precedes its use: a later
@@ -507,10 +560,17 @@ def _forward(
         return
     if not _is_weighted_sum(lhs, body):
         return
-    if not first:
-        return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
+    if not first:
+        # claims named weights before the document's forward pass: the order its first forward
+        # pass writes governs from its line on (Conventions.at), the claims before it keep the
+        # notation's (a definition defines what follows it)
+        if later is not None and not later and "weights" not in col.found:
+            order = _order(lhs, w)
+            if order is not None:
+                later.append((line, order))
+        return
     _named_by_the_sum(
         line, lhs, [v for v in _vars(rhs) if v.name not in ("w", "W", "b")], col, letters
     )
@@ -525,6 +585,19 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _order(lhs: parse.Var, w: parse.Var) -> str | None:
+    """The weights' order ``z_j = Σ w a`` writes: to-from (w_ji) or from-to (w_ij), or None."""
+    if not (lhs.sub and w.sub and len(w.sub) == 2):
+        return None
+    j = getattr(lhs.sub[-1], "name", None)
+    first_index, second_index = (getattr(x, "name", None) for x in w.sub)
+    if j is not None and first_index == j and second_index != j:
+        return "to-from"
+    if j is not None and second_index == j and first_index != j:
+        return "from-to"
+    return None
 
 
 def _role(v: parse.Var, letters: dict[str, str]) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, is_dataclass, replace
 from typing import Any
 
 MAX_LENGTH = 20_000
@@ -1982,13 +1982,25 @@ def _digits(node: Node) -> float | None:
                 node.pos,
             )
         return base * exponent
-    for f in fields(node):  # any other node: look inside it
-        value = getattr(node, f.name)
+    for name in _field_names(node):  # any other node: look inside it
+        value = getattr(node, name)
         for x in value if isinstance(value, list) else [value]:
             for y in x if isinstance(x, list) else [x]:
-                if is_dataclass(y):
-                    _digits(y)  # type: ignore[arg-type]  # a dataclass inside a node is a node
+                if hasattr(y, "__dataclass_fields__"):  # a dataclass inside a node is a node
+                    _digits(y)
     return None
+
+
+#: the field names of each node class (``dataclasses.fields`` builds a tuple on every call, and
+#: every expression of every block is walked several times)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(node: object) -> tuple[str, ...]:
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(getattr(type(node), "__dataclass_fields__", ()))
+    return names
 
 
 _LAYER_SUBSCRIPT = re.compile(r"[Ll][-+]\d+")
@@ -2088,11 +2100,10 @@ def walk(node: object) -> Iterator[Any]:
             stack.extend(n)
             continue
         yield n
-        if hasattr(n, "__dataclass_fields__"):
-            for f in n.__dataclass_fields__:
-                v = getattr(n, f)
-                if isinstance(v, list) or hasattr(v, "__dataclass_fields__"):
-                    stack.append(v)
+        for f in _field_names(n):
+            v = getattr(n, f)
+            if isinstance(v, list) or hasattr(v, "__dataclass_fields__"):
+                stack.append(v)
 
 
 def _env_name(toks: list[Tok], k: int) -> str:

@@ -138,6 +138,8 @@ class _Calls:
         self.labels = labels  # from the previous pass, so that a reference may come first
         self.final = final
         self.number = 0
+        #: the displays the calls placed (proved as printed), for the command's check of the rest
+        self.shown: list[str] = []
 
     def fail(self, message: str, call: str) -> PostError:
         return PostError(f"{where(self.names, call)}: {message}")
@@ -162,7 +164,9 @@ class _Calls:
         if label:
             self.labels[label] = self.number
         body = escape(latex, quote=False) if self.fmt == "html" else latex
-        return Markup(mathfmt.display(body, self.fmt, self.number, label))
+        shown = mathfmt.display(body, self.fmt, self.number, label)
+        self.shown.append(shown)
+        return Markup(shown)
 
     def gradient(
         self,
@@ -205,6 +209,19 @@ def environment(folder: Path, fmt: str) -> sandbox.Sandbox:
 
 def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
     """The rendered post; :class:`PostError` (with ``file:line``) when it cannot be rendered."""
+    return render_parts(path, opts)[0]
+
+
+def writers_own(text: str, shown: list[str]) -> str:
+    """``text`` with the displays the calls placed (``shown``, proved as printed) blanked out,
+    line for line: what is left is the writer's own prose and math, for ``derivator check``."""
+    for display in shown:
+        text = text.replace(display, "\n" * display.count("\n"))
+    return text
+
+
+def render_parts(path: Path, opts: PostOptions = PostOptions()) -> tuple[str, list[str]]:
+    """The rendered post and the displays its calls placed in it (:func:`writers_own`)."""
     fmt = template_format(path)
     try:
         net = Network(
@@ -214,7 +231,7 @@ def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
         raise PostError(str(e)) from None
     template = load(environment(path.parent, fmt), path)
     labels: dict[str, int] = {}
-    text = ""
+    text, shown = "", list[str]()
     for final in (
         False,
         True,
@@ -230,8 +247,8 @@ def render_post(path: Path, opts: PostOptions = PostOptions()) -> str:
             },
         )
         text = render_template(template, path, ctx)
-        labels = calls.labels
-    return text
+        labels, shown = calls.labels, calls.shown
+    return text, shown
 
 
 def load(env: jinja2.Environment, path: Path) -> jinja2.Template:
