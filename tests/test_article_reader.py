@@ -612,6 +612,7 @@ def test_render_takes_what_article_template_takes(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(app, ["render", str(mine), "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    assert "derivator check proves the" in result.output and "on the page" in result.output
     for fmt in A.FORMATS:
         text = _read(tmp_path / "out", "en", fmt)
         assert "My notes" in text and "The weights one layer down" in text
@@ -625,6 +626,16 @@ def test_render_takes_what_article_template_takes(tmp_path: Path) -> None:
     assert not (tmp_path / "bad").exists()
     result = CliRunner().invoke(app, ["render", str(mine), "--depth", "7"])
     assert result.exit_code == 2 and "--depth 7" in result.output, result.output
+    # math typed in the template is checked with the page: a slip is listed, exit status 1
+    mine.write_text(
+        mine.read_text(encoding="utf-8")
+        + "\nBy hand:\n\n$$\n\\frac{\\partial L}{\\partial b_j^{(L)}} = "
+        "\\sum_{i=0}^{n-1} \\delta_{ij}^{(L)}\n$$\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["render", str(mine), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "refuted" in result.output, result.output
+    assert "1/n is missing" in result.output
 
 
 def test_a_template_in_one_language_is_not_rendered_as_the_other(tmp_path: Path) -> None:

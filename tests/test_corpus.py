@@ -33,14 +33,9 @@ ONE_NEURON = "holds only when every layer has one neuron"
 
 P, R, U, S, E = "proved", "refuted", "unknown", "skipped", "error"
 
-#: keys derivator still contradicts (the test fails the day it agrees: update this list then).
-#: BUG: the model does not yet take a forward pass that orients the weights from k to j after the
-#: notation's w_jk was used: that definition is an error, and the claim after it is not judged
-#: in the model it defines
-KNOWN_WRONG = {
-    ("common_mistakes.md", 37, 0),
-    ("common_mistakes.md", 39, 0),
-}
+#: keys derivator still contradicts (the test fails the day it agrees: update this list then;
+#: each entry with a BUG note saying what the model does not yet take)
+KNOWN_WRONG: set[tuple[str, int, int]] = set()
 
 EXPECTED: dict[tuple[str, int, int], tuple[str, ...]] = {
     # ---- output_layer.md: sigmoid, MSE, general network, the article's letters i, j, k

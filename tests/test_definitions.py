@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
 import torch
 
 from derivator.document import Run, check_text
@@ -237,3 +239,70 @@ def test_a_formula_for_delta_never_rebuilds_a_delta_defined_with_another_sign() 
     verdicts = [str(r.verdict) for r in results]
     assert verdicts[:3] == ["defined"] * 3
     assert "proved" not in verdicts[3:] and "defined" not in verdicts[4:]
+
+
+def test_the_forward_pass_orients_the_weights_from_its_line_on() -> None:
+    """z_j = Σ_i w_ij a_i + b_j runs the weights from i to j: it is defined, and after it
+    ∂z_j/∂a_i = w_ij holds and w_ji does not (NumPy at random sizes, widths differing: w_ji is
+    then not even an entry of the weights), also when a claim in the notation's own order
+    (w_jk from k to j) came before the forward pass."""
+    rng = np.random.default_rng(22)
+    n_prev, n_out = 3, 5
+    a_prev = rng.normal(size=n_prev)
+    w = rng.normal(size=(n_prev, n_out))  # w[i, j]: from unit i below to unit j
+    b = rng.normal(size=n_out)
+    h = 1e-6
+    for i in range(n_prev):
+        bumped = a_prev.copy()
+        bumped[i] += h
+        slope = ((bumped @ w + b) - (a_prev @ w + b)) / h
+        assert np.allclose(slope, w[i, :], atol=1e-6)  # ∂z_j/∂a_i = w_ij for every j
+    with pytest.raises(IndexError):
+        w[n_out - 1, 0]  # w_ji with j = n_out − 1 is no weight
+    forward = r"$$z_j^l = \sum_i w_{ij}^l a_i^{l-1} + b_j^l$$" + "\n\n"
+    claims = (
+        r"$$\frac{\partial z_j^l}{\partial a_i^{l-1}} = w_{ji}^l$$" + "\n\n"
+        r"$$\frac{\partial z_j^l}{\partial a_i^{l-1}} = w_{ij}^l$$" + "\n"
+    )
+    before = r"$$\frac{\partial z_j^{(L)}}{\partial w_{jk}^{(L)}} = a_k^{(L-1)}$$" + "\n\n"
+    for text, first in ((forward + claims, 0), (before + forward + claims, 1)):
+        verdicts = [str(r.verdict) for r in _check(text)]
+        assert verdicts[first:] == ["defined", "refuted", "proved"], verdicts
+
+
+COSTS = [
+    # (the cost as written, its factor on Σ_x Σ_j (a − y)², whether it sums over samples)
+    (r"\frac{1}{2n}\sum_x \sum_j (a^{(L)}_{xj} - y_{xj})^2", "mean"),
+    (r"n^{-1}\sum_x \frac{1}{2}\sum_j (a^{(L)}_{xj} - y_{xj})^2", "mean"),
+    (r"0.5 \frac{1}{n}\sum_x \sum_j (a^{(L)}_{xj} - y_{xj})^2", "mean"),
+    (r"\frac{1}{2}\sum_x \sum_j (a^{(L)}_{xj} - y_{xj})^2", "sum"),
+]
+
+
+@pytest.mark.parametrize("cost,kind", COSTS)
+def test_the_cost_as_written_with_its_normalisation(cost: str, kind: str) -> None:
+    """Each cost is a definition (defined), and the gradient claims after it are judged in it:
+    ∂C/∂a_xj = (a − y)/n for the means, a − y for the sum over samples (NumPy's central
+    difference at n = 4 samples, 3 outputs)."""
+    rng = np.random.default_rng(1)
+    n, width, h = 4, 3, 1e-6
+    a, y = rng.random((n, width)), rng.random((n, width))
+
+    def c(a: np.ndarray) -> float:
+        total = 0.5 * ((a - y) ** 2).sum()
+        return total / n if kind == "mean" else total
+
+    bumped, lowered = a.copy(), a.copy()
+    bumped[1, 2] += h
+    lowered[1, 2] -= h
+    slope = (c(bumped) - c(lowered)) / (2 * h)
+    over_n = (a[1, 2] - y[1, 2]) / n
+    assert abs(slope - (over_n if kind == "mean" else n * over_n)) < 1e-6
+    results = _check(
+        f"$$C = {cost}$$\n\n"
+        r"$$\frac{\partial C}{\partial a^{(L)}_{xj}} = \frac{1}{n}(a^{(L)}_{xj} - y_{xj})$$"
+        + "\n\n"
+        r"$$\frac{\partial C}{\partial a^{(L)}_{xj}} = a^{(L)}_{xj} - y_{xj}$$" + "\n"
+    )
+    want = ["proved", "refuted"] if kind == "mean" else ["refuted", "proved"]
+    assert [str(r.verdict) for r in results] == ["defined", *want]

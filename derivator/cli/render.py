@@ -147,3 +147,15 @@ def _article(
         raise usage_error(f"cannot write to {folder}: {e.strerror or e}") from None
     for p in paths:
         typer.echo(str(p))
+    # the article's displays were proved as placed; the template's own math is checked with them
+    page = next(p for p in paths if p.suffix == ".md")
+    said = selfcheck.check_page(
+        str(page),
+        page.read_text(encoding="utf-8"),
+        "md",
+        (activation, loss, network),
+        scope="on the page",
+    )
+    if said.failing:
+        raise usage_error(said.summary(), code=1)
+    typer.echo(said.summary(), err=True)

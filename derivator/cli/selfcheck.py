@@ -27,6 +27,8 @@ class Verdicts:
     proved: int
     unknown: int
     failing: tuple[str, ...]
+    #: which relations were checked: a post's own text, or a whole article page
+    scope: str = "of its own text"
 
     def summary(self) -> str:
         """The line the command ends with: what was proved, and what was not."""
@@ -36,17 +38,22 @@ class Verdicts:
                 f"{len(self.failing)} of its {self.total} relations:\n" + "\n".join(self.failing)
             )
         if not self.total:
-            return f"{self.page}: no relation of its own text to check"
+            return f"{self.page}: no relation {self.scope} to check"
         if self.unknown:
             return (
                 f"{self.page}: {self.proved} of {self.total} relations proved or defined, "
                 f"{self.unknown} not decided (derivator check {self.page} lists them)"
             )
-        return f"{self.page}: derivator check proves the {self.total} relations of its own text"
+        return f"{self.page}: derivator check proves the {self.total} relations {self.scope}"
 
 
 def check_page(
-    page: str, text: str, fmt: str, network_options: tuple[str, str, str], timeout: float = 10.0
+    page: str,
+    text: str,
+    fmt: str,
+    network_options: tuple[str, str, str],
+    timeout: float = 10.0,
+    scope: str = "of its own text",
 ) -> Verdicts:
     """``derivator check`` of the page ``text`` (named ``page``, in format ``fmt``) in the network
     it was written for, ``(activation, loss, network)``: stated, as the options of ``check`` state
@@ -78,4 +85,5 @@ def check_page(
         sum(r.verdict in good for r in results),
         sum(r.verdict == Outcome.UNKNOWN for r in results),
         failing,
+        scope,
     )

@@ -884,6 +884,7 @@ def _in_model(
         j.reason,
         j.counterexample,
     )
+    r.audit = j.audit
     return True
 
 
@@ -952,7 +953,7 @@ def _broken(out: list[Result]) -> None:
                 r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
                 r.reason = (
                     f"a definition of {r.defines} that the model derivator built does not satisfy "
-                    f"({r.reason or 'refuted there'}): derivator cannot build the document's model "
+                    f"({r.reason.strip() or 'refuted there'}): derivator cannot build the document's model "
                     "from it, so what uses it is not judged (state the model with directives, "
                     "check --explain shows the one it built)"
                 )
@@ -1153,6 +1154,7 @@ def decide(
         v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
         run.cache[key] = v
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
+    r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)

@@ -87,6 +87,9 @@ class Conventions:
     #: (index letter, layer tag) for ``layer-tags=none``
     index_layers: tuple[tuple[str, str], ...] = ()
     weights: str = "to-from"
+    #: (line, order) of a forward pass that fixes the weights' order after claims named weights:
+    #: the order from that line on (:meth:`at`); before it, ``weights``
+    weights_history: tuple[tuple[int, str], ...] = ()
     weight_layer: str = "into"
     samples: str = "i"
     #: how a batch's matrices A, Z, Y hold the examples: as rows (the notation) or as columns (Ng)
@@ -143,7 +146,7 @@ class Conventions:
     def at(self, line: int) -> Conventions:
         """The conventions in force at a line: a redefined cost letter means what its last
         definition before the line says (its first one before any); so does its ½."""
-        if self.half_history:
+        if self.half_history or self.weights_history:
             chosen: dict[tuple[str, str], str] = {}
             for letter, form, where, value in self.half_history:
                 if where <= line:  # before its first definition a form keeps mse_half
@@ -152,6 +155,9 @@ class Conventions:
             conv = replace(self, halves=halves)
         else:
             conv = self
+        for where, order in conv.weights_history:
+            if where <= line:
+                conv = replace(conv, weights=order)
         if not conv.cost_history:
             return conv
         meaning: dict[str, str] = {}
@@ -241,6 +247,8 @@ def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Convent
     )
     if "mse_half" in names:  # a stated ½ holds for every definition of the cost
         out = replace(out, half_history=(), halves=())
+    if "weights" in names:  # a stated order holds for the whole document
+        out = replace(out, weights_history=())
     if (
         "letters" in names
     ):  # a letter stated overrides that letter's inferred role, not every inferred letter

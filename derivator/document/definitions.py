@@ -21,6 +21,7 @@ network reading (``interpret``), where it is a definition of the network's model
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -29,7 +30,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..engine import Outcome
+from ..engine import Outcome, scalar_audit
 from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
 from . import decimals, parse
 from .parse import walk
@@ -502,6 +503,8 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
         j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
+    if j.verdict == Outcome.PROVED:
+        j = _audited(j, left, right, scalar)
     functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
     if j.verdict == Outcome.REFUTED and functions:
         # a letter such as f is reused for one example after another (f(x) = 1/x, then
@@ -513,6 +516,22 @@ def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
             "definition in force derivator cannot be sure of)",
         )
     return j
+
+
+def _audited(j: Judgement, left: sp.Expr, right: sp.Expr, scalar: ScalarModel) -> Judgement:
+    """A proof in the scalar model, audited: both sides as read, evaluated from the definitions
+    at random values (``engine.scalar_audit``); a disagreement is an error, never ``proved``."""
+    found = scalar_audit.audit(left, right, scalar, at_values="document's values" in j.method)
+    if found.status != "disagreed":
+        return dataclasses.replace(j, audit=str(found))
+    at = ", ".join(f"{k} = {v}" for k, v in found.where["variables"].items())
+    return Judgement(
+        Outcome.ERROR,
+        "audit",
+        f"proof and evaluation disagree: the model proved it ({j.method}), but at {at} the two "
+        "sides differ",
+        audit="disagreed",
+    )
 
 
 def used_functions(nodes: list[parse.Node]) -> set[str]:

@@ -52,7 +52,9 @@ def _vars(node: object) -> list[parse.Var]:
 
 
 def _has_half(node: parse.Node) -> bool:
-    """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``) in a definition."""
+    """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``, ``0.5``) in a definition."""
+    if any(isinstance(n, parse.Num) and n.text == "0.5" for n in walk(node)):
+        return True
     for n in walk(node):
         if isinstance(n, parse.Div) and any(
             isinstance(x, parse.Num) and x.text == "2" for x in walk(n.den)
@@ -69,9 +71,19 @@ def _squares(node: parse.Node) -> bool:
 
 
 def _averages(node: parse.Node) -> bool:
-    """A division by the sample count (n, m, N) somewhere in the definition."""
+    """A division by the sample count (n, m, N) somewhere in the definition (``\\frac1n``,
+    ``n^{-1}``)."""
     return any(
-        isinstance(n, parse.Div) and any(v.name in ("n", "m", "N") for v in _vars(n.den))
+        (isinstance(n, parse.Div) and any(v.name in ("n", "m", "N") for v in _vars(n.den)))
+        or (
+            isinstance(n, parse.Pow)
+            and isinstance(n.base, parse.Var)
+            and n.base.name in ("n", "m", "N")
+            and not n.base.sub
+            and isinstance(n.exp, parse.Neg)
+            and isinstance(n.exp.arg, parse.Num)
+            and n.exp.arg.text == "1"
+        )
         for n in walk(node)
     )
 
@@ -204,6 +216,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     halves: list[tuple[str, str, int, str]] = []
     letters: dict[str, str] = {}
     weight_pairs: list[tuple[str, str]] = []
+    #: the weights' order a forward pass fixes after claims already named weights: (line, order)
+    weights_later: list[tuple[int, str]] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
     used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
@@ -310,6 +324,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     letters,
                     weight_pairs,
                     first="w" not in seen and "W" not in seen,
+                    later=weights_later,
                 )
                 _input(line, lhs, rhs, col, letters)
                 _batch_layout(line, lhs, rhs, col)
@@ -386,6 +401,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         if key in col.found and not any(c.key == key for c in col.conflicts):
             found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
             conv = replace(conv, **found)
+    if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
+        conv = replace(conv, weights_history=tuple(weights_later))
     for key, value in (
         ("weights", "weights"),
         ("weight-layer", "weight_layer"),
@@ -498,6 +515,7 @@ def _forward(
     letters: dict[str, str],
     weight_pairs: list[tuple[str, str]],
     first: bool,
+    later: list[tuple[int, str]] | None = None,
 ) -> None:
     """``a = f(z)`` and ``z = Σ w a + b`` (or ``z = W a + b``).  The weights' order and layer are
     read only from the first relation that names a weight (a definition precedes its use: a later
@@ -554,10 +572,17 @@ def _forward(
         return
     if not _is_weighted_sum(lhs, body):
         return
-    if not first:
-        return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
+    if not first:
+        # claims named weights before the document's forward pass: the order its first forward
+        # pass writes governs from its line on (Conventions.at), the claims before it keep the
+        # notation's (a definition defines what follows it)
+        if later is not None and not later and "weights" not in col.found:
+            order = _order(lhs, w)
+            if order is not None:
+                later.append((line, order))
+        return
     _named_by_the_sum(
         line, lhs, [v for v in _vars(rhs) if v.name not in ("w", "W", "b")], col, letters
     )
@@ -572,6 +597,19 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _order(lhs: parse.Var, w: parse.Var) -> str | None:
+    """The weights' order ``z_j = Σ w a`` writes: to-from (w_ji) or from-to (w_ij), or None."""
+    if not (lhs.sub and w.sub and len(w.sub) == 2):
+        return None
+    j = getattr(lhs.sub[-1], "name", None)
+    first_index, second_index = (getattr(x, "name", None) for x in w.sub)
+    if j is not None and first_index == j and second_index != j:
+        return "to-from"
+    if j is not None and second_index == j and first_index != j:
+        return "from-to"
+    return None
 
 
 def _role(v: parse.Var, letters: dict[str, str]) -> str | None:

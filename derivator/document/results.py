@@ -45,6 +45,8 @@ class Result:
     #: the names it uses (a claim that uses a name whose definition could not be built is not
     #: judged in a default model)
     uses: list[str] = field(default_factory=list)
+    #: what the independent audit of a proof found (engine/audit.py); empty when none ran here
+    audit: str = ""
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too

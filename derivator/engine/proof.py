@@ -20,21 +20,27 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any
+from typing import Any, TypeVar
 
 import mpmath
 import sympy as sp
 
 from ..system import deadline as system_deadline
-from . import algebra, derive, evaluate, identities
+from . import algebra, audit, derive, evaluate, identities
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .derive import SAMPLES, index_ranges
 from .network import Network, Stop
 from .notation import NotationError
 from .outcome import Outcome
+
+T = TypeVar("T")
 
 #: every verdict, in the order reports count them
 VERDICTS = tuple(Outcome)
@@ -55,6 +61,8 @@ class Verdict:
     counterexample: dict[str, Any] | None = None
     seconds: float = 0.0
     hints: list[str] = field(default_factory=list)
+    #: what the independent audit of a ``proved`` found (``audit.Audit``); empty otherwise
+    audit: str = ""
 
     def __post_init__(self) -> None:
         self.verdict = Outcome.of(self.verdict)  # a word read back from JSON or a cache, too
@@ -85,6 +93,23 @@ class Verdict:
 # that imported it from the prover
 Timeout = system_deadline.Timeout
 deadline = system_deadline.deadline
+
+
+@contextmanager
+def share(fraction: float) -> Iterator[None]:
+    """Run the block on ``fraction`` of the time the enclosing :func:`deadline` has left, raising
+    :class:`Timeout` when that share is spent; the enclosing deadline then goes on as before.
+    A costly symbolic stage (a zero term (Σa + Σz)^64 − … to expand) must not use the time a
+    numeric counterexample needs.  Only in the main thread, where the time left can
+    be read from the timer; elsewhere, and without an enclosing deadline, the block runs on."""
+    remaining = 0.0
+    if threading.current_thread() is threading.main_thread():
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    if remaining <= 0:
+        yield
+        return
+    with deadline(max(remaining * fraction, 0.01)):
+        yield
 
 
 # ---------------------------------------------------------------------------------------------
@@ -613,6 +638,7 @@ def _search_at(
     concrete: Network,
     ranges: dict[sp.Symbol, int],
     seed: int,
+    only: dict[sp.Symbol, int] | None = None,
 ) -> _Search:
     res = _Search()
     rng = random.Random(seed)
@@ -634,7 +660,7 @@ def _search_at(
     values: dict[sp.Symbol, Any] = {
         s: evaluate.MP.num(sp.Rational(rng.randint(-16, 16), 8)) for s in plain
     }
-    for env in _assignments(ranges, concrete, seed=seed):
+    for env in [only] if only is not None else _assignments(ranges, concrete, seed=seed):
         env = {**env, **values}
         try:
             lv, rv = evaluate.evaluate(L, inst, env), evaluate.evaluate(R, inst, env)
@@ -642,6 +668,20 @@ def _search_at(
             if isinstance(e, evaluate.EvaluationError):
                 raise
             continue  # a pole or an undefined value at this point: not evidence either way
+        if (
+            not _close(lv, rv)
+            and only is None
+            and not _differs_finer(
+                net,
+                lhs,
+                rhs,
+                concrete,
+                ranges,
+                seed,
+                {k: v for k, v in env.items() if k not in values},
+            )
+        ):
+            continue  # a difference made by rounding (cancellation in a costly term): no evidence
         res.checked += 1
         if not _close(lv, rv):
             widths = concrete.widths
@@ -668,6 +708,21 @@ def _search_at(
                 res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"
             return res
     return res
+
+
+def _differs_finer(
+    net: Network,
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    concrete: Network,
+    ranges: dict[sp.Symbol, int],
+    seed: int,
+    env: dict[sp.Symbol, int],
+) -> bool:
+    """Does a difference found at DIGITS digits remain at 3·DIGITS (the same point, the same
+    inputs)?  (Σa + Σz)^64 − ((Σa)² + …)^32 is 0 but loses ~30 digits to cancellation."""
+    with mpmath.workdps(3 * DIGITS):
+        return _search_at(net, lhs, rhs, concrete, ranges, seed, only=env).refuted is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -755,6 +810,8 @@ def prove(
     try:
         with deadline(timeout):
             v = _prove(lhs, rhs, net, seed, single_hint)
+        if v.proved and audit.ENABLED:
+            v = confirm(v, lhs, rhs, audit.NetworkModel(net), seed, timeout)
     except Timeout:
         v = Verdict(Outcome.UNKNOWN, "timeout", f"not decided within {timeout:g} s")
     except (NotationError, evaluate.EvaluationError) as e:
@@ -763,6 +820,33 @@ def prove(
         v = Verdict(Outcome.UNKNOWN, "", f"could not be decided ({type(e).__name__}: {e})")
     v.seconds = time.perf_counter() - t0
     return v
+
+
+def confirm(
+    v: Verdict, lhs: sp.Expr, rhs: sp.Expr, model: audit.Model, seed: int, timeout: float
+) -> Verdict:
+    """A proof, audited: both sides evaluated as read in ``model`` (``audit.py``), under a
+    deadline of its own.  A disagreement is an error, never ``proved``; an audit that cannot
+    evaluate the relation or does not finish leaves the proof and says so."""
+    try:
+        with deadline(max(2.0, timeout / 2)):
+            found = audit.audit(lhs, rhs, model, seed)
+    except Timeout:
+        v.audit = "not finished"
+        return v
+    if found.status != "disagreed":
+        v.audit = str(found)
+        return v
+    where = found.where
+    at = ", ".join(f"{k}={x}" for k, x in {**where["sizes"], **where["indices"]}.items())
+    return Verdict(
+        Outcome.ERROR,
+        "audit",
+        f"proof and evaluation disagree: the prover found {v.method or 'a proof'}, but at {at} "
+        f"the left side is {where['left']} and the right side {where['right']}",
+        {**where, "sizes": where["sizes"]},
+        audit="disagreed",
+    )
 
 
 def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
@@ -886,9 +970,11 @@ def _decide(
     # an index free on one side only: the relation holds for each of its values when the
     # difference is 0 for every value (Σ_j a_ij = 1 for each sample i)
     nested = fl <= fr or fr <= fl
-    if nested and normal_form_equal(net, L, R, deep=False):
+    if nested and _within(0.4, lambda: normal_form_equal(net, L, R, deep=False)):
         return proved
-    # a counterexample is decisive and usually quick: look for one before the costlier proofs
+    # a counterexample is decisive and usually quick: look for one before the costlier proofs;
+    # the first normal form had only a share of the time, so that a costly term cannot hide a
+    # wrong step behind a timeout
     first = net.with_sizes(*sets[0])
     quick = _search(net, L, R, first, ranges, seed)
     if (
@@ -897,7 +983,11 @@ def _decide(
         and (normal_form_equal(net, L, R) or explicit_equal(net, L, R))
     ):
         return proved
-    hints = _hints(net, L, R, fl, fr) if quick.refuted is not None or fl != fr else []
+    hints = (
+        _within(0.3, lambda: _hints(net, L, R, fl, fr)) or []
+        if quick.refuted is not None or fl != fr
+        else []
+    )
     agreed: list[str] = []
     if (
         not net.symbolic
@@ -923,9 +1013,13 @@ def _decide(
             )
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
-            if single_hint and net.network != "single" and _holds_single(net, L, R, seed):
+            if (
+                single_hint
+                and net.network != "single"
+                and _within(0.3, lambda: _holds_single(net, L, R, seed))
+            ):
                 hints.append("holds only when every layer has one neuron")
-            only = _holds_only_at(net, L, R, ranges, constants, seed)
+            only = _within(0.3, lambda: _holds_only_at(net, L, R, ranges, constants, seed))
             if only:
                 hints.append(only)
             return Verdict(
@@ -945,6 +1039,15 @@ def _decide(
     return Verdict(
         Outcome.UNKNOWN, "numeric", reason + ("; " + "; ".join(hints) if hints else ""), hints=hints
     )
+
+
+def _within(fraction: float, stage: Callable[[], T]) -> T | None:
+    """A stage on a share of the time left (:func:`share`); None when that share ran out."""
+    try:
+        with share(fraction):
+            return stage()
+    except Timeout:
+        return None
 
 
 def _conflict(

@@ -55,6 +55,8 @@ class Judgement:
     method: str = ""
     reason: str = ""
     counterexample: dict[str, Any] | None = None
+    #: what the audit of a proof found (``scalar_audit.py``); empty when none ran
+    audit: str = ""
 
 
 @dataclass

@@ -356,6 +356,11 @@ class Evaluator:
         if isinstance(x, Had):
             op = torch.mul if x.op == "odot" else torch.div
             return combine(self.ev(x.x, env, st), self.ev(x.y, env, st), op, column_broadcast=True)
+        if isinstance(x, ir.Kron):
+            if x.x not in env or x.y not in env:
+                raise IllFormed(f"[{x.x} = {x.y}] with an unbound index")
+            eye = torch.eye(env[x.x], env[x.y], dtype=torch.float64)
+            return Tensor(eye, (x.x, x.y))
         if isinstance(x, Row):
             m = self.ev(x.x, env, st)
             if m.axes != ("#r", "#c"):
@@ -403,11 +408,24 @@ class Evaluator:
             count = round(float(h.data))
         if count < 0:
             raise IllFormed("a sum with a negative number of terms")
+        if x.lo > count:
+            raise IllFormed("a sum that starts past its end")
         body = self.ev(x.body, {**env, x.var: count}, st)
+        if x.after is not None:  # positions after the free index only: a mask [p > j]
+            if x.after not in env:
+                raise IllFormed(f"{x.after} is not a free index here")
+            after = torch.arange(env[x.after]).reshape(-1, 1)
+            mask = (torch.arange(count).reshape(1, -1) > after).to(torch.float64)
+            if x.var not in body.axes:
+                body = combine(
+                    body, Tensor(torch.ones(count, dtype=torch.float64), (x.var,)), torch.mul
+                )
+            body = combine(body, Tensor(mask, (x.after, x.var)), torch.mul)
         if x.var in body.axes:
             k = body.axes.index(x.var)
-            return Tensor(body.data.sum(dim=k), body.axes[:k] + body.axes[k + 1 :])
-        return Tensor(body.data * count, body.axes)
+            part = body.data.narrow(k, x.lo, count - x.lo)  # positions lo … count − 1
+            return Tensor(part.sum(dim=k), body.axes[:k] + body.axes[k + 1 :])
+        return Tensor(body.data * (count - x.lo), body.axes)
 
     def partial(self, x: D, env: dict[str, int], st: dict[Any, torch.Tensor]) -> Tensor:
         net, den = self.net, x.den

@@ -83,6 +83,10 @@ class Sum:
     hi: Node | None = None
     #: written 1..hi instead of 0..hi-1
     one: bool = False
+    #: the first position summed (0-based), written \sum_{var=lo}^{hi-1}: a short range
+    lo: int = 0
+    #: a free index j: the sum starts after it, written \sum_{var=j+1}^{hi-1}
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,15 @@ class Row:
     x: M
 
 
-Node = Num | Size | Q | Add | Mul | Frac | Pow | Sum | Fn | D | M | T | MatMul | Had | Row
+@dataclass(frozen=True)
+class Kron:
+    """The bracket [x = y]: 1 when the two indices are equal, else 0."""
+
+    x: str
+    y: str
+
+
+Node = Num | Size | Q | Add | Mul | Frac | Pow | Sum | Fn | D | M | T | MatMul | Had | Row | Kron
 
 
 @dataclass(frozen=True)
@@ -359,6 +371,10 @@ def latex(x: Node) -> str:
     if isinstance(x, Sum):
         if x.hi is None:
             bounds = f"_{{{x.var}}}"
+        elif x.after:
+            bounds = f"_{{{x.var}={x.after}+1}}^{{{latex(Add((x.hi, num(-1))))}}}"
+        elif x.lo:
+            bounds = f"_{{{x.var}={x.lo}}}^{{{latex(Add((x.hi, num(-1))))}}}"
         elif x.one:
             bounds = f"_{{{x.var}=1}}^{{{latex(x.hi)}}}"
         else:
@@ -392,6 +408,8 @@ def latex(x: Node) -> str:
         return f"{_operand(x.x)} \\{x.op} {_operand(x.y)}"
     if isinstance(x, Row):
         return latex(x.x) + f"_{{{x.var}\\cdot}}"
+    if isinstance(x, Kron):
+        return f"[{x.x} = {x.y}]"
     raise TypeError(f"cannot print {x!r}")
 
 

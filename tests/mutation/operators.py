@@ -209,7 +209,7 @@ def sigma_prime(r: Rel) -> Rewrite:
 # indices
 
 
-def _letters(r: Rel) -> list[str]:
+def letters_of(r: Rel) -> list[str]:
     out: list[str] = []
     for _, _, x in sites(r):
         for v in getattr(x, "idx", ()):
@@ -218,13 +218,13 @@ def _letters(r: Rel) -> list[str]:
     return out
 
 
-def _bound_letters(r: Rel) -> set[str]:
+def bound_letters(r: Rel) -> set[str]:
     return {x.var for _, _, x in sites(r) if isinstance(x, Sum)}
 
 
 def indices(r: Rel) -> Rewrite:
-    letters = _letters(r)
-    bound = _bound_letters(r)
+    letters = letters_of(r)
+    bound = bound_letters(r)
     for side, path, x in sites(r):
         if isinstance(x, Q) and len(x.idx) == 2 and x.idx[0] != x.idx[1]:
             yield "index: transposed", change(r, side, path, replace(x, idx=(x.idx[1], x.idx[0])))
@@ -376,7 +376,7 @@ def equivalents(r: Rel) -> Rewrite:
             fresh = next(
                 v
                 for v in ("v", "s", "q", "p")
-                if v not in _letters(r) and v not in _bound_letters(r)
+                if v not in letters_of(r) and v not in bound_letters(r)
             )
             yield "≡ bound index renamed", change(r, side, path, _rename_bound(x, x.var, fresh))
             if x.hi is not None:
@@ -413,12 +413,14 @@ OPERATORS: list[Callable[[Rel], Rewrite]] = [
 def mutants(name: str, r: Rel) -> list[Mutant]:
     """Every mutant of one template, each LaTeX text once (the template itself among the
     rewrites that keep it true)."""
+    from .families import FAMILIES  # the families of sums, brackets, decimals, costly terms
+
     seen = {relation_latex(r)}
     out = [Mutant("≡ the template itself", name, r, True)]
-    for op in OPERATORS + [equivalents]:
+    for op in OPERATORS + [equivalents] + FAMILIES:
         for label, m in op(r):
             text = relation_latex(m)
             if text not in seen:
                 seen.add(text)
-                out.append(Mutant(label, name, m, op is equivalents))
+                out.append(Mutant(label, name, m, op is equivalents or label.startswith("≡")))
     return out
