@@ -268,3 +268,41 @@ def test_the_forward_pass_orients_the_weights_from_its_line_on() -> None:
     for text, first in ((forward + claims, 0), (before + forward + claims, 1)):
         verdicts = [str(r.verdict) for r in _check(text)]
         assert verdicts[first:] == ["defined", "refuted", "proved"], verdicts
+
+
+COSTS = [
+    # (the cost as written, its factor on Σ_x Σ_j (a − y)², whether it sums over samples)
+    (r"\frac{1}{2n}\sum_x \sum_j (a^{(L)}_{xj} - y_{xj})^2", "mean"),
+    (r"n^{-1}\sum_x \frac{1}{2}\sum_j (a^{(L)}_{xj} - y_{xj})^2", "mean"),
+    (r"0.5 \frac{1}{n}\sum_x \sum_j (a^{(L)}_{xj} - y_{xj})^2", "mean"),
+    (r"\frac{1}{2}\sum_x \sum_j (a^{(L)}_{xj} - y_{xj})^2", "sum"),
+]
+
+
+@pytest.mark.parametrize("cost,kind", COSTS)
+def test_the_cost_as_written_with_its_normalisation(cost: str, kind: str) -> None:
+    """Each cost is a definition (defined), and the gradient claims after it are judged in it:
+    ∂C/∂a_xj = (a − y)/n for the means, a − y for the sum over samples (NumPy's central
+    difference at n = 4 samples, 3 outputs)."""
+    rng = np.random.default_rng(1)
+    n, width, h = 4, 3, 1e-6
+    a, y = rng.random((n, width)), rng.random((n, width))
+
+    def c(a: np.ndarray) -> float:
+        total = 0.5 * ((a - y) ** 2).sum()
+        return total / n if kind == "mean" else total
+
+    bumped, lowered = a.copy(), a.copy()
+    bumped[1, 2] += h
+    lowered[1, 2] -= h
+    slope = (c(bumped) - c(lowered)) / (2 * h)
+    over_n = (a[1, 2] - y[1, 2]) / n
+    assert abs(slope - (over_n if kind == "mean" else n * over_n)) < 1e-6
+    results = _check(
+        f"$$C = {cost}$$\n\n"
+        r"$$\frac{\partial C}{\partial a^{(L)}_{xj}} = \frac{1}{n}(a^{(L)}_{xj} - y_{xj})$$"
+        + "\n\n"
+        r"$$\frac{\partial C}{\partial a^{(L)}_{xj}} = a^{(L)}_{xj} - y_{xj}$$" + "\n"
+    )
+    want = ["proved", "refuted"] if kind == "mean" else ["refuted", "proved"]
+    assert [str(r.verdict) for r in results] == ["defined", *want]

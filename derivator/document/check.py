@@ -953,7 +953,7 @@ def _broken(out: list[Result]) -> None:
                 r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
                 r.reason = (
                     f"a definition of {r.defines} that the model derivator built does not satisfy "
-                    f"({r.reason or 'refuted there'}): derivator cannot build the document's model "
+                    f"({r.reason.strip() or 'refuted there'}): derivator cannot build the document's model "
                     "from it, so what uses it is not judged (state the model with directives, "
                     "check --explain shows the one it built)"
                 )

@@ -52,7 +52,9 @@ def _vars(node: object) -> list[parse.Var]:
 
 
 def _has_half(node: parse.Node) -> bool:
-    """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``) in a definition."""
+    """A factor ½ (``\\frac12``, ``\\frac{1}{2n}``, ``/2``, ``0.5``) in a definition."""
+    if any(isinstance(n, parse.Num) and n.text == "0.5" for n in walk(node)):
+        return True
     for n in walk(node):
         if isinstance(n, parse.Div) and any(
             isinstance(x, parse.Num) and x.text == "2" for x in walk(n.den)
@@ -69,9 +71,19 @@ def _squares(node: parse.Node) -> bool:
 
 
 def _averages(node: parse.Node) -> bool:
-    """A division by the sample count (n, m, N) somewhere in the definition."""
+    """A division by the sample count (n, m, N) somewhere in the definition (``\\frac1n``,
+    ``n^{-1}``)."""
     return any(
-        isinstance(n, parse.Div) and any(v.name in ("n", "m", "N") for v in _vars(n.den))
+        (isinstance(n, parse.Div) and any(v.name in ("n", "m", "N") for v in _vars(n.den)))
+        or (
+            isinstance(n, parse.Pow)
+            and isinstance(n.base, parse.Var)
+            and n.base.name in ("n", "m", "N")
+            and not n.base.sub
+            and isinstance(n.exp, parse.Neg)
+            and isinstance(n.exp.arg, parse.Num)
+            and n.exp.arg.text == "1"
+        )
         for n in walk(node)
     )
 
