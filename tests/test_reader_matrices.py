@@ -121,3 +121,41 @@ def test_what_is_still_refused_says_why(formula: str, message: str) -> None:
 def test_delta_before_a_parameter_is_a_step_not_the_matrix(formula: str) -> None:
     r = _last(formula)
     assert r.verdict == "skipped" and "update" in r.reason, r.reason
+
+
+DELTA_AS_VECTOR = [
+    (
+        r"\Delta^{(L)} = (a^{(L)} - y) \odot \sigma'(z^{(L)})",
+        lambda N: (_Delta(N, Lo), (N.a[Lo] - N.y) * sig_p(N, Lo)),
+    ),
+    (
+        r"\Delta^{(L)} = a^{(L)} - y",
+        lambda N: (_Delta(N, Lo), N.a[Lo] - N.y),
+    ),
+    (
+        r"\Delta^{(L-1)} = (W^{(L)})^T \Delta^{(L)} \odot \sigma'(z^{(L-1)})",
+        lambda N: (_Delta(N, Lo - 1), (_Delta(N, Lo) @ N.W[Lo]) * sig_p(N, Lo - 1)),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial W^{(L)}} = \Delta^{(L)} a^{(L-1)T}",
+        lambda N: (
+            N.dLi_param(N.W[Lo]),
+            _Delta(N, Lo)[:, :, None] * N.a[Lo - 1][:, None, :],
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(DELTA_AS_VECTOR)))
+def test_delta_beside_one_examples_vectors_is_the_vector_delta(k: int) -> None:
+    """Δ^{(l)} written with a^{(l)}, z^{(l)}, y (one example's vectors) is that example's δ^{(l)};
+    with A, Z, Y it is the batch's matrix (test_batch_matrix_forms)."""
+    formula, sides = DELTA_AS_VECTOR[k]
+    true = holds(sides, GENERIC)
+    r = _last(formula, HEAD[:-4] + " cost-is=sample -->")
+    assert r.verdict in (("proved", "defined") if true else ("refuted",)), (
+        formula,
+        true,
+        r.verdict,
+        r.reason,
+    )

@@ -624,6 +624,8 @@ def read_relation(
     form when it is written with vectors or matrices of one example."""
     lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
     columns = conv.batch == "columns"
+    if network != "single" and not columns:
+        lhs, rhs = vectors.delta_as_vector(lhs, rhs)
     if network != "single" and (
         vectors.is_vector_relation(lhs, rhs) or (columns and vectors.is_batch(lhs, rhs))
     ):

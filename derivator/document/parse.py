@@ -1821,8 +1821,9 @@ class Parser:
             and self.peek().text in ("cdot", "bullet", "odot")
             and self.peek(2).text == ")"
         ):
+            shown = {"sigma": "σ", "Psi": "Ψ"}.get(func, func)
             raise ReadError(
-                f"{func}(·) names the function, not a value: write it applied, {func}(z^{{(L)}})"
+                f"{shown}(·) names the function, not a value: write it applied, {shown}(z^{{(L)}})"
                 + (", or its entries e^{z_j} / \\sum_k e^{z_k}" if func == "softmax" else ""),
                 pos,
             )

@@ -81,6 +81,31 @@ def is_vector_relation(lhs: parse.Node, rhs: parse.Node) -> bool:
     return any((_is_vector(n) and n.name != "W") or isinstance(n, parse.Norm) for n in nodes)
 
 
+def delta_as_vector(lhs: parse.Node, rhs: parse.Node) -> tuple[parse.Node, parse.Node]:
+    r"""``\Delta^{(l)}`` beside one example's vectors (``\Delta^{(L)} = (a^{(L)} - y) \odot
+    \sigma'(z^{(L)})``) is that example's vector δ^{(l)}: a batch's matrix can be neither equated
+    with nor added to a vector, so the relation itself says which Δ it means.  Beside a batch's
+    A, Z or Y, beside only parameters (∂L/∂b^{(l)} = Σ_i Δ^{(l)}), or alone, Δ stays the matrix."""
+    nodes = [n for side in (lhs, rhs) for n in walk(side)]
+    deltas = any(
+        isinstance(n, parse.Var) and n.name == "Delta" and n.tag is not None and not n.sub
+        for n in nodes
+    )
+    if not deltas or any(
+        isinstance(n, parse.Var) and n.name in ("A", "Z", "Y") and not n.sub for n in nodes
+    ):
+        return lhs, rhs
+    if not any(_is_vector(n) and n.name in ("a", "z", "y", "delta") for n in nodes):
+        return lhs, rhs
+
+    def lower(n: parse.Node) -> parse.Node:
+        if isinstance(n, parse.Var) and n.name == "Delta" and n.tag is not None and not n.sub:
+            return replace(n, name="delta")
+        return parse.map_children(n, lower)
+
+    return lower(lhs), lower(rhs)
+
+
 def index_form(
     lhs: parse.Node, rhs: parse.Node, columns: bool = False
 ) -> tuple[parse.Node, parse.Node]:
