@@ -331,3 +331,22 @@ def test_a_regularised_cost_is_not_judged_as_the_plain_loss() -> None:
     )
     assert [str(r.verdict) for r in results] == ["defined"] * 3 + ["error", "error"]
     assert "(line 7)" in results[4].reason
+
+
+def test_a_cost_that_cannot_be_built_takes_delta_with_it() -> None:
+    """A cross-entropy with weight decay (λ is no quantity of the network) cannot be built; δ is
+    a partial of that cost, so δ = a − y is not judged in the default squared error, where it is
+    false: it is an error naming the cost's line.  (With softmax outputs and −Σ y log a, δ = a − y
+    holds: autograd below, so a refutation would be wrong.)"""
+    torch.manual_seed(8)
+    z = torch.rand(5, dtype=torch.float64, requires_grad=True)
+    y = torch.softmax(torch.rand(5, dtype=torch.float64), 0)
+    (-(y * torch.log_softmax(z, 0)).sum()).backward()
+    assert z.grad is not None and torch.allclose(z.grad, torch.softmax(z, 0) - y)
+    results = _check(
+        "$$z^{(L)}_{j} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{k} + b^{(L)}_j$$\n\n"
+        "$$J = -\\sum_j y_j \\log a^{(L)}_j + \\frac{\\lambda}{2}\\sum_j (w^{(L)}_{jk})^2$$\n\n"
+        "$$\\delta^{(L)}_j = a^{(L)}_j - y_j$$\n"
+    )
+    assert [str(r.verdict) for r in results] == ["defined", "error", "error"]
+    assert "the cost J" in results[2].reason and "(line 3)" in results[2].reason

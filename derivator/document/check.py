@@ -941,9 +941,17 @@ def _broken(out: list[Result]) -> None:
     name are errors naming it, never judged in a default model.  A later definition of the name
     that the model satisfies governs what follows it."""
     broken: dict[str, int] = {}
+    #: a name broken with the cost it depends on (δ, L): that cost's letter, for the message
+    costs_of: dict[str, str] = {}
+    built: set[str] = set()
     for r in out:
         if r.defines and r.verdict in (Outcome.DEFINED, Outcome.PROVED):
             broken.pop(r.defines, None)
+            if r.verdict == Outcome.DEFINED:
+                built.add(r.defines)
+            for implied in [k for k, cost in costs_of.items() if cost == r.defines]:
+                broken.pop(implied, None)  # a cost built again rebuilds what depends on it
+                del costs_of[implied]
             continue
         if r.defines and r.verdict in (Outcome.REFUTED, Outcome.ERROR):
             # a definition that holds only at sizes the notation implies (w_00, a_0: one neuron
@@ -962,13 +970,27 @@ def _broken(out: list[Result]) -> None:
                 )
             if not sized:
                 broken.setdefault(r.defines, r.line)
+                if r.defines in definitions.COST_CAPITALS:
+                    # δ and the notation's L are partials and values of the cost: a cost that
+                    # cannot be built takes them with it (δ = a − y is not judged in mse when the
+                    # document's own cost is a cross-entropy derivator could not read)
+                    for implied in ("delta", "L"):
+                        if implied == "L" and "L" in built:
+                            continue  # the notation's L defined by the document itself, built
+                        broken.setdefault(implied, r.line)
+                        costs_of.setdefault(implied, r.defines)
             continue
         hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
         if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED):
             line, name = hit[0]
             r.verdict, r.method, r.counterexample, r.hints = Outcome.ERROR, "", None, []
+            what = (
+                f"{name}, whose definition"
+                if name not in costs_of
+                else (f"{name}, which depends on the cost {costs_of[name]}, whose definition")
+            )
             r.reason = (
-                f"uses {name}, whose definition (line {line}) derivator could not build into its "
+                f"uses {what} (line {line}) derivator could not build into its "
                 "model: not judged in a model the document does not define"
             )
 
