@@ -54,6 +54,8 @@ def value(node: parse.Node) -> Value:
     if isinstance(node, parse.Neg):
         return -value(node.arg)
     if isinstance(node, parse.Matrix):
+        if not node.rows:
+            raise Mismatch("an empty matrix", node.pos)
         width = max(len(r) for r in node.rows)
         if len(node.rows) * width > MAX_ENTRIES:
             raise NotLiteral("too many entries")
