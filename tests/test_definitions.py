@@ -306,3 +306,28 @@ def test_the_cost_as_written_with_its_normalisation(cost: str, kind: str) -> Non
     )
     want = ["proved", "refuted"] if kind == "mean" else ["refuted", "proved"]
     assert [str(r.verdict) for r in results] == ["defined", *want]
+
+
+def test_a_regularised_cost_is_not_judged_as_the_plain_loss() -> None:
+    """J = L + λ/2 Σ w² cannot be built (λ is no quantity of the network): what uses J is an
+    error naming its line, never judged as if J were L (∂J/∂w = ∂L/∂w + λw: NumPy below)."""
+    rng = np.random.default_rng(3)
+    w, lam, h = rng.normal(size=(3, 2)), 0.7, 1e-6
+
+    def j(w: np.ndarray) -> float:  # the loss part does not matter: any L(w) plus the decay
+        return float(np.sin(w).sum() + lam / 2 * (w**2).sum())
+
+    bumped, lowered = w.copy(), w.copy()
+    bumped[1, 0] += h
+    lowered[1, 0] -= h
+    slope = (j(bumped) - j(lowered)) / (2 * h)
+    assert abs(slope - (np.cos(w[1, 0]) + lam * w[1, 0])) < 1e-6  # not ∂L/∂w alone
+    results = _check(
+        "$$z^{(L)}_{j} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{k} + b^{(L)}_j$$\n\n"
+        "$$a^{(L)}_{j} = \\sigma(z^{(L)}_{j})$$\n\n"
+        "$$L = \\frac{1}{2}\\sum_j (a^{(L)}_j - y_j)^2$$\n\n"
+        "$$J = L + \\frac{\\lambda}{2}\\sum_{j} (w^{(L)}_{jk})^2$$\n\n"
+        "$$\\frac{\\partial J}{\\partial w^{(L)}_{jk}} = \\frac{\\partial L}{\\partial w^{(L)}_{jk}}$$\n"
+    )
+    assert [str(r.verdict) for r in results] == ["defined"] * 3 + ["error", "error"]
+    assert "(line 7)" in results[4].reason

@@ -917,11 +917,14 @@ def _network_definition(
             # claim, which never rebuilds a δ whose definition (its sign) the model does not hold
             r.defines = again
         return
-    if r.verdict == Outcome.ERROR and not any(
-        isinstance(n, parse.Unread) for side in sides for n in parse.walk(side)
+    if (
+        r.verdict == Outcome.ERROR
+        and name not in definitions.COST_CAPITALS
+        and not any(isinstance(n, parse.Unread) for side in sides for n in parse.walk(side))
     ):
         # read, but not in this notation (an index free on one side only, a size limit): an
-        # error of its own, which leaves the name to the network's own definition
+        # error of its own, which leaves the name to the network's own definition; never a
+        # cost's (J = L + λ/2 Σ w²: what uses J is not judged as if J were the loss)
         return
     r.defines = name
     if r.verdict == Outcome.PROVED:
