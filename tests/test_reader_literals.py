@@ -98,3 +98,21 @@ def test_bold_index_letters(k: int) -> None:
         return
     true = holds(sides, GENERIC)
     assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
+@pytest.mark.parametrize(
+    "formula,message",
+    [
+        (r"\begin{pmatrix}\end{pmatrix} = 1", "an empty matrix"),
+        (r"\begin{pmatrix}1&2\\3\end{pmatrix} = 1", "rows of a matrix have different lengths"),
+        (r"\begin{pmatrix}1 & 0\end{pmatrix} / 0 = 1", "division by zero"),
+    ],
+)
+def test_malformed_literal_matrices_are_explained(formula: str, message: str) -> None:
+    r = _last(formula)
+    assert r.verdict == "error" and message in r.reason and r.at is not None, r.reason
+
+
+def test_a_literal_matrix_not_computed_says_what_is() -> None:
+    r = _last(r"\begin{pmatrix}1 & 0\end{pmatrix}^{2} = 1")
+    assert r.verdict == "unknown" and "whole powers of numbers" in r.reason, r.reason

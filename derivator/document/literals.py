@@ -54,6 +54,8 @@ def value(node: parse.Node) -> Value:
     if isinstance(node, parse.Neg):
         return -value(node.arg)
     if isinstance(node, parse.Matrix):
+        if not node.rows:
+            raise Mismatch("an empty matrix", node.pos)
         width = max(len(r) for r in node.rows)
         if len(node.rows) * width > MAX_ENTRIES:
             raise NotLiteral("too many entries")
@@ -124,8 +126,19 @@ def judge(lhs: parse.Node, rhs: parse.Node) -> Verdict | None:
         return None
     try:
         left, right = value(lhs), value(rhs)
-    except NotLiteral:
-        return None
+    except NotLiteral as e:
+        if any(
+            isinstance(n, (parse.Var, parse.Ellipsis_))
+            for side in (lhs, rhs)
+            for n in parse.walk(side)
+        ):
+            return None  # letters: a matrix that names its entries, or another reading
+        return Verdict(
+            Outcome.UNKNOWN,
+            "",
+            f"matrices written out in numbers are computed with +, −, products, ⊙, ᵀ, a division "
+            f"by a number and whole powers of numbers; not with this ({e})",
+        )
     except Mismatch as e:
         raise parse.ReadError(f"matrices written out in numbers: {e}", e.pos) from None
     if _scalar(left) or _scalar(right) or left.shape != right.shape:
