@@ -961,10 +961,12 @@ def _broken(out: list[Result]) -> None:
             said = " ".join([r.reason, *r.hints])
             sized = "holds only when" in said or "free on the left only" in said
             if r.verdict == Outcome.REFUTED:
+                # the refutation's own words stay in its hints (the report shows them apart)
+                why = "refuted there; the hints say how"
                 r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
                 r.reason = (
                     f"a definition of {r.defines} that the model derivator built does not satisfy "
-                    f"({r.reason.strip() or 'refuted there'}): derivator cannot build the document's model "
+                    f"({why}): derivator cannot build the document's model "
                     "from it, so what uses it is not judged (state the model with directives, "
                     "check --explain shows the one it built)"
                 )
