@@ -624,6 +624,26 @@ def _d(net: Network, num: sp.Expr, den: sp.Expr) -> sp.Expr:
     return _show(net, derive.truth(net, num, den))
 
 
+def _softmax_jacobian(g: Network, a_jp: sp.Expr, a_j: sp.Expr, z_j: sp.Expr) -> sp.Expr:
+    """∂a_ij′/∂z_ij of the softmax as textbooks write it, a_ij′ ([j = j′] − a_ij).
+
+    The normal form may print the equal a_ij ([j = j′] − a_ij′), which hides why a_ij′ cancels
+    against ∂L_i/∂a_ij′ = −y_ij′/a_ij′ in the next step.  The textbook form is shown only after it
+    is compared exactly with ``sympy.diff``'s result in both cases of the bracket (j = j′, j ≠ j′);
+    the article's own check proves it again."""
+    jp, j = a_jp.indices[-1], a_j.indices[-1]
+    truth = derive.truth(g, a_jp, z_j)
+    shown = a_jp * (sp.KroneckerDelta(j, jp) - a_j)
+    for same in (True, False):
+        bracket = {sp.KroneckerDelta(j, jp): int(same), sp.KroneckerDelta(jp, j): int(same)}
+        t, s_ = truth.xreplace(bracket), shown.xreplace(bracket)
+        if same:
+            t, s_ = t.xreplace({jp: j}), s_.xreplace({jp: j})
+        if sp.simplify(t - s_) != 0:
+            raise AssertionError("the softmax Jacobian's textbook form differs from sympy.diff's")
+    return shown  # not through _show: its normal form would rename a_ij′[j = j′] to a_ij[j = j′]
+
+
 def _updates(w: _Writer, net: Network, p: int) -> _Placed:
     eta = sp.Symbol("eta")
     X, Y = net.letter(p), net.letter(p - 1)
@@ -1036,7 +1056,9 @@ def _general_output_layer(w: _Writer, c: _Top) -> dict[str, Any]:
                     g, [P(g.Li[i], a(D, jp)), P(per_sample, a(D, jp)), _d(g, g.Li[i], a(D, jp))]
                 ),
                 bracket=r"[j = j']".replace("j", str(j)),
-                eq_jacobian=w.eq(g, [P(a(D, jp), z(D, j)), _d(g, a(D, jp), z(D, j))]),
+                eq_jacobian=w.eq(
+                    g, [P(a(D, jp), z(D, j)), _softmax_jacobian(g, a(D, jp), a(D, j), z(D, j))]
+                ),
                 eq_dz=w.eq(
                     g,
                     [P(z(D, j), g.w(D)[j, k]), _d(g, z(D, j), g.w(D)[j, k])],
