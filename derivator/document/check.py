@@ -694,53 +694,13 @@ def block_results(
     from it is ``unknown``); the block's other steps are still decided."""
     if not block.text.strip():
         return
-    try:
-        chains = parse.parse(block.text, settings.conventions.reading, lead.node if lead else None)
-    except parse.ReadError as e:
-        ln, col = _position(src, block, e.pos)
-        if skipping:
-            yield (
-                "result",
-                Result(
-                    name,
-                    block.line,
-                    0,
-                    _short(block.text),
-                    Outcome.SKIPPED,
-                    reason="skip directive",
-                    column=block.column,
-                ),
-            )
-            return
-        yield (
-            "result",
-            Result(
-                name,
-                block.line,
-                0,
-                _short(block.text),
-                Outcome.ERROR,
-                reason=str(e),
-                column=block.column,
-                at=(ln, col),
-            ),
-        )
+    read = _read_block(name, src, block, settings, skipping, lead)
+    if isinstance(read, Result):
+        yield "result", read
         return
-    except RecursionError:
-        yield (
-            "result",
-            Result(
-                name,
-                block.line,
-                0,
-                _short(block.text),
-                Outcome.ERROR,
-                reason="nested too deeply to read",
-                column=block.column,
-            ),
-        )
-        return
+    chains = read
     scalar = _scalar_steps(block, settings, lead, model, chains)
+    scope = _BlockScope(name, src, block, settings, run, conventions, model, scalar)
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
@@ -749,37 +709,16 @@ def block_results(
             chain = replace(
                 chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs]
             )
-        if not chain.ops and isinstance(
-            chain.exprs[0], parse.Unread
-        ):  # unreadable, and no relation after it
-            r = Result(
-                name,
-                block.line,
-                step,
-                _short(block.text[chain.starts[0] : chain.ends[0]]),
-                Outcome.UNKNOWN,
-                column=block.column,
-            )
+        if not chain.ops and isinstance(chain.exprs[0], parse.Unread):
+            # unreadable, and no relation after it
+            if step >= first:
+                yield "result", _unread_chain(scope, chain, step, skipping)
             step += 1
-            if r.step >= first:
-                _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
-                if skipping:
-                    r.verdict, r.reason, r.at = Outcome.SKIPPED, "skip directive", None
-                yield "result", r
             continue
         for k, op in enumerate(chain.ops):
             if op not in parse.CHECKED_OPS:
                 continue
-            left = (
-                lead.text
-                if chain.starts[k] < 0 and lead
-                else block.text[chain.starts[k] : chain.ends[k]].strip()
-            )
-            text = (
-                left
-                + f" {_written_op(block.text, chain, k, op)} "
-                + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
-            )
+            text = _relation_text(block, chain, k, op, lead)
             r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN, column=block.column)
             step += 1
             if r.step < first:
@@ -790,38 +729,139 @@ def block_results(
                 continue
             yield "begin", r
             t0 = time.perf_counter()
-            sides = (chain.exprs[k], chain.exprs[k + 1])
-            if condition is not None and condition[1] == "≠":
-                r.verdict = Outcome.ERROR
-                r.reason = (
-                    f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
-                    f"be assumed: it is not checked"
-                )
-            elif model is not None and _in_model(r, block, scalar, model, op):
-                r.defines = (
-                    model.sites[block.line, r.step].name
-                    if (
-                        block.line,
-                        r.step,
-                    )
-                    in model.sites
-                    else ""
-                )
-            elif any(isinstance(x, parse.Unread) for x in sides):
-                _unread(r, sides, k == 0, src, block)
-            else:
-                try:
-                    decide(r, chain, k, op, settings, run, conventions, src, block, model)
-                except MemoryError:
-                    r.verdict, r.method = Outcome.UNKNOWN, "stopped"
-                    r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
-                except Exception as e:
-                    r.verdict, r.method = Outcome.ERROR, ""
-                    r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
-            if model is not None and not r.defines:
-                _network_definition(r, block, model, sides)
+            _decide_step(scope, r, chain, k, op, condition)
             r.seconds = time.perf_counter() - t0
             yield "result", r
+
+
+@dataclass(frozen=True)
+class _BlockScope:
+    """What every relation of one block is decided with."""
+
+    name: str
+    src: blocks.Source | blocks.Excerpt
+    block: blocks.Block
+    settings: interpret.Settings
+    run: Run
+    conventions: set[str]
+    model: definitions.Model | None
+    #: the block's relations as the document's scalar model reads them (``_scalar_steps``)
+    scalar: dict[int, tuple[parse.Node, parse.Node]] | None
+
+
+def _read_block(
+    name: str,
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
+    settings: interpret.Settings,
+    skipping: bool,
+    lead: parse.Lead | None,
+) -> list[parse.Chain] | Result:
+    """The block's chains of relations, or the one result of a block that cannot be parsed (an
+    error at the place, or skipped under a skip directive)."""
+    try:
+        return parse.parse(block.text, settings.conventions.reading, lead.node if lead else None)
+    except parse.ReadError as e:
+        if skipping:
+            return Result(
+                name,
+                block.line,
+                0,
+                _short(block.text),
+                Outcome.SKIPPED,
+                reason="skip directive",
+                column=block.column,
+            )
+        return Result(
+            name,
+            block.line,
+            0,
+            _short(block.text),
+            Outcome.ERROR,
+            reason=str(e),
+            column=block.column,
+            at=_position(src, block, e.pos),
+        )
+    except RecursionError:
+        return Result(
+            name,
+            block.line,
+            0,
+            _short(block.text),
+            Outcome.ERROR,
+            reason="nested too deeply to read",
+            column=block.column,
+        )
+
+
+def _unread_chain(scope: _BlockScope, chain: parse.Chain, step: int, skipping: bool) -> Result:
+    """The result of an expression that could not be read and starts no relation."""
+    block = scope.block
+    r = Result(
+        scope.name,
+        block.line,
+        step,
+        _short(block.text[chain.starts[0] : chain.ends[0]]),
+        Outcome.UNKNOWN,
+        column=block.column,
+    )
+    _unread(r, (chain.exprs[0], chain.exprs[0]), True, scope.src, block)
+    if skipping:
+        r.verdict, r.reason, r.at = Outcome.SKIPPED, "skip directive", None
+    return r
+
+
+def _relation_text(
+    block: blocks.Block, chain: parse.Chain, k: int, op: str, lead: parse.Lead | None
+) -> str:
+    """Relation k of a chain as written (a continuation block's left side is its lead's text)."""
+    left = (
+        lead.text
+        if chain.starts[k] < 0 and lead
+        else block.text[chain.starts[k] : chain.ends[k]].strip()
+    )
+    return (
+        left
+        + f" {_written_op(block.text, chain, k, op)} "
+        + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
+    )
+
+
+def _decide_step(
+    scope: _BlockScope,
+    r: Result,
+    chain: parse.Chain,
+    k: int,
+    op: str,
+    condition: tuple[str, str, str] | None,
+) -> None:
+    """Decide relation k of a chain into r: refused under a condition i ≠ j, in the document's
+    model, an unreadable side, or judged in the network reading (a crash of the judge is an
+    error of derivator's, never a verdict on the relation)."""
+    block, model, run = scope.block, scope.model, scope.run
+    sides = (chain.exprs[k], chain.exprs[k + 1])
+    if condition is not None and condition[1] == "≠":
+        r.verdict = Outcome.ERROR
+        r.reason = (
+            f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
+            f"be assumed: it is not checked"
+        )
+    elif model is not None and _in_model(r, block, scope.scalar, model, op):
+        site = model.sites.get((block.line, r.step))
+        r.defines = site.name if site is not None else ""
+    elif any(isinstance(x, parse.Unread) for x in sides):
+        _unread(r, sides, k == 0, scope.src, block)
+    else:
+        try:
+            decide(r, chain, k, op, scope.settings, run, scope.conventions, scope.src, block, model)
+        except MemoryError:
+            r.verdict, r.method = Outcome.UNKNOWN, "stopped"
+            r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
+        except Exception as e:
+            r.verdict, r.method = Outcome.ERROR, ""
+            r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
+    if model is not None and not r.defines:
+        _network_definition(r, block, model, sides)
 
 
 def _scalar_steps(
