@@ -257,6 +257,85 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
     items = blocks.scan(src, kind)
+    reading = _start_reading(name, items, run)
+    previous: blocks.Block | None = None
+    lead: parse.Lead | None = None
+    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
+    for item in items:
+        if isinstance(item, blocks.Note):
+            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
+        elif isinstance(item, blocks.Problem):
+            f.slots.append(_item_error(name, item, item.message, ""))
+        elif isinstance(item, blocks.Directive):
+            try:
+                d = parse_directive(item.text)
+            except ValueError as e:
+                f.slots.append(_item_error(name, item, str(e), f"derivator: {item.text}"))
+                continue
+            reading.apply(d)
+            run.explanations += [
+                f"{name}:{item.line}: {k}={v} (directive)"
+                for k, v in d.items()
+                if k in conventions.KEYS
+            ]
+        elif not item.text.strip():
+            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
+        elif _RELATION_HINT.search(item.text):
+            settings = reading.settings
+            lead = (
+                parse.lead(previous.text, item.text, settings.conventions.reading, lead)
+                if previous
+                else None
+            )
+            here = replace(settings, conventions=settings.conventions.at(item.line))
+            skipping = reading.skip_on or reading.skip_next
+            f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, here, skipping, lead=lead)
+            f.defaulted = sorted(set(f.defaulted) | set(reading.defaulted))
+            f.slots.append([])
+            reading.skip_next = False
+            previous = item
+    _attach_model(name, f, run)
+    return f
+
+
+@dataclass
+class _Reading:
+    """Where the reading of a file stands: the settings in force, what the configuration and the
+    directives so far stated, which of activation and loss are still the defaults, and whether
+    blocks are skipped."""
+
+    inferred: conventions.Conventions
+    settings: interpret.Settings
+    stated: conventions.Conventions
+    stated_keys: set[str]
+    defaulted: list[str]
+    skip_on: bool = False
+    skip_next: bool = False
+
+    def apply(self, d: dict[str, str]) -> None:
+        """A directive: it overrides what was inferred or stated before it."""
+        self.stated = conventions.update(self.stated, d)
+        self.stated_keys = self.stated_keys | (set(d) & {*conventions.KEYS, "loss"})
+        settings = self.settings
+        self.settings = interpret.Settings(
+            d.get("activation", settings.activation),
+            d.get("loss", settings.loss),
+            d.get("network", settings.network),
+            d.get("targets", settings.targets),
+            conventions.merge(self.inferred, self.stated, self.stated_keys),
+            d.get("output-activation", settings.output_activation),
+        )
+        self.defaulted = [k for k in self.defaulted if k not in d]
+        skip = d.get("skip")
+        if skip == "next":
+            self.skip_next = True
+        elif skip is not None:
+            self.skip_on = skip == "on"
+
+
+def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
+    """The settings a file starts with: what its blocks imply (inferred), under the
+    configuration's directives, and the loss and activations its own definitions write."""
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
     run.explanations += [f.text(name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
@@ -281,87 +360,27 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
-    previous: blocks.Block | None = None
-    lead: parse.Lead | None = None
-    skip_on, skip_next = False, False
-    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
-    for item in items:
-        if isinstance(item, blocks.Note):
-            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
-            continue
-        if isinstance(item, blocks.Problem):
-            f.slots.append(
-                Result(
-                    name,
-                    item.line,
-                    0,
-                    "",
-                    Outcome.ERROR,
-                    reason=item.message,
-                    column=item.column,
-                    at=(item.line, item.column),
-                )
-            )
-            continue
-        if isinstance(item, blocks.Directive):
-            try:
-                d = parse_directive(item.text)
-            except ValueError as e:
-                f.slots.append(
-                    Result(
-                        name,
-                        item.line,
-                        0,
-                        f"derivator: {item.text}",
-                        Outcome.ERROR,
-                        reason=str(e),
-                        column=item.column,
-                        at=(item.line, item.column),
-                    )
-                )
-                continue
-            stated, stated_keys = (
-                conventions.update(stated, d),
-                stated_keys | (set(d) & {*conventions.KEYS, "loss"}),
-            )
-            run.explanations += [
-                f"{name}:{item.line}: {k}={v} (directive)"
-                for k, v in d.items()
-                if k in conventions.KEYS
-            ]
-            settings = interpret.Settings(
-                d.get("activation", settings.activation),
-                d.get("loss", settings.loss),
-                d.get("network", settings.network),
-                d.get("targets", settings.targets),
-                conventions.merge(inferred, stated, stated_keys),
-                d.get("output-activation", settings.output_activation),
-            )
-            defaulted = [k for k in defaulted if k not in d]
-            skip = d.get("skip")
-            if skip == "next":
-                skip_next = True
-            elif skip is not None:
-                skip_on = skip == "on"
-            continue
-        if not item.text.strip():
-            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
-            continue
-        if not _RELATION_HINT.search(item.text):
-            continue
-        lead = (
-            parse.lead(previous.text, item.text, settings.conventions.reading, lead)
-            if previous
-            else None
-        )
-        here = replace(settings, conventions=settings.conventions.at(item.line))
-        f.tasks[len(f.slots)] = Task(
-            name, src.excerpt(item), item, here, skip_on or skip_next, lead=lead
-        )
-        f.defaulted = sorted(set(f.defaulted) | set(defaulted))
-        f.slots.append([])
-        skip_next = False
-        previous = item
+    return _Reading(inferred, settings, stated, stated_keys, defaulted)
+
+
+def _item_error(
+    name: str, item: blocks.Directive | blocks.Problem, reason: str, relation: str
+) -> Result:
+    """An error at an item that is no relation (a bad directive, a block that does not close)."""
+    return Result(
+        name,
+        item.line,
+        0,
+        relation,
+        Outcome.ERROR,
+        reason=reason,
+        column=item.column,
+        at=(item.line, item.column),
+    )
+
+
+def _attach_model(name: str, f: _File, run: Run) -> None:
+    """Build the document's model (its definitions) from every block, and give it to each task."""
     model = definitions.first_walk(
         [
             (
@@ -381,7 +400,6 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         ]
         for t in f.tasks.values():
             t.model = model
-    return f
 
 
 def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
