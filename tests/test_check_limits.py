@@ -1,7 +1,14 @@
 """`derivator check` in CI: bounded in time and memory, never hangs, never skips
 silently.  Real processes, real signals, the real process table: every proof runs in a worker
 that the supervisor can kill, and nothing the user writes can make a run hang, leak a process
-or hide part of a file."""
+or hide part of a file.
+
+No test measures time (a shared machine makes any figure flaky; benchmarks are in bench/).  What
+bounds a run is shown by the mechanism that bounded it: the reason a stopped relation gives (the
+timeout, the memory limit, the signal), a limit named in an error before any work, a worker's
+counted peak memory.  A run that is not bounded does not end: ``HANG`` seconds, far beyond any
+run here on a loaded machine, is the watchdog that turns a hang into a failure.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,8 @@ GOOD = r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$"
 #: the article's classic slip, a missing Σ_j (refuted: notation.md's own example)
 WRONG = r"$$\frac{\partial L_i}{\partial a_{ik}^{(L-1)}} = (a_{ij}^{(L)} - y_{ij}) \sigma'(z_{ij}^{(L)}) w_{jk}^{(L)}$$"
 LETTERS = "jkmtpqrsuv"
+#: seconds after which a run that should have ended is a hang (not a timing: see the docstring)
+HANG = 150.0
 
 
 def heavy(n: int) -> str:
@@ -82,7 +91,7 @@ def start(*args: str, cwd: Path = ROOT, **kw: object) -> subprocess.Popen[bytes]
     return p
 
 
-def finish(p: subprocess.Popen[bytes], timeout: float = 60) -> tuple[str, str]:
+def finish(p: subprocess.Popen[bytes], timeout: float = HANG) -> tuple[str, str]:
     """Wait for a run from :func:`start`: its stdout and stderr."""
     p.wait(timeout)
     texts = []
@@ -98,7 +107,7 @@ def check(
     cwd: Path = ROOT,
     stdin: object = subprocess.DEVNULL,
     stdout: object = subprocess.PIPE,
-    timeout: float = 120,
+    timeout: float = HANG,
 ) -> subprocess.CompletedProcess[str]:
     r = subprocess.run(
         [sys.executable, "-m", "derivator", "check", *args],
@@ -169,9 +178,8 @@ def test_a_relation_needing_tens_of_gigabytes_is_stopped_in_time_with_little_mem
         parent = max(parent, rss(p.pid))
         peak = max([peak] + [rss(c) for c in children(p.pid)])
         time.sleep(0.02)
-        assert time.monotonic() - t0 < 60, "not stopped"
+        assert time.monotonic() - t0 < HANG, "not stopped"
     out, err = finish(p)
-    seconds = time.monotonic() - t0
     data = json.loads(out)
     verdicts = [r["verdict"] for r in data["results"]]
     assert verdicts[0] == "proved" and verdicts[2] == "refuted", err
@@ -185,17 +193,18 @@ def test_a_relation_needing_tens_of_gigabytes_is_stopped_in_time_with_little_mem
     assert p.returncode == 1  # the refuted neighbour, not the stopped relation, fails the run
     assert 0 < peak < 1 << 30, f"peak RSS {peak / 2**20:.0f} MB"
     assert parent < 300 << 20
-    assert seconds < 30
 
 
 def test_a_worker_killed_mid_run_costs_only_its_relation(tmp_path: Path) -> None:
     """SIGKILL (what the OOM killer sends) to the worker busy on a slow relation: that relation
     is unknown with the reason, every other one is decided (by a new worker), and the run ends."""
     f = write(tmp_path / "k.md", "\n\n".join([GOOD, SLOW, GOOD, WRONG]) + "\n")
-    p = start("--timeout", "60", "--memory", "3000", "--jobs", "1", "--format", "json", str(f))
+    # the relation's timeout is an hour: a run that waited for it instead of going on at once
+    # would not end before the watchdog (finish)
+    p = start("--timeout", "3600", "--memory", "3000", "--jobs", "1", "--format", "json", str(f))
     t0 = time.monotonic()
     victim = None
-    while victim is None and time.monotonic() - t0 < 60:
+    while victim is None and time.monotonic() - t0 < HANG:
         busy = [c for c in children(p.pid) if cpu(c) > 4]  # long past the first relation
         victim = busy[0] if busy else None
         time.sleep(0.05)
@@ -206,7 +215,6 @@ def test_a_worker_killed_mid_run_costs_only_its_relation(tmp_path: Path) -> None
     assert [r["verdict"] for r in results] == ["proved", "unknown", "proved", "refuted"], err
     assert "SIGKILL" in results[1]["reason"]
     assert p.returncode == 1
-    assert time.monotonic() - t0 < 50  # long before the 60 s timeout
 
 
 def test_a_worker_killed_on_a_whole_file_costs_only_its_relation(tmp_path: Path) -> None:
@@ -217,10 +225,10 @@ def test_a_worker_killed_on_a_whole_file_costs_only_its_relation(tmp_path: Path)
     for n in range(6):
         blocks = [GOOD, SLOW, GOOD, WRONG] if n == 3 else [GOOD, WRONG]
         names.append(str(write(tmp_path / f"f{n}.md", "\n\n".join(blocks) + "\n")))
-    p = start("--timeout", "60", "--memory", "3000", "--jobs", "1", "--format", "json", *names)
+    p = start("--timeout", "3600", "--memory", "3000", "--jobs", "1", "--format", "json", *names)
     t0 = time.monotonic()
     victim = None
-    while victim is None and time.monotonic() - t0 < 90:
+    while victim is None and time.monotonic() - t0 < HANG:
         busy = [c for c in children(p.pid) if cpu(c) > 4]
         victim = busy[0] if busy else None
         time.sleep(0.05)
@@ -242,13 +250,16 @@ def test_a_worker_killed_on_a_whole_file_costs_only_its_relation(tmp_path: Path)
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_ends_the_run_within_a_second_and_leaves_no_process(
+def test_a_signal_ends_the_run_at_once_and_leaves_no_process(
     tmp_path: Path, sig: int, code: int
 ) -> None:
+    """The workers are busy on slow relations, then frozen (SIGSTOP): a run that waited for them
+    to finish, to answer, or to take a gentler signal would never end (the watchdog fails it);
+    only killing them at once ends it."""
     f = write(tmp_path / "s.md", "\n\n".join([GOOD, SLOW, SLOW.replace("= (", "= 2 (")]) + "\n")
     p = start(
         "--timeout",
-        "60",
+        "3600",
         "--memory",
         "3000",
         "--jobs",
@@ -260,14 +271,19 @@ def test_a_signal_ends_the_run_within_a_second_and_leaves_no_process(
     )
     t0 = time.monotonic()
     workers: list[int] = []
-    while time.monotonic() - t0 < 60 and not any(cpu(c) > 4 for c in workers):
+    while time.monotonic() - t0 < HANG and not any(cpu(c) > 4 for c in workers):
         workers = children(p.pid)
         time.sleep(0.05)
     assert workers, "no worker started"
-    t1 = time.monotonic()
+    for w in workers:
+        os.kill(w, signal.SIGSTOP)
     os.kill(p.pid, sig)
-    out, err = finish(p, 10)
-    assert time.monotonic() - t1 < 1.5
+    try:
+        out, err = finish(p)
+    finally:  # a run that hung must not leave frozen workers behind
+        for w in workers:
+            if alive(w):
+                os.kill(w, signal.SIGKILL)
     assert p.returncode == code, err
     assert "interrupted" in err and "Traceback" not in err
     assert [r["verdict"] for r in json.loads(out)["results"]] == ["proved"]  # what was decided
@@ -313,9 +329,7 @@ def test_sizes_that_depend_on_the_input_are_errors_naming_the_limit(tmp_path: Pa
         )
         + "\n",
     )
-    t0 = time.monotonic()
-    r = check("--format", "json", str(f))
-    assert time.monotonic() - t0 < 30
+    r = check("--format", "json", str(f))  # without the limits, the powers would never end
     results = json.loads(r.stdout)["results"]
     assert [(x["line"], x["verdict"]) for x in results] == [
         (2, "error"),
@@ -417,10 +431,8 @@ def test_a_crlf_file_with_two_refutations_fails(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["md", "tex"])
 def test_ten_megabytes_on_one_line_are_scanned_in_seconds(make, kind: str) -> None:
     text = make(10 << 20)
-    t0 = time.perf_counter()
+    # a quadratic scan of 10 MB would take hours: the test's timeout (pyproject.toml) is the bound
     items = blocks.scan(blocks.Source("big", text), kind)
-    # a bound against quadratic scanning (minutes), not a timing: about 1 s idle, 5 s under full load
-    assert time.perf_counter() - t0 < 30
     assert len(items) <= blocks.MAX_ITEMS + 1
 
 
@@ -589,20 +601,19 @@ ABSURD = [
 
 @pytest.mark.parametrize("args", ABSURD, ids=[" ".join(a)[:40] for a in ABSURD])
 def test_absurd_options_are_usage_errors_without_a_traceback(args: list[str]) -> None:
-    t0 = time.monotonic()
+    # refused before any work: taken at their word, they would run for hours (the watchdog)
     r = subprocess.run(
         [sys.executable, "-m", "derivator", *args],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=HANG,
         preexec_fn=_safety_net,
     )
     assert r.returncode == 2, (r.stdout[-500:], r.stderr[-500:])
     assert "Traceback" not in r.stderr and r.stderr.strip(), r.stderr
     assert len(r.stderr.strip().splitlines()) <= 6  # a short message, not a dump
-    assert time.monotonic() - t0 < 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,9 +646,8 @@ def test_work_stuck_in_c_is_killed_on_time_and_the_pool_goes_on() -> None:
     try:
         for k, task in enumerate(["quick", "spin", "quick"]):
             pool.submit(k, task)
-        t0 = time.monotonic()
+        # without the supervisor's kill, events() would wait for "spin" for ever (the watchdog)
         events = [(ev.key, ev.kind, ev.payload) for ev in pool.events()]
-        assert time.monotonic() - t0 < 10
     finally:
         pool.close()
     assert (1, "lost", "too slow") in events
@@ -649,9 +659,7 @@ def test_work_that_grows_without_end_in_c_stops_at_the_memory_limit() -> None:
     pool = workers.Pool(_stuck_in_c, jobs=1, timeout=30.0, memory=512 << 20)
     try:
         pool.submit("g", "grow")
-        t0 = time.monotonic()
-        events, peak = _watch(pool)
-        assert time.monotonic() - t0 < 30
+        events, peak = _watch(pool)  # stopped by the memory limit, not the timeout (below)
     finally:
         pool.close()
     assert events[-1].kind == "lost" and "memory" in events[-1].payload

@@ -186,3 +186,36 @@ def test_a_formula_that_is_not_proved_fails_at_its_line(tmp_path: Path) -> None:
 def test_template_name_must_say_its_format(tmp_path: Path) -> None:
     code, out, _ = render(tmp_path, "post.txt.j2", "x\n")
     assert code == 1 and "<name>.md.j2" in out
+
+
+def test_cross_entropy_closed_forms_of_a_deep_network_render_and_check(tmp_path: Path) -> None:
+    """``--loss cross-entropy`` four layers deep: the closed form of ∂L/∂w^(L-2) has two sums
+    over j (once for the softmax's Σ_j′ y_ij′, once in a term of its own).  The engine's normal
+    form named the bound index of a sum over layer L − 1 in one term and over layer L in the other
+    alike, and the prover refused its own formula ("one letter used for two different ranges");
+    now every display renders, each letter runs over one range, and ``derivator check`` proves
+    the page."""
+    template = "".join(
+        f'{{{{ gradient("{q}", layer="{layer}", form="closed") }}}}\n\n'
+        for layer in ("L-1", "L-2", "L-3")
+        for q in ("w", "b")
+    )
+    code, out, md = render(
+        tmp_path, "deep.md.j2", template, "--loss", "cross-entropy", "--depth", "4"
+    )
+    assert code == 0, out
+    text = md.read_text(encoding="utf-8")
+    for display in text.split("$$")[1::2]:
+        ranges: dict[str, set[str]] = {}
+        for letter, top in re.findall(
+            r"\\sum_\{([a-z]'*)=0\}\^\{([^{}]*(?:\{[^{}]*\})?[^{}]*)\}", display
+        ):
+            ranges.setdefault(letter, set()).add(top)
+        assert all(len(tops) == 1 for tops in ranges.values()), (ranges, display)
+    assert "\\sum_{j'=0}" in text  # the softmax's second sum over layer L
+    results = check.check_text(
+        str(md), "<!-- derivator: loss=cross-entropy -->\n" + text, check.Run()
+    )
+    assert len(results) == 6 and all(r.verdict == "proved" for r in results), [
+        (r.line, r.verdict, r.reason) for r in results
+    ]

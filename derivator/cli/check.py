@@ -335,43 +335,12 @@ def _check(
     explain: bool,
     found_warnings: list[str] | None = None,
 ) -> None:
-    from ..document import batch, cache, report
+    from ..document import cache, report
 
     strict = bool(cfg["strict"])
-    options = batch.Options(
-        activation=cfg["activation"],
-        loss=cfg["loss"],
-        network=cfg["network"],
-        targets=cfg["targets"],
-        output_activation=cfg["output-activation"],
-        stated=cfg.stated(),
-        directives=tuple(cfg.directives().items()),
-        timeout=cfg["timeout"],
-        jobs=cfg["jobs"],
-        memory=cfg["memory"] << 20,
-    )
     store = cache.Cache.open(cfg.cache_dir()) if cfg["cache"] else None
-
-    def stop(signum: int, frame: object) -> None:
-        from ..document.results import Stop
-
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Stop(signum)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     t0 = time.perf_counter()
-    try:
-        checked = batch.check_paths(
-            names, options, store, stdin=sys.stdin.buffer if sys.stdin else None
-        )
-    except batch.DirectiveError as e:
-        message = str(e).split(": ", 1)[-1] if str(e).startswith("directive ") else str(e)
-        raise _fail(f"{cfg.source(e.key)}: {e.key} = {cfg[e.key]!r}: {message}") from e
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # printing is run()'s to interrupt
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    checked = _check_interruptibly(names, cfg, store)
     elapsed = time.perf_counter() - t0
     results = checked.results
     warnings = (
@@ -388,21 +357,8 @@ def _check(
     bad = {"refuted", "error"} | ({"unknown"} if strict else set())
     failed = any(r.verdict in bad for r in results)
     if fmt is CheckFormat.text and not statistics:
-        use_color = (
-            color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-        )
         if failed or not quiet:  # quiet and nothing fails: nothing to say
-            typer.echo(
-                report.text(
-                    results,
-                    color=use_color,
-                    quiet=quiet,
-                    strict=strict,
-                    seconds=elapsed,
-                    warnings=warnings,
-                ),
-                color=use_color,
-            )
+            _print_text(results, warnings, elapsed, color=color, quiet=quiet, strict=strict)
     else:
         if fmt not in (CheckFormat.github, CheckFormat.sarif) or statistics:
             for w in warnings:  # text, github and sarif carry the warnings themselves
@@ -418,17 +374,97 @@ def _check(
                 root=os.getcwd(),
             )
         )
+    _exit(checked, names, failed=failed, allow_empty=bool(cfg["allow-empty"]))
+
+
+def _batch_options(cfg: Any) -> Any:
+    """The checker's options (``document.batch.Options``) from the merged configuration."""
+    from ..document import batch
+
+    return batch.Options(
+        activation=cfg["activation"],
+        loss=cfg["loss"],
+        network=cfg["network"],
+        targets=cfg["targets"],
+        output_activation=cfg["output-activation"],
+        stated=cfg.stated(),
+        directives=tuple(cfg.directives().items()),
+        timeout=cfg["timeout"],
+        jobs=cfg["jobs"],
+        memory=cfg["memory"] << 20,
+    )
+
+
+def _check_interruptibly(names: list[str], cfg: Any, store: Any) -> Any:
+    """Check the files; SIGINT and SIGTERM stop the checking (the results decided so far are
+    kept, ``checked.stopped`` says by which signal), and a bad directive in the configuration is
+    reported at its place in the configuration."""
+    from ..document import batch
+
+    def stop(signum: int, frame: object) -> None:
+        from ..document.results import Stop
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the cleanup
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stop(signum)
+
+    options = _batch_options(cfg)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return batch.check_paths(
+            names, options, store, stdin=sys.stdin.buffer if sys.stdin else None
+        )
+    except batch.DirectiveError as e:
+        message = str(e).split(": ", 1)[-1] if str(e).startswith("directive ") else str(e)
+        raise _fail(f"{cfg.source(e.key)}: {e.key} = {cfg[e.key]!r}: {message}") from e
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # printing is run()'s to interrupt
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _print_text(
+    results: list,
+    warnings: list[str],
+    elapsed: float,
+    *,
+    color: bool | None,
+    quiet: bool,
+    strict: bool,
+) -> None:
+    """The text report, in colour on a terminal unless NO_COLOR is set (or --color says)."""
+    from ..document import report
+
+    use_color = (
+        color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    )
+    typer.echo(
+        report.text(
+            results,
+            color=use_color,
+            quiet=quiet,
+            strict=strict,
+            seconds=elapsed,
+            warnings=warnings,
+        ),
+        color=use_color,
+    )
+
+
+def _exit(checked: Any, names: list[str], *, failed: bool, allow_empty: bool) -> None:
+    """The exit status (EXIT_CODES): interrupted, unreadable, failed, or nothing to check."""
     if checked.stopped is not None:
         name = signal.Signals(checked.stopped).name
         typer.echo(
-            f"interrupted by {name}: printed the {len(results)} results decided before it", err=True
+            f"interrupted by {name}: printed the {len(checked.results)} results decided before it",
+            err=True,
         )
         raise typer.Exit(128 + checked.stopped)
     if checked.unreadable:
         raise typer.Exit(2)
     if failed:
         raise typer.Exit(1)
-    if not results and not cfg["allow-empty"]:
+    if not checked.results and not allow_empty:
         typer.echo(
             f"Error: no relation found in {len(names)} file{'s' if len(names) != 1 else ''} "
             "(no math block with = in them); --allow-empty accepts that",

@@ -1232,6 +1232,35 @@ def validate(source: str) -> None:
     constants; no assignment to an imported module's attribute."""
     tree_ = ast.parse(source)
     _top_level(tree_)
+    _no_module_attribute_assigned(tree_)
+    for node in ast.walk(tree_):
+        if isinstance(node, ast.stmt) and not isinstance(node, _ALLOWED_STATEMENTS):
+            raise CodegenError(f"generated code contains a {type(node).__name__} statement")
+        check = _NODE_CHECKS.get(type(node))
+        if check is not None:
+            check(node)
+
+
+#: the statements generated code may contain
+_ALLOWED_STATEMENTS = (
+    ast.FunctionDef,
+    ast.Return,
+    ast.Assign,
+    ast.AugAssign,
+    ast.If,
+    ast.For,
+    ast.Raise,
+    ast.Expr,
+    ast.Import,
+    ast.Try,
+    ast.Pass,
+    ast.With,
+)
+
+
+def _no_module_attribute_assigned(tree_: ast.AST) -> None:
+    """No assignment, augmented assignment, loop or ``with`` target is an attribute of an imported
+    module (``np.exp = …`` would change what every later call does)."""
     modules = {
         a.asname or a.name.split(".")[0]
         for node in ast.walk(tree_)
@@ -1254,71 +1283,71 @@ def validate(source: str) -> None:
             raise CodegenError(
                 f"generated code may not assign to an imported module's attribute (line {getattr(node, 'lineno', '?')})"
             )
-    allowed_stmt = (
-        ast.FunctionDef,
-        ast.Return,
-        ast.Assign,
-        ast.AugAssign,
-        ast.If,
-        ast.For,
-        ast.Raise,
-        ast.Expr,
-        ast.Import,
-        ast.Try,
-        ast.Pass,
-        ast.With,
+
+
+def _check_with(node: ast.With) -> None:
+    if not all(
+        isinstance(i.context_expr, ast.Call)
+        and (_is_np(i.context_expr.func, "errstate") or _is_np(i.context_expr.func, "load"))
+        for i in node.items
+    ):
+        raise CodegenError("generated code may use `with` for np.errstate and np.load only")
+
+
+def _check_call(node: ast.Call) -> None:
+    if _is_np(node.func, "load") and not any(
+        k.arg == "allow_pickle" and isinstance(k.value, ast.Constant) and k.value.value is False
+        for k in node.keywords
+    ):
+        raise CodegenError("generated code may call np.load with allow_pickle=False only")
+
+
+def _check_import(node: ast.Import) -> None:
+    if [(a.name, a.asname) for a in node.names] != [("numpy", "np")]:
+        raise CodegenError("generated code may import numpy as np only")
+
+
+def _check_name(node: ast.Name) -> None:
+    ok = (
+        node.id in _BUILTINS
+        or node.id in _NAMES
+        or node.id in templates.HELPERS
+        or _VARIABLE.match(node.id)
+        or _LOCAL.match(node.id)
+        or _TABLE.match(node.id)
     )
-    for node in ast.walk(tree_):
-        if isinstance(node, ast.stmt) and not isinstance(node, allowed_stmt):
-            raise CodegenError(f"generated code contains a {type(node).__name__} statement")
-        if isinstance(node, ast.With):
-            if not all(
-                isinstance(i.context_expr, ast.Call)
-                and (_is_np(i.context_expr.func, "errstate") or _is_np(i.context_expr.func, "load"))
-                for i in node.items
-            ):
-                raise CodegenError("generated code may use `with` for np.errstate and np.load only")
-        elif isinstance(node, ast.Call) and _is_np(node.func, "load"):
-            if not any(
-                k.arg == "allow_pickle"
-                and isinstance(k.value, ast.Constant)
-                and k.value.value is False
-                for k in node.keywords
-            ):
-                raise CodegenError("generated code may call np.load with allow_pickle=False only")
-        elif isinstance(node, ast.Import):
-            if [(a.name, a.asname) for a in node.names] != [("numpy", "np")]:
-                raise CodegenError("generated code may import numpy as np only")
-        elif isinstance(node, ast.Name):
-            ok = (
-                node.id in _BUILTINS
-                or node.id in _NAMES
-                or node.id in templates.HELPERS
-                or _VARIABLE.match(node.id)
-                or _LOCAL.match(node.id)
-                or _TABLE.match(node.id)
-            )
-            if not ok:
-                raise CodegenError(f"refusing the name {node.id!r} in generated code")
-        elif isinstance(node, ast.Attribute):
-            base = node.value
-            if isinstance(base, ast.Name) and base.id == "np":
-                if node.attr not in _NP_ATTRS:
-                    raise CodegenError(f"refusing np.{node.attr} in generated code")
-            elif node.attr not in _ARRAY_ATTRS:
-                raise CodegenError(f"refusing the attribute .{node.attr} in generated code")
-        elif isinstance(node, ast.FunctionDef):
-            if not (
-                node.name in _NAMES or node.name in templates.HELPERS or _LOCAL.match(node.name)
-            ):
-                raise CodegenError(f"refusing the function name {node.name!r} in generated code")
-            if not all(
-                isinstance(d, ast.Call) and _is_np(d.func, "errstate") for d in node.decorator_list
-            ):
-                raise CodegenError("generated code may decorate a function with np.errstate only")
-            for a in node.args.args:
-                if not (_VARIABLE.match(a.arg) or a.arg in _NAMES):
-                    raise CodegenError(f"refusing the argument name {a.arg!r} in generated code")
+    if not ok:
+        raise CodegenError(f"refusing the name {node.id!r} in generated code")
+
+
+def _check_attribute(node: ast.Attribute) -> None:
+    base = node.value
+    if isinstance(base, ast.Name) and base.id == "np":
+        if node.attr not in _NP_ATTRS:
+            raise CodegenError(f"refusing np.{node.attr} in generated code")
+    elif node.attr not in _ARRAY_ATTRS:
+        raise CodegenError(f"refusing the attribute .{node.attr} in generated code")
+
+
+def _check_function(node: ast.FunctionDef) -> None:
+    if not (node.name in _NAMES or node.name in templates.HELPERS or _LOCAL.match(node.name)):
+        raise CodegenError(f"refusing the function name {node.name!r} in generated code")
+    if not all(isinstance(d, ast.Call) and _is_np(d.func, "errstate") for d in node.decorator_list):
+        raise CodegenError("generated code may decorate a function with np.errstate only")
+    for a in node.args.args:
+        if not (_VARIABLE.match(a.arg) or a.arg in _NAMES):
+            raise CodegenError(f"refusing the argument name {a.arg!r} in generated code")
+
+
+#: what each kind of node must satisfy (a node of another kind passes as it is)
+_NODE_CHECKS: dict[type, Callable[[Any], None]] = {
+    ast.With: _check_with,
+    ast.Call: _check_call,
+    ast.Import: _check_import,
+    ast.Name: _check_name,
+    ast.Attribute: _check_attribute,
+    ast.FunctionDef: _check_function,
+}
 
 
 # ---------------------------------------------------------------------------------------------

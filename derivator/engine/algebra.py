@@ -330,7 +330,53 @@ def normal_expr(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> 
     """``expr`` rebuilt from its normal form (deterministic)."""
     if expr.is_Atom:
         return expr
-    return sp.Add(*[c * t.expr() for t, c in normal(expr, depth, ranges).values()])
+    terms = [c * t.expr() for t, c in normal(expr, depth, ranges).values()]
+    return one_range_each(sp.Add(*terms)) if len(terms) > 1 else sp.Add(*terms)
+
+
+def one_range_each(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with a bound index renamed where the same name is bound over another range
+    elsewhere in it.
+
+    Why: each term of a normal form names its bound indices ``_<depth>_0``, ``_<depth>_1``, … by
+    position (:func:`canonical`), so two sibling sums may bind one name over two ranges, Σ over
+    layer L − 1 in one term and over layer L in the next.  Each Σ binds its own index, so the
+    value is the same; but the notation (docs/notation.md: one letter, one range per relation)
+    and the prover's index check read a letter's range from where it stands, across the whole
+    relation, and reported the engine's own closed form (cross-entropy, four layers, ∂L/∂w at
+    L − 2) as "one letter used for two different ranges".  Renaming a bound index inside its own
+    Σ (to a name that occurs nowhere in ``expr``) changes no value."""
+    sums = [f for f in sp.preorder_traversal(expr) if isinstance(f, sp.Sum)]
+    if len(sums) < 2:
+        return expr
+    used = {s.name for s in expr.atoms(sp.Symbol)}
+    seen: dict[str, tuple[sp.Expr, sp.Expr]] = {}
+
+    def fresh(d: sp.Symbol) -> sp.Symbol:
+        stem = d.name.rsplit("_", 1)[0] if d.name.startswith("_") else d.name
+        n = 0
+        while f"{stem}_{n}" in used:
+            n += 1
+        used.add(f"{stem}_{n}")
+        return sp.Symbol(f"{stem}_{n}", **d.assumptions0)
+
+    def walk(e: sp.Expr) -> sp.Expr:
+        if isinstance(e, sp.Sum):
+            names: dict[sp.Symbol, sp.Symbol] = {}
+            limits = []
+            for d, lo, hi in e.limits:
+                lo, hi = lo.xreplace(names), hi.xreplace(names)
+                span = seen.setdefault(d.name, (lo, hi))
+                if span != (lo, hi):
+                    names[d] = fresh(d)
+                    seen[names[d].name] = (lo, hi)
+                limits.append((names.get(d, d), lo, hi))
+            return sp.Sum(walk(e.function.xreplace(names)), *limits)
+        if e.is_Atom or not e.args:
+            return e
+        return e.func(*[walk(a) for a in e.args])
+
+    return walk(expr)
 
 
 def freshen(expr: sp.Expr) -> sp.Expr:

@@ -1045,15 +1045,7 @@ def _decide(
             )
         s = quick if k == 0 else _search(net, L, R, concrete, ranges, seed + k)
         if s.refuted is not None:
-            if (
-                single_hint
-                and net.network != "single"
-                and _within(0.3, lambda: _holds_single(net, L, R, seed))
-            ):
-                hints.append("holds only when every layer has one neuron")
-            only = _within(0.3, lambda: _holds_only_at(net, L, R, ranges, constants, seed))
-            if only:
-                hints.append(only)
+            hints += _refutation_hints(net, L, R, ranges, constants, seed, single_hint)
             return Verdict(
                 Outcome.REFUTED,
                 f"counterexample at sizes {_describe(net, widths, samples)}",
@@ -1063,6 +1055,35 @@ def _decide(
             )
         if s.checked:
             agreed.append(_describe(net, widths, samples))
+    return _evidence(agreed, hints)
+
+
+def _refutation_hints(
+    net: Network,
+    L: sp.Expr,
+    R: sp.Expr,
+    ranges: dict[sp.Symbol, int],
+    constants: dict[int, int],
+    seed: int,
+    single_hint: bool,
+) -> list[str]:
+    """Where a refuted relation does hold, to say in its reason: only with one neuron per layer,
+    or only at some values of an index."""
+    hints = []
+    if (
+        single_hint
+        and net.network != "single"
+        and _within(0.3, lambda: _holds_single(net, L, R, seed))
+    ):
+        hints.append("holds only when every layer has one neuron")
+    only = _within(0.3, lambda: _holds_only_at(net, L, R, ranges, constants, seed))
+    if only:
+        hints.append(only)
+    return hints
+
+
+def _evidence(agreed: list[str], hints: list[str]) -> Verdict:
+    """Unknown: the sizes where both sides agreed at random inputs (evidence, never a proof)."""
     reason = (
         f"holds at sizes {'; '.join(agreed)} at random inputs: evidence, not a proof"
         if agreed

@@ -207,6 +207,31 @@ def _free(net: Network, quantity: str, p: int) -> tuple[sp.Symbol, sp.Symbol | N
     return {"w": (X, Y), "b": (X, None), "a": (net.i, X), "delta": (net.i, X)}[quantity]
 
 
+@dataclass(frozen=True)
+class _Layer:
+    """What every form of one layer's gradients is derived and proved with."""
+
+    net: Network
+    p: int
+    tag: str
+    timeout: float
+    only: Collection[tuple[str, str]] | None
+
+    @property
+    def single(self) -> bool:
+        return self.net.network == "single"
+
+    def wanted(self, q: str, form: str) -> bool:
+        return self.only is None or (q, form) in self.only
+
+    def formula(self, q: str, form: str, lhs: Any, rhs: Any, shown: Any = None) -> Formula:
+        """``lhs = shown`` (``rhs`` by default), proved as ``lhs = rhs``."""
+        verdict = proof.prove(lhs, rhs, self.net, timeout=self.timeout)
+        return Formula(
+            q, self.tag, form, lhs, rhs if shown is None else shown, verdict, self.single
+        )
+
+
 def formulas(
     net: Network,
     layer: str | int,
@@ -221,126 +246,105 @@ def formulas(
     ``only``, just those (quantity, form) pairs (a template's call needs one formula: deriving and
     proving the layer's other ten took most of a short template's render time)."""
     net, p, tag = resolve(net, layer)
-    single = net.network == "single"
+    at = _Layer(net, p, tag, timeout, only)
+    chains = _chain_entries(at)
     out = FormulaTable()
-
-    def wanted(q: str, form: str) -> bool:
-        return only is None or (q, form) in only
-
-    chains: dict[str, Any] = {}
-    if any(wanted(q, "chain") for q in QUANTITY_ORDER):
-        with _deriving(timeout, f"the chain rule of layer {tag}"):
-            chains = {
-                e.quantity: e
-                for e in textbook.ChainWriter(net).entries(p, tag, closed=False)
-                if e.form == "chain" and wanted(e.quantity, "chain")
-            }
     for q in QUANTITY_ORDER:
         if q == "a" and net.loss == "upstream" and p == net.D:
             continue
         if only is not None and not any(q == oq for oq, _ in only):
             continue
         if only is not None and not any(
-            wanted(q, f) for f in ("delta", "closed", "assumption", "matrix")
+            at.wanted(q, f) for f in ("delta", "closed", "assumption", "matrix")
         ):
-            if q in chains:
-                e = chains[q]
-                v = proof.prove(e.lhs, e.rhs, net, timeout=timeout)
-                out.append(Formula(q, tag, "chain", e.lhs, e.rhs, v, single))
+            if q in chains:  # the chain rule alone: nothing to derive
+                out.append(at.formula(q, "chain", chains[q].lhs, chains[q].rhs))
             continue
-        with _deriving(timeout, f"∂L/∂{q} of layer {tag}"):
-            lhs = _lhs(net, q, p)
-            rule = derive.local_gradient(net, q, p)
-            full = (
-                derive.gradient(net, q, p, closed=True)
-                if index_form and closed and net.loss != "upstream" and wanted(q, "closed")
-                else None
-            )
-            distinct = full is not None and not algebra.equal(full, rule)
         if index_form:
-            if q in chains:
-                e = chains[q]
-                out.append(
-                    Formula(
-                        q,
-                        tag,
-                        "chain",
-                        e.lhs,
-                        e.rhs,
-                        proof.prove(e.lhs, e.rhs, net, timeout=timeout),
-                        single,
-                    )
-                )
-            # the δ form: also what "closed" falls back to where it is not a distinct formula
-            if wanted(q, "delta") or (wanted(q, "closed") and not distinct):
-                out.append(
-                    Formula(
-                        q,
-                        tag,
-                        "delta",
-                        lhs,
-                        display(net, rule),
-                        proof.prove(lhs, rule, net, timeout=timeout),
-                        single,
-                    )
-                )
-            if q == "delta" and p == net.D and net.softmax_output and wanted(q, "assumption"):
-                # δ = a − y needs Σ_j y_ij = 1: prove δ = a − y + a(Σ_j y_ij − 1), which holds always
-                e = textbook.one_hot_entry(net)
-                assert e.assumption is not None
-                v = proof.prove(
-                    e.lhs, e.rhs + e.assumption[2] * e.assumption[1], net, timeout=timeout
-                )
-                if v.proved:
-                    v.method += f", given {e.assumption[0]}"
-                out.append(Formula(q, tag, "assumption", e.lhs, e.rhs, v, single))
-            if full is not None and distinct:
-                out.append(
-                    Formula(
-                        q,
-                        tag,
-                        "closed",
-                        lhs,
-                        display(net, full),
-                        proof.prove(lhs, full, net, timeout=timeout),
-                        single,
-                    )
-                )
-        if matrix_form and wanted(q, "matrix"):
-            # one neuron per layer makes every index 0; the matrix form is the general network's,
-            # proved there (it covers the single-neuron case)
-            mnet = (
-                net
-                if not single
-                else Network(
-                    depth=net.D,
-                    activation=net.activation,
-                    loss=net.loss,
-                    output_activation=net.output_activation,
-                )
-            )
-            rows, cols = _free(mnet, q, p)
-            try:
-                with _deriving(timeout, f"the matrix form of ∂L/∂{q} of layer {tag}"):
-                    m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
-            except ValueError as e:
-                # 1/(1 − a) of the binary cross-entropy: no ones matrix
-                if q == "a" and p == net.D and "took more than" not in str(e):
-                    continue
-                raise
-            with _deriving(timeout, f"the matrix form of ∂L/∂{q} of layer {tag}"):
-                back = matrix.to_index(mnet, m, rows, cols)
-            out.append(
-                Formula(
-                    q,
-                    tag,
-                    "matrix",
-                    _lhs(mnet, q, p),
-                    m,
-                    proof.prove(_lhs(mnet, q, p), back, mnet, timeout=timeout),
-                )
-            )
+            out.extend(_index_forms(at, q, chains.get(q), closed=closed))
+        if matrix_form and at.wanted(q, "matrix"):
+            out.extend(_matrix_form(at, q))
     return out
+
+
+def _chain_entries(at: _Layer) -> dict[str, Any]:
+    """The textbook's chain of partials of each quantity asked for, by quantity."""
+    if not any(at.wanted(q, "chain") for q in QUANTITY_ORDER):
+        return {}
+    with _deriving(at.timeout, f"the chain rule of layer {at.tag}"):
+        return {
+            e.quantity: e
+            for e in textbook.ChainWriter(at.net).entries(at.p, at.tag, closed=False)
+            if e.form == "chain" and at.wanted(e.quantity, "chain")
+        }
+
+
+def _index_forms(at: _Layer, q: str, chain: Any, *, closed: bool) -> list[Formula]:
+    """The index forms of ∂L/∂q: chain rule, δ-form, the softmax's δ = a − y under its assumption,
+    and the closed form where it differs from the δ-form."""
+    net, p = at.net, at.p
+    with _deriving(at.timeout, f"∂L/∂{q} of layer {at.tag}"):
+        lhs = _lhs(net, q, p)
+        rule = derive.local_gradient(net, q, p)
+        full = (
+            derive.gradient(net, q, p, closed=True)
+            if closed and net.loss != "upstream" and at.wanted(q, "closed")
+            else None
+        )
+        distinct = full is not None and not algebra.equal(full, rule)
+    out = []
+    if chain is not None:
+        out.append(at.formula(q, "chain", chain.lhs, chain.rhs))
+    # the δ form: also what "closed" falls back to where it is not a distinct formula
+    if at.wanted(q, "delta") or (at.wanted(q, "closed") and not distinct):
+        out.append(at.formula(q, "delta", lhs, rule, shown=display(net, rule)))
+    if q == "delta" and p == net.D and net.softmax_output and at.wanted(q, "assumption"):
+        out.append(_softmax_delta(at))
+    if full is not None and distinct:
+        out.append(at.formula(q, "closed", lhs, full, shown=display(net, full)))
+    return out
+
+
+def _softmax_delta(at: _Layer) -> Formula:
+    """δ = a − y needs Σ_j y_ij = 1: prove δ = a − y + a(Σ_j y_ij − 1), which holds always."""
+    e = textbook.one_hot_entry(at.net)
+    assert e.assumption is not None
+    v = proof.prove(e.lhs, e.rhs + e.assumption[2] * e.assumption[1], at.net, timeout=at.timeout)
+    if v.proved:
+        v.method += f", given {e.assumption[0]}"
+    return Formula("delta", at.tag, "assumption", e.lhs, e.rhs, v, at.single)
+
+
+def _matrix_form(at: _Layer, q: str) -> list[Formula]:
+    """The matrix form of ∂L/∂q, derived from the index form and proved back in index form (none
+    for ∂L/∂a of the binary cross-entropy, whose 1/(1 − a) has no ones matrix)."""
+    net, p = at.net, at.p
+    # one neuron per layer makes every index 0; the matrix form is the general network's,
+    # proved there (it covers the single-neuron case)
+    mnet = (
+        net
+        if not at.single
+        else Network(
+            depth=net.D,
+            activation=net.activation,
+            loss=net.loss,
+            output_activation=net.output_activation,
+        )
+    )
+    rows, cols = _free(mnet, q, p)
+    what = f"the matrix form of ∂L/∂{q} of layer {at.tag}"
+    try:
+        with _deriving(at.timeout, what):
+            m = matrix.from_index(mnet, derive.local_gradient(mnet, q, p), rows, cols)
+    except ValueError as e:
+        if q == "a" and p == net.D and "took more than" not in str(e):
+            return []
+        raise
+    with _deriving(at.timeout, what):
+        back = matrix.to_index(mnet, m, rows, cols)
+    lhs = _lhs(mnet, q, p)
+    verdict = proof.prove(lhs, back, mnet, timeout=at.timeout)
+    return [Formula(q, at.tag, "matrix", lhs, m, verdict)]
 
 
 #: the forms a writer's template may ask for (``gradient(..., form=…)``)
