@@ -1216,6 +1216,15 @@ def decide(
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
+    minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
+    if settings.conventions.delta_sign == "minus" and any(
+        isinstance(n, parse.Var) and n.name == "delta"
+        for side in (lhs_node, rhs_node)
+        for n in parse.walk(side)
+    ):
+        notes.append(
+            f"the document defines δ as −∂L/∂z (line {minus[0]}): shown as −δ, the notation's δ being ∂L/∂z"
+        )
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
 

@@ -218,6 +218,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     weight_pairs: list[tuple[str, str]] = []
     #: the weights' order a forward pass fixes after claims already named weights: (line, order)
     weights_later: list[tuple[int, str]] = []
+    #: every definition of δ as a partial of the cost: (line, its sign)
+    deltas: list[tuple[int, str]] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
     used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
@@ -316,6 +318,9 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
                     _loss_definition(line, lhs, rhs, col)
+                sign = _delta_sign(lhs, rhs, letters)
+                if sign is not None:
+                    deltas.append((line, sign))
                 _forward(
                     line,
                     lhs,
@@ -401,6 +406,10 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         if key in col.found and not any(c.key == key for c in col.conflicts):
             found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
             conv = replace(conv, **found)
+    if any(sign == "minus" for _, sign in deltas):
+        conv = replace(conv, delta_history=tuple(deltas))
+        first = next(line for line, sign in deltas if sign == "minus")
+        col.add(first, "delta", "minus", "δ defined as −∂(cost)/∂(pre-activation)")
     if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
         conv = replace(conv, weights_history=tuple(weights_later))
     for key, value in (
@@ -597,6 +606,28 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _delta_sign(lhs: parse.Var, rhs: parse.Node, letters: dict[str, str]) -> str | None:
+    """The sign of a definition of δ as a partial of the cost: ``δ_j = −∂E/∂net_j`` (Rumelhart,
+    Mitchell, many course notes) is "minus", ``δ_j = ∂C/∂z_j`` "plus"; None when the relation is
+    not such a definition (a formula for δ is a claim, never a definition of its sign)."""
+    if lhs.name != "delta" and letters.get(lhs.name) != "error":
+        return None
+    body = rhs.body if isinstance(rhs, parse.Group) else rhs
+    sign = "plus"
+    if isinstance(body, parse.Neg):
+        sign, body = "minus", body.arg
+        body = body.body if isinstance(body, parse.Group) else body
+    factors = body.factors if isinstance(body, parse.Mul) else [body]
+    if not factors or not all(isinstance(f, parse.Partial) for f in factors):
+        return None
+    first = factors[0]
+    assert isinstance(first, parse.Partial)
+    num = first.num
+    if not (isinstance(num, parse.Var) and (num.name in COST_CANDIDATES or num.name == "L")):
+        return None
+    return sign
 
 
 def _order(lhs: parse.Var, w: parse.Var) -> str | None:
