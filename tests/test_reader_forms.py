@@ -353,11 +353,43 @@ def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
     assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
 
 
+#: \sin and \cos, read as the functions they are; truth from torch on a grid and on networks
+TRIG = [
+    (
+        r"\cos(z^{(L)}_j)^2 + \sin(z^{(L)}_j)^2 = 1",
+        lambda N: (N.z[Lo].cos() ** 2 + N.z[Lo].sin() ** 2, 1),
+    ),
+    (
+        r"\cos^2(z^{(L)}_j) + \sin^2(z^{(L)}_j) = 2",
+        lambda N: (N.z[Lo].cos() ** 2 + N.z[Lo].sin() ** 2, 2),
+    ),
+    (
+        r"\sin(2 z^{(L)}_j) = 2 \sin(z^{(L)}_j) \cos(z^{(L)}_j)",
+        lambda N: ((2 * N.z[Lo]).sin(), 2 * N.z[Lo].sin() * N.z[Lo].cos()),
+    ),
+    (r"\sin(z^{(L)}_j) = \cos(z^{(L)}_j)", lambda N: (N.z[Lo].sin(), N.z[Lo].cos())),
+    (
+        r"\frac{\partial \sin(z^{(L)}_j)}{\partial z^{(L)}_j} = \cos(z^{(L)}_j)",
+        lambda N: (d_dx(torch.sin, N.z[Lo]), N.z[Lo].cos()),
+    ),
+    (
+        r"\frac{\partial \cos(z^{(L)}_j)}{\partial z^{(L)}_j} = \sin(z^{(L)}_j)",
+        lambda N: (d_dx(torch.cos, N.z[Lo]), N.z[Lo].sin()),
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(TRIG)))
+def test_sine_and_cosine_are_read(k: int) -> None:
+    formula, sides = TRIG[k]
+    r = _last(f"<!-- derivator: cost-is=sample -->\n\n$${formula}$$\n")
+    true = holds(sides, GENERIC)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
+
+
 @pytest.mark.parametrize(
     ("formula", "column", "words"),
     [
-        ("$$a = \\cos x$$", 7, "cosine"),
-        ("$$\\sin x = 1$$", 3, "sine"),
         ("$$\\Theta^{(1)} = 1$$", 3, "W^{(l)}"),
         ("$$\\bar{a} = 1$$", 3, "letter of its own"),
         ("$$\\lim_{h \\to 0} h = 0$$", 3, "limits"),

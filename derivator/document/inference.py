@@ -29,7 +29,7 @@ COST_CANDIDATES = (
     | parse.COST_WORDS
 )
 READING = parse.Reading(call_letters=COST_CANDIDATES)
-KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
+KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh", "sin", "cos"}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ..engine import (
     unknown_name_message,
     unknown_names,
 )
+from ..engine.activations import ELEMENTARY
 from . import parse
 from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
@@ -575,9 +576,7 @@ class Converter:
             )
         if f == "sech":
             return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
-        return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
-            args[0]
-        )
+        return ELEMENTARY[f](args[0])
 
     def softmax(self, x: sp.Expr, pos: int) -> sp.Expr:
         """softmax(u)_j = e^{u_j} / Σ_k e^{u_k} (its definition), the sum over all of j's range:
