@@ -353,6 +353,57 @@ def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
     assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
 
 
+def _eye(N, x):  # type: ignore[no-untyped-def]
+    """[ρ = κ] over one sample's entries of x, per sample: (n, m, m)."""
+    return torch.eye(x.shape[1], dtype=x.dtype).expand(N.n, -1, -1)
+
+
+#: ∂u/∂v of one example's vectors: the Jacobian, entry (ρ, κ) = ∂u_ρ/∂v_κ; diag(v) standing
+#: alone is its matrix.  (directive, formula, sides, network); truth by autograd (``N.jac``)
+JACOBIANS = [
+    (
+        "loss=cross-entropy",
+        r"\frac{\partial a^{(L)}}{\partial z^{(L)}} = \operatorname{diag}(a^{(L)}) - a^{(L)} a^{(L)T}",
+        lambda N: (
+            N.jac(N.a[1], N.z[1]),
+            _eye(N, N.a[1]) * N.a[1][:, :, None] - N.a[1][:, :, None] * N.a[1][:, None, :],
+        ),
+        "softmax",
+    ),
+    (
+        "loss=cross-entropy",
+        r"\frac{\partial a^{(L)}}{\partial z^{(L)}} = \operatorname{diag}(a^{(L)})",
+        lambda N: (N.jac(N.a[1], N.z[1]), _eye(N, N.a[1]) * N.a[1][:, :, None]),
+        "softmax",
+    ),
+    (
+        "",
+        r"\frac{\partial a^{(L-1)}}{\partial z^{(L-1)}} = \operatorname{diag}(\sigma'(z^{(L-1)}))",
+        lambda N: (
+            N.jac(N.a[Lo - 1], N.z[Lo - 1]),
+            _eye(N, N.a[Lo - 1]) * sig_p(N, Lo - 1)[:, :, None],
+        ),
+        "generic",
+    ),
+    (
+        "",
+        r"\frac{\partial z^{(L)}}{\partial a^{(L-1)}} = W^{(L)}",
+        lambda N: (N.jac(N.z[Lo], N.a[Lo - 1]), N.W[Lo].expand(N.n, -1, -1)),
+        "generic",
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(JACOBIANS)))
+def test_the_jacobian_of_a_vector_and_diag_standing_alone(k: int) -> None:
+    from test_corpus_real import SOFTMAX
+
+    directive, formula, sides, network = JACOBIANS[k]
+    true = holds(sides, SOFTMAX if network == "softmax" else GENERIC)
+    r = _last(f"<!-- derivator: cost-is=sample {directive} -->\n\n$${formula}$$\n")
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
 #: \sin and \cos, read as the functions they are; truth from torch on a grid and on networks
 TRIG = [
     (

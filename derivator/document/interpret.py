@@ -570,8 +570,8 @@ class Converter:
             return self.softmax(args[0], node.pos)
         if f == "diag":
             raise Unreadable(
-                "diag(v) is a matrix: it is read in a product with a vector or a matrix, "
-                "diag(v) x = v ⊙ x",
+                "diag(v) is a matrix: it is read in a vector form, in a product, diag(v) x = v ⊙ x, "
+                "or where the other side is a matrix, ∂a^{(l)}/∂z^{(l)} = diag(σ'(z^{(l)}))",
                 node.pos,
             )
         if f == "sech":

@@ -229,6 +229,8 @@ def _shape(n: parse.Node) -> int:
     if isinstance(n, parse.Call):
         return shape(n.args[0]) if n.args else SCALAR
     if isinstance(n, parse.Partial):
+        if _jacobian(n):
+            return MATRIX
         return shape(n.den)
     if isinstance(n, parse.SumNode):
         return shape(n.body)
@@ -237,6 +239,11 @@ def _shape(n: parse.Node) -> int:
             raise Unreadable("a power of a vector: write ‖v‖² or an entry v_j" + SINGLE, n.pos)
         return SCALAR
     return SCALAR
+
+
+def _jacobian(n: parse.Partial) -> bool:
+    """∂u/∂v of a column vector u by a column vector v: the Jacobian matrix."""
+    return shape(n.num) == VECTOR and shape(n.den) == VECTOR
 
 
 def _product(n: parse.Mul) -> tuple[int, list[tuple[parse.Node, int]]]:
@@ -327,6 +334,10 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
         return parse.Mul([_ix(n.args[0], (row,), fresh), kronecker], n.pos)
     if isinstance(n, parse.Call):
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
+    if isinstance(n, parse.Partial) and _jacobian(n):
+        # the Jacobian of a vector by a vector, entry (ρ, κ) = ∂u_ρ/∂v_κ (a row per entry of
+        # the numerator: the Jacobian's definition)
+        return replace(n, num=_ix(n.num, idx[:1], fresh), den=_ix(n.den, idx[1:], fresh))
     if isinstance(n, parse.Partial):
         num = n.num
         if (
