@@ -86,6 +86,23 @@ def test_a_batch_derivative_without_a_layout_names_the_directive() -> None:
     assert r.verdict == "proved", r.reason
 
 
+@pytest.mark.parametrize("k", [0, 1, 4, 5])
+@pytest.mark.parametrize(
+    "forward",
+    [
+        "$$A^{[l]} = g^{[l]}(W^{[l]} A^{[l-1]} + b^{[l]})$$\n\n",
+        "$$A^{[l]} = \\sigma\\left(W^{[l]} A^{[l-1]} + b^{[l]}\\right)$$\n\n",
+    ],
+)
+def test_the_layout_is_read_from_the_activation_of_a_batch(forward: str, k: int) -> None:
+    """A = σ(W A + b) says, like Z = W A + b, that a batch's examples are its columns: the
+    batch forms read without a directive."""
+    formula, sides = BATCH[k]
+    r = _last(forward + f"$${formula}$$\n")
+    true = holds(sides, GENERIC)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
 def test_program_code_in_a_formula_is_an_explained_error() -> None:
     r = _last(NG_HEAD + "$$db^{[l]} = \\frac{1}{m} np.sum(dZ^{[l]}, axis=1, keepdims=True)$$\n")
     assert r.verdict == "error" and "np.sum" in r.reason and "\\sum" in r.reason, r.reason
@@ -353,6 +370,14 @@ def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
     assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
 
 
+def test_a_jacobian_across_layers_is_not_read_in_a_layout_of_our_choosing() -> None:
+    """∂z^{(L)}/∂a^{(L-1)} is W^{(L)} as a Jacobian and W^{(L)T} in the layout of the chain
+    ∂z/∂a · ∂a/∂z · ∂C/∂a: which one the author means, the relation does not say."""
+    for w in ("W^{(L)}", "W^{(L)T}"):
+        r = _last(f"$$\\frac{{\\partial z^{{(L)}}}}{{\\partial a^{{(L-1)}}}} = {w}$$\n")
+        assert r.verdict == "error" and "shapes" in r.reason, r.reason
+
+
 def _eye(N, x):  # type: ignore[no-untyped-def]
     """[ρ = κ] over one sample's entries of x, per sample: (n, m, m)."""
     return torch.eye(x.shape[1], dtype=x.dtype).expand(N.n, -1, -1)
@@ -387,8 +412,11 @@ JACOBIANS = [
     ),
     (
         "",
-        r"\frac{\partial z^{(L)}}{\partial a^{(L-1)}} = W^{(L)}",
-        lambda N: (N.jac(N.z[Lo], N.a[Lo - 1]), N.W[Lo].expand(N.n, -1, -1)),
+        r"\frac{\partial a^{(L-1)}}{\partial z^{(L-1)}} = \sigma'(z^{(L-1)}) \sigma'(z^{(L-1)})^T",
+        lambda N: (
+            N.jac(N.a[Lo - 1], N.z[Lo - 1]),
+            sig_p(N, Lo - 1)[:, :, None] * sig_p(N, Lo - 1)[:, None, :],
+        ),
         "generic",
     ),
 ]

@@ -242,8 +242,20 @@ def _shape(n: parse.Node) -> int:
 
 
 def _jacobian(n: parse.Partial) -> bool:
-    """∂u/∂v of a column vector u by a column vector v: the Jacobian matrix."""
-    return shape(n.num) == VECTOR and shape(n.den) == VECTOR
+    """∂u/∂v of a column vector u by a column vector v of the same layer (∂a^{(l)}/∂z^{(l)}): the
+    Jacobian matrix.  Only within one layer, where it is symmetric (diagonal under an elementwise
+    activation, a_ρ([ρ = κ] − a_κ) under the softmax), so that the two layouts authors use, a
+    row per entry of u (the Jacobian) or of v (its transpose, as in the chain
+    ∂C/∂a^{(L-1)} = ∂z^{(L)}/∂a^{(L-1)} · ∂a^{(L)}/∂z^{(L)} · ∂C/∂a^{(L)}), read alike.  Across
+    layers (∂z^{(l)}/∂a^{(l-1)} is W or Wᵀ by layout) the relation does not say which it means."""
+    return (
+        isinstance(n.num, parse.Var)
+        and isinstance(n.den, parse.Var)
+        and n.num.tag is not None
+        and n.num.tag == n.den.tag
+        and shape(n.num) == VECTOR
+        and shape(n.den) == VECTOR
+    )
 
 
 def _product(n: parse.Mul) -> tuple[int, list[tuple[parse.Node, int]]]:
