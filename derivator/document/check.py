@@ -25,6 +25,7 @@ import sympy as sp
 from ..engine import (
     ACTIVATIONS,
     TARGETS,
+    Network,
     NotationError,
     Outcome,
     Partial,
@@ -1185,38 +1186,13 @@ def decide(
         net = interpret.choose_network(settings, [lhs_node, rhs_node, first])
         conv = interpret.Converter(net, settings)
         conv.implicit = interpret.implicit_sample([lhs_node, rhs_node])
-        if isinstance(first, parse.Partial):
-            try:
-                v = conv.convert(first)
-                if isinstance(v, sp.Expr) and hasattr(v, "den"):
-                    conv.chain_variable = v.den
-            except (interpret.Unreadable, interpret.NeedsMatrix):
-                pass
-        elif (
-            isinstance(first, parse.Call)
-            and first.primes == 1
-            and len(first.args) == 1
-            and isinstance(first.args[0], parse.Var)
-            and not first.args[0].sub
-            and first.args[0].tag is None
-        ):
-            # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
-            with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
-                conv.chain_variable = conv.convert(first.args[0])
+        _set_chain_variable(conv, first)
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except interpret.NeedsMatrix as e:
-            if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
-                raise interpret.Unreadable(
-                    "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
-                    "that is only true with one neuron per layer (directive network=single)",
-                    e.pos,
-                ) from None
-            mc = interpret.MatrixConverter(net)
-            rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
-            lhs, rhs = mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
+            lhs, rhs = _matrix_sides(net, lhs_node, rhs_node, e)
         conventions |= conv.conventions
     except interpret.Uncheckable as e:
         r.verdict, r.reason = e.verdict, str(e)
@@ -1253,8 +1229,7 @@ def decide(
     )
     v = run.cache.get(key)
     if v is None:
-        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
-        run.cache[key] = v
+        v = run.cache[key] = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
@@ -1269,6 +1244,44 @@ def decide(
         )
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _set_chain_variable(conv: interpret.Converter, first: parse.Node) -> None:
+    """What the chain differentiates by, read from its first expression: the denominator of a
+    partial (∂C/∂w = …), or x of f'(x) = ((1 + e^{-x})^{-1})' = … (a primed bracket is d/dx)."""
+    if isinstance(first, parse.Partial):
+        try:
+            v = conv.convert(first)
+            if isinstance(v, sp.Expr) and hasattr(v, "den"):
+                conv.chain_variable = v.den
+        except (interpret.Unreadable, interpret.NeedsMatrix):
+            pass
+    elif (
+        isinstance(first, parse.Call)
+        and first.primes == 1
+        and len(first.args) == 1
+        and isinstance(first.args[0], parse.Var)
+        and not first.args[0].sub
+        and first.args[0].tag is None
+    ):
+        with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
+            conv.chain_variable = conv.convert(first.args[0])
+
+
+def _matrix_sides(
+    net: Network, lhs_node: parse.Node, rhs_node: parse.Node, e: interpret.NeedsMatrix
+) -> tuple[sp.Expr, sp.Expr]:
+    """Both sides as the entry (r, c) of matrices, when both are matrices; a matrix equated with
+    a number is unreadable in a general network."""
+    if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
+        raise interpret.Unreadable(
+            "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
+            "that is only true with one neuron per layer (directive network=single)",
+            e.pos,
+        ) from None
+    mc = interpret.MatrixConverter(net)
+    rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
+    return mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
 
 
 def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result) -> proof.Verdict:
