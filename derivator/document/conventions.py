@@ -107,6 +107,9 @@ class Conventions:
     #: every definition of δ as a partial of the cost, (line, sign), in reading order, when one of
     #: them has the minus sign: each governs from its line on, the first one before it
     delta_history: tuple[tuple[int, str], ...] = ()
+    #: every definition of the one cost letter with the loss it writes, (line, loss), when the
+    #: document redefines the cost with another loss: each governs from its line on (:meth:`at`)
+    loss_history: tuple[tuple[int, str], ...] = ()
 
     @property
     def reading(self) -> parse.Reading:
@@ -164,6 +167,9 @@ class Conventions:
         for where, order in conv.weights_history:
             if where <= line:
                 conv = replace(conv, weights=order)
+        for where, loss in conv.loss_history:
+            if where <= line:
+                conv = replace(conv, loss=loss)
         if conv.delta_history:
             # a δ used before its definition means what the first definition says
             sign = conv.delta_history[0][1]

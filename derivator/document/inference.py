@@ -220,6 +220,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     weights_later: list[tuple[int, str]] = []
     #: every definition of δ as a partial of the cost: (line, its sign)
     deltas: list[tuple[int, str]] = []
+    #: every definition of a cost that names its loss: (letter, line, loss)
+    losses: list[tuple[str, int, str]] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
     used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
@@ -317,7 +319,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         halves,
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
-                    _loss_definition(line, lhs, rhs, col)
+                    _loss_definition(line, lhs, rhs, col, losses)
                 sign = _delta_sign(lhs, rhs, letters)
                 if sign is not None:
                     deltas.append((line, sign))
@@ -388,7 +390,16 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
     loss = col.found.get("loss")
     loss_conflict = next((c for c in col.conflicts if c.key == "loss"), None)
-    if loss_conflict is not None or (loss is not None and loss.value == "other"):
+    if (
+        loss_conflict is not None
+        and len({letter for letter, _, _ in losses}) == 1
+        and all(form != "other" for _, _, form in losses)
+    ):
+        # one cost letter defined with one loss, then redefined with another: each definition
+        # governs the relations after it (Conventions.at); two letters with two losses at once
+        # stay ambiguous (the network has one loss)
+        conv = replace(conv, loss=losses[0][2], loss_history=tuple((w, f) for _, w, f in losses))
+    elif loss_conflict is not None or (loss is not None and loss.value == "other"):
         why = (
             f"the document defines its loss in two ways ({loss_conflict.evidence})"
             if loss_conflict
@@ -449,7 +460,13 @@ def _show(v: parse.Var) -> str:
     return s
 
 
-def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
+def _loss_definition(
+    line: int,
+    lhs: parse.Var,
+    rhs: parse.Node,
+    col: _Collector,
+    losses: list[tuple[str, int, str]],
+) -> None:
     """The loss a definition writes (:func:`loss_form`); a definition with weights in it (a weight
     decay term) or in terms of other cost letters says nothing about it."""
     if any(v.name in ("w", "W") for v in _vars(rhs)):
@@ -457,6 +474,7 @@ def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector
     form = loss_form(rhs)
     if form is not None:
         col.add(line, "loss", form, f"the definition of {_show(lhs)}")
+        losses.append((lhs.name, line, form))
 
 
 def _cost_definition(
