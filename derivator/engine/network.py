@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import sympy as sp
 
@@ -233,7 +234,7 @@ class Network:
 
     # ---- quantities -----------------------------------------------------------------------
     def base(self, quantity: str, p: int) -> sp.IndexedBase:
-        return sp.IndexedBase(base_name(quantity, self.tag(p)))
+        return _indexed_base(base_name(quantity, self.tag(p)))
 
     def a(self, p: int) -> sp.IndexedBase:
         return self.base("a", p)
@@ -323,3 +324,11 @@ class Network:
             f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}{out}, "
             f"loss {self.loss}"
         )
+
+
+@cache
+def _indexed_base(name: str) -> sp.IndexedBase:
+    """One ``IndexedBase`` per name: a proof asks for a^(p), z^(p), … thousands of times, and
+    building one (its label Symbol, its assumptions) was a twentieth of the proving time.  SymPy
+    expressions are immutable and compare by value, so sharing one changes nothing else."""
+    return sp.IndexedBase(name)
