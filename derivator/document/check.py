@@ -25,6 +25,7 @@ import sympy as sp
 from ..engine import (
     ACTIVATIONS,
     TARGETS,
+    Network,
     NotationError,
     Outcome,
     Partial,
@@ -257,6 +258,95 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
     items = blocks.scan(src, kind)
+    reading = _start_reading(name, items, run)
+    previous: blocks.Block | None = None
+    lead: parse.Lead | None = None
+    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
+    for item in items:
+        if isinstance(item, blocks.Note):
+            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
+        elif isinstance(item, blocks.Problem):
+            f.slots.append(_item_error(name, item, item.message, ""))
+        elif isinstance(item, blocks.Directive):
+            try:
+                d = parse_directive(item.text)
+            except ValueError as e:
+                f.slots.append(_item_error(name, item, str(e), f"derivator: {item.text}"))
+                continue
+            reading.apply(d)
+            run.explanations += [
+                f"{name}:{item.line}: {k}={v} (directive)"
+                for k, v in d.items()
+                if k in conventions.KEYS
+            ]
+        elif not item.text.strip():
+            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
+        elif _RELATION_HINT.search(item.text):
+            settings = reading.settings
+            lead = (
+                parse.lead(previous.text, item.text, settings.conventions.reading, lead)
+                if previous
+                else None
+            )
+            here = replace(settings, conventions=settings.conventions.at(item.line))
+            if (
+                here.conventions.loss_history
+                and here.conventions.loss
+                and not reading.loss_stated
+                and "loss" not in reading.stated_keys
+            ):
+                # the cost redefined with another loss: the one in force at this line
+                here = replace(here, loss=here.conventions.loss)
+            skipping = reading.skip_on or reading.skip_next
+            f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, here, skipping, lead=lead)
+            f.defaulted = sorted(set(f.defaulted) | set(reading.defaulted))
+            f.slots.append([])
+            reading.skip_next = False
+            previous = item
+    _attach_model(name, f, run)
+    return f
+
+
+@dataclass
+class _Reading:
+    """Where the reading of a file stands: the settings in force, what the configuration and the
+    directives so far stated, which of activation and loss are still the defaults, and whether
+    blocks are skipped."""
+
+    inferred: conventions.Conventions
+    settings: interpret.Settings
+    stated: conventions.Conventions
+    stated_keys: set[str]
+    defaulted: list[str]
+    skip_on: bool = False
+    skip_next: bool = False
+    #: the caller or a directive of the document states the loss: the definitions do not set it
+    loss_stated: bool = False
+
+    def apply(self, d: dict[str, str]) -> None:
+        """A directive: it overrides what was inferred or stated before it."""
+        self.stated = conventions.update(self.stated, d)
+        self.stated_keys = self.stated_keys | (set(d) & {*conventions.KEYS, "loss"})
+        settings = self.settings
+        self.settings = interpret.Settings(
+            d.get("activation", settings.activation),
+            d.get("loss", settings.loss),
+            d.get("network", settings.network),
+            d.get("targets", settings.targets),
+            conventions.merge(self.inferred, self.stated, self.stated_keys),
+            d.get("output-activation", settings.output_activation),
+        )
+        self.defaulted = [k for k in self.defaulted if k not in d]
+        skip = d.get("skip")
+        if skip == "next":
+            self.skip_next = True
+        elif skip is not None:
+            self.skip_on = skip == "on"
+
+
+def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
+    """The settings a file starts with: what its blocks imply (inferred), under the
+    configuration's directives, and the loss and activations its own definitions write."""
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
     run.explanations += [f.text(name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
@@ -281,87 +371,34 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
-    previous: blocks.Block | None = None
-    lead: parse.Lead | None = None
-    skip_on, skip_next = False, False
-    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
-    for item in items:
-        if isinstance(item, blocks.Note):
-            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
-            continue
-        if isinstance(item, blocks.Problem):
-            f.slots.append(
-                Result(
-                    name,
-                    item.line,
-                    0,
-                    "",
-                    Outcome.ERROR,
-                    reason=item.message,
-                    column=item.column,
-                    at=(item.line, item.column),
-                )
-            )
-            continue
-        if isinstance(item, blocks.Directive):
-            try:
-                d = parse_directive(item.text)
-            except ValueError as e:
-                f.slots.append(
-                    Result(
-                        name,
-                        item.line,
-                        0,
-                        f"derivator: {item.text}",
-                        Outcome.ERROR,
-                        reason=str(e),
-                        column=item.column,
-                        at=(item.line, item.column),
-                    )
-                )
-                continue
-            stated, stated_keys = (
-                conventions.update(stated, d),
-                stated_keys | (set(d) & {*conventions.KEYS, "loss"}),
-            )
-            run.explanations += [
-                f"{name}:{item.line}: {k}={v} (directive)"
-                for k, v in d.items()
-                if k in conventions.KEYS
-            ]
-            settings = interpret.Settings(
-                d.get("activation", settings.activation),
-                d.get("loss", settings.loss),
-                d.get("network", settings.network),
-                d.get("targets", settings.targets),
-                conventions.merge(inferred, stated, stated_keys),
-                d.get("output-activation", settings.output_activation),
-            )
-            defaulted = [k for k in defaulted if k not in d]
-            skip = d.get("skip")
-            if skip == "next":
-                skip_next = True
-            elif skip is not None:
-                skip_on = skip == "on"
-            continue
-        if not item.text.strip():
-            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
-            continue
-        if not _RELATION_HINT.search(item.text):
-            continue
-        lead = (
-            parse.lead(previous.text, item.text, settings.conventions.reading, lead)
-            if previous
-            else None
-        )
-        here = replace(settings, conventions=settings.conventions.at(item.line))
-        f.tasks[len(f.slots)] = Task(
-            name, src.excerpt(item), item, here, skip_on or skip_next, lead=lead
-        )
-        f.defaulted = sorted(set(f.defaulted) | set(defaulted))
-        f.slots.append([])
-        skip_next = False
-        previous = item
+    return _Reading(
+        inferred,
+        settings,
+        stated,
+        stated_keys,
+        defaulted,
+        loss_stated="loss" in run.stated or "loss" in in_directives,
+    )
+
+
+def _item_error(
+    name: str, item: blocks.Directive | blocks.Problem, reason: str, relation: str
+) -> Result:
+    """An error at an item that is no relation (a bad directive, a block that does not close)."""
+    return Result(
+        name,
+        item.line,
+        0,
+        relation,
+        Outcome.ERROR,
+        reason=reason,
+        column=item.column,
+        at=(item.line, item.column),
+    )
+
+
+def _attach_model(name: str, f: _File, run: Run) -> None:
+    """Build the document's model (its definitions) from every block, and give it to each task."""
     model = definitions.first_walk(
         [
             (
@@ -381,7 +418,6 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         ]
         for t in f.tasks.values():
             t.model = model
-    return f
 
 
 def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
@@ -1150,38 +1186,13 @@ def decide(
         net = interpret.choose_network(settings, [lhs_node, rhs_node, first])
         conv = interpret.Converter(net, settings)
         conv.implicit = interpret.implicit_sample([lhs_node, rhs_node])
-        if isinstance(first, parse.Partial):
-            try:
-                v = conv.convert(first)
-                if isinstance(v, sp.Expr) and hasattr(v, "den"):
-                    conv.chain_variable = v.den
-            except (interpret.Unreadable, interpret.NeedsMatrix):
-                pass
-        elif (
-            isinstance(first, parse.Call)
-            and first.primes == 1
-            and len(first.args) == 1
-            and isinstance(first.args[0], parse.Var)
-            and not first.args[0].sub
-            and first.args[0].tag is None
-        ):
-            # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
-            with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
-                conv.chain_variable = conv.convert(first.args[0])
+        _set_chain_variable(conv, first)
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except interpret.NeedsMatrix as e:
-            if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
-                raise interpret.Unreadable(
-                    "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
-                    "that is only true with one neuron per layer (directive network=single)",
-                    e.pos,
-                ) from None
-            mc = interpret.MatrixConverter(net)
-            rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
-            lhs, rhs = mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
+            lhs, rhs = _matrix_sides(net, lhs_node, rhs_node, e)
         conventions |= conv.conventions
     except interpret.Uncheckable as e:
         r.verdict, r.reason = e.verdict, str(e)
@@ -1218,13 +1229,59 @@ def decide(
     )
     v = run.cache.get(key)
     if v is None:
-        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
-        run.cache[key] = v
+        v = run.cache[key] = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
+    minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
+    if settings.conventions.delta_sign == "minus" and any(
+        isinstance(n, parse.Var) and n.name == "delta"
+        for side in (lhs_node, rhs_node)
+        for n in parse.walk(side)
+    ):
+        notes.append(
+            f"the document defines δ as −∂L/∂z (line {minus[0]}): shown as −δ, the notation's δ being ∂L/∂z"
+        )
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _set_chain_variable(conv: interpret.Converter, first: parse.Node) -> None:
+    """What the chain differentiates by, read from its first expression: the denominator of a
+    partial (∂C/∂w = …), or x of f'(x) = ((1 + e^{-x})^{-1})' = … (a primed bracket is d/dx)."""
+    if isinstance(first, parse.Partial):
+        try:
+            v = conv.convert(first)
+            if isinstance(v, sp.Expr) and hasattr(v, "den"):
+                conv.chain_variable = v.den
+        except (interpret.Unreadable, interpret.NeedsMatrix):
+            pass
+    elif (
+        isinstance(first, parse.Call)
+        and first.primes == 1
+        and len(first.args) == 1
+        and isinstance(first.args[0], parse.Var)
+        and not first.args[0].sub
+        and first.args[0].tag is None
+    ):
+        with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
+            conv.chain_variable = conv.convert(first.args[0])
+
+
+def _matrix_sides(
+    net: Network, lhs_node: parse.Node, rhs_node: parse.Node, e: interpret.NeedsMatrix
+) -> tuple[sp.Expr, sp.Expr]:
+    """Both sides as the entry (r, c) of matrices, when both are matrices; a matrix equated with
+    a number is unreadable in a general network."""
+    if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
+        raise interpret.Unreadable(
+            "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
+            "that is only true with one neuron per layer (directive network=single)",
+            e.pos,
+        ) from None
+    mc = interpret.MatrixConverter(net)
+    rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
+    return mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
 
 
 def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result) -> proof.Verdict:
