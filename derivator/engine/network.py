@@ -47,9 +47,14 @@ class Stop:
     layer: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Network:
-    """The network.  Construct it with keywords; ``widths`` fixes every width (and the depth)."""
+    """The network.  Construct it with keywords; ``widths`` fixes every width (and the depth).
+
+    Compared and hashed by value (its fields, normalised in ``__post_init__``): everything derived
+    from a network is a function of them, so what is remembered by network (derivations, proofs,
+    an article's formulas) is found again for an equal network built elsewhere, e.g. an article
+    in another layout or language, or the same network in the next test."""
 
     depth: int = 3
     widths: tuple[int, ...] | None = None
