@@ -5,7 +5,8 @@ Templates (``templates.py``) are true relations of backpropagation; operators (`
 rewrite them into mutants, most of them false, some ("≡ …") still true.  Truth comes from our own
 evaluator (``evaluate.py``: PyTorch autograd on networks whose sample count and widths all
 differ), never from derivator.  derivator is called only here, through its public API, once per
-directive set.  Asserted: no false pass, no false refutation, and every refutation's
+directive set (a mutant shaped like a definition, δ = … or L_i = …, in a document of its own: a
+document's definitions govern what follows them).  Asserted: no false pass, no false refutation, and every refutation's
 counterexample replayed by our evaluator.  ``pytest -s`` prints the table per operator.
 """
 
@@ -251,8 +252,23 @@ SECONDS: dict[str, float] = {}
 AUDITS: collections.Counter[str] = collections.Counter()
 
 
+def defines(m: Mutant) -> bool:
+    """Is the mutant shaped like a definition (a bare quantity on one side: δ = …, L_i = …,
+    a = …)?  A document's definitions build its model and govern the relations after them
+    (docs/soundness.md, "Definitions define"): a mutant δ = −∂L/∂z or L_i = 2(…) would change
+    the meaning of every mutant after it, so such a mutant gets a document of its own."""
+    return isinstance(m.rel.lhs, Q) or isinstance(m.rel.rhs, Q)
+
+
+def documents(group: list[Mutant]) -> list[list[Mutant]]:
+    """The mutants of one directive set as documents: the others together, each definition alone."""
+    plain = [m for m in group if not defines(m)]
+    return ([plain] if plain else []) + [[m] for m in group if defines(m)]
+
+
 def run_derivator(ms: list[Mutant]) -> list[Case]:
-    """One Markdown document per directive set, one ``check_text`` per document."""
+    """One Markdown document per directive set (each definition-shaped mutant in one of its own),
+    one ``check_text`` per document, the workers shared by the documents of a directive set."""
     t0 = time.perf_counter()
     cases = {id(m): Case(m, mutant_truth(m)) for m in ms}
     SECONDS["our truth"] = time.perf_counter() - t0
@@ -261,40 +277,49 @@ def run_derivator(ms: list[Mutant]) -> list[Case]:
         groups[m.rel.directives].append(m)
     for (act, loss, network, out), group in sorted(groups.items()):
         own = f" output-activation={out}" if out else ""
-        lines = [f"<!-- derivator: activation={act} loss={loss} network={network}{own} -->", ""]
-        at: dict[int, Mutant] = {}
-        for m in group:
-            at[len(lines) + 1] = m
-            lines += [f"$${m.latex}$$", ""]
-        run = Run(defaults=Settings(), timeout=TIMEOUT, jobs=JOBS)
-        t0 = time.perf_counter()
-        results = check_text(f"mutants-{act}-{loss}-{network}{out}.md", "\n".join(lines), run)
-        SECONDS["derivator check_text"] = (
-            SECONDS.get("derivator check_text", 0.0) + time.perf_counter() - t0
-        )
-        for r in results:
-            c = cases[id(at[r.line])]
-            if c.verdict != "missing":  # derivator read two relations where we wrote one: a defect
-                c.verdict, c.reason = (
-                    "split",
-                    c.reason + f" | step {r.step}: {r.verdict} ({r.method}) {r.reason}",
-                )
-                continue
-            AUDITS[
-                r.audit.split(" at ")[0]
-                or ("-" if r.verdict not in ("proved", "defined") else "cached")
-            ] += 1
-            c.verdict, c.method, c.reason, c.counterexample = (
-                r.verdict,
-                r.method,
-                r.reason,
-                r.counterexample,
-            )
+        with Run(defaults=Settings(), timeout=TIMEOUT, jobs=JOBS) as run:
+            for k, doc in enumerate(documents(group)):
+                _check_document(cases, doc, f"mutants-{act}-{loss}-{network}{out}-{k}.md", own, run)
     out = list(cases.values())
     for c in out:
         if c.verdict == "refuted" and not c.truth.true:
             c.replay = _replay(c)
     return out
+
+
+def _check_document(
+    cases: dict[int, Case], doc: list[Mutant], name: str, own: str, run: Run
+) -> None:
+    """One document of mutants through ``check_text``; each result goes to its mutant's case."""
+    act, loss, network, _ = doc[0].rel.directives
+    lines = [f"<!-- derivator: activation={act} loss={loss} network={network}{own} -->", ""]
+    at: dict[int, Mutant] = {}
+    for m in doc:
+        at[len(lines) + 1] = m
+        lines += [f"$${m.latex}$$", ""]
+    t0 = time.perf_counter()
+    results = check_text(name, "\n".join(lines), run)
+    SECONDS["derivator check_text"] = (
+        SECONDS.get("derivator check_text", 0.0) + time.perf_counter() - t0
+    )
+    for r in results:
+        c = cases[id(at[r.line])]
+        if c.verdict != "missing":  # derivator read two relations where we wrote one: a defect
+            c.verdict, c.reason = (
+                "split",
+                c.reason + f" | step {r.step}: {r.verdict} ({r.method}) {r.reason}",
+            )
+            continue
+        AUDITS[
+            r.audit.split(" at ")[0]
+            or ("-" if r.verdict not in ("proved", "defined") else "cached")
+        ] += 1
+        c.verdict, c.method, c.reason, c.counterexample = (
+            r.verdict,
+            r.method,
+            r.reason,
+            r.counterexample,
+        )
 
 
 def _replay(c: Case) -> str:
