@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -122,7 +121,6 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runs(workdir: Path) -> dict[str, object]:
     names = sorted(CASES) + ["includes.tex"]
-    t0 = time.monotonic()
     js = check(*names, "--format", "json", cwd=workdir)
     text = check(*names, cwd=workdir)
     return {
@@ -130,7 +128,6 @@ def runs(workdir: Path) -> dict[str, object]:
         "json_rc": js.returncode,
         "text": text.stdout,
         "stderr": text.stderr,
-        "seconds": time.monotonic() - t0,
     }
 
 
@@ -138,9 +135,9 @@ def _results(runs: dict, name: str) -> list[dict]:
     return [r for r in runs["json"]["results"] if r["file"] == name]  # type: ignore[index]
 
 
-def test_the_run_finishes_quickly_and_fails(runs: dict) -> None:
+def test_the_run_ends_and_fails(runs: dict) -> None:
+    # it ends: check() fails a run that hangs (its timeout); no timing here (bench/)
     assert runs["json_rc"] == 1
-    assert runs["seconds"] < 120
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -344,19 +341,23 @@ def test_an_empty_file_has_no_results(tmp_path: Path) -> None:
 
 
 def test_powers_hidden_in_nested_powers_do_not_hang() -> None:
-    """(x+1)^64 raised to 64 is a power of 4096: no per-exponent limit catches it, so the run
-    timeout must (verdict unknown or error, within the timeout and a margin)."""
+    """(x+1)^64 raised to 64 is a power of 4096: no per-exponent limit alone catches it.  What
+    stops it is a limit, named in the verdict: the total power (an error) or the run's timeout
+    (unknown).  No timing: a run that is not stopped does not end, and the test's own timeout
+    (pyproject.toml) fails it."""
     run = Run(timeout=2.0)
     for formula in (
         r"$$x = ((x+1)^{64})^{64}$$",
         r"$$x = (((x+1)^{64})^{64})^{64}$$",
         r"$$a_{ij}^{(L)} = ((z_{ij}^{(L)} + 1)^{60})^{60}$$",
     ):
-        t0 = time.monotonic()
         res = check_text("p.md", formula, run)
-        elapsed = time.monotonic() - t0
         assert [r.verdict for r in res] in (["unknown"], ["error"]), (formula, res)
-        assert elapsed < 2.0 + 8.0, (formula, elapsed)
+        reason = res[0].reason
+        assert "the limit is 64" in reason if res[0].verdict == "error" else "within" in reason, (
+            formula,
+            reason,
+        )
 
 
 def test_a_gradient_matrix_inside_a_product_is_an_error_not_a_crash(tmp_path: Path) -> None:

@@ -719,11 +719,13 @@ def test_header_names_the_command_the_versions_and_the_templates() -> None:
 
 
 def test_codegen_is_linear_in_depth_and_deterministic(tmp_path: Path) -> None:
-    """Depth 64 with the default proofs (the generic rules, proved once) in seconds, byte for byte the same."""
+    """Depth 64 with the default proofs, byte for byte the same.  Linear in depth by count, not
+    by a timing (bench/): the 6 generic rules are proved once, not once per layer, and each of the
+    64 layers gets one function."""
     widths = ",".join(str(3 + k % 5) for k in range(65))
     out = []
     for _k in range(2):
-        t0 = __import__("time").perf_counter()
+        # a run that does not end fails on the subprocess timeout
         done = subprocess.run(
             [
                 sys.executable,
@@ -739,9 +741,7 @@ def test_codegen_is_linear_in_depth_and_deterministic(tmp_path: Path) -> None:
             text=True,
             timeout=300,
         )
-        elapsed = __import__("time").perf_counter() - t0
         assert done.returncode == 0, done.stderr
         assert "64 layer functions, 6 of 6 rules proved" in done.stderr
-        assert elapsed < 30, elapsed
         out.append((tmp_path / "g.py").read_bytes())
     assert out[0] == out[1]

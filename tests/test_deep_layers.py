@@ -6,8 +6,6 @@ match what derivator printed and differ from each other."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -58,9 +56,9 @@ def test_the_delta_rule_deep_down_is_proved_and_a_transposed_weight_refuted(back
     up = back - 1
     right = rf"$$\delta_{{ik}}^{{(L-{back})}} = \sum_j \delta_{{ij}}^{{(L-{up})}} w_{{jk}}^{{(L-{up})}} \sigma'(z_{{ik}}^{{(L-{back})}})$$"
     wrong = rf"$$\delta_{{ik}}^{{(L-{back})}} = \sum_j \delta_{{ij}}^{{(L-{up})}} w_{{kj}}^{{(L-{up})}} \sigma'(z_{{ik}}^{{(L-{back})}})$$"
-    t0 = time.perf_counter()
+    # bounded by the mechanism, not timed: each relation has the run's 20 s; work that grew
+    # faster than linearly with the depth would be stopped there, unknown instead of proved
     good, bad = _check(right + "\n\n" + wrong + "\n")
-    seconds = time.perf_counter() - t0
     assert good.verdict == "proved", (good.method, good.reason)
     assert "all sizes" in good.method
     assert bad.verdict == "refuted", (bad.method, bad.reason)
@@ -75,7 +73,6 @@ def test_the_delta_rule_deep_down_is_proved_and_a_transposed_weight_refuted(back
     assert left == pytest.approx(float(ce["left"]), rel=1e-4, abs=1e-300)
     assert right_value == pytest.approx(float(ce["right"]), rel=1e-4, abs=1e-300)
     assert not np.isclose(left, right_value, rtol=1e-6, atol=0)
-    assert seconds < 60, f"{seconds:.1f} s: deep claims must not grow faster than linearly"
 
 
 def test_deep_parameter_gradients_and_a_missing_mean() -> None:

@@ -350,3 +350,134 @@ def test_a_cost_that_cannot_be_built_takes_delta_with_it() -> None:
     )
     assert [str(r.verdict) for r in results] == ["defined", "error", "error"]
     assert "the cost J" in results[2].reason and "(line 3)" in results[2].reason
+
+
+SIGN_DOC = r"""
+$$z_j^{(l)} = \sum_k w_{jk}^{(l)} a_k^{(l-1)} + b_j^{(l)}$$
+
+$$a_j^{(l)} = \sigma(z_j^{(l)})$$
+
+$$C = \frac{1}{2}\sum_j (a_j^{(L)} - y_j)^2$$
+
+$$\delta_j^{(l)} = -\frac{\partial C}{\partial z_j^{(l)}}$$
+
+$$\delta_j^{(L)} = (y_j - a_j^{(L)}) \sigma'(z_j^{(L)})$$
+
+$$\delta_j^{(L)} = (a_j^{(L)} - y_j) \sigma'(z_j^{(L)})$$
+
+$$\frac{\partial C}{\partial w_{jk}^{(l)}} = -\delta_j^{(l)} a_k^{(l-1)}$$
+
+$$\frac{\partial C}{\partial w_{jk}^{(l)}} = \delta_j^{(l)} a_k^{(l-1)}$$
+
+$$\delta_j^{(l)} = \sigma'(z_j^{(l)}) \sum_k w_{kj}^{(l+1)} \delta_k^{(l+1)}$$
+
+$$\delta_j^{(l)} = -\sigma'(z_j^{(l)}) \sum_k w_{kj}^{(l+1)} \delta_k^{(l+1)}$$
+"""
+
+
+def test_delta_with_the_authors_sign_is_used_with_that_sign() -> None:
+    """δ_j = −∂C/∂z_j defines δ with a minus sign: the claims after it are judged with that sign
+    (autograd on a 3-5-4 network: every claim's truth below, in the author's δ)."""
+    torch.manual_seed(22)
+    widths = [3, 5, 4]
+    a0 = torch.rand(widths[0], dtype=torch.float64)
+    w1 = torch.randn(widths[1], widths[0], dtype=torch.float64)
+    b1 = torch.randn(widths[1], dtype=torch.float64)
+    w2 = torch.randn(widths[2], widths[1], dtype=torch.float64)
+    b2 = torch.randn(widths[2], dtype=torch.float64)
+    y = torch.rand(widths[2], dtype=torch.float64)
+    w1.requires_grad_(True)
+    z1 = w1 @ a0 + b1
+    z1.retain_grad()
+    a1 = torch.sigmoid(z1)
+    z2 = w2 @ a1 + b2
+    z2.retain_grad()
+    a2 = torch.sigmoid(z2)
+    (0.5 * ((a2 - y) ** 2).sum()).backward()
+    assert z1.grad is not None and z2.grad is not None and w1.grad is not None
+    d1, d2 = -z1.grad, -z2.grad  # the author's δ
+    prime2, prime1 = a2 * (1 - a2), a1 * (1 - a1)
+    truth = [
+        torch.allclose(d2, (y - a2) * prime2),
+        torch.allclose(d2, (a2 - y) * prime2),
+        torch.allclose(w1.grad, -torch.outer(d1, a0)),
+        torch.allclose(w1.grad, torch.outer(d1, a0)),
+        torch.allclose(d1, prime1 * (w2.T @ d2)),
+        torch.allclose(d1, -prime1 * (w2.T @ d2)),
+    ]
+    assert truth == [True, False, True, False, True, False]
+    results = _check(SIGN_DOC)
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:4] == ["defined"] * 4, [r.reason for r in results]
+    assert verdicts[4:] == ["proved" if t else "refuted" for t in truth]
+    assert "−∂L/∂z (line 8)" in " ".join(results[4].hints)
+
+
+def test_a_delta_redefined_with_the_other_sign_governs_what_follows() -> None:
+    """δ first defined as −∂C/∂z, then as +∂C/∂z: each governs the relations after it (the
+    output δ with the plus sign is (a − y)σ′(z): autograd above, d2 = −(a − y)σ′)."""
+    doc = SIGN_DOC.split("$$\\delta_j^{(L)} = (a_j")[0] + (
+        "$$\\delta_j^{(l)} = \\frac{\\partial C}{\\partial z_j^{(l)}}$$\n\n"
+        "$$\\delta_j^{(L)} = (y_j - a_j^{(L)}) \\sigma'(z_j^{(L)})$$\n\n"
+        "$$\\delta_j^{(L)} = (a_j^{(L)} - y_j) \\sigma'(z_j^{(L)})$$\n"
+    )
+    verdicts = [str(r.verdict) for r in _check(doc)]
+    # the second definition restates δ in the sign it fixes: defined, or proved as a claim
+    assert verdicts[5] in ("defined", "proved")
+    assert verdicts[:5] + verdicts[6:] == ["defined"] * 4 + ["proved", "refuted", "proved"]
+
+
+def test_two_losses_each_governs_the_relations_after_it() -> None:
+    """The cost defined as the squared error, then redefined as the cross-entropy: each claim is
+    judged in the loss in force at its line, instead of an "ambiguous" error (autograd on 4
+    outputs fed by 3 units: the truth of each claim in each loss)."""
+    torch.manual_seed(5)
+    a_prev = torch.rand(3, dtype=torch.float64)
+    w, b = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, dtype=torch.float64)
+    y = torch.rand(4, dtype=torch.float64)
+
+    def grads(loss: str) -> tuple[torch.Tensor, torch.Tensor]:
+        z = (w @ a_prev + b).requires_grad_(True)
+        a = torch.sigmoid(z)
+        a.retain_grad()
+        cost = 0.5 * ((a - y) ** 2).sum() if loss == "mse" else -(y * torch.log(a)).sum()
+        cost.backward()
+        assert a.grad is not None
+        return a.detach(), a.grad
+
+    a, mse = grads("mse")
+    _, xent = grads("xent")
+    truth = [
+        torch.allclose(mse, a - y),
+        torch.allclose(mse, -y / a),
+        torch.allclose(xent, -y / a),
+        torch.allclose(xent, a - y),
+    ]
+    assert truth == [True, False, True, False]
+    d = r"\frac{\partial C}{\partial a_j^{(L)}}"
+    results = _check(
+        "$$z_j^{(L)} = \\sum_k w_{jk}^{(L)} a_k^{(L-1)} + b_j^{(L)}$$\n\n"
+        "$$a_j^{(L)} = \\sigma(z_j^{(L)})$$\n\n"
+        "$$C = \\frac{1}{2}\\sum_j (a_j^{(L)} - y_j)^2$$\n\n"
+        f"$${d} = a_j^{{(L)}} - y_j$$\n\n"
+        f"$${d} = -\\frac{{y_j}}{{a_j^{{(L)}}}}$$\n\n"
+        "$$C = -\\sum_j y_j \\log a_j^{(L)}$$\n\n"
+        f"$${d} = -\\frac{{y_j}}{{a_j^{{(L)}}}}$$\n\n"
+        f"$${d} = a_j^{{(L)}} - y_j$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    want = ["proved" if t else "refuted" for t in truth]
+    assert verdicts == ["defined"] * 3 + want[:2] + ["defined"] + want[2:], verdicts
+
+
+def test_two_letters_with_two_losses_stay_ambiguous() -> None:
+    """Two cost letters defined with two losses at once: the network has one loss, so what uses
+    them is not judged in either (an error naming the loss), never in a loss picked silently."""
+    results = _check(
+        "$$z_j^{(L)} = \\sum_k w_{jk}^{(L)} a_k^{(L-1)} + b_j^{(L)}$$\n\n"
+        "$$a_j^{(L)} = \\sigma(z_j^{(L)})$$\n\n"
+        "$$C = \\frac{1}{2}\\sum_j (a_j^{(L)} - y_j)^2$$\n\n"
+        "$$E = -\\sum_j y_j \\log a_j^{(L)}$$\n\n"
+        "$$\\frac{\\partial E}{\\partial a_j^{(L)}} = a_j^{(L)} - y_j$$\n"
+    )
+    assert str(results[-1].verdict) == "error"

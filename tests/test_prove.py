@@ -162,7 +162,8 @@ def test_a_bounded_time_gives_unknown_not_a_hang() -> None:
     closed = next(x for x in e if x.form == "closed" and x.quantity == "w")
     v = verify.check_entry(closed, timeout=0.001)
     assert v.verdict in ("unknown", "proved")
-    assert v.seconds < 1.0
+    if v.verdict == "unknown":  # the deadline stopped it, and says so (no timing: bench/)
+        assert v.method == "timeout" and "0.001 s" in v.reason, (v.method, v.reason)
     del net
 
 

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import xml.dom.minidom
 from pathlib import Path
 
@@ -54,15 +53,15 @@ def test_moons_are_learned() -> None:
     assert r.test_accuracy >= 0.95
 
 
-def test_digits_reach_95_percent_test_accuracy_within_a_minute() -> None:
+def test_digits_reach_95_percent_test_accuracy_within_forty_epochs() -> None:
+    """The work is counted, not timed (timings: bench/): at most 40 epochs of the default
+    settings, three quarters of the 1,797 images each."""
     if not os.environ.get("CI"):
         pytest.importorskip("sklearn")
-    t0 = time.perf_counter()
     r = train.run("digits")
-    elapsed = time.perf_counter() - t0
     assert r.settings.widths == (64, 32, 10) and r.settings.seed == 0
+    assert r.settings.epochs <= 40 and len(r.losses) <= r.settings.epochs, len(r.losses)
     assert r.test_accuracy >= 0.95, r.test_accuracy
-    assert elapsed < 60, elapsed
 
 
 def test_loss_curve_svg_is_valid_and_byte_identical_for_the_same_run(tmp_path: Path) -> None:
@@ -377,16 +376,13 @@ def test_absurd_options_exit_2_quickly_without_a_traceback(
     """Through the real command line (derivator.cli.app), in-process: a usage error, one short
     message, no exception escaping, and no work started."""
     monkeypatch.chdir(tmp_path)
-    t0 = time.perf_counter()
     r = CliRunner().invoke(
         app, [*args, *(["-o", str(tmp_path / "o.svg")] if args[0] == "train" else [])]
     )
-    elapsed = time.perf_counter() - t0
     assert r.exit_code == 2, (r.exit_code, r.output[-500:])
     assert isinstance(r.exception, SystemExit)  # a clean exit, not an escaped exception
     assert "Traceback" not in r.output and "Error" in r.stderr
     assert len(r.stderr.strip().splitlines()) <= 8
-    assert elapsed < 20, elapsed
     assert not (tmp_path / "o.svg").exists()
 
 

@@ -25,6 +25,7 @@ import sympy as sp
 from ..engine import (
     ACTIVATIONS,
     TARGETS,
+    Network,
     NotationError,
     Outcome,
     Partial,
@@ -257,6 +258,95 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
     items = blocks.scan(src, kind)
+    reading = _start_reading(name, items, run)
+    previous: blocks.Block | None = None
+    lead: parse.Lead | None = None
+    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
+    for item in items:
+        if isinstance(item, blocks.Note):
+            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
+        elif isinstance(item, blocks.Problem):
+            f.slots.append(_item_error(name, item, item.message, ""))
+        elif isinstance(item, blocks.Directive):
+            try:
+                d = parse_directive(item.text)
+            except ValueError as e:
+                f.slots.append(_item_error(name, item, str(e), f"derivator: {item.text}"))
+                continue
+            reading.apply(d)
+            run.explanations += [
+                f"{name}:{item.line}: {k}={v} (directive)"
+                for k, v in d.items()
+                if k in conventions.KEYS
+            ]
+        elif not item.text.strip():
+            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
+        elif _RELATION_HINT.search(item.text):
+            settings = reading.settings
+            lead = (
+                parse.lead(previous.text, item.text, settings.conventions.reading, lead)
+                if previous
+                else None
+            )
+            here = replace(settings, conventions=settings.conventions.at(item.line))
+            if (
+                here.conventions.loss_history
+                and here.conventions.loss
+                and not reading.loss_stated
+                and "loss" not in reading.stated_keys
+            ):
+                # the cost redefined with another loss: the one in force at this line
+                here = replace(here, loss=here.conventions.loss)
+            skipping = reading.skip_on or reading.skip_next
+            f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, here, skipping, lead=lead)
+            f.defaulted = sorted(set(f.defaulted) | set(reading.defaulted))
+            f.slots.append([])
+            reading.skip_next = False
+            previous = item
+    _attach_model(name, f, run)
+    return f
+
+
+@dataclass
+class _Reading:
+    """Where the reading of a file stands: the settings in force, what the configuration and the
+    directives so far stated, which of activation and loss are still the defaults, and whether
+    blocks are skipped."""
+
+    inferred: conventions.Conventions
+    settings: interpret.Settings
+    stated: conventions.Conventions
+    stated_keys: set[str]
+    defaulted: list[str]
+    skip_on: bool = False
+    skip_next: bool = False
+    #: the caller or a directive of the document states the loss: the definitions do not set it
+    loss_stated: bool = False
+
+    def apply(self, d: dict[str, str]) -> None:
+        """A directive: it overrides what was inferred or stated before it."""
+        self.stated = conventions.update(self.stated, d)
+        self.stated_keys = self.stated_keys | (set(d) & {*conventions.KEYS, "loss"})
+        settings = self.settings
+        self.settings = interpret.Settings(
+            d.get("activation", settings.activation),
+            d.get("loss", settings.loss),
+            d.get("network", settings.network),
+            d.get("targets", settings.targets),
+            conventions.merge(self.inferred, self.stated, self.stated_keys),
+            d.get("output-activation", settings.output_activation),
+        )
+        self.defaulted = [k for k in self.defaulted if k not in d]
+        skip = d.get("skip")
+        if skip == "next":
+            self.skip_next = True
+        elif skip is not None:
+            self.skip_on = skip == "on"
+
+
+def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
+    """The settings a file starts with: what its blocks imply (inferred), under the
+    configuration's directives, and the loss and activations its own definitions write."""
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
     run.explanations += [f.text(name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
@@ -281,87 +371,34 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
-    previous: blocks.Block | None = None
-    lead: parse.Lead | None = None
-    skip_on, skip_next = False, False
-    f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
-    for item in items:
-        if isinstance(item, blocks.Note):
-            run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
-            continue
-        if isinstance(item, blocks.Problem):
-            f.slots.append(
-                Result(
-                    name,
-                    item.line,
-                    0,
-                    "",
-                    Outcome.ERROR,
-                    reason=item.message,
-                    column=item.column,
-                    at=(item.line, item.column),
-                )
-            )
-            continue
-        if isinstance(item, blocks.Directive):
-            try:
-                d = parse_directive(item.text)
-            except ValueError as e:
-                f.slots.append(
-                    Result(
-                        name,
-                        item.line,
-                        0,
-                        f"derivator: {item.text}",
-                        Outcome.ERROR,
-                        reason=str(e),
-                        column=item.column,
-                        at=(item.line, item.column),
-                    )
-                )
-                continue
-            stated, stated_keys = (
-                conventions.update(stated, d),
-                stated_keys | (set(d) & {*conventions.KEYS, "loss"}),
-            )
-            run.explanations += [
-                f"{name}:{item.line}: {k}={v} (directive)"
-                for k, v in d.items()
-                if k in conventions.KEYS
-            ]
-            settings = interpret.Settings(
-                d.get("activation", settings.activation),
-                d.get("loss", settings.loss),
-                d.get("network", settings.network),
-                d.get("targets", settings.targets),
-                conventions.merge(inferred, stated, stated_keys),
-                d.get("output-activation", settings.output_activation),
-            )
-            defaulted = [k for k in defaulted if k not in d]
-            skip = d.get("skip")
-            if skip == "next":
-                skip_next = True
-            elif skip is not None:
-                skip_on = skip == "on"
-            continue
-        if not item.text.strip():
-            run.warnings.append(f"{name}:{item.line}:{item.column}: an empty math block")
-            continue
-        if not _RELATION_HINT.search(item.text):
-            continue
-        lead = (
-            parse.lead(previous.text, item.text, settings.conventions.reading, lead)
-            if previous
-            else None
-        )
-        here = replace(settings, conventions=settings.conventions.at(item.line))
-        f.tasks[len(f.slots)] = Task(
-            name, src.excerpt(item), item, here, skip_on or skip_next, lead=lead
-        )
-        f.defaulted = sorted(set(f.defaulted) | set(defaulted))
-        f.slots.append([])
-        skip_next = False
-        previous = item
+    return _Reading(
+        inferred,
+        settings,
+        stated,
+        stated_keys,
+        defaulted,
+        loss_stated="loss" in run.stated or "loss" in in_directives,
+    )
+
+
+def _item_error(
+    name: str, item: blocks.Directive | blocks.Problem, reason: str, relation: str
+) -> Result:
+    """An error at an item that is no relation (a bad directive, a block that does not close)."""
+    return Result(
+        name,
+        item.line,
+        0,
+        relation,
+        Outcome.ERROR,
+        reason=reason,
+        column=item.column,
+        at=(item.line, item.column),
+    )
+
+
+def _attach_model(name: str, f: _File, run: Run) -> None:
+    """Build the document's model (its definitions) from every block, and give it to each task."""
     model = definitions.first_walk(
         [
             (
@@ -381,7 +418,6 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         ]
         for t in f.tasks.values():
             t.model = model
-    return f
 
 
 def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
@@ -694,53 +730,13 @@ def block_results(
     from it is ``unknown``); the block's other steps are still decided."""
     if not block.text.strip():
         return
-    try:
-        chains = parse.parse(block.text, settings.conventions.reading, lead.node if lead else None)
-    except parse.ReadError as e:
-        ln, col = _position(src, block, e.pos)
-        if skipping:
-            yield (
-                "result",
-                Result(
-                    name,
-                    block.line,
-                    0,
-                    _short(block.text),
-                    Outcome.SKIPPED,
-                    reason="skip directive",
-                    column=block.column,
-                ),
-            )
-            return
-        yield (
-            "result",
-            Result(
-                name,
-                block.line,
-                0,
-                _short(block.text),
-                Outcome.ERROR,
-                reason=str(e),
-                column=block.column,
-                at=(ln, col),
-            ),
-        )
+    read = _read_block(name, src, block, settings, skipping, lead)
+    if isinstance(read, Result):
+        yield "result", read
         return
-    except RecursionError:
-        yield (
-            "result",
-            Result(
-                name,
-                block.line,
-                0,
-                _short(block.text),
-                Outcome.ERROR,
-                reason="nested too deeply to read",
-                column=block.column,
-            ),
-        )
-        return
+    chains = read
     scalar = _scalar_steps(block, settings, lead, model, chains)
+    scope = _BlockScope(name, src, block, settings, run, conventions, model, scalar)
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
@@ -749,37 +745,16 @@ def block_results(
             chain = replace(
                 chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs]
             )
-        if not chain.ops and isinstance(
-            chain.exprs[0], parse.Unread
-        ):  # unreadable, and no relation after it
-            r = Result(
-                name,
-                block.line,
-                step,
-                _short(block.text[chain.starts[0] : chain.ends[0]]),
-                Outcome.UNKNOWN,
-                column=block.column,
-            )
+        if not chain.ops and isinstance(chain.exprs[0], parse.Unread):
+            # unreadable, and no relation after it
+            if step >= first:
+                yield "result", _unread_chain(scope, chain, step, skipping)
             step += 1
-            if r.step >= first:
-                _unread(r, (chain.exprs[0], chain.exprs[0]), True, src, block)
-                if skipping:
-                    r.verdict, r.reason, r.at = Outcome.SKIPPED, "skip directive", None
-                yield "result", r
             continue
         for k, op in enumerate(chain.ops):
             if op not in parse.CHECKED_OPS:
                 continue
-            left = (
-                lead.text
-                if chain.starts[k] < 0 and lead
-                else block.text[chain.starts[k] : chain.ends[k]].strip()
-            )
-            text = (
-                left
-                + f" {_written_op(block.text, chain, k, op)} "
-                + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
-            )
+            text = _relation_text(block, chain, k, op, lead)
             r = Result(name, block.line, step, _short(text), Outcome.UNKNOWN, column=block.column)
             step += 1
             if r.step < first:
@@ -790,38 +765,139 @@ def block_results(
                 continue
             yield "begin", r
             t0 = time.perf_counter()
-            sides = (chain.exprs[k], chain.exprs[k + 1])
-            if condition is not None and condition[1] == "≠":
-                r.verdict = Outcome.ERROR
-                r.reason = (
-                    f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
-                    f"be assumed: it is not checked"
-                )
-            elif model is not None and _in_model(r, block, scalar, model, op):
-                r.defines = (
-                    model.sites[block.line, r.step].name
-                    if (
-                        block.line,
-                        r.step,
-                    )
-                    in model.sites
-                    else ""
-                )
-            elif any(isinstance(x, parse.Unread) for x in sides):
-                _unread(r, sides, k == 0, src, block)
-            else:
-                try:
-                    decide(r, chain, k, op, settings, run, conventions, src, block, model)
-                except MemoryError:
-                    r.verdict, r.method = Outcome.UNKNOWN, "stopped"
-                    r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
-                except Exception as e:
-                    r.verdict, r.method = Outcome.ERROR, ""
-                    r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
-            if model is not None and not r.defines:
-                _network_definition(r, block, model, sides)
+            _decide_step(scope, r, chain, k, op, condition)
             r.seconds = time.perf_counter() - t0
             yield "result", r
+
+
+@dataclass(frozen=True)
+class _BlockScope:
+    """What every relation of one block is decided with."""
+
+    name: str
+    src: blocks.Source | blocks.Excerpt
+    block: blocks.Block
+    settings: interpret.Settings
+    run: Run
+    conventions: set[str]
+    model: definitions.Model | None
+    #: the block's relations as the document's scalar model reads them (``_scalar_steps``)
+    scalar: dict[int, tuple[parse.Node, parse.Node]] | None
+
+
+def _read_block(
+    name: str,
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
+    settings: interpret.Settings,
+    skipping: bool,
+    lead: parse.Lead | None,
+) -> list[parse.Chain] | Result:
+    """The block's chains of relations, or the one result of a block that cannot be parsed (an
+    error at the place, or skipped under a skip directive)."""
+    try:
+        return parse.parse(block.text, settings.conventions.reading, lead.node if lead else None)
+    except parse.ReadError as e:
+        if skipping:
+            return Result(
+                name,
+                block.line,
+                0,
+                _short(block.text),
+                Outcome.SKIPPED,
+                reason="skip directive",
+                column=block.column,
+            )
+        return Result(
+            name,
+            block.line,
+            0,
+            _short(block.text),
+            Outcome.ERROR,
+            reason=str(e),
+            column=block.column,
+            at=_position(src, block, e.pos),
+        )
+    except RecursionError:
+        return Result(
+            name,
+            block.line,
+            0,
+            _short(block.text),
+            Outcome.ERROR,
+            reason="nested too deeply to read",
+            column=block.column,
+        )
+
+
+def _unread_chain(scope: _BlockScope, chain: parse.Chain, step: int, skipping: bool) -> Result:
+    """The result of an expression that could not be read and starts no relation."""
+    block = scope.block
+    r = Result(
+        scope.name,
+        block.line,
+        step,
+        _short(block.text[chain.starts[0] : chain.ends[0]]),
+        Outcome.UNKNOWN,
+        column=block.column,
+    )
+    _unread(r, (chain.exprs[0], chain.exprs[0]), True, scope.src, block)
+    if skipping:
+        r.verdict, r.reason, r.at = Outcome.SKIPPED, "skip directive", None
+    return r
+
+
+def _relation_text(
+    block: blocks.Block, chain: parse.Chain, k: int, op: str, lead: parse.Lead | None
+) -> str:
+    """Relation k of a chain as written (a continuation block's left side is its lead's text)."""
+    left = (
+        lead.text
+        if chain.starts[k] < 0 and lead
+        else block.text[chain.starts[k] : chain.ends[k]].strip()
+    )
+    return (
+        left
+        + f" {_written_op(block.text, chain, k, op)} "
+        + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
+    )
+
+
+def _decide_step(
+    scope: _BlockScope,
+    r: Result,
+    chain: parse.Chain,
+    k: int,
+    op: str,
+    condition: tuple[str, str, str] | None,
+) -> None:
+    """Decide relation k of a chain into r: refused under a condition i ≠ j, in the document's
+    model, an unreadable side, or judged in the network reading (a crash of the judge is an
+    error of derivator's, never a verdict on the relation)."""
+    block, model, run = scope.block, scope.model, scope.run
+    sides = (chain.exprs[k], chain.exprs[k + 1])
+    if condition is not None and condition[1] == "≠":
+        r.verdict = Outcome.ERROR
+        r.reason = (
+            f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
+            f"be assumed: it is not checked"
+        )
+    elif model is not None and _in_model(r, block, scope.scalar, model, op):
+        site = model.sites.get((block.line, r.step))
+        r.defines = site.name if site is not None else ""
+    elif any(isinstance(x, parse.Unread) for x in sides):
+        _unread(r, sides, k == 0, scope.src, block)
+    else:
+        try:
+            decide(r, chain, k, op, scope.settings, run, scope.conventions, scope.src, block, model)
+        except MemoryError:
+            r.verdict, r.method = Outcome.UNKNOWN, "stopped"
+            r.reason = f"needed more than the memory limit of {run.memory // 2**20:,} MB"
+        except Exception as e:
+            r.verdict, r.method = Outcome.ERROR, ""
+            r.reason = f"derivator could not decide this relation ({type(e).__name__}: {e})"
+    if model is not None and not r.defines:
+        _network_definition(r, block, model, sides)
 
 
 def _scalar_steps(
@@ -1110,38 +1186,13 @@ def decide(
         net = interpret.choose_network(settings, [lhs_node, rhs_node, first])
         conv = interpret.Converter(net, settings)
         conv.implicit = interpret.implicit_sample([lhs_node, rhs_node])
-        if isinstance(first, parse.Partial):
-            try:
-                v = conv.convert(first)
-                if isinstance(v, sp.Expr) and hasattr(v, "den"):
-                    conv.chain_variable = v.den
-            except (interpret.Unreadable, interpret.NeedsMatrix):
-                pass
-        elif (
-            isinstance(first, parse.Call)
-            and first.primes == 1
-            and len(first.args) == 1
-            and isinstance(first.args[0], parse.Var)
-            and not first.args[0].sub
-            and first.args[0].tag is None
-        ):
-            # f'(x) = ((1 + e^{-x})^{-1})' = …: the chain differentiates by x, so a primed bracket is d/dx
-            with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
-                conv.chain_variable = conv.convert(first.args[0])
+        _set_chain_variable(conv, first)
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except interpret.NeedsMatrix as e:
-            if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
-                raise interpret.Unreadable(
-                    "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
-                    "that is only true with one neuron per layer (directive network=single)",
-                    e.pos,
-                ) from None
-            mc = interpret.MatrixConverter(net)
-            rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
-            lhs, rhs = mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
+            lhs, rhs = _matrix_sides(net, lhs_node, rhs_node, e)
         conventions |= conv.conventions
     except interpret.Uncheckable as e:
         r.verdict, r.reason = e.verdict, str(e)
@@ -1178,13 +1229,59 @@ def decide(
     )
     v = run.cache.get(key)
     if v is None:
-        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
-        run.cache[key] = v
+        v = run.cache[key] = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
+    minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
+    if settings.conventions.delta_sign == "minus" and any(
+        isinstance(n, parse.Var) and n.name == "delta"
+        for side in (lhs_node, rhs_node)
+        for n in parse.walk(side)
+    ):
+        notes.append(
+            f"the document defines δ as −∂L/∂z (line {minus[0]}): shown as −δ, the notation's δ being ∂L/∂z"
+        )
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _set_chain_variable(conv: interpret.Converter, first: parse.Node) -> None:
+    """What the chain differentiates by, read from its first expression: the denominator of a
+    partial (∂C/∂w = …), or x of f'(x) = ((1 + e^{-x})^{-1})' = … (a primed bracket is d/dx)."""
+    if isinstance(first, parse.Partial):
+        try:
+            v = conv.convert(first)
+            if isinstance(v, sp.Expr) and hasattr(v, "den"):
+                conv.chain_variable = v.den
+        except (interpret.Unreadable, interpret.NeedsMatrix):
+            pass
+    elif (
+        isinstance(first, parse.Call)
+        and first.primes == 1
+        and len(first.args) == 1
+        and isinstance(first.args[0], parse.Var)
+        and not first.args[0].sub
+        and first.args[0].tag is None
+    ):
+        with contextlib.suppress(interpret.Unreadable, interpret.NeedsMatrix):
+            conv.chain_variable = conv.convert(first.args[0])
+
+
+def _matrix_sides(
+    net: Network, lhs_node: parse.Node, rhs_node: parse.Node, e: interpret.NeedsMatrix
+) -> tuple[sp.Expr, sp.Expr]:
+    """Both sides as the entry (r, c) of matrices, when both are matrices; a matrix equated with
+    a number is unreadable in a general network."""
+    if not (interpret.has_matrix(lhs_node) and interpret.has_matrix(rhs_node)):
+        raise interpret.Unreadable(
+            "a matrix (∇W, W, A, Δ …) is equated with a number: in a general network "
+            "that is only true with one neuron per layer (directive network=single)",
+            e.pos,
+        ) from None
+    mc = interpret.MatrixConverter(net)
+    rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
+    return mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
 
 
 def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result) -> proof.Verdict:

@@ -101,6 +101,15 @@ class Conventions:
     #: (``a = \\tanh(z)``, ``y_k = a_k``): inferred only, like ``loss``
     activation: str | None = None
     output_activation: str | None = None
+    #: δ as the document defines it: "plus" (∂L/∂z, the notation's) or "minus" (−∂E/∂net_j, Rumelhart
+    #: and Mitchell); :meth:`at` sets it from ``delta_history``
+    delta_sign: str = "plus"
+    #: every definition of δ as a partial of the cost, (line, sign), in reading order, when one of
+    #: them has the minus sign: each governs from its line on, the first one before it
+    delta_history: tuple[tuple[int, str], ...] = ()
+    #: every definition of the one cost letter with the loss it writes, (line, loss), when the
+    #: document redefines the cost with another loss: each governs from its line on (:meth:`at`)
+    loss_history: tuple[tuple[int, str], ...] = ()
 
     @property
     def reading(self) -> parse.Reading:
@@ -158,6 +167,16 @@ class Conventions:
         for where, order in conv.weights_history:
             if where <= line:
                 conv = replace(conv, weights=order)
+        for where, loss in conv.loss_history:
+            if where <= line:
+                conv = replace(conv, loss=loss)
+        if conv.delta_history:
+            # a δ used before its definition means what the first definition says
+            sign = conv.delta_history[0][1]
+            for where, which in conv.delta_history:
+                if where <= line:
+                    sign = which
+            conv = replace(conv, delta_sign=sign)
         if not conv.cost_history:
             return conv
         meaning: dict[str, str] = {}
@@ -554,10 +573,16 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
         return replace(v, name="n", sub_raw=_shifted(parse.output_tag(v.sub_raw), 0, v.pos))
     if v.sample is not None and sub:
-        return replace(
+        out = replace(
             v, name=name, sub=[parse.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None
         )
-    return replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample (vectors.py)
+    else:
+        out = replace(v, name=name, sub=sub or None, tag=tag)  # a vector keeps its sample
+    if name == "delta" and conv.delta_sign == "minus":
+        # the document defines δ_j = −∂E/∂z_j: its δ is the notation's δ (∂L/∂z) with the sign
+        # turned, by that definition (soundness.md, "δ with the author's sign")
+        return parse.Group(parse.Neg(out, v.pos), "(", v.pos)
+    return out
 
 
 def cost_form(v: parse.Var, meaning: str = "") -> str:

@@ -29,7 +29,7 @@ COST_CANDIDATES = (
     | parse.COST_WORDS
 )
 READING = parse.Reading(call_letters=COST_CANDIDATES)
-KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
+KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh", "sin", "cos"}
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,10 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     weight_pairs: list[tuple[str, str]] = []
     #: the weights' order a forward pass fixes after claims already named weights: (line, order)
     weights_later: list[tuple[int, str]] = []
+    #: every definition of δ as a partial of the cost: (line, its sign)
+    deltas: list[tuple[int, str]] = []
+    #: every definition of a cost that names its loss: (letter, line, loss)
+    losses: list[tuple[str, int, str]] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
     used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
@@ -315,7 +319,10 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         halves,
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
-                    _loss_definition(line, lhs, rhs, col)
+                    _loss_definition(line, lhs, rhs, col, losses)
+                sign = _delta_sign(lhs, rhs, letters)
+                if sign is not None:
+                    deltas.append((line, sign))
                 _forward(
                     line,
                     lhs,
@@ -383,7 +390,16 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
     loss = col.found.get("loss")
     loss_conflict = next((c for c in col.conflicts if c.key == "loss"), None)
-    if loss_conflict is not None or (loss is not None and loss.value == "other"):
+    if (
+        loss_conflict is not None
+        and len({letter for letter, _, _ in losses}) == 1
+        and all(form != "other" for _, _, form in losses)
+    ):
+        # one cost letter defined with one loss, then redefined with another: each definition
+        # governs the relations after it (Conventions.at); two letters with two losses at once
+        # stay ambiguous (the network has one loss)
+        conv = replace(conv, loss=losses[0][2], loss_history=tuple((w, f) for _, w, f in losses))
+    elif loss_conflict is not None or (loss is not None and loss.value == "other"):
         why = (
             f"the document defines its loss in two ways ({loss_conflict.evidence})"
             if loss_conflict
@@ -401,6 +417,10 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         if key in col.found and not any(c.key == key for c in col.conflicts):
             found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
             conv = replace(conv, **found)
+    if any(sign == "minus" for _, sign in deltas):
+        conv = replace(conv, delta_history=tuple(deltas))
+        first = next(line for line, sign in deltas if sign == "minus")
+        col.add(first, "delta", "minus", "δ defined as −∂(cost)/∂(pre-activation)")
     if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
         conv = replace(conv, weights_history=tuple(weights_later))
     for key, value in (
@@ -440,7 +460,13 @@ def _show(v: parse.Var) -> str:
     return s
 
 
-def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
+def _loss_definition(
+    line: int,
+    lhs: parse.Var,
+    rhs: parse.Node,
+    col: _Collector,
+    losses: list[tuple[str, int, str]],
+) -> None:
     """The loss a definition writes (:func:`loss_form`); a definition with weights in it (a weight
     decay term) or in terms of other cost letters says nothing about it."""
     if any(v.name in ("w", "W") for v in _vars(rhs)):
@@ -448,6 +474,7 @@ def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector
     form = loss_form(rhs)
     if form is not None:
         col.add(line, "loss", form, f"the definition of {_show(lhs)}")
+        losses.append((lhs.name, line, form))
 
 
 def _cost_definition(
@@ -597,6 +624,28 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _delta_sign(lhs: parse.Var, rhs: parse.Node, letters: dict[str, str]) -> str | None:
+    """The sign of a definition of δ as a partial of the cost: ``δ_j = −∂E/∂net_j`` (Rumelhart,
+    Mitchell, many course notes) is "minus", ``δ_j = ∂C/∂z_j`` "plus"; None when the relation is
+    not such a definition (a formula for δ is a claim, never a definition of its sign)."""
+    if lhs.name != "delta" and letters.get(lhs.name) != "error":
+        return None
+    body = rhs.body if isinstance(rhs, parse.Group) else rhs
+    sign = "plus"
+    if isinstance(body, parse.Neg):
+        sign, body = "minus", body.arg
+        body = body.body if isinstance(body, parse.Group) else body
+    factors = body.factors if isinstance(body, parse.Mul) else [body]
+    if not factors or not all(isinstance(f, parse.Partial) for f in factors):
+        return None
+    first = factors[0]
+    assert isinstance(first, parse.Partial)
+    num = first.num
+    if not (isinstance(num, parse.Var) and (num.name in COST_CANDIDATES or num.name == "L")):
+        return None
+    return sign
 
 
 def _order(lhs: parse.Var, w: parse.Var) -> str | None:
@@ -790,9 +839,28 @@ def _input(
 
 def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
     """``Z = W A + b`` (Ng): W multiplies from the left, so a batch's examples are its columns;
-    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left)."""
-    if lhs.name != "Z" or lhs.tag is None or lhs.sub:
+    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left),
+    or from the activation of one, ``A = σ(W A + b)`` (capital A on the left, the activation's
+    argument read the same way)."""
+    if lhs.name not in ("Z", "A") or lhs.tag is None or lhs.sub:
         return
+    if lhs.name == "A":
+        while isinstance(rhs, parse.Group):
+            rhs = rhs.body
+        if isinstance(rhs, parse.Call) and len(rhs.args) == 1 and not rhs.primes:
+            rhs = rhs.args[0]
+        elif (  # g^{[l]}(…): a letter applied to a bracket
+            isinstance(rhs, parse.Mul)
+            and len(rhs.factors) == 2
+            and isinstance(rhs.factors[0], parse.Var)
+            and not rhs.factors[0].sub
+            and isinstance(rhs.factors[1], parse.Group)
+        ):
+            rhs = rhs.factors[1]
+        else:
+            return
+    while isinstance(rhs, parse.Group):
+        rhs = rhs.body
     terms = rhs.terms if isinstance(rhs, parse.Add) else [rhs]
     for t in terms:
         names = [
