@@ -31,6 +31,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..engine import Outcome, scalar_audit
+from ..engine.activations import ELEMENTARY
 from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
 from . import decimals, inference, parse
 from .parse import walk
@@ -286,10 +287,9 @@ class Reader:
             raise NotScalar(node.func + "′")
         if node.func in ("max", "min"):
             return (sp.Max if node.func == "max" else sp.Min)(*args)
-        table = {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}
-        if node.func not in table or len(args) != 1:
+        if node.func not in ELEMENTARY or len(args) != 1:
             raise NotScalar(node.func)
-        return table[node.func](args[0])
+        return ELEMENTARY[node.func](args[0])
 
     def derivative(self, node: parse.Div) -> sp.Expr | None:
         """``\\frac{dz}{dx}``, read as d·z / d·x by the parser: the derivative dz/dx."""

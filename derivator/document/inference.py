@@ -29,7 +29,7 @@ COST_CANDIDATES = (
     | parse.COST_WORDS
 )
 READING = parse.Reading(call_letters=COST_CANDIDATES)
-KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
+KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh", "sin", "cos"}
 
 
 @dataclass(frozen=True)
@@ -970,9 +970,28 @@ def _input(
 
 def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
     """``Z = W A + b`` (Ng): W multiplies from the left, so a batch's examples are its columns;
-    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left)."""
-    if lhs.name != "Z" or lhs.tag is None or lhs.sub:
+    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left),
+    or from the activation of one, ``A = σ(W A + b)`` (capital A on the left, the activation's
+    argument read the same way)."""
+    if lhs.name not in ("Z", "A") or lhs.tag is None or lhs.sub:
         return
+    if lhs.name == "A":
+        while isinstance(rhs, parse.Group):
+            rhs = rhs.body
+        if isinstance(rhs, parse.Call) and len(rhs.args) == 1 and not rhs.primes:
+            rhs = rhs.args[0]
+        elif (  # g^{[l]}(…): a letter applied to a bracket
+            isinstance(rhs, parse.Mul)
+            and len(rhs.factors) == 2
+            and isinstance(rhs.factors[0], parse.Var)
+            and not rhs.factors[0].sub
+            and isinstance(rhs.factors[1], parse.Group)
+        ):
+            rhs = rhs.factors[1]
+        else:
+            return
+    while isinstance(rhs, parse.Group):
+        rhs = rhs.body
     terms = rhs.terms if isinstance(rhs, parse.Add) else [rhs]
     for t in terms:
         names = [
