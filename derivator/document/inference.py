@@ -428,16 +428,12 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     layered = _letter_per_layer(steps, cost_bodies)
     if layered:
         conv = replace(conv, layers=layered)
-        col.add(
-            0,
-            "layers",
-            ",".join(f"{x}:{q}^({t})" for x, q, t, _ in layered),
-            "the forward pass, one letter per layer",
-        )
+        shown = ",".join(f"{x}:{q}^({t})" if t else f"{x}:{q}" for x, q, t, _ in layered)
+        findings.append(Finding(0, "layers", shown, "the forward pass, one letter per layer"))
     if any(sign == "minus" for _, sign in deltas):
         conv = replace(conv, delta_history=tuple(deltas))
         first = next(line for line, sign in deltas if sign == "minus")
-        col.add(first, "delta", "minus", "δ defined as −∂(cost)/∂(pre-activation)")
+        findings.append(Finding(first, "delta", "minus", "δ defined as −∂(cost)/∂z"))
     if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
         conv = replace(conv, weights_history=tuple(weights_later))
     for key, value in (
