@@ -481,3 +481,57 @@ def test_two_letters_with_two_losses_stay_ambiguous() -> None:
         "$$\\frac{\\partial E}{\\partial a_j^{(L)}} = a_j^{(L)} - y_j$$\n"
     )
     assert str(results[-1].verdict) == "error"
+
+
+LETTERS_DOC = r"""
+$$h_j = \sigma\left(\sum_i v_{{ji}} x_i + b_j\right)$$
+
+$$o_k = \sigma\left(\sum_j w_{kj} h_j + c_k\right)$$
+
+$$E = \frac{1}{2}\sum_k (o_k - t_k)^2$$
+
+$$\frac{\partial E}{\partial w_{kj}} = (o_k - t_k) o_k (1 - o_k) h_j$$
+
+$$\frac{\partial E}{\partial w_{kj}} = (o_k - t_k) h_j$$
+
+$$\frac{\partial E}{\partial c_k} = (o_k - t_k) o_k (1 - o_k)$$
+
+$$\frac{\partial E}{\partial v_{ji}} = \sum_k (o_k - t_k) o_k (1 - o_k) w_{kj} h_j (1 - h_j) x_i$$
+
+$$\frac{\partial E}{\partial v_{ji}} = \sum_k (o_k - t_k) o_k (1 - o_k) w_{kj} x_i$$
+
+$$\frac{\partial E}{\partial b_j} = h_j (1 - h_j) \sum_k (o_k - t_k) o_k (1 - o_k) w_{jk}$$
+"""
+
+
+def test_a_letter_per_layer_gives_roles_and_layers() -> None:
+    """x → h → o with weights v and w, biases b and c, target t: the forward pass's definitions
+    say which letter is which quantity of which layer, and the claims are judged in that network
+    (autograd on a 3-5-4 network; the last claim's w_jk is not even an entry when widths differ,
+    so it cannot be proved)."""
+    torch.manual_seed(7)
+    x = torch.rand(3, dtype=torch.float64)
+    v = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    c = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    t = torch.rand(4, dtype=torch.float64)
+    h = torch.sigmoid(v @ x + b)
+    o = torch.sigmoid(w @ h + c)
+    (0.5 * ((o - t) ** 2).sum()).backward()
+    assert v.grad is not None and w.grad is not None and c.grad is not None
+    h, o = h.detach(), o.detach()
+    g = (o - t) * o * (1 - o)
+    truth = [
+        torch.allclose(w.grad, torch.outer(g, h)),
+        torch.allclose(w.grad, torch.outer(o - t, h)),
+        torch.allclose(c.grad, g),
+        torch.allclose(v.grad, torch.outer((w.detach().T @ g) * h * (1 - h), x)),
+        torch.allclose(v.grad, torch.outer(w.detach().T @ g, x)),
+    ]
+    assert truth == [True, False, True, True, False]
+    results = _check(LETTERS_DOC.replace("{{ji}}", "{ji}"))
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:3] == ["defined"] * 3, [r.reason for r in results[:3]]
+    assert verdicts[3:8] == ["proved" if x else "refuted" for x in truth], verdicts
+    assert verdicts[8] != "proved"
