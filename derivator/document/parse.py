@@ -182,77 +182,17 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             i += 1
             continue
         if c == "\\":
-            if i + 1 >= n:
-                raise ReadError("a lone backslash ends the formula", i)
-            d = text[i + 1]
-            if d.isalpha():
-                j = i + 1
-                while j < n and text[j].isalpha():
-                    j += 1
-                name = text[i + 1 : j]
-                if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
-                    j += 1
-                word = _word(text, name, j, i, words)
-                if word is not None:
-                    toks.append(Tok("letter", word[0], i))
-                    i = word[1]
-                    continue
-                if name in TEXT_CMDS:
-                    body, j = _braced(text, j, i)
-                    toks.append(Tok("text", f"{name}:{body}", i))
-                elif name in SKIPPED_WITH_ARGUMENT:
-                    _, j = _braced(text, j, i)
-                    if name == "hspace":
-                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, read like \quad
-                elif name in ALIASES:
-                    toks.append(Tok("cmd", ALIASES[name], i))
-                elif name not in SPACING:
-                    toks.append(Tok("cmd", name, i))
-                i = j
-                continue
-            if d in ",;!: ":
-                i += 2
-                continue
-            if d in "{}|\\":
-                toks.append(Tok("cmd", d, i))
-                i += 2
-                continue
-            toks.append(Tok("bad", f"unknown macro \\{d}", i))
-            i += 2
+            found, i = _command(text, i, words)
+            toks += found
             continue
         if c.isdigit():
-            j = i
-            while j < n and text[j].isdigit():
-                j += 1
-            if j + 1 < n and text[j] == "." and text[j + 1].isdigit():
-                j += 1
-                while j < n and text[j].isdigit():
-                    j += 1
-            if j - i > MAX_DIGITS:
-                toks.append(
-                    Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i)
-                )
-            else:
-                toks.append(Tok("num", text[i:j], i))
-            i = j
+            tok, i = _number(text, i)
+            toks.append(tok)
             continue
         call = calls.get(i)
-        if call is not None:  # np.sum(dZ, axis=1, keepdims=True): program code inside a formula
-            depth, j = 0, call.end() - 1
-            while j < n:
-                depth += {"(": 1, ")": -1}.get(text[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            toks.append(
-                Tok(
-                    "bad",
-                    f"{call.group(1)}(…) is program code, not a formula: write the sum as "
-                    "\\sum_{i=1}^{m} …",
-                    i,
-                )
-            )
-            i = j
+        if call is not None:
+            tok, i = _program_call(text, i, call)
+            toks.append(tok)
             continue
         if i in sigmoids and not (i and text[i - 1].isalpha()):
             toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
@@ -262,20 +202,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             toks.append(Tok("text", "text:softmax", i))  # softmax(z): the function of that name
             i += len("softmax")
             continue
-        declared = (
-            next(
-                (
-                    w
-                    for w in ordered
-                    if text.startswith(w, i)
-                    and not text[i + len(w) : i + len(w) + 1].isalpha()
-                    and not (i and text[i - 1].isalpha())
-                ),
-                None,
-            )
-            if ordered and c.isalpha()
-            else None
-        )
+        declared = _declared_word(text, i, ordered) if ordered and c.isalpha() else None
         if declared is not None:  # net_j, with letters=preactivation:net: one name
             toks.append(Tok("letter", declared, i))
             i += len(declared)
@@ -284,35 +211,114 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             toks.append(Tok("letter", c, i))
             i += 1
             continue
-        cal = _OLD_CAL.match(text, i) if c == "{" else None
-        if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
-            toks += [
-                Tok("cmd", "mathcal", i + 1),
-                Tok("ch", "{", i + 5),
-                Tok("letter", cal.group(1), cal.start(1)),
-                Tok("ch", "}", cal.end() - 1),
-            ]
-            i = cal.end()
-            continue
-        if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
-            toks += [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)]
-            i += 4
-            continue
-        if c in PUNCT:
-            if c != "~":
-                toks.append(Tok("ch", c, i))
-            i += 1
-            continue
-        if c in UNICODE:
-            kind, t = UNICODE[c]
-            if kind != "space":
-                toks.append(Tok(kind, t, i))
-            i += 1
-            continue
-        toks.append(Tok("bad", f"unexpected character {c!r} in a formula", i))
-        i += 1
+        found, i = _character(text, i)
+        toks += found
     toks.append(Tok("end", "", n))
     return toks
+
+
+def _command(text: str, i: int, words: frozenset[str]) -> tuple[list[Tok], int]:
+    """The tokens of the command at ``text[i]`` (a backslash), and where the text goes on: a
+    declared word (\\mathrm{net}), a text command's body, a skipped argument, a command (its alias),
+    nothing for spacing, or a bad token for an unknown one-character macro."""
+    n = len(text)
+    if i + 1 >= n:
+        raise ReadError("a lone backslash ends the formula", i)
+    d = text[i + 1]
+    if not d.isalpha():
+        if d in ",;!: ":
+            return [], i + 2
+        if d in "{}|\\":
+            return [Tok("cmd", d, i)], i + 2
+        return [Tok("bad", f"unknown macro \\{d}", i)], i + 2
+    j = i + 1
+    while j < n and text[j].isalpha():
+        j += 1
+    name = text[i + 1 : j]
+    if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
+        j += 1
+    word = _word(text, name, j, i, words)
+    if word is not None:
+        return [Tok("letter", word[0], i)], word[1]
+    if name in TEXT_CMDS:
+        body, j = _braced(text, j, i)
+        return [Tok("text", f"{name}:{body}", i)], j
+    if name in SKIPPED_WITH_ARGUMENT:
+        _, j = _braced(text, j, i)
+        # a horizontal space, read like \quad
+        return ([Tok("cmd", "quad", i)] if name == "hspace" else []), j
+    if name in ALIASES:
+        return [Tok("cmd", ALIASES[name], i)], j
+    return ([Tok("cmd", name, i)] if name not in SPACING else []), j
+
+
+def _number(text: str, i: int) -> tuple[Tok, int]:
+    """The number at ``text[i]`` (digits, with a decimal point between digits), or a bad token
+    for one of more than MAX_DIGITS digits."""
+    n = len(text)
+    j = i
+    while j < n and text[j].isdigit():
+        j += 1
+    if j + 1 < n and text[j] == "." and text[j + 1].isdigit():
+        j += 1
+        while j < n and text[j].isdigit():
+            j += 1
+    if j - i > MAX_DIGITS:
+        return Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i), j
+    return Tok("num", text[i:j], i), j
+
+
+def _program_call(text: str, i: int, call: re.Match[str]) -> tuple[Tok, int]:
+    """np.sum(dZ, axis=1, keepdims=True): program code inside a formula, one bad token up to
+    its closing parenthesis."""
+    n = len(text)
+    depth, j = 0, call.end() - 1
+    while j < n:
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        j += 1
+        if depth == 0:
+            break
+    message = (
+        f"{call.group(1)}(…) is program code, not a formula: write the sum as \\sum_{{i=1}}^{{m}} …"
+    )
+    return Tok("bad", message, i), j
+
+
+def _declared_word(text: str, i: int, ordered: list[str]) -> str | None:
+    """The declared name of several letters (``letters=``) that starts at ``text[i]`` as a
+    word of its own, the longest first."""
+    return next(
+        (
+            w
+            for w in ordered
+            if text.startswith(w, i)
+            and not text[i + len(w) : i + len(w) + 1].isalpha()
+            and not (i and text[i - 1].isalpha())
+        ),
+        None,
+    )
+
+
+def _character(text: str, i: int) -> tuple[list[Tok], int]:
+    """The tokens of a character that starts no letter, number or command: {\\cal C}, a raised
+    {^T}, punctuation, a Unicode symbol, or a bad token."""
+    c = text[i]
+    cal = _OLD_CAL.match(text, i) if c == "{" else None
+    if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
+        return [
+            Tok("cmd", "mathcal", i + 1),
+            Tok("ch", "{", i + 5),
+            Tok("letter", cal.group(1), cal.start(1)),
+            Tok("ch", "}", cal.end() - 1),
+        ], cal.end()
+    if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
+        return [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)], i + 4
+    if c in PUNCT:
+        return ([Tok("ch", c, i)] if c != "~" else []), i + 1
+    if c in UNICODE:
+        kind, t = UNICODE[c]
+        return ([Tok(kind, t, i)] if kind != "space" else []), i + 1
+    return [Tok("bad", f"unexpected character {c!r} in a formula", i)], i + 1
 
 
 def _braced(text: str, j: int, start: int) -> tuple[str, int]:
