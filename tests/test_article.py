@@ -625,6 +625,9 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         assert r["raw_dollars"] == 0 and r["raw_delims"] == 0, f"{page}: TeX left unrendered"
         assert r["emitted"] > 100 and r["rendered"] == r["emitted"], (r["rendered"], r["emitted"])
         assert r["svgs"] == 4
+        # multi-row displays in display style, limits under the Σ (they were at script size)
+        assert r["compact_cells"] == 0 and r["side_limits"] == 0, (page, r["compact_cells"])
+        assert page.startswith("mathjax.") or r["sums_in_displays"] > 20, r["sums_in_displays"]
         assert r["ids_repeated"] == [], r["ids_repeated"]
         # at 420 px only a display's own box may scroll sideways, never the page
         assert r["phone_overflow"] <= 0 and r["phone_wide"] == [], (
@@ -639,6 +642,59 @@ def test_html_renders_in_chromium(site: tuple[str, Path]) -> None:
         )
         # and no display needs to: a long right-hand side goes on over rows (Display.narrow)
         assert r["displays_scrolling"] == 0, (page, r["scrolling"])
+
+
+def _crosses(box: list[float], line: list[float]) -> bool:
+    """Does the segment ``line`` (x1, y1, x2, y2) meet the box (x, y, width, height)?  The
+    segment clipped to the box's four sides (Liang–Barsky): something is left of it or not."""
+    x, y, w, h = box
+    x1, y1, x2, y2 = line
+    dx, dy = x2 - x1, y2 - y1
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, x1 - x), (dx, x + w - x1), (-dy, y1 - y), (dy, y + h - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            t0 = max(t0, q / p)
+        else:
+            t1 = min(t1, q / p)
+    return t0 <= t1
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_graph_labels_stand_clear_of_the_arrows(generated: Path) -> None:
+    """Figures of the computational graph (with and without the example's numbers): no text's box,
+    as Chromium lays it out (``getBBox``: the font's full ascent and descent), meets any arrow,
+    and no two texts overlap.  Labels lifted straight up sat on the diagonal arrows (four
+    collisions in each figure: w's number, a − y and its number, a^(L−1) on w's arrow)."""
+    node, chromium = need("node"), need("chromium")
+    need_npm("playwright-core")
+    files = sorted(str(f) for f in (generated / "figures").glob("graph*.svg"))
+    assert len(files) == 4
+    run = subprocess.run(
+        [node, str(JS / "svg_boxes.mjs"), chromium, *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=JS,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    for name, fig in json.loads(run.stdout).items():
+        texts, lines = fig["texts"], fig["lines"]
+        assert len(lines) == 6 and len(texts) >= 12, name
+        on_arrows = [(t["text"], line) for t in texts for line in lines if _crosses(t["box"], line)]
+        assert on_arrows == [], (name, on_arrows)
+        pairs = [
+            (a["text"], b["text"])
+            for k, a in enumerate(texts)
+            for b in texts[k + 1 :]
+            if _overlap(a["box"], b["box"])
+        ]
+        assert pairs == [], (name, pairs)
 
 
 def _assert_markdown_passes_mathjax(folder: Path) -> None:

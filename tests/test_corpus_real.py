@@ -465,7 +465,6 @@ def test_the_forward_pass_fixes_the_activations(k: int) -> None:
     [
         [r"J = \log(1 + e^{-y a^L})"],  # a logistic loss of one score: not a loss of the notation
         [r"J = -\log\frac{e^{a^L_y}}{\sum_k e^{a^L_k}}"],
-        [MSE_C.replace("C", "J", 1), CE_C.replace("C", "J", 1)],  # two losses for one letter
     ],
 )
 def test_a_cost_definition_of_no_known_loss_is_reported_not_guessed(definitions: list[str]) -> None:
@@ -480,6 +479,26 @@ def test_a_cost_definition_of_no_known_loss_is_reported_not_guessed(definitions:
         "loss.md", "<!-- derivator: loss=cross-entropy targets=distribution -->\n\n" + text
     )
     assert "loss=" not in settled[-1].reason, settled[-1]
+
+
+def test_a_cost_redefined_with_another_loss_governs_what_follows() -> None:
+    """Two losses for one letter: the second definition governs what follows it, as the
+    document's only definition would (the cross-entropy's softmax output: ∂J/∂z_j = a_j Σ_k y_k −
+    y_j by autograd, so ∂J/∂b_j = a_j − y_j is false for targets that do not sum to 1, true for
+    a distribution)."""
+    torch.manual_seed(3)
+    z = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(4, dtype=torch.float64)
+    (-(y * torch.log_softmax(z, 0)).sum()).backward()
+    a = torch.softmax(z, 0).detach()
+    assert z.grad is not None and not torch.allclose(z.grad, a - y)
+    assert torch.allclose(z.grad, a * y.sum() - y)
+    claim = r"$$\frac{\partial J}{\partial b^L_j} = a^L_j - y_j$$" + "\n"
+    text = f"$${MSE_C.replace('C', 'J', 1)}$$\n\n$${CE_C.replace('C', 'J', 1)}$$\n\n" + claim
+    results = _check("loss.md", text)
+    assert [r.verdict for r in results] == ["defined", "defined", "refuted"], results[-1]
+    settled = _check("loss.md", "<!-- derivator: targets=distribution -->\n\n" + text)
+    assert settled[-1].verdict == "proved", settled[-1]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -425,3 +425,113 @@ def test_a_delta_redefined_with_the_other_sign_governs_what_follows() -> None:
     # the second definition restates δ in the sign it fixes: defined, or proved as a claim
     assert verdicts[5] in ("defined", "proved")
     assert verdicts[:5] + verdicts[6:] == ["defined"] * 4 + ["proved", "refuted", "proved"]
+
+
+def test_two_losses_each_governs_the_relations_after_it() -> None:
+    """The cost defined as the squared error, then redefined as the cross-entropy: each claim is
+    judged in the loss in force at its line, instead of an "ambiguous" error (autograd on 4
+    outputs fed by 3 units: the truth of each claim in each loss)."""
+    torch.manual_seed(5)
+    a_prev = torch.rand(3, dtype=torch.float64)
+    w, b = torch.randn(4, 3, dtype=torch.float64), torch.randn(4, dtype=torch.float64)
+    y = torch.rand(4, dtype=torch.float64)
+
+    def grads(loss: str) -> tuple[torch.Tensor, torch.Tensor]:
+        z = (w @ a_prev + b).requires_grad_(True)
+        a = torch.sigmoid(z)
+        a.retain_grad()
+        cost = 0.5 * ((a - y) ** 2).sum() if loss == "mse" else -(y * torch.log(a)).sum()
+        cost.backward()
+        assert a.grad is not None
+        return a.detach(), a.grad
+
+    a, mse = grads("mse")
+    _, xent = grads("xent")
+    truth = [
+        torch.allclose(mse, a - y),
+        torch.allclose(mse, -y / a),
+        torch.allclose(xent, -y / a),
+        torch.allclose(xent, a - y),
+    ]
+    assert truth == [True, False, True, False]
+    d = r"\frac{\partial C}{\partial a_j^{(L)}}"
+    results = _check(
+        "$$z_j^{(L)} = \\sum_k w_{jk}^{(L)} a_k^{(L-1)} + b_j^{(L)}$$\n\n"
+        "$$a_j^{(L)} = \\sigma(z_j^{(L)})$$\n\n"
+        "$$C = \\frac{1}{2}\\sum_j (a_j^{(L)} - y_j)^2$$\n\n"
+        f"$${d} = a_j^{{(L)}} - y_j$$\n\n"
+        f"$${d} = -\\frac{{y_j}}{{a_j^{{(L)}}}}$$\n\n"
+        "$$C = -\\sum_j y_j \\log a_j^{(L)}$$\n\n"
+        f"$${d} = -\\frac{{y_j}}{{a_j^{{(L)}}}}$$\n\n"
+        f"$${d} = a_j^{{(L)}} - y_j$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    want = ["proved" if t else "refuted" for t in truth]
+    assert verdicts == ["defined"] * 3 + want[:2] + ["defined"] + want[2:], verdicts
+
+
+def test_two_letters_with_two_losses_stay_ambiguous() -> None:
+    """Two cost letters defined with two losses at once: the network has one loss, so what uses
+    them is not judged in either (an error naming the loss), never in a loss picked silently."""
+    results = _check(
+        "$$z_j^{(L)} = \\sum_k w_{jk}^{(L)} a_k^{(L-1)} + b_j^{(L)}$$\n\n"
+        "$$a_j^{(L)} = \\sigma(z_j^{(L)})$$\n\n"
+        "$$C = \\frac{1}{2}\\sum_j (a_j^{(L)} - y_j)^2$$\n\n"
+        "$$E = -\\sum_j y_j \\log a_j^{(L)}$$\n\n"
+        "$$\\frac{\\partial E}{\\partial a_j^{(L)}} = a_j^{(L)} - y_j$$\n"
+    )
+    assert str(results[-1].verdict) == "error"
+
+
+LETTERS_DOC = r"""
+$$h_j = \sigma\left(\sum_i v_{{ji}} x_i + b_j\right)$$
+
+$$o_k = \sigma\left(\sum_j w_{kj} h_j + c_k\right)$$
+
+$$E = \frac{1}{2}\sum_k (o_k - t_k)^2$$
+
+$$\frac{\partial E}{\partial w_{kj}} = (o_k - t_k) o_k (1 - o_k) h_j$$
+
+$$\frac{\partial E}{\partial w_{kj}} = (o_k - t_k) h_j$$
+
+$$\frac{\partial E}{\partial c_k} = (o_k - t_k) o_k (1 - o_k)$$
+
+$$\frac{\partial E}{\partial v_{ji}} = \sum_k (o_k - t_k) o_k (1 - o_k) w_{kj} h_j (1 - h_j) x_i$$
+
+$$\frac{\partial E}{\partial v_{ji}} = \sum_k (o_k - t_k) o_k (1 - o_k) w_{kj} x_i$$
+
+$$\frac{\partial E}{\partial b_j} = h_j (1 - h_j) \sum_k (o_k - t_k) o_k (1 - o_k) w_{jk}$$
+"""
+
+
+def test_a_letter_per_layer_gives_roles_and_layers() -> None:
+    """x → h → o with weights v and w, biases b and c, target t: the forward pass's definitions
+    say which letter is which quantity of which layer, and the claims are judged in that network
+    (autograd on a 3-5-4 network; the last claim's w_jk is not even an entry when widths differ,
+    so it cannot be proved)."""
+    torch.manual_seed(7)
+    x = torch.rand(3, dtype=torch.float64)
+    v = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    c = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    t = torch.rand(4, dtype=torch.float64)
+    h = torch.sigmoid(v @ x + b)
+    o = torch.sigmoid(w @ h + c)
+    (0.5 * ((o - t) ** 2).sum()).backward()
+    assert v.grad is not None and w.grad is not None and c.grad is not None
+    h, o = h.detach(), o.detach()
+    g = (o - t) * o * (1 - o)
+    truth = [
+        torch.allclose(w.grad, torch.outer(g, h)),
+        torch.allclose(w.grad, torch.outer(o - t, h)),
+        torch.allclose(c.grad, g),
+        torch.allclose(v.grad, torch.outer((w.detach().T @ g) * h * (1 - h), x)),
+        torch.allclose(v.grad, torch.outer(w.detach().T @ g, x)),
+    ]
+    assert truth == [True, False, True, True, False]
+    results = _check(LETTERS_DOC.replace("{{ji}}", "{ji}"))
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:3] == ["defined"] * 3, [r.reason for r in results[:3]]
+    assert verdicts[3:8] == ["proved" if x else "refuted" for x in truth], verdicts
+    assert verdicts[8] != "proved"

@@ -51,6 +51,24 @@ FORMS = [
         ),
         GENERIC,
     ),
+    (  # e^{Σ_m z_m} beside e^{z_k} is split off the sum, never turned into Π_m e^{z_m}
+        "activation=sigmoid",
+        r"\log \sum_k e^{z^{(L)}_k} e^{\sum_m z^{(L)}_m} = \sum_m z^{(L)}_m + \log\sum_k e^{z^{(L)}_k}",
+        lambda N: (
+            torch.log((N.z[Lo].exp() * N.z[Lo].sum(1, keepdim=True).exp()).sum(1)),
+            N.z[Lo].sum(1) + torch.logsumexp(N.z[Lo], 1),
+        ),
+        GENERIC,
+    ),
+    (
+        "activation=sigmoid",
+        r"\log \sum_k e^{z^{(L)}_k} e^{\sum_m z^{(L)}_m} = 2\sum_m z^{(L)}_m + \log\sum_k e^{z^{(L)}_k}",
+        lambda N: (
+            torch.log((N.z[Lo].exp() * N.z[Lo].sum(1, keepdim=True).exp()).sum(1)),
+            2 * N.z[Lo].sum(1) + torch.logsumexp(N.z[Lo], 1),
+        ),
+        GENERIC,
+    ),
     (
         "activation=relu",
         r"\sigma'(z^{(L)}_j)^2 = \sigma'(z^{(L)}_j)",

@@ -86,6 +86,23 @@ def test_a_batch_derivative_without_a_layout_names_the_directive() -> None:
     assert r.verdict == "proved", r.reason
 
 
+@pytest.mark.parametrize("k", [0, 1, 4, 5])
+@pytest.mark.parametrize(
+    "forward",
+    [
+        "$$A^{[l]} = g^{[l]}(W^{[l]} A^{[l-1]} + b^{[l]})$$\n\n",
+        "$$A^{[l]} = \\sigma\\left(W^{[l]} A^{[l-1]} + b^{[l]}\\right)$$\n\n",
+    ],
+)
+def test_the_layout_is_read_from_the_activation_of_a_batch(forward: str, k: int) -> None:
+    """A = σ(W A + b) says, like Z = W A + b, that a batch's examples are its columns: the
+    batch forms read without a directive."""
+    formula, sides = BATCH[k]
+    r = _last(forward + f"$${formula}$$\n")
+    true = holds(sides, GENERIC)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
 def test_program_code_in_a_formula_is_an_explained_error() -> None:
     r = _last(NG_HEAD + "$$db^{[l]} = \\frac{1}{m} np.sum(dZ^{[l]}, axis=1, keepdims=True)$$\n")
     assert r.verdict == "error" and "np.sum" in r.reason and "\\sum" in r.reason, r.reason
@@ -353,11 +370,105 @@ def test_matrix_identities_with_a_scalar_in_front(k: int) -> None:
     assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
 
 
+def test_a_jacobian_across_layers_is_not_read_in_a_layout_of_our_choosing() -> None:
+    """∂z^{(L)}/∂a^{(L-1)} is W^{(L)} as a Jacobian and W^{(L)T} in the layout of the chain
+    ∂z/∂a · ∂a/∂z · ∂C/∂a: which one the author means, the relation does not say."""
+    for w in ("W^{(L)}", "W^{(L)T}"):
+        r = _last(f"$$\\frac{{\\partial z^{{(L)}}}}{{\\partial a^{{(L-1)}}}} = {w}$$\n")
+        assert r.verdict == "error" and "shapes" in r.reason, r.reason
+
+
+def _eye(N, x):  # type: ignore[no-untyped-def]
+    """[ρ = κ] over one sample's entries of x, per sample: (n, m, m)."""
+    return torch.eye(x.shape[1], dtype=x.dtype).expand(N.n, -1, -1)
+
+
+#: ∂u/∂v of one example's vectors: the Jacobian, entry (ρ, κ) = ∂u_ρ/∂v_κ; diag(v) standing
+#: alone is its matrix.  (directive, formula, sides, network); truth by autograd (``N.jac``)
+JACOBIANS = [
+    (
+        "loss=cross-entropy",
+        r"\frac{\partial a^{(L)}}{\partial z^{(L)}} = \operatorname{diag}(a^{(L)}) - a^{(L)} a^{(L)T}",
+        lambda N: (
+            N.jac(N.a[1], N.z[1]),
+            _eye(N, N.a[1]) * N.a[1][:, :, None] - N.a[1][:, :, None] * N.a[1][:, None, :],
+        ),
+        "softmax",
+    ),
+    (
+        "loss=cross-entropy",
+        r"\frac{\partial a^{(L)}}{\partial z^{(L)}} = \operatorname{diag}(a^{(L)})",
+        lambda N: (N.jac(N.a[1], N.z[1]), _eye(N, N.a[1]) * N.a[1][:, :, None]),
+        "softmax",
+    ),
+    (
+        "",
+        r"\frac{\partial a^{(L-1)}}{\partial z^{(L-1)}} = \operatorname{diag}(\sigma'(z^{(L-1)}))",
+        lambda N: (
+            N.jac(N.a[Lo - 1], N.z[Lo - 1]),
+            _eye(N, N.a[Lo - 1]) * sig_p(N, Lo - 1)[:, :, None],
+        ),
+        "generic",
+    ),
+    (
+        "",
+        r"\frac{\partial a^{(L-1)}}{\partial z^{(L-1)}} = \sigma'(z^{(L-1)}) \sigma'(z^{(L-1)})^T",
+        lambda N: (
+            N.jac(N.a[Lo - 1], N.z[Lo - 1]),
+            sig_p(N, Lo - 1)[:, :, None] * sig_p(N, Lo - 1)[:, None, :],
+        ),
+        "generic",
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(JACOBIANS)))
+def test_the_jacobian_of_a_vector_and_diag_standing_alone(k: int) -> None:
+    from test_corpus_real import SOFTMAX
+
+    directive, formula, sides, network = JACOBIANS[k]
+    true = holds(sides, SOFTMAX if network == "softmax" else GENERIC)
+    r = _last(f"<!-- derivator: cost-is=sample {directive} -->\n\n$${formula}$$\n")
+    assert r.verdict == ("proved" if true else "refuted"), (formula, true, r.verdict, r.reason)
+
+
+#: \sin and \cos, read as the functions they are; truth from torch on a grid and on networks
+TRIG = [
+    (
+        r"\cos(z^{(L)}_j)^2 + \sin(z^{(L)}_j)^2 = 1",
+        lambda N: (N.z[Lo].cos() ** 2 + N.z[Lo].sin() ** 2, 1),
+    ),
+    (
+        r"\cos^2(z^{(L)}_j) + \sin^2(z^{(L)}_j) = 2",
+        lambda N: (N.z[Lo].cos() ** 2 + N.z[Lo].sin() ** 2, 2),
+    ),
+    (
+        r"\sin(2 z^{(L)}_j) = 2 \sin(z^{(L)}_j) \cos(z^{(L)}_j)",
+        lambda N: ((2 * N.z[Lo]).sin(), 2 * N.z[Lo].sin() * N.z[Lo].cos()),
+    ),
+    (r"\sin(z^{(L)}_j) = \cos(z^{(L)}_j)", lambda N: (N.z[Lo].sin(), N.z[Lo].cos())),
+    (
+        r"\frac{\partial \sin(z^{(L)}_j)}{\partial z^{(L)}_j} = \cos(z^{(L)}_j)",
+        lambda N: (d_dx(torch.sin, N.z[Lo]), N.z[Lo].cos()),
+    ),
+    (
+        r"\frac{\partial \cos(z^{(L)}_j)}{\partial z^{(L)}_j} = \sin(z^{(L)}_j)",
+        lambda N: (d_dx(torch.cos, N.z[Lo]), N.z[Lo].sin()),
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(TRIG)))
+def test_sine_and_cosine_are_read(k: int) -> None:
+    formula, sides = TRIG[k]
+    r = _last(f"<!-- derivator: cost-is=sample -->\n\n$${formula}$$\n")
+    true = holds(sides, GENERIC)
+    assert r.verdict == ("proved" if true else "refuted"), (formula, r.verdict, r.reason)
+
+
 @pytest.mark.parametrize(
     ("formula", "column", "words"),
     [
-        ("$$a = \\cos x$$", 7, "cosine"),
-        ("$$\\sin x = 1$$", 3, "sine"),
         ("$$\\Theta^{(1)} = 1$$", 3, "W^{(l)}"),
         ("$$\\bar{a} = 1$$", 3, "letter of its own"),
         ("$$\\lim_{h \\to 0} h = 0$$", 3, "limits"),

@@ -289,6 +289,14 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 else None
             )
             here = replace(settings, conventions=settings.conventions.at(item.line))
+            if (
+                here.conventions.loss_history
+                and here.conventions.loss
+                and not reading.loss_stated
+                and "loss" not in reading.stated_keys
+            ):
+                # the cost redefined with another loss: the one in force at this line
+                here = replace(here, loss=here.conventions.loss)
             skipping = reading.skip_on or reading.skip_next
             f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, here, skipping, lead=lead)
             f.defaulted = sorted(set(f.defaulted) | set(reading.defaulted))
@@ -312,6 +320,8 @@ class _Reading:
     defaulted: list[str]
     skip_on: bool = False
     skip_next: bool = False
+    #: the caller or a directive of the document states the loss: the definitions do not set it
+    loss_stated: bool = False
 
     def apply(self, d: dict[str, str]) -> None:
         """A directive: it overrides what was inferred or stated before it."""
@@ -361,7 +371,14 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
-    return _Reading(inferred, settings, stated, stated_keys, defaulted)
+    return _Reading(
+        inferred,
+        settings,
+        stated,
+        stated_keys,
+        defaulted,
+        loss_stated="loss" in run.stated or "loss" in in_directives,
+    )
 
 
 def _item_error(

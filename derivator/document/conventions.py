@@ -107,6 +107,12 @@ class Conventions:
     #: every definition of δ as a partial of the cost, (line, sign), in reading order, when one of
     #: them has the minus sign: each governs from its line on, the first one before it
     delta_history: tuple[tuple[int, str], ...] = ()
+    #: every definition of the one cost letter with the loss it writes, (line, loss), when the
+    #: document redefines the cost with another loss: each governs from its line on (:meth:`at`)
+    loss_history: tuple[tuple[int, str], ...] = ()
+    #: a forward pass with a letter per layer (x → h → o): (letter, the notation's quantity,
+    #: layer tag, weights' order) for each letter it defines; inferred only
+    layers: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def reading(self) -> parse.Reading:
@@ -164,6 +170,9 @@ class Conventions:
         for where, order in conv.weights_history:
             if where <= line:
                 conv = replace(conv, weights=order)
+        for where, loss in conv.loss_history:
+            if where <= line:
+                conv = replace(conv, loss=loss)
         if conv.delta_history:
             # a δ used before its definition means what the first definition says
             sign = conv.delta_history[0][1]
@@ -537,6 +546,9 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         return replace(
             v, name="a" if v.name == "X" else v.name.lower(), tag="0" if v.name == "X" else v.tag
         )
+    layered = _layered(v, conv)
+    if layered is not None:
+        return layered
     role = conv.role(v.name)
     name = ROLES[role] if role is not None and role != "function" else v.name
     if role is None and v.name == "W" and v.sub and len(v.sub) == 2:
@@ -577,6 +589,24 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         # turned, by that definition (soundness.md, "δ with the author's sign")
         return parse.Group(parse.Neg(out, v.pos), "(", v.pos)
     return out
+
+
+def _layered(v: parse.Var, conv: Conventions) -> parse.Var | None:
+    """A letter of a forward pass with a letter per layer, as the quantity its definition makes
+    it: ``o_k`` is a^{(L)}_k, ``v_{ji}`` w^{(L-1)}_{ji} (soundness.md, "a letter per layer")."""
+    if v.tag is not None or not conv.layers:
+        return None
+    for letter, quantity, tag, order in conv.layers:
+        if letter != v.name:
+            continue
+        sub = list(v.sub) if v.sub else []
+        if quantity == "w" and order == "from-to" and len(sub) == 2:
+            sub = [sub[1], sub[0]]
+        if v.sample is not None and sub:
+            sub = [parse.Index(v.sample, None, v.pos)] + sub
+            return replace(v, name=quantity, sub=sub, tag=tag or None, sample=None)
+        return replace(v, name=quantity, sub=sub or None, tag=tag or None)
+    return None
 
 
 def cost_form(v: parse.Var, meaning: str = "") -> str:

@@ -31,8 +31,9 @@ from fractions import Fraction
 import sympy as sp
 
 from ..engine import Outcome, scalar_audit
+from ..engine.activations import ELEMENTARY
 from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
-from . import decimals, parse
+from . import decimals, inference, parse
 from .parse import walk
 
 #: operators that say "is defined as"
@@ -286,10 +287,9 @@ class Reader:
             raise NotScalar(node.func + "′")
         if node.func in ("max", "min"):
             return (sp.Max if node.func == "max" else sp.Min)(*args)
-        table = {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}
-        if node.func not in table or len(args) != 1:
+        if node.func not in ELEMENTARY or len(args) != 1:
             raise NotScalar(node.func)
-        return table[node.func](args[0])
+        return ELEMENTARY[node.func](args[0])
 
     def derivative(self, node: parse.Div) -> sp.Expr | None:
         """``\\frac{dz}{dx}``, read as d·z / d·x by the parser: the derivative dz/dx."""
@@ -611,6 +611,15 @@ def _network_sites(
             # one sample's cost (L_i) and the bare letter (L, the mean or the sum) are defined
             # apart: the first definition of each is a definition of the network's model
             form = f"{name} {'sample' if lhs.sub else 'bare'}"
+            loss = inference.loss_form(rhs)
+            if loss not in (None, "other"):
+                # a redefinition with another loss (the squared error, then the cross-entropy)
+                # defines the cost anew from its line on (Conventions.at)
+                if any(f.startswith(f"{name} loss ") for f in seen) and (
+                    f"{name} loss {loss}" not in seen
+                ):
+                    seen.discard(form)
+                seen.add(f"{name} loss {loss}")
         if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
         if name in ("delta", "Delta") and not _only_partials(rhs):

@@ -29,7 +29,7 @@ COST_CANDIDATES = (
     | parse.COST_WORDS
 )
 READING = parse.Reading(call_letters=COST_CANDIDATES)
-KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh"}
+KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh", "sin", "cos"}
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     weights_later: list[tuple[int, str]] = []
     #: every definition of δ as a partial of the cost: (line, its sign)
     deltas: list[tuple[int, str]] = []
+    #: every definition of a cost that names its loss: (letter, line, loss)
+    losses: list[tuple[str, int, str]] = []
+    #: forward steps written with a letter per layer: (output letter, weight, input letter, bias)
+    steps: list[Step] = []
+    cost_bodies: list[parse.Node] = []
     output_letters: set[str] = set()
     tagged = untagged = 0
     used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
@@ -317,7 +322,12 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         halves,
                     )
                 if lhs.name in COST_CANDIDATES or lhs.name == "L":
-                    _loss_definition(line, lhs, rhs, col)
+                    _loss_definition(line, lhs, rhs, col, losses)
+                step = _layer_step(lhs, rhs)
+                if step is not None and all(x[0] != step[0] for x in steps):
+                    steps.append(step)
+                if lhs.name in COST_CANDIDATES:
+                    cost_bodies.append(rhs)
                 sign = _delta_sign(lhs, rhs, letters)
                 if sign is not None:
                     deltas.append((line, sign))
@@ -388,7 +398,16 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         conv = replace(conv, mse_half=col.found["mse-half"].value)
     loss = col.found.get("loss")
     loss_conflict = next((c for c in col.conflicts if c.key == "loss"), None)
-    if loss_conflict is not None or (loss is not None and loss.value == "other"):
+    if (
+        loss_conflict is not None
+        and len({letter for letter, _, _ in losses}) == 1
+        and all(form != "other" for _, _, form in losses)
+    ):
+        # one cost letter defined with one loss, then redefined with another: each definition
+        # governs the relations after it (Conventions.at); two letters with two losses at once
+        # stay ambiguous (the network has one loss)
+        conv = replace(conv, loss=losses[0][2], loss_history=tuple((w, f) for _, w, f in losses))
+    elif loss_conflict is not None or (loss is not None and loss.value == "other"):
         why = (
             f"the document defines its loss in two ways ({loss_conflict.evidence})"
             if loss_conflict
@@ -406,10 +425,15 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         if key in col.found and not any(c.key == key for c in col.conflicts):
             found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
             conv = replace(conv, **found)
+    layered = _letter_per_layer(steps, cost_bodies)
+    if layered:
+        conv = replace(conv, layers=layered)
+        shown = ",".join(f"{x}:{q}^({t})" if t else f"{x}:{q}" for x, q, t, _ in layered)
+        findings.append(Finding(0, "layers", shown, "the forward pass, one letter per layer"))
     if any(sign == "minus" for _, sign in deltas):
         conv = replace(conv, delta_history=tuple(deltas))
         first = next(line for line, sign in deltas if sign == "minus")
-        col.add(first, "delta", "minus", "δ defined as −∂(cost)/∂(pre-activation)")
+        findings.append(Finding(first, "delta", "minus", "δ defined as −∂(cost)/∂z"))
     if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
         conv = replace(conv, weights_history=tuple(weights_later))
     for key, value in (
@@ -449,7 +473,13 @@ def _show(v: parse.Var) -> str:
     return s
 
 
-def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
+def _loss_definition(
+    line: int,
+    lhs: parse.Var,
+    rhs: parse.Node,
+    col: _Collector,
+    losses: list[tuple[str, int, str]],
+) -> None:
     """The loss a definition writes (:func:`loss_form`); a definition with weights in it (a weight
     decay term) or in terms of other cost letters says nothing about it."""
     if any(v.name in ("w", "W") for v in _vars(rhs)):
@@ -457,6 +487,7 @@ def _loss_definition(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector
     form = loss_form(rhs)
     if form is not None:
         col.add(line, "loss", form, f"the definition of {_show(lhs)}")
+        losses.append((lhs.name, line, form))
 
 
 def _cost_definition(
@@ -606,6 +637,120 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+#: one layer of a forward pass written with a letter per layer: (its activation's letter, its
+#: weight's letter, the weights' order, its input's letter, its bias's letter)
+Step = tuple[str, str, str, str, str | None]
+
+
+def _layer_step(lhs: parse.Var, rhs: parse.Node) -> Step | None:
+    """``h_j = σ(Σ_i v_ji x_i + b_j)``: a layer whose activation has a letter of its own, read as
+    (h, v, "to-from", x, b); None for any other shape."""
+    if lhs.tag is not None or lhs.sample is not None or not lhs.sub or len(lhs.sub) != 1:
+        return None
+    body = parse.ungrouped(rhs)
+    if not (isinstance(body, parse.Call) and body.func == "sigma" and len(body.args) == 1):
+        return None
+    if body.primes:
+        return None
+    arg = parse.ungrouped(body.args[0])
+    terms = arg.terms if isinstance(arg, parse.Add) else [arg]
+    sums = [t for t in terms if isinstance(t, parse.SumNode)]
+    rest = [parse.ungrouped(t) for t in terms if not isinstance(t, parse.SumNode)]
+    if len(sums) != 1 or len(rest) > 1:
+        return None
+    product = parse.ungrouped(sums[0].body)
+    if not (isinstance(product, parse.Mul) and len(product.factors) == 2):
+        return None
+    w, x = product.factors
+    bias = rest[0] if rest else None
+    j, i = lhs.sub[0].name, sums[0].index
+    if not (
+        isinstance(w, parse.Var)
+        and isinstance(x, parse.Var)
+        and w.sub
+        and len(w.sub) == 2
+        and x.sub
+        and len(x.sub) == 1
+        and x.sub[0].name == i
+        and j is not None
+        and j != i
+        and [w.sub[0].name, w.sub[1].name] in ([j, i], [i, j])
+        and w.tag is None
+        and x.tag is None
+        and not w.primes
+        and not x.primes
+    ):
+        return None
+    b: str | None = None
+    if bias is not None:
+        if not (
+            isinstance(bias, parse.Var)
+            and bias.tag is None
+            and bias.sub
+            and len(bias.sub) == 1
+            and bias.sub[0].name == j
+        ):
+            return None
+        b = bias.name
+    names = [lhs.name, w.name, x.name] + ([b] if b else [])
+    if len(set(names)) != len(names):
+        return None
+    order = "to-from" if w.sub[0].name == j else "from-to"
+    return lhs.name, w.name, order, x.name, b
+
+
+def _letter_per_layer(
+    steps: list[Step], costs: list[parse.Node]
+) -> tuple[tuple[str, str, str, str], ...]:
+    """The layers a forward pass with a letter per layer defines (x → h → o): each letter as
+    (letter, the notation's quantity, its layer tag, the weights' order), the output at L and each
+    layer below it one lower, and the target the letter a cost subtracts from the output.  Empty
+    unless the steps form one chain of two or more layers whose letters all differ."""
+    if len(steps) < 2:
+        return ()
+    by_input = {step[3]: step for step in steps}
+    outputs = {step[0] for step in steps}
+    tops = [out for out in outputs if out not in by_input]
+    bottoms = [x for x in by_input if x not in outputs]
+    if len(tops) != 1 or len(bottoms) != 1 or len(by_input) != len(steps):
+        return ()
+    depth = len(steps)
+    letter = bottoms[0]
+    out: list[tuple[str, str, str, str]] = [(letter, "a", f"L-{depth}", "")]
+    for level in range(depth - 1, -1, -1):
+        if letter not in by_input:
+            return ()
+        top, w, order, _, b = by_input[letter]
+        tag = "L" if level == 0 else f"L-{level}"
+        out.append((top, "a", tag, ""))
+        out.append((w, "w", tag, order))
+        if b is not None:
+            out.append((b, "b", tag, ""))
+        letter = top
+    letters = [x for x, _, _, _ in out]
+    target = _target(costs, tops[0])
+    if target is not None and target not in letters:
+        out.append((target, "y", "", ""))
+    if len(set(letters)) != len(letters):
+        return ()
+    return tuple(out)
+
+
+def _target(costs: list[parse.Node], output: str) -> str | None:
+    """The letter a cost subtracts from the output, or the output from (``(o_k − t_k)^2``)."""
+    for cost in costs:
+        for n in walk(cost):
+            if isinstance(n, parse.Add) and len(n.terms) == 2:
+                first, second = n.terms
+                if isinstance(second, parse.Neg):
+                    pair = [parse.ungrouped(first), parse.ungrouped(second.arg)]
+                    if all(isinstance(v, parse.Var) and v.sub for v in pair):
+                        names = [v.name for v in pair if isinstance(v, parse.Var)]
+                        if output in names and len(set(names)) == 2:
+                            return next(x for x in names if x != output)
+    return None
 
 
 def _delta_sign(lhs: parse.Var, rhs: parse.Node, letters: dict[str, str]) -> str | None:
@@ -821,9 +966,28 @@ def _input(
 
 def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
     """``Z = W A + b`` (Ng): W multiplies from the left, so a batch's examples are its columns;
-    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left)."""
-    if lhs.name != "Z" or lhs.tag is None or lhs.sub:
+    ``Z = A W^T + B``: its rows.  Read from the forward pass of a batch (capital Z on the left),
+    or from the activation of one, ``A = σ(W A + b)`` (capital A on the left, the activation's
+    argument read the same way)."""
+    if lhs.name not in ("Z", "A") or lhs.tag is None or lhs.sub:
         return
+    if lhs.name == "A":
+        while isinstance(rhs, parse.Group):
+            rhs = rhs.body
+        if isinstance(rhs, parse.Call) and len(rhs.args) == 1 and not rhs.primes:
+            rhs = rhs.args[0]
+        elif (  # g^{[l]}(…): a letter applied to a bracket
+            isinstance(rhs, parse.Mul)
+            and len(rhs.factors) == 2
+            and isinstance(rhs.factors[0], parse.Var)
+            and not rhs.factors[0].sub
+            and isinstance(rhs.factors[1], parse.Group)
+        ):
+            rhs = rhs.factors[1]
+        else:
+            return
+    while isinstance(rhs, parse.Group):
+        rhs = rhs.body
     terms = rhs.terms if isinstance(rhs, parse.Add) else [rhs]
     for t in terms:
         names = [

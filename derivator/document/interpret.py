@@ -30,6 +30,7 @@ from ..engine import (
     unknown_name_message,
     unknown_names,
 )
+from ..engine.activations import ELEMENTARY
 from . import parse
 from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
@@ -569,15 +570,13 @@ class Converter:
             return self.softmax(args[0], node.pos)
         if f == "diag":
             raise Unreadable(
-                "diag(v) is a matrix: it is read in a product with a vector or a matrix, "
-                "diag(v) x = v ⊙ x",
+                "diag(v) is a matrix: it is read in a vector form, in a product, diag(v) x = v ⊙ x, "
+                "or where the other side is a matrix, ∂a^{(l)}/∂z^{(l)} = diag(σ'(z^{(l)}))",
                 node.pos,
             )
         if f == "sech":
             return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
-        return {"tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "sinh": sp.sinh, "cosh": sp.cosh}[f](
-            args[0]
-        )
+        return ELEMENTARY[f](args[0])
 
     def softmax(self, x: sp.Expr, pos: int) -> sp.Expr:
         """softmax(u)_j = e^{u_j} / Σ_k e^{u_k} (its definition), the sum over all of j's range:

@@ -611,6 +611,8 @@ FUNCTIONS = {
     "sinh": "sinh",
     "cosh": "cosh",
     "sech": "sech",
+    "sin": "sin",
+    "cos": "cos",
 }
 #: functions written as words (\operatorname{sech}, \text{sech}): the function of that name
 WORD_FUNCTIONS = {
@@ -648,10 +650,6 @@ GREEK_NAMES = {
 }
 #: macros met in real derivations that the notation does not have, and why (what to write)
 REFUSED = {
-    "cos": "(cosine) is not part of the notation: a network's functions are σ, tanh, exp, log, "
-    "max, sinh, cosh and sech",
-    "sin": "(sine) is not part of the notation: a network's functions are σ, tanh, exp, log, "
-    "max, sinh, cosh and sech",
     "Theta": "(Θ, a matrix of parameters) is not part of the notation: write the weights "
     "W^{(l)} and biases b^{(l)}",
     "bar": "(a bar: a mean, a conjugate or a new name) is not part of the notation: name the "

@@ -229,6 +229,8 @@ def _shape(n: parse.Node) -> int:
     if isinstance(n, parse.Call):
         return shape(n.args[0]) if n.args else SCALAR
     if isinstance(n, parse.Partial):
+        if _jacobian(n):
+            return MATRIX
         return shape(n.den)
     if isinstance(n, parse.SumNode):
         return shape(n.body)
@@ -237,6 +239,23 @@ def _shape(n: parse.Node) -> int:
             raise Unreadable("a power of a vector: write ‖v‖² or an entry v_j" + SINGLE, n.pos)
         return SCALAR
     return SCALAR
+
+
+def _jacobian(n: parse.Partial) -> bool:
+    """∂u/∂v of a column vector u by a column vector v of the same layer (∂a^{(l)}/∂z^{(l)}): the
+    Jacobian matrix.  Only within one layer, where it is symmetric (diagonal under an elementwise
+    activation, a_ρ([ρ = κ] − a_κ) under the softmax), so that the two layouts authors use, a
+    row per entry of u (the Jacobian) or of v (its transpose, as in the chain
+    ∂C/∂a^{(L-1)} = ∂z^{(L)}/∂a^{(L-1)} · ∂a^{(L)}/∂z^{(L)} · ∂C/∂a^{(L)}), read alike.  Across
+    layers (∂z^{(l)}/∂a^{(l-1)} is W or Wᵀ by layout) the relation does not say which it means."""
+    return (
+        isinstance(n.num, parse.Var)
+        and isinstance(n.den, parse.Var)
+        and n.num.tag is not None
+        and n.num.tag == n.den.tag
+        and shape(n.num) == VECTOR
+        and shape(n.den) == VECTOR
+    )
 
 
 def _product(n: parse.Mul) -> tuple[int, list[tuple[parse.Node, int]]]:
@@ -327,6 +346,10 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
         return parse.Mul([_ix(n.args[0], (row,), fresh), kronecker], n.pos)
     if isinstance(n, parse.Call):
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
+    if isinstance(n, parse.Partial) and _jacobian(n):
+        # the Jacobian of a vector by a vector, entry (ρ, κ) = ∂u_ρ/∂v_κ (a row per entry of
+        # the numerator: the Jacobian's definition)
+        return replace(n, num=_ix(n.num, idx[:1], fresh), den=_ix(n.den, idx[1:], fresh))
     if isinstance(n, parse.Partial):
         num = n.num
         if (

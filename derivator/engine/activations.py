@@ -179,3 +179,17 @@ def float_pair(name: str) -> tuple[Numeric, Numeric]:
         "identity": (lambda x: x, lambda x: 1.0),
         "generic": (lambda x: math.sin(x) + x * x / 5, lambda x: math.cos(x) + 2 * x / 5),
     }[name]
+
+
+#: the elementary functions a relation may apply (\tanh, \exp, \ln, \sinh, \cosh, \sin, \cos),
+#: by the name the reader gives them: SymPy's own, so that each one's identities (sin² + cos² = 1,
+#: tanh = sinh/cosh) are SymPy's, valid for every real argument
+ELEMENTARY: dict[str, type[sp.Function]] = {
+    "tanh": sp.tanh,
+    "exp": sp.exp,
+    "log": sp.log,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "sin": sp.sin,
+    "cos": sp.cos,
+}

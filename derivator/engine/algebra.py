@@ -120,7 +120,11 @@ def flatten(expr: sp.Expr, depth: int = 0, ranges: Ranges | None = None) -> list
         and expr.exp > 1
         and expr.base.has(sp.Add, sp.Sum)
     ):
-        return _products([flatten(expr.base, depth, ranges)] * int(expr.exp))
+        # the base collected first (its normal form, an equal expression): a base whose terms
+        # cancel makes the power 0 (0^k = 0 for whole k ≥ 2) without distributing k copies of
+        # its terms, and a base whose terms merge distributes fewer
+        base = [Term(t.limits, c * t.body) for t, c in normal(expr.base, depth, ranges).values()]
+        return _products([base] * int(expr.exp)) if base else []
     if isinstance(expr, sp.Sum):
         inner = flatten(expr.function, depth, ranges)
         limits = [(lim[0], lim[1], lim[2]) for lim in expr.limits]

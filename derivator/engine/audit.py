@@ -538,6 +538,8 @@ def _compile(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
         sp.tanh: dual.tanh,
         sp.sinh: dual.sinh,
         sp.cosh: dual.cosh,
+        sp.sin: dual.sin,
+        sp.cos: dual.cos,
         sp.Heaviside: dual.step,
     }.get(type(e))
     if unary is not None and len(args) == 1:

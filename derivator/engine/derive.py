@@ -77,7 +77,9 @@ def classify(net: Network, e: sp.Expr) -> Ref | None:
         return Ref("L", None, ())
     if not isinstance(e, sp.Indexed):
         return None
-    name = str(e.base.label)
+    label = e.base.label
+    # a Symbol prints as its name (str() goes through the printer: a tenth of classify's cost)
+    name = label.name if type(label) is sp.Symbol else str(label)
     if name == "L":
         return Ref("Li", None, e.indices)
     if name == "y":

@@ -286,7 +286,7 @@ class _Evaluator:
             )
         if isinstance(e, sp.exp):
             return f.exp(self.ev(e.args[0], env))
-        if isinstance(e, (sp.tanh, sp.sinh, sp.cosh)):
+        if isinstance(e, (sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos)):
             if f is EXACT:
                 raise EvaluationError(f"{type(e).__name__} has no exact rational value")
             lib = mpmath if f is MP else math

@@ -70,8 +70,16 @@ def _split_log(arg: sp.Expr) -> sp.Expr | None:
 
 
 def _pull_out(s: sp.Sum) -> sp.Expr:
-    """Σ_k e^{u_k − m}: exponentials split, factors free of k taken out of the sum."""
-    body = sp.expand(s.function, power_exp=True, mul=False, multinomial=False, log=False)
+    """Σ_k e^{u_k − m}: exponentials split, factors free of k taken out of the sum.
+
+    The split is ours, exp(u + v) → exp(u)·exp(v) on a sum of terms only: SymPy's
+    ``expand(power_exp=True)`` also turns e^{Σ_k x_k} into the product Π_k e^{x_k}, an identity,
+    but one the normal form cannot compare (a Product's index is renamed by no canonical rule)
+    and the numeric stages do not evaluate."""
+    body = s.function.replace(
+        lambda x: isinstance(x, sp.exp) and isinstance(x.args[0], sp.Add),
+        lambda x: sp.Mul(*[sp.exp(t) for t in x.args[0].args]),
+    )
     return factor_sum(sp.Sum(body, *s.limits))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import sympy as sp
 
@@ -46,9 +47,14 @@ class Stop:
     layer: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Network:
-    """The network.  Construct it with keywords; ``widths`` fixes every width (and the depth)."""
+    """The network.  Construct it with keywords; ``widths`` fixes every width (and the depth).
+
+    Compared and hashed by value (its fields, normalised in ``__post_init__``): everything derived
+    from a network is a function of them, so what is remembered by network (derivations, proofs,
+    an article's formulas) is found again for an equal network built elsewhere, e.g. an article
+    in another layout or language, or the same network in the next test."""
 
     depth: int = 3
     widths: tuple[int, ...] | None = None
@@ -233,7 +239,7 @@ class Network:
 
     # ---- quantities -----------------------------------------------------------------------
     def base(self, quantity: str, p: int) -> sp.IndexedBase:
-        return sp.IndexedBase(base_name(quantity, self.tag(p)))
+        return _indexed_base(base_name(quantity, self.tag(p)))
 
     def a(self, p: int) -> sp.IndexedBase:
         return self.base("a", p)
@@ -323,3 +329,11 @@ class Network:
             f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}{out}, "
             f"loss {self.loss}"
         )
+
+
+@cache
+def _indexed_base(name: str) -> sp.IndexedBase:
+    """One ``IndexedBase`` per name: a proof asks for a^(p), z^(p), … thousands of times, and
+    building one (its label Symbol, its assumptions) was a twentieth of the proving time.  SymPy
+    expressions are immutable and compare by value, so sharing one changes nothing else."""
+    return sp.IndexedBase(name)

@@ -98,8 +98,10 @@ def base_name(quantity: str, tag: Tag) -> str:
 _NAME_RE = re.compile(r"^(?P<q>[a-zA-Z]+)\^\((?P<tag>[^)]*)\)$")
 
 
+@cache
 def split_name(name: str) -> tuple[str, Tag] | None:
-    """Inverse of :func:`base_name`; ``None`` for names without a layer tag."""
+    """Inverse of :func:`base_name`; ``None`` for names without a layer tag.  Remembered: a proof
+    classifies the same few names thousands of times (the answer is immutable)."""
     m = _NAME_RE.match(name)
     if not m:
         return None

@@ -381,12 +381,16 @@ def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
     """For relations without sums (σ(x) = 1/(1+e^(−x)), σ′ = σ(1−σ) on a plain x): simplify the
     difference with the activation written out.  Only small expressions: simplify can be slow."""
     diff = lhs - rhs
-    if diff.has(sp.Sum) or sp.count_ops(diff) > 60:
+    if diff.has(sp.Sum):
+        diff = _sums_as_atoms(net, diff)
+        if diff is None:
+            return False
+        return sp.count_ops(diff) <= 60 and _rational_zero(net, diff)
+    if sp.count_ops(diff) > 60:
         return False
     # σ′(z) → a(1 − a) first (the activation's definition at that layer), then the rational
     # functions of the atoms put over one denominator: (a − y)/σ′(z) = (1 − y)/(1 − a) − y/a
-    closed = _closed_forms(net, diff)
-    if closed != diff and sp.cancel(sp.together(closed)) == 0:
+    if _rational_zero(net, diff):
         return True
     explicit = _explicit(net, diff)
     if sp.simplify(explicit) == 0:
@@ -399,6 +403,33 @@ def explicit_equal(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> bool:
         written = explicit.xreplace({h: h.rewrite(sp.exp) for h in hyperbolic})
         return sp.simplify(written) == 0
     return False
+
+
+def _rational_zero(net: Network, diff: sp.Expr) -> bool:
+    """σ′(z) → a(1 − a) (the activation's definition at that layer), then the rational
+    functions of the atoms put over one denominator: (a − y)/σ′(z) = (1 − y)/(1 − a) − y/a.
+    Zero means the sides agree wherever both have a value (a side that divides by zero
+    everywhere never reaches here: the reader reports it)."""
+    closed = _closed_forms(net, diff)
+    return bool(sp.cancel(sp.together(closed)) == 0)
+
+
+def _sums_as_atoms(net: Network, diff: sp.Expr) -> sp.Expr | None:
+    """The difference in its normal form (Kronecker brackets contracted where the ranges allow,
+    docs/soundness.md "Sums, brackets and δ": an equal expression), with each sum that remains
+    replaced by a symbol of its own.  A rational function that is 0 with the sums as
+    independent unknowns is 0 at their actual values too; equal sums print equal in the normal
+    form, so the same sum gets the same symbol.  None when the normal form does not apply."""
+    try:
+        flat = algebra.normal_expr(diff, ranges=derive.bounds(net, diff))
+    except algebra.Unsupported:
+        return None
+    sums = sorted(flat.atoms(sp.Sum), key=str)
+    if not sums:
+        return flat
+    # only the outermost sums: an inner one belongs to the atom around it
+    outer = [s for s in sums if not any(s != t and t.has(s) for t in sums)]
+    return flat.xreplace({s: sp.Dummy(f"S{k}", real=True) for k, s in enumerate(outer)})
 
 
 # ---------------------------------------------------------------------------------------------

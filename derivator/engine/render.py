@@ -772,7 +772,7 @@ class LatexRenderer(_NotationPrinter, LatexPrinter):
         """``\\tanh(x)`` as a textbook writes it (SymPy: ``\\tanh{\\left(x \\right)}``)."""
         return self._call(rf"\{type(e).__name__}", [self._print(e.args[0])])
 
-    _print_sinh = _print_cosh = _print_tanh
+    _print_sinh = _print_cosh = _print_sin = _print_cos = _print_tanh
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1459,9 +1459,19 @@ def _slip_networks(net: Network) -> tuple[Network, Network]:
     """``net`` with concrete widths, first small: 2 samples, one neuron per layer except two in the
     first hidden layer and two outputs (a sum over the output neurons left out must show); then,
     should a slip hold there by a coincidence of sizes (a /2 that equals 1/n at n = 2), sizes that
-    all differ and are at least 3 (single network: 3 samples)."""
-    D = net.D
-    if net.network == "single":
+    all differ and are at least 3 (single network: 3 samples).
+
+    The same two objects for the same settings: a Network compares by identity, and the exercises'
+    relations and refutations are remembered by network (``_exercise_relations``, ``_refuted``),
+    so that an article generated again in one process (another language, a test) finds them."""
+    return _slip_networks_of(net.D, net.network, net.activation, net.loss, net.letters)
+
+
+@cache
+def _slip_networks_of(
+    D: int, network: str, activation: str, loss: str, letters: tuple[str, ...]
+) -> tuple[Network, Network]:
+    if network == "single":
         shapes = [((1,) * (D + 1), SLIP_SAMPLES), ((1,) * (D + 1), 3)]
     else:
         shapes = [((1, 2) + (1,) * (D - 2) + (2,), SLIP_SAMPLES), (tuple(range(4, D + 5)), 3)]
@@ -1469,10 +1479,10 @@ def _slip_networks(net: Network) -> tuple[Network, Network]:
         Network(
             widths=widths,
             samples=samples,
-            network=net.network,
-            activation=net.activation,
-            loss=net.loss,
-            letters=net.letters,
+            network=network,
+            activation=activation,
+            loss=loss,
+            letters=letters,
         )
         for widths, samples in shapes
     ]

@@ -46,7 +46,10 @@ class Edge:
     dst: str
     label: sp.Expr | None
     pos: float = 0.5  # where on the edge the label sits (0 = source)
-    lift: float = 0.0  # label raised above the edge by this many pixels (0: on the edge)
+    #: 0: the label sits on the edge (white halo); above 0: the label stands beside the edge, on the
+    #: side of the edge's upward normal, its box this many pixels clear of the line
+    #: (:func:`beside`), and the number on the other side
+    lift: float = 0.0
     style: str = ""  # "" plain, "strong" a path the text follows, "faint" the rest of the network
     value: float | None = None  # the worked example's local derivative, written under the label
 
@@ -132,12 +135,15 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
     def local(num: sp.Expr, den: sp.Expr) -> sp.Expr:
         return derive.truth(net, num, den)
 
+    # each symbol beside its arrow on the upper side, its number on the lower side, both placed
+    # from the arrow's direction (:func:`beside`): a label lifted straight up sat on the diagonal
+    # arrows (w's number on its arrow, a − y across the arrow into L_0)
     edges: tuple[Edge, ...] = (
-        Edge("w", "z", local(z, w), lift=12),
-        Edge("a_below", "z", local(z, a_below), lift=8),
-        Edge("b", "z", local(z, b), lift=12),
-        Edge("z", "a", local(a, z), lift=9),
-        Edge("a", "L0", local(L0, a), pos=0.45, lift=14),
+        Edge("w", "z", local(z, w), lift=3),
+        Edge("a_below", "z", local(z, a_below), lift=3),
+        Edge("b", "z", local(z, b), lift=3),
+        Edge("z", "a", local(a, z), lift=3),
+        Edge("a", "L0", local(L0, a), lift=3),
         Edge("y", "L0", None),
     )
     if values is not None:
@@ -146,12 +152,7 @@ def graph_figure(net: Network, values: dict[sp.Expr, float] | None = None) -> Fi
         edges = tuple(
             e
             if e.label is None
-            # the symbol rises to leave the edge itself to the number
-            else replace(
-                e,
-                value=values.get(Partial(by_name[e.dst].expr, by_name[e.src].expr)),
-                lift=e.lift + 4,
-            )
+            else replace(e, value=values.get(Partial(by_name[e.dst].expr, by_name[e.src].expr)))
             for e in edges
         )
     return Figure(
@@ -230,16 +231,84 @@ def _svg_runs(
     )
 
 
+def _label_runs(e: sp.Expr, single: bool) -> list[tuple[str, str]]:
+    """The runs of a label, with real sub- and superscripts, stacked as in print: a_ik^(L-1)."""
+    if isinstance(e, sp.Indexed):
+        stem, sub, sup = render.unicode_parts(e, single=single)
+        return [("base", stem)] + ([("sub", sub)] if sub else []) + ([("sup", sup)] if sup else [])
+    return _runs_of(render.to_unicode(e, single=single))
+
+
 def _svg_label(
     e: sp.Expr, x: float, y: float, size: float, single: bool, anchor: str = "middle"
 ) -> str:
     """A label with real sub- and superscripts, stacked as in print: a_ik^(L-1)."""
-    if isinstance(e, sp.Indexed):
-        stem, sub, sup = render.unicode_parts(e, single=single)
-        runs = [("base", stem)] + ([("sub", sub)] if sub else []) + ([("sup", sup)] if sup else [])
-    else:
-        runs = _runs_of(render.to_unicode(e, single=single))
-    return _svg_runs(runs, x, y, size, anchor)
+    return _svg_runs(_label_runs(e, single), x, y, size, anchor)
+
+
+#: a glyph's advance in ems, generous for DejaVu Serif (digits 0.64, italic letters up to 0.66,
+#: the minus sign 0.84 but rare): a box estimated too wide only moves a label a little further
+_EM = 0.66
+#: the font's ascent and descent in ems (DejaVu Serif: 1901 and 483 of 2048 units), the box a
+#: browser gives a text (``getBBox``), taller than the glyphs themselves
+_ASCENT, _DESCENT = 0.93, 0.24
+
+
+def extent(runs: list[tuple[str, str]], size: float) -> tuple[float, float, float]:
+    """(width, ascent, descent) in pixels of a ``<text>`` of ``runs`` (:func:`_svg_runs`): scripts
+    at 68 % shifted as there, a superscript stacked over the subscript before it."""
+    small = size * 0.68
+    width, ascent, descent = 0.0, size * _ASCENT, size * _DESCENT
+    before = ("base", "")
+    for level, text in runs:
+        if level == "base":
+            width += _EM * size * len(text)
+        else:
+            grow = _EM * small * len(text)
+            if level == "sup" and before[0] == "sub":  # stacked: only what sticks out
+                grow = max(0.0, grow - _EM * small * len(before[1]))
+            width += grow
+            if level == "sup":
+                ascent = max(ascent, size * 0.42 + small * _ASCENT)
+            else:
+                descent = max(descent, size * 0.3 + small * _DESCENT)
+        before = (level, text)
+    return width, ascent, descent
+
+
+def beside(
+    line: tuple[float, float, float, float],
+    pos: float,
+    box: tuple[float, float, float],
+    gap: float,
+    below: bool = False,
+) -> tuple[float, float, str]:
+    """Where a text of ``box`` = (width, ascent, descent) stands beside the segment ``line`` at
+    ``pos`` of its length: (x, y of its baseline, SVG ``text-anchor``).
+
+    Its centre moves from the point of the line along the line's normal (upwards, or to the left
+    of a vertical line; downwards with ``below``) by the half-extent of the box in that direction,
+    |nx|·w/2 + |ny|·h/2, plus ``gap``: then the box's nearest corner is ``gap`` clear of the line
+    however steep it is (a label lifted straight up sat on a diagonal arrow).  Beside a sloping
+    line the text is anchored at its side nearest the line, so that a longer number written there
+    later (the sliders rewrite the numbers) grows away from the line, never onto it."""
+    x1, y1, x2, y2 = line
+    dx, dy = x2 - x1, y2 - y1
+    length = (dx * dx + dy * dy) ** 0.5
+    nx, ny = dy / length, -dx / length
+    if ny > 0 or (ny == 0 and nx > 0):
+        nx, ny = -nx, -ny
+    if below:
+        nx, ny = -nx, -ny
+    width, ascent, descent = box
+    reach = abs(nx) * width / 2 + abs(ny) * (ascent + descent) / 2 + gap
+    cx, cy = x1 + dx * pos + nx * reach, y1 + dy * pos + ny * reach
+    baseline = cy + (ascent - descent) / 2
+    if abs(nx) < 0.1:  # a level line: the text grows along it
+        return cx, baseline, "middle"
+    if nx < 0:  # left of the line: its right end is nearest
+        return cx + width / 2, baseline, "end"
+    return cx - width / 2, baseline, "start"
 
 
 def _ends(fig: Figure, s: Node, d: Node) -> tuple[float, float, float, float]:
@@ -282,11 +351,11 @@ def _unicode_number(x: float) -> str:
     return tex.replace("-", "−")
 
 
-def _svg_number(x: float, cx: float, cy: float, key: str) -> str:
+def _svg_number(x: float, cx: float, cy: float, key: str, anchor: str = "middle") -> str:
     """A number of the worked example; ``data-q`` names it for the page's sliders
     (``worked.KEYS``: a node's name, or an arrow's ``tail-head``)."""
     return (
-        f'<text data-q="{key}" x="{cx:g}" y="{cy:g}" text-anchor="middle" font-size="14" fill="{_NUMBER}" stroke="white" '
+        f'<text data-q="{key}" x="{cx:g}" y="{cy:g}" text-anchor="{anchor}" font-size="14" fill="{_NUMBER}" stroke="white" '
         f'stroke-width="4" paint-order="stroke">{escape(_unicode_number(x))}</text>'
     )
 
@@ -325,8 +394,13 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
             continue
         s, d = by_name[e.src], by_name[e.dst]
         x1, y1, x2, y2 = _ends(fig, s, d)
-        lx, ly = x1 + (x2 - x1) * e.pos, y1 + (y2 - y1) * e.pos - e.lift
-        label = _svg_label(e.label, lx, ly + 4, 15 if e.lift else 13.5, fig.single)
+        runs = _label_runs(e.label, fig.single)
+        if e.lift:
+            lx, ly, anchor = beside((x1, y1, x2, y2), e.pos, extent(runs, 15), e.lift)
+            label = _svg_runs(runs, lx, ly, 15, anchor)
+        else:
+            lx, ly = x1 + (x2 - x1) * e.pos, y1 + (y2 - y1) * e.pos
+            label = _svg_runs(runs, lx, ly + 4, 13.5)
         out.append(
             label.replace(
                 "<text ",
@@ -335,7 +409,9 @@ def to_svg(fig: Figure, title: str, ident: str) -> str:
             )
         )
         if e.value is not None:  # the number under the edge, its symbol above it
-            out.append(_svg_number(e.value, lx, ly + e.lift + 16, f"{e.src}-{e.dst}"))
+            box = extent([("base", _unicode_number(e.value))], 14)
+            nx, ny, anchor = beside((x1, y1, x2, y2), e.pos, box, e.lift, below=True)
+            out.append(_svg_number(e.value, nx, ny, f"{e.src}-{e.dst}", anchor))
     for n in fig.nodes:
         if fig.kind == "circle":
             out.append(
@@ -387,19 +463,32 @@ def to_tikz(fig: Figure) -> str:
                 rf"\node[below=1pt, font=\scriptsize, text=orange!70!black] at ({n.name}.south) "
                 rf"{{${number(n.value)}$}};"
             )
+    by_name = {n.name: n for n in fig.nodes}
+    tikz_anchor = {"middle": "base", "end": "base east", "start": "base west"}
     for e in fig.edges:
         label = ""
-        if e.label is not None:
-            where = r"above, sloped, font=\small" if e.lift else r"fill=white, font=\scriptsize"
-            label = (
-                rf" node[pos={e.pos:g}, {where}, inner sep=1pt, text=black] "
-                rf"{{${render.to_latex(e.label, single=fig.single)}$}}"
+        if e.label is not None and e.lift:
+            # beside the arrow, where the SVG puts it (:func:`beside`), upright: a label "above,
+            # sloped" on the arrow's own node sat on the arrow (the 1 of b's, a − y across its own)
+            line = _ends(fig, by_name[e.src], by_name[e.dst])
+            runs = _label_runs(e.label, fig.single)
+            x, y, anchor = beside(line, e.pos, extent(runs, 15), e.lift)
+            lines.append(
+                rf"\node[anchor={tikz_anchor[anchor]}, inner sep=0pt, font=\small] at {at(x, y)} "
+                rf"{{${render.to_latex(e.label, single=fig.single)}$}};"
             )
             if e.value is not None:
-                label += (
-                    rf" node[pos={e.pos:g}, below, sloped, font=\scriptsize, inner sep=1pt, "
-                    rf"text=orange!70!black] {{${number(e.value)}$}}"
+                box = extent([("base", _unicode_number(e.value))], 14)
+                x, y, anchor = beside(line, e.pos, box, e.lift, below=True)
+                lines.append(
+                    rf"\node[anchor={tikz_anchor[anchor]}, inner sep=0pt, font=\scriptsize, "
+                    rf"text=orange!70!black] at {at(x, y)} {{${number(e.value)}$}};"
                 )
+        elif e.label is not None:  # on the edge, on a white ground (the network's weights)
+            label = (
+                rf" node[pos={e.pos:g}, fill=white, font=\scriptsize, inner sep=1pt, text=black] "
+                rf"{{${render.to_latex(e.label, single=fig.single)}$}}"
+            )
         colour = {"strong": "blue!60!black, very thick", "faint": "gray!40"}.get(
             e.style, "gray!80!black"
         )

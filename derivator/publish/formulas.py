@@ -7,6 +7,7 @@ This is what ``derivator formulas`` prints and what ``Network.formulas`` returns
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -129,6 +130,29 @@ class FormulaTable(list[Formula]):
         return f"$$\\begin{{array}}{{ll}}\n{rows}\n\\end{{array}}$$"
 
 
+#: verdicts of the proofs made for ``formulas``, by claim, network and timeout (see :func:`_prove`)
+_PROVED: dict[tuple[sp.Expr, sp.Expr, Network, float], proof.Verdict] = {}
+#: claims kept at most (a few hundred make an article in every layout)
+_KEPT = 4096
+
+
+def _prove(lhs: sp.Expr, rhs: sp.Expr, net: Network, timeout: float) -> proof.Verdict:
+    """``proof.prove``, once per claim in a process: an article proves each layer's formulas
+    again for every language and layout, and the verdict is a function of the claim, the network
+    and the timeout (the proof's samples are drawn from a fixed seed).  A proof stopped by its
+    timeout is not kept (it depends on the machine's load), and each caller gets its own copy (a
+    caller may add to the method)."""
+    key = (lhs, rhs, net, timeout)
+    v = _PROVED.get(key)
+    if v is None:
+        v = proof.prove(lhs, rhs, net, timeout=timeout)
+        if v.method != "timeout":
+            if len(_PROVED) >= _KEPT:
+                _PROVED.clear()
+            _PROVED[key] = v
+    return dataclasses.replace(v, hints=list(v.hints))
+
+
 def _verdict_text(v: proof.Verdict) -> str:
     """``✓ proved: all sizes (normal form)``: the mark, the verdict and how it was reached."""
     text = f"{v.verdict.mark} {v.verdict}"
@@ -226,7 +250,7 @@ class _Layer:
 
     def formula(self, q: str, form: str, lhs: Any, rhs: Any, shown: Any = None) -> Formula:
         """``lhs = shown`` (``rhs`` by default), proved as ``lhs = rhs``."""
-        verdict = proof.prove(lhs, rhs, self.net, timeout=self.timeout)
+        verdict = _prove(lhs, rhs, self.net, self.timeout)
         return Formula(
             q, self.tag, form, lhs, rhs if shown is None else shown, verdict, self.single
         )
@@ -309,7 +333,7 @@ def _softmax_delta(at: _Layer) -> Formula:
     """δ = a − y needs Σ_j y_ij = 1: prove δ = a − y + a(Σ_j y_ij − 1), which holds always."""
     e = textbook.one_hot_entry(at.net)
     assert e.assumption is not None
-    v = proof.prove(e.lhs, e.rhs + e.assumption[2] * e.assumption[1], at.net, timeout=at.timeout)
+    v = _prove(e.lhs, e.rhs + e.assumption[2] * e.assumption[1], at.net, at.timeout)
     if v.proved:
         v.method += f", given {e.assumption[0]}"
     return Formula("delta", at.tag, "assumption", e.lhs, e.rhs, v, at.single)
@@ -343,7 +367,7 @@ def _matrix_form(at: _Layer, q: str) -> list[Formula]:
     with _deriving(at.timeout, what):
         back = matrix.to_index(mnet, m, rows, cols)
     lhs = _lhs(mnet, q, p)
-    verdict = proof.prove(lhs, back, mnet, timeout=at.timeout)
+    verdict = _prove(lhs, back, mnet, at.timeout)
     return [Formula(q, at.tag, "matrix", lhs, m, verdict)]
 
 

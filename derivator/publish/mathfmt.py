@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import mathml
-
 FORMATS = ("md", "tex", "html")
 
 
@@ -52,6 +50,8 @@ def display(latex: str, fmt: str, number: int | None = None, label: str = "") ->
 
 def mathml_display(latex: str, number: int | None = None, label: str = "") -> str:
     """A display as MathML (the offline HTML page), its number beside it as the page's text."""
+    from . import mathml  # latex2mathml: a tenth of a second a LaTeX or Markdown post never needs
+
     ident = f' id="eq-{label or number}"' if number is not None else ""
     eqno = f'<span class="eqno">({number})</span>' if number is not None else ""
     return f'<div class="display"{ident}>{mathml.display(latex)}{eqno}</div>'

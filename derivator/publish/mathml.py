@@ -63,6 +63,48 @@ def _inner(latex: str) -> str:
     return inner
 
 
+#: the big operators whose limits a display sets under and over them, as TeX does
+_LARGE_OPS = ("&#x02211;", "&#x0220F;")  # ∑ ∏
+
+
+def _limits_under(mathml: str) -> str:
+    """``mathml`` with each sum's scripts turned into limits: latex2mathml writes
+    ``\\sum_{i=0}^{n-1}`` as ``msubsup`` (beside the Σ, as in running text) in a display too;
+    ``munderover`` (``munder`` for a lower limit alone) sets them under and over the Σ in display
+    style and, by the operator's ``movablelimits``, beside it where the style is compact."""
+    for tag, new in (("msubsup", "munderover"), ("msub", "munder")):
+        for op in _LARGE_OPS:
+            opening = f"<{tag}><mo>{op}</mo>"
+            while (start := mathml.find(opening)) >= 0:
+                end = _closing(mathml, tag, start)
+                mathml = (
+                    mathml[:start]
+                    + f"<{new}><mo>{op}</mo>"
+                    + mathml[start + len(opening) : end]
+                    + f"</{new}>"
+                    + mathml[end + len(f"</{tag}>") :]
+                )
+    return mathml
+
+
+def _closing(mathml: str, tag: str, start: int) -> int:
+    """Where the ``</tag>`` that closes the ``<tag>`` at ``start`` begins (nested ones counted)."""
+    depth, k = 0, start
+    opening, closing = f"<{tag}>", f"</{tag}>"
+    while True:
+        next_open, next_close = mathml.find(opening, k), mathml.find(closing, k)
+        if next_close < 0:
+            raise MathMLError(f"unbalanced <{tag}> in the converter's output")
+        if 0 <= next_open < next_close:
+            depth += 1
+            k = next_open + len(opening)
+            continue
+        depth -= 1
+        if depth == 0:
+            return next_close
+        k = next_close + len(closing)
+
+
 def inline(latex: str) -> str:
     """Inline math for running text."""
     return f'<math display="inline">{_inner(latex)}</math>'
@@ -72,8 +114,9 @@ def display(latex: str) -> str:
     """A display: one relation, or an aligned block as a table of rows."""
     rows = _rows(latex)
     if rows is None:
-        return f'<math display="block">{_inner(latex)}</math>'
+        return f'<math display="block">{_limits_under(_inner(latex))}</math>'
     body = "".join(
-        "<mtr>" + "".join(f"<mtd>{_inner(cell)}</mtd>" for cell in row) + "</mtr>" for row in rows
+        "<mtr>" + "".join(f"<mtd>{_limits_under(_inner(cell))}</mtd>" for cell in row) + "</mtr>"
+        for row in rows
     )
     return f'<math display="block"><mtable class="aligned">{body}</mtable></math>'

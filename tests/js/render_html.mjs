@@ -51,6 +51,17 @@ try {
         raw_dollars: (text.match(/\$\$/g) || []).length,
         raw_delims: (text.match(/\\\(|\\\)|\\\[|\\\]/g) || []).length,
         svgs: document.querySelectorAll('figure svg').length,
+        // rows of a multi-row display set in display style (a table's cells default to compact:
+        // fractions at script size, a sum's limits beside it), and each Σ's limits under it
+        compact_cells: [...document.querySelectorAll('.display mtable.aligned > mtr > mtd')]
+          .filter((c) => getComputedStyle(c).mathStyle !== 'normal').length,
+        side_limits: [...document.querySelectorAll('.display munderover, .display munder')].filter((u) => {
+          // in compact style (a matrix's cell, a fraction's numerator) limits go beside, as in TeX
+          const [op, below] = u.children;
+          return getComputedStyle(u).mathStyle === 'normal'
+            && below.getBoundingClientRect().top < op.getBoundingClientRect().bottom - 2;
+        }).length,
+        sums_in_displays: document.querySelectorAll('.display munderover, .display munder').length,
       };
     }));
     const shot = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.png'));

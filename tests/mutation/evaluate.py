@@ -549,6 +549,15 @@ def compare(net: Net, r: Rel, fixed: dict[str, int] | None = None) -> Outcome:
         else:
             kept.append(ax)
     L, R = sel[0], sel[1]
+    # a side without a value (a division by zero, a log of 0) makes no true relation: inf − inf
+    # is nan, and nan > tolerance is False, which would count (a − y)/(a(1 − 1)) as true
+    undefined = ~(torch.isfinite(L) & torch.isfinite(R))
+    if bool(undefined.any()):
+        pos = [int(k) for k in torch.nonzero(undefined)[0]]
+        # no values in the outcome: a replay must not count it as a confirmed difference
+        return Outcome(
+            False, "a side has no value (a division by zero or a log of 0)", at=dict(zip(kept, pos))
+        )
     bad = (L - R).abs() > RTOL * (L.abs() + R.abs()) + ATOL
     if not bool(bad.any()):
         return Outcome(True)

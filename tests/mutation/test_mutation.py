@@ -27,9 +27,9 @@ from derivator.document.interpret import Settings
 
 from . import evaluate as E
 from .families import perturbation
-from .ir import D, Q, Rel, Tag, tags
+from .ir import D, Frac, Mul, Q, Rel, Tag, num, tags
 from .operators import Mutant, mutants
-from .templates import TEMPLATES
+from .templates import L0, TEMPLATES, a, err, sub
 
 #: seconds derivator may spend on one relation, and its worker processes
 TIMEOUT, JOBS = 4.0, 2
@@ -149,6 +149,45 @@ def test_equivalent_mutants_are_true() -> None:
         if m.equivalent and not mutant_truth(m).true
     ]
     assert not wrong, wrong
+
+
+def test_a_side_without_value_is_not_true() -> None:
+    """(a − y)/(a(1 − 1)) divides by zero everywhere: NaN − NaN is no agreement, so our
+    evaluator must not count such a mutant true (derivator may only call it an error)."""
+    bce = TEMPLATES["bce_dLi_da"]
+    broken = Rel(bce.lhs, Frac(err(), Mul((a("ij", L0), sub(num(1), num(1))))), loss=bce.loss)
+    o = truth(broken, "bce_dLi_da")
+    assert not o.true and "no value" in o.why, o
+    assert truth(bce, "bce_dLi_da").true
+
+
+#: true mutants that once ended ``unknown``, each with a false neighbour of the same family
+DECIDED = [
+    ("dw_L2_delta", "≡ costly: a zero term beside the template"),
+    ("dw_L2_delta", "costly: a wrong factor 2 beside a zero term"),
+    ("single_dLi_da_L2_chain", "≡ costly: a zero term beside the template"),
+    ("single_dLi_da_L2_chain", "costly: a wrong sign beside a zero term"),
+    ("bce_dLi_da", "≡ kronecker: Σ_p [p = j] over the whole range"),
+    ("bce_dLi_da", "kronecker: Σ_p [p = j] one short"),
+]
+
+
+def test_costly_zero_terms_and_brackets_are_decided() -> None:
+    """A zero term X^16 (X = (A + Z)² − A² − 2AZ − Z², sums of a and z) beside a template, and
+    a Σ_p [p = j] around a rational true value, are proved where our evaluator finds them true
+    (they ended in a timeout and in ``unknown``), and never proved where it finds them false.
+    (A proof of the true ones takes a fraction of a second; the false ones need the numbers.)"""
+    picked = []
+    for name, operator in DECIDED:
+        (m,) = [x for x in mutants(name, TEMPLATES[name]) if x.operator == operator][:1]
+        picked.append(m)
+    for c in run_derivator(picked):
+        verdict = (c.mutant.template, c.mutant.operator, c.verdict, c.reason[:200])
+        if c.truth.true:
+            assert c.verdict == "proved", verdict
+        else:  # refuted, or unknown when the busy machine leaves it no time; never proved
+            assert c.verdict in ("refuted", "unknown"), verdict
+            assert c.verdict != "refuted" or c.replay == "confirmed", verdict
 
 
 def test_partials_match_finite_differences() -> None:
