@@ -1473,97 +1473,96 @@ class Parser:
         is an expression index; ``{(L-1)}`` is a layer tag (kept raw for the width n_{(L-1)})."""
         start = self.tok.pos
         if not self.at("ch", "{"):
-            t = self.tok
-            if t.kind == "num":
-                self.k += 1
-                if len(t.text) > 1:
-                    return [Index(d, None, t.pos + m) for m, d in enumerate(t.text)], t.text
-                return [Index(t.text, None, t.pos)], t.text
-            if t.kind == "letter":
-                self.k += 1
-                return [Index(t.text + self.primes_text(), None, t.pos)], t.text
-            raise ReadError(f"expected an index after _ but found {t.text or 'the end'!r}", t.pos)
+            return self._unbraced_subscript()
         self.eat("ch", "{")
         self.nesting += 1
         raw_start = self.tok.pos
         items: list[Index] = []
         inside = self._group_tokens()
-        has_comma = any(t.kind == "ch" and t.text == "," for t in inside)
         if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
             # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
             self.k += 3
-            items.append(
-                Index(
-                    None,
-                    Var(
-                        inside[0].text + inside[1].text + inside[2].text,
-                        None,
-                        None,
-                        0,
-                        inside[0].pos,
-                    ),
-                    inside[0].pos,
-                )
-            )
+            name = inside[0].text + inside[1].text + inside[2].text
+            items.append(Index(None, Var(name, None, None, 0, inside[0].pos), inside[0].pos))
         elif any(t.kind == "ch" and t.text == "_" for t in inside):
             p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
             items.append(Index(None, self.expr(), p))
-        elif has_comma:
-            while True:
-                p = self.tok.pos
-                e = self.expr()
-                items.append(
-                    Index(
-                        e.name if isinstance(e, Var) and e.sub is None and e.tag is None else None,
-                        None if isinstance(e, Var) and e.sub is None and e.tag is None else e,
-                        p,
-                    )
-                )
-                if self.at("ch", ","):
-                    self.k += 1
-                    continue
-                break
+        elif any(t.kind == "ch" and t.text == "," for t in inside):
+            items = self._comma_indices()
         else:
-            while not self.at("ch", "}"):
-                t = self.tok
-                if t.kind == "num":
-                    self.k += 1
-                    items += [Index(d, None, t.pos + m) for m, d in enumerate(t.text) if d != "."]
-                elif t.kind == "letter":
-                    self.k += 1
-                    items.append(Index(t.text + self.primes_text(), None, t.pos))
-                elif t.kind == "ch" and t.text == "(":
-                    g = self.bracket("(", ")")
-                    items.append(Index(None, g, t.pos))
-                elif t.kind == "cmd" and t.text in GREEK_NAMES:
-                    self.k += 1
-                    items.append(Index(t.text, None, t.pos))
-                elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
-                    self.k += 1
-                    items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
-                elif t.kind == "cmd" and t.text in WRAPPERS and self._styled_index_ahead():
-                    # w_{\mathbf{j}k}: a letter in bold or italic is the same index letter
-                    self.k += 1
-                    braced = self.at("ch", "{")
-                    self.k += braced
-                    letter = self.eat("letter")
-                    if braced:
-                        self.eat("ch", "}")
-                    items.append(Index(letter.text + self.primes_text(), None, letter.pos))
-                elif t.kind == "end":
-                    raise ReadError("unbalanced braces: { is never closed", start)
-
-                else:
-                    what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
-                    raise ReadError(
-                        f"{what} cannot stand in a subscript: a subscript holds index letters "
-                        "(a_{\\rm in} is a name, not an index)",
-                        t.pos,
-                    )
+            items = self._letter_indices(start)
         raw = self.text[raw_start : self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
+
+    def _unbraced_subscript(self) -> tuple[list[Index], str]:
+        """a_j, w_12: one letter (with its primes), or a number whose digits are each an index."""
+        t = self.tok
+        if t.kind == "num":
+            self.k += 1
+            if len(t.text) > 1:
+                return [Index(d, None, t.pos + m) for m, d in enumerate(t.text)], t.text
+            return [Index(t.text, None, t.pos)], t.text
+        if t.kind == "letter":
+            self.k += 1
+            return [Index(t.text + self.primes_text(), None, t.pos)], t.text
+        raise ReadError(f"expected an index after _ but found {t.text or 'the end'!r}", t.pos)
+
+    def _comma_indices(self) -> list[Index]:
+        """w_{j,k}, a_{i,k-1}: indices separated by commas, each a letter or an expression."""
+        items = []
+        while True:
+            p = self.tok.pos
+            e = self.expr()
+            if isinstance(e, Var) and e.sub is None and e.tag is None:
+                items.append(Index(e.name, None, p))
+            else:
+                items.append(Index(None, e, p))
+            if not self.at("ch", ","):
+                return items
+            self.k += 1
+
+    def _letter_indices(self, start: int) -> list[Index]:
+        """w_{jk}, δ_{i·}, w_{(k-1)j}: each letter, digit, Greek letter or bracket one index, up
+        to the closing brace."""
+        items: list[Index] = []
+        while not self.at("ch", "}"):
+            t = self.tok
+            if t.kind == "num":
+                self.k += 1
+                items += [Index(d, None, t.pos + m) for m, d in enumerate(t.text) if d != "."]
+            elif t.kind == "letter":
+                self.k += 1
+                items.append(Index(t.text + self.primes_text(), None, t.pos))
+            elif t.kind == "ch" and t.text == "(":
+                g = self.bracket("(", ")")
+                items.append(Index(None, g, t.pos))
+            elif t.kind == "cmd" and t.text in GREEK_NAMES:
+                self.k += 1
+                items.append(Index(t.text, None, t.pos))
+            elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
+                self.k += 1
+                items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
+            elif t.kind == "cmd" and t.text in WRAPPERS and self._styled_index_ahead():
+                # w_{\mathbf{j}k}: a letter in bold or italic is the same index letter
+                self.k += 1
+                braced = self.at("ch", "{")
+                self.k += braced
+                letter = self.eat("letter")
+                if braced:
+                    self.eat("ch", "}")
+                items.append(Index(letter.text + self.primes_text(), None, letter.pos))
+            elif t.kind == "end":
+                raise ReadError("unbalanced braces: { is never closed", start)
+            else:
+                what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
+                raise ReadError(
+                    f"{what} cannot stand in a subscript: a subscript holds index letters "
+                    "(a_{\\rm in} is a name, not an index)",
+                    t.pos,
+                )
+        return items
 
     def _styled_index_ahead(self) -> bool:
         """``\\mathbf{j}`` or ``\\bm j`` at the current token: one letter in a style."""
