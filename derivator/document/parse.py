@@ -182,77 +182,17 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             i += 1
             continue
         if c == "\\":
-            if i + 1 >= n:
-                raise ReadError("a lone backslash ends the formula", i)
-            d = text[i + 1]
-            if d.isalpha():
-                j = i + 1
-                while j < n and text[j].isalpha():
-                    j += 1
-                name = text[i + 1 : j]
-                if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
-                    j += 1
-                word = _word(text, name, j, i, words)
-                if word is not None:
-                    toks.append(Tok("letter", word[0], i))
-                    i = word[1]
-                    continue
-                if name in TEXT_CMDS:
-                    body, j = _braced(text, j, i)
-                    toks.append(Tok("text", f"{name}:{body}", i))
-                elif name in SKIPPED_WITH_ARGUMENT:
-                    _, j = _braced(text, j, i)
-                    if name == "hspace":
-                        toks.append(Tok("cmd", "quad", i))  # a horizontal space, read like \quad
-                elif name in ALIASES:
-                    toks.append(Tok("cmd", ALIASES[name], i))
-                elif name not in SPACING:
-                    toks.append(Tok("cmd", name, i))
-                i = j
-                continue
-            if d in ",;!: ":
-                i += 2
-                continue
-            if d in "{}|\\":
-                toks.append(Tok("cmd", d, i))
-                i += 2
-                continue
-            toks.append(Tok("bad", f"unknown macro \\{d}", i))
-            i += 2
+            found, i = _command(text, i, words)
+            toks += found
             continue
         if c.isdigit():
-            j = i
-            while j < n and text[j].isdigit():
-                j += 1
-            if j + 1 < n and text[j] == "." and text[j + 1].isdigit():
-                j += 1
-                while j < n and text[j].isdigit():
-                    j += 1
-            if j - i > MAX_DIGITS:
-                toks.append(
-                    Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i)
-                )
-            else:
-                toks.append(Tok("num", text[i:j], i))
-            i = j
+            tok, i = _number(text, i)
+            toks.append(tok)
             continue
         call = calls.get(i)
-        if call is not None:  # np.sum(dZ, axis=1, keepdims=True): program code inside a formula
-            depth, j = 0, call.end() - 1
-            while j < n:
-                depth += {"(": 1, ")": -1}.get(text[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            toks.append(
-                Tok(
-                    "bad",
-                    f"{call.group(1)}(…) is program code, not a formula: write the sum as "
-                    "\\sum_{i=1}^{m} …",
-                    i,
-                )
-            )
-            i = j
+        if call is not None:
+            tok, i = _program_call(text, i, call)
+            toks.append(tok)
             continue
         if i in sigmoids and not (i and text[i - 1].isalpha()):
             toks.append(Tok("cmd", "sigma", i))  # Sigmoid(x), sigmoid(x): the logistic function σ
@@ -262,20 +202,7 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             toks.append(Tok("text", "text:softmax", i))  # softmax(z): the function of that name
             i += len("softmax")
             continue
-        declared = (
-            next(
-                (
-                    w
-                    for w in ordered
-                    if text.startswith(w, i)
-                    and not text[i + len(w) : i + len(w) + 1].isalpha()
-                    and not (i and text[i - 1].isalpha())
-                ),
-                None,
-            )
-            if ordered and c.isalpha()
-            else None
-        )
+        declared = _declared_word(text, i, ordered) if ordered and c.isalpha() else None
         if declared is not None:  # net_j, with letters=preactivation:net: one name
             toks.append(Tok("letter", declared, i))
             i += len(declared)
@@ -284,35 +211,114 @@ def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
             toks.append(Tok("letter", c, i))
             i += 1
             continue
-        cal = _OLD_CAL.match(text, i) if c == "{" else None
-        if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
-            toks += [
-                Tok("cmd", "mathcal", i + 1),
-                Tok("ch", "{", i + 5),
-                Tok("letter", cal.group(1), cal.start(1)),
-                Tok("ch", "}", cal.end() - 1),
-            ]
-            i = cal.end()
-            continue
-        if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
-            toks += [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)]
-            i += 4
-            continue
-        if c in PUNCT:
-            if c != "~":
-                toks.append(Tok("ch", c, i))
-            i += 1
-            continue
-        if c in UNICODE:
-            kind, t = UNICODE[c]
-            if kind != "space":
-                toks.append(Tok(kind, t, i))
-            i += 1
-            continue
-        toks.append(Tok("bad", f"unexpected character {c!r} in a formula", i))
-        i += 1
+        found, i = _character(text, i)
+        toks += found
     toks.append(Tok("end", "", n))
     return toks
+
+
+def _command(text: str, i: int, words: frozenset[str]) -> tuple[list[Tok], int]:
+    """The tokens of the command at ``text[i]`` (a backslash), and where the text goes on: a
+    declared word (\\mathrm{net}), a text command's body, a skipped argument, a command (its alias),
+    nothing for spacing, or a bad token for an unknown one-character macro."""
+    n = len(text)
+    if i + 1 >= n:
+        raise ReadError("a lone backslash ends the formula", i)
+    d = text[i + 1]
+    if not d.isalpha():
+        if d in ",;!: ":
+            return [], i + 2
+        if d in "{}|\\":
+            return [Tok("cmd", d, i)], i + 2
+        return [Tok("bad", f"unknown macro \\{d}", i)], i + 2
+    j = i + 1
+    while j < n and text[j].isalpha():
+        j += 1
+    name = text[i + 1 : j]
+    if j < n and text[j] == "*" and name in SKIPPED_WITH_ARGUMENT:
+        j += 1
+    word = _word(text, name, j, i, words)
+    if word is not None:
+        return [Tok("letter", word[0], i)], word[1]
+    if name in TEXT_CMDS:
+        body, j = _braced(text, j, i)
+        return [Tok("text", f"{name}:{body}", i)], j
+    if name in SKIPPED_WITH_ARGUMENT:
+        _, j = _braced(text, j, i)
+        # a horizontal space, read like \quad
+        return ([Tok("cmd", "quad", i)] if name == "hspace" else []), j
+    if name in ALIASES:
+        return [Tok("cmd", ALIASES[name], i)], j
+    return ([Tok("cmd", name, i)] if name not in SPACING else []), j
+
+
+def _number(text: str, i: int) -> tuple[Tok, int]:
+    """The number at ``text[i]`` (digits, with a decimal point between digits), or a bad token
+    for one of more than MAX_DIGITS digits."""
+    n = len(text)
+    j = i
+    while j < n and text[j].isdigit():
+        j += 1
+    if j + 1 < n and text[j] == "." and text[j + 1].isdigit():
+        j += 1
+        while j < n and text[j].isdigit():
+            j += 1
+    if j - i > MAX_DIGITS:
+        return Tok("bad", f"a number of {j - i} digits (the limit is {MAX_DIGITS})", i), j
+    return Tok("num", text[i:j], i), j
+
+
+def _program_call(text: str, i: int, call: re.Match[str]) -> tuple[Tok, int]:
+    """np.sum(dZ, axis=1, keepdims=True): program code inside a formula, one bad token up to
+    its closing parenthesis."""
+    n = len(text)
+    depth, j = 0, call.end() - 1
+    while j < n:
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        j += 1
+        if depth == 0:
+            break
+    message = (
+        f"{call.group(1)}(…) is program code, not a formula: write the sum as \\sum_{{i=1}}^{{m}} …"
+    )
+    return Tok("bad", message, i), j
+
+
+def _declared_word(text: str, i: int, ordered: list[str]) -> str | None:
+    """The declared name of several letters (``letters=``) that starts at ``text[i]`` as a
+    word of its own, the longest first."""
+    return next(
+        (
+            w
+            for w in ordered
+            if text.startswith(w, i)
+            and not text[i + len(w) : i + len(w) + 1].isalpha()
+            and not (i and text[i - 1].isalpha())
+        ),
+        None,
+    )
+
+
+def _character(text: str, i: int) -> tuple[list[Tok], int]:
+    """The tokens of a character that starts no letter, number or command: {\\cal C}, a raised
+    {^T}, punctuation, a Unicode symbol, or a bad token."""
+    c = text[i]
+    cal = _OLD_CAL.match(text, i) if c == "{" else None
+    if cal is not None:  # {\cal C}: plain TeX's \mathcal{C}
+        return [
+            Tok("cmd", "mathcal", i + 1),
+            Tok("ch", "{", i + 5),
+            Tok("letter", cal.group(1), cal.start(1)),
+            Tok("ch", "}", cal.end() - 1),
+        ], cal.end()
+    if c == "{" and text.startswith("^T}", i + 1):  # W^{[l]}{^T}: a transpose raised on its own
+        return [Tok("ch", "^", i + 1), Tok("letter", "T", i + 2)], i + 4
+    if c in PUNCT:
+        return ([Tok("ch", c, i)] if c != "~" else []), i + 1
+    if c in UNICODE:
+        kind, t = UNICODE[c]
+        return ([Tok(kind, t, i)] if kind != "space" else []), i + 1
+    return [Tok("bad", f"unexpected character {c!r} in a formula", i)], i + 1
 
 
 def _braced(text: str, j: int, start: int) -> tuple[str, int]:
@@ -1467,97 +1473,96 @@ class Parser:
         is an expression index; ``{(L-1)}`` is a layer tag (kept raw for the width n_{(L-1)})."""
         start = self.tok.pos
         if not self.at("ch", "{"):
-            t = self.tok
-            if t.kind == "num":
-                self.k += 1
-                if len(t.text) > 1:
-                    return [Index(d, None, t.pos + m) for m, d in enumerate(t.text)], t.text
-                return [Index(t.text, None, t.pos)], t.text
-            if t.kind == "letter":
-                self.k += 1
-                return [Index(t.text + self.primes_text(), None, t.pos)], t.text
-            raise ReadError(f"expected an index after _ but found {t.text or 'the end'!r}", t.pos)
+            return self._unbraced_subscript()
         self.eat("ch", "{")
         self.nesting += 1
         raw_start = self.tok.pos
         items: list[Index] = []
         inside = self._group_tokens()
-        has_comma = any(t.kind == "ch" and t.text == "," for t in inside)
         if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
             # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
             self.k += 3
-            items.append(
-                Index(
-                    None,
-                    Var(
-                        inside[0].text + inside[1].text + inside[2].text,
-                        None,
-                        None,
-                        0,
-                        inside[0].pos,
-                    ),
-                    inside[0].pos,
-                )
-            )
+            name = inside[0].text + inside[1].text + inside[2].text
+            items.append(Index(None, Var(name, None, None, 0, inside[0].pos), inside[0].pos))
         elif any(t.kind == "ch" and t.text == "_" for t in inside):
             p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
             items.append(Index(None, self.expr(), p))
-        elif has_comma:
-            while True:
-                p = self.tok.pos
-                e = self.expr()
-                items.append(
-                    Index(
-                        e.name if isinstance(e, Var) and e.sub is None and e.tag is None else None,
-                        None if isinstance(e, Var) and e.sub is None and e.tag is None else e,
-                        p,
-                    )
-                )
-                if self.at("ch", ","):
-                    self.k += 1
-                    continue
-                break
+        elif any(t.kind == "ch" and t.text == "," for t in inside):
+            items = self._comma_indices()
         else:
-            while not self.at("ch", "}"):
-                t = self.tok
-                if t.kind == "num":
-                    self.k += 1
-                    items += [Index(d, None, t.pos + m) for m, d in enumerate(t.text) if d != "."]
-                elif t.kind == "letter":
-                    self.k += 1
-                    items.append(Index(t.text + self.primes_text(), None, t.pos))
-                elif t.kind == "ch" and t.text == "(":
-                    g = self.bracket("(", ")")
-                    items.append(Index(None, g, t.pos))
-                elif t.kind == "cmd" and t.text in GREEK_NAMES:
-                    self.k += 1
-                    items.append(Index(t.text, None, t.pos))
-                elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
-                    self.k += 1
-                    items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
-                elif t.kind == "cmd" and t.text in WRAPPERS and self._styled_index_ahead():
-                    # w_{\mathbf{j}k}: a letter in bold or italic is the same index letter
-                    self.k += 1
-                    braced = self.at("ch", "{")
-                    self.k += braced
-                    letter = self.eat("letter")
-                    if braced:
-                        self.eat("ch", "}")
-                    items.append(Index(letter.text + self.primes_text(), None, letter.pos))
-                elif t.kind == "end":
-                    raise ReadError("unbalanced braces: { is never closed", start)
-
-                else:
-                    what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
-                    raise ReadError(
-                        f"{what} cannot stand in a subscript: a subscript holds index letters "
-                        "(a_{\\rm in} is a name, not an index)",
-                        t.pos,
-                    )
+            items = self._letter_indices(start)
         raw = self.text[raw_start : self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
+
+    def _unbraced_subscript(self) -> tuple[list[Index], str]:
+        """a_j, w_12: one letter (with its primes), or a number whose digits are each an index."""
+        t = self.tok
+        if t.kind == "num":
+            self.k += 1
+            if len(t.text) > 1:
+                return [Index(d, None, t.pos + m) for m, d in enumerate(t.text)], t.text
+            return [Index(t.text, None, t.pos)], t.text
+        if t.kind == "letter":
+            self.k += 1
+            return [Index(t.text + self.primes_text(), None, t.pos)], t.text
+        raise ReadError(f"expected an index after _ but found {t.text or 'the end'!r}", t.pos)
+
+    def _comma_indices(self) -> list[Index]:
+        """w_{j,k}, a_{i,k-1}: indices separated by commas, each a letter or an expression."""
+        items = []
+        while True:
+            p = self.tok.pos
+            e = self.expr()
+            if isinstance(e, Var) and e.sub is None and e.tag is None:
+                items.append(Index(e.name, None, p))
+            else:
+                items.append(Index(None, e, p))
+            if not self.at("ch", ","):
+                return items
+            self.k += 1
+
+    def _letter_indices(self, start: int) -> list[Index]:
+        """w_{jk}, δ_{i·}, w_{(k-1)j}: each letter, digit, Greek letter or bracket one index, up
+        to the closing brace."""
+        items: list[Index] = []
+        while not self.at("ch", "}"):
+            t = self.tok
+            if t.kind == "num":
+                self.k += 1
+                items += [Index(d, None, t.pos + m) for m, d in enumerate(t.text) if d != "."]
+            elif t.kind == "letter":
+                self.k += 1
+                items.append(Index(t.text + self.primes_text(), None, t.pos))
+            elif t.kind == "ch" and t.text == "(":
+                g = self.bracket("(", ")")
+                items.append(Index(None, g, t.pos))
+            elif t.kind == "cmd" and t.text in GREEK_NAMES:
+                self.k += 1
+                items.append(Index(t.text, None, t.pos))
+            elif t.kind == "cmd" and t.text in ("cdot", "odot", "ast"):
+                self.k += 1
+                items.append(Index("·", None, t.pos))  # Δ_{i·}: row i
+            elif t.kind == "cmd" and t.text in WRAPPERS and self._styled_index_ahead():
+                # w_{\mathbf{j}k}: a letter in bold or italic is the same index letter
+                self.k += 1
+                braced = self.at("ch", "{")
+                self.k += braced
+                letter = self.eat("letter")
+                if braced:
+                    self.eat("ch", "}")
+                items.append(Index(letter.text + self.primes_text(), None, letter.pos))
+            elif t.kind == "end":
+                raise ReadError("unbalanced braces: { is never closed", start)
+            else:
+                what = f"\\{t.text}" if t.kind == "cmd" else repr(t.text)
+                raise ReadError(
+                    f"{what} cannot stand in a subscript: a subscript holds index letters "
+                    "(a_{\\rm in} is a name, not an index)",
+                    t.pos,
+                )
+        return items
 
     def _styled_index_ahead(self) -> bool:
         """``\\mathbf{j}`` or ``\\bm j`` at the current token: one letter in a style."""
