@@ -251,7 +251,7 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
         drawn = [
             float(v)
             for v in re.findall(
-                r"text=orange!70!black\] (?:at \(\w+\.south\) )?\{\$(-?[\d.]+)\$\}", tex
+                r"text=orange!70!black\] (?:at \([^)]*\) )?\{\$(-?[\d.]+)\$\}", tex
             )
         ]
         assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
