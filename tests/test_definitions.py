@@ -413,18 +413,18 @@ def test_delta_with_the_authors_sign_is_used_with_that_sign() -> None:
     assert "−∂L/∂z (line 8)" in " ".join(results[4].hints)
 
 
-def test_a_delta_redefined_with_the_other_sign_governs_what_follows() -> None:
-    """δ first defined as −∂C/∂z, then as +∂C/∂z: each governs the relations after it (the
-    output δ with the plus sign is (a − y)σ′(z): autograd above, d2 = −(a − y)σ′)."""
+def test_a_delta_restated_with_the_other_sign_is_a_claim() -> None:
+    """δ first defined as −∂C/∂z, then written as +∂C/∂z: the first definition fixes δ's sign,
+    and the second is a claim about δ, refuted (a slip of sign must not redefine δ for the
+    relations after it).  After it the claims are judged with the first sign: the output δ is
+    (y − a)σ′(z), not (a − y)σ′(z) (autograd in the test above: d2 = −(a − y)σ′)."""
     doc = SIGN_DOC.split("$$\\delta_j^{(L)} = (a_j")[0] + (
         "$$\\delta_j^{(l)} = \\frac{\\partial C}{\\partial z_j^{(l)}}$$\n\n"
         "$$\\delta_j^{(L)} = (y_j - a_j^{(L)}) \\sigma'(z_j^{(L)})$$\n\n"
         "$$\\delta_j^{(L)} = (a_j^{(L)} - y_j) \\sigma'(z_j^{(L)})$$\n"
     )
     verdicts = [str(r.verdict) for r in _check(doc)]
-    # the second definition restates δ in the sign it fixes: defined, or proved as a claim
-    assert verdicts[5] in ("defined", "proved")
-    assert verdicts[:5] + verdicts[6:] == ["defined"] * 4 + ["proved", "refuted", "proved"]
+    assert verdicts == ["defined"] * 4 + ["proved", "refuted", "proved", "refuted"], verdicts
 
 
 def test_two_losses_each_governs_the_relations_after_it() -> None:
