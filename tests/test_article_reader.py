@@ -153,6 +153,7 @@ def test_chinese_names_the_layer_instead_of_上一层_下一层(single: Path) ->
 def test_each_activation_is_described_as_it_is(activations: dict[str, Path]) -> None:
     relu, tanh = _read(activations["relu"], "en", "md"), _read(activations["tanh"], "en", "md")
     assert "can be written in terms of" not in relu and "1 where the input is positive" in relu
+    assert "no derivative at 0 alone" in relu and "no derivative at 0" not in tanh
     for md in (relu, tanh):
         assert "for the sigmoid" not in md
     assert "for the tanh" in tanh and "for the relu" not in tanh
