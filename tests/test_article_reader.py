@@ -286,6 +286,7 @@ def test_both_languages_have_the_same_headings_and_running_header() -> None:
     for command in ("\\section{", "\\subsection{"):
         assert en.count(command) == zh.count(command), command
     assert "ctexart" not in zh and "heading=false" in zh
+    assert "\\captionsetup{labelsep=quad}" in zh and "captionsetup" not in en  # 图 2, not 图 2:
 
 
 def test_inline_math_keeps_its_punctuation_in_html() -> None:
