@@ -1514,7 +1514,7 @@ def _counterexample(net: Network, back: int, kind: str) -> dict[str, Any] | None
     return {
         "n": sizes["n"],
         "widths": ", ".join(map(str, widths)),
-        "indices": ", ".join(f"{k} = {v}" for k, v in ce["indices"].items()),
+        "indices": ", ".join(f"{k}\u00a0=\u00a0{v}" for k, v in ce["indices"].items()),
         "left": _plain_number(ce["left"]),
         "right": _plain_number(ce["right"]),
     }
@@ -1638,6 +1638,7 @@ def _tex_escape(s: str) -> str:
             "·": r"\ensuremath{\cdot}",
             "⊙": r"\ensuremath{\odot}",
             "²": r"\ensuremath{^2}",
+            "\u00a0": "~",
         }
     )
     s = s.replace("σ′", "\ue010")  # one symbol: σ with its prime
@@ -1663,6 +1664,7 @@ def environment() -> jinja2.Environment:
     env.globals["display_math"] = mathfmt.display
     env.globals["eqref"] = mathfmt.reference
     env.globals["glued"] = mathfmt.glued
+    env.globals["tied"] = mathfmt.tied
     env.globals["mathml_display"] = mathfmt.mathml_display
     env.globals["inline_mathml"] = mathml.inline
     return env
