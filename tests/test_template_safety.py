@@ -17,7 +17,7 @@ from markupsafe import Markup
 from typer.testing import CliRunner
 
 from derivator.cli.app import app
-from derivator.publish import article
+from derivator.publish import article, sandbox
 
 ATTACK = "{{ gradient(\"w\").w.nets.single.i.coeff(\"__import__('os').system('touch %s')\") }}"
 
@@ -30,7 +30,7 @@ def walk(value: Any, seen: set[int] | None = None) -> Iterator[Any]:
         return
     seen.add(id(value))
     yield value
-    if isinstance(value, MappingProxyType):
+    if isinstance(value, (MappingProxyType, sandbox.Later)):
         for v in value.values():
             yield from walk(v, seen)
     elif isinstance(value, tuple):
@@ -38,7 +38,18 @@ def walk(value: Any, seen: set[int] | None = None) -> Iterator[Any]:
             yield from walk(v, seen)
 
 
-PLAIN = {str, Markup, article.Shown, int, float, bool, type(None), tuple, MappingProxyType}
+PLAIN = {
+    str,
+    Markup,
+    article.Shown,
+    int,
+    float,
+    bool,
+    type(None),
+    tuple,
+    MappingProxyType,
+    sandbox.Later,
+}
 
 
 @pytest.fixture(scope="module", params=["general", "single"])
@@ -101,6 +112,9 @@ def test_the_attack_through_a_display_is_a_clean_error(tmp_path: Path) -> None:
         "{{ single.eq_chain.w }}",
         "{{ single.copy().eq_chain.w }}",
         "{{ single.eq_chain.__call__.__self__ }}",
+        "{{ single._make }}",
+        "{{ intro._value }}",
+        "{{ exercises._get() }}",
     ],
 )
 def test_no_attribute_leads_to_an_object(
@@ -111,6 +125,26 @@ def test_no_attribute_leads_to_an_object(
     template = article.language_environment(tmp_path).from_string(line)
     with pytest.raises(jinja2.TemplateError):
         template.render(context)
+
+
+def test_a_template_pays_only_for_the_chapters_it_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The chapters are derived and proved when a template first reads from them: a template that
+    reads the introduction only (or fails at its first line) does not wait for the other chapters."""
+    made: list[str] = []
+    for name in ("_intro", "_single", "_general", "_deltas", "_matrices", "_exercises"):
+        real = getattr(article, name)
+        monkeypatch.setattr(
+            article, name, lambda w, real=real, name=name: made.append(name) or real(w)
+        )
+    opts = article.Options()
+    ctx, _ = article.context(opts, "en", article.Nets.build(opts))
+    assert made == []
+    template = article.language_environment(tmp_path).from_string("{{ intro.L }} {{ intro.n }}")
+    assert template.render(ctx) and made == ["_intro"]
+    code, out = _article(tmp_path, "# T\n\n{{ nope }}\n")
+    assert code != 0 and "'nope' is undefined" in out and made == ["_intro"], (made, out)
 
 
 def test_a_figure_title_does_not_name_a_file(tmp_path: Path) -> None:

@@ -222,6 +222,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     deltas: list[tuple[int, str]] = []
     #: every definition of a cost that names its loss: (letter, line, loss)
     losses: list[tuple[str, int, str]] = []
+    #: (cost letter, form) → what its definition in force says (:func:`_restates`)
+    first_costs: dict[tuple[str, str], _CostShape] = {}
     #: forward steps written with a letter per layer: (output letter, weight, input letter, bias)
     steps: list[Step] = []
     cost_bodies: list[parse.Node] = []
@@ -306,7 +308,12 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                 and isinstance(chain.exprs[0], parse.Var)
             ):
                 lhs, rhs = chain.exprs[0], chain.exprs[1]
-                if lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
+                restated = (lhs.name in COST_CANDIDATES or lhs.name == "L") and _restates(
+                    lhs, rhs, first_costs
+                )
+                if restated:
+                    pass  # a claim about a cost already defined: judged, it defines nothing
+                elif lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
                     # every definition of a cost, the notation's own L written out as a squared
                     # error too (the cost as written: with ½ or without, a sum over samples or not)
                     _cost_definition(
@@ -321,15 +328,17 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                         history,
                         halves,
                     )
-                if lhs.name in COST_CANDIDATES or lhs.name == "L":
+                if (lhs.name in COST_CANDIDATES or lhs.name == "L") and not restated:
                     _loss_definition(line, lhs, rhs, col, losses)
                 step = _layer_step(lhs, rhs)
                 if step is not None and all(x[0] != step[0] for x in steps):
                     steps.append(step)
-                if lhs.name in COST_CANDIDATES:
+                if lhs.name in COST_CANDIDATES and not restated:
                     cost_bodies.append(rhs)
                 sign = _delta_sign(lhs, rhs, letters)
-                if sign is not None:
+                if sign is not None and not deltas:
+                    # the first definition of δ as a partial of the cost fixes its sign; a later
+                    # one is a claim about δ (a slip of sign must not redefine δ for what follows)
                     deltas.append((line, sign))
                 _forward(
                     line,
@@ -488,6 +497,71 @@ def _loss_definition(
     if form is not None:
         col.add(line, "loss", form, f"the definition of {_show(lhs)}")
         losses.append((lhs.name, line, form))
+
+
+#: what a cost definition says: (over the samples: "mean", "sum", "sample" or None when not
+#: read; its loss, :func:`loss_form`; its squared error's ½, "yes"/"no", or None)
+_CostShape = tuple[str | None, str | None, str | None]
+
+
+def _cost_meaning(lhs: parse.Var, rhs: parse.Node) -> str | None:
+    """What a bare cost letter's definition makes of the samples (as :func:`_cost_definition`
+    reads it): their mean, their sum, or one sample's cost; None for one sample's letter (L_i)
+    and for ``J(W,b) = …`` with more than the loss."""
+    if lhs.sub:
+        return None
+    if _averages(rhs):
+        return "mean"
+    if _sums_samples(rhs, lhs.name) or _over_samples(rhs):
+        return "sum"
+    if (
+        lhs.args is not None
+        and ";" not in lhs.args
+        and any(v.name in ("w", "W") for v in _vars(rhs))
+    ):
+        return None
+    return "sample"
+
+
+def _restates(lhs: parse.Var, rhs: parse.Node, firsts: dict[tuple[str, str], _CostShape]) -> bool:
+    """Whether an equation for a cost letter restates a cost already defined, and so is a claim
+    about it (judged in the model the definition in force builds), not a definition.
+
+    The first equation of a cost letter (per form: the bare letter, one sample's L_i, C_0)
+    defines it.  A later one defines it anew only when it cannot be a slip: it writes another
+    loss (the squared error, then the cross-entropy), it names a loss where the definition in
+    force named none (``J = \frac1m Σ_i L(a, y)``, then written out), or it specialises the cost
+    to one example with the same per-example term (Nielsen's mean ``\frac{1}{2n}Σ_x‖y − a‖²``,
+    then ``½‖y − a‖²``).  Anything else (a factor ½ dropped or added, a sum over the samples
+    turned into a mean) is a claim: a wrong factor is refuted, never the cost of what follows."""
+    meaning = _cost_meaning(lhs, rhs)
+    loss = loss_form(rhs)
+    shape: _CostShape = (meaning, loss, _half(rhs) if _squares(rhs) else None)
+    key = (lhs.name, cost_form(lhs))
+    first = firsts.get(key)
+    if first is None:
+        firsts[key] = shape
+        return False
+    was_meaning, was_loss, was_half = first
+    known = {None, "other"}
+    if loss not in known and was_loss not in known and loss != was_loss:
+        firsts[key] = shape  # another loss
+        return False
+    if was_loss is None and loss is not None and meaning == was_meaning:
+        firsts[key] = shape  # the loss written out where the definition named none
+        return False
+    if (
+        meaning == "sample"
+        and was_meaning in ("mean", "sum")
+        and (loss, shape[2])
+        == (
+            was_loss,
+            was_half,
+        )
+    ):
+        firsts[key] = shape  # one example's cost, with the same per-example term
+        return False
+    return True
 
 
 def _cost_definition(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -1514,7 +1514,7 @@ def _counterexample(net: Network, back: int, kind: str) -> dict[str, Any] | None
     return {
         "n": sizes["n"],
         "widths": ", ".join(map(str, widths)),
-        "indices": ", ".join(f"{k} = {v}" for k, v in ce["indices"].items()),
+        "indices": ", ".join(f"{k}\u00a0=\u00a0{v}" for k, v in ce["indices"].items()),
         "left": _plain_number(ce["left"]),
         "right": _plain_number(ce["right"]),
     }
@@ -1525,14 +1525,11 @@ def _plain_number(text: str) -> str:
     return f"{float(text):.4g}".replace("-", "\u2212")
 
 
-def _closing(w: _Writer) -> dict[str, Any]:
+def _cost_widths(w: _Writer) -> tuple[int, ...]:
+    """The widths whose operations "why backpropagation is fast" counts: the listing's network,
+    or a chain of single neurons."""
     back = w.nets.back
-    general = w.o.network == "general"
-    return {
-        "summary": _summary(w) if general else None,
-        "cost": _cost(w, listing.widths_for(back) if general else (1,) * (back + 2)),
-        "exercises": _exercises(w),
-    }
+    return listing.widths_for(back) if w.o.network == "general" else (1,) * (back + 2)
 
 
 def language_environment(folder: Path) -> sandbox.Sandbox:
@@ -1557,18 +1554,25 @@ def context(opts: Options, lang: str, nets: Nets) -> tuple[dict[str, Any], _Writ
     general = opts.network == "general"
     path = template_path(opts, lang)
     w.names = {path.name: str(path)}
+
+    def later(chapter: Callable[[_Writer], dict[str, Any] | None]) -> sandbox.Later:
+        """A chapter computed (derived, proved) when the template first reads from it."""
+        return sandbox.Later(lambda: chapter(w) or {}, w.convert)
+
     values: dict[str, Any] = dict(
         network=opts.network,
         activation=opts.activation,
         loss=opts.loss,
         ce=nets.general.softmax_output,
         directive=_Placed(w, directive=f"activation={opts.activation} loss={opts.loss}" + w.cost()),
-        intro=_intro(w),
-        single=_single(w),
-        general=_general(w) if general else None,
-        deltas=_deltas(w) if general else None,
-        matrices=_matrices(w) if general else None,
-        **_closing(w),
+        intro=later(_intro),
+        single=later(_single),
+        general=later(_general) if general else None,
+        deltas=later(_deltas) if general else None,
+        matrices=later(_matrices) if general else None,
+        summary=later(_summary) if general else None,
+        cost=later(lambda w: _cost(w, _cost_widths(w))),
+        exercises=later(_exercises),
     )
     return sandbox.context(values, w.calls(), w.convert), w
 
@@ -1634,6 +1638,7 @@ def _tex_escape(s: str) -> str:
             "·": r"\ensuremath{\cdot}",
             "⊙": r"\ensuremath{\odot}",
             "²": r"\ensuremath{^2}",
+            "\u00a0": "~",
         }
     )
     s = s.replace("σ′", "\ue010")  # one symbol: σ with its prime
@@ -1659,6 +1664,7 @@ def environment() -> jinja2.Environment:
     env.globals["display_math"] = mathfmt.display
     env.globals["eqref"] = mathfmt.reference
     env.globals["glued"] = mathfmt.glued
+    env.globals["tied"] = mathfmt.tied
     env.globals["mathml_display"] = mathfmt.mathml_display
     env.globals["inline_mathml"] = mathml.inline
     return env

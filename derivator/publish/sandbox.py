@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -167,11 +167,42 @@ def plain(value: Any, convert: Callable[[Any], Any] | None = None) -> Any:
     raise TypeError(f"not plain data for a template: {type(value).__name__}")
 
 
+class Later(Mapping[str, Any]):
+    """A read-only mapping computed when a template first reads from it: ``make()``'s mapping,
+    made :func:`plain`.  The article's chapters are offered so, and a template pays only for the
+    chapters it reads (a writer's template of ten lines, or one that fails at its first line, no
+    longer waits for every chapter's proofs).  What it holds is private (``_make``, ``_value``:
+    the sandbox refuses names with an underscore); what it gives is plain data."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Mapping[str, Any]], convert: Any = None) -> None:
+        self._make: Callable[[], Any] | None = lambda: plain(make(), convert)
+        self._value: Mapping[str, Any] = MappingProxyType({})
+
+    def _get(self) -> Mapping[str, Any]:
+        if self._make is not None:
+            self._value = self._make()
+            self._make = None
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 def context(
     values: Mapping[str, Any], calls: Mapping[str, Callable[..., Any]], convert: Any = None
 ) -> dict[str, Any]:
-    """A template's context: ``values`` made :func:`plain`, and ``calls`` (functions whose results
-    are plain) beside them."""
-    out: dict[str, Any] = {k: plain(v, convert) for k, v in values.items()}
+    """A template's context: ``values`` made :func:`plain` (a :class:`Later` stays one, computed
+    when it is read), and ``calls`` (functions whose results are plain) beside them."""
+    out: dict[str, Any] = {
+        k: v if isinstance(v, Later) else plain(v, convert) for k, v in values.items()
+    }
     out.update(calls)
     return out
