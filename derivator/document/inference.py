@@ -579,9 +579,12 @@ def _cost_definition(
     letter = lhs.name
     if letter == "L" and not any(x[0] == "L" for x in history):
         history.append(("L", 0, "mean"))  # the notation's L, the mean, until the document's own
-    if _squares(rhs):
+    # the ½ of the squared error, read only where the definition is one (a square beside a
+    # logarithm, as in a cross-entropy plus a term that is zero, says nothing of a ½)
+    squared = loss_form(rhs) == "mse"
+    if squared:
         halves.append((letter, cost_form(lhs), line, _half(rhs)))
-    if _squares(rhs) and not _sums_samples(rhs, letter):
+    if squared and not _sums_samples(rhs, letter):
         col.add(
             line, "mse-half", "yes" if _has_half(rhs) else "no", f"the definition of {_show(lhs)}"
         )
@@ -838,6 +841,10 @@ def _delta_sign(lhs: parse.Var, rhs: parse.Node, letters: dict[str, str]) -> str
     if isinstance(body, parse.Neg):
         sign, body = "minus", body.arg
         body = body.body if isinstance(body, parse.Group) else body
+        if not isinstance(body, parse.Partial):
+            # −∂L/∂a · ∂a/∂z is a formula (the chain rule's, negated), not the author's sign:
+            # only δ = −∂C/∂z itself defines δ with a minus sign
+            return None
     factors = body.factors if isinstance(body, parse.Mul) else [body]
     if not factors or not all(isinstance(f, parse.Partial) for f in factors):
         return None

@@ -9,6 +9,7 @@ bound by a Σ can never capture the same letter used free elsewhere in the relat
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
@@ -555,7 +556,7 @@ class Converter:
             if len(args) != 1:
                 raise Unreadable("σ takes one argument", node.pos)
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
-        if node.primes:
+        if node.primes and f not in ELEMENTARY and f != "sech":
             raise Unreadable(
                 f"{f}′ is not part of the notation: write σ′ for the activation's derivative",
                 node.pos,
@@ -575,8 +576,19 @@ class Converter:
                 node.pos,
             )
         if f == "sech":
-            return 1 / sp.cosh(args[0])  # sech is 1/cosh by its definition
-        return ELEMENTARY[f](args[0])
+            return self.prime(
+                lambda t: 1 / sp.cosh(t), args[0], node.primes
+            )  # 1/cosh by definition
+        return self.prime(ELEMENTARY[f], args[0], node.primes)
+
+    @staticmethod
+    def prime(f: Callable[[sp.Expr], sp.Expr], x: sp.Expr, primes: int) -> sp.Expr:
+        """f(x), or with a prime f′(x): the derivative of the named function (sin′ = cos,
+        log′(x) = 1/x, …) taken by SymPy at a fresh variable, then evaluated at x."""
+        if not primes:
+            return f(x)
+        t = sp.Dummy("t", real=True)
+        return sp.diff(f(t), t).subs(t, x)
 
     def softmax(self, x: sp.Expr, pos: int) -> sp.Expr:
         """softmax(u)_j = e^{u_j} / Σ_k e^{u_k} (its definition), the sum over all of j's range:
@@ -852,6 +864,19 @@ class MatrixConverter:
             if row.name == node.index and col.name == "·":
                 inner = parse.Var(node.body.name, None, node.body.tag, 0, node.pos)
                 return matrix.ColumnSum(self.tree(inner))
+        if isinstance(node, parse.Var) and node.name in MATRICES and node.tag is None:
+            shown = "Δ" if node.name == "Delta" else node.name
+            raise Unreadable(
+                f"{shown} without a layer tag is not read: in a matrix relation {shown}^{{(l)}} is "
+                f"a matrix of layer l"
+                + (
+                    " (Δ^{(l)}: the δ^{(l)} of every sample, a row each; Δw, a change, is an "
+                    "update); a name of the document's own takes a letter the notation does not use"
+                    if node.name == "Delta"
+                    else ""
+                ),
+                node.pos,
+            )
         raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
 
     def gradient(self, node: parse.Partial) -> matrix.Gradient:

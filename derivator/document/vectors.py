@@ -30,8 +30,10 @@ COLUMN = "·"
 BATCH = {"A", "Z", "Y"}
 #: the matrices of a batch with a row per sample (the notation's own layout)
 ROW_BATCH = {"A", "Z", "Delta"}
-#: the layout of the relation being rewritten (set by :func:`index_form`)
-_LAYOUT = {"columns": False}
+#: the layout of the relation being rewritten (set by :func:`index_form`): ``columns``, the
+#: examples as a batch's columns; ``denominator``, a Jacobian across layers with a row per entry
+#: of its denominator; ``across``, set when the relation holds such a Jacobian
+_LAYOUT = {"columns": False, "denominator": False, "across": False}
 
 
 Unreadable = parse.ReadError  # a construct that cannot be read, with where it stands
@@ -107,17 +109,26 @@ def delta_as_vector(lhs: parse.Node, rhs: parse.Node) -> tuple[parse.Node, parse
 
 
 def index_form(
-    lhs: parse.Node, rhs: parse.Node, columns: bool = False
+    lhs: parse.Node, rhs: parse.Node, columns: bool = False, denominator: bool = False
 ) -> tuple[parse.Node, parse.Node]:
     """Both sides entry by entry, with the same free indices; ``columns``: A, Z, Y are a batch's
     matrices with the examples as columns (Ng), and a column vector added to them is broadcast
-    over the columns (``Z = W A + b``)."""
+    over the columns (``Z = W A + b``); ``denominator``: a Jacobian across layers is read with a
+    row per entry of its denominator (see :func:`_jacobian`)."""
     _SHAPES.clear()
     _LAYOUT["columns"] = columns
+    _LAYOUT["denominator"] = denominator
+    _LAYOUT["across"] = False
     try:
         return _index_form(lhs, rhs)
     finally:
         _LAYOUT["columns"] = False
+        _LAYOUT["denominator"] = False
+
+
+def across_layers() -> bool:
+    """Did the last :func:`index_form` read a Jacobian of two layers' vectors?"""
+    return _LAYOUT["across"]
 
 
 def _index_form(lhs: parse.Node, rhs: parse.Node) -> tuple[parse.Node, parse.Node]:
@@ -242,17 +253,21 @@ def _shape(n: parse.Node) -> int:
 
 
 def _jacobian(n: parse.Partial) -> bool:
-    """∂u/∂v of a column vector u by a column vector v of the same layer (∂a^{(l)}/∂z^{(l)}): the
-    Jacobian matrix.  Only within one layer, where it is symmetric (diagonal under an elementwise
+    """∂u/∂v of a column vector u by a column vector v (∂a^{(l)}/∂z^{(l)}, ∂z^{(l)}/∂a^{(l-1)}):
+    the Jacobian matrix.  Within one layer it is symmetric (diagonal under an elementwise
     activation, a_ρ([ρ = κ] − a_κ) under the softmax), so that the two layouts authors use, a
     row per entry of u (the Jacobian) or of v (its transpose, as in the chain
     ∂C/∂a^{(L-1)} = ∂z^{(L)}/∂a^{(L-1)} · ∂a^{(L)}/∂z^{(L)} · ∂C/∂a^{(L)}), read alike.  Across
-    layers (∂z^{(l)}/∂a^{(l-1)} is W or Wᵀ by layout) the relation does not say which it means."""
+    layers (∂z^{(l)}/∂a^{(l-1)} is W in the first layout, Wᵀ in the second) the two differ in
+    shape: the layer of u and the layer of v are different ranges, so at most one layout gives
+    every index letter one range; the reader tries the Jacobian's own layout first and the
+    other only where the first puts a letter in two ranges (check.decide)."""
     return (
         isinstance(n.num, parse.Var)
         and isinstance(n.den, parse.Var)
         and n.num.tag is not None
-        and n.num.tag == n.den.tag
+        and (n.num.tag == n.den.tag or (n.num.name in ("a", "z") and n.den.name in ("a", "z")))
+        and n.den.tag is not None
         and shape(n.num) == VECTOR
         and shape(n.den) == VECTOR
     )
@@ -348,7 +363,11 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
         return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
     if isinstance(n, parse.Partial) and _jacobian(n):
         # the Jacobian of a vector by a vector, entry (ρ, κ) = ∂u_ρ/∂v_κ (a row per entry of
-        # the numerator: the Jacobian's definition)
+        # the numerator: the Jacobian's definition); across layers, in the other layout, ∂u_κ/∂v_ρ
+        if n.num.tag != n.den.tag:  # type: ignore[union-attr]
+            _LAYOUT["across"] = True
+            if _LAYOUT["denominator"]:
+                idx = idx[::-1]
         return replace(n, num=_ix(n.num, idx[:1], fresh), den=_ix(n.den, idx[1:], fresh))
     if isinstance(n, parse.Partial):
         num = n.num
