@@ -84,6 +84,9 @@ class Conventions:
     #: (author's letter, role)
     letters: tuple[tuple[str, str], ...] = ()
     layer_tags: str = "parenthesised"
+    #: the letter the document counts its layers with when it is not l (``a^m``, ``w^{k+1}``):
+    #: read as l (inferred only)
+    layer_letter: str = ""
     #: (index letter, layer tag) for ``layer-tags=none``
     index_layers: tuple[tuple[str, str], ...] = ()
     weights: str = "to-from"
@@ -123,6 +126,7 @@ class Conventions:
             digit_tags=self.layer_tags == "superscript",
             call_letters=frozenset(self.cost_letters()),
             words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
+            layer_letter=self.layer_letter,
         )
 
     def cost_letters(self) -> list[str]:

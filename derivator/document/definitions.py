@@ -167,7 +167,7 @@ class Model:
         return {s.name for s in self.sites.values() if s.built}
 
     def reading(self, base: parse.Reading) -> parse.Reading:
-        return parse.Reading(base.digit_tags, base.call_letters, base.words | self.words)
+        return dataclasses.replace(base, words=base.words | self.words)
 
     def explain(self) -> list[str]:
         """What ``check --explain`` prints about the scalar model."""
@@ -655,7 +655,7 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
         try:
             chains = parse.parse(
                 text,
-                parse.Reading(reading.digit_tags, reading.call_letters, reading.words | extra),
+                dataclasses.replace(reading, words=reading.words | extra),
                 lead,
             )
         except (parse.ReadError, RecursionError):
