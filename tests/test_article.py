@@ -250,9 +250,7 @@ def test_worked_example_numbers_agree_with_autograd(generated: Path) -> None:
         tex = (generated / f"backprop-calculus.{lang}.tex").read_text(encoding="utf-8")
         drawn = [
             float(v)
-            for v in re.findall(
-                r"text=orange!70!black\] (?:at \([^)]*\) )?\{\$(-?[\d.]+)\$\}", tex
-            )
+            for v in re.findall(r"text=orange!70!black\] (?:at \([^)]*\) )?\{\$(-?[\d.]+)\$\}", tex)
         ]
         assert sorted(drawn) == pytest.approx(sorted(expected), rel=1e-3, abs=1e-9), (lang, drawn)
 

@@ -153,6 +153,7 @@ def test_chinese_names_the_layer_instead_of_上一层_下一层(single: Path) ->
 def test_each_activation_is_described_as_it_is(activations: dict[str, Path]) -> None:
     relu, tanh = _read(activations["relu"], "en", "md"), _read(activations["tanh"], "en", "md")
     assert "can be written in terms of" not in relu and "1 where the input is positive" in relu
+    assert "no derivative at 0 alone" in relu and "no derivative at 0" not in tanh
     for md in (relu, tanh):
         assert "for the sigmoid" not in md
     assert "for the tanh" in tanh and "for the relu" not in tanh
@@ -285,6 +286,7 @@ def test_both_languages_have_the_same_headings_and_running_header() -> None:
     for command in ("\\section{", "\\subsection{"):
         assert en.count(command) == zh.count(command), command
     assert "ctexart" not in zh and "heading=false" in zh
+    assert "\\captionsetup{labelsep=quad}" in zh and "captionsetup" not in en  # 图 2, not 图 2:
 
 
 def test_inline_math_keeps_its_punctuation_in_html() -> None:
@@ -296,6 +298,38 @@ def test_inline_math_keeps_its_punctuation_in_html() -> None:
         assert loose, lang
         for before, _, _ in loose:
             assert before.endswith('<span class="nobr">'), before
+
+
+@pytest.mark.slow
+def test_inline_math_and_its_punctuation_share_a_line_in_chromium() -> None:
+    """Chromium, network off, at a phone's width and a desktop's: every comma, full stop or
+    semicolon after an inline formula stands on the formula's line (without the page's nowrap,
+    three fell to the start of the next line at 420 px)."""
+    node, chromium = need("node"), need("chromium")
+    need_npm("playwright-core")
+    for lang in A.LANGS:
+        run = subprocess.run(
+            [node, str(JS / "lines.mjs"), chromium, str(OUTPUT / f"{A.STEM}.{lang}.html")]
+            + ["420", "1280"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        for width, seen in json.loads(run.stdout).items():
+            assert seen["checked"] > 40 and seen["apart"] == [], (lang, width, seen)
+
+
+def test_tex_ties_references_numbers_and_short_formulas_to_the_word_before() -> None:
+    """On paper no line starts with a lone symbol, a bare number or an equation reference: a
+    tie (~) stands between them and the word before; a formula's punctuation follows its $."""
+    for lang in A.LANGS:
+        tex = _read(OUTPUT, lang, "tex")
+        assert "layer~$L$" in tex or "层" in tex
+        assert re.search(r"\w~\\eqref\{eq:\d+\}", tex), lang
+        assert not re.search(r"\$\s+[.,;:，。；：]", tex), lang
+    en = _read(OUTPUT, "en", "tex")
+    assert "Figure~1" in en and "counted by~$i$" in en and not re.search(r"in \\eqref", en)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -647,3 +681,32 @@ def test_a_template_in_one_language_is_not_rendered_as_the_other(tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert "is written in en" in result.output and "give --lang en" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_mathml_is_spaced_as_tex_spaces_it() -> None:
+    """latex2mathml's MathML as Chromium drew it: σ′ with the prime small and high, apart from σ
+    (a superscript ′); ∂L/∂w as "∂ L / ∂ w"; n − 1 and i = 0 under a Σ spaced as in the text.
+    Now the prime follows its base at the base line, ∂ and / take no space, nor does an operator
+    in a script (as TeX's script style sets them), and the Σ of a display keeps its limits under
+    and over it."""
+    from derivator.publish import mathml
+
+    prime = mathml.inline(r"\sigma'(z_{ij}^{(L)}) y_{ij'} \sigma_{L}'(x)")
+    assert not re.search(r"\u2032</m[io]></msu(?:b?sup)>", prime), prime
+    assert prime.count('<mo lspace="0em" rspace="0em">\u2032</mo>') == 3, prime
+    ratio = mathml.inline(r"\partial L/\partial w^{(L)}")
+    assert re.findall(r'<mo[^>]* lspace="0em" rspace="0em">([^<]*)</mo>', ratio) == [
+        "\u2202",
+        "/",
+        "\u2202",
+        "(",
+        ")",
+    ], ratio
+    display = mathml.display(r"\frac{1}{n} \sum_{i=0}^{n-1} a_{i}^{(L-1)} - y_{i}")
+    assert "<munderover><mo>\u2211</mo>" in display and "<msubsup><mo>\u2211" not in display
+    spaced = re.findall(r"<mo(?: [^>]*)?>([=\u2212+])</mo>", display)
+    tight = re.findall(r'<mo[^>]* lspace="0em" rspace="0em">([=\u2212+])</mo>', display)
+    # = and − under the Σ and in the exponent are tight; the − between the terms is not
+    assert tight == ["=", "\u2212", "\u2212"] and spaced.count("\u2212") == 3, display
+    # a display's full stop follows it as in TeX (it stood apart: "σ′(z) .")
+    assert '<mo lspace="0em">.</mo>' in mathml.display(r"\sigma'(z_{i}^{(L)}).")

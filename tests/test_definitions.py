@@ -4,10 +4,7 @@ at random values (never from derivator)."""
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -172,8 +169,14 @@ $$\frac{{\partial E}}{{\partial w_{{1}}}} = -(t - out_{{h1}}) * out_{{h1}}(1 - o
 
 def test_the_cache_keys_a_verdict_by_the_definitions_in_force(tmp_path: Path) -> None:
     """The same claims under definitions that change between runs (the cost with ½ and
-    without): through the persistent cache, cold and warm, every verdict equals an uncached
-    run's.  Truth: ∂C/∂a_j = a_j − y_j holds only for the cost with ½ (autograd below)."""
+    without), and in documents of one run that share a relation's text but define its names
+    differently: through the persistent cache, cold, warm, in either order and with a file
+    edited, every verdict equals an uncached run's.  Truth: ∂C/∂a_j = a_j − y_j holds only for
+    the cost with ½ (autograd below); a^(L) = σ(z^(L)) is defined where it defines a and a claim
+    where tanh defined it first."""
+    from derivator.document import batch
+    from derivator.document.cache import Cache
+
     a = torch.rand(4, dtype=torch.float64, requires_grad=True)
     y = torch.rand(4, dtype=torch.float64)
     for half, holds in ((0.5, True), (1.0, False)):
@@ -182,33 +185,54 @@ def test_the_cache_keys_a_verdict_by_the_definitions_in_force(tmp_path: Path) ->
         assert a.grad is not None and torch.allclose(a.grad, a - y) == holds
     folder = tmp_path / "notes"
     folder.mkdir()
-    cache = tmp_path / "cache"
+    net, units, other, tanh = (str(folder / f) for f in ("net.md", "units.md", "b.md", "c.md"))
+    options = batch.Options(jobs=1)
 
     def write(cost: str) -> None:
-        (folder / "net.md").write_text(NETWORK_DOC.format(cost=cost), encoding="utf-8")
-        (folder / "units.md").write_text(SCALAR_DOC.format(cost=cost), encoding="utf-8")
+        Path(net).write_text(NETWORK_DOC.format(cost=cost), encoding="utf-8")
+        Path(units).write_text(SCALAR_DOC.format(cost=cost), encoding="utf-8")
 
-    def verdicts(*options: str) -> list[tuple[str, int, str]]:
-        r = subprocess.run(
-            [sys.executable, "-m", "derivator", "check", "net.md", "units.md"]
-            + ["--jobs", "1", "--format", "jsonl", *options],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            timeout=300,
-        )
-        rows = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
-        return [(x["file"], x["line"], x["verdict"]) for x in rows]
+    def verdicts(names: list[str], cache: Cache | None) -> list[tuple[str, int, str, str]]:
+        rs = batch.check_paths(names, options, cache).results
+        return [(r.file, r.line, str(r.verdict), r.method) for r in rs]
 
     uncached = {}
     for cost in (r"\frac{1}{2}", ""):
         write(cost)
-        uncached[cost] = verdicts("--no-cache")
+        uncached[cost] = verdicts([net, units], None)
     assert uncached[r"\frac{1}{2}"][3][2] == "proved" and uncached[""][3][2] == "refuted"
     assert uncached[r"\frac{1}{2}"][-1][2] == "proved" and uncached[""][-1][2] == "refuted"
+    cache = Cache.open(tmp_path / "cache")
     for cost in (r"\frac{1}{2}", "", r"\frac{1}{2}", ""):
         write(cost)
-        assert verdicts("--cache-dir", str(cache)) == uncached[cost]
+        assert verdicts([net, units], cache) == uncached[cost]
+
+    # one run, two documents: the same relations under the cost with ½ and without, and a
+    # document where tanh defined a^(L) before the text that defines it elsewhere
+    write(r"\frac{1}{2}")
+    Path(other).write_text(NETWORK_DOC.format(cost=""), encoding="utf-8")
+    lines = NETWORK_DOC.format(cost=r"\frac{1}{2}").split("\n")
+    tanh_text = "\n".join(lines[:3] + [r"$$a^{(L)}_{j} = \tanh(z^{(L)}_{j})$$", ""] + lines[3:])
+    Path(tanh).write_text(tanh_text, encoding="utf-8")
+    names = [net, other, tanh]
+    alone = [v for n in names for v in verdicts([n], None)]
+    assert [v[2] for v in alone if v[0] == net] == ["defined", "defined", "defined", "proved"]
+    assert [v[2] for v in alone if v[0] == other][3] == "refuted"
+    assert [v[2] for v in alone if v[0] == tanh][2] == "proved"  # a = σ(z): a claim there
+    for order in (names, names[::-1]):
+        store = Cache.open(tmp_path / f"cache-{order[0][-4]}")
+        for _ in range(2):  # cold, then every file from the cache
+            got = verdicts(order, store)
+            assert sorted(got) == sorted(alone)
+        for n in order:  # each file edited: re-read, its relations found in the cache
+            text = Path(n).read_text(encoding="utf-8")
+            Path(n).write_text(text + "\n", encoding="utf-8")
+            rs = batch.check_paths([n], options, store).results
+            assert [(r.file, r.line, str(r.verdict), r.method) for r in rs] == [
+                v for v in alone if v[0] == n
+            ]
+            assert any(r.cached for r in rs)  # the relations' own entries answered
+            Path(n).write_text(text, encoding="utf-8")
 
 
 def test_a_formula_for_delta_never_rebuilds_a_delta_defined_with_another_sign() -> None:

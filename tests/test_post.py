@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from derivator.cli.app import app
 from derivator.document import check
+from derivator.publish import blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,6 +175,36 @@ def test_render_checks_the_writers_own_math(tmp_path: Path) -> None:
     assert "1 displays of proved formulas" in out and "proves the 1 relations" in out, out
 
 
+@pytest.mark.parametrize(
+    "name, template",
+    [
+        (
+            "wrong.tex.j2",
+            '\\section*{Mine}\n{{ gradient("b", layer="L") }}\nBy hand, '
+            "$\\frac{\\partial L}{\\partial b_j^{(L)}} = \\sum_{i=0}^{n-1} \\delta_{ij}^{(L)}$.\n",
+        ),
+        (
+            "wrong.html.j2",
+            '<p>{{ gradient("b", layer="L") }}</p>\n<p>By hand, '
+            "\\(\\frac{\\partial L}{\\partial b_j^{(L)}} = \\sum_{i=0}^{n-1} \\delta_{ij}^{(L)}\\) "
+            "&amp; no more.</p>\n",
+        ),
+    ],
+)
+def test_a_page_with_a_wrong_formula_by_hand_is_never_reported_proved(
+    tmp_path: Path, name: str, template: str
+) -> None:
+    """In every format a post is written in (LaTeX and HTML as Markdown): the calls' displays are
+    proved, the writer's own formula typed by hand is refuted, so the command ends with status 1
+    and lists it; the same page with the formula right ends with the relation proved."""
+    code, out, page = render(tmp_path, name, template)
+    assert code == 1 and page.exists(), out
+    assert "refuted" in out and "1/n is missing" in out and "proves" not in out, out
+    right = template.replace("= \\sum", "= \\frac{1}{n} \\sum")
+    code, out, page = render(tmp_path, name, right)
+    assert code == 0 and "proves the 1 relations of its own text" in out, out
+
+
 def test_a_formula_that_is_not_proved_fails_at_its_line(tmp_path: Path) -> None:
     """With no time to prove anything, the third line's formula is not proved: the render stops there."""
     code, out, md = render(
@@ -219,3 +250,20 @@ def test_cross_entropy_closed_forms_of_a_deep_network_render_and_check(tmp_path:
     assert len(results) == 6 and all(r.verdict == "proved" for r in results), [
         (r.line, r.verdict, r.reason) for r in results
     ]
+
+
+def test_a_row_never_ends_with_a_sign_or_a_coefficient() -> None:
+    """A long right side is broken before a factor (× starts the row) or before a term's sign,
+    never after the sign or the coefficient of a term: "… y_ij′ − 1/n" then "× Σ …" read as a
+    product of the two rows (cross-entropy, two layers down)."""
+    rhs = (
+        "\\frac{1}{n} \\sum_{i=0}^{n-1} \\sum_{j=0}^{n_{(L)}-1} a_{ij}^{(L)} w_{jk}^{(L)} "
+        "\\sigma'(z_{ik}^{(L-1)}) y_{ij'} - \\frac{1}{n} \\sum_{i=0}^{n-1} "
+        "\\sum_{j=0}^{n_{(L)}-1} w_{jk}^{(L)} \\sigma'(z_{ik}^{(L-1)}) y_{ij} + 2 a_{ij}^{(L)}"
+    )
+    for room in range(4, 60):
+        rows = blocks.break_rows(rhs, room)
+        assert " ".join(r.removeprefix("\\times ") for r in rows) == rhs, room
+        for row in rows[:-1]:
+            last = row.rsplit(" ", 1)[-1]
+            assert last not in ("-", "+", "2", "\\frac{1}{n}") and not last.startswith("\\sum")

@@ -12,10 +12,13 @@ not counted as proved.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
-#: the formats the checker reads (an HTML post is not checked: render its .md.j2 twin for that)
-CHECKED = ("md", "tex")
+#: the formats of a page the command checks: an HTML post is read as Markdown is (its math stands
+#: in ``\\(…\\)``, ``\\[…\\]`` or ``$…$`` between tags the reader passes over), its entities
+#: (``&lt;``, ``&amp;``) decoded first, line for line
+CHECKED = ("md", "tex", "html")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ def check_page(
     from ..engine.outcome import Outcome
 
     activation, loss, network = network_options
+    if fmt == "html":
+        text, fmt = html.unescape(text), "md"
     run = check.Run(
         defaults=interpret.Settings(activation=activation, loss=loss, network=network),
         timeout=timeout,

@@ -29,6 +29,7 @@ from ..engine import (
     NotationError,
     Outcome,
     Partial,
+    index_ranges,
     losses,
     precision,
     proof,
@@ -43,6 +44,7 @@ from . import (
     literals,
     notebook,
     parse,
+    vectors,
     workers,
 )
 from .cache import Cache, InModel
@@ -303,8 +305,55 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             f.slots.append([])
             reading.skip_next = False
             previous = item
+            if not skipping and reading.settings.targets == "any" and _states_targets(item, here):
+                reading.apply({"targets": "distribution"})
     _attach_model(name, f, run)
     return f
+
+
+_SUMS_TO_1 = re.compile(r"\\sum.*=\s*1\s*[,.;]?\s*$", re.S)
+
+
+def _states_targets(item: blocks.Block, settings: interpret.Settings) -> bool:
+    """Does the block state that the targets sum to 1 (``\\sum_j y_{ij} = 1``, in the document's
+    letters)?  That is a hypothesis on the data, not a claim: the relations after it are judged
+    with targets=distribution, as if the directive stood there (docs/soundness.md, "A stated
+    hypothesis")."""
+    if not _SUMS_TO_1.search(item.text):
+        return False
+    try:
+        chains = parse.parse(item.text, settings.conventions.reading)
+    except parse.ReadError:
+        return False
+    return any(
+        len(c.exprs) == 2
+        and c.ops == ["="]
+        and targets_sum_to_1(
+            *conventions.translate_relation([c.exprs[0], c.exprs[1]], settings.conventions)
+        )
+        for c in chains
+    )
+
+
+def targets_sum_to_1(lhs: parse.Node, rhs: parse.Node) -> bool:
+    """Σ_j y_{ij} = 1 or Σ_j y_j = 1 (the sum over the targets' unit index, in the notation's
+    letters): the hypothesis that each sample's targets are a distribution."""
+    lhs, rhs = parse.ungrouped(lhs), parse.ungrouped(rhs)
+    if not (isinstance(rhs, parse.Num) and rhs.text == "1" and isinstance(lhs, parse.SumNode)):
+        return False
+    body = parse.ungrouped(lhs.body)
+    return (
+        lhs.lower is None
+        and lhs.upper is None
+        and lhs.excluded is None
+        and isinstance(body, parse.Var)
+        and body.name == "y"
+        and not body.primes
+        and bool(body.sub)
+        and body.sub[-1].name == lhs.index  # type: ignore[index]
+        and body.sub[-1].expr is None  # type: ignore[index]
+        and all(x.name != lhs.index for x in body.sub[:-1])  # type: ignore[index]
+    )
 
 
 @dataclass
@@ -1039,6 +1088,11 @@ def _broken(out: list[Result]) -> None:
             if r.verdict == Outcome.REFUTED:
                 # the refutation's own words stay in its hints (the report shows them apart)
                 why = "refuted there; the hints say how"
+                if r.defines == "delta" and "differ only in sign" in said:
+                    r.hints.append(
+                        "δ is ∂L_i/∂z; a δ with the author's minus sign is defined by δ = −∂C/∂z "
+                        "itself, not by a chain of partials"
+                    )
                 r.verdict, r.method, r.counterexample = Outcome.ERROR, "", None
                 r.reason = (
                     f"a definition of {r.defines} that the model derivator built does not satisfy "
@@ -1173,13 +1227,11 @@ def decide(
             settings.conventions,
             settings.network,
         )
-        if interpret.is_update_rule(op, lhs_node, rhs_node):
-            r.verdict, r.reason = Outcome.SKIPPED, "update rule"
+        skipped = _not_a_claim(op, chain, lhs_node, rhs_node)
+        if skipped:
+            r.verdict, r.reason = Outcome.SKIPPED, skipped
             return
-        literal = literals.judge(lhs_node, rhs_node)
-        if literal is not None:  # matrices written out in numbers: arithmetic
-            r.verdict, r.method, r.reason = literal.verdict, literal.method, literal.reason
-            r.counterexample = literal.counterexample
+        if _literal(r, lhs_node, rhs_node):
             return
         interpret.uncheckable(lhs_node)
         interpret.uncheckable(rhs_node)
@@ -1189,6 +1241,8 @@ def decide(
         _set_chain_variable(conv, first)
         try:
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
+            if vectors.across_layers() and index_ranges(net, lhs, rhs)[1]:
+                conv, lhs, rhs = _other_layout(chain, k, settings, net, first)
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except interpret.NeedsMatrix as e:
@@ -1244,6 +1298,64 @@ def decide(
         )
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _not_a_claim(op: str, chain: parse.Chain, lhs: parse.Node, rhs: parse.Node) -> str:
+    """Why a relation is no claim to check (an update rule, a hypothesis on the targets), or ""."""
+    if interpret.is_update_rule(op, lhs, rhs):
+        return "update rule"
+    if op == "=" and len(chain.exprs) == 2 and targets_sum_to_1(lhs, rhs):
+        return (
+            "a hypothesis on the targets, not a claim: the relations after it are judged "
+            "with targets that sum to 1 (as under the directive targets=distribution)"
+        )
+    return ""
+
+
+def _literal(r: Result, lhs: parse.Node, rhs: parse.Node) -> bool:
+    """Matrices written out in numbers: judged by arithmetic (True), else nothing is done."""
+    literal = literals.judge(lhs, rhs)
+    if literal is None:
+        return False
+    r.verdict, r.method, r.reason = literal.verdict, literal.method, literal.reason
+    r.counterexample = literal.counterexample
+    return True
+
+
+def _other_layout(
+    chain: parse.Chain,
+    k: int,
+    settings: interpret.Settings,
+    net: Network,
+    first: parse.Node,
+) -> tuple[interpret.Converter, sp.Expr, sp.Expr]:
+    """A Jacobian across layers whose own layout (a row per entry of the numerator) puts an index
+    letter in two ranges, read in the other (a row per entry of the denominator): the layers'
+    ranges differ, so the shapes of the relation say which layout it is written in, and only
+    the one where every letter has one range is kept (vectors._jacobian).  Where both fail, the
+    shapes of the relation fit neither layout: an error, never a verdict of a layout of ours."""
+    lhs_node, rhs_node, _ = read_relation(
+        chain.exprs[k],
+        chain.exprs[k + 1],
+        chain.exprs[0],
+        settings.conventions,
+        settings.network,
+        denominator=True,
+    )
+    conv = interpret.Converter(net, settings)
+    conv.implicit = interpret.implicit_sample([lhs_node, rhs_node])
+    _set_chain_variable(conv, first)
+    lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
+    if index_ranges(net, lhs, rhs)[1]:
+        raise interpret.Unreadable(
+            "∂u/∂v of two layers' vectors is a matrix, a row per entry of u (the Jacobian) or of "
+            "v (its transpose): the shapes of this relation fit neither" + vectors.SINGLE,
+            vectors.lhs_pos(chain.exprs[k]),
+        )
+    conv.notes.append(
+        "∂u/∂v across layers read with a row per entry of v (the Jacobian's transpose)"
+    )
+    return conv, lhs, rhs
 
 
 def _set_chain_variable(conv: interpret.Converter, first: parse.Node) -> None:

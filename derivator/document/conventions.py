@@ -49,6 +49,7 @@ VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by 
     "weight-layer": ("into", "out-of"),
     "samples": None,
     "batch": ("rows", "columns"),
+    "bar": ("none", "gradient"),
 }
 #: a batch's matrices (Ng: examples as columns); X is A^{[0]}
 BATCH_LETTERS = ("A", "Z", "X", "Y")
@@ -116,17 +117,24 @@ class Conventions:
     #: a forward pass with a letter per layer (x → h → o): (letter, the notation's quantity,
     #: layer tag, weights' order) for each letter it defines; inferred only
     layers: tuple[tuple[str, str, str, str], ...] = ()
+    #: what a bar over a letter means: nothing the notation reads ("none"), or the cost's
+    #: derivative by the quantity ("gradient": v̄ = ∂C/∂v, the "error signal" of Grosse's notes)
+    bar: str = "none"
 
     @property
     def reading(self) -> parse.Reading:
         """What the parser must know: digit tags, letters written as functions (J(W,b;x,y)), and the
         names of several letters (net, out, Cost)."""
         names = [letter for letter, _ in self.letters] + self.cost_letters()
+        costs = self.cost_letters()
         return parse.Reading(
             digit_tags=self.layer_tags == "superscript",
-            call_letters=frozenset(self.cost_letters()),
+            call_letters=frozenset(costs),
             words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
             layer_letter=self.layer_letter,
+            bar_cost=(self.cost or (costs[0] if costs else "L"))
+            if self.bar == "gradient"
+            else None,
         )
 
     def cost_letters(self) -> list[str]:
@@ -671,10 +679,16 @@ def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
 
 
 def read_relation(
-    lhs: parse.Node, rhs: parse.Node, first: parse.Node, conv: Conventions, network: str
+    lhs: parse.Node,
+    rhs: parse.Node,
+    first: parse.Node,
+    conv: Conventions,
+    network: str,
+    denominator: bool = False,
 ) -> tuple[parse.Node, parse.Node, parse.Node]:
     """One relation (and the first expression of its chain) in the notation's letters, and in index
-    form when it is written with vectors or matrices of one example."""
+    form when it is written with vectors or matrices of one example (``denominator``: a Jacobian
+    across layers in the layout with a row per entry of its denominator)."""
     lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
     columns = conv.batch == "columns"
     if network != "single" and not columns:
@@ -682,5 +696,5 @@ def read_relation(
     if network != "single" and (
         vectors.is_vector_relation(lhs, rhs) or (columns and vectors.is_batch(lhs, rhs))
     ):
-        lhs, rhs = vectors.index_form(lhs, rhs, columns)
+        lhs, rhs = vectors.index_form(lhs, rhs, columns, denominator)
     return lhs, rhs, first

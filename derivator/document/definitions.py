@@ -25,7 +25,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy as sp
@@ -167,7 +167,7 @@ class Model:
         return {s.name for s in self.sites.values() if s.built}
 
     def reading(self, base: parse.Reading) -> parse.Reading:
-        return dataclasses.replace(base, words=base.words | self.words)
+        return replace(base, words=base.words | self.words)
 
     def explain(self) -> list[str]:
         """What ``check --explain`` prints about the scalar model."""
@@ -441,6 +441,14 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
                 payload = reader.read(rhs)
                 if not (payload.free_symbols or payload.atoms(sp.Function) or payload.is_number):
                     continue
+                if (
+                    name == "L"
+                    and not payload.atoms(sp.Function)
+                    and {str(x) for x in payload.free_symbols} <= {"n"}
+                ):
+                    # the notation's mean cost given as a number (L = 1/n): the network has its
+                    # own L, which the network reading judges this definition against
+                    continue
         except (NotScalar, NotBuilt, parse.ReadError, TypeError, ValueError, ZeroDivisionError):
             continue  # not a scalar definition: the network reading has it
         if not known:
@@ -655,7 +663,7 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
         try:
             chains = parse.parse(
                 text,
-                dataclasses.replace(reading, words=reading.words | extra),
+                replace(reading, words=reading.words | extra),
                 lead,
             )
         except (parse.ReadError, RecursionError):

@@ -555,6 +555,8 @@ class Reading:
     #: a letter other than l that the document counts its layers with (``a^m_j``, ``w^{m+1}``):
     #: read as the notation's generic layer l (``inference.layer_letter``)
     layer_letter: str = ""
+    #: ``bar=gradient``: a bar over a letter is the derivative of this cost letter by it (v̄ = ∂C/∂v)
+    bar_cost: str | None = None
 
 
 DEFAULT_READING = Reading()
@@ -654,9 +656,10 @@ GREEK_NAMES = {
 #: macros met in real derivations that the notation does not have, and why (what to write)
 REFUSED = {
     "Theta": "(Θ, a matrix of parameters) is not part of the notation: write the weights "
-    "W^{(l)} and biases b^{(l)}",
+    "W^{(l)} and biases b^{(l)}, or say what it is (directive letters=weight:Theta)",
     "bar": "(a bar: a mean, a conjugate or a new name) is not part of the notation: name the "
-    "quantity with a letter of its own",
+    "quantity with a letter of its own, or, where v̄ is the cost's derivative ∂C/∂v (an "
+    "error signal), say so (directive bar=gradient)",
     "lim": "(a limit) is not part of the notation: derivator checks identities, not limits",
     "pmatrix": "is plain TeX's matrix: write \\begin{pmatrix} … \\end{pmatrix}",
 }
@@ -981,8 +984,9 @@ class Parser:
                 continue
             if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                 break
-            if self.at("cmd", "cdot") or self.at("cmd", "times") or self.at("ch", "*"):
-                if self.at("ch", "*") and factors:
+            star = self.at("ch", "*") or self.at("cmd", "ast")  # \ast is the * written as a command
+            if self.at("cmd", "cdot") or self.at("cmd", "times") or star:
+                if star and factors:
                     stars.append(len(factors))
                 self.k += 1
                 continue
@@ -1641,6 +1645,10 @@ class Parser:
             return self.wrapped_letter(name)
         if name == "hat":
             return self.hat(t.pos)
+        if name == "bar" and self.reading.bar_cost is not None:
+            return self.bar(t.pos, self.reading.bar_cost)
+        if name in self.reading.words:  # a command the document declares (letters=weight:Theta)
+            return self.var(name)
         if name == "begin":
             return self.environment()
         raise self.not_in_notation(t)
@@ -1769,6 +1777,23 @@ class Parser:
         if braced:
             self.eat("ch", "}")
         return self.scripts(v)
+
+    def bar(self, pos: int, cost: str) -> Node:
+        """``\\bar{y}``, ``\\bar{w}_{jk}`` under ``bar=gradient``: the cost's derivative by the
+        quantity, ∂C/∂v (the "error signal" notation): a partial like any other."""
+        self.k += 1
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        inner = self.tok.text
+        if not (self.at("letter") or (self.at("cmd") and inner in GREEK_NAMES)):
+            raise ReadError(
+                f"\\bar{{{inner}}}: with bar=gradient a bar is read over a letter (v̄ = ∂C/∂v)", pos
+            )
+        v = self.var(inner)
+        if braced:
+            self.eat("ch", "}")
+        return Partial(Var(cost, None, None, 0, pos), self.scripts(v), True, pos)
 
     def skip_environment(self) -> None:
         """Move past the \\end that closes the environment just opened (nested ones included)."""

@@ -795,7 +795,8 @@ def _hints(
             and normal_form_equal(_with_targets(net, "distribution"), lhs, rhs, deep=False)
         ):
             hints.append(
-                "holds when Σ_j y_ij = 1 (say so with the directive targets=distribution or one-hot)"
+                "holds when Σ_j y_ij = 1 (say so before it: \\sum_j y_{ij} = 1, or the directive "
+                "targets=distribution or one-hot)"
             )
     except (algebra.Unsupported, NotationError, TypeError, ValueError):
         pass

@@ -102,7 +102,10 @@ class ScalarModel:
         partials as written taken, and functions the document defines applied."""
         for _ in range(64):  # definitions form no cycle (a name is defined from earlier ones)
             subs = {s: f for s, f in self.formulas.items() if s in e.free_symbols and s not in keep}
-            partials = [p for p in e.atoms(ScalarPartial) if not p.args[0].atoms(ScalarPartial)]
+            # in a fixed order: the first partial the model cannot take gives the reason
+            partials = sorted(
+                (p for p in e.atoms(ScalarPartial) if not p.args[0].atoms(ScalarPartial)), key=str
+            )
             if not subs and not partials:
                 break
             e = e.xreplace({p: self.partial(p.args[0], p.args[1]) for p in partials})
@@ -197,7 +200,7 @@ class ScalarModel:
                     + sp.Rational(rng.randint(1, 9), 5) * _T**2
                     + sp.Rational(rng.randint(-9, 9), 4),
                 )
-                for f in _undefined(left) | _undefined(right)
+                for f in sorted(_undefined(left) | _undefined(right), key=str)
             }
             try:
                 lf, rf = _instantiate(left, concrete), _instantiate(right, concrete)

@@ -181,6 +181,10 @@ def _items(tex: str) -> list[str]:
     return items
 
 
+#: a number or a fraction of numbers and n: the coefficient of a term, printed before its factors
+_COEFFICIENT = re.compile(r"^(?:\d+|\\frac\{\d+\}\{(?:\d+|n)\})$")
+
+
 def break_rows(rhs: str, room: float) -> list[str]:
     """``rhs`` as rows no wider than ``room`` em where it can be broken: before a factor of a
     product (the row then starts with ``\\times``) or before the sign of a term of a sum; never
@@ -189,9 +193,11 @@ def break_rows(rhs: str, room: float) -> list[str]:
         return [rhs]
     units: list[
         list[str]
-    ] = []  # what stays together: Σ heads with the factor after them, a sign with its term
+    ] = []  # what stays together: Σ heads with the factor after them, a sign with its term, a
+    # coefficient (1/n, 2) with what it multiplies: "− 1/n" never ends a row
     for item in _items(rhs):
-        if units and (units[-1][-1].startswith("\\sum") or units[-1][-1] in ("+", "-")):
+        last = units[-1][-1] if units else ""
+        if units and (last.startswith("\\sum") or last in ("+", "-") or _COEFFICIENT.match(last)):
             units[-1].append(item)
         else:
             units.append([item])

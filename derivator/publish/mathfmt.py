@@ -78,6 +78,34 @@ def glued(segments: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
     return out
 
 
+#: a word that names what the number after it counts: ``Figure 2``, ``layer 3`` stay on one line
+_NUMBERED = re.compile(
+    r"\b(Figure|figure|Table|table|Exercise|exercise|layer|Layer|step|Step) (\d)"
+)
+#: the longest inline formula (as LaTeX) that is tied to the word before it: a symbol, ``L-1``
+_SHORT = 6
+
+
+def tied(segments: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Text segments with the spaces a line must not break at made no-break spaces (U+00A0, ``~``
+    in LaTeX), as a typesetter ties them: before an equation reference (``in~(5)``), between a
+    word and its number (``Figure~2``), and between a word and a short formula after it
+    (``layer~$L$``, ``by~$n$``), so that no line starts with a lone symbol or a bare number."""
+    out: list[tuple[str, str]] = []
+    for n, (kind, text) in enumerate(segments):
+        if kind == "text":
+            text = _NUMBERED.sub("\\1\u00a0\\2", text)
+            after = segments[n + 1] if n + 1 < len(segments) else None
+            if (
+                after is not None
+                and re.search(r"\w \Z", text)
+                and (after[0] == "ref" or (after[0] == "math" and len(after[1]) <= _SHORT))
+            ):
+                text = text[:-1] + "\u00a0"
+        out.append((kind, text))
+    return out
+
+
 def reference(fmt: str, number: int, label: str = "") -> str:
     """A reference to equation ``number`` in running text."""
     if fmt == "tex":

@@ -11,6 +11,7 @@ as text) is an error, not a page with a backslash in it.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert
 
@@ -60,11 +61,55 @@ def _inner(latex: str) -> str:
     inner = out[start:end]
     if "\\" in inner:
         raise MathMLError(f"latex2mathml left LaTeX unconverted in: {latex}")
-    return inner
+    return _typeset_as_tex(inner)
+
+
+#: the elements whose children after the first are scripts (sub, sup, under, over)
+_SCRIPTED = ("msub", "msup", "msubsup", "munder", "mover", "munderover")
+#: ′, ″, ‴: glyphs drawn raised already, as a superscript they float above with a gap
+_PRIMES = frozenset("\u2032\u2033\u2034")
+#: operators TeX sets with no space around them (∂ is an ordinary symbol, a / between quotients)
+_TIGHT = frozenset("\u2202/")
+_NONE = {"lspace": "0em", "rspace": "0em"}
+
+
+def _typeset_as_tex(inner: str) -> str:
+    """latex2mathml's MathML spaced as TeX spaces it, where Chromium's operator dictionary does
+    otherwise: σ′ as σ followed by the prime at the base line (``<msup>`` with a ′ set it small
+    and high, apart from σ: ``σ ʹ``), ∂ and / with no space around them (``∂L/∂w``, which read
+    ``∂ L / ∂ w``), no space before a full stop or a comma (a display's punctuation stood
+    apart from it), and no space around an operator in a script (``n−1``, ``i=0``, ``(L−1)``
+    under a Σ or in an exponent, as TeX's script style sets them)."""
+    root = ET.fromstring(f"<math>{inner}</math>")
+    for parent in list(root.iter()):
+        for k, child in enumerate(list(parent)):
+            prime = child[-1] if child.tag in ("msup", "msubsup") and len(child) else None
+            if prime is None or not prime.text or not set(prime.text) <= _PRIMES:
+                continue
+            base = child[0]
+            if child.tag == "msubsup":
+                base = ET.Element("msub")
+                base.extend(child[:2])
+            mark = ET.Element("mo", _NONE)
+            mark.text = prime.text
+            row = ET.Element("mrow")
+            row.extend([base, mark])
+            row.tail = child.tail
+            parent[k] = row
+    for el in root.iter():
+        if el.tag == "mo" and el.text in _TIGHT:
+            el.attrib.update(_NONE)
+        elif el.tag == "mo" and el.text in (".", ","):  # a display's full stop, a list's comma
+            el.set("lspace", "0em")
+        if el.tag in _SCRIPTED:
+            for script in el[1:]:
+                for op in script.iter("mo"):
+                    op.attrib.update(_NONE)
+    return "".join(ET.tostring(c, encoding="unicode", short_empty_elements=False) for c in root)
 
 
 #: the big operators whose limits a display sets under and over them, as TeX does
-_LARGE_OPS = ("&#x02211;", "&#x0220F;")  # ∑ ∏
+_LARGE_OPS = ("\u2211", "\u220f")  # ∑ ∏
 
 
 def _limits_under(mathml: str) -> str:

@@ -6,7 +6,7 @@ from evaluator import D, Setup, T
 SETUP = Setup(depth=1, single=True, loss="mse", total="sum")
 DIRECTIVE = (
     "<!-- derivator: network=single cost=\\mathcal{L} cost-is=sample "
-    "letters=activation:y,target:t,input:x -->"
+    "letters=activation:y,target:t,input:x bar=gradient -->"
 )
 
 KEY = {
