@@ -388,16 +388,22 @@ class _Scan:
 def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
     scan = _Scan()
+    layer = layer_letter([text for _, text in blocks])
+    reading = replace(READING, layer_letter=layer)
     for line, text in blocks:
         try:
-            chains = parse.parse(text, READING)
+            chains = parse.parse(text, reading)
         except (parse.ReadError, RecursionError):
             continue
         for chain in chains:
             scan.chain(line, chain)
     scan.undefined_cost()
     findings = list(scan.col.found.values())
-    conv = _cost_conventions(scan, Conventions())
+    if layer:
+        findings.append(
+            Finding(0, "layer letter", layer, f"{layer}-1 or {layer}+1 in a quantity's superscript")
+        )
+    conv = _cost_conventions(scan, Conventions(layer_letter=layer))
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
     conv = _layer_conventions(scan, conv, findings)
@@ -536,6 +542,26 @@ def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) 
     return conv
 
 
+#: ``a^{m-1}``, ``w^{(k+1)}_{jk}``, ``\delta^{[m+1]}``: a quantity of the notation (a, z, w, b, δ
+#: and their capitals) whose superscript is a letter plus or minus one
+_LAYER_STEP = re.compile(
+    r"(?:(?<![A-Za-z\\])[azwbAZWB]|\\delta|\\Delta)(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
+    r"\^\{\s*[(\[]?\s*([A-Za-z])\s*[-+]\s*1\s*[)\]]?\s*\}"
+)
+#: letters that are never a layer counter: l (the notation's own), the sample, e, the sample
+#: count, time (t: a recurrent network's step), the transpose, the input and the output
+_NO_LAYER_LETTER = set("lLienNtTxy")
+
+
+def layer_letter(texts: list[str]) -> str:
+    """The letter a document counts its layers with when it is not l: the one letter X that
+    stands as ``X-1`` or ``X+1`` in the superscript of a quantity (``a^{m-1}``, ``w^{k+1}``), which
+    only a layer counter does (a power m-1 of an activation or a weight is no step of a
+    derivation).  "" when there is none, or more than one."""
+    found = {m.group(1) for t in texts for m in _LAYER_STEP.finditer(t)} - _NO_LAYER_LETTER
+    return found.pop() if len(found) == 1 else ""
+
+
 def _show(v: parse.Var) -> str:
     s = v.name
     if v.sub_raw:
@@ -587,16 +613,17 @@ def _cost_meaning(lhs: parse.Var, rhs: parse.Node) -> str | None:
 
 
 def _restates(lhs: parse.Var, rhs: parse.Node, firsts: dict[tuple[str, str], _CostShape]) -> bool:
-    """Whether an equation for a cost letter restates a cost already defined, and so is a claim
+    r"""Whether an equation for a cost letter restates a cost already defined, and so is a claim
     about it (judged in the model the definition in force builds), not a definition.
 
     The first equation of a cost letter (per form: the bare letter, one sample's L_i, C_0)
     defines it.  A later one defines it anew only when it cannot be a slip: it writes another
     loss (the squared error, then the cross-entropy), it names a loss where the definition in
-    force named none (``J = \frac1m Σ_i L(a, y)``, then written out), or it specialises the cost
-    to one example with the same per-example term (Nielsen's mean ``\frac{1}{2n}Σ_x‖y − a‖²``,
-    then ``½‖y − a‖²``).  Anything else (a factor ½ dropped or added, a sum over the samples
-    turned into a mean) is a claim: a wrong factor is refuted, never the cost of what follows."""
+    force named none (``J = \frac1m Σ_i L(a, y)``, then written out; Nielsen's
+    ``C = \frac1n Σ_x C_x``, then ``½‖y − a‖²`` for one example), or it specialises the cost to
+    one example with the same per-example term (``\frac{1}{2n}Σ_x‖y − a‖²``, then
+    ``½‖y − a‖²``).  Anything else (a factor ½ dropped or added, a sum over the samples turned
+    into a mean) is a claim: a wrong factor is refuted, never the cost of what follows."""
     meaning = _cost_meaning(lhs, rhs)
     loss = loss_form(rhs)
     shape: _CostShape = (meaning, loss, _half(rhs) if _squares(rhs) else None)
@@ -610,8 +637,10 @@ def _restates(lhs: parse.Var, rhs: parse.Node, firsts: dict[tuple[str, str], _Co
     if loss not in known and was_loss not in known and loss != was_loss:
         firsts[key] = shape  # another loss
         return False
-    if was_loss is None and loss is not None and meaning == was_meaning:
-        firsts[key] = shape  # the loss written out where the definition named none
+    if was_loss is None and loss is not None:
+        # the loss written out where the definition in force named none (C = (1/n) Σ_x C_x,
+        # then ½‖y − a‖²: the first saying of the per-example term), itself a definition
+        firsts[key] = shape
         return False
     if (
         meaning == "sample"
