@@ -657,3 +657,67 @@ def test_a_name_given_a_whole_number_means_that_number_in_what_follows() -> None
     ], [(r.line, r.verdict, r.reason) for r in rs]
     assert "zeta = 2" in rs[2].reason and "4 ≠ 5" in rs[2].reason, rs[2].reason
     assert "unknown quantity xi" in rs[5].reason and "zeta" not in rs[3].reason + rs[4].reason
+
+
+NUMBERED_DOC = r"""
+$$z_1 = W_1 x + b_1$$
+
+$$a_1 = \sigma(z_1)$$
+
+$$z_2 = W_2 a_1 + b_2$$
+
+$$a_2 = \sigma(z_2)$$
+
+$$L = \frac{1}{2}\sum_j (a_{2,j} - y_j)^2$$
+
+$$\delta_2 = (a_2 - y) \odot \sigma'(z_2)$$
+
+$$\delta_2 = a_2 - y$$
+
+$$\delta_1 = (W_2^T \delta_2) \odot \sigma'(z_1)$$
+
+$$\frac{\partial L}{\partial W_1} = \delta_1 x^T$$
+
+$$\frac{\partial L}{\partial b_1} = \delta_1$$
+
+$$\frac{\partial L}{\partial b_1} = W_2^T \delta_2$$
+"""
+
+
+def test_layers_numbered_in_the_subscript() -> None:
+    """``z_1 = W_1 x + b_1`` numbers the layers in the subscript: z_1 is z^{(1)}, W_2 is W^{(2)},
+    a_{2,j} is a^{(2)}_j, and x (what layer 1 is computed from) the input a^{(0)}.  Truth from
+    autograd on a 3-5-4 network with δ = ∂L/∂z."""
+    torch.manual_seed(31)
+    x = torch.rand(3, dtype=torch.float64)
+    w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b1 = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    w2 = torch.randn(4, 5, dtype=torch.float64)
+    b2 = torch.randn(4, dtype=torch.float64)
+    y = torch.rand(4, dtype=torch.float64)
+    z1 = w1 @ x + b1
+    z1.retain_grad()
+    a1 = torch.sigmoid(z1)
+    z2 = w2 @ a1 + b2
+    z2.retain_grad()
+    a2 = torch.sigmoid(z2)
+    (0.5 * ((a2 - y) ** 2).sum()).backward()
+    assert z1.grad is not None and z2.grad is not None
+    assert w1.grad is not None and b1.grad is not None
+    d1, d2 = z1.grad, z2.grad
+    a1_, a2_ = a1.detach(), a2.detach()
+    truth = [
+        torch.allclose(d2, (a2_ - y) * a2_ * (1 - a2_)),
+        torch.allclose(d2, a2_ - y),
+        torch.allclose(d1, (w2.T @ d2) * a1_ * (1 - a1_)),
+        torch.allclose(w1.grad, torch.outer(d1, x)),
+        torch.allclose(b1.grad, d1),
+        torch.allclose(b1.grad, w2.T @ d2),
+    ]
+    assert truth == [True, False, True, True, True, False]
+    results = _check(NUMBERED_DOC)
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:5] == ["defined", "defined", "proved", "proved", "defined"] or all(
+        v == "defined" for v in verdicts[:5]
+    ), [r.reason for r in results[:5]]
+    assert verdicts[5:] == ["proved" if t else "refuted" for t in truth], verdicts

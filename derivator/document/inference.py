@@ -236,6 +236,8 @@ class _Scan:
     used: dict[str, int] = field(default_factory=dict)
     #: letters named by earlier relations: a definition comes before its use
     seen: set[str] = field(default_factory=set)
+    #: the untagged letters the layer numbered 1 is computed from (``z_1 = W_1 x + b_1``)
+    first_inputs: set[str] = field(default_factory=set)
 
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
@@ -363,7 +365,23 @@ class _Scan:
             later=self.weights_later,
         )
         _input(line, lhs, rhs, self.col, self.letters)
+        if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
+            self.first_inputs |= {
+                v.name
+                for v in _vars(rhs)
+                if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
+            }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def numbered_input(self) -> None:
+        """``z_1 = W_1 x + b_1``: the letter the first numbered layer is computed from, x, is
+        the input layer's activation a^{(0)}."""
+        for letter in self.first_inputs:
+            if letter not in self.letters:
+                self.letters[letter] = "input"
+                self.col.add(
+                    0, f"input {letter}", "the input layer's activation", "z_1 = W_1 " + letter
+                )
 
     def undefined_cost(self) -> None:
         """A letter differentiated like a cost but never defined: the cost when it is the only
@@ -389,7 +407,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
     scan = _Scan()
     layer = layer_letter([text for _, text in blocks])
-    reading = replace(READING, layer_letter=layer)
+    numbered = subscript_layers([text for _, text in blocks])
+    reading = replace(READING, layer_letter=layer, subscript_layers=numbered)
     for line, text in blocks:
         try:
             chains = parse.parse(text, reading)
@@ -403,7 +422,12 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         findings.append(
             Finding(0, "layer letter", layer, f"{layer}-1 or {layer}+1 in a quantity's superscript")
         )
-    conv = _cost_conventions(scan, Conventions(layer_letter=layer))
+    if numbered:
+        findings.append(
+            Finding(0, "layers", "subscript", "z_1 = W_1 … : the layer in the subscript")
+        )
+        scan.numbered_input()
+    conv = _cost_conventions(scan, Conventions(layer_letter=layer, subscript_layers=numbered))
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
     conv = _layer_conventions(scan, conv, findings)
@@ -551,6 +575,19 @@ _LAYER_STEP = re.compile(
 #: letters that are never a layer counter: l (the notation's own), the sample, e, the sample
 #: count, time (t: a recurrent network's step), the transpose, the input and the output
 _NO_LAYER_LETTER = set("lLienNtTxy")
+
+
+#: ``z_1 = W_1 x + b_1``, ``z_{2} = W_{2} a_{1} + …``: a pre-activation and the weight matrix
+#: that computes it, numbered alike in their subscripts
+_NUMBERED_STEP = re.compile(
+    r"(?<![A-Za-z\\])z_\{?\s*(\d)\s*\}?\s*=\s*(?:\\mathbf\{W\}|W)_\{?\s*\1\s*\}?"
+)
+
+
+def subscript_layers(texts: list[str]) -> bool:
+    """Does the document number its layers in the subscript: a forward step ``z_1 = W_1 …``
+    (a neuron's number would not stand on the weight matrix W)."""
+    return any(_NUMBERED_STEP.search(t) for t in texts)
 
 
 def layer_letter(texts: list[str]) -> str:

@@ -555,6 +555,9 @@ class Reading:
     #: a letter other than l that the document counts its layers with (``a^m_j``, ``w^{m+1}``):
     #: read as the notation's generic layer l (``inference.layer_letter``)
     layer_letter: str = ""
+    #: layers numbered in the subscript (``z_1 = W_1 x + b_1``, ``a_{2,j}``): the first index of
+    #: a, z, b, W, w, δ, when it is a number, is the layer tag (``inference.subscript_layers``)
+    subscript_layers: bool = False
     #: ``bar=gradient``: a bar over a letter is the derivative of this cost letter by it (v̄ = ∂C/∂v)
     bar_cost: str | None = None
 
@@ -1365,6 +1368,8 @@ class Parser:
                 v.primes += 1
             else:
                 break
+        if self.reading.subscript_layers:
+            _layer_from_subscript(v)
         return v
 
     def _skip_bracket(self) -> None:
@@ -2054,6 +2059,26 @@ _AUTHOR_TAG = re.compile(
     rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
     rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?"
 )
+
+
+#: the quantities whose subscript numbers the layer under ``subscript_layers``
+SUBSCRIPT_LAYERED = ("a", "z", "b", "W", "w", "delta", "A", "Z", "Delta")
+
+
+def _layer_from_subscript(v: Var) -> None:
+    """``z_1`` → z^{(1)}, ``a_{2,j}`` → a^{(2)}_j, ``W_2`` → W^{(2)}: the layer number a document
+    writes as the first index of a quantity's subscript becomes its layer tag."""
+    if v.tag is not None or not v.sub or v.name not in SUBSCRIPT_LAYERED:
+        return
+    first = v.sub[0]
+    number = first.expr.text if isinstance(first.expr, Num) else first.name
+    if not number or not number.isdigit():
+        return
+    v.tag = number
+    rest = v.sub[1:]
+    v.sub = rest or None
+    raw = (v.sub_raw or "").strip()
+    v.sub_raw = raw.split(",", 1)[1].strip() if "," in raw else (raw[len(number) :] or None)
 
 
 def _as_l(inner: str, letter: str) -> str:
