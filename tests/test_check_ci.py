@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inprocess
 import jsonschema
 import pytest
 import yaml
@@ -40,6 +41,23 @@ def env(**extra: str) -> dict[str, str]:
 def check(
     *args: str, cwd: Path, stdin: str | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
+    """``derivator check`` in this process (tests/inprocess.py): what the command does, with the
+    environment ``env`` gives a new process; the cache's tests use :func:`check_process`."""
+    r = inprocess.derivator(
+        "check",
+        *args,
+        cwd=cwd,
+        stdin=stdin,
+        env={"NO_COLOR": None, "FORCE_COLOR": None, "COLUMNS": "200", **extra},
+    )
+    assert "Traceback" not in r.stdout + r.stderr, r.stderr
+    return r
+
+
+def check_process(
+    *args: str, cwd: Path, stdin: str | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``derivator check`` in a new process, as a CI job starts it."""
     r = subprocess.run(
         [sys.executable, "-m", "derivator", "check", *args],
         input=stdin,
@@ -350,7 +368,7 @@ def test_an_unchanged_file_is_answered_from_the_cache_without_sympy(tmp_path: Pa
     folder = tmp_path / "notes"
     write(folder / "a.md", doc(GOOD, WRONG, GOOD_B))
     cache = tmp_path / "cache"
-    first = check("a.md", "--format", "json", "--cache-dir", str(cache), cwd=folder)
+    first = check_process("a.md", "--format", "json", "--cache-dir", str(cache), cwd=folder)
     assert first.returncode == 1
     assert (
         (cache / "CACHEDIR.TAG")
@@ -372,8 +390,8 @@ def test_an_unchanged_file_is_answered_from_the_cache_without_sympy(tmp_path: Pa
     strip = lambda rs: [{k: v for k, v in x.items() if k not in ("seconds", "cached")} for x in rs]  # noqa: E731
     assert strip(cold) == strip(warm)
     # the text output and the warning are the same too
-    t1 = check("a.md", "--no-cache", cwd=folder)
-    t2 = check("a.md", "--cache-dir", str(cache), cwd=folder)
+    t1 = check_process("a.md", "--no-cache", cwd=folder)
+    t2 = check_process("a.md", "--cache-dir", str(cache), cwd=folder)
     drop_time = lambda s: re.sub(r" in [\d.]+ s$", "", s, flags=re.M)  # noqa: E731
     assert drop_time(t1.stdout) == drop_time(t2.stdout) and "warning:" in t2.stdout
 
@@ -381,9 +399,9 @@ def test_an_unchanged_file_is_answered_from_the_cache_without_sympy(tmp_path: Pa
 def test_a_changed_relation_is_proved_again_and_its_neighbours_are_not(tmp_path: Path) -> None:
     folder = tmp_path / "notes"
     f = write(folder / "a.md", doc(GOOD, GOOD_W, GOOD_B, GOOD_SUM))
-    check("a.md", "--format", "json", cwd=folder)
+    check_process("a.md", "--format", "json", cwd=folder)
     f.write_text(doc(GOOD, WRONG, GOOD_B, GOOD_SUM), encoding="utf-8")
-    r = check("a.md", "--format", "json", cwd=folder)
+    r = check_process("a.md", "--format", "json", cwd=folder)
     results = json.loads(r.stdout)["results"]
     assert [(x["verdict"], x["cached"]) for x in results] == [
         ("proved", True),
@@ -392,7 +410,7 @@ def test_a_changed_relation_is_proved_again_and_its_neighbours_are_not(tmp_path:
         ("proved", True),  # found although its Dummy has another number in this process
     ]
     # the model is part of the key: the same text in another network is judged again
-    r = check("a.md", "--format", "json", "--loss", "cross-entropy", cwd=folder)
+    r = check_process("a.md", "--format", "json", "--loss", "cross-entropy", cwd=folder)
     results = json.loads(r.stdout)["results"]
     assert not any(x["cached"] for x in results) and results[0]["verdict"] == "refuted"
 
@@ -451,7 +469,7 @@ def test_corrupt_foreign_and_concurrent_cache_files_are_harmless(tmp_path: Path)
     ]
     for n, p in enumerate(entries):
         spoilers[n % len(spoilers)](p)
-    r = check(*args, cwd=folder)
+    r = check_process(*args, cwd=folder)
     assert r.returncode == 1, r.stderr
     assert [x["verdict"] for x in json.loads(r.stdout)["results"]] == verdicts[0]
     assert r.stderr.count("warning:") == json.loads(outs[0][0])["warnings"].__len__()
@@ -461,12 +479,12 @@ def test_no_cache_clean_and_a_cache_that_cannot_be_used(tmp_path: Path) -> None:
     folder = tmp_path / "notes"
     write(folder / "a.md", doc(GOOD))
     here = dict(DERIVATOR_CACHE_DIR="")  # the project's own .derivator_cache
-    assert check("a.md", "--no-cache", cwd=folder, **here).returncode == 0
+    assert check_process("a.md", "--no-cache", cwd=folder, **here).returncode == 0
     assert not (folder / ".derivator_cache").exists()
-    assert check("a.md", cwd=folder, **here).returncode == 0
+    assert check_process("a.md", cwd=folder, **here).returncode == 0
     assert (folder / ".derivator_cache" / "CACHEDIR.TAG").is_file()
     # the cache is hidden from discovery, and clean removes it
-    assert shown(check("--show-files", cwd=folder, **here)) == ["a.md"]
+    assert shown(check_process("--show-files", cwd=folder, **here)) == ["a.md"]
     r = subprocess.run(
         [sys.executable, "-m", "derivator", "clean"],
         cwd=folder,
@@ -491,7 +509,7 @@ def test_no_cache_clean_and_a_cache_that_cannot_be_used(tmp_path: Path) -> None:
     assert r.returncode == 2 and (other / "data.txt").exists()
     # a cache folder that is a symbolic link is not used; the run goes on and says so
     os.symlink(other, folder / "linked")
-    r = check("a.md", "--cache-dir", str(folder / "linked"), cwd=folder)
+    r = check_process("a.md", "--cache-dir", str(folder / "linked"), cwd=folder)
     assert r.returncode == 0 and "not used" in r.stdout, r.stdout
     assert sorted(os.listdir(other)) == ["data.txt"]
 

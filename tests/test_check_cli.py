@@ -1,5 +1,5 @@
-"""`derivator check` as a user meets it: real processes, files, directories, stdin, every format,
-exit codes 0/1/2, colour only on a terminal, and never a traceback (docs/check-output.md)."""
+"""`derivator check` as a user meets it: files, directories, stdin, every format, exit codes
+0/1/2 (of real processes), colour only on a terminal, and never a traceback (docs/check-output.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import inprocess
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,30 @@ def _env(**extra: str) -> dict[str, str]:
 def check(
     *args: str, stdin: bytes | None = None, cwd: Path | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """``derivator check`` in this process (tests/inprocess.py), with the environment ``_env``
+    gives a new process; the exit codes' tests use :func:`check_process`."""
+    out = inprocess.derivator(
+        "check",
+        *args,
+        cwd=cwd or ROOT,
+        stdin=stdin,
+        env={
+            "NO_COLOR": None,
+            "FORCE_COLOR": None,
+            "CLICOLOR_FORCE": None,
+            "COLUMNS": "200",
+            "TERM": "xterm-256color",
+            **env,
+        },
+    )
+    assert "Traceback" not in out.stdout + out.stderr, out.stderr
+    return out
+
+
+def check_process(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``derivator check`` in a new process, as a shell or CI job starts it."""
     r = subprocess.run(
         [sys.executable, "-m", "derivator", "check", *args],
         input=stdin,
@@ -261,23 +286,23 @@ def test_exit_codes(tmp_path: Path) -> None:
     wrong = write(tmp_path / "wrong.md", WRONG + "\n")
     bad = write(tmp_path / "bad.md", r"$$a_{ij}^{(L)} = \foo$$" + "\n")
     unknown = write(tmp_path / "unknown.md", UNKNOWN + "\n")
-    assert check(str(good)).returncode == 0
-    assert check(str(wrong)).returncode == 1
-    assert check(str(bad)).returncode == 1
-    assert check(str(unknown)).returncode == 0
-    assert check(str(unknown), "--strict").returncode == 1
-    assert check(str(good), "--strict").returncode == 0
+    assert check_process(str(good)).returncode == 0
+    assert check_process(str(wrong)).returncode == 1
+    assert check_process(str(bad)).returncode == 1
+    assert check_process(str(unknown)).returncode == 0
+    assert check_process(str(unknown), "--strict").returncode == 1
+    assert check_process(str(good), "--strict").returncode == 0
 
 
 def test_usage_errors_and_unreadable_files_exit_2(tmp_path: Path) -> None:
     good = write(tmp_path / "good.md", GOOD + "\n")
-    r = check(str(good), "--format", "yaml")
+    r = check_process(str(good), "--format", "yaml")
     assert r.returncode == 2 and "yaml" in r.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = check(cwd=empty)  # no argument: the working folder, as ruff does; nothing in it
+    r = check_process(cwd=empty)  # no argument: the working folder, as ruff does; nothing in it
     assert r.returncode == 5 and "no Markdown or LaTeX file" in r.stderr, r.stderr
-    r = check(str(good), str(tmp_path / "missing.md"), "--format", "json")
+    r = check_process(str(good), str(tmp_path / "missing.md"), "--format", "json")
     assert r.returncode == 2
     assert "missing.md" in r.stderr
     # the readable file is still checked and reported; the unreadable one is an error in the JSON too
@@ -286,7 +311,7 @@ def test_usage_errors_and_unreadable_files_exit_2(tmp_path: Path) -> None:
     assert results[1]["file"].endswith("missing.md") and "no such file" in results[1]["reason"]
     latin = tmp_path / "latin.md"
     latin.write_bytes(b"caf\xe9\n" + GOOD.encode() + b"\n")
-    r = check(str(latin))
+    r = check_process(str(latin))
     assert r.returncode == 2 and "latin.md" in r.stderr and "UTF-8" in r.stderr
 
 

@@ -263,14 +263,8 @@ def test_train_shows_the_defaults_of_its_data_sets() -> None:
 #: lines of a function's body (its signature, a typer command's option table, and its docstring
 #: not counted) beyond which it is split into steps named for what they do
 LONGEST_BODY = 80
-#: functions still longer, each with why it is not split yet
-LONG_FUNCTIONS = {
-    "document/inference.py:infer": "not split yet: another branch was changing it this session",
-    "document/interpret.py:MatrixConverter.tree": "not split yet (the reader of matrix forms)",
-    "document/blocks.py:markdown": "not split yet (the Markdown block scanner)",
-    "publish/article.py:_single": "not split yet: another branch was changing the article",
-    "document/vectors.py:_ix": "not split yet (the shape checker's index reading)",
-}
+#: functions still longer, each with why it is not split yet (none now: add one only with a reason)
+LONG_FUNCTIONS: dict[str, str] = {}
 
 
 def _bodies() -> dict[str, int]:

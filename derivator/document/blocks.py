@@ -232,115 +232,157 @@ def markdown(src: Source) -> list[Item]:
     other fenced blocks are skipped; a comment or fence that is never closed hides the rest of
     the file (as in CommonMark) and says so in a Note.  One pass: every search starts where the last one ended or is cut short
     by what an earlier one found."""
-    text, out = src.text, list[Item]()
-    finder, paragraphs = _Finder(text), _Paragraphs(text)
-    no_close_run: dict[int, int] = {}
-    i, n = 0, len(text)
-    while (nxt := _MD_NEXT.search(text, i)) is not None and len(out) <= MAX_ITEMS:
-        i = nxt.start()
-        c = text[i]
-        if (i == 0 or text[i - 1] == "\n") and c in " \t`~":
-            m = _FENCE.match(text, i)
-            if m:
-                fence = m.group("fence")
-                close = re.compile(
-                    rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M
+    return _capped(src, _MarkdownScanner(src).scan())
+
+
+class _MarkdownScanner:
+    """The one pass of :func:`markdown`: at each character that may open something, the first
+    step that recognises it says where scanning goes on (None: not its kind)."""
+
+    def __init__(self, src: Source) -> None:
+        self.src, self.text, self.n = src, src.text, len(src.text)
+        self.out = list[Item]()
+        self.finder, self.paragraphs = _Finder(self.text), _Paragraphs(self.text)
+        #: the length of a run of backticks that no later run closes: from where
+        self.no_close_run: dict[int, int] = {}
+
+    def scan(self) -> list[Item]:
+        i = 0
+        steps = (self._fence, self._comment, self._code_span, self._backslash, self._dollar)
+        while (nxt := _MD_NEXT.search(self.text, i)) is not None and len(self.out) <= MAX_ITEMS:
+            i = nxt.start()
+            after = None
+            for step in steps:
+                after = step(i)
+                if after is not None:
+                    break
+            i = i + 1 if after is None else after
+        return self.out
+
+    def _fence(self, i: int) -> int | None:
+        """A code fence at the start of a line: skipped, or read when its info string is math."""
+        text, src = self.text, self.src
+        if not ((i == 0 or text[i - 1] == "\n") and text[i] in " \t`~"):
+            return None
+        m = _FENCE.match(text, i)
+        if not m:
+            return None
+        fence = m.group("fence")
+        close = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        body_start = m.end() + 1
+        e = close.search(text, body_start)
+        body_end = e.start() if e else self.n
+        ln, col = src.position(i)
+        if e is None:
+            self.out.append(
+                Note(
+                    ln,
+                    col,
+                    f"the code fence {fence} opened here is never closed: the rest of "
+                    "the file is read as code, not checked",
                 )
-                body_start = m.end() + 1
-                e = close.search(text, body_start)
-                body_end = e.start() if e else n
-                ln, col = src.position(i)
-                if e is None:
-                    out.append(
-                        Note(
-                            ln,
-                            col,
-                            f"the code fence {fence} opened here is never closed: the rest of "
-                            "the file is read as code, not checked",
-                        )
-                    )
-                if m.group("info").strip().lower() == "math":
-                    out.append(Block(text[body_start:body_end], body_start, ln, col, True, "math"))
-                i = e.end() if e else n
-                continue
-        if c == "<" and text.startswith("<!--", i):
-            end = text.find("-->", i + 2)
-            if end < 0:
-                ln, col = src.position(i)
-                out.append(
-                    Note(
-                        ln,
-                        col,
-                        "the comment <!-- opened here is never closed: the rest of the file "
-                        "is a comment, not checked",
-                    )
+            )
+        if m.group("info").strip().lower() == "math":
+            self.out.append(Block(text[body_start:body_end], body_start, ln, col, True, "math"))
+        return e.end() if e else self.n
+
+    def _comment(self, i: int) -> int | None:
+        """An HTML comment (a directive when it says ``derivator:``); one never closed ends the
+        scan."""
+        text = self.text
+        if not text.startswith("<!--", i):
+            return None
+        end = text.find("-->", i + 2)
+        if end < 0:
+            ln, col = self.src.position(i)
+            self.out.append(
+                Note(
+                    ln,
+                    col,
+                    "the comment <!-- opened here is never closed: the rest of the file "
+                    "is a comment, not checked",
                 )
-                break
-            end += 3
-            m = _MD_DIRECTIVE.match(text, i, end)
-            if m:
-                ln, col = src.position(i)
-                out.append(Directive(ln, col, m.group("body").strip()))
-            i = end
-            continue
-        if c == "`":
-            run = _BACKTICKS.match(text, i).end() - i  # type: ignore[union-attr]
-            closing = -1 if no_close_run.get(run, n) <= i else text.find("`" * run, i + run)
-            if closing < 0:
-                no_close_run[run] = i
-            i = closing + run if closing >= 0 else i + run
-            continue
-        if c == "\\" and (run := _run_of_backslashes(text, i)):
-            i += run  # pairs of backslashes are line breaks: on to the last, odd one
-            continue
-        if c == "\\" and text.startswith("\\[", i) and not _escaped(text, i):
+            )
+            return self.n
+        end += 3
+        m = _MD_DIRECTIVE.match(text, i, end)
+        if m:
+            ln, col = self.src.position(i)
+            self.out.append(Directive(ln, col, m.group("body").strip()))
+        return end
+
+    def _code_span(self, i: int) -> int | None:
+        """A code span: skipped to the same run of backticks (a run never closed is skipped)."""
+        text = self.text
+        if text[i] != "`":
+            return None
+        run = _BACKTICKS.match(text, i).end() - i  # type: ignore[union-attr]
+        closing = -1 if self.no_close_run.get(run, self.n) <= i else text.find("`" * run, i + run)
+        if closing < 0:
+            self.no_close_run[run] = i
+        return closing + run if closing >= 0 else i + run
+
+    def _backslash(self, i: int) -> int | None:
+        """``\\[…\\]``, ``\\(…\\)``, a bare environment, or an escaped character."""
+        text, src, out, finder = self.text, self.src, self.out, self.finder
+        if text[i] != "\\":
+            return None
+        if run := _run_of_backslashes(text, i):
+            return i + run  # pairs of backslashes are line breaks: on to the last, odd one
+        if text.startswith("\\[", i) and not _escaped(text, i):
             after = _take(src, finder, out, i, i + 2, "\\]", True)
-            i = i + 2 if after is None else after
-            continue
-        if c == "\\" and text.startswith("\\(", i):
-            after = _take(src, finder, out, i, i + 2, "\\)", False, limit=paragraphs.end(i + 2))
-            i = i + 2 if after is None else after
-            continue
-        if c == "\\" and (m := _MD_BEGIN.match(text, i)):
-            env = m.group("env")
-            if env in DISPLAY_ENVS:  # read as in LaTeX: a relation there is checked, never skipped
-                after = _take(src, finder, out, i, m.end(), f"\\end{{{env}}}", True, env)
-                i = m.end() if after is None else after
-                continue
-            if _MATH_LOOKING.fullmatch(env):
-                ln, col = src.position(i)
-                out.append(
-                    Note(
-                        ln,
-                        col,
-                        f"\\begin{{{env}}} outside $$ … $$ is not read: put it inside $$ … $$ or "
-                        "an equation or align environment to have it checked",
-                    )
+            return i + 2 if after is None else after
+        if text.startswith("\\(", i):
+            limit = self.paragraphs.end(i + 2)
+            after = _take(src, finder, out, i, i + 2, "\\)", False, limit=limit)
+            return i + 2 if after is None else after
+        if m := _MD_BEGIN.match(text, i):
+            return self._environment(i, m)
+        if i + 1 < self.n:
+            return i + 2  # an escaped character (\$ among them)
+        return None
+
+    def _environment(self, i: int, m: re.Match[str]) -> int:
+        """``\\begin{env}`` outside math: read when a display environment, else noted when it
+        looks like math, else skipped."""
+        env = m.group("env")
+        if env in DISPLAY_ENVS:  # read as in LaTeX: a relation there is checked, never skipped
+            after = _take(self.src, self.finder, self.out, i, m.end(), f"\\end{{{env}}}", True, env)
+            return m.end() if after is None else after
+        if _MATH_LOOKING.fullmatch(env):
+            ln, col = self.src.position(i)
+            self.out.append(
+                Note(
+                    ln,
+                    col,
+                    f"\\begin{{{env}}} outside $$ … $$ is not read: put it inside $$ … $$ or "
+                    "an equation or align environment to have it checked",
                 )
-            i = m.end()
-            continue
-        if c == "\\" and i + 1 < n:
-            i += 2  # an escaped character (\$ among them)
-            continue
-        if c == "$":
-            if text.startswith("$$", i):
-                after = _take(src, finder, out, i, i + 2, "$$", True, limit=paragraphs.end(i + 2))
-                if after is None and (wide := _display_across_blank_lines(text, i)) is not None:
-                    out[-1] = Block(text[i + 2 : wide], i + 2, *src.position(i), True)
-                    after = wide + 2
-                if after is None:  # go on with the next line: the rest of the file is still read
-                    after = text.find("\n", i)
-                    after = n if after < 0 else after + 1
-                i = after
-                continue
-            inline_end = _inline_end(text, i)
-            if inline_end is not None:
-                ln, col = src.position(i)
-                out.append(Block(text[i + 1 : inline_end], i + 1, ln, col, False))
-                i = inline_end + 1
-                continue
-        i += 1
-    return _capped(src, out)
+            )
+        return m.end()
+
+    def _dollar(self, i: int) -> int | None:
+        """``$$…$$`` (within its paragraph, or across blank lines when it stands on lines of its
+        own) or an inline ``$…$``."""
+        text, src, out = self.text, self.src, self.out
+        if text[i] != "$":
+            return None
+        if text.startswith("$$", i):
+            limit = self.paragraphs.end(i + 2)
+            after = _take(src, self.finder, out, i, i + 2, "$$", True, limit=limit)
+            if after is None and (wide := _display_across_blank_lines(text, i)) is not None:
+                out[-1] = Block(text[i + 2 : wide], i + 2, *src.position(i), True)
+                after = wide + 2
+            if after is None:  # go on with the next line: the rest of the file is still read
+                after = text.find("\n", i)
+                after = self.n if after < 0 else after + 1
+            return after
+        inline_end = _inline_end(text, i)
+        if inline_end is None:
+            return None
+        ln, col = src.position(i)
+        out.append(Block(text[i + 1 : inline_end], i + 1, ln, col, False))
+        return inline_end + 1
 
 
 #: the most lines a display may run over blank lines (``$$`` on a line of its own, a blank line

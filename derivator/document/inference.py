@@ -14,7 +14,7 @@ all of it (:func:`conventions.merge`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import parse
@@ -206,191 +206,234 @@ class _Collector:
             )
 
 
+@dataclass
+class _Scan:
+    """What reading a document's relations one by one has gathered (for :func:`infer`)."""
+
+    col: _Collector = field(default_factory=_Collector)
+    costs: dict[str, tuple[int, str]] = field(default_factory=dict)
+    cost_conflicts: list[Finding] = field(default_factory=list)
+    history: list[tuple[str, int, str]] = field(default_factory=list)
+    #: every squared-error definition of a cost: (letter, form, line, whether it has ½)
+    halves: list[tuple[str, str, int, str]] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)
+    weight_pairs: list[tuple[str, str]] = field(default_factory=list)
+    #: the weights' order a forward pass fixes after claims already named weights: (line, order)
+    weights_later: list[tuple[int, str]] = field(default_factory=list)
+    #: every definition of δ as a partial of the cost: (line, its sign)
+    deltas: list[tuple[int, str]] = field(default_factory=list)
+    #: every definition of a cost that names its loss: (letter, line, loss)
+    losses: list[tuple[str, int, str]] = field(default_factory=list)
+    #: (cost letter, form) → what its definition in force says (:func:`_restates`)
+    first_costs: dict[tuple[str, str], _CostShape] = field(default_factory=dict)
+    #: forward steps written with a letter per layer: (output letter, weight, input letter, bias)
+    steps: list[Step] = field(default_factory=list)
+    cost_bodies: list[parse.Node] = field(default_factory=list)
+    output_letters: set[str] = field(default_factory=set)
+    tagged: int = 0
+    untagged: int = 0
+    #: cost letters by use (∂C/∂…), with the first line
+    used: dict[str, int] = field(default_factory=dict)
+    #: letters named by earlier relations: a definition comes before its use
+    seen: set[str] = field(default_factory=set)
+
+    def chain(self, line: int, chain: parse.Chain) -> None:
+        """Read one relation (a chain a = b = …) for what it fixes."""
+        names = {v.name for e in chain.exprs for v in _vars(e)}
+        self.count_tags(line, chain)
+        for n in (x for e in chain.exprs for x in walk(e)):
+            self.width_bound(line, n)
+            self.cost_use(line, n)
+        self.untagged_weights(chain)
+        _named_sigmoid(line, chain.exprs, self.col, self.letters)
+        _sigmoid_definition(line, chain, self.col)
+        self.mean_of_partials(line, chain)
+        if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], parse.Var):
+            self.definition(line, chain.exprs[0], chain.exprs[1])
+        self.seen |= names
+
+    def count_tags(self, line: int, chain: parse.Chain) -> None:
+        """Layer tags written or not on a, z, δ and w; a sample written as a superscript."""
+        for v in (x for e in chain.exprs for x in _vars(e)):
+            if v.name in ("a", "z", "delta") or (v.name in ("w", "W") and v.sub):
+                if v.tag is not None:
+                    self.tagged += 1
+                elif v.sub:
+                    self.untagged += 1
+            if v.sample is not None:
+                self.col.add(line, "samples", "superscript", f"{_show(v)}")
+
+    def width_bound(self, line: int, n: object) -> None:
+        """Σ_{j=1}^{s_{l+1}}: s_l is the width of layer l."""
+        bound = n.upper if isinstance(n, parse.SumNode) else None
+        if (
+            isinstance(bound, parse.Var)
+            and bound.name not in ("n", "N")
+            and len(bound.name) == 1
+            and bound.sub_raw
+            and _WIDTH.fullmatch(bound.sub_raw)
+            and bound.name not in self.letters
+        ):
+            self.letters[bound.name] = "width"
+            self.col.add(
+                line,
+                f"width {bound.name}",
+                "the number of units of a layer",
+                f"the upper bound {_show(bound)} of a sum",
+            )
+
+    def cost_use(self, line: int, n: object) -> None:
+        """A cost letter by its use: ∂E_n/∂w, ∇_w E."""
+        num = (
+            n.num if isinstance(n, parse.Partial) else n.of if isinstance(n, parse.Nabla) else None
+        )
+        if isinstance(num, parse.Var) and num.name in COST_CANDIDATES and num.name not in self.used:
+            self.used[num.name] = line
+
+    def untagged_weights(self, chain: parse.Chain) -> None:
+        """Without layer tags a weight w_{pq} ties two layers' index letters."""
+        for v in (x for e in chain.exprs for x in _vars(e)):
+            if v.name in ("w", "W") and v.sub and len(v.sub) == 2 and v.tag is None:
+                p, q = (getattr(x, "name", None) for x in v.sub)
+                if p and q:
+                    self.weight_pairs.append((p, q))
+
+    def mean_of_partials(self, line: int, chain: parse.Chain) -> None:
+        """∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k."""
+        cost = chain.exprs[0]
+        if (
+            len(chain.exprs) >= 2
+            and chain.ops[0] == "="
+            and isinstance(cost, parse.Partial)
+            and isinstance(cost.num, parse.Var)
+            and _mean_of_partials(cost, chain.exprs[1])
+        ):
+            letter = cost.num.name
+            if self.costs.get(letter, (0, ""))[0] == 0:
+                self.costs[letter] = (line, "mean")
+                self.col.add(
+                    line,
+                    f"cost {letter}",
+                    "mean",
+                    f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…",
+                )
+
+    def definition(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
+        """A definition ``lhs = rhs``: of a cost, a loss, a forward step, δ, the input."""
+        restated = (lhs.name in COST_CANDIDATES or lhs.name == "L") and _restates(
+            lhs, rhs, self.first_costs
+        )
+        if restated:
+            pass  # a claim about a cost already defined: judged, it defines nothing
+        elif lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
+            # every definition of a cost, the notation's own L written out as a squared
+            # error too (the cost as written: with ½ or without, a sum over samples or not)
+            _cost_definition(
+                line,
+                lhs,
+                rhs,
+                self.col,
+                self.costs,
+                self.cost_conflicts,
+                self.output_letters,
+                self.letters,
+                self.history,
+                self.halves,
+            )
+        if (lhs.name in COST_CANDIDATES or lhs.name == "L") and not restated:
+            _loss_definition(line, lhs, rhs, self.col, self.losses)
+        step = _layer_step(lhs, rhs)
+        if step is not None and all(x[0] != step[0] for x in self.steps):
+            self.steps.append(step)
+        if lhs.name in COST_CANDIDATES and not restated:
+            self.cost_bodies.append(rhs)
+        sign = _delta_sign(lhs, rhs, self.letters)
+        if sign is not None and not self.deltas:
+            # the first definition of δ as a partial of the cost fixes its sign; a later
+            # one is a claim about δ (a slip of sign must not redefine δ for what follows)
+            self.deltas.append((line, sign))
+        _forward(
+            line,
+            lhs,
+            rhs,
+            self.col,
+            self.letters,
+            self.weight_pairs,
+            first="w" not in self.seen and "W" not in self.seen,
+            later=self.weights_later,
+        )
+        _input(line, lhs, rhs, self.col, self.letters)
+        _batch_layout(line, lhs, rhs, self.col)
+
+    def undefined_cost(self) -> None:
+        """A letter differentiated like a cost but never defined: the cost when it is the only
+        one (its bare meaning the loss), ambiguous when there are several."""
+        undefined = {k: v for k, v in self.used.items() if k not in self.costs}
+        if len(undefined) == 1:
+            ((letter, line),) = undefined.items()
+            self.costs[letter] = (0, UNDEFINED)  # reported where used
+            self.col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
+        elif len(undefined) > 1:
+            self.col.conflicts.append(
+                Finding(
+                    min(undefined.values()),
+                    "cost",
+                    "",
+                    "several letters are differentiated like a "
+                    f"cost ({', '.join(sorted(undefined))}): state which with cost=…",
+                )
+            )
+
+
 def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
-    col = _Collector()
-    costs: dict[str, tuple[int, str]] = {}
-    cost_conflicts: list[Finding] = []
-    history: list[tuple[str, int, str]] = []
-    #: every squared-error definition of a cost: (letter, form, line, whether it has ½)
-    halves: list[tuple[str, str, int, str]] = []
-    letters: dict[str, str] = {}
-    weight_pairs: list[tuple[str, str]] = []
-    #: the weights' order a forward pass fixes after claims already named weights: (line, order)
-    weights_later: list[tuple[int, str]] = []
-    #: every definition of δ as a partial of the cost: (line, its sign)
-    deltas: list[tuple[int, str]] = []
-    #: every definition of a cost that names its loss: (letter, line, loss)
-    losses: list[tuple[str, int, str]] = []
-    #: (cost letter, form) → what its definition in force says (:func:`_restates`)
-    first_costs: dict[tuple[str, str], _CostShape] = {}
-    #: forward steps written with a letter per layer: (output letter, weight, input letter, bias)
-    steps: list[Step] = []
-    cost_bodies: list[parse.Node] = []
-    output_letters: set[str] = set()
-    tagged = untagged = 0
-    used: dict[str, int] = {}  # cost letters by use (∂C/∂…), with the first line
-    seen: set[str] = set()  # letters named by earlier relations: a definition comes before its use
+    scan = _Scan()
     for line, text in blocks:
         try:
             chains = parse.parse(text, READING)
         except (parse.ReadError, RecursionError):
             continue
         for chain in chains:
-            for v in (x for e in chain.exprs for x in _vars(e)):
-                if v.name in ("a", "z", "delta") or (v.name in ("w", "W") and v.sub):
-                    if v.tag is not None:
-                        tagged += 1
-                    elif v.sub:
-                        untagged += 1
-                if v.sample is not None:
-                    col.add(line, "samples", "superscript", f"{_show(v)}")
-            names = {v.name for e in chain.exprs for v in _vars(e)}
-            for n in (x for e in chain.exprs for x in walk(e)):
-                bound = n.upper if isinstance(n, parse.SumNode) else None
-                if (
-                    isinstance(bound, parse.Var)
-                    and bound.name not in ("n", "N")
-                    and len(bound.name) == 1
-                    and bound.sub_raw
-                    and _WIDTH.fullmatch(bound.sub_raw)
-                    and bound.name not in letters
-                ):
-                    letters[bound.name] = "width"  # Σ_{j=1}^{s_{l+1}}: s_l is the width of layer l
-                    col.add(
-                        line,
-                        f"width {bound.name}",
-                        "the number of units of a layer",
-                        f"the upper bound {_show(bound)} of a sum",
-                    )
-                num = (
-                    n.num
-                    if isinstance(n, parse.Partial)
-                    else n.of
-                    if isinstance(n, parse.Nabla)
-                    else None
-                )
-                if (
-                    isinstance(num, parse.Var)
-                    and num.name in COST_CANDIDATES
-                    and num.name not in used
-                ):
-                    used[num.name] = line  # a cost letter by its use: ∂E_n/∂w
-            for v in (x for e in chain.exprs for x in _vars(e)):
-                if v.name in ("w", "W") and v.sub and len(v.sub) == 2 and v.tag is None:
-                    p, q = (getattr(x, "name", None) for x in v.sub)
-                    if p and q:
-                        weight_pairs.append((p, q))  # without layer tags a weight ties two layers
-            _named_sigmoid(line, chain.exprs, col, letters)
-            _sigmoid_definition(line, chain, col)
-            cost = chain.exprs[0]
-            if (
-                len(chain.exprs) >= 2
-                and chain.ops[0] == "="
-                and isinstance(cost, parse.Partial)
-                and isinstance(cost.num, parse.Var)
-                and _mean_of_partials(cost, chain.exprs[1])
-            ):
-                letter = cost.num.name
-                if (
-                    costs.get(letter, (0, ""))[0] == 0
-                ):  # ∂C/∂w = (1/n) Σ_k ∂C_k/∂w: C is the mean of the C_k
-                    costs[letter] = (line, "mean")
-                    col.add(
-                        line,
-                        f"cost {letter}",
-                        "mean",
-                        f"∂{letter}/∂… as the mean of the ∂{letter}_k/∂…",
-                    )
-            if (
-                len(chain.exprs) >= 2
-                and chain.ops[0] == "="
-                and isinstance(chain.exprs[0], parse.Var)
-            ):
-                lhs, rhs = chain.exprs[0], chain.exprs[1]
-                restated = (lhs.name in COST_CANDIDATES or lhs.name == "L") and _restates(
-                    lhs, rhs, first_costs
-                )
-                if restated:
-                    pass  # a claim about a cost already defined: judged, it defines nothing
-                elif lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
-                    # every definition of a cost, the notation's own L written out as a squared
-                    # error too (the cost as written: with ½ or without, a sum over samples or not)
-                    _cost_definition(
-                        line,
-                        lhs,
-                        rhs,
-                        col,
-                        costs,
-                        cost_conflicts,
-                        output_letters,
-                        letters,
-                        history,
-                        halves,
-                    )
-                if (lhs.name in COST_CANDIDATES or lhs.name == "L") and not restated:
-                    _loss_definition(line, lhs, rhs, col, losses)
-                step = _layer_step(lhs, rhs)
-                if step is not None and all(x[0] != step[0] for x in steps):
-                    steps.append(step)
-                if lhs.name in COST_CANDIDATES and not restated:
-                    cost_bodies.append(rhs)
-                sign = _delta_sign(lhs, rhs, letters)
-                if sign is not None and not deltas:
-                    # the first definition of δ as a partial of the cost fixes its sign; a later
-                    # one is a claim about δ (a slip of sign must not redefine δ for what follows)
-                    deltas.append((line, sign))
-                _forward(
-                    line,
-                    lhs,
-                    rhs,
-                    col,
-                    letters,
-                    weight_pairs,
-                    first="w" not in seen and "W" not in seen,
-                    later=weights_later,
-                )
-                _input(line, lhs, rhs, col, letters)
-                _batch_layout(line, lhs, rhs, col)
-            seen |= names
-    undefined = {k: v for k, v in used.items() if k not in costs}
-    if len(undefined) == 1:
-        ((letter, line),) = undefined.items()
-        costs[letter] = (
-            0,
-            UNDEFINED,
-        )  # a cost letter, its bare meaning not defined: reported where used
-        col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
-    elif len(undefined) > 1:
-        col.conflicts.append(
-            Finding(
-                min(undefined.values()),
-                "cost",
-                "",
-                "several letters are differentiated like a "
-                f"cost ({', '.join(sorted(undefined))}): state which with cost=…",
-            )
-        )
-    conv = Conventions()
-    findings = list(col.found.values())
-    if costs:
-        conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(costs.items())))
+            scan.chain(line, chain)
+    scan.undefined_cost()
+    findings = list(scan.col.found.values())
+    conv = _cost_conventions(scan, Conventions())
+    conv = _half_conventions(scan, conv)
+    conv = _loss_conventions(scan, conv)
+    conv = _layer_conventions(scan, conv, findings)
+    return conv, sorted(
+        findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
+    )
+
+
+def _cost_conventions(scan: _Scan, conv: Conventions) -> Conventions:
+    """The cost letters and what each bare letter means; a letter redefined, or called two
+    things at once."""
+    if scan.costs:
+        conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(scan.costs.items())))
+    history = scan.history
     if len({(letter, m) for letter, _, m in history}) > len({letter for letter, _, _ in history}):
         conv = replace(conv, cost_history=tuple(history))
-    if cost_conflicts:
+    if scan.cost_conflicts:
         conv = replace(
             conv,
             ambiguous=tuple(
-                (c.evidence.split(" ", 1)[0], "cost-is", c.evidence) for c in cost_conflicts
+                (c.evidence.split(" ", 1)[0], "cost-is", c.evidence) for c in scan.cost_conflicts
             ),
         )
+    return conv
+
+
+def _half_conventions(scan: _Scan, conv: Conventions) -> Conventions:
+    """Whether the squared error has its ½: once, per definition, or ambiguous."""
+    col = scan.col
     half_conflict = next((c for c in col.conflicts if c.key == "mse-half"), None)
-    if len({h for _, _, _, h in halves}) > 1:
+    if len({h for _, _, _, h in scan.halves}) > 1:
         # with ½ in one definition and without in another: each definition governs its form of
         # the letter (one sample's, or the bare one) from its line on (Conventions.at)
-        conv = replace(conv, half_history=tuple(halves))
-    elif half_conflict is not None:  # with or without ½: reported, not guessed
-        conv = replace(
+        return replace(conv, half_history=tuple(scan.halves))
+    if half_conflict is not None:  # with or without ½: reported, not guessed
+        return replace(
             conv,
             ambiguous=conv.ambiguous
             + tuple(
@@ -400,11 +443,18 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     f"its squared error has ½ in one definition and not in another "
                     f"({half_conflict.evidence}); state mse-half=yes|no",
                 )
-                for k in costs
+                for k in scan.costs
             ),
         )
-    elif "mse-half" in col.found:
-        conv = replace(conv, mse_half=col.found["mse-half"].value)
+    if "mse-half" in col.found:
+        return replace(conv, mse_half=col.found["mse-half"].value)
+    return conv
+
+
+def _loss_conventions(scan: _Scan, conv: Conventions) -> Conventions:
+    """The loss: one, one per stretch of the document (a letter redefined), or ambiguous; then
+    the activations when only one definition names each."""
+    col, losses = scan.col, scan.losses
     loss = col.found.get("loss")
     loss_conflict = next((c for c in col.conflicts if c.key == "loss"), None)
     if (
@@ -426,38 +476,51 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
         conv = replace(
             conv,
             ambiguous=conv.ambiguous
-            + tuple((k, "loss", f"{why}; state the loss with a directive loss=…") for k in costs),
+            + tuple(
+                (k, "loss", f"{why}; state the loss with a directive loss=…") for k in scan.costs
+            ),
         )
     elif loss is not None:
         conv = replace(conv, loss=loss.value)
-    for key in ("activation", "output-activation"):  # two different definitions: nothing inferred
-        if key in col.found and not any(c.key == key for c in col.conflicts):
-            found: dict[str, Any] = {key.replace("-", "_"): col.found[key].value}
+    return _unambiguous(
+        scan, conv, (("activation", "activation"), ("output-activation", "output_activation"))
+    )
+
+
+def _unambiguous(scan: _Scan, conv: Conventions, keys: tuple[tuple[str, str], ...]) -> Conventions:
+    """Each finding ``key`` no other definition contradicts, as the convention ``field``."""
+    for key, name in keys:
+        if key in scan.col.found and not any(c.key == key for c in scan.col.conflicts):
+            found: dict[str, Any] = {name: scan.col.found[key].value}
             conv = replace(conv, **found)
-    layered = _letter_per_layer(steps, cost_bodies)
+    return conv
+
+
+def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) -> Conventions:
+    """What the forward pass fixes: a letter per layer, δ's sign, the weights' order, the
+    letters' roles and, without layer tags, the layer of each index letter."""
+    layered = _letter_per_layer(scan.steps, scan.cost_bodies)
     if layered:
         conv = replace(conv, layers=layered)
         shown = ",".join(f"{x}:{q}^({t})" if t else f"{x}:{q}" for x, q, t, _ in layered)
         findings.append(Finding(0, "layers", shown, "the forward pass, one letter per layer"))
-    if any(sign == "minus" for _, sign in deltas):
-        conv = replace(conv, delta_history=tuple(deltas))
-        first = next(line for line, sign in deltas if sign == "minus")
+    if any(sign == "minus" for _, sign in scan.deltas):
+        conv = replace(conv, delta_history=tuple(scan.deltas))
+        first = next(line for line, sign in scan.deltas if sign == "minus")
         findings.append(Finding(first, "delta", "minus", "δ defined as −∂(cost)/∂z"))
-    if weights_later and weights_later[0][1] != "to-from" and "weights" not in col.found:
-        conv = replace(conv, weights_history=tuple(weights_later))
-    for key, value in (
-        ("weights", "weights"),
-        ("weight-layer", "weight_layer"),
-        ("batch", "batch"),
-    ):
-        if key in col.found and not any(c.key == key for c in col.conflicts):
-            found = {value: col.found[key].value}
-            conv = replace(conv, **found)
-    pairs = tuple((letter, role) for letter, role in sorted(letters.items()))
+    later = scan.weights_later
+    if later and later[0][1] != "to-from" and "weights" not in scan.col.found:
+        conv = replace(conv, weights_history=tuple(later))
+    conv = _unambiguous(
+        scan,
+        conv,
+        (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")),
+    )
+    pairs = tuple((letter, role) for letter, role in sorted(scan.letters.items()))
     if pairs:
         conv = replace(conv, letters=pairs)
-    if untagged and not tagged and weight_pairs and output_letters:
-        layers = _index_layers(weight_pairs, output_letters, conv.weights)
+    if scan.untagged and not scan.tagged and scan.weight_pairs and scan.output_letters:
+        layers = _index_layers(scan.weight_pairs, scan.output_letters, conv.weights)
         if isinstance(layers, str):
             findings.append(Finding(0, "index-layers", "", layers))
         elif layers:
@@ -470,7 +533,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
                     "the weights' indices, counted back from the output's index",
                 )
             )
-    return conv, sorted(findings + col.conflicts + cost_conflicts, key=lambda f: (f.line, f.key))
+    return conv
 
 
 def _show(v: parse.Var) -> str:

@@ -760,13 +760,41 @@ class MatrixConverter:
 
     def tree(self, node: parse.Node) -> matrix.MatrixExpr | sp.Expr:
         """A matrix expression, or a SymPy scalar for scalar parts (1/n)."""
+        found: matrix.MatrixExpr | sp.Expr | None = None
+        if isinstance(node, parse.Var):
+            found = self._variable(node)
+        elif isinstance(node, parse.Num):
+            found = sp.Rational(Fraction(node.text))
+        elif isinstance(node, parse.Partial):
+            found = self.gradient(node)
+        elif isinstance(node, parse.Group):
+            found = self.tree(node.body)
+        elif isinstance(node, parse.Transpose):
+            inner = self.tree(node.arg)
+            found = matrix.Transpose(inner) if not isinstance(inner, sp.Expr) else inner
+        elif isinstance(node, parse.Neg):
+            inner = self.tree(node.arg)
+            found = -inner if isinstance(inner, sp.Expr) else matrix.Scale(sp.Integer(-1), inner)
+        elif isinstance(node, parse.Div):
+            found = self._quotient(node)
+        elif isinstance(node, parse.Add):
+            found = self._terms(node)
+        elif isinstance(node, parse.Mul):
+            found = self._product(node)
+        elif isinstance(node, parse.Pow):
+            found = self._power(node)
+        elif isinstance(node, parse.Call) and node.func == "sigma":
+            found = self._sigma(node)
+        elif isinstance(node, parse.SumNode):
+            found = self._sum_of_rows(node)
+        if found is None:
+            raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
+        return found
+
+    def _variable(self, node: parse.Var) -> matrix.MatrixExpr | sp.Expr | None:
+        """A matrix of the network (W^{(l)}, A^{(l)}, Y), the bias vector b^{(l)}, or n."""
         net = self.net
-        if (
-            isinstance(node, parse.Var)
-            and node.name in MATRICES
-            and node.tag is not None
-            and not node.sub
-        ):
+        if node.name in MATRICES and node.tag is not None and not node.sub:
             try:
                 tag = str(net.tag(net.layer(node.tag)))
             except NotationError as e:
@@ -777,100 +805,17 @@ class MatrixConverter:
                     f"∇{name[-1]} can only stand alone on one side of a relation", node.pos
                 )
             return matrix.Named(name, tag)
-        if isinstance(node, parse.Var) and node.name == "Y" and not node.sub:
+        if node.name == "Y" and not node.sub:
             return matrix.Named("Y")
-        if isinstance(node, parse.Var) and node.name == "b" and node.tag is not None:
+        if node.name == "b" and node.tag is not None:
             if node.sub:
                 raise Unreadable(
                     "an entry b_j in a matrix relation: write the vector b^{(l)}", node.pos
                 )
             return self.tree(parse.Var("B", None, node.tag, 0, node.pos))  # the bias vector
-        if isinstance(node, parse.Var) and node.name == "n" and not node.sub:
+        if node.name == "n" and not node.sub:
             return net.n
-        if isinstance(node, parse.Num):
-            return sp.Rational(Fraction(node.text))
-        if isinstance(node, parse.Partial):
-            return self.gradient(node)
-        if isinstance(node, parse.Group):
-            return self.tree(node.body)
-        if isinstance(node, parse.Transpose):
-            inner = self.tree(node.arg)
-            return matrix.Transpose(inner) if not isinstance(inner, sp.Expr) else inner
-        if isinstance(node, parse.Neg):
-            inner = self.tree(node.arg)
-            return -inner if isinstance(inner, sp.Expr) else matrix.Scale(sp.Integer(-1), inner)
-        if isinstance(node, parse.Div):
-            num, den = self.tree(node.num), self.tree(node.den)
-            if not isinstance(den, sp.Expr):
-                if isinstance(num, sp.Expr):
-                    raise Unreadable("a number divided by a matrix", node.pos)
-                return matrix.Divide(num, den)  # Y ⊘ A: entry by entry
-            return num / den if isinstance(num, sp.Expr) else matrix.Scale(1 / den, num)
-        if isinstance(node, parse.Add):
-            parts = [self.tree(t) for t in node.terms]
-            acc = parts[0]
-            for x in parts[1:]:
-                if isinstance(x, matrix.Scale) and x.factor == -1:
-                    acc = matrix.Sub(acc, x.arg)
-                else:
-                    acc = matrix.Add(acc, x)
-            return acc
-        if isinstance(node, parse.Mul):
-            scalar: sp.Expr = sp.Integer(1)
-            mats: list[matrix.MatrixExpr] = []
-            for f in node.factors:
-                if isinstance(f, parse.Var) and f.name == "ones" and not node.hadamard:
-                    if not mats:
-                        raise Unreadable("𝟏 (the vector of ones) must follow a matrix: Y𝟏", f.pos)
-                    mats[-1] = matrix.RowSum(mats[-1])  # M𝟏: the sums of the rows
-                    continue
-                t = self.tree(f)
-                if isinstance(t, sp.Expr):
-                    scalar *= t
-                else:
-                    mats.append(t)
-            if not mats:
-                return scalar
-            acc = mats[0]
-            for x in mats[1:]:
-                acc = matrix.Hadamard(acc, x) if node.hadamard else matrix.MatMul(acc, x)
-            return acc if scalar == 1 else matrix.Scale(scalar, acc)
-        if isinstance(node, parse.Pow):  # n^{-1} in front of a matrix product: a scalar
-            base, exp = self.tree(node.base), self.tree(node.exp)
-            if isinstance(base, sp.Expr) and isinstance(exp, sp.Expr) and exp.is_Integer:
-                if abs(int(exp)) > MAX_EXPONENT:
-                    raise Unreadable(
-                        f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos
-                    )
-                return base**exp
-            raise Unreadable("a power of a matrix is not part of the notation", node.pos)
-        if isinstance(node, parse.Call) and node.func == "sigma":
-            inner = self.tree(node.args[0])
-            if isinstance(inner, sp.Expr):
-                raise Unreadable("σ of a number in a matrix relation", node.pos)
-            elementwise = net.act.prime if node.primes else net.act.sigma
-            return matrix.ElementwiseFunction(elementwise, inner)
-        if (
-            isinstance(node, parse.SumNode)
-            and isinstance(node.body, parse.Var)
-            and node.body.name in MATRICES
-            and not node.body.sub
-            and node.body.tag is not None
-        ):
-            return matrix.ColumnSum(self.tree(node.body))  # Σ_i Δ: over the rows
-        if (
-            isinstance(node, parse.SumNode)
-            and isinstance(node.body, parse.Var)
-            and node.body.name in MATRICES
-            and node.body.sub
-            and len(node.body.sub) == 2
-        ):
-            # Σ_i Δ_{i·}: the sum of the rows
-            row, col = node.body.sub
-            if row.name == node.index and col.name == "·":
-                inner = parse.Var(node.body.name, None, node.body.tag, 0, node.pos)
-                return matrix.ColumnSum(self.tree(inner))
-        if isinstance(node, parse.Var) and node.name in MATRICES and node.tag is None:
+        if node.name in MATRICES and node.tag is None:
             shown = "Δ" if node.name == "Delta" else node.name
             raise Unreadable(
                 f"{shown} without a layer tag is not read: in a matrix relation {shown}^{{(l)}} is "
@@ -883,7 +828,81 @@ class MatrixConverter:
                 ),
                 node.pos,
             )
-        raise Unreadable("this cannot be read as a matrix expression", getattr(node, "pos", 0))
+        return None
+
+    def _quotient(self, node: parse.Div) -> matrix.MatrixExpr | sp.Expr:
+        """A quotient of numbers, a matrix scaled by 1/x, or Y ⊘ A entry by entry."""
+        num, den = self.tree(node.num), self.tree(node.den)
+        if not isinstance(den, sp.Expr):
+            if isinstance(num, sp.Expr):
+                raise Unreadable("a number divided by a matrix", node.pos)
+            return matrix.Divide(num, den)  # Y ⊘ A: entry by entry
+        return num / den if isinstance(num, sp.Expr) else matrix.Scale(1 / den, num)
+
+    def _terms(self, node: parse.Add) -> matrix.MatrixExpr | sp.Expr:
+        """A sum of terms, a term with a minus sign subtracted."""
+        parts = [self.tree(t) for t in node.terms]
+        acc = parts[0]
+        for x in parts[1:]:
+            if isinstance(x, matrix.Scale) and x.factor == -1:
+                acc = matrix.Sub(acc, x.arg)
+            else:
+                acc = matrix.Add(acc, x)
+        return acc
+
+    def _product(self, node: parse.Mul) -> matrix.MatrixExpr | sp.Expr:
+        """Matrix products (or ⊙ products) scaled by the product of the scalar factors; M𝟏 the
+        sums of the rows of M."""
+        scalar: sp.Expr = sp.Integer(1)
+        mats: list[matrix.MatrixExpr] = []
+        for f in node.factors:
+            if isinstance(f, parse.Var) and f.name == "ones" and not node.hadamard:
+                if not mats:
+                    raise Unreadable("𝟏 (the vector of ones) must follow a matrix: Y𝟏", f.pos)
+                mats[-1] = matrix.RowSum(mats[-1])  # M𝟏: the sums of the rows
+                continue
+            t = self.tree(f)
+            if isinstance(t, sp.Expr):
+                scalar *= t
+            else:
+                mats.append(t)
+        if not mats:
+            return scalar
+        acc = mats[0]
+        for x in mats[1:]:
+            acc = matrix.Hadamard(acc, x) if node.hadamard else matrix.MatMul(acc, x)
+        return acc if scalar == 1 else matrix.Scale(scalar, acc)
+
+    def _power(self, node: parse.Pow) -> sp.Expr:
+        """n^{-1} in front of a matrix product: a scalar; a power of a matrix is unreadable."""
+        base, exp = self.tree(node.base), self.tree(node.exp)
+        if isinstance(base, sp.Expr) and isinstance(exp, sp.Expr) and exp.is_Integer:
+            if abs(int(exp)) > MAX_EXPONENT:
+                raise Unreadable(f"an exponent of {exp} (the limit is {MAX_EXPONENT})", node.pos)
+            return base**exp
+        raise Unreadable("a power of a matrix is not part of the notation", node.pos)
+
+    def _sigma(self, node: parse.Call) -> matrix.MatrixExpr:
+        """σ(M) or σ′(M), entry by entry."""
+        inner = self.tree(node.args[0])
+        if isinstance(inner, sp.Expr):
+            raise Unreadable("σ of a number in a matrix relation", node.pos)
+        elementwise = self.net.act.prime if node.primes else self.net.act.sigma
+        return matrix.ElementwiseFunction(elementwise, inner)
+
+    def _sum_of_rows(self, node: parse.SumNode) -> matrix.MatrixExpr | None:
+        """Σ_i Δ^{(l)} or Σ_i Δ_{i·}^{(l)}: the sum of the rows of a matrix."""
+        body = node.body
+        if not (isinstance(body, parse.Var) and body.name in MATRICES):
+            return None
+        if not body.sub and body.tag is not None:
+            return matrix.ColumnSum(self.tree(body))  # Σ_i Δ: over the rows
+        if body.sub and len(body.sub) == 2:
+            row, col = body.sub
+            if row.name == node.index and col.name == "·":
+                inner = parse.Var(body.name, None, body.tag, 0, node.pos)
+                return matrix.ColumnSum(self.tree(inner))
+        return None
 
     def gradient(self, node: parse.Partial) -> matrix.Gradient:
         """``∂L/∂W^{(l)}``, ``∂L/∂b^{(l)}``, ``∂L/∂Z^{(l)}``, ``∂L_i/∂A^{(l)}``: the matrix of

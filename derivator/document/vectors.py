@@ -12,6 +12,7 @@ the way; a product whose shapes do not fit is an error, never a guess.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import replace
 
 from . import parse
@@ -300,26 +301,11 @@ def _product(n: parse.Mul) -> tuple[int, list[tuple[parse.Node, int]]]:
     }[(rows, cols)], mats
 
 
-def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: ignore[no-untyped-def]
-    """The entry ``idx`` of n (``()`` for a number, ``(r,)`` for a vector or row, ``(r, c)``)."""
+def _ix(n: parse.Node, idx: tuple[str, ...], fresh: Iterator[str]) -> parse.Node:
+    """The entry ``idx`` of n (``()`` for a number, ``(r,)`` for a vector or row, ``(r, c)``);
+    ``fresh`` gives the letters of the sums a product or a norm adds."""
     if isinstance(n, parse.Var):
-        if _is_batch(n):  # entry (ρ, κ): neuron ρ of example κ
-            return replace(
-                n,
-                name=n.name.lower(),
-                sub=[parse.Index(x, None, n.pos) for x in idx[::-1]],
-                sub_raw=",".join(idx[::-1]),
-            )
-        if not _is_vector(n):
-            return n
-        sample = [parse.Index(n.sample, None, n.pos)] if n.sample else []
-        return replace(
-            n,
-            name="w" if n.name == "W" else n.name,
-            sample=None,
-            sub=sample + [parse.Index(x, None, n.pos) for x in idx],
-            sub_raw=",".join(idx),
-        )
+        return _ix_var(n, idx)
     if isinstance(n, parse.Group):
         return replace(n, body=_ix(n.body, idx, fresh))
     if isinstance(n, parse.Neg):
@@ -336,19 +322,58 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
             ],
         )
     if isinstance(n, parse.Mul):
-        n = elementwise(n)
-    if isinstance(n, parse.Mul) and n.hadamard:
-        return parse.Mul(
-            [_ix(f, idx if shape(f) != SCALAR else (), fresh) for f in n.factors], n.pos
-        )
-    if isinstance(n, parse.Mul):
-        return _matmul(n, idx, fresh)
+        return _ix_product(elementwise(n), idx, fresh)
     if isinstance(n, parse.Div):
         return replace(n, num=_ix(n.num, idx, fresh), den=_ix(n.den, (), fresh))
     if isinstance(n, parse.Entry):  # (W^T δ)_k: the bracket's index form at k
         return _ix(n.body, tuple(x.name or "" for x in n.sub), fresh)
-    if isinstance(n, parse.Call) and n.func == "diag":
-        # diag(v)_{ρκ} = v_ρ [ρ = κ]: the definition of the diagonal matrix of v
+    if isinstance(n, parse.Call):
+        return _ix_call(n, idx, fresh)
+    if isinstance(n, parse.Partial):
+        return _ix_partial(n, idx, fresh)
+    if isinstance(n, parse.SumNode):
+        return replace(n, body=_ix(n.body, idx, fresh))
+    if isinstance(n, parse.Pow):
+        return _ix_power(n, fresh)
+    if isinstance(n, parse.Norm):
+        raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
+    return n
+
+
+def _ix_var(n: parse.Var, idx: tuple[str, ...]) -> parse.Node:
+    """A batch's matrix at (neuron, example), a vector or matrix at its entry; a scalar as is."""
+    if _is_batch(n):  # entry (ρ, κ): neuron ρ of example κ
+        return replace(
+            n,
+            name=n.name.lower(),
+            sub=[parse.Index(x, None, n.pos) for x in idx[::-1]],
+            sub_raw=",".join(idx[::-1]),
+        )
+    if not _is_vector(n):
+        return n
+    sample = [parse.Index(n.sample, None, n.pos)] if n.sample else []
+    return replace(
+        n,
+        name="w" if n.name == "W" else n.name,
+        sample=None,
+        sub=sample + [parse.Index(x, None, n.pos) for x in idx],
+        sub_raw=",".join(idx),
+    )
+
+
+def _ix_product(n: parse.Mul, idx: tuple[str, ...], fresh: Iterator[str]) -> parse.Node:
+    """An entrywise product: every non-scalar factor at the same entry; else a matrix product."""
+    if n.hadamard:
+        return parse.Mul(
+            [_ix(f, idx if shape(f) != SCALAR else (), fresh) for f in n.factors], n.pos
+        )
+    return _matmul(n, idx, fresh)
+
+
+def _ix_call(n: parse.Call, idx: tuple[str, ...], fresh: Iterator[str]) -> parse.Node:
+    """diag(v) at (ρ, κ) is v_ρ [ρ = κ] (the diagonal matrix's definition); a function applied
+    entry by entry is applied to the entry."""
+    if n.func == "diag":
         row, col = idx
         kronecker = parse.Var(
             "delta",
@@ -359,46 +384,43 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh) -> parse.Node:  # type: igno
             f"{row},{col}",
         )
         return parse.Mul([_ix(n.args[0], (row,), fresh), kronecker], n.pos)
-    if isinstance(n, parse.Call):
-        return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
-    if isinstance(n, parse.Partial) and _jacobian(n):
-        # the Jacobian of a vector by a vector, entry (ρ, κ) = ∂u_ρ/∂v_κ (a row per entry of
-        # the numerator: the Jacobian's definition); across layers, in the other layout, ∂u_κ/∂v_ρ
+    return replace(n, args=[_ix(a, idx, fresh) for a in n.args])
+
+
+def _ix_partial(n: parse.Partial, idx: tuple[str, ...], fresh: Iterator[str]) -> parse.Node:
+    """The Jacobian of a vector by a vector at (ρ, κ) is ∂u_ρ/∂v_κ (a row per entry of the
+    numerator: the Jacobian's definition; across layers, in the other layout, ∂u_κ/∂v_ρ); a
+    gradient's entry is the partial by that entry."""
+    if _jacobian(n):
         if n.num.tag != n.den.tag:  # type: ignore[union-attr]
             _LAYOUT["across"] = True
             if _LAYOUT["denominator"]:
                 idx = idx[::-1]
         return replace(n, num=_ix(n.num, idx[:1], fresh), den=_ix(n.den, idx[1:], fresh))
-    if isinstance(n, parse.Partial):
-        num = n.num
-        if (
-            isinstance(num, parse.Var) and num.sample == COLUMN
-        ):  # Ng's dZ: the loss of the column's example
-            num = replace(
-                num, sub=[parse.Index(idx[-1], None, num.pos)], sub_raw=idx[-1], sample=None
-            )
-        return replace(n, num=_ix(num, (), fresh), den=_ix(n.den, idx, fresh))
-    if isinstance(n, parse.SumNode):
-        return replace(n, body=_ix(n.body, idx, fresh))
-    if isinstance(n, parse.Pow):
-        if isinstance(n.base, parse.Norm):
-            if not (isinstance(n.exp, parse.Num) and n.exp.text == "2"):
-                raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
-            d = next(fresh)
-            return parse.SumNode(
-                d,
-                None,
-                None,
-                parse.Pow(parse.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
-                n.pos,
-            )
-        return replace(n, base=_ix(n.base, (), fresh), exp=_ix(n.exp, (), fresh))
-    if isinstance(n, parse.Norm):
-        raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
-    return n
+    num = n.num
+    if isinstance(num, parse.Var) and num.sample == COLUMN:
+        # Ng's dZ: the loss of the column's example
+        num = replace(num, sub=[parse.Index(idx[-1], None, num.pos)], sub_raw=idx[-1], sample=None)
+    return replace(n, num=_ix(num, (), fresh), den=_ix(n.den, idx, fresh))
 
 
-def _matmul(n: parse.Mul, idx: tuple[str, ...], fresh) -> parse.Node:  # type: ignore[no-untyped-def]
+def _ix_power(n: parse.Pow, fresh: Iterator[str]) -> parse.Node:
+    """A power of numbers; the squared norm ‖v‖² is Σ_ν (v_ν)²."""
+    if isinstance(n.base, parse.Norm):
+        if not (isinstance(n.exp, parse.Num) and n.exp.text == "2"):
+            raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
+        d = next(fresh)
+        return parse.SumNode(
+            d,
+            None,
+            None,
+            parse.Pow(parse.Group(_ix(n.base.arg, (d,), fresh), "(", n.pos), n.exp, n.pos),
+            n.pos,
+        )
+    return replace(n, base=_ix(n.base, (), fresh), exp=_ix(n.exp, (), fresh))
+
+
+def _matmul(n: parse.Mul, idx: tuple[str, ...], fresh: Iterator[str]) -> parse.Node:
     """X₁X₂…: neighbours share a summed index where a column meets a row (matrix·vector,
     row·vector, matrix·matrix); a vector followed by a row is their outer product."""
     result, mats = _product(n)

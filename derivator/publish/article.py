@@ -744,21 +744,47 @@ def _intro_single(w: _Writer) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Neuron:
+    """The names of the one-neuron-per-layer network: a^(p), z^(p) of a sample (0 unless given),
+    w^(p) and b^(p)."""
+
+    net: Network
+
+    def a(self, p: int, s: sp.Expr = sp.S.Zero) -> sp.Expr:
+        return self.net.a(p)[s, 0]
+
+    def z(self, p: int, s: sp.Expr = sp.S.Zero) -> sp.Expr:
+        return self.net.z(p)[s, 0]
+
+    def W(self, p: int) -> sp.Expr:
+        return self.net.w(p)[0, 0]
+
+    def B(self, p: int) -> sp.Expr:
+        return self.net.b(p)[0]
+
+
 def _single(w: _Writer) -> dict[str, Any]:
+    """The single-neuron chapter: one sample's chain at the output, then the mean over the
+    samples with the update, then each layer further back."""
+    out = _single_output(w)
+    out.update(_single_mean(w))
+    out["layers"] = _single_layers(w, out["eq_dLda"])
+    return out
+
+
+def _single_output(w: _Writer) -> dict[str, Any]:
+    """One sample's loss at the output neuron, its chain rule, factors and products."""
     net = w.nets.single
-    D, back, i = net.D, w.nets.back, net.i
-    s0 = sp.Integer(0)
-    a, z = (lambda p, s=s0: net.a(p)[s, 0]), (lambda p, s=s0: net.z(p)[s, 0])
-    W, B = (lambda p: net.w(p)[0, 0]), (lambda p: net.b(p)[0])
-    y0, L0 = net.y[s0, 0], net.Li[s0]
+    x, D = _Neuron(net), net.D
+    a, z, W, B = x.a, x.z, x.W, x.B
+    y0, L0 = net.y[0, 0], net.Li[0]
     term = net.loss_spec.term
     assert term is not None
     facts = _sigma_facts(net)
     chain_w = P(L0, a(D)) * P(a(D), z(D)) * P(z(D), W(D))
     chain_b = P(L0, a(D)) * P(a(D), z(D)) * P(z(D), B(D))
-    ai, yi, Li = (lambda p: net.a(p)[i, 0]), net.y[i, 0], net.Li[i]
-    mean = textbook.ChainWriter(net).mean
-    out = w.ns(
+    return w.ns(
         single=True,
         directive=w.directive(net),
         sigma=r"\sigma",
@@ -797,67 +823,89 @@ def _single(w: _Writer) -> dict[str, Any]:
         eq_reuse=w.eq(net, [P(L0, W(D)), a(D - 1) * P(L0, B(D))]),
         example=_worked(w),
     )
-    eta = sp.Symbol("eta")
-    out.update(
-        w.ns(
-            n=net.n,
-            i=i,
-            loss=net.L,
-            eta=eta,
-            nW=formulas.matrix_lhs("w", "L", True),
-            nB=formulas.matrix_lhs("b", "L", True),
-            eq_mean=w.eq(net, [net.L, mean(Li), mean(term(ai(D), yi))]),
-            eq_mean_grads=w.eq(
-                net,
-                [P(net.L, W(D)), mean(P(Li, W(D))), _show(net, derive.gradient(net, "w", D))],
-                [P(net.L, B(D)), mean(P(Li, B(D))), _show(net, derive.gradient(net, "b", D))],
-            ),
-            eq_gradient=w.define(
-                [
-                    (formulas.matrix_lhs("w", "L", True), w.latex(P(net.L, W(D)), net)),
-                    (formulas.matrix_lhs("b", "L", True), w.latex(P(net.L, B(D)), net)),
-                ]
-            ),
-            eq_update=_updates(w, net, D),
-        )
+
+
+def _single_mean(w: _Writer) -> dict[str, Any]:
+    """The loss as the mean over the n samples, its gradients, and the update W ← W − η∇W."""
+    net = w.nets.single
+    x, D, i = _Neuron(net), net.D, net.i
+    W, B, Li = x.W, x.B, net.Li[i]
+    term = net.loss_spec.term
+    assert term is not None
+    mean = textbook.ChainWriter(net).mean
+    return w.ns(
+        n=net.n,
+        i=i,
+        loss=net.L,
+        eta=sp.Symbol("eta"),
+        nW=formulas.matrix_lhs("w", "L", True),
+        nB=formulas.matrix_lhs("b", "L", True),
+        eq_mean=w.eq(net, [net.L, mean(Li), mean(term(x.a(D, i), net.y[i, 0]))]),
+        eq_mean_grads=w.eq(
+            net,
+            [P(net.L, W(D)), mean(P(Li, W(D))), _show(net, derive.gradient(net, "w", D))],
+            [P(net.L, B(D)), mean(P(Li, B(D))), _show(net, derive.gradient(net, "b", D))],
+        ),
+        eq_gradient=w.define(
+            [
+                (formulas.matrix_lhs("w", "L", True), w.latex(P(net.L, W(D)), net)),
+                (formulas.matrix_lhs("b", "L", True), w.latex(P(net.L, B(D)), net)),
+            ]
+        ),
+        eq_update=_updates(w, net, D),
     )
-    above_eq = out["eq_dLda"]
+
+
+def _single_layers(w: _Writer, above_eq: Any) -> list[dict[str, Any]]:
+    """Each layer below the output, as far back as the article goes: ∂L_i/∂a^(p) from the layer
+    above, then the mean gradients of w^(p) and b^(p)."""
+    net = w.nets.single
+    D, back = net.D, w.nets.back
     layers = []
     for p in range(D - 1, D - back - 1, -1):
-        chain_a = P(Li, ai(p + 1)) * P(ai(p + 1), net.z(p + 1)[i, 0]) * P(net.z(p + 1)[i, 0], ai(p))
-        local = P(Li, ai(p + 1)) * sig_prime_z(net, p + 1) * W(p + 1)
-        closed_a = _show(net, derive.gradient(net, "a", p))
-        chain = (
-            [P(Li, ai(p)), chain_a, local, closed_a]
-            if p + 1 < D
-            else [P(Li, ai(p)), chain_a, closed_a]
-        )
-        grads = []
-        for q, param in (("w", W(p)), ("b", B(p))):
-            zp = net.z(p)[i, 0]
-            last = ai(p - 1) if q == "w" else sp.Integer(1)
-            chain_q = mean(P(Li, ai(p)) * P(ai(p), zp) * P(zp, param))
-            mid = mean(P(Li, ai(p)) * sig_prime_z(net, p) * last)
-            grads.append([P(net.L, param), chain_q, mid, _show(net, derive.gradient(net, q, p))])
-        eq_a = w.eq(net, chain)
-        layer = w.ns(
-            single=True,
-            first=p == D - 1,
-            tag=str(net.tag(p)),
-            top=str(net.tag(p + 1)),
-            w=W(p),
-            a=ai(p),
-            i=i,
-            prev=P(Li, ai(p + 1)),
-            eq_a=eq_a,
-            above_eq=above_eq,
-            eq_w=w.eq(net, grads[0]),
-            eq_b=w.eq(net, grads[1]),
-        )
+        layer = _single_layer(w, p, above_eq)
         layers.append(layer)
-        above_eq = eq_a
-    out["layers"] = layers
-    return out
+        above_eq = layer["eq_a"]
+    return layers
+
+
+def _single_layer(w: _Writer, p: int, above_eq: Any) -> dict[str, Any]:
+    net = w.nets.single
+    x, D, i = _Neuron(net), net.D, net.i
+    W, B, Li = x.W, x.B, net.Li[i]
+
+    def ai(q: int) -> sp.Expr:
+        return x.a(q, i)
+
+    mean = textbook.ChainWriter(net).mean
+    chain_a = P(Li, ai(p + 1)) * P(ai(p + 1), net.z(p + 1)[i, 0]) * P(net.z(p + 1)[i, 0], ai(p))
+    local = P(Li, ai(p + 1)) * sig_prime_z(net, p + 1) * W(p + 1)
+    closed_a = _show(net, derive.gradient(net, "a", p))
+    chain = (
+        [P(Li, ai(p)), chain_a, local, closed_a] if p + 1 < D else [P(Li, ai(p)), chain_a, closed_a]
+    )
+    grads = []
+    for q, param in (("w", W(p)), ("b", B(p))):
+        zp = net.z(p)[i, 0]
+        last = ai(p - 1) if q == "w" else sp.Integer(1)
+        chain_q = mean(P(Li, ai(p)) * P(ai(p), zp) * P(zp, param))
+        mid = mean(P(Li, ai(p)) * sig_prime_z(net, p) * last)
+        grads.append([P(net.L, param), chain_q, mid, _show(net, derive.gradient(net, q, p))])
+    eq_a = w.eq(net, chain)
+    return w.ns(
+        single=True,
+        first=p == D - 1,
+        tag=str(net.tag(p)),
+        top=str(net.tag(p + 1)),
+        w=W(p),
+        a=ai(p),
+        i=i,
+        prev=P(Li, ai(p + 1)),
+        eq_a=eq_a,
+        above_eq=above_eq,
+        eq_w=w.eq(net, grads[0]),
+        eq_b=w.eq(net, grads[1]),
+    )
 
 
 def _widget(w: _Writer, ex: worked.Example) -> Widget:
