@@ -693,3 +693,19 @@ def test_layers_numbered_in_the_subscript() -> None:
         v == "defined" for v in verdicts[:5]
     ), [r.reason for r in results[:5]]
     assert verdicts[5:] == ["proved" if t else "refuted" for t in truth], verdicts
+
+
+def test_a_sum_over_two_indices_at_once() -> None:
+    r"""``\sum_{j,k}`` sums over j and over k, each over its whole range (NumPy at widths 4 and
+    3: the sum over both is not the sum over j alone, which leaves k free)."""
+    rng = np.random.default_rng(4)
+    w, a = rng.normal(size=(4, 3)), rng.normal(size=3)
+    both = sum(w[j, k] * a[k] for j in range(4) for k in range(3))
+    assert np.isclose(both, (w @ a).sum()) and not np.allclose(both, (w * a).sum(axis=0))
+    results = _check(
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j \sum_k w^{(L)}_{jk} a^{(L-1)}_k$$"
+        + "\n\n"
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n"
+    )
+    assert str(results[0].verdict) == "proved"
+    assert str(results[1].verdict) != "proved"
