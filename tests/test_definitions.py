@@ -631,6 +631,34 @@ def test_a_power_or_a_time_step_is_no_layer_letter() -> None:
     assert layer_letter([r"w_{jk}^{[p-1]}"]) == "p"
 
 
+def test_a_name_given_a_whole_number_means_that_number_in_what_follows() -> None:
+    """ζ = 2 gives ζ its value: a relation that uses it is judged with 2 in its place, in the
+    scalar model (exactly, at the document's values) and in the network's relations alike; a
+    name never given a value is still an unknown quantity."""
+    text = "\n\n".join(
+        [
+            r"$$\zeta = 2$$",
+            r"$$\zeta + 1 = 3$$",
+            r"$$\zeta^2 = 5$$",
+            r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = \frac{\zeta}{2} (a_{ij}^{(L)} - y_{ij})$$",
+            r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = \zeta (a_{ij}^{(L)} - y_{ij})$$",
+            r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = \xi (a_{ij}^{(L)} - y_{ij})$$",
+        ]
+    )
+    rs = _check(text)
+    got = [(r.line, r.verdict) for r in rs]
+    assert got == [
+        (1, "defined"),
+        (3, "proved"),
+        (5, "refuted"),
+        (7, "proved"),
+        (9, "refuted"),
+        (11, "error"),
+    ], [(r.line, r.verdict, r.reason) for r in rs]
+    assert "zeta = 2" in rs[2].reason and "4 ≠ 5" in rs[2].reason, rs[2].reason
+    assert "unknown quantity xi" in rs[5].reason and "zeta" not in rs[3].reason + rs[4].reason
+
+
 NUMBERED_DOC = r"""
 $$z_1 = W_1 x + b_1$$
 
