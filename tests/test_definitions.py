@@ -731,8 +731,7 @@ def test_a_sum_over_two_indices_at_once() -> None:
     both = sum(w[j, k] * a[k] for j in range(4) for k in range(3))
     assert np.isclose(both, (w @ a).sum()) and not np.allclose(both, (w * a).sum(axis=0))
     results = _check(
-        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j \sum_k w^{(L)}_{jk} a^{(L-1)}_k$$"
-        + "\n\n"
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j \sum_k w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n\n"
         r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n"
     )
     assert str(results[0].verdict) == "proved"

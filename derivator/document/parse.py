@@ -1092,7 +1092,9 @@ class Parser:
             raise ReadError("a sum's index must be a letter", self.tok.pos)
         name = self.eat("letter").text + self.primes_text()
         lower = None
-        while self.at("ch", ",") and self.peek().kind == "letter" and self.peek(2).text in (",", "}"):
+        while (
+            self.at("ch", ",") and self.peek().kind == "letter" and self.peek(2).text in (",", "}")
+        ):
             self.k += 1
             more.append(self.eat("letter").text)
         if self.at("cmd", "neq") or self.at("cmd", "ne"):
