@@ -9,8 +9,8 @@ The examples below run as doctests in the test suite (tests/test_quality.py).
 >>> gradient = net.gradient("w", layer="L")     # ∂L/∂w_jk^(L), a SymPy expression
 >>> print(gradient)
 Sum((a^(L)[i, j] - y[i, j])*TanhPrime(z^(L)[i, j])*a^(L-1)[i, k], (i, 0, n - 1))/n
->>> print(gradient._repr_latex_())             # what a notebook shows: σ′, as the article writes
-$\displaystyle \frac{\sum_{i=0}^{n - 1} \left({a^{(L)}}_{i,j} - {y}_{i,j}\right) \sigma'\left({z^{(L)}}_{i,j}\right) {a^{(L-1)}}_{i,k}}{n}$
+>>> print(gradient._repr_latex_())             # what a notebook shows: σ′, a_ij^(L), as the article
+$\displaystyle \frac{\sum_{i=0}^{n - 1} \left(a_{ij}^{(L)} - y_{ij}\right) \sigma'\left(z_{ij}^{(L)}\right) a_{ik}^{(L-1)}}{n}$
 >>> print(net.gradient("delta", layer="L-1", closed=False))   # the backpropagation rule
 TanhPrime(z^(L-1)[i, k])*Sum(delta^(L)[i, j]*w^(L)[j, k], (j, 0, n_(L) - 1))
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inprocess
 import pytest
 
 from derivator.document import Run, check_text
@@ -28,7 +29,18 @@ def _env() -> dict[str, str]:
 
 
 def check(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `derivator check`; a hang fails the test (timeout), a traceback too."""
+    """Run `derivator check` in this process (tests/inprocess.py), with the environment a new
+    process gets from ``_env``; a traceback fails the test.  The bad input of ``runs`` goes to
+    real processes (:func:`check_process`): a hang there fails on its timeout."""
+    out = inprocess.derivator(
+        "check", "--timeout", "5", *args, cwd=cwd, env={"NO_COLOR": None, "COLUMNS": "200"}
+    )
+    assert "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
+    return out
+
+
+def check_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `derivator check` in a new process; a hang fails the test (timeout), a traceback too."""
     r = subprocess.run(
         [sys.executable, "-m", "derivator", "check", "--timeout", "5", *args],
         capture_output=True,
@@ -121,8 +133,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runs(workdir: Path) -> dict[str, object]:
     names = sorted(CASES) + ["includes.tex"]
-    js = check(*names, "--format", "json", cwd=workdir)
-    text = check(*names, cwd=workdir)
+    js = check_process(*names, "--format", "json", cwd=workdir)
+    text = check_process(*names, cwd=workdir)
     return {
         "json": json.loads(js.stdout),
         "json_rc": js.returncode,
@@ -396,3 +408,25 @@ def test_dividing_by_a_quantity_is_not_a_crash(tmp_path: Path) -> None:
         (7, "proved"),
     ]
     assert {x["verdict"] for x in res if x["line"] in (3, 5)} <= {"refuted", "unknown", "error"}
+
+
+@pytest.mark.parametrize(
+    "relation, odd",
+    [
+        (r"\delta^{(L)} = (a^{(L)} - y) + W^{(L)}", 31),  # a vector, then a matrix: at W
+        (r"z^{(l)} = W^{(l)} a^{(l-1)} + W^{(l)}", 30),  # W a is a vector, the second W is not
+        (r"z^{(l)} = W^{(l)} + b^{(l)} + W^{(l)}", 20),  # a matrix, then the vector b
+    ],
+)
+def test_a_shape_error_points_at_the_term_that_does_not_fit(
+    tmp_path: Path, relation: str, odd: int
+) -> None:
+    """The caret stands under the first term whose shape differs from the first term's, not
+    under the start of the sum."""
+    assert relation[odd] in "Wb"
+    (tmp_path / "shapes.md").write_text(f"# Shapes\n\n$${relation}$$\n", encoding="utf-8")
+    r = check("shapes.md", "--no-cache", cwd=tmp_path)
+    assert "terms of different shapes" in r.stdout, r.stdout
+    assert f"shapes.md:3:{odd + 3} " in r.stdout, r.stdout  # 1-based, after the $$
+    source, caret = [x for x in r.stdout.splitlines() if "|" in x][1:3]
+    assert caret.index("^") == source.index("$$") + 2 + odd, r.stdout

@@ -312,7 +312,12 @@ def test_usage_errors_and_unreadable_files_exit_2(tmp_path: Path) -> None:
     latin = tmp_path / "latin.md"
     latin.write_bytes(b"caf\xe9\n" + GOOD.encode() + b"\n")
     r = check_process(str(latin))
-    assert r.returncode == 2 and "latin.md" in r.stderr and "UTF-8" in r.stderr
+    assert r.returncode == 2 and "UTF-8" in r.stdout
+    # said once: the text report (stdout) holds it, standard error does not repeat it
+    assert r.stdout.count("save the file as UTF-8") == 1 and "UTF-8" not in r.stderr, r
+    r = check_process(str(latin), "--format", "json")  # stdout is data: the person reads stderr
+    assert "UTF-8" in json.loads(r.stdout)["results"][0]["reason"]
+    assert r.stderr.count("save the file as UTF-8") == 1, r.stderr
 
 
 # ---------------------------------------------------------------------------------------------

@@ -559,3 +559,180 @@ def test_a_letter_per_layer_gives_roles_and_layers() -> None:
     assert verdicts[:3] == ["defined"] * 3, [r.reason for r in results[:3]]
     assert verdicts[3:8] == ["proved" if x else "refuted" for x in truth], verdicts
     assert verdicts[8] != "proved"
+
+
+LAYER_LETTER_DOC = r"""
+$$z_j^{M} = \sum_k w_{jk}^{M} a_k^{M-1} + b_j^{M}$$
+
+$$a_j^{M} = \sigma(z_j^{M})$$
+
+$$C = \frac{1}{2}\sum_j (a_j^{(L)} - y_j)^2$$
+
+$$\delta_j^{M} = \frac{\partial C}{\partial z_j^{M}}$$
+
+$$\delta_j^{M} = \sigma'(z_j^{M})\sum_k w_{kj}^{M+1}\delta_k^{M+1}$$
+
+$$\delta_j^{M} = \sigma'(z_j^{M})\sum_k w_{jk}^{M+1}\delta_k^{M+1}$$
+
+$$\frac{\partial C}{\partial w_{jk}^{M}} = \delta_j^{M} a_k^{M-1}$$
+
+$$\frac{\partial C}{\partial w_{jk}^{M}} = \delta_k^{M} a_j^{M-1}$$
+"""
+
+
+@pytest.mark.parametrize(
+    "written", ["m", "{m}", "{(m)}", "{[m]}", "k", "{(k)}", "p"], ids=lambda w: w.strip("{}()[]")
+)
+def test_a_layer_letter_other_than_l(written: str) -> None:
+    """Layers counted with m, k or p (``a^m``, ``w^{(k+1)}``) are the notation's generic layer l:
+    the claims are judged there (autograd on a 3-5-4 network, hidden layer 1: the
+    backpropagation with w_kj is true, with w_jk false, and so is the transposed gradient)."""
+    torch.manual_seed(12)
+    a0 = torch.rand(3, dtype=torch.float64)
+    w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b1 = torch.randn(5, dtype=torch.float64)
+    w2 = torch.randn(4, 5, dtype=torch.float64)
+    b2 = torch.randn(4, dtype=torch.float64)
+    y = torch.rand(4, dtype=torch.float64)
+    z1 = w1 @ a0 + b1
+    z1.retain_grad()
+    a1 = torch.sigmoid(z1)
+    z2 = w2 @ a1 + b2
+    z2.retain_grad()
+    (0.5 * ((torch.sigmoid(z2) - y) ** 2).sum()).backward()
+    assert z1.grad is not None and z2.grad is not None and w1.grad is not None
+    d1, d2, prime = z1.grad, z2.grad, a1.detach() * (1 - a1.detach())
+    assert torch.allclose(d1, prime * (w2.T @ d2))  # w_kj^{(l+1)}: true
+    assert torch.allclose(w1.grad, torch.outer(d1, a0))  # δ_j a_k: true
+    # w_jk^{(l+1)} δ_k and δ_k a_j name no entry at these widths (5 ≠ 4, 5 ≠ 3): false
+    letter = written.strip("{}()[]")
+
+    def sup(step: str) -> str:  # the superscript of layer M, M-1 or M+1, written as the author does
+        if written == letter:
+            return "^" + letter if not step else "^{" + letter + step + "}"
+        return "^" + written.replace(letter, letter + step)
+
+    doc = LAYER_LETTER_DOC
+    for step in ("-1", "+1", ""):
+        doc = doc.replace("^{M" + step + "}", sup(step))
+    assert "M" not in doc.replace("\\sum", ""), doc
+    verdicts = [str(r.verdict) for r in _check(doc)]
+    assert verdicts == ["defined"] * 4 + ["proved", "refuted", "proved", "refuted"], (doc, verdicts)
+
+
+def test_a_power_or_a_time_step_is_no_layer_letter() -> None:
+    """``x^{n-1}`` (a power), ``h^{t-1}`` (a recurrent step) and two letters at once name no
+    layer letter; ``a^{m-1}`` does."""
+    from derivator.document.inference import layer_letter
+
+    assert layer_letter([r"x^{n-1}", r"h^{t-1} = \tanh(W h^{t-2})"]) == ""
+    assert layer_letter([r"a_j^{m-1}", r"w^{(k+1)}_{jk}"]) == ""
+    assert layer_letter([r"\delta^{m+1}_k"]) == "m"
+    assert layer_letter([r"w_{jk}^{[p-1]}"]) == "p"
+
+
+def test_a_name_given_a_whole_number_means_that_number_in_what_follows() -> None:
+    """ζ = 2 gives ζ its value: a relation that uses it is judged with 2 in its place, in the
+    scalar model (exactly, at the document's values) and in the network's relations alike; a
+    name never given a value is still an unknown quantity."""
+    text = "\n\n".join(
+        [
+            r"$$\zeta = 2$$",
+            r"$$\zeta + 1 = 3$$",
+            r"$$\zeta^2 = 5$$",
+            r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = \frac{\zeta}{2} (a_{ij}^{(L)} - y_{ij})$$",
+            r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = \zeta (a_{ij}^{(L)} - y_{ij})$$",
+            r"$$\frac{\partial L_i}{\partial a_{ij}^{(L)}} = \xi (a_{ij}^{(L)} - y_{ij})$$",
+        ]
+    )
+    rs = _check(text)
+    got = [(r.line, r.verdict) for r in rs]
+    assert got == [
+        (1, "defined"),
+        (3, "proved"),
+        (5, "refuted"),
+        (7, "proved"),
+        (9, "refuted"),
+        (11, "error"),
+    ], [(r.line, r.verdict, r.reason) for r in rs]
+    assert "zeta = 2" in rs[2].reason and "4 ≠ 5" in rs[2].reason, rs[2].reason
+    assert "unknown quantity xi" in rs[5].reason and "zeta" not in rs[3].reason + rs[4].reason
+
+
+NUMBERED_DOC = r"""
+$$z_1 = W_1 x + b_1$$
+
+$$a_1 = \sigma(z_1)$$
+
+$$z_2 = W_2 a_1 + b_2$$
+
+$$a_2 = \sigma(z_2)$$
+
+$$L = \frac{1}{2}\sum_j (a_{2,j} - y_j)^2$$
+
+$$\delta_2 = (a_2 - y) \odot \sigma'(z_2)$$
+
+$$\delta_2 = a_2 - y$$
+
+$$\delta_1 = (W_2^T \delta_2) \odot \sigma'(z_1)$$
+
+$$\frac{\partial L}{\partial W_1} = \delta_1 x^T$$
+
+$$\frac{\partial L}{\partial b_1} = \delta_1$$
+
+$$\frac{\partial L}{\partial b_1} = W_2^T \delta_2$$
+"""
+
+
+def test_layers_numbered_in_the_subscript() -> None:
+    """``z_1 = W_1 x + b_1`` numbers the layers in the subscript: z_1 is z^{(1)}, W_2 is W^{(2)},
+    a_{2,j} is a^{(2)}_j, and x (what layer 1 is computed from) the input a^{(0)}.  Truth from
+    autograd on a 3-5-4 network with δ = ∂L/∂z."""
+    torch.manual_seed(31)
+    x = torch.rand(3, dtype=torch.float64)
+    w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b1 = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    w2 = torch.randn(4, 5, dtype=torch.float64)
+    b2 = torch.randn(4, dtype=torch.float64)
+    y = torch.rand(4, dtype=torch.float64)
+    z1 = w1 @ x + b1
+    z1.retain_grad()
+    a1 = torch.sigmoid(z1)
+    z2 = w2 @ a1 + b2
+    z2.retain_grad()
+    a2 = torch.sigmoid(z2)
+    (0.5 * ((a2 - y) ** 2).sum()).backward()
+    assert z1.grad is not None and z2.grad is not None
+    assert w1.grad is not None and b1.grad is not None
+    d1, d2 = z1.grad, z2.grad
+    a1_, a2_ = a1.detach(), a2.detach()
+    truth = [
+        torch.allclose(d2, (a2_ - y) * a2_ * (1 - a2_)),
+        torch.allclose(d2, a2_ - y),
+        torch.allclose(d1, (w2.T @ d2) * a1_ * (1 - a1_)),
+        torch.allclose(w1.grad, torch.outer(d1, x)),
+        torch.allclose(b1.grad, d1),
+        torch.allclose(b1.grad, w2.T @ d2),
+    ]
+    assert truth == [True, False, True, True, True, False]
+    results = _check(NUMBERED_DOC)
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[:5] == ["defined", "defined", "proved", "proved", "defined"] or all(
+        v == "defined" for v in verdicts[:5]
+    ), [r.reason for r in results[:5]]
+    assert verdicts[5:] == ["proved" if t else "refuted" for t in truth], verdicts
+
+
+def test_a_sum_over_two_indices_at_once() -> None:
+    r"""``\sum_{j,k}`` sums over j and over k, each over its whole range (NumPy at widths 4 and
+    3: the sum over both is not the sum over j alone, which leaves k free)."""
+    rng = np.random.default_rng(4)
+    w, a = rng.normal(size=(4, 3)), rng.normal(size=3)
+    both = sum(w[j, k] * a[k] for j in range(4) for k in range(3))
+    assert np.isclose(both, (w @ a).sum()) and not np.allclose(both, (w * a).sum(axis=0))
+    results = _check(
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j \sum_k w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n\n"
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n"
+    )
+    assert str(results[0].verdict) == "proved"
+    assert str(results[1].verdict) != "proved"

@@ -75,6 +75,8 @@ def test_the_notebook_is_stored_without_outputs() -> None:
 def test_a_gradient_shows_in_the_articles_notation(displayed: list[dict[str, str]]) -> None:
     latex = displayed[1]["text/latex"]
     assert r"\sigma'" in latex and "operatorname" not in latex and "Tanh" not in latex, latex
+    # entries as the formulas table writes them, z_{ik}^{(L-1)}, not SymPy's {z^{(L-1)}}_{i,k}
+    assert r"z_{ik}^{(L-1)}" in latex and r"a_{im}^{(L-2)}" in latex and "}_{i," not in latex, latex
 
 
 def test_the_formulas_show_as_a_table_with_verdicts(displayed: list[dict[str, str]]) -> None:

@@ -348,8 +348,9 @@ def _check(
         + checked.warnings
         + ([store.problem] if store and store.problem else [])
     )
+    reported = fmt is CheckFormat.text and not statistics  # the text report shows it, once
     for r in results:
-        if r.unreadable:
+        if r.unreadable and not reported:
             where = f"{r.file}:{r.line}" if r.at else r.file
             typer.echo(report.visible(f"Error: {where}: {r.reason}"), err=True)
     if explain:

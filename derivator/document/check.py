@@ -1243,6 +1243,8 @@ def decide(
             lhs, rhs = conv.convert(lhs_node), conv.convert(rhs_node)
             if vectors.across_layers() and index_ranges(net, lhs, rhs)[1]:
                 conv, lhs, rhs = _other_layout(chain, k, settings, net, first)
+            if model is not None:
+                lhs, rhs = _given_values(net, lhs, rhs, model, (block.line, r.step))
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except interpret.NeedsMatrix as e:
@@ -1298,6 +1300,23 @@ def decide(
         )
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _given_values(
+    net: Network, lhs: sp.Expr, rhs: sp.Expr, model: definitions.Model, place: tuple[int, int]
+) -> tuple[sp.Expr, sp.Expr]:
+    """A name that is no quantity of the network but that the document gives a number before
+    this place (``ζ = 2``) stands for that number: a definition names a value, so substituting
+    it changes nothing that holds in the document (docs/soundness.md, "Definitions define").
+    Any other name stays, and is reported as an unknown quantity."""
+    unknown = proof.unknown_names(net, lhs, rhs)
+    if not unknown:
+        return lhs, rhs
+    values = {s.name: v for s, v in model.at(place).values.items() if v.is_number}
+    given = {x: values[x.name] for x in unknown if x.name in values}
+    if not given:
+        return lhs, rhs
+    return lhs.xreplace(given), rhs.xreplace(given)
 
 
 def _not_a_claim(op: str, chain: parse.Chain, lhs: parse.Node, rhs: parse.Node) -> str:

@@ -85,6 +85,11 @@ class Conventions:
     #: (author's letter, role)
     letters: tuple[tuple[str, str], ...] = ()
     layer_tags: str = "parenthesised"
+    #: the letter the document counts its layers with when it is not l (``a^m``, ``w^{k+1}``):
+    #: read as l (inferred only)
+    layer_letter: str = ""
+    #: layers numbered in the subscript, ``z_1 = W_1 x + b_1`` (inferred only)
+    subscript_layers: bool = False
     #: (index letter, layer tag) for ``layer-tags=none``
     index_layers: tuple[tuple[str, str], ...] = ()
     weights: str = "to-from"
@@ -128,6 +133,8 @@ class Conventions:
             digit_tags=self.layer_tags == "superscript",
             call_letters=frozenset(costs),
             words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
+            layer_letter=self.layer_letter,
+            subscript_layers=self.subscript_layers,
             bar_cost=(self.cost or (costs[0] if costs else "L"))
             if self.bar == "gradient"
             else None,

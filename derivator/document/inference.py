@@ -236,6 +236,8 @@ class _Scan:
     used: dict[str, int] = field(default_factory=dict)
     #: letters named by earlier relations: a definition comes before its use
     seen: set[str] = field(default_factory=set)
+    #: the untagged letters the layer numbered 1 is computed from (``z_1 = W_1 x + b_1``)
+    first_inputs: set[str] = field(default_factory=set)
 
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
@@ -363,7 +365,23 @@ class _Scan:
             later=self.weights_later,
         )
         _input(line, lhs, rhs, self.col, self.letters)
+        if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
+            self.first_inputs |= {
+                v.name
+                for v in _vars(rhs)
+                if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
+            }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def numbered_input(self) -> None:
+        """``z_1 = W_1 x + b_1``: the letter the first numbered layer is computed from, x, is
+        the input layer's activation a^{(0)}."""
+        for letter in self.first_inputs:
+            if letter not in self.letters:
+                self.letters[letter] = "input"
+                self.col.add(
+                    0, f"input {letter}", "the input layer's activation", "z_1 = W_1 " + letter
+                )
 
     def undefined_cost(self) -> None:
         """A letter differentiated like a cost but never defined: the cost when it is the only
@@ -388,16 +406,28 @@ class _Scan:
 def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
     scan = _Scan()
+    layer = layer_letter([text for _, text in blocks])
+    numbered = subscript_layers([text for _, text in blocks])
+    reading = replace(READING, layer_letter=layer, subscript_layers=numbered)
     for line, text in blocks:
         try:
-            chains = parse.parse(text, READING)
+            chains = parse.parse(text, reading)
         except (parse.ReadError, RecursionError):
             continue
         for chain in chains:
             scan.chain(line, chain)
     scan.undefined_cost()
     findings = list(scan.col.found.values())
-    conv = _cost_conventions(scan, Conventions())
+    if layer:
+        findings.append(
+            Finding(0, "layer letter", layer, f"{layer}-1 or {layer}+1 in a quantity's superscript")
+        )
+    if numbered:
+        findings.append(
+            Finding(0, "layers", "subscript", "z_1 = W_1 … : the layer in the subscript")
+        )
+        scan.numbered_input()
+    conv = _cost_conventions(scan, Conventions(layer_letter=layer, subscript_layers=numbered))
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
     conv = _layer_conventions(scan, conv, findings)
@@ -536,6 +566,39 @@ def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) 
     return conv
 
 
+#: ``a^{m-1}``, ``w^{(k+1)}_{jk}``, ``\delta^{[m+1]}``: a quantity of the notation (a, z, w, b, δ
+#: and their capitals) whose superscript is a letter plus or minus one
+_LAYER_STEP = re.compile(
+    r"(?:(?<![A-Za-z\\])[azwbAZWB]|\\delta|\\Delta)(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
+    r"\^\{\s*[(\[]?\s*([A-Za-z])\s*[-+]\s*1\s*[)\]]?\s*\}"
+)
+#: letters that are never a layer counter: l (the notation's own), the sample, e, the sample
+#: count, time (t: a recurrent network's step), the transpose, the input and the output
+_NO_LAYER_LETTER = set("lLienNtTxy")
+
+
+#: ``z_1 = W_1 x + b_1``, ``z_{2} = W_{2} a_{1} + …``: a pre-activation and the weight matrix
+#: that computes it, numbered alike in their subscripts
+_NUMBERED_STEP = re.compile(
+    r"(?<![A-Za-z\\])z_\{?\s*(\d)\s*\}?\s*=\s*(?:\\mathbf\{W\}|W)_\{?\s*\1\s*\}?"
+)
+
+
+def subscript_layers(texts: list[str]) -> bool:
+    """Does the document number its layers in the subscript: a forward step ``z_1 = W_1 …``
+    (a neuron's number would not stand on the weight matrix W)."""
+    return any(_NUMBERED_STEP.search(t) for t in texts)
+
+
+def layer_letter(texts: list[str]) -> str:
+    """The letter a document counts its layers with when it is not l: the one letter X that
+    stands as ``X-1`` or ``X+1`` in the superscript of a quantity (``a^{m-1}``, ``w^{k+1}``), which
+    only a layer counter does (a power m-1 of an activation or a weight is no step of a
+    derivation).  "" when there is none, or more than one."""
+    found = {m.group(1) for t in texts for m in _LAYER_STEP.finditer(t)} - _NO_LAYER_LETTER
+    return found.pop() if len(found) == 1 else ""
+
+
 def _show(v: parse.Var) -> str:
     s = v.name
     if v.sub_raw:
@@ -587,16 +650,17 @@ def _cost_meaning(lhs: parse.Var, rhs: parse.Node) -> str | None:
 
 
 def _restates(lhs: parse.Var, rhs: parse.Node, firsts: dict[tuple[str, str], _CostShape]) -> bool:
-    """Whether an equation for a cost letter restates a cost already defined, and so is a claim
+    r"""Whether an equation for a cost letter restates a cost already defined, and so is a claim
     about it (judged in the model the definition in force builds), not a definition.
 
     The first equation of a cost letter (per form: the bare letter, one sample's L_i, C_0)
     defines it.  A later one defines it anew only when it cannot be a slip: it writes another
     loss (the squared error, then the cross-entropy), it names a loss where the definition in
-    force named none (``J = \frac1m Σ_i L(a, y)``, then written out), or it specialises the cost
-    to one example with the same per-example term (Nielsen's mean ``\frac{1}{2n}Σ_x‖y − a‖²``,
-    then ``½‖y − a‖²``).  Anything else (a factor ½ dropped or added, a sum over the samples
-    turned into a mean) is a claim: a wrong factor is refuted, never the cost of what follows."""
+    force named none (``J = \frac1m Σ_i L(a, y)``, then written out; Nielsen's
+    ``C = \frac1n Σ_x C_x``, then ``½‖y − a‖²`` for one example), or it specialises the cost to
+    one example with the same per-example term (``\frac{1}{2n}Σ_x‖y − a‖²``, then
+    ``½‖y − a‖²``).  Anything else (a factor ½ dropped or added, a sum over the samples turned
+    into a mean) is a claim: a wrong factor is refuted, never the cost of what follows."""
     meaning = _cost_meaning(lhs, rhs)
     loss = loss_form(rhs)
     shape: _CostShape = (meaning, loss, _half(rhs) if _squares(rhs) else None)
@@ -610,8 +674,10 @@ def _restates(lhs: parse.Var, rhs: parse.Node, firsts: dict[tuple[str, str], _Co
     if loss not in known and was_loss not in known and loss != was_loss:
         firsts[key] = shape  # another loss
         return False
-    if was_loss is None and loss is not None and meaning == was_meaning:
-        firsts[key] = shape  # the loss written out where the definition named none
+    if was_loss is None and loss is not None:
+        # the loss written out where the definition in force named none (C = (1/n) Σ_x C_x,
+        # then ½‖y − a‖²: the first saying of the per-example term), itself a definition
+        firsts[key] = shape
         return False
     if (
         meaning == "sample"

@@ -552,6 +552,12 @@ class Reading:
     call_letters: frozenset[str] = frozenset()
     #: names of several letters the document declares (``letters=preactivation:net``): one name each
     words: frozenset[str] = frozenset()
+    #: a letter other than l that the document counts its layers with (``a^m_j``, ``w^{m+1}``):
+    #: read as the notation's generic layer l (``inference.layer_letter``)
+    layer_letter: str = ""
+    #: layers numbered in the subscript (``z_1 = W_1 x + b_1``, ``a_{2,j}``): the first index of
+    #: a, z, b, W, w, δ, when it is a number, is the layer tag (``inference.subscript_layers``)
+    subscript_layers: bool = False
     #: ``bar=gradient``: a bar over a letter is the derivative of this cost letter by it (v̄ = ∂C/∂v)
     bar_cost: str | None = None
 
@@ -1052,11 +1058,12 @@ class Parser:
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
         index, lower, upper, excluded = None, None, None, None
+        more: list[str] = []
         for _ in range(2):
             if self.at("ch", "_"):
                 self.k += 1
                 self.excluded = None
-                index, lower = self.sum_lower()
+                index, lower = self.sum_lower(more)
                 excluded = self.excluded
             elif self.at("ch", "^"):
                 self.k += 1
@@ -1070,9 +1077,13 @@ class Parser:
         else:
             body = self.term()
         self.depth -= 1
+        for inner in reversed(more):  # \sum_{j,k} x = \sum_j \sum_k x
+            body = SumNode(inner, None, None, body, pos, None)
         return SumNode(index, lower, upper, body, pos, excluded)
 
-    def sum_lower(self) -> tuple[str, Node | None]:
+    def sum_lower(self, more: list[str]) -> tuple[str, Node | None]:
+        """The index under a Σ and its lower bound; the further indices of ``\\sum_{j,k}`` (a
+        sum over each, every one over its whole range) go to ``more``."""
         if self.at("letter"):
             return self.eat("letter").text + self.primes_text(), None
         self.eat("ch", "{")
@@ -1081,6 +1092,11 @@ class Parser:
             raise ReadError("a sum's index must be a letter", self.tok.pos)
         name = self.eat("letter").text + self.primes_text()
         lower = None
+        while (
+            self.at("ch", ",") and self.peek().kind == "letter" and self.peek(2).text in (",", "}")
+        ):
+            self.k += 1
+            more.append(self.eat("letter").text)
         if self.at("cmd", "neq") or self.at("cmd", "ne"):
             self.k += 1
             self.excluded = self.expr()
@@ -1362,6 +1378,8 @@ class Parser:
                 v.primes += 1
             else:
                 break
+        if self.reading.subscript_layers:
+            _layer_from_subscript(v)
         return v
 
     def _skip_bracket(self) -> None:
@@ -1392,6 +1410,10 @@ class Parser:
             v.tag = toks[k].text
             self.k = k + 1
             return True
+        if toks[k].kind == "letter" and self._layer_letter(toks[k].text):
+            v.tag = "l"
+            self.k = k + 1
+            return True
         if toks[k].kind == "num" and self.reading.digit_tags:
             v.tag = toks[k].text
             self.k = k + 1
@@ -1404,6 +1426,8 @@ class Parser:
         if toks[end].text != "}":
             return False
         inner = "".join(t.text for t in toks[k + 1 : end])
+        if self.reading.layer_letter:
+            inner = _as_l(inner, self.reading.layer_letter)
         m = _AUTHOR_TAG.fullmatch(inner)
         if m is None or not (
             m.group("bare") or m.group("ng") or m.group("sample") or m.group("paren")
@@ -1428,7 +1452,7 @@ class Parser:
             return False
         k = self.k + 3
         toks = self.toks
-        if toks[k].kind == "letter" and toks[k].text in "Ll":
+        if toks[k].kind == "letter" and (toks[k].text in "Ll" or self._layer_letter(toks[k].text)):
             k += 1
             if toks[k].kind == "ch" and toks[k].text in "+-":
                 k += 1
@@ -1451,13 +1475,21 @@ class Parser:
             and toks[k + 2].text == "}"
         )
 
+    def _layer_letter(self, text: str) -> bool:
+        """Is this the letter the document counts its layers with, other than l (``a^m``)?"""
+        return bool(self.reading.layer_letter) and text == self.reading.layer_letter
+
     def tag_script(self) -> tuple[str, bool]:
         """The tag of ``^{(L-1)}``, and whether a transpose follows inside: ``^{(L-1)\top}``."""
         self.eat("ch", "{")
         self.eat("ch", "(")
         s = ""
         while not self.at("ch", ")"):
-            s += self.tok.text
+            s += (
+                "l"
+                if self.tok.kind == "letter" and self._layer_letter(self.tok.text)
+                else self.tok.text
+            )
             self.k += 1
         self.eat("ch", ")")
         transposed = False
@@ -2037,6 +2069,31 @@ _AUTHOR_TAG = re.compile(
     rf"(?:(?P<bare>{_TAG})|(?:\[(?P<ng>{_TAG})\])?(?:\((?P<sample>[a-zA-Z])\))?"
     rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?"
 )
+
+
+#: the quantities whose subscript numbers the layer under ``subscript_layers``
+SUBSCRIPT_LAYERED = ("a", "z", "b", "W", "w", "delta", "A", "Z", "Delta")
+
+
+def _layer_from_subscript(v: Var) -> None:
+    """``z_1`` → z^{(1)}, ``a_{2,j}`` → a^{(2)}_j, ``W_2`` → W^{(2)}: the layer number a document
+    writes as the first index of a quantity's subscript becomes its layer tag."""
+    if v.tag is not None or not v.sub or v.name not in SUBSCRIPT_LAYERED:
+        return
+    first = v.sub[0]
+    number = first.expr.text if isinstance(first.expr, Num) else first.name
+    if not number or not number.isdigit():
+        return
+    v.tag = number
+    rest = v.sub[1:]
+    v.sub = rest or None
+    raw = (v.sub_raw or "").strip()
+    v.sub_raw = raw.split(",", 1)[1].strip() if "," in raw else (raw[len(number) :] or None)
+
+
+def _as_l(inner: str, letter: str) -> str:
+    """A superscript with the document's layer letter written as l (``m-1`` → ``l-1``)."""
+    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", "l", inner)
 
 
 def _letters(node: object) -> set[str]:

@@ -215,7 +215,7 @@ def _shape(n: parse.Node) -> int:
         if len(found) > 1:
             raise Unreadable(
                 "terms of different shapes (vectors, matrices, numbers) are combined" + SINGLE,
-                n.pos,
+                _odd_one_out(parts, found, n.pos),
             )
         return found.pop()
     if isinstance(n, parse.Mul):
@@ -272,6 +272,15 @@ def _jacobian(n: parse.Partial) -> bool:
         and shape(n.num) == VECTOR
         and shape(n.den) == VECTOR
     )
+
+
+def _odd_one_out(parts: list[parse.Node], found: set[int], where: int) -> int:
+    """Where the first term whose shape differs from the first term's stands (the caret goes
+    under the term that does not fit, not under the start of the sum)."""
+    shaped = [t for t in parts if shape(t) in found]
+    odd = next((t for t in shaped if shape(t) != shape(shaped[0])), None)
+    pos = getattr(odd, "pos", None)
+    return pos if isinstance(pos, int) else where
 
 
 def _product(n: parse.Mul) -> tuple[int, list[tuple[parse.Node, int]]]:

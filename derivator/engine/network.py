@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from . import activations as acts
 from . import losses
@@ -26,7 +28,57 @@ from .notation import (
     index,
     layer_letter,
     parse_tag,
+    split_name,
 )
+
+
+class Indexed(sp.Indexed):
+    """An entry of a quantity of the network (``a^(L)[i, j]``): SymPy's ``Indexed``, which SymPy's
+    own LaTeX printer (what a notebook shows) writes in the article's notation, a_{ij}^{(L)},
+    not {a^{(L)}}_{i,j}.  It keeps SymPy's class name, so that SymPy orders and writes
+    (``srepr``) sums and products of entries exactly as before; a printer of derivator's own
+    (``render``) writes it as it always did."""
+
+    def __eq__(self, other: object) -> bool:
+        # SymPy's own Indexed of the same base and indices is the same entry (the hash, of the
+        # class name and the arguments, is the same too)
+        if isinstance(other, sp.Indexed) and type(other) is sp.Indexed:
+            return self.args == other.args
+        return super().__eq__(other)
+
+    __hash__ = sp.Indexed.__hash__
+
+    def _latex(self, printer: Any) -> str:
+        own = type(printer)._print_Indexed
+        if own is not LatexPrinter._print_Indexed:  # a printer with its own way: render's
+            return str(own(printer, self))
+        indices = [str(printer._print(x)) for x in self.indices]
+        sub = "".join(indices) if all(len(x) == 1 for x in indices) else ",".join(indices)
+        parts = split_name(str(self.base.label))
+        if parts is None:
+            return f"{printer._print(self.base.label)}_{{{sub}}}"
+        quantity, tag = parts
+        stem = r"\delta" if quantity == "delta" else quantity
+        return f"{stem}_{{{sub}}}^{{({tag})}}"
+
+
+class IndexedBase(sp.IndexedBase):
+    """A quantity of the network (a^(p), w^(p), y, L_i) whose entries are :class:`Indexed`."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, sp.IndexedBase) and type(other) is sp.IndexedBase:
+            return self.args == other.args
+        return super().__eq__(other)
+
+    __hash__ = sp.IndexedBase.__hash__
+
+    def __getitem__(self, indices: Any, **kw_args: Any) -> Indexed:
+        entry = super().__getitem__(indices, **kw_args)
+        return Indexed(*entry.args)
+
+
+IndexedBase.__name__ = IndexedBase.__qualname__ = "IndexedBase"
+Indexed.__name__ = Indexed.__qualname__ = "Indexed"
 
 NETWORK_KINDS = ("general", "single")
 #: the activations an output layer may have besides the hidden layers' (its σ′ is a polynomial in
@@ -256,9 +308,9 @@ class Network:
     def delta(self, p: int) -> sp.IndexedBase:
         return self.base("delta", p)
 
-    y = sp.IndexedBase("y")
+    y = IndexedBase("y")
     #: L_i, the loss of one sample
-    Li = sp.IndexedBase("L")
+    Li = IndexedBase("L")
     #: L, the mean loss
     L = sp.Symbol("L")
 
@@ -336,4 +388,4 @@ def _indexed_base(name: str) -> sp.IndexedBase:
     """One ``IndexedBase`` per name: a proof asks for a^(p), z^(p), … thousands of times, and
     building one (its label Symbol, its assumptions) was a twentieth of the proving time.  SymPy
     expressions are immutable and compare by value, so sharing one changes nothing else."""
-    return sp.IndexedBase(name)
+    return IndexedBase(name)

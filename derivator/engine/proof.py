@@ -86,7 +86,51 @@ class Verdict:
         }
 
     def _repr_latex_(self) -> str:
-        return rf"$\text{{{self.verdict}}}\ \text{{({self.method})}}$"
+        """What a notebook shows: the verdict and how it was reached; unless proved, why (the
+        reason and its hints), and where a counterexample's two sides differ."""
+        lines = [f"{self.verdict} ({self.method})" if self.method else str(self.verdict)]
+        if self.reason:
+            lines.append(self.reason)
+        lines += [h for h in self.hints if h not in self.reason]
+        ce = self.counterexample or {}
+        if "left" in ce and "right" in ce:
+            at = ", ".join(f"{k} = {v}" for k, v in (ce.get("indices") or {}).items())
+            lines.append((f"at {at}: " if at else "") + f"left {ce['left']} ≠ right {ce['right']}")
+        rows = r" \\ ".join(_latex_text(line) for line in lines)
+        return rf"$\begin{{array}}{{l}} {rows} \end{{array}}$"
+
+
+#: characters that \text{} cannot hold in every renderer (KaTeX rejects _ and ^ there): written
+#: in math mode between the pieces of text
+_MATH_FOR = {
+    "\\": r"\backslash ",
+    "{": r"\{",
+    "}": r"\}",
+    "_": r"\_",
+    "^": r"\hat{}",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "~": r"\sim ",
+}
+
+
+def _latex_text(s: str) -> str:
+    """Plain words as LaTeX math: ``\text{…}`` pieces, the characters text mode cannot hold
+    between them."""
+    out, piece = [], ""
+    for c in s:
+        if c in _MATH_FOR:
+            if piece:
+                out.append(rf"\text{{{piece}}}")
+            out.append(_MATH_FOR[c])
+            piece = ""
+        else:
+            piece += c
+    if piece:
+        out.append(rf"\text{{{piece}}}")
+    return "".join(out)
 
 
 # the deadline lives in derivator.system (it works in any thread); named here for the callers

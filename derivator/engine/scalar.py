@@ -158,7 +158,10 @@ class ScalarModel:
                     Outcome.PROVED,
                     "exact, for every value (the document's definitions substituted)",
                 )
-        hidden = (left.free_symbols | right.free_symbols) & self.opaque
+        leaves = left.free_symbols | right.free_symbols
+        if leaves and all(self.values.get(x, sp.S.Half).is_Integer for x in leaves):
+            return self._at_whole_values(left, right)
+        hidden = leaves & self.opaque
         if hidden:
             x = sorted(hidden, key=str)[0]
             return Judgement(
@@ -167,6 +170,33 @@ class ScalarModel:
                 f"{self.lines.get(x, '?')}), so the claim cannot be decided for other values",
             )
         return self._at_points(left, right)
+
+    def _at_whole_values(self, left: sp.Expr, right: sp.Expr) -> Judgement:
+        """Every leaf is given a whole number (``x = 2``): the model holds only that value, so the
+        claim is decided there, exactly (a rounded value is never compared so: it shows
+        decimals, and is judged to the precision shown)."""
+        lv, rv = left.xreplace(self.values), right.xreplace(self.values)
+        if sp.simplify(lv - rv) == 0:
+            return Judgement(Outcome.PROVED, "exact at the document's values")
+        where = ", ".join(
+            f"{x} = {self.values[x]}"
+            for x in sorted(left.free_symbols | right.free_symbols, key=str)
+        )
+        return Judgement(
+            Outcome.REFUTED,
+            "the document's values",
+            f"the two sides differ at the document's values {where}: {lv} ≠ {rv}",
+            {
+                "sizes": {},
+                "indices": {},
+                "variables": {
+                    str(x): str(self.values[x])
+                    for x in sorted(left.free_symbols | right.free_symbols, key=str)
+                },
+                "left": str(lv),
+                "right": str(rv),
+            },
+        )
 
     def _at_values(self, left: sp.Expr, right: sp.Expr, step: Fraction) -> Judgement:
         """A worked example: both sides at the document's given values, judged at the precision
