@@ -39,6 +39,9 @@ def main() -> None:
         per_file[m.group(2)] += float(m.group(1))
     for name, seconds in per_file.most_common(15):
         print(f"{seconds:8.1f} s  {name}")
+    for line in r.stdout.splitlines():
+        if line.startswith(("FAILED", "ERROR")):
+            print(line)
     print(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr[-2000:])
     print(f"suite: {wall:.1f} s wall, {cpu:.1f} s CPU, -n {workers}; load after: {load()}")
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inprocess
 import pytest
 
 from derivator.document import Run, check_text
@@ -28,7 +29,18 @@ def _env() -> dict[str, str]:
 
 
 def check(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `derivator check`; a hang fails the test (timeout), a traceback too."""
+    """Run `derivator check` in this process (tests/inprocess.py), with the environment a new
+    process gets from ``_env``; a traceback fails the test.  The bad input of ``runs`` goes to
+    real processes (:func:`check_process`): a hang there fails on its timeout."""
+    out = inprocess.derivator(
+        "check", "--timeout", "5", *args, cwd=cwd, env={"NO_COLOR": None, "COLUMNS": "200"}
+    )
+    assert "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
+    return out
+
+
+def check_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `derivator check` in a new process; a hang fails the test (timeout), a traceback too."""
     r = subprocess.run(
         [sys.executable, "-m", "derivator", "check", "--timeout", "5", *args],
         capture_output=True,
@@ -121,8 +133,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runs(workdir: Path) -> dict[str, object]:
     names = sorted(CASES) + ["includes.tex"]
-    js = check(*names, "--format", "json", cwd=workdir)
-    text = check(*names, cwd=workdir)
+    js = check_process(*names, "--format", "json", cwd=workdir)
+    text = check_process(*names, cwd=workdir)
     return {
         "json": json.loads(js.stdout),
         "json_rc": js.returncode,

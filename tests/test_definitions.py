@@ -721,3 +721,76 @@ def test_layers_numbered_in_the_subscript() -> None:
         v == "defined" for v in verdicts[:5]
     ), [r.reason for r in results[:5]]
     assert verdicts[5:] == ["proved" if t else "refuted" for t in truth], verdicts
+
+
+def test_a_sum_over_two_indices_at_once() -> None:
+    r"""``\sum_{j,k}`` sums over j and over k, each over its whole range (NumPy at widths 4 and
+    3: the sum over both is not the sum over j alone, which leaves k free)."""
+    rng = np.random.default_rng(4)
+    w, a = rng.normal(size=(4, 3)), rng.normal(size=3)
+    both = sum(w[j, k] * a[k] for j in range(4) for k in range(3))
+    assert np.isclose(both, (w @ a).sum()) and not np.allclose(both, (w * a).sum(axis=0))
+    results = _check(
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j \sum_k w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n\n"
+        r"$$\sum_{j,k} w^{(L)}_{jk} a^{(L-1)}_k = \sum_j w^{(L)}_{jk} a^{(L-1)}_k$$" + "\n"
+    )
+    assert str(results[0].verdict) == "proved"
+    assert str(results[1].verdict) != "proved"
+
+
+TWO_STEP_DOC = r"""
+$$u_j = \sum_i v_{ji} x_i + b_j$$
+
+$$h_j = \sigma(u_j)$$
+
+$$s_k = \sum_j w_{kj} h_j + c_k$$
+
+$$o_k = \sigma(s_k)$$
+
+$$E = \frac{1}{2}\sum_k (o_k - t_k)^2$$
+
+$$\frac{\partial E}{\partial s_k} = (o_k - t_k) o_k (1 - o_k)$$
+
+$$\frac{\partial E}{\partial u_j} = h_j (1 - h_j) \sum_k w_{kj} (o_k - t_k) o_k (1 - o_k)$$
+
+$$\frac{\partial E}{\partial u_j} = \sum_k w_{kj} (o_k - t_k) o_k (1 - o_k)$$
+
+$$\frac{\partial E}{\partial v_{ji}} = \frac{\partial E}{\partial u_j} x_i$$
+
+$$\frac{\partial E}{\partial c_k} = \frac{\partial E}{\partial s_k} o_k$$
+"""
+
+
+def test_a_letter_per_layer_with_its_weighted_input_named() -> None:
+    """u_j = Σ_i v_ji x_i + b_j, h_j = σ(u_j), s_k = …, o_k = σ(s_k): each layer's weighted
+    input has a letter of its own (u, s: the pre-activations), and the claims about them are
+    judged (autograd on a 3-5-4 network)."""
+    torch.manual_seed(17)
+    x = torch.rand(3, dtype=torch.float64)
+    v = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(5, dtype=torch.float64)
+    w = torch.randn(4, 5, dtype=torch.float64)
+    c = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    t = torch.rand(4, dtype=torch.float64)
+    u = v @ x + b
+    u.retain_grad()
+    h = torch.sigmoid(u)
+    s = w @ h + c
+    s.retain_grad()
+    o = torch.sigmoid(s)
+    (0.5 * ((o - t) ** 2).sum()).backward()
+    assert u.grad is not None and s.grad is not None and v.grad is not None
+    assert c.grad is not None
+    h_, o_ = h.detach(), o.detach()
+    g = (o_ - t) * o_ * (1 - o_)
+    truth = [
+        torch.allclose(s.grad, g),
+        torch.allclose(u.grad, h_ * (1 - h_) * (w.T @ g)),
+        torch.allclose(u.grad, w.T @ g),
+        torch.allclose(v.grad, torch.outer(u.grad, x)),
+        torch.allclose(c.grad, s.grad * o_),
+    ]
+    assert truth == [True, True, False, True, False]
+    verdicts = [str(r.verdict) for r in _check(TWO_STEP_DOC)]
+    assert verdicts[:5] == ["defined"] * 5, verdicts
+    assert verdicts[5:] == ["proved" if x else "refuted" for x in truth], verdicts

@@ -314,6 +314,7 @@ def test_ast_is_a_product() -> None:
         (r"\lim_{h \to 0} \frac{h}{h} = 1", 3, "\\lim"),
         (r"\Delta = A^{(L)} - Y", 3, "Δ without a layer tag is not read"),
         (r"a^{(L)} = \text{softmax}(\cdot)", 13, "names the function, not a value"),
+        (r"a = \text{softmax}(z)", 7, "z is no layer's vector (it has no layer tag)"),
     ],
 )
 def test_what_is_still_refused_is_shown_at_its_place(formula: str, column: int, words: str) -> None:

@@ -1227,11 +1227,7 @@ def decide(
             settings.conventions,
             settings.network,
         )
-        skipped = _not_a_claim(op, chain, lhs_node, rhs_node)
-        if skipped:
-            r.verdict, r.reason = Outcome.SKIPPED, skipped
-            return
-        if _literal(r, lhs_node, rhs_node):
+        if _settled_unread(r, op, chain, lhs_node, rhs_node):
             return
         interpret.uncheckable(lhs_node)
         interpret.uncheckable(rhs_node)
@@ -1334,8 +1330,15 @@ def _not_a_claim(op: str, chain: parse.Chain, lhs: parse.Node, rhs: parse.Node) 
     return ""
 
 
-def _literal(r: Result, lhs: parse.Node, rhs: parse.Node) -> bool:
-    """Matrices written out in numbers: judged by arithmetic (True), else nothing is done."""
+def _settled_unread(
+    r: Result, op: str, chain: parse.Chain, lhs: parse.Node, rhs: parse.Node
+) -> bool:
+    """A relation settled before its sides are read into the network (True): no claim
+    (skipped, saying why), or matrices written out in numbers (judged by arithmetic)."""
+    skipped = _not_a_claim(op, chain, lhs, rhs)
+    if skipped:
+        r.verdict, r.reason = Outcome.SKIPPED, skipped
+        return True
     literal = literals.judge(lhs, rhs)
     if literal is None:
         return False

@@ -236,6 +236,10 @@ class _Scan:
     used: dict[str, int] = field(default_factory=dict)
     #: letters named by earlier relations: a definition comes before its use
     seen: set[str] = field(default_factory=set)
+    #: weighted inputs with a letter of their own, ``u_j = Σ_i v_ji x_i + b_j``, by their letter
+    pre_steps: dict[str, Step] = field(default_factory=dict)
+    #: activations of a letter's weighted input, ``h_j = σ(u_j)``: h → u
+    activations: dict[str, str] = field(default_factory=dict)
     #: the untagged letters the layer numbered 1 is computed from (``z_1 = W_1 x + b_1``)
     first_inputs: set[str] = field(default_factory=set)
 
@@ -347,6 +351,12 @@ class _Scan:
         step = _layer_step(lhs, rhs)
         if step is not None and all(x[0] != step[0] for x in self.steps):
             self.steps.append(step)
+        pre = _layer_step(lhs, rhs, applied=False)
+        if pre is not None and pre[0] not in self.pre_steps:
+            self.pre_steps[pre[0]] = pre  # u_j = Σ_i v_ji x_i + b_j: a layer's weighted input
+        fed = _activation_of(lhs, rhs)
+        if fed is not None and fed[0] not in self.activations:
+            self.activations[fed[0]] = fed[1]  # h_j = σ(u_j)
         if lhs.name in COST_CANDIDATES and not restated:
             self.cost_bodies.append(rhs)
         sign = _delta_sign(lhs, rhs, self.letters)
@@ -372,6 +382,19 @@ class _Scan:
                 if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
             }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def two_step_layers(self) -> dict[str, str]:
+        """``u_j = Σ_i v_ji x_i + b_j`` and ``h_j = σ(u_j)``: one layer, h its activation and u its
+        pre-activation, added to the steps; returns each such activation letter's pre-activation."""
+        pre: dict[str, str] = {}
+        for h, u in self.activations.items():
+            step = self.pre_steps.get(u)
+            if step is None or any(x[0] == h for x in self.steps):
+                continue
+            _, w, order, x, b = step
+            self.steps.append((h, w, order, x, b))
+            pre[h] = u
+        return pre
 
     def numbered_input(self) -> None:
         """``z_1 = W_1 x + b_1``: the letter the first numbered layer is computed from, x, is
@@ -529,7 +552,8 @@ def _unambiguous(scan: _Scan, conv: Conventions, keys: tuple[tuple[str, str], ..
 def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) -> Conventions:
     """What the forward pass fixes: a letter per layer, δ's sign, the weights' order, the
     letters' roles and, without layer tags, the layer of each index letter."""
-    layered = _letter_per_layer(scan.steps, scan.cost_bodies)
+    pre = scan.two_step_layers()
+    layered = _letter_per_layer(scan.steps, scan.cost_bodies, pre)
     if layered:
         conv = replace(conv, layers=layered)
         shown = ",".join(f"{x}:{q}^({t})" if t else f"{x}:{q}" for x, q, t, _ in layered)
@@ -850,17 +874,54 @@ def _forward(
 Step = tuple[str, str, str, str, str | None]
 
 
-def _layer_step(lhs: parse.Var, rhs: parse.Node) -> Step | None:
+def _activation_of(lhs: parse.Var, rhs: parse.Node) -> tuple[str, str] | None:
+    """``h_j = σ(u_j)``: (h, u), two letters of their own with the same one index."""
+    body = parse.ungrouped(rhs)
+    if not (
+        lhs.tag is None
+        and lhs.sample is None
+        and lhs.sub
+        and len(lhs.sub) == 1
+        and isinstance(body, parse.Call)
+        and body.func == "sigma"
+        and not body.primes
+        and len(body.args) == 1
+    ):
+        return None
+    u = parse.ungrouped(body.args[0])
+    if not (
+        isinstance(u, parse.Var)
+        and u.tag is None
+        and not u.primes
+        and u.sub
+        and len(u.sub) == 1
+        and u.sub[0].name == lhs.sub[0].name
+        and u.name != lhs.name
+        and u.name not in ("a", "z")
+        and lhs.name not in ("a", "z")
+    ):
+        return None
+    return lhs.name, u.name
+
+
+def _layer_step(lhs: parse.Var, rhs: parse.Node, applied: bool = True) -> Step | None:
     """``h_j = σ(Σ_i v_ji x_i + b_j)``: a layer whose activation has a letter of its own, read as
-    (h, v, "to-from", x, b); None for any other shape."""
+    (h, v, "to-from", x, b); with ``applied=False``, ``u_j = Σ_i v_ji x_i + b_j``, a layer's
+    weighted input with a letter of its own, read as (u, v, "to-from", x, b); None for any other
+    shape."""
     if lhs.tag is not None or lhs.sample is not None or not lhs.sub or len(lhs.sub) != 1:
         return None
     body = parse.ungrouped(rhs)
-    if not (isinstance(body, parse.Call) and body.func == "sigma" and len(body.args) == 1):
-        return None
-    if body.primes:
-        return None
-    arg = parse.ungrouped(body.args[0])
+    if applied:
+        if not (isinstance(body, parse.Call) and body.func == "sigma" and len(body.args) == 1):
+            return None
+        if body.primes:
+            return None
+        arg = parse.ungrouped(body.args[0])
+    else:
+        if lhs.name in ("a", "z"):
+            return None
+        arg = body
     terms = arg.terms if isinstance(arg, parse.Add) else [arg]
     sums = [t for t in terms if isinstance(t, parse.SumNode)]
     rest = [parse.ungrouped(t) for t in terms if not isinstance(t, parse.SumNode)]
@@ -908,7 +969,7 @@ def _layer_step(lhs: parse.Var, rhs: parse.Node) -> Step | None:
 
 
 def _letter_per_layer(
-    steps: list[Step], costs: list[parse.Node]
+    steps: list[Step], costs: list[parse.Node], pre: dict[str, str] | None = None
 ) -> tuple[tuple[str, str, str, str], ...]:
     """The layers a forward pass with a letter per layer defines (x → h → o): each letter as
     (letter, the notation's quantity, its layer tag, the weights' order), the output at L and each
@@ -931,6 +992,8 @@ def _letter_per_layer(
         top, w, order, _, b = by_input[letter]
         tag = "L" if level == 0 else f"L-{level}"
         out.append((top, "a", tag, ""))
+        if pre and top in pre:
+            out.append((pre[top], "z", tag, ""))  # u_j = Σ v_ji x_i + b_j, h_j = σ(u_j)
         out.append((w, "w", tag, order))
         if b is not None:
             out.append((b, "b", tag, ""))

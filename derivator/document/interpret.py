@@ -595,6 +595,12 @@ class Converter:
         j is the one index of the argument that runs over a layer's units."""
         ranges, _ = index_ranges(self.net, x)
         units = [d for d, r in ranges.items() if r != SAMPLES and d in x.free_symbols]
+        if not x.atoms(sp.Indexed):
+            raise Unreadable(
+                f"softmax({x}) is not read: {x} is no layer's vector (it has no layer tag); "
+                "write a^{(L)} = softmax(z^{(L)}), or an entry softmax(z^{(L)})_j",
+                pos,
+            )
         if len(units) != 1:
             raise Unreadable(
                 "softmax(…) needs the entry it gives: write softmax(z^{(L)})_j or softmax(z_j), "

@@ -1058,11 +1058,12 @@ class Parser:
     def sum(self) -> Node:
         pos = self.eat("cmd", "sum").pos
         index, lower, upper, excluded = None, None, None, None
+        more: list[str] = []
         for _ in range(2):
             if self.at("ch", "_"):
                 self.k += 1
                 self.excluded = None
-                index, lower = self.sum_lower()
+                index, lower = self.sum_lower(more)
                 excluded = self.excluded
             elif self.at("ch", "^"):
                 self.k += 1
@@ -1076,9 +1077,13 @@ class Parser:
         else:
             body = self.term()
         self.depth -= 1
+        for inner in reversed(more):  # \sum_{j,k} x = \sum_j \sum_k x
+            body = SumNode(inner, None, None, body, pos, None)
         return SumNode(index, lower, upper, body, pos, excluded)
 
-    def sum_lower(self) -> tuple[str, Node | None]:
+    def sum_lower(self, more: list[str]) -> tuple[str, Node | None]:
+        """The index under a Σ and its lower bound; the further indices of ``\\sum_{j,k}`` (a
+        sum over each, every one over its whole range) go to ``more``."""
         if self.at("letter"):
             return self.eat("letter").text + self.primes_text(), None
         self.eat("ch", "{")
@@ -1087,6 +1092,11 @@ class Parser:
             raise ReadError("a sum's index must be a letter", self.tok.pos)
         name = self.eat("letter").text + self.primes_text()
         lower = None
+        while (
+            self.at("ch", ",") and self.peek().kind == "letter" and self.peek(2).text in (",", "}")
+        ):
+            self.k += 1
+            more.append(self.eat("letter").text)
         if self.at("cmd", "neq") or self.at("cmd", "ne"):
             self.k += 1
             self.excluded = self.expr()
