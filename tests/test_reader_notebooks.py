@@ -4,6 +4,7 @@ by cell and line, and refuses a file that is not a notebook with a clear message
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,9 @@ def test_a_file_that_is_not_a_notebook_is_refused_clearly(tmp_path: Path) -> Non
     (tmp_path / "odd.ipynb").write_text('{"cells": 3}', encoding="utf-8")
     out = _check("bad.ipynb", "odd.ipynb", cwd=tmp_path)
     assert out.returncode == 2
+    assert re.search(r"^bad\.ipynb:1\b.*\n.*not a notebook: invalid JSON", out.stdout, re.M), out
+    assert re.search(r"^odd\.ipynb:1\b.*\n.*not a notebook: no list of cells", out.stdout, re.M)
+    out = _check("--format", "json", "bad.ipynb", "odd.ipynb", cwd=tmp_path)  # stdout is data
     assert "bad.ipynb:1: not a notebook: invalid JSON" in out.stderr
     assert "odd.ipynb: not a notebook: no list of cells" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
