@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -580,6 +581,41 @@ $$\frac{\partial C}{\partial w_{jk}^{M}} = \delta_k^{M} a_j^{M-1}$$
 """
 
 
+class _Autograd(NamedTuple):
+    """A 3-5-4 sigmoid network after backward() of ½‖a2 − y‖²: inputs, parameters, the
+    gradients of w1 and b1, activations and δ = ∂L/∂z of both layers (the tests' truth)."""
+
+    x: torch.Tensor
+    w1_grad: torch.Tensor
+    b1_grad: torch.Tensor
+    w2: torch.Tensor
+    y: torch.Tensor
+    a1: torch.Tensor
+    a2: torch.Tensor
+    d1: torch.Tensor
+    d2: torch.Tensor
+
+
+def _sigmoid_3_5_4(seed: int) -> _Autograd:
+    torch.manual_seed(seed)
+    x = torch.rand(3, dtype=torch.float64)
+    w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    b1 = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    w2 = torch.randn(4, 5, dtype=torch.float64)
+    b2 = torch.randn(4, dtype=torch.float64)
+    y = torch.rand(4, dtype=torch.float64)
+    z1 = w1 @ x + b1
+    z1.retain_grad()
+    a1 = torch.sigmoid(z1)
+    z2 = w2 @ a1 + b2
+    z2.retain_grad()
+    a2 = torch.sigmoid(z2)
+    (0.5 * ((a2 - y) ** 2).sum()).backward()
+    assert z1.grad is not None and z2.grad is not None
+    assert w1.grad is not None and b1.grad is not None
+    return _Autograd(x, w1.grad, b1.grad, w2, y, a1.detach(), a2.detach(), z1.grad, z2.grad)
+
+
 @pytest.mark.parametrize(
     "written", ["m", "{m}", "{(m)}", "{[m]}", "k", "{(k)}", "p"], ids=lambda w: w.strip("{}()[]")
 )
@@ -587,23 +623,11 @@ def test_a_layer_letter_other_than_l(written: str) -> None:
     """Layers counted with m, k or p (``a^m``, ``w^{(k+1)}``) are the notation's generic layer l:
     the claims are judged there (autograd on a 3-5-4 network, hidden layer 1: the
     backpropagation with w_kj is true, with w_jk false, and so is the transposed gradient)."""
-    torch.manual_seed(12)
-    a0 = torch.rand(3, dtype=torch.float64)
-    w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
-    b1 = torch.randn(5, dtype=torch.float64)
-    w2 = torch.randn(4, 5, dtype=torch.float64)
-    b2 = torch.randn(4, dtype=torch.float64)
-    y = torch.rand(4, dtype=torch.float64)
-    z1 = w1 @ a0 + b1
-    z1.retain_grad()
-    a1 = torch.sigmoid(z1)
-    z2 = w2 @ a1 + b2
-    z2.retain_grad()
-    (0.5 * ((torch.sigmoid(z2) - y) ** 2).sum()).backward()
-    assert z1.grad is not None and z2.grad is not None and w1.grad is not None
-    d1, d2, prime = z1.grad, z2.grad, a1.detach() * (1 - a1.detach())
+    net = _sigmoid_3_5_4(12)
+    a0, w2, d1, d2 = net.x, net.w2, net.d1, net.d2
+    prime = net.a1 * (1 - net.a1)
     assert torch.allclose(d1, prime * (w2.T @ d2))  # w_kj^{(l+1)}: true
-    assert torch.allclose(w1.grad, torch.outer(d1, a0))  # δ_j a_k: true
+    assert torch.allclose(net.w1_grad, torch.outer(d1, a0))  # δ_j a_k: true
     # w_jk^{(l+1)} δ_k and δ_k a_j name no entry at these widths (5 ≠ 4, 5 ≠ 3): false
     letter = written.strip("{}()[]")
 
@@ -688,31 +712,16 @@ def test_layers_numbered_in_the_subscript() -> None:
     """``z_1 = W_1 x + b_1`` numbers the layers in the subscript: z_1 is z^{(1)}, W_2 is W^{(2)},
     a_{2,j} is a^{(2)}_j, and x (what layer 1 is computed from) the input a^{(0)}.  Truth from
     autograd on a 3-5-4 network with δ = ∂L/∂z."""
-    torch.manual_seed(31)
-    x = torch.rand(3, dtype=torch.float64)
-    w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
-    b1 = torch.randn(5, dtype=torch.float64, requires_grad=True)
-    w2 = torch.randn(4, 5, dtype=torch.float64)
-    b2 = torch.randn(4, dtype=torch.float64)
-    y = torch.rand(4, dtype=torch.float64)
-    z1 = w1 @ x + b1
-    z1.retain_grad()
-    a1 = torch.sigmoid(z1)
-    z2 = w2 @ a1 + b2
-    z2.retain_grad()
-    a2 = torch.sigmoid(z2)
-    (0.5 * ((a2 - y) ** 2).sum()).backward()
-    assert z1.grad is not None and z2.grad is not None
-    assert w1.grad is not None and b1.grad is not None
-    d1, d2 = z1.grad, z2.grad
-    a1_, a2_ = a1.detach(), a2.detach()
+    net = _sigmoid_3_5_4(31)
+    x, w2, y, d1, d2 = net.x, net.w2, net.y, net.d1, net.d2
+    a1_, a2_ = net.a1, net.a2
     truth = [
         torch.allclose(d2, (a2_ - y) * a2_ * (1 - a2_)),
         torch.allclose(d2, a2_ - y),
         torch.allclose(d1, (w2.T @ d2) * a1_ * (1 - a1_)),
-        torch.allclose(w1.grad, torch.outer(d1, x)),
-        torch.allclose(b1.grad, d1),
-        torch.allclose(b1.grad, w2.T @ d2),
+        torch.allclose(net.w1_grad, torch.outer(d1, x)),
+        torch.allclose(net.b1_grad, d1),
+        torch.allclose(net.b1_grad, w2.T @ d2),
     ]
     assert truth == [True, False, True, True, True, False]
     results = _check(NUMBERED_DOC)
