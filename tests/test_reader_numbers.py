@@ -67,3 +67,21 @@ def test_a_refutation_says_by_how_much_in_the_report() -> None:
         (r,) = check_text("n.md", "$$0.5 + 0.5 = 1.2$$", run)
     assert r.verdict == "refuted" and r.counterexample is not None
     assert r.counterexample["difference"] == "0.2" and r.counterexample["unit"] == "0.1"
+
+
+@pytest.mark.parametrize("op", ["*", r"\cdot", r"\times", r"\ast"])
+@pytest.mark.parametrize("seed", range(2))
+def test_a_signed_factor_after_a_product_sign(op: str, seed: int) -> None:
+    """``0.1 * -1`` is 0.1 · (−1), never 0.1 − 1: the sign after a product sign belongs to the
+    factor (a worked example's weighted sum with a negative input).  Truth: exact fractions."""
+    rng = random.Random(seed)
+    ws = [Fraction(rng.randrange(1, 100), 100) for _ in range(4)]
+    xs = [rng.choice([-2, -1, 1, 2]) for _ in range(4)]
+    total = sum(w * x for w, x in zip(ws, xs))
+    left = " + ".join(f"({float(w):.2f} {op} {x})" for w, x in zip(ws, xs))
+    wrong = total + Fraction(1, 10)
+    got = _verdicts(
+        f"$${left} = {float(total):.2f}$$\n\n$${left} = {float(wrong):.2f}$$\n\n"
+        f"$$2 {op} -3 + 1 = -5$$\n\n$$2 {op} --3 = 6$$"
+    )
+    assert [v for v, _, _ in got] == ["proved", "refuted", "proved", "proved"], got

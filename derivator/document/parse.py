@@ -992,6 +992,8 @@ class Parser:
                 if star and factors:
                     stars.append(len(factors))
                 self.k += 1
+                if factors and (self.at("ch", "-") or self.at("ch", "+")):
+                    factors.append(self.signed_factor())  # 0.1 * -1, 2 \cdot -3: a signed factor
                 continue
             if self.at("cmd", "odot") or self.at("cmd", "circ"):
                 # ⊙ binds looser than juxtaposition: Δ W ⊙ σ′(Z) is (Δ W) ⊙ σ′(Z)
@@ -1029,6 +1031,17 @@ class Parser:
         if hadamard:
             return Mul(groups + [last], pos, True)
         return last
+
+    def signed_factor(self) -> Node:
+        """A factor after a product sign with its own sign, ``0.1 * -1`` or ``a \\cdot -b``: the
+        sign belongs to the factor (0.1 · (−1)), not to a new term (0.1 − 1)."""
+        p = self.tok.pos
+        neg = False
+        while self.at("ch", "-") or self.at("ch", "+"):
+            neg ^= self.tok.text == "-"
+            self.k += 1
+        f = self.factor()
+        return Neg(f, p) if neg else f
 
     def _relation_ahead(self) -> bool:
         """Does a relation sign stand after the space at the current token, before the next
