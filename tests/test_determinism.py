@@ -129,3 +129,33 @@ def test_the_article_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
     outputs = {seed: article(seed) for seed in SEEDS[:2]}
     assert "$$" in outputs[SEEDS[0]]
     _same_across_seeds(outputs)
+
+
+def _verdicts_in_one_run(files: list[Path]) -> dict[tuple[str, int, int], tuple[str, str]]:
+    """(file, line, step) → (verdict, reason) of every relation, the files checked one after the
+    other in one process (one Run, one worker)."""
+    from derivator.document import Run, check_text
+
+    out: dict[tuple[str, int, int], tuple[str, str]] = {}
+    with Run(jobs=1, timeout=60) as run:
+        for f in files:
+            for r in check_text(str(f), f.read_text(encoding="utf-8"), run):
+                out[(f.name, r.line, r.step)] = (str(r.verdict), r.reason)
+    return out
+
+
+def test_a_document_is_judged_the_same_whoever_was_checked_before_it() -> None:
+    """No state of one document reaches the next in the same process: Hjorth-Jensen's δ line
+    (entry by entry) was read as a Jacobian across layers after 3Blue1Brown's one-neuron file,
+    whose last matrix reading left its flag set."""
+    one, week42 = DEV / "3b1b-one-neuron.md", DEV / "hjorth-jensen-week42.md"
+    alone = _verdicts_in_one_run([week42])
+    after = _verdicts_in_one_run([one, week42])
+    assert {k: v for k, v in after.items() if k[0] == week42.name} == alone
+
+
+@pytest.mark.slow
+def test_the_dev_corpus_is_judged_the_same_in_either_order() -> None:
+    files = sorted(p for p in DEV.iterdir() if p.suffix in (".md", ".tex", ".ipynb"))
+    forward = _verdicts_in_one_run(files)
+    assert forward == _verdicts_in_one_run(files[::-1])

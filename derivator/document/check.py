@@ -1219,6 +1219,7 @@ def decide(
     """Read relation ``k`` of a chain in the network reading and judge it (through the run's
     caches, keyed by everything the verdict depends on: the sides, the network, the settings
     in force and the document's definitions in force, ``model``)."""
+    vectors.forget_layout()
     try:
         lhs_node, rhs_node, first = read_relation(
             chain.exprs[k],

@@ -132,6 +132,13 @@ def across_layers() -> bool:
     return _LAYOUT["across"]
 
 
+def forget_layout() -> None:
+    """Forget what the last :func:`index_form` read: a relation that is never put in index form
+    (written entry by entry) must not inherit the flag of an earlier relation, of this document
+    or of another one checked before it in the same process."""
+    _LAYOUT["across"] = False
+
+
 def _index_form(lhs: parse.Node, rhs: parse.Node) -> tuple[parse.Node, parse.Node]:
     left, right = shape(lhs), shape(rhs)
     shapes = {left, right}
