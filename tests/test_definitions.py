@@ -583,11 +583,12 @@ $$\frac{\partial C}{\partial w_{jk}^{M}} = \delta_k^{M} a_j^{M-1}$$
 
 class _Autograd(NamedTuple):
     """A 3-5-4 sigmoid network after backward() of ½‖a2 − y‖²: inputs, parameters, the
-    gradients of w1 and b1, activations and δ = ∂L/∂z of both layers (the tests' truth)."""
+    gradients of w1, b1 and b2, activations and δ = ∂L/∂z of both layers (the tests' truth)."""
 
     x: torch.Tensor
     w1_grad: torch.Tensor
     b1_grad: torch.Tensor
+    b2_grad: torch.Tensor
     w2: torch.Tensor
     y: torch.Tensor
     a1: torch.Tensor
@@ -602,7 +603,7 @@ def _sigmoid_3_5_4(seed: int) -> _Autograd:
     w1 = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
     b1 = torch.randn(5, dtype=torch.float64, requires_grad=True)
     w2 = torch.randn(4, 5, dtype=torch.float64)
-    b2 = torch.randn(4, dtype=torch.float64)
+    b2 = torch.randn(4, dtype=torch.float64, requires_grad=True)
     y = torch.rand(4, dtype=torch.float64)
     z1 = w1 @ x + b1
     z1.retain_grad()
@@ -612,8 +613,10 @@ def _sigmoid_3_5_4(seed: int) -> _Autograd:
     a2 = torch.sigmoid(z2)
     (0.5 * ((a2 - y) ** 2).sum()).backward()
     assert z1.grad is not None and z2.grad is not None
-    assert w1.grad is not None and b1.grad is not None
-    return _Autograd(x, w1.grad, b1.grad, w2, y, a1.detach(), a2.detach(), z1.grad, z2.grad)
+    assert w1.grad is not None and b1.grad is not None and b2.grad is not None
+    return _Autograd(
+        x, w1.grad, b1.grad, b2.grad, w2, y, a1.detach(), a2.detach(), z1.grad, z2.grad
+    )
 
 
 @pytest.mark.parametrize(
@@ -774,30 +777,16 @@ def test_a_letter_per_layer_with_its_weighted_input_named() -> None:
     """u_j = Σ_i v_ji x_i + b_j, h_j = σ(u_j), s_k = …, o_k = σ(s_k): each layer's weighted
     input has a letter of its own (u, s: the pre-activations), and the claims about them are
     judged (autograd on a 3-5-4 network)."""
-    torch.manual_seed(17)
-    x = torch.rand(3, dtype=torch.float64)
-    v = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
-    b = torch.randn(5, dtype=torch.float64)
-    w = torch.randn(4, 5, dtype=torch.float64)
-    c = torch.randn(4, dtype=torch.float64, requires_grad=True)
-    t = torch.rand(4, dtype=torch.float64)
-    u = v @ x + b
-    u.retain_grad()
-    h = torch.sigmoid(u)
-    s = w @ h + c
-    s.retain_grad()
-    o = torch.sigmoid(s)
-    (0.5 * ((o - t) ** 2).sum()).backward()
-    assert u.grad is not None and s.grad is not None and v.grad is not None
-    assert c.grad is not None
-    h_, o_ = h.detach(), o.detach()
+    net = _sigmoid_3_5_4(17)  # v, b, w, c, t: w1, b1, w2, b2, y
+    x, w, t, u_grad, s_grad = net.x, net.w2, net.y, net.d1, net.d2
+    h_, o_ = net.a1, net.a2
     g = (o_ - t) * o_ * (1 - o_)
     truth = [
-        torch.allclose(s.grad, g),
-        torch.allclose(u.grad, h_ * (1 - h_) * (w.T @ g)),
-        torch.allclose(u.grad, w.T @ g),
-        torch.allclose(v.grad, torch.outer(u.grad, x)),
-        torch.allclose(c.grad, s.grad * o_),
+        torch.allclose(s_grad, g),
+        torch.allclose(u_grad, h_ * (1 - h_) * (w.T @ g)),
+        torch.allclose(u_grad, w.T @ g),
+        torch.allclose(net.w1_grad, torch.outer(u_grad, x)),
+        torch.allclose(net.b2_grad, s_grad * o_),
     ]
     assert truth == [True, True, False, True, False]
     verdicts = [str(r.verdict) for r in _check(TWO_STEP_DOC)]
