@@ -957,12 +957,8 @@ class Parser:
         first = self.term()
         terms.append(Neg(first, pos) if sign < 0 else first)
         while self.at("ch", "+") or self.at("ch", "-"):
-            neg = self.tok.text == "-"
             p = self.tok.pos
-            self.k += 1
-            while self.at("ch", "-") or self.at("ch", "+"):  # 0.05 + -0.02: a signed term
-                neg ^= self.tok.text == "-"
-                self.k += 1
+            neg = self.signs()  # the operator and any sign after it: 0.05 + -0.02, a signed term
             t = self.term()
             terms.append(Neg(t, p) if neg else t)
         # set operations (∩, ∪) only appear in relations that are not checked: keep the left side
@@ -1036,12 +1032,17 @@ class Parser:
         """A factor after a product sign with its own sign, ``0.1 * -1`` or ``a \\cdot -b``: the
         sign belongs to the factor (0.1 · (−1)), not to a new term (0.1 − 1)."""
         p = self.tok.pos
+        neg = self.signs()
+        f = self.factor()
+        return Neg(f, p) if neg else f
+
+    def signs(self) -> bool:
+        """Read a run of + and − signs; do they make a minus?"""
         neg = False
         while self.at("ch", "-") or self.at("ch", "+"):
             neg ^= self.tok.text == "-"
             self.k += 1
-        f = self.factor()
-        return Neg(f, p) if neg else f
+        return neg
 
     def _relation_ahead(self) -> bool:
         """Does a relation sign stand after the space at the current token, before the next
