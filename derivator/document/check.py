@@ -1139,7 +1139,9 @@ def _broken(out: list[Result]) -> None:
                         costs_of.setdefault(implied, r.defines)
             continue
         hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
-        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED):
+        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED, Outcome.UNKNOWN):
+            # unknown too: a relation refuted in the defaults that another reading proves
+            # (_unless_unstated) was judged in a model that ignores the broken definition
             line, name = hit[0]
             r.verdict, r.method, r.counterexample, r.hints = Outcome.ERROR, "", None, []
             what = (

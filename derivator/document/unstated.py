@@ -43,8 +43,8 @@ def _activations(settings: Settings) -> list[tuple[str, str]]:
 def _costs(settings: Settings, activation: str) -> list[tuple[str, str | None, str]]:
     """(loss, output activation, directive): the one in force first, then, for an unstated loss,
     every other offered loss with the output layer it needs (the binary cross-entropy a sigmoid
-    output, the cross-entropy its softmax) and, for an unstated output layer, a linear output
-    under the loss in force (a regression's)."""
+    output, the cross-entropy its softmax): an output layer the document leaves unstated is
+    only varied with the loss it needs."""
     now: list[tuple[str, str | None, str]] = [(settings.loss, settings.output_activation, "")]
     free_out = "output-activation" in settings.unstated
     out = settings.output_activation or activation
@@ -58,8 +58,6 @@ def _costs(settings: Settings, activation: str) -> list[tuple[str, str | None, s
                 options.append((loss, settings.output_activation, f"loss={loss}"))
             elif free_out:
                 options.append((loss, need, f"loss={loss} output-activation={need}"))
-    if free_out and not losses.get(settings.loss).softmax and out != "identity":
-        options.append((settings.loss, "identity", "output-activation=identity"))
     return now + options
 
 
