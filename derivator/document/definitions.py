@@ -70,12 +70,14 @@ def name_of(v: parse.Var) -> str | None:
         if not plain or not (any(c.isdigit() for c in raw) or len(raw) >= 3):
             return None
     base = v.name.removeprefix("\\mathcal{").removesuffix("}") if "mathcal" in v.name else v.name
-    return base + (f"_{{{raw}}}" if raw else "")
+    mark = "^{+}" if base.endswith("^{+}") else ""  # w_5^{+}: the updated value, a name apart
+    return base.removesuffix(mark) + (f"_{{{raw}}}" if raw else "") + mark
 
 
 def kind_of(name: str) -> str:
     """The kind of a name: its letters before the subscript (``out`` for ``out_{o1}``)."""
-    return name.split("_", 1)[0]
+    mark = "^{+}" if name.endswith("^{+}") else ""  # w_5^{+} is of a kind of its own
+    return name.split("_", 1)[0].removesuffix(mark) + mark
 
 
 @dataclass
