@@ -1001,12 +1001,19 @@ def _in_model(
         ):
             return False
         why = definitions.conflict([lhs, rhs], model, (block.line, r.step))
-        if why is not None:
-            r.verdict, r.reason = Outcome.ERROR, why
-            return True
         try:
-            j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+            if why is None:
+                j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+            else:
+                both = definitions.judge_restated(lhs, rhs, model, (block.line, r.step))
+                if both is None:
+                    r.verdict, r.reason = Outcome.ERROR, why
+                    return True
+                j = both
         except (definitions.NotScalar, TypeError, ValueError, ArithmeticError, RecursionError):
+            if why is not None:
+                r.verdict, r.reason = Outcome.ERROR, why
+                return True
             return False
     r.verdict, r.method, r.reason, r.counterexample = (
         j.verdict,
