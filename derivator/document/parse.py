@@ -1389,7 +1389,11 @@ class Parser:
     def scripts(self, v: Var) -> Var:
         """Subscripts, layer tags and primes of a letter, in any order."""
         for _ in range(5):
-            if self.at("ch", "_") and v.sub is None:
+            if self.at("ch", "^") and self._updated_mark():
+                # w_5^{+}, w^+: the value after an update, a name of its own (no power: a
+                # quantity raised to "+" means nothing)
+                v.name += "^{+}"
+            elif self.at("ch", "_") and v.sub is None:
                 self.k += 1
                 v.sub, v.sub_raw = self.subscript()
             elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
@@ -1420,6 +1424,23 @@ class Parser:
         if self.reading.subscript_layers:
             _layer_from_subscript(v)
         return v
+
+    def _updated_mark(self) -> bool:
+        """At a ``^``: is it ``^+`` or ``^{+}``, the mark of an updated value?  Consumes it."""
+        if self.peek().kind == "ch" and self.peek().text == "+":
+            self.k += 2
+            return True
+        if (
+            self.peek().kind == "ch"
+            and self.peek().text == "{"
+            and self.peek(2).kind == "ch"
+            and self.peek(2).text == "+"
+            and self.peek(3).kind == "ch"
+            and self.peek(3).text == "}"
+        ):
+            self.k += 4
+            return True
+        return False
 
     def _skip_bracket(self) -> None:
         """Step over a balanced ``( … )`` (the arguments of ``J(W,b;x,y)``, kept as text only)."""
