@@ -54,7 +54,11 @@ VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by 
 #: a batch's matrices (Ng: examples as columns); X is A^{[0]}
 BATCH_LETTERS = ("A", "Z", "X", "Y")
 KEYS = tuple(VALUES)
-_LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|[A-Za-z][A-Za-z]+")
+_LETTER = re.compile(
+    r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|\\hat\{[A-Za-z]\}|[A-Za-z][A-Za-z]+"
+)
+#: a letter with a hat, a name of the document's own (``\\hat{y}``)
+_HAT = re.compile(r"\\hat\{([A-Za-z])\}")
 
 
 Unreadable = parse.ReadError  # a construct that cannot be read, with where it stands
@@ -135,6 +139,7 @@ class Conventions:
             words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
             layer_letter=self.layer_letter,
             subscript_layers=self.subscript_layers,
+            hats=frozenset(m.group(1) for x in names if (m := _HAT.fullmatch(x))),
             bar_cost=(self.cost or (costs[0] if costs else "L"))
             if self.bar == "gradient"
             else None,

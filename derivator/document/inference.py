@@ -14,6 +14,7 @@ all of it (:func:`conventions.merge`).
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +29,11 @@ COST_CANDIDATES = (
     )
     | parse.COST_WORDS
 )
-READING = parse.Reading(call_letters=COST_CANDIDATES)
+#: (every letter with a hat read as a name of its own, so that a definition of ŷ can be seen)
+READING = parse.Reading(
+    call_letters=COST_CANDIDATES,
+    hats=frozenset(c for c in string.ascii_letters if c not in parse.HATTED),
+)
 KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh", "sin", "cos"}
 
 
@@ -331,7 +336,9 @@ class _Scan:
         )
         if restated:
             pass  # a claim about a cost already defined: judged, it defines nothing
-        elif lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
+        elif lhs.name in COST_CANDIDATES or (
+            lhs.name == "L" and loss_form(rhs) in ("mse", "cross-entropy", "binary-cross-entropy")
+        ):
             # every definition of a cost, the notation's own L written out as a squared
             # error too (the cost as written: with ½ or without, a sum over samples or not)
             _cost_definition(
@@ -375,6 +382,7 @@ class _Scan:
             later=self.weights_later,
         )
         _input(line, lhs, rhs, self.col, self.letters)
+        _hat_output(line, lhs, rhs, self.col, self.letters)
         if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
             self.first_inputs |= {
                 v.name
@@ -1235,6 +1243,33 @@ def _input(
             col.add(
                 line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}"
             )
+
+
+def _hat_output(
+    line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector, letters: dict[str, str]
+) -> None:
+    """``\\hat{y}_j = σ(z^{(L)}_j)`` or ``\\hat{y} = a^L``: a letter with a hat that the document
+    defines as the output layer's activation (or as a function of its weighted input) is its
+    name for the output a^{(L)}, with the same subscripts.  Only its definition makes it so: a ŷ
+    the displays never define stays an error (docs/soundness.md, "A prediction with a hat")."""
+    if not lhs.name.startswith("\\hat{") or lhs.name in letters or lhs.tag is not None:
+        return
+    body = parse.ungrouped(rhs)
+    inner = body
+    if isinstance(body, parse.Call) and not body.primes and len(body.args) == 1:
+        inner = parse.ungrouped(body.args[0])
+        wanted = "preactivation"
+    else:
+        wanted = "activation"
+    if (
+        isinstance(inner, parse.Var)
+        and inner.tag == "L"
+        and _role(inner, letters) == wanted
+        and not inner.primes
+        and (inner.sub_raw or "") == (lhs.sub_raw or "")
+    ):
+        letters[lhs.name] = "output"
+        col.add(line, f"output {lhs.name}", "the output layer's activation", _show(lhs))
 
 
 def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:

@@ -575,6 +575,9 @@ class Reading:
     subscript_layers: bool = False
     #: ``bar=gradient``: a bar over a letter is the derivative of this cost letter by it (v̄ = ∂C/∂v)
     bar_cost: str | None = None
+    #: letters that a hat makes a name of the document's own (``\\hat{y}``, a prediction its
+    #: definition makes the output, ``letters=output:\\hat{y}``): read as the name ``\\hat{y}``
+    hats: frozenset[str] = frozenset()
 
 
 DEFAULT_READING = Reading()
@@ -1832,12 +1835,18 @@ class Parser:
     def hat(self, pos: int) -> Node:
         """``\\hat{\\delta}^L``, ``\\hat{a}^L``: a vector, for authors who mark vectors with a hat
         (Hjorth-Jensen).  ``\\hat{y}`` is the network's prediction in other texts, never the target y, so
-        a hat is read only on the letters of the network's vectors and matrices."""
+        a hat is read only on the letters of the network's vectors and matrices, or as a name of
+        the document's own (``Reading.hats``: a ŷ its definition makes the output)."""
         self.k += 1
         braced = self.at("ch", "{")
         if braced:
             self.k += 1
         inner = self.tok.text
+        if self.at("letter") and inner in self.reading.hats and inner not in HATTED:
+            self.k += 1
+            if braced:
+                self.eat("ch", "}")
+            return self.scripts(Var(f"\\hat{{{inner}}}", None, None, 0, pos))
         if not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
             raise ReadError(
                 f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector); "
