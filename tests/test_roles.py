@@ -90,3 +90,81 @@ def test_the_notations_y_is_not_the_target_when_another_letter_is() -> None:
     )
     got = _check(doc)[-1]
     assert got.verdict == "error" and "y" in got.reason and "t" in got.reason, got
+
+
+# ---------------------------------------------------------------------------------------------
+# a softmax defined under letters of the document's own: p its outputs, o their weighted inputs
+
+SOFTMAX_DOC = (
+    r"$$p_j = \frac{e^{o_j}}{\sum_k e^{o_k}}$$" + "\n\n"
+    r"$$L = -\sum_j y_j \log p_j$$" + "\n\n$$CLAIM$$\n"
+)
+
+
+def _softmax_layer(seed: int) -> dict[str, torch.Tensor]:
+    """One example: o at random over N_OUT units, p = softmax(o), L = −Σ y log p with targets
+    that do not sum to 1; ∂L/∂o and the Jacobian ∂p/∂o by autograd."""
+    g = torch.Generator().manual_seed(seed)
+    o = torch.randn(N_OUT, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(N_OUT, generator=g, dtype=torch.float64)
+    (-(y * torch.log_softmax(o, 0)).sum()).backward()
+    assert o.grad is not None
+    jac = torch.autograd.functional.jacobian(lambda x: torch.softmax(x, 0), o.detach())
+    return {"dL": o.grad, "jac": jac, "p": torch.softmax(o, 0).detach(), "y": y}
+
+
+#: (claim, its truth by autograd at every unit i)
+SOFTMAX_CLAIMS = [
+    (
+        r"\frac{\partial L}{\partial o_i} = p_i \sum_k y_k - y_i",
+        lambda m: m["dL"],
+        lambda m: m["p"] * m["y"].sum() - m["y"],
+    ),
+    (
+        r"\frac{\partial L}{\partial o_i} = -\sum_k y_k \frac{1}{p_k}\frac{\partial p_k}{\partial o_i}",
+        lambda m: m["dL"],
+        lambda m: -(m["y"] / m["p"]) @ m["jac"],
+    ),
+    (
+        r"\frac{\partial L}{\partial o_i} = p_i - 2 y_i",
+        lambda m: m["dL"],
+        lambda m: m["p"] - 2 * m["y"],
+    ),
+    (
+        r"\frac{\partial p_i}{\partial o_i} = p_i(1 - p_i)",
+        lambda m: torch.diagonal(m["jac"]),
+        lambda m: m["p"] * (1 - m["p"]),
+    ),
+    (
+        r"\frac{\partial p_i}{\partial o_i} = p_i(1 + p_i)",
+        lambda m: torch.diagonal(m["jac"]),
+        lambda m: m["p"] * (1 + m["p"]),
+    ),
+]
+
+
+def test_a_softmax_definition_gives_its_letters_their_roles() -> None:
+    """p_j = e^{o_j}/Σ_k e^{o_k} defines p as the outputs and o as their weighted inputs, and
+    L = −Σ_j y_j log p_j one example's cross-entropy: the definitions are ``defined`` and every
+    claim after them gets the verdict its truth by autograd asks for (two draws)."""
+    for claim, left, right in SOFTMAX_CLAIMS:
+        truths = set()
+        for seed in (4, 5):
+            m = _softmax_layer(seed)
+            truths.add(bool(torch.allclose(left(m), right(m))))
+        assert len(truths) == 1, claim
+        got = _check(SOFTMAX_DOC.replace("CLAIM", claim))
+        assert [r.verdict for r in got[:2]] == ["defined", "defined"], got[:2]
+        want = "proved" if truths.pop() else "refuted"
+        assert got[-1].verdict == want, (claim, got[-1])
+
+
+def test_a_quotient_that_is_no_softmax_gives_no_roles() -> None:
+    """The same quotient with the sum's index not in its body (e^{o_j} summed over k: k terms of
+    one number) is no softmax: p and o stay letters the document does not define, an error."""
+    doc = (
+        r"$$p_j = \frac{e^{o_j}}{\sum_k e^{o_j}}$$" + "\n\n"
+        r"$$\frac{\partial p_i}{\partial o_i} = p_i(1 - p_i)$$" + "\n"
+    )
+    got = _check(doc)
+    assert all(r.verdict in ("error", "unknown") for r in got), got

@@ -31,6 +31,7 @@ ROLES = {
     "error": "delta",
     "input": "a",
     "output": "a",
+    "logit": "z",
     "function": "sigma",
     "width": "n",
 }
@@ -579,8 +580,8 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         name = "w"  # W^{(l)}_{ij}: an entry of the weight matrix
     sub = list(v.sub) if v.sub else []
     tag = v.tag
-    if role == "output" and tag is None:
-        tag = "L"
+    if role in ("output", "logit") and tag is None:
+        tag = "L"  # the output layer's activation, and its weighted input (softmax's o_j)
     if role == "input" and tag is None:
         tag = "0"  # Ng's x = a^{[0]}
     if name == "w" and conv.weights == "from-to" and len(sub) == 2:
