@@ -168,3 +168,100 @@ def test_a_quotient_that_is_no_softmax_gives_no_roles() -> None:
     )
     got = _check(doc)
     assert all(r.verdict in ("error", "unknown") for r in got), got
+
+
+# ---------------------------------------------------------------------------------------------
+# a letter per layer with thresholds subtracted and a prediction ŷ: x → h → ŷ
+
+THRESHOLD_DOC = (
+    r"$$h_j = \sigma( \sum_i x_i w_{ij} - \beta_j )$$" + "\n\n"
+    r"$$\hat{y_k} = \sigma( \sum_j h_j v_{jk} - \lambda_k )$$" + "\n\n"
+    r"$$Loss = \frac{1}{2}\sum_k ( y_k - \hat{y_k} )^2$$" + "\n\n"
+    r"$$\sigma(x) = \frac{1}{1+e^{-x}}$$" + "\n\n$$CLAIM$$\n"
+)
+N_X, N_H, N_Y = 3, 5, 4  # input, hidden, output widths: all different
+
+
+def _threshold_net(seed: int) -> dict[str, torch.Tensor]:
+    """The author's network by autograd: h = σ(x w − β), ŷ = σ(h v − λ), Loss = ½‖y − ŷ‖²."""
+    g = torch.Generator().manual_seed(seed)
+    t = {
+        "x": torch.rand(N_X, generator=g, dtype=torch.float64),
+        "w": torch.randn(N_X, N_H, generator=g, dtype=torch.float64),
+        "beta": torch.randn(N_H, generator=g, dtype=torch.float64),
+        "v": torch.randn(N_H, N_Y, generator=g, dtype=torch.float64),
+        "lam": torch.randn(N_Y, generator=g, dtype=torch.float64),
+        "y": torch.rand(N_Y, generator=g, dtype=torch.float64),
+    }
+    for k in ("w", "beta", "v", "lam"):
+        t[k].requires_grad_(True)
+    h = torch.sigmoid(t["x"] @ t["w"] - t["beta"])
+    yhat = torch.sigmoid(h @ t["v"] - t["lam"])
+    (0.5 * ((t["y"] - yhat) ** 2).sum()).backward()
+    out = {k: x.detach() for k, x in t.items()}
+    out |= {"h": h.detach(), "yhat": yhat.detach()}
+    out |= {"d" + k: t[k].grad for k in ("w", "beta", "v", "lam")}  # type: ignore[misc]
+    return out
+
+
+def _g(m: dict[str, torch.Tensor]) -> torch.Tensor:
+    """(y_k − ŷ_k) ŷ_k (1 − ŷ_k), the author's output term."""
+    return (m["y"] - m["yhat"]) * m["yhat"] * (1 - m["yhat"])
+
+
+#: (claim, its two sides by autograd)
+THRESHOLD_CLAIMS = [
+    (
+        r"\frac{\partial Loss}{\partial \lambda_k} = (y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k})",
+        lambda m: (m["dlam"], _g(m)),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial \lambda_k} = -(y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k})",
+        lambda m: (m["dlam"], -_g(m)),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial v_{jk}} = -(y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k}) h_j",
+        lambda m: (m["dv"], -m["h"][:, None] * _g(m)[None, :]),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial \beta_j} = \sum_k (y_k - \hat{y_k}) \hat{y_k} "
+        r"(1 - \hat{y_k}) v_{jk} h_j (1 - h_j)",
+        lambda m: (m["dbeta"], (m["v"] @ _g(m)) * m["h"] * (1 - m["h"])),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial w_{ij}} = \sum_k (y_k - \hat{y_k}) \hat{y_k} "
+        r"(1 - \hat{y_k}) v_{jk} h_j (1 - h_j) x_i",
+        lambda m: (m["dw"], m["x"][:, None] * ((m["v"] @ _g(m)) * m["h"] * (1 - m["h"]))[None]),
+    ),
+]
+
+
+def test_a_forward_pass_with_thresholds_and_a_prediction_builds_the_model() -> None:
+    """h_j = σ(Σ_i x_i w_ij − β_j), ŷ_k = σ(Σ_j h_j v_jk − λ_k), Loss = ½ Σ_k (y_k − ŷ_k)²: three
+    definitions (β and λ are thresholds, −b of their layers; ŷ the output), σ's formula proved,
+    and each claim gets the verdict its truth by autograd asks for (two draws)."""
+    for claim, sides in THRESHOLD_CLAIMS:
+        truths = set()
+        for seed in (7, 8):
+            left, right = sides(_threshold_net(seed))
+            truths.add(bool(torch.allclose(left, right)))
+        assert len(truths) == 1, claim
+        got = _check(THRESHOLD_DOC.replace("CLAIM", claim))
+        assert [r.verdict for r in got[:4]] == ["defined", "defined", "defined", "proved"], got
+        want = "proved" if truths.pop() else "refuted"
+        assert got[-1].verdict == want, (claim, got[-1])
+
+
+def test_an_update_of_a_threshold_is_an_update_rule() -> None:
+    r"""Δλ_k = −η (…): the change a training step makes to a threshold (−b of its layer) is an
+    assignment, skipped, as Δb_k is."""
+    claim = r"\Delta \lambda_k = - \eta (y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k})"
+    got = _check(THRESHOLD_DOC.replace("CLAIM", claim))[-1]
+    assert got.verdict == "skipped", got
+
+
+def test_a_prediction_no_definition_gives_a_role_is_an_error() -> None:
+    r"""\hat{y} with no forward pass that defines it is a name of the document's own: an error
+    naming it, never the target y nor a constant."""
+    got = _check(r"$$\frac{\partial L_i}{\partial a^{(L)}_{ij}} = \hat{y}_{ij} - y_{ij}$$" + "\n")
+    assert got[-1].verdict == "error" and "hat" in got[-1].reason, got

@@ -939,7 +939,12 @@ def _layer_step(lhs: parse.Var, rhs: parse.Node, applied: bool = True) -> Step |
     if not (isinstance(product, parse.Mul) and len(product.factors) == 2):
         return None
     w, x = product.factors
+    if isinstance(x, parse.Var) and x.sub and len(x.sub) == 2:
+        w, x = x, w  # Σ_i x_i w_ij: the weight (two indices) written second
     bias = rest[0] if rest else None
+    subtracted = isinstance(bias, parse.Neg)
+    if isinstance(bias, parse.Neg):
+        bias = parse.ungrouped(bias.arg)  # a threshold subtracted, σ(Σ_i x_i w_ij − β_j)
     j, i = lhs.sub[0].name, sums[0].index
     if not (
         isinstance(w, parse.Var)
@@ -973,6 +978,8 @@ def _layer_step(lhs: parse.Var, rhs: parse.Node, applied: bool = True) -> Step |
     if len(set(names)) != len(names):
         return None
     order = "to-from" if w.sub[0].name == j else "from-to"
+    if b is not None and subtracted:
+        b = "-" + b  # the threshold β_j = −b_j
     return lhs.name, w.name, order, x.name, b
 
 
@@ -1003,7 +1010,9 @@ def _letter_per_layer(
         if pre and top in pre:
             out.append((pre[top], "z", tag, ""))  # u_j = Σ v_ji x_i + b_j, h_j = σ(u_j)
         out.append((w, "w", tag, order))
-        if b is not None:
+        if b is not None and b.startswith("-"):
+            out.append((b[1:], "-b", tag, ""))  # a threshold subtracted: −b of its layer
+        elif b is not None:
             out.append((b, "b", tag, ""))
         letter = top
     letters = [x for x, _, _, _ in out]
