@@ -934,6 +934,11 @@ def _decide_step(
     elif model is not None and _in_model(r, block, scope.scalar, model, op):
         site = model.sites.get((block.line, r.step))
         r.defines = site.name if site is not None else ""
+        if not r.defines and scope.scalar is not None:
+            # judged in the scalar model: it uses that model's names (E_{o1}, E_{total}), each
+            # built from the document's scalar definitions, not the network reading's letter E
+            r.uses = sorted(definitions.used(list(scope.scalar[r.step]), model))
+            return
     elif any(isinstance(x, parse.Unread) for x in sides):
         _unread(r, sides, k == 0, scope.src, block)
     else:
@@ -996,12 +1001,19 @@ def _in_model(
         ):
             return False
         why = definitions.conflict([lhs, rhs], model, (block.line, r.step))
-        if why is not None:
-            r.verdict, r.reason = Outcome.ERROR, why
-            return True
         try:
-            j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+            if why is None:
+                j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+            else:
+                both = definitions.judge_restated(lhs, rhs, model, (block.line, r.step))
+                if both is None:
+                    r.verdict, r.reason = Outcome.ERROR, why
+                    return True
+                j = both
         except (definitions.NotScalar, TypeError, ValueError, ArithmeticError, RecursionError):
+            if why is not None:
+                r.verdict, r.reason = Outcome.ERROR, why
+                return True
             return False
     r.verdict, r.method, r.reason, r.counterexample = (
         j.verdict,

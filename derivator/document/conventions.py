@@ -760,7 +760,15 @@ def read_relation(
     """One relation (and the first expression of its chain) in the notation's letters, and in index
     form when it is written with vectors or matrices of one example (``denominator``: a Jacobian
     across layers in the layout with a row per entry of its denominator)."""
-    lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
+    try:
+        lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
+    except (Unreadable, NotationError):
+        if first is lhs:
+            raise
+        # the chain's head is read only for the variable a chain differentiates by; a relation
+        # further on that reads without it (``½(0.01 − 0.75)² = 0.27`` after ``E_{o1} = …``)
+        # is not refused for a head it does not contain
+        lhs, rhs, first = translate_relation([lhs, rhs, lhs], conv)
     columns = conv.batch == "columns"
     if network != "single" and not columns:
         lhs, rhs = vectors.delta_as_vector(lhs, rhs)
