@@ -79,8 +79,36 @@ def test_numbered_units_build_the_model_and_claims_are_judged_in_it() -> None:
     # the true gradient (autograd's sign), the wrong sign, with δ's own sign, the number
     assert rest[6:10] == ["proved", "refuted", "proved", "proved"]
     assert "precision" in results[len(v) + 9].method
-    # the second net_h1 differs from the first: a new definition or a slip, not judged
-    assert rest[10] == "error"
+    # the second net_h1 (w_5 where the first has w_2) differs from the first at the document's
+    # own values (autograd's network above): a claim about net_h1, refuted
+    t = {k: torch.tensor(x, dtype=torch.float64) for k, x in v.items()}
+    assert float(t["w_2"] * t["i_2"]) != float(t["w_5"] * t["i_2"])
+    assert rest[10] == "refuted"
+
+
+def test_what_follows_a_restatement_that_differs_is_judged_in_both_readings() -> None:
+    """After net_h1 is restated differently (a slip, or a new definition: the text does not
+    say), a claim is judged with either formula in force; a verdict both give stands (∂net_h1/∂w_1
+    is i_1 either way: autograd on both formulas), a claim whose truth depends on the reading
+    is an error naming the two lines (∂net_h1/∂i_2 is w_2 in the first, w_5 in the second)."""
+    v = _mazur_values(3)
+    t = {k: torch.tensor(x, dtype=torch.float64, requires_grad=True) for k, x in v.items()}
+    first = t["w_1"] * t["i_1"] + t["w_2"] * t["i_2"] + t["b_1"]
+    second = t["w_1"] * t["i_1"] + t["w_5"] * t["i_2"] + t["b_1"]
+    d1 = torch.autograd.grad(first, [t["w_1"], t["i_2"]])
+    d2 = torch.autograd.grad(second, [t["w_1"], t["i_2"]])
+    assert float(d1[0]) == float(d2[0]) == v["i_1"]  # ∂/∂w_1: i_1 in both readings
+    assert float(d1[1]) != float(d2[1])  # ∂/∂i_2: w_2, or w_5
+    given = r", \quad ".join(f"{k} = {x}" for k, x in v.items())
+    doc = DOC.format(given=given, value="0.5") + (
+        "\n$$\\frac{\\partial net_{h1}}{\\partial w_1} = i_1$$\n"
+        "\n$$\\frac{\\partial net_{h1}}{\\partial i_2} = w_2$$\n"
+    )
+    results = _check(doc)
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[-3:] == ["refuted", "proved", "error"], verdicts[-3:]
+    assert "in both readings" in results[-2].method
+    assert "stated differently" in results[-1].reason
 
 
 def test_composed_functions_left_generic() -> None:

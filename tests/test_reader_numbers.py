@@ -85,3 +85,37 @@ def test_a_signed_factor_after_a_product_sign(op: str, seed: int) -> None:
         f"$$2 {op} -3 + 1 = -5$$\n\n$$2 {op} --3 = 6$$"
     )
     assert [v for v, _, _ in got] == ["proved", "refuted", "proved", "proved"], got
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_numbers_after_a_chain_head_that_only_the_model_reads(seed: int) -> None:
+    """``E_{o1} = ½(t − o)² = ½(0.01 − 0.75)² = 0.27…``: the network reading cannot read the head
+    E_{o1} (a cost with a unit, not a sample, as subscript), but the last step is arithmetic; it is
+    judged at the precision shown (truth: exact fractions), not refused for the head."""
+    rng = random.Random(seed)
+    t, o = Fraction(rng.randrange(1, 99), 100), Fraction(rng.randrange(10**7, 10**8), 10**8)
+    exact = (t - o) ** 2 / 2
+    shown = Fraction(round(exact * 10**9), 10**9)
+    text = (
+        f"$$E_{{o1}} = \\frac{{1}}{{2}}(target_{{o1}} - out_{{o1}})^{{2}} = "
+        f"\\frac{{1}}{{2}}({float(t):.2f} - {float(o):.8f})^{{2}} = {float(shown):.9f}$$"
+    )
+    got = _verdicts(text)
+    assert got[-1][:2] == ("proved", "at the shown precision"), got[-1]
+    wrong = text.replace(f"{float(shown):.9f}", f"{float(shown + Fraction(5, 10**9)):.9f}")
+    assert _verdicts(wrong)[-1][:2] == ("refuted", "at the shown precision")
+
+
+def test_an_updated_value_is_a_name_of_its_own() -> None:
+    """``w_5^{+} = w_5 − η ∂E/∂w_5 = 0.4 − 0.5 · g = …`` and ``w_6^{+} = 0.408…``: w^+ names the
+    weight after the update (defined), and the arithmetic is judged (truth: exact fractions)."""
+    g = Fraction(82167041, 10**9)
+    new = Fraction(4, 10) - g / 2
+    got = _verdicts(
+        "$$w_5 = 0.4, \\quad \\eta = 0.5$$\n\n"
+        f"$$w_5^{{+}} = w_5 - \\eta * {float(g):.9f} = 0.4 - 0.5 * {float(g):.9f} = {float(new):.8f}$$"
+        "\n\n$$w_6^{+} = 0.408666186$$\n"
+    )
+    verdicts = [v for v, _, _ in got]
+    assert verdicts == ["defined", "defined", "defined", "proved", "proved", "defined"], got
+    assert "w_{5}^{+}" in got[2][2] and "w_{6}^{+}" in got[-1][2]

@@ -934,6 +934,11 @@ def _decide_step(
     elif model is not None and _in_model(r, block, scope.scalar, model, op):
         site = model.sites.get((block.line, r.step))
         r.defines = site.name if site is not None else ""
+        if not r.defines and scope.scalar is not None:
+            # judged in the scalar model: it uses that model's names (E_{o1}, E_{total}), each
+            # built from the document's scalar definitions, not the network reading's letter E
+            r.uses = sorted(definitions.used(list(scope.scalar[r.step]), model))
+            return
     elif any(isinstance(x, parse.Unread) for x in sides):
         _unread(r, sides, k == 0, scope.src, block)
     else:
@@ -996,12 +1001,19 @@ def _in_model(
         ):
             return False
         why = definitions.conflict([lhs, rhs], model, (block.line, r.step))
-        if why is not None:
-            r.verdict, r.reason = Outcome.ERROR, why
-            return True
         try:
-            j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+            if why is None:
+                j = definitions.judge(lhs, rhs, model, (block.line, r.step))
+            else:
+                both = definitions.judge_restated(lhs, rhs, model, (block.line, r.step))
+                if both is None:
+                    r.verdict, r.reason = Outcome.ERROR, why
+                    return True
+                j = both
         except (definitions.NotScalar, TypeError, ValueError, ArithmeticError, RecursionError):
+            if why is not None:
+                r.verdict, r.reason = Outcome.ERROR, why
+                return True
             return False
     r.verdict, r.method, r.reason, r.counterexample = (
         j.verdict,
@@ -1281,7 +1293,8 @@ def decide(
     )
     v = run.cache.get(key)
     if v is None:
-        v = run.cache[key] = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
+        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
+        v = run.cache[key] = _unless_targets_sum_to_1(v, lhs, rhs, net, settings, defs, run, r)
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
     notes = list(dict.fromkeys(conv.notes))
@@ -1420,6 +1433,47 @@ def _matrix_sides(
     mc = interpret.MatrixConverter(net)
     rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
     return mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
+
+
+def _unless_targets_sum_to_1(
+    v: proof.Verdict,
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    net: Network,
+    settings: interpret.Settings,
+    defs: str,
+    run: Run,
+    r: Result,
+) -> proof.Verdict:
+    """A refutation that only targets which do not sum to 1 give, in a document whose own cost
+    definition is a cross-entropy and that says nothing of its targets, is withheld: ``unknown``,
+    saying so.  The cross-entropy −Σ_j t_j log y_j compares distributions, so its targets are
+    class probabilities (usually one-hot) by the loss's own meaning, and authors use Σ_c t_c = 1
+    without writing it; a counterexample with other targets says nothing about their model
+    (docs/soundness.md, "Targets left unstated under a document's cross-entropy").  The relation
+    is judged again with targets=distribution: refuted there too, it stays refuted."""
+    if not (
+        v.verdict == Outcome.REFUTED
+        and settings.targets == "any"
+        and settings.conventions.loss == "cross-entropy"
+        and net.loss == "cross-entropy"
+        and (lhs - rhs).has(net.y)
+    ):
+        return v
+    dist = replace(net, targets="distribution")
+    again = _prove_stored(
+        lhs, rhs, InModel(dist, replace(settings, targets="distribution"), defs), run, r
+    )
+    if again.verdict == Outcome.REFUTED or again.verdict == Outcome.ERROR:
+        return v
+    return proof.Verdict(
+        Outcome.UNKNOWN,
+        "targets",
+        "holds when every sample's targets sum to 1 (Σ_j y_ij = 1), as the targets of the "
+        "document's cross-entropy do, and fails for other targets: not refuted, since they may "
+        "be one-hot; state it before (\\sum_j y_{ij} = 1, or the directive "
+        "targets=distribution or one-hot) to have it judged",
+    )
 
 
 def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result) -> proof.Verdict:

@@ -565,6 +565,15 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     if layered is not None:
         return layered
     role = conv.role(v.name)
+    if role is None:
+        taken = _taken(conv).get(v.name)
+        if taken is not None:
+            raise Unreadable(
+                f"{v.name} is not the notation's {v.name} here: the document's {taken[0]} is "
+                f"({taken[1]}), and what {v.name} is the document does not define; state it "
+                f"(directive letters=role:{v.name},…)",
+                v.pos,
+            )
     name = ROLES[role] if role is not None and role != "function" else v.name
     if role is None and v.name == "W" and v.sub and len(v.sub) == 2:
         name = "w"  # W^{(l)}_{ij}: an entry of the weight matrix
@@ -603,6 +612,32 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         # the document defines δ_j = −∂E/∂z_j: its δ is the notation's δ (∂L/∂z) with the sign
         # turned, by that definition (soundness.md, "δ with the author's sign")
         return parse.Group(parse.Neg(out, v.pos), "(", v.pos)
+    return out
+
+
+#: roles whose letter stands for one quantity only: a document letter given such a role takes the
+#: notation's letter from the document's own.  The target only: y is the one letter the notation
+#: gives a single quantity that authors commonly use for another (the outputs, beside targets t);
+#: a, z, w stay the notation's quantities of every layer beside a document's letters for some
+#: layers (x → h → o, u = g(x) composed with a = φ(u))
+_EXCLUSIVE = ("target",)
+
+
+def _taken(conv: Conventions) -> dict[str, tuple[str, str]]:
+    """The notation's letters that another letter of the document stands for (t as the target
+    takes y): {notation letter: (the document's letter, its role)}.  The document's own use of
+    such a letter (y_qj = softmax(U_qj), the outputs, beside targets t) is not the notation's
+    quantity; read as it, a relation between the outputs and the targets became one between the
+    targets and themselves, and a true step was refuted."""
+    out: dict[str, tuple[str, str]] = {}
+    mine = {letter for letter, _ in conv.letters} | {x for x, _, _, _ in conv.layers}
+    for letter, role in conv.letters:
+        notation = ROLES.get(role, "")
+        if role in _EXCLUSIVE and letter != notation and notation not in mine:
+            out.setdefault(notation, (letter, role))
+    for letter, quantity, _, _ in conv.layers:
+        if quantity == "y" and letter != "y" and "y" not in mine:
+            out.setdefault("y", (letter, "target"))
     return out
 
 
@@ -692,7 +727,15 @@ def read_relation(
     """One relation (and the first expression of its chain) in the notation's letters, and in index
     form when it is written with vectors or matrices of one example (``denominator``: a Jacobian
     across layers in the layout with a row per entry of its denominator)."""
-    lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
+    try:
+        lhs, rhs, first = translate_relation([lhs, rhs, first], conv)
+    except (Unreadable, NotationError):
+        if first is lhs:
+            raise
+        # the chain's head is read only for the variable a chain differentiates by; a relation
+        # further on that reads without it (``½(0.01 − 0.75)² = 0.27`` after ``E_{o1} = …``)
+        # is not refused for a head it does not contain
+        lhs, rhs, first = translate_relation([lhs, rhs, lhs], conv)
     columns = conv.batch == "columns"
     if network != "single" and not columns:
         lhs, rhs = vectors.delta_as_vector(lhs, rhs)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ..engine import Outcome, scalar_audit
 from ..engine.activations import ELEMENTARY
@@ -70,12 +71,14 @@ def name_of(v: parse.Var) -> str | None:
         if not plain or not (any(c.isdigit() for c in raw) or len(raw) >= 3):
             return None
     base = v.name.removeprefix("\\mathcal{").removesuffix("}") if "mathcal" in v.name else v.name
-    return base + (f"_{{{raw}}}" if raw else "")
+    mark = "^{+}" if base.endswith("^{+}") else ""  # w_5^{+}: the updated value, a name apart
+    return base.removesuffix(mark) + (f"_{{{raw}}}" if raw else "") + mark
 
 
 def kind_of(name: str) -> str:
     """The kind of a name: its letters before the subscript (``out`` for ``out_{o1}``)."""
-    return name.split("_", 1)[0]
+    mark = "^{+}" if name.endswith("^{+}") else ""  # w_5^{+} is of a kind of its own
+    return name.split("_", 1)[0].removesuffix(mark) + mark
 
 
 @dataclass
@@ -105,6 +108,11 @@ class Model:
     #: differently: a redefinition or a wrong restatement, which the text does not tell apart;
     #: from there on the name is not judged
     conflicts: dict[str, tuple[tuple[int, int], int]] = field(default_factory=dict)
+    #: name → what its conflicting restatement says it is (the second reading of the name)
+    restatements: dict[str, sp.Expr] = field(default_factory=dict)
+    #: places of restatements refuted in the model in force and made only of names it knows:
+    #: a claim (a slip such as Mazur's w_3 for w_2), reported refuted
+    slips: set[tuple[int, int]] = field(default_factory=set)
     #: (block line, step) → the name a definition of the network's model defines there (the
     #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
     #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
@@ -127,15 +135,18 @@ class Model:
             [[name, text] for _, name, text in defs],
             before,
             sorted(self.conflicts),
+            sorted((k, sp.srepr(v)) for k, v in self.restatements.items()),
             sorted(self.words),
             sorted(self.functions),
         ]
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def at(self, place: tuple[int, int]) -> ScalarModel:
+    def at(self, place: tuple[int, int], restated: frozenset[str] = frozenset()) -> ScalarModel:
         """The model in force at a place: each name's last definition before it (a redefinition
-        governs what follows it), or its first one when the document defines it only later."""
+        governs what follows it), or its first one when the document defines it only later.
+        ``restated``: names taken as their conflicting restatement says instead (the second
+        reading of a name restated differently)."""
         chosen: dict[str, tuple[tuple[int, int], sp.Expr | sp.Lambda]] = {}
         for where, name, payload in self.versions:
             ahead = isinstance(payload, sp.Lambda) or payload.is_number
@@ -143,6 +154,8 @@ class Model:
                 # a formula defined further on still gives its name a meaning; a function or a
                 # given value counts only from where it is written (f is often reused)
                 chosen[name] = (where, payload)
+        for name in restated:
+            chosen[name] = (self.conflicts[name][0], self.restatements[name])
         scalar = ScalarModel()
         for name, (where, payload) in chosen.items():
             sym = sp.Symbol(name)
@@ -460,12 +473,33 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
             continue
         try:
             verdict = judge(lhs, rhs, model, (line, step)).verdict
+            again = reader.read(rhs)
         except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
             continue
-        if verdict != Outcome.PROVED:
-            first = next(w[0] for w, n, _ in model.versions if n == name)
-            model.conflicts[name] = ((line, step), first)
+        if verdict == Outcome.PROVED:
+            continue
+        first = next((w, p) for w, n, p in model.versions if n == name)
+        if (
+            again.is_number
+            and isinstance(first[1], sp.Expr)
+            and not first[1].is_number
+            and not first[1].atoms(AppliedUndef)
+        ):
+            # a number for a name the document computes (out_{h1} = 0.5932… after its formula):
+            # a claim about its value, judged at the precision shown, never a new example
+            continue
+        if verdict == Outcome.REFUTED and _known(again, model, (line, step)):
+            model.slips.add((line, step))
+        model.conflicts[name] = ((line, step), first[0][0])
+        model.restatements[name] = again
     return model
+
+
+def _known(e: sp.Expr, model: Model, place: tuple[int, int]) -> bool:
+    """Is e made only of names the model in force knows (defined, or leaves of its definitions)?
+    A restatement that brings a new name (x = e^t after x = g(t)) may start a new example."""
+    scalar = model.at(place)
+    return e.free_symbols <= scalar.known() and not e.atoms(AppliedUndef)
 
 
 def uses_model(nodes: list[parse.Node], model: Model) -> bool:
@@ -493,14 +527,51 @@ def conflict(nodes: list[parse.Node], model: Model, place: tuple[int, int]) -> s
             return (
                 f"{name} is defined on line {hit[1]} and stated differently on line {hit[0][0]}: "
                 f"a new definition or a wrong restatement? derivator cannot tell, and does not "
-                f"judge what uses {name} from there on (write the new example with new names)"
+                f"judge what uses {name} from there on unless the claim holds (or fails) either "
+                "way (write the new example with new names)"
             )
     return None
 
 
-def judge(lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]) -> Judgement:
-    """A claim in the scalar model in force at its place."""
-    scalar = model.at(place)
+def judge_restated(
+    lhs: parse.Node, rhs: parse.Node, model: Model, place: tuple[int, int]
+) -> Judgement | None:
+    """A claim that uses a name restated differently before it (a new definition or a slip,
+    which the text does not tell apart): judged in both readings, the first definition in force
+    and the restatement in force; a verdict both readings give holds whichever the author meant.
+    None: the readings disagree, or neither decides.  The restatement itself, when it is a slip
+    (refuted, made of known names), is a claim judged against the definition in force."""
+    if place in model.slips:
+        return judge(lhs, rhs, model, place)
+    names = frozenset(
+        name
+        for name in used([lhs, rhs], model)
+        if (hit := model.conflicts.get(name)) is not None and hit[0] < place
+    )
+    if not names or any(
+        hit[0] == place for n in used([lhs, rhs], model) if (hit := model.conflicts.get(n))
+    ):
+        return None
+    first = judge(lhs, rhs, model, place)
+    second = judge(lhs, rhs, model, place, model.at(place, names))
+    if first.verdict == second.verdict and first.verdict in (Outcome.PROVED, Outcome.REFUTED):
+        lines = ", ".join(str(model.conflicts[n][0][0]) for n in sorted(names))
+        return dataclasses.replace(
+            first,
+            method=f"{first.method}; in both readings of what is restated on line {lines}",
+        )
+    return None
+
+
+def judge(
+    lhs: parse.Node,
+    rhs: parse.Node,
+    model: Model,
+    place: tuple[int, int],
+    scalar: ScalarModel | None = None,
+) -> Judgement:
+    """A claim in the scalar model in force at its place (or in ``scalar``)."""
+    scalar = model.at(place) if scalar is None else scalar
     reader = Reader(model, scalar)
     left, right = reader.read(lhs), reader.read(rhs)
     try:

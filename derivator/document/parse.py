@@ -111,6 +111,7 @@ UNICODE = {
     "∇": ("cmd", "nabla"),
     "Σ": ("cmd", "sum"),
     "∑": ("cmd", "sum"),
+    "∏": ("cmd", "prod"),
     "⊙": ("cmd", "odot"),
     "⊘": ("cmd", "oslash"),
     "…": ("cmd", "ldots"),
@@ -440,6 +441,19 @@ class SumNode:
 
 
 @dataclass
+class ProdNode:
+    """``\\prod_{k=1}^{n} x_k``: a product over an index, read like a sum (its index, bounds,
+    an excluded value, a body that runs over the rest of the product)."""
+
+    index: str
+    lower: Node | None
+    upper: Node | None
+    body: Node
+    pos: int
+    excluded: Node | None = None
+
+
+@dataclass
 class Partial:
     num: Node
     den: Node
@@ -528,6 +542,7 @@ Node = (
     | Div
     | Call
     | SumNode
+    | ProdNode
     | Partial
     | PrimeOf
     | Ellipsis_
@@ -1010,9 +1025,9 @@ class Parser:
                 left = factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
                 factors, stars = [Div(left, den, p)], []
                 continue
-            if self.at("cmd", "sum"):
+            if self.at("cmd", "sum") or self.at("cmd", "prod"):
                 factors.append(self.sum())
-                break  # a sum's body runs over the rest of the product
+                break  # a sum's (or a product's) body runs over the rest of the product
             if self.at("cmd", "partial"):
                 factors.append(self.partial_slash())
                 continue
@@ -1070,7 +1085,9 @@ class Parser:
         return False
 
     def sum(self) -> Node:
-        pos = self.eat("cmd", "sum").pos
+        """``\\sum`` or ``\\prod`` with its index, bounds and body (the rest of the product)."""
+        product = self.at("cmd", "prod")
+        pos = self.eat("cmd", "prod" if product else "sum").pos
         index, lower, upper, excluded = None, None, None, None
         more: list[str] = []
         for _ in range(2):
@@ -1083,6 +1100,10 @@ class Parser:
                 self.k += 1
                 upper = self.script()
         if index is None:
+            if product:
+                raise ReadError(
+                    "a product needs its index: write \\prod_k x_k or \\prod_{k=1}^{n} x_k", pos
+                )
             index = ""  # \sum w_{jk} δ_j: the index is the one the relation leaves bound (chains)
         self.deeper()
         if self.at("ch", "-"):  # \sum_{k \neq i} -p_k y_k: the sign belongs to the body
@@ -1091,6 +1112,10 @@ class Parser:
         else:
             body = self.term()
         self.depth -= 1
+        if product:
+            for inner in reversed(more):  # \prod_{j,k} x = \prod_j \prod_k x
+                body = ProdNode(inner, None, None, body, pos, None)
+            return ProdNode(index, lower, upper, body, pos, excluded)
         for inner in reversed(more):  # \sum_{j,k} x = \sum_j \sum_k x
             body = SumNode(inner, None, None, body, pos, None)
         return SumNode(index, lower, upper, body, pos, excluded)
@@ -1364,7 +1389,11 @@ class Parser:
     def scripts(self, v: Var) -> Var:
         """Subscripts, layer tags and primes of a letter, in any order."""
         for _ in range(5):
-            if self.at("ch", "_") and v.sub is None:
+            if self.at("ch", "^") and self._updated_mark():
+                # w_5^{+}, w^+: the value after an update, a name of its own (no power: a
+                # quantity raised to "+" means nothing)
+                v.name += "^{+}"
+            elif self.at("ch", "_") and v.sub is None:
                 self.k += 1
                 v.sub, v.sub_raw = self.subscript()
             elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
@@ -1395,6 +1424,23 @@ class Parser:
         if self.reading.subscript_layers:
             _layer_from_subscript(v)
         return v
+
+    def _updated_mark(self) -> bool:
+        """At a ``^``: is it ``^+`` or ``^{+}``, the mark of an updated value?  Consumes it."""
+        if self.peek().kind == "ch" and self.peek().text == "+":
+            self.k += 2
+            return True
+        if (
+            self.peek().kind == "ch"
+            and self.peek().text == "{"
+            and self.peek(2).kind == "ch"
+            and self.peek(2).text == "+"
+            and self.peek(3).kind == "ch"
+            and self.peek(3).text == "}"
+        ):
+            self.k += 4
+            return True
+        return False
 
     def _skip_bracket(self) -> None:
         """Step over a balanced ``( … )`` (the arguments of ``J(W,b;x,y)``, kept as text only)."""
@@ -1780,11 +1826,7 @@ class Parser:
         if name in REFUSED:
             return ReadError(f"\\{name} {REFUSED[name]}", t.pos)
         if name == "prod":
-            return ReadError(
-                "\\prod (a product over an index) is not part of the notation: write its log as a "
-                "sum, \\log \\prod_k x_k = \\sum_k \\log x_k, or the factors one by one",
-                t.pos,
-            )
+            return ReadError("a product cannot stand here", t.pos)
         return ReadError(f"unknown macro \\{name}", t.pos)
 
     def hat(self, pos: int) -> Node:
@@ -1915,7 +1957,7 @@ class Parser:
             self.eat("cmd" if close == "}" else "ch", close)
         elif self.at("ch", "{"):
             args = [self.brace_group()]
-        elif self.at("cmd", "sum"):  # \log \sum_k e^{z_k}: the sum is the argument
+        elif self.at("cmd", "sum") or self.at("cmd", "prod"):  # \log \sum_k e^{z_k}: the argument
             self.deeper()
             args = [self.sum()]
             self.depth -= 1
