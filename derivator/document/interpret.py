@@ -79,12 +79,17 @@ class Settings:
     conventions: Conventions = field(default_factory=Conventions)
     #: σ of the output layer when it differs from ``activation`` (None: the same)
     output_activation: str | None = None
+    #: which of activation, loss and output-activation the document (and the caller) leave
+    #: unstated here: derivator's defaults stand in for them (``unstated.choices``)
+    unstated: frozenset[str] = frozenset()
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     """One Network object per setting, so that proofs cached per network are reused (the
     document's letters do not change the network)."""
-    return _network(replace(settings, conventions=Conventions()), family, depth, top)
+    return _network(
+        replace(settings, conventions=Conventions(), unstated=frozenset()), family, depth, top
+    )
 
 
 @cache
