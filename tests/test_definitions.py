@@ -143,8 +143,9 @@ def test_delta_formula_is_a_claim_not_a_definition() -> None:
 
 
 def test_network_definitions_are_defined_and_a_formula_for_delta_is_a_claim() -> None:
-    """The forward pass defines z and a (the network satisfies it); δ = a − y is a claim, false
-    for a sigmoid output under the squared error (autograd at random sizes: δ = (a − y)σ′(z))."""
+    """The forward pass defines z and a (the network satisfies it), the cost as written the
+    squared error; δ = a − y is a claim, false for a sigmoid output under the squared error
+    (autograd at random sizes: δ = (a − y)σ′(z))."""
     torch.manual_seed(3)
     n, k, j = 5, 3, 4  # samples and widths differ
     a_prev = torch.rand(n, k, dtype=torch.float64)
@@ -159,10 +160,11 @@ def test_network_definitions_are_defined_and_a_formula_for_delta_is_a_claim() ->
     results = _check(
         "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$\n\n"
         "$$a^{(L)}_{ij} = \\sigma(z^{(L)}_{ij})$$\n\n"
+        "$$L_i = \\frac{1}{2}\\sum_j (a^{(L)}_{ij} - y_{ij})^2$$\n\n"
         "$$\\delta^{(L)}_{ij} = a^{(L)}_{ij} - y_{ij}$$\n"
     )
-    assert [str(r.verdict) for r in results] == ["defined", "defined", "refuted"]
-    assert [r.defines for r in results] == ["z", "a", ""]
+    assert [str(r.verdict) for r in results] == ["defined", "defined", "defined", "refuted"]
+    assert [r.defines for r in results] == ["z", "a", "L", ""]
 
 
 def test_a_definition_that_cannot_be_read_takes_its_name_with_it() -> None:

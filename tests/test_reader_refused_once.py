@@ -310,7 +310,6 @@ def test_ast_is_a_product() -> None:
 @pytest.mark.parametrize(
     "formula,column,words",
     [
-        (r"\prod_{k} a^{(L)}_{ik} = 1", 3, "\\prod"),
         (r"\lim_{h \to 0} \frac{h}{h} = 1", 3, "\\lim"),
         (r"\Delta = A^{(L)} - Y", 3, "Δ without a layer tag is not read"),
         (r"a^{(L)} = \text{softmax}(\cdot)", 13, "names the function, not a value"),

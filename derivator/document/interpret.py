@@ -28,6 +28,7 @@ from ..engine import (
     index_ranges,
     matrix,
     parse_tag,
+    products,
     unknown_name_message,
     unknown_names,
 )
@@ -78,12 +79,17 @@ class Settings:
     conventions: Conventions = field(default_factory=Conventions)
     #: σ of the output layer when it differs from ``activation`` (None: the same)
     output_activation: str | None = None
+    #: which of activation, loss and output-activation the document (and the caller) leave
+    #: unstated here: derivator's defaults stand in for them (``unstated.choices``)
+    unstated: frozenset[str] = frozenset()
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     """One Network object per setting, so that proofs cached per network are reused (the
     document's letters do not change the network)."""
-    return _network(replace(settings, conventions=Conventions()), family, depth, top)
+    return _network(
+        replace(settings, conventions=Conventions(), unstated=frozenset()), family, depth, top
+    )
 
 
 @cache
@@ -474,6 +480,8 @@ class Converter:
             return self.call(node)
         if isinstance(node, parse.SumNode):
             return self.sum(node)
+        if isinstance(node, parse.ProdNode):
+            return self.prod_over(node)
         if isinstance(node, parse.Partial):
             return self.partial(node)
         if isinstance(node, parse.PrimeOf):
@@ -612,46 +620,80 @@ class Converter:
         return sp.exp(x) / sp.Sum(sp.exp(x.subs(j, k)), (k, 0, self.net.width(ranges[j]) - 1))
 
     def sum(self, node: parse.SumNode) -> sp.Expr:
+        d, body = self._bound_body(node)
+        if node.excluded is not None:
+            # Σ_{k≠j} f(k) = Σ_k f(k) − f(j): the definition of leaving one term out
+            lo, hi = self._limits(node, d, body)
+            return sp.Sum(body, (d, lo, hi)) - body.subs(d, self.convert(node.excluded))
+        return sp.Sum(body, (d, *self._limits(node, d, body)))
+
+    def prod_over(self, node: parse.ProdNode) -> sp.Expr:
+        """∏_k f_k: exp(Σ_k log f_k) where every factor is positive in the model, else SymPy's
+        Product (engine/products.py, docs/soundness.md); ∏_{k≠j} leaves the factor k = j out."""
+        d, body = self._bound_body(node)
+        lo, hi = self._limits(node, d, body)
+        out, as_log = products.product(self.net, body, d, lo, hi)
+        if node.excluded is not None:
+            j = self.convert(node.excluded)
+            if as_log:  # ∏_{k≠j} f_k = (∏_k f_k) / f_j: every f_k > 0, none is 0
+                out = out / body.subs(d, j)
+            else:  # the factors below j and above it: ∏_{k<j} f_k · ∏_{k>j} f_k
+                out = sp.Product(body, (d, lo, j - 1)) * sp.Product(body, (d, j + 1, hi))
+        if as_log:
+            self.notes.append(
+                f"∏_{node.index} read as exp(Σ_{node.index} log …): every factor is positive"
+            )
+        return out
+
+    def _bound_body(self, node: parse.SumNode | parse.ProdNode) -> tuple[sp.Symbol, sp.Expr]:
+        """The fresh dummy of a sum's or product's index and its body read with it bound."""
         d = sp.Dummy(node.index, integer=True)
         self.bound.append({node.index: d})
         try:
             body = self.convert(node.body)
         finally:
             self.bound.pop()
+        return d, body
+
+    def _limits(
+        self, node: parse.SumNode | parse.ProdNode, d: sp.Symbol, body: sp.Expr
+    ) -> tuple[sp.Expr, sp.Expr]:
+        """The first and last value of a sum's or product's index: its whole range (the
+        layer's units or the samples) when no bound or both of 1 … n or 0 … n−1 are written."""
+        what = "sum" if isinstance(node, parse.SumNode) else "product"
         ranges, _ = index_ranges(self.net, body)
         if d not in ranges:
             if d not in body.free_symbols:
                 raise Unreadable(
-                    f"the sum over {node.index} has a body without {node.index}", node.pos
+                    f"the {what} over {node.index} has a body without {node.index}", node.pos
                 )
             raise Unreadable(f"cannot tell which range {node.index} runs over", node.pos)
         r = ranges[d]
         size = self.net.n if r == SAMPLES else self.net.width(r)
         if node.excluded is not None:
             if node.lower is not None or node.upper is not None:
-                raise Unreadable(f"a sum over {node.index} ≠ … takes no bounds", node.pos)
-            # Σ_{k≠j} f(k) = Σ_k f(k) − f(j): the definition of leaving one term out
-            return sp.Sum(body, (d, 0, size - 1)) - body.subs(d, self.convert(node.excluded))
+                raise Unreadable(f"a {what} over {node.index} ≠ … takes no bounds", node.pos)
+            return sp.Integer(0), size - 1
         lo = self.convert(node.lower) if node.lower is not None else None
         hi = self.convert(node.upper) if node.upper is not None else None
         if lo is None and hi is None:
-            return sp.Sum(body, (d, 0, size - 1))
+            return sp.Integer(0), size - 1
         if lo == 0 and hi == size - 1:
             self.conventions.add("0-based")
-            return sp.Sum(body, (d, 0, size - 1))
+            return sp.Integer(0), size - 1
         if lo == 1 and hi == size:
             self.conventions.add("1-based")
-            return sp.Sum(body, (d, 0, size - 1))
+            return sp.Integer(0), size - 1
         if lo is None or hi is None:
-            raise Unreadable(f"give both bounds of the sum over {node.index}, or none", node.pos)
-        note = f"the sum over {node.index} runs from {lo} to {hi}, not over all of its range"
+            raise Unreadable(f"give both bounds of the {what} over {node.index}, or none", node.pos)
+        note = f"the {what} over {node.index} runs from {lo} to {hi}, not over all of its range"
         if hi == self.net.n and r != SAMPLES:  # Σ_{i=1}^n over units: n counts the samples here
             note += (
-                f" (n is the number of samples; a sum over the units of a layer is written "
-                f"\\sum_{node.index} or up to n_l)"
+                f" (n is the number of samples; a {what} over the units of a layer is written "
+                f"\\{'sum' if what == 'sum' else 'prod'}_{node.index} or up to n_l)"
             )
         self.notes.append(note)
-        return sp.Sum(body, (d, lo, hi))
+        return lo, hi
 
     def partial(self, node: parse.Partial) -> sp.Expr:
         num = self.convert(node.num)

@@ -111,6 +111,7 @@ UNICODE = {
     "∇": ("cmd", "nabla"),
     "Σ": ("cmd", "sum"),
     "∑": ("cmd", "sum"),
+    "∏": ("cmd", "prod"),
     "⊙": ("cmd", "odot"),
     "⊘": ("cmd", "oslash"),
     "…": ("cmd", "ldots"),
@@ -440,6 +441,19 @@ class SumNode:
 
 
 @dataclass
+class ProdNode:
+    """``\\prod_{k=1}^{n} x_k``: a product over an index, read like a sum (its index, bounds,
+    an excluded value, a body that runs over the rest of the product)."""
+
+    index: str
+    lower: Node | None
+    upper: Node | None
+    body: Node
+    pos: int
+    excluded: Node | None = None
+
+
+@dataclass
 class Partial:
     num: Node
     den: Node
@@ -528,6 +542,7 @@ Node = (
     | Div
     | Call
     | SumNode
+    | ProdNode
     | Partial
     | PrimeOf
     | Ellipsis_
@@ -1011,9 +1026,9 @@ class Parser:
                 left = factors[0] if len(factors) == 1 else Mul(factors, pos, hadamard)
                 factors, stars = [Div(left, den, p)], []
                 continue
-            if self.at("cmd", "sum"):
+            if self.at("cmd", "sum") or self.at("cmd", "prod"):
                 factors.append(self.sum())
-                break  # a sum's body runs over the rest of the product
+                break  # a sum's (or a product's) body runs over the rest of the product
             if self.at("cmd", "partial"):
                 factors.append(self.partial_slash())
                 continue
@@ -1071,7 +1086,9 @@ class Parser:
         return False
 
     def sum(self) -> Node:
-        pos = self.eat("cmd", "sum").pos
+        """``\\sum`` or ``\\prod`` with its index, bounds and body (the rest of the product)."""
+        product = self.at("cmd", "prod")
+        pos = self.eat("cmd", "prod" if product else "sum").pos
         index, lower, upper, excluded = None, None, None, None
         more: list[str] = []
         for _ in range(2):
@@ -1084,6 +1101,10 @@ class Parser:
                 self.k += 1
                 upper = self.script()
         if index is None:
+            if product:
+                raise ReadError(
+                    "a product needs its index: write \\prod_k x_k or \\prod_{k=1}^{n} x_k", pos
+                )
             index = ""  # \sum w_{jk} δ_j: the index is the one the relation leaves bound (chains)
         self.deeper()
         if self.at("ch", "-"):  # \sum_{k \neq i} -p_k y_k: the sign belongs to the body
@@ -1092,6 +1113,10 @@ class Parser:
         else:
             body = self.term()
         self.depth -= 1
+        if product:
+            for inner in reversed(more):  # \prod_{j,k} x = \prod_j \prod_k x
+                body = ProdNode(inner, None, None, body, pos, None)
+            return ProdNode(index, lower, upper, body, pos, excluded)
         for inner in reversed(more):  # \sum_{j,k} x = \sum_j \sum_k x
             body = SumNode(inner, None, None, body, pos, None)
         return SumNode(index, lower, upper, body, pos, excluded)
@@ -1819,11 +1844,7 @@ class Parser:
         if name in REFUSED:
             return ReadError(f"\\{name} {REFUSED[name]}", t.pos)
         if name == "prod":
-            return ReadError(
-                "\\prod (a product over an index) is not part of the notation: write its log as a "
-                "sum, \\log \\prod_k x_k = \\sum_k \\log x_k, or the factors one by one",
-                t.pos,
-            )
+            return ReadError("a product cannot stand here", t.pos)
         return ReadError(f"unknown macro \\{name}", t.pos)
 
     def hat(self, pos: int) -> Node:
@@ -1954,7 +1975,7 @@ class Parser:
             self.eat("cmd" if close == "}" else "ch", close)
         elif self.at("ch", "{"):
             args = [self.brace_group()]
-        elif self.at("cmd", "sum"):  # \log \sum_k e^{z_k}: the sum is the argument
+        elif self.at("cmd", "sum") or self.at("cmd", "prod"):  # \log \sum_k e^{z_k}: the argument
             self.deeper()
             args = [self.sum()]
             self.depth -= 1

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # what the lazy table below provides, for type checkers and r
         network,
         notation,
         outcome,
+        products,
         proof,
         render,
     )
@@ -111,6 +112,7 @@ _MODULES = (
     "network",
     "notation",
     "outcome",
+    "products",
     "proof",
     "render",
 )
@@ -167,6 +169,7 @@ __all__ = [
     "outcome",
     "parse_letters",
     "parse_tag",
+    "products",
     "proof",
     "prove",
     "render",

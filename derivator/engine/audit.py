@@ -524,7 +524,7 @@ def _compile(e: sp.Expr, model: Model, code: dict[sp.Expr, Code]) -> Code:
         return combine
     if isinstance(e, sp.Pow):
         return _power(e, sub)
-    if isinstance(e, sp.Sum):
+    if isinstance(e, (sp.Sum, sp.Product)):
         return _sum(e, sub)
     if type(e).__name__ == "Partial":
         return _partial(e, sub)
@@ -608,32 +608,39 @@ def _power(e: sp.Pow, sub: Callable[[sp.Expr], Code]) -> Code:
         return power
     if e.exp == sp.Rational(1, 2):
         return lambda pt, env, seed: dual.sqrt(base(pt, env, seed))
+    exponent = sub(e.exp)
     if e.base is sp.E:
-        exponent = sub(e.exp)
         return lambda pt, env, seed: dual.exp(exponent(pt, env, seed))
-    raise NotEvaluable(f"the power {e}")
+
+    def real_power(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:
+        """x^r = e^{r log x}, for x > 0 (dual.log refuses any other x)."""
+        return dual.exp(exponent(pt, env, seed) * dual.log(base(pt, env, seed)))
+
+    return real_power
 
 
 def _frees(e: sp.Expr) -> tuple[sp.Symbol, ...]:
     return tuple(sorted(e.free_symbols, key=str))
 
 
-def _sum(e: sp.Sum, sub: Callable[[sp.Expr], Code]) -> Code:
-    """A sum as written: from its lower to its upper bound, empty when the upper is below.  Its
-    value depends only on the indices free in it: computed once per their values (nested sums
-    of a closed form then cost what backpropagation costs)."""
+def _sum(e: sp.Sum | sp.Product, sub: Callable[[sp.Expr], Code]) -> Code:
+    """A sum (or a product) as written: from its lower to its upper bound, empty (0, or 1)
+    when the upper is below.  Its value depends only on the indices free in it: computed once
+    per their values (nested sums of a closed form then cost what backpropagation costs)."""
     body = sub(e.function)
     limits = [(d, _position(lo, sub), _position(hi, sub)) for d, lo, hi in e.limits]
     frees = _frees(e)
+    product = isinstance(e, sp.Product)
 
     def run(pt: _Point, env: dict[sp.Symbol, int], seed: Seed, k: int) -> Any:
         if k < 0:
             return body(pt, env, seed)
         d, lo, hi = limits[k]
         first, last = lo(pt, env), hi(pt, env)
-        acc: Any = real(0)
+        acc: Any = real(1 if product else 0)
         for x in range(first, last + 1):
-            acc = acc + run(pt, {**env, d: x}, seed, k - 1)
+            term = run(pt, {**env, d: x}, seed, k - 1)
+            acc = acc * term if product else acc + term
         return acc
 
     def total(pt: _Point, env: dict[sp.Symbol, int], seed: Seed) -> Any:

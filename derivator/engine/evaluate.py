@@ -271,9 +271,13 @@ class _Evaluator:
                 return base**k if k >= 0 else 1 / base ** (-k)
             if e.exp == sp.Rational(1, 2) and f is MP:
                 return mpmath.sqrt(base)
+            if f is not EXACT and base > 0:  # a real power of a positive number: e^{r log x}
+                return f.exp(self.ev(e.exp, env) * f.log(base))
             raise EvaluationError(f"cannot evaluate the power {e}")
         if isinstance(e, sp.Sum):
             return self._sum(e.function, list(e.limits), env)
+        if isinstance(e, sp.Product):
+            return self._sum(e.function, list(e.limits), env, product=True)
         if isinstance(e, (ActivationFunction, ActivationPrime)):  # each σ its own activation's
             act = ACTIVATIONS[e.activation]
             return _act(self.inst, act, isinstance(e, ActivationPrime))(self.ev(e.args[0], env))
@@ -303,16 +307,20 @@ class _Evaluator:
             return f.num(1 if self._index(e.args[0], env) == self._index(e.args[1], env) else 0)
         raise EvaluationError(f"cannot evaluate {type(e).__name__}: {e}")
 
-    def _sum(self, body: sp.Expr, limits: list, env: dict[sp.Symbol, int]) -> Any:
+    def _sum(
+        self, body: sp.Expr, limits: list, env: dict[sp.Symbol, int], product: bool = False
+    ) -> Any:
+        """Σ (or ∏ with ``product``) of body over the limits, innermost first; empty: 0 (or 1)."""
         if not limits:
             return self.ev(body, env)
         d, lo, hi = limits[-1]
         lo_v, hi_v = self._index(lo, env), self._index(hi, env)
-        acc = self.f.num(0)
+        acc = self.f.num(1 if product else 0)
         saved = env.get(d)
         for x in range(lo_v, hi_v + 1):
             env[d] = x
-            acc = acc + self._sum(body, limits[:-1], env)
+            term = self._sum(body, limits[:-1], env, product)
+            acc = acc * term if product else acc + term
         if saved is None:
             env.pop(d, None)
         else:

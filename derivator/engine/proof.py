@@ -33,7 +33,7 @@ import mpmath
 import sympy as sp
 
 from ..system import deadline as system_deadline
-from . import algebra, audit, derive, evaluate, identities
+from . import algebra, audit, derive, evaluate, identities, products
 from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
 from .derive import SAMPLES, index_ranges
 from .network import Network, Stop
@@ -315,8 +315,8 @@ def _zero(net: Network, e: sp.Expr) -> bool:
     if algebra.equal(_assume_targets(net, e), sp.Integer(0), derive.bounds(net, e)):
         return True
     again = identities.rewrite(
-        _softmax_logs(net, e)
-    )  # log, exp and relu′ identities (soundness.md)
+        products.merge_powers(net, _softmax_logs(net, e))
+    )  # log, exp, power and relu′ identities (soundness.md)
     return again != e and algebra.equal(
         _assume_targets(net, again), sp.Integer(0), derive.bounds(net, again)
     )

@@ -56,6 +56,7 @@ PRECEDENCE: dict[str, Prec | tuple[Prec, Prec]] = {
     "negative": Prec.ADD,
     "mul": Prec.MUL,
     "sum": Prec.MUL,
+    "product": Prec.MUL,
     "rational": (Prec.ATOM, Prec.MUL),  # \frac{1}{2} | 1/2
     "partial": (Prec.ATOM, Prec.MUL),  # \frac{\partial L}{\partial a} | ∂L/∂a
     "division": (Prec.ATOM, Prec.MUL),  # Pow(x, -1)
@@ -65,7 +66,7 @@ PRECEDENCE: dict[str, Prec | tuple[Prec, Prec]] = {
 
 #: kinds whose printout runs on to the right (a Σ's body extends over the product that follows):
 #: such a factor must come last in a product, or be bracketed
-OPEN_RIGHT = frozenset({"sum"})
+OPEN_RIGHT = frozenset({"sum", "product"})
 
 
 def _kind(e: sp.Basic) -> str:
@@ -77,6 +78,8 @@ def _kind(e: sp.Basic) -> str:
         return "mul"
     if isinstance(e, sp.Sum):
         return "sum"
+    if isinstance(e, sp.Product):
+        return "product"
     if isinstance(e, sp.Rational) and not isinstance(e, sp.Integer):
         return "rational"
     if isinstance(e, Partial):
@@ -589,6 +592,23 @@ class _NotationPrinter:
         heads = [self._sum_head(*lim) for lim in reversed(e.limits)]
         body = self._wrap(e.function, Prec.MUL)
         return " ".join(heads + [body])
+
+    def _print_Product(self, e: sp.Product) -> str:
+        """∏ₖ over a whole range (0 … size − 1), else with its bounds, ∏_{k=0..j−1}."""
+        heads = []
+        for var, lo, hi in reversed(e.limits):
+            self._compact += 1
+            try:
+                v = self._print(var)
+                whole = lo == 0 and isinstance(hi + 1, sp.Symbol) and (hi + 1).is_positive
+                if whole:
+                    sub = _to_script(v, _SUB)
+                    heads.append("∏" + (sub if sub is not None else f"_{{{v}}}"))
+                else:
+                    heads.append(f"∏_{{{v}={self._print(lo)}..{self._print(hi)}}}")
+            finally:
+                self._compact -= 1
+        return " ".join(heads + [self._wrap(e.function, Prec.MUL)])
 
     def _print_Pow(self, e: sp.Pow) -> str:
         b, x = e.base, e.exp
