@@ -579,8 +579,9 @@ class Reading:
 
 DEFAULT_READING = Reading()
 
-#: the relations that are checked: equalities, assignments, and what is written as a definition
-CHECKED_OPS = ("=", "<-", ":=", "≡", "≜")
+#: the relations that are checked: equalities, assignments, what is written as a definition,
+#: and ≈ between decimals (equal to the digits shown: worked examples round with it)
+CHECKED_OPS = ("=", "<-", ":=", "≡", "≜", "≈")
 RELATION_CMDS = {
     "approx": "≈",
     "neq": "≠",
@@ -1309,6 +1310,13 @@ class Parser:
         self.nesting += 1
         self.deeper()
         body = self.expr()
+        if open_ == "[" and self.at("ch", ","):
+            # [1, 2], [0.8808, 0.9084]: a row vector written out, entries apart by commas
+            row = [body]
+            while self.at("ch", ","):
+                self.k += 1
+                row.append(self.expr())
+            body = Matrix([row], p)
         iverson = None
         if open_ == "[" and self.at(
             "ch", "="
@@ -1396,6 +1404,16 @@ class Parser:
             elif self.at("ch", "_") and v.sub is None:
                 self.k += 1
                 v.sub, v.sub_raw = self.subscript()
+            elif (
+                self.at("ch", "{")
+                and self.peek().kind == "ch"
+                and self.peek().text == "_"
+                and v.sub is None
+            ):
+                # \delta{_2}: a subscript written inside braces, the same subscript
+                self.k += 2
+                v.sub, v.sub_raw = self.subscript()
+                self.eat("ch", "}")
             elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
                 self.k += 1
                 v.tag, v.transposed = self.tag_script()
