@@ -36,6 +36,7 @@ import typer
 from typer.testing import CliRunner
 
 from derivator.cli.article import article as article_command
+from derivator.document import Run
 from derivator.engine import proof
 from derivator.publish import article as A
 
@@ -337,7 +338,19 @@ def test_the_prose_lives_in_the_language_templates() -> None:
     assert "反向传播" in (TEMPLATES / "article.zh.j2").read_text(encoding="utf-8")
 
 
-def test_a_writers_copy_of_the_template_renders_with_the_same_calls(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def checker() -> Iterator[Run]:
+    """One ``derivator check`` run (one worker) for every article this module checks: the
+    articles share most relations (the default article in both languages, a writer's copy of
+    it, the cross-entropy article's hidden layers), and a relation already decided in the same
+    model is answered from the run's cache instead of being proved again."""
+    with Run() as run:
+        yield run
+
+
+def test_a_writers_copy_of_the_template_renders_with_the_same_calls(
+    tmp_path: Path, checker: Run
+) -> None:
     """A writer copies article.en.j2, rewrites a sentence and adds a formula with the calls of
     `derivator render`; `derivator article --template` writes it, and `derivator check` proves it."""
     text = (TEMPLATES / "article.en.j2").read_text(encoding="utf-8")
@@ -375,7 +388,7 @@ def test_a_writers_copy_of_the_template_renders_with_the_same_calls(tmp_path: Pa
     from derivator.document import check as C
 
     path = tmp_path / "out" / "backprop-calculus.en.md"
-    results = C.check_text(str(path), path.read_text(encoding="utf-8"), C.Run())
+    results = C.check_text(str(path), path.read_text(encoding="utf-8"), checker)
     lines = path.read_text(encoding="utf-8").splitlines()
     first = lines.index("My own words.") + 1
     last = next(n for n, line in enumerate(lines) if line.startswith("As ("))
@@ -746,30 +759,30 @@ NOT_IDENTITIES = {
 }
 
 
-def _assert_checks_clean(folder: Path) -> None:
+def _assert_checks_clean(folder: Path, run: Run) -> None:
     """Every relation of the article's Markdown is proved by derivator check, except what is not
-    an identity (update rules, definitions the article marks with a skip directive)."""
+    an identity (update rules, definitions the article marks with a skip directive).  ``run``:
+    the module's one run (:func:`checker`), so the zh article finds the en one's proofs."""
     from derivator.document import check as C
 
-    with C.Run() as run:  # one worker for both languages: the zh article finds the en one's proofs
-        for lang in ("en", "zh"):
-            path = folder / f"backprop-calculus.{lang}.md"
-            results = C.check_text(str(path), path.read_text(encoding="utf-8"), run)
-            assert len(results) > 100
-            bad = [
-                (r.line, r.step, r.verdict, r.reason)
-                for r in results
-                if r.verdict != "proved"
-                and (r.verdict, r.reason) not in NOT_IDENTITIES
-                and not (r.verdict == "defined" and r.defines)  # the article's own definitions
-            ]
-            assert not bad, bad
-            assert sum(r.verdict == "proved" for r in results) > 0.8 * len(results)
+    for lang in ("en", "zh"):
+        path = folder / f"backprop-calculus.{lang}.md"
+        results = C.check_text(str(path), path.read_text(encoding="utf-8"), run)
+        assert len(results) > 100
+        bad = [
+            (r.line, r.step, r.verdict, r.reason)
+            for r in results
+            if r.verdict != "proved"
+            and (r.verdict, r.reason) not in NOT_IDENTITIES
+            and not (r.verdict == "defined" and r.defines)  # the article's own definitions
+        ]
+        assert not bad, bad
+        assert sum(r.verdict == "proved" for r in results) > 0.8 * len(results)
 
 
-def test_derivator_check_proves_every_relation_of_the_generated_markdown() -> None:
+def test_derivator_check_proves_every_relation_of_the_generated_markdown(checker: Run) -> None:
     """The article and the checker speak the same notation."""
-    _assert_checks_clean(OUTPUT)
+    _assert_checks_clean(OUTPUT, checker)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -860,6 +873,6 @@ def test_cross_entropy_markdown_formulas_pass_mathjax(cross_entropy: Path) -> No
 
 @pytest.mark.slow
 def test_derivator_check_proves_every_relation_of_the_cross_entropy_markdown(
-    cross_entropy: Path,
+    cross_entropy: Path, checker: Run
 ) -> None:
-    _assert_checks_clean(cross_entropy)
+    _assert_checks_clean(cross_entropy, checker)

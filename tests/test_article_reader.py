@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import random
 import re
 import shutil
@@ -22,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inprocess
 import numpy as np
 import pytest
 from test_article import ARTIFACTS, JS, need, need_npm
@@ -201,14 +201,7 @@ def test_each_slip_is_refuted_by_derivator_check(tmp_path: Path) -> None:
         f"$$\n{lhs} = {rhs}\n$$\n\n" for lhs, rhs in slips
     )
     (tmp_path / "slips.md").write_text(text, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "derivator", "check", "slips.md"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    run = inprocess.derivator("check", "slips.md", cwd=tmp_path)  # what it says, not the process
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stdout.count("refuted") >= 4, run.stdout
 
@@ -229,14 +222,7 @@ def test_a_slope_of_0_or_1_gets_a_bias_slip_that_is_one(activation: str, tmp_pat
         f"$$\n{lhs} = {rhs}\n$$\n\n" for lhs, rhs in slips
     )
     (tmp_path / "slips.md").write_text(text, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "derivator", "check", "slips.md"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    run = inprocess.derivator("check", "slips.md", cwd=tmp_path)  # what it says, not the process
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stdout.count("refuted") >= 3, run.stdout
 

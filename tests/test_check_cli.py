@@ -425,7 +425,8 @@ def test_formulas_printed_as_latex_check_as_proved(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # refutations read in a network nobody named say so (once per file)
 
-_REFUTED = "$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = a_{ij}^{(L)} - y_{ij}$$\n"
+#: false under every standard loss and output layer (its sign): refuted in the defaults too
+_REFUTED = "$$\\frac{\\partial L_i}{\\partial z_{ij}^{(L)}} = y_{ij} - a_{ij}^{(L)}$$\n"
 
 
 @pytest.mark.parametrize(

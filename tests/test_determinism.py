@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "tests" / "corpus" / "real" / "dev"
+#: the committed article (test_article: what the generator writes today)
+OUTPUT = ROOT / "output"
 #: seeds under which the scalar model once named different quantities in the reason of one
 #: relation of the Mazur example (0 and 3 disagreed), and a third
 SEEDS = ("0", "3", "11")
@@ -99,7 +102,12 @@ def test_check_is_the_same_under_every_hash_seed() -> None:
 
 @pytest.mark.slow
 def test_check_of_the_whole_dev_corpus_is_the_same_under_every_hash_seed() -> None:
-    files = sorted(p for p in DEV.iterdir() if p.suffix in (".md", ".tex", ".ipynb"))
+    """The rest of the dev corpus under the first two seeds (the subset is checked under those
+    and a third by the test above: checking it here again would repeat the same comparison)."""
+    files = sorted(
+        p for p in DEV.iterdir() if p.suffix in (".md", ".tex", ".ipynb") and p.name not in SUBSET
+    )
+    assert len(files) > 2 * len(SUBSET)
     _same_across_seeds({seed: _check(seed, files) for seed in SEEDS[:2]})
 
 
@@ -117,18 +125,26 @@ def test_formulas_are_the_same_under_every_hash_seed() -> None:
 
 @pytest.mark.slow
 def test_the_article_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
-    def article(seed: str) -> str:
-        folder = tmp_path / seed
-        _run(seed, "article", "--lang", "en", "--format", "md", "--output", str(folder))
+    """``derivator article`` under the first seed writes exactly the committed ``output/``, which
+    test_article keeps equal to what its own process writes (under pytest's random seed, and in a
+    process under another fixed seed): one process here instead of two, same comparison."""
+
+    def article(folder: Path) -> str:
         return "".join(
             f"== {p.relative_to(folder)}\n{p.read_text(encoding='utf-8')}"
             for p in sorted(folder.rglob("*"))
             if p.is_file()
         )
 
-    outputs = {seed: article(seed) for seed in SEEDS[:2]}
-    assert "$$" in outputs[SEEDS[0]]
-    _same_across_seeds(outputs)
+    folder = tmp_path / SEEDS[0]
+    _run(SEEDS[0], "article", "--lang", "en", "--format", "md", "--output", str(folder))
+    written = [p.relative_to(folder) for p in folder.rglob("*") if p.is_file()]
+    assert len(written) >= 5 and "$$" in (folder / "backprop-calculus.en.md").read_text("utf-8")
+    committed = tmp_path / "committed"
+    for name in written:
+        (committed / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(OUTPUT / name, committed / name)
+    _same_across_seeds({SEEDS[0]: article(folder), "(output/, committed)": article(committed)})
 
 
 def _verdicts_in_one_run(files: list[Path]) -> dict[tuple[str, int, int], tuple[str, str]]:

@@ -44,6 +44,7 @@ from . import (
     literals,
     notebook,
     parse,
+    unstated,
     vectors,
     workers,
 )
@@ -184,7 +185,9 @@ def parse_directive(text: str) -> dict[str, str]:
     return out
 
 
-_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|←|≜|≡")
+_RELATION_HINT = re.compile(
+    r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|\\approx(?![A-Za-z])|←|≜|≡|≈"
+)
 
 
 @dataclass
@@ -299,6 +302,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
             ):
                 # the cost redefined with another loss: the one in force at this line
                 here = replace(here, loss=here.conventions.loss)
+            here = replace(here, unstated=reading.unstated(here))
             skipping = reading.skip_on or reading.skip_next
             f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, here, skipping, lead=lead)
             f.defaulted = sorted(set(f.defaulted) | set(reading.defaulted))
@@ -371,6 +375,24 @@ class _Reading:
     skip_next: bool = False
     #: the caller or a directive of the document states the loss: the definitions do not set it
     loss_stated: bool = False
+    #: the caller, a directive or the document's forward pass states the output layer's σ
+    output_stated: bool = False
+
+    def unstated(self, here: interpret.Settings) -> frozenset[str]:
+        """What the document leaves to derivator's defaults at a relation read with ``here``:
+        the loss when no cost is written, stated or redefined; the hidden activation when the
+        forward pass names it by a letter of its own (``z_j = h(a_j)``) and nothing says which
+        function that is (σ is the notation's sigmoid); the output layer's σ when neither it
+        nor the loss is written (docs/soundness.md, "A refutation in a default the document
+        does not state")."""
+        out = set(self.defaulted) & {"activation", "loss"}
+        if here.loss != self.settings.loss or here.conventions.loss_history:
+            out.discard("loss")
+        if not any(role == "function" for _, role in here.conventions.letters):
+            out.discard("activation")
+        if "loss" in out and not self.output_stated:
+            out.add("output-activation")
+        return frozenset(out)
 
     def apply(self, d: dict[str, str]) -> None:
         """A directive: it overrides what was inferred or stated before it."""
@@ -386,6 +408,7 @@ class _Reading:
             d.get("output-activation", settings.output_activation),
         )
         self.defaulted = [k for k in self.defaulted if k not in d]
+        self.output_stated = self.output_stated or "output-activation" in d
         skip = d.get("skip")
         if skip == "next":
             self.skip_next = True
@@ -427,6 +450,11 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         stated_keys,
         defaulted,
         loss_stated="loss" in run.stated or "loss" in in_directives,
+        output_stated=bool(
+            "output-activation" in run.stated
+            or "output-activation" in in_directives
+            or inferred.output_activation
+        ),
     )
 
 
@@ -931,6 +959,16 @@ def _decide_step(
             f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
             f"be assumed: it is not checked"
         )
+    elif (
+        op == "≈"
+        and not any(isinstance(x, parse.Unread) for x in sides)
+        and decimals.shown_unit(*sides) is None
+    ):
+        r.verdict = Outcome.SKIPPED
+        r.reason = (
+            "an approximation (≈) without decimals is no identity: only decimals are compared, "
+            "to the digits shown"
+        )
     elif model is not None and _in_model(r, block, scope.scalar, model, op):
         site = model.sites.get((block.line, r.step))
         r.defines = site.name if site is not None else ""
@@ -988,14 +1026,14 @@ def _in_model(
     is reported as defined; a claim about the model's names is judged with its definitions
     substituted.  False: the relation is the network reading's."""
     site = model.sites.get((block.line, r.step))
-    if scalar is None or r.step not in scalar or op not in ("=", *definitions.DEFINING_OPS):
+    if scalar is None or r.step not in scalar or op not in ("=", "≈", *definitions.DEFINING_OPS):
         return False
     if site is not None:
         j = definitions.defined(site, model)
     else:
         lhs, rhs = scalar[r.step]
         if (
-            op != "="
+            op not in ("=", "≈")
             or interpret.is_update_rule(op, lhs, rhs)
             or not definitions.uses_model([lhs, rhs], model)
         ):
@@ -1125,7 +1163,9 @@ def _broken(out: list[Result]) -> None:
                         costs_of.setdefault(implied, r.defines)
             continue
         hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
-        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED):
+        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED, Outcome.UNKNOWN):
+            # unknown too: a relation refuted in the defaults that another reading proves
+            # (_unless_unstated) was judged in a model that ignores the broken definition
             line, name = hit[0]
             r.verdict, r.method, r.counterexample, r.hints = Outcome.ERROR, "", None, []
             what = (
@@ -1227,10 +1267,81 @@ def decide(
     src: blocks.Source | blocks.Excerpt,
     block: blocks.Block,
     model: definitions.Model | None = None,
+    timeout: float | None = None,
 ) -> None:
     """Read relation ``k`` of a chain in the network reading and judge it (through the run's
     caches, keyed by everything the verdict depends on: the sides, the network, the settings
-    in force and the document's definitions in force, ``model``)."""
+    in force and the document's definitions in force, ``model``).  A refutation in a setting
+    the document leaves unstated is judged again in the other standard readings of it
+    (:func:`_unless_unstated`).  ``timeout``: the proof's limit, when not the run's."""
+    started = time.monotonic()
+    _judge(r, chain, k, op, settings, run, conventions, src, block, model, timeout)
+    if r.verdict == Outcome.REFUTED and settings.unstated:
+        limit = run.timeout if timeout is None else timeout
+        _unless_unstated(
+            r, chain, k, op, settings, run, src, block, model, started + limit * UNSTATED_SHARE
+        )
+
+
+#: the share of a relation's time limit within which the readings of what a document leaves
+#: unstated are tried after a refutation (the worker must answer within the limit)
+UNSTATED_SHARE = 0.6
+
+
+def _unless_unstated(
+    r: Result,
+    chain: parse.Chain,
+    k: int,
+    op: str,
+    settings: interpret.Settings,
+    run: Run,
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
+    model: definitions.Model | None,
+    deadline: float,
+) -> None:
+    """A relation refuted while derivator's defaults stand in for what the document does not
+    state (the loss, a hidden activation it names h, the output layer) is refuted in a network
+    the document does not define.  When another standard reading of what it leaves unstated
+    proves it, it is ``unknown``, naming the directive of that reading; when none does (or no
+    time is left to try), the refutation stands, with the file's warning that it was read
+    with the defaults (docs/soundness.md, "A refutation in a default the document does not
+    state")."""
+    for choice in unstated.choices(settings):
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            return
+        alt = Result(r.file, r.line, r.step, r.relation, Outcome.UNKNOWN, column=r.column)
+        try:
+            _judge(alt, chain, k, op, choice.settings, run, set(), src, block, model, left)
+        except Exception:  # a reading that cannot be built (a loss its output does not allow)
+            continue
+        if alt.verdict != Outcome.PROVED:
+            continue
+        r.verdict, r.method, r.counterexample, r.audit = Outcome.UNKNOWN, "", None, ""
+        r.hints = []
+        r.reason = (
+            f"holds with {choice.directive}, not with {unstated.default_words(settings, choice.settings)} "
+            f"(derivator's defaults), and the document does not state which it means: say so "
+            f"with the directive {choice.directive}, or write the definition"
+        )
+        return
+
+
+def _judge(
+    r: Result,
+    chain: parse.Chain,
+    k: int,
+    op: str,
+    settings: interpret.Settings,
+    run: Run,
+    conventions: set[str],
+    src: blocks.Source | blocks.Excerpt,
+    block: blocks.Block,
+    model: definitions.Model | None,
+    timeout: float | None,
+) -> None:
+    """:func:`decide` in the settings given, without a second reading."""
     vectors.forget_layout()
     try:
         lhs_node, rhs_node, first = read_relation(
@@ -1289,14 +1400,24 @@ def decide(
         str(conv.implicit),
         str(conv.chain_variable),
         r.relation,
-        run.timeout,
+        run.timeout if timeout is None else timeout,
     )
     v = run.cache.get(key)
     if v is None:
-        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r)
-        v = run.cache[key] = _unless_targets_sum_to_1(v, lhs, rhs, net, settings, defs, run, r)
+        v = _prove_stored(lhs, rhs, InModel(net, settings, defs), run, r, timeout)
+        v = run.cache[key] = _unless_targets_sum_to_1(
+            v, lhs, rhs, net, settings, defs, run, r, timeout
+        )
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
+    if op == "≈" and v.verdict != Outcome.PROVED:
+        # ≈ claims agreement to the digits shown, not an identity: only numbers are compared
+        r.verdict, r.method, r.counterexample = Outcome.UNKNOWN, "", None
+        r.reason = (
+            "an approximation (≈): not an identity, and its sides are not numbers that can be "
+            "compared to the digits shown"
+        )
+        return
     notes = list(dict.fromkeys(conv.notes))
     minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
     if settings.conventions.delta_sign == "minus" and any(
@@ -1444,6 +1565,7 @@ def _unless_targets_sum_to_1(
     defs: str,
     run: Run,
     r: Result,
+    timeout: float | None = None,
 ) -> proof.Verdict:
     """A refutation that only targets which do not sum to 1 give, in a document whose own cost
     definition is a cross-entropy and that says nothing of its targets, is withheld: ``unknown``,
@@ -1462,7 +1584,7 @@ def _unless_targets_sum_to_1(
         return v
     dist = replace(net, targets="distribution")
     again = _prove_stored(
-        lhs, rhs, InModel(dist, replace(settings, targets="distribution"), defs), run, r
+        lhs, rhs, InModel(dist, replace(settings, targets="distribution"), defs), run, r, timeout
     )
     if again.verdict == Outcome.REFUTED or again.verdict == Outcome.ERROR:
         return v
@@ -1476,17 +1598,21 @@ def _unless_targets_sum_to_1(
     )
 
 
-def _prove_stored(lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result) -> proof.Verdict:
+def _prove_stored(
+    lhs: sp.Expr, rhs: sp.Expr, model: InModel, run: Run, r: Result, timeout: float | None = None
+) -> proof.Verdict:
     """``proof.prove``, through the persistent cache when the run has one: a relation whose two
     sides and model (network, settings, the document's definitions in force) are unchanged is
-    not proved again; a verdict that depends on the run's limits is not stored."""
+    not proved again; a verdict that depends on the run's limits is not stored.  ``timeout``:
+    the limit, when not the run's."""
+    limit = run.timeout if timeout is None else timeout
     if run.store is None:
-        return proof.prove(lhs, rhs, model.net, timeout=run.timeout)
+        return proof.prove(lhs, rhs, model.net, timeout=limit)
     stored = run.store.get_relation(lhs, rhs, model)
     if stored is not None:
         r.cached = True
         return proof.Verdict(**stored)
-    v = proof.prove(lhs, rhs, model.net, timeout=run.timeout)
+    v = proof.prove(lhs, rhs, model.net, timeout=limit)
     run.store.put_relation(lhs, rhs, model, {**v.as_dict(), "hints": v.hints, "seconds": v.seconds})
     return v
 

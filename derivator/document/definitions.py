@@ -113,6 +113,11 @@ class Model:
     #: places of restatements refuted in the model in force and made only of names it knows:
     #: a claim (a slip such as Mazur's w_3 for w_2), reported refuted
     slips: set[tuple[int, int]] = field(default_factory=set)
+    #: name → (place of its definition, value): the number a definition's chain ends with
+    #: (``net_{h1} = w_1 i_1 + … = 0.15 · 0.05 + … = 0.3775``), the value the document states
+    stated: dict[str, tuple[tuple[int, int], sp.Expr]] = field(default_factory=dict)
+    #: (the place stored with each stated value is the chain's last step: the value is used
+    #: only after it, so a chain's own steps are never judged by the value it ends with)
     #: (block line, step) → the name a definition of the network's model defines there (the
     #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
     #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
@@ -136,6 +141,7 @@ class Model:
             before,
             sorted(self.conflicts),
             sorted((k, sp.srepr(v)) for k, v in self.restatements.items()),
+            sorted((k, list(w), sp.srepr(v)) for k, (w, v) in self.stated.items()),
             sorted(self.words),
             sorted(self.functions),
         ]
@@ -156,7 +162,12 @@ class Model:
                 chosen[name] = (where, payload)
         for name in restated:
             chosen[name] = (self.conflicts[name][0], self.restatements[name])
-        scalar = ScalarModel()
+        stated = {
+            sp.Symbol(name): (value, where[0])
+            for name, (where, value) in self.stated.items()
+            if where < place and name not in restated
+        }
+        scalar = ScalarModel(stated=stated)
         for name, (where, payload) in chosen.items():
             sym = sp.Symbol(name)
             scalar.lines[sym] = where[0]
@@ -491,6 +502,9 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
             fresh.setdefault(line, set()).add(name)
         model.sites[line, step] = Site(line, step, name)
         model.versions.append(((line, step), name, payload))
+        end = _chain_value(relations, line, step, rhs)
+        if end is not None and isinstance(payload, sp.Expr) and not payload.is_number:
+            model.stated.setdefault(name, ((line, end[0]), end[1]))
     for line, step, name, lhs, rhs in restated:
         if name in model.conflicts:
             continue
@@ -516,6 +530,31 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         model.conflicts[name] = ((line, step), first[0][0])
         model.restatements[name] = again
     return model
+
+
+def _chain_value(
+    relations: list[tuple[int, int, parse.Node, str, parse.Node]],
+    line: int,
+    step: int,
+    rhs: parse.Node,
+) -> tuple[int, sp.Expr] | None:
+    """The number a definition's chain ends with (``X = formula = … = 0.3775``, or ``≈ 0.7692``),
+    and the step it ends at: the steps after it in the same chain, each starting where the last
+    one ended."""
+    here = {(ln, st): (lhs, op, r) for ln, st, lhs, op, r in relations if ln == line}
+    node, k = rhs, step + 1
+    while (nxt := here.get((line, k))) is not None and nxt[0] is node and nxt[1] in ("=", "≈"):
+        node, k = nxt[2], k + 1
+    if node is rhs:
+        return None
+    bare = parse.ungrouped(node)
+    negative = isinstance(bare, parse.Neg)
+    if isinstance(bare, parse.Neg):
+        bare = parse.ungrouped(bare.arg)
+    if not isinstance(bare, parse.Num):
+        return None
+    value = sp.Rational(Fraction(bare.text))
+    return k - 1, -value if negative else value
 
 
 def _known(e: sp.Expr, model: Model, place: tuple[int, int]) -> bool:
@@ -605,7 +644,9 @@ def judge(
         j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
-    if j.verdict == Outcome.PROVED:
+    if j.verdict == Outcome.PROVED and "values the document states" not in j.method:
+        # (at the stated values the verdict is itself an evaluation, at the shown precision,
+        # of the sides as read: no rewrite to audit)
         j = _audited(j, left, right, scalar)
     functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
     if j.verdict == Outcome.REFUTED and functions:

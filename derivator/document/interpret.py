@@ -79,12 +79,17 @@ class Settings:
     conventions: Conventions = field(default_factory=Conventions)
     #: σ of the output layer when it differs from ``activation`` (None: the same)
     output_activation: str | None = None
+    #: which of activation, loss and output-activation the document (and the caller) leave
+    #: unstated here: derivator's defaults stand in for them (``unstated.choices``)
+    unstated: frozenset[str] = frozenset()
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     """One Network object per setting, so that proofs cached per network are reused (the
     document's letters do not change the network)."""
-    return _network(replace(settings, conventions=Conventions()), family, depth, top)
+    return _network(
+        replace(settings, conventions=Conventions(), unstated=frozenset()), family, depth, top
+    )
 
 
 @cache
@@ -195,16 +200,19 @@ def increment(node: parse.Node) -> bool:
     parameter (Δ without a layer, written against w, b, W or B), an assignment of the update
     rule, not the matrix Δ^{(l)} of δ's nor a product Δ·w."""
     node = parse.ungrouped(node)
+    if not (isinstance(node, parse.Mul) and not node.hadamard and len(node.factors) == 2):
+        return False
+    delta, what = node.factors
+    what = parse.ungrouped(what)
+    if isinstance(what, parse.Neg):
+        what = parse.ungrouped(what.arg)  # Δβ_j of a threshold β_j = −b_j (a letter per layer)
     return (
-        isinstance(node, parse.Mul)
-        and not node.hadamard
-        and len(node.factors) == 2
-        and isinstance(node.factors[0], parse.Var)
-        and node.factors[0].name == "Delta"
-        and node.factors[0].tag is None
-        and not node.factors[0].sub
-        and isinstance(node.factors[1], parse.Var)
-        and node.factors[1].name in ("w", "b", "W", "B")
+        isinstance(delta, parse.Var)
+        and delta.name == "Delta"
+        and delta.tag is None
+        and not delta.sub
+        and isinstance(what, parse.Var)
+        and what.name in ("w", "b", "W", "B")
     )
 
 

@@ -73,6 +73,10 @@ class ScalarModel:
     functions: dict[str, sp.Lambda] = field(default_factory=dict)
     #: where each name was defined (line), for messages
     lines: dict[sp.Symbol, int] = field(default_factory=dict)
+    #: the values the document states for quantities it computes, at the end of the chain that
+    #: defines them (``net_{h1} = w_1 i_1 + … = 0.3775``), with the line: used for a worked
+    #: example's numbers only where the definitions cannot give the value (a leaf has none)
+    stated: dict[sp.Symbol, tuple[sp.Expr, int]] = field(default_factory=dict)
     #: the functions of the document that writing out has gone through (see ``judge``)
     touched: set[str] = field(default_factory=set)
 
@@ -149,7 +153,10 @@ class ScalarModel:
         values and is compared to the precision it shows."""
         left, right = self.expand(lhs), self.expand(rhs)
         if step is not None:
-            return self._at_values(left, right, step)
+            j = self._at_values(left, right, step)
+            if j.verdict == Outcome.UNKNOWN and "has no value" in j.reason and self.stated:
+                return self._at_stated(lhs, rhs, step) or j
+            return j
         differs = self._at_points(left, right, tries=2)
         if differs.verdict != Outcome.REFUTED:
             diff = sp.simplify(sp.expand(left - right, deep=False))
@@ -196,6 +203,42 @@ class ScalarModel:
                 "left": str(lv),
                 "right": str(rv),
             },
+        )
+
+    def _at_stated(self, lhs: sp.Expr, rhs: sp.Expr, step: Fraction) -> Judgement | None:
+        """A worked example whose leaves have no values (the initial weights only in a figure):
+        the quantities the document computes stand for the values it states for them, and the
+        relation is compared to the digits it shows (a stated value is rounded: never exact)."""
+        missing = {
+            x
+            for x in self.stated
+            if {s for s in self.expand(x).free_symbols if isinstance(s, sp.Symbol)}
+            - set(self.values)
+        }
+        if not missing:
+            return None
+        keep = frozenset(missing)
+        left, right = self.expand(lhs, keep), self.expand(rhs, keep)
+        used = sorted((left.free_symbols | right.free_symbols) & keep, key=str)
+        values = self.values | {x: self.stated[x][0] for x in used}
+        lv, rv = left.xreplace(values), right.xreplace(values)
+        if (lv.free_symbols | rv.free_symbols) or not used:
+            return None
+        v = precision.judge(lv, rv, step)
+        where = ", ".join(f"{x} = {self.stated[x][0]} (line {self.stated[x][1]})" for x in used)
+        if v is None and not (lv - rv).is_zero:
+            return None
+        if v is None:  # equal as written: equal to the digits shown
+            return Judgement(
+                Outcome.PROVED,
+                f"{precision.METHOD} (the values the document states: {where})",
+                "the sides agree at the values the document states",
+            )
+        return Judgement(
+            v.verdict,
+            f"{v.method} (the values the document states: {where})",
+            v.reason,
+            v.counterexample,
         )
 
     def _at_values(self, left: sp.Expr, right: sp.Expr, step: Fraction) -> Judgement:
