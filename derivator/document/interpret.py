@@ -507,6 +507,12 @@ class Converter:
             raise NeedsMatrix(node.pos)
         if isinstance(node, (parse.Ellipsis_, parse.Matrix)):
             raise Uncheckable(Outcome.UNKNOWN, "an ellipsis (…) cannot be checked")
+        if isinstance(node, parse.Args):
+            raise Unreadable(
+                "a list in brackets, (x, y), is read only as the arguments of a function the "
+                "document defines: f(x, y) = …",
+                node.pos,
+            )
         raise Unreadable(f"cannot read {type(node).__name__}", getattr(node, "pos", 0))
 
     def product(self, node: parse.Mul) -> sp.Expr:

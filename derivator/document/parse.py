@@ -387,6 +387,15 @@ class Group:
 
 
 @dataclass
+class Args:
+    """``(x, y)``: the arguments of a function of several variables, ``f(x, y)``; read only as
+    such (anywhere else a list in brackets is an error, never its first item)."""
+
+    items: list[Node]
+    pos: int
+
+
+@dataclass
 class Pow:
     base: Node
     exp: Node
@@ -535,6 +544,7 @@ Node = (
     Num
     | Var
     | Group
+    | Args
     | Pow
     | Neg
     | Add
@@ -1323,6 +1333,12 @@ class Parser:
         ):  # [j = k]: 1 when the indices agree (our printer's δ_jk)
             self.k += 1
             iverson = self.expr()
+        if open_ == "(" and iverson is None and self.at("ch", ","):
+            items = [body]  # f(x, y): a function's arguments
+            while self.at("ch", ","):
+                self.k += 1
+                items.append(self.expr())
+            body = Args(items, p)
         self.depth -= 1
         self.nesting -= 1
         if self.at("cmd") and self.tok.text in LEFT_RIGHT:
