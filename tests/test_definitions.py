@@ -858,3 +858,21 @@ def test_a_worked_example_without_its_initial_values_uses_the_values_it_states(
     assert got[6][0] == "refuted" and "states" in got[6][1], got  # e^{-(net + 0.001)}
     assert got[7][0] == "proved" and "states" in got[7][1], got
     assert got[9][0] == "refuted" and "states" in got[9][1], got
+
+
+def test_the_norm_of_a_scalar_is_its_absolute_value() -> None:
+    """``E_{o1} = \\frac12\\|target_{o1} - out_{o1}\\|^2`` (the squared error written with a norm)
+    defines E_{o1}; ∂E_{o1}/∂out_{o1} = −(target − out) is proved, and ‖target − out‖ for it is
+    refuted (autograd: at target 0.9, out 0.3 the derivative is −0.6, the norm 0.6)."""
+    t = torch.tensor(0.9, dtype=torch.float64)
+    o = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(0.5 * torch.linalg.vector_norm((t - o).reshape(1)) ** 2, o)
+    d = float((t - o).detach())
+    assert abs(float(g) + d) < 1e-12 and float(g) != abs(d)
+    results = _check(
+        "$$out_{o1} = \\frac{1}{1+e^{-net_{o1}}}$$\n\n"
+        "$$E_{o1} = \\frac{1}{2}\\|target_{o1} - out_{o1}\\|^2$$\n\n"
+        "$$\\frac{\\partial E_{o1}}{\\partial out_{o1}} = -(target_{o1} - out_{o1})$$\n\n"
+        "$$\\frac{\\partial E_{o1}}{\\partial out_{o1}} = \\|target_{o1} - out_{o1}\\|$$\n"
+    )
+    assert [str(r.verdict) for r in results] == ["defined", "defined", "proved", "refuted"]

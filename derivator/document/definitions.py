@@ -256,8 +256,20 @@ class Reader:
             if den == 0:
                 raise NotScalar("division by zero")
             return self.read(node.num) / den
+        if isinstance(node, parse.Norm):
+            # ‖x‖ of a scalar is its absolute value (the Euclidean norm of one entry)
+            return sp.Abs(self.read(node.arg))
         if isinstance(node, parse.Pow):
-            base, exp = self.read(node.base), self.read(node.exp)
+            exp = self.read(node.exp)
+            if (
+                isinstance(parse.ungrouped(node.base), parse.Norm)
+                and exp.is_Integer
+                and exp % 2 == 0
+            ):
+                # ‖x‖² of a scalar is x² (an even power of |x|): the squared error as written
+                base = self.read(parse.ungrouped(node.base).arg)  # type: ignore[union-attr]
+                return base**exp
+            base = self.read(node.base)
             if exp.is_Integer and abs(int(exp)) > 64:
                 raise NotScalar("power")
             return sp.exp(exp) if base == sp.E else base**exp

@@ -209,12 +209,7 @@ class ScalarModel:
         """A worked example whose leaves have no values (the initial weights only in a figure):
         the quantities the document computes stand for the values it states for them, and the
         relation is compared to the digits it shows (a stated value is rounded: never exact)."""
-        missing = {
-            x
-            for x in self.stated
-            if {s for s in self.expand(x).free_symbols if isinstance(s, sp.Symbol)}
-            - set(self.values)
-        }
+        missing = {x for x in self.stated if not self._evaluable(x)}
         if not missing:
             return None
         keep = frozenset(missing)
@@ -240,6 +235,14 @@ class ScalarModel:
             v.reason,
             v.counterexample,
         )
+
+    def _evaluable(self, x: sp.Symbol) -> bool:
+        """Do the definitions give x a value (every leaf it is written out to has one)?"""
+        try:
+            written = self.expand(x)
+        except NotBuilt:
+            return False
+        return not {s for s in written.free_symbols if isinstance(s, sp.Symbol)} - set(self.values)
 
     def _at_values(self, left: sp.Expr, right: sp.Expr, step: Fraction) -> Judgement:
         """A worked example: both sides at the document's given values, judged at the precision
