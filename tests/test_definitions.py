@@ -876,3 +876,69 @@ def test_the_norm_of_a_scalar_is_its_absolute_value() -> None:
         "$$\\frac{\\partial E_{o1}}{\\partial out_{o1}} = \\|target_{o1} - out_{o1}\\|$$\n"
     )
     assert [str(r.verdict) for r in results] == ["defined", "defined", "proved", "refuted"]
+
+
+def _two_outputs(seed: int) -> tuple[dict[str, float], dict[str, float]]:
+    """A 2-2-2 logistic network with Mazur's names (autograd): its given values, and the
+    quantities a worked example computes (out_{o2}, E_{o2} given only by their values)."""
+    rng = random.Random(seed)
+    names = ["i_1", "i_2", "w_1", "w_2", "w_3", "w_4", "w_5", "w_6", "w_7", "w_8", "b_1", "b_2"]
+    v = {k: round(rng.uniform(0.05, 0.95), 2) for k in names}
+    v |= {"target_{o1}": 0.01, "target_{o2}": 0.99}
+    t = {k: torch.tensor(x, dtype=torch.float64, requires_grad=True) for k, x in v.items()}
+    h1 = torch.sigmoid(t["w_1"] * t["i_1"] + t["w_2"] * t["i_2"] + t["b_1"])
+    h2 = torch.sigmoid(t["w_3"] * t["i_1"] + t["w_4"] * t["i_2"] + t["b_1"])
+    o1 = torch.sigmoid(t["w_5"] * h1 + t["w_6"] * h2 + t["b_2"])
+    o2 = torch.sigmoid(t["w_7"] * h1 + t["w_8"] * h2 + t["b_2"])
+    o1.retain_grad()
+    e = 0.5 * (t["target_{o1}"] - o1) ** 2 + 0.5 * (t["target_{o2}"] - o2) ** 2
+    e.backward()
+    assert o1.grad is not None
+    got = {
+        "out_{h2}": float(h2.detach()),
+        "out_{o2}": float(o2.detach()),
+        "E_{o2}": float((0.5 * (t["target_{o2}"] - o2) ** 2).detach()),
+        "dE/dout_{o1}": float(o1.grad),
+        "-(target-out)": float(-(t["target_{o1}"] - o1).detach()),
+    }
+    return v, got
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_sub_cost_given_by_its_value_is_written_out_by_a_restatement(seed: int) -> None:
+    """E_{total} = E_{o1} + E_{o2} with E_{o2} (and out_{o2}) given only by their values, then
+    written out, ½(target_{o1} − out_{o1})² + ½(target_{o2} − out_{o2})²: E_{o2} written as its
+    numbered sibling E_{o1} is, and agreeing with the given value, so the restatement defines
+    E_{total} from there on. ∂E_{total}/∂out_{o1} = −(target_{o1} − out_{o1}) is then proved
+    (out_{o2}, a unit of the same layer, does not depend on out_{o1}: autograd agrees), the
+    other sign refuted; a restatement without the ½ of E_{o1} is no writing-out: it differs from
+    the given E_{o2}, refuted, and nothing after it is proved."""
+    v, got = _two_outputs(seed)
+    assert abs(got["dE/dout_{o1}"] - got["-(target-out)"]) < 1e-12
+    given = r", \quad ".join(f"{k} = {x}" for k, x in v.items())
+    head = (
+        f"$${given}$$\n\n"
+        "$$net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1$$\n\n"
+        "$$out_{h1} = \\frac{1}{1+e^{-net_{h1}}}$$\n\n"
+        f"$$out_{{h2}} = {got['out_{h2}']:.9f}$$\n\n"
+        "$$net_{o1} = w_5 * out_{h1} + w_6 * out_{h2} + b_2 * 1$$\n\n"
+        "$$out_{o1} = \\frac{1}{1+e^{-net_{o1}}}$$\n\n"
+        f"$$out_{{o2}} = {got['out_{o2}']:.9f}$$\n\n"
+        "$$E_{o1} = \\frac{1}{2}(target_{o1} - out_{o1})^{2}$$\n\n"
+        f"$$E_{{o2}} = {got['E_{o2}']:.9f}$$\n\n"
+        "$$E_{total} = E_{o1} + E_{o2}$$\n\n"
+    )
+    claims = (
+        "$$\\frac{\\partial E_{total}}{\\partial out_{o1}} = -(target_{o1} - out_{o1})$$\n\n"
+        "$$\\frac{\\partial E_{total}}{\\partial out_{o1}} = (target_{o1} - out_{o1})$$\n"
+    )
+    out = "$$E_{total} = \\frac{1}{2}(target_{o1} - out_{o1})^{2} + \\frac{1}{2}(target_{o2} - out_{o2})^{2}$$\n\n"
+    results = _check(head + out + claims)
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[-3:] == ["defined", "proved", "refuted"], [r.reason for r in results[-3:]]
+    assert "E_{o2} as E_{o1} is written" in results[-3].reason
+    wrong = out.replace("+ \\frac{1}{2}(target_{o2}", "+ (target_{o2}")
+    verdicts = [str(r.verdict) for r in _check(head + wrong + claims)]
+    # (t2 − o2)² is twice the given E_{o2}: a restatement refuted at the document's values
+    assert abs((0.99 - round(got["out_{o2}"], 9)) ** 2 - got["E_{o2}"]) > 1e-6
+    assert verdicts[-3] == "refuted" and "proved" not in verdicts[-2:], verdicts[-3:]

@@ -21,6 +21,7 @@ May import: sympy, mpmath and the standard library.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -134,7 +135,7 @@ class ScalarModel:
         ):  # ∂L/∂u with L never defined (only used in δ ≡ ∂L/∂u): unknown, not 0
             raise NotBuilt(f"how {num} depends on {den} is not defined in the document's model")
         written = self.expand(num, frozenset({den}))
-        hidden = (written.free_symbols & self.opaque) - {den}
+        hidden = {x for x in written.free_symbols & self.opaque if not siblings(x, den)}
         if hidden:
             x = sorted(hidden, key=str)[0]
             raise NotBuilt(
@@ -170,6 +171,9 @@ class ScalarModel:
             return self._at_whole_values(left, right)
         hidden = leaves & self.opaque
         if hidden:
+            refuted = self._refuted_at_values(left, right)
+            if refuted is not None:
+                return refuted
             x = sorted(hidden, key=str)[0]
             return Judgement(
                 Outcome.UNKNOWN,
@@ -234,6 +238,39 @@ class ScalarModel:
             f"{v.method} (the values the document states: {where})",
             v.reason,
             v.counterexample,
+        )
+
+    def _refuted_at_values(self, left: sp.Expr, right: sp.Expr) -> Judgement | None:
+        """A claim through a quantity given only by its value (so no other point of the model is
+        known) fails at the document's own values, by more than twice what the rounding of
+        the values it shows could make (``rounding_slack``): refuted there.  None otherwise."""
+        diff = left - right
+        if not diff.free_symbols or diff.free_symbols - set(self.values):
+            return None
+        gap = abs(diff.xreplace(self.values))
+        slack = rounding_slack(diff, self.values, self.opaque)
+        try:
+            if not bool(sp.N(gap, 30) > 2 * sp.N(slack, 30) + sp.Float("1e-20")):
+                return None
+            lv, rv = sp.N(left.xreplace(self.values), 12), sp.N(right.xreplace(self.values), 12)
+        except (TypeError, ValueError):
+            return None
+        where = ", ".join(f"{x} = {self.values[x]}" for x in sorted(diff.free_symbols, key=str))
+        return Judgement(
+            Outcome.REFUTED,
+            "the document's values",
+            f"the two sides differ at the document's values ({lv} ≠ {rv}), by more than the "
+            "rounding of the values it shows allows",
+            {
+                "sizes": {},
+                "indices": {},
+                "variables": {
+                    str(x): str(self.values[x]) for x in sorted(diff.free_symbols, key=str)
+                },
+                "left": str(lv),
+                "right": str(rv),
+                "where": where,
+            },
         )
 
     def _evaluable(self, x: sp.Symbol) -> bool:
@@ -332,6 +369,45 @@ def _instantiate(e: sp.Expr, concrete: dict[sp.FunctionClass, sp.Lambda]) -> sp.
     for f, lam in concrete.items():
         e = e.replace(f, lam)
     return e.doit()
+
+
+def rounding_slack(
+    e: sp.Expr, values: dict[sp.Symbol, sp.Expr], rounded: Iterable[sp.Symbol]
+) -> sp.Expr:
+    """How much e may move at ``values`` when each quantity in ``rounded`` (a computed quantity
+    the document gives only by a rounded value) is off by one unit of its last decimal: the sum
+    of |∂e/∂x| times that unit (the last decimal: the power of ten its denominator divides)."""
+    slack = sp.Integer(0)
+    for x in set(rounded) & e.free_symbols:
+        v = values.get(x)
+        if v is None or not v.is_Rational or v.q == 1:
+            continue
+        k = 0
+        while (10**k) % int(v.q) and k < 40:
+            k += 1
+        slack += abs(sp.diff(e, x).xreplace(values)) * sp.Rational(1, 10**k)
+    return slack
+
+
+_UNIT = re.compile(r"^(?P<kind>[^_]+)_\{(?P<letters>[A-Za-z]+)(?P<number>\d+)\}$")
+
+
+def unit_of(x: sp.Symbol) -> tuple[str, str, str] | None:
+    """(kind, layer letters, unit number) of a numbered unit's quantity (``out_{o2}``: out, o,
+    2), or None."""
+    m = _UNIT.match(x.name)
+    return (m["kind"], m["letters"], m["number"]) if m else None
+
+
+def siblings(x: sp.Expr, y: sp.Expr) -> bool:
+    """Two quantities of one kind at two numbered units of one layer (``out_{o1}``,
+    ``out_{o2}``): the units of a layer are computed side by side from the layer below, none
+    from another, so the partial by one holds the other fixed even when the document gives the
+    other only by its value (docs/soundness.md, "Definitions define")."""
+    if not (isinstance(x, sp.Symbol) and isinstance(y, sp.Symbol)) or x == y:
+        return False
+    a, b = unit_of(x), unit_of(y)
+    return a is not None and b is not None and a[:2] == b[:2]
 
 
 def applied_prime(name: str, arg: sp.Expr, primes: int) -> sp.Expr:
