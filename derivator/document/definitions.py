@@ -316,6 +316,11 @@ class Reader:
     def apply(self, f: parse.Var, arg: parse.Node) -> sp.Expr:
         name = name_of(replace_primes(f))
         assert name is not None
+        inner = parse.ungrouped(arg)
+        if isinstance(inner, parse.Args):  # f(x, y): a function of several variables
+            if f.primes:
+                raise NotScalar(name + "′ of several variables")
+            return sp.Function(name)(*[self.read(x) for x in inner.items])
         x = self.read(arg)
         if f.primes:
             return applied_prime(name, x, f.primes)
@@ -387,10 +392,28 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
         and lhs.factors[1].bracket == "("
     ):
         f, arg = lhs.factors[0], parse.ungrouped(lhs.factors[1].body)
-        fname, xname = name_of(f), name_of(arg) if isinstance(arg, parse.Var) else None
-        if fname and xname and len(fname) <= 4 and fname not in model.names:
-            return fname, [xname]
+        items = arg.items if isinstance(arg, parse.Args) else [arg]  # f(x, y): several
+        names = [name_of(x) if isinstance(x, parse.Var) else None for x in items]
+        fname = name_of(f)
+        distinct = len(set(names)) == len(names)  # f(x, x) names no function
+        if (
+            fname
+            and len(fname) <= 4
+            and all(names)
+            and distinct
+            and _free_for_function(fname, model)
+        ):
+            return fname, [x for x in names if x]
     return None
+
+
+def _free_for_function(name: str, model: Model) -> bool:
+    """May ``name(x, …) = …`` define the function ``name`` here?  When the name is not defined
+    yet, or is a function already: a letter such as f is reused from one example to the next
+    (f(x) = 1/x, then f(x) = e^x), and each definition governs what follows it (``Model.at``)."""
+    if name not in model.names:
+        return True
+    return any(n == name and isinstance(p, sp.Lambda) for _, n, p in model.versions)
 
 
 def defines_delta(rhs: parse.Node) -> bool:
