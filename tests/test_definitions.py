@@ -942,3 +942,32 @@ def test_a_sub_cost_given_by_its_value_is_written_out_by_a_restatement(seed: int
     # (t2 − o2)² is twice the given E_{o2}: a restatement refuted at the document's values
     assert abs((0.99 - round(got["out_{o2}"], 9)) ** 2 - got["E_{o2}"]) > 1e-6
     assert verdicts[-3] == "refuted" and "proved" not in verdicts[-2:], verdicts[-3:]
+
+
+def test_no_partial_through_a_name_the_network_reading_defines() -> None:
+    """ŷ = σ(z_2) and L = ½(ŷ − y)² are scalar definitions, but z_2 = a_1 W_2^T + b_2 is read by
+    the network model: z_2 is no leaf of the scalar model, so ∂L/∂b_2 is not 0 there; the true
+    claim (ŷ − y)σ′(z_2) (autograd) is never refuted."""
+    z = torch.tensor(0.7, dtype=torch.float64)
+    b = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    y_hat = torch.sigmoid(z + b)
+    (g,) = torch.autograd.grad(0.5 * (y_hat - 0.5) ** 2, b)
+    assert abs(float(g) - float(((y_hat - 0.5) * y_hat * (1 - y_hat)).detach())) < 1e-12
+    results = _check(
+        "$$z_2 = a_1 \\cdot W_2^T + b_2$$\n\n$$\\hat{y} = \\sigma(z_2)$$\n\n"
+        "$$L = \\frac{1}{2}(\\hat{y} - y)^2$$\n\n"
+        "$$\\frac{\\partial L}{\\partial b_2} = (\\hat{y} - y) \\sigma'(z_2)$$\n"
+    )
+    assert str(results[-1].verdict) not in ("refuted", "defined"), results[-1].reason
+
+
+def test_a_stated_value_never_proves_its_own_restatement() -> None:
+    """u_1 = 3 w_1 = 3 · 0.2 = 0.6 with w_1 never given: u_1 = 0.6 restates the chain's own
+    number and stays undecided; u_1 + 1 = 1.6 is checked against it (exact arithmetic), and
+    u_1 + 1 = 1.7 refuted."""
+    results = _check(
+        "$$u_1 = 3 w_1 = 3 * 0.2 = 0.6$$\n\n$$u_1 = 0.6$$\n\n$$u_1 + 1 = 1.6$$\n\n"
+        "$$u_1 + 1 = 1.7$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[3:] == ["unknown", "proved", "refuted"], [r.reason for r in results]

@@ -131,6 +131,8 @@ class Model:
     #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
     #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
     network: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: the scalar names (``z_{2}``) of what the network's model defines (``network``)
+    network_names: set[str] = field(default_factory=set)
     #: (block line, step) → the text of each definition of the network's model, as written
     said: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -151,6 +153,7 @@ class Model:
             sorted(self.conflicts),
             sorted((k, sp.srepr(v)) for k, v in self.restatements.items()),
             sorted((k, list(w), sp.srepr(v)) for k, (w, v) in self.stated.items()),
+            sorted(self.network_names),
             sorted(self.words),
             sorted(self.functions),
         ]
@@ -176,7 +179,10 @@ class Model:
             for name, (where, value) in self.stated.items()
             if where < place and name not in restated
         }
-        scalar = ScalarModel(stated=stated)
+        elsewhere = {
+            sp.Symbol(name) for name in self.network_names if name not in chosen
+        }  # defined in the network reading, not here
+        scalar = ScalarModel(stated=stated, elsewhere=elsewhere)
         for name, (where, payload) in chosen.items():
             sym = sp.Symbol(name)
             scalar.lines[sym] = where[0]
@@ -890,6 +896,9 @@ def _network_sites(
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
         seen.add(form)
         model.network[line, step] = name
+        scalar_name = name_of(target)
+        if scalar_name is not None:
+            model.network_names.add(scalar_name)
 
 
 def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) -> Model:

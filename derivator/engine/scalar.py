@@ -78,6 +78,9 @@ class ScalarModel:
     #: defines them (``net_{h1} = w_1 i_1 + … = 0.3775``), with the line: used for a worked
     #: example's numbers only where the definitions cannot give the value (a leaf has none)
     stated: dict[sp.Symbol, tuple[sp.Expr, int]] = field(default_factory=dict)
+    #: names the document defines by a formula the scalar model does not hold (the network
+    #: reading's ``z_2 = a_1 W_2^T + b_2``): no leaves, so no partial is taken through them
+    elsewhere: set[sp.Symbol] = field(default_factory=set)
     #: the functions of the document that writing out has gone through (see ``judge``)
     touched: set[str] = field(default_factory=set)
 
@@ -135,6 +138,12 @@ class ScalarModel:
         ):  # ∂L/∂u with L never defined (only used in δ ≡ ∂L/∂u): unknown, not 0
             raise NotBuilt(f"how {num} depends on {den} is not defined in the document's model")
         written = self.expand(num, frozenset({den}))
+        outside = sorted((written.free_symbols & self.elsewhere) - {den}, key=str)
+        if outside:
+            raise NotBuilt(
+                f"{outside[0]} is defined by a formula derivator reads in the network model, "
+                f"not in the scalar one: how it depends on {den} is not defined here"
+            )
         hidden = {x for x in written.free_symbols & self.opaque if not siblings(x, den)}
         if hidden:
             x = sorted(hidden, key=str)[0]
@@ -213,7 +222,10 @@ class ScalarModel:
         """A worked example whose leaves have no values (the initial weights only in a figure):
         the quantities the document computes stand for the values it states for them, and the
         relation is compared to the digits it shows (a stated value is rounded: never exact)."""
-        missing = {x for x in self.stated if not self._evaluable(x)}
+        own = {lhs, rhs}  # X = 0.0478 is never judged by the value X's own chain states
+        missing = {
+            x for x in self.stated if x not in own and not self._evaluable(x) and self._trusted(x)
+        }
         if not missing:
             return None
         keep = frozenset(missing)
@@ -271,6 +283,21 @@ class ScalarModel:
                 "right": str(rv),
                 "where": where,
             },
+        )
+
+    def _trusted(self, x: sp.Symbol) -> bool:
+        """May x stand for the value its chain states?  Only when its definition is written out
+        in the scalar model down to leaves that merely lack a value (a figure's weights), with no
+        partial and no quantity the network reading defines: the document's numbers then stand
+        for values the reader could compute, not for a claim the model cannot check."""
+        try:
+            written = self.expand(x)
+        except NotBuilt:
+            return False
+        return not (
+            written.free_symbols & self.elsewhere
+            or written.atoms(ScalarPartial, sp.Derivative, sp.Subs)
+            or written.atoms(sp.core.function.AppliedUndef)
         )
 
     def _evaluable(self, x: sp.Symbol) -> bool:
