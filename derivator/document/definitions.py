@@ -131,8 +131,6 @@ class Model:
     #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
     #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
     network: dict[tuple[int, int], str] = field(default_factory=dict)
-    #: the scalar names (``z_{2}``) of what the network's model defines (``network``)
-    network_names: set[str] = field(default_factory=set)
     #: (block line, step) → the text of each definition of the network's model, as written
     said: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -153,7 +151,6 @@ class Model:
             sorted(self.conflicts),
             sorted((k, sp.srepr(v)) for k, v in self.restatements.items()),
             sorted((k, list(w), sp.srepr(v)) for k, (w, v) in self.stated.items()),
-            sorted(self.network_names),
             sorted(self.words),
             sorted(self.functions),
         ]
@@ -179,10 +176,7 @@ class Model:
             for name, (where, value) in self.stated.items()
             if where < place and name not in restated
         }
-        elsewhere = {
-            sp.Symbol(name) for name in self.network_names if name not in chosen
-        }  # defined in the network reading, not here
-        scalar = ScalarModel(stated=stated, elsewhere=elsewhere)
+        scalar = ScalarModel(stated=stated)
         for name, (where, payload) in chosen.items():
             sym = sp.Symbol(name)
             scalar.lines[sym] = where[0]
@@ -199,6 +193,12 @@ class Model:
         for x in scalar.known() - set(scalar.formulas):
             if kind_of(str(x)) in kinds:
                 scalar.opaque.add(x)
+        # z_2 = a_1 \cdot W_2^T + b_2 read (or refused) as the network's: not a leaf of its own here
+        elsewhere = {_plain(name): where[0] for where, name in self.network.items()}
+        for x in scalar.known() - set(scalar.formulas) - set(scalar.values):
+            if _plain(str(x)) in elsewhere:
+                scalar.unread.add(x)
+                scalar.lines.setdefault(x, elsewhere[_plain(str(x))])
         return scalar
 
     @property
@@ -219,6 +219,11 @@ class Model:
             else:
                 out.append(f"{line}: {name} := {payload}")
         return out
+
+
+def _plain(name: str) -> str:
+    """A name without the braces of its subscript (z_{2} and z_2 are one name)."""
+    return name.replace("{", "").replace("}", "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,7 +529,13 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
                     # own L, which the network reading judges this definition against
                     continue
         except (NotScalar, NotBuilt, parse.ReadError, TypeError, ValueError, ZeroDivisionError):
-            continue  # not a scalar definition: the network reading has it
+            # not a scalar definition: the network reading has it; the value its chain ends
+            # with (z_2 = a_1 \cdot W_2^T + b_2 = … ≈ 1.1835) is still the value the document
+            # states for it, from which what the scalar model computes from z_2 is judged
+            end = _chain_value(relations, line, step, rhs)
+            if end is not None and not variables:
+                model.stated.setdefault(name, ((line, end[0]), end[1]))
+            continue
         if not known:
             fresh.setdefault(line, set()).add(name)
         model.sites[line, step] = Site(line, step, name)
@@ -896,9 +907,6 @@ def _network_sites(
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
         seen.add(form)
         model.network[line, step] = name
-        scalar_name = name_of(target)
-        if scalar_name is not None:
-            model.network_names.add(scalar_name)
 
 
 def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) -> Model:

@@ -71,6 +71,10 @@ class ScalarModel:
     formulas: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     opaque: set[sp.Symbol] = field(default_factory=set)
+    #: quantities the document defines by an equation this model does not read (the network's:
+    #: ``z_2 = a_1 \cdot W_2^T + b_2``): a leaf here, but not an independent one, so no partial
+    #: through them is taken (it would be 0 by accident)
+    unread: set[sp.Symbol] = field(default_factory=set)
     functions: dict[str, sp.Lambda] = field(default_factory=dict)
     #: where each name was defined (line), for messages
     lines: dict[sp.Symbol, int] = field(default_factory=dict)
@@ -78,9 +82,6 @@ class ScalarModel:
     #: defines them (``net_{h1} = w_1 i_1 + … = 0.3775``), with the line: used for a worked
     #: example's numbers only where the definitions cannot give the value (a leaf has none)
     stated: dict[sp.Symbol, tuple[sp.Expr, int]] = field(default_factory=dict)
-    #: names the document defines by a formula the scalar model does not hold (the network
-    #: reading's ``z_2 = a_1 W_2^T + b_2``): no leaves, so no partial is taken through them
-    elsewhere: set[sp.Symbol] = field(default_factory=set)
     #: the functions of the document that writing out has gone through (see ``judge``)
     touched: set[str] = field(default_factory=set)
 
@@ -138,11 +139,12 @@ class ScalarModel:
         ):  # ∂L/∂u with L never defined (only used in δ ≡ ∂L/∂u): unknown, not 0
             raise NotBuilt(f"how {num} depends on {den} is not defined in the document's model")
         written = self.expand(num, frozenset({den}))
-        outside = sorted((written.free_symbols & self.elsewhere) - {den}, key=str)
-        if outside:
+        elsewhere = (written.free_symbols & self.unread) - {den}
+        if elsewhere:
+            x = sorted(elsewhere, key=str)[0]
             raise NotBuilt(
-                f"{outside[0]} is defined by a formula derivator reads in the network model, "
-                f"not in the scalar one: how it depends on {den} is not defined here"
+                f"{x} is defined on line {self.lines.get(x, '?')} by an equation this model does not "
+                f"read: how it depends on {den} is not known"
             )
         hidden = {x for x in written.free_symbols & self.opaque if not siblings(x, den)}
         if hidden:
@@ -228,6 +230,18 @@ class ScalarModel:
         }
         if not missing:
             return None
+        # a stated quantity that the definitions compute from other stated ones is computed, not
+        # taken at its stated value: the claim δ_2 ≈ 0.0478 is judged from z_2 = 1.1835 stated
+        # before it, never from δ_2's own rounded value (which would make it agree by itself)
+        for x in sorted(missing, key=str):
+            rest = missing - {x}
+            try:
+                written = self.expand(x, frozenset(rest))
+            except NotBuilt:
+                continue
+            leaves = {s for s in written.free_symbols if isinstance(s, sp.Symbol)}
+            if rest and leaves <= rest | set(self.values) and x not in leaves:
+                missing = rest
         keep = frozenset(missing)
         left, right = self.expand(lhs, keep), self.expand(rhs, keep)
         used = sorted((left.free_symbols | right.free_symbols) & keep, key=str)
@@ -287,16 +301,16 @@ class ScalarModel:
 
     def _trusted(self, x: sp.Symbol) -> bool:
         """May x stand for the value its chain states?  Only when its definition is written out
-        in the scalar model down to leaves that merely lack a value (a figure's weights), with no
-        partial and no quantity the network reading defines: the document's numbers then stand
-        for values the reader could compute, not for a claim the model cannot check."""
+        in the scalar model with no partial and no function the document leaves generic (down to
+        leaves that merely lack a value, a figure's weights, or to quantities whose own chains
+        state theirs): the document's numbers then stand for values a reader could compute,
+        not for a claim about a derivative the model cannot follow (δ_2 = ∂L/∂z_2 ≈ 0.0478)."""
         try:
             written = self.expand(x)
         except NotBuilt:
             return False
         return not (
-            written.free_symbols & self.elsewhere
-            or written.atoms(ScalarPartial, sp.Derivative, sp.Subs)
+            written.atoms(ScalarPartial, sp.Derivative, sp.Subs)
             or written.atoms(sp.core.function.AppliedUndef)
         )
 
