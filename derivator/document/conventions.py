@@ -55,7 +55,9 @@ VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by 
 #: a batch's matrices (Ng: examples as columns); X is A^{[0]}
 BATCH_LETTERS = ("A", "Z", "X", "Y")
 KEYS = tuple(VALUES)
-_LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|[A-Za-z][A-Za-z]+")
+_LETTER = re.compile(
+    r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|\\hat\{[A-Za-z]\}|[A-Za-z][A-Za-z]+"
+)
 
 
 Unreadable = parse.ReadError  # a construct that cannot be read, with where it stands

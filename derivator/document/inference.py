@@ -383,6 +383,7 @@ class _Scan:
         )
         _input(line, lhs, rhs, self.col, self.letters)
         _softmax_definition(line, lhs, rhs, self.col, self.letters)
+        _hat_output(line, lhs, rhs, self.col, self.letters)
         if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
             self.first_inputs |= {
                 v.name
@@ -1374,6 +1375,33 @@ def _input(
             col.add(
                 line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}"
             )
+
+
+def _hat_output(
+    line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector, letters: dict[str, str]
+) -> None:
+    """``\\hat{y}_j = σ(z^{(L)}_j)`` or ``\\hat{y} = a^L``: a letter with a hat that the document
+    defines as the output layer's activation (or as a function of its weighted input) is its
+    name for the output a^{(L)}, with the same subscripts.  Only its definition makes it so: a ŷ
+    the displays never define stays an error (docs/soundness.md, "A prediction with a hat")."""
+    if not lhs.name.startswith("\\hat{") or lhs.name in letters or lhs.tag is not None:
+        return
+    body = parse.ungrouped(rhs)
+    inner = body
+    if isinstance(body, parse.Call) and not body.primes and len(body.args) == 1:
+        inner = parse.ungrouped(body.args[0])
+        wanted = "preactivation"
+    else:
+        wanted = "activation"
+    if (
+        isinstance(inner, parse.Var)
+        and inner.tag == "L"
+        and _role(inner, letters) == wanted
+        and not inner.primes
+        and (inner.sub_raw or "") == (lhs.sub_raw or "")
+    ):
+        letters[lhs.name] = "output"
+        col.add(line, f"output {lhs.name}", "the output layer's activation", _show(lhs))
 
 
 def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:
