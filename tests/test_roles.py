@@ -265,3 +265,49 @@ def test_a_prediction_no_definition_gives_a_role_is_an_error() -> None:
     naming it, never the target y nor a constant."""
     got = _check(r"$$\frac{\partial L_i}{\partial a^{(L)}_{ij}} = \hat{y}_{ij} - y_{ij}$$" + "\n")
     assert got[-1].verdict == "error" and "hat" in got[-1].reason, got
+
+
+# ---------------------------------------------------------------------------------------------
+# a worked example whose weighted input is defined by the network's equation (vectors), its
+# prediction ŷ by the scalar model
+
+WORKED = (
+    r"$$y = 0.5$$" + "\n\n"
+    r"$$b_2 = 0.3$$" + "\n\n"
+    r"$$z_2 = a_1 \cdot W_2^T + b_2 = 1.1835$$" + "\n\n"
+    r"$$\hat{y} = \sigma(z_2)$$" + "\n\n"
+    r"$$L = \frac{1}{2}(\hat{y} - y)^2$$" + "\n\n"
+    r"$$\delta{_2} = \frac{\partial L}{\partial z_2} = (\hat{y} - y) \sigma'(z_2) \approx 0.0478$$"
+    + "\n\n$$CLAIM$$\n"
+)
+
+
+def _worked_delta() -> float:
+    """δ_2 = ∂L/∂z_2 at the stated z_2 = 1.1835, by autograd (0.04766…)."""
+    z = torch.tensor(1.1835, dtype=torch.float64, requires_grad=True)
+    (0.5 * (torch.sigmoid(z) - 0.5) ** 2).backward()
+    assert z.grad is not None
+    return float(z.grad)
+
+
+def test_a_partial_through_a_name_the_scalar_model_does_not_read_is_not_taken() -> None:
+    """∂L/∂b_2 = δ_2 holds (z_2 = … + b_2, so ∂z_2/∂b_2 = 1, by autograd below); z_2's equation is
+    the network's, so the scalar model must not take b_2 as unrelated to L (∂L/∂b_2 = 0 refuted
+    a true claim): not refuted."""
+    b = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    z = torch.tensor(0.8835, dtype=torch.float64) + b
+    z.retain_grad()
+    (0.5 * (torch.sigmoid(z) - 0.5) ** 2).backward()
+    assert b.grad is not None and z.grad is not None and torch.allclose(b.grad, z.grad)
+    got = _check(WORKED.replace("CLAIM", r"\frac{\partial L}{\partial b_2} = \delta{_2}"))[-1]
+    assert got.verdict != "refuted", got
+
+
+def test_a_value_claim_is_judged_from_the_values_it_is_computed_from() -> None:
+    """δ_2 ≈ 0.0478 was stated by the document from its own rounded ŷ; computed from the z_2 it
+    states (1.1835), δ_2 = 0.04766… (autograd): the claim δ_2 ≈ 0.0478 is refuted and δ_2 ≈ 0.0477
+    proved, never agreed by δ_2's own stated value."""
+    exact = _worked_delta()
+    assert round(exact, 4) == 0.0477
+    assert _check(WORKED.replace("CLAIM", r"\delta{_2} \approx 0.0478"))[-1].verdict == "refuted"
+    assert _check(WORKED.replace("CLAIM", r"\delta{_2} \approx 0.0477"))[-1].verdict == "proved"

@@ -184,6 +184,12 @@ class Model:
         for x in scalar.known() - set(scalar.formulas):
             if kind_of(str(x)) in kinds:
                 scalar.opaque.add(x)
+        # z_2 = a_1 \cdot W_2^T + b_2 read (or refused) as the network's: not a leaf of its own here
+        elsewhere = {_plain(name): where[0] for where, name in self.network.items()}
+        for x in scalar.known() - set(scalar.formulas) - set(scalar.values):
+            if _plain(str(x)) in elsewhere:
+                scalar.unread.add(x)
+                scalar.lines.setdefault(x, elsewhere[_plain(str(x))])
         return scalar
 
     @property
@@ -204,6 +210,11 @@ class Model:
             else:
                 out.append(f"{line}: {name} := {payload}")
         return out
+
+
+def _plain(name: str) -> str:
+    """A name without the braces of its subscript (z_{2} and z_2 are one name)."""
+    return name.replace("{", "").replace("}", "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,7 +508,13 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
                     # own L, which the network reading judges this definition against
                     continue
         except (NotScalar, NotBuilt, parse.ReadError, TypeError, ValueError, ZeroDivisionError):
-            continue  # not a scalar definition: the network reading has it
+            # not a scalar definition: the network reading has it; the value its chain ends
+            # with (z_2 = a_1 \cdot W_2^T + b_2 = … ≈ 1.1835) is still the value the document
+            # states for it, from which what the scalar model computes from z_2 is judged
+            end = _chain_value(relations, line, step, rhs)
+            if end is not None and not variables:
+                model.stated.setdefault(name, ((line, end[0]), end[1]))
+            continue
         if not known:
             fresh.setdefault(line, set()).add(name)
         model.sites[line, step] = Site(line, step, name)

@@ -70,6 +70,10 @@ class ScalarModel:
     formulas: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     opaque: set[sp.Symbol] = field(default_factory=set)
+    #: quantities the document defines by an equation this model does not read (the network's:
+    #: ``z_2 = a_1 \cdot W_2^T + b_2``): a leaf here, but not an independent one, so no partial
+    #: through them is taken (it would be 0 by accident)
+    unread: set[sp.Symbol] = field(default_factory=set)
     functions: dict[str, sp.Lambda] = field(default_factory=dict)
     #: where each name was defined (line), for messages
     lines: dict[sp.Symbol, int] = field(default_factory=dict)
@@ -134,6 +138,13 @@ class ScalarModel:
         ):  # ∂L/∂u with L never defined (only used in δ ≡ ∂L/∂u): unknown, not 0
             raise NotBuilt(f"how {num} depends on {den} is not defined in the document's model")
         written = self.expand(num, frozenset({den}))
+        elsewhere = (written.free_symbols & self.unread) - {den}
+        if elsewhere:
+            x = sorted(elsewhere, key=str)[0]
+            raise NotBuilt(
+                f"{x} is defined on line {self.lines.get(x, '?')} by an equation this model does not "
+                f"read: how it depends on {den} is not known"
+            )
         hidden = (written.free_symbols & self.opaque) - {den}
         if hidden:
             x = sorted(hidden, key=str)[0]
@@ -217,6 +228,18 @@ class ScalarModel:
         }
         if not missing:
             return None
+        # a stated quantity that the definitions compute from other stated ones is computed, not
+        # taken at its stated value: the claim δ_2 ≈ 0.0478 is judged from z_2 = 1.1835 stated
+        # before it, never from δ_2's own rounded value (which would make it agree by itself)
+        for x in sorted(missing, key=str):
+            rest = missing - {x}
+            try:
+                written = self.expand(x, frozenset(rest))
+            except NotBuilt:
+                continue
+            leaves = {s for s in written.free_symbols if isinstance(s, sp.Symbol)}
+            if rest and leaves <= rest | set(self.values) and x not in leaves:
+                missing = rest
         keep = frozenset(missing)
         left, right = self.expand(lhs, keep), self.expand(rhs, keep)
         used = sorted((left.free_symbols | right.free_symbols) & keep, key=str)
