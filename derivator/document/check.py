@@ -440,6 +440,13 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         value = getattr(inferred, key.replace("-", "_"))
         if value and key not in run.stated and key not in in_directives:
             settings = replace(settings, **{key.replace("-", "_"): value})
+    if (
+        "network" not in run.stated
+        and "network" not in in_directives
+        and any(f.key == "network" and f.value == "single" for f in findings)
+    ):
+        # every layer quantity written and used as one number: one neuron per layer
+        settings = replace(settings, network="single")
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
