@@ -146,7 +146,8 @@ def test_names_of_several_letters_inferred_from_the_forward_pass(k: int) -> None
 
 def test_names_of_several_letters_declared_are_read_bare() -> None:
     text = (
-        "<!-- derivator: letters=preactivation:net,activation:out cost=Cost cost-is=sample -->\n\n"
+        "<!-- derivator: letters=preactivation:net,activation:out cost=Cost cost-is=sample "
+        "loss=mse -->\n\n"
         "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = (out_j^{(L)} - y_j) \\sigma'(net_j^{(L)})$$\n\n"
         "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = out_j^{(L)} - y_j$$\n"
     )
@@ -168,10 +169,12 @@ def test_plain_tex_calligraphic_cost_and_hats_on_vectors() -> None:
     assert [r.verdict for r in check_text("post.md", text, Run())] == [
         "proved" if bp1 else "refuted"
     ] * 2
+    # ŷ is never read as the target y: used without a definition it is an error; defined as the
+    # output (ŷ_j = a_j^{(L)}) it is the document's name for the output (defined)
+    (r,) = check_text("post.md", "$$\\hat{y}_j - y_j = a_j^{(L)} - y_j$$\n", Run())
+    assert r.verdict == "error" and "\\hat{y}" in r.reason, r.reason
     (r,) = check_text("post.md", "$$\\hat{y}_j = a_j^{(L)}$$\n", Run())
-    assert r.verdict == "error" and "\\hat{y}" in r.reason, (
-        r.reason
-    )  # ŷ is never read as the target y
+    assert r.verdict == "defined", r.reason
 
 
 PRIMED = [  # a chain that starts with f'(x): a primed bracket is d/dx (truth: autograd on a grid of x)
