@@ -4,6 +4,7 @@ at random values (never from derivator)."""
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 from typing import NamedTuple
@@ -822,3 +823,38 @@ def test_a_letter_per_layer_with_its_weighted_input_named() -> None:
     verdicts = [str(r.verdict) for r in _check(TWO_STEP_DOC)]
     assert verdicts[:5] == ["defined"] * 5, verdicts
     assert verdicts[5:] == ["proved" if x else "refuted" for x in truth], verdicts
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_worked_example_without_its_initial_values_uses_the_values_it_states(
+    seed: int,
+) -> None:
+    """The initial weights only in a figure: ``net_{h1} = w_1 i_1 + w_2 i_2 + b_1 = … = 0.3775``
+    states net_{h1}'s value, and the steps after it that use net_{h1} or out_{h1} are compared,
+    to the digits they show, at the values the document states (truth: math.exp on the rounded
+    numbers); a step whose number is off is refuted, and the steps that would need the weights
+    stay unknown."""
+    rng = random.Random(seed)
+    w = [round(rng.uniform(0.1, 0.9), 2) for _ in range(3)]
+    i = [round(rng.uniform(0.05, 0.5), 2) for _ in range(2)]
+    net = w[0] * i[0] + w[1] * i[1] + w[2]
+    out = round(1 / (1 + math.exp(-round(net, 4))), 9)
+    slope = round(out * (1 - out), 9)
+    doc = (
+        f"$$net_{{h1}} = w_1 i_1 + w_2 i_2 + b_1 = {w[0]} * {i[0]} + {w[1]} * {i[1]} + {w[2]} "
+        f"= {net:.4f}$$\n\n"
+        f"$$out_{{h1}} = \\frac{{1}}{{1+e^{{-net_{{h1}}}}}} = \\frac{{1}}{{1+e^{{-{net:.4f}}}}} "
+        f"= {out:.9f}$$\n\n"
+        f"$$\\frac{{1}}{{1+e^{{-net_{{h1}}}}}} = \\frac{{1}}{{1+e^{{-{net + 0.001:.4f}}}}}$$\n\n"
+        f"$$out_{{h1}}(1 - out_{{h1}}) = {out:.9f}(1 - {out:.9f}) = {slope:.9f}$$\n\n"
+        f"$$out_{{h1}}(1 - out_{{h1}}) = {slope + 3e-6:.9f}$$\n"
+    )
+    results = _check(doc)
+    got = [(str(r.verdict), r.method) for r in results]
+    # the weights have no values: the step that substitutes them is not judged
+    assert got[0][0] == "defined" and got[1][0] in ("unknown", "error"), got
+    assert got[2][0] == "proved", got  # arithmetic
+    assert got[4][0] == "proved" and "the values the document states" in got[4][1], got
+    assert got[6][0] == "refuted" and "states" in got[6][1], got  # e^{-(net + 0.001)}
+    assert got[7][0] == "proved" and "states" in got[7][1], got
+    assert got[9][0] == "refuted" and "states" in got[9][1], got

@@ -119,3 +119,52 @@ def test_an_updated_value_is_a_name_of_its_own() -> None:
     verdicts = [v for v, _, _ in got]
     assert verdicts == ["defined", "defined", "defined", "proved", "proved", "defined"], got
     assert "w_{5}^{+}" in got[2][2] and "w_{6}^{+}" in got[-1][2]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_approx_between_decimals_is_judged_at_the_digits_shown(seed: int) -> None:
+    """``\\approx`` in a worked example claims agreement to the digits shown: judged as such
+    (it was not reported at all), refuted when the rounding is off by more than a unit; ≈ between
+    expressions without decimals is no identity and is skipped, saying why.  Truth: math.exp."""
+    rng = random.Random(seed)
+    z = round(rng.uniform(0.5, 2.5), 4)
+    value = 1 / (1 + math.exp(-z))
+    got = _verdicts(
+        f"$$\\frac{{1}}{{1+e^{{-{z}}}}} \\approx {value:.4f}$$\n\n"
+        f"$$\\frac{{1}}{{1+e^{{-{z}}}}} \\approx {value + 0.005:.4f}$$\n\n"
+        "$$\\sin(x) \\approx x$$\n"
+    )
+    assert [(v, m) for v, m, _ in got] == [
+        ("proved", "at the shown precision"),
+        ("refuted", "at the shown precision"),
+        ("skipped", ""),
+    ], got
+    assert "approximation" in got[2][2]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_row_vector_written_with_commas(seed: int) -> None:
+    """``[a, b]`` is a row vector (it was "unbalanced brackets"): a scalar times it, and two of
+    them, compared entry by entry (truth: exact fractions)."""
+    rng = random.Random(seed)
+    c = Fraction(rng.randrange(100, 999), 10**4)
+    v = [Fraction(rng.randrange(1000, 9999), 10**4) for _ in range(2)]
+    shown = [round(c * x, 4) for x in v]
+    text = (
+        f"$${float(c):.4f} \\times [{float(v[0]):.4f}, {float(v[1]):.4f}] \\approx "
+        f"[{float(shown[0]):.4f}, {float(shown[1]):.4f}]$$\n\n"
+        f"$$[{float(v[0]):.4f} - {float(c):.4f}, \\, {float(v[1]):.4f} - {float(c):.4f}] = "
+        f"[{float(v[0] - c):.4f}, {float(v[1] - c + Fraction(1, 100)):.4f}]$$\n"
+    )
+    got = _verdicts(text)
+    assert [v for v, _, _ in got] == ["proved", "refuted"], got
+
+
+def test_a_subscript_written_inside_braces() -> None:
+    """``\\delta{_2}``, ``u{_2}`` are δ_2, u_2 (it was "unexpected _"): the same relations as
+    with the subscript written plainly (truth: u_2 = 3y = 6x_1, not 5x_1)."""
+    doc = "$$y = 2 x_1, \\quad u{_2} = 3 y$$\n\n$$u{_2} = 6 x_1$$\n\n$$u{_2} = 5 x_1$$\n"
+    braced = [v for v, _, _ in _verdicts(doc)]
+    plain = [v for v, _, _ in _verdicts(doc.replace("u{_2}", "u_2"))]
+    assert braced == plain
+    assert braced[-2:] == ["proved", "refuted"]

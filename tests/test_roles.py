@@ -90,3 +90,224 @@ def test_the_notations_y_is_not_the_target_when_another_letter_is() -> None:
     )
     got = _check(doc)[-1]
     assert got.verdict == "error" and "y" in got.reason and "t" in got.reason, got
+
+
+# ---------------------------------------------------------------------------------------------
+# a softmax defined under letters of the document's own: p its outputs, o their weighted inputs
+
+SOFTMAX_DOC = (
+    r"$$p_j = \frac{e^{o_j}}{\sum_k e^{o_k}}$$" + "\n\n"
+    r"$$L = -\sum_j y_j \log p_j$$" + "\n\n$$CLAIM$$\n"
+)
+
+
+def _softmax_layer(seed: int) -> dict[str, torch.Tensor]:
+    """One example: o at random over N_OUT units, p = softmax(o), L = −Σ y log p with targets
+    that do not sum to 1; ∂L/∂o and the Jacobian ∂p/∂o by autograd."""
+    g = torch.Generator().manual_seed(seed)
+    o = torch.randn(N_OUT, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(N_OUT, generator=g, dtype=torch.float64)
+    (-(y * torch.log_softmax(o, 0)).sum()).backward()
+    assert o.grad is not None
+    jac = torch.autograd.functional.jacobian(lambda x: torch.softmax(x, 0), o.detach())
+    return {"dL": o.grad, "jac": jac, "p": torch.softmax(o, 0).detach(), "y": y}
+
+
+#: (claim, its truth by autograd at every unit i)
+SOFTMAX_CLAIMS = [
+    (
+        r"\frac{\partial L}{\partial o_i} = p_i \sum_k y_k - y_i",
+        lambda m: m["dL"],
+        lambda m: m["p"] * m["y"].sum() - m["y"],
+    ),
+    (
+        r"\frac{\partial L}{\partial o_i} = -\sum_k y_k \frac{1}{p_k}\frac{\partial p_k}{\partial o_i}",
+        lambda m: m["dL"],
+        lambda m: -(m["y"] / m["p"]) @ m["jac"],
+    ),
+    (
+        r"\frac{\partial L}{\partial o_i} = p_i - 2 y_i",
+        lambda m: m["dL"],
+        lambda m: m["p"] - 2 * m["y"],
+    ),
+    (
+        r"\frac{\partial p_i}{\partial o_i} = p_i(1 - p_i)",
+        lambda m: torch.diagonal(m["jac"]),
+        lambda m: m["p"] * (1 - m["p"]),
+    ),
+    (
+        r"\frac{\partial p_i}{\partial o_i} = p_i(1 + p_i)",
+        lambda m: torch.diagonal(m["jac"]),
+        lambda m: m["p"] * (1 + m["p"]),
+    ),
+]
+
+
+def test_a_softmax_definition_gives_its_letters_their_roles() -> None:
+    """p_j = e^{o_j}/Σ_k e^{o_k} defines p as the outputs and o as their weighted inputs, and
+    L = −Σ_j y_j log p_j one example's cross-entropy: the definitions are ``defined`` and every
+    claim after them gets the verdict its truth by autograd asks for (two draws)."""
+    for claim, left, right in SOFTMAX_CLAIMS:
+        truths = set()
+        for seed in (4, 5):
+            m = _softmax_layer(seed)
+            truths.add(bool(torch.allclose(left(m), right(m))))
+        assert len(truths) == 1, claim
+        got = _check(SOFTMAX_DOC.replace("CLAIM", claim))
+        assert [r.verdict for r in got[:2]] == ["defined", "defined"], got[:2]
+        want = "proved" if truths.pop() else "refuted"
+        assert got[-1].verdict == want, (claim, got[-1])
+
+
+def test_a_quotient_that_is_no_softmax_gives_no_roles() -> None:
+    """The same quotient with the sum's index not in its body (e^{o_j} summed over k: k terms of
+    one number) is no softmax: p and o stay letters the document does not define, an error."""
+    doc = (
+        r"$$p_j = \frac{e^{o_j}}{\sum_k e^{o_j}}$$" + "\n\n"
+        r"$$\frac{\partial p_i}{\partial o_i} = p_i(1 - p_i)$$" + "\n"
+    )
+    got = _check(doc)
+    assert all(r.verdict in ("error", "unknown") for r in got), got
+
+
+# ---------------------------------------------------------------------------------------------
+# a letter per layer with thresholds subtracted and a prediction ŷ: x → h → ŷ
+
+THRESHOLD_DOC = (
+    r"$$h_j = \sigma( \sum_i x_i w_{ij} - \beta_j )$$" + "\n\n"
+    r"$$\hat{y_k} = \sigma( \sum_j h_j v_{jk} - \lambda_k )$$" + "\n\n"
+    r"$$Loss = \frac{1}{2}\sum_k ( y_k - \hat{y_k} )^2$$" + "\n\n"
+    r"$$\sigma(x) = \frac{1}{1+e^{-x}}$$" + "\n\n$$CLAIM$$\n"
+)
+N_X, N_H, N_Y = 3, 5, 4  # input, hidden, output widths: all different
+
+
+def _threshold_net(seed: int) -> dict[str, torch.Tensor]:
+    """The author's network by autograd: h = σ(x w − β), ŷ = σ(h v − λ), Loss = ½‖y − ŷ‖²."""
+    g = torch.Generator().manual_seed(seed)
+    t = {
+        "x": torch.rand(N_X, generator=g, dtype=torch.float64),
+        "w": torch.randn(N_X, N_H, generator=g, dtype=torch.float64),
+        "beta": torch.randn(N_H, generator=g, dtype=torch.float64),
+        "v": torch.randn(N_H, N_Y, generator=g, dtype=torch.float64),
+        "lam": torch.randn(N_Y, generator=g, dtype=torch.float64),
+        "y": torch.rand(N_Y, generator=g, dtype=torch.float64),
+    }
+    for k in ("w", "beta", "v", "lam"):
+        t[k].requires_grad_(True)
+    h = torch.sigmoid(t["x"] @ t["w"] - t["beta"])
+    yhat = torch.sigmoid(h @ t["v"] - t["lam"])
+    (0.5 * ((t["y"] - yhat) ** 2).sum()).backward()
+    out = {k: x.detach() for k, x in t.items()}
+    out |= {"h": h.detach(), "yhat": yhat.detach()}
+    out |= {"d" + k: t[k].grad for k in ("w", "beta", "v", "lam")}  # type: ignore[misc]
+    return out
+
+
+def _g(m: dict[str, torch.Tensor]) -> torch.Tensor:
+    """(y_k − ŷ_k) ŷ_k (1 − ŷ_k), the author's output term."""
+    return (m["y"] - m["yhat"]) * m["yhat"] * (1 - m["yhat"])
+
+
+#: (claim, its two sides by autograd)
+THRESHOLD_CLAIMS = [
+    (
+        r"\frac{\partial Loss}{\partial \lambda_k} = (y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k})",
+        lambda m: (m["dlam"], _g(m)),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial \lambda_k} = -(y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k})",
+        lambda m: (m["dlam"], -_g(m)),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial v_{jk}} = -(y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k}) h_j",
+        lambda m: (m["dv"], -m["h"][:, None] * _g(m)[None, :]),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial \beta_j} = \sum_k (y_k - \hat{y_k}) \hat{y_k} "
+        r"(1 - \hat{y_k}) v_{jk} h_j (1 - h_j)",
+        lambda m: (m["dbeta"], (m["v"] @ _g(m)) * m["h"] * (1 - m["h"])),
+    ),
+    (
+        r"\frac{\partial Loss}{\partial w_{ij}} = \sum_k (y_k - \hat{y_k}) \hat{y_k} "
+        r"(1 - \hat{y_k}) v_{jk} h_j (1 - h_j) x_i",
+        lambda m: (m["dw"], m["x"][:, None] * ((m["v"] @ _g(m)) * m["h"] * (1 - m["h"]))[None]),
+    ),
+]
+
+
+def test_a_forward_pass_with_thresholds_and_a_prediction_builds_the_model() -> None:
+    """h_j = σ(Σ_i x_i w_ij − β_j), ŷ_k = σ(Σ_j h_j v_jk − λ_k), Loss = ½ Σ_k (y_k − ŷ_k)²: three
+    definitions (β and λ are thresholds, −b of their layers; ŷ the output), σ's formula proved,
+    and each claim gets the verdict its truth by autograd asks for (two draws)."""
+    for claim, sides in THRESHOLD_CLAIMS:
+        truths = set()
+        for seed in (7, 8):
+            left, right = sides(_threshold_net(seed))
+            truths.add(bool(torch.allclose(left, right)))
+        assert len(truths) == 1, claim
+        got = _check(THRESHOLD_DOC.replace("CLAIM", claim))
+        assert [r.verdict for r in got[:4]] == ["defined", "defined", "defined", "proved"], got
+        want = "proved" if truths.pop() else "refuted"
+        assert got[-1].verdict == want, (claim, got[-1])
+
+
+def test_an_update_of_a_threshold_is_an_update_rule() -> None:
+    r"""Δλ_k = −η (…): the change a training step makes to a threshold (−b of its layer) is an
+    assignment, skipped, as Δb_k is."""
+    claim = r"\Delta \lambda_k = - \eta (y_k - \hat{y_k}) \hat{y_k} (1 - \hat{y_k})"
+    got = _check(THRESHOLD_DOC.replace("CLAIM", claim))[-1]
+    assert got.verdict == "skipped", got
+
+
+def test_a_prediction_no_definition_gives_a_role_is_an_error() -> None:
+    r"""\hat{y} with no forward pass that defines it is a name of the document's own: an error
+    naming it, never the target y nor a constant."""
+    got = _check(r"$$\frac{\partial L_i}{\partial a^{(L)}_{ij}} = \hat{y}_{ij} - y_{ij}$$" + "\n")
+    assert got[-1].verdict == "error" and "hat" in got[-1].reason, got
+
+
+# ---------------------------------------------------------------------------------------------
+# a worked example whose weighted input is defined by the network's equation (vectors), its
+# prediction ŷ by the scalar model
+
+WORKED = (
+    r"$$y = 0.5$$" + "\n\n"
+    r"$$b_2 = 0.3$$" + "\n\n"
+    r"$$z_2 = a_1 \cdot W_2^T + b_2 = 1.1835$$" + "\n\n"
+    r"$$\hat{y} = \sigma(z_2)$$" + "\n\n"
+    r"$$L = \frac{1}{2}(\hat{y} - y)^2$$" + "\n\n"
+    r"$$\delta{_2} = \frac{\partial L}{\partial z_2} = (\hat{y} - y) \sigma'(z_2) \approx 0.0478$$"
+    + "\n\n$$CLAIM$$\n"
+)
+
+
+def _worked_delta() -> float:
+    """δ_2 = ∂L/∂z_2 at the stated z_2 = 1.1835, by autograd (0.04766…)."""
+    z = torch.tensor(1.1835, dtype=torch.float64, requires_grad=True)
+    (0.5 * (torch.sigmoid(z) - 0.5) ** 2).backward()
+    assert z.grad is not None
+    return float(z.grad)
+
+
+def test_a_partial_through_a_name_the_scalar_model_does_not_read_is_not_taken() -> None:
+    """∂L/∂b_2 = δ_2 holds (z_2 = … + b_2, so ∂z_2/∂b_2 = 1, by autograd below); z_2's equation is
+    the network's, so the scalar model must not take b_2 as unrelated to L (∂L/∂b_2 = 0 refuted
+    a true claim): not refuted."""
+    b = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    z = torch.tensor(0.8835, dtype=torch.float64) + b
+    z.retain_grad()
+    (0.5 * (torch.sigmoid(z) - 0.5) ** 2).backward()
+    assert b.grad is not None and z.grad is not None and torch.allclose(b.grad, z.grad)
+    got = _check(WORKED.replace("CLAIM", r"\frac{\partial L}{\partial b_2} = \delta{_2}"))[-1]
+    assert got.verdict != "refuted", got
+
+
+def test_a_value_claim_is_judged_from_the_values_it_is_computed_from() -> None:
+    """δ_2 ≈ 0.0478 was stated by the document from its own rounded ŷ; computed from the z_2 it
+    states (1.1835), δ_2 = 0.04766… (autograd): the claim δ_2 ≈ 0.0478 is refuted and δ_2 ≈ 0.0477
+    proved, never agreed by δ_2's own stated value."""
+    exact = _worked_delta()
+    assert round(exact, 4) == 0.0477
+    assert _check(WORKED.replace("CLAIM", r"\delta{_2} \approx 0.0478"))[-1].verdict == "refuted"
+    assert _check(WORKED.replace("CLAIM", r"\delta{_2} \approx 0.0477"))[-1].verdict == "proved"

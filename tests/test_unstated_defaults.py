@@ -139,3 +139,52 @@ def test_a_loss_the_document_never_writes(seed: int) -> None:
             + r"$$\frac{\partial L_i}{\partial z^{(L)}_{ij}} = a^{(L)}_{ij} - y_{ij}$$"
         )
         assert str(written[-1].verdict) == want, cost
+
+
+PREDICTION = r"""$$z^{(L)}_j = \sum_k w^{(L)}_{jk} a^{(L-1)}_k + b^{(L)}_j$$
+
+$$\hat{y}_j = \sigma(z^{(L)}_j)$$
+
+$$L = -\sum_j \left(y_j \log \hat{y}_j + (1 - y_j) \log(1 - \hat{y}_j)\right)$$
+
+$$\frac{\partial L}{\partial z^{(L)}_j} = \hat{y}_j - y_j$$
+
+$$\frac{\partial L}{\partial z^{(L)}_j} = (\hat{y}_j - y_j) \hat{y}_j (1 - \hat{y}_j)$$
+
+$$\frac{\partial L}{\partial w^{(L)}_{jk}} = (\hat{y}_j - y_j) a^{(L-1)}_k$$
+"""
+
+
+@pytest.mark.parametrize("seed", [2, 13])
+def test_a_prediction_with_a_hat_that_the_document_defines(seed: int) -> None:
+    """ŷ_j = σ(z^(L)_j) makes ŷ the document's name for the output, and L = −Σ_j (y ln ŷ +
+    (1 − y) ln(1 − ŷ)), the notation's L written out without a sum over samples, one example's
+    binary cross-entropy: the claims after them are judged in that model (autograd per example:
+    ∂L/∂z = ŷ − y and ∂L/∂w_jk = (ŷ_j − y_j) a_k hold, the extra factor ŷ(1 − ŷ) does not).
+    Without its definition a ŷ stays an error, never read as a default."""
+    n, d0, _, d2 = _sizes(seed)
+    g = torch.Generator().manual_seed(seed)
+    a0 = torch.rand(n, d0, generator=g, dtype=torch.float64)
+    w = torch.randn(d2, d0, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(d2, generator=g, dtype=torch.float64)
+    y = torch.rand(n, d2, generator=g, dtype=torch.float64)
+    for s in range(n):  # each example's own loss
+        z = (w @ a0[s] + b).detach().requires_grad_(True)
+        yhat = torch.sigmoid(z)
+        loss = -(y[s] * torch.log(yhat) + (1 - y[s]) * torch.log(1 - yhat)).sum()
+        (dz,) = torch.autograd.grad(loss, z)
+        (dw,) = torch.autograd.grad(
+            -(
+                y[s] * torch.log(torch.sigmoid(w @ a0[s] + b))
+                + (1 - y[s]) * torch.log(1 - torch.sigmoid(w @ a0[s] + b))
+            ).sum(),
+            w,
+        )
+        yh = yhat.detach()
+        assert torch.allclose(dz, yh - y[s])
+        assert not torch.allclose(dz, (yh - y[s]) * yh * (1 - yh))
+        assert torch.allclose(dw, torch.outer(yh - y[s], a0[s]))
+    verdicts = [str(r.verdict) for r in _check(PREDICTION)]
+    assert verdicts == ["defined", "defined", "defined", "proved", "refuted", "proved"]
+    undefined = PREDICTION.replace(r"$$\hat{y}_j = \sigma(z^{(L)}_j)$$", "")
+    assert [str(r.verdict) for r in _check(undefined)][1:] == ["error"] * 4

@@ -185,7 +185,9 @@ def parse_directive(text: str) -> dict[str, str]:
     return out
 
 
-_RELATION_HINT = re.compile(r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|←|≜|≡")
+_RELATION_HINT = re.compile(
+    r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|\\approx(?![A-Za-z])|←|≜|≡|≈"
+)
 
 
 @dataclass
@@ -438,6 +440,13 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         value = getattr(inferred, key.replace("-", "_"))
         if value and key not in run.stated and key not in in_directives:
             settings = replace(settings, **{key.replace("-", "_"): value})
+    if (
+        "network" not in run.stated
+        and "network" not in in_directives
+        and any(f.key == "network" and f.value == "single" for f in findings)
+    ):
+        # every layer quantity written and used as one number: one neuron per layer
+        settings = replace(settings, network="single")
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]
@@ -957,6 +966,16 @@ def _decide_step(
             f"the relation is stated under the condition {condition[0]} ≠ {condition[2]}, which cannot "
             f"be assumed: it is not checked"
         )
+    elif (
+        op == "≈"
+        and not any(isinstance(x, parse.Unread) for x in sides)
+        and decimals.shown_unit(*sides) is None
+    ):
+        r.verdict = Outcome.SKIPPED
+        r.reason = (
+            "an approximation (≈) without decimals is no identity: only decimals are compared, "
+            "to the digits shown"
+        )
     elif model is not None and _in_model(r, block, scope.scalar, model, op):
         site = model.sites.get((block.line, r.step))
         r.defines = site.name if site is not None else ""
@@ -1014,14 +1033,14 @@ def _in_model(
     is reported as defined; a claim about the model's names is judged with its definitions
     substituted.  False: the relation is the network reading's."""
     site = model.sites.get((block.line, r.step))
-    if scalar is None or r.step not in scalar or op not in ("=", *definitions.DEFINING_OPS):
+    if scalar is None or r.step not in scalar or op not in ("=", "≈", *definitions.DEFINING_OPS):
         return False
     if site is not None:
         j = definitions.defined(site, model)
     else:
         lhs, rhs = scalar[r.step]
         if (
-            op != "="
+            op not in ("=", "≈")
             or interpret.is_update_rule(op, lhs, rhs)
             or not definitions.uses_model([lhs, rhs], model)
         ):
@@ -1398,6 +1417,14 @@ def _judge(
         )
     r.verdict, r.method, r.counterexample = v.verdict, v.method, v.counterexample
     r.audit = v.audit
+    if op == "≈" and v.verdict != Outcome.PROVED:
+        # ≈ claims agreement to the digits shown, not an identity: only numbers are compared
+        r.verdict, r.method, r.counterexample = Outcome.UNKNOWN, "", None
+        r.reason = (
+            "an approximation (≈): not an identity, and its sides are not numbers that can be "
+            "compared to the digits shown"
+        )
+        return
     notes = list(dict.fromkeys(conv.notes))
     minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
     if settings.conventions.delta_sign == "minus" and any(

@@ -31,6 +31,7 @@ ROLES = {
     "error": "delta",
     "input": "a",
     "output": "a",
+    "logit": "z",
     "function": "sigma",
     "width": "n",
 }
@@ -54,7 +55,9 @@ VALUES: dict[str, tuple[str, ...] | None] = {  # None: a free value, checked by 
 #: a batch's matrices (Ng: examples as columns); X is A^{[0]}
 BATCH_LETTERS = ("A", "Z", "X", "Y")
 KEYS = tuple(VALUES)
-_LETTER = re.compile(r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|[A-Za-z][A-Za-z]+")
+_LETTER = re.compile(
+    r"[A-Za-z]|\\[A-Za-z]+|\\mathcal\{[A-Za-z]\}|\\hat\{[A-Za-z]\}|[A-Za-z][A-Za-z]+"
+)
 
 
 Unreadable = parse.ReadError  # a construct that cannot be read, with where it stands
@@ -307,6 +310,8 @@ class _Context:
     sample: str
     #: the relation names a batch's matrices (A, Z, X, Y): Ng's dW, db are then the mean's derivatives
     batch: bool = False
+    #: bare letters bound by a function the relation defines (σ(x) = …): left as they are
+    bound: frozenset[str] = frozenset()
 
 
 def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse.Node]:
@@ -324,8 +329,22 @@ def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse
         for root in nodes
         for n in walk(root)
     )
-    ctx = _Context(conv, sample, batch)
+    ctx = _Context(conv, sample, batch, _bound(nodes))
     return [_tr(n, ctx) for n in nodes]
+
+
+def _bound(nodes: list[parse.Node]) -> frozenset[str]:
+    """The variable of a function defined by the relation, ``σ(x) = \\frac{1}{1+e^{-x}}``: a
+    bare letter bound by the definition, never the document's quantity of that letter (x the
+    input of a forward pass written x_i)."""
+    out = set()
+    for n in nodes:
+        n = parse.ungrouped(n)
+        if isinstance(n, parse.Call) and len(n.args) == 1:
+            arg = parse.ungrouped(n.args[0])
+            if isinstance(arg, parse.Var) and not arg.sub and arg.tag is None:
+                out.add(arg.name)
+    return frozenset(out)
 
 
 @overload
@@ -397,6 +416,12 @@ def _per_sample(node: parse.Node, index: str) -> parse.Node:
 def _partial(num: parse.Node, den: parse.Node, pos: int, marked: bool = True) -> parse.Node:
     """∂(c·X)/∂v = c·∂X/∂v for the constant a cost letter brings (2 under mse-half=no, n for a sum):
     linearity of the derivative, so that the partial is again one of a quantity."""
+    by = parse.ungrouped(den)
+    if isinstance(by, parse.Neg):
+        # ∂X/∂β for a threshold β = −b (a letter per layer): −∂X/∂b, the chain rule through
+        # that definition
+        inner_partial = _partial(num, by.arg, pos, marked)
+        return parse.Group(parse.Neg(inner_partial, pos), "(", pos)
     inner = num.body if isinstance(num, parse.Group) else num
     if (
         isinstance(inner, parse.Mul)
@@ -561,6 +586,8 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         return replace(
             v, name="a" if v.name == "X" else v.name.lower(), tag="0" if v.name == "X" else v.tag
         )
+    if v.name in ctx.bound and not v.sub and v.tag is None:
+        return v
     layered = _layered(v, conv)
     if layered is not None:
         return layered
@@ -579,8 +606,8 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         name = "w"  # W^{(l)}_{ij}: an entry of the weight matrix
     sub = list(v.sub) if v.sub else []
     tag = v.tag
-    if role == "output" and tag is None:
-        tag = "L"
+    if role in ("output", "logit") and tag is None:
+        tag = "L"  # the output layer's activation, and its weighted input (softmax's o_j)
     if role == "input" and tag is None:
         tag = "0"  # Ng's x = a^{[0]}
     if name == "w" and conv.weights == "from-to" and len(sub) == 2:
@@ -641,7 +668,7 @@ def _taken(conv: Conventions) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _layered(v: parse.Var, conv: Conventions) -> parse.Var | None:
+def _layered(v: parse.Var, conv: Conventions) -> parse.Node | None:
     """A letter of a forward pass with a letter per layer, as the quantity its definition makes
     it: ``o_k`` is a^{(L)}_k, ``v_{ji}`` w^{(L-1)}_{ji} (soundness.md, "a letter per layer")."""
     if v.tag is not None or not conv.layers:
@@ -652,10 +679,18 @@ def _layered(v: parse.Var, conv: Conventions) -> parse.Var | None:
         sub = list(v.sub) if v.sub else []
         if quantity == "w" and order == "from-to" and len(sub) == 2:
             sub = [sub[1], sub[0]]
+        name = "b" if quantity == "-b" else quantity
+        out: parse.Node
         if v.sample is not None and sub:
             sub = [parse.Index(v.sample, None, v.pos)] + sub
-            return replace(v, name=quantity, sub=sub, tag=tag or None, sample=None)
-        return replace(v, name=quantity, sub=sub or None, tag=tag or None)
+            out = replace(v, name=name, sub=sub, tag=tag or None, sample=None)
+        else:
+            out = replace(v, name=name, sub=sub or None, tag=tag or None)
+        if quantity == "-b":
+            # a threshold the forward pass subtracts, σ(Σ_i x_i w_ij − β_j): β_j is −b_j of
+            # its layer by that definition (soundness.md, "a letter per layer")
+            out = parse.Group(parse.Neg(out, v.pos), "(", v.pos)
+        return out
     return None
 
 

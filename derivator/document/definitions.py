@@ -113,6 +113,11 @@ class Model:
     #: places of restatements refuted in the model in force and made only of names it knows:
     #: a claim (a slip such as Mazur's w_3 for w_2), reported refuted
     slips: set[tuple[int, int]] = field(default_factory=set)
+    #: name → (place of its definition, value): the number a definition's chain ends with
+    #: (``net_{h1} = w_1 i_1 + … = 0.15 · 0.05 + … = 0.3775``), the value the document states
+    stated: dict[str, tuple[tuple[int, int], sp.Expr]] = field(default_factory=dict)
+    #: (the place stored with each stated value is the chain's last step: the value is used
+    #: only after it, so a chain's own steps are never judged by the value it ends with)
     #: (block line, step) → the name a definition of the network's model defines there (the
     #: forward pass, the cost, δ as a partial, a new name): judged in the network reading, it is
     #: ``defined`` when the model satisfies it, and what uses its name is not judged otherwise
@@ -136,6 +141,7 @@ class Model:
             before,
             sorted(self.conflicts),
             sorted((k, sp.srepr(v)) for k, v in self.restatements.items()),
+            sorted((k, list(w), sp.srepr(v)) for k, (w, v) in self.stated.items()),
             sorted(self.words),
             sorted(self.functions),
         ]
@@ -156,7 +162,12 @@ class Model:
                 chosen[name] = (where, payload)
         for name in restated:
             chosen[name] = (self.conflicts[name][0], self.restatements[name])
-        scalar = ScalarModel()
+        stated = {
+            sp.Symbol(name): (value, where[0])
+            for name, (where, value) in self.stated.items()
+            if where < place and name not in restated
+        }
+        scalar = ScalarModel(stated=stated)
         for name, (where, payload) in chosen.items():
             sym = sp.Symbol(name)
             scalar.lines[sym] = where[0]
@@ -173,6 +184,12 @@ class Model:
         for x in scalar.known() - set(scalar.formulas):
             if kind_of(str(x)) in kinds:
                 scalar.opaque.add(x)
+        # z_2 = a_1 \cdot W_2^T + b_2 read (or refused) as the network's: not a leaf of its own here
+        elsewhere = {_plain(name): where[0] for where, name in self.network.items()}
+        for x in scalar.known() - set(scalar.formulas) - set(scalar.values):
+            if _plain(str(x)) in elsewhere:
+                scalar.unread.add(x)
+                scalar.lines.setdefault(x, elsewhere[_plain(str(x))])
         return scalar
 
     @property
@@ -193,6 +210,11 @@ class Model:
             else:
                 out.append(f"{line}: {name} := {payload}")
         return out
+
+
+def _plain(name: str) -> str:
+    """A name without the braces of its subscript (z_{2} and z_2 are one name)."""
+    return name.replace("{", "").replace("}", "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,6 +306,11 @@ class Reader:
     def apply(self, f: parse.Var, arg: parse.Node) -> sp.Expr:
         name = name_of(replace_primes(f))
         assert name is not None
+        inner = parse.ungrouped(arg)
+        if isinstance(inner, parse.Args):  # f(x, y): a function of several variables
+            if f.primes:
+                raise NotScalar(name + "′ of several variables")
+            return sp.Function(name)(*[self.read(x) for x in inner.items])
         x = self.read(arg)
         if f.primes:
             return applied_prime(name, x, f.primes)
@@ -355,10 +382,28 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
         and lhs.factors[1].bracket == "("
     ):
         f, arg = lhs.factors[0], parse.ungrouped(lhs.factors[1].body)
-        fname, xname = name_of(f), name_of(arg) if isinstance(arg, parse.Var) else None
-        if fname and xname and len(fname) <= 4 and fname not in model.names:
-            return fname, [xname]
+        items = arg.items if isinstance(arg, parse.Args) else [arg]  # f(x, y): several
+        names = [name_of(x) if isinstance(x, parse.Var) else None for x in items]
+        fname = name_of(f)
+        distinct = len(set(names)) == len(names)  # f(x, x) names no function
+        if (
+            fname
+            and len(fname) <= 4
+            and all(names)
+            and distinct
+            and _free_for_function(fname, model)
+        ):
+            return fname, [x for x in names if x]
     return None
+
+
+def _free_for_function(name: str, model: Model) -> bool:
+    """May ``name(x, …) = …`` define the function ``name`` here?  When the name is not defined
+    yet, or is a function already: a letter such as f is reused from one example to the next
+    (f(x) = 1/x, then f(x) = e^x), and each definition governs what follows it (``Model.at``)."""
+    if name not in model.names:
+        return True
+    return any(n == name and isinstance(p, sp.Lambda) for _, n, p in model.versions)
 
 
 def defines_delta(rhs: parse.Node) -> bool:
@@ -463,11 +508,20 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
                     # own L, which the network reading judges this definition against
                     continue
         except (NotScalar, NotBuilt, parse.ReadError, TypeError, ValueError, ZeroDivisionError):
-            continue  # not a scalar definition: the network reading has it
+            # not a scalar definition: the network reading has it; the value its chain ends
+            # with (z_2 = a_1 \cdot W_2^T + b_2 = … ≈ 1.1835) is still the value the document
+            # states for it, from which what the scalar model computes from z_2 is judged
+            end = _chain_value(relations, line, step, rhs)
+            if end is not None and not variables:
+                model.stated.setdefault(name, ((line, end[0]), end[1]))
+            continue
         if not known:
             fresh.setdefault(line, set()).add(name)
         model.sites[line, step] = Site(line, step, name)
         model.versions.append(((line, step), name, payload))
+        end = _chain_value(relations, line, step, rhs)
+        if end is not None and isinstance(payload, sp.Expr) and not payload.is_number:
+            model.stated.setdefault(name, ((line, end[0]), end[1]))
     for line, step, name, lhs, rhs in restated:
         if name in model.conflicts:
             continue
@@ -493,6 +547,31 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         model.conflicts[name] = ((line, step), first[0][0])
         model.restatements[name] = again
     return model
+
+
+def _chain_value(
+    relations: list[tuple[int, int, parse.Node, str, parse.Node]],
+    line: int,
+    step: int,
+    rhs: parse.Node,
+) -> tuple[int, sp.Expr] | None:
+    """The number a definition's chain ends with (``X = formula = … = 0.3775``, or ``≈ 0.7692``),
+    and the step it ends at: the steps after it in the same chain, each starting where the last
+    one ended."""
+    here = {(ln, st): (lhs, op, r) for ln, st, lhs, op, r in relations if ln == line}
+    node, k = rhs, step + 1
+    while (nxt := here.get((line, k))) is not None and nxt[0] is node and nxt[1] in ("=", "≈"):
+        node, k = nxt[2], k + 1
+    if node is rhs:
+        return None
+    bare = parse.ungrouped(node)
+    negative = isinstance(bare, parse.Neg)
+    if isinstance(bare, parse.Neg):
+        bare = parse.ungrouped(bare.arg)
+    if not isinstance(bare, parse.Num):
+        return None
+    value = sp.Rational(Fraction(bare.text))
+    return k - 1, -value if negative else value
 
 
 def _known(e: sp.Expr, model: Model, place: tuple[int, int]) -> bool:
@@ -582,7 +661,9 @@ def judge(
         j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
-    if j.verdict == Outcome.PROVED:
+    if j.verdict == Outcome.PROVED and "values the document states" not in j.method:
+        # (at the stated values the verdict is itself an evaluation, at the shown precision,
+        # of the sides as read: no rewrite to audit)
         j = _audited(j, left, right, scalar)
     functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
     if j.verdict == Outcome.REFUTED and functions:

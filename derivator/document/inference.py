@@ -115,6 +115,12 @@ def _mean_of_partials(lhs: parse.Node, rhs: parse.Node) -> bool:
     )
 
 
+def _writes_a_loss(rhs: parse.Node) -> bool:
+    """A squared error, a cross-entropy or a binary cross-entropy written out (:func:`loss_form`):
+    an equation for the notation's L that writes one is the document's definition of its cost."""
+    return _squares(rhs) or loss_form(rhs) in ("cross-entropy", "binary-cross-entropy")
+
+
 def _complement(node: parse.Node) -> bool:
     """``1 - a``: one minus a single quantity."""
     node = parse.ungrouped(node)
@@ -331,9 +337,10 @@ class _Scan:
         )
         if restated:
             pass  # a claim about a cost already defined: judged, it defines nothing
-        elif lhs.name in COST_CANDIDATES or (lhs.name == "L" and _squares(rhs)):
+        elif lhs.name in COST_CANDIDATES or (lhs.name == "L" and _writes_a_loss(rhs)):
             # every definition of a cost, the notation's own L written out as a squared
-            # error too (the cost as written: with ½ or without, a sum over samples or not)
+            # error or a cross-entropy too (the cost as written: with ½ or without, a sum over
+            # samples or not)
             _cost_definition(
                 line,
                 lhs,
@@ -375,6 +382,8 @@ class _Scan:
             later=self.weights_later,
         )
         _input(line, lhs, rhs, self.col, self.letters)
+        _softmax_definition(line, lhs, rhs, self.col, self.letters)
+        _hat_output(line, lhs, rhs, self.col, self.letters)
         if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
             self.first_inputs |= {
                 v.name
@@ -432,6 +441,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     layer = layer_letter([text for _, text in blocks])
     numbered = subscript_layers([text for _, text in blocks])
     reading = replace(READING, layer_letter=layer, subscript_layers=numbered)
+    numbers = _Numbers()
     for line, text in blocks:
         try:
             chains = parse.parse(text, reading)
@@ -439,8 +449,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             continue
         for chain in chains:
             scan.chain(line, chain)
+            numbers.chain(line, chain)
     scan.undefined_cost()
     findings = list(scan.col.found.values())
+    if numbers.single():
+        findings.append(numbers.finding())
     if layer:
         findings.append(
             Finding(0, "layer letter", layer, f"{layer}-1 or {layer}+1 in a quantity's superscript")
@@ -456,6 +469,61 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     conv = _layer_conventions(scan, conv, findings)
     return conv, sorted(
         findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
+    )
+
+
+#: the notation's quantities of a layer
+_LAYER_QUANTITIES = frozenset({"a", "z", "w", "b", "delta"})
+
+
+class _Numbers:
+    """Does the document write a network whose every layer has one neuron?  A careful reader
+    concludes so when every quantity of a layer is used as a number: none has an index, none is
+    transposed, no ⊙, no norm, no matrix letter, no sum over a layer's units, and the output
+    error is squared as a number, ``(a^{(L)} - y)^2``, which a vector cannot be (3Blue1Brown's
+    one-neuron chain).  One index, transpose or norm anywhere and the network stays general."""
+
+    def __init__(self) -> None:
+        self.square: int | None = None  # the line of a square of an unindexed layer quantity
+        self.vector = False  # something only vectors or matrices have
+
+    def chain(self, line: int, chain: parse.Chain) -> None:
+        for root in chain.exprs:
+            for n in parse.walk(root):
+                if isinstance(n, (parse.Transpose, parse.Norm, parse.Matrix, parse.Entry)) or (
+                    isinstance(n, parse.Mul) and n.hadamard
+                ):
+                    self.vector = True
+                elif isinstance(n, parse.Var):
+                    if (
+                        n.transposed
+                        or n.name in ("W", "A", "Z", "B", "Delta", "nabla")
+                        or (n.name in _LAYER_QUANTITIES and n.tag is not None and n.sub)
+                    ):
+                        self.vector = True
+                elif isinstance(n, parse.Pow) and self.square is None and _squared_layer(n):
+                    self.square = line
+
+    def single(self) -> bool:
+        return self.square is not None and not self.vector
+
+    def finding(self) -> Finding:
+        return Finding(
+            self.square or 0,
+            "network",
+            "single",
+            "(a^{(L)} - y)^2: a layer quantity squared as a number, and no index, transpose, "
+            "⊙ or norm on any layer quantity",
+        )
+
+
+def _squared_layer(n: parse.Pow) -> bool:
+    """``(a^{(L)} - y)^2``: a square of an expression holding a layer quantity without index."""
+    if not (isinstance(n.exp, parse.Num) and n.exp.text == "2"):
+        return False
+    return any(
+        isinstance(v, parse.Var) and v.name in _LAYER_QUANTITIES and v.tag is not None and not v.sub
+        for v in parse.walk(n.base)
     )
 
 
@@ -931,7 +999,12 @@ def _layer_step(lhs: parse.Var, rhs: parse.Node, applied: bool = True) -> Step |
     if not (isinstance(product, parse.Mul) and len(product.factors) == 2):
         return None
     w, x = product.factors
+    if isinstance(x, parse.Var) and x.sub and len(x.sub) == 2:
+        w, x = x, w  # Σ_i x_i w_ij: the weight (two indices) written second
     bias = rest[0] if rest else None
+    subtracted = isinstance(bias, parse.Neg)
+    if isinstance(bias, parse.Neg):
+        bias = parse.ungrouped(bias.arg)  # a threshold subtracted, σ(Σ_i x_i w_ij − β_j)
     j, i = lhs.sub[0].name, sums[0].index
     if not (
         isinstance(w, parse.Var)
@@ -965,6 +1038,8 @@ def _layer_step(lhs: parse.Var, rhs: parse.Node, applied: bool = True) -> Step |
     if len(set(names)) != len(names):
         return None
     order = "to-from" if w.sub[0].name == j else "from-to"
+    if b is not None and subtracted:
+        b = "-" + b  # the threshold β_j = −b_j
     return lhs.name, w.name, order, x.name, b
 
 
@@ -995,7 +1070,9 @@ def _letter_per_layer(
         if pre and top in pre:
             out.append((pre[top], "z", tag, ""))  # u_j = Σ v_ji x_i + b_j, h_j = σ(u_j)
         out.append((w, "w", tag, order))
-        if b is not None:
+        if b is not None and b.startswith("-"):
+            out.append((b[1:], "-b", tag, ""))  # a threshold subtracted: −b of its layer
+        elif b is not None:
             out.append((b, "b", tag, ""))
         letter = top
     letters = [x for x, _, _, _ in out]
@@ -1215,6 +1292,69 @@ def _sigmoid_definition(line: int, chain: parse.Chain, col: _Collector) -> None:
             col.add(line, "activation", "sigmoid", f"σ({x}) = 1/(1 + e^(-{x}))")
 
 
+def _exponent(node: parse.Node) -> parse.Var | None:
+    """x of ``e^{x}`` or ``\\exp(x)`` when x is one quantity."""
+    node = parse.ungrouped(node)
+    arg: parse.Node | None = None
+    if isinstance(node, parse.Pow) and isinstance(node.base, parse.Var) and node.base.name == "e":
+        if not node.base.sub and node.base.tag is None:
+            arg = node.exp
+    elif isinstance(node, parse.Call) and node.func == "exp" and len(node.args) == 1:
+        arg = node.args[0]
+    arg = parse.ungrouped(arg) if arg is not None else None
+    return arg if isinstance(arg, parse.Var) else None
+
+
+def _softmax_definition(
+    line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector, letters: dict[str, str]
+) -> None:
+    """``p_j = \\frac{e^{o_j}}{\\sum_k e^{o_k}}``: a softmax over the units of one layer, which
+    defines p as that layer's activations and o as its weighted inputs.  Read as the output layer
+    (a softmax stands there: its activations sum to 1 and feed the loss); only for two letters of
+    the document's own, with the same subscripts but for the unit the sum runs over, and
+    untagged (tagged letters name their layer themselves)."""
+    body = parse.ungrouped(rhs)
+    if not (
+        isinstance(body, parse.Div)
+        and lhs.tag is None
+        and lhs.sample is None
+        and lhs.sub
+        and not lhs.primes
+        and lhs.args is None
+    ):
+        return
+    top, den = _exponent(body.num), parse.ungrouped(body.den)
+    if top is None or not isinstance(den, parse.SumNode) or den.excluded is not None:
+        return
+    inner = _exponent(den.body)
+    same = (
+        inner is not None
+        and inner.name == top.name
+        and top.tag is None
+        and inner.tag is None
+        and top.sub
+        and inner.sub
+        and len(top.sub) == len(inner.sub) == len(lhs.sub)
+        and [x.name for x in top.sub] == [x.name for x in lhs.sub]
+        and [x.name for x in inner.sub[:-1]] == [x.name for x in top.sub[:-1]]
+        and inner.sub[-1].name == den.index
+        and top.sub[-1].name != den.index
+    )
+    own = ("a", "z", "y", "w", "W", "b", "x", "e", "n", "delta")
+    if not same or top.name == lhs.name or top.name in own or lhs.name in own:
+        return
+    if lhs.name in letters or top.name in letters:
+        return
+    letters[lhs.name] = "output"
+    letters[top.name] = "logit"
+    col.add(
+        line,
+        "letters",
+        f"output:{lhs.name},logit:{top.name}",
+        f"the softmax {_show(lhs)} = e^{{{_show(top)}}} / Σ …",
+    )
+
+
 def _input(
     line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector, letters: dict[str, str]
 ) -> None:
@@ -1235,6 +1375,33 @@ def _input(
             col.add(
                 line, f"input {x.name}", "the input layer's activation", f"{_show(x)} = {_show(a)}"
             )
+
+
+def _hat_output(
+    line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector, letters: dict[str, str]
+) -> None:
+    """``\\hat{y}_j = σ(z^{(L)}_j)`` or ``\\hat{y} = a^L``: a letter with a hat that the document
+    defines as the output layer's activation (or as a function of its weighted input) is its
+    name for the output a^{(L)}, with the same subscripts.  Only its definition makes it so: a ŷ
+    the displays never define stays an error (docs/soundness.md, "A prediction with a hat")."""
+    if not lhs.name.startswith("\\hat{") or lhs.name in letters or lhs.tag is not None:
+        return
+    body = parse.ungrouped(rhs)
+    inner = body
+    if isinstance(body, parse.Call) and not body.primes and len(body.args) == 1:
+        inner = parse.ungrouped(body.args[0])
+        wanted = "preactivation"
+    else:
+        wanted = "activation"
+    if (
+        isinstance(inner, parse.Var)
+        and inner.tag == "L"
+        and _role(inner, letters) == wanted
+        and not inner.primes
+        and (inner.sub_raw or "") == (lhs.sub_raw or "")
+    ):
+        letters[lhs.name] = "output"
+        col.add(line, f"output {lhs.name}", "the output layer's activation", _show(lhs))
 
 
 def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -> None:

@@ -200,16 +200,19 @@ def increment(node: parse.Node) -> bool:
     parameter (Δ without a layer, written against w, b, W or B), an assignment of the update
     rule, not the matrix Δ^{(l)} of δ's nor a product Δ·w."""
     node = parse.ungrouped(node)
+    if not (isinstance(node, parse.Mul) and not node.hadamard and len(node.factors) == 2):
+        return False
+    delta, what = node.factors
+    what = parse.ungrouped(what)
+    if isinstance(what, parse.Neg):
+        what = parse.ungrouped(what.arg)  # Δβ_j of a threshold β_j = −b_j (a letter per layer)
     return (
-        isinstance(node, parse.Mul)
-        and not node.hadamard
-        and len(node.factors) == 2
-        and isinstance(node.factors[0], parse.Var)
-        and node.factors[0].name == "Delta"
-        and node.factors[0].tag is None
-        and not node.factors[0].sub
-        and isinstance(node.factors[1], parse.Var)
-        and node.factors[1].name in ("w", "b", "W", "B")
+        isinstance(delta, parse.Var)
+        and delta.name == "Delta"
+        and delta.tag is None
+        and not delta.sub
+        and isinstance(what, parse.Var)
+        and what.name in ("w", "b", "W", "B")
     )
 
 
@@ -504,6 +507,12 @@ class Converter:
             raise NeedsMatrix(node.pos)
         if isinstance(node, (parse.Ellipsis_, parse.Matrix)):
             raise Uncheckable(Outcome.UNKNOWN, "an ellipsis (…) cannot be checked")
+        if isinstance(node, parse.Args):
+            raise Unreadable(
+                "a list in brackets, (x, y), is read only as the arguments of a function the "
+                "document defines: f(x, y) = …",
+                node.pos,
+            )
         raise Unreadable(f"cannot read {type(node).__name__}", getattr(node, "pos", 0))
 
     def product(self, node: parse.Mul) -> sp.Expr:

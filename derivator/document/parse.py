@@ -135,7 +135,7 @@ _OLD_CAL = re.compile(r"\{\\cal\s*([A-Za-z])\s*\}")
 #: commands around a name of several letters (``\\text{net}_j``) and the cost words read without a
 #: declaration (``\\text{Cost}``)
 WORD_CMDS = {"text", "textrm", "textit", "mathrm", "mathit", "operatorname"}
-COST_WORDS = frozenset({"Cost"})
+COST_WORDS = frozenset({"Cost", "Loss"})
 #: the logistic function written as a word before its argument
 _SIGMOID = re.compile(r"[sS]igmoid\s*\(")
 #: the softmax written as a plain word before its argument (``softmax(z)``)
@@ -166,8 +166,8 @@ def _word(
 
 def tokenize(text: str, words: frozenset[str] = frozenset()) -> list[Tok]:
     ordered = sorted(
-        words, key=lambda w: (-len(w), w)
-    )  # the longest first: out before o… (deterministic)
+        words | COST_WORDS, key=lambda w: (-len(w), w)
+    )  # the longest first: out before o… (deterministic); Cost and Loss are names as written
     if len(text) > MAX_LENGTH:
         raise ReadError(
             f"formula too long ({len(text):,} characters; the limit is {MAX_LENGTH:,})", 0
@@ -387,6 +387,15 @@ class Group:
 
 
 @dataclass
+class Args:
+    """``(x, y)``: the arguments of a function of several variables, ``f(x, y)``; read only as
+    such (anywhere else a list in brackets is an error, never its first item)."""
+
+    items: list[Node]
+    pos: int
+
+
+@dataclass
 class Pow:
     base: Node
     exp: Node
@@ -535,6 +544,7 @@ Node = (
     Num
     | Var
     | Group
+    | Args
     | Pow
     | Neg
     | Add
@@ -579,8 +589,9 @@ class Reading:
 
 DEFAULT_READING = Reading()
 
-#: the relations that are checked: equalities, assignments, and what is written as a definition
-CHECKED_OPS = ("=", "<-", ":=", "≡", "≜")
+#: the relations that are checked: equalities, assignments, what is written as a definition,
+#: and ≈ between decimals (equal to the digits shown: worked examples round with it)
+CHECKED_OPS = ("=", "<-", ":=", "≡", "≜", "≈")
 RELATION_CMDS = {
     "approx": "≈",
     "neq": "≠",
@@ -1309,12 +1320,25 @@ class Parser:
         self.nesting += 1
         self.deeper()
         body = self.expr()
+        if open_ == "[" and self.at("ch", ","):
+            # [1, 2], [0.8808, 0.9084]: a row vector written out, entries apart by commas
+            row = [body]
+            while self.at("ch", ","):
+                self.k += 1
+                row.append(self.expr())
+            body = Matrix([row], p)
         iverson = None
         if open_ == "[" and self.at(
             "ch", "="
         ):  # [j = k]: 1 when the indices agree (our printer's δ_jk)
             self.k += 1
             iverson = self.expr()
+        if open_ == "(" and iverson is None and self.at("ch", ","):
+            items = [body]  # f(x, y): a function's arguments
+            while self.at("ch", ","):
+                self.k += 1
+                items.append(self.expr())
+            body = Args(items, p)
         self.depth -= 1
         self.nesting -= 1
         if self.at("cmd") and self.tok.text in LEFT_RIGHT:
@@ -1396,6 +1420,16 @@ class Parser:
             elif self.at("ch", "_") and v.sub is None:
                 self.k += 1
                 v.sub, v.sub_raw = self.subscript()
+            elif (
+                self.at("ch", "{")
+                and self.peek().kind == "ch"
+                and self.peek().text == "_"
+                and v.sub is None
+            ):
+                # \delta{_2}: a subscript written inside braces, the same subscript
+                self.k += 2
+                v.sub, v.sub_raw = self.subscript()
+                self.eat("ch", "}")
             elif self.at("ch", "^") and v.tag is None and self._tag_ahead():
                 self.k += 1
                 v.tag, v.transposed = self.tag_script()
@@ -1838,13 +1872,19 @@ class Parser:
         if braced:
             self.k += 1
         inner = self.tok.text
-        if not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
+        if self.at("letter") and inner not in HATTED and len(inner) == 1:
+            # ŷ_k, \\hat{y_k}: a name of the document's own (a prediction, in most texts), which
+            # means what the document's definitions make it (``y_k = σ(…)`` gives it a role)
+            # and is refused as an unknown quantity otherwise; never the letter without its hat
+            v = self.var(f"\\hat{{{inner}}}")
+        elif not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
             raise ReadError(
-                f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector); "
-                "a prediction ŷ is the output activation: write it a^{(L)}",
+                f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector) "
+                "and on a letter of the document's own (ŷ, defined by its forward pass)",
                 pos,
             )
-        v = self.var(inner)
+        else:
+            v = self.var(inner)
         if braced:
             self.eat("ch", "}")
         return self.scripts(v)

@@ -1,0 +1,87 @@
+"""Functions of several variables, ``f(x, y) = x y`` (CS231n's gates), and a function letter
+reused from one example to the next (``f(x) = 1/x``, then ``f(x) = e^x``): each definition
+governs what follows it.  Truth comes from PyTorch autograd at random points, never from
+derivator; a false partial is never proved, and a list in brackets anywhere else is an error at
+its place."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from derivator.document import Run, check_text
+
+F64 = torch.float64
+G = torch.Generator().manual_seed(7)
+PTS = torch.randn(2, 25, dtype=F64, generator=G) * 1.5
+
+
+def _grads(f):  # type: ignore[no-untyped-def]
+    """∂f/∂x and ∂f/∂y at the random points, by autograd."""
+    x, y = (PTS[k].clone().requires_grad_() for k in range(2))
+    return torch.autograd.grad(f(x, y).sum(), (x, y))
+
+
+def _sig(t: torch.Tensor) -> torch.Tensor:
+    return 1 / (1 + torch.exp(-t))
+
+
+#: (definition, its torch function, claim about ∂f/∂x, ∂f/∂y as torch functions of (x, y))
+GATES = [
+    ("x y", lambda x, y: x * y, "y", "x", lambda x, y: y, lambda x, y: x),
+    ("x + y", lambda x, y: x + y, "1", "1", lambda x, y: 1 + 0 * x, lambda x, y: 1 + 0 * x),
+    ("x y", lambda x, y: x * y, "x", "y", lambda x, y: x, lambda x, y: y),
+    (
+        "\\frac{x + \\sigma(y)}{\\sigma(x) + (x+y)^2}",
+        lambda x, y: (x + _sig(y)) / (_sig(x) + (x + y) ** 2),
+        "\\frac{1}{\\sigma(x) + (x+y)^2}",
+        "\\frac{\\sigma(y)(1 - \\sigma(y))}{\\sigma(x) + (x+y)^2}",
+        lambda x, y: 1 / (_sig(x) + (x + y) ** 2),
+        lambda x, y: _sig(y) * (1 - _sig(y)) / (_sig(x) + (x + y) ** 2),
+    ),
+]
+
+
+@pytest.mark.parametrize("k", range(len(GATES)))
+def test_the_partials_of_a_gate_of_two_variables(k: int) -> None:
+    body, f, dx, dy, tdx, tdy = GATES[k]
+    gx, gy = _grads(f)
+    x, y = PTS
+    truth = [torch.allclose(gx, tdx(x, y)), torch.allclose(gy, tdy(x, y))]
+    text = (
+        f"$$f(x,y) = {body}$$\n\n"
+        f"$$\\frac{{\\partial f}}{{\\partial x}} = {dx}, \\quad "
+        f"\\frac{{\\partial f}}{{\\partial y}} = {dy}$$\n"
+    )
+    got = [r.verdict for r in check_text("gates.md", text, Run(timeout=20.0))]
+    assert got[0] == "defined", got
+    # a false partial through a document's function is never proved (it may stay unknown)
+    for t, v in zip(truth, got[1:], strict=True):
+        assert v == "proved" if t else v != "proved", (text, truth, got)
+
+
+def test_a_function_letter_reused_for_the_next_example() -> None:
+    """f(x) = x², then f(x) = e^x: df/dx after each is the derivative of the f in force."""
+    x = PTS[0].clone().requires_grad_()
+    (first,) = torch.autograd.grad((x**2).sum(), x)
+    (second,) = torch.autograd.grad(torch.exp(x).sum(), x)
+    assert not torch.allclose(first, second)
+    text = (
+        "$$f(x) = x^2, \\quad \\frac{df}{dx} = 2x$$\n\n"
+        "$$f(x) = e^x, \\quad \\frac{df}{dx} = e^x, \\quad \\frac{df}{dx} = 2x$$\n"
+    )
+    got = [r.verdict for r in check_text("reuse.md", text, Run(timeout=20.0))]
+    want_true = [
+        torch.allclose(first, 2 * x),
+        torch.allclose(second, torch.exp(x)),
+        torch.allclose(second, 2 * x),
+    ]
+    assert got[0] == got[2] == "defined", got
+    assert [v == "proved" for v in (got[1], got[3], got[4])] == want_true, got
+
+
+def test_a_list_in_brackets_elsewhere_is_an_error_at_its_place() -> None:
+    text = "$$z^{(L)}_j = (a^{(L)}_j, y_j)$$\n"
+    (r,) = check_text("pair.md", text, Run())
+    assert r.verdict == "error" and "arguments of a function" in r.reason, r.reason
+    assert r.at == (1, 1 + text.index("(a^")), r.at
