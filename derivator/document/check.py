@@ -429,7 +429,7 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         stated_keys = set(run.directives) & {*conventions.KEYS, "loss"}
         inferred = conventions.merge(inferred, stated, stated_keys)
         run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
-    settings = replace(run.defaults, conventions=inferred)
+    settings = replace(run.defaults, conventions=inferred, bias=inferred.bias != "none")
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
     )
@@ -440,6 +440,13 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         value = getattr(inferred, key.replace("-", "_"))
         if value and key not in run.stated and key not in in_directives:
             settings = replace(settings, **{key.replace("-", "_"): value})
+    if (
+        "network" not in run.stated
+        and "network" not in in_directives
+        and any(f.key == "network" and f.value == "single" for f in findings)
+    ):
+        # every layer quantity written and used as one number: one neuron per layer
+        settings = replace(settings, network="single")
     defaulted = [
         k for k in ("activation", "loss") if k not in run.stated and not getattr(inferred, k)
     ]

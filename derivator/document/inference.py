@@ -501,6 +501,7 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     layer = layer_letter([text for _, text in blocks])
     numbered = subscript_layers([text for _, text in blocks])
     reading = replace(READING, layer_letter=layer, subscript_layers=numbered)
+    numbers = _Numbers()
     for line, text in blocks:
         try:
             chains = parse.parse(text, reading)
@@ -508,8 +509,13 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             continue
         for chain in chains:
             scan.chain(line, chain)
+            numbers.chain(line, chain)
     scan.undefined_cost()
+    if scan.seen & {"b", "B"}:  # a bias written anywhere: the forward pass only left it out
+        scan.col.found.pop("bias", None)
     findings = list(scan.col.found.values())
+    if numbers.single():
+        findings.append(numbers.finding())
     if layer:
         findings.append(
             Finding(0, "layer letter", layer, f"{layer}-1 or {layer}+1 in a quantity's superscript")
@@ -525,6 +531,61 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     conv = _layer_conventions(scan, conv, findings)
     return conv, sorted(
         findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
+    )
+
+
+#: the notation's quantities of a layer
+_LAYER_QUANTITIES = frozenset({"a", "z", "w", "b", "delta"})
+
+
+class _Numbers:
+    """Does the document write a network whose every layer has one neuron?  A careful reader
+    concludes so when every quantity of a layer is used as a number: none has an index, none is
+    transposed, no ⊙, no norm, no matrix letter, no sum over a layer's units, and the output
+    error is squared as a number, ``(a^{(L)} - y)^2``, which a vector cannot be (3Blue1Brown's
+    one-neuron chain).  One index, transpose or norm anywhere and the network stays general."""
+
+    def __init__(self) -> None:
+        self.square: int | None = None  # the line of a square of an unindexed layer quantity
+        self.vector = False  # something only vectors or matrices have
+
+    def chain(self, line: int, chain: parse.Chain) -> None:
+        for root in chain.exprs:
+            for n in parse.walk(root):
+                if isinstance(n, (parse.Transpose, parse.Norm, parse.Matrix, parse.Entry)) or (
+                    isinstance(n, parse.Mul) and n.hadamard
+                ):
+                    self.vector = True
+                elif isinstance(n, parse.Var):
+                    if (
+                        n.transposed
+                        or n.name in ("W", "A", "Z", "B", "Delta", "nabla")
+                        or (n.name in _LAYER_QUANTITIES and n.tag is not None and n.sub)
+                    ):
+                        self.vector = True
+                elif isinstance(n, parse.Pow) and self.square is None and _squared_layer(n):
+                    self.square = line
+
+    def single(self) -> bool:
+        return self.square is not None and not self.vector
+
+    def finding(self) -> Finding:
+        return Finding(
+            self.square or 0,
+            "network",
+            "single",
+            "(a^{(L)} - y)^2: a layer quantity squared as a number, and no index, transpose, "
+            "⊙ or norm on any layer quantity",
+        )
+
+
+def _squared_layer(n: parse.Pow) -> bool:
+    """``(a^{(L)} - y)^2``: a square of an expression holding a layer quantity without index."""
+    if not (isinstance(n.exp, parse.Num) and n.exp.text == "2"):
+        return False
+    return any(
+        isinstance(v, parse.Var) and v.name in _LAYER_QUANTITIES and v.tag is not None and not v.sub
+        for v in parse.walk(n.base)
     )
 
 
@@ -637,7 +698,12 @@ def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) 
     conv = _unambiguous(
         scan,
         conv,
-        (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")),
+        (
+            ("weights", "weights"),
+            ("weight-layer", "weight_layer"),
+            ("batch", "batch"),
+            ("bias", "bias"),
+        ),
     )
     pairs = tuple((letter, role) for letter, role in sorted(scan.letters.items()))
     if pairs:
@@ -913,6 +979,10 @@ def _forward(
         return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
+    if first and isinstance(body, (parse.SumNode, parse.Mul)):
+        # the document's forward pass is a weighted sum alone: its layers add no bias (unless
+        # a bias is written anywhere else: :func:`infer` drops this then)
+        col.add(line, "bias", "none", f"{_show(lhs)} = {_show(w)}·… with no bias")
     if not first:
         # claims named weights before the document's forward pass: the order its first forward
         # pass writes governs from its line on (Conventions.at), the claims before it keep the
