@@ -322,7 +322,9 @@ class _Scan:
                 continue
             self.letters[f.name] = "function"
             self.col.add(line, f"function {f.name}", "the activation", f"{f.name}({_show(v)})")
-            self.col.add(line, "activation", "generic", f"{f.name}, never defined, applied to {v.name}")
+            self.col.add(
+                line, "activation", "generic", f"{f.name}, never defined, applied to {v.name}"
+            )
 
     def count_tags(self, line: int, chain: parse.Chain) -> None:
         """Layer tags written or not on a, z, δ and w; a sample written as a superscript."""
