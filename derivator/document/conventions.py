@@ -358,7 +358,7 @@ def _tr(node: parse.Node | parse.Index, ctx: _Context) -> parse.Node | parse.Ind
     """The node in the notation's letters; a subscript's entries (Index) stay entries."""
     if isinstance(node, parse.Var):
         return _var(node, ctx)
-    sample = _sample_cost(node, ctx.conv)
+    sample = _sample_cost(node, ctx.conv) if isinstance(node, parse.Pow) else None
     if sample is not None:
         return _var(sample, ctx)
     if isinstance(node, parse.Mul):
