@@ -858,3 +858,116 @@ def test_a_worked_example_without_its_initial_values_uses_the_values_it_states(
     assert got[6][0] == "refuted" and "states" in got[6][1], got  # e^{-(net + 0.001)}
     assert got[7][0] == "proved" and "states" in got[7][1], got
     assert got[9][0] == "refuted" and "states" in got[9][1], got
+
+
+def test_the_norm_of_a_scalar_is_its_absolute_value() -> None:
+    """``E_{o1} = \\frac12\\|target_{o1} - out_{o1}\\|^2`` (the squared error written with a norm)
+    defines E_{o1}; ∂E_{o1}/∂out_{o1} = −(target − out) is proved, and ‖target − out‖ for it is
+    refuted (autograd: at target 0.9, out 0.3 the derivative is −0.6, the norm 0.6)."""
+    t = torch.tensor(0.9, dtype=torch.float64)
+    o = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(0.5 * torch.linalg.vector_norm((t - o).reshape(1)) ** 2, o)
+    d = float((t - o).detach())
+    assert abs(float(g) + d) < 1e-12 and float(g) != abs(d)
+    results = _check(
+        "$$out_{o1} = \\frac{1}{1+e^{-net_{o1}}}$$\n\n"
+        "$$E_{o1} = \\frac{1}{2}\\|target_{o1} - out_{o1}\\|^2$$\n\n"
+        "$$\\frac{\\partial E_{o1}}{\\partial out_{o1}} = -(target_{o1} - out_{o1})$$\n\n"
+        "$$\\frac{\\partial E_{o1}}{\\partial out_{o1}} = \\|target_{o1} - out_{o1}\\|$$\n"
+    )
+    assert [str(r.verdict) for r in results] == ["defined", "defined", "proved", "refuted"]
+
+
+def _two_outputs(seed: int) -> tuple[dict[str, float], dict[str, float]]:
+    """A 2-2-2 logistic network with Mazur's names (autograd): its given values, and the
+    quantities a worked example computes (out_{o2}, E_{o2} given only by their values)."""
+    rng = random.Random(seed)
+    names = ["i_1", "i_2", "w_1", "w_2", "w_3", "w_4", "w_5", "w_6", "w_7", "w_8", "b_1", "b_2"]
+    v = {k: round(rng.uniform(0.05, 0.95), 2) for k in names}
+    v |= {"target_{o1}": 0.01, "target_{o2}": 0.99}
+    t = {k: torch.tensor(x, dtype=torch.float64, requires_grad=True) for k, x in v.items()}
+    h1 = torch.sigmoid(t["w_1"] * t["i_1"] + t["w_2"] * t["i_2"] + t["b_1"])
+    h2 = torch.sigmoid(t["w_3"] * t["i_1"] + t["w_4"] * t["i_2"] + t["b_1"])
+    o1 = torch.sigmoid(t["w_5"] * h1 + t["w_6"] * h2 + t["b_2"])
+    o2 = torch.sigmoid(t["w_7"] * h1 + t["w_8"] * h2 + t["b_2"])
+    o1.retain_grad()
+    e = 0.5 * (t["target_{o1}"] - o1) ** 2 + 0.5 * (t["target_{o2}"] - o2) ** 2
+    e.backward()
+    assert o1.grad is not None
+    got = {
+        "out_{h2}": float(h2.detach()),
+        "out_{o2}": float(o2.detach()),
+        "E_{o2}": float((0.5 * (t["target_{o2}"] - o2) ** 2).detach()),
+        "dE/dout_{o1}": float(o1.grad),
+        "-(target-out)": float(-(t["target_{o1}"] - o1).detach()),
+    }
+    return v, got
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_sub_cost_given_by_its_value_is_written_out_by_a_restatement(seed: int) -> None:
+    """E_{total} = E_{o1} + E_{o2} with E_{o2} (and out_{o2}) given only by their values, then
+    written out, ½(target_{o1} − out_{o1})² + ½(target_{o2} − out_{o2})²: E_{o2} written as its
+    numbered sibling E_{o1} is, and agreeing with the given value, so the restatement defines
+    E_{total} from there on. ∂E_{total}/∂out_{o1} = −(target_{o1} − out_{o1}) is then proved
+    (out_{o2}, a unit of the same layer, does not depend on out_{o1}: autograd agrees), the
+    other sign refuted; a restatement without the ½ of E_{o1} is no writing-out: it differs from
+    the given E_{o2}, refuted, and nothing after it is proved."""
+    v, got = _two_outputs(seed)
+    assert abs(got["dE/dout_{o1}"] - got["-(target-out)"]) < 1e-12
+    given = r", \quad ".join(f"{k} = {x}" for k, x in v.items())
+    head = (
+        f"$${given}$$\n\n"
+        "$$net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1$$\n\n"
+        "$$out_{h1} = \\frac{1}{1+e^{-net_{h1}}}$$\n\n"
+        f"$$out_{{h2}} = {got['out_{h2}']:.9f}$$\n\n"
+        "$$net_{o1} = w_5 * out_{h1} + w_6 * out_{h2} + b_2 * 1$$\n\n"
+        "$$out_{o1} = \\frac{1}{1+e^{-net_{o1}}}$$\n\n"
+        f"$$out_{{o2}} = {got['out_{o2}']:.9f}$$\n\n"
+        "$$E_{o1} = \\frac{1}{2}(target_{o1} - out_{o1})^{2}$$\n\n"
+        f"$$E_{{o2}} = {got['E_{o2}']:.9f}$$\n\n"
+        "$$E_{total} = E_{o1} + E_{o2}$$\n\n"
+    )
+    claims = (
+        "$$\\frac{\\partial E_{total}}{\\partial out_{o1}} = -(target_{o1} - out_{o1})$$\n\n"
+        "$$\\frac{\\partial E_{total}}{\\partial out_{o1}} = (target_{o1} - out_{o1})$$\n"
+    )
+    out = "$$E_{total} = \\frac{1}{2}(target_{o1} - out_{o1})^{2} + \\frac{1}{2}(target_{o2} - out_{o2})^{2}$$\n\n"
+    results = _check(head + out + claims)
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[-3:] == ["defined", "proved", "refuted"], [r.reason for r in results[-3:]]
+    assert "E_{o2} as E_{o1} is written" in results[-3].reason
+    wrong = out.replace("+ \\frac{1}{2}(target_{o2}", "+ (target_{o2}")
+    verdicts = [str(r.verdict) for r in _check(head + wrong + claims)]
+    # (t2 − o2)² is twice the given E_{o2}: a restatement refuted at the document's values
+    assert abs((0.99 - round(got["out_{o2}"], 9)) ** 2 - got["E_{o2}"]) > 1e-6
+    assert verdicts[-3] == "refuted" and "proved" not in verdicts[-2:], verdicts[-3:]
+
+
+def test_no_partial_through_a_name_the_network_reading_defines() -> None:
+    """ŷ = σ(z_2) and L = ½(ŷ − y)² are scalar definitions, but z_2 = a_1 W_2^T + b_2 is read by
+    the network model: z_2 is no leaf of the scalar model, so ∂L/∂b_2 is not 0 there; the true
+    claim (ŷ − y)σ′(z_2) (autograd) is never refuted."""
+    z = torch.tensor(0.7, dtype=torch.float64)
+    b = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    y_hat = torch.sigmoid(z + b)
+    (g,) = torch.autograd.grad(0.5 * (y_hat - 0.5) ** 2, b)
+    assert abs(float(g) - float(((y_hat - 0.5) * y_hat * (1 - y_hat)).detach())) < 1e-12
+    results = _check(
+        "$$z_2 = a_1 \\cdot W_2^T + b_2$$\n\n$$\\hat{y} = \\sigma(z_2)$$\n\n"
+        "$$L = \\frac{1}{2}(\\hat{y} - y)^2$$\n\n"
+        "$$\\frac{\\partial L}{\\partial b_2} = (\\hat{y} - y) \\sigma'(z_2)$$\n"
+    )
+    assert str(results[-1].verdict) not in ("refuted", "defined"), results[-1].reason
+
+
+def test_a_stated_value_never_proves_its_own_restatement() -> None:
+    """u_1 = 3 w_1 = 3 · 0.2 = 0.6 with w_1 never given: u_1 = 0.6 restates the chain's own
+    number and stays undecided; u_1 + 1 = 1.6 is checked against it (exact arithmetic), and
+    u_1 + 1 = 1.7 refuted."""
+    results = _check(
+        "$$u_1 = 3 w_1 = 3 * 0.2 = 0.6$$\n\n$$u_1 = 0.6$$\n\n$$u_1 + 1 = 1.6$$\n\n"
+        "$$u_1 + 1 = 1.7$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[3:] == ["unknown", "proved", "refuted"], [r.reason for r in results]

@@ -429,7 +429,7 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         stated_keys = set(run.directives) & {*conventions.KEYS, "loss"}
         inferred = conventions.merge(inferred, stated, stated_keys)
         run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
-    settings = replace(run.defaults, conventions=inferred)
+    settings = replace(run.defaults, conventions=inferred, bias=inferred.bias != "none")
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
     )

@@ -110,6 +110,9 @@ class Conventions:
     #: (``a = \\tanh(z)``, ``y_k = a_k``): inferred only, like ``loss``
     activation: str | None = None
     output_activation: str | None = None
+    #: "none" when the document's forward pass adds no bias (``a_j = Σ_i w_ji z_i``: Bishop
+    #: absorbs it into the weights); inferred only, like ``activation``
+    bias: str | None = None
     #: δ as the document defines it: "plus" (∂L/∂z, the notation's) or "minus" (−∂E/∂net_j, Rumelhart
     #: and Mitchell); :meth:`at` sets it from ``delta_history``
     delta_sign: str = "plus"

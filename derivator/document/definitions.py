@@ -34,7 +34,16 @@ from sympy.core.function import AppliedUndef
 from ..engine import Outcome, scalar_audit
 from ..engine.activations import ELEMENTARY
 from ..engine.notation import LAYERED
-from ..engine.scalar import Judgement, NotBuilt, ScalarModel, ScalarPartial, applied_prime
+from ..engine.scalar import (
+    Judgement,
+    NotBuilt,
+    ScalarModel,
+    ScalarPartial,
+    applied_prime,
+    rounding_slack,
+    unit_of,
+)
+from ..engine.scalar import siblings as scalar_siblings
 from . import decimals, inference, parse
 from .parse import walk
 
@@ -268,8 +277,20 @@ class Reader:
             if den == 0:
                 raise NotScalar("division by zero")
             return self.read(node.num) / den
+        if isinstance(node, parse.Norm):
+            # ‖x‖ of a scalar is its absolute value (the Euclidean norm of one entry)
+            return sp.Abs(self.read(node.arg))
         if isinstance(node, parse.Pow):
-            base, exp = self.read(node.base), self.read(node.exp)
+            exp = self.read(node.exp)
+            if (
+                isinstance(parse.ungrouped(node.base), parse.Norm)
+                and exp.is_Integer
+                and exp % 2 == 0
+            ):
+                # ‖x‖² of a scalar is x² (an even power of |x|): the squared error as written
+                base = self.read(parse.ungrouped(node.base).arg)  # type: ignore[union-attr]
+                return base**exp
+            base = self.read(node.base)
             if exp.is_Integer and abs(int(exp)) > 64:
                 raise NotScalar("power")
             return sp.exp(exp) if base == sp.E else base**exp
@@ -553,6 +574,15 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         if verdict == Outcome.PROVED:
             continue
         first = next((w, p) for w, n, p in model.versions if n == name)
+        why = (
+            _writes_out(first[1], again, model, (line, step), first[0][0])
+            if verdict == Outcome.UNKNOWN
+            else ""
+        )
+        if why:
+            model.sites[line, step] = Site(line, step, name, why=why)
+            model.versions.append(((line, step), name, again))
+            continue
         if (
             again.is_number
             and isinstance(first[1], sp.Expr)
@@ -567,6 +597,77 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         model.conflicts[name] = ((line, step), first[0][0])
         model.restatements[name] = again
     return model
+
+
+def _writes_out(
+    first: sp.Expr | sp.Lambda,
+    again: sp.Expr,
+    model: Model,
+    place: tuple[int, int],
+    line: int,
+) -> str:
+    """Why a restatement that the model cannot decide writes its name out (a refinement, which
+    then defines the name from its place on), or "".  ``E_{total} = E_{o1} + E_{o2}`` with
+    E_{o2} given only by its value, then ``E_{total} = ½(target_{o1} − out_{o1})² +
+    ½(target_{o2} − out_{o2})²``: the restatement is the definition with each value-only quantity
+    written as its numbered sibling is (E_{o2} as E_{o1}, o2 for o1), exactly, and it agrees
+    with the definition at the document's values wherever those give both a value."""
+    if isinstance(first, sp.Lambda) or first.is_number:
+        return ""
+    scalar = model.at(place)
+    written: dict[sp.Symbol, sp.Expr] = {}
+    twins: list[str] = []
+    for y in sorted(first.free_symbols & scalar.opaque, key=str):
+        assert isinstance(y, sp.Symbol)
+        twin = next((x for x in sorted(scalar.formulas, key=str) if scalar_siblings(x, y)), None)
+        if twin is None:
+            return ""
+        written[y] = _renamed_unit(scalar.formulas[twin], twin, y)
+        twins.append(f"{y} as {twin} is written")
+    if not written:
+        return ""
+    try:
+        if sp.simplify(scalar.expand(first.xreplace(written)) - scalar.expand(again)) != 0:
+            return ""
+    except (NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+        return ""
+    if _differs_at_values(first, again, scalar):
+        return ""
+    return f"writes out its definition (line {line}) with " + ", ".join(twins)
+
+
+def _renamed_unit(formula: sp.Expr, twin: sp.Symbol, y: sp.Symbol) -> sp.Expr:
+    """``formula`` of the unit ``twin`` written for the unit of ``y``: every quantity at twin's
+    unit (its subscript) taken at y's (target_{o1} → target_{o2})."""
+    a, b = unit_of(twin), unit_of(y)
+    assert a is not None and b is not None
+    old, new = f"_{{{a[1]}{a[2]}}}", f"_{{{b[1]}{b[2]}}}"
+    return formula.xreplace(
+        {
+            s: sp.Symbol(s.name.removesuffix(old) + new)
+            for s in formula.free_symbols
+            if isinstance(s, sp.Symbol) and s.name.endswith(old)
+        }
+    )
+
+
+def _differs_at_values(first: sp.Expr, again: sp.Expr, scalar: ScalarModel) -> bool:
+    """Do the two formulas differ at the document's values, by more than the rounding of the
+    value-only quantities (one unit of each one's last digit, through its slope) allows?  False
+    when the values do not give both."""
+    try:
+        a, b = scalar.expand(first), scalar.expand(again)
+    except (NotBuilt, TypeError, ValueError):
+        return False
+    diff = a - b
+    if diff.xreplace(scalar.values).free_symbols:
+        return False
+    slack = rounding_slack(diff, scalar.values, scalar.opaque)
+    gap = abs(diff.xreplace(scalar.values))
+    try:
+        return bool(sp.N(gap, 30) > sp.N(slack, 30) + sp.Float("1e-25"))
+    except (TypeError, ValueError):
+        return False
 
 
 def _chain_value(
@@ -732,7 +833,9 @@ def defined(site: Site, model: Model) -> Judgement:
         what = "gives the value of"
     else:
         what = "defines"
-    return Judgement(Outcome.DEFINED, "definition", f"{what} {site.name}")
+    return Judgement(
+        Outcome.DEFINED, "definition", f"{what} {site.name}" + (f": {site.why}" if site.why else "")
+    )
 
 
 def steps(chains: list[parse.Chain]) -> list[tuple[int, parse.Chain, int]]:

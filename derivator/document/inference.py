@@ -451,6 +451,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             scan.chain(line, chain)
             numbers.chain(line, chain)
     scan.undefined_cost()
+    if scan.seen & {"b", "B"}:  # a bias written anywhere: the forward pass only left it out
+        scan.col.found.pop("bias", None)
     findings = list(scan.col.found.values())
     if numbers.single():
         findings.append(numbers.finding())
@@ -636,7 +638,12 @@ def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) 
     conv = _unambiguous(
         scan,
         conv,
-        (("weights", "weights"), ("weight-layer", "weight_layer"), ("batch", "batch")),
+        (
+            ("weights", "weights"),
+            ("weight-layer", "weight_layer"),
+            ("batch", "batch"),
+            ("bias", "bias"),
+        ),
     )
     pairs = tuple((letter, role) for letter, role in sorted(scan.letters.items()))
     if pairs:
@@ -912,6 +919,10 @@ def _forward(
         return
     weights = [v for v in _vars(rhs) if v.name in ("w", "W")]
     w = weights[0]
+    if first and isinstance(body, (parse.SumNode, parse.Mul)):
+        # the document's forward pass is a weighted sum alone: its layers add no bias (unless
+        # a bias is written anywhere else: :func:`infer` drops this then)
+        col.add(line, "bias", "none", f"{_show(lhs)} = {_show(w)}·… with no bias")
     if not first:
         # claims named weights before the document's forward pass: the order its first forward
         # pass writes governs from its line on (Conventions.at), the claims before it keep the

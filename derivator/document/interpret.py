@@ -82,6 +82,8 @@ class Settings:
     #: which of activation, loss and output-activation the document (and the caller) leave
     #: unstated here: derivator's defaults stand in for them (``unstated.choices``)
     unstated: frozenset[str] = frozenset()
+    #: whether the document's layers add a bias (False: its forward pass writes z = Σ w a)
+    bias: bool = True
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
@@ -96,11 +98,19 @@ def network(settings: Settings, family: str, depth: int, top: int) -> Network:
 def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
     if family == "l":
         return Network(
-            depth=depth, activation=settings.activation, loss="upstream", top=Tag("l", top)
+            depth=depth,
+            activation=settings.activation,
+            loss="upstream",
+            top=Tag("l", top),
+            bias=settings.bias,
         )
     if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
         return Network(
-            depth=depth, activation=settings.activation, loss="upstream", top=Tag("", depth)
+            depth=depth,
+            activation=settings.activation,
+            loss="upstream",
+            top=Tag("", depth),
+            bias=settings.bias,
         )
     if family == "output":  # absolute tags, the highest of them the output layer
         return Network(
@@ -111,6 +121,7 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             targets=settings.targets,
             top=Tag("", depth),
             output_activation=settings.output_activation,
+            bias=settings.bias,
         )
     return Network(
         depth=depth,
@@ -119,6 +130,7 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
         network=settings.network,
         targets=settings.targets,
         output_activation=settings.output_activation,
+        bias=settings.bias,
     )
 
 
@@ -417,6 +429,13 @@ class Converter:
         an undeclared name taken silently as a constant, whose derivative is 0: that is how
         ``∂C/∂b`` used to vanish from a chain.  The rule is the prover's (``unknown_names``);
         this only says where the letter stands, and which directive would map a capital (a cost?)."""
+        net = self.net
+        if not net.bias and any(e.has(net.b(p)) for e in (lhs, rhs) for p in range(1, net.D + 1)):
+            raise Unreadable(
+                "b: the document's forward pass adds no bias (z = Σ w a), so its network has "
+                "none to write about",
+                0,
+            )
         for x in unknown_names(self.net, lhs, rhs):
             hint = (
                 f" (if {x.name} is the loss, state cost={x.name})"

@@ -262,7 +262,7 @@ class NetworkModel:
         for p in range(1, net.D + 1):
             wp, wq = self._width(p, sizes), self._width(p - 1, sizes)
             v[names["w", p]] = draw(wp, wq)
-            v[names["b", p]] = draw(wp)
+            v[names["b", p]] = draw(wp) if net.bias else np.zeros(wp, dtype=int).astype(object)
         y = np.empty((n, top), dtype=object)
         if net.targets == "one-hot":
             for s in range(n):

@@ -135,7 +135,7 @@ def random_instance(
         v[str(net.w(p).label)] = {
             (x, u): r() for x in range(widths[p]) for u in range(widths[p - 1])
         }
-        v[str(net.b(p).label)] = {(x,): r() for x in range(widths[p])}
+        v[str(net.b(p).label)] = {(x,): r() if net.bias else field.num(0) for x in range(widths[p])}
     if net.targets == "one-hot":
         hot = [rng.randrange(widths[-1]) for _ in range(n)]
         v["y"] = {(s, x): field.num(int(x == hot[s])) for s in range(n) for x in range(widths[-1])}

@@ -120,6 +120,9 @@ class Network:
     #: σ of the output layer when it differs from the hidden layers' (None: the same); "softmax"
     #: is the cross-entropy's output layer, which is that loss's default
     output_activation: str | None = None
+    #: whether each layer adds a bias (False: z = Σ w a, the forward pass of a document that
+    #: absorbs its biases into the weights, Bishop's (5.48)); the network with b = 0
+    bias: bool = True
 
     def __post_init__(self) -> None:
         if self.targets not in TARGETS:
@@ -202,6 +205,7 @@ class Network:
             top=self.top,
             targets=self.targets,
             output_activation=self.output_activation,
+            bias=self.bias,
         )
 
     # ---- layers and tags ------------------------------------------------------------------
@@ -349,12 +353,10 @@ class Network:
         if stop.kind == "z" and p <= stop.layer:
             return self.z(p)[I, X]
         d = sp.Dummy("d", integer=True)
-        return (
-            sp.Sum(
-                self.w(p)[X, d] * self.expand_a(p - 1, I, d, stop), (d, 0, self.width(p - 1) - 1)
-            )
-            + self.b(p)[X]
+        weighted = sp.Sum(
+            self.w(p)[X, d] * self.expand_a(p - 1, I, d, stop), (d, 0, self.width(p - 1) - 1)
         )
+        return weighted + self.b(p)[X] if self.bias else weighted
 
     def loss_i(self, I: sp.Expr, stop: Stop) -> sp.Expr:
         """L_I expanded down to ``stop``."""

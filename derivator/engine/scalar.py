@@ -21,6 +21,7 @@ May import: sympy, mpmath and the standard library.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -145,7 +146,7 @@ class ScalarModel:
                 f"{x} is defined on line {self.lines.get(x, '?')} by an equation this model does not "
                 f"read: how it depends on {den} is not known"
             )
-        hidden = (written.free_symbols & self.opaque) - {den}
+        hidden = {x for x in written.free_symbols & self.opaque if not siblings(x, den)}
         if hidden:
             x = sorted(hidden, key=str)[0]
             raise NotBuilt(
@@ -181,6 +182,9 @@ class ScalarModel:
             return self._at_whole_values(left, right)
         hidden = leaves & self.opaque
         if hidden:
+            refuted = self._refuted_at_values(left, right)
+            if refuted is not None:
+                return refuted
             x = sorted(hidden, key=str)[0]
             return Judgement(
                 Outcome.UNKNOWN,
@@ -220,11 +224,9 @@ class ScalarModel:
         """A worked example whose leaves have no values (the initial weights only in a figure):
         the quantities the document computes stand for the values it states for them, and the
         relation is compared to the digits it shows (a stated value is rounded: never exact)."""
+        own = {lhs, rhs}  # X = 0.0478 is never judged by the value X's own chain states
         missing = {
-            x
-            for x in self.stated
-            if {s for s in self.expand(x).free_symbols if isinstance(s, sp.Symbol)}
-            - set(self.values)
+            x for x in self.stated if x not in own and not self._evaluable(x) and self._trusted(x)
         }
         if not missing:
             return None
@@ -263,6 +265,62 @@ class ScalarModel:
             v.reason,
             v.counterexample,
         )
+
+    def _refuted_at_values(self, left: sp.Expr, right: sp.Expr) -> Judgement | None:
+        """A claim through a quantity given only by its value (so no other point of the model is
+        known) fails at the document's own values, by more than twice what the rounding of
+        the values it shows could make (``rounding_slack``): refuted there.  None otherwise."""
+        diff = left - right
+        if not diff.free_symbols or diff.free_symbols - set(self.values):
+            return None
+        gap = abs(diff.xreplace(self.values))
+        slack = rounding_slack(diff, self.values, self.opaque)
+        try:
+            if not bool(sp.N(gap, 30) > 2 * sp.N(slack, 30) + sp.Float("1e-20")):
+                return None
+            lv, rv = sp.N(left.xreplace(self.values), 12), sp.N(right.xreplace(self.values), 12)
+        except (TypeError, ValueError):
+            return None
+        where = ", ".join(f"{x} = {self.values[x]}" for x in sorted(diff.free_symbols, key=str))
+        return Judgement(
+            Outcome.REFUTED,
+            "the document's values",
+            f"the two sides differ at the document's values ({lv} ≠ {rv}), by more than the "
+            "rounding of the values it shows allows",
+            {
+                "sizes": {},
+                "indices": {},
+                "variables": {
+                    str(x): str(self.values[x]) for x in sorted(diff.free_symbols, key=str)
+                },
+                "left": str(lv),
+                "right": str(rv),
+                "where": where,
+            },
+        )
+
+    def _trusted(self, x: sp.Symbol) -> bool:
+        """May x stand for the value its chain states?  Only when its definition is written out
+        in the scalar model with no partial and no function the document leaves generic (down to
+        leaves that merely lack a value, a figure's weights, or to quantities whose own chains
+        state theirs): the document's numbers then stand for values a reader could compute,
+        not for a claim about a derivative the model cannot follow (δ_2 = ∂L/∂z_2 ≈ 0.0478)."""
+        try:
+            written = self.expand(x)
+        except NotBuilt:
+            return False
+        return not (
+            written.atoms(ScalarPartial, sp.Derivative, sp.Subs)
+            or written.atoms(sp.core.function.AppliedUndef)
+        )
+
+    def _evaluable(self, x: sp.Symbol) -> bool:
+        """Do the definitions give x a value (every leaf it is written out to has one)?"""
+        try:
+            written = self.expand(x)
+        except NotBuilt:
+            return False
+        return not {s for s in written.free_symbols if isinstance(s, sp.Symbol)} - set(self.values)
 
     def _at_values(self, left: sp.Expr, right: sp.Expr, step: Fraction) -> Judgement:
         """A worked example: both sides at the document's given values, judged at the precision
@@ -352,6 +410,45 @@ def _instantiate(e: sp.Expr, concrete: dict[sp.FunctionClass, sp.Lambda]) -> sp.
     for f, lam in concrete.items():
         e = e.replace(f, lam)
     return e.doit()
+
+
+def rounding_slack(
+    e: sp.Expr, values: dict[sp.Symbol, sp.Expr], rounded: Iterable[sp.Symbol]
+) -> sp.Expr:
+    """How much e may move at ``values`` when each quantity in ``rounded`` (a computed quantity
+    the document gives only by a rounded value) is off by one unit of its last decimal: the sum
+    of |∂e/∂x| times that unit (the last decimal: the power of ten its denominator divides)."""
+    slack = sp.Integer(0)
+    for x in set(rounded) & e.free_symbols:
+        v = values.get(x)
+        if v is None or not v.is_Rational or v.q == 1:
+            continue
+        k = 0
+        while (10**k) % int(v.q) and k < 40:
+            k += 1
+        slack += abs(sp.diff(e, x).xreplace(values)) * sp.Rational(1, 10**k)
+    return slack
+
+
+_UNIT = re.compile(r"^(?P<kind>[^_]+)_\{(?P<letters>[A-Za-z]+)(?P<number>\d+)\}$")
+
+
+def unit_of(x: sp.Symbol) -> tuple[str, str, str] | None:
+    """(kind, layer letters, unit number) of a numbered unit's quantity (``out_{o2}``: out, o,
+    2), or None."""
+    m = _UNIT.match(x.name)
+    return (m["kind"], m["letters"], m["number"]) if m else None
+
+
+def siblings(x: sp.Expr, y: sp.Expr) -> bool:
+    """Two quantities of one kind at two numbered units of one layer (``out_{o1}``,
+    ``out_{o2}``): the units of a layer are computed side by side from the layer below, none
+    from another, so the partial by one holds the other fixed even when the document gives the
+    other only by its value (docs/soundness.md, "Definitions define")."""
+    if not (isinstance(x, sp.Symbol) and isinstance(y, sp.Symbol)) or x == y:
+        return False
+    a, b = unit_of(x), unit_of(y)
+    return a is not None and b is not None and a[:2] == b[:2]
 
 
 def applied_prime(name: str, arg: sp.Expr, primes: int) -> sp.Expr:
