@@ -566,22 +566,27 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
     for line, step, name, lhs, rhs in restated:
         if name in model.conflicts:
             continue
+        first = next((w, p) for w, n, p in model.versions if n == name)
         try:
-            verdict = judge(lhs, rhs, model, (line, step)).verdict
             again = reader.read(rhs)
         except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
             continue
+        try:
+            verdict: Outcome | None = judge(lhs, rhs, model, (line, step)).verdict
+        except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+            verdict = None  # (a leaf first met here: target_{o2} in the written-out sub-cost)
         if verdict == Outcome.PROVED:
             continue
-        first = next((w, p) for w, n, p in model.versions if n == name)
         why = (
             _writes_out(first[1], again, model, (line, step), first[0][0])
-            if verdict == Outcome.UNKNOWN
+            if verdict in (Outcome.UNKNOWN, None)
             else ""
         )
         if why:
             model.sites[line, step] = Site(line, step, name, why=why)
             model.versions.append(((line, step), name, again))
+            continue
+        if verdict is None:
             continue
         if (
             again.is_number
