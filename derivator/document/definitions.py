@@ -33,6 +33,7 @@ from sympy.core.function import AppliedUndef
 
 from ..engine import Outcome, scalar_audit
 from ..engine.activations import ELEMENTARY
+from ..engine.notation import LAYERED
 from ..engine.scalar import (
     Judgement,
     NotBuilt,
@@ -405,7 +406,7 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
         f, arg = lhs.factors[0], parse.ungrouped(lhs.factors[1].body)
         items = arg.items if isinstance(arg, parse.Args) else [arg]  # f(x, y): several
         names = [name_of(x) if isinstance(x, parse.Var) else None for x in items]
-        fname = name_of(f)
+        fname = name_of(f) or _parametrised(f, names)
         distinct = len(set(names)) == len(names)  # f(x, x) names no function
         if (
             fname
@@ -415,6 +416,25 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
             and _free_for_function(fname, model)
         ):
             return fname, [x for x in names if x]
+    return None
+
+
+def _parametrised(f: parse.Var, variables: list[str | None]) -> str | None:
+    """``f_c(x) = c + x``, ``f_a(x) = a x`` (CS231n): the function f of x, with the letter in
+    its subscript a parameter the definition names (any real value: a claim about f holds for
+    every c), never a variable of the function nor a layer; the notation's own quantities (a_j,
+    z_j, y_j …) take an index in the subscript, never a parameter."""
+    raw = (f.sub_raw or "").strip()
+    if (
+        len(f.name) == 1
+        and f.name.islower()
+        and f.name not in (*LAYERED, "y", "x")
+        and f.tag is None
+        and f.sample is None
+        and re.fullmatch(r"[A-Za-z]", raw)
+        and raw not in variables
+    ):
+        return f.name
     return None
 
 
