@@ -385,3 +385,60 @@ def test_a_forward_pass_written_out_with_the_other_order_is_read_so() -> None:
         r"$$\frac{\partial u_j^L}{\partial h_k^{L-1}} = W_{jk}^L$$" + "\n"
     )
     assert [r.verdict for r in _check(doc)] == ["proved", "proved", "proved"]
+
+
+# ---------------------------------------------------------------------------------------------
+# a batch: U and H the matrices of u and h (a sample per row), E^q the loss of sample q
+
+BATCH = (
+    r"$$\frac{\partial u_j^L}{\partial W_{ij}^L} = "
+    r"\frac{\partial (\sum_k h_k^{L-1} W_{kj}^L + b_j^L)}{\partial W_{ij}^L} = h_i^{L-1}$$" + "\n\n"
+    r"$$E^q = \frac{1}{2}\sum_j (H_{qj}^L - y_{qj})^2$$" + "\n\n"
+    r"$$E = \sum_q E^q$$" + "\n\n$$CLAIM$$\n"
+)
+N_S = 6  # samples: differs from every width
+
+
+def _batch_net(seed: int) -> dict[str, torch.Tensor]:
+    """U = H W + 1 b over N_S samples (rows), H^L = tanh(U), E = Σ_q E^q with E^q = ½‖H_q − y_q‖²;
+    autograd gives ∂E/∂b, ∂E/∂W and ∂E^q/∂U_qj (the rows of ∂E/∂U, each E^q only on row q)."""
+    g = torch.Generator().manual_seed(seed)
+    h0 = torch.rand(N_S, N_H, generator=g, dtype=torch.float64)
+    w = torch.randn(N_H, N_Y, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(N_Y, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(N_S, N_Y, generator=g, dtype=torch.float64)
+    u = h0 @ w + b
+    u.retain_grad()
+    h = torch.tanh(u)
+    (0.5 * ((h - y) ** 2).sum()).backward()
+    assert w.grad is not None and b.grad is not None and u.grad is not None
+    return {"dw": w.grad, "db": b.grad, "du": u.grad, "h0": h0}
+
+
+BATCH_CLAIMS = [
+    (r"\frac{\partial E}{\partial b_j^L} = \sum_q \frac{\partial E^q}{\partial U_{qj}^L}", True),
+    (r"\frac{\partial E}{\partial b_j^L} = \frac{\partial E^q}{\partial U_{qj}^L}", False),
+    (
+        r"\frac{\partial E}{\partial W_{ij}^L} = \sum_q H_{qi}^{L-1}"
+        r"\frac{\partial E^q}{\partial U_{qj}^L}",
+        True,
+    ),
+    (
+        r"\frac{\partial E}{\partial W_{ij}^L} = \sum_q H_{qi}^{L-1}"
+        r"\frac{\partial E^q}{\partial U_{qi}^L}",
+        False,
+    ),
+]
+
+
+def test_batch_capitals_and_a_sample_superscript_are_read() -> None:
+    """Our truth first (autograd: ∂E/∂b = Σ_q ∂E^q/∂U_q, ∂E/∂W_ij = Σ_q H_qi ∂E^q/∂U_qj, and
+    neither without its sum or with its indices crossed), then each claim's verdict: U_qj and
+    H_qi are sample q's u_j and h_i, E^q sample q's loss (never E to the power q)."""
+    m = _batch_net(13)
+    assert torch.allclose(m["db"], m["du"].sum(0))
+    assert torch.allclose(m["dw"], m["h0"].T @ m["du"])
+    assert not torch.allclose(m["db"][None, :].expand(N_S, -1), m["du"])
+    for claim, true in BATCH_CLAIMS:
+        got = _check(BATCH.replace("CLAIM", claim))[-1]
+        assert got.verdict == ("proved" if true else "refuted"), (claim, got)

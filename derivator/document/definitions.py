@@ -778,11 +778,16 @@ def judge_restated(
         return None
     first = judge(lhs, rhs, model, place)
     second = judge(lhs, rhs, model, place, model.at(place, names))
+    lines = ", ".join(str(model.conflicts[n][0][0]) for n in sorted(names))
     if first.verdict == second.verdict and first.verdict in (Outcome.PROVED, Outcome.REFUTED):
-        lines = ", ".join(str(model.conflicts[n][0][0]) for n in sorted(names))
         return dataclasses.replace(
             first,
             method=f"{first.method}; in both readings of what is restated on line {lines}",
+        )
+    if first.verdict == second.verdict == Outcome.UNKNOWN:
+        # undecided either way: what leaves it open is the model, not the restatement
+        return dataclasses.replace(
+            first, reason=f"{first.reason} (in both readings of what is restated on line {lines})"
         )
     return None
 

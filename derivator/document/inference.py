@@ -178,6 +178,16 @@ def _sums_samples(node: parse.Node, letter: str) -> bool:
                     and getattr(v.sub[0], "name", None) == n.index
                 ):
                     return True
+            for p in walk(n.body):  # Σ_q E^q: the sample written as a superscript
+                if (
+                    isinstance(p, parse.Pow)
+                    and isinstance(p.base, parse.Var)
+                    and p.base.name == letter
+                    and not p.base.sub
+                    and isinstance(e := parse.ungrouped(p.exp), parse.Var)
+                    and e.name == n.index
+                ):
+                    return True
     return False
 
 
