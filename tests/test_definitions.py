@@ -971,3 +971,36 @@ def test_a_stated_value_never_proves_its_own_restatement() -> None:
     )
     verdicts = [str(r.verdict) for r in results]
     assert verdicts[3:] == ["unknown", "proved", "refuted"], [r.reason for r in results]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_value_only_unit_does_not_depend_on_what_is_computed_above_it(seed: int) -> None:
+    """out_{h2} given only by its value stands in out_{h1}'s layer: it is computed below w_5
+    (which the definitions use only in net_{o1}), so ∂net_{o1}/∂w_5 = out_{h1} is proved
+    (autograd), = out_{h2} refuted at the document's values; out_{o2} stands in out_{o1}'s
+    layer, above w_5, so what goes through it stays undecided."""
+    v, got = _two_outputs(seed)
+    t = {k: torch.tensor(x, dtype=torch.float64, requires_grad=True) for k, x in v.items()}
+    h1 = torch.sigmoid(t["w_1"] * t["i_1"] + t["w_2"] * t["i_2"] + t["b_1"])
+    net_o1 = t["w_5"] * h1 + t["w_6"] * round(got["out_{h2}"], 9) + t["b_2"]
+    (g,) = torch.autograd.grad(net_o1, t["w_5"])
+    assert abs(float(g) - float(h1.detach())) < 1e-12
+    assert abs(float(h1.detach()) - got["out_{h2}"]) > 1e-6
+    given = r", \quad ".join(f"{k} = {x}" for k, x in v.items())
+    results = _check(
+        f"$${given}$$\n\n"
+        "$$net_{h1} = w_1 * i_1 + w_2 * i_2 + b_1 * 1$$\n\n"
+        "$$out_{h1} = \\frac{1}{1+e^{-net_{h1}}}$$\n\n"
+        f"$$out_{{h2}} = {got['out_{h2}']:.9f}$$\n\n"
+        "$$net_{o1} = w_5 * out_{h1} + w_6 * out_{h2} + b_2 * 1$$\n\n"
+        "$$out_{o1} = \\frac{1}{1+e^{-net_{o1}}}$$\n\n"
+        f"$$out_{{o2}} = {got['out_{o2}']:.9f}$$\n\n"
+        "$$E_{total} = \\frac{1}{2}(target_{o1} - out_{o1})^{2} + "
+        "\\frac{1}{2}(target_{o2} - out_{o2})^{2}$$\n\n"
+        "$$\\frac{\\partial net_{o1}}{\\partial w_5} = out_{h1}$$\n\n"
+        "$$\\frac{\\partial net_{o1}}{\\partial w_5} = out_{h2}$$\n\n"
+        "$$\\frac{\\partial E_{total}}{\\partial w_5} = -(target_{o1} - out_{o1}) * "
+        "out_{o1}(1 - out_{o1}) * out_{h1}$$\n"
+    )
+    verdicts = [str(r.verdict) for r in results]
+    assert verdicts[-3:] == ["proved", "refuted", "unknown"], [r.reason for r in results[-3:]]

@@ -168,3 +168,18 @@ def test_a_subscript_written_inside_braces() -> None:
     plain = [v for v, _, _ in _verdicts(doc.replace("u{_2}", "u_2"))]
     assert braced == plain
     assert braced[-2:] == ["proved", "refuted"]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_norm_of_a_number_is_its_absolute_value(seed: int) -> None:
+    """``\\|0.01 - 0.75\\|`` is |0.01 − 0.75| and ``\\frac12\\|…\\|^2`` half its square (they were
+    "only the squared norm is read" and an empty sum): truth from exact fractions."""
+    rng = random.Random(seed)
+    t, o = Fraction(rng.randrange(1, 99), 100), Fraction(rng.randrange(10**7, 10**8), 10**8)
+    half_square = Fraction(round((t - o) ** 2 / 2 * 10**9), 10**9)
+    got = _verdicts(
+        f"$$\\frac{{1}}{{2}}\\|{float(t):.2f}-{float(o):.8f}\\|^2 = {float(half_square):.9f}$$\n\n"
+        f"$$\\|{float(t):.2f}-{float(o):.8f}\\| = {float(abs(t - o)):.8f}$$\n\n"
+        f"$$\\|{float(t):.2f}-{float(o):.8f}\\| = {float(-abs(t - o)):.8f}$$\n"
+    )
+    assert [v for v, _, _ in got] == ["proved", "proved", "refuted"], got

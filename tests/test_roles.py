@@ -311,3 +311,134 @@ def test_a_value_claim_is_judged_from_the_values_it_is_computed_from() -> None:
     assert round(exact, 4) == 0.0477
     assert _check(WORKED.replace("CLAIM", r"\delta{_2} \approx 0.0478"))[-1].verdict == "refuted"
     assert _check(WORKED.replace("CLAIM", r"\delta{_2} \approx 0.0477"))[-1].verdict == "proved"
+
+
+# ---------------------------------------------------------------------------------------------
+# the forward pass written out only where it is differentiated, under letters u, h, W, φ
+
+WRITTEN_OUT = (
+    r"$$\frac{\partial u_j^L}{\partial W_{ij}^L} = "
+    r"\frac{\partial (\sum_k h_k^{L-1} W_{kj}^L + b_j^L)}{\partial W_{ij}^L} = h_i^{L-1}$$" + "\n\n"
+    r"$$E = \frac{1}{2}\sum_j (h_j^L - y_j)^2$$" + "\n\n$$CLAIM$$\n"
+)
+
+
+def _written_out_net(seed: int) -> dict[str, torch.Tensor]:
+    """u = h W + b with W from unit i of the layer below to unit j (W ∈ ℝ^{N_H×N_Y}), h^L = φ(u)
+    with φ = tanh (the claims hold for every φ or fail for tanh), E = ½‖h^L − y‖²; autograd."""
+    g = torch.Generator().manual_seed(seed)
+    h0 = torch.rand(N_H, generator=g, dtype=torch.float64)
+    w = torch.randn(N_H, N_Y, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(N_Y, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(N_Y, generator=g, dtype=torch.float64)
+    u = h0 @ w + b
+    h = torch.tanh(u)
+    (0.5 * ((h - y) ** 2).sum()).backward()
+    assert w.grad is not None and b.grad is not None
+    h_, prime = h.detach(), 1 - h.detach() ** 2
+    return {"dw": w.grad, "db": b.grad, "h0": h0, "h": h_, "prime": prime, "y": y}
+
+
+WRITTEN_OUT_CLAIMS = [
+    (
+        r"\frac{\partial E}{\partial W_{ij}^L} = h_i^{L-1} \phi'(u_j^L) (h_j^L - y_j)",
+        lambda m: (m["dw"], m["h0"][:, None] * (m["prime"] * (m["h"] - m["y"]))[None, :]),
+    ),
+    (
+        r"\frac{\partial E}{\partial W_{ij}^L} = 2 h_i^{L-1} \phi'(u_j^L) (h_j^L - y_j)",
+        lambda m: (m["dw"], 2 * m["h0"][:, None] * (m["prime"] * (m["h"] - m["y"]))[None, :]),
+    ),
+    (
+        r"\frac{\partial E}{\partial b_j^L} = \phi'(u_j^L) (h_j^L - y_j)",
+        lambda m: (m["db"], m["prime"] * (m["h"] - m["y"])),
+    ),
+    (
+        r"\frac{\partial E}{\partial b_j^L} = \phi'(u_j^L) (h_j^L + y_j)",
+        lambda m: (m["db"], m["prime"] * (m["h"] + m["y"])),
+    ),
+]
+
+
+def test_a_forward_pass_written_out_in_a_partial_gives_the_roles() -> None:
+    """∂u_j/∂W_ij = ∂(Σ_k h_k W_kj + b_j)/∂W_ij names u the pre-activation, h the activation and
+    W's order (from unit i to unit j); φ applied to u is the activation function, never defined,
+    so any function: each claim gets the verdict its truth by autograd asks for (two draws)."""
+    for claim, sides in WRITTEN_OUT_CLAIMS:
+        truths = set()
+        for seed in (11, 12):
+            left, right = sides(_written_out_net(seed))
+            truths.add(bool(torch.allclose(left, right)))
+        assert len(truths) == 1, claim
+        got = _check(WRITTEN_OUT.replace("CLAIM", claim))
+        assert [r.verdict for r in got[:2]] == ["proved", "proved"], got[:3]
+        want = "proved" if truths.pop() else "refuted"
+        assert got[-1].verdict == want, (claim, got[-1])
+
+
+def test_a_forward_pass_written_out_with_the_other_order_is_read_so() -> None:
+    """The same, written Σ_k W_jk h_k (W from unit k into unit j): ∂u_j/∂W_jk is h_k there, and
+    the first display's order is not carried over from a default."""
+    doc = (
+        r"$$\frac{\partial u_j^L}{\partial W_{jk}^L} = "
+        r"\frac{\partial (\sum_k W_{jk}^L h_k^{L-1} + b_j^L)}{\partial W_{jk}^L} = h_k^{L-1}$$"
+        + "\n\n"
+        r"$$\frac{\partial u_j^L}{\partial h_k^{L-1}} = W_{jk}^L$$" + "\n"
+    )
+    assert [r.verdict for r in _check(doc)] == ["proved", "proved", "proved"]
+
+
+# ---------------------------------------------------------------------------------------------
+# a batch: U and H the matrices of u and h (a sample per row), E^q the loss of sample q
+
+BATCH = (
+    r"$$\frac{\partial u_j^L}{\partial W_{ij}^L} = "
+    r"\frac{\partial (\sum_k h_k^{L-1} W_{kj}^L + b_j^L)}{\partial W_{ij}^L} = h_i^{L-1}$$" + "\n\n"
+    r"$$E^q = \frac{1}{2}\sum_j (H_{qj}^L - y_{qj})^2$$" + "\n\n"
+    r"$$E = \sum_q E^q$$" + "\n\n$$CLAIM$$\n"
+)
+N_S = 6  # samples: differs from every width
+
+
+def _batch_net(seed: int) -> dict[str, torch.Tensor]:
+    """U = H W + 1 b over N_S samples (rows), H^L = tanh(U), E = Σ_q E^q with E^q = ½‖H_q − y_q‖²;
+    autograd gives ∂E/∂b, ∂E/∂W and ∂E^q/∂U_qj (the rows of ∂E/∂U, each E^q only on row q)."""
+    g = torch.Generator().manual_seed(seed)
+    h0 = torch.rand(N_S, N_H, generator=g, dtype=torch.float64)
+    w = torch.randn(N_H, N_Y, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(N_Y, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.rand(N_S, N_Y, generator=g, dtype=torch.float64)
+    u = h0 @ w + b
+    u.retain_grad()
+    h = torch.tanh(u)
+    (0.5 * ((h - y) ** 2).sum()).backward()
+    assert w.grad is not None and b.grad is not None and u.grad is not None
+    return {"dw": w.grad, "db": b.grad, "du": u.grad, "h0": h0}
+
+
+BATCH_CLAIMS = [
+    (r"\frac{\partial E}{\partial b_j^L} = \sum_q \frac{\partial E^q}{\partial U_{qj}^L}", True),
+    (r"\frac{\partial E}{\partial b_j^L} = \frac{\partial E^q}{\partial U_{qj}^L}", False),
+    (
+        r"\frac{\partial E}{\partial W_{ij}^L} = \sum_q H_{qi}^{L-1}"
+        r"\frac{\partial E^q}{\partial U_{qj}^L}",
+        True,
+    ),
+    (
+        r"\frac{\partial E}{\partial W_{ij}^L} = \sum_q H_{qi}^{L-1}"
+        r"\frac{\partial E^q}{\partial U_{qi}^L}",
+        False,
+    ),
+]
+
+
+def test_batch_capitals_and_a_sample_superscript_are_read() -> None:
+    """Our truth first (autograd: ∂E/∂b = Σ_q ∂E^q/∂U_q, ∂E/∂W_ij = Σ_q H_qi ∂E^q/∂U_qj, and
+    neither without its sum or with its indices crossed), then each claim's verdict: U_qj and
+    H_qi are sample q's u_j and h_i, E^q sample q's loss (never E to the power q)."""
+    m = _batch_net(13)
+    assert torch.allclose(m["db"], m["du"].sum(0))
+    assert torch.allclose(m["dw"], m["h0"].T @ m["du"])
+    assert not torch.allclose(m["db"][None, :].expand(N_S, -1), m["du"])
+    for claim, true in BATCH_CLAIMS:
+        got = _check(BATCH.replace("CLAIM", claim))[-1]
+        assert got.verdict == ("proved" if true else "refuted"), (claim, got)

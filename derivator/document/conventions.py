@@ -358,6 +358,9 @@ def _tr(node: parse.Node | parse.Index, ctx: _Context) -> parse.Node | parse.Ind
     """The node in the notation's letters; a subscript's entries (Index) stay entries."""
     if isinstance(node, parse.Var):
         return _var(node, ctx)
+    sample = _sample_cost(node, ctx.conv) if isinstance(node, parse.Pow) else None
+    if sample is not None:
+        return _var(sample, ctx)
     if isinstance(node, parse.Mul):
         factors, stars = _functions([_tr(f, ctx) for f in node.factors], ctx, node.stars)
         if len(factors) == 1:
@@ -595,6 +598,9 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     if layered is not None:
         return layered
     role = conv.role(v.name)
+    batch = _batch_of(v, conv)
+    if batch is not None:
+        return batch
     if role is None:
         taken = _taken(conv).get(v.name)
         if taken is not None:
@@ -643,6 +649,59 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
         # turned, by that definition (soundness.md, "δ with the author's sign")
         return parse.Group(parse.Neg(out, v.pos), "(", v.pos)
     return out
+
+
+def _sample_cost(node: parse.Node, conv: Conventions) -> parse.Var | None:
+    """``E^q`` beside ``E = \\sum_q E^q``: a cost letter with a bare index letter as its
+    superscript is the loss of sample q (the cost's own subscript, E_q), never a power of the
+    cost (a power is a number or a bracket: E^2, E^{1/2})."""
+    if not isinstance(node, parse.Pow):
+        return None
+    base, exp = node.base, parse.ungrouped(node.exp)
+    if not (
+        isinstance(base, parse.Var)
+        and base.name in conv.cost_letters()
+        and not base.sub
+        and base.tag is None
+        and base.sample is None
+        and not base.primes
+        and isinstance(exp, parse.Var)
+        and len(exp.name) == 1
+        and exp.name.isalpha()
+        and exp.name not in ("T", "e")
+        and not exp.sub
+        and exp.tag is None
+        and not exp.primes
+    ):
+        return None
+    return replace(base, sub=[parse.Index(exp.name, None, exp.pos)], sub_raw=exp.name)
+
+
+def _batch_of(v: parse.Var, conv: Conventions) -> parse.Var | None:
+    """``U^L``, ``H_{qj}^{l-1}``: the capital of a letter the document gives the role of the
+    activation or the pre-activation (u, h) is the matrix of that quantity over a batch, a sample
+    per row (the notation's A and Z, ``batch=rows``), and its entry ``U_{qj}`` is sample q's unit j
+    (the notation's z_{qj}).  Only for a capital the document gives no role itself, with a layer
+    tag, and never under ``batch=columns`` (Ng's columns are read by their own rule)."""
+    lower = v.name.lower()
+    if (
+        len(v.name) != 1
+        or not v.name.isupper()
+        or conv.role(v.name) is not None
+        or conv.batch == "columns"
+        or v.tag is None
+        or v.primes
+    ):
+        return None
+    role = conv.role(lower)
+    if role not in ("activation", "preactivation") or lower in ("a", "z"):
+        return None
+    name = ROLES[role]
+    if not v.sub:
+        return replace(v, name=name.upper())
+    if len(v.sub) == 2 and all(x.expr is None and x.name for x in v.sub):
+        return replace(v, name=name)
+    return None
 
 
 #: roles whose letter stands for one quantity only: a document letter given such a role takes the

@@ -33,6 +33,7 @@ from sympy.core.function import AppliedUndef
 
 from ..engine import Outcome, scalar_audit
 from ..engine.activations import ELEMENTARY
+from ..engine.notation import LAYERED
 from ..engine.scalar import (
     Judgement,
     NotBuilt,
@@ -405,7 +406,7 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
         f, arg = lhs.factors[0], parse.ungrouped(lhs.factors[1].body)
         items = arg.items if isinstance(arg, parse.Args) else [arg]  # f(x, y): several
         names = [name_of(x) if isinstance(x, parse.Var) else None for x in items]
-        fname = name_of(f)
+        fname = name_of(f) or _parametrised(f, names)
         distinct = len(set(names)) == len(names)  # f(x, x) names no function
         if (
             fname
@@ -415,6 +416,35 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
             and _free_for_function(fname, model)
         ):
             return fname, [x for x in names if x]
+    return None
+
+
+def _names_in(node: parse.Node) -> set[str]:
+    """The scalar names and the functions a side writes."""
+    names = {
+        name_of(replace_primes(n))
+        for n in walk(node)
+        if isinstance(n, parse.Var) and not (n.name == "e" and not n.sub)  # e: Euler's number
+    }
+    return {n for n in names if n} | _applied(node)
+
+
+def _parametrised(f: parse.Var, variables: list[str | None]) -> str | None:
+    """``f_c(x) = c + x``, ``f_a(x) = a x`` (CS231n): the function f of x, with the letter in
+    its subscript a parameter the definition names (any real value: a claim about f holds for
+    every c), never a variable of the function nor a layer; the notation's own quantities (a_j,
+    z_j, y_j …) take an index in the subscript, never a parameter."""
+    raw = (f.sub_raw or "").strip()
+    if (
+        len(f.name) == 1
+        and f.name.islower()
+        and f.name not in (*LAYERED, "y", "x")
+        and f.tag is None
+        and f.sample is None
+        and re.fullmatch(r"[A-Za-z]", raw)
+        and raw not in variables
+    ):
+        return f.name
     return None
 
 
@@ -487,7 +517,13 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
     reader = Reader(model)
     fresh: dict[int, set[str]] = {}  # block line → names first defined in that block
     restated: list[tuple[int, int, str, parse.Node, parse.Node]] = []
+    seen: set[str] = set()  # every name written in the blocks before the current one
+    seen_line, block_names = -1, set[str]()
     for line, step, lhs, op, rhs in relations:
+        if line != seen_line:
+            seen |= block_names
+            seen_line, block_names = line, set()
+        block_names |= _names_in(lhs) | _names_in(rhs)
         if op not in ("=", *DEFINING_OPS):
             continue
         target = defined_name(lhs, model)
@@ -506,7 +542,10 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         if known and not variables:
             around = fresh.get(line, set()) - {name}
             uses = {name_of(n) for n in walk(rhs) if isinstance(n, parse.Var)}
-            if not (around & uses):
+            # made of a name no block before wrote (z = f(h(m(g(x)))) after z = f(g(x))): a
+            # new example, never a claim about the old one, whose model has no such name
+            unseen = _names_in(rhs) - seen
+            if not (around & uses) and not unseen:
                 restated.append((line, step, name, lhs, rhs))
                 continue  # a restatement: a claim about a name already defined
         try:
@@ -546,22 +585,27 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
     for line, step, name, lhs, rhs in restated:
         if name in model.conflicts:
             continue
+        first = next((w, p) for w, n, p in model.versions if n == name)
         try:
-            verdict = judge(lhs, rhs, model, (line, step)).verdict
             again = reader.read(rhs)
         except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
             continue
+        try:
+            verdict: Outcome | None = judge(lhs, rhs, model, (line, step)).verdict
+        except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+            verdict = None  # (a leaf first met here: target_{o2} in the written-out sub-cost)
         if verdict == Outcome.PROVED:
             continue
-        first = next((w, p) for w, n, p in model.versions if n == name)
         why = (
             _writes_out(first[1], again, model, (line, step), first[0][0])
-            if verdict == Outcome.UNKNOWN
+            if verdict in (Outcome.UNKNOWN, None)
             else ""
         )
         if why:
             model.sites[line, step] = Site(line, step, name, why=why)
             model.versions.append(((line, step), name, again))
+            continue
+        if verdict is None:
             continue
         if (
             again.is_number
@@ -734,11 +778,16 @@ def judge_restated(
         return None
     first = judge(lhs, rhs, model, place)
     second = judge(lhs, rhs, model, place, model.at(place, names))
+    lines = ", ".join(str(model.conflicts[n][0][0]) for n in sorted(names))
     if first.verdict == second.verdict and first.verdict in (Outcome.PROVED, Outcome.REFUTED):
-        lines = ", ".join(str(model.conflicts[n][0][0]) for n in sorted(names))
         return dataclasses.replace(
             first,
             method=f"{first.method}; in both readings of what is restated on line {lines}",
+        )
+    if first.verdict == second.verdict == Outcome.UNKNOWN:
+        # undecided either way: what leaves it open is the model, not the restatement
+        return dataclasses.replace(
+            first, reason=f"{first.reason} (in both readings of what is restated on line {lines})"
         )
     return None
 

@@ -121,6 +121,20 @@ def _writes_a_loss(rhs: parse.Node) -> bool:
     return _squares(rhs) or loss_form(rhs) in ("cross-entropy", "binary-cross-entropy")
 
 
+def _written_out(left: parse.Node, right: parse.Node) -> tuple[parse.Var, parse.Node] | None:
+    """``∂u/∂v = ∂(S)/∂v``: (u, S) when both sides are partials by the same written variable and
+    the left one differentiates a single letter."""
+    if not (isinstance(left, parse.Partial) and isinstance(right, parse.Partial)):
+        return None
+    num = parse.ungrouped(left.num)
+    a, b = parse.ungrouped(left.den), parse.ungrouped(right.den)
+    if not (isinstance(num, parse.Var) and isinstance(a, parse.Var) and isinstance(b, parse.Var)):
+        return None
+    if (a.name, a.sub_raw, a.tag) != (b.name, b.sub_raw, b.tag) or num.name == a.name:
+        return None
+    return num, parse.ungrouped(right.num)
+
+
 def _complement(node: parse.Node) -> bool:
     """``1 - a``: one minus a single quantity."""
     node = parse.ungrouped(node)
@@ -162,6 +176,16 @@ def _sums_samples(node: parse.Node, letter: str) -> bool:
                     and v.sub
                     and len(v.sub) == 1
                     and getattr(v.sub[0], "name", None) == n.index
+                ):
+                    return True
+            for p in walk(n.body):  # Σ_q E^q: the sample written as a superscript
+                if (
+                    isinstance(p, parse.Pow)
+                    and isinstance(p.base, parse.Var)
+                    and p.base.name == letter
+                    and not p.base.sub
+                    and isinstance(e := parse.ungrouped(p.exp), parse.Var)
+                    and e.name == n.index
                 ):
                     return True
     return False
@@ -282,7 +306,55 @@ class _Scan:
         self.mean_of_partials(line, chain)
         if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], parse.Var):
             self.definition(line, chain.exprs[0], chain.exprs[1])
+        for left, right in zip(chain.exprs, chain.exprs[1:]):
+            written = _written_out(left, right)
+            if written is not None:
+                self.sum_in_a_partial(line, *written)
+        for n in (x for e in chain.exprs for x in walk(e)):
+            self.function_of_preactivation(line, n)
         self.seen |= names
+
+    def sum_in_a_partial(self, line: int, lhs: parse.Var, body: parse.Node) -> None:
+        """``∂u_j^L/∂W_ij^L = ∂(Σ_k h_k^{L-1} W_kj^L + b_j^L)/∂W_ij^L``: the document writes its
+        weighted input out where it differentiates it, the only place its forward pass stands.
+        That fixes the letters' roles (u the pre-activation, h the activation of the layer
+        below) and the weights' order (the index the sum runs over), for the whole document; the
+        relation itself stays a claim, judged like any other."""
+        if not _is_weighted_sum(lhs, body) or "weights" in self.col.found:
+            return
+        inputs = [v for v in _vars(body) if v.name not in ("w", "W", "b")]
+        _named_by_the_sum(line, lhs, inputs, self.col, self.letters)
+        w = next(v for v in _vars(body) if v.name in ("w", "W"))
+        order = _order(lhs, w)
+        if order is not None and self.letters.get(lhs.name) == "preactivation":
+            self.col.add(line, "weights", order, f"{_show(lhs)} = Σ {_show(w)} … written out")
+
+    def function_of_preactivation(self, line: int, n: object) -> None:
+        """``\\phi'(u^L)``, ``\\phi(u^l)``: a letter the document never defines, applied to its
+        pre-activation, is its activation function; being never defined, it is any function
+        (activation=generic): what is proved holds for every φ."""
+        if not (isinstance(n, parse.Mul) and len(n.factors) >= 2):
+            return
+        for f, arg in zip(n.factors, n.factors[1:]):
+            if not (
+                isinstance(f, parse.Var)
+                and not f.sub
+                and f.tag is None
+                and f.name not in self.letters
+                and f.name not in ("a", "z", "w", "W", "b", "y", "e", "n", "x", "delta", "sigma")
+                and f.name.isalpha()
+                and isinstance(arg, parse.Group)
+                and arg.bracket == "("
+                and isinstance(v := parse.ungrouped(arg.body), parse.Var)
+                and self.letters.get(v.name) == "preactivation"
+                and v.name != "z"
+            ):
+                continue
+            self.letters[f.name] = "function"
+            self.col.add(line, f"function {f.name}", "the activation", f"{f.name}({_show(v)})")
+            self.col.add(
+                line, "activation", "generic", f"{f.name}, never defined, applied to {v.name}"
+            )
 
     def count_tags(self, line: int, chain: parse.Chain) -> None:
         """Layer tags written or not on a, z, δ and w; a sample written as a superscript."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import replace
+from fractions import Fraction
 
 from . import parse
 from .parse import walk
@@ -352,8 +353,39 @@ def _ix(n: parse.Node, idx: tuple[str, ...], fresh: Iterator[str]) -> parse.Node
     if isinstance(n, parse.Pow):
         return _ix_power(n, fresh)
     if isinstance(n, parse.Norm):
+        value = _number(n.arg)
+        if value is not None:  # ‖0.01 − 0.75‖: the absolute value of a number
+            return parse.Group(n.arg if value >= 0 else parse.Neg(n.arg, n.pos), "(", n.pos)
         raise Unreadable("only the squared norm ‖v‖² is read", n.pos)
     return n
+
+
+def _number(n: parse.Node) -> Fraction | None:
+    """The exact value of an expression written only with decimals, + − · / and brackets."""
+    if isinstance(n, parse.Num):
+        return Fraction(n.text)
+    if isinstance(n, parse.Group):
+        return _number(n.body)
+    if isinstance(n, parse.Neg):
+        x = _number(n.arg)
+        return None if x is None else -x
+    if isinstance(n, parse.Add):
+        total = Fraction(0)
+        for t in n.terms:
+            x = _number(t)
+            if x is None:
+                return None
+            total += x
+        return total
+    if isinstance(n, parse.Mul) and not n.hadamard:
+        out = Fraction(1)
+        for f in n.factors:
+            x = _number(f)
+            if x is None:
+                return None
+            out *= x
+        return out
+    return None
 
 
 def _ix_var(n: parse.Var, idx: tuple[str, ...]) -> parse.Node:
@@ -422,6 +454,9 @@ def _ix_partial(n: parse.Partial, idx: tuple[str, ...], fresh: Iterator[str]) ->
 
 def _ix_power(n: parse.Pow, fresh: Iterator[str]) -> parse.Node:
     """A power of numbers; the squared norm ‖v‖² is Σ_ν (v_ν)²."""
+    if isinstance(n.base, parse.Norm) and _number(n.base.arg) is not None:
+        # ‖0.01 − 0.75‖²: the square of a number
+        return replace(n, base=parse.Group(n.base.arg, "(", n.pos), exp=_ix(n.exp, (), fresh))
     if isinstance(n.base, parse.Norm):
         if not (isinstance(n.exp, parse.Num) and n.exp.text == "2"):
             raise Unreadable("only the squared norm ‖v‖² is read", n.pos)

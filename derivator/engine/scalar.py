@@ -146,7 +146,7 @@ class ScalarModel:
                 f"{x} is defined on line {self.lines.get(x, '?')} by an equation this model does not "
                 f"read: how it depends on {den} is not known"
             )
-        hidden = {x for x in written.free_symbols & self.opaque if not siblings(x, den)}
+        hidden = {x for x in written.free_symbols & self.opaque if not self.below(x, den)}
         if hidden:
             x = sorted(hidden, key=str)[0]
             raise NotBuilt(
@@ -154,6 +154,33 @@ class ScalarModel:
                 f"{den} is not defined"
             )
         return sp.diff(written, den)
+
+    def depth(self, x: sp.Symbol, seen: frozenset[sp.Symbol] = frozenset()) -> int:
+        """How many definitions stand between x and the leaves (a leaf 0, net_{h1} 1, out_{h1}
+        2 …): the layer the document computes x in."""
+        f = self.formulas.get(x)
+        if f is None or x in seen:
+            return 0
+        inner = [s for s in f.free_symbols if isinstance(s, sp.Symbol)]
+        return 1 + max((self.depth(s, seen | {x}) for s in inner), default=0)
+
+    def below(self, x: sp.Symbol, den: sp.Symbol) -> bool:
+        """Is x, given only by its value, computed below den, so that it cannot depend on it?
+        x stands in the layer of its numbered sibling the document defines (out_{h2} in
+        out_{h1}'s); a quantity is computed from the layers below its own, so x does not
+        depend on what is computed in its layer or above (out_{o1} for out_{o2}), nor on a leaf
+        the definitions use only above it (w_5, used only in net_{o1}, for out_{h2})."""
+        twin = next((s for s in sorted(self.formulas, key=str) if siblings(s, x)), None)
+        if twin is None:
+            return False
+        if den in self.formulas:
+            entry = self.depth(den)
+        else:
+            users = [q for q, f in self.formulas.items() if den in f.free_symbols]
+            if not users:
+                return False
+            entry = min(self.depth(q) for q in users)
+        return entry >= self.depth(twin)
 
     def leaves(self, e: sp.Expr) -> set[sp.Symbol]:
         return {s for s in self.expand(e).free_symbols if isinstance(s, sp.Symbol)}

@@ -2,7 +2,7 @@
 // the network off (every host but 127.0.0.1 unresolvable, other requests aborted) and report what a
 // reader would see: math errors (MathJax's, or MathML's merror), raw TeX left over, requests to other hosts,
 // console errors, how many formulas were typeset, and at phone width (420 px) whether anything
-// but a display's own box is wider than the page.  Full-page screenshots (desktop, phone) go to OUT.
+// but a display's own box is wider than the page.  Full-page screenshots (desktop, phone; JPEG) go to OUT.
 // Usage: node render_html.mjs CHROMIUM ORIGIN OUTDIR PAGE…   (PAGE: a path under ORIGIN)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,8 +64,9 @@ try {
         sums_in_displays: document.querySelectorAll('.display munderover, .display munder').length,
       };
     }));
-    const shot = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.png'));
-    await page.screenshot({ path: shot, fullPage: true });
+    // JPEG: a full page is some 30,000 px tall, and encoding it as PNG took most of the time
+    const shot = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.jpg'));
+    await page.screenshot({ path: shot, fullPage: true, type: 'jpeg', quality: 80 });
     r.screenshot = shot;
     // a phone: the page itself must not scroll sideways; a wide display may scroll inside its box
     await page.setViewportSize({ width: 420, height: 900 });
@@ -88,8 +89,8 @@ try {
         ids_repeated: (() => { const seen = {}; for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1; return Object.keys(seen).filter((k) => seen[k] > 1); })(),
       };
     }));
-    const phone = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.phone.png'));
-    await page.screenshot({ path: phone, fullPage: true });
+    const phone = path.join(outdir, path.basename(page_path).replace(/\.html$/, '.phone.jpg'));
+    await page.screenshot({ path: phone, fullPage: true, type: 'jpeg', quality: 80 });
     r.phone_screenshot = phone;
     report[page_path] = r;
     await page.close();
