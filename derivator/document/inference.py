@@ -738,9 +738,12 @@ def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) 
 
 
 #: ``a^{m-1}``, ``w^{(k+1)}_{jk}``, ``\delta^{[m+1]}``: a quantity of the notation (a, z, w, b, δ
-#: and their capitals) whose superscript is a letter plus or minus one
+#: and their capitals, bold or not: ``\\mathbf{A}^{(k-1)}``) whose superscript is a letter plus or
+#: minus one
 _LAYER_STEP = re.compile(
-    r"(?:(?<![A-Za-z\\])[azwbAZWB]|\\delta|\\Delta)(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
+    r"(?:(?<![A-Za-z\\])[azwbAZWB]|\\delta|\\Delta"
+    r"|\\(?:mathbf|bm|boldsymbol)\{\s*(?:[azwbAZWB]|\\delta|\\Delta)\s*\})"
+    r"(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
     r"\^\{\s*[(\[]?\s*([A-Za-z])\s*[-+]\s*1\s*[)\]]?\s*\}"
 )
 #: letters that are never a layer counter: l (the notation's own), the sample, e, the sample
@@ -1522,8 +1525,13 @@ def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -
         for w, x in (("W", "A"), ("W", "X")):
             if names[:2] == [w, x]:
                 col.add(line, "batch", "columns", f"{_show(lhs)} = {w} {x} + …")
-            elif names[:2] in ([x, w + "T"], [x, w]):
+            elif names[:2] == [x, w + "T"]:
                 col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w}ᵀ + …")
+            elif names[:2] == [x, w]:
+                # A W with examples as rows: W^{(l)} is n_(l-1) × n_(l), its rows the units it
+                # comes from, so the weights run from-to (w_{jk} joins j below to k above)
+                col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w} + …")
+                col.add(line, "weights", "from-to", f"{_show(lhs)} = {x} {w} + …")
 
 
 def _is_weighted_sum(lhs: parse.Var, body: parse.Node) -> bool:
