@@ -112,3 +112,32 @@ def test_a_quantity_of_the_notation_with_an_index_is_no_parametrised_function() 
     """a_j(x) is an entry of a times x, never a function a with parameter j."""
     (r,) = check_text("entry.md", "$$a_j(x) = x + 1$$\n", Run())
     assert r.verdict != "defined", r.reason
+
+
+def test_a_restatement_made_of_new_names_starts_a_new_example() -> None:
+    """z = f(g(x)) (f = sin, g = x²), then z = f(h(m(g(x)))) with h and m written nowhere before:
+    a new example that defines z from there on, not a claim about the old z.  The chain rule in
+    it is proved; its false twins never are.  Truth: the two sides at concrete h = tanh, m = exp
+    (a generic identity holds there; one false there is false)."""
+    x = PTS[0].clone().requires_grad_()
+
+    def chain(t: torch.Tensor) -> torch.Tensor:
+        return torch.sin(torch.tanh(torch.exp(t**2)))
+
+    (dz,) = torch.autograd.grad(chain(x).sum(), x)
+    x0 = x.detach()
+    m, h = torch.exp(x0**2), torch.tanh(torch.exp(x0**2))
+    full = torch.cos(h) * (1 - h**2) * m * 2 * x0
+    short = torch.cos(h) * m * 2 * x0
+    old = torch.cos(x0**2) * 2 * x0
+    truth = [torch.allclose(dz, v) for v in (full, short, old)]
+    text = (
+        "$$z = f(g(x))$$\n\n$$g(x) = x^2,\\qquad f(u) = \\sin(u)$$\n\n"
+        "$$z = f(h(m(g(x))))$$\n\n"
+        "$$\\frac{dz}{dx} = f'(h(m(g(x)))) \\cdot h'(m(g(x))) \\cdot m'(g(x)) \\cdot g'(x)$$\n\n"
+        "$$\\frac{dz}{dx} = f'(h(m(g(x)))) \\cdot m'(g(x)) \\cdot g'(x)$$\n\n"
+        "$$\\frac{dz}{dx} = \\cos(x^2) \\cdot 2x$$\n"
+    )
+    got = [r.verdict for r in check_text("example.md", text, Run(timeout=20.0))]
+    assert got[3] == "defined", got
+    assert [v == "proved" for v in got[4:]] == truth, (got, truth)

@@ -168,10 +168,12 @@ def test_plain_tex_calligraphic_cost_and_hats_on_vectors() -> None:
     assert [r.verdict for r in check_text("post.md", text, Run())] == [
         "proved" if bp1 else "refuted"
     ] * 2
+    # ŷ is never read as the target y: a name of the document's own, which an equation that
+    # introduces it defines, and which a claim cannot use before anything defines it
     (r,) = check_text("post.md", "$$\\hat{y}_j = a_j^{(L)}$$\n", Run())
-    assert r.verdict == "error" and "\\hat{y}" in r.reason, (
-        r.reason
-    )  # ŷ is never read as the target y
+    assert r.verdict == "defined" and r.defines == "\\hat{y}", r
+    (r,) = check_text("post.md", "$$a_j^{(L)} - \\hat{y}_j = a_j^{(L)} - y_j$$\n", Run())
+    assert r.verdict == "error" and "\\hat{y}" in r.reason, r.reason
 
 
 PRIMED = [  # a chain that starts with f'(x): a primed bracket is d/dx (truth: autograd on a grid of x)

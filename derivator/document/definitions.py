@@ -419,6 +419,16 @@ def defined_name(lhs: parse.Node, model: Model) -> tuple[str, list[str]] | None:
     return None
 
 
+def _names_in(node: parse.Node) -> set[str]:
+    """The scalar names and the functions a side writes."""
+    names = {
+        name_of(replace_primes(n))
+        for n in walk(node)
+        if isinstance(n, parse.Var) and not (n.name == "e" and not n.sub)  # e: Euler's number
+    }
+    return {n for n in names if n} | _applied(node)
+
+
 def _parametrised(f: parse.Var, variables: list[str | None]) -> str | None:
     """``f_c(x) = c + x``, ``f_a(x) = a x`` (CS231n): the function f of x, with the letter in
     its subscript a parameter the definition names (any real value: a claim about f holds for
@@ -507,7 +517,13 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
     reader = Reader(model)
     fresh: dict[int, set[str]] = {}  # block line → names first defined in that block
     restated: list[tuple[int, int, str, parse.Node, parse.Node]] = []
+    seen: set[str] = set()  # every name written in the blocks before the current one
+    seen_line, block_names = -1, set[str]()
     for line, step, lhs, op, rhs in relations:
+        if line != seen_line:
+            seen |= block_names
+            seen_line, block_names = line, set()
+        block_names |= _names_in(lhs) | _names_in(rhs)
         if op not in ("=", *DEFINING_OPS):
             continue
         target = defined_name(lhs, model)
@@ -526,7 +542,10 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         if known and not variables:
             around = fresh.get(line, set()) - {name}
             uses = {name_of(n) for n in walk(rhs) if isinstance(n, parse.Var)}
-            if not (around & uses):
+            # made of a name no block before wrote (z = f(h(m(g(x)))) after z = f(g(x))): a
+            # new example, never a claim about the old one, whose model has no such name
+            unseen = _names_in(rhs) - seen
+            if not (around & uses) and not unseen:
                 restated.append((line, step, name, lhs, rhs))
                 continue  # a restatement: a claim about a name already defined
         try:
