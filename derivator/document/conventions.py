@@ -332,7 +332,9 @@ def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse
         for root in nodes
         for n in walk(root)
     )
-    ctx = _Context(conv, sample, batch, _bound(nodes))
+    # the function a relation defines stands on its left, or heads its chain (σ(x) = … = …)
+    heads = nodes[:1] + nodes[2:3]  # [lhs, rhs, first]: the left side and the chain's head
+    ctx = _Context(conv, sample, batch, _bound(heads))
     return [_tr(n, ctx) for n in nodes]
 
 
