@@ -272,6 +272,8 @@ class _Scan:
     activations: dict[str, str] = field(default_factory=dict)
     #: the untagged letters the layer numbered 1 is computed from (``z_1 = W_1 x + b_1``)
     first_inputs: set[str] = field(default_factory=set)
+    #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
+    numbered: set[str] = field(default_factory=set)
 
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
@@ -456,7 +458,7 @@ class _Scan:
         _input(line, lhs, rhs, self.col, self.letters)
         _softmax_definition(line, lhs, rhs, self.col, self.letters)
         _hat_output(line, lhs, rhs, self.col, self.letters)
-        if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
+        if (lhs.name == "z" or lhs.name in self.numbered) and lhs.tag == "1" and not lhs.sub:
             self.first_inputs |= {
                 v.name
                 for v in _vars(rhs)
@@ -487,6 +489,19 @@ class _Scan:
                     0, f"input {letter}", "the input layer's activation", "z_1 = W_1 " + letter
                 )
 
+    def numbered_preactivations(self, own: set[str]) -> None:
+        """``u_1 = W_1 x + b_1``: the letter a numbered forward step computes with the weight
+        matrix of its own number is the pre-activation of that layer, whatever its letter; that
+        definition fixes its role (a role read elsewhere for the same letter gives way to it)."""
+        for letter in sorted(own):
+            self.letters[letter] = "preactivation"
+            self.col.add(
+                0,
+                f"preactivation {letter}",
+                "the layer's pre-activation",
+                f"{letter}_1 = W_1 …: computed by the weight matrix of its number",
+            )
+
     def undefined_cost(self) -> None:
         """A letter differentiated like a cost but never defined: the cost when it is the only
         one (its bare meaning the loss), ambiguous when there are several."""
@@ -511,8 +526,13 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
     scan = _Scan()
     layer = layer_letter([text for _, text in blocks])
-    numbered = subscript_layers([text for _, text in blocks])
-    reading = replace(READING, layer_letter=layer, subscript_layers=numbered)
+    own = numbered_letters([text for _, text in blocks])
+    numbered = bool(own)
+    own.discard("z")
+    reading = replace(
+        READING, layer_letter=layer, subscript_layers=numbered, subscript_letters=frozenset(own)
+    )
+    scan.numbered = set(own)
     numbers = _Numbers()
     for line, text in blocks:
         try:
@@ -537,7 +557,15 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             Finding(0, "layers", "subscript", "z_1 = W_1 … : the layer in the subscript")
         )
         scan.numbered_input()
-    conv = _cost_conventions(scan, Conventions(layer_letter=layer, subscript_layers=numbered))
+        scan.numbered_preactivations(own)
+    conv = _cost_conventions(
+        scan,
+        Conventions(
+            layer_letter=layer,
+            subscript_layers=numbered,
+            subscript_letters="".join(sorted(own)),
+        ),
+    )
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
     conv = _layer_conventions(scan, conv, findings)
@@ -751,17 +779,30 @@ _LAYER_STEP = re.compile(
 _NO_LAYER_LETTER = set("lLienNtTxy")
 
 
-#: ``z_1 = W_1 x + b_1``, ``z_{2} = W_{2} a_{1} + …``: a pre-activation and the weight matrix
-#: that computes it, numbered alike in their subscripts
+#: ``z_1 = W_1 x + b_1``, ``u_{2} = W_{2} a_{1} + …``: a
+#: pre-activation (any one letter) and the weight matrix that computes it, numbered alike in
+#: their subscripts
 _NUMBERED_STEP = re.compile(
-    r"(?<![A-Za-z\\])z_\{?\s*(\d)\s*\}?\s*=\s*(?:\\mathbf\{W\}|W)_\{?\s*\1\s*\}?"
+    r"(?<![A-Za-z\\])([A-Za-z])_\{?\s*(\d)\s*\}?\s*=\s*"
+    r"(?:\\mathbf\{W\}|W)_\{?\s*\2\s*\}?(?!\d)"
 )
+#: letters that never name a pre-activation: weights, biases, activations, targets, the input,
+#: costs, δ
+_NOT_PREACTIVATION = set("abwWyxeCEJLn")
 
 
 def subscript_layers(texts: list[str]) -> bool:
     """Does the document number its layers in the subscript: a forward step ``z_1 = W_1 …``
     (a neuron's number would not stand on the weight matrix W)."""
-    return any(_NUMBERED_STEP.search(t) for t in texts)
+    return bool(numbered_letters(texts))
+
+
+def numbered_letters(texts: list[str]) -> set[str]:
+    """The letters of the forward steps ``u_1 = W_1 …`` (the pre-activation computed by the
+    weight matrix of the same number, whatever its letter): each such letter's subscript
+    numbers its layer, as it does the notation's a, z, b, W, δ."""
+    found = {m.group(1) for t in texts for m in _NUMBERED_STEP.finditer(t)}
+    return found - _NOT_PREACTIVATION
 
 
 def layer_letter(texts: list[str]) -> str:
