@@ -104,7 +104,6 @@ def test_batch_matrix_forms(k: int) -> None:
         (r"\delta^{(L-1)}_k = (W^{(L)T}\delta^{(L)})_{kj}", "an entry takes one index of a vector"),
         (r"\delta^{(L-1)}_k = (a^{(L)}_k + 1)_k", "a subscript on a bracket is read only"),
         (r"\frac{\partial L_i}{\partial W^{(L)}} = \Delta^{(L)T}A^{(L-1)}", "row per sample"),
-        (r"Z^{(L)} = A^{(L-1)} W^{(L)} + b^{(L)}", "shapes do not fit"),
     ],
 )
 def test_what_is_still_refused_says_why(formula: str, message: str) -> None:

@@ -1379,7 +1379,9 @@ def _judge(
             conv.check_letters(lhs, rhs)
             r.display = f"{render.to_unicode(lhs)} = {render.to_unicode(rhs)}"
         except interpret.NeedsMatrix as e:
-            lhs, rhs = _matrix_sides(net, lhs_node, rhs_node, e)
+            lhs, rhs = _matrix_sides(
+                net, lhs_node, rhs_node, e, settings.conventions.weights == "from-to"
+            )
         conventions |= conv.conventions
     except interpret.Uncheckable as e:
         r.verdict, r.reason = e.verdict, str(e)
@@ -1553,7 +1555,11 @@ def _set_chain_variable(conv: interpret.Converter, first: parse.Node) -> None:
 
 
 def _matrix_sides(
-    net: Network, lhs_node: parse.Node, rhs_node: parse.Node, e: interpret.NeedsMatrix
+    net: Network,
+    lhs_node: parse.Node,
+    rhs_node: parse.Node,
+    e: interpret.NeedsMatrix,
+    from_to: bool = False,
 ) -> tuple[sp.Expr, sp.Expr]:
     """Both sides as the entry (r, c) of matrices, when both are matrices; a matrix equated with
     a number is unreadable in a general network."""
@@ -1563,7 +1569,7 @@ def _matrix_sides(
             "that is only true with one neuron per layer (directive network=single)",
             e.pos,
         ) from None
-    mc = interpret.MatrixConverter(net)
+    mc = interpret.MatrixConverter(net, from_to)
     rr, cc = sp.Symbol("r", integer=True), sp.Symbol("c", integer=True)
     return mc.side(lhs_node, rr, cc), mc.side(rhs_node, rr, cc)
 

@@ -93,6 +93,8 @@ class Conventions:
     layer_letter: str = ""
     #: layers numbered in the subscript, ``z_1 = W_1 x + b_1`` (inferred only)
     subscript_layers: bool = False
+    #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``, inferred only)
+    subscript_letters: str = ""
     #: (index letter, layer tag) for ``layer-tags=none``
     index_layers: tuple[tuple[str, str], ...] = ()
     weights: str = "to-from"
@@ -141,6 +143,7 @@ class Conventions:
             words=frozenset(x for x in names if len(x) > 1 and x.isalpha() and x.isascii()),
             layer_letter=self.layer_letter,
             subscript_layers=self.subscript_layers,
+            subscript_letters=frozenset(self.subscript_letters),
             bar_cost=(self.cost or (costs[0] if costs else "L"))
             if self.bar == "gradient"
             else None,
@@ -332,7 +335,9 @@ def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse
         for root in nodes
         for n in walk(root)
     )
-    ctx = _Context(conv, sample, batch, _bound(nodes))
+    # the function a relation defines stands on its left, or heads its chain (σ(x) = … = …)
+    heads = nodes[:1] + nodes[2:3]  # [lhs, rhs, first]: the left side and the chain's head
+    ctx = _Context(conv, sample, batch, _bound(heads))
     return [_tr(n, ctx) for n in nodes]
 
 

@@ -292,6 +292,8 @@ class _Scan:
     activations: dict[str, str] = field(default_factory=dict)
     #: the untagged letters the layer numbered 1 is computed from (``z_1 = W_1 x + b_1``)
     first_inputs: set[str] = field(default_factory=set)
+    #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
+    numbered: set[str] = field(default_factory=set)
 
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
@@ -477,7 +479,7 @@ class _Scan:
         _input(line, lhs, rhs, self.col, self.letters)
         _softmax_definition(line, lhs, rhs, self.col, self.letters)
         _hat_output(line, lhs, rhs, self.col, self.letters)
-        if lhs.name == "z" and lhs.tag == "1" and not lhs.sub:
+        if (lhs.name == "z" or lhs.name in self.numbered) and lhs.tag == "1" and not lhs.sub:
             self.first_inputs |= {
                 v.name
                 for v in _vars(rhs)
@@ -507,6 +509,19 @@ class _Scan:
                 self.col.add(
                     0, f"input {letter}", "the input layer's activation", "z_1 = W_1 " + letter
                 )
+
+    def numbered_preactivations(self, own: set[str]) -> None:
+        """``u_1 = W_1 x + b_1``: the letter a numbered forward step computes with the weight
+        matrix of its own number is the pre-activation of that layer, whatever its letter; that
+        definition fixes its role (a role read elsewhere for the same letter gives way to it)."""
+        for letter in sorted(own):
+            self.letters[letter] = "preactivation"
+            self.col.add(
+                0,
+                f"preactivation {letter}",
+                "the layer's pre-activation",
+                f"{letter}_1 = W_1 …: computed by the weight matrix of its number",
+            )
 
     def undefined_cost(self) -> None:
         """A letter differentiated like a cost but never defined: the cost when it is the only
@@ -540,8 +555,13 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     """The conventions the blocks (line, text) define, and the findings (with ambiguities)."""
     scan = _Scan()
     layer = layer_letter([text for _, text in blocks])
-    numbered = subscript_layers([text for _, text in blocks])
-    reading = replace(READING, layer_letter=layer, subscript_layers=numbered)
+    own = numbered_letters([text for _, text in blocks])
+    numbered = bool(own)
+    own.discard("z")
+    reading = replace(
+        READING, layer_letter=layer, subscript_layers=numbered, subscript_letters=frozenset(own)
+    )
+    scan.numbered = set(own)
     numbers = _Numbers()
     for line, text in blocks:
         try:
@@ -566,7 +586,15 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             Finding(0, "layers", "subscript", "z_1 = W_1 … : the layer in the subscript")
         )
         scan.numbered_input()
-    conv = _cost_conventions(scan, Conventions(layer_letter=layer, subscript_layers=numbered))
+        scan.numbered_preactivations(own)
+    conv = _cost_conventions(
+        scan,
+        Conventions(
+            layer_letter=layer,
+            subscript_layers=numbered,
+            subscript_letters="".join(sorted(own)),
+        ),
+    )
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
     conv = _layer_conventions(scan, conv, findings)
@@ -767,9 +795,12 @@ def _layer_conventions(scan: _Scan, conv: Conventions, findings: list[Finding]) 
 
 
 #: ``a^{m-1}``, ``w^{(k+1)}_{jk}``, ``\delta^{[m+1]}``: a quantity of the notation (a, z, w, b, δ
-#: and their capitals) whose superscript is a letter plus or minus one
+#: and their capitals, bold or not: ``\\mathbf{A}^{(k-1)}``) whose superscript is a letter plus or
+#: minus one
 _LAYER_STEP = re.compile(
-    r"(?:(?<![A-Za-z\\])[azwbAZWB]|\\delta|\\Delta)(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
+    r"(?:(?<![A-Za-z\\])[azwbAZWB]|\\delta|\\Delta"
+    r"|\\(?:mathbf|bm|boldsymbol)\{\s*(?:[azwbAZWB]|\\delta|\\Delta)\s*\})"
+    r"(?:_\{[^{}]*\}|_[A-Za-z0-9])?"
     r"\^\{\s*[(\[]?\s*([A-Za-z])\s*[-+]\s*1\s*[)\]]?\s*\}"
 )
 #: letters that are never a layer counter: l (the notation's own), the sample, e, the sample
@@ -777,17 +808,30 @@ _LAYER_STEP = re.compile(
 _NO_LAYER_LETTER = set("lLienNtTxy")
 
 
-#: ``z_1 = W_1 x + b_1``, ``z_{2} = W_{2} a_{1} + …``: a pre-activation and the weight matrix
-#: that computes it, numbered alike in their subscripts
+#: ``z_1 = W_1 x + b_1``, ``u_{2} = W_{2} a_{1} + …``: a
+#: pre-activation (any one letter) and the weight matrix that computes it, numbered alike in
+#: their subscripts
 _NUMBERED_STEP = re.compile(
-    r"(?<![A-Za-z\\])z_\{?\s*(\d)\s*\}?\s*=\s*(?:\\mathbf\{W\}|W)_\{?\s*\1\s*\}?"
+    r"(?<![A-Za-z\\])([A-Za-z])_\{?\s*(\d)\s*\}?\s*=\s*"
+    r"(?:\\mathbf\{W\}|W)_\{?\s*\2\s*\}?(?!\d)"
 )
+#: letters that never name a pre-activation: weights, biases, activations, targets, the input,
+#: costs, δ
+_NOT_PREACTIVATION = set("abwWyxeCEJLn")
 
 
 def subscript_layers(texts: list[str]) -> bool:
     """Does the document number its layers in the subscript: a forward step ``z_1 = W_1 …``
     (a neuron's number would not stand on the weight matrix W)."""
-    return any(_NUMBERED_STEP.search(t) for t in texts)
+    return bool(numbered_letters(texts))
+
+
+def numbered_letters(texts: list[str]) -> set[str]:
+    """The letters of the forward steps ``u_1 = W_1 …`` (the pre-activation computed by the
+    weight matrix of the same number, whatever its letter): each such letter's subscript
+    numbers its layer, as it does the notation's a, z, b, W, δ."""
+    found = {m.group(1) for t in texts for m in _NUMBERED_STEP.finditer(t)}
+    return found - _NOT_PREACTIVATION
 
 
 def layer_letter(texts: list[str]) -> str:
@@ -1551,8 +1595,13 @@ def _batch_layout(line: int, lhs: parse.Var, rhs: parse.Node, col: _Collector) -
         for w, x in (("W", "A"), ("W", "X")):
             if names[:2] == [w, x]:
                 col.add(line, "batch", "columns", f"{_show(lhs)} = {w} {x} + …")
-            elif names[:2] in ([x, w + "T"], [x, w]):
+            elif names[:2] == [x, w + "T"]:
                 col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w}ᵀ + …")
+            elif names[:2] == [x, w]:
+                # A W with examples as rows: W^{(l)} is n_(l-1) × n_(l), its rows the units it
+                # comes from, so the weights run from-to (w_{jk} joins j below to k above)
+                col.add(line, "batch", "rows", f"{_show(lhs)} = {x} {w} + …")
+                col.add(line, "weights", "from-to", f"{_show(lhs)} = {x} {w} + …")
 
 
 def _is_weighted_sum(lhs: parse.Var, body: parse.Node) -> bool:

@@ -817,8 +817,11 @@ def implicit_sample(nodes: list[parse.Node]) -> sp.Expr | None:
 class MatrixConverter:
     """Both sides of a relation between matrices → index form with shared free indices (r, c)."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, from_to: bool = False) -> None:
         self.net = net
+        #: the document's weights run from-to (``Z = A W + b``: W^{(l)} is n_(l-1) × n_(l)), so its
+        #: W^{(l)} and ∂L/∂W^{(l)} are the transposes of the notation's (docs/soundness.md)
+        self.from_to = from_to
 
     def _layer(self, v: parse.Var) -> int:
         try:
@@ -872,6 +875,8 @@ class MatrixConverter:
                 raise Unreadable(
                     f"∇{name[-1]} can only stand alone on one side of a relation", node.pos
                 )
+            if name == "W" and self.from_to:
+                return matrix.Transpose(matrix.Named(name, tag))
             return matrix.Named(name, tag)
         if node.name == "Y" and not node.sub:
             return matrix.Named("Y")
@@ -972,7 +977,7 @@ class MatrixConverter:
                 return matrix.ColumnSum(self.tree(inner))
         return None
 
-    def gradient(self, node: parse.Partial) -> matrix.Gradient:
+    def gradient(self, node: parse.Partial) -> matrix.MatrixExpr:
         """``∂L/∂W^{(l)}``, ``∂L/∂b^{(l)}``, ``∂L/∂Z^{(l)}``, ``∂L_i/∂A^{(l)}``: the matrix of
         the loss's partials by the entries.  L is the mean cost (notation.md); L_i the loss of
         each row's sample, which only matrices with a row per sample (A, Z) have."""
@@ -993,6 +998,9 @@ class MatrixConverter:
                 node.pos,
             )
         wrt = self.tree(parse.Var(letters[den.name], None, den.tag, 0, den.pos))
+        if isinstance(wrt, matrix.Transpose) and isinstance(wrt.arg, matrix.Named):
+            # weights from-to: ∂L/∂W^{(l)} has the shape of the document's W, the notation's ∇Wᵀ
+            return matrix.Transpose(matrix.Gradient(wrt.arg, False))
         assert isinstance(wrt, matrix.Named)
         per_sample = bool(num.sub)
         if per_sample and (len(num.sub or []) != 1 or wrt.quantity not in ("A", "Z")):
@@ -1013,6 +1021,8 @@ class MatrixConverter:
             and not node.sub
         ):
             p = self._layer(node)
+            if self.from_to:
+                r, c = c, r  # the document's ∇W is the notation's transposed
             return (
                 Partial(net.L, net.w(p)[r, c])
                 if node.name == "nabla W"

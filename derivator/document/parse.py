@@ -583,6 +583,9 @@ class Reading:
     #: layers numbered in the subscript (``z_1 = W_1 x + b_1``, ``a_{2,j}``): the first index of
     #: a, z, b, W, w, δ, when it is a number, is the layer tag (``inference.subscript_layers``)
     subscript_layers: bool = False
+    #: the document's own letters for a pre-activation numbered like W (``u_1 = W_1 x + b_1``):
+    #: layered in the subscript as the notation's a, z, b, W, δ are
+    subscript_letters: frozenset[str] = frozenset()
     #: ``bar=gradient``: a bar over a letter is the derivative of this cost letter by it (v̄ = ∂C/∂v)
     bar_cost: str | None = None
 
@@ -1456,7 +1459,7 @@ class Parser:
             else:
                 break
         if self.reading.subscript_layers:
-            _layer_from_subscript(v)
+            _layer_from_subscript(v, self.reading.subscript_letters)
         return v
 
     def _updated_mark(self) -> bool:
@@ -2171,10 +2174,11 @@ _AUTHOR_TAG = re.compile(
 SUBSCRIPT_LAYERED = ("a", "z", "b", "W", "w", "delta", "A", "Z", "Delta")
 
 
-def _layer_from_subscript(v: Var) -> None:
+def _layer_from_subscript(v: Var, own: frozenset[str] = frozenset()) -> None:
     """``z_1`` → z^{(1)}, ``a_{2,j}`` → a^{(2)}_j, ``W_2`` → W^{(2)}: the layer number a document
-    writes as the first index of a quantity's subscript becomes its layer tag."""
-    if v.tag is not None or not v.sub or v.name not in SUBSCRIPT_LAYERED:
+    writes as the first index of a quantity's subscript becomes its layer tag (also on the
+    document's own pre-activation letter ``own``, ``u_1 = W_1 x + b_1``)."""
+    if v.tag is not None or not v.sub or (v.name not in SUBSCRIPT_LAYERED and v.name not in own):
         return
     first = v.sub[0]
     number = first.expr.text if isinstance(first.expr, Num) else first.name
