@@ -1401,10 +1401,8 @@ def _judge(
         return
     # the same text in the same context means the same relation: reuse its proof
     if _about_indices(lhs, rhs):
-        r.verdict, r.reason = (
-            Outcome.SKIPPED,
-            "a statement about indices or sizes, not an identity between quantities",
-        )
+        r.verdict = Outcome.SKIPPED
+        r.reason = "a statement about indices or sizes, not an identity between quantities"
         return
     defs = model.fingerprint((block.line, r.step)) if model is not None else ""
     key = (
@@ -1432,18 +1430,25 @@ def _judge(
             "compared to the digits shown"
         )
         return
+    notes = _notes(conv, settings, (lhs_node, rhs_node))
+    r.hints = notes + v.hints
+    r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _notes(
+    conv: interpret.Converter, settings: interpret.Settings, sides: tuple[parse.Node, parse.Node]
+) -> list[str]:
+    """What the reading of a judged relation says beside its verdict: the converter's notes,
+    and δ shown as −δ where the document defines δ with the minus sign."""
     notes = list(dict.fromkeys(conv.notes))
     minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
     if settings.conventions.delta_sign == "minus" and any(
-        isinstance(n, parse.Var) and n.name == "delta"
-        for side in (lhs_node, rhs_node)
-        for n in parse.walk(side)
+        isinstance(n, parse.Var) and n.name == "delta" for side in sides for n in parse.walk(side)
     ):
         notes.append(
             f"the document defines δ as −∂L/∂z (line {minus[0]}): shown as −δ, the notation's δ being ∂L/∂z"
         )
-    r.hints = notes + v.hints
-    r.reason = "; ".join(x for x in [v.reason] + notes if x)
+    return notes
 
 
 def _given_values(
