@@ -229,7 +229,7 @@ def increment(node: parse.Node) -> bool:
 
 
 def has_matrix(node: object) -> bool:
-    """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y) or use ⊙ or ᵀ?"""
+    """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y, the inputs X) or use ⊙ or ᵀ?"""
     for n in walk(node):
         if (
             isinstance(n, parse.Var)
@@ -237,6 +237,8 @@ def has_matrix(node: object) -> bool:
             and (not n.sub or any(x.name == "·" for x in n.sub))
         ):
             return True
+        if isinstance(n, parse.Var) and n.name == "X" and not n.sub and n.tag is None:
+            return True  # the batch of inputs, A^{(0)}
         if isinstance(n, parse.Var) and n.name == "b" and n.tag is not None and not n.sub:
             return True  # the bias vector, in a relation with a batch's matrices
         if (
@@ -882,6 +884,9 @@ class MatrixConverter:
             return matrix.Named(name, tag)
         if node.name == "Y" and not node.sub:
             return matrix.Named("Y")
+        if node.name == "X" and not node.sub and node.tag is None:
+            # the batch of inputs, a row per sample: A^{(0)} (notation.md, BATCH_LETTERS)
+            return self._variable(parse.Var("A", None, "0", 0, node.pos))
         if node.name == "b" and node.tag is not None:
             if node.sub:
                 raise Unreadable(
