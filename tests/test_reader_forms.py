@@ -146,7 +146,8 @@ def test_names_of_several_letters_inferred_from_the_forward_pass(k: int) -> None
 
 def test_names_of_several_letters_declared_are_read_bare() -> None:
     text = (
-        "<!-- derivator: letters=preactivation:net,activation:out cost=Cost cost-is=sample -->\n\n"
+        "<!-- derivator: letters=preactivation:net,activation:out cost=Cost cost-is=sample "
+        "loss=mse -->\n\n"
         "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = (out_j^{(L)} - y_j) \\sigma'(net_j^{(L)})$$\n\n"
         "$$\\frac{\\partial Cost}{\\partial net_j^{(L)}} = out_j^{(L)} - y_j$$\n"
     )

@@ -12,7 +12,9 @@ from test_corpus_real import GENERIC, Lo, holds, sig_p
 
 from derivator.document import Run, check_text
 
-HEAD = "<!-- derivator: activation=sigmoid -->"
+#: the truth's network (GENERIC: sigmoid layers, the squared error), stated: a refutation in a
+#: loss the document leaves unstated is only unknown (check._unless_unstated)
+HEAD = "<!-- derivator: activation=sigmoid loss=mse -->"
 
 
 def _last(formula: str, head: str = HEAD):  # type: ignore[no-untyped-def]

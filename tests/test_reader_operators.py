@@ -93,9 +93,12 @@ def test_softmax_forms_and_its_sums(k: int) -> None:
 def test_the_softmax_is_read_as_its_definition_not_as_the_model() -> None:
     """Under sigmoid outputs, a^{(L)} = softmax(z^{(L)}) is false, and Σ_j a_ij = 1 is not proved."""
     assert not holds(lambda N: (N.a[Lo], torch.softmax(N.z[Lo], 1)), GENERIC)
-    r = _last("<!-- derivator: activation=sigmoid -->", r"\sum_j a^{(L)}_{ij} = 1")
+    r = _last("<!-- derivator: activation=sigmoid loss=mse -->", r"\sum_j a^{(L)}_{ij} = 1")
     assert r.verdict == "refuted", r.reason
-    text = "<!-- derivator: activation=sigmoid -->\n\n$$a^{(L)}_j = \\text{softmax}(z^{(L)})_j$$\n"
+    text = (
+        "<!-- derivator: activation=sigmoid loss=mse -->\n\n"
+        "$$a^{(L)}_j = \\text{softmax}(z^{(L)})_j$$\n"
+    )
     (r,) = check_text("ops.md", text, Run(timeout=20.0))
     assert r.verdict in ("refuted", "error") and r.verdict != "defined", r.reason
 

@@ -188,3 +188,31 @@ def test_a_prediction_with_a_hat_that_the_document_defines(seed: int) -> None:
     assert verdicts == ["defined", "defined", "defined", "proved", "refuted", "proved"]
     undefined = PREDICTION.replace(r"$$\hat{y}_j = \sigma(z^{(L)}_j)$$", "")
     assert [str(r.verdict) for r in _check(undefined)][1:] == ["error"] * 4
+
+
+PER_SAMPLE = r"""<!-- derivator: loss=mse -->
+
+$$J = \frac{1}{n}\sum_{x} E_x$$
+
+$$\frac{\partial E}{\partial b^{(L)}_j} = (a^{(L)}_j - y_j)\sigma'(z^{(L)}_j)$$
+
+$$\frac{\partial E}{\partial b^{(L)}_j} = (y_j - a^{(L)}_j)\sigma'(z^{(L)}_j)$$
+"""
+
+
+@pytest.mark.parametrize("seed", [6, 23])
+def test_a_cost_averaged_over_its_per_sample_letter(seed: int) -> None:
+    """J = (1/n) Σ_x E_x names the mean J: the bare E, never defined, is one example's cost (as
+    a, z and y are one example's), so ∂E/∂b_j = (a_j − y_j)σ′(z_j) holds and its negation does
+    not (autograd per example); the mean's gradient would carry 1/n.  Without J's definition
+    the bare E stays ambiguous (an error naming cost-is)."""
+    net = _network(seed, torch.sigmoid, torch.sigmoid, "mse")
+    n = net["a2"].shape[0]
+    assert n > 1
+    per_example = (net["a2"] - net["y"]) * net["a2"] * (1 - net["a2"])
+    assert torch.allclose(net["d2"], per_example)  # ∂E_x/∂b_j = ∂E_x/∂z_j, example by example
+    assert not torch.allclose(net["d2"], -per_example)
+    verdicts = _check(PER_SAMPLE)
+    assert [str(r.verdict) for r in verdicts] == ["defined", "proved", "refuted"]
+    alone = _check(PER_SAMPLE.replace(r"$$J = \frac{1}{n}\sum_{x} E_x$$", ""))
+    assert all(str(r.verdict) == "error" and "cost-is" in r.reason for r in alone)

@@ -378,7 +378,7 @@ class _Reading:
     #: the caller, a directive or the document's forward pass states the output layer's σ
     output_stated: bool = False
 
-    def unstated(self, here: interpret.Settings) -> frozenset[str]:
+    def unstated(self, here: interpret.Settings) -> tuple[str, ...]:
         """What the document leaves to derivator's defaults at a relation read with ``here``:
         the loss when no cost is written, stated or redefined; the hidden activation when the
         forward pass names it by a letter of its own (``z_j = h(a_j)``) and nothing says which
@@ -392,7 +392,7 @@ class _Reading:
             out.discard("activation")
         if "loss" in out and not self.output_stated:
             out.add("output-activation")
-        return frozenset(out)
+        return tuple(sorted(out))  # sorted: its repr is part of the verdicts' cache key
 
     def apply(self, d: dict[str, str]) -> None:
         """A directive: it overrides what was inferred or stated before it."""
@@ -1170,9 +1170,12 @@ def _broken(out: list[Result]) -> None:
                         costs_of.setdefault(implied, r.defines)
             continue
         hit = sorted((broken[u], u) for u in r.uses if u in broken and broken[u] < r.line)
-        if hit and r.verdict in (Outcome.PROVED, Outcome.REFUTED, Outcome.UNKNOWN):
-            # unknown too: a relation refuted in the defaults that another reading proves
-            # (_unless_unstated) was judged in a model that ignores the broken definition
+        if hit and (
+            r.verdict in (Outcome.PROVED, Outcome.REFUTED)
+            # a relation refuted in the defaults that another reading proves (_unless_unstated)
+            # was judged in a model that ignores the broken definition too
+            or (r.verdict == Outcome.UNKNOWN and r.method == UNSTATED_METHOD)
+        ):
             line, name = hit[0]
             r.verdict, r.method, r.counterexample, r.hints = Outcome.ERROR, "", None, []
             what = (
@@ -1283,16 +1286,18 @@ def decide(
     (:func:`_unless_unstated`).  ``timeout``: the proof's limit, when not the run's."""
     started = time.monotonic()
     _judge(r, chain, k, op, settings, run, conventions, src, block, model, timeout)
+    limit = run.timeout if timeout is None else timeout
+    deadline = started + limit * UNSTATED_SHARE
     if r.verdict == Outcome.REFUTED and settings.unstated:
-        limit = run.timeout if timeout is None else timeout
-        _unless_unstated(
-            r, chain, k, op, settings, run, src, block, model, started + limit * UNSTATED_SHARE
-        )
+        _unless_unstated(r, chain, k, op, settings, run, src, block, model, deadline)
 
 
 #: the share of a relation's time limit within which the readings of what a document leaves
 #: unstated are tried after a refutation (the worker must answer within the limit)
 UNSTATED_SHARE = 0.6
+#: the method of a relation refuted in the defaults and proved in another reading of what the
+#: document leaves unstated (``unknown``)
+UNSTATED_METHOD = "judged in the readings of what the document leaves unstated"
 
 
 def _unless_unstated(
@@ -1325,7 +1330,7 @@ def _unless_unstated(
             continue
         if alt.verdict != Outcome.PROVED:
             continue
-        r.verdict, r.method, r.counterexample, r.audit = Outcome.UNKNOWN, "", None, ""
+        r.verdict, r.method, r.counterexample, r.audit = Outcome.UNKNOWN, UNSTATED_METHOD, None, ""
         r.hints = []
         r.reason = (
             f"holds with {choice.directive}, not with {unstated.default_words(settings, choice.settings)} "

@@ -209,6 +209,23 @@ def _over_samples(node: parse.Node) -> bool:
     return False
 
 
+def _summed_costs(node: parse.Node) -> set[str]:
+    """The cost letters a sum runs over by their subscript (``Σ_n \\mathcal{L}_n``, ``Σ_x C_x``):
+    each one sample's cost."""
+    out: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, parse.SumNode):
+            for v in _vars(n.body):
+                if (
+                    v.name in COST_CANDIDATES
+                    and v.sub
+                    and len(v.sub) == 1
+                    and getattr(v.sub[0], "name", None) == n.index
+                ):
+                    out.add(v.name)
+    return out
+
+
 def _half(node: parse.Node) -> str:
     """Whether a squared-error definition has its ½ (``\\frac12``, ``/2``, ``0.5``)."""
     if _has_half(node) or any(isinstance(n, parse.Num) and n.text == "0.5" for n in walk(node)):
@@ -264,6 +281,9 @@ class _Scan:
     untagged: int = 0
     #: cost letters by use (∂C/∂…), with the first line
     used: dict[str, int] = field(default_factory=dict)
+    #: cost letters another cost's definition sums or averages over the samples by their
+    #: subscript (J = \\frac1N \\sum_n \\mathcal{L}_n): the bare letter is one sample's cost
+    per_sample: set[str] = field(default_factory=set)
     #: letters named by earlier relations: a definition comes before its use
     seen: set[str] = field(default_factory=set)
     #: weighted inputs with a letter of their own, ``u_j = Σ_i v_ji x_i + b_j``, by their letter
@@ -440,6 +460,7 @@ class _Scan:
             self.activations[fed[0]] = fed[1]  # h_j = σ(u_j)
         if lhs.name in COST_CANDIDATES and not restated:
             self.cost_bodies.append(rhs)
+            self.per_sample |= _summed_costs(rhs) - {lhs.name}
         sign = _delta_sign(lhs, rhs, self.letters)
         if sign is not None and not self.deltas:
             # the first definition of δ as a partial of the cost fixes its sign; a later
@@ -508,6 +529,14 @@ class _Scan:
         undefined = {k: v for k, v in self.used.items() if k not in self.costs}
         if len(undefined) == 1:
             ((letter, line),) = undefined.items()
+            if letter in self.per_sample:
+                # J = (1/N) Σ_n L_n: the mean is J, so the bare L is one example's (the sample
+                # index left implicit, as on every per-sample quantity)
+                self.costs[letter] = (0, "sample")
+                self.col.add(
+                    line, f"cost {letter}", "sample", f"{letter}_n summed over the samples"
+                )
+                return
             self.costs[letter] = (0, UNDEFINED)  # reported where used
             self.col.add(line, f"cost {letter}", "the loss", f"∂{letter}/∂… on line {line}")
         elif len(undefined) > 1:

@@ -81,7 +81,7 @@ class Settings:
     output_activation: str | None = None
     #: which of activation, loss and output-activation the document (and the caller) leave
     #: unstated here: derivator's defaults stand in for them (``unstated.choices``)
-    unstated: frozenset[str] = frozenset()
+    unstated: tuple[str, ...] = ()
     #: whether the document's layers add a bias (False: its forward pass writes z = Σ w a)
     bias: bool = True
 
@@ -89,9 +89,7 @@ class Settings:
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
     """One Network object per setting, so that proofs cached per network are reused (the
     document's letters do not change the network)."""
-    return _network(
-        replace(settings, conventions=Conventions(), unstated=frozenset()), family, depth, top
-    )
+    return _network(replace(settings, conventions=Conventions(), unstated=()), family, depth, top)
 
 
 @cache

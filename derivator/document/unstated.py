@@ -73,7 +73,7 @@ def choices(settings: Settings) -> Iterator[Choice]:
                 activation=activation,
                 loss=loss,
                 output_activation=None if output == activation else output,
-                unstated=frozenset(),
+                unstated=(),
             )
             yield Choice(alt, " ".join(x for x in (said_a, said_c) if x))
 
