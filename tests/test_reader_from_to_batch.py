@@ -107,3 +107,23 @@ def test_the_inputs_batch_x_is_a_zero(relation: str, sides) -> None:  # type: ig
     assert results[-1].verdict in want, (relation, results[-1].reason)
     if not true:
         assert "does not satisfy" in results[-1].reason or results[-1].verdict == "refuted"
+
+
+@pytest.mark.parametrize(
+    "relation,sides",
+    [
+        (
+            r"Z^{(k)}(A^{(k-1)}) = A^{(k-1)} W^{(k)} + b^{(k)}",
+            lambda N: (N.z[Lo], N.a[Lo - 1] @ N.W[Lo].T + N.b[Lo]),
+        ),
+        (
+            r"Z^{(k)}(A^{(k-1)}) = A^{(k-1)} W^{(k)}",
+            lambda N: (N.z[Lo], N.a[Lo - 1] @ N.W[Lo].T),
+        ),
+    ],
+)
+def test_a_matrix_written_as_a_function_of_its_input(relation: str, sides) -> None:  # type: ignore[no-untyped-def]
+    """``Z^{(k)}(A^{(k-1)})`` is Z^{(k)} as a function of what the forward pass computes it from."""
+    text = f"{HEAD}\n\n$$Z^{{(k)}} = A^{{(k-1)}} W^{{(k)}} + b^{{(k)}}$$\n\n$${relation}$$\n"
+    results = check_text("function.md", text, Run(timeout=20.0))
+    assert results[-1].verdict == ("proved" if _true(sides) else "refuted"), results[-1].reason
