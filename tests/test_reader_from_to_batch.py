@@ -82,3 +82,48 @@ def test_the_notations_forward_pass_keeps_its_orientation() -> None:
     results = check_text("to_from.md", text, Run(timeout=20.0))
     assert _true(lambda N: (N.dL(N.W[Lo]), N.a[Lo - 1].T @ N.dL(N.z[Lo]))) is False
     assert results[-1].verdict in ("refuted", "error"), results[-1].reason
+
+
+@pytest.mark.parametrize(
+    "relation,sides",
+    [
+        (r"A^{(0)} = X", lambda N: (N.a[0], N.a[0])),
+        (r"A^{(0)} = 2X", lambda N: (N.a[0], 2 * N.a[0])),
+        (r"A^{(1)} = X", lambda N: (N.a[1], N.a[0])),
+        (
+            r"\frac{\partial L}{\partial W^{(1)}} = X^T \frac{\partial L}{\partial Z^{(1)}}",
+            lambda N: (N.dL(N.W[1]).T, N.a[0].T @ N.dL(N.z[1])),
+        ),
+    ],
+)
+def test_the_inputs_batch_x_is_a_zero(relation: str, sides) -> None:  # type: ignore[no-untyped-def]
+    """X alone (no tag, no index) is the batch of inputs A^{(0)}, a row per sample."""
+    text = f"{HEAD}\n\n$$Z^{{(1)}} = X W^{{(1)}} + b^{{(1)}}$$\n\n$${relation}$$\n"
+    results = check_text("inputs.md", text, Run(timeout=20.0))
+    assert results[0].verdict == "defined", results[0].reason
+    true = _true(sides)
+    # A's first appearance defines it: held when true, never when false (an error naming it)
+    want = ("proved", "defined") if true else ("refuted", "error")
+    assert results[-1].verdict in want, (relation, results[-1].reason)
+    if not true:
+        assert "does not satisfy" in results[-1].reason or results[-1].verdict == "refuted"
+
+
+@pytest.mark.parametrize(
+    "relation,sides",
+    [
+        (
+            r"Z^{(k)}(A^{(k-1)}) = A^{(k-1)} W^{(k)} + b^{(k)}",
+            lambda N: (N.z[Lo], N.a[Lo - 1] @ N.W[Lo].T + N.b[Lo]),
+        ),
+        (
+            r"Z^{(k)}(A^{(k-1)}) = A^{(k-1)} W^{(k)}",
+            lambda N: (N.z[Lo], N.a[Lo - 1] @ N.W[Lo].T),
+        ),
+    ],
+)
+def test_a_matrix_written_as_a_function_of_its_input(relation: str, sides) -> None:  # type: ignore[no-untyped-def]
+    """``Z^{(k)}(A^{(k-1)})`` is Z^{(k)} as a function of what the forward pass computes it from."""
+    text = f"{HEAD}\n\n$$Z^{{(k)}} = A^{{(k-1)}} W^{{(k)}} + b^{{(k)}}$$\n\n$${relation}$$\n"
+    results = check_text("function.md", text, Run(timeout=20.0))
+    assert results[-1].verdict == ("proved" if _true(sides) else "refuted"), results[-1].reason

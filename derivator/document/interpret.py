@@ -227,7 +227,7 @@ def increment(node: parse.Node) -> bool:
 
 
 def has_matrix(node: object) -> bool:
-    """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y) or use ⊙ or ᵀ?"""
+    """Does a side name a matrix (W, A, Z, B, Δ, ∇W, ∇B, Y, the inputs X) or use ⊙ or ᵀ?"""
     for n in walk(node):
         if (
             isinstance(n, parse.Var)
@@ -235,6 +235,8 @@ def has_matrix(node: object) -> bool:
             and (not n.sub or any(x.name == "·" for x in n.sub))
         ):
             return True
+        if isinstance(n, parse.Var) and n.name == "X" and not n.sub and n.tag is None:
+            return True  # the batch of inputs, A^{(0)}
         if isinstance(n, parse.Var) and n.name == "b" and n.tag is not None and not n.sub:
             return True  # the bias vector, in a relation with a batch's matrices
         if (
@@ -880,6 +882,9 @@ class MatrixConverter:
             return matrix.Named(name, tag)
         if node.name == "Y" and not node.sub:
             return matrix.Named("Y")
+        if node.name == "X" and not node.sub and node.tag is None:
+            # the batch of inputs, a row per sample: A^{(0)} (notation.md, BATCH_LETTERS)
+            return self._variable(parse.Var("A", None, "0", 0, node.pos))
         if node.name == "b" and node.tag is not None:
             if node.sub:
                 raise Unreadable(
@@ -928,7 +933,7 @@ class MatrixConverter:
         sums of the rows of M."""
         scalar: sp.Expr = sp.Integer(1)
         mats: list[matrix.MatrixExpr] = []
-        for f in node.factors:
+        for f in self._as_functions(node.factors):
             if isinstance(f, parse.Var) and f.name == "ones" and not node.hadamard:
                 if not mats:
                     raise Unreadable("𝟏 (the vector of ones) must follow a matrix: Y𝟏", f.pos)
@@ -945,6 +950,30 @@ class MatrixConverter:
         for x in mats[1:]:
             acc = matrix.Hadamard(acc, x) if node.hadamard else matrix.MatMul(acc, x)
         return acc if scalar == 1 else matrix.Scale(scalar, acc)
+
+    def _as_functions(self, factors: list[parse.Node]) -> list[parse.Node]:
+        """``Z^{(l)}(A^{(l-1)})``, ``A^{(l)}(Z^{(l)})``: a batch's matrix written as a function of
+        the matrix the forward pass computes it from is that matrix.  Read as a product it could
+        never fit (an n × n_(l) matrix times an n × n_(l-1) one), so no product is misread."""
+        out: list[parse.Node] = []
+        below = {"Z": ("A", -1), "A": ("Z", 0)}
+        for f in factors:
+            prev = out[-1] if out else None
+            arg = f.body if isinstance(f, parse.Group) else None
+            if (
+                isinstance(prev, parse.Var)
+                and prev.name in below
+                and prev.tag is not None
+                and not prev.sub
+                and isinstance(arg, parse.Var)
+                and not arg.sub
+                and arg.tag is not None
+                and arg.name == below[prev.name][0]
+                and self._layer(arg) == self._layer(prev) + below[prev.name][1]
+            ):
+                continue  # the argument of the function notation: the matrix itself stands
+            out.append(f)
+        return out
 
     def _power(self, node: parse.Pow) -> sp.Expr:
         """n^{-1} in front of a matrix product: a scalar; a power of a matrix is unreadable."""
