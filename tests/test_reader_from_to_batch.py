@@ -1,6 +1,6 @@
 """A batch forward pass ``Z^{(k)} = A^{(k-1)} W^{(k)} + b^{(k)}`` (examples as rows, no transpose
 on W) fixes the weights' orientation: the document's W^{(k)} is n_(k-1) × n_(k), the transpose of
-the notation's, and its ∂L/∂W^{(k)} has that shape too (issue 22 item 2).  The layer letter is
+the notation's, and its ∂L/∂W^{(k)} has that shape too.  The layer letter is
 read under bold matrices (``\\mathbf{A}^{(k-1)}``).  Truth from our own evaluator (PyTorch
 autograd at random sizes where the sample count and every width differ): the author's W is the
 evaluator's ``W[p].T``; never from derivator."""

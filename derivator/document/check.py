@@ -377,6 +377,8 @@ class _Reading:
     loss_stated: bool = False
     #: the caller, a directive or the document's forward pass states the output layer's σ
     output_stated: bool = False
+    #: the caller or a directive states what the targets satisfy (targets=any included)
+    targets_stated: bool = False
 
     def unstated(self, here: interpret.Settings) -> tuple[str, ...]:
         """What the document leaves to derivator's defaults at a relation read with ``here``:
@@ -384,7 +386,8 @@ class _Reading:
         forward pass names it by a letter of its own (``z_j = h(a_j)``) and nothing says which
         function that is (σ is the notation's sigmoid); the output layer's σ when neither it
         nor the loss is written (docs/soundness.md, "A refutation in a default the document
-        does not state")."""
+        does not state"); the targets when no directive or caller says what they satisfy
+        ("Targets left unstated under a document's cross-entropy")."""
         out = set(self.defaulted) & {"activation", "loss"}
         if here.loss != self.settings.loss or here.conventions.loss_history:
             out.discard("loss")
@@ -392,6 +395,8 @@ class _Reading:
             out.discard("activation")
         if "loss" in out and not self.output_stated:
             out.add("output-activation")
+        if not self.targets_stated:
+            out.add("targets")  # (a document's Σ_j y_ij = 1 states it: targets=distribution)
         return tuple(sorted(out))  # sorted: its repr is part of the verdicts' cache key
 
     def apply(self, d: dict[str, str]) -> None:
@@ -409,6 +414,7 @@ class _Reading:
         )
         self.defaulted = [k for k in self.defaulted if k not in d]
         self.output_stated = self.output_stated or "output-activation" in d
+        self.targets_stated = self.targets_stated or "targets" in d
         skip = d.get("skip")
         if skip == "next":
             self.skip_next = True
@@ -462,6 +468,7 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
             or "output-activation" in in_directives
             or inferred.output_activation
         ),
+        targets_stated="targets" in run.stated or "targets" in in_directives,
     )
 
 
@@ -1592,7 +1599,7 @@ def _unless_targets_sum_to_1(
 ) -> proof.Verdict:
     """A refutation that only targets which do not sum to 1 give, in a document whose own cost
     definition is a cross-entropy and that says nothing of its targets, is withheld: ``unknown``,
-    saying so.  The cross-entropy −Σ_j t_j log y_j compares distributions, so its targets are
+    saying so (``targets=any`` stated keeps the refutation).  The cross-entropy −Σ_j t_j log y_j compares distributions, so its targets are
     class probabilities (usually one-hot) by the loss's own meaning, and authors use Σ_c t_c = 1
     without writing it; a counterexample with other targets says nothing about their model
     (docs/soundness.md, "Targets left unstated under a document's cross-entropy").  The relation
@@ -1600,6 +1607,7 @@ def _unless_targets_sum_to_1(
     if not (
         v.verdict == Outcome.REFUTED
         and settings.targets == "any"
+        and "targets" in settings.unstated
         and settings.conventions.loss == "cross-entropy"
         and net.loss == "cross-entropy"
         and (lhs - rhs).has(net.y)

@@ -515,8 +515,21 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
     for *_, lhs, _, rhs in relations:
         model.functions |= _applied(lhs) | _applied(rhs)
     reader = Reader(model)
+    restated = _define(relations, model, reader)
+    _settle(restated, model, reader)
+    return model
+
+
+Restated = list[tuple[int, int, str, parse.Node, parse.Node]]
+
+
+def _define(
+    relations: list[tuple[int, int, parse.Node, str, parse.Node]], model: Model, reader: Reader
+) -> Restated:
+    """The definitions in reading order, into ``model``; returns the restatements of names
+    already defined (claims, settled by :func:`_settle` once every definition is known)."""
     fresh: dict[int, set[str]] = {}  # block line → names first defined in that block
-    restated: list[tuple[int, int, str, parse.Node, parse.Node]] = []
+    restated: Restated = []
     seen: set[str] = set()  # every name written in the blocks before the current one
     seen_line, block_names = -1, set[str]()
     for line, step, lhs, op, rhs in relations:
@@ -582,6 +595,14 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         end = _chain_value(relations, line, step, rhs)
         if end is not None and isinstance(payload, sp.Expr) and not payload.is_number:
             model.stated.setdefault(name, ((line, end[0]), end[1]))
+    return restated
+
+
+def _settle(restated: Restated, model: Model, reader: Reader) -> None:
+    """Each restatement against the definition it restates: proved ones are claims that hold;
+    one that writes the name out anew (a sub-cost written out) becomes a version of it; a value
+    for a computed name stays a claim; any other difference is a conflict (a slip when refuted
+    in known names), whose claims are judged in both readings."""
     for line, step, name, lhs, rhs in restated:
         if name in model.conflicts:
             continue
@@ -604,6 +625,9 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
         if why:
             model.sites[line, step] = Site(line, step, name, why=why)
             model.versions.append(((line, step), name, again))
+            # ``Model.at`` takes each name's last version before a place: versions stand in
+            # reading order (a stable sort keeps one place's versions as they came)
+            model.versions.sort(key=lambda version: version[0])
             continue
         if verdict is None:
             continue
@@ -620,7 +644,6 @@ def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: 
             model.slips.add((line, step))
         model.conflicts[name] = ((line, step), first[0][0])
         model.restatements[name] = again
-    return model
 
 
 def _writes_out(
