@@ -183,3 +183,29 @@ def test_the_norm_of_a_number_is_its_absolute_value(seed: int) -> None:
         f"$$\\|{float(t):.2f}-{float(o):.8f}\\| = {float(-abs(t - o)):.8f}$$\n"
     )
     assert [v for v, _, _ in got] == ["proved", "proved", "refuted"], got
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_value_restated_to_fewer_digits_holds_at_those_digits(seed: int) -> None:
+    """``net = w_1 i_1 + b_1`` at given values, then ``net = 0.36`` and ``out = σ(net) = 0.59``: the
+    restated value and the rounded output hold to the digits they show (truth: exact fractions
+    and math.exp), so they are proved at the shown precision, and the independent audit checks
+    them to that precision too (it compared them exactly and called the proofs false); a value
+    off by more than a unit of its last digit is refuted."""
+    rng = random.Random(seed)
+    w, i, b = (Fraction(rng.randrange(5, 95), 100) for _ in range(3))
+    net = w * i + b
+    out = 1 / (1 + math.exp(-float(net)))
+    net2, out2 = round(float(net), 2), round(out, 2)
+    assert abs(Fraction(net2) - net) < Fraction(1, 100) and abs(out2 - out) < 0.01
+    text = (
+        f"$$w_1 = {float(w)}, \\quad i_1 = {float(i)}, \\quad b_1 = {float(b)}$$\n\n"
+        "$$net_{h1} = w_1 i_1 + b_1$$\n\n"
+        f"$$net_{{h1}} = {net2:.2f}$$\n\n"
+        f"$$out_{{h1}} = \\frac{{1}}{{1+e^{{-net_{{h1}}}}}} = {out2:.2f}$$\n"
+    )
+    got = _verdicts(text)
+    assert [v for v, _, _ in got[-3:]] == ["proved", "defined", "proved"], got
+    assert all(m.startswith("at the shown precision") for _, m, _ in (got[-3], got[-1])), got
+    off = text.replace(f"= {out2:.2f}$$", f"= {out2 + 0.03:.2f}$$")
+    assert _verdicts(off)[-1][:1] == ("refuted",), _verdicts(off)[-1]

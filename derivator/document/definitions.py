@@ -31,7 +31,7 @@ from fractions import Fraction
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..engine import Outcome, scalar_audit
+from ..engine import Outcome, precision, scalar_audit
 from ..engine.activations import ELEMENTARY
 from ..engine.notation import LAYERED
 from ..engine.scalar import (
@@ -830,14 +830,16 @@ def judge(
         scalar.check_known(left - right)
     except NotBuilt as e:
         raise NotScalar(str(e)) from None  # a name the scalar model does not hold: not its claim
+    unit = decimals.shown_unit(lhs, rhs)
     try:
-        j = scalar.judge(left, right, decimals.shown_unit(lhs, rhs))
+        j = scalar.judge(left, right, unit)
     except NotBuilt as e:
         return Judgement(Outcome.UNKNOWN, reason=str(e))
     if j.verdict == Outcome.PROVED and "values the document states" not in j.method:
         # (at the stated values the verdict is itself an evaluation, at the shown precision,
         # of the sides as read: no rewrite to audit)
-        j = _audited(j, left, right, scalar)
+        within = unit if j.method.startswith(precision.METHOD) else None
+        j = _audited(j, left, right, scalar, within)
     functions = scalar.touched | {f for f in model.functions if f in used_functions([lhs, rhs])}
     if j.verdict == Outcome.REFUTED and functions:
         # a letter such as f is reused for one example after another (f(x) = 1/x, then
@@ -851,10 +853,19 @@ def judge(
     return j
 
 
-def _audited(j: Judgement, left: sp.Expr, right: sp.Expr, scalar: ScalarModel) -> Judgement:
+def _audited(
+    j: Judgement,
+    left: sp.Expr,
+    right: sp.Expr,
+    scalar: ScalarModel,
+    within: Fraction | None = None,
+) -> Judgement:
     """A proof in the scalar model, audited: both sides as read, evaluated from the definitions
-    at random values (``engine.scalar_audit``); a disagreement is an error, never ``proved``."""
-    found = scalar_audit.audit(left, right, scalar, at_values="document's values" in j.method)
+    at random values (``engine.scalar_audit``); a disagreement is an error, never ``proved``.
+    ``within``: a proof at the shown precision is audited to that precision."""
+    found = scalar_audit.audit(
+        left, right, scalar, at_values="document's values" in j.method, within=within
+    )
     if found.status != "disagreed":
         return dataclasses.replace(j, audit=str(found))
     at = ", ".join(f"{k} = {v}" for k, v in found.where["variables"].items())
