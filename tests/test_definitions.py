@@ -1004,3 +1004,18 @@ def test_a_value_only_unit_does_not_depend_on_what_is_computed_above_it(seed: in
     )
     verdicts = [str(r.verdict) for r in results]
     assert verdicts[-3:] == ["proved", "refuted", "unknown"], [r.reason for r in results[-3:]]
+
+
+def test_the_layer_of_a_quantity_is_found_once_per_definition() -> None:
+    """Definitions that each use the two before them (x_k = x_{k−1} + x_{k−2}, x_0 and x_1 leaves):
+    x_k is k − 1 definitions above the leaves (truth: the chain as built).  Walked once per
+    path, the depth of x_59 would take some 10^12 steps: it is found once per name."""
+    import sympy as sp
+
+    from derivator.engine.scalar import ScalarModel
+
+    model = ScalarModel()
+    xs = [sp.Symbol(f"x_{{{k}}}") for k in range(60)]
+    for k in range(2, 60):
+        model.formulas[xs[k]] = xs[k - 1] + xs[k - 2]
+    assert [model.depth(xs[k]) for k in (0, 1, 2, 3, 59)] == [0, 0, 1, 2, 58]

@@ -155,14 +155,33 @@ class ScalarModel:
             )
         return sp.diff(written, den)
 
-    def depth(self, x: sp.Symbol, seen: frozenset[sp.Symbol] = frozenset()) -> int:
+    def depth(self, x: sp.Symbol, known: dict[sp.Symbol, int] | None = None) -> int:
         """How many definitions stand between x and the leaves (a leaf 0, net_{h1} 1, out_{h1}
-        2 …): the layer the document computes x in."""
+        2 …): the layer the document computes x in.  ``known``: depths found so far, shared
+        between calls (definitions that use the two before them, x_k = x_{k−1} + x_{k−2}, would
+        otherwise be walked once per path: exponentially many)."""
+        return self._depth(x, frozenset(), {} if known is None else known)[0]
+
+    def _depth(
+        self, x: sp.Symbol, seen: frozenset[sp.Symbol], known: dict[sp.Symbol, int]
+    ) -> tuple[int, bool]:
+        """(depth of x, whether a cycle was cut below it): only a depth found without a cut is
+        the same on every path, and only that one is remembered."""
+        if x in known:
+            return known[x], False
         f = self.formulas.get(x)
-        if f is None or x in seen:
-            return 0
-        inner = [s for s in f.free_symbols if isinstance(s, sp.Symbol)]
-        return 1 + max((self.depth(s, seen | {x}) for s in inner), default=0)
+        if f is None:
+            return 0, False
+        if x in seen:
+            return 0, True
+        deepest, cut = 0, False
+        for s in f.free_symbols:
+            if isinstance(s, sp.Symbol):
+                d, c = self._depth(s, seen | {x}, known)
+                deepest, cut = max(deepest, d), cut or c
+        if not cut:
+            known[x] = 1 + deepest
+        return 1 + deepest, cut
 
     def below(self, x: sp.Symbol, den: sp.Symbol) -> bool:
         """Is x, given only by its value, computed below den, so that it cannot depend on it?
@@ -173,14 +192,15 @@ class ScalarModel:
         twin = next((s for s in sorted(self.formulas, key=str) if siblings(s, x)), None)
         if twin is None:
             return False
+        known: dict[sp.Symbol, int] = {}
         if den in self.formulas:
-            entry = self.depth(den)
+            entry = self.depth(den, known)
         else:
             users = [q for q, f in self.formulas.items() if den in f.free_symbols]
             if not users:
                 return False
-            entry = min(self.depth(q) for q in users)
-        return entry >= self.depth(twin)
+            entry = min(self.depth(q, known) for q in users)
+        return entry >= self.depth(twin, known)
 
     def leaves(self, e: sp.Expr) -> set[sp.Symbol]:
         return {s for s in self.expand(e).free_symbols if isinstance(s, sp.Symbol)}
@@ -227,24 +247,10 @@ class ScalarModel:
         lv, rv = left.xreplace(self.values), right.xreplace(self.values)
         if sp.simplify(lv - rv) == 0:
             return Judgement(Outcome.PROVED, "exact at the document's values")
-        where = ", ".join(
-            f"{x} = {self.values[x]}"
-            for x in sorted(left.free_symbols | right.free_symbols, key=str)
-        )
-        return Judgement(
-            Outcome.REFUTED,
-            "the document's values",
-            f"the two sides differ at the document's values {where}: {lv} ≠ {rv}",
-            {
-                "sizes": {},
-                "indices": {},
-                "variables": {
-                    str(x): str(self.values[x])
-                    for x in sorted(left.free_symbols | right.free_symbols, key=str)
-                },
-                "left": str(lv),
-                "right": str(rv),
-            },
+        names = left.free_symbols | right.free_symbols
+        where = ", ".join(f"{x} = {self.values[x]}" for x in sorted(names, key=str))
+        return self._refuted_at(
+            names, lv, rv, f"the two sides differ at the document's values {where}: {lv} ≠ {rv}"
         )
 
     def _at_stated(self, lhs: sp.Expr, rhs: sp.Expr, step: Fraction) -> Judgement | None:
@@ -309,21 +315,27 @@ class ScalarModel:
         except (TypeError, ValueError):
             return None
         where = ", ".join(f"{x} = {self.values[x]}" for x in sorted(diff.free_symbols, key=str))
+        return self._refuted_at(
+            diff.free_symbols,
+            lv,
+            rv,
+            f"the two sides differ at the document's values ({lv} ≠ {rv}), by more than the "
+            "rounding of the values it shows allows",
+            where=where,
+        )
+
+    def _refuted_at(
+        self, names: Iterable[sp.Basic], lv: sp.Expr, rv: sp.Expr, reason: str, **more: str
+    ) -> Judgement:
+        """Refuted at the document's values of ``names``: the counterexample a reader replays
+        (the values, both sides)."""
+        variables = {str(x): str(self.values[x]) for x in sorted(names, key=str)}
         return Judgement(
             Outcome.REFUTED,
             "the document's values",
-            f"the two sides differ at the document's values ({lv} ≠ {rv}), by more than the "
-            "rounding of the values it shows allows",
-            {
-                "sizes": {},
-                "indices": {},
-                "variables": {
-                    str(x): str(self.values[x]) for x in sorted(diff.free_symbols, key=str)
-                },
-                "left": str(lv),
-                "right": str(rv),
-                "where": where,
-            },
+            reason,
+            {"sizes": {}, "indices": {}, "variables": variables, "left": str(lv), "right": str(rv)}
+            | more,
         )
 
     def _trusted(self, x: sp.Symbol) -> bool:
