@@ -1599,11 +1599,12 @@ def _unless_targets_sum_to_1(
 ) -> proof.Verdict:
     """A refutation that only targets which do not sum to 1 give, in a document whose own cost
     definition is a cross-entropy and that says nothing of its targets, is withheld: ``unknown``,
-    saying so (``targets=any`` stated keeps the refutation).  The cross-entropy −Σ_j t_j log y_j compares distributions, so its targets are
-    class probabilities (usually one-hot) by the loss's own meaning, and authors use Σ_c t_c = 1
-    without writing it; a counterexample with other targets says nothing about their model
-    (docs/soundness.md, "Targets left unstated under a document's cross-entropy").  The relation
-    is judged again with targets=distribution: refuted there too, it stays refuted."""
+    saying so (``targets=any`` stated keeps the refutation).  The cross-entropy −Σ_j t_j log y_j
+    compares distributions, so its targets are class probabilities (usually one-hot) by the
+    loss's own meaning, and authors use Σ_c t_c = 1 without writing it; a counterexample with
+    other targets says nothing about their model (docs/soundness.md, "Targets left unstated
+    under a document's cross-entropy").  The relation is judged again with
+    targets=distribution: refuted there too, it stays refuted."""
     if not (
         v.verdict == Outcome.REFUTED
         and settings.targets == "any"

@@ -529,6 +529,7 @@ def _define(
     """The definitions in reading order, into ``model``; returns the restatements of names
     already defined (claims, settled by :func:`_settle` once every definition is known)."""
     fresh: dict[int, set[str]] = {}  # block line → names first defined in that block
+    at_place = {(ln, st): (lhs, op, rhs) for ln, st, lhs, op, rhs in relations}
     restated: Restated = []
     seen: set[str] = set()  # every name written in the blocks before the current one
     seen_line, block_names = -1, set[str]()
@@ -584,7 +585,7 @@ def _define(
             # not a scalar definition: the network reading has it; the value its chain ends
             # with (z_2 = a_1 \cdot W_2^T + b_2 = … ≈ 1.1835) is still the value the document
             # states for it, from which what the scalar model computes from z_2 is judged
-            end = _chain_value(relations, line, step, rhs)
+            end = _chain_value(at_place, line, step, rhs)
             if end is not None and not variables:
                 model.stated.setdefault(name, ((line, end[0]), end[1]))
             continue
@@ -592,7 +593,7 @@ def _define(
             fresh.setdefault(line, set()).add(name)
         model.sites[line, step] = Site(line, step, name)
         model.versions.append(((line, step), name, payload))
-        end = _chain_value(relations, line, step, rhs)
+        end = _chain_value(at_place, line, step, rhs)
         if end is not None and isinstance(payload, sp.Expr) and not payload.is_number:
             model.stated.setdefault(name, ((line, end[0]), end[1]))
     return restated
@@ -718,17 +719,16 @@ def _differs_at_values(first: sp.Expr, again: sp.Expr, scalar: ScalarModel) -> b
 
 
 def _chain_value(
-    relations: list[tuple[int, int, parse.Node, str, parse.Node]],
+    at_place: dict[tuple[int, int], tuple[parse.Node, str, parse.Node]],
     line: int,
     step: int,
     rhs: parse.Node,
 ) -> tuple[int, sp.Expr] | None:
     """The number a definition's chain ends with (``X = formula = … = 0.3775``, or ``≈ 0.7692``),
     and the step it ends at: the steps after it in the same chain, each starting where the last
-    one ended."""
-    here = {(ln, st): (lhs, op, r) for ln, st, lhs, op, r in relations if ln == line}
+    one ended (``at_place``: the relations by (block line, step), indexed once per document)."""
     node, k = rhs, step + 1
-    while (nxt := here.get((line, k))) is not None and nxt[0] is node and nxt[1] in ("=", "≈"):
+    while (nxt := at_place.get((line, k))) is not None and nxt[0] is node and nxt[1] in ("=", "≈"):
         node, k = nxt[2], k + 1
     if node is rhs:
         return None
@@ -790,14 +790,9 @@ def judge_restated(
     (refuted, made of known names), is a claim judged against the definition in force."""
     if place in model.slips:
         return judge(lhs, rhs, model, place)
-    names = frozenset(
-        name
-        for name in used([lhs, rhs], model)
-        if (hit := model.conflicts.get(name)) is not None and hit[0] < place
-    )
-    if not names or any(
-        hit[0] == place for n in used([lhs, rhs], model) if (hit := model.conflicts.get(n))
-    ):
+    restated = {n: hit for n in used([lhs, rhs], model) if (hit := model.conflicts.get(n))}
+    names = frozenset(n for n, hit in restated.items() if hit[0] < place)
+    if not names or any(hit[0] == place for hit in restated.values()):
         return None
     first = judge(lhs, rhs, model, place)
     second = judge(lhs, rhs, model, place, model.at(place, names))
