@@ -30,6 +30,9 @@ COST_CANDIDATES = (
 )
 READING = parse.Reading(call_letters=COST_CANDIDATES)
 KNOWN_FUNCTIONS = {"sigma", "tanh", "exp", "log", "max", "min", "Psi", "sinh", "cosh", "sin", "cos"}
+#: letters the notation itself gives a meaning (a, z, y, w, W, b, x, δ; e Euler's number, n the
+#: sample count): never a name of the document's own for a role it introduces
+NOTATION_LETTERS = ("a", "z", "y", "w", "W", "b", "x", "e", "n", "delta")
 
 
 @dataclass(frozen=True)
@@ -343,7 +346,7 @@ class _Scan:
                 and not f.sub
                 and f.tag is None
                 and f.name not in self.letters
-                and f.name not in ("a", "z", "w", "W", "b", "y", "e", "n", "x", "delta", "sigma")
+                and f.name not in (*NOTATION_LETTERS, "sigma")
                 and f.name.isalpha()
                 and isinstance(arg, parse.Group)
                 and arg.bracket == "("
@@ -1496,7 +1499,7 @@ def _softmax_definition(
         and inner.sub[-1].name == den.index
         and top.sub[-1].name != den.index
     )
-    own = ("a", "z", "y", "w", "W", "b", "x", "e", "n", "delta")
+    own = NOTATION_LETTERS
     if not same or top.name == lhs.name or top.name in own or lhs.name in own:
         return
     if lhs.name in letters or top.name in letters:
