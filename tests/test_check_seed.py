@@ -4,8 +4,8 @@ Run as it is (no directives: a general network), the places where the article pr
 layers L-1 and L-2 without the Σ over the layer above must be refuted (the first of the three also
 writes ∂a/z without ∂ below: an error at that denominator, which is what the author sees first),
 and every other relation of the multi-neuron section proved, except update rules, ellipses and
-matrices of names.  With ``network=single`` after the heading 简单网络 and ``network=general`` after 复杂网络, nothing in the
-single-neuron section fails except the relations that really are wrong there.
+matrices of names.  With ``network=single`` after the heading 简单网络 and ``network=general``
+after 复杂网络, nothing in the single-neuron section fails except the relations that really are wrong there.
 """
 
 from __future__ import annotations
