@@ -37,6 +37,7 @@ from ..engine import (
 )
 from . import (
     blocks,
+    cases,
     conventions,
     decimals,
     definitions,
@@ -501,7 +502,7 @@ def _attach_model(name: str, f: _File, run: Run) -> None:
             for t in f.tasks.values()
         ]
     )
-    if model.sites or model.network:
+    if model.sites or model.network or model.has_cases:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
         run.explanations += [
             f"{name}:{line}: defines {what} (definition, network model)"
@@ -967,6 +968,11 @@ def _decide_step(
     error of derivator's, never a verdict on the relation)."""
     block, model, run = scope.block, scope.model, scope.run
     sides = (chain.exprs[k], chain.exprs[k + 1])
+    case = cases.case_of(sides[0], op, sides[1], model.indices) if model is not None else None
+    if case is not None:  # j = 1 of an index j: which case the text is about (cases.py)
+        r.verdict = Outcome.SKIPPED
+        r.reason = f"states the case {case}, not a relation to check (an index has no value)"
+        return
     if condition is not None and condition[1] == "≠":
         r.verdict = Outcome.ERROR
         r.reason = (
