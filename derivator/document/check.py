@@ -1443,17 +1443,28 @@ def _judge(
             "compared to the digits shown"
         )
         return
-    notes = _notes(conv, settings, (lhs_node, rhs_node))
+    notes = _notes(conv, settings, (lhs_node, rhs_node), v.verdict)
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
 
 
 def _notes(
-    conv: interpret.Converter, settings: interpret.Settings, sides: tuple[parse.Node, parse.Node]
+    conv: interpret.Converter,
+    settings: interpret.Settings,
+    sides: tuple[parse.Node, parse.Node],
+    verdict: Outcome,
 ) -> list[str]:
     """What the reading of a judged relation says beside its verdict: the converter's notes,
-    and δ shown as −δ where the document defines δ with the minus sign."""
+    δ shown as −δ where the document defines δ with the minus sign, and why a claim is refuted
+    under a loss the document leaves unknown."""
     notes = list(dict.fromkeys(conv.notes))
+    unknown = settings.conventions.loss_functions
+    if verdict == Outcome.REFUTED and settings.loss == "generic" and unknown:
+        notes.append(
+            f"the document's loss {conventions.letter_shown(unknown[0][0])} (line {unknown[0][1]}) "
+            "is left unknown (a claim must hold for every loss): the counterexample takes the "
+            f"loss {losses.ANY_LOSS_SHOWN}"
+        )
     minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
     if settings.conventions.delta_sign == "minus" and any(
         isinstance(n, parse.Var) and n.name == "delta" for side in sides for n in parse.walk(side)
