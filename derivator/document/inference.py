@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import parse
-from .conventions import UNDEFINED, Conventions, cost_form
+from .conventions import UNDEFINED, Conventions, cost_form, split_args
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
@@ -121,7 +121,7 @@ def _mean_of_partials(lhs: parse.Node, rhs: parse.Node) -> bool:
 def _writes_a_loss(rhs: parse.Node) -> bool:
     """A squared error, a cross-entropy or a binary cross-entropy written out (:func:`loss_form`):
     an equation for the notation's L that writes one is the document's definition of its cost."""
-    return _squares(rhs) or loss_form(rhs) in ("cross-entropy", "binary-cross-entropy")
+    return _squares(rhs) or loss_form(rhs) in ("cross-entropy", "binary-cross-entropy", "generic")
 
 
 def _written_out(left: parse.Node, right: parse.Node) -> tuple[parse.Var, parse.Node] | None:
@@ -151,12 +151,52 @@ def _complement(node: parse.Node) -> bool:
     )
 
 
+def loss_call(rhs: parse.Node) -> parse.Var | None:
+    """``\\ell(a^L, y)``, ``\\mathcal{L}(\\hat y, y)``: a cost letter called with two arguments (the
+    output and the target), a loss the definition names and does not write out.  Which arguments
+    they are is checked where the call is read (``conventions._cost``)."""
+    f = parse.ungrouped(rhs)
+    if (
+        isinstance(f, parse.Var)
+        and f.name in COST_CANDIDATES
+        and f.args is not None
+        and not f.sub
+        and f.tag is None
+        and not f.primes
+        and len(split_args(f.args)) == 2
+        and all(split_args(f.args))
+    ):
+        return f
+    return None
+
+
+def _called_with(rhs: parse.Node) -> list[str]:
+    """The letters a loss call's arguments are (``\\ell(o, t)`` → o, t); [] for anything else."""
+    f = loss_call(rhs)
+    if f is None:
+        return []
+    out = []
+    for text in split_args(f.args or ""):
+        try:
+            chains = parse.parse(text, READING)
+        except parse.ReadError:
+            return []
+        v = parse.ungrouped(chains[0].exprs[0]) if len(chains) == 1 else None
+        if not isinstance(v, parse.Var):
+            return []
+        out.append(v.name)
+    return out
+
+
 def loss_form(rhs: parse.Node) -> str | None:
     """Which loss a cost definition writes, by its shape: a square and no logarithm is the squared
     error; logarithms of single quantities only, ``-Σ y ln a``, the cross-entropy; logarithms of a
     quantity and of one minus a quantity, ``-[y ln a + (1-y) ln(1-a)]``, the binary cross-entropy.
     ``"other"``: a logarithm of anything else (``ln(1+e^{-ya})``, ``ln(e^f/Σe^f)``), a loss that
-    could be several things; ``None``: nothing that names a loss (``C = (1/n) Σ_x C_x``)."""
+    could be several things; ``"generic"``: a loss named and left unknown, ``\\ell(a^L, y)``
+    (:func:`loss_call`); ``None``: nothing that names a loss (``C = (1/n) Σ_x C_x``)."""
+    if loss_call(rhs) is not None:
+        return "generic"
     logs = [n for n in walk(rhs) if isinstance(n, parse.Call) and n.func == "log"]
     if not logs:
         return "mse" if _squares(rhs) else None
@@ -243,6 +283,20 @@ class _Collector:
     def __init__(self) -> None:
         self.found: dict[str, Finding] = {}
         self.conflicts: list[Finding] = []
+        #: forward passes naming a numbered layer's function: (line, layer, activation)
+        self.layers: list[tuple[int, str, str]] = []
+
+    def layer(self, line: int, lhs: parse.Var, arg: parse.Node, name: str) -> None:
+        """``a^{[1]} = \tanh(z^{[1]})``: the function of one numbered layer (a redefinition
+        governs from its line on, so every one is kept)."""
+        if (
+            isinstance(arg, parse.Var)
+            and lhs.tag is not None
+            and lhs.tag.isdigit()
+            and arg.tag == lhs.tag
+            and lhs.tag != "0"
+        ):
+            self.layers.append((line, lhs.tag, name))
 
     def add(self, line: int, key: str, value: str, evidence: str) -> None:
         old = self.found.get(key)
@@ -297,6 +351,9 @@ class _Scan:
     first_inputs: set[str] = field(default_factory=set)
     #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
     numbered: set[str] = field(default_factory=set)
+    #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: letter → (line, the
+    #: arguments of its definition)
+    loss_functions: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
@@ -452,6 +509,7 @@ class _Scan:
             )
         if (lhs.name in COST_CANDIDATES or lhs.name == "L") and not restated:
             _loss_definition(line, lhs, rhs, self.col, self.losses)
+            self.loss_function(line, lhs, rhs)
         step = _layer_step(lhs, rhs)
         if step is not None and all(x[0] != step[0] for x in self.steps):
             self.steps.append(step)
@@ -489,6 +547,18 @@ class _Scan:
                 if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
             }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def loss_function(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
+        """``C = \\ell(a^L, y)``: ℓ is the loss of one example as a function of its output and
+        target, left unknown (the network's loss ``generic``); the bare ℓ, and ∂ℓ/∂a, are that
+        example's loss and its partials."""
+        f = loss_call(rhs)
+        if f is None or f.name == lhs.name:
+            return
+        if f.name not in self.costs:
+            self.costs[f.name] = (line, "sample")
+            self.col.add(line, f"cost {f.name}", "sample", f"{_show(lhs)} = {f.name}({f.args})")
+        self.loss_functions.setdefault(f.name, (line, f.args or ""))
 
     def two_step_layers(self) -> dict[str, str]:
         """``u_j = Σ_i v_ji x_i + b_j`` and ``h_j = σ(u_j)``: one layer, h its activation and u its
@@ -600,7 +670,20 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     )
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
+    if scan.loss_functions:
+        conv = replace(
+            conv,
+            loss_functions=tuple((k, w, a) for k, (w, a) in sorted(scan.loss_functions.items())),
+        )
     conv = _layer_conventions(scan, conv, findings)
+    layers = scan.col.layers
+    if len({name for _, _, name in layers}) > 1 or conv.own_functions == "yes":
+        # numbered layers with different functions (or beside a function of every layer's
+        # own): each layer's is its own; one function written for every layer is `activation`
+        conv = replace(conv, layer_history=tuple(layers))
+        findings += [
+            Finding(w, f"activation of layer {t}", n, "its forward pass") for w, t, n in layers
+        ]
     return conv, sorted(
         findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
     )
@@ -738,7 +821,13 @@ def _loss_conventions(scan: _Scan, conv: Conventions) -> Conventions:
     elif loss is not None:
         conv = replace(conv, loss=loss.value)
     return _unambiguous(
-        scan, conv, (("activation", "activation"), ("output-activation", "output_activation"))
+        scan,
+        conv,
+        (
+            ("activation", "activation"),
+            ("output-activation", "output_activation"),
+            ("own-functions", "own_functions"),
+        ),
     )
 
 
@@ -1016,26 +1105,7 @@ def _forward(
     an activation function the document names by its own letter (``z_j = h(a_j)``)."""
     body = rhs.body if isinstance(rhs, parse.Group) else rhs
     _activation_definition(line, lhs, body, col, letters)
-    applied: tuple[str, parse.Node] | None = None
-    if (
-        isinstance(body, parse.Call)
-        and body.func == "sigma"
-        and not body.primes
-        and len(body.args) == 1
-    ):
-        applied = ("sigma", body.args[0])
-    elif (
-        isinstance(body, parse.Mul)
-        and len(body.factors) == 2
-        and isinstance(body.factors[0], parse.Var)
-        and isinstance(body.factors[1], parse.Group)
-        and body.factors[1].bracket == "("
-        and not body.factors[0].sub
-        and len(body.factors[0].name) == 1
-        and body.factors[0].name.islower()
-        and not body.factors[0].primes
-    ):
-        applied = (body.factors[0].name, body.factors[1].body)
+    applied = _applied(body)
     if (
         applied is not None
         and isinstance(arg := applied[1], parse.Var)
@@ -1043,8 +1113,13 @@ def _forward(
         and lhs.name.lower() != arg.name.lower()
         and ((lhs.name.islower() and arg.name.islower()) or (lhs.name, arg.name) == ("A", "Z"))
     ):  # Ng's batch: A = g(Z)
-        func = applied[0]
+        func, _, tag = applied
+        if tag is not None:
+            # a^m = f^m(n^m): the function is written for its layer, so each layer has its own
+            col.add(line, "own-functions", "yes", f"{_show(lhs)} = {func}^{tag}(…)")
         if func == "sigma":
+            if tag is None:
+                col.layer(line, lhs, arg, "sigma")
             return
         if func not in letters:
             letters[func] = "function"
@@ -1094,6 +1169,31 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _applied(body: parse.Node) -> tuple[str, parse.Node, str | None] | None:
+    """``σ(z)``, ``f(z)``, ``g^{[l]}(z)``: a function applied to one argument, as (its name, the
+    argument, the layer it is written for)."""
+    if (
+        isinstance(body, parse.Call)
+        and body.func == "sigma"
+        and not body.primes
+        and len(body.args) == 1
+    ):
+        return "sigma", body.args[0], body.tag
+    if (
+        isinstance(body, parse.Mul)
+        and len(body.factors) == 2
+        and isinstance(f := body.factors[0], parse.Var)
+        and isinstance(arg := body.factors[1], parse.Group)
+        and arg.bracket == "("
+        and not f.sub
+        and len(f.name) == 1
+        and f.name.islower()
+        and not f.primes
+    ):
+        return f.name, arg.body, f.tag
+    return None
 
 
 #: one layer of a forward pass written with a letter per layer: (its activation's letter, its
@@ -1244,8 +1344,12 @@ def _letter_per_layer(
 
 
 def _target(costs: list[parse.Node], output: str) -> str | None:
-    """The letter a cost subtracts from the output, or the output from (``(o_k − t_k)^2``)."""
+    """The letter a cost subtracts from the output, or the output from (``(o_k − t_k)^2``), or
+    that it names beside the output as a loss's arguments (``\\ell(o, t)``)."""
     for cost in costs:
+        called = _called_with(cost)
+        if len(called) == 2 and called[0] == output and called[1] != output:
+            return called[1]
         for n in walk(cost):
             if isinstance(n, parse.Add) and len(n.terms) == 2:
                 first, second = n.terms
@@ -1338,6 +1442,7 @@ def _activation_definition(
         and _role(arg, letters) == "preactivation"
     ):
         col.add(line, "activation", found, f"{_show(lhs)} = {found}(…)")
+        col.layer(line, lhs, arg, found)
         return
     output = letters.get(lhs.name) == "output" or (
         _role(lhs, letters) == "activation" and lhs.tag == "L"

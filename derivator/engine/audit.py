@@ -33,6 +33,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import activations as acts
 from . import dual
 from .activations import ActivationFunction, ActivationPrime
 from .losses import Upstream, UpstreamPrime
@@ -140,9 +141,51 @@ SIGMA: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def sigma_of(name: str) -> Callable[[Any], Any] | None:
+    """σ of an activation written out; a layer's own unknown function (``generic@t``) gets a
+    concrete choice of its own, other than its neighbours' (activations.own_parameters), and
+    other than the one the prover's numbers use, so the audit is an independent evaluation."""
+    if name in SIGMA:
+        return SIGMA[name]
+    if not name.startswith(acts.OWN):
+        return None
+    c, d, e = acts.own_parameters(name)
+    return lambda x: x / 2 + dual.sin(c * x + e) / 3 + x * x / (d + 2)
+
+
 def psi(z: Any, j: Any) -> Any:
     """The upstream Ψ(z, j) of a generic layer: any fixed smooth function of z and j."""
     return dual.exp(z / (j + 2)) + z * z * (j + 1) / 7
+
+
+def _rows(t: Table) -> Table:
+    """Σ_j t_sj for each sample s, with its derivative."""
+    return Table(t.value.sum(axis=1), None if t.tangent is None else t.tangent.sum(axis=1))
+
+
+def _mean(Li: Table, n: int) -> Table:
+    """L = (1/n) Σ_s L_s, with its derivative."""
+    return Table(
+        np.array(Li.value.sum(axis=0) / n),
+        None if Li.tangent is None else Li.tangent.sum(axis=0) / n,
+    )
+
+
+def any_loss(A: Table, Y: np.ndarray, columns: np.ndarray, k: int) -> Table:
+    """A loss the document leaves unknown, ℓ(a, y), evaluated as one fixed loss of each sample's
+    whole output: Σ_j (e^{a_j/(j+2)} − y_j a_j) + (Σ_j a_j y_j)²/5.  Its last term mixes the
+    outputs, so it is no sum of one function per unit as the prover's ℓ(a_ij, y_ij, i, j) is:
+    a relation proved for every ℓ must hold for this one too, which checks that a proof used
+    nothing a general loss lacks."""
+    own = _rows(_elementwise(lambda a: dual.exp(a / (columns + 2)) - Y * a, A, k))
+    mixed = _rows(_elementwise(lambda a: Y * a, A, k))
+    square = mixed.value * mixed.value / 5
+    tangent = None
+    if mixed.tangent is not None:
+        tangent = _trailing(2 * mixed.value / 5, k) * mixed.tangent
+    if own.tangent is not None:
+        tangent = own.tangent if tangent is None else own.tangent + tangent
+    return Table(own.value + square, tangent)
 
 
 _LABELS: dict[Any, str] = {}
@@ -326,26 +369,26 @@ class NetworkModel:
             else:
                 act = net.activation_at(p)
                 assert act is not None
-                v[al] = _elementwise(SIGMA[act.name], v[zl], k)
+                sigma = sigma_of(act.name)
+                assert sigma is not None
+                v[al] = _elementwise(sigma, v[zl], k)
         top = net.D
         A, Z, Y = v[names["a", top]], v[names["z", top]], v[names["y", top]].value
         columns = np.arange(Y.shape[1]).reshape(1, -1)
         if net.loss == "upstream":
             loss = _elementwise(lambda z: psi(z, columns), Z, k)
+        elif net.loss == "generic":
+            v[names["Li", top]] = any_loss(A, Y, columns, k)
+            v[MEAN] = _mean(v[names["Li", top]], n)
+            return
         elif net.loss == "cross-entropy":
             loss = _elementwise(lambda a: -Y * dual.log(a), A, k)
         elif net.loss == "binary-cross-entropy":
             loss = _elementwise(lambda a: -(Y * dual.log(a) + (1 - Y) * dual.log(1 - a)), A, k)
         else:
             loss = _elementwise(lambda a: (a - Y) * (a - Y) / 2, A, k)
-        Li = Table(
-            loss.value.sum(axis=1), None if loss.tangent is None else loss.tangent.sum(axis=1)
-        )
-        v[names["Li", top]] = Li
-        v[MEAN] = Table(
-            np.array(Li.value.sum(axis=0) / n),
-            None if Li.tangent is None else Li.tangent.sum(axis=0) / n,
-        )
+        v[names["Li", top]] = _rows(loss)
+        v[MEAN] = _mean(v[names["Li", top]], n)
 
     def scalar(self, s: sp.Symbol) -> str | None:
         return MEAN if s == self.net.L else None
@@ -363,11 +406,13 @@ class NetworkModel:
         return out
 
     def function(self, f: sp.Expr) -> Callable[[list[Any]], Any] | None:
-        if isinstance(f, ActivationFunction) and f.activation in SIGMA:
-            sigma = SIGMA[f.activation]
+        sigma = (
+            sigma_of(f.activation) if isinstance(f, (ActivationFunction, ActivationPrime)) else None
+        )
+        if isinstance(f, ActivationFunction) and sigma is not None:
             return lambda args: sigma(args[0])
-        if isinstance(f, ActivationPrime) and f.activation in SIGMA:
-            return lambda args: _prime(SIGMA[f.activation], args[0])
+        if isinstance(f, ActivationPrime) and sigma is not None:
+            return lambda args: _prime(sigma, args[0])
         if isinstance(f, Upstream):
             return lambda args: psi(args[0], int(dual.value(args[1])))
         if isinstance(f, UpstreamPrime):
