@@ -381,7 +381,7 @@ def _tr(node: parse.Node | parse.Index, ctx: _Context) -> parse.Node | parse.Ind
             wrt = replace(wrt, tag="L")  # Nielsen's ∇_a C: the output activations
         return _partial(_tr(node.of, ctx), wrt, node.pos)
     if isinstance(node, parse.Partial):
-        return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos, node.den_marked)
+        return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos)
     if isinstance(node, parse.Index):
         return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
     if isinstance(node, parse.SumNode) and _implicit_sample_sum(node, ctx.conv):
@@ -424,14 +424,14 @@ def _per_sample(node: parse.Node, index: str) -> parse.Node:
     return parse.map_children(node, lambda x: _per_sample(x, index))
 
 
-def _partial(num: parse.Node, den: parse.Node, pos: int, marked: bool = True) -> parse.Node:
+def _partial(num: parse.Node, den: parse.Node, pos: int) -> parse.Node:
     """∂(c·X)/∂v = c·∂X/∂v for the constant a cost letter brings (2 under mse-half=no, n for a sum):
     linearity of the derivative, so that the partial is again one of a quantity."""
     by = parse.ungrouped(den)
     if isinstance(by, parse.Neg):
         # ∂X/∂β for a threshold β = −b (a letter per layer): −∂X/∂b, the chain rule through
         # that definition
-        inner_partial = _partial(num, by.arg, pos, marked)
+        inner_partial = _partial(num, by.arg, pos)
         return parse.Group(parse.Neg(inner_partial, pos), "(", pos)
     inner = num.body if isinstance(num, parse.Group) else num
     if (
@@ -444,8 +444,8 @@ def _partial(num: parse.Node, den: parse.Node, pos: int, marked: bool = True) ->
             or (isinstance(inner.factors[0], parse.Var) and inner.factors[0].name == "n")
         )
     ):
-        return parse.Mul([inner.factors[0], parse.Partial(inner.factors[1], den, marked, pos)], pos)
-    return parse.Partial(num, den, marked, pos)
+        return parse.Mul([inner.factors[0], parse.Partial(inner.factors[1], den, pos)], pos)
+    return parse.Partial(num, den, pos)
 
 
 def _d_dx(node: parse.Div) -> parse.Node | None:
@@ -564,15 +564,13 @@ def _ng_d(v: parse.Var, ctx: _Context, pos: int) -> parse.Node:
                 "Z = W A + b before it",
                 pos,
             )
-        return parse.Partial(
-            parse.Var("L", None, None, 0, pos, sample=vectors.COLUMN), v, True, pos
-        )
+        return parse.Partial(parse.Var("L", None, None, 0, pos, sample=vectors.COLUMN), v, pos)
     target = replace(v, name=v.name.lower() if v.name != "W" else "w")
     if ctx.batch and v.name in ("W", "w", "b") and v.sample is None:
-        return parse.Partial(parse.Var("L", None, None, 0, pos), target, True, pos)
+        return parse.Partial(parse.Var("L", None, None, 0, pos), target, pos)
     sample = v.sample or ctx.sample
     return parse.Partial(
-        parse.Var("L", [parse.Index(sample, None, pos)], None, 0, pos, sample), target, True, pos
+        parse.Var("L", [parse.Index(sample, None, pos)], None, 0, pos, sample), target, pos
     )
 
 

@@ -726,8 +726,6 @@ class Converter:
     def partial(self, node: parse.Partial) -> sp.Expr:
         num = self.convert(node.num)
         den = self.convert(node.den)
-        if not node.den_marked:
-            self.notes.append("the denominator of a partial lacks ∂ (read ∂X/Y as ∂X/∂Y)")
         if not (
             isinstance(den, sp.Indexed)
             and str(den.base.label).split("^")[0] in ("a", "z", "w", "b")

@@ -471,7 +471,6 @@ class ProdNode:
 class Partial:
     num: Node
     den: Node
-    den_marked: bool  # False for \frac{\partial a}{z}: no ∂ below
     pos: int
 
 
@@ -1183,11 +1182,33 @@ class Parser:
                 "write ∂X/∂Y as \\frac{\\partial X}{\\partial Y} or \\partial X / \\partial Y", pos
             )
         self.k += 1
+        marked, start = self.partial_below()
+        den = self.factor()
+        if not marked:
+            raise self.unmarked(start)
+        return Partial(num, den, pos)
+
+    def partial_below(self) -> tuple[bool, int]:
+        """Whether the denominator after ``/`` or ``\\over`` starts with ∂ (it is eaten), and
+        where that denominator starts."""
         marked = self.at("cmd", "partial")
         if marked:
             self.k += 1
-        den = self.factor()
-        return Partial(num, den, marked, pos)
+        return marked, self.tok.pos
+
+    def unmarked(self, start: int, end: int | None = None) -> ReadError:
+        """``\\frac{\\partial C}{z_j}``: ∂C divided by z_j as written, not the partial ∂C/∂z_j.
+        An author may mean the partial, but a reader cannot tell it from a slip that changes
+        the claim (docs/soundness.md, "A partial needs ∂ in its denominator"), so it is never
+        read leniently.  ``start``/``end``: the denominator's place in the formula (``end``
+        defaults to where the parser stands, just after it)."""
+        stop = self.tok.pos if end is None else end
+        written = " ".join(self.text[start:stop].split()) or "the variable"
+        return ReadError(
+            f"the denominator of a partial needs ∂: write \\partial {written} (as written it is "
+            "∂ of the numerator divided by it, not a partial derivative)",
+            start,
+        )
 
     def factor(self) -> Node:
         self.deeper()
@@ -1372,14 +1393,14 @@ class Parser:
             self.k += 1
             num = self.expr()
             self.eat("cmd", "over")
-            marked = self.at("cmd", "partial")
-            if marked:
-                self.k += 1
+            marked, start = self.partial_below()
             den = self.expr()
+            if not marked:
+                raise self.unmarked(start)
             self.depth -= 1
             self.nesting -= 1
             self.eat("ch", "}")
-            return Partial(num, den, marked, p)
+            return Partial(num, den, p)
         first = self.expr()
         if self.at("cmd", "over"):
             self.k += 1
@@ -1929,7 +1950,7 @@ class Parser:
         v = self.var(inner)
         if braced:
             self.eat("ch", "}")
-        return Partial(Var(cost, None, None, 0, pos), self.scripts(v), True, pos)
+        return Partial(Var(cost, None, None, 0, pos), self.scripts(v), pos)
 
     def skip_environment(self) -> None:
         """Move past the \\end that closes the environment just opened (nested ones included)."""
@@ -2078,10 +2099,15 @@ class Parser:
         pos = self.tok.pos
         self.k += 1
         num_partial, num = self.frac_part()
+        braced, den_at = self.at("ch", "{"), self.tok.pos
         den_partial, den = self.frac_part()
         if num_partial:
             if den is None:
                 raise ReadError("the denominator of a partial derivative is empty", pos)
+            if not den_partial:
+                if braced:
+                    raise self.unmarked(den_at + 1, self.toks[self.k - 1].pos)
+                raise self.unmarked(den_at)
             if num is None:  # the operator ∂/∂v: it applies to the rest of the product, like a Σ
                 if self.at_terminator() or self.at("ch", "+") or self.at("ch", "-"):
                     raise ReadError(
@@ -2092,7 +2118,7 @@ class Parser:
                 self.deeper()
                 num = self.term()
                 self.depth -= 1
-            return Partial(num, den, den_partial, pos)
+            return Partial(num, den, pos)
         if den_partial:
             raise ReadError("∂ in the denominator but not in the numerator", pos)
         assert num is not None and den is not None
