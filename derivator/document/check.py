@@ -37,6 +37,7 @@ from ..engine import (
 )
 from . import (
     blocks,
+    cases,
     conventions,
     decimals,
     definitions,
@@ -502,7 +503,7 @@ def _attach_model(name: str, f: _File, run: Run) -> None:
             for t in f.tasks.values()
         ]
     )
-    if model.sites or model.network:
+    if model.sites or model.network or model.has_cases:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
         run.explanations += [
             f"{name}:{line}: defines {what} (definition, network model)"
@@ -968,6 +969,11 @@ def _decide_step(
     error of derivator's, never a verdict on the relation)."""
     block, model, run = scope.block, scope.model, scope.run
     sides = (chain.exprs[k], chain.exprs[k + 1])
+    case = cases.case_of(sides[0], op, sides[1], model.indices) if model is not None else None
+    if case is not None:  # j = 1 of an index j: which case the text is about (cases.py)
+        r.verdict = Outcome.SKIPPED
+        r.reason = f"states the case {case}, not a relation to check (an index has no value)"
+        return
     if condition is not None and condition[1] == "≠":
         r.verdict = Outcome.ERROR
         r.reason = (
@@ -1438,17 +1444,28 @@ def _judge(
             "compared to the digits shown"
         )
         return
-    notes = _notes(conv, settings, (lhs_node, rhs_node))
+    notes = _notes(conv, settings, (lhs_node, rhs_node), v.verdict)
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
 
 
 def _notes(
-    conv: interpret.Converter, settings: interpret.Settings, sides: tuple[parse.Node, parse.Node]
+    conv: interpret.Converter,
+    settings: interpret.Settings,
+    sides: tuple[parse.Node, parse.Node],
+    verdict: Outcome,
 ) -> list[str]:
     """What the reading of a judged relation says beside its verdict: the converter's notes,
-    and δ shown as −δ where the document defines δ with the minus sign."""
+    δ shown as −δ where the document defines δ with the minus sign, and why a claim is refuted
+    under a loss the document leaves unknown."""
     notes = list(dict.fromkeys(conv.notes))
+    unknown = settings.conventions.loss_functions
+    if verdict == Outcome.REFUTED and settings.loss == "generic" and unknown:
+        notes.append(
+            f"the document's loss {conventions.letter_shown(unknown[0][0])} (line {unknown[0][1]}) "
+            "is left unknown (a claim must hold for every loss): the counterexample takes the "
+            f"loss {losses.ANY_LOSS_SHOWN}"
+        )
     minus = [w for w, sign in settings.conventions.delta_history if sign == "minus"]
     if settings.conventions.delta_sign == "minus" and any(
         isinstance(n, parse.Var) and n.name == "delta" for side in sides for n in parse.walk(side)

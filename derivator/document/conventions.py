@@ -108,6 +108,9 @@ class Conventions:
     #: the loss the document's own cost definition writes (inferred only; the directive loss=… and
     #: --loss set the network's loss, and a definition the document writes beats --loss)
     loss: str | None = None
+    #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: (letter, line of its
+    #: definition, its arguments as written); inferred only
+    loss_functions: tuple[tuple[str, int, str], ...] = ()
     #: the hidden layers' and the output layer's activation the document's forward pass writes
     #: (``a = \\tanh(z)``, ``y_k = a_k``): inferred only, like ``loss``
     activation: str | None = None
@@ -773,6 +776,7 @@ def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
     (a squared error without ½ is twice the notation's L_i)."""
     conv = ctx.conv
     meaning = conv.meaning(v.name)
+    _loss_arguments(v, ctx)
     if meaning == UNDEFINED and not v.sub and not (v.args is not None and ";" in v.args):
         raise Unreadable(
             f"what {v.name} means is ambiguous: the document never defines the bare {v.name} (the mean "
@@ -814,6 +818,64 @@ def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
     if conv.half(v.name, cost_form(v, meaning)) == "no":
         node = parse.Group(parse.Mul([parse.Num("2", v.pos), node], v.pos), "(", v.pos)
     return node
+
+
+def split_args(args: str) -> list[str]:
+    """``a^L, y`` → ``["a^L", "y"]``: the arguments of a function written as text, split at the
+    commas outside brackets."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(args):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(args[start:k].strip())
+            start = k + 1
+    out.append(args[start:].strip())
+    return out
+
+
+def letter_shown(name: str) -> str:
+    """A letter as a reader writes it in a message (``ell`` → ℓ)."""
+    return {"ell": "ℓ"}.get(name, name)
+
+
+def _loss_arguments(v: parse.Var, ctx: _Context) -> None:
+    """``\\ell(a^L, y)``, the loss a definition names and leaves unknown: the letter stands for one
+    example's loss, so it is read only as a function of the output a^{(L)} and the target y (the
+    arguments are checked, never ignored: ℓ(a^{L-1}, y) is no cost of this model), and ℓ′ is not
+    read (by which argument it differentiates, the text does not say)."""
+    line = next((w for k, w, _ in ctx.conv.loss_functions if k == v.name), None)
+    if line is None:
+        return
+    name = letter_shown(v.name)
+    if v.primes:
+        raise Unreadable(
+            f"{name}′: the loss defined on line {line} is a function of the output and the "
+            f"target; write its partial by the output, ∂{name}/∂a",
+            v.pos,
+        )
+    if v.args is None:
+        return
+    wanted = (("a", "L"), ("y", None))
+    parts = split_args(v.args)
+    got: list[tuple[str, str | None] | None] = []
+    for text in parts:
+        try:
+            chains = parse.parse(text, ctx.conv.reading)
+        except parse.ReadError:
+            chains = []
+        node = _tr(chains[0].exprs[0], ctx) if len(chains) == 1 and chains[0].exprs else None
+        node = parse.ungrouped(node) if node is not None else None
+        ok = isinstance(node, parse.Var) and not node.sub and not node.primes
+        got.append((node.name, node.tag) if ok else None)  # type: ignore[union-attr]
+    if [g if g is None else (g[0], g[1] if g[0] == "a" else None) for g in got] != list(wanted):
+        raise Unreadable(
+            f"{name}({v.args}): the loss defined on line {line} is read only as a function of "
+            "the output layer's activation and the target, ℓ(a^{(L)}, y)",
+            v.pos,
+        )
 
 
 def read_relation(

@@ -44,7 +44,7 @@ from ..engine.scalar import (
     unit_of,
 )
 from ..engine.scalar import siblings as scalar_siblings
-from . import decimals, inference, parse
+from . import cases, decimals, inference, parse
 from .parse import walk
 
 #: operators that say "is defined as"
@@ -134,6 +134,11 @@ class Model:
     network: dict[tuple[int, int], str] = field(default_factory=dict)
     #: (block line, step) → the text of each definition of the network's model, as written
     said: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: the letters the document uses as indices (:func:`cases.index_letters`): one given a
+    #: whole number (``j = 1``) states a case, no definition, no claim, no value for anything
+    indices: frozenset[str] = frozenset()
+    #: whether the document states any such case
+    has_cases: bool = False
 
     def fingerprint(self, place: tuple[int, int]) -> str:
         """What a relation at ``place`` is judged with from the document's definitions, as one
@@ -503,15 +508,21 @@ def _bare(node: parse.Node) -> str | None:
     return node.name if isinstance(node, parse.Var) and not node.sub and node.tag is None else None
 
 
-def build(relations: list[tuple[int, int, parse.Node, str, parse.Node]], texts: list[str]) -> Model:
+def build(
+    relations: list[tuple[int, int, parse.Node, str, parse.Node]],
+    texts: list[str],
+    indices: frozenset[str] = frozenset(),
+) -> Model:
     """The scalar model of a document from its relations in reading order,
     ``(block line, step, left side, operator, right side)``.
 
     A name is defined once; an equation for it after that restates it (a claim), except a
     function (``f(x) = 1/x``, later ``f(x) = e^x``: each example's f governs what follows it) and
     a name restated beside new names it is now made of (``u = g(x), v = m(u), z = f(v)`` after
-    ``z = f(g(x))``): a new example, which governs what follows it too."""
-    model = Model(words=words(texts))
+    ``z = f(g(x))``): a new example, which governs what follows it too.  ``indices``: the
+    document's index letters, whose case statements (``j = 1``, :mod:`cases`) define nothing."""
+    model = Model(words=words(texts), indices=indices)
+    model.has_cases = cases.any_case(relations, indices)
     for *_, lhs, _, rhs in relations:
         model.functions |= _applied(lhs) | _applied(rhs)
     reader = Reader(model)
@@ -538,7 +549,7 @@ def _define(
             seen |= block_names
             seen_line, block_names = line, set()
         block_names |= _names_in(lhs) | _names_in(rhs)
-        if op not in ("=", *DEFINING_OPS):
+        if op not in ("=", *DEFINING_OPS) or cases.case_of(lhs, op, rhs, model.indices):
             continue
         target = defined_name(lhs, model)
         if target is None:
@@ -944,6 +955,8 @@ def _network_sites(
     for line, step, lhs, op, rhs in relations:
         if op not in ("=", *DEFINING_OPS) or (line, step) in model.sites:
             continue
+        if cases.case_of(lhs, op, rhs, model.indices):
+            continue
         if isinstance(lhs, parse.Unread):
             continue  # a left side that cannot be read names nothing
         name = network_name(lhs)
@@ -963,8 +976,10 @@ def _network_sites(
                 seen.add(f"{name} loss {loss}")
         if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
-        if name in ("delta", "Delta") and not _only_partials(rhs):
-            continue  # a formula for δ (or its matrix Δ, a propagation step) is a claim
+        if name.split("_")[0] in ("delta", "Delta") and not _only_partials(rhs):
+            # a formula for δ (or its matrix Δ, a propagation step) is a claim, and so is one
+            # for an entry of it (δ^L_1, its unit 1)
+            continue
         target = parse.ungrouped(lhs)  # network_name reads (z_ij) as z_ij: a Var inside brackets
         assert isinstance(target, parse.Var)
         bounds = {
@@ -1003,7 +1018,8 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
             continue
         for step, chain, k in steps(chains):
             relations.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
-    model = build(relations, texts)
+    indices = cases.index_letters((lhs, op, rhs) for _, _, lhs, op, rhs in relations)
+    model = build(relations, texts, indices)
     plain = []
     said: dict[tuple[int, int], str] = {}
     for line, text, reading, lead in blocks:

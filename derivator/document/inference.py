@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import parse
-from .conventions import UNDEFINED, Conventions, cost_form
+from .conventions import UNDEFINED, Conventions, cost_form, split_args
 from .parse import walk
 
 #: letters that name a cost in the texts we know (a directive cost=… adds any other)
@@ -121,7 +121,7 @@ def _mean_of_partials(lhs: parse.Node, rhs: parse.Node) -> bool:
 def _writes_a_loss(rhs: parse.Node) -> bool:
     """A squared error, a cross-entropy or a binary cross-entropy written out (:func:`loss_form`):
     an equation for the notation's L that writes one is the document's definition of its cost."""
-    return _squares(rhs) or loss_form(rhs) in ("cross-entropy", "binary-cross-entropy")
+    return _squares(rhs) or loss_form(rhs) in ("cross-entropy", "binary-cross-entropy", "generic")
 
 
 def _written_out(left: parse.Node, right: parse.Node) -> tuple[parse.Var, parse.Node] | None:
@@ -151,12 +151,52 @@ def _complement(node: parse.Node) -> bool:
     )
 
 
+def loss_call(rhs: parse.Node) -> parse.Var | None:
+    """``\\ell(a^L, y)``, ``\\mathcal{L}(\\hat y, y)``: a cost letter called with two arguments (the
+    output and the target), a loss the definition names and does not write out.  Which arguments
+    they are is checked where the call is read (``conventions._cost``)."""
+    f = parse.ungrouped(rhs)
+    if (
+        isinstance(f, parse.Var)
+        and f.name in COST_CANDIDATES
+        and f.args is not None
+        and not f.sub
+        and f.tag is None
+        and not f.primes
+        and len(split_args(f.args)) == 2
+        and all(split_args(f.args))
+    ):
+        return f
+    return None
+
+
+def _called_with(rhs: parse.Node) -> list[str]:
+    """The letters a loss call's arguments are (``\\ell(o, t)`` → o, t); [] for anything else."""
+    f = loss_call(rhs)
+    if f is None:
+        return []
+    out = []
+    for text in split_args(f.args or ""):
+        try:
+            chains = parse.parse(text, READING)
+        except parse.ReadError:
+            return []
+        v = parse.ungrouped(chains[0].exprs[0]) if len(chains) == 1 else None
+        if not isinstance(v, parse.Var):
+            return []
+        out.append(v.name)
+    return out
+
+
 def loss_form(rhs: parse.Node) -> str | None:
     """Which loss a cost definition writes, by its shape: a square and no logarithm is the squared
     error; logarithms of single quantities only, ``-Σ y ln a``, the cross-entropy; logarithms of a
     quantity and of one minus a quantity, ``-[y ln a + (1-y) ln(1-a)]``, the binary cross-entropy.
     ``"other"``: a logarithm of anything else (``ln(1+e^{-ya})``, ``ln(e^f/Σe^f)``), a loss that
-    could be several things; ``None``: nothing that names a loss (``C = (1/n) Σ_x C_x``)."""
+    could be several things; ``"generic"``: a loss named and left unknown, ``\\ell(a^L, y)``
+    (:func:`loss_call`); ``None``: nothing that names a loss (``C = (1/n) Σ_x C_x``)."""
+    if loss_call(rhs) is not None:
+        return "generic"
     logs = [n for n in walk(rhs) if isinstance(n, parse.Call) and n.func == "log"]
     if not logs:
         return "mse" if _squares(rhs) else None
@@ -297,6 +337,9 @@ class _Scan:
     first_inputs: set[str] = field(default_factory=set)
     #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
     numbered: set[str] = field(default_factory=set)
+    #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: letter → (line, the
+    #: arguments of its definition)
+    loss_functions: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
@@ -452,6 +495,7 @@ class _Scan:
             )
         if (lhs.name in COST_CANDIDATES or lhs.name == "L") and not restated:
             _loss_definition(line, lhs, rhs, self.col, self.losses)
+            self.loss_function(line, lhs, rhs)
         step = _layer_step(lhs, rhs)
         if step is not None and all(x[0] != step[0] for x in self.steps):
             self.steps.append(step)
@@ -489,6 +533,18 @@ class _Scan:
                 if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
             }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def loss_function(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
+        """``C = \\ell(a^L, y)``: ℓ is the loss of one example as a function of its output and
+        target, left unknown (the network's loss ``generic``); the bare ℓ, and ∂ℓ/∂a, are that
+        example's loss and its partials."""
+        f = loss_call(rhs)
+        if f is None or f.name == lhs.name:
+            return
+        if f.name not in self.costs:
+            self.costs[f.name] = (line, "sample")
+            self.col.add(line, f"cost {f.name}", "sample", f"{_show(lhs)} = {f.name}({f.args})")
+        self.loss_functions.setdefault(f.name, (line, f.args or ""))
 
     def two_step_layers(self) -> dict[str, str]:
         """``u_j = Σ_i v_ji x_i + b_j`` and ``h_j = σ(u_j)``: one layer, h its activation and u its
@@ -600,6 +656,11 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     )
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
+    if scan.loss_functions:
+        conv = replace(
+            conv,
+            loss_functions=tuple((k, w, a) for k, (w, a) in sorted(scan.loss_functions.items())),
+        )
     conv = _layer_conventions(scan, conv, findings)
     return conv, sorted(
         findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
@@ -1244,8 +1305,12 @@ def _letter_per_layer(
 
 
 def _target(costs: list[parse.Node], output: str) -> str | None:
-    """The letter a cost subtracts from the output, or the output from (``(o_k − t_k)^2``)."""
+    """The letter a cost subtracts from the output, or the output from (``(o_k − t_k)^2``), or
+    that it names beside the output as a loss's arguments (``\\ell(o, t)``)."""
     for cost in costs:
+        called = _called_with(cost)
+        if len(called) == 2 and called[0] == output and called[1] != output:
+            return called[1]
         for n in walk(cost):
             if isinstance(n, parse.Add) and len(n.terms) == 2:
                 first, second = n.terms

@@ -1529,12 +1529,8 @@ class Parser:
         if v.name == "e":
             return False
         toks, k = self.toks, self.k + 1
-        if toks[k].kind == "letter" and toks[k].text in "Ll":
-            v.tag = toks[k].text
-            self.k = k + 1
-            return True
-        if toks[k].kind == "letter" and self._layer_letter(toks[k].text):
-            v.tag = "l"
+        if self._counter(toks[k]):
+            v.tag = self._counter(toks[k])
             self.k = k + 1
             return True
         if toks[k].kind == "num" and self.reading.digit_tags:
@@ -1548,7 +1544,9 @@ class Parser:
             end += 1
         if toks[end].text != "}":
             return False
-        inner = "".join(t.text for t in toks[k + 1 : end])
+        inner = "".join(
+            "l" if t.kind == "cmd" and t.text == "ell" else t.text for t in toks[k + 1 : end]
+        )
         if self.reading.layer_letter:
             inner = _as_l(inner, self.reading.layer_letter)
         m = _AUTHOR_TAG.fullmatch(inner)
@@ -1575,7 +1573,7 @@ class Parser:
             return False
         k = self.k + 3
         toks = self.toks
-        if toks[k].kind == "letter" and (toks[k].text in "Ll" or self._layer_letter(toks[k].text)):
+        if self._counter(toks[k]):
             k += 1
             if toks[k].kind == "ch" and toks[k].text in "+-":
                 k += 1
@@ -1602,17 +1600,25 @@ class Parser:
         """Is this the letter the document counts its layers with, other than l (``a^m``)?"""
         return bool(self.reading.layer_letter) and text == self.reading.layer_letter
 
+    def _counter(self, tok: Tok) -> str:
+        """The layer counter a token writes in a superscript, as the notation's letter: L, l,
+        ``\\ell`` (the script l, the same letter: Thill's ``z_i^{(\\ell)}``) and the document's
+        own layer letter (``a^m``) are l; "" for anything else."""
+        if tok.kind == "letter" and tok.text in "Ll":
+            return tok.text
+        if (tok.kind == "cmd" and tok.text == "ell") or (
+            tok.kind == "letter" and self._layer_letter(tok.text)
+        ):
+            return "l"
+        return ""
+
     def tag_script(self) -> tuple[str, bool]:
         """The tag of ``^{(L-1)}``, and whether a transpose follows inside: ``^{(L-1)\top}``."""
         self.eat("ch", "{")
         self.eat("ch", "(")
         s = ""
         while not self.at("ch", ")"):
-            s += (
-                "l"
-                if self.tok.kind == "letter" and self._layer_letter(self.tok.text)
-                else self.tok.text
-            )
+            s += self._counter(self.tok) or self.tok.text
             self.k += 1
         self.eat("ch", ")")
         transposed = False

@@ -145,6 +145,36 @@ def psi(z: Any, j: Any) -> Any:
     return dual.exp(z / (j + 2)) + z * z * (j + 1) / 7
 
 
+def _rows(t: Table) -> Table:
+    """Σ_j t_sj for each sample s, with its derivative."""
+    return Table(t.value.sum(axis=1), None if t.tangent is None else t.tangent.sum(axis=1))
+
+
+def _mean(Li: Table, n: int) -> Table:
+    """L = (1/n) Σ_s L_s, with its derivative."""
+    return Table(
+        np.array(Li.value.sum(axis=0) / n),
+        None if Li.tangent is None else Li.tangent.sum(axis=0) / n,
+    )
+
+
+def any_loss(A: Table, Y: np.ndarray, columns: np.ndarray, k: int) -> Table:
+    """A loss the document leaves unknown, ℓ(a, y), evaluated as one fixed loss of each sample's
+    whole output: Σ_j (e^{a_j/(j+2)} − y_j a_j) + (Σ_j a_j y_j)²/5.  Its last term mixes the
+    outputs, so it is no sum of one function per unit as the prover's ℓ(a_ij, y_ij, i, j) is:
+    a relation proved for every ℓ must hold for this one too, which checks that a proof used
+    nothing a general loss lacks."""
+    own = _rows(_elementwise(lambda a: dual.exp(a / (columns + 2)) - Y * a, A, k))
+    mixed = _rows(_elementwise(lambda a: Y * a, A, k))
+    square = mixed.value * mixed.value / 5
+    tangent = None
+    if mixed.tangent is not None:
+        tangent = _trailing(2 * mixed.value / 5, k) * mixed.tangent
+    if own.tangent is not None:
+        tangent = own.tangent if tangent is None else own.tangent + tangent
+    return Table(own.value + square, tangent)
+
+
 _LABELS: dict[Any, str] = {}
 
 
@@ -332,20 +362,18 @@ class NetworkModel:
         columns = np.arange(Y.shape[1]).reshape(1, -1)
         if net.loss == "upstream":
             loss = _elementwise(lambda z: psi(z, columns), Z, k)
+        elif net.loss == "generic":
+            v[names["Li", top]] = any_loss(A, Y, columns, k)
+            v[MEAN] = _mean(v[names["Li", top]], n)
+            return
         elif net.loss == "cross-entropy":
             loss = _elementwise(lambda a: -Y * dual.log(a), A, k)
         elif net.loss == "binary-cross-entropy":
             loss = _elementwise(lambda a: -(Y * dual.log(a) + (1 - Y) * dual.log(1 - a)), A, k)
         else:
             loss = _elementwise(lambda a: (a - Y) * (a - Y) / 2, A, k)
-        Li = Table(
-            loss.value.sum(axis=1), None if loss.tangent is None else loss.tangent.sum(axis=1)
-        )
-        v[names["Li", top]] = Li
-        v[MEAN] = Table(
-            np.array(Li.value.sum(axis=0) / n),
-            None if Li.tangent is None else Li.tangent.sum(axis=0) / n,
-        )
+        v[names["Li", top]] = _rows(loss)
+        v[MEAN] = _mean(v[names["Li", top]], n)
 
     def scalar(self, s: sp.Symbol) -> str | None:
         return MEAN if s == self.net.L else None

@@ -20,7 +20,7 @@ import mpmath
 import sympy as sp
 
 from .activations import ACTIVATIONS, Activation, ActivationFunction, ActivationPrime
-from .losses import Upstream, UpstreamPrime
+from .losses import ANY_LOSS_SHOWN, AnyLoss, AnyLossPrime, Upstream, UpstreamPrime
 from .network import Network
 
 Array = dict[tuple[int, ...], Any]
@@ -115,6 +115,23 @@ def _psi(inst: Instance, z: Any, j: int, prime: bool) -> Any:
     return (z * z * z / (3 * c) + f.sin(z)) if not prime else (z * z / c + f.cos(z))
 
 
+#: how a loss the document leaves unknown is evaluated (printed with counterexamples)
+ANY_LOSS = ANY_LOSS_SHOWN
+
+
+def any_loss(inst: Instance, a: Any, y: Any, j: int, prime: bool) -> Any:
+    """The unit-j term of a loss the document leaves unknown (or its partial by a): any fixed
+    smooth function will do, since what is proved holds for every loss; it is no loss derivator
+    knows (not a − y), so a claim true only for a particular loss is refuted here."""
+    f = inst.field
+    c = f.num(j + 2)
+    if not prime:
+        out = (a - y) * (a - y) * c / 4 + a * a * a / 6
+        return out if f is EXACT else out + y * f.sin(a)
+    out = (a - y) * c / 2 + a * a / 2
+    return out if f is EXACT else out + y * f.cos(a)
+
+
 def random_instance(
     net: Network, rng: random.Random, field: Field = MP, denominator: int = 8
 ) -> Instance:
@@ -197,6 +214,9 @@ def forward(inst: Instance) -> None:
         for x in range(widths[top]):
             if net.loss == "upstream":
                 acc = acc + _psi(inst, v[str(net.z(top).label)][(s, x)], x, False)
+            elif net.loss == "generic":
+                a = v[str(net.a(top).label)][(s, x)]
+                acc = acc + any_loss(inst, a, v["y"][(s, x)], x, False)
             elif net.loss == "cross-entropy":
                 acc = acc - v["y"][(s, x)] * f.log(v[str(net.a(top).label)][(s, x)])
             elif net.loss == "binary-cross-entropy":
@@ -221,6 +241,14 @@ class _Evaluator:
         self.f = inst.field
         self.sig = None
         self.sigp = None
+
+    def _unknown(self, e: sp.Expr, env: dict[sp.Symbol, int]) -> Any:
+        """Ψ or Ψ′ of a generic layer, ℓ or ∂ℓ/∂a of a loss left unknown: their fixed stand-ins."""
+        x = self.ev(e.args[0], env)
+        if isinstance(e, (Upstream, UpstreamPrime)):
+            return _psi(self.inst, x, self._index(e.args[1], env), isinstance(e, UpstreamPrime))
+        y, j = self.ev(e.args[1], env), self._index(e.args[3], env)
+        return any_loss(self.inst, x, y, j, isinstance(e, AnyLossPrime))
 
     def _index(self, e: sp.Expr, env: dict[sp.Symbol, int]) -> int:
         v = self.ev(e, env, index=True)
@@ -281,13 +309,8 @@ class _Evaluator:
         if isinstance(e, (ActivationFunction, ActivationPrime)):  # each σ its own activation's
             act = ACTIVATIONS[e.activation]
             return _act(self.inst, act, isinstance(e, ActivationPrime))(self.ev(e.args[0], env))
-        if isinstance(e, (Upstream, UpstreamPrime)):
-            return _psi(
-                self.inst,
-                self.ev(e.args[0], env),
-                self._index(e.args[1], env),
-                isinstance(e, UpstreamPrime),
-            )
+        if isinstance(e, (Upstream, UpstreamPrime, AnyLoss, AnyLossPrime)):
+            return self._unknown(e, env)
         if isinstance(e, sp.exp):
             return f.exp(self.ev(e.args[0], env))
         if isinstance(e, (sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos)):

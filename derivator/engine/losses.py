@@ -34,6 +34,34 @@ class UpstreamPrime(sp.Function):
     nargs = 2
 
 
+class AnyLoss(sp.Function):
+    """ℓ(a, y, i, j): the loss a document leaves unknown (``C = \\ell(a^L, y)``), one term per
+    sample i and output unit j, L_i = Σ_j ℓ(a_ij, y_ij, i, j).  Every relation derivator reads
+    uses the loss only through its value and its first partials ∂L_i/∂a_ij (second derivatives are
+    not part of the notation), and at any point those are free numbers in this family (each
+    sample and unit has a function of its own), so what is proved for every ℓ holds for every
+    loss of the output and target, separable or not (docs/soundness.md, "A loss left unknown")."""
+
+    nargs = 4
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        return AnyLossPrime(*self.args)
+
+
+class AnyLossPrime(sp.Function):
+    """∂ℓ/∂a: the partial of the unknown loss by one output, a symbol of its own."""
+
+    nargs = 4
+
+
+#: the loss ``evaluate.any_loss`` puts for an unknown ℓ where it looks for a counterexample
+ANY_LOSS_SHOWN = (
+    "ℓ(a, y) = Σ_j (a_j − y_j)²(j+2)/4 + a_j³/6 + y_j sin a_j (exact fields: without the sine)"
+)
+
+
 @dataclass(frozen=True)
 class Loss:
     name: str
@@ -65,12 +93,21 @@ LOSSES: dict[str, Loss] = {
         "sigmoid output a_ij = σ(z_ij), L_i = −Σ_j (y_ij ln a_ij + (1 − y_ij) ln(1 − a_ij)), L = (1/n) Σ_i L_i",
         activation="sigmoid",
     ),
+    # the loss a document leaves unknown: see AnyLoss (set by its definition, never a default)
+    "generic": Loss(
+        "generic",
+        False,
+        None,
+        "L_i = ℓ(a_i^(L), y_i), ℓ a loss the document leaves unknown (∂ℓ/∂a stays a symbol), "
+        "L = (1/n) Σ_i L_i",
+    ),
     # the top of a generic fragment: see Upstream
     "upstream": Loss("upstream", False, None, "L_i = Σ_j Ψ(z_ij^(l+1)): any layers above"),
 }
 
-#: the losses a user may choose (the upstream Ψ is internal)
-OFFERED: tuple[str, ...] = tuple(k for k in LOSSES if k != "upstream")
+#: the losses a user may choose (the upstream Ψ is internal; the unknown ℓ comes only from a
+#: document's own definition)
+OFFERED: tuple[str, ...] = tuple(k for k in LOSSES if k not in ("upstream", "generic"))
 #: the losses the articles are written for
 ARTICLE: tuple[str, ...] = ("mse", "cross-entropy")
 

@@ -364,6 +364,9 @@ class Network:
         top = self.width(self.D) - 1
         if self.loss == "upstream":
             return sp.Sum(losses.Upstream(self.expand_z(self.D, I, d, stop), d), (d, 0, top))
+        if self.loss == "generic":
+            a = self.expand_a(self.D, I, d, stop)
+            return sp.Sum(losses.AnyLoss(a, self.y[I, d], I, d), (d, 0, top))
         term = self.loss_spec.term
         assert term is not None
         return sp.Sum(term(self.expand_a(self.D, I, d, stop), self.y[I, d]), (d, 0, top))

@@ -781,6 +781,11 @@ def _search_at(
                 res.refuted["sigma"] = f"generic σ evaluated as {GENERIC_NUMERIC}"
             if net.loss == "upstream":
                 res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"
+            if net.loss == "generic":
+                res.refuted["loss"] = (
+                    "the document's loss ℓ is left unknown; this is false for the loss "
+                    f"{evaluate.ANY_LOSS}"
+                )
             return res
     return res
 

@@ -1,0 +1,137 @@
+"""Layers as other authors write them: the script ℓ as the layer counter (``z_i^{(\\ell)}``,
+``a^{\\ell-1}``), and layers numbered in the subscript of the document's forward steps whatever
+stands beside the weight matrix (``z_1 = X W_1 + b_1``).  Truth from PyTorch autograd, one
+sample at a time, on networks at random sizes where the sample count and every width differ;
+never from derivator.  Documents go through the public API."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from derivator.document import Run, check_text
+
+
+def _check(text: str) -> list:
+    with Run(jobs=1, timeout=30) as run:
+        return check_text("doc.md", text, run)
+
+
+def _sizes(seed: int) -> list[int]:
+    """The sample count and the widths of layers 0 … 3, all different."""
+    return random.Random(seed).sample(range(2, 9), 5)
+
+
+def _network(seed: int) -> dict[str, list[torch.Tensor]]:
+    """A three-layer sigmoid network under L_i = ½ Σ_j (a_ij - y_ij)², per sample: the
+    activations a[l], weights w[l] (rows: the layer's units), δ[l] = ∂L_i/∂z[l] and the
+    gradients gw[l] = ∂L_i/∂w[l], gb[l] = ∂L_i/∂b[l] (lists over samples of lists over layers)."""
+    n, *d = _sizes(seed)
+    g = torch.Generator().manual_seed(seed)
+    w = [torch.empty(0)] + [
+        torch.randn(d[k], d[k - 1], generator=g, dtype=torch.float64) for k in (1, 2, 3)
+    ]
+    b = [torch.empty(0)] + [torch.randn(d[k], generator=g, dtype=torch.float64) for k in (1, 2, 3)]
+    out: dict[str, list] = {k: [] for k in ("a", "w", "delta", "gw", "gb")}
+    out["w"] = w
+    for _ in range(n):
+        x = torch.rand(d[0], generator=g, dtype=torch.float64)
+        y = torch.rand(d[3], generator=g, dtype=torch.float64)
+        ws = [t.clone().requires_grad_() for t in w]
+        bs = [t.clone().requires_grad_() for t in b]
+        a, zs = [x], [torch.empty(0)]
+        for k in (1, 2, 3):
+            zk = ws[k] @ a[-1] + bs[k]
+            zk.retain_grad()
+            zs.append(zk)
+            a.append(torch.sigmoid(zk))
+        (0.5 * ((a[3] - y) ** 2).sum()).backward()
+        out["a"].append([t.detach() for t in a])
+        out["delta"].append([torch.empty(0)] + [zs[k].grad for k in (1, 2, 3)])
+        out["gw"].append([torch.empty(0)] + [ws[k].grad for k in (1, 2, 3)])
+        out["gb"].append([torch.empty(0)] + [bs[k].grad for k in (1, 2, 3)])
+    return out
+
+
+def _every(net: dict, holds, layers: range) -> bool:
+    """A claim of a generic layer l: true for every sample at every layer it names."""
+    return all(bool(holds(net, s, ell)) for s in range(len(net["a"])) for ell in layers)
+
+
+# ---------------------------------------------------------------------------------------------
+# the script ℓ counts the layers as l does
+
+ELL_FORWARD = (
+    r"$$z_i^{(\ell)} = \sum_{j} w_{i,j}^{(\ell)} a_j^{(\ell-1)} + b_i^{(\ell)}$$" + "\n\n"
+    r"$$L_s = \frac{1}{2}\sum_j (a^{(L)}_{sj} - y_{sj})^2$$" + "\n\n"
+)
+
+#: (claim, its truth at every layer where the layers it names exist, by autograd)
+ELL_CLAIMS = [
+    (
+        r"\frac{\partial L_s}{\partial w_{i,j}^{(\ell)}} = \delta_{si}^{(\ell)} a_{sj}^{(\ell-1)}",
+        lambda m: _every(
+            m,
+            lambda m, s, l: torch.allclose(
+                m["gw"][s][l], torch.outer(m["delta"][s][l], m["a"][s][l - 1])
+            ),
+            range(1, 4),
+        ),
+    ),
+    (
+        r"\frac{\partial L_s}{\partial w_{i,j}^{(\ell)}} = \delta_{sj}^{(\ell)} a_{si}^{(\ell-1)}",
+        lambda m: False,  # δ of layer ℓ indexed by a unit of layer ℓ-1: no such pairing
+    ),
+    (
+        r"\delta^\ell_{si} = \sigma'(z^\ell_{si}) \sum_k w^{\ell+1}_{ki} \delta^{\ell+1}_{sk}",
+        lambda m: _every(
+            m,
+            lambda m, s, l: torch.allclose(
+                m["delta"][s][l],
+                m["a"][s][l] * (1 - m["a"][s][l]) * (m["w"][l + 1].T @ m["delta"][s][l + 1]),
+            ),
+            range(1, 3),
+        ),
+    ),
+    (
+        r"\delta^{\ell}_{si} = \sigma'(z^{\ell}_{si}) \sum_k w^{\ell+1}_{ik} \delta^{\ell+1}_{sk}",
+        lambda m: False,  # w^{ℓ+1}_{ik} with i a unit of layer ℓ: the orientation is wrong
+    ),
+    (
+        r"\frac{\partial L_s}{\partial b_i^{(\ell)}} = \delta_{si}^{(\ell)}",
+        lambda m: _every(
+            m, lambda m, s, l: torch.allclose(m["gb"][s][l], m["delta"][s][l]), range(1, 4)
+        ),
+    ),
+    (
+        r"\frac{\partial L_s}{\partial b_i^{(\ell)}} = a_{si}^{(\ell)}\delta_{si}^{(\ell)}",
+        lambda m: _every(
+            m,
+            lambda m, s, l: torch.allclose(m["gb"][s][l], m["a"][s][l] * m["delta"][s][l]),
+            range(1, 4),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_script_ell_is_the_layer_counter(seed: int) -> None:
+    """``^{(\\ell)}``, ``^\\ell``, ``^{\\ell+1}`` tag a generic layer exactly as l does: each claim
+    proved where autograd holds it at every layer and every sample, refuted where it does not
+    (or an error where its indices pair units of different layers)."""
+    net = _network(seed)
+    truth = [holds(net) for _, holds in ELL_CLAIMS]
+    assert truth == [True, False, True, False, True, False]
+    doc = ELL_FORWARD + "\n\n".join(f"$${claim}$$" for claim, _ in ELL_CLAIMS) + "\n"
+    results = _check(doc)
+    assert [str(r.verdict) for r in results[:2]] == ["defined", "defined"], results[:2]
+    for (claim, _), true, got in zip(ELL_CLAIMS, truth, results[2:], strict=True):
+        if true:
+            assert got.verdict == "proved", (claim, got.reason)
+        else:
+            assert got.verdict in ("refuted", "error") and "layer tag" not in got.reason, (
+                claim,
+                got.reason,
+            )
