@@ -296,6 +296,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 else None
             )
             here = replace(settings, conventions=settings.conventions.at(item.line))
+            here = replace(here, layer_activations=here.conventions.layer_activations)
             if (
                 here.conventions.loss_history
                 and here.conventions.loss
@@ -413,6 +414,7 @@ class _Reading:
             d.get("targets", settings.targets),
             conventions.merge(self.inferred, self.stated, self.stated_keys),
             d.get("output-activation", settings.output_activation),
+            own_functions=settings.own_functions,
         )
         self.defaulted = [k for k in self.defaulted if k not in d]
         self.output_stated = self.output_stated or "output-activation" in d
@@ -437,7 +439,12 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         stated_keys = set(run.directives) & {*conventions.KEYS, "loss"}
         inferred = conventions.merge(inferred, stated, stated_keys)
         run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
-    settings = replace(run.defaults, conventions=inferred, bias=inferred.bias != "none")
+    settings = replace(
+        run.defaults,
+        conventions=inferred,
+        bias=inferred.bias != "none",
+        own_functions=inferred.own_functions == "yes",
+    )
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
     )

@@ -441,6 +441,9 @@ class Call:
     args: list[Node]
     primes: int
     pos: int
+    #: the layer a function is written for, ``f^m``, ``g^{[l]}``, ``\sigma^{(k)}``: that layer's
+    #: activation (None: the one σ of the hidden layers)
+    tag: str | None = None
 
 
 @dataclass
@@ -2247,7 +2250,8 @@ def _layer_from_subscript(v: Var, own: frozenset[str] = frozenset()) -> None:
 
 def _as_l(inner: str, letter: str) -> str:
     """A superscript with the document's layer letter written as l (``m-1`` → ``l-1``)."""
-    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", "l", inner)
+    # (the tag's letter may be followed by \prime, read as the word prime: f^{m\prime})
+    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?=prime$|[^A-Za-z]|$)", "l", inner)
 
 
 def _letters(node: object) -> set[str]:
