@@ -62,8 +62,13 @@ SPACING = {
     "negthinspace",
     "mathstrut",
     "strut",
+    # an ordinary symbol and math mode assured: the braced group that follows is read as it is
+    "mathord",
+    "ensuremath",
 }
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
+#: the styles in which a 1 is the vector of ones (𝟏)
+BOLD = {"mathbf", "boldsymbol", "bm", "vec", "mathbfit", "pmb"}
 #: letters that a hat marks as vectors (\hat{y}, a prediction in many texts, is not among them)
 HATTED = {"a", "z", "b", "w", "W", "delta"}
 #: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
@@ -1867,18 +1872,35 @@ class Parser:
 
     def wrapped_letter(self, name: str) -> Node:
         """``\\mathbf{a}``, ``\\bm{a}^l_j``: the letter inside (vectors in bold are still a);
-        ``\\mathbf{1}`` is the vector of ones (Y𝟏: row sums)."""
+        a bold ``\\mathbf{1}`` (``\\boldsymbol{1}``) is the vector of ones (Y𝟏: row sums)."""
         self.k += 1
-        self.eat("ch", "{")
-        if name == "mathbf" and self.at("num", "1"):
-            p = self.eat("num").pos
-            self.eat("ch", "}")
-            return Var("ones", None, None, 0, p)
-        if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+        v = self._wrapped(name)
+        return v if v.name == "ones" else self.scripts(v)  # the scripts stand outside the braces
+
+    def _wrapped(self, name: str) -> Var:
+        """What one style command holds: a letter, a bold 1, or another style over them
+        (``\\boldsymbol{\\mathbf{W}}``, as a document's ``\\vec`` macro expands); TeX's single
+        unbraced token (``\\vec\\delta``) as well as a braced one."""
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        if name in BOLD and self.at("num", "1"):
+            v = Var("ones", None, None, 0, self.eat("num").pos)
+        elif self.at("cmd") and self.tok.text in WRAPPERS:
+            self.k += 1
+            self.deeper()
+            v = self._wrapped(self.toks[self.k - 1].text)
+            self.depth -= 1
+        elif braced and (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+            v = self.var(self.tok.text)
+        elif self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES):
+            v = Var(self.tok.text, None, None, 0, self.tok.pos)  # one token: its scripts outside
+            self.k += 1
+        else:
             raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-        v = self.var(self.tok.text)
-        self.eat("ch", "}")
-        return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+        if braced:
+            self.eat("ch", "}")
+        return v
 
     def not_in_notation(self, t: Tok) -> ReadError:
         """The error for a macro the notation does not have, saying what to write instead."""
@@ -1939,7 +1961,7 @@ class Parser:
             # ŷ_k, \\hat{y_k}: a name of the document's own (a prediction, in most texts), which
             # means what the document's definitions make it (``y_k = σ(…)`` gives it a role)
             # and is refused as an unknown quantity otherwise; never the letter without its hat
-            v = self.var(f"\\hat{{{inner}}}")
+            v = self.var(f"\\hat{{{inner}}}", pos)  # errors on it point at the hat
         elif not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
             raise ReadError(
                 f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector) "
@@ -2352,6 +2374,18 @@ def _with_sum_indices(node: Node, chain: list[Node]) -> Node:
 def _is_transpose_word(t: Tok) -> bool:
     """``\\mathsf{T}``, ``\\mathrm{T}``, ``\\text{T}``: the transpose's T in an upright style."""
     return t.kind == "text" and t.text.split(":", 1)[1].strip() in ("T", "\\top", "\\intercal")
+
+
+def undefined_output(name: str) -> str:
+    """What to say of a hatted letter of the document's own (``\\hat{y}``, a prediction in most
+    texts) that no formula of the document defines and no directive declares: an output named
+    only in the prose.  It is refused, never taken for the target or a constant; the message
+    says the two ways to give it its meaning."""
+    return (
+        f"{name} has no meaning in the document's model: no formula of the document makes it "
+        f"the network's output (is it named only in the prose?); define it, {name} = a^{{(L)}}, "
+        f"or declare it (directive letters=output:{name})"
+    )
 
 
 def output_tag(tag: str) -> str:
