@@ -196,3 +196,60 @@ def test_an_output_named_only_in_the_prose_is_refused_naming_the_directive() -> 
     declared = "<!-- derivator: letters=output:\\hat{y} -->\n\n" + doc
     for (claim, _), true, got in zip(HAT_CLAIMS, truth, _check(declared)[1:], strict=True):
         assert got.verdict == ("proved" if true else "refuted"), (claim, got.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# an index letter says the layer: an untagged quantity takes the layer its unit index runs over
+
+UNIT_CLAIMS = [
+    (
+        r"\delta_j = \sigma'(z^{(l)}_j) \sum_k w^{(l+1)}_{kj} \delta^{(l+1)}_k",
+        lambda m: _every(
+            m,
+            lambda m, s, l: torch.allclose(
+                m["delta"][s][l],
+                m["a"][s][l] * (1 - m["a"][s][l]) * (m["w"][l + 1].T @ m["delta"][s][l + 1]),
+            ),
+            range(1, 3),
+        ),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial w^{(l)}_{jk}} = \delta_j a^{(l-1)}_k",
+        lambda m: _every(
+            m,
+            lambda m, s, l: torch.allclose(
+                m["gw"][s][l], torch.outer(m["delta"][s][l], m["a"][s][l - 1])
+            ),
+            range(1, 4),
+        ),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial b^{(l)}_j} = a_j \delta^{(l)}_j",
+        lambda m: _every(
+            m,
+            lambda m, s, l: torch.allclose(m["gb"][s][l], m["a"][s][l] * m["delta"][s][l]),
+            range(1, 4),
+        ),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial b^{(l)}_j} = \delta_j",
+        lambda m: _every(
+            m, lambda m, s, l: torch.allclose(m["gb"][s][l], m["delta"][s][l]), range(1, 4)
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", [4, 9])
+def test_an_index_letter_says_the_layer_of_an_untagged_quantity(seed: int) -> None:
+    """δ_j beside w^{(l+1)}_{kj} and z^{(l)}_j is δ^{(l)}_j, a_j beside b^{(l)}_j is a^{(l)}_j: each
+    claim proved or refuted as autograd says at every layer and sample; a quantity whose index
+    no tagged quantity of its relation places stays an error saying it has no layer tag."""
+    net = _network(seed)
+    truth = [holds(net) for _, holds in UNIT_CLAIMS]
+    assert truth == [True, True, False, True]
+    doc = "\n\n".join(f"$${claim}$$" for claim, _ in UNIT_CLAIMS) + "\n"
+    for (claim, _), true, got in zip(UNIT_CLAIMS, truth, _check(doc), strict=True):
+        assert got.verdict == ("proved" if true else "refuted"), (claim, got.reason)
+    (got,) = _check(r"$$\frac{\partial z_k}{\partial b^{(l)}_j} = 0$$" + "\n")
+    assert got.verdict == "error" and "no layer tag" in got.reason, got.reason
