@@ -153,3 +153,60 @@ def test_numbered_layers_each_with_the_function_its_forward_pass_names(
     got = _check(_numbered(names, claim))
     assert got[-1].verdict == verdict, got[-1]
     assert not any(r.verdict == "error" for r in got[:-1]), got
+
+
+HAGAN_DOT = HAGAN.replace(r"f^{m\prime}", r"\dot{f}^m").replace(r"f^{m+1\prime}", r"\dot{f}^{m+1}")
+
+
+def test_newtons_dot_over_a_layers_function_is_its_derivative() -> None:
+    """Hagan writes the derivative of layer m's function \\dot{f}^m: read as f^m′, the step with
+    it proved, the one with \\dot{f}^{m+1} at layer m refuted."""
+    assert HAGAN_DOT != HAGAN
+    got = _check(HAGAN_DOT)
+    assert [r.verdict for r in got[2:]] == ["proved", "refuted"], got
+
+
+def _named_layers(claim: str) -> str:
+    """tanh, ReLU (written \\text{ReLU}) and σ at layers 1, 2, 3, then the claim."""
+    functions = [r"\tanh", r"\text{ReLU}", r"\sigma"]
+    lines = []
+    for p, f in enumerate(functions, 1):
+        below = "x_k" if p == 1 else f"a^{{({p - 1})}}_k"
+        lines.append(rf"$$z^{{({p})}}_j = \sum_k w^{{({p})}}_{{jk}} {below} + b^{{({p})}}_j$$")
+        lines.append(rf"$$a^{{({p})}}_j = {f}(z^{{({p})}}_j)$$")
+    return "<!-- derivator: letters=input:x -->\n" + "\n\n".join(lines + [f"$${claim}$$"]) + "\n"
+
+
+STEP_2 = r"\delta^{(2)}_k = FUNCTION(z^{(2)}_k) \sum_j w^{(3)}_{jk} \delta^{(3)}_j"
+
+
+@pytest.mark.parametrize(
+    ("function", "verdict"),
+    [
+        (r"\text{ReLU}'", "proved"),
+        (r"\mathrm{ReLU}'", "proved"),
+        (r"\sigma^{(2)\prime}", "proved"),
+        (r"\sigma^{(3)\prime}", "refuted"),
+        (r"\sigma^{(1)\prime}", "refuted"),
+    ],
+)
+def test_named_functions_and_a_layers_sigma(function: str, verdict: str) -> None:
+    """\\text{ReLU}, \\mathrm{ReLU} are ReLU; σ^{(p)} written with a layer is layer p's function:
+    at layer 2 (ReLU), ReLU′ and σ^{(2)}′ give δ^{(2)} (the evaluator's step with each layer's
+    own σ′), layer 3's sigmoid′ or layer 1's tanh′ do not."""
+    N = _network(5, ["tanh", "relu", "sigmoid"])
+    back = N["delta"][3] @ N["W"][3]
+    assert torch.allclose(N["delta"][2], N["prime"][2] * back)
+    assert not torch.allclose(N["delta"][2], torch.sigmoid(N["prime"][2]) * back)
+    got = _check(_named_layers(STEP_2.replace("FUNCTION", function)))
+    assert got[-1].verdict == verdict, got[-1]
+    assert not any(r.verdict == "error" for r in got), got
+
+
+def test_a_function_tag_the_document_has_no_layer_for_is_an_error() -> None:
+    """σ^{(0)}: the input layer has no activation function; an error whose caret stands at the
+    function, never a verdict."""
+    got = _check(_named_layers(STEP_2.replace("FUNCTION", r"\sigma^{(0)\prime}")))
+    assert got[-1].verdict == "error" and "no activation function" in got[-1].reason, got[-1]
+    _line, column = got[-1].at
+    assert got[-1].source_line[column - 1 :].startswith(r"\sigma^{(0)"), got[-1].at

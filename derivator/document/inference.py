@@ -287,7 +287,7 @@ class _Collector:
         self.layers: list[tuple[int, str, str]] = []
 
     def layer(self, line: int, lhs: parse.Var, arg: parse.Node, name: str) -> None:
-        """``a^{[1]} = \tanh(z^{[1]})``: the function of one numbered layer (a redefinition
+        """``a^{[1]} = \\tanh(z^{[1]})``: the function of one numbered layer (a redefinition
         governs from its line on, so every one is kept)."""
         if (
             isinstance(arg, parse.Var)
@@ -1435,6 +1435,13 @@ def _activation_definition(
         and body.args[0].text == "0"
     ):
         found, arg = "relu", body.args[1]
+    elif (
+        isinstance(body, parse.Call)
+        and not body.primes
+        and body.func == "relu"
+        and len(body.args) == 1
+    ):
+        found, arg = "relu", body.args[0]
     if (
         found is not None
         and isinstance(arg, parse.Var)
