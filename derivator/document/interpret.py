@@ -310,6 +310,13 @@ def uncheckable(node: object) -> None:
 # converting
 
 
+#: why a partial by y is refused, and what gives y the meaning an author who writes one means
+_TARGET_PARTIAL = (
+    ": y is the target here, and a partial by a target is not read; if y is the network's output, "
+    "say so (define it, y_j = a^{(L)}_j, or declare it: directive letters=output:y,target:…)"
+)
+
+
 @dataclass
 class Converter:
     net: Network
@@ -787,6 +794,8 @@ class Converter:
                 f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
                 f"{what}^{{(l)}}_j)"
                 if what in ("a", "z", "w", "b")
+                else _TARGET_PARTIAL
+                if isinstance(den, sp.Indexed) and str(den.base.label) == "y"
                 else ""
             )
             raise Unreadable(
