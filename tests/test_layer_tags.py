@@ -253,3 +253,22 @@ def test_an_index_letter_says_the_layer_of_an_untagged_quantity(seed: int) -> No
         assert got.verdict == ("proved" if true else "refuted"), (claim, got.reason)
     (got,) = _check(r"$$\frac{\partial z_k}{\partial b^{(l)}_j} = 0$$" + "\n")
     assert got.verdict == "error" and "no layer tag" in got.reason, got.reason
+
+
+@pytest.mark.parametrize("seed", [6])
+def test_the_script_ell_in_a_width_bound(seed: int) -> None:
+    """``\\sum_{k=1}^{d_{\\ell+1}}``: the width letter d of layer ℓ+1, read as d_{l+1}, so the sum
+    runs over that layer's units; the recursion is proved as autograd holds it at every layer,
+    and the same sum with the weight's indices swapped is not proved."""
+    net = _network(seed)
+    true = ELL_CLAIMS[2][1](net)
+    assert true
+    claim = (
+        r"\delta_i^{(\ell)} = \sigma'(z_i^{(\ell)}) \sum_{k=1}^{d_{\ell+1}} "
+        r"w^{(\ell+1)}_{k,i}\, \delta_k^{(\ell+1)}"
+    )
+    got = _check(ELL_FORWARD + f"$${claim}$$\n")[-1]
+    assert got.verdict == "proved", got.reason
+    swapped = claim.replace(r"w^{(\ell+1)}_{k,i}", r"w^{(\ell+1)}_{i,k}")
+    got = _check(ELL_FORWARD + f"$${swapped}$$\n")[-1]
+    assert got.verdict in ("refuted", "error") and "subscript" not in got.reason, got.reason

@@ -1669,11 +1669,13 @@ class Parser:
         raw_start = self.tok.pos
         items: list[Index] = []
         inside = self._group_tokens()
-        if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
+        # \\ell is the letter l in another typeface, here too (d_{\\ell+1}: a width)
+        spelled = "".join("l" if t.kind == "cmd" and t.text == "ell" else t.text for t in inside)
+        layer = _LAYER_SUBSCRIPT.fullmatch(spelled) is not None and len(inside) == 3
+        if layer:
             # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
             self.k += 3
-            name = inside[0].text + inside[1].text + inside[2].text
-            items.append(Index(None, Var(name, None, None, 0, inside[0].pos), inside[0].pos))
+            items.append(Index(None, Var(spelled, None, None, 0, inside[0].pos), inside[0].pos))
         elif any(t.kind == "ch" and t.text == "_" for t in inside):
             p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
             items.append(Index(None, self.expr(), p))
@@ -1681,7 +1683,7 @@ class Parser:
             items = self._comma_indices()
         else:
             items = self._letter_indices(start)
-        raw = self.text[raw_start : self.tok.pos]
+        raw = spelled if layer else self.text[raw_start : self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
