@@ -1498,8 +1498,20 @@ class Parser:
             else:
                 break
         if self.reading.subscript_layers:
-            _layer_from_subscript(v, self.reading.subscript_letters)
+            _layer_from_subscript(v, self.reading.subscript_letters | self._applied_function(v))
         return v
+
+    def _applied_function(self, v: Var) -> frozenset[str]:
+        """``\\phi_1(u_1)``, ``f_2(z_2)``: under layers numbered in the subscript, a function's
+        letter applied to a bracket with a number for subscript is written for that layer, as
+        the quantities are (never a cost letter, J_1(W) is a cost of its own)."""
+        if (
+            self.at("ch", "(")
+            and ((len(v.name) == 1 and v.name.islower()) or v.name in FUNCTION_GREEK)
+            and v.name not in self.reading.call_letters
+        ):
+            return frozenset({v.name})
+        return frozenset()
 
     def _updated_mark(self) -> bool:
         """At a ``^``: is it ``^+`` or ``^{+}``, the mark of an updated value?  Consumes it."""
@@ -2300,6 +2312,9 @@ _AUTHOR_TAG = re.compile(
     rf"|\((?P<paren>n_l(?:[-+]\d+)?)\))(?P<after>T|top|prime|')?"
 )
 
+
+#: Greek letters authors name an activation function with (φ_k, \\varphi^{(l)})
+FUNCTION_GREEK = ("phi", "varphi")
 
 #: a layer tag as the notation reads it: L, l, a number, with an offset
 _TAG_TEXT = re.compile(r"(?:[Ll](?:[-+]\d+)?|\d+)")
