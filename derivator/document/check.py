@@ -43,6 +43,7 @@ from . import (
     definitions,
     interpret,
     literals,
+    macros,
     notebook,
     parse,
     unstated,
@@ -263,7 +264,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         except FileError as e:
             return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
-    items = blocks.scan(src, kind)
+    items = macros.expand_items(src, blocks.scan(src, kind), kind)
     reading = _start_reading(name, items, run)
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
@@ -712,7 +713,7 @@ def _lost(
             f.name,
             task.block.line,
             task.first,
-            _short(task.block.text),
+            _short(task.block.source),
             Outcome.UNKNOWN,
             column=task.block.column,
         )
@@ -809,7 +810,7 @@ def _position(
 ) -> tuple[int, int]:
     """Line and column of a position in the block; a position in the expression a continuation
     block continues (pos < 0: it stands in the previous block) is the block's own start."""
-    return src.position(block.offset + max(pos, 0))
+    return src.position(block.offset + block.origin(max(pos, 0)))
 
 
 def block_results(
@@ -902,7 +903,7 @@ def _read_block(
                 name,
                 block.line,
                 0,
-                _short(block.text),
+                _short(block.source),
                 Outcome.SKIPPED,
                 reason="skip directive",
                 column=block.column,
@@ -911,7 +912,7 @@ def _read_block(
             name,
             block.line,
             0,
-            _short(block.text),
+            _short(block.source),
             Outcome.ERROR,
             reason=str(e),
             column=block.column,
@@ -922,7 +923,7 @@ def _read_block(
             name,
             block.line,
             0,
-            _short(block.text),
+            _short(block.source),
             Outcome.ERROR,
             reason="nested too deeply to read",
             column=block.column,
@@ -936,7 +937,7 @@ def _unread_chain(scope: _BlockScope, chain: parse.Chain, step: int, skipping: b
         scope.name,
         block.line,
         step,
-        _short(block.text[chain.starts[0] : chain.ends[0]]),
+        _short(block.as_written(chain.starts[0], chain.ends[0])),
         Outcome.UNKNOWN,
         column=block.column,
     )
@@ -953,12 +954,12 @@ def _relation_text(
     left = (
         lead.text
         if chain.starts[k] < 0 and lead
-        else block.text[chain.starts[k] : chain.ends[k]].strip()
+        else block.as_written(chain.starts[k], chain.ends[k]).strip()
     )
     return (
         left
         + f" {_written_op(block.text, chain, k, op)} "
-        + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
+        + block.as_written(chain.starts[k + 1], chain.ends[k + 1]).strip()
     )
 
 
