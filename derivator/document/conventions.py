@@ -960,6 +960,7 @@ def read_relation(
         # further on that reads without it (``½(0.01 − 0.75)² = 0.27`` after ``E_{o1} = …``)
         # is not refused for a head it does not contain
         lhs, rhs, first = translate_relation([lhs, rhs, lhs], conv)
+    lhs, rhs, first = _entrywise([lhs, rhs, first])
     columns = conv.batch == "columns"
     if network != "single" and not columns:
         lhs, rhs = vectors.delta_as_vector(lhs, rhs)
@@ -968,3 +969,55 @@ def read_relation(
     ):
         lhs, rhs = vectors.index_form(lhs, rhs, columns, denominator)
     return lhs, rhs, first
+
+
+def _entrywise(nodes: list[parse.Node]) -> list[parse.Node]:
+    """``\\tanh(Z^{(k)}) = \\frac{1 - \\exp(-2Z^{(k)})}{1 + \\exp(-2Z^{(k)})}``,
+    ``\\text{ReLU}(Z) = \\max(Z, 0)``: a relation whose one matrix, a batch's A or Z, stands only
+    under functions applied entry by entry and arithmetic with numbers states the identity at
+    every entry; it is read at the entry z_{ij} (soundness.md, "Functions of a matrix, entry by
+    entry").  Anything else (a product of two matrix terms, a power or a transpose of the
+    matrix, another quantity) is left to the matrix reading."""
+    found = {
+        (n.name, n.tag)
+        for root in nodes
+        for n in walk(root)
+        if isinstance(n, parse.Var) and n.name in ("A", "Z") and not n.sub and n.tag is not None
+    }
+    if len(found) != 1:
+        return nodes
+    ((name, tag),) = found
+
+    def is_matrix(n: object) -> bool:
+        return isinstance(n, parse.Var) and (n.name, n.tag) == (name, tag) and not n.sub
+
+    def holds(n: object) -> bool:
+        return any(is_matrix(x) for x in walk(n))
+
+    for root in nodes:
+        for n in walk(root):
+            if isinstance(n, parse.Var) and not is_matrix(n) and n.name != "e":
+                return nodes
+            if isinstance(n, (parse.Partial, parse.Nabla, parse.Transpose, parse.SumNode)):
+                return nodes
+            if isinstance(n, parse.Matrix) or (isinstance(n, parse.Var) and n.transposed):
+                return nodes
+            if isinstance(n, parse.Mul) and (n.hadamard or sum(map(holds, n.factors)) > 1):
+                return nodes
+            if isinstance(n, parse.Pow) and holds(n.base) and not isinstance(n.base, parse.Var):
+                return nodes
+            if (isinstance(n, parse.Pow) and is_matrix(n.base)) or (
+                isinstance(n, parse.Call) and n.func in ("softmax", "diag")
+            ):
+                return nodes
+    if not any(isinstance(n, parse.Call) for root in nodes for n in walk(root)):
+        return nodes
+
+    def entry(n: parse.Node) -> parse.Node:
+        if is_matrix(n):
+            assert isinstance(n, parse.Var)
+            sub = [parse.Index("i", None, n.pos), parse.Index("j", None, n.pos)]
+            return replace(n, name=name.lower(), sub=sub, sub_raw="ij")
+        return parse.map_children(n, entry)
+
+    return [entry(n) for n in nodes]

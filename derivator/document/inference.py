@@ -1438,10 +1438,10 @@ def _activation_definition(
     elif (
         isinstance(body, parse.Call)
         and not body.primes
-        and body.func == "relu"
+        and body.func in ("relu", "logistic")
         and len(body.args) == 1
     ):
-        found, arg = "relu", body.args[0]
+        found, arg = "relu" if body.func == "relu" else "sigmoid", body.args[0]
     if (
         found is not None
         and isinstance(arg, parse.Var)
@@ -1568,8 +1568,8 @@ def _named_function(body: parse.Node, x: str) -> str | None:
     if isinstance(body, parse.Call) and not body.primes and body.tag is None:
         args = [parse.ungrouped(a) for a in body.args]
         bare = [isinstance(a, parse.Var) and a.name == x and not a.sub for a in args]
-        if body.func in ("tanh", "relu") and bare == [True]:
-            return body.func
+        if body.func in ("tanh", "relu", "logistic") and bare == [True]:
+            return "sigmoid" if body.func == "logistic" else body.func
         zero = bool(args) and isinstance(args[0], parse.Num) and args[0].text == "0"
         if body.func == "max" and len(args) == 2 and (zero and bare[1]):
             return "relu"
