@@ -21,6 +21,7 @@ from ..engine import (
     Network,
     NotationError,
     Outcome,
+    Parameter,
     Partial,
     Tag,
     Upstream,
@@ -419,6 +420,9 @@ class Converter:
             )
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return self.letter(v.name)
+        if v.name in {d.parameter for d in self.settings.conventions.decays}:
+            # λ, introduced by a regularised cost's definition: a free real, every value
+            return Parameter(v.name, real=True)
         x = sp.Symbol(v.name, real=True)
         self.letters.setdefault(x, v.pos)
         return x
