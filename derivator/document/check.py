@@ -37,11 +37,13 @@ from ..engine import (
 )
 from . import (
     blocks,
+    cases,
     conventions,
     decimals,
     definitions,
     interpret,
     literals,
+    macros,
     notebook,
     parse,
     unstated,
@@ -262,7 +264,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         except FileError as e:
             return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
-    items = blocks.scan(src, kind)
+    items = macros.expand_items(src, blocks.scan(src, kind), kind)
     reading = _start_reading(name, items, run)
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
@@ -294,6 +296,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 else None
             )
             here = replace(settings, conventions=settings.conventions.at(item.line))
+            here = replace(here, layer_activations=here.conventions.layer_activations)
             if (
                 here.conventions.loss_history
                 and here.conventions.loss
@@ -411,6 +414,7 @@ class _Reading:
             d.get("targets", settings.targets),
             conventions.merge(self.inferred, self.stated, self.stated_keys),
             d.get("output-activation", settings.output_activation),
+            own_functions=settings.own_functions,
         )
         self.defaulted = [k for k in self.defaulted if k not in d]
         self.output_stated = self.output_stated or "output-activation" in d
@@ -435,7 +439,12 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         stated_keys = set(run.directives) & {*conventions.KEYS, "loss"}
         inferred = conventions.merge(inferred, stated, stated_keys)
         run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
-    settings = replace(run.defaults, conventions=inferred, bias=inferred.bias != "none")
+    settings = replace(
+        run.defaults,
+        conventions=inferred,
+        bias=inferred.bias != "none",
+        own_functions=inferred.own_functions == "yes",
+    )
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
     )
@@ -501,7 +510,7 @@ def _attach_model(name: str, f: _File, run: Run) -> None:
             for t in f.tasks.values()
         ]
     )
-    if model.sites or model.network:
+    if model.sites or model.network or model.has_cases:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
         run.explanations += [
             f"{name}:{line}: defines {what} (definition, network model)"
@@ -704,7 +713,7 @@ def _lost(
             f.name,
             task.block.line,
             task.first,
-            _short(task.block.text),
+            _short(task.block.source),
             Outcome.UNKNOWN,
             column=task.block.column,
         )
@@ -801,7 +810,7 @@ def _position(
 ) -> tuple[int, int]:
     """Line and column of a position in the block; a position in the expression a continuation
     block continues (pos < 0: it stands in the previous block) is the block's own start."""
-    return src.position(block.offset + max(pos, 0))
+    return src.position(block.offset + block.origin(max(pos, 0)))
 
 
 def block_results(
@@ -894,7 +903,7 @@ def _read_block(
                 name,
                 block.line,
                 0,
-                _short(block.text),
+                _short(block.source),
                 Outcome.SKIPPED,
                 reason="skip directive",
                 column=block.column,
@@ -903,7 +912,7 @@ def _read_block(
             name,
             block.line,
             0,
-            _short(block.text),
+            _short(block.source),
             Outcome.ERROR,
             reason=str(e),
             column=block.column,
@@ -914,7 +923,7 @@ def _read_block(
             name,
             block.line,
             0,
-            _short(block.text),
+            _short(block.source),
             Outcome.ERROR,
             reason="nested too deeply to read",
             column=block.column,
@@ -928,7 +937,7 @@ def _unread_chain(scope: _BlockScope, chain: parse.Chain, step: int, skipping: b
         scope.name,
         block.line,
         step,
-        _short(block.text[chain.starts[0] : chain.ends[0]]),
+        _short(block.as_written(chain.starts[0], chain.ends[0])),
         Outcome.UNKNOWN,
         column=block.column,
     )
@@ -945,12 +954,12 @@ def _relation_text(
     left = (
         lead.text
         if chain.starts[k] < 0 and lead
-        else block.text[chain.starts[k] : chain.ends[k]].strip()
+        else block.as_written(chain.starts[k], chain.ends[k]).strip()
     )
     return (
         left
         + f" {_written_op(block.text, chain, k, op)} "
-        + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
+        + block.as_written(chain.starts[k + 1], chain.ends[k + 1]).strip()
     )
 
 
@@ -967,6 +976,11 @@ def _decide_step(
     error of derivator's, never a verdict on the relation)."""
     block, model, run = scope.block, scope.model, scope.run
     sides = (chain.exprs[k], chain.exprs[k + 1])
+    case = cases.case_of(sides[0], op, sides[1], model.indices) if model is not None else None
+    if case is not None:  # j = 1 of an index j: which case the text is about (cases.py)
+        r.verdict = Outcome.SKIPPED
+        r.reason = f"states the case {case}, not a relation to check (an index has no value)"
+        return
     if condition is not None and condition[1] == "≠":
         r.verdict = Outcome.ERROR
         r.reason = (

@@ -119,6 +119,15 @@ class Conventions:
     #: (``a = \\tanh(z)``, ``y_k = a_k``): inferred only, like ``loss``
     activation: str | None = None
     output_activation: str | None = None
+    #: "yes" when the document writes its activation function with a layer tag (``a^m = f^m(n^m)``,
+    #: ``a^{[l]} = g^{[l]}(z^{[l]})``): each layer has a function of its own; inferred only
+    own_functions: str | None = None
+    #: every forward pass that names one numbered layer's function, (line, layer, activation):
+    #: ``a^{[1]} = \tanh(z^{[1]})``; "sigma" is the notation's σ.  Each governs its layer from its
+    #: line on (the first one before it); inferred only
+    layer_history: tuple[tuple[int, str, str], ...] = ()
+    #: the function of each layer ``layer_history`` names, in force at a line (:meth:`at`)
+    layer_activations: tuple[tuple[str, str], ...] = ()
     #: "none" when the document's forward pass adds no bias (``a_j = Σ_i w_ji z_i``: Bishop
     #: absorbs it into the weights); inferred only, like ``activation``
     bias: str | None = None
@@ -202,6 +211,12 @@ class Conventions:
         for where, order in conv.weights_history:
             if where <= line:
                 conv = replace(conv, weights=order)
+        if conv.layer_history:
+            layer: dict[str, str] = {}
+            for where, tag, name in conv.layer_history:
+                if where <= line or tag not in layer:
+                    layer[tag] = name
+            conv = replace(conv, layer_activations=tuple(sorted(layer.items())))
         for where, loss in conv.loss_history:
             if where <= line:
                 conv = replace(conv, loss=loss)
@@ -587,7 +602,7 @@ def _functions(
             and isinstance(nxt, parse.Group)
             and nxt.bracket == "("
         ):
-            out.append(parse.Call("sigma", [nxt.body], f.primes, f.pos))
+            out.append(parse.Call("sigma", [nxt.body], f.primes, f.pos, f.tag))
             k += 2
             continue
         out.append(f)

@@ -283,6 +283,20 @@ class _Collector:
     def __init__(self) -> None:
         self.found: dict[str, Finding] = {}
         self.conflicts: list[Finding] = []
+        #: forward passes naming a numbered layer's function: (line, layer, activation)
+        self.layers: list[tuple[int, str, str]] = []
+
+    def layer(self, line: int, lhs: parse.Var, arg: parse.Node, name: str) -> None:
+        """``a^{[1]} = \tanh(z^{[1]})``: the function of one numbered layer (a redefinition
+        governs from its line on, so every one is kept)."""
+        if (
+            isinstance(arg, parse.Var)
+            and lhs.tag is not None
+            and lhs.tag.isdigit()
+            and arg.tag == lhs.tag
+            and lhs.tag != "0"
+        ):
+            self.layers.append((line, lhs.tag, name))
 
     def add(self, line: int, key: str, value: str, evidence: str) -> None:
         old = self.found.get(key)
@@ -694,6 +708,14 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
             loss_functions=tuple((k, w, a) for k, (w, a) in sorted(scan.loss_functions.items())),
         )
     conv = _layer_conventions(scan, conv, findings)
+    layers = scan.col.layers
+    if len({name for _, _, name in layers}) > 1 or conv.own_functions == "yes":
+        # numbered layers with different functions (or beside a function of every layer's
+        # own): each layer's is its own; one function written for every layer is `activation`
+        conv = replace(conv, layer_history=tuple(layers))
+        findings += [
+            Finding(w, f"activation of layer {t}", n, "its forward pass") for w, t, n in layers
+        ]
     return conv, sorted(
         findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
     )
@@ -831,7 +853,13 @@ def _loss_conventions(scan: _Scan, conv: Conventions) -> Conventions:
     elif loss is not None:
         conv = replace(conv, loss=loss.value)
     return _unambiguous(
-        scan, conv, (("activation", "activation"), ("output-activation", "output_activation"))
+        scan,
+        conv,
+        (
+            ("activation", "activation"),
+            ("output-activation", "output_activation"),
+            ("own-functions", "own_functions"),
+        ),
     )
 
 
@@ -1109,26 +1137,7 @@ def _forward(
     an activation function the document names by its own letter (``z_j = h(a_j)``)."""
     body = rhs.body if isinstance(rhs, parse.Group) else rhs
     _activation_definition(line, lhs, body, col, letters)
-    applied: tuple[str, parse.Node] | None = None
-    if (
-        isinstance(body, parse.Call)
-        and body.func == "sigma"
-        and not body.primes
-        and len(body.args) == 1
-    ):
-        applied = ("sigma", body.args[0])
-    elif (
-        isinstance(body, parse.Mul)
-        and len(body.factors) == 2
-        and isinstance(body.factors[0], parse.Var)
-        and isinstance(body.factors[1], parse.Group)
-        and body.factors[1].bracket == "("
-        and not body.factors[0].sub
-        and len(body.factors[0].name) == 1
-        and body.factors[0].name.islower()
-        and not body.factors[0].primes
-    ):
-        applied = (body.factors[0].name, body.factors[1].body)
+    applied = _applied(body)
     if (
         applied is not None
         and isinstance(arg := applied[1], parse.Var)
@@ -1136,8 +1145,13 @@ def _forward(
         and lhs.name.lower() != arg.name.lower()
         and ((lhs.name.islower() and arg.name.islower()) or (lhs.name, arg.name) == ("A", "Z"))
     ):  # Ng's batch: A = g(Z)
-        func = applied[0]
+        func, _, tag = applied
+        if tag is not None:
+            # a^m = f^m(n^m): the function is written for its layer, so each layer has its own
+            col.add(line, "own-functions", "yes", f"{_show(lhs)} = {func}^{tag}(…)")
         if func == "sigma":
+            if tag is None:
+                col.layer(line, lhs, arg, "sigma")
             return
         if func not in letters:
             letters[func] = "function"
@@ -1187,6 +1201,31 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _applied(body: parse.Node) -> tuple[str, parse.Node, str | None] | None:
+    """``σ(z)``, ``f(z)``, ``g^{[l]}(z)``: a function applied to one argument, as (its name, the
+    argument, the layer it is written for)."""
+    if (
+        isinstance(body, parse.Call)
+        and body.func == "sigma"
+        and not body.primes
+        and len(body.args) == 1
+    ):
+        return "sigma", body.args[0], body.tag
+    if (
+        isinstance(body, parse.Mul)
+        and len(body.factors) == 2
+        and isinstance(f := body.factors[0], parse.Var)
+        and isinstance(arg := body.factors[1], parse.Group)
+        and arg.bracket == "("
+        and not f.sub
+        and len(f.name) == 1
+        and f.name.islower()
+        and not f.primes
+    ):
+        return f.name, arg.body, f.tag
+    return None
 
 
 #: one layer of a forward pass written with a letter per layer: (its activation's letter, its
@@ -1435,6 +1474,7 @@ def _activation_definition(
         and _role(arg, letters) == "preactivation"
     ):
         col.add(line, "activation", found, f"{_show(lhs)} = {found}(…)")
+        col.layer(line, lhs, arg, found)
         return
     output = letters.get(lhs.name) == "output" or (
         _role(lhs, letters) == "activation" and lhs.tag == "L"

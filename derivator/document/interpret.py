@@ -33,7 +33,7 @@ from ..engine import (
     unknown_name_message,
     unknown_names,
 )
-from ..engine.activations import ELEMENTARY
+from ..engine.activations import ELEMENTARY, Activation
 from . import parse
 from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
@@ -85,6 +85,11 @@ class Settings:
     unstated: tuple[str, ...] = ()
     #: whether the document's layers add a bias (False: its forward pass writes z = Σ w a)
     bias: bool = True
+    #: each layer has an activation function of its own (the document writes f^m, g^{[l]})
+    own_functions: bool = False
+    #: the function of each layer the document names one for, (tag, activation), "sigma" being
+    #: the hidden layers' σ (``activation``)
+    layer_activations: tuple[tuple[str, str], ...] = ()
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
@@ -102,6 +107,8 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             loss="upstream",
             top=Tag("l", top),
             bias=settings.bias,
+            own_functions=settings.own_functions,
+            layer_activations=_layers(settings),
         )
     if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
         return Network(
@@ -110,6 +117,8 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             loss="upstream",
             top=Tag("", depth),
             bias=settings.bias,
+            own_functions=settings.own_functions,
+            layer_activations=_layers(settings),
         )
     if family == "output":  # absolute tags, the highest of them the output layer
         return Network(
@@ -121,6 +130,8 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             top=Tag("", depth),
             output_activation=settings.output_activation,
             bias=settings.bias,
+            own_functions=settings.own_functions,
+            layer_activations=_layers(settings),
         )
     return Network(
         depth=depth,
@@ -130,6 +141,16 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
         targets=settings.targets,
         output_activation=settings.output_activation,
         bias=settings.bias,
+        own_functions=settings.own_functions,
+        layer_activations=_layers(settings),
+    )
+
+
+def _layers(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The layers' own functions, σ read as the hidden layers' activation."""
+    return tuple(
+        (tag, settings.activation if name == "sigma" else name)
+        for tag, name in settings.layer_activations
     )
 
 
@@ -137,11 +158,29 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
 # looking at the tree before converting it
 
 
+def layer_activation(net: Network, node: parse.Call) -> Activation:
+    """The activation of the layer a function is written for (``f^m``, ``g^{[l]}``): the
+    function of that layer in the document's model, its own unknown one where the document
+    leaves it unsaid; an error at a layer that has none (the input, a softmax output)."""
+    try:
+        p = net.layer(node.tag or "")
+    except NotationError as e:
+        raise Unreadable(str(e), node.pos) from None
+    act = net.activation_at(p)
+    if act is None:
+        raise Unreadable(
+            f"layer {node.tag} has no activation function applied entry by entry (it is the "
+            "input layer or a softmax output)",
+            node.pos,
+        )
+    return act
+
+
 def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
     out = []
     for root in nodes:
         for n in walk(root):
-            if isinstance(n, parse.Var) and n.tag is not None:
+            if isinstance(n, (parse.Var, parse.Call)) and n.tag is not None:
                 try:
                     out.append((parse_tag(n.tag), n.pos))
                 except NotationError as e:
@@ -595,6 +634,9 @@ class Converter:
         if f == "sigma":
             if len(args) != 1:
                 raise Unreadable("σ takes one argument", node.pos)
+            if node.tag is not None:
+                act = layer_activation(self.net, node)
+                return act.prime(args[0]) if node.primes else act.sigma(args[0])
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
         if node.primes and f not in ELEMENTARY and f != "sech":
             raise Unreadable(
@@ -991,7 +1033,8 @@ class MatrixConverter:
         inner = self.tree(node.args[0])
         if isinstance(inner, sp.Expr):
             raise Unreadable("σ of a number in a matrix relation", node.pos)
-        elementwise = self.net.act.prime if node.primes else self.net.act.sigma
+        act = layer_activation(self.net, node) if node.tag is not None else self.net.act
+        elementwise = act.prime if node.primes else act.sigma
         return matrix.ElementwiseFunction(elementwise, inner)
 
     def _sum_of_rows(self, node: parse.SumNode) -> matrix.MatrixExpr | None:

@@ -62,8 +62,13 @@ SPACING = {
     "negthinspace",
     "mathstrut",
     "strut",
+    # an ordinary symbol and math mode assured: the braced group that follows is read as it is
+    "mathord",
+    "ensuremath",
 }
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
+#: the styles in which a 1 is the vector of ones (𝟏)
+BOLD = {"mathbf", "boldsymbol", "bm", "vec", "mathbfit", "pmb"}
 #: letters that a hat marks as vectors (\hat{y}, a prediction in many texts, is not among them)
 HATTED = {"a", "z", "b", "w", "W", "delta"}
 #: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
@@ -436,6 +441,9 @@ class Call:
     args: list[Node]
     primes: int
     pos: int
+    #: the layer a function is written for, ``f^m``, ``g^{[l]}``, ``\sigma^{(k)}``: that layer's
+    #: activation (None: the one σ of the hidden layers)
+    tag: str | None = None
 
 
 @dataclass
@@ -1852,18 +1860,35 @@ class Parser:
 
     def wrapped_letter(self, name: str) -> Node:
         """``\\mathbf{a}``, ``\\bm{a}^l_j``: the letter inside (vectors in bold are still a);
-        ``\\mathbf{1}`` is the vector of ones (Y𝟏: row sums)."""
+        a bold ``\\mathbf{1}`` (``\\boldsymbol{1}``) is the vector of ones (Y𝟏: row sums)."""
         self.k += 1
-        self.eat("ch", "{")
-        if name == "mathbf" and self.at("num", "1"):
-            p = self.eat("num").pos
-            self.eat("ch", "}")
-            return Var("ones", None, None, 0, p)
-        if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+        v = self._wrapped(name)
+        return v if v.name == "ones" else self.scripts(v)  # the scripts stand outside the braces
+
+    def _wrapped(self, name: str) -> Var:
+        """What one style command holds: a letter, a bold 1, or another style over them
+        (``\\boldsymbol{\\mathbf{W}}``, as a document's ``\\vec`` macro expands); TeX's single
+        unbraced token (``\\vec\\delta``) as well as a braced one."""
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        if name in BOLD and self.at("num", "1"):
+            v = Var("ones", None, None, 0, self.eat("num").pos)
+        elif self.at("cmd") and self.tok.text in WRAPPERS:
+            self.k += 1
+            self.deeper()
+            v = self._wrapped(self.toks[self.k - 1].text)
+            self.depth -= 1
+        elif braced and (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+            v = self.var(self.tok.text)
+        elif self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES):
+            v = Var(self.tok.text, None, None, 0, self.tok.pos)  # one token: its scripts outside
+            self.k += 1
+        else:
             raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-        v = self.var(self.tok.text)
-        self.eat("ch", "}")
-        return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+        if braced:
+            self.eat("ch", "}")
+        return v
 
     def not_in_notation(self, t: Tok) -> ReadError:
         """The error for a macro the notation does not have, saying what to write instead."""
@@ -2225,7 +2250,8 @@ def _layer_from_subscript(v: Var, own: frozenset[str] = frozenset()) -> None:
 
 def _as_l(inner: str, letter: str) -> str:
     """A superscript with the document's layer letter written as l (``m-1`` → ``l-1``)."""
-    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", "l", inner)
+    # (the tag's letter may be followed by \prime, read as the word prime: f^{m\prime})
+    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?=prime$|[^A-Za-z]|$)", "l", inner)
 
 
 def _letters(node: object) -> set[str]:
