@@ -361,7 +361,54 @@ def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse
     # the function a relation defines stands on its left, or heads its chain (σ(x) = … = …)
     heads = nodes[:1] + nodes[2:3]  # [lhs, rhs, first]: the left side and the chain's head
     ctx = _Context(conv, sample, batch, _bound(heads))
-    return [_tr(n, ctx) for n in nodes]
+    out = [_tr(n, ctx) for n in nodes]
+    if conv.index_layers:
+        return out  # layer-tags=none: the directive's letters say the layers
+    units = unit_layers(out)
+    return [_tag_by_unit(n, units) for n in out] if units else out
+
+
+#: the quantities of a layer whose last index is one of the layer's units
+_UNIT_LAST = ("a", "z", "b", "delta")
+
+
+def unit_layers(nodes: list[parse.Node]) -> dict[str, str]:
+    """The layer each index letter of a relation runs over, as its tagged quantities say it:
+    ``b^l_j``, ``a^{(L)}_{ij}``, ``\\delta^{l+1}_k`` put their last index in their layer, ``w^l_{jk}``
+    its first (the notation's order: into j of layer l).  A letter that two tags put in two
+    layers says nothing (the relation is then an error of its own, one letter in two ranges)."""
+    seen: dict[str, set[str]] = {}
+    for n in (m for root in nodes for m in walk(root)):
+        if not isinstance(n, parse.Var) or n.tag is None or not n.sub:
+            continue
+        if n.name in _UNIT_LAST and len(n.sub) <= 2:
+            unit = n.sub[-1]
+        elif n.name == "w" and len(n.sub) == 2:
+            unit = n.sub[0]
+        else:
+            continue
+        if unit.name and unit.expr is None and unit.name.isalpha():
+            seen.setdefault(unit.name, set()).add(n.tag)
+    return {letter: tags.pop() for letter, tags in seen.items() if len(tags) == 1}
+
+
+def _tag_by_unit(node: parse.Node, units: dict[str, str]) -> parse.Node:
+    """An untagged a, z, b or δ whose unit index another quantity of the relation tags (``u_j``
+    beside ``b^l_j``) is in that layer: in one relation a letter runs over one layer's units.
+    δ with two indices and no tag stays the Kronecker delta."""
+    if isinstance(node, parse.Var):
+        unit = node.sub[-1] if node.sub else None
+        if (
+            node.tag is None
+            and node.name in _UNIT_LAST
+            and unit is not None
+            and unit.name in units
+            and unit.expr is None
+            and len(node.sub or []) <= (1 if node.name in ("b", "delta") else 2)
+        ):
+            return replace(node, tag=units[unit.name])
+        return node
+    return parse.map_children(node, lambda x: _tag_by_unit(x, units))
 
 
 def _bound(nodes: list[parse.Node]) -> frozenset[str]:

@@ -311,6 +311,13 @@ def uncheckable(node: object) -> None:
 # converting
 
 
+#: why a partial by y is refused, and what gives y the meaning an author who writes one means
+_TARGET_PARTIAL = (
+    ": y is the target here, and a partial by a target is not read; if y is the network's output, "
+    "say so (define it, y_j = a^{(L)}_j, or declare it: directive letters=output:y,target:…)"
+)
+
+
 @dataclass
 class Converter:
     net: Network
@@ -444,6 +451,8 @@ class Converter:
     def plain(self, v: parse.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
+            if v.name.startswith("\\hat{"):
+                raise Unreadable(parse.undefined_output(v.name), v.pos)
             if v.name in LAYERED:
                 raise Unreadable(
                     f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
@@ -480,6 +489,8 @@ class Converter:
                 0,
             )
         for x in unknown_names(self.net, lhs, rhs):
+            if x.name.startswith("\\hat{"):
+                raise Unreadable(parse.undefined_output(x.name), self.letters.get(x, 0))
             hint = (
                 f" (if {x.name} is the loss, state cost={x.name})"
                 if x.name[:1].isupper() or x.name.startswith("\\mathcal")
@@ -638,6 +649,12 @@ class Converter:
                 act = layer_activation(self.net, node)
                 return act.prime(args[0]) if node.primes else act.sigma(args[0])
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
+        if f == "relu":
+            if len(args) != 1:
+                raise Unreadable("ReLU takes one argument", node.pos)
+            # ReLU(x) = max(0, x) by definition; its derivative [x > 0], the convention of the
+            # relu activation (activations.py) at the one point where it has none
+            return sp.Heaviside(args[0], 0) if node.primes else sp.Max(0, args[0])
         if node.primes and f not in ELEMENTARY and f != "sech":
             raise Unreadable(
                 f"{f}′ is not part of the notation: write σ′ for the activation's derivative",
@@ -781,6 +798,8 @@ class Converter:
                 f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
                 f"{what}^{{(l)}}_j)"
                 if what in ("a", "z", "w", "b")
+                else _TARGET_PARTIAL
+                if isinstance(den, sp.Indexed) and str(den.base.label) == "y"
                 else ""
             )
             raise Unreadable(
