@@ -272,3 +272,43 @@ def test_the_script_ell_in_a_width_bound(seed: int) -> None:
     swapped = claim.replace(r"w^{(\ell+1)}_{k,i}", r"w^{(\ell+1)}_{i,k}")
     got = _check(ELL_FORWARD + f"$${swapped}$$\n")[-1]
     assert got.verdict in ("refuted", "error") and "subscript" not in got.reason, got.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# a partial by y where y is the target: refused, saying how to make y the output
+
+
+def _squared_error_by_output(seed: int) -> dict[str, torch.Tensor]:
+    """∂E_i/∂y_ij of E_i = ½ Σ_j (y_ij - t_ij)² with y the outputs, by autograd, at random sizes."""
+    n, width = _sizes(seed)[:2]
+    g = torch.Generator().manual_seed(seed)
+    y = torch.rand(n, width, generator=g, dtype=torch.float64, requires_grad=True)
+    t = torch.rand(n, width, generator=g, dtype=torch.float64)
+    (0.5 * ((y - t) ** 2).sum()).backward()
+    assert y.grad is not None
+    return {"dy": y.grad, "y": y.detach(), "t": t}
+
+
+def test_a_partial_by_the_target_names_the_directive_that_makes_y_the_output() -> None:
+    """With the notation's y (the target) beside the output a, ∂L_i/∂y_ij is an error that says
+    y is the target and how to make it the output; in a document whose y is the output
+    (``letters=output:y,target:t``) the same partials are proved or refuted as autograd says."""
+    doc = (
+        r"$$L_i = \frac{1}{2}\sum_j (a^{(L)}_{ij} - y_{ij})^2$$" + "\n\n"
+        r"$$\frac{\partial L_i}{\partial y_{ij}} = a^{(L)}_{ij} - y_{ij}$$" + "\n"
+    )
+    got = _check(doc)[-1]
+    assert got.verdict == "error" and "letters=output:y" in got.reason, got.reason
+    m = _squared_error_by_output(8)
+    truth = {
+        r"y_{ij} - t_{ij}": torch.allclose(m["dy"], m["y"] - m["t"]),
+        r"2(y_{ij} - t_{ij})": torch.allclose(m["dy"], 2 * (m["y"] - m["t"])),
+    }
+    assert list(truth.values()) == [True, False]
+    declared = (
+        "<!-- derivator: letters=output:y,target:t -->\n\n"
+        r"$$E_i = \frac{1}{2}\sum_j (y_{ij} - t_{ij})^2$$" + "\n\n"
+    )
+    for rhs, true in truth.items():
+        got = _check(declared + rf"$$\frac{{\partial E_i}}{{\partial y_{{ij}}}} = {rhs}$$" + "\n")
+        assert got[-1].verdict == ("proved" if true else "refuted"), (rhs, got[-1].reason)

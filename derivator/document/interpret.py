@@ -21,6 +21,7 @@ from ..engine import (
     Network,
     NotationError,
     Outcome,
+    Parameter,
     Partial,
     Tag,
     Upstream,
@@ -310,6 +311,13 @@ def uncheckable(node: object) -> None:
 # converting
 
 
+#: why a partial by y is refused, and what gives y the meaning an author who writes one means
+_TARGET_PARTIAL = (
+    ": y is the target here, and a partial by a target is not read; if y is the network's output, "
+    "say so (define it, y_j = a^{(L)}_j, or declare it: directive letters=output:y,target:…)"
+)
+
+
 @dataclass
 class Converter:
     net: Network
@@ -460,6 +468,9 @@ class Converter:
             )
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return self.letter(v.name)
+        if v.name in {d.parameter for d in self.settings.conventions.decays}:
+            # λ, introduced by a regularised cost's definition: a free real, every value
+            return Parameter(v.name, real=True)
         x = sp.Symbol(v.name, real=True)
         self.letters.setdefault(x, v.pos)
         return x
@@ -791,6 +802,8 @@ class Converter:
                 f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
                 f"{what}^{{(l)}}_j)"
                 if what in ("a", "z", "w", "b")
+                else _TARGET_PARTIAL
+                if isinstance(den, sp.Indexed) and str(den.base.label) == "y"
                 else ""
             )
             raise Unreadable(
