@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import parse
+from . import parse, regularised
 from .conventions import UNDEFINED, Conventions, cost_form, split_args
 from .parse import walk
 
@@ -351,6 +351,8 @@ class _Scan:
     first_inputs: set[str] = field(default_factory=set)
     #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
     numbered: set[str] = field(default_factory=set)
+    #: regularised costs the document defines (``regularised.read``), in reading order
+    decays: list[regularised.Decay] = field(default_factory=list)
     #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: letter → (line, the
     #: arguments of its definition)
     loss_functions: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -487,6 +489,8 @@ class _Scan:
 
     def definition(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
         """A definition ``lhs = rhs``: of a cost, a loss, a forward step, δ, the input."""
+        if self.decay(line, lhs, rhs) or any(d.letter == lhs.name for d in self.decays):
+            return  # (a later equation for a regularised cost is a claim about it)
         restated = (lhs.name in COST_CANDIDATES or lhs.name == "L") and _restates(
             lhs, rhs, self.first_costs
         )
@@ -548,6 +552,32 @@ class _Scan:
                 if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
             }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def decay(self, line: int, lhs: parse.Var, rhs: parse.Node) -> bool:
+        """``J = L + \\frac{\\lambda}{2}\\sum_l \\|W^{(l)}\\|^2``: a regularised cost, the first
+        definition of its letter (a later one is a claim about it); it names no loss, no ½ and no
+        meaning of the samples of its own (those are its base cost's)."""
+        if lhs.name in self.costs or any(d.letter == lhs.name for d in self.decays):
+            return False
+        found = regularised.read(line, lhs, rhs)
+        if found is None:
+            return False
+        self.decays.append(found)
+        self.col.add(
+            line,
+            f"cost {lhs.name}",
+            "regularised",
+            f"{lhs.name} = {found.base} + ({found.factor})·{found.parameter}"
+            + ("/n" if found.per_sample else "")
+            + "·Σ w² over every weight",
+        )
+        self.col.add(
+            line,
+            f"parameter {found.parameter}",
+            "any real number",
+            f"introduced by the definition of {lhs.name}: claims hold for every value",
+        )
+        return True
 
     def loss_function(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
         """``C = \\ell(a^L, y)``: ℓ is the loss of one example as a function of its output and
@@ -671,6 +701,8 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     )
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
+    if scan.decays:
+        conv = replace(conv, decays=tuple(scan.decays))
     if scan.loss_functions:
         conv = replace(
             conv,
@@ -1438,10 +1470,10 @@ def _activation_definition(
     elif (
         isinstance(body, parse.Call)
         and not body.primes
-        and body.func == "relu"
+        and body.func in ("relu", "logistic")
         and len(body.args) == 1
     ):
-        found, arg = "relu", body.args[0]
+        found, arg = "relu" if body.func == "relu" else "sigmoid", body.args[0]
     if (
         found is not None
         and isinstance(arg, parse.Var)
@@ -1568,8 +1600,8 @@ def _named_function(body: parse.Node, x: str) -> str | None:
     if isinstance(body, parse.Call) and not body.primes and body.tag is None:
         args = [parse.ungrouped(a) for a in body.args]
         bare = [isinstance(a, parse.Var) and a.name == x and not a.sub for a in args]
-        if body.func in ("tanh", "relu") and bare == [True]:
-            return body.func
+        if body.func in ("tanh", "relu", "logistic") and bare == [True]:
+            return "sigmoid" if body.func == "logistic" else body.func
         zero = bool(args) and isinstance(args[0], parse.Num) and args[0].text == "0"
         if body.func == "max" and len(args) == 2 and (zero and bare[1]):
             return "relu"
