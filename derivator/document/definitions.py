@@ -102,6 +102,19 @@ class Site:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A defined name restated differently at ``place``: a new definition or a wrong
+    restatement, which the text does not tell apart.  ``line``: the line of the definition in
+    force there; ``again``: what the restatement says the name is (the second reading).  It holds
+    from its place until the name's next definition (a redefinition governs what follows it)."""
+
+    name: str
+    place: tuple[int, int]
+    line: int
+    again: sp.Expr
+
+
 @dataclass
 class Model:
     """A document's scalar model and where its definitions stand (picklable: it goes to the
@@ -114,12 +127,10 @@ class Model:
     functions: set[str] = field(default_factory=set)
     #: every definition in reading order: (place, name, formula, value or function)
     versions: list[tuple[tuple[int, int], str, sp.Expr | sp.Lambda]] = field(default_factory=list)
-    #: name → (place, line of the definition) of an equation that restates a defined name
-    #: differently: a redefinition or a wrong restatement, which the text does not tell apart;
-    #: from there on the name is not judged
-    conflicts: dict[str, tuple[tuple[int, int], int]] = field(default_factory=dict)
-    #: name → what its conflicting restatement says it is (the second reading of the name)
-    restatements: dict[str, sp.Expr] = field(default_factory=dict)
+    #: equations that restate a defined name differently (:class:`Conflict`), in reading order:
+    #: from each on, until the name's next definition, what uses the name is judged in both
+    #: readings (``judge_restated``)
+    conflicts: list[Conflict] = field(default_factory=list)
     #: places of restatements refuted in the model in force and made only of names it knows:
     #: a claim (a slip such as Mazur's w_3 for w_2), reported refuted
     slips: set[tuple[int, int]] = field(default_factory=set)
@@ -154,8 +165,7 @@ class Model:
         data = [
             [[name, text] for _, name, text in defs],
             before,
-            sorted(self.conflicts),
-            sorted((k, sp.srepr(v)) for k, v in self.restatements.items()),
+            [[c.name, list(c.place), c.line, sp.srepr(c.again)] for c in self.conflicts],
             sorted((k, list(w), sp.srepr(v)) for k, (w, v) in self.stated.items()),
             sorted(self.words),
             sorted(self.functions),
@@ -176,7 +186,9 @@ class Model:
                 # given value counts only from where it is written (f is often reused)
                 chosen[name] = (where, payload)
         for name in restated:
-            chosen[name] = (self.conflicts[name][0], self.restatements[name])
+            hit = self.conflict_at(name, place)
+            assert hit is not None
+            chosen[name] = (hit.place, hit.again)
         stated = {
             sp.Symbol(name): (value, where[0])
             for name, (where, value) in self.stated.items()
@@ -206,6 +218,26 @@ class Model:
                 scalar.unread.add(x)
                 scalar.lines.setdefault(x, elsewhere[_plain(str(x))])
         return scalar
+
+    def in_force(
+        self, name: str, place: tuple[int, int]
+    ) -> tuple[tuple[int, int], sp.Expr | sp.Lambda]:
+        """The definition of ``name`` in force at ``place`` (its last before it, or its first when
+        the document defines it only later): (its place, its formula)."""
+        mine = [(where, payload) for where, n, payload in self.versions if n == name]
+        before = [v for v in mine if v[0] < place]
+        return before[-1] if before else mine[0]
+
+    def conflict_at(self, name: str, place: tuple[int, int]) -> Conflict | None:
+        """The restatement of ``name`` that differs and is in force at ``place``: the last one at
+        or before it, unless a definition of the name stands between (it governs from there)."""
+        hits = [c for c in self.conflicts if c.name == name and c.place <= place]
+        if not hits:
+            return None
+        hit = hits[-1]
+        if any(n == name and hit.place < where < place for where, n, _ in self.versions):
+            return None
+        return hit
 
     @property
     def names(self) -> set[str]:
@@ -611,32 +643,35 @@ def _define(
 
 
 def _settle(restated: Restated, model: Model, reader: Reader) -> None:
-    """Each restatement against the definition it restates: proved ones are claims that hold;
-    one that writes the name out anew (a sub-cost written out) becomes a version of it; a value
-    for a computed name stays a claim; any other difference is a conflict (a slip when refuted
-    in known names), whose claims are judged in both readings."""
+    """Each restatement against the definition in force at its place: proved ones are claims that
+    hold; one that writes the name out anew (a sub-cost written out) or gives the function its
+    definition leaves open a formula (an example of it) becomes a version of it; a value for a
+    computed name stays a claim; any other difference is a conflict (a slip when refuted in known
+    names), whose claims are judged in both readings."""
     for line, step, name, lhs, rhs in restated:
-        if name in model.conflicts:
+        place = (line, step)
+        if model.conflict_at(name, place) is not None:
             continue
-        first = next((w, p) for w, n, p in model.versions if n == name)
+        first = model.in_force(name, place)
         try:
             again = reader.read(rhs)
         except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
             continue
         try:
-            verdict: Outcome | None = judge(lhs, rhs, model, (line, step)).verdict
+            verdict: Outcome | None = judge(lhs, rhs, model, place).verdict
         except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
             verdict = None  # (a leaf first met here: target_{o2} in the written-out sub-cost)
         if verdict == Outcome.PROVED:
             continue
         why = (
-            _writes_out(first[1], again, model, (line, step), first[0][0])
+            _writes_out(first[1], again, model, place, first[0][0])
+            or _specialises(first[1], again, model, place, first[0][0])
             if verdict in (Outcome.UNKNOWN, None)
             else ""
         )
         if why:
-            model.sites[line, step] = Site(line, step, name, why=why)
-            model.versions.append(((line, step), name, again))
+            model.sites[place] = Site(line, step, name, why=why)
+            model.versions.append((place, name, again))
             # ``Model.at`` takes each name's last version before a place: versions stand in
             # reading order (a stable sort keeps one place's versions as they came)
             model.versions.sort(key=lambda version: version[0])
@@ -652,10 +687,68 @@ def _settle(restated: Restated, model: Model, reader: Reader) -> None:
             # a number for a name the document computes (out_{h1} = 0.5932… after its formula):
             # a claim about its value, judged at the precision shown, never a new example
             continue
-        if verdict == Outcome.REFUTED and _known(again, model, (line, step)):
-            model.slips.add((line, step))
-        model.conflicts[name] = ((line, step), first[0][0])
-        model.restatements[name] = again
+        if verdict == Outcome.REFUTED and _known(again, model, place):
+            model.slips.add(place)
+        model.conflicts.append(Conflict(name, place, first[0][0], again))
+
+
+def _specialises(
+    first: sp.Expr | sp.Lambda,
+    again: sp.Expr,
+    model: Model,
+    place: tuple[int, int],
+    line: int,
+) -> str:
+    """Why a restatement that the definition in force cannot decide defines its name anew from
+    its place on (an example of a general form, or the general form of an example), or "".
+
+    ``z = f(x, y)`` with f a function the document applies but has not defined there, then
+    ``z = \\sin(x^2 + y^2)``; or the other way round.  Exactly one of the two formulas applies a
+    function left open, and the restatement writes only names the definition in force depends
+    on: it speaks of the same quantity in the same variables, and it cannot be a step computed
+    from the definition (no computation turns an arbitrary f into a sine, nor a sine into an
+    arbitrary f).  Nor can the definition in force refute it: f is arbitrary there.  So it says
+    what the definition left open (the text's "take f = sin"), or leaves open what it fixed (a
+    general form after its example); docs/soundness.md, "When an equation defines"."""
+    if isinstance(first, sp.Lambda) or first.is_number or again.is_number:
+        return ""
+    scalar = model.at(place)
+
+    def open_functions(e: sp.Expr) -> set[str]:
+        return {str(f.func) for f in e.atoms(AppliedUndef)} - set(scalar.functions)
+
+    # each written out down to the names the restatement writes (z = f(w), w = h(v) … in force,
+    # z = 9x^2 restated: f(h(m(g(x)))), with the functions defined by then applied)
+    keep = frozenset(s for s in again.free_symbols if isinstance(s, sp.Symbol))
+    try:
+        before = open_functions(scalar.expand(first, keep))
+        after = open_functions(scalar.expand(again, keep))
+    except (NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+        return ""
+    if bool(before) == bool(after) or not again.free_symbols <= _reach(first, scalar):
+        return ""
+    if before:
+        return (
+            f"an example of its definition (line {line}), which leaves "
+            + ", ".join(sorted(before))
+            + " open"
+        )
+    return f"the general form of its definition (line {line}), with " + ", ".join(sorted(after))
+
+
+def _reach(e: sp.Expr, scalar: ScalarModel) -> set[sp.Basic]:
+    """The names e depends on through the definitions in force (e's own, and theirs)."""
+    out: set[sp.Basic] = set()
+    todo = list(e.free_symbols)
+    while todo:
+        x = todo.pop()
+        if x in out:
+            continue
+        out.add(x)
+        formula = scalar.formulas.get(x)
+        if formula is not None:
+            todo += list(formula.free_symbols)
+    return out
 
 
 def _writes_out(
@@ -780,10 +873,10 @@ def conflict(nodes: list[parse.Node], model: Model, place: tuple[int, int]) -> s
     """Why a relation is not judged: it uses (or restates) a name the document defines twice in
     different ways, at or before this place."""
     for name in sorted(used(nodes, model)):
-        hit = model.conflicts.get(name)
-        if hit is not None and hit[0] <= place:
+        hit = model.conflict_at(name, place)
+        if hit is not None:
             return (
-                f"{name} is defined on line {hit[1]} and stated differently on line {hit[0][0]}: "
+                f"{name} is defined on line {hit.line} and stated differently on line {hit.place[0]}: "
                 f"a new definition or a wrong restatement? derivator cannot tell, and does not "
                 f"judge what uses {name} from there on unless the claim holds (or fails) either "
                 "way (write the new example with new names)"
@@ -801,13 +894,13 @@ def judge_restated(
     (refuted, made of known names), is a claim judged against the definition in force."""
     if place in model.slips:
         return judge(lhs, rhs, model, place)
-    restated = {n: hit for n in used([lhs, rhs], model) if (hit := model.conflicts.get(n))}
-    names = frozenset(n for n, hit in restated.items() if hit[0] < place)
-    if not names or any(hit[0] == place for hit in restated.values()):
+    restated = {n: hit for n in used([lhs, rhs], model) if (hit := model.conflict_at(n, place))}
+    names = frozenset(n for n, hit in restated.items() if hit.place < place)
+    if not names or any(hit.place == place for hit in restated.values()):
         return None
     first = judge(lhs, rhs, model, place)
     second = judge(lhs, rhs, model, place, model.at(place, names))
-    lines = ", ".join(str(model.conflicts[n][0][0]) for n in sorted(names))
+    lines = ", ".join(str(restated[n].place[0]) for n in sorted(names))
     if first.verdict == second.verdict and first.verdict in (Outcome.PROVED, Outcome.REFUTED):
         return dataclasses.replace(
             first,
