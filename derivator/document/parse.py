@@ -1647,10 +1647,12 @@ class Parser:
         raw_start = self.tok.pos
         items: list[Index] = []
         inside = self._group_tokens()
-        if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
+        # ℓ is the layer letter l wherever it stands (d_{\ell+1} as s_{l+1})
+        written = "".join("l" if t.kind == "cmd" and t.text == "ell" else t.text for t in inside)
+        if _LAYER_SUBSCRIPT.fullmatch(written) and len(inside) == 3:
             # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
             self.k += 3
-            name = inside[0].text + inside[1].text + inside[2].text
+            name = written
             items.append(Index(None, Var(name, None, None, 0, inside[0].pos), inside[0].pos))
         elif any(t.kind == "ch" and t.text == "_" for t in inside):
             p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
