@@ -135,3 +135,64 @@ def test_the_script_ell_is_the_layer_counter(seed: int) -> None:
                 claim,
                 got.reason,
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# an output named only in the prose: refused, naming the directive that declares it
+
+
+def _output_layer(seed: int) -> dict[str, torch.Tensor]:
+    """One sigmoid output layer under L_i = ½ Σ_j (a_ij - y_ij)², a batch at random sizes: the
+    outputs a, the targets y, ∂L_i/∂a and ∂L_i/∂z by autograd (one row per sample)."""
+    n, d0, d1 = _sizes(seed)[:3]
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, d0, generator=g, dtype=torch.float64)
+    w = torch.randn(d1, d0, generator=g, dtype=torch.float64)
+    y = torch.rand(n, d1, generator=g, dtype=torch.float64)
+    z = (x @ w.T).requires_grad_(True)
+    a = torch.sigmoid(z)
+    a.retain_grad()
+    (0.5 * ((a - y) ** 2).sum()).backward()
+    assert a.grad is not None and z.grad is not None
+    return {"a": a.detach(), "y": y, "da": a.grad, "dz": z.grad}
+
+
+COST = r"$$L_i = \frac{1}{2}\sum_j (a^{(L)}_{ij} - y_{ij})^2$$" + "\n\n"
+#: (claim in ŷ, the prediction, its truth with ŷ the output a by autograd)
+HAT_CLAIMS = [
+    (
+        r"\frac{\partial L_i}{\partial a^{(L)}_{ij}} = \hat{y}_{ij} - y_{ij}",
+        lambda m: torch.allclose(m["da"], m["a"] - m["y"]),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial a^{(L)}_{ij}} = 2(\hat{y}_{ij} - y_{ij})",
+        lambda m: torch.allclose(m["da"], 2 * (m["a"] - m["y"])),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial z^{L}} = (\hat{y} - y) \odot \sigma'(z^L)",
+        lambda m: torch.allclose(m["dz"], (m["a"] - m["y"]) * m["a"] * (1 - m["a"])),
+    ),
+    (
+        r"\frac{\partial L_i}{\partial z^{L}} = (\hat{y} - y) \odot \hat{y}",
+        lambda m: torch.allclose(m["dz"], (m["a"] - m["y"]) * m["a"]),
+    ),
+]
+
+
+def test_an_output_named_only_in_the_prose_is_refused_naming_the_directive() -> None:
+    """ŷ that no formula makes the output is an error at its place (index and vector forms
+    alike: not a shape error of a number among vectors) naming ``letters=output:\\hat{y}``;
+    with that directive each claim is proved or refuted as autograd says."""
+    truth = [holds(_output_layer(5)) for _, holds in HAT_CLAIMS]
+    assert truth == [True, False, True, False]
+    doc = COST + "\n\n".join(f"$${claim}$$" for claim, _ in HAT_CLAIMS) + "\n"
+    lines = doc.splitlines()
+    for (claim, _), got in zip(HAT_CLAIMS, _check(doc)[1:], strict=True):
+        assert got.verdict == "error", (claim, got.reason)
+        assert "letters=output:\\hat{y}" in got.reason and "prose" in got.reason, got.reason
+        assert got.at is not None, got
+        row, col = got.at
+        assert lines[row - 1][col - 1 :].startswith("\\hat{y}"), (claim, got.at)
+    declared = "<!-- derivator: letters=output:\\hat{y} -->\n\n" + doc
+    for (claim, _), true, got in zip(HAT_CLAIMS, truth, _check(declared)[1:], strict=True):
+        assert got.verdict == ("proved" if true else "refuted"), (claim, got.reason)

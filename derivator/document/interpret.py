@@ -443,6 +443,8 @@ class Converter:
     def plain(self, v: parse.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
+            if v.name.startswith("\\hat{"):
+                raise Unreadable(parse.undefined_output(v.name), v.pos)
             if v.name in LAYERED:
                 raise Unreadable(
                     f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
@@ -476,6 +478,8 @@ class Converter:
                 0,
             )
         for x in unknown_names(self.net, lhs, rhs):
+            if x.name.startswith("\\hat{"):
+                raise Unreadable(parse.undefined_output(x.name), self.letters.get(x, 0))
             hint = (
                 f" (if {x.name} is the loss, state cost={x.name})"
                 if x.name[:1].isupper() or x.name.startswith("\\mathcal")

@@ -1933,7 +1933,7 @@ class Parser:
             # ŷ_k, \\hat{y_k}: a name of the document's own (a prediction, in most texts), which
             # means what the document's definitions make it (``y_k = σ(…)`` gives it a role)
             # and is refused as an unknown quantity otherwise; never the letter without its hat
-            v = self.var(f"\\hat{{{inner}}}")
+            v = self.var(f"\\hat{{{inner}}}", pos)  # errors on it point at the hat
         elif not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
             raise ReadError(
                 f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector) "
@@ -2301,6 +2301,18 @@ def _with_sum_indices(node: Node, chain: list[Node]) -> Node:
 def _is_transpose_word(t: Tok) -> bool:
     """``\\mathsf{T}``, ``\\mathrm{T}``, ``\\text{T}``: the transpose's T in an upright style."""
     return t.kind == "text" and t.text.split(":", 1)[1].strip() in ("T", "\\top", "\\intercal")
+
+
+def undefined_output(name: str) -> str:
+    """What to say of a hatted letter of the document's own (``\\hat{y}``, a prediction in most
+    texts) that no formula of the document defines and no directive declares: an output named
+    only in the prose.  It is refused, never taken for the target or a constant; the message
+    says the two ways to give it its meaning."""
+    return (
+        f"{name} has no meaning in the document's model: no formula of the document makes it "
+        f"the network's output (is it named only in the prose?); define it, {name} = a^{{(L)}}, "
+        f"or declare it (directive letters=output:{name})"
+    )
 
 
 def output_tag(tag: str) -> str:
