@@ -153,3 +153,126 @@ def test_numbered_layers_each_with_the_function_its_forward_pass_names(
     got = _check(_numbered(names, claim))
     assert got[-1].verdict == verdict, got[-1]
     assert not any(r.verdict == "error" for r in got[:-1]), got
+
+
+HAGAN_DOT = HAGAN.replace(r"f^{m\prime}", r"\dot{f}^m").replace(r"f^{m+1\prime}", r"\dot{f}^{m+1}")
+
+
+def test_newtons_dot_over_a_layers_function_is_its_derivative() -> None:
+    """Hagan writes the derivative of layer m's function \\dot{f}^m: read as f^m′, the step with
+    it proved, the one with \\dot{f}^{m+1} at layer m refuted."""
+    assert HAGAN_DOT != HAGAN
+    got = _check(HAGAN_DOT)
+    assert [r.verdict for r in got[2:]] == ["proved", "refuted"], got
+
+
+def _named_layers(claim: str) -> str:
+    """tanh, ReLU (written \\text{ReLU}) and σ at layers 1, 2, 3, then the claim."""
+    functions = [r"\tanh", r"\text{ReLU}", r"\sigma"]
+    lines = []
+    for p, f in enumerate(functions, 1):
+        below = "x_k" if p == 1 else f"a^{{({p - 1})}}_k"
+        lines.append(rf"$$z^{{({p})}}_j = \sum_k w^{{({p})}}_{{jk}} {below} + b^{{({p})}}_j$$")
+        lines.append(rf"$$a^{{({p})}}_j = {f}(z^{{({p})}}_j)$$")
+    return "<!-- derivator: letters=input:x -->\n" + "\n\n".join(lines + [f"$${claim}$$"]) + "\n"
+
+
+STEP_2 = r"\delta^{(2)}_k = FUNCTION(z^{(2)}_k) \sum_j w^{(3)}_{jk} \delta^{(3)}_j"
+
+
+@pytest.mark.parametrize(
+    ("function", "verdict"),
+    [
+        (r"\text{ReLU}'", "proved"),
+        (r"\mathrm{ReLU}'", "proved"),
+        (r"\sigma^{(2)\prime}", "proved"),
+        (r"\sigma^{(3)\prime}", "refuted"),
+        (r"\sigma^{(1)\prime}", "refuted"),
+    ],
+)
+def test_named_functions_and_a_layers_sigma(function: str, verdict: str) -> None:
+    """\\text{ReLU}, \\mathrm{ReLU} are ReLU; σ^{(p)} written with a layer is layer p's function:
+    at layer 2 (ReLU), ReLU′ and σ^{(2)}′ give δ^{(2)} (the evaluator's step with each layer's
+    own σ′), layer 3's sigmoid′ or layer 1's tanh′ do not."""
+    N = _network(5, ["tanh", "relu", "sigmoid"])
+    back = N["delta"][3] @ N["W"][3]
+    assert torch.allclose(N["delta"][2], N["prime"][2] * back)
+    assert not torch.allclose(N["delta"][2], torch.sigmoid(N["prime"][2]) * back)
+    got = _check(_named_layers(STEP_2.replace("FUNCTION", function)))
+    assert got[-1].verdict == verdict, got[-1]
+    assert not any(r.verdict == "error" for r in got), got
+
+
+def test_a_function_tag_the_document_has_no_layer_for_is_an_error() -> None:
+    """σ^{(0)}: the input layer has no activation function; an error whose caret stands at the
+    function, never a verdict."""
+    got = _check(_named_layers(STEP_2.replace("FUNCTION", r"\sigma^{(0)\prime}")))
+    assert got[-1].verdict == "error" and "no activation function" in got[-1].reason, got[-1]
+    _line, column = got[-1].at
+    assert got[-1].source_line[column - 1 :].startswith(r"\sigma^{(0)"), got[-1].at
+
+
+PHI = r"""
+$$u_1 = W_1 x + b_1,\qquad a_1 = \phi_1(u_1)$$
+
+$$u_2 = W_2 a_1 + b_2,\qquad a_2 = \phi_2(u_2)$$
+
+$$u_3 = W_3 a_2 + b_3,\qquad a_3 = \phi_3(u_3)$$
+
+$$\delta_2 = \frac{\partial L_i}{\partial u_2}$$
+
+$$\delta_2 = (W_3^\top \delta_3) \odot \phi_2'(u_2)$$
+
+$$\delta_2 = (W_3^\top \delta_3) \odot \phi_3'(u_2)$$
+"""
+
+
+def test_a_function_numbered_in_the_subscript_is_that_layers() -> None:
+    """Layers numbered in the subscript, a_k = φ_k(u_k): φ_2 is layer 2's own function (was
+    'phi with a subscript is not a quantity of the notation'); δ_2 with φ_2′ proved (the
+    evaluator's step, for every function), with φ_3′ refuted."""
+    got = _check(PHI)
+    assert [r.verdict for r in got[-2:]] == ["proved", "refuted"], got
+    assert not any(r.verdict == "error" for r in got), got
+
+
+def _defined_function(definition: str, claim: str) -> str:
+    """A generic layer l, its activation written f, f defined by the document, then a claim."""
+    return (
+        r"$$z^{(l)}_j = \sum_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j$$" + "\n\n"
+        r"$$a^{(l)}_j = f(z^{(l)}_j)$$" + f"\n\n$${definition}$$\n\n$${claim}$$\n"
+    )
+
+
+DERIVATIVE = r"\frac{\partial a^{(l)}_j}{\partial z^{(l)}_j} = FORM"
+
+
+@pytest.mark.parametrize(
+    ("definition", "form", "verdict"),
+    [
+        (r"f(x) = \max(0, x)", "1", "refuted"),
+        (r"f(x) = x", "1", "proved"),
+        (r"f(x) = \tanh(x)", r"1 - (a^{(l)}_j)^2", "proved"),
+        (r"f(x) = \tanh(x)", r"a^{(l)}_j (1 - a^{(l)}_j)", "refuted"),
+        (r"f(x) = \frac{1}{1+e^{-x}}", r"a^{(l)}_j (1 - a^{(l)}_j)", "proved"),
+    ],
+)
+def test_the_documents_definition_of_its_function_letter_is_the_activation(
+    definition: str, form: str, verdict: str
+) -> None:
+    """f(x) = max(0, x) makes the f of a = f(z) the ReLU, so ∂a/∂z = 1 is refuted (it fails for
+    z < 0, where the default σ left it unknown); f(x) = x the identity (∂a/∂z = 1); tanh gives
+    1 − a², not a(1 − a); the logistic function a(1 − a).  The evaluator agrees: autograd of
+    each function against each form."""
+    z = torch.linspace(-2, 2, 9, dtype=torch.float64, requires_grad=True)
+    f = {"max": torch.relu, "tanh": torch.tanh, "frac": torch.sigmoid, "x": lambda t: t}
+    key = next(k for k in f if k in definition.split("=", 1)[1])  # the named ones first
+    a = f[key](z)
+    (grad,) = torch.autograd.grad(a.sum(), z)
+    A = a.detach()
+    forms = {"1": torch.ones_like(A), r"1 - (a^{(l)}_j)^2": 1 - A**2}
+    expected = forms.get(form, A * (1 - A))
+    assert bool(torch.allclose(grad, expected)) is (verdict == "proved")
+    got = _check(_defined_function(definition, DERIVATIVE.replace("FORM", form)))
+    assert got[-1].verdict == verdict, got[-1]
+    assert got[-2].verdict == "defined", got[-2]

@@ -997,7 +997,11 @@ def _decide_step(
             "an approximation (≈) without decimals is no identity: only decimals are compared, "
             "to the digits shown"
         )
-    elif model is not None and _in_model(r, block, scope.scalar, model, op):
+    elif (
+        model is not None
+        and not _restates_decay(model, block, r, scope.settings)
+        and _in_model(r, block, scope.scalar, model, op)
+    ):
         site = model.sites.get((block.line, r.step))
         r.defines = site.name if site is not None else ""
         if not r.defines and scope.scalar is not None:
@@ -1041,6 +1045,18 @@ def _scalar_steps(
     if len(mine) != len(definitions.steps(chains)):
         return None
     return {step: (chain.exprs[k], chain.exprs[k + 1]) for step, chain, k in mine}
+
+
+def _restates_decay(
+    model: definitions.Model, block: blocks.Block, r: Result, settings: interpret.Settings
+) -> bool:
+    """An equation for a regularised cost after its definition (``J = C`` after ``J = C + λ/2
+    Σ w²``): a claim about J, never the scalar model's first definition of it (that model does
+    not hold the regularised cost, whose sum over every weight it cannot build)."""
+    site = model.sites.get((block.line, r.step))
+    return site is not None and any(
+        d.letter == site.name and d.line < block.line for d in settings.conventions.decays
+    )
 
 
 def _in_model(
@@ -1306,6 +1322,8 @@ def decide(
     the document leaves unstated is judged again in the other standard readings of it
     (:func:`_unless_unstated`).  ``timeout``: the proof's limit, when not the run's."""
     started = time.monotonic()
+    if _regularised_definition(r, chain, k, settings, block):
+        return
     _judge(r, chain, k, op, settings, run, conventions, src, block, model, timeout)
     limit = run.timeout if timeout is None else timeout
     deadline = started + limit * UNSTATED_SHARE
@@ -1454,6 +1472,29 @@ def _judge(
     notes = _notes(conv, settings, (lhs_node, rhs_node), v.verdict)
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _regularised_definition(
+    r: Result, chain: parse.Chain, k: int, settings: interpret.Settings, block: blocks.Block
+) -> bool:
+    """``J = L + \\frac{\\lambda}{2}\\sum_l \\|W^{(l)}\\|^2`` on the line that defines it: the model
+    is built from this definition (every partial of J is read through it, ``regularised``), so
+    it is ``defined``, never judged against itself."""
+    head = parse.ungrouped(chain.exprs[0])
+    if k != 0 or not isinstance(head, parse.Var) or head.sub:
+        return False
+    for d in settings.conventions.decays:
+        if d.letter == head.name and d.line == block.line:
+            per = "/n" if d.per_sample else ""
+            lam = render.to_unicode(sp.Symbol(d.parameter))
+            r.verdict, r.method, r.defines = Outcome.DEFINED, "definition", d.letter
+            r.reason = (
+                f"defines {d.letter} = {d.base} + ({d.factor})·{lam}{per}·Σ w² (every weight of "
+                f"every layer, no bias); {lam} is a parameter this definition introduces: what "
+                "is proved holds for every value of it"
+            )
+            return True
+    return False
 
 
 def _notes(

@@ -21,6 +21,7 @@ from ..engine import (
     Network,
     NotationError,
     Outcome,
+    Parameter,
     Partial,
     Tag,
     Upstream,
@@ -310,6 +311,13 @@ def uncheckable(node: object) -> None:
 # converting
 
 
+#: why a partial by y is refused, and what gives y the meaning an author who writes one means
+_TARGET_PARTIAL = (
+    ": y is the target here, and a partial by a target is not read; if y is the network's output, "
+    "say so (define it, y_j = a^{(L)}_j, or declare it: directive letters=output:y,target:…)"
+)
+
+
 @dataclass
 class Converter:
     net: Network
@@ -460,6 +468,9 @@ class Converter:
             )
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return self.letter(v.name)
+        if v.name in {d.parameter for d in self.settings.conventions.decays}:
+            # λ, introduced by a regularised cost's definition: a free real, every value
+            return Parameter(v.name, real=True)
         x = sp.Symbol(v.name, real=True)
         self.letters.setdefault(x, v.pos)
         return x
@@ -638,7 +649,17 @@ class Converter:
                 act = layer_activation(self.net, node)
                 return act.prime(args[0]) if node.primes else act.sigma(args[0])
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
-        if node.primes and f not in ELEMENTARY and f != "sech":
+        if f == "logistic":  # \text{Sigmoid}(x): the logistic function by name, whatever σ is
+            if len(args) != 1:
+                raise Unreadable("the sigmoid takes one argument", node.pos)
+            return self.prime(lambda t: 1 / (1 + sp.exp(-t)), args[0], node.primes)
+        if f == "relu":
+            if len(args) != 1:
+                raise Unreadable("ReLU takes one argument", node.pos)
+            # ReLU(x) = max(0, x) by definition; its derivative [x > 0], the convention of the
+            # relu activation (activations.py) at the one point where it has none
+            return sp.Heaviside(args[0], 0) if node.primes else sp.Max(0, args[0])
+        if node.primes and f not in ELEMENTARY and f not in ("sech", "logistic"):
             raise Unreadable(
                 f"{f}′ is not part of the notation: write σ′ for the activation's derivative",
                 node.pos,
@@ -781,6 +802,8 @@ class Converter:
                 f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
                 f"{what}^{{(l)}}_j)"
                 if what in ("a", "z", "w", "b")
+                else _TARGET_PARTIAL
+                if isinstance(den, sp.Indexed) and str(den.base.label) == "y"
                 else ""
             )
             raise Unreadable(

@@ -33,7 +33,7 @@ import mpmath
 import sympy as sp
 
 from ..system import deadline as system_deadline
-from . import algebra, audit, derive, evaluate, identities, products
+from . import algebra, audit, derive, evaluate, identities, losses, products
 from .activations import (
     ACTIVATIONS,
     ActivationFunction,
@@ -959,6 +959,7 @@ def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
             or x in sizes
             or x == net.L
             or x.name == "eta"
+            or isinstance(x, losses.Parameter)  # λ of a regularised cost: free, every value
         ):
             continue
         if quantities or not all(_inside_functions(e, x) for e in (lhs, rhs)):
