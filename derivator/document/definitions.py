@@ -1067,6 +1067,8 @@ def _network_sites(
                 ):
                     seen.discard(form)
                 seen.add(f"{name} loss {loss}")
+        if name is not None:
+            _another_function(name, form, rhs, seen)
         if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
             continue
         if name.split("_")[0] in ("delta", "Delta") and not _only_partials(rhs):
@@ -1094,6 +1096,20 @@ def _network_sites(
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
         seen.add(form)
         model.network[line, step] = name
+
+
+def _another_function(name: str, form: str, rhs: parse.Node, seen: set[str]) -> None:
+    """``a = σ(z)``, later ``a = \\tanh(z)``: a forward step applying another function than the
+    name's step before it fixes the activation anew.  It is a definition (the name is forgotten
+    from ``seen``), never a claim: as a claim it was proved by the very activation it fixes (σ
+    read as the tanh inferred from it).  Like a cost redefined with another loss."""
+    body = parse.ungrouped(rhs)
+    if not (isinstance(body, parse.Call) and len(body.args) == 1 and not body.primes):
+        return
+    key = f"{name} function "
+    if any(f.startswith(key) for f in seen) and key + body.func not in seen:
+        seen.discard(form)
+    seen.add(key + body.func)
 
 
 def _superscript_indexed(rhs: parse.Node) -> set[int]:
