@@ -1102,12 +1102,15 @@ def _another_function(name: str, form: str, rhs: parse.Node, seen: set[str]) -> 
     """``a = σ(z)``, later ``a = \\tanh(z)``: a forward step applying another function than the
     name's step before it fixes the activation anew.  It is a definition (the name is forgotten
     from ``seen``), never a claim: as a claim it was proved by the very activation it fixes (σ
-    read as the tanh inferred from it).  Like a cost redefined with another loss."""
+    read as the tanh inferred from it).  Like a cost redefined with another loss.  σ itself is
+    the notation's letter for the activation in force, so ``a = σ(z)`` after ``a = \\tanh(z)``
+    restates it (a claim)."""
     body = parse.ungrouped(rhs)
     if not (isinstance(body, parse.Call) and len(body.args) == 1 and not body.primes):
         return
     key = f"{name} function "
-    if any(f.startswith(key) for f in seen) and key + body.func not in seen:
+    named = body.func != "sigma"  # σ names the activation in force: a = σ(z) restates it
+    if named and any(f.startswith(key) for f in seen) and key + body.func not in seen:
         seen.discard(form)
     seen.add(key + body.func)
 
