@@ -50,7 +50,7 @@ class Source:
     def excerpt(self, block: Block) -> Excerpt:
         """What a worker needs to place a block's errors: the block, not the whole file."""
         line, column = self.position(block.offset)
-        return Excerpt(block.offset, line, column, block.text)
+        return Excerpt(block.offset, line, column, block.source)
 
 
 @dataclass
@@ -82,6 +82,33 @@ class Block:
     column: int
     display: bool
     environment: str | None = None
+    #: when the document's macros were expanded in ``text`` (:mod:`macros`): the text as written,
+    #: and for each character of ``text`` the span of ``written`` it stands for
+    written: str | None = None
+    spans: tuple[tuple[int, int], ...] | None = None
+
+    def origin(self, pos: int) -> int:
+        """Where the character at ``pos`` of ``text`` was written (an offset in the block)."""
+        if self.spans is None or self.written is None:
+            return pos
+        if pos >= len(self.spans):
+            return len(self.written) + pos - len(self.spans)
+        return self.spans[max(pos, 0)][0]
+
+    def as_written(self, start: int, end: int) -> str:
+        """``text[start:end]`` as the author wrote it (a macro's use, not its expansion)."""
+        if self.spans is None or self.written is None:
+            return self.text[start:end]
+        if end <= start:
+            return ""
+        a = self.spans[start][0] if start < len(self.spans) else len(self.written)
+        b = self.spans[min(end, len(self.spans)) - 1][1]
+        return self.written[a:b]
+
+    @property
+    def source(self) -> str:
+        """The block's text as written."""
+        return self.text if self.written is None else self.written
 
 
 @dataclass
@@ -151,6 +178,17 @@ def _run_of_backslashes(text: str, i: int) -> int:
     m = _BACKSLASHES.match(text, i)
     k = m.end() - i if m else 0
     return k - 1 if k % 2 else k
+
+
+def escaped(text: str, i: int) -> bool:
+    """True when text[i] is preceded by an odd number of backslashes (a ``\\$`` is no dollar)."""
+    return _escaped(text, i)
+
+
+def typeset_text(src: Source) -> str:
+    """A LaTeX file's text without its comments and what is not typeset (verbatim, comment,
+    \\iffalse), every offset kept: where its macro definitions are read."""
+    return _skipped_tex(src, src.text, [])[1]
 
 
 def _escaped(text: str, i: int) -> bool:

@@ -43,6 +43,7 @@ from . import (
     definitions,
     interpret,
     literals,
+    macros,
     notebook,
     parse,
     unstated,
@@ -263,7 +264,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
         except FileError as e:
             return _File(name, [unreadable(name, e)], text=raw, kind="ipynb")
     src = blocks.Source(name, text)
-    items = blocks.scan(src, kind)
+    items = macros.expand_items(src, blocks.scan(src, kind), kind)
     reading = _start_reading(name, items, run)
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
@@ -295,6 +296,7 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 else None
             )
             here = replace(settings, conventions=settings.conventions.at(item.line))
+            here = replace(here, layer_activations=here.conventions.layer_activations)
             if (
                 here.conventions.loss_history
                 and here.conventions.loss
@@ -412,6 +414,7 @@ class _Reading:
             d.get("targets", settings.targets),
             conventions.merge(self.inferred, self.stated, self.stated_keys),
             d.get("output-activation", settings.output_activation),
+            own_functions=settings.own_functions,
         )
         self.defaulted = [k for k in self.defaulted if k not in d]
         self.output_stated = self.output_stated or "output-activation" in d
@@ -436,7 +439,12 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
         stated_keys = set(run.directives) & {*conventions.KEYS, "loss"}
         inferred = conventions.merge(inferred, stated, stated_keys)
         run.explanations += [f"{name}: {k}={v} (configuration)" for k, v in run.directives.items()]
-    settings = replace(run.defaults, conventions=inferred, bias=inferred.bias != "none")
+    settings = replace(
+        run.defaults,
+        conventions=inferred,
+        bias=inferred.bias != "none",
+        own_functions=inferred.own_functions == "yes",
+    )
     in_directives = set().union(
         *(_directive_keys(x.text) for x in items if isinstance(x, blocks.Directive))
     )
@@ -735,7 +743,7 @@ def _lost(
             f.name,
             task.block.line,
             task.first,
-            _short(task.block.text),
+            _short(task.block.source),
             Outcome.UNKNOWN,
             column=task.block.column,
         )
@@ -832,7 +840,7 @@ def _position(
 ) -> tuple[int, int]:
     """Line and column of a position in the block; a position in the expression a continuation
     block continues (pos < 0: it stands in the previous block) is the block's own start."""
-    return src.position(block.offset + max(pos, 0))
+    return src.position(block.offset + block.origin(max(pos, 0)))
 
 
 def block_results(
@@ -925,7 +933,7 @@ def _read_block(
                 name,
                 block.line,
                 0,
-                _short(block.text),
+                _short(block.source),
                 Outcome.SKIPPED,
                 reason="skip directive",
                 column=block.column,
@@ -934,7 +942,7 @@ def _read_block(
             name,
             block.line,
             0,
-            _short(block.text),
+            _short(block.source),
             Outcome.ERROR,
             reason=str(e),
             column=block.column,
@@ -945,7 +953,7 @@ def _read_block(
             name,
             block.line,
             0,
-            _short(block.text),
+            _short(block.source),
             Outcome.ERROR,
             reason="nested too deeply to read",
             column=block.column,
@@ -959,7 +967,7 @@ def _unread_chain(scope: _BlockScope, chain: parse.Chain, step: int, skipping: b
         scope.name,
         block.line,
         step,
-        _short(block.text[chain.starts[0] : chain.ends[0]]),
+        _short(block.as_written(chain.starts[0], chain.ends[0])),
         Outcome.UNKNOWN,
         column=block.column,
     )
@@ -976,12 +984,12 @@ def _relation_text(
     left = (
         lead.text
         if chain.starts[k] < 0 and lead
-        else block.text[chain.starts[k] : chain.ends[k]].strip()
+        else block.as_written(chain.starts[k], chain.ends[k]).strip()
     )
     return (
         left
         + f" {_written_op(block.text, chain, k, op)} "
-        + block.text[chain.starts[k + 1] : chain.ends[k + 1]].strip()
+        + block.as_written(chain.starts[k + 1], chain.ends[k + 1]).strip()
     )
 
 
@@ -1019,7 +1027,11 @@ def _decide_step(
             "an approximation (≈) without decimals is no identity: only decimals are compared, "
             "to the digits shown"
         )
-    elif model is not None and _in_model(r, block, scope.scalar, model, op):
+    elif (
+        model is not None
+        and not _restates_decay(model, block, r, scope.settings)
+        and _in_model(r, block, scope.scalar, model, op)
+    ):
         site = model.sites.get((block.line, r.step))
         r.defines = site.name if site is not None else ""
         if not r.defines and scope.scalar is not None:
@@ -1063,6 +1075,18 @@ def _scalar_steps(
     if len(mine) != len(definitions.steps(chains)):
         return None
     return {step: (chain.exprs[k], chain.exprs[k + 1]) for step, chain, k in mine}
+
+
+def _restates_decay(
+    model: definitions.Model, block: blocks.Block, r: Result, settings: interpret.Settings
+) -> bool:
+    """An equation for a regularised cost after its definition (``J = C`` after ``J = C + λ/2
+    Σ w²``): a claim about J, never the scalar model's first definition of it (that model does
+    not hold the regularised cost, whose sum over every weight it cannot build)."""
+    site = model.sites.get((block.line, r.step))
+    return site is not None and any(
+        d.letter == site.name and d.line < block.line for d in settings.conventions.decays
+    )
 
 
 def _in_model(
@@ -1328,6 +1352,8 @@ def decide(
     the document leaves unstated is judged again in the other standard readings of it
     (:func:`_unless_unstated`).  ``timeout``: the proof's limit, when not the run's."""
     started = time.monotonic()
+    if _regularised_definition(r, chain, k, settings, block):
+        return
     _judge(r, chain, k, op, settings, run, conventions, src, block, model, timeout)
     limit = run.timeout if timeout is None else timeout
     deadline = started + limit * UNSTATED_SHARE
@@ -1477,6 +1503,29 @@ def _judge(
     notes += _in_force(settings.conventions, block.line, (lhs_node, rhs_node))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
+
+
+def _regularised_definition(
+    r: Result, chain: parse.Chain, k: int, settings: interpret.Settings, block: blocks.Block
+) -> bool:
+    """``J = L + \\frac{\\lambda}{2}\\sum_l \\|W^{(l)}\\|^2`` on the line that defines it: the model
+    is built from this definition (every partial of J is read through it, ``regularised``), so
+    it is ``defined``, never judged against itself."""
+    head = parse.ungrouped(chain.exprs[0])
+    if k != 0 or not isinstance(head, parse.Var) or head.sub:
+        return False
+    for d in settings.conventions.decays:
+        if d.letter == head.name and d.line == block.line:
+            per = "/n" if d.per_sample else ""
+            lam = render.to_unicode(sp.Symbol(d.parameter))
+            r.verdict, r.method, r.defines = Outcome.DEFINED, "definition", d.letter
+            r.reason = (
+                f"defines {d.letter} = {d.base} + ({d.factor})·{lam}{per}·Σ w² (every weight of "
+                f"every layer, no bias); {lam} is a parameter this definition introduces: what "
+                "is proved holds for every value of it"
+            )
+            return True
+    return False
 
 
 def _notes(

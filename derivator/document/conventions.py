@@ -20,6 +20,7 @@ from typing import overload
 from ..engine import NotationError, parse_tag
 from . import parse, vectors
 from .parse import walk
+from .regularised import Decay
 
 #: roles of ``letters=role:letter,…`` and the notation's letter for each
 ROLES = {
@@ -108,6 +109,9 @@ class Conventions:
     #: the loss the document's own cost definition writes (inferred only; the directive loss=… and
     #: --loss set the network's loss, and a definition the document writes beats --loss)
     loss: str | None = None
+    #: regularised costs, ``J = L + \frac{\lambda}{2}\sum_l \|W^{(l)}\|^2`` (inferred only;
+    #: ``regularised.Decay``): a partial of J is the base cost's plus 2cλw by a weight
+    decays: tuple[Decay, ...] = ()
     #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: (letter, line of its
     #: definition, its arguments as written); inferred only
     loss_functions: tuple[tuple[str, int, str], ...] = ()
@@ -115,6 +119,15 @@ class Conventions:
     #: (``a = \\tanh(z)``, ``y_k = a_k``): inferred only, like ``loss``
     activation: str | None = None
     output_activation: str | None = None
+    #: "yes" when the document writes its activation function with a layer tag (``a^m = f^m(n^m)``,
+    #: ``a^{[l]} = g^{[l]}(z^{[l]})``): each layer has a function of its own; inferred only
+    own_functions: str | None = None
+    #: every forward pass that names one numbered layer's function, (line, layer, activation):
+    #: ``a^{[1]} = \tanh(z^{[1]})``; "sigma" is the notation's σ.  Each governs its layer from its
+    #: line on (the first one before it); inferred only
+    layer_history: tuple[tuple[int, str, str], ...] = ()
+    #: the function of each layer ``layer_history`` names, in force at a line (:meth:`at`)
+    layer_activations: tuple[tuple[str, str], ...] = ()
     #: "none" when the document's forward pass adds no bias (``a_j = Σ_i w_ji z_i``: Bishop
     #: absorbs it into the weights); inferred only, like ``activation``
     bias: str | None = None
@@ -154,6 +167,7 @@ class Conventions:
 
     def cost_letters(self) -> list[str]:
         out = [letter for letter, _ in self.costs]
+        out += [d.letter for d in self.decays if d.letter not in out]
         if self.cost is not None and self.cost not in out:
             out.append(self.cost)
         return out
@@ -197,6 +211,12 @@ class Conventions:
         for where, order in conv.weights_history:
             if where <= line:
                 conv = replace(conv, weights=order)
+        if conv.layer_history:
+            layer: dict[str, str] = {}
+            for where, tag, name in conv.layer_history:
+                if where <= line or tag not in layer:
+                    layer[tag] = name
+            conv = replace(conv, layer_activations=tuple(sorted(layer.items())))
         for where, loss in conv.loss_history:
             if where <= line:
                 conv = replace(conv, loss=loss)
@@ -341,7 +361,54 @@ def translate_relation(nodes: list[parse.Node], conv: Conventions) -> list[parse
     # the function a relation defines stands on its left, or heads its chain (σ(x) = … = …)
     heads = nodes[:1] + nodes[2:3]  # [lhs, rhs, first]: the left side and the chain's head
     ctx = _Context(conv, sample, batch, _bound(heads))
-    return [_tr(n, ctx) for n in nodes]
+    out = [_tr(n, ctx) for n in nodes]
+    if conv.index_layers:
+        return out  # layer-tags=none: the directive's letters say the layers
+    units = unit_layers(out)
+    return [_tag_by_unit(n, units) for n in out] if units else out
+
+
+#: the quantities of a layer whose last index is one of the layer's units
+_UNIT_LAST = ("a", "z", "b", "delta")
+
+
+def unit_layers(nodes: list[parse.Node]) -> dict[str, str]:
+    """The layer each index letter of a relation runs over, as its tagged quantities say it:
+    ``b^l_j``, ``a^{(L)}_{ij}``, ``\\delta^{l+1}_k`` put their last index in their layer, ``w^l_{jk}``
+    its first (the notation's order: into j of layer l).  A letter that two tags put in two
+    layers says nothing (the relation is then an error of its own, one letter in two ranges)."""
+    seen: dict[str, set[str]] = {}
+    for n in (m for root in nodes for m in walk(root)):
+        if not isinstance(n, parse.Var) or n.tag is None or not n.sub:
+            continue
+        if n.name in _UNIT_LAST and len(n.sub) <= 2:
+            unit = n.sub[-1]
+        elif n.name == "w" and len(n.sub) == 2:
+            unit = n.sub[0]
+        else:
+            continue
+        if unit.name and unit.expr is None and unit.name.isalpha():
+            seen.setdefault(unit.name, set()).add(n.tag)
+    return {letter: tags.pop() for letter, tags in seen.items() if len(tags) == 1}
+
+
+def _tag_by_unit(node: parse.Node, units: dict[str, str]) -> parse.Node:
+    """An untagged a, z, b or δ whose unit index another quantity of the relation tags (``u_j``
+    beside ``b^l_j``) is in that layer: in one relation a letter runs over one layer's units.
+    δ with two indices and no tag stays the Kronecker delta."""
+    if isinstance(node, parse.Var):
+        unit = node.sub[-1] if node.sub else None
+        if (
+            node.tag is None
+            and node.name in _UNIT_LAST
+            and unit is not None
+            and unit.name in units
+            and unit.expr is None
+            and len(node.sub or []) <= (1 if node.name in ("b", "delta") else 2)
+        ):
+            return replace(node, tag=units[unit.name])
+        return node
+    return parse.map_children(node, lambda x: _tag_by_unit(x, units))
 
 
 def _bound(nodes: list[parse.Node]) -> frozenset[str]:
@@ -382,9 +449,9 @@ def _tr(node: parse.Node | parse.Index, ctx: _Context) -> parse.Node | parse.Ind
         wrt = _tr(node.wrt, ctx)
         if isinstance(wrt, parse.Var) and wrt.name == "a" and wrt.tag is None:
             wrt = replace(wrt, tag="L")  # Nielsen's ∇_a C: the output activations
-        return _partial(_tr(node.of, ctx), wrt, node.pos)
+        return _cost_partial(node.of, wrt, node.pos, ctx)
     if isinstance(node, parse.Partial):
-        return _partial(_tr(node.num, ctx), _tr(node.den, ctx), node.pos)
+        return _cost_partial(node.num, _tr(node.den, ctx), node.pos, ctx)
     if isinstance(node, parse.Index):
         return replace(node, expr=_tr(node.expr, ctx)) if node.expr is not None else node
     if isinstance(node, parse.SumNode) and _implicit_sample_sum(node, ctx.conv):
@@ -425,6 +492,43 @@ def _per_sample(node: parse.Node, index: str) -> parse.Node:
     if isinstance(node, parse.Index):
         return node  # an index names a neuron, never a per-sample quantity
     return parse.map_children(node, lambda x: _per_sample(x, index))
+
+
+def _decay(node: parse.Node, conv: Conventions) -> Decay | None:
+    """The regularised cost a bare cost letter names (``J`` after ``J = L + λ/2 Σ w²``)."""
+    node = parse.ungrouped(node)
+    if not isinstance(node, parse.Var) or node.sub or node.tag is not None:
+        return None
+    return next((d for d in conv.decays if d.letter == node.name), None)
+
+
+def _cost_partial(num: parse.Node, den: parse.Node, pos: int, ctx: _Context) -> parse.Node:
+    """∂X/∂v with v already in the notation's letters.  Of a regularised cost J = B + cλ Σ w²
+    (``regularised``): ∂B/∂v, plus 2cλ·v when v is a weight (an entry w_jk^(l) or a layer's
+    matrix W^(l)), by the sum rule and d/dw Σ w² = 2w; the sum holds no a, z or b."""
+    decay = _decay(num, ctx.conv)
+    if decay is None:
+        return _partial(_tr(num, ctx), den, pos)
+    base = _partial(_tr(parse.Var(decay.base, None, None, 0, pos), ctx), den, pos)
+    by = parse.ungrouped(den)
+    if not (isinstance(by, parse.Var) and by.name in ("w", "W") and by.tag is not None):
+        return base
+    twice = 2 * decay.factor
+    term: parse.Node = parse.Mul(
+        [
+            parse.Num(str(twice.numerator), pos),
+            parse.Var(decay.parameter, None, None, 0, pos),
+            by,
+        ],
+        pos,
+    )
+    under = twice.denominator
+    if under != 1 or decay.per_sample:
+        den_factors: list[parse.Node] = [parse.Num(str(under), pos)]
+        if decay.per_sample:
+            den_factors.append(parse.Var("n", None, None, 0, pos))
+        term = parse.Div(term, parse.Mul(den_factors, pos), pos)
+    return parse.Group(parse.Add([base, term], pos), "(", pos)
 
 
 def _partial(num: parse.Node, den: parse.Node, pos: int) -> parse.Node:
@@ -545,7 +649,7 @@ def _functions(
             and isinstance(nxt, parse.Group)
             and nxt.bracket == "("
         ):
-            out.append(parse.Call("sigma", [nxt.body], f.primes, f.pos))
+            out.append(parse.Call("sigma", [nxt.body], f.primes, f.pos, f.tag))
             k += 2
             continue
         out.append(f)
@@ -775,6 +879,14 @@ def _cost(v: parse.Var, ctx: _Context) -> parse.Node:
     """A cost letter → L (mean), L_i (one sample) or n·L (the sum), times 2 under ``mse-half=no``
     (a squared error without ½ is twice the notation's L_i)."""
     conv = ctx.conv
+    decay = _decay(v, conv)
+    if decay is not None:
+        raise Unreadable(
+            f"{v.name}, the regularised cost of line {decay.line}, is read only in its partials "
+            f"(∂{v.name}/∂w, ∂{v.name}/∂b): its value holds every weight of the network, and "
+            "the network a relation is judged in holds only the layers it names",
+            v.pos,
+        )
     meaning = conv.meaning(v.name)
     _loss_arguments(v, ctx)
     if meaning == UNDEFINED and not v.sub and not (v.args is not None and ";" in v.args):
@@ -898,6 +1010,7 @@ def read_relation(
         # further on that reads without it (``½(0.01 − 0.75)² = 0.27`` after ``E_{o1} = …``)
         # is not refused for a head it does not contain
         lhs, rhs, first = translate_relation([lhs, rhs, lhs], conv)
+    lhs, rhs, first = _entrywise([lhs, rhs, first])
     columns = conv.batch == "columns"
     if network != "single" and not columns:
         lhs, rhs = vectors.delta_as_vector(lhs, rhs)
@@ -906,3 +1019,55 @@ def read_relation(
     ):
         lhs, rhs = vectors.index_form(lhs, rhs, columns, denominator)
     return lhs, rhs, first
+
+
+def _entrywise(nodes: list[parse.Node]) -> list[parse.Node]:
+    """``\\tanh(Z^{(k)}) = \\frac{1 - \\exp(-2Z^{(k)})}{1 + \\exp(-2Z^{(k)})}``,
+    ``\\text{ReLU}(Z) = \\max(Z, 0)``: a relation whose one matrix, a batch's A or Z, stands only
+    under functions applied entry by entry and arithmetic with numbers states the identity at
+    every entry; it is read at the entry z_{ij} (soundness.md, "Functions of a matrix, entry by
+    entry").  Anything else (a product of two matrix terms, a power or a transpose of the
+    matrix, another quantity) is left to the matrix reading."""
+    found = {
+        (n.name, n.tag)
+        for root in nodes
+        for n in walk(root)
+        if isinstance(n, parse.Var) and n.name in ("A", "Z") and not n.sub and n.tag is not None
+    }
+    if len(found) != 1:
+        return nodes
+    ((name, tag),) = found
+
+    def is_matrix(n: object) -> bool:
+        return isinstance(n, parse.Var) and (n.name, n.tag) == (name, tag) and not n.sub
+
+    def holds(n: object) -> bool:
+        return any(is_matrix(x) for x in walk(n))
+
+    for root in nodes:
+        for n in walk(root):
+            if isinstance(n, parse.Var) and not is_matrix(n) and n.name != "e":
+                return nodes
+            if isinstance(n, (parse.Partial, parse.Nabla, parse.Transpose, parse.SumNode)):
+                return nodes
+            if isinstance(n, parse.Matrix) or (isinstance(n, parse.Var) and n.transposed):
+                return nodes
+            if isinstance(n, parse.Mul) and (n.hadamard or sum(map(holds, n.factors)) > 1):
+                return nodes
+            if isinstance(n, parse.Pow) and holds(n.base) and not isinstance(n.base, parse.Var):
+                return nodes
+            if (isinstance(n, parse.Pow) and is_matrix(n.base)) or (
+                isinstance(n, parse.Call) and n.func in ("softmax", "diag")
+            ):
+                return nodes
+    if not any(isinstance(n, parse.Call) for root in nodes for n in walk(root)):
+        return nodes
+
+    def entry(n: parse.Node) -> parse.Node:
+        if is_matrix(n):
+            assert isinstance(n, parse.Var)
+            sub = [parse.Index("i", None, n.pos), parse.Index("j", None, n.pos)]
+            return replace(n, name=name.lower(), sub=sub, sub_raw="ij")
+        return parse.map_children(n, entry)
+
+    return [entry(n) for n in nodes]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import parse
+from . import parse, regularised
 from .conventions import UNDEFINED, Conventions, cost_form, split_args
 from .parse import walk
 
@@ -283,6 +283,20 @@ class _Collector:
     def __init__(self) -> None:
         self.found: dict[str, Finding] = {}
         self.conflicts: list[Finding] = []
+        #: forward passes naming a numbered layer's function: (line, layer, activation)
+        self.layers: list[tuple[int, str, str]] = []
+
+    def layer(self, line: int, lhs: parse.Var, arg: parse.Node, name: str) -> None:
+        """``a^{[1]} = \\tanh(z^{[1]})``: the function of one numbered layer (a redefinition
+        governs from its line on, so every one is kept)."""
+        if (
+            isinstance(arg, parse.Var)
+            and lhs.tag is not None
+            and lhs.tag.isdigit()
+            and arg.tag == lhs.tag
+            and lhs.tag != "0"
+        ):
+            self.layers.append((line, lhs.tag, name))
 
     def add(self, line: int, key: str, value: str, evidence: str) -> None:
         old = self.found.get(key)
@@ -337,6 +351,8 @@ class _Scan:
     first_inputs: set[str] = field(default_factory=set)
     #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
     numbered: set[str] = field(default_factory=set)
+    #: regularised costs the document defines (``regularised.read``), in reading order
+    decays: list[regularised.Decay] = field(default_factory=list)
     #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: letter → (line, the
     #: arguments of its definition)
     loss_functions: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -351,6 +367,7 @@ class _Scan:
         self.untagged_weights(chain)
         _named_sigmoid(line, chain.exprs, self.col, self.letters)
         _sigmoid_definition(line, chain, self.col)
+        _function_definition(line, chain, self.col, self.letters)
         self.mean_of_partials(line, chain)
         if len(chain.exprs) >= 2 and chain.ops[0] == "=" and isinstance(chain.exprs[0], parse.Var):
             self.definition(line, chain.exprs[0], chain.exprs[1])
@@ -472,6 +489,8 @@ class _Scan:
 
     def definition(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
         """A definition ``lhs = rhs``: of a cost, a loss, a forward step, δ, the input."""
+        if self.decay(line, lhs, rhs) or any(d.letter == lhs.name for d in self.decays):
+            return  # (a later equation for a regularised cost is a claim about it)
         restated = (lhs.name in COST_CANDIDATES or lhs.name == "L") and _restates(
             lhs, rhs, self.first_costs
         )
@@ -533,6 +552,32 @@ class _Scan:
                 if v.tag is None and not v.sub and len(v.name) == 1 and v.name not in "abwWyzeLn"
             }
         _batch_layout(line, lhs, rhs, self.col)
+
+    def decay(self, line: int, lhs: parse.Var, rhs: parse.Node) -> bool:
+        """``J = L + \\frac{\\lambda}{2}\\sum_l \\|W^{(l)}\\|^2``: a regularised cost, the first
+        definition of its letter (a later one is a claim about it); it names no loss, no ½ and no
+        meaning of the samples of its own (those are its base cost's)."""
+        if lhs.name in self.costs or any(d.letter == lhs.name for d in self.decays):
+            return False
+        found = regularised.read(line, lhs, rhs)
+        if found is None:
+            return False
+        self.decays.append(found)
+        self.col.add(
+            line,
+            f"cost {lhs.name}",
+            "regularised",
+            f"{lhs.name} = {found.base} + ({found.factor})·{found.parameter}"
+            + ("/n" if found.per_sample else "")
+            + "·Σ w² over every weight",
+        )
+        self.col.add(
+            line,
+            f"parameter {found.parameter}",
+            "any real number",
+            f"introduced by the definition of {lhs.name}: claims hold for every value",
+        )
+        return True
 
     def loss_function(self, line: int, lhs: parse.Var, rhs: parse.Node) -> None:
         """``C = \\ell(a^L, y)``: ℓ is the loss of one example as a function of its output and
@@ -656,12 +701,22 @@ def infer(blocks: list[tuple[int, str]]) -> tuple[Conventions, list[Finding]]:
     )
     conv = _half_conventions(scan, conv)
     conv = _loss_conventions(scan, conv)
+    if scan.decays:
+        conv = replace(conv, decays=tuple(scan.decays))
     if scan.loss_functions:
         conv = replace(
             conv,
             loss_functions=tuple((k, w, a) for k, (w, a) in sorted(scan.loss_functions.items())),
         )
     conv = _layer_conventions(scan, conv, findings)
+    layers = scan.col.layers
+    if len({name for _, _, name in layers}) > 1 or conv.own_functions == "yes":
+        # numbered layers with different functions (or beside a function of every layer's
+        # own): each layer's is its own; one function written for every layer is `activation`
+        conv = replace(conv, layer_history=tuple(layers))
+        findings += [
+            Finding(w, f"activation of layer {t}", n, "its forward pass") for w, t, n in layers
+        ]
     return conv, sorted(
         findings + scan.col.conflicts + scan.cost_conflicts, key=lambda f: (f.line, f.key)
     )
@@ -799,7 +854,13 @@ def _loss_conventions(scan: _Scan, conv: Conventions) -> Conventions:
     elif loss is not None:
         conv = replace(conv, loss=loss.value)
     return _unambiguous(
-        scan, conv, (("activation", "activation"), ("output-activation", "output_activation"))
+        scan,
+        conv,
+        (
+            ("activation", "activation"),
+            ("output-activation", "output_activation"),
+            ("own-functions", "own_functions"),
+        ),
     )
 
 
@@ -1077,26 +1138,7 @@ def _forward(
     an activation function the document names by its own letter (``z_j = h(a_j)``)."""
     body = rhs.body if isinstance(rhs, parse.Group) else rhs
     _activation_definition(line, lhs, body, col, letters)
-    applied: tuple[str, parse.Node] | None = None
-    if (
-        isinstance(body, parse.Call)
-        and body.func == "sigma"
-        and not body.primes
-        and len(body.args) == 1
-    ):
-        applied = ("sigma", body.args[0])
-    elif (
-        isinstance(body, parse.Mul)
-        and len(body.factors) == 2
-        and isinstance(body.factors[0], parse.Var)
-        and isinstance(body.factors[1], parse.Group)
-        and body.factors[1].bracket == "("
-        and not body.factors[0].sub
-        and len(body.factors[0].name) == 1
-        and body.factors[0].name.islower()
-        and not body.factors[0].primes
-    ):
-        applied = (body.factors[0].name, body.factors[1].body)
+    applied = _applied(body)
     if (
         applied is not None
         and isinstance(arg := applied[1], parse.Var)
@@ -1104,8 +1146,13 @@ def _forward(
         and lhs.name.lower() != arg.name.lower()
         and ((lhs.name.islower() and arg.name.islower()) or (lhs.name, arg.name) == ("A", "Z"))
     ):  # Ng's batch: A = g(Z)
-        func = applied[0]
+        func, _, tag = applied
+        if tag is not None:
+            # a^m = f^m(n^m): the function is written for its layer, so each layer has its own
+            col.add(line, "own-functions", "yes", f"{_show(lhs)} = {func}^{tag}(…)")
         if func == "sigma":
+            if tag is None:
+                col.layer(line, lhs, arg, "sigma")
             return
         if func not in letters:
             letters[func] = "function"
@@ -1155,6 +1202,30 @@ def _forward(
             col.add(line, "weights", "to-from", f"{_show(lhs)} = Σ {_show(w)} …")
         elif j is not None and second_index == j and first_index != j:
             col.add(line, "weights", "from-to", f"{_show(lhs)} = Σ {_show(w)} …")
+
+
+def _applied(body: parse.Node) -> tuple[str, parse.Node, str | None] | None:
+    """``σ(z)``, ``f(z)``, ``g^{[l]}(z)``: a function applied to one argument, as (its name, the
+    argument, the layer it is written for)."""
+    if (
+        isinstance(body, parse.Call)
+        and body.func == "sigma"
+        and not body.primes
+        and len(body.args) == 1
+    ):
+        return "sigma", body.args[0], body.tag
+    if (
+        isinstance(body, parse.Mul)
+        and len(body.factors) == 2
+        and isinstance(f := body.factors[0], parse.Var)
+        and isinstance(arg := body.factors[1], parse.Group)
+        and arg.bracket == "("
+        and not f.sub
+        and ((len(f.name) == 1 and f.name.islower()) or f.name in parse.FUNCTION_GREEK)
+        and not f.primes
+    ):
+        return f.name, arg.body, f.tag
+    return None
 
 
 #: one layer of a forward pass written with a letter per layer: (its activation's letter, its
@@ -1396,6 +1467,13 @@ def _activation_definition(
         and body.args[0].text == "0"
     ):
         found, arg = "relu", body.args[1]
+    elif (
+        isinstance(body, parse.Call)
+        and not body.primes
+        and body.func in ("relu", "logistic")
+        and len(body.args) == 1
+    ):
+        found, arg = "relu" if body.func == "relu" else "sigmoid", body.args[0]
     if (
         found is not None
         and isinstance(arg, parse.Var)
@@ -1403,6 +1481,7 @@ def _activation_definition(
         and _role(arg, letters) == "preactivation"
     ):
         col.add(line, "activation", found, f"{_show(lhs)} = {found}(…)")
+        col.layer(line, lhs, arg, found)
         return
     output = letters.get(lhs.name) == "output" or (
         _role(lhs, letters) == "activation" and lhs.tag == "L"
@@ -1478,6 +1557,82 @@ def _named_sigmoid(
                     "the activation",
                     f"{f.name}({x.name}) = σ({x.name})",
                 )
+
+
+def _function_definition(
+    line: int, chain: parse.Chain, col: _Collector, letters: dict[str, str]
+) -> None:
+    """``f(x) = \\max(0, x)``, ``g^{[1]}(x) = \\tanh(x)``, ``f(x) = x``: the document says which
+    function its activation letter (a letter its forward pass applies, ``a = f(z)``) is; for every
+    layer, or, written with a numbered layer, for that layer.  Only a bare variable, and only a
+    function the engine has (tanh, ReLU, the logistic function, the identity)."""
+    if len(chain.exprs) < 2 or chain.ops[0] != "=":
+        return
+    lhs, rhs = parse.ungrouped(chain.exprs[0]), parse.ungrouped(chain.exprs[1])
+    if not (
+        isinstance(lhs, parse.Mul)
+        and len(lhs.factors) == 2
+        and isinstance(f := lhs.factors[0], parse.Var)
+        and letters.get(f.name) == "function"
+        and not f.sub
+        and not f.primes
+        and isinstance(group := lhs.factors[1], parse.Group)
+        and isinstance(x := parse.ungrouped(group.body), parse.Var)
+        and not x.sub
+        and x.tag is None
+    ):
+        return
+    named = _named_function(rhs, x.name)
+    if named is None:
+        return
+    if f.tag is None:
+        col.add(line, "activation", named, f"{f.name}({x.name}) = …")
+    elif f.tag.isdigit() and f.tag != "0":
+        col.layers.append((line, f.tag, named))
+
+
+def _named_function(body: parse.Node, x: str) -> str | None:
+    """Which activation a formula in the variable x is: tanh(x), max(0, x), ReLU(x), x,
+    1/(1+e^{-x}) (the logistic function; σ(x) is the notation's own σ, not named here)."""
+    body = parse.ungrouped(body)
+    if isinstance(body, parse.Var) and body.name == x and not body.sub and body.tag is None:
+        return "identity"
+    if isinstance(body, parse.Call) and not body.primes and body.tag is None:
+        args = [parse.ungrouped(a) for a in body.args]
+        bare = [isinstance(a, parse.Var) and a.name == x and not a.sub for a in args]
+        if body.func in ("tanh", "relu", "logistic") and bare == [True]:
+            return "sigmoid" if body.func == "logistic" else body.func
+        zero = bool(args) and isinstance(args[0], parse.Num) and args[0].text == "0"
+        if body.func == "max" and len(args) == 2 and (zero and bare[1]):
+            return "relu"
+    if _is_logistic(body, x):
+        return "sigmoid"
+    return None
+
+
+def _is_logistic(body: parse.Node, x: str) -> bool:
+    """``\\frac{1}{1+e^{-x}}``: the logistic function of x."""
+    if not (
+        isinstance(body, parse.Div) and isinstance(body.num, parse.Num) and body.num.text == "1"
+    ):
+        return False
+    den = parse.ungrouped(body.den)
+    if not (
+        isinstance(den, parse.Add)
+        and len(den.terms) == 2
+        and isinstance(den.terms[0], parse.Num)
+        and den.terms[0].text == "1"
+    ):
+        return False
+    e = den.terms[1]
+    return (
+        isinstance(e, parse.Pow)
+        and isinstance(e.base, parse.Var)
+        and e.base.name == "e"
+        and isinstance(e.exp, parse.Neg)
+        and isinstance(exponent := parse.ungrouped(e.exp.arg), parse.Var)
+        and exponent.name == x
+    )
 
 
 def _sigmoid_definition(line: int, chain: parse.Chain, col: _Collector) -> None:

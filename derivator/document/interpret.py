@@ -21,6 +21,7 @@ from ..engine import (
     Network,
     NotationError,
     Outcome,
+    Parameter,
     Partial,
     Tag,
     Upstream,
@@ -32,7 +33,7 @@ from ..engine import (
     unknown_name_message,
     unknown_names,
 )
-from ..engine.activations import ELEMENTARY
+from ..engine.activations import ELEMENTARY, Activation
 from . import parse
 from .conventions import PER_SAMPLE, Conventions
 from .parse import walk
@@ -84,6 +85,11 @@ class Settings:
     unstated: tuple[str, ...] = ()
     #: whether the document's layers add a bias (False: its forward pass writes z = Σ w a)
     bias: bool = True
+    #: each layer has an activation function of its own (the document writes f^m, g^{[l]})
+    own_functions: bool = False
+    #: the function of each layer the document names one for, (tag, activation), "sigma" being
+    #: the hidden layers' σ (``activation``)
+    layer_activations: tuple[tuple[str, str], ...] = ()
 
 
 def network(settings: Settings, family: str, depth: int, top: int) -> Network:
@@ -101,6 +107,8 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             loss="upstream",
             top=Tag("l", top),
             bias=settings.bias,
+            own_functions=settings.own_functions,
+            layer_activations=_layers(settings),
         )
     if family == "absolute":  # layers 1 … depth-1 of a network of unknown depth and loss (above: Ψ)
         return Network(
@@ -109,6 +117,8 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             loss="upstream",
             top=Tag("", depth),
             bias=settings.bias,
+            own_functions=settings.own_functions,
+            layer_activations=_layers(settings),
         )
     if family == "output":  # absolute tags, the highest of them the output layer
         return Network(
@@ -120,6 +130,8 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
             top=Tag("", depth),
             output_activation=settings.output_activation,
             bias=settings.bias,
+            own_functions=settings.own_functions,
+            layer_activations=_layers(settings),
         )
     return Network(
         depth=depth,
@@ -129,6 +141,16 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
         targets=settings.targets,
         output_activation=settings.output_activation,
         bias=settings.bias,
+        own_functions=settings.own_functions,
+        layer_activations=_layers(settings),
+    )
+
+
+def _layers(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The layers' own functions, σ read as the hidden layers' activation."""
+    return tuple(
+        (tag, settings.activation if name == "sigma" else name)
+        for tag, name in settings.layer_activations
     )
 
 
@@ -136,11 +158,29 @@ def _network(settings: Settings, family: str, depth: int, top: int) -> Network:
 # looking at the tree before converting it
 
 
+def layer_activation(net: Network, node: parse.Call) -> Activation:
+    """The activation of the layer a function is written for (``f^m``, ``g^{[l]}``): the
+    function of that layer in the document's model, its own unknown one where the document
+    leaves it unsaid; an error at a layer that has none (the input, a softmax output)."""
+    try:
+        p = net.layer(node.tag or "")
+    except NotationError as e:
+        raise Unreadable(str(e), node.pos) from None
+    act = net.activation_at(p)
+    if act is None:
+        raise Unreadable(
+            f"layer {node.tag} has no activation function applied entry by entry (it is the "
+            "input layer or a softmax output)",
+            node.pos,
+        )
+    return act
+
+
 def tags_of(nodes: list[object]) -> list[tuple[Tag, int]]:
     out = []
     for root in nodes:
         for n in walk(root):
-            if isinstance(n, parse.Var) and n.tag is not None:
+            if isinstance(n, (parse.Var, parse.Call)) and n.tag is not None:
                 try:
                     out.append((parse_tag(n.tag), n.pos))
                 except NotationError as e:
@@ -269,6 +309,13 @@ def uncheckable(node: object) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # converting
+
+
+#: why a partial by y is refused, and what gives y the meaning an author who writes one means
+_TARGET_PARTIAL = (
+    ": y is the target here, and a partial by a target is not read; if y is the network's output, "
+    "say so (define it, y_j = a^{(L)}_j, or declare it: directive letters=output:y,target:…)"
+)
 
 
 @dataclass
@@ -404,6 +451,8 @@ class Converter:
     def plain(self, v: parse.Var) -> sp.Expr:
         """A letter that is not a quantity of the notation: an ordinary real variable."""
         if v.sub:
+            if v.name.startswith("\\hat{"):
+                raise Unreadable(parse.undefined_output(v.name), v.pos)
             if v.name in LAYERED:
                 raise Unreadable(
                     f"{v.name}_{{{v.sub_raw}}} has no layer tag: write {v.name}^{{(l)}}_{{{v.sub_raw}}}, "
@@ -419,6 +468,9 @@ class Converter:
             )
         if v.name in INDEX_LETTERS:  # a bare i, j, k …: an index, as in "the term with j′ = j"
             return self.letter(v.name)
+        if v.name in {d.parameter for d in self.settings.conventions.decays}:
+            # λ, introduced by a regularised cost's definition: a free real, every value
+            return Parameter(v.name, real=True)
         x = sp.Symbol(v.name, real=True)
         self.letters.setdefault(x, v.pos)
         return x
@@ -437,6 +489,8 @@ class Converter:
                 0,
             )
         for x in unknown_names(self.net, lhs, rhs):
+            if x.name.startswith("\\hat{"):
+                raise Unreadable(parse.undefined_output(x.name), self.letters.get(x, 0))
             hint = (
                 f" (if {x.name} is the loss, state cost={x.name})"
                 if x.name[:1].isupper() or x.name.startswith("\\mathcal")
@@ -591,8 +645,21 @@ class Converter:
         if f == "sigma":
             if len(args) != 1:
                 raise Unreadable("σ takes one argument", node.pos)
+            if node.tag is not None:
+                act = layer_activation(self.net, node)
+                return act.prime(args[0]) if node.primes else act.sigma(args[0])
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
-        if node.primes and f not in ELEMENTARY and f != "sech":
+        if f == "logistic":  # \text{Sigmoid}(x): the logistic function by name, whatever σ is
+            if len(args) != 1:
+                raise Unreadable("the sigmoid takes one argument", node.pos)
+            return self.prime(lambda t: 1 / (1 + sp.exp(-t)), args[0], node.primes)
+        if f == "relu":
+            if len(args) != 1:
+                raise Unreadable("ReLU takes one argument", node.pos)
+            # ReLU(x) = max(0, x) by definition; its derivative [x > 0], the convention of the
+            # relu activation (activations.py) at the one point where it has none
+            return sp.Heaviside(args[0], 0) if node.primes else sp.Max(0, args[0])
+        if node.primes and f not in ELEMENTARY and f not in ("sech", "logistic"):
             raise Unreadable(
                 f"{f}′ is not part of the notation: write σ′ for the activation's derivative",
                 node.pos,
@@ -735,6 +802,8 @@ class Converter:
                 f": {what} without a layer and an index names no single quantity (write {what}^l_j or "
                 f"{what}^{{(l)}}_j)"
                 if what in ("a", "z", "w", "b")
+                else _TARGET_PARTIAL
+                if isinstance(den, sp.Indexed) and str(den.base.label) == "y"
                 else ""
             )
             raise Unreadable(
@@ -987,7 +1056,8 @@ class MatrixConverter:
         inner = self.tree(node.args[0])
         if isinstance(inner, sp.Expr):
             raise Unreadable("σ of a number in a matrix relation", node.pos)
-        elementwise = self.net.act.prime if node.primes else self.net.act.sigma
+        act = layer_activation(self.net, node) if node.tag is not None else self.net.act
+        elementwise = act.prime if node.primes else act.sigma
         return matrix.ElementwiseFunction(elementwise, inner)
 
     def _sum_of_rows(self, node: parse.SumNode) -> matrix.MatrixExpr | None:

@@ -62,8 +62,13 @@ SPACING = {
     "negthinspace",
     "mathstrut",
     "strut",
+    # an ordinary symbol and math mode assured: the braced group that follows is read as it is
+    "mathord",
+    "ensuremath",
 }
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathit", "mathrm_letter", "vec", "mathbfit", "pmb"}
+#: the styles in which a 1 is the vector of ones (𝟏)
+BOLD = {"mathbf", "boldsymbol", "bm", "vec", "mathbfit", "pmb"}
 #: letters that a hat marks as vectors (\hat{y}, a prediction in many texts, is not among them)
 HATTED = {"a", "z", "b", "w", "W", "delta"}
 #: calligraphic letters keep their style in the name (\mathcal{L} is not L): a cost letter may be one
@@ -158,7 +163,7 @@ def _word(
     except ReadError:
         return None
     body = body.strip()
-    if not re.fullmatch(r"[A-Za-z]{2,}", body) or body in WORD_FUNCTIONS:
+    if not re.fullmatch(r"[A-Za-z]{2,}", body) or word_function(body) is not None:
         return None
     after = text[end:].lstrip()[:1]
     return (body, end) if after in ("_", "^") or body in words or body in COST_WORDS else None
@@ -436,6 +441,9 @@ class Call:
     args: list[Node]
     primes: int
     pos: int
+    #: the layer a function is written for, ``f^m``, ``g^{[l]}``, ``\sigma^{(k)}``: that layer's
+    #: activation (None: the one σ of the hidden layers)
+    tag: str | None = None
 
 
 @dataclass
@@ -654,11 +662,20 @@ FUNCTIONS = {
 WORD_FUNCTIONS = {
     "sech": "sech",
     "tanh": "tanh",
-    "sigmoid": "sigma",
+    "sigmoid": "logistic",
     "exp": "exp",
     "softmax": "softmax",
     "diag": "diag",
+    "relu": "relu",
 }
+
+
+def word_function(body: str) -> str | None:
+    """The function a word names, as authors capitalise it: ``\\text{ReLU}``, ``\\mathrm{Softmax}``,
+    ``\\operatorname{relu}``, ``\\text{Sigmoid}``."""
+    return WORD_FUNCTIONS.get(body.strip().lower())
+
+
 GREEK_NAMES = {
     "delta",
     "Delta",
@@ -815,7 +832,7 @@ class Parser:
             return t.text
         if t.kind == "cmd" and t.text in ("quad", "qquad"):
             return t.text
-        if t.kind == "text" and t.text.split(":", 1)[1].strip() not in WORD_FUNCTIONS:
+        if t.kind == "text" and word_function(t.text.split(":", 1)[1]) is None:
             return "text"
         if t.kind == "cmd" and t.text == "\\":
             return "newline"
@@ -1328,8 +1345,9 @@ class Parser:
             raise ReadError("absolute values |…| are not part of the notation", t.pos)
         if t.kind == "cmd":
             return self.command()
-        if t.kind == "text" and t.text.split(":", 1)[1].strip() in WORD_FUNCTIONS:
-            return self.call(WORD_FUNCTIONS[t.text.split(":", 1)[1].strip()])  # \operatorname{sech}
+        named = word_function(t.text.split(":", 1)[1]) if t.kind == "text" else None
+        if named is not None:
+            return self.call(named)  # \operatorname{sech}, \text{ReLU}
         if t.kind == "text":
             raise ReadError("\\text{…} inside a formula term", t.pos)
         if t.kind == "end":
@@ -1480,8 +1498,20 @@ class Parser:
             else:
                 break
         if self.reading.subscript_layers:
-            _layer_from_subscript(v, self.reading.subscript_letters)
+            _layer_from_subscript(v, self.reading.subscript_letters | self._applied_function(v))
         return v
+
+    def _applied_function(self, v: Var) -> frozenset[str]:
+        """``\\phi_1(u_1)``, ``f_2(z_2)``: under layers numbered in the subscript, a function's
+        letter applied to a bracket with a number for subscript is written for that layer, as
+        the quantities are (never a cost letter, J_1(W) is a cost of its own)."""
+        if (
+            self.at("ch", "(")
+            and ((len(v.name) == 1 and v.name.islower()) or v.name in FUNCTION_GREEK)
+            and v.name not in self.reading.call_letters
+        ):
+            return frozenset({v.name})
+        return frozenset()
 
     def _updated_mark(self) -> bool:
         """At a ``^``: is it ``^+`` or ``^{+}``, the mark of an updated value?  Consumes it."""
@@ -1639,11 +1669,13 @@ class Parser:
         raw_start = self.tok.pos
         items: list[Index] = []
         inside = self._group_tokens()
-        if _LAYER_SUBSCRIPT.fullmatch("".join(t.text for t in inside)) and len(inside) == 3:
+        # \\ell is the letter l in another typeface, here too (d_{\\ell+1}: a width)
+        spelled = "".join("l" if t.kind == "cmd" and t.text == "ell" else t.text for t in inside)
+        layer = _LAYER_SUBSCRIPT.fullmatch(spelled) is not None and len(inside) == 3
+        if layer:
             # s_{l+1}, n_{L-1}: a layer named in a subscript (UFLDL's width s_{l+1})
             self.k += 3
-            name = inside[0].text + inside[1].text + inside[2].text
-            items.append(Index(None, Var(name, None, None, 0, inside[0].pos), inside[0].pos))
+            items.append(Index(None, Var(spelled, None, None, 0, inside[0].pos), inside[0].pos))
         elif any(t.kind == "ch" and t.text == "_" for t in inside):
             p = self.tok.pos  # p_{y_i}: an index with a subscript of its own (interpret reports it)
             items.append(Index(None, self.expr(), p))
@@ -1651,7 +1683,7 @@ class Parser:
             items = self._comma_indices()
         else:
             items = self._letter_indices(start)
-        raw = self.text[raw_start : self.tok.pos]
+        raw = spelled if layer else self.text[raw_start : self.tok.pos]
         self.nesting -= 1
         self.eat("ch", "}")
         return items, raw.strip()
@@ -1769,7 +1801,7 @@ class Parser:
             self.k += 1
             return Ellipsis_(t.pos)
         if name in FUNCTIONS:
-            return self.call(FUNCTIONS[name])
+            return self.call(FUNCTIONS[name], layered=FUNCTIONS[name] == "sigma")
         if name == "nabla" and self.peek().kind == "ch" and self.peek().text == "_":
             return self.gradient_of(t)
         if name == "|":
@@ -1784,6 +1816,8 @@ class Parser:
             return self.wrapped_letter(name)
         if name == "hat":
             return self.hat(t.pos)
+        if name == "dot":
+            return self.dotted(t.pos)
         if name == "bar" and self.reading.bar_cost is not None:
             return self.bar(t.pos, self.reading.bar_cost)
         if name in self.reading.words:  # a command the document declares (letters=weight:Theta)
@@ -1852,18 +1886,35 @@ class Parser:
 
     def wrapped_letter(self, name: str) -> Node:
         """``\\mathbf{a}``, ``\\bm{a}^l_j``: the letter inside (vectors in bold are still a);
-        ``\\mathbf{1}`` is the vector of ones (Y𝟏: row sums)."""
+        a bold ``\\mathbf{1}`` (``\\boldsymbol{1}``) is the vector of ones (Y𝟏: row sums)."""
         self.k += 1
-        self.eat("ch", "{")
-        if name == "mathbf" and self.at("num", "1"):
-            p = self.eat("num").pos
-            self.eat("ch", "}")
-            return Var("ones", None, None, 0, p)
-        if not (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+        v = self._wrapped(name)
+        return v if v.name == "ones" else self.scripts(v)  # the scripts stand outside the braces
+
+    def _wrapped(self, name: str) -> Var:
+        """What one style command holds: a letter, a bold 1, or another style over them
+        (``\\boldsymbol{\\mathbf{W}}``, as a document's ``\\vec`` macro expands); TeX's single
+        unbraced token (``\\vec\\delta``) as well as a braced one."""
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        if name in BOLD and self.at("num", "1"):
+            v = Var("ones", None, None, 0, self.eat("num").pos)
+        elif self.at("cmd") and self.tok.text in WRAPPERS:
+            self.k += 1
+            self.deeper()
+            v = self._wrapped(self.toks[self.k - 1].text)
+            self.depth -= 1
+        elif braced and (self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES)):
+            v = self.var(self.tok.text)
+        elif self.at("letter") or (self.at("cmd") and self.tok.text in GREEK_NAMES):
+            v = Var(self.tok.text, None, None, 0, self.tok.pos)  # one token: its scripts outside
+            self.k += 1
+        else:
             raise ReadError(f"\\{name}{{…}} must hold one letter", self.tok.pos)
-        v = self.var(self.tok.text)
-        self.eat("ch", "}")
-        return self.scripts(v)  # \bm{a}^l_j: the scripts stand outside the braces
+        if braced:
+            self.eat("ch", "}")
+        return v
 
     def not_in_notation(self, t: Tok) -> ReadError:
         """The error for a macro the notation does not have, saying what to write instead."""
@@ -1893,6 +1944,24 @@ class Parser:
             return ReadError("a product cannot stand here", t.pos)
         return ReadError(f"unknown macro \\{name}", t.pos)
 
+    def dotted(self, pos: int) -> Node:
+        """``\\dot{f}^m(n^m)``: Newton's dot over a function's letter is its derivative (Hagan
+        writes the derivative of layer m's function so), read as the prime f′; only over one
+        letter, whose own reading then says whether it is a function."""
+        self.k += 1
+        braced = self.at("ch", "{")
+        if braced:
+            self.k += 1
+        t = self.tok
+        if not (t.kind == "letter" and len(t.text) == 1):
+            raise ReadError(
+                "\\dot is read over one letter, a function's derivative: \\dot{f}^m(n^m) is f′", pos
+            )
+        self.k += 1
+        if braced:
+            self.eat("ch", "}")
+        return self.scripts(Var(t.text, None, None, 1, pos))
+
     def hat(self, pos: int) -> Node:
         """``\\hat{\\delta}^L``, ``\\hat{a}^L``: a vector, for authors who mark vectors with a hat
         (Hjorth-Jensen).  ``\\hat{y}`` is the network's prediction in other texts, never the target y, so
@@ -1906,7 +1975,7 @@ class Parser:
             # ŷ_k, \\hat{y_k}: a name of the document's own (a prediction, in most texts), which
             # means what the document's definitions make it (``y_k = σ(…)`` gives it a role)
             # and is refused as an unknown quantity otherwise; never the letter without its hat
-            v = self.var(f"\\hat{{{inner}}}")
+            v = self.var(f"\\hat{{{inner}}}", pos)  # errors on it point at the hat
         elif not (self.at("letter") or self.at("cmd")) or inner not in HATTED:
             raise ReadError(
                 f"\\hat{{{inner}}}: a hat is read only on {', '.join(sorted(HATTED))} (a vector) "
@@ -1981,7 +2050,10 @@ class Parser:
         self.nesting -= 1
         return Matrix([r for r in rows if r], p)
 
-    def call(self, func: str) -> Node:
+    def call(self, func: str, layered: bool = False) -> Node:
+        """A function applied: its primes, a power, its arguments.  A layer raised on its name is
+        read; only σ (``layered``) becomes that layer's function, σ^{(l)}: a named function,
+        ``\\tanh^{(k)}``, ``\\text{Sigmoid}^{(k)}``, is that function at whichever layer."""
         pos = self.tok.pos
         self.k += 1
         primes = 0
@@ -1998,6 +2070,9 @@ class Parser:
                 primes += 1
             else:
                 break
+        tag = self._function_tag()
+        if tag is not None:
+            primes += tag[1]
         power = self._function_power()
         if self.at("cmd") and self.tok.text in LEFT_RIGHT:
             self.k += 1
@@ -2035,9 +2110,48 @@ class Parser:
             args = [self.factor()]
         if func == "softmax" and self.at("ch", "_"):
             args = [self._softmax_entry(args)]
+        layer = tag[0] if tag is not None and layered else None
         if power is not None:  # \tanh^2(z) is (\tanh z)^2
-            return Pow(Call(func, args, primes, pos), power, power.pos)
-        return Call(func, args, primes, pos)
+            return Pow(Call(func, args, primes, pos, layer), power, power.pos)
+        return Call(func, args, primes, pos, layer)
+
+    def _bracketed_function_tag(self) -> tuple[str, int] | None:
+        """``^{(l)}``, ``^{[2]}``, ``^{(l)\\prime}``: a tag in brackets, and the primes after it."""
+        toks, k = self.toks, self.k
+        if not (toks[k + 1].text == "{" and toks[k + 2].kind == "ch" and toks[k + 2].text in "(["):
+            return None
+        close = ")" if toks[k + 2].text == "(" else "]"
+        j, tag = k + 3, ""
+        while toks[j].kind != "end" and toks[j].text not in (close, "}"):
+            tag += self._counter(toks[j]) or toks[j].text
+            j += 1
+        if toks[j].text != close or not _TAG_TEXT.fullmatch(tag):
+            return None
+        j += 1
+        primes = 0
+        while toks[j].text in ("'", "prime"):
+            primes, j = primes + 1, j + 1
+        if toks[j].text != "}":
+            return None
+        self.k = j + 1
+        return tag, primes
+
+    def _function_tag(self) -> tuple[str, int] | None:
+        """``\\sigma^{(l)}``, ``\\tanh^{(k)}``, ``\\sigma^{[l]\\prime}``: a layer tag raised on a
+        function's name says which layer's function it is (with the primes written inside it);
+        a power (``\\tanh^2``) or anything else is left to the caller."""
+        if not self.at("ch", "^"):
+            return None
+        bracketed = self._bracketed_function_tag()
+        if bracketed is not None:
+            return bracketed
+        probe = Var("", None, None, 0, self.tok.pos)
+        start = self.k
+        if self._author_tag(probe):
+            if probe.tag is not None and probe.sample is None and not probe.transposed:
+                return probe.tag, probe.primes
+            self.k = start
+        return None
 
     def _softmax_entry(self, args: list[Node]) -> Node:
         """``softmax(z^{(L)})_j``: entry j of the softmax of the vector z is the softmax read at
@@ -2202,6 +2316,12 @@ _AUTHOR_TAG = re.compile(
 )
 
 
+#: Greek letters authors name an activation function with (φ_k, \\varphi^{(l)})
+FUNCTION_GREEK = ("phi", "varphi")
+
+#: a layer tag as the notation reads it: L, l, a number, with an offset
+_TAG_TEXT = re.compile(r"(?:[Ll](?:[-+]\d+)?|\d+)")
+
 #: the quantities whose subscript numbers the layer under ``subscript_layers``
 SUBSCRIPT_LAYERED = ("a", "z", "b", "W", "w", "delta", "A", "Z", "Delta")
 
@@ -2225,7 +2345,8 @@ def _layer_from_subscript(v: Var, own: frozenset[str] = frozenset()) -> None:
 
 def _as_l(inner: str, letter: str) -> str:
     """A superscript with the document's layer letter written as l (``m-1`` → ``l-1``)."""
-    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?![A-Za-z])", "l", inner)
+    # (the tag's letter may be followed by \prime, read as the word prime: f^{m\prime})
+    return re.sub(rf"(?<![A-Za-z\\]){re.escape(letter)}(?=prime$|[^A-Za-z]|$)", "l", inner)
 
 
 def _letters(node: object) -> set[str]:
@@ -2273,6 +2394,18 @@ def _with_sum_indices(node: Node, chain: list[Node]) -> Node:
 def _is_transpose_word(t: Tok) -> bool:
     """``\\mathsf{T}``, ``\\mathrm{T}``, ``\\text{T}``: the transpose's T in an upright style."""
     return t.kind == "text" and t.text.split(":", 1)[1].strip() in ("T", "\\top", "\\intercal")
+
+
+def undefined_output(name: str) -> str:
+    """What to say of a hatted letter of the document's own (``\\hat{y}``, a prediction in most
+    texts) that no formula of the document defines and no directive declares: an output named
+    only in the prose.  It is refused, never taken for the target or a constant; the message
+    says the two ways to give it its meaning."""
+    return (
+        f"{name} has no meaning in the document's model: no formula of the document makes it "
+        f"the network's output (is it named only in the prose?); define it, {name} = a^{{(L)}}, "
+        f"or declare it (directive letters=output:{name})"
+    )
 
 
 def output_tag(tag: str) -> str:

@@ -202,6 +202,8 @@ def shape(n: parse.Node) -> int:
 
 def _shape(n: parse.Node) -> int:
     if isinstance(n, parse.Var):
+        if n.name.startswith("\\hat{"):  # no role: read as a number, it would be a shape error
+            raise Unreadable(parse.undefined_output(n.name), n.pos)
         if _is_vector(n):
             return MATRIX if n.name in ("w", "W") else VECTOR
         return MATRIX if _is_batch(n) else SCALAR

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # what the lazy table below provides, for type checkers and r
     )
     from .activations import ACTIVATIONS, ActivationFunction, ActivationPrime, float_pair
     from .derive import Partial
-    from .losses import LOSSES, Upstream, UpstreamPrime
+    from .losses import LOSSES, Parameter, Upstream, UpstreamPrime
     from .network import NETWORK_KINDS, TARGETS, Network, Stop
     from .notation import (
         DEFAULT_LETTERS,
@@ -70,7 +70,7 @@ _EXPORTS = {
         ("ACTIVATIONS", "ActivationFunction", "ActivationPrime", "float_pair"), "activations"
     ),
     "Partial": "derive",
-    **dict.fromkeys(("LOSSES", "Upstream", "UpstreamPrime"), "losses"),
+    **dict.fromkeys(("LOSSES", "Parameter", "Upstream", "UpstreamPrime"), "losses"),
     **dict.fromkeys(("NETWORK_KINDS", "TARGETS", "Network", "Stop"), "network"),
     **dict.fromkeys(
         (
@@ -146,6 +146,7 @@ __all__ = [
     "Network",
     "NotationError",
     "Outcome",
+    "Parameter",
     "Partial",
     "Stop",
     "Tag",

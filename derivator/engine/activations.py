@@ -9,6 +9,7 @@ Each activation is a pair of unevaluated ``Function`` classes, σ and σ′, whe
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -60,7 +61,11 @@ class ActivationPrime(_ArticleNotation, sp.Function):
 
 
 def _pair(name: str) -> tuple[type[ActivationFunction], type[ActivationPrime]]:
-    title = name.capitalize()
+    # a class name SymPy prints as an identifier: generic@l+1 → Generic_at_l_plus_1
+    title = re.sub(
+        r"\W", "_", name.replace("@", "_at_").replace("+", "_plus_").replace("-", "_minus_")
+    )
+    title = title[:1].upper() + title[1:]
     f = type(title, (ActivationFunction,), {"activation": name})
     p = type(title + "Prime", (ActivationPrime,), {"activation": name})
     return f, p
@@ -154,19 +159,86 @@ def _make() -> dict[str, Activation]:
 
 
 ACTIVATIONS: dict[str, Activation] = _make()
+#: the activations a user names (a layer's own unknown function is added to ACTIVATIONS by use)
+NAMED: tuple[str, ...] = tuple(ACTIVATIONS)
+
+
+#: the prefix of a layer's own unknown activation: ``generic@l+1`` is the function of layer l+1
+OWN = "generic@"
+
+
+def own_parameters(name: str) -> tuple[float, float, float]:
+    """(c, d, e) of a layer's own unknown function σ_t(x) = sin(c·x) + x²/d + e·x: one concrete
+    choice per layer, chosen by the tag's offset, so that the layers of one network (whose tags
+    share a base and differ in offset) get functions that differ.  A relation proved for every
+    σ_t holds for these; one that confuses layer t's function with layer u's is refuted by them."""
+    from .notation import parse_tag  # (notation does not import this module)
+
+    k = parse_tag(name[len(OWN) :]).offset
+    return 2.0 ** (k / 4), 5.0 + k % 3, k / 7
+
+
+def _own_mp(name: str) -> tuple[Numeric, Numeric]:
+    c, d, e = (mpmath.mpf(v) for v in own_parameters(name))
+    return (
+        lambda x: mpmath.sin(c * x) + x * x / d + e * x,
+        lambda x: c * mpmath.cos(c * x) + 2 * x / d + e,
+    )
+
+
+def own(tag: object) -> Activation:
+    """The activation of layer ``tag`` when the document gives each layer an unknown function of
+    its own (``a^m = f^m(n^m)``, ``a^{[l]} = g^{[l]}(z^{[l]})``): a σ and σ′ of that layer only,
+    registered on first use under ``generic@tag``."""
+    name = OWN + str(tag)
+    if name not in ACTIVATIONS:
+        own_parameters(name)  # a tag the notation cannot read fails here, before registering
+        f, p = _pair(name)
+        f.symbol = (rf"\sigma_{{{tag}}}", f"σ_{tag}")
+        p.symbol = (rf"\sigma_{{{tag}}}'", f"σ_{tag}′")
+        ACTIVATIONS[name] = Activation(
+            name, f, p, None, _own_mp(name), None, f"σ_{tag} unknown: the function of layer {tag}"
+        )
+    return ACTIVATIONS[name]
 
 
 def get(name: str) -> Activation:
+    if name.startswith(OWN):
+        return own(name[len(OWN) :])
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}"
-        ) from None
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(NAMED)}") from None
+
+
+def is_generic(name: str) -> bool:
+    """σ unknown: the shared generic activation or a layer's own."""
+    return name == "generic" or name.startswith(OWN)
+
+
+def generic_numbers(net: Any) -> str:
+    """How the numeric stages evaluated the unknown σ of a network's layers (printed with a
+    counterexample): the shared generic σ, and each layer's own function by its layer."""
+    out = []
+    names = {a.name for p in range(1, net.D + 1) if (a := net.activation_at(p)) is not None}
+    if "generic" in names:
+        out.append(f"generic σ evaluated as {GENERIC_NUMERIC}")
+    for name in sorted(n for n in names if n.startswith(OWN)):
+        c, d, e = own_parameters(name)
+        tag = name[len(OWN) :]
+        shown = tag if len(tag) == 1 else f"({tag})"
+        out.append(f"σ_{shown}(x) = sin({c:.6g}x) + x²/{d:g} + {e:.6g}x")
+    return "; ".join(out)
 
 
 def float_pair(name: str) -> tuple[Numeric, Numeric]:
     """σ and σ′ on Python floats (finite differences in tests, quick checks)."""
+    if name.startswith(OWN):
+        c, d, e = own_parameters(name)
+        return (
+            lambda x: math.sin(c * x) + x * x / d + e * x,
+            lambda x: c * math.cos(c * x) + 2 * x / d + e,
+        )
 
     def sig(x: float) -> float:
         return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))

@@ -33,6 +33,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import activations as acts
 from . import dual
 from .activations import ActivationFunction, ActivationPrime
 from .losses import Upstream, UpstreamPrime
@@ -138,6 +139,18 @@ SIGMA: dict[str, Callable[[Any], Any]] = {
     "relu": _relu,
     "generic": lambda x: x / 2 + dual.sin(x) / 3 + x * x / 7,
 }
+
+
+def sigma_of(name: str) -> Callable[[Any], Any] | None:
+    """σ of an activation written out; a layer's own unknown function (``generic@t``) gets a
+    concrete choice of its own, other than its neighbours' (activations.own_parameters), and
+    other than the one the prover's numbers use, so the audit is an independent evaluation."""
+    if name in SIGMA:
+        return SIGMA[name]
+    if not name.startswith(acts.OWN):
+        return None
+    c, d, e = acts.own_parameters(name)
+    return lambda x: x / 2 + dual.sin(c * x + e) / 3 + x * x / (d + 2)
 
 
 def psi(z: Any, j: Any) -> Any:
@@ -356,7 +369,9 @@ class NetworkModel:
             else:
                 act = net.activation_at(p)
                 assert act is not None
-                v[al] = _elementwise(SIGMA[act.name], v[zl], k)
+                sigma = sigma_of(act.name)
+                assert sigma is not None
+                v[al] = _elementwise(sigma, v[zl], k)
         top = net.D
         A, Z, Y = v[names["a", top]], v[names["z", top]], v[names["y", top]].value
         columns = np.arange(Y.shape[1]).reshape(1, -1)
@@ -391,11 +406,13 @@ class NetworkModel:
         return out
 
     def function(self, f: sp.Expr) -> Callable[[list[Any]], Any] | None:
-        if isinstance(f, ActivationFunction) and f.activation in SIGMA:
-            sigma = SIGMA[f.activation]
+        sigma = (
+            sigma_of(f.activation) if isinstance(f, (ActivationFunction, ActivationPrime)) else None
+        )
+        if isinstance(f, ActivationFunction) and sigma is not None:
             return lambda args: sigma(args[0])
-        if isinstance(f, ActivationPrime) and f.activation in SIGMA:
-            return lambda args: _prime(SIGMA[f.activation], args[0])
+        if isinstance(f, ActivationPrime) and sigma is not None:
+            return lambda args: _prime(sigma, args[0])
         if isinstance(f, Upstream):
             return lambda args: psi(args[0], int(dual.value(args[1])))
         if isinstance(f, UpstreamPrime):

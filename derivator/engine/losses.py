@@ -14,6 +14,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 
+class Parameter(sp.Symbol):
+    """A real number a cost's definition introduces and never fixes (λ in
+    ``J = L + \\frac{\\lambda}{2}\\sum_l \\|W^{(l)}\\|^2``): a free variable, so what is proved
+    holds for every value of it, and a counterexample gives the value where a claim fails.
+    Made real (``Parameter(name, real=True)``), like η."""
+
+
 class Upstream(sp.Function):
     """Ψ(z, j): an arbitrary smooth function of one pre-activation of the top layer of a network
     fragment.  L_i = Σ_j Ψ(z_ij, j) stands for "whatever the layers above do": every gradient

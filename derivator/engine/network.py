@@ -123,11 +123,21 @@ class Network:
     #: whether each layer adds a bias (False: z = Σ w a, the forward pass of a document that
     #: absorbs its biases into the weights, Bishop's (5.48)); the network with b = 0
     bias: bool = True
+    #: each layer's activation where a document gives its layers different ones: (tag, name),
+    #: the name "generic" being that layer's own unknown function (activations.own)
+    layer_activations: tuple[tuple[str, str], ...] = ()
+    #: every layer the loss leaves free and ``layer_activations`` does not name has an unknown
+    #: function of its own (a document writing f^m, g^{[l]}, φ_k: one function per layer)
+    own_functions: bool = False
 
     def __post_init__(self) -> None:
         if self.targets not in TARGETS:
             raise ValueError(f"unknown targets {self.targets!r}: choose {', '.join(TARGETS)}")
         acts.get(self.activation)
+        for tag, name in self.layer_activations:
+            parse_tag(tag)
+            acts.get(name)
+        object.__setattr__(self, "layer_activations", tuple(sorted(set(self.layer_activations))))
         out = self.output_activation
         if (
             out is not None
@@ -206,6 +216,8 @@ class Network:
             targets=self.targets,
             output_activation=self.output_activation,
             bias=self.bias,
+            layer_activations=self.layer_activations,
+            own_functions=self.own_functions,
         )
 
     # ---- layers and tags ------------------------------------------------------------------
@@ -231,12 +243,34 @@ class Network:
 
     def activation_at(self, p: int) -> acts.Activation | None:
         """σ of layer p where a^(p) = σ(z^(p)) by definition; None at the input layer and at a
-        softmax output layer (no elementwise σ there)."""
+        softmax output layer (no elementwise σ there).  A layer the document gives an activation
+        of its own (``layer_activations``, ``own_functions``) has that one, unless the loss fixes
+        the output layer's (the binary cross-entropy's sigmoid)."""
         if p < 1 or (p == self.D and self.softmax_output):
             return None
+        tag = str(self.tag(p))
+        for t, name in self.layer_activations:
+            if t == tag:
+                return acts.own(tag) if name == "generic" else acts.get(name)
         if p == self.D and self.output_activation is not None:
             return acts.get(self.output_activation)
+        if p == self.D and self.loss != "upstream" and self.loss_spec.activation is not None:
+            return acts.get(self.loss_spec.activation)
+        if self.own_functions:
+            return acts.own(tag)
         return self.act
+
+    @property
+    def activation_names(self) -> frozenset[str]:
+        """The activations of the network's layers (and its hidden σ, the one an untagged σ
+        names)."""
+        layers = (self.activation_at(p) for p in range(1, self.D + 1))
+        return frozenset({self.activation} | {a.name for a in layers if a is not None})
+
+    @property
+    def per_layer(self) -> bool:
+        """Do the layers have activations of their own (not one σ for every hidden layer)?"""
+        return bool(self.layer_activations) or self.own_functions
 
     @property
     def loss_spec(self) -> losses.Loss:
@@ -382,6 +416,11 @@ class Network:
             else "widths " + "-".join(map(str, self.widths or ()))
         )
         out = f", output activation {self.output_activation}" if self.output_activation else ""
+        if self.per_layer:
+            names = (self.activation_at(p) for p in range(1, self.D + 1))
+            out += ", per layer " + ", ".join(
+                f"{self.tag(p)}: {a.name if a else 'softmax'}" for p, a in enumerate(names, 1)
+            )
         return (
             f"{self.network} network, {self.D} layers of weights ({sizes}), activation {self.activation}{out}, "
             f"loss {self.loss}"

@@ -33,8 +33,14 @@ import mpmath
 import sympy as sp
 
 from ..system import deadline as system_deadline
-from . import algebra, audit, derive, evaluate, identities, products
-from .activations import ACTIVATIONS, GENERIC_NUMERIC, ActivationFunction, ActivationPrime
+from . import algebra, audit, derive, evaluate, identities, losses, products
+from .activations import (
+    ACTIVATIONS,
+    ActivationFunction,
+    ActivationPrime,
+    generic_numbers,
+    is_generic,
+)
 from .derive import SAMPLES, index_ranges
 from .network import Network, Stop
 from .notation import NotationError
@@ -176,10 +182,7 @@ def _closed_forms(net: Network, e: sp.Expr, primes: bool = True) -> sp.Expr:
     """σ(z^(p)) → a^(p) and σ′(z^(p)) → its polynomial in a^(p), each at the layers whose activation
     that σ is (``Network.activation_at``), where the activation has one."""
     e = derive.fold(net, e)
-    if "identity" in (
-        net.activation,
-        net.output_activation,
-    ):  # the only networks with an identity σ
+    if "identity" in net.activation_names:  # the only networks with an identity σ
         # σ(x) = x for the identity; and a = z at the layers whose σ it is: one variable, not two
         e = e.replace(
             lambda f: isinstance(f, ActivationFunction) and f.activation == "identity",
@@ -667,7 +670,8 @@ def _forward(inst: evaluate.Instance) -> dict[str, Any]:
     for p in range(1, net.D + 1):
         for q in ("z", "a"):
             out[str(net.base(q, p).label)] = _table(inst.values[str(net.base(q, p).label)])
-        if _layer_is(net, p, "generic"):
+        act = net.activation_at(p)
+        if act is not None and is_generic(act.name):
             out[f"sigma'(z^({net.tag(p)}))"] = _table(
                 evaluate.activation_values(inst, p, prime=True)
             )
@@ -777,8 +781,9 @@ def _search_at(
                 "inputs": _inputs(inst),
                 "values": _forward(inst),
             }
-            if net.activation == "generic":  # an output layer of its own is never generic
-                res.refuted["sigma"] = f"generic σ evaluated as {GENERIC_NUMERIC}"
+            sigma = generic_numbers(net)
+            if sigma:
+                res.refuted["sigma"] = sigma
             if net.loss == "upstream":
                 res.refuted["upstream"] = f"Ψ(z, j) evaluated as {evaluate.UPSTREAM}"
             if net.loss == "generic":
@@ -954,6 +959,7 @@ def unknown_names(net: Network, lhs: sp.Expr, rhs: sp.Expr) -> list[sp.Symbol]:
             or x in sizes
             or x == net.L
             or x.name == "eta"
+            or isinstance(x, losses.Parameter)  # λ of a regularised cost: free, every value
         ):
             continue
         if quantities or not all(_inside_functions(e, x) for e in (lhs, rhs)):

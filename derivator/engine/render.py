@@ -28,7 +28,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .activations import ActivationFunction, ActivationPrime
+from .activations import OWN, ActivationFunction, ActivationPrime
 from .derive import Partial
 from .losses import Upstream, UpstreamPrime
 from .notation import Tag, parse_tag, split_name
@@ -653,17 +653,17 @@ class _NotationPrinter:
         # SymPy's dispatcher skips intermediate classes of Function subclasses, so the notation's
         # functions are recognised here by isinstance.
         args = [self._print(a) for a in e.args]
-        if isinstance(e, ActivationFunction):
-            return self._call(self._sigma(False), args)
-        if isinstance(e, ActivationPrime):
-            return self._call(self._sigma(True), args)
+        if isinstance(e, (ActivationFunction, ActivationPrime)):
+            # a layer's own function carries its layer: σ_{l+1}′(z^(l)) is not σ_l′(z^(l))
+            layer = e.activation[len(OWN) :] if e.activation.startswith(OWN) else None
+            return self._call(self._sigma(isinstance(e, ActivationPrime), layer), args)
         if isinstance(e, UpstreamPrime):
             return self._call(self._psi(True), args[:1])
         if isinstance(e, Upstream):
             return self._call(self._psi(False), args[:1])
         return super()._print_Function(e, **kw)  # type: ignore[misc]
 
-    def _sigma(self, prime: bool) -> str:  # target
+    def _sigma(self, prime: bool, layer: str | None = None) -> str:  # target
         raise NotImplementedError
 
     def _psi(self, prime: bool) -> str:  # target
@@ -766,8 +766,9 @@ class LatexRenderer(_NotationPrinter, LatexPrinter):
     def _sqrt(self, b: sp.Basic) -> str:
         return rf"\sqrt{{{self._print(b)}}}"
 
-    def _sigma(self, prime: bool) -> str:
-        return r"\sigma'" if prime else r"\sigma"
+    def _sigma(self, prime: bool, layer: str | None = None) -> str:
+        sub = f"_{{{layer}}}" if layer is not None else ""
+        return rf"\sigma{sub}'" if prime else rf"\sigma{sub}"
 
     def _psi(self, prime: bool) -> str:
         return r"\Psi'" if prime else r"\Psi"
@@ -927,8 +928,9 @@ class UnicodeRenderer(_NotationPrinter, StrPrinter):
     def _sqrt(self, b: sp.Basic) -> str:
         return "√" + self._wrap(b, Prec.ATOM)
 
-    def _sigma(self, prime: bool) -> str:
-        return "σ′" if prime else "σ"
+    def _sigma(self, prime: bool, layer: str | None = None) -> str:
+        sub = "" if layer is None else f"_{layer}" if len(layer) == 1 else f"_({layer})"
+        return f"σ{sub}′" if prime else f"σ{sub}"
 
     def _psi(self, prime: bool) -> str:
         return "Ψ′" if prime else "Ψ"
