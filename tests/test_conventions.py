@@ -112,15 +112,17 @@ def test_explain_says_what_was_inferred_and_from_which_line(tmp_path: Path) -> N
 
 def test_a_redefinition_of_the_cost_governs_what_follows() -> None:
     """Nielsen defines C as the mean, then as one example's cost: the second governs the rest
-    (∂C/∂a^L_j = a^L_j − y_j holds of one example's ½‖y − a^L‖²)."""
+    (∂C/∂a^L_j = a^L_j − y_j holds of one example's ½‖y − a^L‖²); the second is a definition
+    of the model from its line on, and the claim says which definition of C it used."""
     text = (
         "$$C = \\frac{1}{n} \\sum_x C_x$$\n\n$$C = \\frac{1}{2} \\|y - a^L\\|^2$$\n\n"
         "$$\\frac{\\partial C}{\\partial a^L_j} = a^L_j - y_j$$\n"
     )
     rs = results(text)
-    assert [r.verdict for r in rs] == ["defined", "proved", "proved"], [
+    assert [r.verdict for r in rs] == ["defined", "defined", "proved"], [
         (r.verdict, r.reason) for r in rs
     ]
+    assert "C here: one example's cost (line 3)" in rs[2].reason
     fixed = results("<!-- derivator: cost-is=sample -->\n" + text.split("\n\n", 1)[1])
     assert [r.verdict for r in fixed] == ["defined", "proved"], [
         (r.verdict, r.reason) for r in fixed
