@@ -72,6 +72,10 @@ class Conventions:
     cost_is: str | None = None
     #: cost letters whose meaning the document's own definitions fix: (letter, meaning)
     costs: tuple[tuple[str, str], ...] = ()
+    #: cost letters a definition of the document writes out (``C = \\sum_x C_x``): what such a
+    #: letter means is the definition's, never a cost-is directive's (definitions define; a
+    #: directive settles only what the document leaves unsaid or ambiguous); inferred only
+    written: tuple[str, ...] = ()
     #: cost letters the document defines twice in different ways: (letter, directive key, explanation);
     #: a directive with that key settles it
     ambiguous: tuple[tuple[str, str, str], ...] = ()
@@ -173,8 +177,8 @@ class Conventions:
         return out
 
     def meaning(self, letter: str) -> str:
-        if self.cost_is is not None and self.cost in (None, letter):
-            return self.cost_is  # a directive beats the document's definitions
+        if self.cost_is is not None and self.cost in (None, letter) and letter not in self.written:
+            return self.cost_is  # a directive, for a letter no definition writes out
         for name, meaning in self.costs:
             if name == letter:
                 return meaning
@@ -308,14 +312,15 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
 def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Conventions:
     """Directives override inference, key by key (``letters`` letter by letter): ``keys`` are the
     directive keys stated so far (a directive that states the default value overrides an inferred
-    one too), and an ambiguity is settled by a directive of its key."""
+    one too), and an ambiguity is settled by a directive of its key.  A cost letter the document
+    defines keeps its definition's meaning under cost-is (:meth:`Conventions.meaning`)."""
     names = {k.replace("-", "_") for k in keys}
     out = replace(
         inferred,
         **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names},
     )
-    if "mse_half" in names:  # a stated ½ holds for every definition of the cost
-        out = replace(out, half_history=(), halves=())
+    # a stated ½ holds where no definition writes the squared error: each definition's own ½
+    # governs its form of the letter from its line on (half_history, kept)
     if "weights" in names:  # a stated order holds for the whole document
         out = replace(out, weights_history=())
     if (
@@ -325,6 +330,10 @@ def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Convent
         out = replace(
             out, letters=stated.letters + tuple(p for p in inferred.letters if p[0] not in mine)
         )
+    # a cost letter defined two ways at once is settled by a cost-is directive: the directive
+    # then says what it means; a letter defined one way means what its definition says
+    settled = {a[0] for a in inferred.ambiguous if a[1] == "cost-is" and a[1] in keys}
+    out = replace(out, written=tuple(x for x in out.written if x not in settled))
     return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
 
 
@@ -747,7 +756,8 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
         tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
     if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
-        return replace(v, name="n", sub_raw=_shifted(parse.output_tag(v.sub_raw), 0, v.pos))
+        layer = re.sub(r"\\ell\s*", "l", v.sub_raw)  # d_{\ell+1}: ℓ is the layer letter l
+        return replace(v, name="n", sub_raw=_shifted(parse.output_tag(layer), 0, v.pos))
     if v.sample is not None and sub:
         out = replace(
             v, name=name, sub=[parse.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None

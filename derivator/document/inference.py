@@ -276,7 +276,7 @@ def _half(node: parse.Node) -> str:
     return "no"
 
 
-_WIDTH = re.compile(r"\(?(?:[Ll](?:[-+]\d+)?|n_l)\)?")
+_WIDTH = re.compile(r"\(?(?:(?:[Ll]|\\ell\s*)(?:[-+]\d+)?|n_l)\)?")
 
 
 class _Collector:
@@ -782,6 +782,9 @@ def _cost_conventions(scan: _Scan, conv: Conventions) -> Conventions:
     things at once."""
     if scan.costs:
         conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(scan.costs.items())))
+    written = sorted({letter for letter, _, meaning in scan.history if meaning != UNDEFINED})
+    if written:
+        conv = replace(conv, written=tuple(written))
     history = scan.history
     if len({(letter, m) for letter, _, m in history}) > len({letter for letter, _, _ in history}):
         conv = replace(conv, cost_history=tuple(history))
@@ -818,7 +821,9 @@ def _half_conventions(scan: _Scan, conv: Conventions) -> Conventions:
             ),
         )
     if "mse-half" in col.found:
-        return replace(conv, mse_half=col.found["mse-half"].value)
+        # each definition's ½ governs its form of the letter from its line on, under an
+        # mse-half directive too (definitions define: a directive settles what they leave unsaid)
+        return replace(conv, mse_half=col.found["mse-half"].value, half_history=tuple(scan.halves))
     return conv
 
 
