@@ -615,6 +615,8 @@ def _assemble(f: _File, run: Run, so_far: bool = False) -> list[Result]:
             if r.at is not None:
                 r.at = (cells.place(r.at[0])[1], r.at[1])
     _broken(out)
+    if any(r.reason.startswith(UNBUILT) for r in out):
+        _name_directives(out, _model_directives(f))
     # a refutation in the document's own model (definitions.judge) is about no default
     refuted = sum(r.verdict == "refuted" and "document's" not in r.method for r in out)
     if (
@@ -1152,6 +1154,45 @@ def _network_definition(
             "definition (the model satisfies it: " + r.method + ")",
         )
         r.reason = f"defines {name}" + (f"; {r.reason}" if r.reason else "")
+
+
+#: how the error of a definition the model does not satisfy starts (``_broken``)
+UNBUILT = "a definition of "
+#: the directive keys that shape the model a definition is judged in
+MODEL_KEYS = frozenset({*conventions.KEYS, "activation", "output-activation", "loss", "network"})
+
+
+def _model_directives(f: _File) -> list[tuple[int, str]]:
+    """(line, ``key=value``) of each directive of the file that shapes the model, in order."""
+    text, kind = f.text or "", f.kind or kind_of(f.name, f.text or "")
+    if kind == "ipynb":
+        try:
+            text, kind = notebook.markdown(f.name, text)[0], "md"
+        except FileError:
+            return []
+    out = []
+    for item in blocks.scan(blocks.Source(f.name, text), kind):
+        if isinstance(item, blocks.Directive):
+            try:
+                d = parse_directive(item.text)
+            except ValueError:
+                continue
+            out += [(item.line, f"{k}={v}") for k, v in d.items() if k in MODEL_KEYS]
+    return out
+
+
+def _name_directives(out: list[Result], directives: list[tuple[int, str]]) -> None:
+    """A definition the model does not satisfy, read under directives stated before it: the
+    error names them (the definition governs what the document means; a directive that
+    contradicts it is to be removed, not obeyed), instead of advising more directives."""
+    for r in out:
+        before = [f"{kv} (line {ln})" for ln, kv in directives if ln < r.line]
+        if r.reason.startswith(UNBUILT) and "derivator cannot build" in r.reason and before:
+            r.reason = r.reason.split(" (state the model with directives")[0] + (
+                f"; read under the directive{'s' if len(before) > 1 else ''} "
+                f"{', '.join(before)}, which the definition contradicts: the document's "
+                "definition governs, so remove or correct the directive"
+            )
 
 
 def _broken(out: list[Result]) -> None:

@@ -72,6 +72,10 @@ class Conventions:
     cost_is: str | None = None
     #: cost letters whose meaning the document's own definitions fix: (letter, meaning)
     costs: tuple[tuple[str, str], ...] = ()
+    #: cost letters a definition of the document writes out (``C = \\sum_x C_x``): what such a
+    #: letter means is the definition's, never a cost-is directive's (definitions define; a
+    #: directive settles only what the document leaves unsaid or ambiguous); inferred only
+    written: tuple[str, ...] = ()
     #: cost letters the document defines twice in different ways: (letter, directive key, explanation);
     #: a directive with that key settles it
     ambiguous: tuple[tuple[str, str, str], ...] = ()
@@ -173,8 +177,8 @@ class Conventions:
         return out
 
     def meaning(self, letter: str) -> str:
-        if self.cost_is is not None and self.cost in (None, letter):
-            return self.cost_is  # a directive beats the document's definitions
+        if self.cost_is is not None and self.cost in (None, letter) and letter not in self.written:
+            return self.cost_is  # a directive, for a letter no definition writes out
         for name, meaning in self.costs:
             if name == letter:
                 return meaning
@@ -308,14 +312,15 @@ def update(conv: Conventions, directive: dict[str, str]) -> Conventions:
 def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Conventions:
     """Directives override inference, key by key (``letters`` letter by letter): ``keys`` are the
     directive keys stated so far (a directive that states the default value overrides an inferred
-    one too), and an ambiguity is settled by a directive of its key."""
+    one too), and an ambiguity is settled by a directive of its key.  A cost letter the document
+    defines keeps its definition's meaning under cost-is (:meth:`Conventions.meaning`)."""
     names = {k.replace("-", "_") for k in keys}
     out = replace(
         inferred,
         **{f.name: getattr(stated, f.name) for f in fields(Conventions) if f.name in names},
     )
-    if "mse_half" in names:  # a stated ½ holds for every definition of the cost
-        out = replace(out, half_history=(), halves=())
+    # a stated ½ holds where no definition writes the squared error: each definition's own ½
+    # governs its form of the letter from its line on (half_history, kept)
     if "weights" in names:  # a stated order holds for the whole document
         out = replace(out, weights_history=())
     if (
@@ -325,6 +330,10 @@ def merge(inferred: Conventions, stated: Conventions, keys: set[str]) -> Convent
         out = replace(
             out, letters=stated.letters + tuple(p for p in inferred.letters if p[0] not in mine)
         )
+    # a cost letter defined two ways at once is settled by a cost-is directive: the directive
+    # then says what it means; a letter defined one way means what its definition says
+    settled = {a[0] for a in inferred.ambiguous if a[1] == "cost-is" and a[1] in keys}
+    out = replace(out, written=tuple(x for x in out.written if x not in settled))
     return replace(out, ambiguous=tuple(a for a in inferred.ambiguous if a[1] not in keys))
 
 
@@ -1010,6 +1019,7 @@ def read_relation(
         # further on that reads without it (``½(0.01 − 0.75)² = 0.27`` after ``E_{o1} = …``)
         # is not refused for a head it does not contain
         lhs, rhs, first = translate_relation([lhs, rhs, lhs], conv)
+    lhs, rhs, first = _entrywise([lhs, rhs, first])
     columns = conv.batch == "columns"
     if network != "single" and not columns:
         lhs, rhs = vectors.delta_as_vector(lhs, rhs)
@@ -1018,3 +1028,55 @@ def read_relation(
     ):
         lhs, rhs = vectors.index_form(lhs, rhs, columns, denominator)
     return lhs, rhs, first
+
+
+def _entrywise(nodes: list[parse.Node]) -> list[parse.Node]:
+    """``\\tanh(Z^{(k)}) = \\frac{1 - \\exp(-2Z^{(k)})}{1 + \\exp(-2Z^{(k)})}``,
+    ``\\text{ReLU}(Z) = \\max(Z, 0)``: a relation whose one matrix, a batch's A or Z, stands only
+    under functions applied entry by entry and arithmetic with numbers states the identity at
+    every entry; it is read at the entry z_{ij} (soundness.md, "Functions of a matrix, entry by
+    entry").  Anything else (a product of two matrix terms, a power or a transpose of the
+    matrix, another quantity) is left to the matrix reading."""
+    found = {
+        (n.name, n.tag)
+        for root in nodes
+        for n in walk(root)
+        if isinstance(n, parse.Var) and n.name in ("A", "Z") and not n.sub and n.tag is not None
+    }
+    if len(found) != 1:
+        return nodes
+    ((name, tag),) = found
+
+    def is_matrix(n: object) -> bool:
+        return isinstance(n, parse.Var) and (n.name, n.tag) == (name, tag) and not n.sub
+
+    def holds(n: object) -> bool:
+        return any(is_matrix(x) for x in walk(n))
+
+    for root in nodes:
+        for n in walk(root):
+            if isinstance(n, parse.Var) and not is_matrix(n) and n.name != "e":
+                return nodes
+            if isinstance(n, (parse.Partial, parse.Nabla, parse.Transpose, parse.SumNode)):
+                return nodes
+            if isinstance(n, parse.Matrix) or (isinstance(n, parse.Var) and n.transposed):
+                return nodes
+            if isinstance(n, parse.Mul) and (n.hadamard or sum(map(holds, n.factors)) > 1):
+                return nodes
+            if isinstance(n, parse.Pow) and holds(n.base) and not isinstance(n.base, parse.Var):
+                return nodes
+            if (isinstance(n, parse.Pow) and is_matrix(n.base)) or (
+                isinstance(n, parse.Call) and n.func in ("softmax", "diag")
+            ):
+                return nodes
+    if not any(isinstance(n, parse.Call) for root in nodes for n in walk(root)):
+        return nodes
+
+    def entry(n: parse.Node) -> parse.Node:
+        if is_matrix(n):
+            assert isinstance(n, parse.Var)
+            sub = [parse.Index("i", None, n.pos), parse.Index("j", None, n.pos)]
+            return replace(n, name=name.lower(), sub=sub, sub_raw="ij")
+        return parse.map_children(n, entry)
+
+    return [entry(n) for n in nodes]

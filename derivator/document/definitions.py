@@ -1083,6 +1083,7 @@ def _network_sites(
             if edge is not None
             for b in walk(edge)
         }  # n_{(L)} in a sum's bound names a width, not the cost L
+        bounds |= _superscript_indexed(rhs)  # E = Σ_p E^p: E^p is pattern p's cost, not E
         if any(
             isinstance(n, parse.Var)
             and id(n) not in bounds
@@ -1093,6 +1094,20 @@ def _network_sites(
             continue  # an update, or a recursion: not a definition (C = Σ_x C_x is one)
         seen.add(form)
         model.network[line, step] = name
+
+
+def _superscript_indexed(rhs: parse.Node) -> set[int]:
+    """The letters raised to a sum's index (``\\sum_p E^p``): the p-th E (a pattern's cost, as
+    the network reading takes it), never a power of E itself."""
+    indices = {n.index for n in walk(rhs) if isinstance(n, (parse.SumNode, parse.ProdNode))}
+    return {
+        id(n.base)
+        for n in walk(rhs)
+        if isinstance(n, parse.Pow)
+        and isinstance(n.exp, parse.Var)
+        and n.exp.name in indices
+        and not n.exp.sub
+    }
 
 
 def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) -> Model:

@@ -830,6 +830,9 @@ def _cost_conventions(scan: _Scan, conv: Conventions) -> Conventions:
     things at once."""
     if scan.costs:
         conv = replace(conv, costs=tuple((k, m) for k, (_, m) in sorted(scan.costs.items())))
+    written = sorted({letter for letter, _, meaning in scan.history if meaning != UNDEFINED})
+    if written:
+        conv = replace(conv, written=tuple(written))
     history = scan.history
     if len({(letter, m) for letter, _, m in history}) > len({letter for letter, _, _ in history}):
         conv = replace(conv, cost_history=tuple(history))
@@ -866,7 +869,9 @@ def _half_conventions(scan: _Scan, conv: Conventions) -> Conventions:
             ),
         )
     if "mse-half" in col.found:
-        return replace(conv, mse_half=col.found["mse-half"].value)
+        # each definition's ½ governs its form of the letter from its line on, under an
+        # mse-half directive too (definitions define: a directive settles what they leave unsaid)
+        return replace(conv, mse_half=col.found["mse-half"].value, half_history=tuple(scan.halves))
     return conv
 
 
@@ -1518,10 +1523,10 @@ def _activation_definition(
     elif (
         isinstance(body, parse.Call)
         and not body.primes
-        and body.func == "relu"
+        and body.func in ("relu", "logistic")
         and len(body.args) == 1
     ):
-        found, arg = "relu", body.args[0]
+        found, arg = "relu" if body.func == "relu" else "sigmoid", body.args[0]
     if (
         found is not None
         and isinstance(arg, parse.Var)
@@ -1648,8 +1653,8 @@ def _named_function(body: parse.Node, x: str) -> str | None:
     if isinstance(body, parse.Call) and not body.primes and body.tag is None:
         args = [parse.ungrouped(a) for a in body.args]
         bare = [isinstance(a, parse.Var) and a.name == x and not a.sub for a in args]
-        if body.func in ("tanh", "relu") and bare == [True]:
-            return body.func
+        if body.func in ("tanh", "relu", "logistic") and bare == [True]:
+            return "sigmoid" if body.func == "logistic" else body.func
         zero = bool(args) and isinstance(args[0], parse.Num) and args[0].text == "0"
         if body.func == "max" and len(args) == 2 and (zero and bare[1]):
             return "relu"

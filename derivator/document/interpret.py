@@ -649,13 +649,17 @@ class Converter:
                 act = layer_activation(self.net, node)
                 return act.prime(args[0]) if node.primes else act.sigma(args[0])
             return self.net.sigma_prime(args[0]) if node.primes else self.net.sigma(args[0])
+        if f == "logistic":  # \text{Sigmoid}(x): the logistic function by name, whatever σ is
+            if len(args) != 1:
+                raise Unreadable("the sigmoid takes one argument", node.pos)
+            return self.prime(lambda t: 1 / (1 + sp.exp(-t)), args[0], node.primes)
         if f == "relu":
             if len(args) != 1:
                 raise Unreadable("ReLU takes one argument", node.pos)
             # ReLU(x) = max(0, x) by definition; its derivative [x > 0], the convention of the
             # relu activation (activations.py) at the one point where it has none
             return sp.Heaviside(args[0], 0) if node.primes else sp.Max(0, args[0])
-        if node.primes and f not in ELEMENTARY and f != "sech":
+        if node.primes and f not in ELEMENTARY and f not in ("sech", "logistic"):
             raise Unreadable(
                 f"{f}′ is not part of the notation: write σ′ for the activation's derivative",
                 node.pos,

@@ -662,7 +662,7 @@ FUNCTIONS = {
 WORD_FUNCTIONS = {
     "sech": "sech",
     "tanh": "tanh",
-    "sigmoid": "sigma",
+    "sigmoid": "logistic",
     "exp": "exp",
     "softmax": "softmax",
     "diag": "diag",
@@ -1801,7 +1801,7 @@ class Parser:
             self.k += 1
             return Ellipsis_(t.pos)
         if name in FUNCTIONS:
-            return self.call(FUNCTIONS[name])
+            return self.call(FUNCTIONS[name], layered=FUNCTIONS[name] == "sigma")
         if name == "nabla" and self.peek().kind == "ch" and self.peek().text == "_":
             return self.gradient_of(t)
         if name == "|":
@@ -2050,7 +2050,10 @@ class Parser:
         self.nesting -= 1
         return Matrix([r for r in rows if r], p)
 
-    def call(self, func: str) -> Node:
+    def call(self, func: str, layered: bool = False) -> Node:
+        """A function applied: its primes, a power, its arguments.  A layer raised on its name is
+        read; only σ (``layered``) becomes that layer's function, σ^{(l)}: a named function,
+        ``\\tanh^{(k)}``, ``\\text{Sigmoid}^{(k)}``, is that function at whichever layer."""
         pos = self.tok.pos
         self.k += 1
         primes = 0
@@ -2107,7 +2110,7 @@ class Parser:
             args = [self.factor()]
         if func == "softmax" and self.at("ch", "_"):
             args = [self._softmax_entry(args)]
-        layer = tag[0] if tag is not None else None
+        layer = tag[0] if tag is not None and layered else None
         if power is not None:  # \tanh^2(z) is (\tanh z)^2
             return Pow(Call(func, args, primes, pos, layer), power, power.pos)
         return Call(func, args, primes, pos, layer)

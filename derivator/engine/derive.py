@@ -549,11 +549,15 @@ def substitute_delta(net: Network, e: sp.Expr, p: int, value: sp.Expr) -> sp.Exp
     return e.replace(lambda f: isinstance(f, sp.Indexed) and f.base == base, put)
 
 
+@lru_cache(maxsize=1024)
 def gradient(net: Network, quantity: str, p: int, *, closed: bool = True) -> sp.Expr:
     """∂L/∂w^(p) (``"w"``), ∂L/∂b^(p), ∂L_i/∂a^(p) or δ^(p), built from the rules.
 
     ``closed=False`` leaves the δ of the layer the rule needs (δ^(p) for w and b, δ^(p+1) for a
-    and δ), which is how backpropagation computes them; ``closed=True`` substitutes all of them."""
+    and δ), which is how backpropagation computes them; ``closed=True`` substitutes all of them.
+
+    Kept per network (an article asks for the same closed forms in every chapter, language and
+    format: a fifth of its time was deriving them again)."""
     if quantity not in QUANTITIES:
         raise ValueError(f"unknown quantity {quantity!r}: choose one of {', '.join(QUANTITIES)}")
     e = local_gradient(net, quantity, p)
