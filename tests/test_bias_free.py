@@ -32,8 +32,14 @@ def _check(text: str) -> list:
         return check_text("doc.md", text, run)
 
 
-@pytest.mark.parametrize("seed", [4, 19])
-def test_a_forward_pass_without_bias(seed: int) -> None:
+DIRECTIVE = "<!-- derivator: activation=sigmoid -->\n\n"
+
+
+@pytest.mark.parametrize(("seed", "directive"), [(4, False), (19, False), (7, True)])
+def test_a_forward_pass_without_bias(seed: int, directive: bool) -> None:
+    """A directive after the forward pass (stating what the document already says) keeps the
+    network the definitions built: it used to rebuild the settings with biases, and then
+    refute the restated forward pass and prove gradients of a network with biases."""
     n, d0, d1 = random.Random(seed).sample(range(2, 10), 3)
     g = torch.Generator().manual_seed(seed)
     w = torch.randn(d1, d0, generator=g, dtype=torch.float64, requires_grad=True)
@@ -47,7 +53,11 @@ def test_a_forward_pass_without_bias(seed: int) -> None:
         assert torch.allclose(dw, torch.outer(e, a0.detach()))
         assert not torch.allclose(dw, torch.outer((a - y[s]).detach(), a0.detach()))
         assert torch.allclose(da0, w.detach().T @ e)
-    verdicts = _check(DOC)
+    doc = DOC
+    if directive:  # the directive after the forward pass, and the forward pass restated at the end
+        first, rest = DOC.split("\n\n", 1)
+        doc = f"{first}\n\n{DIRECTIVE}{rest}\n{first}\n"
+    verdicts = _check(doc)
     assert [str(r.verdict) for r in verdicts] == [
         "defined",
         "defined",
@@ -55,7 +65,7 @@ def test_a_forward_pass_without_bias(seed: int) -> None:
         "proved",
         "refuted",
         "proved",
-    ]
+    ] + ["proved"] * directive
 
 
 def test_a_bias_written_elsewhere_keeps_the_biases() -> None:

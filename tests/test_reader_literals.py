@@ -116,3 +116,43 @@ def test_malformed_literal_matrices_are_explained(formula: str, message: str) ->
 def test_a_literal_matrix_not_computed_says_what_is() -> None:
     r = _last(r"\begin{pmatrix}1 & 0\end{pmatrix}^{2} = 1")
     assert r.verdict == "unknown" and "whole powers of numbers" in r.reason, r.reason
+
+
+def _decimals(rng: np.random.Generator, n: int, places: int = 2) -> list[str]:
+    return [f"{x:.{places}f}" for x in rng.uniform(-2, 2, n)]
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_a_row_times_a_column_is_a_number(seed: int) -> None:
+    """[u] [v]^T + c is the number u·v + c (a 1×1 product read as its entry), computed exactly:
+    equal to the sum written out, and not to it with one term changed (NumPy on Fractions)."""
+    rng = np.random.default_rng(seed)
+    width = int(rng.integers(2, 5))
+    u, v, c = _decimals(rng, width), _decimals(rng, width), _decimals(rng, 1)[0]
+    exact = sum(Fraction(a) * Fraction(b) for a, b in zip(u, v)) + Fraction(c)
+    terms = [f"{a} \\times {b}" for a, b in zip(u, v)]
+    wrong = [*terms[:-1], f"{u[-1]} \\times {Fraction(v[-1]) + 1}"]
+    left = f"[{', '.join(u)}] \\cdot [{', '.join(v)}]^T + {c}"
+    got = _last(f"{left} = {' + '.join(terms)} + {c}")
+    assert got.verdict == "proved" and got.method == "exact arithmetic", got.reason
+    got = _last(f"{left} = {' + '.join(wrong)} + {c}")
+    assert got.verdict == ("proved" if Fraction(u[-1]) == 0 else "refuted"), got.reason
+    got = _last(f"[{', '.join(u)}]^T [{', '.join(v)}] = {float(exact)}")
+    assert got.verdict == "refuted" and "different shapes" in got.reason  # a w×w matrix
+
+
+@pytest.mark.parametrize("seed", [5, 21])
+def test_powers_of_e_in_a_matrix_of_numbers(seed: int) -> None:
+    """[1/(1+e^{-x}), …] ≈ the decimals NumPy gives, rounded to 4 places: proved at the shown
+    precision; one entry off by more than a unit of the last digit: refuted at that entry."""
+    rng = np.random.default_rng(seed)
+    xs = _decimals(rng, 3, 1)
+    truth = 1 / (1 + np.exp(-np.array([float(x) for x in xs])))
+    left = "[" + ", ".join(f"\\frac{{1}}{{1+e^{{-{x}}}}}" for x in xs) + "]"
+    left = left.replace("--", "")  # e^{--0.3} is e^{0.3}
+    shown = [f"{t:.4f}" for t in truth]
+    got = _last(f"{left} \\approx [{', '.join(shown)}]")
+    assert got.verdict == "proved" and "shown precision" in got.method, got.reason
+    shown[1] = f"{truth[1] + 0.01:.4f}"
+    got = _last(f"{left} \\approx [{', '.join(shown)}]")
+    assert got.verdict == "refuted" and got.reason.startswith("entry (1, 2)"), got.reason

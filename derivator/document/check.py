@@ -407,14 +407,16 @@ class _Reading:
         self.stated = conventions.update(self.stated, d)
         self.stated_keys = self.stated_keys | (set(d) & {*conventions.KEYS, "loss"})
         settings = self.settings
-        self.settings = interpret.Settings(
-            d.get("activation", settings.activation),
-            d.get("loss", settings.loss),
-            d.get("network", settings.network),
-            d.get("targets", settings.targets),
-            conventions.merge(self.inferred, self.stated, self.stated_keys),
-            d.get("output-activation", settings.output_activation),
-            own_functions=settings.own_functions,
+        # replace, not rebuild: what the document's definitions fixed (its bias, its per-layer
+        # functions) stays unless the directive itself says otherwise
+        self.settings = replace(
+            settings,
+            activation=d.get("activation", settings.activation),
+            loss=d.get("loss", settings.loss),
+            network=d.get("network", settings.network),
+            targets=d.get("targets", settings.targets),
+            conventions=conventions.merge(self.inferred, self.stated, self.stated_keys),
+            output_activation=d.get("output-activation", settings.output_activation),
         )
         self.defaulted = [k for k in self.defaulted if k not in d]
         self.output_stated = self.output_stated or "output-activation" in d

@@ -756,7 +756,8 @@ def _var(v: parse.Var, ctx: _Context) -> parse.Node:
     elif tag is not None and name in ("w", "b", "W") and conv.weight_layer == "out-of":
         tag = _shifted(tag, 1, v.pos)  # UFLDL: W^{(l)}, b^{(l)} feed layer l+1
     if name == "n" and role == "width" and v.sub_raw:  # s_{l+1}: the width of layer l+1
-        return replace(v, name="n", sub_raw=_shifted(parse.output_tag(v.sub_raw), 0, v.pos))
+        layer = re.sub(r"\\ell\s*", "l", v.sub_raw)  # d_{\ell+1}: ℓ is the layer letter l
+        return replace(v, name="n", sub_raw=_shifted(parse.output_tag(layer), 0, v.pos))
     if v.sample is not None and sub:
         out = replace(
             v, name=name, sub=[parse.Index(v.sample, None, v.pos)] + sub, tag=tag, sample=None

@@ -308,7 +308,7 @@ def _half(node: parse.Node) -> str:
     return "no"
 
 
-_WIDTH = re.compile(r"\(?(?:[Ll](?:[-+]\d+)?|n_l)\)?")
+_WIDTH = re.compile(r"\(?(?:(?:[Ll]|\\ell\s*)(?:[-+]\d+)?|n_l)\)?")
 
 
 class _Collector:

@@ -45,6 +45,24 @@ def _scalar(v: Value) -> bool:
     return not isinstance(v, sp.MatrixBase)
 
 
+def _number(v: Value) -> Value:
+    """A 1×1 matrix is the number it holds (``[a, b] [c, d]^T`` is ``ac + bd``); any other value
+    is itself."""
+    return v[0, 0] if not _scalar(v) and v.shape == (1, 1) else v
+
+
+def _euler(node: parse.Node) -> bool:
+    """``e`` with nothing on it: Euler's number, in a relation of numbers (``e^{-2.0}``)."""
+    return (
+        isinstance(node, parse.Var)
+        and node.name == "e"
+        and not node.sub
+        and node.tag is None
+        and not node.primes
+        and node.sample is None
+    )
+
+
 def value(node: parse.Node) -> Value:
     """The exact value of a side made of numbers and literal matrices."""
     if isinstance(node, parse.Num):
@@ -73,6 +91,8 @@ def value(node: parse.Node) -> Value:
         return inner.T if isinstance(inner, sp.MatrixBase) else inner
     if isinstance(node, parse.Add):
         vals = [value(t) for t in node.terms]
+        if any(_scalar(v) for v in vals):  # a 1×1 product (u vᵀ) added to a number is its number
+            vals = [_number(v) for v in vals]
         shapes = {getattr(v, "shape", None) for v in vals}
         if len(shapes) > 1:
             raise Mismatch(
@@ -108,6 +128,12 @@ def value(node: parse.Node) -> Value:
         if den == 0:
             raise Mismatch("a division by zero", node.pos)
         return num / den
+    if isinstance(node, parse.Pow) and _euler(node.base):
+        return sp.exp(_number(value(node.exp)))
+    if isinstance(node, parse.Call) and node.func == "exp" and len(node.args) == 1:
+        if node.primes:
+            raise NotLiteral("a derivative")
+        return sp.exp(_number(value(node.args[0])))
     if isinstance(node, parse.Pow):
         base, exp = value(node.base), value(node.exp)
         if not (_scalar(base) and _scalar(exp) and exp.is_Integer and abs(int(exp)) <= MAX_POWER):
@@ -116,6 +142,32 @@ def value(node: parse.Node) -> Value:
             raise Mismatch("a division by zero", node.pos)
         return base**exp
     raise NotLiteral(type(node).__name__)
+
+
+def _entry(a: Value, b: Value, step: Fraction | None) -> Verdict | None:
+    """Two numbers compared: None when exactly equal, else the verdict at the shown precision,
+    or, with no decimal shown, refuted by exact arithmetic; a difference too small to tell from
+    zero numerically (exp(2)·exp(1) against e³ written otherwise) is unknown, never refuted."""
+    if a == b or sp.simplify(a - b) == 0:
+        return None
+    v = precision.judge(a, b, step)
+    if v is not None:
+        return v
+    gap = sp.N(a - b, precision.DIGITS)
+    if not gap.is_number or abs(gap) < sp.Float(10) ** -(precision.DIGITS - 20):
+        return Verdict(Outcome.UNKNOWN, "", f"{a} and {b} could not be told apart")
+    return Verdict(
+        Outcome.REFUTED,
+        "exact arithmetic",
+        f"{a} ≠ {b}",
+        {"sizes": {}, "indices": {}, "left": precision.shown(a), "right": precision.shown(b)},
+    )
+
+
+def _numbers(a: Value, b: Value, step: Fraction | None) -> Verdict:
+    """Two numbers (a 1×1 product on one side): equal exactly, at the shown precision, or not."""
+    v = _entry(a, b, step)
+    return v if v is not None else Verdict(Outcome.PROVED, "exact arithmetic", "")
 
 
 def judge(lhs: parse.Node, rhs: parse.Node) -> Verdict | None:
@@ -141,6 +193,10 @@ def judge(lhs: parse.Node, rhs: parse.Node) -> Verdict | None:
         )
     except Mismatch as e:
         raise parse.ReadError(f"matrices written out in numbers: {e}", e.pos) from None
+    if _scalar(left) or _scalar(right):
+        left, right = _number(left), _number(right)
+    if _scalar(left) and _scalar(right):
+        return _numbers(left, right, decimals.shown_unit(lhs, rhs))
     if _scalar(left) or _scalar(right) or left.shape != right.shape:
         shape = [getattr(v, "shape", "a number") for v in (left, right)]
         return Verdict(
@@ -159,25 +215,15 @@ def judge(lhs: parse.Node, rhs: parse.Node) -> Verdict | None:
     for r in range(left.shape[0]):
         for c in range(left.shape[1]):
             a, b = left[r, c], right[r, c]
-            if a == b:
+            v = _entry(a, b, step)
+            if v is None:
                 continue
-            v = precision.judge(a, b, step)
-            if v is None or v.verdict != Outcome.PROVED:
+            if v.verdict != Outcome.PROVED:
                 where = f"entry ({r + 1}, {c + 1})"
-                if v is not None and v.verdict == Outcome.UNKNOWN:
-                    return Verdict(Outcome.UNKNOWN, v.method, f"{where}: {v.reason}")
-                reason = f"{where}: {v.reason}" if v is not None else f"{where}: {a} ≠ {b}"
-                return Verdict(
-                    Outcome.REFUTED,
-                    v.method if v is not None else "exact arithmetic",
-                    reason,
-                    {
-                        "sizes": {},
-                        "indices": {"row": r + 1, "column": c + 1},
-                        "left": precision.shown(a),
-                        "right": precision.shown(b),
-                    },
-                )
+                shown = {"left": precision.shown(a), "right": precision.shown(b)}
+                cx = {"sizes": {}, "indices": {"row": r + 1, "column": c + 1}, **shown}
+                refuted = v.verdict == Outcome.REFUTED
+                return Verdict(v.verdict, v.method, f"{where}: {v.reason}", cx if refuted else None)
             verdicts.append(v)
     if verdicts:
         return Verdict(
