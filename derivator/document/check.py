@@ -187,6 +187,48 @@ def parse_directive(text: str) -> dict[str, str]:
     return out
 
 
+#: a condition between two index letters: (i, "=" or "≠", k)
+Condition = tuple[str, str, str]
+#: the most characters of prose between a stated condition and the display it introduces
+CONDITION_REACH = 200
+
+
+def _prose_condition(
+    text: str,
+    said: tuple[int, Condition] | None,
+    item: blocks.Item,
+    settings: interpret.Settings,
+) -> tuple[Condition | None, tuple[int, Condition] | None]:
+    """("when $i = k$:" then a display) The condition a display is stated under, and the one the
+    prose states now for the display after it.  An inline formula that is only a condition
+    between two index letters (``i = k``, ``i \\neq k``) introduces the display that ends its
+    sentence ("when $i = k$:", "若 $i=k$，有", then the display, in the paragraph or right after
+    it): the display's relations are the case it names, as a condition written beside the
+    formula is (:func:`_conditions`).  A sentence's end, another paragraph or heading, or any
+    display closes it."""
+    if not isinstance(item, blocks.Block):
+        return None, said
+    if not item.display:
+        try:
+            chains = parse.parse(item.text, settings.conventions.reading)
+        except (parse.ReadError, RecursionError):
+            return None, said
+        stated = _condition_of(chains[0]) if len(chains) == 1 else None
+        return None, ((item.offset + len(item.text), stated) if stated else said)
+    if said is None:
+        return None, None
+    gap = text[said[0] : item.offset]
+    # the rest of the condition's sentence, then only the display's delimiters: no other
+    # paragraph, heading or sentence between them
+    sentence, *after = re.split(r"\n[ \t]*\n", gap)
+    close = (
+        len(gap) <= CONDITION_REACH
+        and all(not re.sub(r"[$\s]|\\\[|\\begin\{[a-z*]+\}", "", x) for x in after)
+        and not re.search(r"[.。!?！？](\s|$)|^\s*#", sentence.strip("$"), re.M)
+    )
+    return (said[1] if close else None), None
+
+
 _RELATION_HINT = re.compile(
     r"=|\\leftarrow|\\gets|:=|\\coloneqq|\\triangleq|\\equiv|\\approx(?![A-Za-z])|←|≜|≡|≈"
 )
@@ -207,6 +249,9 @@ class Task:
     lead: parse.Lead | None = None
     #: the model the document's scalar definitions build (``definitions``), shared by its blocks
     model: definitions.Model | None = None
+    #: a condition between two index letters (``i = k``) the prose states just before the
+    #: display ("when $i = k$:"): its relations are judged under it (:func:`_prose_condition`)
+    condition: Condition | None = None
 
 
 @dataclass
@@ -269,7 +314,9 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
     previous: blocks.Block | None = None
     lead: parse.Lead | None = None
     f = _File(name, text=raw, kind=kind_of(name, raw) if kind == "md" else kind)
+    said: tuple[int, Condition] | None = None  # an inline i = k the prose just stated
     for item in items:
+        condition, said = _prose_condition(text, said, item, reading.settings)
         if isinstance(item, blocks.Note):
             run.warnings.append(f"{name}:{item.line}:{item.column}: {item.message}")
         elif isinstance(item, blocks.Problem):
@@ -307,7 +354,9 @@ def _plan(name: str, text: str, run: Run, kind: str | None) -> _File:
                 here = replace(here, loss=here.conventions.loss)
             here = replace(here, unstated=reading.unstated(here))
             skipping = reading.skip_on or reading.skip_next
-            f.tasks[len(f.slots)] = Task(name, src.excerpt(item), item, here, skipping, lead=lead)
+            f.tasks[len(f.slots)] = Task(
+                name, src.excerpt(item), item, here, skipping, lead=lead, condition=condition
+            )
             f.defaulted = sorted(set(f.defaulted) | set(reading.defaulted))
             f.slots.append([])
             reading.skip_next = False
@@ -795,6 +844,7 @@ def _work(run: Run, task: Task | FileTask) -> Iterator[tuple[str, Any]]:
         task.first,
         task.lead,
         task.model,
+        task.condition,
     )
     yield "used", used
 
@@ -828,6 +878,7 @@ def block_results(
     first: int = 0,
     lead: parse.Lead | None = None,
     model: definitions.Model | None = None,
+    stated: Condition | None = None,
 ) -> Iterator[tuple[str, Result]]:
     """``("begin", r)`` before deciding relation r and ``("result", r)`` after, from step
     ``first`` on.  A step whose expression could not be read is one error (a step that starts
@@ -844,7 +895,7 @@ def block_results(
     step = 0
     conditions = _conditions(chains)
     for c, chain in enumerate(chains):
-        condition = conditions.get(c)
+        condition = conditions.get(c) or (stated if chain.ops else None)
         if condition is not None and condition[1] == "=":
             chain = replace(
                 chain, exprs=[_renamed(e, condition[2], condition[0]) for e in chain.exprs]
@@ -870,6 +921,10 @@ def block_results(
             yield "begin", r
             t0 = time.perf_counter()
             _decide_step(scope, r, chain, k, op, condition)
+            if condition is not None and condition[1] == "=" and r.verdict == Outcome.PROVED:
+                where = "the text" if c not in conditions else "the formula"
+                note = f"proved where {condition[0]} = {condition[2]} (as {where} states)"
+                r.reason = note + (f"; {r.reason}" if r.reason else "")
             r.seconds = time.perf_counter() - t0
             yield "result", r
 
@@ -1314,23 +1369,30 @@ def _conditions(chains: list[parse.Chain]) -> dict[int, tuple[str, str, str]]:
     assumed, and the relation is reported, never judged without its condition."""
     out = {}
     for c in range(len(chains) - 1):
-        nxt = chains[c + 1]
-        if (
-            chains[c].ops
-            and len(nxt.exprs) == 2
-            and nxt.ops[0] in ("=", "≠")
-            and all(
-                isinstance(x, parse.Var)
-                and len(x.name) == 1
-                and x.name.islower()
-                and not x.sub
-                and x.tag is None
-                and x.sample is None
-                for x in nxt.exprs
-            )
-        ):
-            out[c] = (nxt.exprs[0].name, nxt.ops[0], nxt.exprs[1].name)  # type: ignore[union-attr]
+        condition = _condition_of(chains[c + 1])
+        if chains[c].ops and condition is not None:
+            out[c] = condition
     return out
+
+
+def _condition_of(chain: parse.Chain) -> Condition | None:
+    """``i = j`` or ``i ≠ j`` between two bare lowercase letters: (i, op, j), else None."""
+    if not (len(chain.exprs) == 2 and chain.ops[0] in ("=", "≠")):
+        return None
+    first, second = chain.exprs
+    if not all(
+        isinstance(x, parse.Var)
+        and len(x.name) == 1
+        and x.name.islower()
+        and not x.sub
+        and x.tag is None
+        and x.sample is None
+        and not x.primes
+        for x in (first, second)
+    ):
+        return None
+    assert isinstance(first, parse.Var) and isinstance(second, parse.Var)
+    return (first.name, chain.ops[0], second.name)
 
 
 @overload
