@@ -216,11 +216,21 @@ UNDEFINED_COST = (
 )
 
 
+#: a forward pass with the sample index written (a_{ij}): the document is about many examples
+WITH_SAMPLES = "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$\n\n"
+
+
 def test_a_cost_letter_the_document_never_defines_is_ambiguous_and_names_the_directive() -> None:
-    (r,) = results(UNDEFINED_COST)
+    """Where a sample index is written, the bare undefined C could be the mean, the sum or one
+    example's loss: an error naming cost-is.  A document that writes no sample describes one
+    example, where the three are one quantity: C is that example's loss (proved, as under
+    cost-is=sample)."""
+    r = results(WITH_SAMPLES + UNDEFINED_COST)[-1]
     assert r.verdict == "error" and "ambiguous" in r.reason and "cost-is=sample" in r.reason, (
         r.reason
     )
+    (r,) = results(UNDEFINED_COST)
+    assert r.verdict == "proved", r.reason
     (r,) = results("<!-- derivator: cost-is=sample -->\n\n" + UNDEFINED_COST)
     assert r.verdict == "proved", r.reason  # ∂L_i/∂b_j = (a_j - y_j) σ'(z_j): true of one sample
     (r,) = results("<!-- derivator: cost-is=mean -->\n\n" + UNDEFINED_COST)
