@@ -112,15 +112,17 @@ def test_explain_says_what_was_inferred_and_from_which_line(tmp_path: Path) -> N
 
 def test_a_redefinition_of_the_cost_governs_what_follows() -> None:
     """Nielsen defines C as the mean, then as one example's cost: the second governs the rest
-    (∂C/∂a^L_j = a^L_j − y_j holds of one example's ½‖y − a^L‖²)."""
+    (∂C/∂a^L_j = a^L_j − y_j holds of one example's ½‖y − a^L‖²); the second is a definition
+    of the model from its line on, and the claim says which definition of C it used."""
     text = (
         "$$C = \\frac{1}{n} \\sum_x C_x$$\n\n$$C = \\frac{1}{2} \\|y - a^L\\|^2$$\n\n"
         "$$\\frac{\\partial C}{\\partial a^L_j} = a^L_j - y_j$$\n"
     )
     rs = results(text)
-    assert [r.verdict for r in rs] == ["defined", "proved", "proved"], [
+    assert [r.verdict for r in rs] == ["defined", "defined", "proved"], [
         (r.verdict, r.reason) for r in rs
     ]
+    assert "C here: one example's cost (line 3)" in rs[2].reason
     fixed = results("<!-- derivator: cost-is=sample -->\n" + text.split("\n\n", 1)[1])
     assert [r.verdict for r in fixed] == ["defined", "proved"], [
         (r.verdict, r.reason) for r in fixed
@@ -214,11 +216,21 @@ UNDEFINED_COST = (
 )
 
 
+#: a forward pass with the sample index written (a_{ij}): the document is about many examples
+WITH_SAMPLES = "$$z^{(L)}_{ij} = \\sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$\n\n"
+
+
 def test_a_cost_letter_the_document_never_defines_is_ambiguous_and_names_the_directive() -> None:
-    (r,) = results(UNDEFINED_COST)
+    """Where a sample index is written, the bare undefined C could be the mean, the sum or one
+    example's loss: an error naming cost-is.  A document that writes no sample describes one
+    example, where the three are one quantity: C is that example's loss (proved, as under
+    cost-is=sample)."""
+    r = results(WITH_SAMPLES + UNDEFINED_COST)[-1]
     assert r.verdict == "error" and "ambiguous" in r.reason and "cost-is=sample" in r.reason, (
         r.reason
     )
+    (r,) = results(UNDEFINED_COST)
+    assert r.verdict == "proved", r.reason
     (r,) = results("<!-- derivator: cost-is=sample -->\n\n" + UNDEFINED_COST)
     assert r.verdict == "proved", r.reason  # ∂L_i/∂b_j = (a_j - y_j) σ'(z_j): true of one sample
     (r,) = results("<!-- derivator: cost-is=mean -->\n\n" + UNDEFINED_COST)

@@ -152,3 +152,56 @@ def test_a_restatement_in_other_variables_is_not_an_example() -> None:
     verdicts = _verdicts(results)
     assert verdicts == ["defined", "defined", "error", "error"], verdicts
     assert "line 1" in results[3].reason and "line 5" in results[3].reason
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_an_example_written_whole_in_one_display(seed: int) -> None:
+    """``z = x y, x = a, y = b``, then ``z = x + y, x = c, y = d``: the second display changes z
+    and what z is computed from together, so it sets up another example (a slip is one formula
+    gone wrong): each restatement in it defines its name from there on, and the claims after it
+    are judged in it, exactly at its values (the sum's partials, autograd).  A false claim after
+    it is refuted; ``z := x - y`` (written as a definition) governs what follows it too."""
+    rng = random.Random(seed)
+    a, b, c, d = rng.sample(range(2, 9), 4)
+    x = torch.tensor(float(c), dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(float(d), dtype=torch.float64, requires_grad=True)
+    (dx,) = torch.autograd.grad(x + y, x)
+    (dy,) = torch.autograd.grad(x - y, y)
+    assert (float(dx), float(dy)) == (1.0, -1.0)
+    assert float(dx) != d and -float(dy) != float(dy)  # the false claims: ∂z/∂x = y, ∂z/∂y = 1
+    results = _check(
+        f"$$z = x y, \\quad x = {a}, \\quad y = {b}$$\n\n"
+        "$$\\frac{\\partial z}{\\partial x} = y$$\n\n"
+        f"$$z = x + y, \\quad x = {c}, \\quad y = {d}$$\n\n"
+        "$$\\frac{\\partial z}{\\partial x} = 1$$\n\n"
+        "$$\\frac{\\partial z}{\\partial x} = y$$\n\n"
+        f"$$z = {c + d}$$\n\n"
+        "$$z := x - y$$\n\n"
+        "$$\\frac{\\partial z}{\\partial y} = -1$$\n\n"
+        "$$\\frac{\\partial z}{\\partial y} = 1$$\n"
+    )
+    verdicts = _verdicts(results)
+    assert verdicts == ["defined"] * 3 + ["proved"] + ["defined"] * 3 + [
+        "proved",
+        "refuted",
+        "proved",
+        "defined",
+        "proved",
+        "refuted",
+    ], [(r.verdict, r.reason) for r in results]
+    assert "a new example, written whole with x, y" in results[4].reason
+    assert "written as a definition" in results[10].reason and "line 5" in results[10].reason
+    assert "z as defined on line 13" in results[11].method  # which definition it was judged in
+
+
+def test_a_slip_alone_in_its_display_stays_a_claim() -> None:
+    """``z = x y, x = 2`` then ``z = x + y`` alone: one formula changed and nothing it is
+    computed from, so it is no whole example: refuted (a slip in known names, exact at x = 2, y
+    = 3: 6 ≠ 5), and what uses z after it is judged in both readings."""
+    assert 2 * 3 != 2 + 3
+    results = _check(
+        "$$z = x y, \\quad x = 2, \\quad y = 3$$\n\n$$z = x + y$$\n\n"
+        "$$\\frac{\\partial z}{\\partial x} = 1$$\n"
+    )
+    verdicts = _verdicts(results)
+    assert verdicts == ["defined"] * 3 + ["refuted", "error"], verdicts

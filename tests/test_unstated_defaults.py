@@ -205,7 +205,9 @@ def test_a_cost_averaged_over_its_per_sample_letter(seed: int) -> None:
     """J = (1/n) Σ_x E_x names the mean J: the bare E, never defined, is one example's cost (as
     a, z and y are one example's), so ∂E/∂b_j = (a_j − y_j)σ′(z_j) holds and its negation does
     not (autograd per example); the mean's gradient would carry 1/n.  Without J's definition
-    the bare E stays ambiguous (an error naming cost-is)."""
+    and no sample written anywhere, the document describes one example (E is its loss: the same
+    verdicts); where a sample index is written (a_{ij}), the bare E stays ambiguous (an error
+    naming cost-is)."""
     net = _network(seed, torch.sigmoid, torch.sigmoid, "mse")
     n = net["a2"].shape[0]
     assert n > 1
@@ -214,5 +216,8 @@ def test_a_cost_averaged_over_its_per_sample_letter(seed: int) -> None:
     assert not torch.allclose(net["d2"], -per_example)
     verdicts = _check(PER_SAMPLE)
     assert [str(r.verdict) for r in verdicts] == ["defined", "proved", "refuted"]
-    alone = _check(PER_SAMPLE.replace(r"$$J = \frac{1}{n}\sum_{x} E_x$$", ""))
-    assert all(str(r.verdict) == "error" and "cost-is" in r.reason for r in alone)
+    alone = PER_SAMPLE.replace(r"$$J = \frac{1}{n}\sum_{x} E_x$$", "")
+    assert [str(r.verdict) for r in _check(alone)] == ["proved", "refuted"]
+    samples = r"$$z^{(L)}_{ij} = \sum_k w^{(L)}_{jk} a^{(L-1)}_{ik} + b^{(L)}_j$$" + "\n\n"
+    written = _check(samples + alone)[1:]
+    assert written and all(str(r.verdict) == "error" and "cost-is" in r.reason for r in written)

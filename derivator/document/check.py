@@ -55,7 +55,7 @@ from .config import MEMORY_MB, TIMEOUT, check_timeout
 from .conventions import read_relation  # decide() has a parameter named conventions
 from .files import MAX_BYTES, SUFFIXES, FileError, kind_of, read, read_stream
 from .files import decode as decode
-from .inference import infer
+from .inference import Finding, infer
 from .results import Checked, FileOutcome, Result, Stop, unreadable
 from .results import summary as summary
 
@@ -481,7 +481,7 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
     """The settings a file starts with: what its blocks imply (inferred), under the
     configuration's directives, and the loss and activations its own definitions write."""
     inferred, findings = infer([(x.line, x.text) for x in items if isinstance(x, blocks.Block)])
-    run.explanations += [f.text(name) for f in findings] or [
+    run.explanations += [_finding(f, inferred, name) for f in findings] or [
         f"{name}: nothing inferred (the notation's own letters)"
     ]
     stated, stated_keys = conventions.Conventions(), set[str]()
@@ -532,6 +532,22 @@ def _start_reading(name: str, items: list[blocks.Item], run: Run) -> _Reading:
     )
 
 
+def _finding(f: Finding, inferred: conventions.Conventions, name: str) -> str:
+    """A finding as ``--explain`` prints it; where two definitions of the loss or of a cost
+    letter disagree and each governs from its line on (a redefinition), each with its line."""
+    letter = f.key.removeprefix("cost ")
+    mine = [(w, what) for c, w, what in inferred.cost_history if c == letter]
+    if f.value or not ((f.key == "loss" and inferred.loss_history) or (f.key != letter and mine)):
+        return f.text(name)
+    history = list(inferred.loss_history) if f.key == "loss" else mine
+    each = ", ".join(
+        f"{what} from line {w}"
+        for k, (w, what) in enumerate(history)
+        if k == 0 or history[k - 1][1] != what
+    )
+    return f"{name}:{f.line}: {f.key} redefined, each from its line on: {each}"
+
+
 def _item_error(
     name: str, item: blocks.Directive | blocks.Problem, reason: str, relation: str
 ) -> Result:
@@ -550,6 +566,7 @@ def _item_error(
 
 def _attach_model(name: str, f: _File, run: Run) -> None:
     """Build the document's model (its definitions) from every block, and give it to each task."""
+    history = next((t.settings.conventions.cost_history for t in f.tasks.values()), ())
     model = definitions.first_walk(
         [
             (
@@ -559,7 +576,8 @@ def _attach_model(name: str, f: _File, run: Run) -> None:
                 t.lead.node if t.lead else None,
             )
             for t in f.tasks.values()
-        ]
+        ],
+        _redefined_costs(history),
     )
     if model.sites or model.network or model.has_cases:
         run.explanations += [f"{name}:{x} (definition, scalar model)" for x in model.explain()]
@@ -569,6 +587,18 @@ def _attach_model(name: str, f: _File, run: Run) -> None:
         ]
         for t in f.tasks.values():
             t.model = model
+
+
+def _redefined_costs(history: tuple[tuple[str, int, str], ...]) -> frozenset[tuple[str, int]]:
+    """(cost letter, line) where a definition of the letter says another thing than the one
+    before it (the mean, then one example's cost): a definition anew, from its line on."""
+    last: dict[str, str] = {}
+    out = set()
+    for letter, where, what in history:
+        if letter in last and last[letter] != what:
+            out.add((letter, where))
+        last[letter] = what
+    return frozenset(out)
 
 
 def check_text(name: str, text: str, run: Run, kind: str | None = None) -> list[Result]:
@@ -1575,6 +1605,7 @@ def _judge(
         )
         return
     notes = _notes(conv, settings, (lhs_node, rhs_node), v.verdict)
+    notes += _in_force(settings.conventions, block.line, (lhs_node, rhs_node))
     r.hints = notes + v.hints
     r.reason = "; ".join(x for x in [v.reason] + notes if x)
 
@@ -1627,6 +1658,40 @@ def _notes(
             f"the document defines δ as −∂L/∂z (line {minus[0]}): shown as −δ, the notation's δ being ∂L/∂z"
         )
     return notes
+
+
+_COST_IS = {"mean": "the mean over the samples", "sum": "the sum over the samples"}
+
+
+def _in_force(
+    conv: conventions.Conventions, line: int, sides: tuple[parse.Node, parse.Node]
+) -> list[str]:
+    """Which definition a relation was judged with, where the document redefines its cost: the
+    loss in force at its line (the squared error, then the cross-entropy) and what a cost letter
+    it writes means there (Nielsen's C, the mean, then one example's cost)."""
+    letters = {n.name for side in sides for n in parse.walk(side) if isinstance(n, parse.Var)}
+    # (the sides as read: the document's cost letter is the notation's L there)
+    costs = set(conv.cost_letters()) if letters & {"L", *conv.cost_letters()} else set()
+    out = []
+    if len({loss for _, loss in conv.loss_history}) > 1 and (costs or "delta" in letters):
+        where, loss = _since(list(conv.loss_history), line)
+        out.append(f"the loss in force: {loss} (line {where})")
+    for letter in sorted(costs):
+        mine = [(where, what) for name, where, what in conv.cost_history if name == letter]
+        if len({what for _, what in mine}) > 1:
+            where, what = _since(mine, line)
+            meaning = _COST_IS.get(what, "one example's cost")
+            out.append(f"{letter} here: {meaning} (line {where})")
+    return out
+
+
+def _since(history: list[tuple[int, str]], line: int) -> tuple[int, str]:
+    """The value in force at ``line`` (the last definition before it, the first before any) and
+    the line of the definition that made it so (the first of a run that says the same)."""
+    k = max((i for i, (where, _) in enumerate(history) if where <= line), default=0)
+    while k > 0 and history[k - 1][1] == history[k][1]:
+        k -= 1
+    return history[k]
 
 
 def _given_values(

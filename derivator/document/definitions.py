@@ -100,6 +100,8 @@ class Site:
     name: str
     built: bool = True
     why: str = ""
+    #: the operator it is written with (``=``, ``:=`` …)
+    written: str = "="
 
 
 @dataclass(frozen=True)
@@ -596,7 +598,8 @@ def _define(
         ):
             continue  # an update (w := w − η …), not a definition
         known = name in model.names
-        if known and not variables:
+        if known and not variables and op not in DEFINING_OPS:
+            # (written as a definition, := or \equiv, it defines the name anew from its line on)
             around = fresh.get(line, set()) - {name}
             uses = {name_of(n) for n in walk(rhs) if isinstance(n, parse.Var)}
             # made of a name no block before wrote (z = f(h(m(g(x)))) after z = f(g(x))): a
@@ -634,7 +637,7 @@ def _define(
             continue
         if not known:
             fresh.setdefault(line, set()).add(name)
-        model.sites[line, step] = Site(line, step, name)
+        model.sites[line, step] = Site(line, step, name, written=op)
         model.versions.append(((line, step), name, payload))
         end = _chain_value(at_place, line, step, rhs)
         if end is not None and isinstance(payload, sp.Expr) and not payload.is_number:
@@ -642,54 +645,130 @@ def _define(
     return restated
 
 
+def _anew(model: Model, name: str, place: tuple[int, int], op: str) -> str:
+    """Why a definition of a name defined before defines it anew (what ``check`` says beside
+    it), or "" for a first definition."""
+    before = [where for where, n, _ in model.versions if n == name and where < place]
+    if not before:
+        return ""
+    if name in model.functions:
+        how = "a function defined again"
+    elif op in DEFINING_OPS:
+        how = "written as a definition"
+    else:
+        how = "a new example, in names new here"
+    return f"{how}: it governs from here on (line {before[-1][0]} defined it before)"
+
+
+@dataclass
+class _Differs:
+    """A restatement that differs from the definition in force at its place."""
+
+    place: tuple[int, int]
+    name: str
+    line: int  # the line of the definition in force
+    again: sp.Expr
+    verdict: Outcome
+
+
 def _settle(restated: Restated, model: Model, reader: Reader) -> None:
-    """Each restatement against the definition in force at its place: proved ones are claims that
-    hold; one that writes the name out anew (a sub-cost written out) or gives the function its
-    definition leaves open a formula (an example of it) becomes a version of it; a value for a
-    computed name stays a claim; any other difference is a conflict (a slip when refuted in known
-    names), whose claims are judged in both readings."""
-    for line, step, name, lhs, rhs in restated:
-        place = (line, step)
-        if model.conflict_at(name, place) is not None:
-            continue
-        first = model.in_force(name, place)
-        try:
-            again = reader.read(rhs)
-        except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
-            continue
-        try:
-            verdict: Outcome | None = judge(lhs, rhs, model, place).verdict
-        except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
-            verdict = None  # (a leaf first met here: target_{o2} in the written-out sub-cost)
-        if verdict == Outcome.PROVED:
-            continue
-        why = (
-            _writes_out(first[1], again, model, place, first[0][0])
-            or _specialises(first[1], again, model, place, first[0][0])
-            if verdict in (Outcome.UNKNOWN, None)
-            else ""
+    """Each restatement against the definition in force at its place, a display at a time:
+    proved ones are claims that hold; one that writes the name out anew (a sub-cost written out),
+    an example of a general form or the general form of an example, and the restatements that
+    write a whole example anew in one display (a name beside what it is computed from) become
+    versions; a value for a computed name stays a claim; any other difference is a conflict (a
+    slip when refuted in known names), whose claims are judged in both readings."""
+    for line in dict.fromkeys(ln for ln, *_ in restated):
+        differs = []
+        for _, step, name, lhs, rhs in (r for r in restated if r[0] == line):
+            found = _settle_one((line, step), name, lhs, rhs, model, reader)
+            if found is not None:
+                differs.append(found)
+        whole = _whole_example(differs)
+        for d in differs:
+            if d.place in whole:
+                _version(model, d.place, d.name, d.again, whole[d.place])
+            elif model.conflict_at(d.name, d.place) is None:
+                if d.verdict == Outcome.REFUTED and _known(d.again, model, d.place):
+                    model.slips.add(d.place)
+                model.conflicts.append(Conflict(d.name, d.place, d.line, d.again))
+
+
+def _version(model: Model, place: tuple[int, int], name: str, again: sp.Expr, why: str) -> None:
+    """A restatement that defines its name anew from its place on."""
+    model.sites[place] = Site(place[0], place[1], name, why=why)
+    model.versions.append((place, name, again))
+    # ``Model.at`` takes each name's last version before a place: versions stand in reading
+    # order (a stable sort keeps one place's versions as they came)
+    model.versions.sort(key=lambda version: version[0])
+
+
+def _settle_one(
+    place: tuple[int, int],
+    name: str,
+    lhs: parse.Node,
+    rhs: parse.Node,
+    model: Model,
+    reader: Reader,
+) -> _Differs | None:
+    """One restatement: settled here (a claim that holds, a version, a value), or what differs."""
+    first = model.in_force(name, place)
+    try:
+        again = reader.read(rhs)
+    except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+        return None
+    try:
+        verdict: Outcome | None = judge(lhs, rhs, model, place).verdict
+    except (NotScalar, NotBuilt, TypeError, ValueError, ArithmeticError, RecursionError):
+        verdict = None  # (a leaf first met here: target_{o2} in the written-out sub-cost)
+    if verdict == Outcome.PROVED:
+        return None
+    why = (
+        _writes_out(first[1], again, model, place, first[0][0])
+        or _specialises(first[1], again, model, place, first[0][0])
+        if verdict in (Outcome.UNKNOWN, None)
+        else ""
+    )
+    if why:
+        _version(model, place, name, again, why)
+        return None
+    if verdict is None:
+        return None
+    if (
+        again.is_number
+        and isinstance(first[1], sp.Expr)
+        and not first[1].is_number
+        and not first[1].atoms(AppliedUndef)
+    ):
+        # a number for a name the document computes (out_{h1} = 0.5932… after its formula):
+        # a claim about its value, judged at the precision shown, never a new example
+        return None
+    return _Differs(place, name, first[0][0], again, verdict)
+
+
+def _whole_example(differs: list[_Differs]) -> dict[tuple[int, int], str]:
+    """The restatements of one display that write a whole example anew, each with why: a name
+    restated differently beside a different restatement of a name its formula is computed from
+    (``z = x + y, x = 1, y = 4`` after ``z = x y, x = 2, y = 3``).  A slip is one formula gone
+    wrong; a display that changes a quantity and what it is computed from, together, sets up
+    another example (docs/soundness.md, "When an equation defines")."""
+    out: dict[tuple[int, int], str] = {}
+    for d in differs:
+        linked = sorted(
+            e.name
+            for e in differs
+            if e is not d
+            and (
+                sp.Symbol(e.name) in d.again.free_symbols
+                or sp.Symbol(d.name) in e.again.free_symbols
+            )
         )
-        if why:
-            model.sites[place] = Site(line, step, name, why=why)
-            model.versions.append((place, name, again))
-            # ``Model.at`` takes each name's last version before a place: versions stand in
-            # reading order (a stable sort keeps one place's versions as they came)
-            model.versions.sort(key=lambda version: version[0])
-            continue
-        if verdict is None:
-            continue
-        if (
-            again.is_number
-            and isinstance(first[1], sp.Expr)
-            and not first[1].is_number
-            and not first[1].atoms(AppliedUndef)
-        ):
-            # a number for a name the document computes (out_{h1} = 0.5932… after its formula):
-            # a claim about its value, judged at the precision shown, never a new example
-            continue
-        if verdict == Outcome.REFUTED and _known(again, model, place):
-            model.slips.add(place)
-        model.conflicts.append(Conflict(name, place, first[0][0], again))
+        if linked:
+            out[d.place] = (
+                f"a new example, written whole with {', '.join(linked)} on this line: it governs "
+                f"from here on (line {d.line} defined it before)"
+            )
+    return out
 
 
 def _specialises(
@@ -879,7 +958,7 @@ def conflict(nodes: list[parse.Node], model: Model, place: tuple[int, int]) -> s
                 f"{name} is defined on line {hit.line} and stated differently on line {hit.place[0]}: "
                 f"a new definition or a wrong restatement? derivator cannot tell, and does not "
                 f"judge what uses {name} from there on unless the claim holds (or fails) either "
-                "way (write the new example with new names)"
+                "way (write the new example with new names, whole in one display, or with :=)"
             )
     return None
 
@@ -944,12 +1023,28 @@ def judge(
         # a letter such as f is reused for one example after another (f(x) = 1/x, then
         # f(x) = e^x), and which one a claim means is not written: a refutation through a
         # document's function is not trusted
-        return Judgement(
+        j = Judgement(
             Outcome.UNKNOWN,
             reason=f"not proved; {j.reason} (through the function {sorted(functions)[0]}, whose "
             "definition in force derivator cannot be sure of)",
         )
-    return j
+    return _said_in_force(j, model, [lhs, rhs], place)
+
+
+def _said_in_force(
+    j: Judgement, model: Model, nodes: list[parse.Node], place: tuple[int, int]
+) -> Judgement:
+    """The verdict, saying which definition of each name the document defines more than once
+    it was judged with (the one in force at its place: a redefinition governs what follows)."""
+    said = []
+    for name in sorted(used(nodes, model)):
+        if sum(n == name for _, n, _ in model.versions) > 1:
+            said.append(f"{name} as defined on line {model.in_force(name, place)[0][0]}")
+    if not said:
+        return j
+    if j.method:
+        return dataclasses.replace(j, method=f"{j.method}; " + ", ".join(said))
+    return dataclasses.replace(j, reason=f"{j.reason} (" + ", ".join(said) + ")")
 
 
 def _audited(
@@ -995,8 +1090,9 @@ def defined(site: Site, model: Model) -> Judgement:
         what = "gives the value of"
     else:
         what = "defines"
+    why = site.why or _anew(model, site.name, (site.line, site.step), site.written)
     return Judgement(
-        Outcome.DEFINED, "definition", f"{what} {site.name}" + (f": {site.why}" if site.why else "")
+        Outcome.DEFINED, "definition", f"{what} {site.name}" + (f": {why}" if why else "")
     )
 
 
@@ -1041,9 +1137,13 @@ def uses(nodes: list[parse.Node]) -> set[str]:
 
 
 def _network_sites(
-    model: Model, relations: list[tuple[int, int, parse.Node, str, parse.Node]]
+    model: Model,
+    relations: list[tuple[int, int, parse.Node, str, parse.Node]],
+    anew: frozenset[tuple[str, int]] = frozenset(),
 ) -> None:
-    """Which relations the scalar model did not take define a name of the network's model."""
+    """Which relations the scalar model did not take define a name of the network's model.
+    ``anew``: (cost letter, line) where the cost is redefined to mean another thing (Nielsen's
+    C, the mean, then one example's cost: ``Conventions.cost_history``)."""
     seen: set[str] = set()
     for line, step, lhs, op, rhs in relations:
         if op not in ("=", *DEFINING_OPS) or (line, step) in model.sites:
@@ -1067,6 +1167,8 @@ def _network_sites(
                 ):
                     seen.discard(form)
                 seen.add(f"{name} loss {loss}")
+            if (name, line) in anew:
+                seen.discard(form)
         if name is not None:
             _another_function(name, form, rhs, seen)
         if name is None or form in seen or (name in _INDEXES and _bare(rhs) in _INDEXES):
@@ -1129,8 +1231,12 @@ def _superscript_indexed(rhs: parse.Node) -> set[int]:
     }
 
 
-def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) -> Model:
-    """The scalar model of a document's blocks ``(line, text, reading, lead)`` in reading order."""
+def first_walk(
+    blocks: list[tuple[int, str, parse.Reading, parse.Node | None]],
+    anew: frozenset[tuple[str, int]] = frozenset(),
+) -> Model:
+    """The scalar model of a document's blocks ``(line, text, reading, lead)`` in reading order;
+    ``anew``: where a cost letter is redefined to mean another thing (``_network_sites``)."""
     texts = [text for _, text, _, _ in blocks]
     extra = words(texts)
     relations = []
@@ -1158,6 +1264,6 @@ def first_walk(blocks: list[tuple[int, str, parse.Reading, parse.Node | None]]) 
             plain.append((line, step, chain.exprs[k], chain.ops[k], chain.exprs[k + 1]))
             start = max(chain.starts[k], 0)
             said[line, step] = text[start : chain.ends[k + 1]] if chain.ends[k + 1] >= 0 else text
-    _network_sites(model, plain)
+    _network_sites(model, plain, anew)
     model.said = {where: said.get(where, "") for where in model.network}
     return model

@@ -209,6 +209,38 @@ def loss_form(rhs: parse.Node) -> str | None:
     return "binary-cross-entropy" if complement else "cross-entropy"
 
 
+#: quantities of one example, which a sample index would be written on (a_{ij}, δ^{(i)})
+_PER_EXAMPLE = frozenset({"a", "z", "y", "t", "o", "delta", "x", "h"})
+
+
+def writes_a_sample(node: parse.Node) -> bool:
+    """Whether an expression writes a sample, or anything made of several examples: a sample
+    superscript (``x^{(i)}``), a per-example quantity with two subscripts (``a_{ij}``), a cost
+    letter with a subscript (``C_x``, ``L_i``), an untagged one subscripted i, n or x (``y_i``),
+    the sample count (a bare n, m, N), a batch's matrix (X, A, Z, Y), a sum over x (Nielsen's
+    samples) or over the first of two subscripts.
+    Conservative: what might be a sample counts as one (the cost then stays ambiguous)."""
+    for n in walk(node):
+        if isinstance(n, parse.Var):
+            if n.sample is not None or (
+                n.name in ("X", "A", "Z", "Y", "n", "m", "N") and not n.sub
+            ):
+                return True
+            if n.name in _PER_EXAMPLE and n.sub and len(n.sub) >= 2:
+                return True
+            if (
+                n.name in _PER_EXAMPLE
+                and n.tag is None
+                and any(getattr(x, "name", None) in ("i", "n", "x") for x in n.sub or [])
+            ):
+                return True  # y_i, a_n untagged: the sample as often as a unit
+            if (n.name in COST_CANDIDATES or n.name == "L") and n.sub:
+                return True
+        elif isinstance(n, parse.SumNode) and n.index in ("x", "n", "m", "N"):
+            return True
+    return _over_samples(node)
+
+
 def _sums_samples(node: parse.Node, letter: str) -> bool:
     """``Σ_n E_n``: a sum whose body is the cost letter subscripted by the sum's index."""
     for n in walk(node):
@@ -351,6 +383,8 @@ class _Scan:
     first_inputs: set[str] = field(default_factory=set)
     #: the document's own pre-activation letters numbered like W (``u_1 = W_1 x``)
     numbered: set[str] = field(default_factory=set)
+    #: whether any relation writes a sample (:func:`writes_a_sample`)
+    samples_written: bool = False
     #: regularised costs the document defines (``regularised.read``), in reading order
     decays: list[regularised.Decay] = field(default_factory=list)
     #: a loss the document names and leaves unknown, ``C = \ell(a^L, y)``: letter → (line, the
@@ -360,6 +394,7 @@ class _Scan:
     def chain(self, line: int, chain: parse.Chain) -> None:
         """Read one relation (a chain a = b = …) for what it fixes."""
         names = {v.name for e in chain.exprs for v in _vars(e)}
+        self.sample_marks(chain)
         self.count_tags(line, chain)
         for n in (x for e in chain.exprs for x in walk(e)):
             self.width_bound(line, n)
@@ -378,6 +413,11 @@ class _Scan:
         for n in (x for e in chain.exprs for x in walk(e)):
             self.function_of_preactivation(line, n)
         self.seen |= names
+
+    def sample_marks(self, chain: parse.Chain) -> None:
+        """Does the relation write a sample anywhere (:func:`writes_a_sample`)?"""
+        if not self.samples_written and any(writes_a_sample(e) for e in chain.exprs):
+            self.samples_written = True
 
     def sum_in_a_partial(self, line: int, lhs: parse.Var, body: parse.Node) -> None:
         """``∂u_j^L/∂W_ij^L = ∂(Σ_k h_k^{L-1} W_kj^L + b_j^L)/∂W_ij^L``: the document writes its
@@ -639,6 +679,14 @@ class _Scan:
                 self.costs[letter] = (0, "sample")
                 self.col.add(
                     line, f"cost {letter}", "sample", f"{letter}_n summed over the samples"
+                )
+                return
+            if not self.samples_written:
+                # a document that writes no sample anywhere describes one example: there the
+                # mean, the sum and that example's loss are one quantity (n = 1), read as L_i
+                self.costs[letter] = (0, "sample")
+                self.col.add(
+                    line, f"cost {letter}", "sample", "one example: no sample is written anywhere"
                 )
                 return
             self.costs[letter] = (0, UNDEFINED)  # reported where used
